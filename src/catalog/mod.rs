@@ -1,0 +1,356 @@
+//! The catalog of checks: declarative check files (one per check, `checks/<domain>/<subject>.<property>.toml`),
+//! embedded at build time and extended from /etc/ecs-doctor/checks.d and `--checks-dir`.
+//!
+//! Loading validates everything a check file says before anything runs, so a bad file stops the
+//! run with `file:line:column: message` (exit 64) instead of misbehaving later.
+
+pub mod condition;
+pub mod template;
+
+use crate::i18n::Text;
+use crate::probe::ProbeSpec;
+use condition::Condition;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
+
+/// How long a check may take unless its file says otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub const DOMAINS: &[&str] = &["net", "disk", "sec", "sys"];
+
+/// A problem in a check file or the config, with where it is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct LoadError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl LoadError {
+    /// An error at a byte offset of `source`.
+    pub fn at(file: &str, source: &str, offset: usize, message: impl Into<String>) -> LoadError {
+        let before = &source[..offset.min(source.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+        LoadError { file: file.to_string(), line, column, message: message.into() }
+    }
+
+    /// A TOML or schema error from the toml crate, located by its span.
+    pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> LoadError {
+        let offset = err.span().map(|s| s.start).unwrap_or(0);
+        LoadError::at(file, source, offset, err.message().trim().to_string())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    id: Spanned<String>,
+    title: Text,
+    why: Text,
+    fix: Text,
+    #[serde(default)]
+    ok: Option<Spanned<Text>>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    /// Seconds.
+    #[serde(default)]
+    timeout: Option<Spanned<f64>>,
+    /// Values reported in the check's `metrics`.
+    #[serde(default)]
+    metrics: Vec<Spanned<String>>,
+    /// Benchmark items this check covers (cis, mlps3, lynis, ...).
+    #[serde(default)]
+    references: BTreeMap<String, String>,
+    probe: Spanned<ProbeSpec>,
+    #[serde(default, rename = "judge")]
+    judges: Vec<JudgeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JudgeFile {
+    field: Spanned<String>,
+    #[serde(default)]
+    warn: Option<Spanned<String>>,
+    #[serde(default)]
+    crit: Option<Spanned<String>>,
+    #[serde(default, rename = "where")]
+    filters: Vec<Spanned<String>>,
+    message: Spanned<Text>,
+    #[serde(default)]
+    code: Option<String>,
+}
+
+/// One rule of a check: compare a value of each observation with thresholds.
+#[derive(Debug, Clone)]
+pub struct Judge {
+    pub field: String,
+    pub warn: Option<Condition>,
+    pub crit: Option<Condition>,
+    pub filters: Vec<(String, Condition)>,
+    pub message: Text,
+    pub code: Option<String>,
+}
+
+/// A loaded and validated check.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub id: String,
+    pub category: String,
+    pub title: Text,
+    pub why: Text,
+    pub fix: Text,
+    pub ok: Option<Text>,
+    pub aliases: Vec<String>,
+    pub timeout: Duration,
+    pub metrics: Vec<String>,
+    pub references: BTreeMap<String, String>,
+    pub probe: ProbeSpec,
+    pub judges: Vec<Judge>,
+    /// Where it was defined: `builtin:checks/disk/usage.space.toml` or a file path.
+    pub source: String,
+}
+
+/// Whether an id has the form `<domain>.<subject>.<property>` with lowercase, hyphenated segments.
+pub fn valid_id(id: &str) -> bool {
+    let segments: Vec<&str> = id.split('.').collect();
+    segments.len() >= 3
+        && DOMAINS.contains(&segments[0])
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        })
+}
+
+/// The id a check file must have, from its path relative to the checks directory:
+/// `disk/usage.space.toml` → `disk.usage.space`; a flat `disk.usage.space.toml` → itself.
+pub fn id_from_path(rel: &Path) -> Option<String> {
+    let stem = rel.file_stem()?.to_str()?;
+    let parent = rel.parent().and_then(|p| p.to_str()).unwrap_or("");
+    if parent.is_empty() { Some(stem.to_string()) } else { Some(format!("{}.{stem}", parent.replace('/', "."))) }
+}
+
+/// Parses and validates one check file. `rel` is its path relative to its checks directory.
+pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &str) -> Result<Check, LoadError> {
+    let file: CheckFile = toml::from_str(source).map_err(|e| LoadError::from_toml(display, source, &e))?;
+    let err = |offset: usize, msg: String| LoadError::at(display, source, offset, msg);
+    let id = file.id.get_ref().clone();
+    let id_at = file.id.span().start;
+    if !valid_id(&id) {
+        return Err(err(id_at, format!("check id {id:?} must be <domain>.<subject>.<property> (domain net, disk, sec or sys; lowercase letters, digits and hyphens)")));
+    }
+    let expected = id_from_path(rel).unwrap_or_default();
+    if expected != id {
+        return Err(err(id_at, format!("check id {id:?} does not match its file path (expected {expected:?}: the file must be named after the id)")));
+    }
+    let mut probe = file.probe.get_ref().clone();
+    if let ProbeSpec::Exec(p) = &mut probe {
+        p.base_dir = base_dir.map(Path::to_path_buf);
+        if p.command.is_empty() {
+            return Err(err(file.probe.span().start, "the exec probe needs a non-empty command".into()));
+        }
+        if !file.judges.is_empty() {
+            return Err(err(file.probe.span().start, "an exec plugin decides its own status: remove the [[judge]] tables".into()));
+        }
+    }
+    let fields = probe.fields();
+    let known = |name: &str| fields.contains(&name);
+    let check_template = |text: &Spanned<Text>, allowed_extra: &[&str]| -> Result<(), LoadError> {
+        let t = text.get_ref();
+        for s in std::iter::once(&t.en).chain(t.zh_cn.iter()) {
+            let names = template::placeholders(s).map_err(|m| err(text.span().start, m))?;
+            for (name, _) in names {
+                if !(known(&name) || allowed_extra.contains(&name.as_str())) {
+                    return Err(err(text.span().start, format!("unknown placeholder {{{name}}}: the {} probe gives {}", probe.kind(), list(fields))));
+                }
+            }
+        }
+        Ok(())
+    };
+    let mut judges = Vec::new();
+    for j in &file.judges {
+        let field = j.field.get_ref();
+        if !known(field) {
+            return Err(err(j.field.span().start, format!("unknown field {field:?}: the {} probe gives {}", probe.kind(), list(fields))));
+        }
+        let cond = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
+            c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| err(c.span().start, m))).transpose()
+        };
+        let (warn, crit) = (cond(&j.warn)?, cond(&j.crit)?);
+        if warn.is_none() && crit.is_none() {
+            return Err(err(j.field.span().start, format!("the judge of {field:?} needs a warn or crit threshold")));
+        }
+        let mut filters = Vec::new();
+        for f in &j.filters {
+            let (name, c) = Condition::parse_filter(f.get_ref()).map_err(|m| err(f.span().start, m))?;
+            if !known(&name) {
+                return Err(err(f.span().start, format!("unknown field {name:?} in where: the {} probe gives {}", probe.kind(), list(fields))));
+            }
+            filters.push((name, c));
+        }
+        check_template(&j.message, &["subject"])?;
+        judges.push(Judge { field: field.clone(), warn, crit, filters, message: j.message.get_ref().clone(), code: j.code.clone() });
+    }
+    if let Some(ok) = &file.ok {
+        check_template(ok, &["count"])?;
+    }
+    for m in &file.metrics {
+        if !known(m.get_ref()) {
+            return Err(err(m.span().start, format!("unknown metric {:?}: the {} probe gives {}", m.get_ref(), probe.kind(), list(fields))));
+        }
+    }
+    let timeout = match &file.timeout {
+        Some(t) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) => {
+            return Err(err(t.span().start, format!("timeout must be between 0 and 3600 seconds, not {}", t.get_ref())));
+        }
+        Some(t) => Duration::from_secs_f64(*t.get_ref()),
+        None => DEFAULT_TIMEOUT,
+    };
+    for alias in &file.aliases {
+        if !valid_id(alias) {
+            return Err(err(id_at, format!("alias {alias:?} is not a valid check id")));
+        }
+    }
+    let category = id.split('.').next().unwrap_or_default().to_string();
+    Ok(Check {
+        id,
+        category,
+        title: file.title,
+        why: file.why,
+        fix: file.fix,
+        ok: file.ok.map(|t| t.into_inner()),
+        aliases: file.aliases,
+        timeout,
+        metrics: file.metrics.into_iter().map(|m| m.into_inner()).collect(),
+        references: file.references,
+        probe,
+        judges,
+        source: display.to_string(),
+    })
+}
+
+fn list(fields: &[&str]) -> String {
+    if fields.is_empty() { "no named values".into() } else { fields.join(", ") }
+}
+
+/// All checks of a run, sorted by id.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub checks: Vec<Check>,
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if e.file_type()?.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+impl Catalog {
+    /// The built-in checks, then every `*.toml` below each directory in `dirs` (missing ones are
+    /// fine: /etc/ecs-doctor/checks.d usually does not exist).
+    pub fn load(dirs: &[PathBuf]) -> Result<Catalog, LoadError> {
+        let mut checks = Vec::new();
+        for (rel, source) in BUILTIN_CHECKS {
+            checks.push(parse_check(&format!("builtin:checks/{rel}"), Path::new(rel), None, source)?);
+        }
+        for dir in dirs {
+            let mut files = Vec::new();
+            match walk(dir, &mut files) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(LoadError { file: dir.display().to_string(), line: 0, column: 0, message: format!("cannot read the checks directory: {e}") });
+                }
+            }
+            for path in files {
+                let display = path.display().to_string();
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| LoadError { file: display.clone(), line: 0, column: 0, message: format!("cannot read: {e}") })?;
+                let source = String::from_utf8(bytes).map_err(|e| {
+                    let valid = e.utf8_error().valid_up_to();
+                    let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+                    LoadError::at(&display, &prefix, valid, "the file is not valid UTF-8")
+                })?;
+                let rel = path.strip_prefix(dir).unwrap_or(&path);
+                checks.push(parse_check(&display, rel, path.parent(), &source)?);
+            }
+        }
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for c in &checks {
+            for name in std::iter::once(&c.id).chain(c.aliases.iter()) {
+                if let Some(first) = seen.insert(name.clone(), c.source.clone()) {
+                    return Err(LoadError { file: c.source.clone(), line: 1, column: 1, message: format!("duplicate check id {name:?}: already defined in {first}") });
+                }
+            }
+        }
+        checks.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Catalog { checks })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id || c.aliases.iter().any(|a| a == id))
+    }
+}
+
+/// Whether a selector (`net`, `disk.usage`, `sec.ssh.root-login`, or a `ref:` selector such as
+/// `cis`) picks a check.
+pub fn selector_matches(sel: &str, check: &Check) -> bool {
+    let by_id = |id: &str| id == sel || id.strip_prefix(sel).is_some_and(|rest| rest.starts_with('.'));
+    by_id(&check.id) || check.aliases.iter().any(|a| by_id(a))
+}
+
+/// Applies `--only` and `--skip`; a selector that matches no check is an error (a typo would
+/// otherwise silently run nothing).
+pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec<Check>, String> {
+    for sel in only.iter().chain(skip) {
+        if !catalog.checks.iter().any(|c| selector_matches(sel, c)) {
+            return Err(format!("unknown check id or prefix {sel:?} (see `ecs-doctor list`)"));
+        }
+    }
+    Ok(catalog
+        .checks
+        .iter()
+        .filter(|c| only.is_empty() || only.iter().any(|s| selector_matches(s, c)))
+        .filter(|c| !skip.iter().any(|s| selector_matches(s, c)))
+        .cloned()
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids() {
+        assert!(valid_id("disk.usage.space"));
+        assert!(valid_id("net.dns.resolver-reachable"));
+        assert!(!valid_id("disk.usage"));
+        assert!(!valid_id("web.usage.space"));
+        assert!(!valid_id("disk.Usage.space"));
+        assert!(!valid_id("disk.usage.-x"));
+        assert_eq!(id_from_path(Path::new("disk/usage.space.toml")).as_deref(), Some("disk.usage.space"));
+        assert_eq!(id_from_path(Path::new("disk.usage.space.toml")).as_deref(), Some("disk.usage.space"));
+    }
+
+    #[test]
+    fn error_positions() {
+        let e = LoadError::at("f", "ab\ncd\nef", 4, "x");
+        assert_eq!((e.line, e.column), (2, 2));
+    }
+}

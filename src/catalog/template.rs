@@ -1,0 +1,94 @@
+//! Message templates: `{subject}`, `{count}` and the probe's value names, optionally with a
+//! format: `{avail_bytes|bytes}` (1.5 GiB), `{used_percent|pct}` (91%).
+
+use crate::probe::{Observation, Value, format_num};
+
+/// The placeholders of a template, for validation at load time.
+pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let after = &rest[start + 1..];
+        let end = after.find('}').ok_or_else(|| format!("unclosed '{{' in {template:?}"))?;
+        let inner = &after[..end];
+        let (name, fmt) = match inner.split_once('|') {
+            Some((n, f)) => (n.trim(), Some(f.trim().to_string())),
+            None => (inner.trim(), None),
+        };
+        if let Some(f) = &fmt {
+            if !matches!(f.as_str(), "bytes" | "pct") {
+                return Err(format!("unknown format {f:?} in {{{inner}}}: use bytes or pct"));
+            }
+        }
+        if name.is_empty() {
+            return Err(format!("empty placeholder in {template:?}"));
+        }
+        out.push((name.to_string(), fmt));
+        rest = &after[end + 1..];
+    }
+    Ok(out)
+}
+
+/// Bytes as people read them (binary units, like `df -h`).
+pub fn human_bytes(n: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{} B", v as u64) } else { format!("{v:.1} {}", UNITS[unit]) }
+}
+
+fn format_value(v: &Value, fmt: Option<&str>) -> String {
+    match (fmt, v.as_num()) {
+        (Some("bytes"), Some(n)) => human_bytes(n),
+        (Some("pct"), Some(n)) => format!("{}%", format_num(n)),
+        _ => v.as_text(),
+    }
+}
+
+/// Fills a template from an observation; a missing value shows as `?`.
+pub fn render(template: &str, obs: Option<&Observation>, count: usize) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let inner = &after[..end];
+        let (name, fmt) = match inner.split_once('|') {
+            Some((n, f)) => (n.trim(), Some(f.trim())),
+            None => (inner.trim(), None),
+        };
+        let value = match name {
+            "subject" => obs.map(|o| o.subject.clone()),
+            "count" => Some(count.to_string()),
+            _ => obs.and_then(|o| o.values.get(name)).map(|v| format_value(v, fmt)),
+        };
+        out.push_str(value.as_deref().unwrap_or("?"));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_values_and_formats() {
+        let o = Observation::new("/data").num("used_percent", 91.0).num("avail_bytes", 1536.0 * 1024.0 * 1024.0);
+        assert_eq!(render("{subject} is {used_percent|pct} full, {avail_bytes|bytes} left ({x})", Some(&o), 1), "/data is 91% full, 1.5 GiB left (?)");
+        assert_eq!(render("{count} ok", None, 3), "3 ok");
+        assert_eq!(render("broken {", None, 0), "broken {");
+        assert!(placeholders("{a|weird}").is_err());
+        assert!(placeholders("{a").is_err());
+        assert_eq!(placeholders("{a} {b|pct}").unwrap().len(), 2);
+    }
+}

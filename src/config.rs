@@ -1,0 +1,124 @@
+//! The settings file (`--config`, `ECS_DOCTOR_CONFIG`, else /etc/ecs-doctor/config.toml when it
+//! exists). Unknown keys and unknown check ids are errors with file, line and column.
+//!
+//! ```toml
+//! deadline = 20                  # seconds for the whole run
+//! report_dir = "/var/lib/ecs-doctor/reports"
+//! checks_dirs = ["/opt/support/checks"]
+//! skip = ["sys.cpu.load"]
+//!
+//! [checks."disk.usage.space"]
+//! timeout = 5
+//! thresholds.used_percent = { warn = ">= 80", crit = ">= 90" }
+//! ```
+
+use crate::catalog::condition::Condition;
+use crate::catalog::{Catalog, LoadError};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+pub const SYSTEM_CONFIG: &str = "/etc/ecs-doctor/config.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub deadline: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub report_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub checks_dirs: Vec<PathBuf>,
+    #[serde(default)]
+    pub skip: Vec<String>,
+    #[serde(default)]
+    pub checks: BTreeMap<Spanned<String>, CheckSettings>,
+    #[serde(skip)]
+    path: String,
+    #[serde(skip)]
+    source: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSettings {
+    #[serde(default)]
+    pub timeout: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub thresholds: BTreeMap<Spanned<String>, Thresholds>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    #[serde(default)]
+    pub warn: Option<Spanned<String>>,
+    #[serde(default)]
+    pub crit: Option<Spanned<String>>,
+}
+
+impl Config {
+    /// Reads the explicit file, else the system file when it exists, else the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Config, LoadError> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None if Path::new(SYSTEM_CONFIG).exists() => PathBuf::from(SYSTEM_CONFIG),
+            None => return Ok(Config::default()),
+        };
+        let display = path.display().to_string();
+        let bytes = std::fs::read(&path).map_err(|e| LoadError { file: display.clone(), line: 0, column: 0, message: format!("cannot read the config file: {e}") })?;
+        let source = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            LoadError::at(&display, &String::from_utf8_lossy(&e.as_bytes()[..valid]), valid, "the config file is not valid UTF-8")
+        })?;
+        let mut cfg: Config = toml::from_str(&source).map_err(|e| LoadError::from_toml(&display, &source, &e))?;
+        if let Some(d) = &cfg.deadline {
+            if !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0) {
+                return Err(LoadError::at(&display, &source, d.span().start, "deadline must be a number of seconds between 0 and 86400"));
+            }
+        }
+        cfg.path = display;
+        cfg.source = source;
+        Ok(cfg)
+    }
+
+    fn err(&self, offset: usize, msg: String) -> LoadError {
+        LoadError::at(&self.path, &self.source, offset, msg)
+    }
+
+    /// Applies per-check timeouts and thresholds to the catalog, checking every id and field.
+    pub fn apply(&self, catalog: &mut Catalog) -> Result<(), LoadError> {
+        for (id, settings) in &self.checks {
+            let Some(check) = catalog.checks.iter_mut().find(|c| &c.id == id.get_ref() || c.aliases.contains(id.get_ref())) else {
+                return Err(self.err(id.span().start, format!("unknown check id {:?} (see `ecs-doctor list`)", id.get_ref())));
+            };
+            if let Some(t) = &settings.timeout {
+                if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) {
+                    return Err(self.err(t.span().start, "timeout must be between 0 and 3600 seconds".into()));
+                }
+                check.timeout = std::time::Duration::from_secs_f64(*t.get_ref());
+            }
+            for (field, th) in &settings.thresholds {
+                let judges: Vec<_> = check.judges.iter_mut().filter(|j| &j.field == field.get_ref()).collect();
+                if judges.is_empty() {
+                    let known: Vec<_> = check.judges.iter().map(|j| j.field.as_str()).collect();
+                    return Err(self.err(field.span().start, format!("check {} has no threshold on {:?} (it has: {})", check.id, field.get_ref(), known.join(", "))));
+                }
+                let parse = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
+                    c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m))).transpose()
+                };
+                let (warn, crit) = (parse(&th.warn)?, parse(&th.crit)?);
+                for j in judges {
+                    if warn.is_some() {
+                        j.warn = warn.clone();
+                    }
+                    if crit.is_some() {
+                        j.crit = crit.clone();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

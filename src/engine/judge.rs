@@ -1,0 +1,151 @@
+//! Turns what a probe observed into a check result: each judge compares one value of each
+//! observation with the check's thresholds; the worst finding sets the status.
+
+use crate::catalog::{Check, template};
+use crate::i18n::Lang;
+use crate::probe::{Observations, ProbeError};
+use crate::redact::redact;
+use crate::report::{CheckResult, Finding, Severity, Status};
+use std::collections::BTreeMap;
+
+/// Most evidence lines kept per finding: enough to act on, short enough to read.
+const MAX_EVIDENCE: usize = 20;
+
+fn evidence(lines: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = lines.iter().take(MAX_EVIDENCE).map(|l| redact(l)).collect();
+    if lines.len() > MAX_EVIDENCE {
+        out.push(format!("... {} more lines", lines.len() - MAX_EVIDENCE));
+    }
+    out
+}
+
+pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration_ms: u64) -> CheckResult {
+    CheckResult {
+        id: check.id.clone(),
+        category: check.category.clone(),
+        title: check.title.get(lang).to_string(),
+        status,
+        summary,
+        findings: Vec::new(),
+        remediation: None,
+        kb: Some(format!("ecs-doctor explain {}", check.id)),
+        metrics: BTreeMap::new(),
+        duration_ms,
+    }
+}
+
+/// The result of a check whose probe did not finish in time.
+pub fn timed_out(check: &Check, lang: Lang, message: String, duration_ms: u64) -> CheckResult {
+    let mut r = base(check, lang, Status::Error, message.clone(), duration_ms);
+    r.findings.push(Finding { severity: Severity::Info, message, subject: None, code: Some("ETIMEDOUT".into()), evidence: Vec::new(), since: None });
+    r
+}
+
+pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: Lang, duration_ms: u64) -> CheckResult {
+    let obs = match observed {
+        Err(ProbeError::Skipped(reason)) => return base(check, lang, Status::Skipped, reason, duration_ms),
+        Err(ProbeError::Failed { code, message }) => {
+            let mut r = base(check, lang, Status::Error, redact(&message), duration_ms);
+            r.findings.push(Finding { severity: Severity::Info, message: redact(&message), subject: None, code: Some(code), evidence: Vec::new(), since: None });
+            return r;
+        }
+        Ok(o) => o,
+    };
+    if let Some(v) = obs.verdict {
+        let status = match v.exit_code {
+            0 => Status::Ok,
+            1 => Status::Warn,
+            2 => Status::Crit,
+            _ => Status::Error,
+        };
+        let mut r = base(check, lang, status, redact(&v.summary), duration_ms);
+        if status != Status::Ok {
+            let severity = match status {
+                Status::Crit => Severity::Crit,
+                Status::Warn => Severity::Warn,
+                _ => Severity::Info,
+            };
+            r.findings.push(Finding {
+                severity,
+                message: redact(&v.summary),
+                subject: None,
+                code: Some(format!("exit {}", v.exit_code)),
+                evidence: evidence(&v.details),
+                since: None,
+            });
+            r.remediation = Some(check.fix.get(lang).to_string());
+        }
+        r.metrics = v.metrics;
+        return r;
+    }
+    if obs.items.is_empty() {
+        let reason = match lang {
+            Lang::En => "nothing to examine on this system",
+            Lang::ZhCn => "本系统上没有可检查的对象",
+        };
+        return base(check, lang, Status::Skipped, reason.into(), duration_ms);
+    }
+    let mut findings = Vec::new();
+    for j in &check.judges {
+        for o in &obs.items {
+            if !j.filters.iter().all(|(f, c)| o.values.get(f).is_some_and(|v| c.matches(v))) {
+                continue;
+            }
+            let Some(value) = o.values.get(&j.field) else { continue };
+            let severity = if j.crit.as_ref().is_some_and(|c| c.matches(value)) {
+                Severity::Crit
+            } else if j.warn.as_ref().is_some_and(|c| c.matches(value)) {
+                Severity::Warn
+            } else {
+                continue;
+            };
+            let mut lines: Vec<String> = o.evidence_for(&j.field).to_vec();
+            for (f, _) in &j.filters {
+                for l in o.evidence_for(f) {
+                    if !lines.contains(l) {
+                        lines.push(l.clone());
+                    }
+                }
+            }
+            findings.push(Finding {
+                severity,
+                message: template::render(j.message.get(lang), Some(o), obs.items.len()),
+                subject: Some(o.subject.clone()),
+                code: j.code.clone(),
+                evidence: evidence(&lines),
+                since: None,
+            });
+        }
+    }
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    let status = match findings.first().map(|f| f.severity) {
+        Some(Severity::Crit) => Status::Crit,
+        Some(Severity::Warn) => Status::Warn,
+        _ => Status::Ok,
+    };
+    let summary = match findings.first() {
+        Some(first) if findings.len() > 1 => match lang {
+            Lang::En => format!("{} (and {} more)", first.message, findings.len() - 1),
+            Lang::ZhCn => format!("{}（另有 {} 项）", first.message, findings.len() - 1),
+        },
+        Some(first) => first.message.clone(),
+        None => match &check.ok {
+            Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len()),
+            None => check.title.get(lang).to_string(),
+        },
+    };
+    let mut r = base(check, lang, status, summary, duration_ms);
+    if status != Status::Ok {
+        r.remediation = Some(check.fix.get(lang).to_string());
+    }
+    for name in &check.metrics {
+        let carriers: Vec<_> = obs.items.iter().filter_map(|o| Some((o, o.values.get(name)?.as_num()?))).collect();
+        for (o, n) in &carriers {
+            // One subject: the plain name; several: `used_percent[/data]`.
+            let key = if carriers.len() == 1 { name.clone() } else { format!("{name}[{}]", o.subject) };
+            r.metrics.insert(key, *n);
+        }
+    }
+    r.findings = findings;
+    r
+}

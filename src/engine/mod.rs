@@ -1,0 +1,142 @@
+//! Runs checks in parallel on a bounded pool of threads, each check under its own timeout and
+//! all of them under the run's deadline. A check that does not finish in time is reported as
+//! `error` with code ETIMEDOUT and its thread is abandoned (a replacement keeps the pool full);
+//! a probe that panics becomes an `error` result. The run always ends on time: the syscalls that
+//! could block past a kill (statfs on network and FUSE mounts) run in child processes.
+
+pub mod judge;
+
+use crate::catalog::Check;
+use crate::i18n::Lang;
+use crate::probe::ProbeContext;
+use crate::report::CheckResult;
+use std::collections::{BTreeMap, VecDeque};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Checks running at once: they mostly wait on files and children, so a few more than CPUs.
+pub const DEFAULT_WORKERS: usize = 8;
+
+enum Event {
+    Started(usize, Instant),
+    Done(usize, CheckResult),
+}
+
+fn ms(d: Duration) -> u64 {
+    d.as_millis().min(u64::MAX as u128) as u64
+}
+
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+}
+
+fn spawn_worker(queue: Arc<Mutex<VecDeque<usize>>>, checks: Arc<Vec<Check>>, ctx: Arc<ProbeContext>, lang: Lang, tx: Sender<Event>) {
+    std::thread::spawn(move || {
+        loop {
+            let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
+            let Some(idx) = next else { break };
+            let check = &checks[idx];
+            let started = Instant::now();
+            if tx.send(Event::Started(idx, started)).is_err() {
+                break;
+            }
+            let observed = std::panic::catch_unwind(AssertUnwindSafe(|| ctx.observe(&check.probe)));
+            let elapsed = ms(started.elapsed());
+            let result = match observed {
+                Ok(o) => judge::judge(check, o, lang, elapsed),
+                Err(p) => {
+                    let msg = format!("internal error in the {} probe: {}", check.probe.kind(), panic_message(p.as_ref()));
+                    judge::judge(check, Err(crate::probe::ProbeError::failed("EFAULT", msg)), lang, elapsed)
+                }
+            };
+            if tx.send(Event::Done(idx, result)).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Runs `checks` and returns one result per check, in the same order, by `deadline` at the latest.
+pub fn run(checks: Vec<Check>, ctx: Arc<ProbeContext>, lang: Lang, workers: usize, mut on_done: impl FnMut(&CheckResult)) -> Vec<CheckResult> {
+    let n = checks.len();
+    let checks = Arc::new(checks);
+    let queue = Arc::new(Mutex::new((0..n).collect::<VecDeque<_>>()));
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..workers.clamp(1, n.max(1)) {
+        spawn_worker(queue.clone(), checks.clone(), ctx.clone(), lang, tx.clone());
+    }
+    let deadline = ctx.deadline;
+    let mut results: Vec<Option<CheckResult>> = vec![None; n];
+    let mut running: BTreeMap<usize, Instant> = BTreeMap::new();
+    let mut done = 0;
+    while done < n {
+        let now = Instant::now();
+        let next_wake = running.iter().map(|(i, s)| *s + checks[*i].timeout).chain([deadline]).min().unwrap_or(deadline);
+        match rx.recv_timeout(next_wake.saturating_duration_since(now)) {
+            Ok(Event::Started(i, at)) => {
+                running.insert(i, at);
+            }
+            Ok(Event::Done(i, r)) => {
+                running.remove(&i);
+                if results[i].is_none() {
+                    on_done(&r);
+                    results[i] = Some(r);
+                    done += 1;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let now = Instant::now();
+                if now >= deadline {
+                    break;
+                }
+                let expired: Vec<usize> = running.iter().filter(|(i, s)| now >= **s + checks[**i].timeout).map(|(i, _)| *i).collect();
+                for i in expired {
+                    let started = running.remove(&i).unwrap_or(now);
+                    let c = &checks[i];
+                    let msg = match lang {
+                        Lang::En => format!("timed out: the check did not finish within its timeout of {:.1} s", c.timeout.as_secs_f64()),
+                        Lang::ZhCn => format!("超时：检查未在 {:.1} 秒内完成", c.timeout.as_secs_f64()),
+                    };
+                    let r = judge::timed_out(c, lang, msg, ms(now - started));
+                    on_done(&r);
+                    results[i] = Some(r);
+                    done += 1;
+                    // The stuck thread is abandoned; keep the pool at strength.
+                    spawn_worker(queue.clone(), checks.clone(), ctx.clone(), lang, tx.clone());
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let now = Instant::now();
+    results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| {
+                let c = &checks[i];
+                let (msg, elapsed) = match running.get(&i) {
+                    Some(s) => (
+                        match lang {
+                            Lang::En => "timed out: the run's deadline passed before this check finished".to_string(),
+                            Lang::ZhCn => "超时：整体运行时限已到，检查未完成".to_string(),
+                        },
+                        ms(now - *s),
+                    ),
+                    None => (
+                        match lang {
+                            Lang::En => "timed out: the run's deadline passed before this check could start".to_string(),
+                            Lang::ZhCn => "超时：整体运行时限已到，检查未能开始".to_string(),
+                        },
+                        0,
+                    ),
+                };
+                let r = judge::timed_out(c, lang, msg, elapsed);
+                on_done(&r);
+                r
+            })
+        })
+        .collect()
+}

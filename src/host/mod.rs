@@ -1,0 +1,137 @@
+//! Everything that touches the machine goes through [`Host`], so `--root DIR` can point the
+//! whole tool at a fixture tree or a rescued disk mounted elsewhere.
+
+pub mod facts;
+pub mod mounts;
+pub mod statfs;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// The largest file the tool reads whole; anything longer is cut (and says so) so a corrupt or
+/// huge /proc or log file cannot exhaust memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The examined system: its root directory, and whether that is the live system we run on.
+#[derive(Debug, Clone)]
+pub struct Host {
+    root: PathBuf,
+}
+
+/// A text file read from the host, with where it came from for evidence lines.
+#[derive(Debug, Clone)]
+pub struct HostFile {
+    /// The path as the examined system knows it (`/etc/resolv.conf`), for evidence and subjects.
+    pub path: String,
+    pub text: String,
+    /// True when the file was longer than [`MAX_FILE_BYTES`] and only its start was read.
+    pub truncated: bool,
+}
+
+impl Host {
+    pub fn new(root: impl Into<PathBuf>) -> Host {
+        Host { root: root.into() }
+    }
+
+    pub fn live() -> Host {
+        Host::new("/")
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// True when examining the system we run on (no `--root`, or `--root /`).
+    pub fn is_live(&self) -> bool {
+        self.root == Path::new("/")
+    }
+
+    /// Where an absolute path of the examined system lives on this machine.
+    pub fn path(&self, system_path: impl AsRef<Path>) -> PathBuf {
+        let p = system_path.as_ref();
+        let rel = p.strip_prefix("/").unwrap_or(p);
+        if rel.as_os_str().is_empty() { self.root.clone() } else { self.root.join(rel) }
+    }
+
+    /// Reads a text file of the examined system, at most [`MAX_FILE_BYTES`], replacing bytes
+    /// that are not UTF-8 (log and config files are not always clean).
+    pub fn read(&self, system_path: &str) -> std::io::Result<HostFile> {
+        let file = std::fs::File::open(self.path(system_path))?;
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        let truncated = bytes.len() as u64 > MAX_FILE_BYTES;
+        if truncated {
+            bytes.truncate(MAX_FILE_BYTES as usize);
+        }
+        Ok(HostFile { path: system_path.to_string(), text: String::from_utf8_lossy(&bytes).into_owned(), truncated })
+    }
+
+    /// Like [`Host::read`], but a missing file is `None` rather than an error.
+    pub fn read_optional(&self, system_path: &str) -> std::io::Result<Option<HostFile>> {
+        match self.read(system_path) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// First line of a small file, trimmed; `None` when missing, unreadable or empty.
+    pub fn read_line(&self, system_path: &str) -> Option<String> {
+        let f = self.read(system_path).ok()?;
+        let line = f.text.lines().next()?.trim().to_string();
+        (!line.is_empty()).then_some(line)
+    }
+
+    /// Lists a directory of the examined system, sorted; missing is empty.
+    pub fn list_dir(&self, system_path: &str) -> std::io::Result<Vec<String>> {
+        let mut names = Vec::new();
+        match std::fs::read_dir(self.path(system_path)) {
+            Ok(rd) => {
+                for entry in rd {
+                    names.push(entry?.file_name().to_string_lossy().into_owned());
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+/// The errno-style name of an I/O error, for a finding's `code` a support engineer can search.
+pub fn errno_name(err: &std::io::Error) -> String {
+    if let Some(raw) = err.raw_os_error() {
+        return errno_name_raw(raw);
+    }
+    match err.kind() {
+        std::io::ErrorKind::NotFound => "ENOENT".into(),
+        std::io::ErrorKind::PermissionDenied => "EACCES".into(),
+        std::io::ErrorKind::TimedOut => "ETIMEDOUT".into(),
+        std::io::ErrorKind::InvalidData => "EINVAL".into(),
+        _ => "EIO".into(),
+    }
+}
+
+/// Names of the errno values a diagnosis meets; others are shown as `errno N`.
+pub fn errno_name_raw(raw: i32) -> String {
+    let name = match raw {
+        1 => "EPERM",
+        2 => "ENOENT",
+        5 => "EIO",
+        6 => "ENXIO",
+        13 => "EACCES",
+        19 => "ENODEV",
+        20 => "ENOTDIR",
+        22 => "EINVAL",
+        28 => "ENOSPC",
+        30 => "EROFS",
+        40 => "ELOOP",
+        107 => "ENOTCONN",
+        110 => "ETIMEDOUT",
+        112 => "EHOSTDOWN",
+        116 => "ESTALE",
+        _ => return format!("errno {raw}"),
+    };
+    name.to_string()
+}

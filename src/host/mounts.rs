@@ -1,0 +1,137 @@
+//! The mount table of the examined system, read once per run and shared by every probe.
+
+use super::Host;
+
+/// One line of /proc/self/mountinfo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub mount_point: String,
+    pub fstype: String,
+    pub source: String,
+    /// Per-mount options (ro/rw, nosuid, ...).
+    pub options: Vec<String>,
+    /// Major:minor of the device, which tells bind mounts of one filesystem apart from others.
+    pub majmin: String,
+}
+
+impl Mount {
+    pub fn read_only(&self) -> bool {
+        self.options.iter().any(|o| o == "ro")
+    }
+}
+
+/// The parsed table plus the lines that could not be parsed (reported, never fatal).
+#[derive(Debug, Clone, Default)]
+pub struct MountTable {
+    pub mounts: Vec<Mount>,
+    pub source: String,
+    pub bad_lines: Vec<String>,
+}
+
+/// Reads /proc/self/mountinfo (else /proc/mounts) under the host root.
+pub fn read(host: &Host) -> std::io::Result<MountTable> {
+    if let Some(file) = host.read_optional("/proc/self/mountinfo")? {
+        let mut table = MountTable { source: file.path.clone(), ..Default::default() };
+        for (n, line) in file.text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            match parse_mountinfo_line(line) {
+                Some(m) => table.mounts.push(m),
+                None => table.bad_lines.push(format!("{}:{}: {}", file.path, n + 1, line)),
+            }
+        }
+        return Ok(table);
+    }
+    let file = host.read("/proc/mounts")?;
+    let mut table = MountTable { source: file.path.clone(), ..Default::default() };
+    for (n, line) in file.text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 4 {
+            if !line.trim().is_empty() {
+                table.bad_lines.push(format!("{}:{}: {}", file.path, n + 1, line));
+            }
+            continue;
+        }
+        table.mounts.push(Mount {
+            source: unescape(f[0]),
+            mount_point: unescape(f[1]),
+            fstype: f[2].to_string(),
+            options: f[3].split(',').map(str::to_string).collect(),
+            majmin: String::new(),
+        });
+    }
+    Ok(table)
+}
+
+/// `36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue`
+pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
+    let mut fields = line.split(' ');
+    let _id = fields.next()?.parse::<u64>().ok()?;
+    let _parent = fields.next()?.parse::<u64>().ok()?;
+    let majmin = fields.next()?;
+    if !majmin.contains(':') {
+        return None;
+    }
+    let _root = fields.next()?;
+    let mount_point = unescape(fields.next()?);
+    if !mount_point.starts_with('/') {
+        return None;
+    }
+    let options: Vec<String> = fields.next()?.split(',').map(str::to_string).collect();
+    // Optional fields end at a lone "-".
+    loop {
+        if fields.next()? == "-" {
+            break;
+        }
+    }
+    let fstype = fields.next()?.to_string();
+    let source = unescape(fields.next().unwrap_or("none"));
+    Some(Mount { mount_point, fstype, source, options, majmin: majmin.to_string() })
+}
+
+/// Undoes the kernel's octal escapes (`\040` for a space, `\011` tab, `\012` newline, `\134` backslash).
+pub fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' && i + 3 < bytes.len() + 0 && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
+            let v = (bytes[i + 1] - b'0') as u32 * 64 + (bytes[i + 2] - b'0') as u32 * 8 + (bytes[i + 3] - b'0') as u32;
+            if let Ok(b) = u8::try_from(v) {
+                out.push(b);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_escaped_spaces_and_optional_fields() {
+        let m = parse_mountinfo_line("36 35 98:0 / /mnt/my\\040disk rw,noatime shared:1 master:2 - ext4 /dev/vdb1 rw").unwrap();
+        assert_eq!(m.mount_point, "/mnt/my disk");
+        assert_eq!(m.fstype, "ext4");
+        assert_eq!(m.source, "/dev/vdb1");
+        assert!(!m.read_only());
+    }
+
+    #[test]
+    fn rejects_garbage_without_panicking() {
+        for line in ["", "garbage", "1 2 3 4", "1 2 8:1 / /x rw", "1 2 8:1 / relative rw - ext4 x", "\u{fffd}\u{fffd} 1"] {
+            assert!(parse_mountinfo_line(line).is_none(), "{line:?}");
+        }
+        assert_eq!(unescape("a\\04"), "a\\04");
+        assert_eq!(unescape("\\134x"), "\\x");
+    }
+}

@@ -1,0 +1,240 @@
+//! Probes observe; checks judge. Each probe kind is one file here and one line in
+//! [`probes!`] below; a check file names it as `[probe.<kind>]` with its parameters.
+//!
+//! A probe returns [`Observations`]: one [`Observation`] per subject (a mount, a nameserver, a
+//! user), each a set of named values the check's judges compare against thresholds. The names a
+//! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
+
+pub mod exec;
+pub mod filesystems;
+pub mod loadavg;
+pub mod meminfo;
+pub mod passwd;
+pub mod resolv_conf;
+pub mod routes;
+pub mod sshd_config;
+
+use crate::host::Host;
+use crate::host::mounts::MountTable;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+/// A value a probe observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Num(f64),
+    Text(String),
+}
+
+impl Value {
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Text(t) => t.trim().parse().ok(),
+        }
+    }
+
+    pub fn as_text(&self) -> String {
+        match self {
+            Value::Num(n) => format_num(*n),
+            Value::Text(t) => t.clone(),
+        }
+    }
+}
+
+/// Numbers as people read them: integers without decimals, others with at most one.
+pub fn format_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n:.1}") }
+}
+
+/// What a probe saw about one subject.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observation {
+    pub subject: String,
+    pub values: BTreeMap<String, Value>,
+    /// Verbatim lines that show it (config lines as `file:line: text`); redacted before reporting.
+    pub evidence: Vec<String>,
+    /// Evidence that belongs to one value only: a finding about that value shows these lines
+    /// instead of the general ones.
+    pub field_evidence: BTreeMap<String, Vec<String>>,
+}
+
+impl Observation {
+    pub fn new(subject: impl Into<String>) -> Observation {
+        Observation { subject: subject.into(), ..Default::default() }
+    }
+
+    pub fn num(mut self, name: &str, v: f64) -> Self {
+        self.values.insert(name.to_string(), Value::Num(v));
+        self
+    }
+
+    pub fn text(mut self, name: &str, v: impl Into<String>) -> Self {
+        self.values.insert(name.to_string(), Value::Text(v.into()));
+        self
+    }
+
+    pub fn flag(self, name: &str, v: bool) -> Self {
+        self.num(name, if v { 1.0 } else { 0.0 })
+    }
+
+    pub fn evidence(mut self, line: impl Into<String>) -> Self {
+        self.evidence.push(line.into());
+        self
+    }
+
+    pub fn field_evidence(mut self, field: &str, line: impl Into<String>) -> Self {
+        self.field_evidence.entry(field.to_string()).or_default().push(line.into());
+        self
+    }
+
+    /// The lines that show the value `field`.
+    pub fn evidence_for(&self, field: &str) -> &[String] {
+        self.field_evidence.get(field).map(Vec::as_slice).unwrap_or(&self.evidence)
+    }
+}
+
+/// A status a plugin decided itself (Nagios plugin protocol).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PluginVerdict {
+    /// 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (anything else is UNKNOWN too).
+    pub exit_code: i32,
+    pub summary: String,
+    pub details: Vec<String>,
+    pub metrics: BTreeMap<String, f64>,
+}
+
+/// Everything a probe returns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Observations {
+    pub items: Vec<Observation>,
+    pub verdict: Option<PluginVerdict>,
+}
+
+impl Observations {
+    pub fn of(items: Vec<Observation>) -> Observations {
+        Observations { items, verdict: None }
+    }
+}
+
+/// Why a probe could not observe.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProbeError {
+    /// Not applicable or not permitted here: reported as `skipped` with the reason.
+    #[error("{0}")]
+    Skipped(String),
+    /// The probe could not finish: reported as `error` with the code (errno name, ETIMEDOUT, ...).
+    #[error("{message}")]
+    Failed { code: String, message: String },
+}
+
+impl ProbeError {
+    pub fn failed(code: impl Into<String>, message: impl Into<String>) -> ProbeError {
+        ProbeError::Failed { code: code.into(), message: message.into() }
+    }
+
+    /// An I/O error reading `path`: EACCES becomes `skipped` (not permitted), others `error`.
+    pub fn io(path: &str, err: &std::io::Error) -> ProbeError {
+        if err.kind() == std::io::ErrorKind::PermissionDenied {
+            ProbeError::Skipped(format!("cannot read {path}: permission denied (run as root)"))
+        } else {
+            ProbeError::failed(crate::host::errno_name(err), format!("cannot read {path}: {err}"))
+        }
+    }
+}
+
+/// Host scans that several probes need, done at most once per run.
+#[derive(Default)]
+pub struct Scans {
+    mounts: OnceLock<Result<Arc<MountTable>, ProbeError>>,
+}
+
+/// What a probe gets: the host, the shared scans, and when the whole run must end.
+pub struct ProbeContext {
+    pub host: Host,
+    pub scans: Scans,
+    pub deadline: Instant,
+    pub privileged: bool,
+    cache: Mutex<BTreeMap<String, Arc<OnceLock<Result<Observations, ProbeError>>>>>,
+}
+
+impl ProbeContext {
+    pub fn new(host: Host, deadline: Instant, privileged: bool) -> ProbeContext {
+        ProbeContext { host, scans: Scans::default(), deadline, privileged, cache: Mutex::new(BTreeMap::new()) }
+    }
+
+    /// The mount table, read once per run.
+    pub fn mounts(&self) -> Result<Arc<MountTable>, ProbeError> {
+        self.scans
+            .mounts
+            .get_or_init(|| {
+                crate::host::mounts::read(&self.host)
+                    .map(Arc::new)
+                    .map_err(|e| ProbeError::io("/proc/self/mountinfo", &e))
+            })
+            .clone()
+    }
+
+    /// Runs a probe, sharing the result between checks that name the same probe and parameters
+    /// (disk.usage.space and disk.usage.inodes share one statvfs pass).
+    pub fn observe(&self, spec: &ProbeSpec) -> Result<Observations, ProbeError> {
+        let key = spec.cache_key();
+        let cell = {
+            let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache.entry(key).or_default().clone()
+        };
+        cell.get_or_init(|| spec.observe(self)).clone()
+    }
+}
+
+/// Declares the probe kinds: one line per probe. Each module provides `Params`
+/// (deserialised from the check file, unknown keys rejected), `FIELDS` and `observe`.
+macro_rules! probes {
+    ($($module:ident => $variant:ident,)*) => {
+        /// A probe named by a check file: `[probe.<kind>]` followed by its parameters.
+        #[derive(Debug, Clone, Deserialize, Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ProbeSpec {
+            $($variant($module::Params),)*
+        }
+
+        impl ProbeSpec {
+            /// The kind's name as written in check files.
+            pub fn kind(&self) -> &'static str {
+                match self { $(ProbeSpec::$variant(_) => stringify!($module),)* }
+            }
+
+            /// The value names this probe may produce.
+            pub fn fields(&self) -> &'static [&'static str] {
+                match self { $(ProbeSpec::$variant(_) => $module::FIELDS,)* }
+            }
+
+            fn observe(&self, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+                match self { $(ProbeSpec::$variant(p) => $module::observe(p, ctx),)* }
+            }
+        }
+
+        /// Every probe kind, for `explain` and documentation.
+        pub const KINDS: &[&str] = &[$(stringify!($module),)*];
+    };
+}
+
+probes! {
+    exec => Exec,
+    filesystems => Filesystems,
+    loadavg => Loadavg,
+    meminfo => Meminfo,
+    passwd => Passwd,
+    resolv_conf => ResolvConf,
+    routes => Routes,
+    sshd_config => SshdConfig,
+}
+
+impl ProbeSpec {
+    fn cache_key(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| format!("{self:?}"))
+    }
+}

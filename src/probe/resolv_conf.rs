@@ -1,0 +1,140 @@
+//! The resolver configuration (/etc/resolv.conf) as glibc reads it: nameservers (only the first
+//! three are used), options, lines it cannot parse; and the upstream servers behind the
+//! systemd-resolved stub (127.0.0.53) when that is what resolv.conf points at.
+
+use super::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default = "default_path")]
+    pub path: String,
+}
+
+fn default_path() -> String {
+    "/etc/resolv.conf".into()
+}
+
+pub const FIELDS: &[&str] = &[
+    "missing",
+    "nameserver_count",
+    "effective_nameserver_count",
+    "ignored_nameservers",
+    "invalid_lines",
+    "uses_stub",
+    "option_timeout",
+    "option_attempts",
+    "nameservers",
+];
+
+/// glibc's MAXNS: nameservers past the third are silently ignored.
+const MAXNS: usize = 3;
+const STUB_UPSTREAM: &str = "/run/systemd/resolve/resolv.conf";
+
+struct Parsed {
+    nameservers: Vec<(IpAddr, String)>,
+    invalid: Vec<String>,
+    timeout: Option<f64>,
+    attempts: Option<f64>,
+}
+
+fn parse(path: &str, text: &str) -> Parsed {
+    let mut p = Parsed { nameservers: Vec::new(), invalid: Vec::new(), timeout: None, attempts: None };
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        let loc = format!("{path}:{}: {raw}", n + 1);
+        let mut words = line.split_whitespace();
+        let key = words.next().unwrap_or_default();
+        match key {
+            "nameserver" => {
+                // An IPv6 link-local address may carry a zone (fe80::1%eth0).
+                let addr = words.next().map(|a| a.split('%').next().unwrap_or(a));
+                match addr.and_then(|a| a.parse::<IpAddr>().ok()) {
+                    Some(ip) => p.nameservers.push((ip, loc)),
+                    None => p.invalid.push(loc),
+                }
+            }
+            "options" => {
+                for opt in words {
+                    if let Some(v) = opt.strip_prefix("timeout:") {
+                        p.timeout = v.parse().ok();
+                    } else if let Some(v) = opt.strip_prefix("attempts:") {
+                        p.attempts = v.parse().ok();
+                    }
+                }
+            }
+            "search" | "domain" | "sortlist" | "lookup" | "family" => {}
+            _ => p.invalid.push(loc),
+        }
+    }
+    p
+}
+
+pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let path = params.path.as_str();
+    let Some(file) = ctx.host.read_optional(path).map_err(|e| ProbeError::io(path, &e))? else {
+        return Ok(Observations::of(vec![
+            Observation::new(path).flag("missing", true).num("nameserver_count", 0.0).num("effective_nameserver_count", 0.0),
+        ]));
+    };
+    let parsed = parse(path, &file.text);
+    let used: Vec<_> = parsed.nameservers.iter().take(MAXNS).collect();
+    let uses_stub = !used.is_empty() && used.iter().all(|(ip, _)| *ip == IpAddr::from([127, 0, 0, 53]));
+    let mut effective = used.len();
+    let mut o = Observation::new(path).flag("missing", false);
+    if uses_stub {
+        // The stub forwards to the servers systemd-resolved knows; count those instead.
+        if let Ok(Some(up)) = ctx.host.read_optional(STUB_UPSTREAM) {
+            let upstream = parse(STUB_UPSTREAM, &up.text);
+            effective = upstream.nameservers.len().min(MAXNS);
+            for (_, loc) in &upstream.nameservers {
+                o = o.field_evidence("effective_nameserver_count", loc.clone());
+            }
+        }
+    }
+    for (_, loc) in &parsed.nameservers {
+        o = o.evidence(loc.clone());
+    }
+    for (_, loc) in parsed.nameservers.iter().skip(MAXNS) {
+        o = o.field_evidence("ignored_nameservers", loc.clone());
+    }
+    for loc in &parsed.invalid {
+        o = o.field_evidence("invalid_lines", loc.clone());
+    }
+    if parsed.nameservers.is_empty() {
+        o = o.field_evidence("effective_nameserver_count", format!("{path}: no nameserver line"));
+    }
+    o = o
+        .num("nameserver_count", parsed.nameservers.len() as f64)
+        .num("effective_nameserver_count", effective as f64)
+        .num("ignored_nameservers", parsed.nameservers.len().saturating_sub(MAXNS) as f64)
+        .num("invalid_lines", parsed.invalid.len() as f64)
+        .flag("uses_stub", uses_stub)
+        .text("nameservers", used.iter().map(|(ip, _)| ip.to_string()).collect::<Vec<_>>().join(", "));
+    if let Some(t) = parsed.timeout {
+        o = o.num("option_timeout", t);
+    }
+    if let Some(a) = parsed.attempts {
+        o = o.num("option_attempts", a);
+    }
+    Ok(Observations::of(vec![o]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_nameservers_options_and_garbage() {
+        let p = parse("/r", "# c\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\nnameserver bogus\noptions timeout:2 rotate\n\u{fffd}\u{fffd}\n");
+        assert_eq!(p.nameservers.len(), 2);
+        assert_eq!(p.invalid.len(), 2);
+        assert_eq!(p.timeout, Some(2.0));
+        assert_eq!(p.invalid[0], "/r:4: nameserver bogus");
+    }
+}

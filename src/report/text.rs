@@ -1,0 +1,213 @@
+//! The terminal report, in the style of `flutter doctor`: grouped by domain, one line per check
+//! with a mark, findings indented under it with evidence and a fix, a closing line with counts,
+//! and next steps. Colour only when asked for (the caller decides: terminal and no NO_COLOR).
+
+use super::{CheckResult, OverallStatus, Report, Severity, Status};
+use crate::i18n::{Lang, Msg, tr};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Default)]
+pub struct TextOptions {
+    pub color: bool,
+    pub lang: Lang,
+    pub quiet: bool,
+    pub verbose: bool,
+    /// Where the JSON report was saved, for the closing lines.
+    pub saved_to: Option<String>,
+}
+
+const EVIDENCE_LINES: usize = 3;
+/// Width the fix text is wrapped to.
+const WIDTH: usize = 100;
+
+/// Folds a paragraph (source line breaks are not meaningful) into lines of at most `width`
+/// characters; words are never split, and CJK text (no spaces) breaks by character.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(20);
+    // A source line break between two CJK characters is no word break.
+    let chars: Vec<char> = text.chars().collect();
+    let mut joined = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '\n' && i > 0 && !chars[i - 1].is_ascii() && chars.get(i + 1).is_some_and(|n| !n.is_ascii()) {
+            continue;
+        }
+        joined.push(c);
+    }
+    let text = joined.as_str();
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut len = 0;
+    for word in text.split_whitespace() {
+        let wlen: usize = word.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        if len > 0 && len + 1 + wlen > width {
+            lines.push(std::mem::take(&mut line));
+            len = 0;
+        }
+        if len > 0 {
+            line.push(' ');
+            len += 1;
+        }
+        for ch in word.chars() {
+            let cw = if ch.is_ascii() { 1 } else { 2 };
+            if len + cw > width && !ch.is_ascii() {
+                lines.push(std::mem::take(&mut line));
+                len = 0;
+            }
+            line.push(ch);
+            len += cw;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+struct Painter {
+    on: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, s: &str) -> String {
+        if self.on { format!("{}{s}{}", style.render(), style.render_reset()) } else { s.to_string() }
+    }
+    fn fg(&self, c: AnsiColor, s: &str) -> String {
+        self.paint(Style::new().fg_color(Some(c.into())), s)
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint(Style::new().bold(), s)
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint(Style::new().dimmed(), s)
+    }
+}
+
+/// Terminal columns a string takes (CJK characters take two).
+fn display_width(s: &str) -> usize {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+fn mark(p: &Painter, s: Status) -> String {
+    match s {
+        Status::Ok => p.fg(AnsiColor::Green, "[✓]"),
+        Status::Warn => p.fg(AnsiColor::Yellow, "[!]"),
+        Status::Crit => p.fg(AnsiColor::Red, "[✗]"),
+        Status::Error => p.fg(AnsiColor::Magenta, "[?]"),
+        Status::Skipped => p.dim("[-]"),
+    }
+}
+
+fn severity_mark(p: &Painter, s: Severity) -> String {
+    match s {
+        Severity::Crit => p.fg(AnsiColor::Red, "✗"),
+        Severity::Warn => p.fg(AnsiColor::Yellow, "!"),
+        Severity::Info => p.dim("•"),
+    }
+}
+
+fn domain_name(lang: Lang, category: &str) -> String {
+    match category {
+        "net" => tr(lang, Msg::Network).into(),
+        "disk" => tr(lang, Msg::Disk).into(),
+        "sec" => tr(lang, Msg::Security).into(),
+        "sys" => tr(lang, Msg::System).into(),
+        other => other.to_string(),
+    }
+}
+
+fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOptions) {
+    let _ = writeln!(out, "  {} {} — {}  {}", mark(p, c.status), p.bold(&c.title), c.summary, p.dim(&format!("({})", c.id)));
+    let show_details = c.status != Status::Ok || opts.verbose;
+    if !show_details {
+        return;
+    }
+    for f in &c.findings {
+        let code = f.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
+        let _ = writeln!(out, "      {} {}{}", severity_mark(p, f.severity), f.message, p.dim(&code));
+        let limit = if opts.verbose { usize::MAX } else { EVIDENCE_LINES };
+        for line in f.evidence.iter().take(limit) {
+            let _ = writeln!(out, "        {} {}", p.dim("│"), p.dim(line));
+        }
+        if f.evidence.len() > limit {
+            let _ = writeln!(out, "        {} {}", p.dim("│"), p.dim(&format!("… +{} (-v)", f.evidence.len() - limit)));
+        }
+    }
+    if let Some(fix) = &c.remediation {
+        let label = format!("{}:", tr(opts.lang, Msg::Fix));
+        let label_width = display_width(&label);
+        let lines = wrap(fix, WIDTH.saturating_sub(8 + label_width));
+        for (i, line) in lines.iter().enumerate() {
+            if i == 0 {
+                let _ = writeln!(out, "      {} {line}", p.fg(AnsiColor::Cyan, &label));
+            } else {
+                let _ = writeln!(out, "      {} {line}", " ".repeat(label_width));
+            }
+        }
+    }
+}
+
+pub fn render(report: &Report, opts: &TextOptions) -> String {
+    let p = Painter { on: opts.color };
+    let mut out = String::new();
+    let h = &report.host;
+    let cloud = serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} {} · {} · {} · kernel {} · {} · cloud: {}",
+        p.bold("ecs-doctor"),
+        report.tool.version,
+        h.hostname,
+        h.os.pretty_name,
+        h.kernel,
+        h.arch,
+        cloud
+    );
+    for domain in crate::catalog::DOMAINS {
+        let checks: Vec<&CheckResult> = report
+            .checks
+            .iter()
+            .filter(|c| c.category == *domain)
+            .filter(|c| !opts.quiet || matches!(c.status, Status::Warn | Status::Crit | Status::Error))
+            .collect();
+        if checks.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", p.bold(&domain_name(opts.lang, domain)));
+        for c in checks {
+            write_check(&mut out, &p, c, opts);
+        }
+    }
+    let s = &report.summary;
+    let status = match s.status {
+        OverallStatus::Ok => p.fg(AnsiColor::Green, "OK"),
+        OverallStatus::Warn => p.fg(AnsiColor::Yellow, "WARNING"),
+        OverallStatus::Crit => p.fg(AnsiColor::Red, "CRITICAL"),
+        OverallStatus::Unknown => p.fg(AnsiColor::Magenta, "UNKNOWN"),
+    };
+    let c = &s.counts;
+    let _ = writeln!(
+        out,
+        "\n{}: {status} · {} ok · {} warn · {} crit · {} error · {} skipped · {:.2} s · {} {}/100",
+        p.bold(tr(opts.lang, Msg::Summary)),
+        c.ok,
+        c.warn,
+        c.crit,
+        c.error,
+        c.skipped,
+        report.run.duration_ms as f64 / 1000.0,
+        tr(opts.lang, Msg::Score),
+        crate::probe::format_num(s.score)
+    );
+    if let Some(path) = &opts.saved_to {
+        let _ = writeln!(out, "{} {path}", tr(opts.lang, Msg::ReportSaved));
+    }
+    let failing: Vec<&CheckResult> = report.checks.iter().filter(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error)).collect();
+    if !opts.quiet {
+        if let Some(first) = failing.first() {
+            let _ = writeln!(out, "\n{}:", tr(opts.lang, Msg::NextSteps));
+            let _ = writeln!(out, "  ecs-doctor explain {:<28} {}", first.id, p.dim(tr(opts.lang, Msg::ExplainHint)));
+        }
+    }
+    out
+}
