@@ -21,7 +21,9 @@ fn main() {
     let mut files = Vec::new();
     collect(&checks, &mut files);
     files.sort();
-    let mut code = String::from("/// Built-in check files: (path relative to checks/, contents).\npub static BUILTIN_CHECKS: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// Built-in check files: (path relative to checks/, contents).\npub static BUILTIN_CHECKS: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let rel = file.strip_prefix(&checks).unwrap_or(file).to_string_lossy().replace('\\', "/");

@@ -112,7 +112,10 @@ fn run_id() -> String {
 }
 
 fn now_rfc3339() -> String {
-    jiff::Timestamp::now().round(jiff::Unit::Millisecond).map(|t| t.to_string()).unwrap_or_else(|_| jiff::Timestamp::now().to_string())
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Millisecond)
+        .map(|t| t.to_string())
+        .unwrap_or_else(|_| jiff::Timestamp::now().to_string())
 }
 
 fn write_output(path: &PathBuf, body: &str) -> Result<(), Failure> {
@@ -128,7 +131,9 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let selected = catalog::select(&catalog, &args.only, &skip).map_err(Failure::Usage)?;
     let deadline_s = args.deadline.or(config.deadline.as_ref().map(|d| *d.get_ref())).unwrap_or(DEFAULT_DEADLINE_S);
     if !(deadline_s.is_finite() && deadline_s > 0.0 && deadline_s <= 86_400.0) {
-        return Err(Failure::Usage(format!("--deadline {deadline_s}: must be a number of seconds between 0 and 86400")));
+        return Err(Failure::Usage(format!(
+            "--deadline {deadline_s}: must be a number of seconds between 0 and 86400"
+        )));
     }
     let format = args.format.unwrap_or_default();
     let started_at = now_rfc3339();
@@ -139,7 +144,10 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
 
     let progress = (format == Format::Text && !args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(selected.len() as u64);
-        bar.set_style(indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()));
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
         bar.enable_steady_tick(Duration::from_millis(80));
         bar
     });
@@ -206,15 +214,18 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(body.as_bytes());
     let _ = stdout.flush();
-    if format != Format::Text {
-        if let Some(path) = &saved_to {
-            eprintln!("{} {path}", tr(lang, Msg::ReportSaved));
-        }
+    if format != Format::Text
+        && let Some(path) = &saved_to
+    {
+        eprintln!("{} {path}", tr(lang, Msg::ReportSaved));
     }
     if let Some(path) = &args.output {
         let plain = match format {
             Format::Json => body.clone(),
-            Format::Text => report::text::render(&report, &report::text::TextOptions { color: false, lang, quiet: args.quiet, verbose: args.verbose, saved_to }),
+            Format::Text => report::text::render(
+                &report,
+                &report::text::TextOptions { color: false, lang, quiet: args.quiet, verbose: args.verbose, saved_to },
+            ),
         };
         write_output(path, &plain)?;
     }
@@ -256,11 +267,17 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
     let lang = lang_of(args);
     let host = host_of(args)?;
     let (_, catalog) = load_catalog(args, &host)?;
-    let c = catalog.get(id).ok_or_else(|| Failure::Usage(format!("unknown check id {id:?} (see `ecs-doctor list`)")))?;
+    let c =
+        catalog.get(id).ok_or_else(|| Failure::Usage(format!("unknown check id {id:?} (see `ecs-doctor list`)")))?;
     let mut out = format!("{} — {}\n\n", c.id, c.title.get(lang));
     out.push_str(&format!("{}:\n  {}\n\n", tr(lang, Msg::Why), c.why.get(lang).trim().replace('\n', "\n  ")));
     out.push_str(&format!("{}:\n  {}\n\n", tr(lang, Msg::HowToFix), c.fix.get(lang).trim().replace('\n', "\n  ")));
-    out.push_str(&format!("{}:\n  probe {} (timeout {:.1} s)\n", tr(lang, Msg::Probe), c.probe.kind(), c.timeout.as_secs_f64()));
+    out.push_str(&format!(
+        "{}:\n  probe {} (timeout {:.1} s)\n",
+        tr(lang, Msg::Probe),
+        c.probe.kind(),
+        c.timeout.as_secs_f64()
+    ));
     if !c.judges.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::Thresholds)));
         for j in &c.judges {
@@ -274,7 +291,10 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
             let filter = if j.filters.is_empty() {
                 String::new()
             } else {
-                format!(" where {}", j.filters.iter().map(|(f, c)| format!("{f} {c}")).collect::<Vec<_>>().join(" and "))
+                format!(
+                    " where {}",
+                    j.filters.iter().map(|(f, c)| format!("{f} {c}")).collect::<Vec<_>>().join(" and ")
+                )
             };
             out.push_str(&format!("  {}: {}{filter}\n", j.field, parts.join(", ")));
         }
@@ -306,7 +326,11 @@ fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
         Format::Json => report::json::render(&report),
         Format::Text => report::text::render(
             &report,
-            &report::text::TextOptions { color: use_color(args.color, std::io::stdout().is_terminal()), lang, ..Default::default() },
+            &report::text::TextOptions {
+                color: use_color(args.color, std::io::stdout().is_terminal()),
+                lang,
+                ..Default::default()
+            },
         ),
     };
     let _ = std::io::stdout().write_all(body.as_bytes());

@@ -67,16 +67,31 @@ impl Config {
             None => return Ok(Config::default()),
         };
         let display = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| LoadError { file: display.clone(), line: 0, column: 0, message: format!("cannot read the config file: {e}") })?;
+        let bytes = std::fs::read(&path).map_err(|e| LoadError {
+            file: display.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the config file: {e}"),
+        })?;
         let source = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
-            LoadError::at(&display, &String::from_utf8_lossy(&e.as_bytes()[..valid]), valid, "the config file is not valid UTF-8")
+            LoadError::at(
+                &display,
+                &String::from_utf8_lossy(&e.as_bytes()[..valid]),
+                valid,
+                "the config file is not valid UTF-8",
+            )
         })?;
         let mut cfg: Config = toml::from_str(&source).map_err(|e| LoadError::from_toml(&display, &source, &e))?;
-        if let Some(d) = &cfg.deadline {
-            if !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0) {
-                return Err(LoadError::at(&display, &source, d.span().start, "deadline must be a number of seconds between 0 and 86400"));
-            }
+        if let Some(d) = &cfg.deadline
+            && !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0)
+        {
+            return Err(LoadError::at(
+                &display,
+                &source,
+                d.span().start,
+                "deadline must be a number of seconds between 0 and 86400",
+            ));
         }
         cfg.path = display;
         cfg.source = source;
@@ -90,8 +105,12 @@ impl Config {
     /// Applies per-check timeouts and thresholds to the catalog, checking every id and field.
     pub fn apply(&self, catalog: &mut Catalog) -> Result<(), LoadError> {
         for (id, settings) in &self.checks {
-            let Some(check) = catalog.checks.iter_mut().find(|c| &c.id == id.get_ref() || c.aliases.contains(id.get_ref())) else {
-                return Err(self.err(id.span().start, format!("unknown check id {:?} (see `ecs-doctor list`)", id.get_ref())));
+            let Some(check) =
+                catalog.checks.iter_mut().find(|c| &c.id == id.get_ref() || c.aliases.contains(id.get_ref()))
+            else {
+                return Err(
+                    self.err(id.span().start, format!("unknown check id {:?} (see `ecs-doctor list`)", id.get_ref()))
+                );
             };
             if let Some(t) = &settings.timeout {
                 if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) {
@@ -103,10 +122,20 @@ impl Config {
                 let judges: Vec<_> = check.judges.iter_mut().filter(|j| &j.field == field.get_ref()).collect();
                 if judges.is_empty() {
                     let known: Vec<_> = check.judges.iter().map(|j| j.field.as_str()).collect();
-                    return Err(self.err(field.span().start, format!("check {} has no threshold on {:?} (it has: {})", check.id, field.get_ref(), known.join(", "))));
+                    return Err(self.err(
+                        field.span().start,
+                        format!(
+                            "check {} has no threshold on {:?} (it has: {})",
+                            check.id,
+                            field.get_ref(),
+                            known.join(", ")
+                        ),
+                    ));
                 }
                 let parse = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
-                    c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m))).transpose()
+                    c.as_ref()
+                        .map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m)))
+                        .transpose()
                 };
                 let (warn, crit) = (parse(&th.warn)?, parse(&th.crit)?);
                 for j in judges {

@@ -9,9 +9,27 @@ use std::sync::LazyLock;
 struct Rule {
     kind: &'static str,
     re: Regex,
-    /// Capture group kept before the redacted value (0 = replace the whole match).
+    /// Capture groups 1..=keep are kept before the redacted value (0 = replace the whole match).
     keep: usize,
 }
+
+/// Values of `key=value` settings that are plainly not secrets (`PasswordAuthentication=yes`).
+const HARMLESS: &[&str] = &[
+    "yes",
+    "no",
+    "true",
+    "false",
+    "on",
+    "off",
+    "none",
+    "null",
+    "0",
+    "1",
+    "prohibit-password",
+    "without-password",
+    "required",
+    "optional",
+];
 
 fn rule(kind: &'static str, pattern: &str, keep: usize) -> Option<Rule> {
     Regex::new(pattern).ok().map(|re| Rule { kind, re, keep })
@@ -32,10 +50,12 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r#"(?i)("(?:access_?key_?secret|secret_?access_?key|security_?token|password|passwd|secret|token|api_?key)"\s*:\s*)"[^"]*""#,
             1,
         ),
+        // A key that ends in a secret-ish word, at the start of a word (not inside a path such as
+        // /etc/passwd:3:), then = or :, then the value.
         rule(
             "secret",
-            r#"(?i)(\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key_?secret|private_?key|credential)[a-z0-9_.-]*\s*[=:]\s*)["']?[^\s"'&,;]+["']?"#,
-            1,
+            r#"(?i)(^|[\s,;{(&?"'\[])([a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api_?key|apikey|access_?key_?secret|private_?key|credential)[a-z0-9_.-]*\s*[=:]\s*)(["']?[^\s"'&,;]+["']?)"#,
+            2,
         ),
         rule("secret", r"(?i)(--?(?:password|passwd|pass|token|secret|api-key|access-key-secret)\s+)\S+", 1),
     ]
@@ -52,7 +72,13 @@ pub fn redact(text: &str) -> String {
             continue;
         }
         let replaced = r.re.replace_all(&out, |c: &regex::Captures| {
-            let keep = if r.keep > 0 { c.get(r.keep).map(|m| m.as_str()).unwrap_or("") } else { "" };
+            let keep: String = (1..=r.keep).filter_map(|i| c.get(i)).map(|m| m.as_str()).collect();
+            if let Some(value) = c.get(r.keep + 1) {
+                let bare = value.as_str().trim_matches(|ch| ch == '"' || ch == '\'');
+                if r.keep > 1 && HARMLESS.iter().any(|h| h.eq_ignore_ascii_case(bare)) {
+                    return c[0].to_string();
+                }
+            }
             let tail = if r.kind == "url-password" { c.get(2).map(|m| m.as_str()).unwrap_or("") } else { "" };
             format!("{keep}[REDACTED:{}]{tail}", r.kind)
         });
@@ -75,7 +101,10 @@ mod tests {
             ("{\"AccessKeySecret\": \"wJalrXUtnFEMI\", \"x\": 1}", "wJalrXUtnFEMI"),
             ("https://admin:pa55word@example.com/x", "pa55word"),
             ("-----BEGIN OPENSSH PRIVATE KEY----- b3BlbnNzaC1rZXktdjEAAAAA", "b3BlbnNzaC1rZXktdjEAAAAA"),
-            ("token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "dozjgNryP4J3jVmNHl0w5N"),
+            (
+                "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+                "dozjgNryP4J3jVmNHl0w5N",
+            ),
             ("AKIAIOSFODNN7EXAMPLE in log", "AKIAIOSFODNN7EXAMPLE"),
         ];
         for (input, secret) in cases {
@@ -87,7 +116,13 @@ mod tests {
 
     #[test]
     fn ordinary_lines_are_untouched() {
-        for line in ["/etc/ssh/sshd_config:32: PermitRootLogin yes", "nameserver 100.100.2.136", "/dev/vda1 on / type ext4 (rw,relatime)"] {
+        for line in [
+            "/etc/ssh/sshd_config:32: PermitRootLogin yes",
+            "nameserver 100.100.2.136",
+            "/dev/vda1 on / type ext4 (rw,relatime)",
+            "/etc/passwd:3: toor:x:0:0::/root:/bin/bash",
+            "/etc/ssh/sshd_config.d/10.conf:1: PasswordAuthentication=yes",
+        ] {
             assert_eq!(redact(line), line);
         }
     }

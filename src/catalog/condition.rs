@@ -59,7 +59,8 @@ impl Condition {
     /// Parses `FIELD OP VALUE` (a `where` filter).
     pub fn parse_filter(s: &str) -> Result<(String, Condition), String> {
         let s = s.trim();
-        let (field, rest) = s.split_once(char::is_whitespace).ok_or_else(|| format!("filter {s:?} must be FIELD OP VALUE"))?;
+        let (field, rest) =
+            s.split_once(char::is_whitespace).ok_or_else(|| format!("filter {s:?} must be FIELD OP VALUE"))?;
         Ok((field.to_string(), Condition::parse(rest)?))
     }
 

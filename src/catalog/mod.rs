@@ -126,7 +126,8 @@ pub fn valid_id(id: &str) -> bool {
         && DOMAINS.contains(&segments[0])
         && segments.iter().all(|s| {
             !s.is_empty()
-                && s.split('-').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+                && s.split('-')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
         })
 }
 
@@ -145,11 +146,21 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
     let id = file.id.get_ref().clone();
     let id_at = file.id.span().start;
     if !valid_id(&id) {
-        return Err(err(id_at, format!("check id {id:?} must be <domain>.<subject>.<property> (domain net, disk, sec or sys; lowercase letters, digits and hyphens)")));
+        return Err(err(
+            id_at,
+            format!(
+                "check id {id:?} must be <domain>.<subject>.<property> (domain net, disk, sec or sys; lowercase letters, digits and hyphens)"
+            ),
+        ));
     }
     let expected = id_from_path(rel).unwrap_or_default();
     if expected != id {
-        return Err(err(id_at, format!("check id {id:?} does not match its file path (expected {expected:?}: the file must be named after the id)")));
+        return Err(err(
+            id_at,
+            format!(
+                "check id {id:?} does not match its file path (expected {expected:?}: the file must be named after the id)"
+            ),
+        ));
     }
     let mut probe = file.probe.get_ref().clone();
     if let ProbeSpec::Exec(p) = &mut probe {
@@ -158,7 +169,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             return Err(err(file.probe.span().start, "the exec probe needs a non-empty command".into()));
         }
         if !file.judges.is_empty() {
-            return Err(err(file.probe.span().start, "an exec plugin decides its own status: remove the [[judge]] tables".into()));
+            return Err(err(
+                file.probe.span().start,
+                "an exec plugin decides its own status: remove the [[judge]] tables".into(),
+            ));
         }
     }
     let fields = probe.fields();
@@ -169,7 +183,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             let names = template::placeholders(s).map_err(|m| err(text.span().start, m))?;
             for (name, _) in names {
                 if !(known(&name) || allowed_extra.contains(&name.as_str())) {
-                    return Err(err(text.span().start, format!("unknown placeholder {{{name}}}: the {} probe gives {}", probe.kind(), list(fields))));
+                    return Err(err(
+                        text.span().start,
+                        format!("unknown placeholder {{{name}}}: the {} probe gives {}", probe.kind(), list(fields)),
+                    ));
                 }
             }
         }
@@ -179,7 +196,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
     for j in &file.judges {
         let field = j.field.get_ref();
         if !known(field) {
-            return Err(err(j.field.span().start, format!("unknown field {field:?}: the {} probe gives {}", probe.kind(), list(fields))));
+            return Err(err(
+                j.field.span().start,
+                format!("unknown field {field:?}: the {} probe gives {}", probe.kind(), list(fields)),
+            ));
         }
         let cond = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
             c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| err(c.span().start, m))).transpose()
@@ -192,24 +212,40 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         for f in &j.filters {
             let (name, c) = Condition::parse_filter(f.get_ref()).map_err(|m| err(f.span().start, m))?;
             if !known(&name) {
-                return Err(err(f.span().start, format!("unknown field {name:?} in where: the {} probe gives {}", probe.kind(), list(fields))));
+                return Err(err(
+                    f.span().start,
+                    format!("unknown field {name:?} in where: the {} probe gives {}", probe.kind(), list(fields)),
+                ));
             }
             filters.push((name, c));
         }
         check_template(&j.message, &["subject"])?;
-        judges.push(Judge { field: field.clone(), warn, crit, filters, message: j.message.get_ref().clone(), code: j.code.clone() });
+        judges.push(Judge {
+            field: field.clone(),
+            warn,
+            crit,
+            filters,
+            message: j.message.get_ref().clone(),
+            code: j.code.clone(),
+        });
     }
     if let Some(ok) = &file.ok {
         check_template(ok, &["count"])?;
     }
     for m in &file.metrics {
         if !known(m.get_ref()) {
-            return Err(err(m.span().start, format!("unknown metric {:?}: the {} probe gives {}", m.get_ref(), probe.kind(), list(fields))));
+            return Err(err(
+                m.span().start,
+                format!("unknown metric {:?}: the {} probe gives {}", m.get_ref(), probe.kind(), list(fields)),
+            ));
         }
     }
     let timeout = match &file.timeout {
         Some(t) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) => {
-            return Err(err(t.span().start, format!("timeout must be between 0 and 3600 seconds, not {}", t.get_ref())));
+            return Err(err(
+                t.span().start,
+                format!("timeout must be between 0 and 3600 seconds, not {}", t.get_ref()),
+            ));
         }
         Some(t) => Duration::from_secs_f64(*t.get_ref()),
         None => DEFAULT_TIMEOUT,
@@ -275,13 +311,22 @@ impl Catalog {
                 Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => {
-                    return Err(LoadError { file: dir.display().to_string(), line: 0, column: 0, message: format!("cannot read the checks directory: {e}") });
+                    return Err(LoadError {
+                        file: dir.display().to_string(),
+                        line: 0,
+                        column: 0,
+                        message: format!("cannot read the checks directory: {e}"),
+                    });
                 }
             }
             for path in files {
                 let display = path.display().to_string();
-                let bytes = std::fs::read(&path)
-                    .map_err(|e| LoadError { file: display.clone(), line: 0, column: 0, message: format!("cannot read: {e}") })?;
+                let bytes = std::fs::read(&path).map_err(|e| LoadError {
+                    file: display.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read: {e}"),
+                })?;
                 let source = String::from_utf8(bytes).map_err(|e| {
                     let valid = e.utf8_error().valid_up_to();
                     let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -295,7 +340,12 @@ impl Catalog {
         for c in &checks {
             for name in std::iter::once(&c.id).chain(c.aliases.iter()) {
                 if let Some(first) = seen.insert(name.clone(), c.source.clone()) {
-                    return Err(LoadError { file: c.source.clone(), line: 1, column: 1, message: format!("duplicate check id {name:?}: already defined in {first}") });
+                    return Err(LoadError {
+                        file: c.source.clone(),
+                        line: 1,
+                        column: 1,
+                        message: format!("duplicate check id {name:?}: already defined in {first}"),
+                    });
                 }
             }
         }

@@ -15,10 +15,10 @@ pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, Str
             Some((n, f)) => (n.trim(), Some(f.trim().to_string())),
             None => (inner.trim(), None),
         };
-        if let Some(f) = &fmt {
-            if !matches!(f.as_str(), "bytes" | "pct") {
-                return Err(format!("unknown format {f:?} in {{{inner}}}: use bytes or pct"));
-            }
+        if let Some(f) = &fmt
+            && !matches!(f.as_str(), "bytes" | "pct")
+        {
+            return Err(format!("unknown format {f:?} in {{{inner}}}: use bytes or pct"));
         }
         if name.is_empty() {
             return Err(format!("empty placeholder in {template:?}"));
@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn renders_values_and_formats() {
         let o = Observation::new("/data").num("used_percent", 91.0).num("avail_bytes", 1536.0 * 1024.0 * 1024.0);
-        assert_eq!(render("{subject} is {used_percent|pct} full, {avail_bytes|bytes} left ({x})", Some(&o), 1), "/data is 91% full, 1.5 GiB left (?)");
+        assert_eq!(
+            render("{subject} is {used_percent|pct} full, {avail_bytes|bytes} left ({x})", Some(&o), 1),
+            "/data is 91% full, 1.5 GiB left (?)"
+        );
         assert_eq!(render("{count} ok", None, 3), "3 ok");
         assert_eq!(render("broken {", None, 0), "broken {");
         assert!(placeholders("{a|weird}").is_err());

@@ -37,7 +37,14 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
 /// The result of a check whose probe did not finish in time.
 pub fn timed_out(check: &Check, lang: Lang, message: String, duration_ms: u64) -> CheckResult {
     let mut r = base(check, lang, Status::Error, message.clone(), duration_ms);
-    r.findings.push(Finding { severity: Severity::Info, message, subject: None, code: Some("ETIMEDOUT".into()), evidence: Vec::new(), since: None });
+    r.findings.push(Finding {
+        severity: Severity::Info,
+        message,
+        subject: None,
+        code: Some("ETIMEDOUT".into()),
+        evidence: Vec::new(),
+        since: None,
+    });
     r
 }
 
@@ -46,7 +53,14 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         Err(ProbeError::Skipped(reason)) => return base(check, lang, Status::Skipped, reason, duration_ms),
         Err(ProbeError::Failed { code, message }) => {
             let mut r = base(check, lang, Status::Error, redact(&message), duration_ms);
-            r.findings.push(Finding { severity: Severity::Info, message: redact(&message), subject: None, code: Some(code), evidence: Vec::new(), since: None });
+            r.findings.push(Finding {
+                severity: Severity::Info,
+                message: redact(&message),
+                subject: None,
+                code: Some(code),
+                evidence: Vec::new(),
+                since: None,
+            });
             return r;
         }
         Ok(o) => o,
@@ -117,7 +131,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
             });
         }
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     let status = match findings.first().map(|f| f.severity) {
         Some(Severity::Crit) => Status::Crit,
         Some(Severity::Warn) => Status::Warn,

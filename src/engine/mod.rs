@@ -29,10 +29,19 @@ fn ms(d: Duration) -> u64 {
 }
 
 fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_else(|| "unknown panic".into())
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn spawn_worker(queue: Arc<Mutex<VecDeque<usize>>>, checks: Arc<Vec<Check>>, ctx: Arc<ProbeContext>, lang: Lang, tx: Sender<Event>) {
+fn spawn_worker(
+    queue: Arc<Mutex<VecDeque<usize>>>,
+    checks: Arc<Vec<Check>>,
+    ctx: Arc<ProbeContext>,
+    lang: Lang,
+    tx: Sender<Event>,
+) {
     std::thread::spawn(move || {
         loop {
             let next = queue.lock().unwrap_or_else(|p| p.into_inner()).pop_front();
@@ -47,7 +56,8 @@ fn spawn_worker(queue: Arc<Mutex<VecDeque<usize>>>, checks: Arc<Vec<Check>>, ctx
             let result = match observed {
                 Ok(o) => judge::judge(check, o, lang, elapsed),
                 Err(p) => {
-                    let msg = format!("internal error in the {} probe: {}", check.probe.kind(), panic_message(p.as_ref()));
+                    let msg =
+                        format!("internal error in the {} probe: {}", check.probe.kind(), panic_message(p.as_ref()));
                     judge::judge(check, Err(crate::probe::ProbeError::failed("EFAULT", msg)), lang, elapsed)
                 }
             };
@@ -59,7 +69,13 @@ fn spawn_worker(queue: Arc<Mutex<VecDeque<usize>>>, checks: Arc<Vec<Check>>, ctx
 }
 
 /// Runs `checks` and returns one result per check, in the same order, by `deadline` at the latest.
-pub fn run(checks: Vec<Check>, ctx: Arc<ProbeContext>, lang: Lang, workers: usize, mut on_done: impl FnMut(&CheckResult)) -> Vec<CheckResult> {
+pub fn run(
+    checks: Vec<Check>,
+    ctx: Arc<ProbeContext>,
+    lang: Lang,
+    workers: usize,
+    mut on_done: impl FnMut(&CheckResult),
+) -> Vec<CheckResult> {
     let n = checks.len();
     let checks = Arc::new(checks);
     let queue = Arc::new(Mutex::new((0..n).collect::<VecDeque<_>>()));
@@ -73,7 +89,8 @@ pub fn run(checks: Vec<Check>, ctx: Arc<ProbeContext>, lang: Lang, workers: usiz
     let mut done = 0;
     while done < n {
         let now = Instant::now();
-        let next_wake = running.iter().map(|(i, s)| *s + checks[*i].timeout).chain([deadline]).min().unwrap_or(deadline);
+        let next_wake =
+            running.iter().map(|(i, s)| *s + checks[*i].timeout).chain([deadline]).min().unwrap_or(deadline);
         match rx.recv_timeout(next_wake.saturating_duration_since(now)) {
             Ok(Event::Started(i, at)) => {
                 running.insert(i, at);
@@ -91,12 +108,16 @@ pub fn run(checks: Vec<Check>, ctx: Arc<ProbeContext>, lang: Lang, workers: usiz
                 if now >= deadline {
                     break;
                 }
-                let expired: Vec<usize> = running.iter().filter(|(i, s)| now >= **s + checks[**i].timeout).map(|(i, _)| *i).collect();
+                let expired: Vec<usize> =
+                    running.iter().filter(|(i, s)| now >= **s + checks[**i].timeout).map(|(i, _)| *i).collect();
                 for i in expired {
                     let started = running.remove(&i).unwrap_or(now);
                     let c = &checks[i];
                     let msg = match lang {
-                        Lang::En => format!("timed out: the check did not finish within its timeout of {:.1} s", c.timeout.as_secs_f64()),
+                        Lang::En => format!(
+                            "timed out: the check did not finish within its timeout of {:.1} s",
+                            c.timeout.as_secs_f64()
+                        ),
                         Lang::ZhCn => format!("超时：检查未在 {:.1} 秒内完成", c.timeout.as_secs_f64()),
                     };
                     let r = judge::timed_out(c, lang, msg, ms(now - started));
@@ -127,7 +148,9 @@ pub fn run(checks: Vec<Check>, ctx: Arc<ProbeContext>, lang: Lang, workers: usiz
                     ),
                     None => (
                         match lang {
-                            Lang::En => "timed out: the run's deadline passed before this check could start".to_string(),
+                            Lang::En => {
+                                "timed out: the run's deadline passed before this check could start".to_string()
+                            }
                             Lang::ZhCn => "超时：整体运行时限已到，检查未能开始".to_string(),
                         },
                         0,

@@ -99,7 +99,7 @@ pub fn unescape(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'\\' && i + 3 < bytes.len() + 0 && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
+        if bytes[i] == b'\\' && i + 3 < bytes.len() && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b)) {
             let v = (bytes[i + 1] - b'0') as u32 * 64 + (bytes[i + 2] - b'0') as u32 * 8 + (bytes[i + 3] - b'0') as u32;
             if let Ok(b) = u8::try_from(v) {
                 out.push(b);
@@ -119,7 +119,8 @@ mod tests {
 
     #[test]
     fn parses_escaped_spaces_and_optional_fields() {
-        let m = parse_mountinfo_line("36 35 98:0 / /mnt/my\\040disk rw,noatime shared:1 master:2 - ext4 /dev/vdb1 rw").unwrap();
+        let m = parse_mountinfo_line("36 35 98:0 / /mnt/my\\040disk rw,noatime shared:1 master:2 - ext4 /dev/vdb1 rw")
+            .unwrap();
         assert_eq!(m.mount_point, "/mnt/my disk");
         assert_eq!(m.fstype, "ext4");
         assert_eq!(m.source, "/dev/vdb1");
@@ -128,7 +129,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage_without_panicking() {
-        for line in ["", "garbage", "1 2 3 4", "1 2 8:1 / /x rw", "1 2 8:1 / relative rw - ext4 x", "\u{fffd}\u{fffd} 1"] {
+        for line in
+            ["", "garbage", "1 2 3 4", "1 2 8:1 / /x rw", "1 2 8:1 / relative rw - ext4 x", "\u{fffd}\u{fffd} 1"]
+        {
             assert!(parse_mountinfo_line(line).is_none(), "{line:?}");
         }
         assert_eq!(unescape("a\\04"), "a\\04");

@@ -105,10 +105,10 @@ pub fn statfs_all(paths: &[PathBuf], per_path: Duration, deadline: Instant) -> s
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some((i, outcome)) = parse_line(&line) {
-                    if tx.send((base + i, outcome)).is_err() {
-                        break;
-                    }
+                if let Some((i, outcome)) = parse_line(&line)
+                    && tx.send((base + i, outcome)).is_err()
+                {
+                    break;
                 }
             }
         });
@@ -160,7 +160,18 @@ mod tests {
     fn parses_helper_lines() {
         assert_eq!(
             parse_line("ok 3 100 50 40 4096 10 5 1"),
-            Some((3, StatfsOutcome::Ok(FsStats { blocks: 100, bfree: 50, bavail: 40, frsize: 4096, files: 10, ffree: 5, read_only: true })))
+            Some((
+                3,
+                StatfsOutcome::Ok(FsStats {
+                    blocks: 100,
+                    bfree: 50,
+                    bavail: 40,
+                    frsize: 4096,
+                    files: 10,
+                    ffree: 5,
+                    read_only: true
+                })
+            ))
         );
         assert_eq!(parse_line("err 0 13"), Some((0, StatfsOutcome::Failed("EACCES".into()))));
         assert_eq!(parse_line("ok 1 x"), None);

@@ -64,10 +64,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         return Err(ProbeError::failed("EINVAL", "the exec probe needs a command"));
     };
     let mut program = PathBuf::from(program);
-    if program.is_relative() && program.components().count() > 1 {
-        if let Some(base) = &params.base_dir {
-            program = base.join(program);
-        }
+    if program.is_relative()
+        && program.components().count() > 1
+        && let Some(base) = &params.base_dir
+    {
+        program = base.join(program);
     }
     let started = Instant::now();
     let mut child = Command::new(&program)
@@ -78,7 +79,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .stderr(Stdio::null())
         .process_group(0)
         .spawn()
-        .map_err(|e| ProbeError::failed(crate::host::errno_name(&e), format!("cannot start {}: {e}", program.display())))?;
+        .map_err(|e| {
+            ProbeError::failed(crate::host::errno_name(&e), format!("cannot start {}: {e}", program.display()))
+        })?;
     let pid = child.id() as i32;
     LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
     let reader = child.stdout.take().map(|out| {
@@ -96,7 +99,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             Err(e) => {
                 kill_group(pid);
                 forget(pid);
-                return Err(ProbeError::failed(crate::host::errno_name(&e), format!("waiting for {}: {e}", program.display())));
+                return Err(ProbeError::failed(
+                    crate::host::errno_name(&e),
+                    format!("waiting for {}: {e}", program.display()),
+                ));
             }
         }
         if started.elapsed() >= limit || Instant::now() >= ctx.deadline {
@@ -105,7 +111,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             forget(pid);
             return Err(ProbeError::failed(
                 "ETIMEDOUT",
-                format!("{} did not finish within {:.1} s and was killed", program.display(), started.elapsed().as_secs_f64()),
+                format!(
+                    "{} did not finish within {:.1} s and was killed",
+                    program.display(),
+                    started.elapsed().as_secs_f64()
+                ),
             ));
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -141,7 +151,11 @@ pub fn parse_output(exit_code: i32, text: &str) -> PluginVerdict {
     let summary = summary.trim();
     PluginVerdict {
         exit_code: if (0..=3).contains(&exit_code) { exit_code } else { 3 },
-        summary: if summary.is_empty() { format!("plugin exited with status {exit_code} and printed nothing") } else { summary.to_string() },
+        summary: if summary.is_empty() {
+            format!("plugin exited with status {exit_code} and printed nothing")
+        } else {
+            summary.to_string()
+        },
         details,
         metrics,
     }
@@ -162,12 +176,22 @@ fn parse_perfdata(perf: &str, out: &mut BTreeMap<String, f64>) {
             }
         };
         let (value, tail) = after.split_once(char::is_whitespace).unwrap_or((after, ""));
-        let number: String = value.split(';').next().unwrap_or("").chars().take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')).collect();
-        if let Ok(n) = number.parse::<f64>() {
-            if n.is_finite() && !label.is_empty() {
-                let key: String = label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '_' }).collect();
-                out.insert(key, n);
-            }
+        let number: String = value
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+            .collect();
+        if let Ok(n) = number.parse::<f64>()
+            && n.is_finite()
+            && !label.is_empty()
+        {
+            let key: String = label
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c.to_ascii_lowercase() } else { '_' })
+                .collect();
+            out.insert(key, n);
         }
         rest = tail.trim_start();
     }
@@ -179,7 +203,10 @@ mod tests {
 
     #[test]
     fn parses_nagios_output_with_perfdata() {
-        let v = parse_output(1, "DISK WARNING - free space: /data 9% | '/data used'=91%;80;90;0;100 time=0.2s\nline two\nline three | extra=5\nmore=6\n");
+        let v = parse_output(
+            1,
+            "DISK WARNING - free space: /data 9% | '/data used'=91%;80;90;0;100 time=0.2s\nline two\nline three | extra=5\nmore=6\n",
+        );
         assert_eq!(v.exit_code, 1);
         assert_eq!(v.summary, "DISK WARNING - free space: /data 9%");
         assert_eq!(v.details, vec!["line two", "line three"]);

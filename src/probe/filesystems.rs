@@ -10,9 +10,33 @@ use std::time::Duration;
 /// Pseudo and read-only-by-design filesystems that never hold customer data (squashfs snaps are
 /// always 100 % full, overlay mounts repeat the disk under them).
 pub const DEFAULT_EXCLUDED: &[&str] = &[
-    "proc", "sysfs", "cgroup", "cgroup2", "devpts", "devtmpfs", "securityfs", "pstore", "bpf", "debugfs",
-    "tracefs", "configfs", "fusectl", "mqueue", "hugetlbfs", "autofs", "binfmt_misc", "rpc_pipefs", "nsfs",
-    "efivarfs", "selinuxfs", "squashfs", "overlay", "iso9660", "ramfs", "nfsd", "rootfs",
+    "proc",
+    "sysfs",
+    "cgroup",
+    "cgroup2",
+    "devpts",
+    "devtmpfs",
+    "securityfs",
+    "pstore",
+    "bpf",
+    "debugfs",
+    "tracefs",
+    "configfs",
+    "fusectl",
+    "mqueue",
+    "hugetlbfs",
+    "autofs",
+    "binfmt_misc",
+    "rpc_pipefs",
+    "nsfs",
+    "efivarfs",
+    "selinuxfs",
+    "squashfs",
+    "overlay",
+    "iso9660",
+    "ramfs",
+    "nfsd",
+    "rootfs",
 ];
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -68,7 +92,14 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .text("fstype", &m.fstype)
             .text("device", &m.source)
             .flag("read_only", m.read_only())
-            .evidence(format!("{}: {} on {} type {} ({})", table.source, m.source, m.mount_point, m.fstype, m.options.join(",")));
+            .evidence(format!(
+                "{}: {} on {} type {} ({})",
+                table.source,
+                m.source,
+                m.mount_point,
+                m.fstype,
+                m.options.join(",")
+            ));
         match outcome {
             StatfsOutcome::Ok(s) => {
                 o = o.flag("hung", false);

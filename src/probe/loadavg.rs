@@ -1,9 +1,8 @@
-//! CPU load averages (/proc/loadavg, parsed by procfs-core) set against the number of CPUs
-//! online, because a load of 4 is idle on 16 CPUs and a queue on 1.
+//! CPU load averages (/proc/loadavg) set against the number of CPUs online, because a load of 4
+//! is idle on 16 CPUs and a queue on 1.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
-use procfs_core::FromRead;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -37,20 +36,39 @@ pub fn online_cpus(host: &Host) -> Option<u32> {
     (n > 0).then_some(n)
 }
 
+struct Load {
+    one: f64,
+    five: f64,
+    fifteen: f64,
+    cur: u32,
+}
+
+/// `0.15 0.22 0.18 1/213 4321`
+fn parse(text: &str) -> Option<Load> {
+    let f: Vec<&str> = text.split_whitespace().collect();
+    let num = |i: usize| f.get(i)?.parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0);
+    let cur = f.get(3)?.split('/').next()?.parse().ok()?;
+    Some(Load { one: num(0)?, five: num(1)?, fifteen: num(2)?, cur })
+}
+
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
-    let l = procfs_core::LoadAverage::from_read(file.text.as_bytes())
-        .map_err(|e| ProbeError::failed("EINVAL", format!("{PATH} is not in the expected format: {e}")))?;
+    let l = parse(&file.text).ok_or_else(|| {
+        ProbeError::failed(
+            "EINVAL",
+            format!("{PATH} is not in the expected format (\"1.00 0.50 0.25 1/200 1234\"): {:?}", file.text.trim()),
+        )
+    })?;
     let cpus = online_cpus(&ctx.host).unwrap_or(1).max(1) as f64;
     let round2 = |v: f64| (v * 100.0).round() / 100.0;
     let o = Observation::new("CPU load")
-        .num("load1", round2(l.one as f64))
-        .num("load5", round2(l.five as f64))
-        .num("load15", round2(l.fifteen as f64))
+        .num("load1", round2(l.one))
+        .num("load5", round2(l.five))
+        .num("load15", round2(l.fifteen))
         .num("cpus", cpus)
-        .num("load1_per_cpu", round2(l.one as f64 / cpus))
-        .num("load5_per_cpu", round2(l.five as f64 / cpus))
-        .num("load15_per_cpu", round2(l.fifteen as f64 / cpus))
+        .num("load1_per_cpu", round2(l.one / cpus))
+        .num("load5_per_cpu", round2(l.five / cpus))
+        .num("load15_per_cpu", round2(l.fifteen / cpus))
         .num("runnable", l.cur as f64)
         .evidence(format!("{PATH}: {}", file.text.trim()));
     Ok(Observations::of(vec![o]))

@@ -1,39 +1,91 @@
-//! Memory and swap from /proc/meminfo (parsed by procfs-core).
+//! Memory and swap from /proc/meminfo.
+//!
+//! Parsed here rather than with procfs-core: its parser demands fields that older kernels and
+//! containers lack (Active, SwapCached, ...) and reports bad input as a "procfs bug"; a
+//! diagnosis needs a few fields and a plain message naming the one that is missing.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
-use procfs_core::FromBufRead;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["total_bytes", "available_bytes", "available_percent", "swap_total_bytes", "swap_used_bytes", "swap_used_percent"];
+pub const FIELDS: &[&str] = &[
+    "total_bytes",
+    "available_bytes",
+    "available_percent",
+    "swap_total_bytes",
+    "swap_used_bytes",
+    "swap_used_percent",
+];
 
 const PATH: &str = "/proc/meminfo";
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
-    let m = procfs_core::Meminfo::from_buf_read(file.text.as_bytes())
-        .map_err(|e| ProbeError::failed("EINVAL", format!("{PATH} is not in the expected format: {e}")))?;
-    if m.mem_total == 0 {
-        return Err(ProbeError::failed("EINVAL", format!("{PATH} reports no memory (MemTotal is 0 or missing)")));
-    }
+    let m = parse(&file.text);
+    let get = |k: &str| m.get(k).copied();
+    let total = get("MemTotal").filter(|t| *t > 0).ok_or_else(|| {
+        ProbeError::failed("EINVAL", format!("{PATH} has no usable MemTotal line (truncated or corrupt file)"))
+    })?;
     // MemAvailable appeared in Linux 3.14; before it, free + page cache + buffers is the estimate.
-    let available = m.mem_available.unwrap_or(m.mem_free + m.cached + m.buffers);
+    let available = match get("MemAvailable") {
+        Some(a) => a,
+        None => match (get("MemFree"), get("Cached"), get("Buffers")) {
+            (Some(f), c, b) => f + c.unwrap_or(0) + b.unwrap_or(0),
+            _ => {
+                return Err(ProbeError::failed(
+                    "EINVAL",
+                    format!("{PATH} has neither MemAvailable nor MemFree (truncated or corrupt file)"),
+                ));
+            }
+        },
+    };
+    let swap_total = get("SwapTotal").unwrap_or(0);
     let mut o = Observation::new("memory")
-        .num("total_bytes", m.mem_total as f64)
+        .num("total_bytes", total as f64)
         .num("available_bytes", available as f64)
-        .num("available_percent", (available as f64 * 1000.0 / m.mem_total as f64).round() / 10.0)
-        .num("swap_total_bytes", m.swap_total as f64)
-        .evidence(format!("{PATH}: MemTotal: {} kB", m.mem_total / 1024))
+        .num("available_percent", (available as f64 * 1000.0 / total as f64).round() / 10.0)
+        .num("swap_total_bytes", swap_total as f64)
+        .evidence(format!("{PATH}: MemTotal: {} kB", total / 1024))
         .evidence(format!("{PATH}: MemAvailable: {} kB", available / 1024));
-    if m.swap_total > 0 {
-        let used = m.swap_total.saturating_sub(m.swap_free);
+    if swap_total > 0 {
+        let used = swap_total.saturating_sub(get("SwapFree").unwrap_or(0));
         o = o
             .num("swap_used_bytes", used as f64)
-            .num("swap_used_percent", (used as f64 * 1000.0 / m.swap_total as f64).round() / 10.0);
+            .num("swap_used_percent", (used as f64 * 1000.0 / swap_total as f64).round() / 10.0);
     }
     Ok(Observations::of(vec![o]))
+}
+
+/// `Key:   123 kB` lines into bytes; lines that do not parse are left out.
+fn parse(text: &str) -> HashMap<&str, u64> {
+    let mut map = HashMap::new();
+    for line in text.lines() {
+        let Some((key, rest)) = line.split_once(':') else { continue };
+        let mut words = rest.split_whitespace();
+        let Some(Ok(value)) = words.next().map(str::parse::<u64>) else { continue };
+        let bytes = match words.next() {
+            Some("kB") => value.saturating_mul(1024),
+            None => value,
+            Some(_) => continue,
+        };
+        map.insert(key.trim(), bytes);
+    }
+    map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_skips_garbage() {
+        let m = parse("MemTotal: 100 kB\nMemFree:   12\u{fffd} garbage\nMemAvail\nHugePages_Total: 0\n");
+        assert_eq!(m.get("MemTotal"), Some(&102400));
+        assert_eq!(m.get("MemFree"), None);
+        assert_eq!(m.get("HugePages_Total"), Some(&0));
+    }
 }

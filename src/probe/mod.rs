@@ -152,13 +152,16 @@ pub struct Scans {
     mounts: OnceLock<Result<Arc<MountTable>, ProbeError>>,
 }
 
+/// One probe's result, computed once and shared by every check that names the same probe.
+type SharedObservation = Arc<OnceLock<Result<Observations, ProbeError>>>;
+
 /// What a probe gets: the host, the shared scans, and when the whole run must end.
 pub struct ProbeContext {
     pub host: Host,
     pub scans: Scans,
     pub deadline: Instant,
     pub privileged: bool,
-    cache: Mutex<BTreeMap<String, Arc<OnceLock<Result<Observations, ProbeError>>>>>,
+    cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
 impl ProbeContext {

@@ -26,7 +26,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         if f.first().is_some_and(|n| n.starts_with('+') || n.starts_with('-')) {
             continue;
         }
-        let (Some(uid), Some(gid)) = (f.get(2).and_then(|v| v.parse::<u32>().ok()), f.get(3).and_then(|v| v.parse::<u32>().ok()))
+        let (Some(uid), Some(gid)) =
+            (f.get(2).and_then(|v| v.parse::<u32>().ok()), f.get(3).and_then(|v| v.parse::<u32>().ok()))
         else {
             invalid.push(loc);
             continue;
@@ -36,7 +37,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             continue;
         }
         let shell = f[6];
-        let login = !(shell.ends_with("/nologin") || shell.ends_with("/false") || shell.is_empty() || shell.ends_with("/sync"));
+        let login =
+            !(shell.ends_with("/nologin") || shell.ends_with("/false") || shell.is_empty() || shell.ends_with("/sync"));
         items.push(
             Observation::new(f[0])
                 .text("name", f[0])

@@ -38,10 +38,13 @@ struct Parsed {
     invalid: Vec<String>,
     timeout: Option<f64>,
     attempts: Option<f64>,
+    /// The `options` lines, for evidence.
+    options: Vec<String>,
 }
 
 fn parse(path: &str, text: &str) -> Parsed {
-    let mut p = Parsed { nameservers: Vec::new(), invalid: Vec::new(), timeout: None, attempts: None };
+    let mut p =
+        Parsed { nameservers: Vec::new(), invalid: Vec::new(), timeout: None, attempts: None, options: Vec::new() };
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -60,6 +63,7 @@ fn parse(path: &str, text: &str) -> Parsed {
                 }
             }
             "options" => {
+                p.options.push(loc);
                 for opt in words {
                     if let Some(v) = opt.strip_prefix("timeout:") {
                         p.timeout = v.parse().ok();
@@ -79,7 +83,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     let path = params.path.as_str();
     let Some(file) = ctx.host.read_optional(path).map_err(|e| ProbeError::io(path, &e))? else {
         return Ok(Observations::of(vec![
-            Observation::new(path).flag("missing", true).num("nameserver_count", 0.0).num("effective_nameserver_count", 0.0),
+            Observation::new(path)
+                .flag("missing", true)
+                .num("nameserver_count", 0.0)
+                .num("effective_nameserver_count", 0.0),
         ]));
     };
     let parsed = parse(path, &file.text);
@@ -116,6 +123,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .num("invalid_lines", parsed.invalid.len() as f64)
         .flag("uses_stub", uses_stub)
         .text("nameservers", used.iter().map(|(ip, _)| ip.to_string()).collect::<Vec<_>>().join(", "));
+    for loc in &parsed.options {
+        o = o.field_evidence("option_timeout", loc.clone()).field_evidence("option_attempts", loc.clone());
+    }
     if let Some(t) = parsed.timeout {
         o = o.num("option_timeout", t);
     }
@@ -131,7 +141,10 @@ mod tests {
 
     #[test]
     fn parses_nameservers_options_and_garbage() {
-        let p = parse("/r", "# c\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\nnameserver bogus\noptions timeout:2 rotate\n\u{fffd}\u{fffd}\n");
+        let p = parse(
+            "/r",
+            "# c\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\nnameserver bogus\noptions timeout:2 rotate\n\u{fffd}\u{fffd}\n",
+        );
         assert_eq!(p.nameservers.len(), 2);
         assert_eq!(p.invalid.len(), 2);
         assert_eq!(p.timeout, Some(2.0));

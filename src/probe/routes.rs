@@ -100,7 +100,13 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let mut bad = Vec::new();
     let d4 = v4.as_ref().map(|f| ipv4_defaults(v4path, &f.text, &mut bad)).unwrap_or_default();
     let d6 = v6.as_ref().map(|f| ipv6_defaults(v6path, &f.text)).unwrap_or_default();
-    let arp = ctx.host.read_optional("/proc/net/arp").ok().flatten().map(|f| unresolved_neighbours(&f.text)).unwrap_or_default();
+    let arp = ctx
+        .host
+        .read_optional("/proc/net/arp")
+        .ok()
+        .flatten()
+        .map(|f| unresolved_neighbours(&f.text))
+        .unwrap_or_default();
 
     let mut table = Observation::new("routing table")
         .num("default_route_count", (d4.len() + d6.len()) as f64)

@@ -85,7 +85,9 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
             continue;
         }
         let (key, value) = match line.split_once(|c: char| c.is_whitespace() || c == '=') {
-            Some((k, v)) => (k.to_ascii_lowercase(), v.trim().trim_start_matches('=').trim().trim_matches('"').to_string()),
+            Some((k, v)) => {
+                (k.to_ascii_lowercase(), v.trim().trim_start_matches('=').trim().trim_matches('"').to_string())
+            }
             None => (line.to_ascii_lowercase(), String::new()),
         };
         let loc = format!("{path}:{}: {raw}", n + 1);
@@ -116,7 +118,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     match read_config(&ctx.host, &params.path, 0, false, &mut s) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ProbeError::Skipped(format!("the SSH server is not installed ({} does not exist)", params.path)));
+            return Err(ProbeError::Skipped(format!(
+                "the SSH server is not installed ({} does not exist)",
+                params.path
+            )));
         }
         Err(e) => return Err(ProbeError::io(&params.path, &e)),
     }

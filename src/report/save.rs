@@ -42,7 +42,9 @@ pub fn save(report: &Report, dir: &Path) -> std::io::Result<PathBuf> {
     }
     let link_tmp = dir.join(format!(".latest.{short}.tmp"));
     let _ = std::fs::remove_file(&link_tmp);
-    if std::os::unix::fs::symlink(&name, &link_tmp).is_ok() && std::fs::rename(&link_tmp, dir.join("latest.json")).is_err() {
+    if std::os::unix::fs::symlink(&name, &link_tmp).is_ok()
+        && std::fs::rename(&link_tmp, dir.join("latest.json")).is_err()
+    {
         let _ = std::fs::remove_file(&link_tmp);
     }
     Ok(path)

@@ -117,14 +117,29 @@ fn domain_name(lang: Lang, category: &str) -> String {
 }
 
 fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOptions) {
-    let _ = writeln!(out, "  {} {} — {}  {}", mark(p, c.status), p.bold(&c.title), c.summary, p.dim(&format!("({})", c.id)));
+    let _ = writeln!(
+        out,
+        "  {} {} — {}  {}",
+        mark(p, c.status),
+        p.bold(&c.title),
+        c.summary,
+        p.dim(&format!("({})", c.id))
+    );
     let show_details = c.status != Status::Ok || opts.verbose;
     if !show_details {
         return;
     }
+    // A lone finding that only repeats the summary shows just its code and evidence.
+    let repeats_summary = c.findings.len() == 1 && c.findings[0].message == c.summary;
     for f in &c.findings {
         let code = f.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
-        let _ = writeln!(out, "      {} {}{}", severity_mark(p, f.severity), f.message, p.dim(&code));
+        if repeats_summary {
+            if !code.is_empty() {
+                let _ = writeln!(out, "      {} {}", severity_mark(p, f.severity), p.dim(code.trim()));
+            }
+        } else {
+            let _ = writeln!(out, "      {} {}{}", severity_mark(p, f.severity), f.message, p.dim(&code));
+        }
         let limit = if opts.verbose { usize::MAX } else { EVIDENCE_LINES };
         for line in f.evidence.iter().take(limit) {
             let _ = writeln!(out, "        {} {}", p.dim("│"), p.dim(line));
@@ -151,7 +166,8 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     let p = Painter { on: opts.color };
     let mut out = String::new();
     let h = &report.host;
-    let cloud = serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let cloud =
+        serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let _ = writeln!(
         out,
         "{} {} · {} · {} · kernel {} · {} · cloud: {}",
@@ -202,12 +218,19 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     if let Some(path) = &opts.saved_to {
         let _ = writeln!(out, "{} {path}", tr(opts.lang, Msg::ReportSaved));
     }
-    let failing: Vec<&CheckResult> = report.checks.iter().filter(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error)).collect();
-    if !opts.quiet {
-        if let Some(first) = failing.first() {
-            let _ = writeln!(out, "\n{}:", tr(opts.lang, Msg::NextSteps));
-            let _ = writeln!(out, "  ecs-doctor explain {:<28} {}", first.id, p.dim(tr(opts.lang, Msg::ExplainHint)));
-        }
+    let mut failing: Vec<&CheckResult> =
+        report.checks.iter().filter(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error)).collect();
+    // Worst first: crit, then warn, then error.
+    failing.sort_by_key(|c| match c.status {
+        Status::Crit => 0,
+        Status::Warn => 1,
+        _ => 2,
+    });
+    if !opts.quiet
+        && let Some(first) = failing.first()
+    {
+        let _ = writeln!(out, "\n{}:", tr(opts.lang, Msg::NextSteps));
+        let _ = writeln!(out, "  ecs-doctor explain {:<28} {}", first.id, p.dim(tr(opts.lang, Msg::ExplainHint)));
     }
     out
 }

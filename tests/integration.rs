@@ -1,0 +1,16 @@
+//! All integration tests compile into this one binary (as in ripgrep): one `mod` per area.
+//! Every run of the binary goes through `common::doctor`, which puts it in its own network
+//! namespace. Root-only lab tests live in `lab`.
+
+mod common;
+
+mod integration {
+    pub mod catalog;
+    pub mod checks;
+    pub mod cli;
+    pub mod completions;
+    pub mod deadline;
+    pub mod lab;
+    pub mod malformed;
+    pub mod render;
+}

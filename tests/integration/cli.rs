@@ -1,0 +1,212 @@
+//! The command surface of shared/contract/cli.md: commands, selection, saving, exit codes.
+
+use crate::common::*;
+use std::os::unix::fs::PermissionsExt;
+
+#[test]
+fn clap_definition_is_consistent() {
+    use clap::CommandFactory;
+    ecs_doctor::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn exit_codes_follow_nagios_and_usage_is_64() {
+    let ok = fixture_root("healthy");
+    let ok = ok.to_str().expect("path");
+    let degraded = fixture_root("degraded");
+    let broken = fixture_root("broken");
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["run", "--no-save", "--root", ok, "--only", "sys"], 0),
+        (vec!["run", "--no-save", "--root", degraded.to_str().expect("p"), "--only", "sys.cpu"], 1),
+        (vec!["run", "--no-save", "--root", broken.to_str().expect("p"), "--only", "sys.cpu"], 2),
+        (vec!["run", "--no-save", "--root", ok, "--only", "no.such.check"], 64),
+        (vec!["run", "--bogus-flag"], 64),
+        (vec!["run", "--deadline", "-1"], 64),
+        (vec!["explain", "sys.nope.nope"], 64),
+        (vec!["--version"], 0),
+    ];
+    for (args, want) in cases {
+        let Some(out) = doctor(&args) else { return };
+        assert_eq!(out.status.code(), Some(want), "{args:?}\nstdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+        if want == 64 {
+            assert!(stderr(&out).contains("ecs-doctor") || stderr(&out).contains("error"), "{}", stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn exit_3_when_a_check_cannot_finish_and_nothing_is_wrong() {
+    // The exec plugin exits 3 (UNKNOWN); nothing else is selected.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plugin = dir.path().join("sys/plugin.unknown.toml");
+    write(
+        &plugin,
+        &plugin_check("sys.plugin.unknown", &["/bin/sh", "-c", "echo 'UNKNOWN - cannot tell'; exit 3"], 5000),
+    );
+    let Some((r, code)) =
+        run_json(&fixture_root("healthy"), &["--checks-dir", dir.path().to_str().expect("p"), "--only", "sys.plugin"])
+    else {
+        return;
+    };
+    assert_eq!(code, 3);
+    assert_eq!(r["summary"]["status"], "unknown");
+    let c = check(&r, "sys.plugin.unknown");
+    assert_eq!(c["status"], "error");
+    assert_eq!(c["summary"], "UNKNOWN - cannot tell");
+}
+
+/// A check file for an exec plugin.
+pub fn plugin_check(id: &str, command: &[&str], timeout_ms: u64) -> String {
+    let cmd: Vec<String> = command.iter().map(|c| format!("{c:?}")).collect();
+    format!(
+        "id = \"{id}\"\ntitle.en = \"Plugin {id}\"\ntitle.zh-CN = \"插件\"\nwhy.en = \"test\"\nfix.en = \"fix it\"\ntimeout = 600\n\n[probe.exec]\ncommand = [{}]\ntimeout_ms = {timeout_ms}\n",
+        cmd.join(", ")
+    )
+}
+
+#[test]
+fn exec_plugin_reports_status_summary_and_perfdata() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("sys/check_queue.sh");
+    write(
+        &script,
+        "#!/bin/sh\necho \"QUEUE WARNING - 120 jobs waiting | jobs=120;100;200;0 'oldest age'=35s\"\necho \"password=hunter2 in a detail line\"\nexit 1\n",
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    write(&dir.path().join("sys/queue.length.toml"), &plugin_check("sys.queue.length", &["./check_queue.sh"], 5000));
+    let Some((r, code)) =
+        run_json(&fixture_root("healthy"), &["--checks-dir", dir.path().to_str().expect("p"), "--only", "sys.queue"])
+    else {
+        return;
+    };
+    assert_eq!(code, 1);
+    let c = check(&r, "sys.queue.length");
+    assert_eq!(c["status"], "warn");
+    assert_eq!(c["summary"], "QUEUE WARNING - 120 jobs waiting");
+    assert_eq!(c["metrics"]["jobs"], 120.0);
+    assert_eq!(c["metrics"]["oldest_age"], 35.0);
+    let text = c.to_string();
+    assert!(!text.contains("hunter2"), "secret leaked: {text}");
+    assert!(text.contains("[REDACTED:secret]"), "{text}");
+}
+
+#[test]
+fn run_saves_the_report_atomically_with_mode_0600_and_prints_where() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = fixture_root("healthy");
+    let Some(mut cmd) = doctor_cmd(&["run", "--root", root.to_str().expect("p"), "--only", "sys"]) else { return };
+    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", dir.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let saved: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("report dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ecs-doctor-"))
+        .collect();
+    assert_eq!(saved.len(), 1, "exactly one report, no temporary files left");
+    let path = saved[0].path();
+    assert!(text.contains(&format!("Report saved to {}", path.display())), "{text}");
+    assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    let report = valid_report(&std::fs::read_to_string(&path).expect("read"));
+    assert_eq!(report["run"]["root"], root.to_str().expect("p"));
+    assert!(dir.path().join("latest.json").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+
+    // `report` renders the saved file again, in text and as identical JSON.
+    let Some(again) = doctor(&["report", path.to_str().expect("p"), "--format", "json"]) else { return };
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(valid_report(&stdout(&again)), report);
+    let Some(text_again) = doctor(&["report", path.to_str().expect("p")]) else { return };
+    assert!(stdout(&text_again).contains("Available memory"));
+}
+
+#[test]
+fn json_to_stdout_and_output_file_match() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_file = dir.path().join("r.json");
+    let root = fixture_root("degraded");
+    let Some(out) = doctor(&[
+        "run",
+        "--no-save",
+        "--format",
+        "json",
+        "-o",
+        out_file.to_str().expect("p"),
+        "--root",
+        root.to_str().expect("p"),
+        "--skip",
+        "disk",
+    ]) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&out_file).expect("output file"), stdout(&out));
+    let r = valid_report(&stdout(&out));
+    assert!(
+        r["checks"].as_array().expect("checks").iter().all(|c| !c["id"].as_str().unwrap_or("disk").starts_with("disk"))
+    );
+}
+
+#[test]
+fn text_output_in_a_pipe_has_no_escape_codes_and_groups_by_domain() {
+    let root = fixture_root("broken");
+    let Some(mut cmd) =
+        doctor_cmd(&["--no-save", "--root", root.to_str().expect("p"), "--only", "net", "--only", "sys"])
+    else {
+        return;
+    };
+    cmd.env_remove("NO_COLOR");
+    let out = cmd.output().expect("run");
+    let text = stdout(&out);
+    assert!(!text.contains('\u{1b}'), "escape codes in a pipe: {text:?}");
+    let net = text.find("\nNetwork\n").expect("Network group");
+    let sys = text.find("\nSystem\n").expect("System group");
+    assert!(net < sys);
+    assert!(text.contains("[✗] Default route"), "{text}");
+    assert!(text.contains("fix:"), "{text}");
+    assert!(text.contains("ecs-doctor explain"), "{text}");
+    // --color always forces colour even in a pipe.
+    let Some(out) = doctor(&["--no-save", "--color", "always", "--root", root.to_str().expect("p"), "--only", "sys"])
+    else {
+        return;
+    };
+    assert!(stdout(&out).contains('\u{1b}'));
+}
+
+#[test]
+fn list_and_explain() {
+    let Some(out) = doctor(&["list", "--format", "json"]) else { return };
+    assert_eq!(out.status.code(), Some(0));
+    let list: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json list");
+    let ids: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert!(ids.contains(&"disk.usage.space") && ids.contains(&"sec.ssh.root-login"));
+    let Some(out) = doctor(&["list"]) else { return };
+    assert!(stdout(&out).contains("builtin:checks/disk/usage.space.toml"));
+    let Some(out) = doctor(&["explain", "disk.usage.space"]) else { return };
+    let text = stdout(&out);
+    assert!(text.contains("used_percent: warn >= 85, crit >= 95"), "{text}");
+    assert!(text.contains("How to fix"), "{text}");
+    let Some(out) = doctor(&["explain", "sec.ssh.root-login", "--lang", "zh-CN"]) else { return };
+    let text = stdout(&out);
+    assert!(text.contains("如何修复") && text.contains("SSH-7412"), "{text}");
+}
+
+#[test]
+fn config_thresholds_and_skip_apply() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "skip = [\"net\"]\n[checks.\"sys.cpu.load\"]\nthresholds.load5_per_cpu = { warn = \">= 0.05\" }\n");
+    let Some((r, code)) =
+        run_json(&fixture_root("healthy"), &["--config", cfg.to_str().expect("p"), "--only", "sys", "--only", "net"])
+    else {
+        return;
+    };
+    assert_eq!(status_of(&r, "sys.cpu.load"), "warn");
+    assert_eq!(code, 1);
+    assert!(r["checks"].as_array().expect("checks").iter().all(|c| c["category"] != "net"));
+}
