@@ -34,8 +34,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --quiet 'Less output: only checks that are not ok'
             cand -v 'More output: evidence for every finding, and passing checks'' details'
             cand --verbose 'More output: evidence for every finding, and passing checks'' details'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand run 'Run the selected checks, print the report, save the JSON report and print where it was saved'
@@ -62,8 +62,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --quiet 'Less output: only checks that are not ok'
             cand -v 'More output: evidence for every finding, and passing checks'' details'
             cand --verbose 'More output: evidence for every finding, and passing checks'' details'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'ecs-doctor;list'= {
             cand --format 'format'
@@ -91,8 +91,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
             cand --config 'Settings file (TOML)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'

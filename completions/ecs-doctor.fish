@@ -26,8 +26,11 @@ end
 
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l skip -d 'Skip these checks: an id or id prefix. Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t''
-json\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -41,7 +44,7 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s v -l verbose -d 'More output: evidence for every finding, and passing checks\' details'
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s V -l version -d 'Print version'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "list" -d 'List the checks: id, category, title, where defined'
@@ -51,8 +54,11 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" 
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l skip -d 'Skip these checks: an id or id prefix. Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t''
-json\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -66,7 +72,7 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s v -l verbose -d 'More output: evidence for every finding, and passing checks\' details'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l format -r -f -a "text\t''
 json\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
@@ -81,8 +87,11 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l config
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -s h -l help -d 'Print help'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l format -r -f -a "text\t''
-json\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l format -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l color -r -f -a "auto\t''
 always\t''
@@ -92,7 +101,7 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l config -d 'Settings file (TOML)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML)' -r -F

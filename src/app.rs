@@ -198,19 +198,14 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             Err(e) => eprintln!("ecs-doctor: could not save the report in {}: {e}", dir.display()),
         }
     }
-    let body = match format {
-        Format::Json => report::json::render(&report),
-        Format::Text => report::text::render(
-            &report,
-            &report::text::TextOptions {
-                color: use_color(args.color, std::io::stdout().is_terminal()),
-                lang,
-                quiet: args.quiet,
-                verbose: args.verbose,
-                saved_to: saved_to.clone(),
-            },
-        ),
+    let text_opts = report::text::TextOptions {
+        color: use_color(args.color, std::io::stdout().is_terminal()),
+        lang,
+        quiet: args.quiet,
+        verbose: args.verbose,
+        saved_to: saved_to.clone(),
     };
+    let body = report::render(&report, format, &text_opts);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(body.as_bytes());
     let _ = stdout.flush();
@@ -220,13 +215,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         eprintln!("{} {path}", tr(lang, Msg::ReportSaved));
     }
     if let Some(path) = &args.output {
-        let plain = match format {
-            Format::Json => body.clone(),
-            Format::Text => report::text::render(
-                &report,
-                &report::text::TextOptions { color: false, lang, quiet: args.quiet, verbose: args.verbose, saved_to },
-            ),
-        };
+        let plain = report::render(&report, format, &report::text::TextOptions { color: false, ..text_opts });
         write_output(path, &plain)?;
     }
     Ok(report.summary.status.exit_status())
@@ -322,24 +311,18 @@ fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
     if report.schema != report::SCHEMA {
         return Err(Failure::Usage(format!("{display}: schema {:?} is not {}", report.schema, report::SCHEMA)));
     }
-    let body = match args.format {
-        Format::Json => report::json::render(&report),
-        Format::Text => report::text::render(
-            &report,
-            &report::text::TextOptions {
-                color: use_color(args.color, std::io::stdout().is_terminal()),
-                lang,
-                ..Default::default()
-            },
-        ),
+    let text_opts = report::text::TextOptions {
+        color: use_color(args.color, std::io::stdout().is_terminal()),
+        lang,
+        ..Default::default()
     };
+    let body = report::render(&report, args.format, &text_opts);
     let _ = std::io::stdout().write_all(body.as_bytes());
     if let Some(path) = &args.output {
-        let plain = match args.format {
-            Format::Json => body,
-            Format::Text => report::text::render(&report, &report::text::TextOptions { lang, ..Default::default() }),
-        };
-        write_output(path, &plain)?;
+        write_output(
+            path,
+            &report::render(&report, args.format, &report::text::TextOptions { color: false, ..text_opts }),
+        )?;
     }
     Ok(ExitStatus::Ok)
 }

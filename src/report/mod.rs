@@ -2,6 +2,9 @@
 //! the score, saving, and one renderer per format.
 
 pub mod json;
+pub mod markdown;
+pub mod nagios;
+pub mod prometheus;
 pub mod save;
 pub mod text;
 
@@ -193,9 +196,28 @@ impl OverallStatus {
 /// The output formats of `run` and `report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Format {
+    /// Grouped terminal report.
     #[default]
     Text,
+    /// Exactly report v1.
     Json,
+    /// For pasting into a ticket.
+    Markdown,
+    /// node_exporter textfile-collector gauges.
+    Prometheus,
+    /// One Nagios plugin status line with perf data.
+    Nagios,
+}
+
+/// Renders a report in a format: the one place that maps formats to renderers.
+pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> String {
+    match format {
+        Format::Text => text::render(report, opts),
+        Format::Json => json::render(report),
+        Format::Markdown => markdown::render(report, opts),
+        Format::Prometheus => prometheus::render(report),
+        Format::Nagios => nagios::render(report),
+    }
 }
 
 #[cfg(test)]

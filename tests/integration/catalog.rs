@@ -42,7 +42,8 @@ fn check_ids_snapshot() {
 
 #[test]
 fn shipped_schema_equals_the_shared_contract() {
-    let ours = std::fs::read_to_string(crate::common::project_dir().join("schema/report-v1.schema.json")).expect("schema");
+    let ours =
+        std::fs::read_to_string(crate::common::project_dir().join("schema/report-v1.schema.json")).expect("schema");
     let shared = crate::common::project_dir().join("../shared/contract/report-v1.schema.json");
     match std::fs::read_to_string(&shared) {
         Ok(theirs) => assert_eq!(ours, theirs, "schema/report-v1.schema.json differs from {}", shared.display()),

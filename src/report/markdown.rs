@@ -1,0 +1,138 @@
+//! Markdown a support engineer can paste into a ticket: a summary table, then per domain the
+//! checks that need attention with findings, fenced evidence and the fix, and a collapsed list of
+//! the checks that passed.
+
+use super::text::TextOptions;
+use super::{CheckResult, OverallStatus, Report, Severity, Status};
+use crate::i18n::{Msg, tr};
+use std::fmt::Write as _;
+
+fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "✅ ok",
+        Status::Warn => "⚠️ warn",
+        Status::Crit => "❌ crit",
+        Status::Error => "❓ error",
+        Status::Skipped => "➖ skipped",
+    }
+}
+
+/// Escapes text for a table cell or a line of prose.
+fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+}
+
+/// A code fence longer than any run of backticks inside the block.
+fn fence(lines: &[String]) -> String {
+    let longest = lines.iter().map(|l| l.split(|c| c != '`').map(str::len).max().unwrap_or(0)).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
+    let _ = writeln!(out, "### {} — {} (`{}`)\n", status_label(c.status), cell(&c.title), c.id);
+    let _ = writeln!(out, "{}\n", cell(&c.summary));
+    for f in &c.findings {
+        let sev = match f.severity {
+            Severity::Crit => "crit",
+            Severity::Warn => "warn",
+            Severity::Info => "info",
+        };
+        let subject = f.subject.as_deref().map(|s| format!(" · subject `{}`", s.replace('`', "'"))).unwrap_or_default();
+        let code = f.code.as_deref().map(|c| format!(" · code `{c}`")).unwrap_or_default();
+        let _ = writeln!(out, "- **{sev}** {}{subject}{code}", cell(&f.message));
+        if !f.evidence.is_empty() {
+            let fence = fence(&f.evidence);
+            let _ = writeln!(out, "\n  {fence}text");
+            for line in &f.evidence {
+                let _ = writeln!(out, "  {line}");
+            }
+            let _ = writeln!(out, "  {fence}\n");
+        }
+    }
+    if let Some(fix) = &c.remediation {
+        let _ = writeln!(
+            out,
+            "\n**{}:** {}\n",
+            tr(opts.lang, Msg::HowToFix),
+            cell(&fix.split_whitespace().collect::<Vec<_>>().join(" "))
+        );
+    }
+}
+
+pub fn render(report: &Report, opts: &TextOptions) -> String {
+    let mut out = String::new();
+    let h = &report.host;
+    let s = &report.summary;
+    let status = match s.status {
+        OverallStatus::Ok => "OK",
+        OverallStatus::Warn => "WARNING",
+        OverallStatus::Crit => "CRITICAL",
+        OverallStatus::Unknown => "UNKNOWN",
+    };
+    let c = &s.counts;
+    let _ = writeln!(out, "# ecs-doctor report: {}\n", cell(&h.hostname));
+    let _ = writeln!(
+        out,
+        "**{status}** · {} {}/100 · {} ok · {} warn · {} crit · {} error · {} skipped\n",
+        tr(opts.lang, Msg::Score),
+        crate::probe::format_num(s.score),
+        c.ok,
+        c.warn,
+        c.crit,
+        c.error,
+        c.skipped
+    );
+    let cloud =
+        serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| host | {} |", cell(&h.hostname));
+    let _ = writeln!(out, "| os | {} |", cell(&h.os.pretty_name));
+    let _ = writeln!(out, "| kernel | {} ({}) |", cell(&h.kernel), cell(&h.arch));
+    let _ = writeln!(
+        out,
+        "| cloud | {cloud}{} |",
+        h.cloud.identity.iter().map(|(k, v)| format!(" · {k} {}", cell(v))).collect::<String>()
+    );
+    let _ = writeln!(
+        out,
+        "| run | {} · {:.2} s · ecs-doctor {} · run {} |\n",
+        report.run.started_at,
+        report.run.duration_ms as f64 / 1000.0,
+        report.tool.version,
+        report.run.id
+    );
+
+    let _ = writeln!(out, "| status | check | summary |\n|---|---|---|");
+    let mut ordered: Vec<&CheckResult> = report.checks.iter().collect();
+    ordered.sort_by_key(|c| std::cmp::Reverse(c.status));
+    for c in &ordered {
+        let _ = writeln!(out, "| {} | `{}` | {} |", status_label(c.status), c.id, cell(&c.summary));
+    }
+    for domain in crate::catalog::DOMAINS {
+        let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();
+        if checks.is_empty() {
+            continue;
+        }
+        let name = match *domain {
+            "net" => tr(opts.lang, Msg::Network),
+            "disk" => tr(opts.lang, Msg::Disk),
+            "sec" => tr(opts.lang, Msg::Security),
+            _ => tr(opts.lang, Msg::System),
+        };
+        let _ = writeln!(out, "\n## {name}\n");
+        let (failing, passing): (Vec<&CheckResult>, Vec<&CheckResult>) =
+            checks.into_iter().partition(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error));
+        for c in &failing {
+            write_failing(&mut out, c, opts);
+        }
+        if !passing.is_empty() {
+            let _ = writeln!(out, "<details><summary>{} passing or skipped</summary>\n", passing.len());
+            for c in passing {
+                let _ =
+                    writeln!(out, "- {} `{}` {}: {}", status_label(c.status), c.id, cell(&c.title), cell(&c.summary));
+            }
+            let _ = writeln!(out, "\n</details>");
+        }
+    }
+    out
+}
