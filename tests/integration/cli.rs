@@ -210,3 +210,40 @@ fn config_thresholds_and_skip_apply() {
     assert_eq!(code, 1);
     assert!(r["checks"].as_array().expect("checks").iter().all(|c| c["category"] != "net"));
 }
+
+/// Runs ecs-doctor on a pseudo-terminal (util-linux `script`) and returns what the terminal showed.
+fn on_terminal(args: &[&str], no_color: bool) -> Option<String> {
+    let Some(cmd) = doctor_cmd(args) else { return None };
+    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
+        .collect();
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &line.join(" "), "/dev/null"]);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    if !no_color {
+        script.env_remove("NO_COLOR");
+    }
+    let out = script.output().ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    if !require(std::process::Command::new("script").arg("-V").output().is_ok(), "util-linux `script` is not installed")
+    {
+        return;
+    }
+    let root = fixture_root("broken");
+    let args = ["--no-save", "--root", root.to_str().expect("p"), "--only", "sys"];
+    let Some(coloured) = on_terminal(&args, false) else { return };
+    assert!(coloured.contains("\u{1b}["), "no colour on a terminal: {coloured:?}");
+    assert!(coloured.contains("CPU load"));
+    let Some(plain) = on_terminal(&args, true) else { return };
+    assert!(plain.contains("CPU load"));
+    assert!(!plain.contains("\u{1b}[3"), "colour despite NO_COLOR: {plain:?}");
+}
