@@ -12,5 +12,6 @@ mod integration {
     pub mod deadline;
     pub mod lab;
     pub mod malformed;
+    pub mod netlab;
     pub mod render;
 }

@@ -7,6 +7,7 @@
 
 pub mod exec;
 pub mod filesystems;
+pub mod interfaces;
 pub mod loadavg;
 pub mod meminfo;
 pub mod passwd;
@@ -228,6 +229,7 @@ macro_rules! probes {
 probes! {
     exec => Exec,
     filesystems => Filesystems,
+    interfaces => Interfaces,
     loadavg => Loadavg,
     meminfo => Meminfo,
     passwd => Passwd,

@@ -27,32 +27,65 @@ struct Route {
     line: String,
 }
 
-fn ipv4_defaults(path: &str, text: &str, bad: &mut Vec<String>) -> Vec<Route> {
+/// One line of /proc/net/route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ipv4Route {
+    pub iface: String,
+    pub dest: Ipv4Addr,
+    pub gateway: Ipv4Addr,
+    pub mask: Ipv4Addr,
+    pub flags: u32,
+    pub metric: u32,
+}
+
+impl Ipv4Route {
+    pub fn is_usable(&self) -> bool {
+        self.flags & RTF_UP != 0 && self.flags & RTF_REJECT == 0
+    }
+
+    pub fn is_default(&self) -> bool {
+        self.dest.is_unspecified() && self.mask.is_unspecified() && self.is_usable()
+    }
+
+    /// Whether `addr` falls inside this route's destination.
+    pub fn contains(&self, addr: Ipv4Addr) -> bool {
+        u32::from(addr) & u32::from(self.mask) == u32::from(self.dest)
+    }
+}
+
+/// Parses /proc/net/route; lines that do not parse go to `bad` as `path:line: text`.
+pub fn parse_ipv4(path: &str, text: &str, bad: &mut Vec<String>) -> Vec<Ipv4Route> {
     let mut out = Vec::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 8 {
-            if !line.trim().is_empty() {
-                bad.push(format!("{path}:{}: {line}", n + 1));
-            }
-            continue;
-        }
-        let (Some(dest), Some(gw), Ok(flags), Some(mask)) =
-            (hex_ipv4(f[1]), hex_ipv4(f[2]), u32::from_str_radix(f[3], 16), hex_ipv4(f[7]))
-        else {
-            bad.push(format!("{path}:{}: {line}", n + 1));
-            continue;
-        };
-        if dest.is_unspecified() && mask.is_unspecified() && flags & RTF_UP != 0 && flags & RTF_REJECT == 0 {
-            let metric = f[6].parse().unwrap_or(0);
-            out.push(Route {
+        let parsed = (f.len() >= 8)
+            .then(|| (hex_ipv4(f[1]), hex_ipv4(f[2]), u32::from_str_radix(f[3], 16).ok(), hex_ipv4(f[7])));
+        match parsed {
+            Some((Some(dest), Some(gateway), Some(flags), Some(mask))) => out.push(Ipv4Route {
                 iface: f[0].to_string(),
-                gateway: gw.to_string(),
-                line: format!("{path}: default via {gw} dev {} metric {metric}", f[0]),
-            });
+                dest,
+                gateway,
+                mask,
+                flags,
+                metric: f[6].parse().unwrap_or(0),
+            }),
+            _ if line.trim().is_empty() => {}
+            _ => bad.push(format!("{path}:{}: {line}", n + 1)),
         }
     }
     out
+}
+
+fn ipv4_defaults(path: &str, text: &str, bad: &mut Vec<String>) -> Vec<Route> {
+    parse_ipv4(path, text, bad)
+        .into_iter()
+        .filter(Ipv4Route::is_default)
+        .map(|r| Route {
+            line: format!("{path}: default via {} dev {} metric {}", r.gateway, r.iface, r.metric),
+            iface: r.iface,
+            gateway: r.gateway.to_string(),
+        })
+        .collect()
 }
 
 fn ipv6_defaults(path: &str, text: &str) -> Vec<Route> {
