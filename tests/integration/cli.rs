@@ -213,7 +213,7 @@ fn config_thresholds_and_skip_apply() {
 
 /// Runs ecs-doctor on a pseudo-terminal (util-linux `script`) and returns what the terminal showed.
 fn on_terminal(args: &[&str], no_color: bool) -> Option<String> {
-    let Some(cmd) = doctor_cmd(args) else { return None };
+    let cmd = doctor_cmd(args)?;
     let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
         .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
         .collect();
