@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'ecs-doctor' {
-            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable')
-            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks: an id or id prefix. Repeatable')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks: an id, id prefix or benchmark reference. Repeatable')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What goes to stdout (json is exactly report v1)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
@@ -50,8 +50,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;run' {
-            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable')
-            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks: an id or id prefix. Repeatable')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks: an id, id prefix or benchmark reference. Repeatable')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What goes to stdout (json is exactly report v1)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')

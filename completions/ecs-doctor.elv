@@ -18,8 +18,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
     }
     var completions = [
         &'ecs-doctor'= {
-            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable'
-            cand --skip 'Skip these checks: an id or id prefix. Repeatable'
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
             cand --format 'What goes to stdout (json is exactly report v1)'
             cand -o 'Also write the rendered report to FILE'
             cand --output 'Also write the rendered report to FILE'
@@ -46,8 +46,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecs-doctor;run'= {
-            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable'
-            cand --skip 'Skip these checks: an id or id prefix. Repeatable'
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
             cand --format 'What goes to stdout (json is exactly report v1)'
             cand -o 'Also write the rendered report to FILE'
             cand --output 'Also write the rendered report to FILE'

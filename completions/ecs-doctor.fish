@@ -24,8 +24,8 @@ function __fish_ecs_doctor_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l skip -d 'Skip these checks: an id or id prefix. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
@@ -52,8 +52,8 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "explain" -d '
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "report" -d 'Render a saved report again'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l skip -d 'Skip these checks: an id or id prefix. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'

@@ -61,10 +61,11 @@ pub struct CatalogArgs {
 
 #[derive(Debug, Clone, Default, Args)]
 pub struct RunArgs {
-    /// Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login). Repeatable.
+    /// Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a
+    /// benchmark the checks reference (cis, mlps3, lynis). Repeatable.
     #[arg(long, value_name = "SEL")]
     pub only: Vec<String>,
-    /// Skip these checks: an id or id prefix. Repeatable.
+    /// Skip these checks: an id, id prefix or benchmark reference. Repeatable.
     #[arg(long, value_name = "SEL")]
     pub skip: Vec<String>,
     /// What goes to stdout (json is exactly report v1).

@@ -66,22 +66,7 @@ impl Config {
             None if Path::new(SYSTEM_CONFIG).exists() => PathBuf::from(SYSTEM_CONFIG),
             None => return Ok(Config::default()),
         };
-        let display = path.display().to_string();
-        let bytes = std::fs::read(&path).map_err(|e| LoadError {
-            file: display.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the config file: {e}"),
-        })?;
-        let source = String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            LoadError::at(
-                &display,
-                &String::from_utf8_lossy(&e.as_bytes()[..valid]),
-                valid,
-                "the config file is not valid UTF-8",
-            )
-        })?;
+        let (display, source) = LoadError::read_source(&path, "config file")?;
         let mut cfg: Config = toml::from_str(&source).map_err(|e| LoadError::from_toml(&display, &source, &e))?;
         if let Some(d) = &cfg.deadline
             && !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0)

@@ -10,8 +10,10 @@ mod integration {
     pub mod cli;
     pub mod completions;
     pub mod deadline;
+    pub mod disk_sys;
     pub mod lab;
     pub mod malformed;
     pub mod netlab;
     pub mod render;
+    pub mod security;
 }

@@ -42,6 +42,24 @@ impl LoadError {
         LoadError { file: file.to_string(), line, column, message: message.into() }
     }
 
+    /// Reads a UTF-8 text file (a check file, the config), returning its name for messages and
+    /// its text; unreadable or non-UTF-8 files are errors that say where.
+    pub fn read_source(path: &Path, what: &str) -> Result<(String, String), LoadError> {
+        let display = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| LoadError {
+            file: display.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the {what}: {e}"),
+        })?;
+        let source = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+            LoadError::at(&display, &prefix, valid, format!("the {what} is not valid UTF-8"))
+        })?;
+        Ok((display, source))
+    }
+
     /// A TOML or schema error from the toml crate, located by its span.
     pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> LoadError {
         let offset = err.span().map(|s| s.start).unwrap_or(0);
@@ -320,18 +338,7 @@ impl Catalog {
                 }
             }
             for path in files {
-                let display = path.display().to_string();
-                let bytes = std::fs::read(&path).map_err(|e| LoadError {
-                    file: display.clone(),
-                    line: 0,
-                    column: 0,
-                    message: format!("cannot read: {e}"),
-                })?;
-                let source = String::from_utf8(bytes).map_err(|e| {
-                    let valid = e.utf8_error().valid_up_to();
-                    let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-                    LoadError::at(&display, &prefix, valid, "the file is not valid UTF-8")
-                })?;
+                let (display, source) = LoadError::read_source(&path, "check file")?;
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
                 checks.push(parse_check(&display, rel, path.parent(), &source)?);
             }
@@ -358,11 +365,13 @@ impl Catalog {
     }
 }
 
-/// Whether a selector (`net`, `disk.usage`, `sec.ssh.root-login`, or a `ref:` selector such as
-/// `cis`) picks a check.
+/// Whether a selector picks a check: an id or alias (`sec.ssh.root-login`), an id prefix ending at
+/// a dot (`net`, `disk.usage`), or a reference key of the check files (`cis`, `mlps3`, `lynis`),
+/// which picks the checks whose `[references]` name that benchmark. Ids always start with a domain
+/// (net, disk, sec, sys), so a reference key can never be mistaken for an id prefix.
 pub fn selector_matches(sel: &str, check: &Check) -> bool {
     let by_id = |id: &str| id == sel || id.strip_prefix(sel).is_some_and(|rest| rest.starts_with('.'));
-    by_id(&check.id) || check.aliases.iter().any(|a| by_id(a))
+    by_id(&check.id) || check.aliases.iter().any(|a| by_id(a)) || check.references.contains_key(sel)
 }
 
 /// Applies `--only` and `--skip`; a selector that matches no check is an error (a typo would
@@ -370,7 +379,7 @@ pub fn selector_matches(sel: &str, check: &Check) -> bool {
 pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec<Check>, String> {
     for sel in only.iter().chain(skip) {
         if !catalog.checks.iter().any(|c| selector_matches(sel, c)) {
-            return Err(format!("unknown check id or prefix {sel:?} (see `ecs-doctor list`)"));
+            return Err(format!("unknown check id, prefix or reference {sel:?} (see `ecs-doctor list`)"));
         }
     }
     Ok(catalog

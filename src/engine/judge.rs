@@ -127,7 +127,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 subject: Some(o.subject.clone()),
                 code: j.code.clone(),
                 evidence: evidence(&lines),
-                since: None,
+                since: o.since.clone(),
             });
         }
     }

@@ -2,7 +2,11 @@
 //! whole tool at a fixture tree or a rescued disk mounted elsewhere.
 
 pub mod facts;
+pub mod fstab;
+pub mod klog;
 pub mod mounts;
+pub mod procs;
+pub mod sample;
 pub mod statfs;
 
 use std::io::Read;

@@ -12,6 +12,9 @@ pub struct Mount {
     pub options: Vec<String>,
     /// Major:minor of the device, which tells bind mounts of one filesystem apart from others.
     pub majmin: String,
+    /// Options of the filesystem itself (mountinfo's last field): `ro` here with `rw` in
+    /// `options` is the kernel's emergency read-only remount after errors. Empty from /proc/mounts.
+    pub super_options: Vec<String>,
 }
 
 impl Mount {
@@ -59,6 +62,7 @@ pub fn read(host: &Host) -> std::io::Result<MountTable> {
             fstype: f[2].to_string(),
             options: f[3].split(',').map(str::to_string).collect(),
             majmin: String::new(),
+            super_options: Vec::new(),
         });
     }
     Ok(table)
@@ -87,7 +91,8 @@ pub fn parse_mountinfo_line(line: &str) -> Option<Mount> {
     }
     let fstype = fields.next()?.to_string();
     let source = unescape(fields.next().unwrap_or("none"));
-    Some(Mount { mount_point, fstype, source, options, majmin: majmin.to_string() })
+    let super_options = fields.next().map(|o| o.split(',').map(str::to_string).collect()).unwrap_or_default();
+    Some(Mount { mount_point, fstype, source, options, majmin: majmin.to_string(), super_options })
 }
 
 /// Undoes the kernel's octal escapes (`\040` for a space, `\011` tab, `\012` newline, `\134` backslash).
@@ -125,6 +130,7 @@ mod tests {
         assert_eq!(m.fstype, "ext4");
         assert_eq!(m.source, "/dev/vdb1");
         assert!(!m.read_only());
+        assert_eq!(m.super_options, vec!["rw"]);
     }
 
     #[test]

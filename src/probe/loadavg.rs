@@ -9,8 +9,23 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["load1", "load5", "load15", "cpus", "load1_per_cpu", "load5_per_cpu", "load15_per_cpu", "runnable"];
+pub const FIELDS: &[&str] = &[
+    "load1",
+    "load5",
+    "load15",
+    "cpus",
+    "load1_per_cpu",
+    "load5_per_cpu",
+    "load15_per_cpu",
+    "runnable",
+    "busy_percent",
+    "iowait_percent",
+    "steal_percent",
+    "top_cpu",
+];
+
+/// Busiest processes named in the evidence.
+const TOP: usize = 5;
 
 const PATH: &str = "/proc/loadavg";
 
@@ -71,7 +86,28 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         .num("load15_per_cpu", round2(l.fifteen / cpus))
         .num("runnable", l.cur as f64)
         .evidence(format!("{PATH}: {}", file.text.trim()));
-    Ok(Observations::of(vec![o]))
+    Ok(Observations::of(vec![with_window(o, ctx)]))
+}
+
+/// CPU busy, I/O wait and steal shares and the busiest processes, over the shared sampling
+/// window (the steal of a cloud instance is CPU time the hypervisor gave to someone else).
+fn with_window(mut o: Observation, ctx: &ProbeContext) -> Observation {
+    let w = ctx.window();
+    let top = w.top_cpu(TOP);
+    let names: Vec<String> = top.iter().map(|(pid, comm, pct)| format!("{comm} (pid {pid}) {pct}%")).collect();
+    o = o.text("top_cpu", if names.is_empty() { "none measured".to_string() } else { names.join(", ") });
+    for (pid, comm, pct) in &top {
+        o = o.evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.seconds * 1000.0));
+    }
+    let Some(shares) = w.cpu_shares() else { return o };
+    o.num("busy_percent", shares.busy)
+        .num("iowait_percent", shares.iowait)
+        .num("steal_percent", shares.steal)
+        .field_evidence("steal_percent", format!("/proc/stat (start of window): {}", w.first.cpu_line))
+        .field_evidence(
+            "steal_percent",
+            format!("/proc/stat ({:.0} ms later): {}", w.seconds * 1000.0, w.second.cpu_line),
+        )
 }
 
 #[cfg(test)]

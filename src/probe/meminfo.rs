@@ -19,7 +19,12 @@ pub const FIELDS: &[&str] = &[
     "swap_total_bytes",
     "swap_used_bytes",
     "swap_used_percent",
+    "psi_some_avg10",
+    "psi_some_avg60",
+    "psi_full_avg60",
 ];
+
+const PSI: &str = "/proc/pressure/memory";
 
 const PATH: &str = "/proc/meminfo";
 
@@ -56,6 +61,29 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         o = o
             .num("swap_used_bytes", used as f64)
             .num("swap_used_percent", (used as f64 * 1000.0 / swap_total as f64).round() / 10.0);
+    }
+    // Pressure stall information (Linux 4.20+, psi=1): the share of time tasks waited for memory.
+    if let Ok(p) = ctx.host.read(PSI) {
+        use super::diskstats::psi_avg;
+        let mut any = false;
+        for (name, kind, field) in [
+            ("psi_some_avg10", "some", "avg10"),
+            ("psi_some_avg60", "some", "avg60"),
+            ("psi_full_avg60", "full", "avg60"),
+        ] {
+            if let Some(v) = psi_avg(&p.text, kind, field) {
+                o = o.num(name, v);
+                any = true;
+            }
+        }
+        if any {
+            for line in p.text.lines().take(2) {
+                o = o.field_evidence("psi_some_avg60", format!("{PSI}: {line}"));
+            }
+        }
+    }
+    if let Some(used) = o.values.get("swap_used_percent").and_then(|v| v.as_num()) {
+        o = o.field_evidence("swap_used_percent", format!("{PATH}: SwapTotal: {} kB, {used}% used", swap_total / 1024));
     }
     Ok(Observations::of(vec![o]))
 }

@@ -5,15 +5,41 @@
 //! user), each a set of named values the check's judges compare against thresholds. The names a
 //! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
 
+pub mod account_ids;
+pub mod auth_log;
+pub mod command;
+pub mod cron;
+pub mod deleted_open;
+pub mod disk_errors;
+pub mod diskstats;
 pub mod exec;
+pub mod file_limits;
+pub mod file_perms;
 pub mod filesystems;
+pub mod fsmeta;
+pub mod fstab;
 pub mod interfaces;
+pub mod kernel_events;
+pub mod ld_preload;
 pub mod loadavg;
+pub mod logread;
+pub mod mac;
 pub mod meminfo;
+pub mod oom_kills;
 pub mod passwd;
+pub mod process_states;
+pub mod readonly_mounts;
 pub mod resolv_conf;
+pub mod resource_pressure;
 pub mod routes;
+pub mod shadow;
+pub mod ssh_authorized_keys;
+pub mod ssh_host_keys;
 pub mod sshd_config;
+pub mod sudoers;
+pub mod suid_files;
+pub mod systemd_units;
+pub mod world_writable;
 
 use crate::host::Host;
 use crate::host::mounts::MountTable;
@@ -61,6 +87,8 @@ pub struct Observation {
     /// Evidence that belongs to one value only: a finding about that value shows these lines
     /// instead of the general ones.
     pub field_evidence: BTreeMap<String, Vec<String>>,
+    /// When what was observed began (RFC 3339): the `since` of the findings about this subject.
+    pub since: Option<String>,
 }
 
 impl Observation {
@@ -89,6 +117,11 @@ impl Observation {
 
     pub fn field_evidence(mut self, field: &str, line: impl Into<String>) -> Self {
         self.field_evidence.entry(field.to_string()).or_default().push(line.into());
+        self
+    }
+
+    pub fn since(mut self, when: Option<String>) -> Self {
+        self.since = when;
         self
     }
 
@@ -151,6 +184,10 @@ impl ProbeError {
 #[derive(Default)]
 pub struct Scans {
     mounts: OnceLock<Result<Arc<MountTable>, ProbeError>>,
+    kernel_log: OnceLock<Result<Arc<crate::host::klog::KernelLog>, ProbeError>>,
+    processes: OnceLock<Result<Arc<crate::host::procs::ProcessTable>, ProbeError>>,
+    open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
+    window: OnceLock<Arc<crate::host::sample::Window>>,
 }
 
 /// One probe's result, computed once and shared by every check that names the same probe.
@@ -180,6 +217,48 @@ impl ProbeContext {
                     .map_err(|e| ProbeError::io("/proc/self/mountinfo", &e))
             })
             .clone()
+    }
+
+    /// The kernel log (kmsg, journal or log file), read once per run; checks filter its lines.
+    pub fn kernel_log(&self) -> Result<Arc<crate::host::klog::KernelLog>, ProbeError> {
+        self.scans
+            .kernel_log
+            .get_or_init(|| {
+                crate::host::klog::read(&self.host, self.deadline).map(Arc::new).map_err(|e| match e {
+                    crate::host::klog::KlogError::Unavailable(why) => ProbeError::Skipped(why),
+                })
+            })
+            .clone()
+    }
+
+    /// The process table (/proc/[pid]/stat, status, cmdline), read once per run.
+    pub fn processes(&self) -> Result<Arc<crate::host::procs::ProcessTable>, ProbeError> {
+        self.scans
+            .processes
+            .get_or_init(|| {
+                crate::host::procs::scan(&self.host, self.deadline)
+                    .map(Arc::new)
+                    .map_err(|e| ProbeError::io("/proc", &e))
+            })
+            .clone()
+    }
+
+    /// Every process's open file descriptors (counts, deleted files), walked once per run.
+    pub fn open_files(&self) -> Result<Arc<crate::host::procs::OpenFiles>, ProbeError> {
+        self.scans
+            .open_files
+            .get_or_init(|| {
+                crate::host::procs::open_files(&self.host, self.deadline)
+                    .map(Arc::new)
+                    .map_err(|e| ProbeError::io("/proc", &e))
+            })
+            .clone()
+    }
+
+    /// The shared sampling window (counters read twice ~200 ms apart), taken once per run by
+    /// the first check that needs it; the others wait for it.
+    pub fn window(&self) -> Arc<crate::host::sample::Window> {
+        self.scans.window.get_or_init(|| Arc::new(crate::host::sample::sample(&self.host, self.deadline))).clone()
     }
 
     /// Runs a probe, sharing the result between checks that name the same probe and parameters
@@ -227,15 +306,38 @@ macro_rules! probes {
 }
 
 probes! {
+    deleted_open => DeletedOpen,
+    disk_errors => DiskErrors,
+    diskstats => Diskstats,
+    account_ids => AccountIds,
+    auth_log => AuthLog,
+    cron => Cron,
     exec => Exec,
+    file_perms => FilePerms,
+    file_limits => FileLimits,
     filesystems => Filesystems,
+    fstab => Fstab,
+    kernel_events => KernelEvents,
     interfaces => Interfaces,
+    ld_preload => LdPreload,
     loadavg => Loadavg,
+    mac => Mac,
     meminfo => Meminfo,
+    oom_kills => OomKills,
     passwd => Passwd,
+    process_states => ProcessStates,
+    readonly_mounts => ReadonlyMounts,
+    resource_pressure => ResourcePressure,
     resolv_conf => ResolvConf,
     routes => Routes,
+    shadow => Shadow,
+    ssh_authorized_keys => SshAuthorizedKeys,
+    ssh_host_keys => SshHostKeys,
     sshd_config => SshdConfig,
+    sudoers => Sudoers,
+    systemd_units => SystemdUnits,
+    suid_files => SuidFiles,
+    world_writable => WorldWritable,
 }
 
 impl ProbeSpec {

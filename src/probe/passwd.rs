@@ -12,9 +12,25 @@ pub const FIELDS: &[&str] = &["name", "uid", "gid", "home", "shell", "login_shel
 
 const PATH: &str = "/etc/passwd";
 
-pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
-    let mut items = Vec::new();
+/// One local account of /etc/passwd.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: String,
+    pub shell: String,
+    /// Whether the shell lets the account log in (not nologin, false or sync).
+    pub login: bool,
+    /// `/etc/passwd:N: line`, for evidence.
+    pub loc: String,
+}
+
+/// The accounts of /etc/passwd, and the lines no tool could parse (as `file:line: text`).
+/// NIS compat entries (`+`, `-`) are not local accounts and are left out.
+pub fn read_accounts(host: &crate::host::Host) -> std::io::Result<(Vec<Account>, Vec<String>)> {
+    let file = host.read(PATH)?;
+    let mut accounts = Vec::new();
     let mut invalid = Vec::new();
     for (n, line) in file.text.lines().enumerate() {
         if line.trim().is_empty() || line.starts_with('#') {
@@ -22,7 +38,6 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
         let loc = format!("{PATH}:{}: {line}", n + 1);
         let f: Vec<&str> = line.split(':').collect();
-        // NIS compat entries (+, -) are not local accounts.
         if f.first().is_some_and(|n| n.starts_with('+') || n.starts_with('-')) {
             continue;
         }
@@ -39,17 +54,34 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         let shell = f[6];
         let login =
             !(shell.ends_with("/nologin") || shell.ends_with("/false") || shell.is_empty() || shell.ends_with("/sync"));
-        items.push(
-            Observation::new(f[0])
-                .text("name", f[0])
-                .num("uid", uid as f64)
-                .num("gid", gid as f64)
-                .text("home", f[5])
-                .text("shell", shell)
-                .flag("login_shell", login)
-                .evidence(loc),
-        );
+        accounts.push(Account {
+            name: f[0].to_string(),
+            uid,
+            gid,
+            home: f[5].to_string(),
+            shell: shell.to_string(),
+            login,
+            loc,
+        });
     }
+    Ok((accounts, invalid))
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let (accounts, invalid) = read_accounts(&ctx.host).map_err(|e| ProbeError::io(PATH, &e))?;
+    let mut items: Vec<Observation> = accounts
+        .into_iter()
+        .map(|a| {
+            Observation::new(&a.name)
+                .text("name", &a.name)
+                .num("uid", a.uid as f64)
+                .num("gid", a.gid as f64)
+                .text("home", a.home)
+                .text("shell", a.shell)
+                .flag("login_shell", a.login)
+                .evidence(a.loc)
+        })
+        .collect();
     let mut file_obs = Observation::new(PATH).num("invalid_lines", invalid.len() as f64);
     for loc in invalid {
         file_obs = file_obs.evidence(loc);

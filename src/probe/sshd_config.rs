@@ -1,11 +1,18 @@
 //! The SSH server's global settings as sshd would apply them: keywords are case-insensitive,
 //! the first value obtained wins, `Include` pulls in files (globs relative to /etc/ssh), and
 //! lines inside a `Match` block apply only to the connections it matches, not globally.
+//!
+//! On the live system, when the sshd binary exists, `sshd -T` (sshd's own view of the effective
+//! configuration, distribution patches and compiled-in defaults included) overrides what the
+//! parser found; the parser still supplies the file and line that set each value. Never under
+//! `--root`: the examined system's sshd is not ours to run.
 
-use super::{Observation, Observations, ProbeContext, ProbeError};
+use super::{Observation, Observations, ProbeContext, ProbeError, command};
 use crate::host::Host;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -18,8 +25,15 @@ fn default_path() -> String {
     "/etc/ssh/sshd_config".into()
 }
 
-pub const FIELDS: &[&str] =
-    &["permit_root_login", "password_authentication", "permit_empty_passwords", "match_permit_root_login_yes"];
+pub const FIELDS: &[&str] = &[
+    "permit_root_login",
+    "password_authentication",
+    "permit_empty_passwords",
+    "match_permit_root_login_yes",
+    "match_password_authentication_yes",
+    "match_permit_empty_passwords_yes",
+    "source",
+];
 
 /// sshd's built-in defaults (OpenSSH 7.0 and later) for the keywords we report.
 const DEFAULTS: &[(&str, &str)] =
@@ -31,8 +45,8 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 struct Settings {
     /// keyword (lowercase) → (value, where it was set)
     global: BTreeMap<String, (String, String)>,
-    /// PermitRootLogin values set inside Match blocks, with where.
-    match_root_login: Vec<(String, String)>,
+    /// Reported keywords set inside Match blocks: (keyword, value, where).
+    matched: Vec<(String, String, String)>,
     problems: Vec<String>,
     visited: Vec<String>,
 }
@@ -101,8 +115,8 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
                 }
             }
             _ if in_match => {
-                if key == "permitrootlogin" {
-                    s.match_root_login.push((value.to_ascii_lowercase(), loc));
+                if DEFAULTS.iter().any(|(k, _)| *k == key) {
+                    s.matched.push((key, value.to_ascii_lowercase(), loc));
                 }
             }
             _ => {
@@ -111,6 +125,54 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
         }
     }
     Ok(())
+}
+
+/// Where sshd lives on the distributions we meet.
+const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];
+
+const NO_SSHD: &str = "no sshd binary";
+
+/// How long `sshd -T` may take: it only parses files, so anything longer is a hang.
+const SSHD_T_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// sshd's effective global settings from `sshd -T -f PATH` on the live system: lowercase
+/// keyword → value (first value of multi-valued keywords). `Err` says why it is not used.
+fn sshd_t(ctx: &ProbeContext, path: &str) -> Result<BTreeMap<String, String>, String> {
+    if !ctx.host.is_live() {
+        return Err("not the live system".into());
+    }
+    let Some(bin) = SSHD_BINARIES.iter().map(Path::new).find(|p| p.is_file()) else {
+        return Err(NO_SSHD.into());
+    };
+    let out = command::run(bin, &["-T", "-f", path], SSHD_T_TIMEOUT, ctx.deadline)?;
+    if out.code != Some(0) {
+        let status = out.code.map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+        return Err(format!("failed (exit {status}; sshd needs root, its host keys and /run/sshd)"));
+    }
+    Ok(parse_sshd_t(&out.stdout))
+}
+
+/// Parses `sshd -T` output: one `keyword value` per line, keywords in lowercase.
+pub fn parse_sshd_t(text: &str) -> BTreeMap<String, String> {
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        let mut parts = line.trim().splitn(2, char::is_whitespace);
+        if let (Some(k), Some(v)) = (parts.next(), parts.next())
+            && !k.is_empty()
+        {
+            map.entry(k.to_ascii_lowercase()).or_insert_with(|| v.trim().to_ascii_lowercase());
+        }
+    }
+    map
+}
+
+/// The report field of each keyword we report, and of its Match-block flag.
+fn field_names(keyword: &str) -> (&'static str, &'static str) {
+    match keyword {
+        "permitrootlogin" => ("permit_root_login", "match_permit_root_login_yes"),
+        "passwordauthentication" => ("password_authentication", "match_password_authentication_yes"),
+        _ => ("permit_empty_passwords", "match_permit_empty_passwords_yes"),
+    }
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
@@ -125,26 +187,42 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
         Err(e) => return Err(ProbeError::io(&params.path, &e)),
     }
-    let mut o = Observation::new(&params.path);
+    let effective = sshd_t(ctx, &params.path);
+    let mut o =
+        Observation::new(&params.path).text("source", if effective.is_ok() { "sshd -T" } else { "sshd_config" });
     for (keyword, default) in DEFAULTS {
-        let field = match *keyword {
-            "permitrootlogin" => "permit_root_login",
-            "passwordauthentication" => "password_authentication",
-            _ => "permit_empty_passwords",
-        };
-        let (mut value, loc) = match s.global.get(*keyword) {
+        let (field, match_field) = field_names(keyword);
+        let (parsed, loc) = match s.global.get(*keyword) {
             Some((v, loc)) => (v.clone(), loc.clone()),
             None => (default.to_string(), format!("{} (not set; sshd default {default})", params.path)),
         };
+        let mut lines = vec![loc];
+        let mut value = parsed;
+        match &effective {
+            Ok(t) => {
+                if let Some(v) = t.get(*keyword) {
+                    value = v.clone();
+                    lines.push(format!("sshd -T -f {}: {keyword} {v}", params.path));
+                }
+            }
+            // Worth saying only when sshd was there to ask.
+            Err(why) if ctx.host.is_live() && why != NO_SSHD => {
+                lines.push(format!("sshd -T -f {}: {why}; the value above was parsed from the files", params.path))
+            }
+            Err(_) => {}
+        }
         if value == "without-password" {
             value = "prohibit-password".into(); // the deprecated spelling of the same setting
         }
-        o = o.text(field, value).field_evidence(field, loc.clone()).evidence(loc);
-    }
-    let match_yes: Vec<_> = s.match_root_login.iter().filter(|(v, _)| v == "yes").collect();
-    o = o.flag("match_permit_root_login_yes", !match_yes.is_empty());
-    for (_, loc) in match_yes {
-        o = o.field_evidence("match_permit_root_login_yes", loc.clone());
+        o = o.text(field, value);
+        for l in lines {
+            o = o.field_evidence(field, l.clone()).evidence(l);
+        }
+        let match_yes: Vec<_> = s.matched.iter().filter(|(k, v, _)| k == keyword && v == "yes").collect();
+        o = o.flag(match_field, !match_yes.is_empty());
+        for (_, _, loc) in match_yes {
+            o = o.field_evidence(match_field, loc.clone());
+        }
     }
     for p in s.problems {
         o = o.evidence(p);
@@ -161,5 +239,15 @@ mod tests {
         assert!(glob_match("*.conf", "50-cloud.conf"));
         assert!(!glob_match("*.conf", "50-cloud.conf.bak"));
         assert!(glob_match("a?c", "abc"));
+    }
+
+    #[test]
+    fn sshd_t_output() {
+        let t = parse_sshd_t(
+            "port 22\nPasswordAuthentication no\npermitrootlogin without-password\n\ngarbage\nport 2222\n",
+        );
+        assert_eq!(t.get("passwordauthentication").map(String::as_str), Some("no"));
+        assert_eq!(t.get("port").map(String::as_str), Some("22"));
+        assert!(!t.contains_key("garbage"));
     }
 }

@@ -146,3 +146,229 @@ fn a_deadline_shorter_than_the_statfs_timeout_still_holds() {
     let c = check(&rep, "disk.mount.hung");
     assert!(c["status"] == "crit" || c["status"] == "error", "{c:#}");
 }
+
+/// A unique marker for lines this test writes to shared places (the kernel log).
+fn marker(tag: &str) -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("ed{tag}{}x{nanos:x}", std::process::id())
+}
+
+/// A loop device over an image file, detached when dropped (even when the test fails).
+struct LoopDevice {
+    path: String,
+}
+
+impl LoopDevice {
+    fn attach(image: &std::path::Path) -> Option<LoopDevice> {
+        let out = Command::new("losetup").args(["-f", "--show"]).arg(image).output().ok()?;
+        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        (out.status.success() && path.starts_with("/dev/loop")).then_some(LoopDevice { path })
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").args(["-d", &self.path]).status();
+    }
+}
+
+/// An ext4 image of `mib` MiB made with mkfs.ext4 (e2fsprogs), with extra mkfs arguments.
+fn ext4_image(dir: &std::path::Path, name: &str, mib: u64, extra: &[&str]) -> Option<PathBuf> {
+    let img = dir.join(name);
+    let f = std::fs::File::create(&img).expect("create image");
+    f.set_len(mib << 20).expect("size image");
+    let ok = Command::new("mkfs.ext4")
+        .args(["-q", "-F"])
+        .args(extra)
+        .arg(&img)
+        .env("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
+        .status()
+        .is_ok_and(|s| s.success());
+    require(ok, "mkfs.ext4 is missing (apt-get install e2fsprogs)").then_some(img)
+}
+
+#[test]
+fn kernel_messages_injected_into_kmsg_are_found_with_their_subjects() {
+    if !lab_available("the kernel-log lab (writes to /dev/kmsg)") {
+        return;
+    }
+    let devkmsg = std::fs::read_to_string("/proc/sys/kernel/printk_devkmsg").unwrap_or_default();
+    if !require(devkmsg.trim() != "off", "/proc/sys/kernel/printk_devkmsg is off: /dev/kmsg ignores writes") {
+        return;
+    }
+    let m = marker("k");
+    let lines = [
+        format!("<3>EXT4-fs error (device {m}): ext4_lookup:1855: inode #2: comm ls: deleted inode referenced: 12"),
+        format!(
+            "<3>Out of memory: Killed process 4242 ({m}) total-vm:2048000kB, anon-rss:1048576kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:2000kB oom_score_adj:0"
+        ),
+        format!("<3>INFO: task {m}:123 blocked for more than 120 seconds."),
+    ];
+    {
+        use std::io::Write;
+        let mut kmsg = std::fs::OpenOptions::new().write(true).open("/dev/kmsg").expect("open /dev/kmsg");
+        for l in &lines {
+            // One write is one kernel log record. Without the newline the kernel keeps the record
+            // open for a continuation, and readers do not see it until the next one arrives.
+            kmsg.write_all(format!("{l}\n").as_bytes()).expect("write /dev/kmsg");
+        }
+    }
+    let Some(out) = doctor(&[
+        "run",
+        "--format",
+        "json",
+        "--no-save",
+        "--only",
+        "sys.memory.oom",
+        "--only",
+        "disk.io.errors",
+        "--only",
+        "sys.kernel.health",
+    ]) else {
+        return;
+    };
+    let rep = valid_report(&stdout(&out));
+    let find = |id: &str, subject: &str| -> serde_json::Value {
+        check(&rep, id)["findings"]
+            .as_array()
+            .and_then(|a| a.iter().find(|f| f["subject"] == subject).cloned())
+            .unwrap_or_else(|| panic!("{id}: no finding about {subject}: {:#}", check(&rep, id)))
+    };
+    // Just written, so within the last 24 hours: critical.
+    let oom = find("sys.memory.oom", &m);
+    assert_eq!(oom["severity"], "crit", "{oom:#}");
+    assert!(oom["message"].as_str().is_some_and(|s| s.contains("pid 4242") && s.contains("1.0 GiB")), "{oom:#}");
+    assert!(oom["evidence"][0].as_str().is_some_and(|e| e.starts_with("/dev/kmsg: ")), "{oom:#}");
+    assert!(oom["since"].is_string(), "{oom:#}");
+    let io = find("disk.io.errors", &format!("/dev/{m}"));
+    assert_eq!(io["severity"], "crit", "{io:#}");
+    assert!(io["message"].as_str().is_some_and(|s| s.contains("filesystem error")), "{io:#}");
+    let hung = find("sys.kernel.health", &m);
+    assert_eq!(hung["severity"], "warn", "{hung:#}");
+    assert!(hung["message"].as_str().is_some_and(|s| s.contains("120 s")), "{hung:#}");
+}
+
+#[test]
+fn an_ext4_loop_device_mounted_read_only_against_fstab_is_critical() {
+    if !lab_available("the read-only mount lab (loop device)") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(img) = ext4_image(dir.path(), "ro.img", 16, &[]) else { return };
+    let Some(dev) = LoopDevice::attach(&img) else {
+        require(false, "losetup could not attach a loop device");
+        return;
+    };
+    let root = dir.path().join("root");
+    let r = root.to_str().expect("p");
+    std::fs::create_dir_all(root.join("data")).expect("mkdir");
+    std::fs::create_dir_all(root.join("proc/self")).expect("mkdir");
+    write(&root.join("etc/fstab"), &format!("{} /data ext4 defaults 0 2\n", dev.path));
+    // The mount table the check sees is the kernel's own line for this mount, moved to /data.
+    let script = format!(
+        "mount -o ro {dev} {r}/data\n\
+         grep ' {r}/data ' /proc/self/mountinfo | sed 's# {r}/data # /data #' > {r}/proc/self/mountinfo\n",
+        dev = dev.path
+    );
+    let out =
+        in_mount_ns(&script, &["run", "--format", "json", "--no-save", "--root", r, "--only", "disk.mount.read-only"]);
+    let rep = valid_report(&stdout(&out));
+    assert_eq!(status_of(&rep, "disk.mount.read-only"), "crit", "{rep:#}\n{}", stderr(&out));
+    assert_eq!(subjects(&rep, "disk.mount.read-only"), vec!["/data"]);
+    let f = &check(&rep, "disk.mount.read-only")["findings"][0];
+    assert!(f["message"].as_str().is_some_and(|m| m.contains(&dev.path) && m.contains("line 1")), "{f:#}");
+    assert_eq!(out.status.code(), Some(2));
+
+    // Mounted read-write as fstab says: fine.
+    let script = format!(
+        "mount {dev} {r}/data\n\
+         grep ' {r}/data ' /proc/self/mountinfo | sed 's# {r}/data # /data #' > {r}/proc/self/mountinfo\n",
+        dev = dev.path
+    );
+    let out =
+        in_mount_ns(&script, &["run", "--format", "json", "--no-save", "--root", r, "--only", "disk.mount.read-only"]);
+    let rep = valid_report(&stdout(&out));
+    assert_eq!(status_of(&rep, "disk.mount.read-only"), "ok", "{rep:#}");
+}
+
+#[test]
+fn a_deleted_file_a_child_keeps_open_is_found_on_its_filesystem() {
+    if !lab_available("the deleted-open-file lab") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mnt = dir.path().join("held");
+    std::fs::create_dir_all(&mnt).expect("mkdir");
+    let m = mnt.to_str().expect("p");
+    // A child keeps a 40 MiB file open after it is deleted (it inherits the descriptor the shell
+    // opened, which the shell then closes); ecs-doctor runs beside it in the same private mount
+    // namespace; the child is killed before the namespace goes away.
+    let script = format!(
+        "set -e\n\
+         mount -t tmpfs -o size=64m tmpfs {m}\n\
+         dd if=/dev/zero of={m}/app.log bs=1M count=40 2>/dev/null\n\
+         exec 3<{m}/app.log\n\
+         sleep 60 &\n\
+         HOLDER=$!\n\
+         exec 3<&-\n\
+         rm {m}/app.log\n\
+         set +e\n\
+         unshare --net {BIN} run --format json --no-save --only disk.usage.deleted-open\n\
+         RC=$?\n\
+         kill $HOLDER\n\
+         exit $RC\n"
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare");
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "disk.usage.deleted-open");
+    let f = c["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["subject"] == m))
+        .unwrap_or_else(|| panic!("no finding about {m}: {c:#}\n{}", stderr(&out)));
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    let msg = f["message"].as_str().expect("message");
+    assert!(msg.contains("40.0 MiB") && msg.contains("sleep (pid "), "{msg}");
+    assert!(f["evidence"].to_string().contains(&format!("{m}/app.log (deleted)")), "{f:#}");
+}
+
+#[test]
+fn ext4_loop_devices_full_and_out_of_inodes_are_critical() {
+    if !lab_available("the ext4 full-disk lab (loop devices)") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(full_img) = ext4_image(dir.path(), "full.img", 16, &[]) else { return };
+    let Some(inodes_img) = ext4_image(dir.path(), "inodes.img", 16, &["-N", "64"]) else { return };
+    let (Some(full), Some(inodes)) = (LoopDevice::attach(&full_img), LoopDevice::attach(&inodes_img)) else {
+        require(false, "losetup could not attach loop devices");
+        return;
+    };
+    let root = dir.path().join("root");
+    let r = root.to_str().expect("p");
+    for d in ["data-full", "data-inodes", "proc/self"] {
+        std::fs::create_dir_all(root.join(d)).expect("mkdir");
+    }
+    // The mount table is the kernel's own lines for these mounts (under the root's paths).
+    let script = format!(
+        "mount {full} {r}/data-full\n\
+         dd if=/dev/zero of={r}/data-full/fill bs=1M count=32 2>/dev/null || true\n\
+         mount {inodes} {r}/data-inodes\n\
+         i=0; while [ $i -lt 100 ]; do touch {r}/data-inodes/f$i 2>/dev/null || true; i=$((i+1)); done\n\
+         grep -E ' {r}/data-(full|inodes) ' /proc/self/mountinfo | sed 's# {r}/# /#' > {r}/proc/self/mountinfo\n",
+        full = full.path,
+        inodes = inodes.path
+    );
+    let out = in_mount_ns(&script, &["run", "--format", "json", "--no-save", "--root", r, "--only", "disk.usage"]);
+    let rep = valid_report(&stdout(&out));
+    assert_eq!(status_of(&rep, "disk.usage.space"), "crit", "{rep:#}\n{}", stderr(&out));
+    assert_eq!(subjects(&rep, "disk.usage.space"), vec!["/data-full"]);
+    let f = &check(&rep, "disk.usage.space")["findings"][0];
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("100%") && m.contains(&full.path)), "{f:#}");
+    assert_eq!(status_of(&rep, "disk.usage.inodes"), "crit");
+    assert_eq!(subjects(&rep, "disk.usage.inodes"), vec!["/data-inodes"]);
+}

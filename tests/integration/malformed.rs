@@ -84,7 +84,7 @@ fn malformed_check_files_name_file_line_and_column() {
         return;
     };
     assert_eq!(code, 64);
-    assert!(err.contains("DIR/sys/demo.value.toml:2:13: the file is not valid UTF-8"), "{err}");
+    assert!(err.contains("DIR/sys/demo.value.toml:2:13: the check file is not valid UTF-8"), "{err}");
 }
 
 #[test]

@@ -1,0 +1,296 @@
+//! The process table, read once per run: every /proc/[pid] (stat, status, cmdline), and a walk
+//! of every process's open file descriptors (how many, and which point at deleted files).
+//!
+//! Nothing here touches the files a process has open except through /proc's own links, which
+//! the kernel answers from memory: a readlink of /proc/PID/fd/N never reaches the filesystem.
+//! Sizes of deleted files need a stat that does, so callers ask for them only on local
+//! filesystems (see [`OpenFiles::deleted`] and its `fstype`).
+
+use super::Host;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+/// One process, from /proc/PID/stat, status and cmdline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Proc {
+    pub pid: u32,
+    pub ppid: u32,
+    /// The short name (`comm`, at most 15 bytes).
+    pub comm: String,
+    /// R, S, D, Z, T, I, ...
+    pub state: char,
+    /// utime + stime, clock ticks.
+    pub cpu_ticks: u64,
+    /// When it started, clock ticks after boot.
+    pub start_ticks: u64,
+    pub rss_pages: u64,
+    pub threads: u64,
+    pub uid: Option<u32>,
+    /// The command line with arguments, redacted (secrets in arguments are common), at most
+    /// [`MAX_CMDLINE`] characters; empty for kernel threads and zombies.
+    pub cmdline: String,
+}
+
+pub const MAX_CMDLINE: usize = 300;
+
+impl Proc {
+    /// `nginx (pid 123)`, or with the command line when there is one.
+    pub fn label(&self) -> String {
+        format!("{} (pid {})", self.comm, self.pid)
+    }
+
+    /// What to show as evidence: pid, state, name and command line.
+    pub fn describe(&self) -> String {
+        if self.cmdline.is_empty() {
+            format!("pid {} ppid {} state {} {}", self.pid, self.ppid, self.state, self.comm)
+        } else {
+            format!("pid {} ppid {} state {} {}: {}", self.pid, self.ppid, self.state, self.comm, self.cmdline)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProcessTable {
+    pub procs: Vec<Proc>,
+    /// Processes that vanished or could not be read while scanning.
+    pub unreadable: usize,
+    /// Stopped early at the run's deadline.
+    pub truncated: bool,
+}
+
+impl ProcessTable {
+    pub fn get(&self, pid: u32) -> Option<&Proc> {
+        self.procs.binary_search_by_key(&pid, |p| p.pid).ok().map(|i| &self.procs[i])
+    }
+}
+
+/// The pids under /proc of the examined system, sorted.
+pub fn pids(host: &Host) -> std::io::Result<Vec<u32>> {
+    let mut pids: Vec<u32> = host.list_dir("/proc")?.iter().filter_map(|n| n.parse().ok()).collect();
+    pids.sort_unstable();
+    Ok(pids)
+}
+
+/// Parses /proc/PID/stat: `123 (my (odd) name) S 1 ...`. The name may hold spaces and
+/// parentheses, so the fields start after the last `)`.
+pub fn parse_stat(text: &str) -> Option<Proc> {
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    if close < open {
+        return None;
+    }
+    let pid = text[..open].trim().parse().ok()?;
+    let comm = text[open + 1..close].to_string();
+    let f: Vec<&str> = text[close + 1..].split_whitespace().collect();
+    let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok());
+    let state = f.first()?.chars().next()?;
+    Some(Proc {
+        pid,
+        ppid: num(1)? as u32,
+        comm,
+        state,
+        cpu_ticks: num(11).unwrap_or(0).saturating_add(num(12).unwrap_or(0)),
+        start_ticks: num(19).unwrap_or(0),
+        rss_pages: f.get(21).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0).max(0) as u64,
+        threads: num(17).unwrap_or(1),
+        uid: None,
+        cmdline: String::new(),
+    })
+}
+
+fn read_cmdline(host: &Host, pid: u32) -> String {
+    let Ok(f) = host.read(&format!("/proc/{pid}/cmdline")) else { return String::new() };
+    let joined: String = f.text.trim_end_matches('\0').replace('\0', " ");
+    let joined: String = joined.chars().take(MAX_CMDLINE * 4).collect();
+    let red = crate::redact::redact(&joined);
+    let mut out: String = red.chars().take(MAX_CMDLINE).collect();
+    if red.chars().count() > MAX_CMDLINE {
+        out.push('…');
+    }
+    out
+}
+
+/// Reads every process (stops at `deadline`, marking the table truncated).
+pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
+    let mut table = ProcessTable::default();
+    for pid in pids(host)? {
+        if Instant::now() >= deadline {
+            table.truncated = true;
+            break;
+        }
+        let Ok(stat) = host.read(&format!("/proc/{pid}/stat")) else {
+            table.unreadable += 1;
+            continue;
+        };
+        let Some(mut p) = parse_stat(&stat.text) else {
+            table.unreadable += 1;
+            continue;
+        };
+        if let Ok(status) = host.read(&format!("/proc/{pid}/status")) {
+            p.uid = status
+                .text
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok());
+        }
+        p.pid = pid;
+        // A zombie has no command line; reading a D-state process's can block on its memory
+        // map lock for as long as it is stuck, so it is left out.
+        if p.state != 'Z' && p.state != 'D' {
+            p.cmdline = read_cmdline(host, pid);
+        }
+        table.procs.push(p);
+    }
+    Ok(table)
+}
+
+/// A file a process holds open after it was deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeletedFile {
+    pub pid: u32,
+    pub fd: u32,
+    /// The path it had, without the ` (deleted)` suffix.
+    pub path: String,
+    /// Mount id (fdinfo `mnt_id`) in the process's mount namespace.
+    pub mnt_id: Option<u64>,
+    /// The mount point and type of that mount, when known.
+    pub mount_point: Option<String>,
+    pub fstype: Option<String>,
+}
+
+/// Every process's open descriptors: counts, and the deleted files.
+#[derive(Debug, Clone, Default)]
+pub struct OpenFiles {
+    /// pid → number of open descriptors.
+    pub counts: BTreeMap<u32, u64>,
+    pub deleted: Vec<DeletedFile>,
+    /// Processes whose descriptors could not be listed (not root, or gone).
+    pub unreadable: usize,
+    pub truncated: bool,
+}
+
+/// Mount id → (mount point, fstype), from a mountinfo text.
+fn mount_ids(text: &str) -> HashMap<u64, (String, String)> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let Some(id) = line.split(' ').next().and_then(|i| i.parse().ok()) else { continue };
+        if let Some(m) = super::mounts::parse_mountinfo_line(line) {
+            out.insert(id, (m.mount_point, m.fstype));
+        }
+    }
+    out
+}
+
+/// Walks /proc/*/fd. Mount points of deleted files come from the process's own mount namespace
+/// (/proc/PID/mountinfo, read once per namespace), so containers are placed right.
+pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> {
+    let mut out = OpenFiles::default();
+    let mut ns_mounts: HashMap<String, HashMap<u64, (String, String)>> = HashMap::new();
+    for pid in pids(host)? {
+        if Instant::now() >= deadline {
+            out.truncated = true;
+            break;
+        }
+        let dir = format!("/proc/{pid}/fd");
+        let rd = match std::fs::read_dir(host.path(&dir)) {
+            Ok(rd) => rd,
+            Err(_) => {
+                out.unreadable += 1;
+                continue;
+            }
+        };
+        let mut count = 0u64;
+        for entry in rd {
+            let Ok(entry) = entry else { continue };
+            count += 1;
+            let name = entry.file_name();
+            let Some(fd) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+            let Ok(target) = std::fs::read_link(entry.path()) else { continue };
+            let target = target.to_string_lossy();
+            let Some(path) = target.strip_suffix(" (deleted)") else { continue };
+            // memfd:, /SYSV shared memory and anon inodes are not files on a filesystem.
+            if !path.starts_with('/') || path.starts_with("/memfd:") || path.starts_with("/SYSV") {
+                continue;
+            }
+            let mnt_id = host.read(&format!("/proc/{pid}/fdinfo/{fd}")).ok().and_then(|f| {
+                f.text.lines().find_map(|l| l.strip_prefix("mnt_id:")).and_then(|v| v.trim().parse().ok())
+            });
+            let ns = std::fs::read_link(host.path(format!("/proc/{pid}/ns/mnt")))
+                .map(|t| t.to_string_lossy().into_owned())
+                .unwrap_or_else(|_| format!("pid {pid}"));
+            let table = ns_mounts.entry(ns).or_insert_with(|| {
+                host.read(&format!("/proc/{pid}/mountinfo")).map(|f| mount_ids(&f.text)).unwrap_or_default()
+            });
+            let place = mnt_id.and_then(|id| table.get(&id));
+            out.deleted.push(DeletedFile {
+                pid,
+                fd,
+                path: path.to_string(),
+                mnt_id,
+                mount_point: place.map(|p| p.0.clone()),
+                fstype: place.map(|p| p.1.clone()),
+            });
+        }
+        out.counts.insert(pid, count);
+    }
+    Ok(out)
+}
+
+/// The soft and hard limit on open files of a process (/proc/PID/limits `Max open files`);
+/// `None` for unlimited or unreadable.
+pub fn nofile_limit(host: &Host, pid: u32) -> Option<(u64, Option<u64>)> {
+    let f = host.read(&format!("/proc/{pid}/limits")).ok()?;
+    let line = f.text.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut words = line["Max open files".len()..].split_whitespace();
+    let soft = words.next()?.parse().ok()?;
+    let hard = words.next().and_then(|h| h.parse().ok());
+    Some((soft, hard))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_with_odd_names() {
+        let p = parse_stat("4242 (my (odd) name) D 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0 12345 1000000 512 18446744073709551615").unwrap();
+        assert_eq!((p.pid, p.ppid, p.state), (4242, 1, 'D'));
+        assert_eq!(p.comm, "my (odd) name");
+        assert_eq!(p.cpu_ticks, 300);
+        assert_eq!(p.threads, 3);
+        assert_eq!(p.start_ticks, 12345);
+        assert_eq!(p.rss_pages, 512);
+        for bad in ["", "1 (x", "x (y) S 1", "1 (y) ", ")(", "1 (a) Z"] {
+            assert!(parse_stat(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_a_fixture_process_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("proc/10")).unwrap();
+        std::fs::create_dir_all(root.join("proc/7")).unwrap();
+        std::fs::create_dir_all(root.join("proc/self")).unwrap();
+        std::fs::write(root.join("proc/10/stat"), "10 (app) S 7 0 0 0 0 0 0 0 0 0 5 5 0 0 20 0 1 0 100 0 10").unwrap();
+        std::fs::write(root.join("proc/10/status"), "Name:\tapp\nUid:\t1000\t1000\t1000\t1000\n").unwrap();
+        std::fs::write(root.join("proc/10/cmdline"), "app\0--password\0hunter2\0").unwrap();
+        std::fs::write(root.join("proc/7/stat"), "garbage").unwrap();
+        std::fs::write(
+            root.join("proc/10/limits"),
+            "Limit Soft Hard Units\nMax open files            1024                 4096                 files\n",
+        )
+        .unwrap();
+        let host = Host::new(root);
+        let t = scan(&host, Instant::now() + std::time::Duration::from_secs(5)).unwrap();
+        assert_eq!(t.procs.len(), 1);
+        assert_eq!(t.unreadable, 1);
+        let p = t.get(10).unwrap();
+        assert_eq!(p.uid, Some(1000));
+        assert!(p.cmdline.starts_with("app --password "), "{}", p.cmdline);
+        assert!(!p.cmdline.contains("hunter2"), "{}", p.cmdline);
+        assert_eq!(nofile_limit(&host, 10), Some((1024, Some(4096))));
+        assert_eq!(nofile_limit(&host, 7), None);
+    }
+}

@@ -1,0 +1,253 @@
+//! The sampling window: counters read twice, a moment apart, once per run, and shared by every
+//! check that needs a rate (CPU steal and busy time, disk IOPS, throughput, await and
+//! utilisation, per-process CPU, network throughput).
+//!
+//! The window is at most [`WINDOW`] long and taken only when a selected check asks for it. On a
+//! fixture root (`--root`) the files are read twice without waiting: same content, zero rates.
+
+use super::Host;
+use super::procs;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// How long the window lasts (the budget: one shared window of at most 250 ms).
+pub const WINDOW: Duration = Duration::from_millis(200);
+
+/// Linux reports process CPU time in USER_HZ ticks, 100 per second on every architecture.
+pub const USER_HZ: f64 = 100.0;
+
+/// The aggregate `cpu` line of /proc/stat, in ticks.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuTimes {
+    pub user: u64,
+    pub nice: u64,
+    pub system: u64,
+    pub idle: u64,
+    pub iowait: u64,
+    pub irq: u64,
+    pub softirq: u64,
+    pub steal: u64,
+}
+
+impl CpuTimes {
+    pub fn total(&self) -> u64 {
+        self.user + self.nice + self.system + self.idle + self.iowait + self.irq + self.softirq + self.steal
+    }
+}
+
+/// `cpu  user nice system idle iowait irq softirq steal guest guest_nice`
+pub fn parse_cpu(stat: &str) -> Option<CpuTimes> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line.split_whitespace().skip(1).map(|x| x.parse().unwrap_or(0)).collect();
+    let g = |i: usize| v.get(i).copied().unwrap_or(0);
+    (v.len() >= 4).then(|| CpuTimes {
+        user: g(0),
+        nice: g(1),
+        system: g(2),
+        idle: g(3),
+        iowait: g(4),
+        irq: g(5),
+        softirq: g(6),
+        steal: g(7),
+    })
+}
+
+/// One line of /proc/diskstats.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DiskStat {
+    pub name: String,
+    pub reads: u64,
+    pub read_sectors: u64,
+    pub read_ms: u64,
+    pub writes: u64,
+    pub write_sectors: u64,
+    pub write_ms: u64,
+    pub in_flight: u64,
+    pub io_ms: u64,
+}
+
+pub fn parse_diskstats(text: &str) -> Vec<DiskStat> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 14 {
+            continue;
+        }
+        let n = |i: usize| f[i].parse::<u64>().ok();
+        let (Some(reads), Some(rs), Some(rms), Some(writes), Some(ws), Some(wms), Some(inf), Some(io)) =
+            (n(3), n(5), n(6), n(7), n(9), n(10), n(11), n(12))
+        else {
+            continue;
+        };
+        out.push(DiskStat {
+            name: f[2].to_string(),
+            reads,
+            read_sectors: rs,
+            read_ms: rms,
+            writes,
+            write_sectors: ws,
+            write_ms: wms,
+            in_flight: inf,
+            io_ms: io,
+        });
+    }
+    out
+}
+
+/// Bytes received and sent per interface (/proc/net/dev).
+pub fn parse_net_dev(text: &str) -> BTreeMap<String, (u64, u64)> {
+    let mut out = BTreeMap::new();
+    for line in text.lines().skip(2) {
+        let Some((name, rest)) = line.split_once(':') else { continue };
+        let f: Vec<u64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0)).collect();
+        if f.len() >= 9 {
+            out.insert(name.trim().to_string(), (f[0], f[8]));
+        }
+    }
+    out
+}
+
+/// What a process looked like at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcTick {
+    pub state: char,
+    pub ppid: u32,
+    pub comm: String,
+    pub cpu_ticks: u64,
+}
+
+/// The counters at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub cpu: Option<CpuTimes>,
+    /// The /proc/stat `cpu` line as read, for evidence.
+    pub cpu_line: String,
+    pub disks: Vec<DiskStat>,
+    pub net: BTreeMap<String, (u64, u64)>,
+    pub procs: BTreeMap<u32, ProcTick>,
+}
+
+fn snapshot(host: &Host) -> Snapshot {
+    let mut s = Snapshot::default();
+    if let Ok(f) = host.read("/proc/stat") {
+        s.cpu = parse_cpu(&f.text);
+        s.cpu_line = f.text.lines().find(|l| l.starts_with("cpu ")).unwrap_or_default().to_string();
+    }
+    if let Ok(f) = host.read("/proc/diskstats") {
+        s.disks = parse_diskstats(&f.text);
+    }
+    if let Ok(f) = host.read("/proc/net/dev") {
+        s.net = parse_net_dev(&f.text);
+    }
+    for pid in procs::pids(host).unwrap_or_default() {
+        let Ok(f) = host.read(&format!("/proc/{pid}/stat")) else { continue };
+        if let Some(p) = procs::parse_stat(&f.text) {
+            s.procs.insert(pid, ProcTick { state: p.state, ppid: p.ppid, comm: p.comm, cpu_ticks: p.cpu_ticks });
+        }
+    }
+    s
+}
+
+/// Two snapshots and the time between them.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    pub first: Snapshot,
+    pub second: Snapshot,
+    /// Seconds between the snapshots (0 on a fixture root).
+    pub seconds: f64,
+}
+
+/// Takes the window: a snapshot, a pause of [`WINDOW`] (less when the deadline is near; none
+/// on a fixture root), another snapshot.
+pub fn sample(host: &Host, deadline: Instant) -> Window {
+    let start = Instant::now();
+    let first = snapshot(host);
+    if host.is_live() {
+        // Leave time after the window for the checks to finish before the deadline.
+        let left = deadline.saturating_duration_since(Instant::now()).saturating_sub(Duration::from_millis(200));
+        std::thread::sleep(WINDOW.saturating_sub(start.elapsed()).min(left));
+    }
+    let seconds = if host.is_live() { start.elapsed().as_secs_f64() } else { 0.0 };
+    let second = snapshot(host);
+    Window { first, second, seconds }
+}
+
+/// CPU shares over the window, in percent of all CPU time.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CpuShares {
+    pub busy: f64,
+    pub iowait: f64,
+    pub steal: f64,
+}
+
+impl Window {
+    /// Busy, I/O wait and steal percentages (zeros when nothing moved).
+    pub fn cpu_shares(&self) -> Option<CpuShares> {
+        let (a, b) = (self.first.cpu?, self.second.cpu?);
+        let total = b.total().saturating_sub(a.total());
+        if total == 0 {
+            return Some(CpuShares::default());
+        }
+        let pct = |x: u64, y: u64| (y.saturating_sub(x) as f64 * 1000.0 / total as f64).round() / 10.0;
+        let idle = pct(a.idle, b.idle) + pct(a.iowait, b.iowait);
+        Some(CpuShares {
+            busy: ((100.0 - idle).max(0.0) * 10.0).round() / 10.0,
+            iowait: pct(a.iowait, b.iowait),
+            steal: pct(a.steal, b.steal),
+        })
+    }
+
+    /// Processes by CPU used during the window: (pid, comm, percent of one CPU), busiest first.
+    pub fn top_cpu(&self, n: usize) -> Vec<(u32, String, f64)> {
+        if self.seconds <= 0.0 {
+            return Vec::new();
+        }
+        let mut v: Vec<(u32, String, f64)> = self
+            .second
+            .procs
+            .iter()
+            .filter_map(|(pid, p)| {
+                let before = self.first.procs.get(pid)?;
+                let d = p.cpu_ticks.saturating_sub(before.cpu_ticks);
+                (d > 0).then(|| (*pid, p.comm.clone(), (d as f64 / USER_HZ / self.seconds * 1000.0).round() / 10.0))
+            })
+            .collect();
+        v.sort_by(|a, b| b.2.total_cmp(&a.2));
+        v.truncate(n);
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_counters() {
+        let c = parse_cpu("cpu  100 0 50 800 40 0 10 20 0 0\ncpu0 1 2 3 4\n").unwrap();
+        assert_eq!((c.user, c.steal, c.total()), (100, 20, 1020));
+        assert!(parse_cpu("cpu0 1 2 3\n").is_none());
+        assert!(parse_cpu("cpu  x").is_none());
+        let d = parse_diskstats(
+            " 253       0 vda 1000 10 80000 500 2000 20 160000 4000 0 3000 4500 0 0 0 0\n 7 0 loop0 x\n garbage\n",
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!((d[0].reads, d[0].write_ms, d[0].io_ms), (1000, 4000, 3000));
+        let n = parse_net_dev("Inter-|\n face |\n  eth0: 100 1 0 0 0 0 0 0 200 2 0 0 0 0 0 0\n lo: x\n");
+        assert_eq!(n.get("eth0"), Some(&(100, 200)));
+    }
+
+    #[test]
+    fn shares_and_top_processes() {
+        let mut w = Window { seconds: 0.2, ..Default::default() };
+        w.first.cpu = parse_cpu("cpu  100 0 0 800 0 0 0 100 0 0");
+        w.second.cpu = parse_cpu("cpu  130 0 0 850 0 0 0 120 0 0");
+        let s = w.cpu_shares().unwrap();
+        assert_eq!((s.busy, s.steal), (50.0, 20.0));
+        let t = |ticks| ProcTick { state: 'R', ppid: 1, comm: "x".into(), cpu_ticks: ticks };
+        w.first.procs.insert(5, t(10));
+        w.second.procs.insert(5, t(30));
+        w.second.procs.insert(6, t(99));
+        assert_eq!(w.top_cpu(3), vec![(5, "x".to_string(), 100.0)]);
+    }
+}

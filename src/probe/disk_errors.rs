@@ -1,0 +1,155 @@
+//! Disk and filesystem errors in the kernel log: block-layer I/O errors, SCSI and NVMe
+//! failures, ext4/XFS/Btrfs errors and corruption, journal aborts and emergency read-only
+//! remounts. One observation per device, with the kinds of errors seen and the mount it backs.
+
+use super::kernel_events::{Group, log_summary, note_truncation};
+use super::{Observation, Observations, ProbeContext, ProbeError};
+use jiff::Timestamp;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &[
+    "times",
+    "kinds",
+    "first_time",
+    "last_time",
+    "age_hours",
+    "time_known",
+    "read_only_remount",
+    "corruption",
+    "mount",
+    "events",
+    "scanned_lines",
+    "source",
+];
+
+/// What kind of trouble a line reports, about which device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiskError {
+    /// Kernel device name: `vdb`, `vdb1`, `nvme0`, `dm-0`.
+    pub device: String,
+    pub kind: &'static str,
+}
+
+struct Rule {
+    kind: &'static str,
+    re: Regex,
+}
+
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    [
+        ("remounted read-only", r"(?:EXT[234]|[A-Za-z0-9]+)-fs \(([^)\s]+)\):.*[Rr]emounting filesystem read-only"),
+        ("filesystem error", r"EXT[234]-fs error \(device ([^)\s]+)\)"),
+        ("journal aborted", r"Aborting journal on device ([A-Za-z0-9_.:/-]+?)(?:-\d+)?\.?(?:\s|$)"),
+        ("corruption", r"XFS \(([^)\s]+)\):.*(?:[Cc]orruption|[Cc]orrupt)"),
+        ("filesystem shut down", r"XFS \(([^)\s]+)\):.*(?:[Ss]hut ?down|force_shutdown)"),
+        ("I/O error", r"XFS \(([^)\s]+)\):.*I/O error"),
+        ("filesystem error", r"BTRFS (?:error|critical) \(device ([^)\s]+)"),
+        ("I/O error", r"Buffer I/O error on (?:dev|device) ([^\s,]+)"),
+        ("I/O error", r"error, dev ([^\s,]+), sector"),
+        ("I/O error", r"\[((?:sd|vd|xvd|hd)[a-z]+)\].*(?:FAILED Result|[Mm]edium [Ee]rror|I/O error)"),
+        ("I/O timeout", r"nvme (nvme\d+): I/O (?:tag )?\d+ (?:\(\w+\) )?QID \d+ timeout"),
+    ]
+    .into_iter()
+    .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| Rule { kind, re }))
+    .collect()
+});
+
+/// The disk error a kernel message reports, if it reports one.
+pub fn parse(text: &str) -> Option<DiskError> {
+    RULES.iter().find_map(|r| {
+        let caps = r.re.captures(text)?;
+        let device = caps[1].trim_end_matches([':', ',', '.']).trim_start_matches("/dev/").to_string();
+        (!device.is_empty()).then_some(DiskError { device, kind: r.kind })
+    })
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let log = ctx.kernel_log()?;
+    let now = Timestamp::now();
+    let mut by_dev: BTreeMap<String, (Group, BTreeSet<&'static str>)> = BTreeMap::new();
+    for line in &log.lines {
+        let Some(e) = parse(&line.text) else { continue };
+        let subject = format!("/dev/{}", e.device);
+        let entry = by_dev.entry(subject.clone()).or_insert_with(|| (Group::new(subject), BTreeSet::new()));
+        entry.0.add(line);
+        entry.1.insert(e.kind);
+    }
+    // Name the mount a device backs, so the finding says which data is at risk.
+    let mounts = ctx.mounts().ok();
+    let events: u64 = by_dev.values().map(|(g, _)| g.count).sum();
+    let mut items = vec![log_summary(&log, events as usize)];
+    for (dev, (g, kinds)) in &by_dev {
+        let mount = mounts
+            .as_ref()
+            .and_then(|t| t.mounts.iter().find(|m| &m.source == dev).map(|m| m.mount_point.clone()))
+            .unwrap_or_else(|| "—".to_string());
+        let o: Observation = g
+            .observation(now)
+            .text("kinds", kinds.iter().copied().collect::<Vec<_>>().join(", "))
+            .flag("read_only_remount", kinds.contains("remounted read-only"))
+            .flag("corruption", kinds.contains("corruption") || kinds.contains("filesystem shut down"))
+            .text("mount", mount);
+        items.push(note_truncation(o, &log));
+    }
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_device_and_kind() {
+        let p = |t: &str| parse(t).map(|e| (e.device, e.kind));
+        assert_eq!(
+            p("Buffer I/O error on dev vdb1, logical block 0, lost async page write"),
+            Some(("vdb1".into(), "I/O error"))
+        );
+        assert_eq!(
+            p("blk_update_request: I/O error, dev vdb, sector 2048 op 0x1:(WRITE) flags 0x800"),
+            Some(("vdb".into(), "I/O error"))
+        );
+        assert_eq!(
+            p("I/O error, dev nvme1n1, sector 8 op 0x0:(READ) flags 0x0 phys_seg 1 prio class 2"),
+            Some(("nvme1n1".into(), "I/O error"))
+        );
+        assert_eq!(p("critical medium error, dev sdb, sector 77 op 0x0:(READ)"), Some(("sdb".into(), "I/O error")));
+        assert_eq!(
+            p("EXT4-fs error (device loop7): ext4_lookup:1855: inode #2: comm ls: deleted inode referenced"),
+            Some(("loop7".into(), "filesystem error"))
+        );
+        assert_eq!(p("EXT4-fs (vdb1): Remounting filesystem read-only"), Some(("vdb1".into(), "remounted read-only")));
+        assert_eq!(p("Aborting journal on device vdb1-8."), Some(("vdb1".into(), "journal aborted")));
+        assert_eq!(
+            p("XFS (dm-0): Corruption detected. Unmount and run xfs_repair"),
+            Some(("dm-0".into(), "corruption"))
+        );
+        assert_eq!(
+            p("XFS (vdc): metadata I/O error in \"xfs_imap\" at daddr 0x2 len 1 error 5"),
+            Some(("vdc".into(), "I/O error"))
+        );
+        assert_eq!(
+            p("XFS (vdc): Filesystem has been shut down due to log error (0x2)."),
+            Some(("vdc".into(), "filesystem shut down"))
+        );
+        assert_eq!(
+            p("BTRFS error (device sdb1): bdev /dev/sdb1 errs: wr 1"),
+            Some(("sdb1".into(), "filesystem error"))
+        );
+        assert_eq!(
+            p("sd 2:0:0:0: [sdb] tag#0 FAILED Result: hostbyte=DID_OK driverbyte=DRIVER_SENSE"),
+            Some(("sdb".into(), "I/O error"))
+        );
+        assert_eq!(p("nvme nvme0: I/O 123 QID 4 timeout, aborting"), Some(("nvme0".into(), "I/O timeout")));
+        assert_eq!(p("EXT4-fs (vda1): mounted filesystem with ordered data mode"), None);
+        assert_eq!(p("XFS (vdb): Mounting V5 Filesystem"), None);
+        assert_eq!(p("EXT4-fs error (device ): x"), None);
+    }
+}

@@ -1,0 +1,728 @@
+//! The security checks against passing and failing roots, through the binary with --root.
+//!
+//! Owners and modes cannot travel in git, so the permission checks build their roots in a
+//! tempdir here (chmod always; chown only as root, otherwise that part is skipped with a
+//! printed reason). Log and cron fixtures carry planted secrets that must not reach the report.
+
+use crate::common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// chown when root; returns false (and says why) otherwise.
+fn chown(path: &Path, uid: u32, gid: u32) -> bool {
+    if !is_root() {
+        eprintln!("SKIPPED (ownership part): chown {} needs root", path.display());
+        return false;
+    }
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid)).expect("chown");
+    true
+}
+
+/// A copy of a fixture root in a tempdir (so a test may touch it).
+fn copy_root(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", fixture_root(name).display()))
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(ok.success());
+    dir
+}
+
+/// Sets a file's modification time (`touch -d`).
+fn touch(path: &Path, when: &str) {
+    let ok = Command::new("touch").arg("-d").arg(when).arg(path).status().expect("touch");
+    assert!(ok.success());
+}
+
+fn findings(r: &serde_json::Value, id: &str) -> String {
+    check(r, id)["findings"].to_string()
+}
+
+fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
+    run_json(root, &["--only", only]).map(|(r, _)| r)
+}
+
+#[test]
+fn stock_debian_root_has_no_security_warnings() {
+    let Some((r, _)) = run_json(&fixture_root("healthy"), &["--only", "sec"]) else { return };
+    for c in r["checks"].as_array().expect("checks") {
+        assert_eq!(c["status"], "ok", "{c:#}");
+    }
+    assert!(r["checks"].as_array().expect("checks").len() >= 16);
+    assert_eq!(check(&r, "sec.auth.bruteforce")["metrics"]["total_failures"], 1.0);
+    assert!(check(&r, "sec.persistence.cron")["summary"].as_str().is_some_and(|s| s.contains("2 cron files")));
+}
+
+// --- SSH -----------------------------------------------------------------------------------
+
+#[test]
+fn ssh_password_and_empty_password_logins() {
+    let Some(r) = run_sec(&fixture_root("sec-ssh-weak"), "sec.ssh") else { return };
+    let pw = check(&r, "sec.ssh.password-auth");
+    assert_eq!(pw["status"], "warn", "{pw:#}");
+    assert_eq!(subjects(&r, "sec.ssh.password-auth"), vec!["/etc/ssh/sshd_config"]);
+    assert!(
+        findings(&r, "sec.ssh.password-auth")
+            .contains("/etc/ssh/sshd_config.d/50-cloud-init.conf:1: PasswordAuthentication yes")
+    );
+    let empty = check(&r, "sec.ssh.empty-passwords");
+    assert_eq!(empty["status"], "crit", "{empty:#}");
+    let f = findings(&r, "sec.ssh.empty-passwords");
+    assert!(f.contains("a Match block") && f.contains("/etc/ssh/sshd_config:9:"), "{f}");
+
+    // The global settings, the other way round.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        &dir.path().join("etc/ssh/sshd_config"),
+        "PasswordAuthentication no\nPermitEmptyPasswords yes\nMatch User backup\n  PasswordAuthentication yes\n",
+    );
+    let Some(r) = run_sec(dir.path(), "sec.ssh") else { return };
+    assert_eq!(status_of(&r, "sec.ssh.empty-passwords"), "crit");
+    assert!(findings(&r, "sec.ssh.empty-passwords").contains("/etc/ssh/sshd_config:2: PermitEmptyPasswords yes"));
+    assert_eq!(status_of(&r, "sec.ssh.password-auth"), "warn");
+    assert!(findings(&r, "sec.ssh.password-auth").contains("Match block"));
+
+    // Passing: the healthy root (cloud-init turns passwords off in sshd_config.d).
+    let Some(r) = run_sec(&fixture_root("healthy"), "sec.ssh") else { return };
+    assert_eq!(status_of(&r, "sec.ssh.password-auth"), "ok");
+    assert_eq!(status_of(&r, "sec.ssh.empty-passwords"), "ok");
+}
+
+/// A root with /etc/ssh and host keys of the given modes (and groups when root).
+fn host_key_root(keys: &[(&str, u32, u32)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("etc/ssh/sshd_config"), "PasswordAuthentication no\n");
+    write(&root.join("etc/group"), "root:x:0:\nssh_keys:x:997:\nadm:x:4:\n");
+    for (name, mode, gid) in keys {
+        let p = root.join("etc/ssh").join(name);
+        write(&p, "-----BEGIN OPENSSH PRIVATE KEY-----\nplanted\n-----END OPENSSH PRIVATE KEY-----\n");
+        write(&root.join(format!("etc/ssh/{name}.pub")), "ssh-ed25519 AAAA test\n");
+        chmod(&p, *mode);
+        if *gid != 0 {
+            chown(&p, 0, *gid);
+        }
+    }
+    dir
+}
+
+#[test]
+fn ssh_host_key_permissions() {
+    let ok = host_key_root(&[("ssh_host_ed25519_key", 0o600, 0), ("ssh_host_rsa_key", 0o640, 997)]);
+    let Some(r) = run_sec(ok.path(), "sec.ssh.host-key-perms") else { return };
+    let c = check(&r, "sec.ssh.host-key-perms");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("2 private host key")), "{c:#}");
+
+    let bad = host_key_root(&[("ssh_host_ed25519_key", 0o644, 0), ("ssh_host_ecdsa_key", 0o600, 0)]);
+    let Some(r) = run_sec(bad.path(), "sec.ssh.host-key-perms") else { return };
+    assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "crit");
+    assert_eq!(subjects(&r, "sec.ssh.host-key-perms"), vec!["/etc/ssh/ssh_host_ed25519_key"]);
+    assert!(findings(&r, "sec.ssh.host-key-perms").contains("mode 0644"));
+
+    if is_root() {
+        let bad = host_key_root(&[("ssh_host_rsa_key", 0o640, 4)]);
+        let Some(r) = run_sec(bad.path(), "sec.ssh.host-key-perms") else { return };
+        assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "crit");
+        assert!(findings(&r, "sec.ssh.host-key-perms").contains("group adm"));
+        let p = bad.path().join("etc/ssh/ssh_host_rsa_key");
+        chown(&p, 1000, 0);
+        chmod(&p, 0o600);
+        let Some(r) = run_sec(bad.path(), "sec.ssh.host-key-perms") else { return };
+        assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "crit");
+        assert!(findings(&r, "sec.ssh.host-key-perms").contains("owned by 1000"));
+    } else {
+        eprintln!("SKIPPED (ownership part): host keys owned by another group or user need root to create");
+    }
+}
+
+/// A root with accounts root and alice, and alice's ~/.ssh/authorized_keys.
+fn keys_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        &root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\nsvc:x:999:999::/srv/svc:/usr/sbin/nologin\n",
+    );
+    write(&root.join("etc/group"), "root:x:0:\nalice:x:1000:\nstaff:x:50:alice,bob\n");
+    write(&root.join("home/alice/.ssh/authorized_keys"), "ssh-ed25519 AAAAC3Nz alice@laptop\n");
+    write(&root.join("root/.ssh/authorized_keys"), "ssh-ed25519 AAAAC3Nz admin@laptop\n");
+    chmod(&root.join("home/alice"), 0o750);
+    chmod(&root.join("home/alice/.ssh"), 0o700);
+    chmod(&root.join("home/alice/.ssh/authorized_keys"), 0o600);
+    chmod(&root.join("root"), 0o700);
+    chmod(&root.join("root/.ssh"), 0o700);
+    chmod(&root.join("root/.ssh/authorized_keys"), 0o600);
+    for p in ["home/alice", "home/alice/.ssh", "home/alice/.ssh/authorized_keys"] {
+        chown(&root.join(p), 1000, 1000);
+    }
+    dir
+}
+
+#[test]
+fn ssh_authorized_keys_owners_and_modes() {
+    let dir = keys_root();
+    let root = dir.path();
+    let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+    let c = check(&r, "sec.ssh.authorized-keys");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("2 login account") && s.contains("6 files")), "{c:#}");
+
+    // Group-writable by alice's own private group: fine (Debian's sshd accepts it too).
+    chmod(&root.join("home/alice/.ssh/authorized_keys"), 0o660);
+    let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+    if is_root() {
+        assert_eq!(status_of(&r, "sec.ssh.authorized-keys"), "ok", "{r:#}");
+    }
+
+    chmod(&root.join("home/alice/.ssh/authorized_keys"), 0o666);
+    chmod(&root.join("root/.ssh"), 0o777);
+    let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+    assert_eq!(status_of(&r, "sec.ssh.authorized-keys"), "crit");
+    let c = check(&r, "sec.ssh.authorized-keys");
+    assert_eq!(c["findings"][0]["subject"], "/home/alice/.ssh/authorized_keys", "{c:#}");
+    assert_eq!(c["findings"][0]["severity"], "crit");
+    assert_eq!(c["findings"][1]["subject"], "/root/.ssh");
+    assert_eq!(c["findings"][1]["severity"], "warn");
+    assert!(c["findings"][0]["message"].as_str().is_some_and(|m| m.contains("log in as alice")));
+
+    let dir = keys_root();
+    let root = dir.path();
+    if chown(&root.join("home/alice/.ssh/authorized_keys"), 1001, 1001) {
+        let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+        assert_eq!(status_of(&r, "sec.ssh.authorized-keys"), "warn");
+        assert!(findings(&r, "sec.ssh.authorized-keys").contains("owned by 1001, not alice"));
+        // Group-writable by a shared group: others can add keys.
+        chown(&root.join("home/alice/.ssh/authorized_keys"), 1000, 50);
+        chmod(&root.join("home/alice/.ssh/authorized_keys"), 0o620);
+        let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+        assert_eq!(status_of(&r, "sec.ssh.authorized-keys"), "crit");
+        assert!(findings(&r, "sec.ssh.authorized-keys").contains("group staff"));
+    }
+}
+
+// --- Accounts ------------------------------------------------------------------------------
+
+#[test]
+fn accounts_empty_password_nopasswd_and_duplicates() {
+    let Some(r) = run_sec(&fixture_root("sec-accounts-bad"), "sec.accounts") else { return };
+    let text = r.to_string();
+    assert!(!text.contains("PLANTEDHASH") && !text.contains("plantedyescrypt"), "a password hash leaked");
+
+    assert_eq!(status_of(&r, "sec.accounts.empty-password"), "crit");
+    assert_eq!(subjects(&r, "sec.accounts.empty-password"), vec!["guest"]);
+    assert!(findings(&r, "sec.accounts.empty-password").contains("/etc/shadow:6: guest::19500"));
+
+    let sudo = check(&r, "sec.accounts.sudo-nopasswd");
+    assert_eq!(sudo["status"], "warn", "{sudo:#}");
+    assert_eq!(subjects(&r, "sec.accounts.sudo-nopasswd"), vec!["deploy", "admin"]);
+    let f = findings(&r, "sec.accounts.sudo-nopasswd");
+    assert!(f.contains("/etc/sudoers.local:2: Defaults:deploy !authenticate"), "{f}");
+    assert!(f.contains("/etc/sudoers.d/90-cloud-init-users:4: admin ALL=(ALL)"), "{f}");
+    assert!(!f.contains("olduser") && !f.contains("README"), "sudo ignores names with a dot: {f}");
+
+    assert_eq!(status_of(&r, "sec.accounts.duplicate-ids"), "warn");
+    assert_eq!(subjects(&r, "sec.accounts.duplicate-ids"), vec!["UID 1000", "user guest", "GID 1000"]);
+    assert!(findings(&r, "sec.accounts.duplicate-ids").contains("/etc/passwd:5: deploy:x:1000:1000"));
+
+    // Passing: a clean shadow and sudoers.
+    let dir = copy_root("sec-accounts-bad");
+    let root = dir.path();
+    write(&root.join("etc/shadow"), "root:$6$x$y:19500:0:99999:7:::\nguest:!:19500::::::\n");
+    write(&root.join("etc/sudoers"), "root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n");
+    std::fs::remove_file(root.join("etc/sudoers.d/90-cloud-init-users")).expect("rm");
+    let Some(r) = run_sec(root, "sec.accounts") else { return };
+    assert_eq!(status_of(&r, "sec.accounts.empty-password"), "ok");
+    assert_eq!(status_of(&r, "sec.accounts.sudo-nopasswd"), "ok");
+    assert!(
+        check(&r, "sec.accounts.sudo-nopasswd")["summary"].as_str().is_some_and(|s| s.contains("2 rules in 2 file"))
+    );
+}
+
+/// Unreadable files (as an unprivileged user) are skipped with the reason, never ok.
+#[test]
+fn unreadable_files_are_skipped_not_ok() {
+    let dir = copy_root("sec-accounts-bad");
+    let root = dir.path();
+    chmod(root, 0o755);
+    write(
+        &root.join("var/log/auth.log"),
+        "Nov 20 01:00:00 h sshd[1]: Failed password for root from 192.0.2.1 port 1 ssh2\n",
+    );
+    for p in ["etc/shadow", "etc/sudoers", "var/log/auth.log"] {
+        chmod(&root.join(p), 0o000);
+    }
+    let args = ["run", "--format", "json", "--no-save", "--root", root.to_str().expect("p"), "--only", "sec"];
+    let out = if is_root() {
+        // Run as nobody, in a user namespace of its own for the network namespace.
+        const AS_NOBODY: [&str; 8] =
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "unshare", "--user", "--map-root-user", "--net"];
+        let ok = Command::new("setpriv").args(AS_NOBODY).arg("true").output().is_ok_and(|o| o.status.success());
+        if !require(ok, "dropping root needs setpriv (util-linux) and unprivileged user namespaces") {
+            return;
+        }
+        Command::new("setpriv")
+            .args(AS_NOBODY)
+            .arg(BIN)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env_remove("ECS_DOCTOR_CONFIG")
+            .output()
+            .expect("setpriv")
+    } else {
+        let Some(out) = doctor(&args) else { return };
+        out
+    };
+    let r = valid_report(&stdout(&out));
+    for id in ["sec.accounts.empty-password", "sec.accounts.sudo-nopasswd", "sec.auth.bruteforce"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "skipped", "{c:#}");
+        assert!(c["summary"].as_str().is_some_and(|s| s.contains("permission denied")), "{c:#}");
+    }
+}
+
+// --- Files ---------------------------------------------------------------------------------
+
+/// A root with the critical files at their standard modes.
+fn perms_root() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\n");
+    write(&root.join("etc/group"), "root:x:0:\nshadow:x:42:\nadm:x:4:\n");
+    write(&root.join("etc/shadow"), "root:*:19500:0:99999:7:::\n");
+    write(&root.join("etc/sudoers"), "root ALL=(ALL:ALL) ALL\n");
+    write(&root.join("etc/ssh/sshd_config"), "PasswordAuthentication no\n");
+    for (p, mode) in [("etc/passwd", 0o644), ("etc/group", 0o644), ("etc/shadow", 0o640), ("etc/sudoers", 0o440)] {
+        chmod(&root.join(p), mode);
+    }
+    chmod(&root.join("etc/ssh/sshd_config"), 0o644);
+    if is_root() {
+        chown(&root.join("etc/shadow"), 0, 42);
+    }
+    dir
+}
+
+#[test]
+fn critical_file_permissions() {
+    let dir = perms_root();
+    let root = dir.path();
+    let Some(r) = run_sec(root, "sec.files.critical-perms") else { return };
+    let c = check(&r, "sec.files.critical-perms");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("5 files")), "{c:#}");
+
+    chmod(&root.join("etc/sudoers"), 0o640);
+    let Some(r) = run_sec(root, "sec.files.critical-perms") else { return };
+    assert_eq!(status_of(&r, "sec.files.critical-perms"), "warn");
+    assert_eq!(subjects(&r, "sec.files.critical-perms"), vec!["/etc/sudoers"]);
+
+    chmod(&root.join("etc/shadow"), 0o644);
+    chmod(&root.join("etc/passwd"), 0o666);
+    let Some(r) = run_sec(root, "sec.files.critical-perms") else { return };
+    assert_eq!(status_of(&r, "sec.files.critical-perms"), "crit");
+    assert_eq!(subjects(&r, "sec.files.critical-perms"), vec!["/etc/passwd", "/etc/shadow", "/etc/sudoers"]);
+    let f = findings(&r, "sec.files.critical-perms");
+    assert!(f.contains("/etc/shadow: mode 0644") && f.contains("password hashes"), "{f}");
+
+    let dir = perms_root();
+    let root = dir.path();
+    if chown(&root.join("etc/passwd"), 1000, 1000) {
+        chown(&root.join("etc/shadow"), 0, 4);
+        let Some(r) = run_sec(root, "sec.files.critical-perms") else { return };
+        assert_eq!(status_of(&r, "sec.files.critical-perms"), "crit");
+        let f = findings(&r, "sec.files.critical-perms");
+        assert!(f.contains("/etc/passwd is owned by 1000, not root"), "{f}");
+        assert!(f.contains("/etc/shadow holds password hashes") && f.contains("group adm"), "{f}");
+    }
+}
+
+#[test]
+fn world_writable_files_in_path_and_etc() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("usr/bin/tool"), "#!/bin/sh\n");
+    write(&root.join("etc/app/app.conf"), "x=1\n");
+    write(&root.join("etc/spool/x"), "x\n");
+    chmod(&root.join("usr/bin/tool"), 0o755);
+    chmod(&root.join("etc/spool"), 0o1777); // sticky: fine
+    std::os::unix::fs::symlink("/etc/app/app.conf", root.join("etc/link")).expect("symlink");
+    std::os::unix::fs::symlink("usr/bin", root.join("bin")).expect("symlink");
+    let Some(r) = run_sec(root, "sec.files.world-writable") else { return };
+    let c = check(&r, "sec.files.world-writable");
+    assert_eq!(c["status"], "ok", "{c:#}");
+
+    chmod(&root.join("usr/bin/tool"), 0o777);
+    chmod(&root.join("etc/app"), 0o777);
+    let Some(r) = run_sec(root, "sec.files.world-writable") else { return };
+    assert_eq!(status_of(&r, "sec.files.world-writable"), "crit");
+    assert_eq!(subjects(&r, "sec.files.world-writable"), vec!["/usr/bin/tool", "/etc/app"]);
+    assert!(findings(&r, "sec.files.world-writable").contains("/usr/bin/tool: file, mode 0777"));
+}
+
+#[test]
+fn setuid_programs_in_temporary_and_home_directories() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/bash\nbob:x:1000:1000::/home/bob:/bin/bash\n");
+    write(&root.join("tmp/.ICE-unix/.x/bash"), "ELF\n");
+    write(&root.join("home/bob/bin/tool"), "ELF\n");
+    write(&root.join("dev/shm/cache"), "data\n");
+    let Some(r) = run_sec(root, "sec.files.suid-unusual") else { return };
+    assert_eq!(status_of(&r, "sec.files.suid-unusual"), "ok");
+
+    chmod(&root.join("tmp/.ICE-unix/.x/bash"), 0o4755);
+    let Some(r) = run_sec(root, "sec.files.suid-unusual") else { return };
+    assert_eq!(status_of(&r, "sec.files.suid-unusual"), "crit");
+    assert_eq!(subjects(&r, "sec.files.suid-unusual"), vec!["/tmp/.ICE-unix/.x/bash"]);
+    assert!(findings(&r, "sec.files.suid-unusual").contains("setuid with root's powers"));
+
+    chmod(&root.join("tmp/.ICE-unix/.x/bash"), 0o755);
+    if chown(&root.join("home/bob/bin/tool"), 1000, 1000) {
+        chmod(&root.join("home/bob/bin/tool"), 0o2755);
+        let Some(r) = run_sec(root, "sec.files.suid-unusual") else { return };
+        assert_eq!(status_of(&r, "sec.files.suid-unusual"), "warn");
+        assert!(findings(&r, "sec.files.suid-unusual").contains("acts as bob"));
+    }
+}
+
+// --- Intrusion signs -----------------------------------------------------------------------
+
+#[test]
+fn preload_and_cron_persistence() {
+    let Some(r) = run_sec(&fixture_root("sec-intrusion"), "sec.persistence") else { return };
+    let text = r.to_string();
+    assert!(!text.contains("plantedCronTok3n"), "a token in a cron line leaked: {text}");
+    assert!(!text.contains("InnocentDbPassw0rd"), "an unflagged cron line reached the report");
+
+    assert_eq!(status_of(&r, "sec.persistence.preload"), "crit");
+    assert_eq!(subjects(&r, "sec.persistence.preload"), vec!["/usr/local/lib/libprocesshider.so"]);
+    assert!(
+        findings(&r, "sec.persistence.preload").contains("/etc/ld.so.preload:1: /usr/local/lib/libprocesshider.so")
+    );
+
+    let cron = check(&r, "sec.persistence.cron");
+    assert_eq!(cron["status"], "crit", "{cron:#}");
+    assert_eq!(
+        subjects(&r, "sec.persistence.cron"),
+        vec![
+            "/etc/cron.d/pwnrig",
+            "/var/spool/cron/crontabs/root",
+            "/var/spool/cron/crontabs/root",
+            "/var/spool/cron/www-data"
+        ]
+    );
+    let f = findings(&r, "sec.persistence.cron");
+    assert!(f.contains("/etc/cron.d/pwnrig line 3 downloads a script"), "{f}");
+    assert!(f.contains("/var/spool/cron/crontabs/root:5: @reboot /tmp/.ICE-unix/.x/kthreaddi"), "{f}");
+    assert!(f.contains("line 6 runs base64-decoded commands"), "{f}");
+    assert!(f.contains("/var/spool/cron/www-data line 1 runs a program from a world-writable"), "{f}");
+    assert!(!f.contains("find /tmp"), "an ordinary cleanup job was flagged: {f}");
+
+    // Passing: the healthy root has the stock /etc/crontab and /etc/cron.d/e2scrub_all.
+    let Some(r) = run_sec(&fixture_root("healthy"), "sec.persistence") else { return };
+    assert_eq!(status_of(&r, "sec.persistence.cron"), "ok");
+    assert_eq!(status_of(&r, "sec.persistence.preload"), "ok");
+}
+
+// --- Brute force ---------------------------------------------------------------------------
+
+/// The brute-force fixture with its files dated 20 Nov 2025 (syslog lines carry no year), plus
+/// rotated gzip files: one whole, one truncated.
+fn bruteforce_root() -> tempfile::TempDir {
+    use std::io::Write;
+    let dir = copy_root("sec-bruteforce");
+    let log = dir.path().join("var/log");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..5 {
+        writeln!(
+            gz,
+            "Nov 19 05:0{i}:00 web-1 sshd[{}]: Failed password for root from 198.51.100.77 port 1 ssh2",
+            300 + i
+        )
+        .expect("gz");
+    }
+    std::fs::write(log.join("auth.log.2.gz"), gz.finish().expect("gz")).expect("write");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..5000 {
+        writeln!(
+            gz,
+            "Nov 19 04:00:00 web-1 sshd[{}]: Failed password for root from 198.51.100.88 port {i} ssh2",
+            100 + i
+        )
+        .expect("gz");
+    }
+    let bytes = gz.finish().expect("gz");
+    std::fs::write(log.join("auth.log.3.gz"), &bytes[..bytes.len() / 2]).expect("write");
+    for (f, when) in [
+        ("auth.log", "2025-11-20 03:05 UTC"),
+        ("auth.log.1", "2025-11-20 00:00 UTC"),
+        ("auth.log.2.gz", "2025-11-19 06:00 UTC"),
+        ("auth.log.3.gz", "2025-11-19 05:00 UTC"),
+    ] {
+        touch(&log.join(f), when);
+    }
+    dir
+}
+
+#[test]
+fn ssh_bruteforce_and_a_login_after_it() {
+    let dir = bruteforce_root();
+    let Some(r) = run_sec(dir.path(), "sec.auth.bruteforce") else { return };
+    let c = check(&r, "sec.auth.bruteforce");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    let text = r.to_string();
+    assert!(!text.contains("AKIAIOSFODNN7EXAMPLE"), "an access key typed as a user name leaked: {text}");
+
+    let first = &c["findings"][0];
+    assert_eq!(first["subject"], "203.0.113.50");
+    assert_eq!(first["severity"], "crit");
+    let m = first["message"].as_str().unwrap_or_default();
+    assert!(m.contains("as root after 31 failed attempts: possible compromise"), "{m}");
+    let ev = first["evidence"].to_string();
+    assert!(ev.contains("/var/log/auth.log:76: Nov 20 01:30:00 web-1 sshd[5300]: Accepted password for root"), "{ev}");
+
+    assert_eq!(c["metrics"]["failures[203.0.113.50]"], 31.0, "{c:#}");
+    // 30 in auth.log.1, the planted line and the non-UTF-8 line in auth.log.
+    assert_eq!(c["metrics"]["failures[198.51.100.9]"], 32.0, "{c:#}");
+    assert_eq!(c["metrics"]["failures[198.51.100.77]"], 5.0, "gzip-rotated file: {c:#}");
+    assert!(c["metrics"].get("failures[192.0.2.200]").is_none(), "outside the 24 h window: {c:#}");
+    let partial = c["metrics"]["failures[198.51.100.88]"].as_f64().unwrap_or(0.0);
+    assert!(partial > 0.0 && partial < 5000.0, "a truncated gzip gives what it has: {c:#}");
+    let warn = c["findings"].as_array().expect("findings").iter().find(|f| f["subject"] == "198.51.100.9");
+    assert!(
+        warn.is_some_and(|f| f["severity"] == "warn" && f["message"].as_str().is_some_and(|m| m.contains("32 times")))
+    );
+    assert!(c["findings"].to_string().contains("truncated or corrupt"), "{c:#}");
+}
+
+#[test]
+fn bruteforce_across_new_year_and_below_threshold() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("var/log/secure");
+    let mut body = String::new();
+    for i in 0..12 {
+        body.push_str(&format!(
+            "Dec 31 23:{:02}:00 h sshd[{i}]: Failed password for root from 192.0.2.7 port 1 ssh2\n",
+            40 + i
+        ));
+    }
+    body.push_str("Jan  1 00:05:00 h sshd[99]: Accepted password for root from 192.0.2.7 port 2 ssh2\n");
+    write(&log, &body);
+    touch(&log, "2026-01-01 00:06 UTC");
+    let Some(r) = run_sec(dir.path(), "sec.auth.bruteforce") else { return };
+    let c = check(&r, "sec.auth.bruteforce");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    assert!(c["findings"][0]["message"].as_str().is_some_and(|m| m.contains("after 12 failed attempts")), "{c:#}");
+
+    // A few failures and a later key login: nothing to report.
+    write(&log, &body.lines().skip(9).map(|l| format!("{l}\n")).collect::<String>());
+    touch(&log, "2026-01-01 00:06 UTC");
+    let Some(r) = run_sec(dir.path(), "sec.auth.bruteforce") else { return };
+    let c = check(&r, "sec.auth.bruteforce");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("3 failed SSH login(s) from 1 address")), "{c:#}");
+}
+
+// --- MAC -----------------------------------------------------------------------------------
+
+#[test]
+fn mac_state_is_information() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("sys/fs/selinux/enforce"), "0\n");
+    write(&root.join("etc/selinux/config"), "SELINUX=enforcing\nSELINUXTYPE=targeted\n");
+    let Some(r) = run_sec(root, "sec.mac.state") else { return };
+    let c = check(&r, "sec.mac.state");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(c["summary"], "SELinux permissive (configured: enforcing); AppArmor not present");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("sys/module/apparmor/parameters/enabled"), "Y\n");
+    write(
+        &root.join("sys/kernel/security/apparmor/profiles"),
+        "/usr/sbin/chronyd (enforce)\nnvidia_modprobe (complain)\n/usr/bin/man (enforce)\n",
+    );
+    let Some(r) = run_sec(root, "sec.mac.state") else { return };
+    let c = check(&r, "sec.mac.state");
+    assert_eq!(c["status"], "ok");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("AppArmor enabled, 3 profiles (2 enforcing)")), "{c:#}");
+    assert_eq!(c["metrics"]["apparmor_profiles"], 3.0);
+}
+
+// --- References ----------------------------------------------------------------------------
+
+#[test]
+fn select_checks_by_reference() {
+    let root = fixture_root("healthy");
+    let root = root.to_str().expect("p");
+    let Some((r, _)) = run_json(Path::new(root), &["--only", "cis"]) else { return };
+    let ids: Vec<&str> = r["checks"].as_array().expect("checks").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert!(ids.contains(&"sec.ssh.root-login") && ids.contains(&"sec.files.critical-perms"), "{ids:?}");
+    assert!(!ids.contains(&"sec.persistence.preload"), "preload has no CIS item: {ids:?}");
+
+    let Some((r, _)) = run_json(Path::new(root), &["--only", "sec", "--skip", "mlps3"]) else { return };
+    assert!(r["checks"].as_array().expect("checks").is_empty(), "every sec check has an MLPS item: {r:#}");
+
+    let Some(out) = doctor(&["run", "--no-save", "--root", root, "--only", "nist"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("\"nist\""), "{}", stderr(&out));
+
+    let Some(out) = doctor(&["explain", "sec.accounts.sudo-nopasswd"]) else { return };
+    let text = stdout(&out);
+    assert!(text.contains("References:") && text.contains("cis: ") && text.contains("lynis: AUTH-9250"), "{text}");
+}
+
+/// Every security check names its benchmark items.
+#[test]
+fn every_security_check_has_references() {
+    let cat = ecs_doctor::catalog::Catalog::load(&[]).expect("catalog");
+    for c in cat.checks.iter().filter(|c| c.category == "sec") {
+        assert!(c.references.contains_key("mlps3"), "{} has no mlps3 reference", c.id);
+        for k in c.references.keys() {
+            assert!(["cis", "mlps3", "lynis"].contains(&k.as_str()), "{}: unknown reference key {k}", c.id);
+        }
+    }
+}
+
+// --- Bad input -----------------------------------------------------------------------------
+
+/// Deterministic garbage: every byte value, NULs, invalid UTF-8, long and short lines.
+fn garbage(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let b = (x >> 33) as u8;
+            if b.is_multiple_of(17) {
+                b'\n'
+            } else if b.is_multiple_of(23) {
+                b':'
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn garbage_in_every_security_file_gives_results_not_crashes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let files = [
+        "etc/passwd",
+        "etc/group",
+        "etc/shadow",
+        "etc/gshadow",
+        "etc/sudoers",
+        "etc/sudoers.d/x",
+        "etc/ssh/sshd_config",
+        "etc/ssh/ssh_host_rsa_key",
+        "etc/crontab",
+        "etc/cron.d/x",
+        "var/spool/cron/crontabs/root",
+        "etc/ld.so.preload",
+        "etc/environment",
+        "etc/selinux/config",
+        "var/log/auth.log",
+        "var/log/auth.log.1",
+        "var/log/auth.log.2.gz",
+        "sys/kernel/security/apparmor/profiles",
+    ];
+    for (i, f) in files.iter().enumerate() {
+        let p = root.join(f);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, garbage(i as u64 + 1, 20_000)).expect("write");
+    }
+    let Some((r, _)) = run_json(root, &["--only", "sec"]) else { return };
+    for c in r["checks"].as_array().expect("checks") {
+        let s = c.to_string();
+        assert!(!s.contains("internal error") && !s.contains("panicked"), "{c:#}");
+        assert_ne!(c["status"], "error", "{c:#}");
+    }
+}
+
+#[test]
+fn a_huge_auth_log_is_read_from_its_tail_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("var/log/auth.log");
+    std::fs::create_dir_all(log.parent().expect("parent")).expect("mkdir");
+    let file = std::fs::File::create(&log).expect("create");
+    // 8 GiB of holes (no disk used), then the lines that matter.
+    file.set_len(8 << 30).expect("sparse file");
+    drop(file);
+    let mut tail = String::from("\n");
+    for i in 0..25 {
+        tail.push_str(&format!(
+            "Nov 20 02:{i:02}:00 h sshd[{i}]: Failed password for root from 192.0.2.99 port 1 ssh2\n"
+        ));
+    }
+    use std::io::Write;
+    std::fs::OpenOptions::new().append(true).open(&log).expect("open").write_all(tail.as_bytes()).expect("append");
+    touch(&log, "2025-11-20 03:00 UTC");
+    let started = std::time::Instant::now();
+    let Some(r) = run_sec(dir.path(), "sec.auth.bruteforce") else { return };
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    let c = check(&r, "sec.auth.bruteforce");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(c["metrics"]["failures"], 25.0, "one source: the plain metric name");
+    assert!(c["findings"].to_string().contains("only the last 64 MiB were read"), "{c:#}");
+}
+
+// --- Lab: the real sshd --------------------------------------------------------------------
+
+/// On the live system the effective values come from `sshd -T`, which knows what the in-house
+/// parser does not (here: an Include glob with a character class). Runs in a private mount
+/// namespace with a test /etc/ssh bound over the real one and a private /run; sshd only parses
+/// (`-T`), it never listens. Root and openssh-server only.
+#[test]
+fn lab_sshd_t_gives_the_effective_values() {
+    let sshd = Path::new("/usr/sbin/sshd");
+    if !require(is_root(), "the sshd -T lab needs root (bind mounts in a private mount namespace)")
+        || !require(sshd.exists(), "the sshd -T lab needs /usr/sbin/sshd (apt-get install openssh-server)")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ssh = dir.path().join("ssh");
+    write(
+        &ssh.join("sshd_config"),
+        "Include /etc/ssh/sshd_config.d/[0-9]*.conf\nPermitEmptyPasswords yes\nKbdInteractiveAuthentication no\n",
+    );
+    write(&ssh.join("sshd_config.d/50-keys-only.conf"), "PasswordAuthentication no\n");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(ssh.join("ssh_host_ed25519_key"))
+        .status()
+        .expect("ssh-keygen");
+    assert!(keygen.success());
+    let script = format!(
+        "set -e\nmount --bind {} /etc/ssh\nmount -t tmpfs -o size=1m tmpfs /run\nmkdir -m 755 /run/sshd\n\
+         exec unshare --net {BIN} run --format json --no-save --only sec.ssh",
+        ssh.display()
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .output()
+        .expect("unshare");
+    let r = valid_report(&stdout(&out));
+    let pw = check(&r, "sec.ssh.password-auth");
+    assert_eq!(pw["status"], "ok", "sshd -T reads the bracket glob the parser does not: {pw:#}");
+    assert!(pw["summary"].as_str().is_some_and(|s| s.contains("from sshd -T")), "{pw:#}");
+    let empty = check(&r, "sec.ssh.empty-passwords");
+    assert_eq!(empty["status"], "crit", "{empty:#}");
+    let f = empty["findings"].to_string();
+    assert!(f.contains("/etc/ssh/sshd_config:2: PermitEmptyPasswords yes"), "{f}");
+    assert!(f.contains("sshd -T -f /etc/ssh/sshd_config: permitemptypasswords yes"), "{f}");
+    assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "ok");
+}
