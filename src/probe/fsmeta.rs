@@ -241,6 +241,28 @@ pub struct WalkStats {
 /// below it (not for `start` itself). Never follows symlinks, never enters another filesystem
 /// (a mount below `start`), never starts on a network or FUSE filesystem, stops at the limits.
 /// Names that are not UTF-8 are shown lossily.
+impl WalkStats {
+    /// The observation that describes the walk itself (how many entries it saw, whether it
+    /// stopped early, what it could not read or would not enter), so a partial answer says so.
+    pub fn scope(&self, subject: impl Into<String>) -> super::Observation {
+        let mut note = String::new();
+        if let Some(why) = &self.stopped {
+            note.push_str(&format!("; the walk {why}, so this is partial"));
+        }
+        if !self.unreadable.is_empty() {
+            note.push_str(&format!("; {} director(ies) could not be read without root", self.unreadable.len()));
+        }
+        if !self.remote.is_empty() {
+            note.push_str(&format!("; not walked, network or FUSE filesystem: {}", self.remote.join(", ")));
+        }
+        let mut scope = super::Observation::new(subject).num("entries", self.entries as f64).text("note", note);
+        for u in self.unreadable.iter().take(10) {
+            scope = scope.evidence(format!("{u}: permission denied"));
+        }
+        scope
+    }
+}
+
 pub fn walk(
     host: &Host,
     start: &str,

@@ -73,20 +73,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     for dir in &params.dirs {
         fsmeta::walk(&ctx.host, dir, &fences, &limits, &mut stats, &mut record);
     }
-    let mut note = String::new();
-    if let Some(why) = &stats.stopped {
-        note.push_str(&format!("; the walk {why}, so this is partial"));
-    }
-    if !stats.unreadable.is_empty() {
-        note.push_str(&format!("; {} director(ies) could not be read without root", stats.unreadable.len()));
-    }
-    if !stats.remote.is_empty() {
-        note.push_str(&format!("; not walked, network or FUSE filesystem: {}", stats.remote.join(", ")));
-    }
-    let mut scope = Observation::new(params.dirs.join(", ")).num("entries", stats.entries as f64).text("note", note);
-    for u in stats.unreadable.iter().take(10) {
-        scope = scope.evidence(format!("{u}: permission denied"));
-    }
+    let scope = stats.scope(params.dirs.join(", "));
     items.insert(0, scope);
     Ok(Observations::of(items))
 }
