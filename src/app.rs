@@ -270,13 +270,7 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
     if !c.judges.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::Thresholds)));
         for j in &c.judges {
-            let mut parts = Vec::new();
-            if let Some(w) = &j.warn {
-                parts.push(format!("warn {w}"));
-            }
-            if let Some(cr) = &j.crit {
-                parts.push(format!("crit {cr}"));
-            }
+            let levels = catalog::Judge::describe(j.warn.as_ref(), j.crit.as_ref());
             let filter = if j.filters.is_empty() {
                 String::new()
             } else {
@@ -285,7 +279,12 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
                     j.filters.iter().map(|(f, c)| format!("{f} {c}")).collect::<Vec<_>>().join(" and ")
                 )
             };
-            out.push_str(&format!("  {}: {}{filter}\n", j.field, parts.join(", ")));
+            let from = j.overridden_at.as_ref().map(|at| format!("  (config {at})")).unwrap_or_default();
+            out.push_str(&format!("  {}: {levels}{filter}{from}\n", j.field));
+            for (subject, t) in &j.subjects {
+                let (w, cr) = j.thresholds_for(subject);
+                out.push_str(&format!("    {subject}: {}  (config {})\n", catalog::Judge::describe(w, cr), t.at));
+            }
         }
     }
     if !c.references.is_empty() {

@@ -10,10 +10,19 @@
 //! [checks."disk.usage.space"]
 //! timeout = 5
 //! thresholds.used_percent = { warn = ">= 80", crit = ">= 90" }
+//!
+//! # One subject (here a mount point) of one check: beats the check-wide thresholds above.
+//! [checks."disk.usage.space".subjects."/data".thresholds.used_percent]
+//! warn = ">= 95"
+//! crit = ">= 99"
 //! ```
+//!
+//! A subject is matched by its exact name as reports show it (a mount point, an interface). A
+//! subject that is not there when the check runs is not an error: mounts and interfaces come and
+//! go, so its thresholds simply apply to nothing.
 
 use crate::catalog::condition::Condition;
-use crate::catalog::{Catalog, LoadError};
+use crate::catalog::{Catalog, Check, Judge, LoadError, SubjectThresholds};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +54,16 @@ pub struct Config {
 pub struct CheckSettings {
     #[serde(default)]
     pub timeout: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub thresholds: BTreeMap<Spanned<String>, Thresholds>,
+    /// Thresholds for single subjects of the check, by exact subject name.
+    #[serde(default)]
+    pub subjects: BTreeMap<Spanned<String>, SubjectSettings>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectSettings {
     #[serde(default)]
     pub thresholds: BTreeMap<Spanned<String>, Thresholds>,
 }
@@ -87,7 +106,47 @@ impl Config {
         LoadError::at(&self.path, &self.source, offset, msg)
     }
 
+    /// `file:line` of a byte offset, to say where an override comes from.
+    fn place(&self, offset: usize) -> String {
+        let e = self.err(offset, String::new());
+        format!("{}:{}", e.file, e.line)
+    }
+
+    /// The judges of `check` on `field`; an error at the field when the check judges no such value.
+    fn judges_on<'c>(&self, check: &'c mut Check, field: &Spanned<String>) -> Result<Vec<&'c mut Judge>, LoadError> {
+        if !check.judges.iter().any(|j| &j.field == field.get_ref()) {
+            let known: Vec<_> = check.judges.iter().map(|j| j.field.as_str()).collect();
+            let known = if known.is_empty() { "no thresholds".to_string() } else { known.join(", ") };
+            return Err(self.err(
+                field.span().start,
+                format!("check {} has no threshold on {:?} (it has: {known})", check.id, field.get_ref()),
+            ));
+        }
+        Ok(check.judges.iter_mut().filter(|j| &j.field == field.get_ref()).collect())
+    }
+
+    /// The warn and crit conditions of one thresholds table; at least one must be there.
+    fn conditions(
+        &self,
+        field: &Spanned<String>,
+        th: &Thresholds,
+    ) -> Result<(Option<Condition>, Option<Condition>), LoadError> {
+        let parse = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
+            c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m))).transpose()
+        };
+        let (warn, crit) = (parse(&th.warn)?, parse(&th.crit)?);
+        if warn.is_none() && crit.is_none() {
+            return Err(self.err(
+                field.span().start,
+                format!("the thresholds of {:?} need warn or crit (or both)", field.get_ref()),
+            ));
+        }
+        Ok((warn, crit))
+    }
+
     /// Applies per-check timeouts and thresholds to the catalog, checking every id and field.
+    /// Precedence, level by level: a subject's thresholds, else the check-wide ones of the
+    /// config, else the check file's.
     pub fn apply(&self, catalog: &mut Catalog) -> Result<(), LoadError> {
         for (id, settings) in &self.checks {
             let Some(check) =
@@ -104,31 +163,30 @@ impl Config {
                 check.timeout = std::time::Duration::from_secs_f64(*t.get_ref());
             }
             for (field, th) in &settings.thresholds {
-                let judges: Vec<_> = check.judges.iter_mut().filter(|j| &j.field == field.get_ref()).collect();
-                if judges.is_empty() {
-                    let known: Vec<_> = check.judges.iter().map(|j| j.field.as_str()).collect();
-                    return Err(self.err(
-                        field.span().start,
-                        format!(
-                            "check {} has no threshold on {:?} (it has: {})",
-                            check.id,
-                            field.get_ref(),
-                            known.join(", ")
-                        ),
-                    ));
-                }
-                let parse = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
-                    c.as_ref()
-                        .map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m)))
-                        .transpose()
-                };
-                let (warn, crit) = (parse(&th.warn)?, parse(&th.crit)?);
-                for j in judges {
+                let (warn, crit) = self.conditions(field, th)?;
+                let at = self.place(field.span().start);
+                for j in self.judges_on(check, field)? {
                     if warn.is_some() {
                         j.warn = warn.clone();
                     }
                     if crit.is_some() {
                         j.crit = crit.clone();
+                    }
+                    j.overridden_at = Some(at.clone());
+                }
+            }
+            for (subject, s) in &settings.subjects {
+                if subject.get_ref().trim().is_empty() {
+                    return Err(self.err(subject.span().start, "a subject name cannot be empty".into()));
+                }
+                for (field, th) in &s.thresholds {
+                    let (warn, crit) = self.conditions(field, th)?;
+                    let at = self.place(field.span().start);
+                    for j in self.judges_on(check, field)? {
+                        j.subjects.insert(
+                            subject.get_ref().clone(),
+                            SubjectThresholds { warn: warn.clone(), crit: crit.clone(), at: at.clone() },
+                        );
                     }
                 }
             }

@@ -17,4 +17,5 @@ mod integration {
     pub mod netlab;
     pub mod render;
     pub mod security;
+    pub mod security_live;
 }

@@ -116,6 +116,43 @@ pub struct Judge {
     pub filters: Vec<(String, Condition)>,
     pub message: Text,
     pub code: Option<String>,
+    /// Where the config replaced `warn`/`crit` for every subject (`file:line`), if it did.
+    pub overridden_at: Option<String>,
+    /// Thresholds the config sets for single subjects, by exact subject name (a mount point, an
+    /// interface): they beat `warn`/`crit`.
+    pub subjects: BTreeMap<String, SubjectThresholds>,
+}
+
+/// The config's thresholds for one subject of one judge. A level left out keeps the judge's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectThresholds {
+    pub warn: Option<Condition>,
+    pub crit: Option<Condition>,
+    /// Where the config sets them: `file:line`.
+    pub at: String,
+}
+
+impl Judge {
+    /// The warn and crit conditions for one subject: the config's for that subject, level by
+    /// level, else the check-wide ones (the config's, else the check file's).
+    pub fn thresholds_for(&self, subject: &str) -> (Option<&Condition>, Option<&Condition>) {
+        match self.subjects.get(subject) {
+            Some(s) => (s.warn.as_ref().or(self.warn.as_ref()), s.crit.as_ref().or(self.crit.as_ref())),
+            None => (self.warn.as_ref(), self.crit.as_ref()),
+        }
+    }
+
+    /// `warn >= 85, crit >= 95` for the given levels.
+    pub fn describe(warn: Option<&Condition>, crit: Option<&Condition>) -> String {
+        let mut parts = Vec::new();
+        if let Some(w) = warn {
+            parts.push(format!("warn {w}"));
+        }
+        if let Some(c) = crit {
+            parts.push(format!("crit {c}"));
+        }
+        parts.join(", ")
+    }
 }
 
 /// A loaded and validated check.
@@ -245,6 +282,8 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             filters,
             message: j.message.get_ref().clone(),
             code: j.code.clone(),
+            overridden_at: None,
+            subjects: BTreeMap::new(),
         });
     }
     if let Some(ok) = &file.ok {

@@ -106,9 +106,10 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 continue;
             }
             let Some(value) = o.values.get(&j.field) else { continue };
-            let severity = if j.crit.as_ref().is_some_and(|c| c.matches(value)) {
+            let (warn, crit) = j.thresholds_for(&o.subject);
+            let severity = if crit.is_some_and(|c| c.matches(value)) {
                 Severity::Crit
-            } else if j.warn.as_ref().is_some_and(|c| c.matches(value)) {
+            } else if warn.is_some_and(|c| c.matches(value)) {
                 Severity::Warn
             } else {
                 continue;

@@ -7,6 +7,7 @@ pub mod klog;
 pub mod mounts;
 pub mod procs;
 pub mod sample;
+pub mod sockets;
 pub mod statfs;
 
 use std::io::Read;

@@ -17,6 +17,8 @@ pub struct Output {
     /// The exit code; `None` when a signal ended it.
     pub code: Option<i32>,
     pub stdout: String,
+    /// What it printed on stderr (at most [`MAX_OUTPUT`] bytes): the errors of `sshd -t`.
+    pub stderr: String,
 }
 
 fn kill_group(pid: u32) {
@@ -35,18 +37,20 @@ pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) ->
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
     let pid = child.id();
-    let reader = child.stdout.take().map(|out| {
+    fn drain(out: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
         std::thread::spawn(move || {
             let mut buf = Vec::new();
             let _ = out.take(MAX_OUTPUT).read_to_end(&mut buf);
             buf
         })
-    });
+    }
+    let reader = child.stdout.take().map(drain);
+    let err_reader = child.stderr.take().map(drain);
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -69,7 +73,12 @@ pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) ->
     // Anything it left behind holding the pipe goes with the group.
     kill_group(pid);
     let stdout = reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    Ok(Output { code: status.code(), stdout: String::from_utf8_lossy(&stdout).into_owned() })
+    let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    Ok(Output {
+        code: status.code(),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -81,6 +90,8 @@ mod tests {
         let far = Instant::now() + Duration::from_secs(30);
         let out = run(Path::new("/bin/echo"), &["hello"], Duration::from_secs(5), far).expect("echo runs");
         assert_eq!((out.code, out.stdout.as_str()), (Some(0), "hello\n"));
+        let out = run(Path::new("/bin/ls"), &["/nonexistent-ecsd"], Duration::from_secs(5), far).expect("ls runs");
+        assert!(out.code != Some(0) && out.stderr.contains("nonexistent-ecsd"), "{out:?}");
         let started = Instant::now();
         let err = run(Path::new("/bin/sleep"), &["10"], Duration::from_millis(200), far).expect_err("killed");
         assert!(err.contains("killed"), "{err}");

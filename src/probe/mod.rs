@@ -16,11 +16,13 @@ pub mod exec;
 pub mod file_limits;
 pub mod file_perms;
 pub mod filesystems;
+pub mod firewall;
 pub mod fsmeta;
 pub mod fstab;
 pub mod interfaces;
 pub mod kernel_events;
 pub mod ld_preload;
+pub mod listeners;
 pub mod loadavg;
 pub mod logread;
 pub mod mac;
@@ -36,8 +38,10 @@ pub mod shadow;
 pub mod ssh_authorized_keys;
 pub mod ssh_host_keys;
 pub mod sshd_config;
+pub mod sshd_test;
 pub mod sudoers;
 pub mod suid_files;
+pub mod suspicious_procs;
 pub mod systemd_units;
 pub mod world_writable;
 
@@ -187,6 +191,7 @@ pub struct Scans {
     kernel_log: OnceLock<Result<Arc<crate::host::klog::KernelLog>, ProbeError>>,
     processes: OnceLock<Result<Arc<crate::host::procs::ProcessTable>, ProbeError>>,
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
+    sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
 }
 
@@ -255,6 +260,23 @@ impl ProbeContext {
             .clone()
     }
 
+    /// The sockets of this network namespace (/proc/net/{tcp,udp}{,6}) and the processes that
+    /// own them, read once per run.
+    pub fn sockets(&self) -> Result<Arc<crate::host::sockets::SocketTable>, ProbeError> {
+        self.scans
+            .sockets
+            .get_or_init(|| {
+                crate::host::sockets::scan(&self.host, self.deadline).map(Arc::new).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        ProbeError::Skipped("no socket tables (/proc/net/tcp) on this root".into())
+                    } else {
+                        ProbeError::io("/proc/net/tcp", &e)
+                    }
+                })
+            })
+            .clone()
+    }
+
     /// The shared sampling window (counters read twice ~200 ms apart), taken once per run by
     /// the first check that needs it; the others wait for it.
     pub fn window(&self) -> Arc<crate::host::sample::Window> {
@@ -316,10 +338,12 @@ probes! {
     file_perms => FilePerms,
     file_limits => FileLimits,
     filesystems => Filesystems,
+    firewall => Firewall,
     fstab => Fstab,
     kernel_events => KernelEvents,
     interfaces => Interfaces,
     ld_preload => LdPreload,
+    listeners => Listeners,
     loadavg => Loadavg,
     mac => Mac,
     meminfo => Meminfo,
@@ -334,9 +358,11 @@ probes! {
     ssh_authorized_keys => SshAuthorizedKeys,
     ssh_host_keys => SshHostKeys,
     sshd_config => SshdConfig,
+    sshd_test => SshdTest,
     sudoers => Sudoers,
     systemd_units => SystemdUnits,
     suid_files => SuidFiles,
+    suspicious_procs => SuspiciousProcs,
     world_writable => WorldWritable,
 }
 

@@ -247,3 +247,113 @@ fn colour_on_a_terminal_unless_no_color() {
     assert!(plain.contains("CPU load"));
     assert!(!plain.contains("\u{1b}[3"), "colour despite NO_COLOR: {plain:?}");
 }
+
+/// The degraded root (eth0: 2 % of packets with errors) plus eth1, a copy of eth0, in a tempdir.
+fn two_noisy_nics() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let copy = |from: std::path::PathBuf, to: std::path::PathBuf| {
+        let ok = std::process::Command::new("cp").arg("-a").arg(from).arg(to).status().expect("cp");
+        assert!(ok.success());
+    };
+    copy(fixture_root("degraded").join("."), dir.path().to_path_buf());
+    let net = dir.path().join("sys/class/net");
+    copy(net.join("eth0"), net.join("eth1"));
+    dir
+}
+
+/// (status of net.link.state, subjects of its findings) with the given config.
+fn link_state_with(root: &std::path::Path, config: Option<&str>) -> Option<(String, Vec<String>)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    let mut args = vec!["--only", "net.link.state"];
+    if let Some(body) = config {
+        write(&cfg, body);
+        args.extend(["--config", cfg.to_str().expect("p")]);
+    }
+    let (r, _) = run_json(root, &args)?;
+    Some((status_of(&r, "net.link.state"), subjects(&r, "net.link.state")))
+}
+
+#[test]
+fn config_thresholds_for_one_subject_beat_the_check_wide_ones_which_beat_the_check_file() {
+    let root = two_noisy_nics();
+    let root = root.path();
+    // The check file: warn at >= 1 % errors; both NICs have 2 %.
+    let Some(plain) = link_state_with(root, None) else { return };
+    assert_eq!(plain, ("warn".to_string(), vec!["eth0".to_string(), "eth1".to_string()]));
+
+    // eth0 is known to be noisy: only eth0 gets a higher threshold; eth1 still warns. A subject
+    // that is not there (eth9) is not an error.
+    let one = "[checks.\"net.link.state\".subjects.\"eth0\".thresholds.error_percent]\nwarn = \">= 5\"\n\
+               [checks.\"net.link.state\".subjects.\"eth9\".thresholds.error_percent]\nwarn = \">= 0\"\n";
+    let Some(got) = link_state_with(root, Some(one)) else { return };
+    assert_eq!(got, ("warn".to_string(), vec!["eth1".to_string()]));
+
+    // Check-wide 50 % silences both; eth1's own 1.5 % beats it; crit for eth0 alone adds a level
+    // and keeps the check-wide warn.
+    let both = "[checks.\"net.link.state\"]\nthresholds.error_percent = { warn = \">= 50\" }\n\
+                [checks.\"net.link.state\".subjects.eth1]\nthresholds.error_percent = { warn = \">= 1.5\" }\n";
+    let Some(got) = link_state_with(root, Some(both)) else { return };
+    assert_eq!(got, ("warn".to_string(), vec!["eth1".to_string()]));
+    let wide = "[checks.\"net.link.state\"]\nthresholds.error_percent = { warn = \">= 50\" }\n";
+    let Some(got) = link_state_with(root, Some(wide)) else { return };
+    assert_eq!(got, ("ok".to_string(), vec![]));
+    let crit = format!("{wide}[checks.\"net.link.state\".subjects.eth0.thresholds.error_percent]\ncrit = \">= 2\"\n");
+    let Some(got) = link_state_with(root, Some(&crit)) else { return };
+    assert_eq!(got, ("crit".to_string(), vec!["eth0".to_string()]));
+
+    // explain shows where each threshold comes from.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, &crit);
+    let Some(out) = doctor(&["explain", "net.link.state", "--config", cfg.to_str().expect("p")]) else { return };
+    let text = stdout(&out);
+    let cfg = cfg.display();
+    assert!(text.contains(&format!("error_percent: warn >= 50 where physical == 1  (config {cfg}:2)")), "{text}");
+    assert!(text.contains(&format!("    eth0: warn >= 50, crit >= 2  (config {cfg}:3)")), "{text}");
+    // Other judges of the check are untouched.
+    assert!(text.contains("mtu: warn < 1280 where admin_up == 1\n"), "{text}");
+}
+
+#[test]
+fn malformed_subject_thresholds_in_the_config_name_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = "[checks.\"disk.usage.space\".subjects.\"/data\"";
+    let cases = [
+        (
+            format!("{head}.thresholds.used_percnt]\nwarn = \">= 95\"\n"),
+            "c.toml:1:56: check disk.usage.space has no threshold on \"used_percnt\" (it has: used_percent)",
+        ),
+        (
+            format!("{head}.thresholds.used_percent]\nwarn = \">= 95\"\nwarm = \">= 1\"\n"),
+            "c.toml:3:1: unknown field `warm`, expected `warn` or `crit`",
+        ),
+        (
+            format!("{head}.thresholds.used_percent]\nwarn = \"=> 95\"\n"),
+            "c.toml:2:8: condition \"=> 95\" must start with",
+        ),
+        (
+            format!("{head}]\nthreshold.used_percent = {{ warn = \">= 95\" }}\n"),
+            "c.toml:2:1: unknown field `threshold`, expected `thresholds`",
+        ),
+        (
+            format!("{head}.thresholds]\nused_percent = {{}}\n"),
+            "c.toml:2:1: the thresholds of \"used_percent\" need warn or crit",
+        ),
+        (
+            "[checks.\"disk.usage.space\".subjects.\"\".thresholds.used_percent]\nwarn = \">= 1\"\n".to_string(),
+            "c.toml:1:37: a subject name cannot be empty",
+        ),
+    ];
+    for (body, want) in cases {
+        let cfg = dir.path().join("c.toml");
+        std::fs::write(&cfg, &body).expect("write");
+        let Some(out) = doctor(&["run", "--no-save", "--config", cfg.to_str().expect("p"), "--only", "disk.usage"])
+        else {
+            return;
+        };
+        assert_eq!(out.status.code(), Some(64), "{body}");
+        let err = stderr(&out);
+        assert!(err.contains(want), "expected {want:?} in {err:?}");
+    }
+}

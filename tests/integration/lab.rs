@@ -86,8 +86,9 @@ fn full_and_inode_exhausted_filesystems_are_critical_and_named() {
 
 /// Runs ecs-doctor on the live system with a hung FUSE mount present; returns the output and
 /// how long the process took to exit.
-fn run_with_hung_fuse(deadline: &str) -> Option<(std::process::Output, Duration, String)> {
-    if !lab_available("the hung-FUSE lab") {
+/// The hung-FUSE helper, when this machine can run it (root, built, /dev/fuse); else skips.
+fn hung_fuse_helper(what: &str) -> Option<PathBuf> {
+    if !lab_available(what) {
         return None;
     }
     let helper = example("lab-hung-fuse");
@@ -97,6 +98,11 @@ fn run_with_hung_fuse(deadline: &str) -> Option<(std::process::Output, Duration,
     if !require(std::path::Path::new("/dev/fuse").exists(), "/dev/fuse is missing (modprobe fuse)") {
         return None;
     }
+    Some(helper)
+}
+
+fn run_with_hung_fuse(deadline: &str) -> Option<(std::process::Output, Duration, String)> {
+    let helper = hung_fuse_helper("the hung-FUSE lab")?;
     let dir = tempfile::tempdir().expect("tempdir");
     let mnt = dir.path().join("hung");
     std::fs::create_dir_all(&mnt).expect("mkdir");
@@ -147,11 +153,156 @@ fn a_deadline_shorter_than_the_statfs_timeout_still_holds() {
     assert!(c["status"] == "crit" || c["status"] == "error", "{c:#}");
 }
 
+#[test]
+fn a_process_stuck_in_d_state_on_a_hung_fuse_mount_is_named() {
+    let Some(helper) = hung_fuse_helper("the D-state lab (hung FUSE mount)") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mnt = dir.path().join("hung");
+    std::fs::create_dir_all(&mnt).expect("mkdir");
+    let m = mnt.to_str().expect("p");
+    // `stat -f` waits for a statfs answer that never comes. A FUSE request first waits
+    // interruptibly (state S); once a signal interrupts it and the daemon does not answer the
+    // interrupt either, the caller waits killable only: state D, as a process on a dead NFS or
+    // FUSE mount. SIGSTOP + SIGCONT is that signal, and leaves the process otherwise untouched.
+    // Once the daemon has read the request, not even SIGKILL ends the wait: only an answer or
+    // the end of the connection does. So the script must not wait for it (lab-hung-fuse waits for
+    // the script: a deadlock); it sends SIGKILL and exits, lab-hung-fuse exits, the kernel aborts
+    // the FUSE connection, statfs fails, the killed stat exits and its new parent reaps it.
+    let script = format!(
+        "stat -f {m} >/dev/null 2>&1 &\n\
+         P=$!\n\
+         echo \"stuck pid $P\" >&2\n\
+         i=0\n\
+         while [ $i -lt 50 ]; do\n\
+           sleep 0.1\n\
+           kill -STOP $P; kill -CONT $P\n\
+           sleep 0.05\n\
+           grep -q '^State:[[:space:]]*D' /proc/$P/status && break\n\
+           i=$((i+1))\n\
+         done\n\
+         grep '^State:' /proc/$P/status >&2\n\
+         sleep 0.5\n\
+         unshare --net {BIN} run --format json --no-save --only sys.process.states --deadline 10\n\
+         RC=$?\n\
+         kill -KILL $P\n\
+         exit $RC\n"
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private"])
+        .arg(&helper)
+        .arg(&mnt)
+        .args(["--", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("unshare");
+    let err = stderr(&out);
+    let pid: u32 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("stuck pid "))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid from the lab script: {err}"));
+    // Nothing is left behind: the stuck stat ends with the FUSE connection and is reaped.
+    let gone = || std::fs::read_to_string(format!("/proc/{pid}/comm")).map_or(true, |c| c.trim() != "stat");
+    let waited = Instant::now();
+    while !gone() && waited.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(gone(), "the stuck stat (pid {pid}) is still there");
+    assert!(err.contains("State:\tD"), "stat never reached D state: {err}");
+
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "sys.process.states");
+    assert_eq!(c["status"], "warn", "{c:#}\n{err}");
+    let subject = format!("stat (pid {pid})");
+    let f = c["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["subject"] == subject.as_str()))
+        .unwrap_or_else(|| panic!("no finding about {subject}: {c:#}"));
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    assert!(f["message"].as_str().is_some_and(|s| s.contains("D state")), "{f:#}");
+    let evidence = f["evidence"].to_string();
+    assert!(evidence.contains(&format!("/proc/{pid}/stat: pid {pid} ")) && evidence.contains("state D stat"), "{f:#}");
+    assert!(c["metrics"]["d_state_total"].as_f64().is_some_and(|n| n >= 1.0), "{c:#}");
+}
+
 /// A unique marker for lines this test writes to shared places (the kernel log).
 fn marker(tag: &str) -> String {
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("ed{tag}{}x{nanos:x}", std::process::id())
+}
+
+/// Runs ecs-doctor on the live system as `nobody`, in a private mount namespace where /var/log
+/// is `logs` and the journal is hidden, and /dev/kmsg cannot be read (dmesg_restrict, else an
+/// unreadable file bound over it). Returns its output.
+fn as_nobody_with_var_log(logs: &std::path::Path, args: &[&str]) -> std::process::Output {
+    use std::os::unix::fs::PermissionsExt;
+    let denied = logs.parent().expect("parent").join("kmsg-denied");
+    std::fs::write(&denied, "").expect("write");
+    std::fs::set_permissions(&denied, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let mut script = format!(
+        "set -e\n\
+         mount --bind {logs} /var/log\n\
+         if [ -d /run/log/journal ]; then mount -t tmpfs tmpfs /run/log/journal; fi\n\
+         if [ \"$(cat /proc/sys/kernel/dmesg_restrict)\" != 1 ]; then mount --bind {denied} /dev/kmsg; fi\n\
+         exec unshare --net setpriv --reuid=65534 --regid=65534 --clear-groups {BIN}",
+        logs = logs.display(),
+        denied = denied.display()
+    );
+    for a in args {
+        script.push_str(&format!(" '{a}'"));
+    }
+    Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .env("ECS_DOCTOR_REPORT_DIR", "/nonexistent")
+        .output()
+        .expect("unshare")
+}
+
+#[test]
+fn without_access_to_dev_kmsg_the_kernel_log_comes_from_var_log() {
+    use std::os::unix::fs::PermissionsExt;
+    if !lab_available("the kernel-log fallback lab (private mount namespace, runs as nobody)") {
+        return;
+    }
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !require(setpriv, "setpriv (util-linux) is missing") {
+        return;
+    }
+    // Readable by nobody: the tempdir is created 0700.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let logs = dir.path().join("log");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let recent = {
+        let t = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+        t.to_zoned(jiff::tz::TimeZone::UTC).strftime("%Y-%m-%dT%H:%M:%S%.6f%:z").to_string()
+    };
+    write(
+        &logs.join("kern.log"),
+        &format!(
+            "{recent} web-1 kernel: [ 100.000000] Out of memory: Killed process 4321 (edfallback) total-vm:600000kB, anon-rss:512000kB, file-rss:0kB, shmem-rss:0kB\n"
+        ),
+    );
+    std::fs::set_permissions(logs.join("kern.log"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let args = ["run", "--format", "json", "--no-save", "--only", "sys.memory.oom"];
+    let out = as_nobody_with_var_log(&logs, &args);
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "sys.memory.oom");
+    assert_eq!(c["status"], "crit", "{c:#}\n{}", stderr(&out));
+    assert_eq!(subjects(&rep, "sys.memory.oom"), vec!["edfallback"]);
+    let evidence = c["findings"][0]["evidence"][0].as_str().unwrap_or_default();
+    assert!(evidence.starts_with("/var/log/kern.log: "), "{c:#}");
+
+    // No log file either: skipped, and the reason says what could not be read and what to do.
+    std::fs::remove_file(logs.join("kern.log")).expect("rm");
+    let out = as_nobody_with_var_log(&logs, &args);
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "sys.memory.oom");
+    assert_eq!(c["status"], "skipped", "{c:#}");
+    let why = c["summary"].as_str().unwrap_or_default();
+    assert!(why.contains("/dev/kmsg: permission denied (run as root)"), "{c:#}");
 }
 
 /// A loop device over an image file, detached when dropped (even when the test fails).

@@ -54,7 +54,9 @@ fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
 fn stock_debian_root_has_no_security_warnings() {
     let Some((r, _)) = run_json(&fixture_root("healthy"), &["--only", "sec"]) else { return };
     for c in r["checks"].as_array().expect("checks") {
-        assert_eq!(c["status"], "ok", "{c:#}");
+        // These run programs on the live system only (firewall listing, sshd -t).
+        let live_only = ["sec.firewall.present", "sec.ssh.config-valid"].contains(&c["id"].as_str().unwrap_or(""));
+        assert_eq!(c["status"], if live_only { "skipped" } else { "ok" }, "{c:#}");
     }
     assert!(r["checks"].as_array().expect("checks").len() >= 16);
     assert_eq!(check(&r, "sec.auth.bruteforce")["metrics"]["total_failures"], 1.0);

@@ -1,0 +1,264 @@
+//! The sockets of the examined network namespace, read once per run: /proc/net/tcp, tcp6, udp
+//! and udp6 (the kernel's own tables; nothing here opens a socket), and which processes own
+//! them, by matching socket inodes to the `socket:[N]` links in /proc/PID/fd.
+//!
+//! A readlink of /proc/PID/fd/N is answered by the kernel from memory; nothing here touches the
+//! files a process has open. Without root, other users' descriptors are unreadable: their
+//! sockets are listed without an owner.
+
+use super::Host;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Instant;
+
+/// TCP states as /proc/net/tcp prints them.
+pub const TCP_ESTABLISHED: u8 = 0x01;
+pub const TCP_LISTEN: u8 = 0x0A;
+/// An unconnected UDP socket shows as state 07 (CLOSE): it receives from anyone.
+pub const UDP_UNCONNECTED: u8 = 0x07;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    pub fn name(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// One line of /proc/net/{tcp,udp}{,6}.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Socket {
+    pub proto: Proto,
+    pub local: IpAddr,
+    pub local_port: u16,
+    pub remote: IpAddr,
+    pub remote_port: u16,
+    pub state: u8,
+    pub uid: Option<u32>,
+    pub inode: u64,
+}
+
+impl Socket {
+    /// Listening for anyone: a TCP socket in LISTEN, or an unconnected UDP socket.
+    pub fn is_listening(&self) -> bool {
+        match self.proto {
+            Proto::Tcp => self.state == TCP_LISTEN,
+            Proto::Udp => self.state == UDP_UNCONNECTED && self.remote_port == 0,
+        }
+    }
+
+    /// Bound to every address (0.0.0.0, ::, or ::ffff:0.0.0.0).
+    pub fn on_all_addresses(&self) -> bool {
+        match self.local {
+            IpAddr::V4(a) => a.is_unspecified(),
+            IpAddr::V6(a) => a.is_unspecified() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_unspecified()),
+        }
+    }
+
+    /// `0.0.0.0:6379/tcp`, `[::]:6379/tcp`.
+    pub fn local_label(&self) -> String {
+        format!("{}/{}", endpoint(self.local, self.local_port), self.proto.name())
+    }
+
+    pub fn remote_label(&self) -> String {
+        endpoint(self.remote, self.remote_port)
+    }
+}
+
+pub fn endpoint(addr: IpAddr, port: u16) -> String {
+    match addr {
+        IpAddr::V4(a) => format!("{a}:{port}"),
+        IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+/// Every socket, and the processes that hold each (by inode).
+#[derive(Debug, Clone, Default)]
+pub struct SocketTable {
+    pub sockets: Vec<Socket>,
+    /// Socket inode → pids holding a descriptor to it (sorted, deduplicated).
+    pub owners: BTreeMap<u64, Vec<u32>>,
+    /// The tables that were read (`/proc/net/tcp`, ...).
+    pub tables_read: Vec<String>,
+    /// Processes whose descriptors could not be listed (not root, or gone).
+    pub unreadable_processes: usize,
+    /// The run's deadline came before every process's descriptors were read.
+    pub truncated: bool,
+}
+
+impl SocketTable {
+    pub fn owners_of(&self, inode: u64) -> &[u32] {
+        self.owners.get(&inode).map(Vec::as_slice).unwrap_or(&[])
+    }
+}
+
+/// A hex address as the kernel prints it: the bytes of each 32-bit word in host order.
+fn parse_addr(hex: &str) -> Option<IpAddr> {
+    let word = |i: usize| -> Option<[u8; 4]> {
+        let s = hex.get(i * 8..i * 8 + 8)?;
+        Some(u32::from_str_radix(s, 16).ok()?.to_ne_bytes())
+    };
+    match hex.len() {
+        8 => Some(IpAddr::V4(Ipv4Addr::from(word(0)?))),
+        32 => {
+            let mut bytes = [0u8; 16];
+            for i in 0..4 {
+                bytes[i * 4..i * 4 + 4].copy_from_slice(&word(i)?);
+            }
+            Some(IpAddr::V6(Ipv6Addr::from(bytes)))
+        }
+        _ => None,
+    }
+}
+
+/// `0100007F:1F90` → (127.0.0.1, 8080).
+fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
+    let (addr, port) = s.split_once(':')?;
+    Some((parse_addr(addr)?, u16::from_str_radix(port, 16).ok()?))
+}
+
+/// Parses one table (the header line and garbage lines are skipped).
+pub fn parse_table(text: &str, proto: Proto) -> Vec<Socket> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 10 || !f[0].ends_with(':') {
+            continue;
+        }
+        let (Some((local, local_port)), Some((remote, remote_port))) = (parse_endpoint(f[1]), parse_endpoint(f[2]))
+        else {
+            continue;
+        };
+        let Ok(state) = u8::from_str_radix(f[3], 16) else { continue };
+        let Ok(inode) = f[9].parse::<u64>() else { continue };
+        out.push(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode });
+    }
+    out
+}
+
+/// `socket:[12345]` → 12345.
+pub fn socket_inode(link: &str) -> Option<u64> {
+    link.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// Most sockets kept; a busy server with more is summarised by what fits.
+const MAX_SOCKETS: usize = 200_000;
+
+/// Reads the four tables and maps socket inodes to their processes (stops at `deadline`).
+/// Fails only when no table could be read at all.
+pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
+    let mut table = SocketTable::default();
+    let mut last_err = None;
+    for (path, proto) in [
+        ("/proc/net/tcp", Proto::Tcp),
+        ("/proc/net/tcp6", Proto::Tcp),
+        ("/proc/net/udp", Proto::Udp),
+        ("/proc/net/udp6", Proto::Udp),
+    ] {
+        match host.read(path) {
+            Ok(f) => {
+                table.tables_read.push(path.to_string());
+                let room = MAX_SOCKETS.saturating_sub(table.sockets.len());
+                table.sockets.extend(parse_table(&f.text, proto).into_iter().take(room));
+            }
+            // No IPv6 in the kernel: no tcp6/udp6.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => last_err = Some(e),
+        }
+    }
+    if table.tables_read.is_empty() {
+        return Err(last_err.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)));
+    }
+    let wanted: std::collections::HashSet<u64> = table.sockets.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+    if wanted.is_empty() {
+        return Ok(table);
+    }
+    for pid in super::procs::pids(host)? {
+        if Instant::now() >= deadline {
+            table.truncated = true;
+            break;
+        }
+        let Ok(rd) = std::fs::read_dir(host.path(format!("/proc/{pid}/fd"))) else {
+            table.unreadable_processes += 1;
+            continue;
+        };
+        for entry in rd.take(1_000_000) {
+            let Ok(entry) = entry else { continue };
+            let Ok(target) = std::fs::read_link(entry.path()) else { continue };
+            let Some(inode) = target.to_str().and_then(socket_inode) else { continue };
+            if wanted.contains(&inode) {
+                let pids = table.owners.entry(inode).or_default();
+                if pids.last() != Some(&pid) {
+                    pids.push(pid);
+                }
+            }
+        }
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000   999        0 31337 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0CEA 00000000:0000 0A 00000000:00000000 00:00000000 00000000   106        0 2222 1 0000000000000000 100 0 0 10 0
+   2: 0F02000A:A1B2 2A00710B:0D05 01 00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000000000000 100 0 0 10 0
+garbage line
+   3: ZZZZ:0016 00000000:0000 0A 0 0 0 0 0 1
+";
+
+    #[test]
+    fn parses_ipv4_tables() {
+        let s = parse_table(TCP, Proto::Tcp);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0].local_label(), "0.0.0.0:6379/tcp");
+        assert!(s[0].is_listening() && s[0].on_all_addresses());
+        assert_eq!(s[0].uid, Some(999));
+        assert_eq!(s[0].inode, 31337);
+        if cfg!(target_endian = "little") {
+            assert_eq!(s[1].local_label(), "127.0.0.1:3306/tcp");
+            assert!(!s[1].on_all_addresses());
+            assert_eq!(s[2].remote_label(), "11.113.0.42:3333");
+            assert_eq!(s[2].state, TCP_ESTABLISHED);
+        }
+    }
+
+    #[test]
+    fn parses_ipv6_tables() {
+        let t = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:6989 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000   999        0 555 1 0000000000000000 100 0 0 10 0
+   1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 556 1 0000000000000000 100 0 0 10 0
+   2: 0000000000000000FFFF000000000000:2BCB 00000000000000000000000000000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 557 2 0000000000000000 0
+";
+        let s = parse_table(t, Proto::Tcp);
+        assert_eq!(s[0].local_label(), "[::]:27017/tcp");
+        assert!(s[0].on_all_addresses());
+        if cfg!(target_endian = "little") {
+            assert_eq!(s[1].local_label(), "[::1]:22/tcp");
+            assert!(!s[1].on_all_addresses());
+        }
+        let u = parse_table(t, Proto::Udp);
+        assert!(u[2].is_listening() && u[2].on_all_addresses(), "{:?}", u[2]);
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        for bad in
+            ["", "\0\0\0", "0: :", "0: 1:2 3:4 5 6 7 8 9 x", "  0: 0000:0 0000:0 0A a b c d e 9999999999999999999999"]
+        {
+            let _ = parse_table(bad, Proto::Tcp);
+        }
+        assert_eq!(socket_inode("socket:[42]"), Some(42));
+        assert_eq!(socket_inode("pipe:[42]"), None);
+        assert_eq!(socket_inode("socket:[x]"), None);
+    }
+}

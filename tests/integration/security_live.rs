@@ -1,0 +1,320 @@
+//! The security checks that look at the running system: listening sockets, suspicious
+//! processes, the host firewall and `sshd -t`. Fixture roots for passing and failing cases, and
+//! a root-only lab with real listeners inside an `ip netns` namespace the test creates, a real
+//! process run from a deleted file in /tmp, and a broken sshd_config in a private mount
+//! namespace. Namespaces are deleted and processes killed by guards, even when a test fails.
+
+use crate::common::*;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+/// A network namespace that is deleted when dropped.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Netns {
+        let name = format!("ecsd-{tag}-{}", std::process::id());
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        let ok = Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
+        assert!(ok, "ip netns add {name}");
+        Netns(name)
+    }
+
+    fn doctor_json(&self, only: &str) -> serde_json::Value {
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.0, BIN, "run", "--format", "json", "--no-save", "--only", only])
+            .env("NO_COLOR", "1")
+            .env_remove("ECS_DOCTOR_CONFIG")
+            .output()
+            .expect("ip netns exec");
+        valid_report(&stdout(&out))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+/// A child process killed (and reaped) when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `cmd` with stdout piped and waits for its first line (`ready`).
+fn start_ready(mut cmd: Command) -> Killed {
+    let mut child = Killed(cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn"));
+    let out = child.0.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).expect("read");
+    assert_eq!(line.trim(), "ready", "the helper did not start");
+    child
+}
+
+fn findings(r: &serde_json::Value, id: &str) -> String {
+    check(r, id)["findings"].to_string()
+}
+
+fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
+    run_json(root, &["--only", only]).map(|(r, _)| r)
+}
+
+// --- sec.exposure.listeners ----------------------------------------------------------------
+
+#[test]
+fn listeners_on_all_addresses_are_named_with_their_process() {
+    let Some(r) = run_sec(&fixture_root("sec2-exposed"), "sec.exposure.listeners") else { return };
+    let c = check(&r, "sec.exposure.listeners");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(
+        subjects(&r, "sec.exposure.listeners"),
+        vec![
+            "port 6379/tcp: redis-server (pid 4242)",
+            "port 11211/udp: memcached (pid 77)",
+            "port 27017/tcp: process unknown (in another namespace, or gone)"
+        ]
+    );
+    let f = findings(&r, "sec.exposure.listeners");
+    assert!(f.contains("0.0.0.0:6379/tcp, [::]:6379/tcp") && f.contains("Redis should not face the internet"), "{f}");
+    assert!(f.contains("/proc/net/tcp: 0.0.0.0:6379/tcp listening, uid 999, inode 31337, held by pid 4242"), "{f}");
+    assert!(!f.contains("3306") && !f.contains(":22/"), "loopback MySQL and sshd are fine: {f}");
+    assert_eq!(c["metrics"]["exposed_total"], 3.0);
+
+    // Passing: the healthy root has sshd on all addresses and databases on loopback only.
+    let Some(r) = run_sec(&fixture_root("healthy"), "sec.exposure.listeners") else { return };
+    let c = check(&r, "sec.exposure.listeners");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("7 listening sockets")), "{c:#}");
+}
+
+fn netlab_ok() -> bool {
+    require(is_root(), "the listener lab needs root (ip netns)")
+        && require(Command::new("ip").arg("-V").output().is_ok(), "iproute2 (ip) is not installed")
+        && require(Command::new("perl").arg("-v").output().is_ok(), "perl is not installed")
+}
+
+/// A TCP listener on `addr:port` inside the namespace: perl (Essential on Debian) names itself
+/// `name` (prctl via `$0`) and prints `ready` once it listens.
+fn perl_listener(ns: &Netns, name: &str, addr: &str, port: u16) -> Killed {
+    let script = format!(
+        "use IO::Socket::INET; $0 = '{name}'; my $s = IO::Socket::INET->new(LocalAddr => '{addr}', \
+         LocalPort => {port}, Listen => 5, ReuseAddr => 1) or die \"listen: $!\"; $| = 1; print \"ready\\n\"; sleep 300;"
+    );
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &ns.0, "perl", "-e", &script]);
+    start_ready(cmd)
+}
+
+#[test]
+fn lab_a_real_listener_on_all_addresses_is_found() {
+    if !netlab_ok() {
+        return;
+    }
+    let ns = Netns::new("lsn");
+    let up = Command::new("ip").args(["-n", &ns.0, "link", "set", "lo", "up"]).status().expect("ip");
+    assert!(up.success());
+    let redis = perl_listener(&ns, "redis-server", "0.0.0.0", 6379);
+    let _pg = perl_listener(&ns, "postgres", "127.0.0.1", 5432);
+    let pid = redis.0.id();
+    let r = ns.doctor_json("sec.exposure.listeners");
+    let c = check(&r, "sec.exposure.listeners");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let subjects = subjects(&r, "sec.exposure.listeners");
+    assert_eq!(subjects.len(), 1, "{c:#}");
+    assert!(subjects[0].starts_with("port 6379/tcp: "), "{subjects:?}");
+    assert!(subjects[0].contains(&format!("(pid {pid})")), "{subjects:?} (listener pid {pid})");
+    assert!(subjects[0].contains("redis-server"), "{subjects:?}");
+    assert!(findings(&r, "sec.exposure.listeners").contains("0.0.0.0:6379/tcp"), "{c:#}");
+
+    drop(redis);
+    let r = ns.doctor_json("sec.exposure.listeners");
+    let c = check(&r, "sec.exposure.listeners");
+    assert_eq!(c["status"], "ok", "a loopback-only PostgreSQL is fine: {c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("1 listening socket")), "{c:#}");
+}
+
+// --- sec.process.suspicious ----------------------------------------------------------------
+
+#[test]
+fn miners_and_programs_from_deleted_or_temporary_files_are_critical() {
+    let Some(r) = run_sec(&fixture_root("sec2-intrusion"), "sec.process.suspicious") else { return };
+    let c = check(&r, "sec.process.suspicious");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    let text = r.to_string();
+    assert!(!text.contains("hunter2") && !text.contains("AKIAIOSFODNN7EXAMPLE"), "a secret in a command line leaked");
+    let mut subjects = subjects(&r, "sec.process.suspicious");
+    subjects.sort();
+    subjects.dedup();
+    assert_eq!(subjects, vec!["bash (pid 4400)", "kdevtmpfsi (pid 4300)", "kworkerds (pid 4243)"], "{c:#}");
+    let f = findings(&r, "sec.process.suspicious");
+    assert!(f.contains("kdevtmpfsi (pid 4300) has the name of a known miner"), "{f}");
+    assert!(f.contains("parent kworkerds (pid 4243)"), "{f}");
+    assert!(f.contains("kworkerds (pid 4243) runs with a miner's arguments"), "{f}");
+    assert!(f.contains("kworkerds (pid 4243) is connected to 45.9.148.3:3333"), "{f}");
+    assert!(f.contains("/proc/net/tcp: 172.16.0.15:51234 -> 45.9.148.3:3333 established"), "{f}");
+    assert!(f.contains("runs from a deleted file, /tmp/.ICE-unix/kworkerds (deleted)"), "{f}");
+    assert!(
+        f.contains("bash (pid 4400) runs from a deleted file, /root/.cache/.x/bash (deleted) (parent sshd (pid 900))")
+    );
+    assert!(f.contains("/proc/4243/cmdline: /tmp/.ICE-unix/kworkerds -o stratum+tcp://pool.example:3333"), "{f}");
+    // Not flagged: sshd deleted by an upgrade, redis talking to a private address on 5555,
+    // vim editing a file called xmrig.json, a kernel thread.
+    assert!(!f.contains("pid 900)") || !f.contains("sshd (pid 900) runs"), "{f}");
+    assert!(!f.contains("redis-server (pid 4500)") && !f.contains("vim (pid 4600)"), "{f}");
+
+    // Passing: the same processes without the intruder's.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", fixture_root("sec2-intrusion").display()))
+        .arg(dir.path())
+        .status()
+        .expect("cp");
+    assert!(ok.success());
+    for pid in ["4243", "4300", "4400"] {
+        std::fs::remove_dir_all(dir.path().join("proc").join(pid)).expect("rm");
+    }
+    let Some(r) = run_sec(dir.path(), "sec.process.suspicious") else { return };
+    let c = check(&r, "sec.process.suspicious");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("5 processes checked")), "{c:#}");
+}
+
+/// A real process started from a copy of /bin/sleep in a directory under /tmp, whose file is
+/// then deleted: ecs-doctor on the live system (in its own network namespace) names its pid.
+#[test]
+fn lab_a_process_running_from_a_deleted_file_in_tmp_is_found() {
+    if !require(is_root(), "the process lab needs root (to read every process's executable link)") {
+        return;
+    }
+    let dir = tempfile::Builder::new().prefix("ecsd-lab-").tempdir_in("/tmp").expect("tempdir in /tmp");
+    let exe = dir.path().join("sleep");
+    std::fs::copy("/bin/sleep", &exe).expect("copy /bin/sleep");
+    let child = Killed(Command::new(&exe).arg("300").spawn().expect("start the copy"));
+    let pid = child.0.id();
+    std::fs::remove_file(&exe).expect("delete the copy");
+    let Some((r, _)) = run_json(Path::new("/"), &["--only", "sec.process.suspicious"]) else { return };
+    let c = check(&r, "sec.process.suspicious");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    let subject = format!("sleep (pid {pid})");
+    let mine: Vec<&serde_json::Value> =
+        c["findings"].as_array().expect("findings").iter().filter(|f| f["subject"] == subject.as_str()).collect();
+    assert_eq!(mine.len(), 2, "deleted and in /tmp: {c:#}");
+    let text = serde_json::Value::from(mine.iter().map(|f| (*f).clone()).collect::<Vec<_>>()).to_string();
+    assert!(text.contains(&format!("{} (deleted)", exe.display())), "{text}");
+    assert!(text.contains(&format!("/proc/{pid}/cmdline: {} 300", exe.display())), "{text}");
+    drop(child);
+}
+
+// --- sec.firewall.present ------------------------------------------------------------------
+
+#[test]
+fn firewall_is_information_and_skipped_on_a_root_directory() {
+    let Some(r) = run_sec(&fixture_root("sec2-exposed"), "sec.firewall.present") else { return };
+    let c = check(&r, "sec.firewall.present");
+    assert_eq!(c["status"], "skipped", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("--root")), "{c:#}");
+}
+
+/// In a namespace with Redis on all addresses: without rules the summary says so, with an
+/// INPUT rule it says the host filters; the check never warns.
+#[test]
+fn lab_firewall_rules_and_a_sensitive_listener_are_reported_not_judged() {
+    if !netlab_ok()
+        || !require(
+            Command::new("iptables").arg("-V").output().is_ok_and(|o| o.status.success()),
+            "iptables is not installed (apt-get install iptables)",
+        )
+    {
+        return;
+    }
+    let ns = Netns::new("fw");
+    let _redis = perl_listener(&ns, "redis-server", "0.0.0.0", 6379);
+    let r = ns.doctor_json("sec.firewall.present");
+    let c = check(&r, "sec.firewall.present");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    let s = c["summary"].as_str().unwrap_or_default();
+    assert!(s.starts_with("host firewall: no rule filters incoming traffic"), "{s}");
+    assert!(s.ends_with("database or admin ports listening on all addresses: 6379/tcp"), "{s}");
+    assert_eq!(c["metrics"]["exposed_total"], 1.0, "{c:#}");
+
+    let rule = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "iptables", "-A", "INPUT", "-p", "tcp", "--dport", "6379", "-j", "DROP"])
+        .output()
+        .expect("iptables");
+    assert!(rule.status.success(), "{}", String::from_utf8_lossy(&rule.stderr));
+    let r = ns.doctor_json("sec.firewall.present");
+    let c = check(&r, "sec.firewall.present");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    let s = c["summary"].as_str().unwrap_or_default();
+    assert!(s.starts_with("host firewall: filters incoming traffic ("), "{s}");
+    assert!(s.contains("1 on incoming traffic"), "{s}");
+    assert!(c["metrics"]["input_rules"].as_f64().unwrap_or(0.0) >= 1.0, "{c:#}");
+}
+
+// --- sec.ssh.config-valid ------------------------------------------------------------------
+
+#[test]
+fn sshd_config_test_is_skipped_on_a_root_directory() {
+    let Some(r) = run_sec(&fixture_root("healthy"), "sec.ssh.config-valid") else { return };
+    let c = check(&r, "sec.ssh.config-valid");
+    assert_eq!(c["status"], "skipped", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("--root")), "{c:#}");
+}
+
+/// A broken sshd_config bound over /etc/ssh in a private mount namespace (with a private /run
+/// holding /run/sshd): `sshd -t` fails and the check is critical, with sshd's error as evidence.
+/// The same directory with a valid config passes. sshd only tests (`-t`), it never listens.
+#[test]
+fn lab_sshd_t_failure_is_critical() {
+    let sshd = Path::new("/usr/sbin/sshd");
+    if !require(is_root(), "the sshd -t lab needs root (bind mounts in a private mount namespace)")
+        || !require(sshd.exists(), "the sshd -t lab needs /usr/sbin/sshd (apt-get install openssh-server)")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ssh = dir.path().join("ssh");
+    write(&ssh.join("sshd_config"), "PasswordAuthentication no\nPermitRootLogn no\n");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(ssh.join("ssh_host_ed25519_key"))
+        .status()
+        .expect("ssh-keygen");
+    assert!(keygen.success());
+    let run = || {
+        let script = format!(
+            "set -e\nmount --bind {} /etc/ssh\nmount -t tmpfs -o size=1m tmpfs /run\nmkdir -m 755 /run/sshd\n\
+             exec unshare --net {BIN} run --format json --no-save --only sec.ssh.config-valid",
+            ssh.display()
+        );
+        let out = Command::new("unshare")
+            .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+            .env("NO_COLOR", "1")
+            .env_remove("ECS_DOCTOR_CONFIG")
+            .output()
+            .expect("unshare");
+        valid_report(&stdout(&out))
+    };
+    let r = run();
+    let c = check(&r, "sec.ssh.config-valid");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    assert_eq!(subjects(&r, "sec.ssh.config-valid"), vec!["/etc/ssh/sshd_config"]);
+    let m = c["findings"][0]["message"].as_str().unwrap_or_default();
+    assert!(m.contains("line 2: Bad configuration option: PermitRootLogn"), "{m}");
+    assert!(m.ends_with("a restart of sshd would fail and lock you out"), "{m}");
+    assert!(c["findings"][0]["evidence"].to_string().contains("-t -f /etc/ssh/sshd_config: exit status 255"), "{c:#}");
+
+    write(&ssh.join("sshd_config"), "PasswordAuthentication no\nPermitRootLogin no\n");
+    let r = run();
+    let c = check(&r, "sec.ssh.config-valid");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(c["summary"], "sshd -t accepts /etc/ssh/sshd_config");
+}
