@@ -142,3 +142,48 @@ pub fn write(path: &Path, body: &str) {
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, body).expect("write");
 }
+
+/// A network namespace that is deleted when dropped.
+pub struct Netns(pub String);
+
+impl Netns {
+    pub fn new(tag: &str) -> Netns {
+        let name = format!("ecsd-{tag}-{}", std::process::id());
+        let _ = std::process::Command::new("ip").args(["netns", "del", &name]).output();
+        let ok = std::process::Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
+        assert!(ok, "ip netns add {name}");
+        Netns(name)
+    }
+
+    pub fn ip(&self, args: &str) {
+        let out =
+            std::process::Command::new("ip").args(["-n", &self.0]).args(args.split_whitespace()).output().expect("ip");
+        assert!(out.status.success(), "ip -n {} {args}: {}", self.0, String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn doctor_json(&self, only: &[&str]) -> serde_json::Value {
+        let mut cmd = std::process::Command::new("ip");
+        cmd.args(["netns", "exec", &self.0, BIN, "run", "--format", "json", "--no-save"]);
+        for o in only {
+            cmd.args(["--only", o]);
+        }
+        let out = cmd.env("NO_COLOR", "1").env_remove("ECS_DOCTOR_CONFIG").output().expect("ip netns exec");
+        valid_report(&stdout(&out))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+/// The findings of a check, as JSON text, for `contains` assertions.
+pub fn findings(r: &serde_json::Value, id: &str) -> String {
+    check(r, id)["findings"].to_string()
+}
+
+/// Runs the checks selected by `only` against a fixture root and returns the report.
+pub fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
+    run_json(root, &["--only", only]).map(|(r, _)| r)
+}

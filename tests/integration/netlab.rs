@@ -6,40 +6,6 @@
 use crate::common::*;
 use std::process::Command;
 
-/// A network namespace that is deleted when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Netns {
-        let name = format!("ecsd-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-
-    fn ip(&self, args: &str) {
-        let out = Command::new("ip").args(["-n", &self.0]).args(args.split_whitespace()).output().expect("ip");
-        assert!(out.status.success(), "ip -n {} {args}: {}", self.0, String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn doctor_json(&self, only: &[&str]) -> serde_json::Value {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.0, BIN, "run", "--format", "json", "--no-save"]);
-        for o in only {
-            cmd.args(["--only", o]);
-        }
-        let out = cmd.env("NO_COLOR", "1").output().expect("ip netns exec");
-        valid_report(&stdout(&out))
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
-    }
-}
-
 fn lab_ok() -> bool {
     require(is_root(), "the network lab needs root (ip netns)")
         && require(Command::new("ip").arg("-V").output().is_ok(), "iproute2 (ip) is not installed")

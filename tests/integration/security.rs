@@ -42,14 +42,6 @@ fn touch(path: &Path, when: &str) {
     assert!(ok.success());
 }
 
-fn findings(r: &serde_json::Value, id: &str) -> String {
-    check(r, id)["findings"].to_string()
-}
-
-fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
-    run_json(root, &["--only", only]).map(|(r, _)| r)
-}
-
 #[test]
 fn stock_debian_root_has_no_security_warnings() {
     let Some((r, _)) = run_json(&fixture_root("healthy"), &["--only", "sec"]) else { return };

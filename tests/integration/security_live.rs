@@ -9,35 +9,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-/// A network namespace that is deleted when dropped.
-struct Netns(String);
-
-impl Netns {
-    fn new(tag: &str) -> Netns {
-        let name = format!("ecsd-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
-        assert!(ok, "ip netns add {name}");
-        Netns(name)
-    }
-
-    fn doctor_json(&self, only: &str) -> serde_json::Value {
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.0, BIN, "run", "--format", "json", "--no-save", "--only", only])
-            .env("NO_COLOR", "1")
-            .env_remove("ECS_DOCTOR_CONFIG")
-            .output()
-            .expect("ip netns exec");
-        valid_report(&stdout(&out))
-    }
-}
-
-impl Drop for Netns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
-    }
-}
-
 /// A child process killed (and reaped) when dropped.
 struct Killed(Child);
 
@@ -56,14 +27,6 @@ fn start_ready(mut cmd: Command) -> Killed {
     BufReader::new(out).read_line(&mut line).expect("read");
     assert_eq!(line.trim(), "ready", "the helper did not start");
     child
-}
-
-fn findings(r: &serde_json::Value, id: &str) -> String {
-    check(r, id)["findings"].to_string()
-}
-
-fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
-    run_json(root, &["--only", only]).map(|(r, _)| r)
 }
 
 // --- sec.exposure.listeners ----------------------------------------------------------------
@@ -123,7 +86,7 @@ fn lab_a_real_listener_on_all_addresses_is_found() {
     let redis = perl_listener(&ns, "redis-server", "0.0.0.0", 6379);
     let _pg = perl_listener(&ns, "postgres", "127.0.0.1", 5432);
     let pid = redis.0.id();
-    let r = ns.doctor_json("sec.exposure.listeners");
+    let r = ns.doctor_json(&["sec.exposure.listeners"]);
     let c = check(&r, "sec.exposure.listeners");
     assert_eq!(c["status"], "warn", "{c:#}");
     let subjects = subjects(&r, "sec.exposure.listeners");
@@ -134,7 +97,7 @@ fn lab_a_real_listener_on_all_addresses_is_found() {
     assert!(findings(&r, "sec.exposure.listeners").contains("0.0.0.0:6379/tcp"), "{c:#}");
 
     drop(redis);
-    let r = ns.doctor_json("sec.exposure.listeners");
+    let r = ns.doctor_json(&["sec.exposure.listeners"]);
     let c = check(&r, "sec.exposure.listeners");
     assert_eq!(c["status"], "ok", "a loopback-only PostgreSQL is fine: {c:#}");
     assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("1 listening socket")), "{c:#}");
@@ -237,7 +200,7 @@ fn lab_firewall_rules_and_a_sensitive_listener_are_reported_not_judged() {
     }
     let ns = Netns::new("fw");
     let _redis = perl_listener(&ns, "redis-server", "0.0.0.0", 6379);
-    let r = ns.doctor_json("sec.firewall.present");
+    let r = ns.doctor_json(&["sec.firewall.present"]);
     let c = check(&r, "sec.firewall.present");
     assert_eq!(c["status"], "ok", "{c:#}");
     let s = c["summary"].as_str().unwrap_or_default();
@@ -250,7 +213,7 @@ fn lab_firewall_rules_and_a_sensitive_listener_are_reported_not_judged() {
         .output()
         .expect("iptables");
     assert!(rule.status.success(), "{}", String::from_utf8_lossy(&rule.stderr));
-    let r = ns.doctor_json("sec.firewall.present");
+    let r = ns.doctor_json(&["sec.firewall.present"]);
     let c = check(&r, "sec.firewall.present");
     assert_eq!(c["status"], "ok", "{c:#}");
     let s = c["summary"].as_str().unwrap_or_default();
