@@ -59,7 +59,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -74,7 +74,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -86,6 +86,14 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upload-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -316,7 +324,7 @@ _ecs__doctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -355,7 +363,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__run)
-            opts="-o -q -v -h --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -370,7 +378,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -382,6 +390,14 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --upload-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

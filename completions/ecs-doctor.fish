@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -30,9 +30,12 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l format -d 'What g
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -58,9 +61,12 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l format -d 
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -91,7 +97,8 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l format 
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l color -r -f -a "auto\t''
 always\t''

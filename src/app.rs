@@ -135,6 +135,9 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             "--deadline {deadline_s}: must be a number of seconds between 0 and 86400"
         )));
     }
+    if let Some(url) = &args.upload_url {
+        crate::fleet::upload::validate(url).map_err(|e| Failure::Usage(format!("--upload-url {e}")))?;
+    }
     let format = args.format.unwrap_or_default();
     let started_at = now_rfc3339();
     let start = Instant::now();
@@ -173,7 +176,11 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             deadline_ms: ((deadline_s * 1000.0).round() as u64).max(1),
             privileged,
             root: Some(host.root().display().to_string()),
-            argv: argv.iter().map(|a| crate::redact::redact(a)).collect(),
+            argv: {
+                let mut argv: Vec<String> = argv.iter().map(|a| crate::redact::redact(a)).collect();
+                crate::fleet::upload::redact_argv(&mut argv);
+                argv
+            },
         },
         host: HostInfo {
             hostname: facts::hostname(&host),
@@ -198,6 +205,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             Err(e) => eprintln!("ecs-doctor: could not save the report in {}: {e}", dir.display()),
         }
     }
+    let delivery = deliver(&report, &args, saved_to.clone(), lang);
     let text_opts = report::text::TextOptions {
         color: use_color(args.color, std::io::stdout().is_terminal()),
         lang,
@@ -205,7 +213,10 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         verbose: args.verbose,
         saved_to: saved_to.clone(),
     };
-    let body = report::render(&report, format, &text_opts);
+    let body = match format {
+        Format::SummaryJson => report::summary_json::render(&report, &delivery),
+        _ => report::render(&report, format, &text_opts),
+    };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(body.as_bytes());
     let _ = stdout.flush();
@@ -219,6 +230,39 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         write_output(path, &plain)?;
     }
     Ok(report.summary.status.exit_status())
+}
+
+/// `--output-dir` and `--upload-url`, after the local save: neither failing changes the
+/// diagnosis's exit status; both say on stderr what happened. Returns what the summary line shows.
+fn deliver(report: &Report, args: &RunArgs, saved_to: Option<String>, lang: Lang) -> report::summary_json::Delivery {
+    use crate::fleet::words::{W, w};
+    let mut delivery = report::summary_json::Delivery { report: saved_to, upload: None };
+    if let Some(dir) = &args.output_dir {
+        match crate::fleet::deliver::write(report, dir) {
+            Ok(path) => {
+                eprintln!("{} {}", w(lang, W::ReportWritten), path.display());
+                delivery.report = Some(path.display().to_string());
+            }
+            Err(e) => eprintln!("ecs-doctor: {} ({}): {e}", w(lang, W::OutputDirFailed), dir.display()),
+        }
+    }
+    if let Some(url) = &args.upload_url {
+        let body = report::json::render(report);
+        let policy = crate::fleet::upload::Policy::default();
+        let result = crate::fleet::upload::put(url, body.as_bytes(), &policy, |n, why| {
+            eprintln!("ecs-doctor: {} ({n}/{}): {why}", w(lang, W::UploadRetry), policy.attempts);
+        });
+        delivery.upload = Some(result.is_ok());
+        match result {
+            Ok(_) => eprintln!("{} {}", w(lang, W::Uploaded), crate::fleet::upload::display(url)),
+            Err(e) => {
+                let kept =
+                    if delivery.report.is_some() { format!("; {}", w(lang, W::UploadKept)) } else { String::new() };
+                eprintln!("ecs-doctor: {}: {e}{kept}", w(lang, W::UploadFailed));
+            }
+        }
+    }
+    delivery
 }
 
 fn list(args: &CatalogArgs, format: ListFormat) -> Result<ExitStatus, Failure> {

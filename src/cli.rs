@@ -77,6 +77,14 @@ pub struct RunArgs {
     /// The whole run ends within this time; unfinished checks become `error` with "timed out".
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
+    /// Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600),
+    /// for a fleet engine to collect (Ansible fetch).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient
+    /// failures; the local copy is written first and kept.
+    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_UPLOAD_URL", hide_env_values = true)]
+    pub upload_url: Option<String>,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,

@@ -11,6 +11,7 @@ mod integration {
     pub mod completions;
     pub mod deadline;
     pub mod disk_sys;
+    pub mod fleet;
     pub mod garbage;
     pub mod lab;
     pub mod malformed;

@@ -6,6 +6,7 @@ pub mod markdown;
 pub mod nagios;
 pub mod prometheus;
 pub mod save;
+pub mod summary_json;
 pub mod text;
 
 use crate::host::facts::{OsInfo, Provider};
@@ -207,6 +208,8 @@ pub enum Format {
     Prometheus,
     /// One Nagios plugin status line with perf data.
     Nagios,
+    /// One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers.
+    SummaryJson,
 }
 
 /// Renders a report in a format: the one place that maps formats to renderers.
@@ -217,6 +220,7 @@ pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> Stri
         Format::Markdown => markdown::render(report, opts),
         Format::Prometheus => prometheus::render(report),
         Format::Nagios => nagios::render(report),
+        Format::SummaryJson => summary_json::render_saved(report, opts.saved_to.as_deref()),
     }
 }
 

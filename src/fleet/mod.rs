@@ -1,0 +1,11 @@
+//! Fleets: what a run needs to fit the engines customers already use to reach many servers
+//! (Alibaba Cloud Assistant, Ansible), and the `fleet summarize` command that turns the reports
+//! of many servers into one view.
+//!
+//! - `deliver`: `--output-dir`, the full report in a directory (for Ansible `fetch`);
+//! - `upload`: `--upload-url`, an HTTP(S) PUT of the report (a pre-signed object-storage URL);
+//! - `words`: the words these features print, in English and Simplified Chinese.
+
+pub mod deliver;
+pub mod upload;
+pub mod words;
