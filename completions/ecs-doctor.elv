@@ -44,6 +44,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand fleet 'Work with the reports of many servers'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -98,6 +99,37 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ecs-doctor;fleet'= {
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand summarize 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;fleet;summarize'= {
+            cand --format 'format'
+            cand -o 'Also write the summary to FILE'
+            cand --output 'Also write the summary to FILE'
+            cand --top 'How many problems and subjects to list (most hosts first)'
+            cand --worst 'How many of the worst hosts to list (lowest score first)'
+            cand --lang 'lang'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecs-doctor;fleet;help'= {
+            cand summarize 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;fleet;help;summarize'= {
+        }
+        &'ecs-doctor;fleet;help;help'= {
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -111,6 +143,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand fleet 'Work with the reports of many servers'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -121,6 +154,11 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;explain'= {
         }
         &'ecs-doctor;help;report'= {
+        }
+        &'ecs-doctor;help;fleet'= {
+            cand summarize 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
+        }
+        &'ecs-doctor;help;fleet;summarize'= {
         }
         &'ecs-doctor;help;completions'= {
         }

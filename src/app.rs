@@ -51,6 +51,9 @@ pub fn main() -> i32 {
         Some(Command::List(l)) => list(&l.catalog, l.format),
         Some(Command::Explain(e)) => explain(&e.catalog, &e.id),
         Some(Command::Report(r)) => rerender(r),
+        Some(Command::Fleet(f)) => match f.command {
+            crate::cli::FleetCommand::Summarize(a) => fleet_summarize(a),
+        },
         Some(Command::Completions(c)) => {
             let _ = std::io::stdout().write_all(&crate::completions::completion(c.shell));
             Ok(ExitStatus::Ok)
@@ -263,6 +266,30 @@ fn deliver(report: &Report, args: &RunArgs, saved_to: Option<String>, lang: Lang
         }
     }
     delivery
+}
+
+/// `fleet summarize`: exit 0 when at least one run was read (skipped inputs are listed in the
+/// summary and, unless the text summary goes to the terminal, on stderr); 3 when none was.
+fn fleet_summarize(args: crate::cli::SummarizeArgs) -> Result<ExitStatus, Failure> {
+    use crate::fleet::{aggregate, render, words};
+    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let limits = aggregate::Limits { top: args.top, worst: args.worst };
+    let summary = aggregate::summarize(&args.inputs, limits, threads);
+    if args.format != render::FleetFormat::Text || args.output.is_some() {
+        for u in &summary.inputs.unreadable {
+            eprintln!("ecs-doctor: {}: {u}", words::w(lang, words::W::Skipped));
+        }
+    }
+    let body = render::render(&summary, args.format, lang);
+    let _ = std::io::stdout().write_all(body.as_bytes());
+    if let Some(path) = &args.output {
+        write_output(path, &body)?;
+    }
+    if summary.hosts.total == 0 {
+        return Err(Failure::Tool(words::w(lang, words::W::NoInput).to_string()));
+    }
+    Ok(ExitStatus::Ok)
 }
 
 fn list(args: &CatalogArgs, format: ListFormat) -> Result<ExitStatus, Failure> {

@@ -31,6 +31,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render a saved report again.
     Report(ReportArgs),
+    /// Work with the reports of many servers.
+    Fleet(FleetArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -142,4 +144,38 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    #[command(subcommand)]
+    pub command: FleetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FleetCommand {
+    /// Summarise many reports or summary lines: the most common problems by check and by subject,
+    /// and the worst hosts. Unreadable or truncated files are reported and skipped.
+    Summarize(SummarizeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SummarizeArgs {
+    /// Reports (report v1), files of summary lines (`run --format summary-json`), or directories
+    /// searched recursively for *.json, *.jsonl, *.ndjson, *.txt, *.out and *.log files.
+    #[arg(required = true, value_name = "REPORTS|DIR")]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = crate::fleet::render::FleetFormat::Text)]
+    pub format: crate::fleet::render::FleetFormat,
+    /// Also write the summary to FILE.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// How many problems and subjects to list (most hosts first).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+    /// How many of the worst hosts to list (lowest score first).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub worst: usize,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }

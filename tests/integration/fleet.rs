@@ -364,3 +364,170 @@ fn upload_rejected_is_not_retried() {
     assert!(r.stderr.contains("HTTP 403"), "{}", r.stderr);
     assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
 }
+
+/// A copy of a fixture root whose host name is `name` (fixture roots all call themselves web-1).
+pub fn named_root(fixture: &str, name: &str, into: &Path) -> PathBuf {
+    let root = into.join(name);
+    std::fs::create_dir_all(&root).unwrap();
+    let st = Command::new("cp").arg("-r").arg(format!("{}/.", fixture_root(fixture).display())).arg(&root).status();
+    assert!(st.unwrap().success(), "cp -r {fixture}");
+    write(&root.join("proc/sys/kernel/hostname"), &format!("{name}\n"));
+    root
+}
+
+type Groups<K> = std::collections::BTreeMap<K, Vec<String>>;
+
+/// Which hosts each failing check and each (check, subject) hits, from full reports.
+pub fn expected_groups(reports: &[serde_json::Value]) -> (Groups<String>, Groups<(String, String)>) {
+    let mut by_check: Groups<String> = Default::default();
+    let mut by_subject: Groups<(String, String)> = Default::default();
+    for r in reports {
+        let host = r["host"]["hostname"].as_str().unwrap().to_string();
+        for id in failing_ids(r) {
+            by_check.entry(id.clone()).or_default().push(host.clone());
+            let mut seen = Vec::new();
+            for s in subjects(r, &id) {
+                if !seen.contains(&s) {
+                    seen.push(s.clone());
+                    by_subject.entry((id.clone(), s)).or_default().push(host.clone());
+                }
+            }
+        }
+    }
+    for v in by_check.values_mut().chain(by_subject.values_mut()) {
+        v.sort();
+    }
+    (by_check, by_subject)
+}
+
+#[test]
+fn fleet_summarize_groups_hosts_and_skips_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let hosts = [
+        ("healthy", "app-1"),
+        ("broken", "db-1"),
+        ("degraded", "web-2"),
+        ("sec-ssh-weak", "bastion"),
+        ("broken", "db-2"),
+    ];
+    let reports_dir = d.join("collected");
+    let mut reports = Vec::new();
+    let mut lines = String::new();
+    for (i, (fixture, name)) in hosts.iter().enumerate() {
+        let root = named_root(fixture, name, &d.join("roots"));
+        let Some((report, _)) = run_json(&root, &[]) else { return };
+        reports.push(report);
+        // Some hosts deliver full reports, some summary lines, one both.
+        let r = root.to_str().unwrap();
+        if i % 2 == 0 {
+            let out_dir = reports_dir.join(name);
+            let out = doctor(&[
+                "run",
+                "--no-save",
+                "--format",
+                "summary-json",
+                "--root",
+                r,
+                "--output-dir",
+                out_dir.to_str().unwrap(),
+            ])
+            .unwrap();
+            if i == 0 {
+                lines.push_str(&stdout(&out));
+            }
+        } else {
+            let out = doctor(&["run", "--no-save", "--format", "summary-json", "--root", r]).unwrap();
+            lines.push_str("Report saved to /somewhere\n");
+            lines.push_str(&stdout(&out));
+        }
+    }
+    std::fs::write(d.join("lines.jsonl"), &lines).unwrap();
+    // A report cut in the middle, a file that is not JSON, a foreign JSON document, a missing path.
+    let some_report = std::fs::read_dir(reports_dir.join("db-2")).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(&some_report).unwrap();
+    std::fs::write(reports_dir.join("cut.json"), &text[..text.len() / 2]).unwrap();
+    std::fs::write(reports_dir.join("garbage.json"), "\u{0}\u{1}binary").unwrap();
+    std::fs::write(reports_dir.join("other.json"), "{\n  \"hello\": 1\n}\n").unwrap();
+    let missing = d.join("missing.json");
+
+    let args = |format: &str| -> Vec<String> {
+        vec![
+            "fleet".into(),
+            "summarize".into(),
+            "--format".into(),
+            format.into(),
+            "--top".into(),
+            "1000".into(),
+            reports_dir.display().to_string(),
+            d.join("lines.jsonl").display().to_string(),
+            missing.display().to_string(),
+        ]
+    };
+    let a = args("json");
+    let Some(out) = doctor(&a.iter().map(String::as_str).collect::<Vec<_>>()) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(s["schema"], "ecs-doctor/fleet-summary/v1");
+    assert_eq!(s["hosts"]["total"], 5);
+    assert_eq!(s["inputs"]["duplicate_runs"], 1, "app-1's report and summary line are one run");
+    let bad: Vec<String> =
+        s["inputs"]["unreadable"].as_array().unwrap().iter().map(|u| u["path"].as_str().unwrap().to_string()).collect();
+    for name in ["cut.json", "garbage.json", "other.json", "missing.json"] {
+        assert!(bad.iter().any(|p| p.ends_with(name)), "{name} not reported: {bad:?}");
+    }
+    let cut = s["inputs"]["unreadable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["path"].as_str().unwrap().ends_with("cut.json"))
+        .unwrap();
+    assert_eq!(cut["truncated"], true);
+    assert!(stderr(&out).contains("cut.json"), "skipped files are named on stderr");
+
+    let (by_check, by_subject) = expected_groups(&reports);
+    let problems = s["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), by_check.len());
+    for p in problems {
+        let mut names: Vec<String> =
+            p["host_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+        names.sort();
+        assert_eq!(Some(&names), by_check.get(p["check"].as_str().unwrap()), "{p}");
+        assert_eq!(p["hosts"].as_u64(), Some(names.len() as u64));
+    }
+    // Ranked by how many hosts a problem hits.
+    let counts: Vec<u64> = problems.iter().map(|p| p["hosts"].as_u64().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+    for g in s["subjects"].as_array().unwrap() {
+        let key = (g["check"].as_str().unwrap().to_string(), g["subject"].as_str().unwrap().to_string());
+        let mut names: Vec<String> =
+            g["host_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+        names.sort();
+        assert_eq!(Some(&names), by_subject.get(&key), "{g}");
+    }
+    // Both broken hosts share the same crit problems; the worst hosts start with them.
+    let worst: Vec<&str> = s["worst"].as_array().unwrap().iter().map(|h| h["host"].as_str().unwrap()).collect();
+    assert_eq!(&worst[..2], ["db-1", "db-2"]);
+    assert!(!worst.contains(&"app-1"), "a healthy host is no outlier");
+
+    for format in ["text", "markdown", "html"] {
+        let a = args(format);
+        let out = doctor(&a.iter().map(String::as_str).collect::<Vec<_>>()).unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let body = stdout(&out);
+        assert!(body.contains("db-1") && body.contains("sec.accounts.uid0"), "{format}: {body}");
+        assert!(body.contains("cut.json"), "{format} lists skipped files");
+        if format == "html" {
+            assert!(body.starts_with("<!DOCTYPE html>") && body.contains("<style>") && body.contains("<table>"));
+        }
+    }
+}
+
+#[test]
+fn fleet_summarize_with_nothing_readable_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("x.json"), "{\"schema\": \"nope\"}").unwrap();
+    let Some(out) = doctor(&["fleet", "summarize", dir.path().to_str().unwrap()]) else { return };
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no report or summary line could be read"), "{}", stderr(&out));
+}
