@@ -12,6 +12,7 @@ mod integration {
     pub mod deadline;
     pub mod disk_sys;
     pub mod fleet;
+    pub mod fleet_lab;
     pub mod garbage;
     pub mod lab;
     pub mod malformed;
