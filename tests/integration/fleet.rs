@@ -531,3 +531,97 @@ fn fleet_summarize_with_nothing_readable_fails() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("no report or summary line could be read"), "{}", stderr(&out));
 }
+
+/// contrib/cloud-assistant/run.sh as Cloud Assistant would run it (here in a private network
+/// namespace, against fixture roots), then collect.sh against a stand-in `aliyun` that serves the
+/// outputs, Base64-encoded, over two pages as DescribeInvocationResults does.
+#[test]
+fn cloud_assistant_scripts_run_and_collect() {
+    let has = |t: &str| {
+        Command::new("sh").arg("-c").arg(format!("command -v {t}")).output().is_ok_and(|o| o.status.success())
+    };
+    if !require(has("jq") && has("base64") && has("bash"), "jq, base64 and bash are needed by collect.sh") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let script = project_dir().join("contrib/cloud-assistant/run.sh");
+    let mut results = Vec::new();
+    for (i, (fixture, name)) in [("broken", "ca-1"), ("degraded", "ca-2"), ("healthy", "ca-3")].iter().enumerate() {
+        let root = named_root(fixture, name, &d.join("roots"));
+        let out_dir = d.join("instance").join(name);
+        // run.sh execs ecs-doctor: run it where ecs-doctor may run, in a fresh network namespace.
+        let Some(prefix) = private_ns() else {
+            require(false, "cannot create a network namespace (unshare --net --pid)");
+            return;
+        };
+        let mut cmd = Command::new(prefix[0]);
+        cmd.args(&prefix[1..]).arg("sh").arg(&script);
+        let out = cmd
+            .env("BIN", BIN)
+            .env("OUT_DIR", &out_dir)
+            .env("ARGS", format!("--no-save --root {}", root.display()))
+            .env("NO_COLOR", "1")
+            .env_remove("ECS_DOCTOR_UPLOAD_URL")
+            .output()
+            .unwrap();
+        let code = out.status.code().unwrap();
+        assert!((0..=3).contains(&code), "{}", stderr(&out));
+        let line = line_of(&out);
+        assert_eq!(line["host"], *name);
+        assert!(
+            std::fs::read_dir(&out_dir).unwrap().any(|e| e.unwrap().path().extension().is_some_and(|x| x == "json"))
+        );
+        let encoded = Command::new("base64")
+            .arg("-w0")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(&out.stdout).unwrap();
+                String::from_utf8(c.wait_with_output().unwrap().stdout).unwrap()
+            })
+            .unwrap();
+        results.push(serde_json::json!({"InstanceId": format!("i-ca{i}"), "InvocationStatus": "Failed", "ExitCode": code, "Output": encoded, "Dropped": 0}));
+    }
+    results.push(serde_json::json!({"InstanceId": "i-ca9", "InvocationStatus": "Running", "Output": ""}));
+    // Stand-in aliyun CLI: page 1 without --NextToken, page 2 with it.
+    let page1 =
+        serde_json::json!({"Invocation": {"InvocationResults": {"InvocationResult": results[..2]}}, "NextToken": "p2"});
+    let page2 =
+        serde_json::json!({"Invocation": {"InvocationResults": {"InvocationResult": results[2..]}}, "NextToken": ""});
+    let bin = d.join("bin");
+    write(&d.join("page1.json"), &page1.to_string());
+    write(&d.join("page2.json"), &page2.to_string());
+    write(
+        &bin.join("aliyun"),
+        &format!(
+            "#!/bin/sh\necho \"$@\" >> {log}\ncase \"$*\" in *NextToken*) cat {p2} ;; *) cat {p1} ;; esac\n",
+            log = d.join("aliyun.log").display(),
+            p1 = d.join("page1.json").display(),
+            p2 = d.join("page2.json").display()
+        ),
+    );
+    std::os::unix::fs::symlink(BIN, bin.join("ecs-doctor")).unwrap();
+    std::fs::set_permissions(bin.join("aliyun"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let collected = d.join("collected");
+    let out = Command::new("bash")
+        .arg(project_dir().join("contrib/cloud-assistant/collect.sh"))
+        .args(["cn-hangzhou", "t-test"])
+        .arg(&collected)
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stderr(&out), stdout(&out));
+    let calls = std::fs::read_to_string(d.join("aliyun.log")).unwrap();
+    assert_eq!(calls.lines().count(), 2, "two pages: {calls}");
+    assert!(calls.contains("DescribeInvocationResults --RegionId cn-hangzhou --InvokeId t-test"), "{calls}");
+    assert!(stderr(&out).contains("i-ca9: still Running"), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("3 hosts"), "{text}");
+    assert!(text.contains("sec.accounts.uid0") && text.contains("ca-1"), "{text}");
+    assert!(collected.join("fleet-summary.html").is_file());
+}
