@@ -74,7 +74,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -316,7 +316,7 @@ _ecs__doctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -370,7 +370,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios html" -- "${cur}"))
                     return 0
                     ;;
                 --output)

@@ -30,7 +30,8 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l format -d 'What g
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -58,7 +59,8 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l format -d 
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -91,7 +93,8 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l format 
 json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
-nagios\t'One Nagios plugin status line with perf data'"
+nagios\t'One Nagios plugin status line with perf data'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l color -r -f -a "auto\t''
 always\t''

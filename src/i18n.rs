@@ -69,6 +69,14 @@ pub enum Msg {
     Probe,
     Thresholds,
     DefinedIn,
+    Subject,
+    Code,
+    Since,
+    Host,
+    Kernel,
+    Cloud,
+    RunLabel,
+    PassingOrSkipped,
 }
 
 pub fn tr(lang: Lang, msg: Msg) -> &'static str {
@@ -92,6 +100,14 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
         (Lang::En, Probe) => "What it looks at",
         (Lang::En, Thresholds) => "Thresholds",
         (Lang::En, DefinedIn) => "Defined in",
+        (Lang::En, Subject) => "subject",
+        (Lang::En, Code) => "code",
+        (Lang::En, Since) => "since",
+        (Lang::En, Host) => "Host",
+        (Lang::En, Kernel) => "Kernel",
+        (Lang::En, Cloud) => "Cloud",
+        (Lang::En, RunLabel) => "Run",
+        (Lang::En, PassingOrSkipped) => "passing or skipped",
         (Lang::ZhCn, Network) => "网络",
         (Lang::ZhCn, Disk) => "磁盘",
         (Lang::ZhCn, Security) => "安全",
@@ -110,5 +126,13 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
         (Lang::ZhCn, Probe) => "检查内容",
         (Lang::ZhCn, Thresholds) => "阈值",
         (Lang::ZhCn, DefinedIn) => "定义位置",
+        (Lang::ZhCn, Subject) => "对象",
+        (Lang::ZhCn, Code) => "代码",
+        (Lang::ZhCn, Since) => "开始于",
+        (Lang::ZhCn, Host) => "主机",
+        (Lang::ZhCn, Kernel) => "内核",
+        (Lang::ZhCn, Cloud) => "云平台",
+        (Lang::ZhCn, RunLabel) => "运行",
+        (Lang::ZhCn, PassingOrSkipped) => "项通过或跳过",
     }
 }

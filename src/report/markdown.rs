@@ -17,9 +17,24 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
-/// Escapes text for a table cell or a line of prose.
+/// Escapes text for a table cell or a line of prose. Outside code spans `\\` and `<` are escaped;
+/// inside one an escape would show literally, so only `|` is (GFM tables need it even there).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+    let s = s.replace('\n', " ");
+    // An unpaired backtick opens no code span.
+    let balanced = s.matches('`').count().is_multiple_of(2);
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && balanced {
+            out.push_str(&part.replace('|', "\\|"));
+        } else {
+            out.push_str(&part.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;"));
+        }
+    }
+    out
 }
 
 /// A code fence longer than any run of backticks inside the block.
@@ -126,7 +141,12 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             write_failing(&mut out, c, opts);
         }
         if !passing.is_empty() {
-            let _ = writeln!(out, "<details><summary>{} passing or skipped</summary>\n", passing.len());
+            let _ = writeln!(
+                out,
+                "\n<details><summary>{} {}</summary>\n",
+                passing.len(),
+                tr(opts.lang, Msg::PassingOrSkipped)
+            );
             for c in passing {
                 let _ =
                     writeln!(out, "- {} `{}` {}: {}", status_label(c.status), c.id, cell(&c.title), cell(&c.summary));
@@ -135,4 +155,15 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_escape_outside_code_spans_only() {
+        assert_eq!(cell("a|b <x> `ip route add <gw> | tee` c\\d"), "a\\|b &lt;x> `ip route add <gw> \\| tee` c\\\\d");
+        assert_eq!(cell("odd ` <b>"), "odd ` &lt;b>");
+    }
 }

@@ -1,6 +1,7 @@
 //! The report: the model that serialises exactly to report v1 (schema/report-v1.schema.json),
 //! the score, saving, and one renderer per format.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod nagios;
@@ -207,6 +208,8 @@ pub enum Format {
     Prometheus,
     /// One Nagios plugin status line with perf data.
     Nagios,
+    /// One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward.
+    Html,
 }
 
 /// Renders a report in a format: the one place that maps formats to renderers.
@@ -217,6 +220,7 @@ pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> Stri
         Format::Markdown => markdown::render(report, opts),
         Format::Prometheus => prometheus::render(report),
         Format::Nagios => nagios::render(report),
+        Format::Html => html::render(report, opts),
     }
 }
 
