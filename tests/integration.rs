@@ -5,6 +5,7 @@
 mod common;
 
 mod integration {
+    pub mod browser;
     pub mod catalog;
     pub mod checks;
     pub mod cli;

@@ -74,7 +74,7 @@ code{font:.9em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:v
 .fix{background:#ddf4ff;border-radius:4px;padding:.4rem .6rem;margin:.4rem 0}
 figure{margin:.5rem 0}
 figcaption{font-size:.85rem;color:var(--muted)}
-svg.chart{width:100%;max-width:36rem;height:auto;display:block}
+svg.chart{width:100%;max-width:26rem;height:auto;display:block}
 svg.chart text{font:11px system-ui,sans-serif;fill:var(--fg)}
 dl.metrics{display:grid;grid-template-columns:auto 1fr;gap:0 .8rem;font-size:.85rem;margin:.4rem 0}
 dl.metrics dt{color:var(--muted);overflow-wrap:anywhere}dl.metrics dd{margin:0}
@@ -225,7 +225,7 @@ fn charts(out: &mut String, c: &CheckResult) -> Vec<String> {
                 tone: tone_of(&c.findings, subject),
             })
             .collect();
-        bar_chart(out, name, &bars, if percent { "%" } else { " ms" });
+        bar_chart(out, &name.replace('_', " "), &bars, if percent { "%" } else { " ms" });
         drawn.extend(items.iter().map(|i| i.2.to_string()));
     }
     if plain_percent.len() >= 2 {
