@@ -45,6 +45,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -102,6 +104,28 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ecs-doctor;history' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'lang')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecs-doctor;diff' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'lang')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ecs-doctor;completions' {
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -116,6 +140,8 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -130,6 +156,12 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;help;report' {
+            break
+        }
+        'ecs-doctor;help;history' {
+            break
+        }
+        'ecs-doctor;help;diff' {
             break
         }
         'ecs-doctor;help;completions' {

@@ -19,11 +19,17 @@ _ecs__doctor() {
             ecs__doctor,completions)
                 cmd="ecs__doctor__subcmd__completions"
                 ;;
+            ecs__doctor,diff)
+                cmd="ecs__doctor__subcmd__diff"
+                ;;
             ecs__doctor,explain)
                 cmd="ecs__doctor__subcmd__explain"
                 ;;
             ecs__doctor,help)
                 cmd="ecs__doctor__subcmd__help"
+                ;;
+            ecs__doctor,history)
+                cmd="ecs__doctor__subcmd__history"
                 ;;
             ecs__doctor,list)
                 cmd="ecs__doctor__subcmd__list"
@@ -37,11 +43,17 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,completions)
                 cmd="ecs__doctor__subcmd__help__subcmd__completions"
                 ;;
+            ecs__doctor__subcmd__help,diff)
+                cmd="ecs__doctor__subcmd__help__subcmd__diff"
+                ;;
             ecs__doctor__subcmd__help,explain)
                 cmd="ecs__doctor__subcmd__help__subcmd__explain"
                 ;;
             ecs__doctor__subcmd__help,help)
                 cmd="ecs__doctor__subcmd__help__subcmd__help"
+                ;;
+            ecs__doctor__subcmd__help,history)
+                cmd="ecs__doctor__subcmd__help__subcmd__history"
                 ;;
             ecs__doctor__subcmd__help,list)
                 cmd="ecs__doctor__subcmd__help__subcmd__list"
@@ -59,7 +71,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report history diff completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -146,6 +158,44 @@ _ecs__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecs__subcmd__doctor__subcmd__diff)
+            opts="-h --dir --config --lang --format --checks-dir --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecs__subcmd__doctor__subcmd__explain)
             opts="-h --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -177,7 +227,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help)
-            opts="run list explain report completions help"
+            opts="run list explain report history diff completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +241,20 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -219,6 +283,20 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__history)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -267,6 +345,44 @@ _ecs__doctor() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__history)
+            opts="-h --dir --config --lang --format --checks-dir --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -42,6 +42,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand history 'List the saved reports: time, status, score and counts of each run'
+            cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -94,6 +96,26 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ecs-doctor;history'= {
+            cand --dir 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'lang'
+            cand --format 'format'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecs-doctor;diff'= {
+            cand --dir 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'lang'
+            cand --format 'format'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -107,6 +129,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand history 'List the saved reports: time, status, score and counts of each run'
+            cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -117,6 +141,10 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;explain'= {
         }
         &'ecs-doctor;help;report'= {
+        }
+        &'ecs-doctor;help;history'= {
+        }
+        &'ecs-doctor;help;diff'= {
         }
         &'ecs-doctor;help;completions'= {
         }

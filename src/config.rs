@@ -43,6 +43,9 @@ pub struct Config {
     pub skip: Vec<String>,
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, CheckSettings>,
+    /// Retention of saved reports and trend forecasts (`[history]`).
+    #[serde(default)]
+    pub history: Option<Spanned<crate::history::Settings>>,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
@@ -97,9 +100,19 @@ impl Config {
                 "deadline must be a number of seconds between 0 and 86400",
             ));
         }
+        if let Some(h) = &cfg.history
+            && let Err(m) = h.get_ref().validate()
+        {
+            return Err(LoadError::at(&display, &source, h.span().start, format!("[history]: {m}")));
+        }
         cfg.path = display;
         cfg.source = source;
         Ok(cfg)
+    }
+
+    /// The `[history]` settings, or the defaults.
+    pub fn history(&self) -> crate::history::Settings {
+        self.history.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default()
     }
 
     fn err(&self, offset: usize, msg: String) -> LoadError {

@@ -12,6 +12,7 @@ pub mod completions;
 pub mod config;
 pub mod engine;
 pub mod exit;
+pub mod history;
 pub mod host;
 pub mod i18n;
 pub mod probe;

@@ -13,6 +13,7 @@ mod integration {
     pub mod deadline;
     pub mod disk_sys;
     pub mod garbage;
+    pub mod history;
     pub mod lab;
     pub mod malformed;
     pub mod netlab;

@@ -296,7 +296,12 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
     if !rest.is_empty() {
         out.push_str("<dl class=\"metrics\">");
         for (k, v) in rest {
-            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), format_num(*v));
+            let value = if split_metric(k).0.ends_with("_bytes") {
+                crate::catalog::template::human_bytes(*v)
+            } else {
+                format_num(*v)
+            };
+            let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&value));
         }
         out.push_str("</dl>");
     }
