@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -135,6 +136,37 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ecs-doctor;config' {
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;config;example' {
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecs-doctor;config;help' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;config;help;example' {
+            break
+        }
+        'ecs-doctor;config;help;help' {
+            break
+        }
         'ecs-doctor;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the selected checks, print the report, save the JSON report and print where it was saved')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
@@ -143,6 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -165,6 +198,13 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;help;completions' {
+            break
+        }
+        'ecs-doctor;help;config' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            break
+        }
+        'ecs-doctor;help;config;example' {
             break
         }
         'ecs-doctor;help;help' {

@@ -19,6 +19,9 @@ _ecs__doctor() {
             ecs__doctor,completions)
                 cmd="ecs__doctor__subcmd__completions"
                 ;;
+            ecs__doctor,config)
+                cmd="ecs__doctor__subcmd__config"
+                ;;
             ecs__doctor,diff)
                 cmd="ecs__doctor__subcmd__diff"
                 ;;
@@ -40,8 +43,23 @@ _ecs__doctor() {
             ecs__doctor,run)
                 cmd="ecs__doctor__subcmd__run"
                 ;;
+            ecs__doctor__subcmd__config,example)
+                cmd="ecs__doctor__subcmd__config__subcmd__example"
+                ;;
+            ecs__doctor__subcmd__config,help)
+                cmd="ecs__doctor__subcmd__config__subcmd__help"
+                ;;
+            ecs__doctor__subcmd__config__subcmd__help,example)
+                cmd="ecs__doctor__subcmd__config__subcmd__help__subcmd__example"
+                ;;
+            ecs__doctor__subcmd__config__subcmd__help,help)
+                cmd="ecs__doctor__subcmd__config__subcmd__help__subcmd__help"
+                ;;
             ecs__doctor__subcmd__help,completions)
                 cmd="ecs__doctor__subcmd__help__subcmd__completions"
+                ;;
+            ecs__doctor__subcmd__help,config)
+                cmd="ecs__doctor__subcmd__help__subcmd__config"
                 ;;
             ecs__doctor__subcmd__help,diff)
                 cmd="ecs__doctor__subcmd__help__subcmd__diff"
@@ -64,6 +82,9 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,run)
                 cmd="ecs__doctor__subcmd__help__subcmd__run"
                 ;;
+            ecs__doctor__subcmd__help__subcmd__config,example)
+                cmd="ecs__doctor__subcmd__help__subcmd__config__subcmd__example"
+                ;;
             *)
                 ;;
         esac
@@ -71,7 +92,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report history diff completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report history diff completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +179,108 @@ _ecs__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecs__subcmd__doctor__subcmd__config)
+            opts="-h --checks-dir --root --config --lang --help example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__example)
+            opts="-h --checks-dir --root --config --lang --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help)
+            opts="example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecs__subcmd__doctor__subcmd__diff)
             opts="-h --dir --config --lang --format --checks-dir --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -227,7 +350,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help)
-            opts="run list explain report history diff completions help"
+            opts="run list explain report history diff completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,6 +366,34 @@ _ecs__doctor() {
         ecs__subcmd__doctor__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__config)
+            opts="example"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__config__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -54,6 +54,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "report" -d 'R
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
@@ -131,11 +132,29 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l co
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "list" -d 'List the checks: id, category, title, where defined'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "report" -d 'Render a saved report again'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report history diff completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'

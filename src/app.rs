@@ -53,6 +53,12 @@ pub fn main() -> i32 {
         Some(Command::Report(r)) => rerender(r),
         Some(Command::History(h)) => history(&h.dir),
         Some(Command::Diff(d)) => diff(d),
+        Some(Command::Config(c)) => match c.action {
+            crate::cli::ConfigAction::Example => {
+                let _ = std::io::stdout().write_all(crate::config::EXAMPLE.as_bytes());
+                Ok(ExitStatus::Ok)
+            }
+        },
         Some(Command::Completions(c)) => {
             let _ = std::io::stdout().write_all(&crate::completions::completion(c.shell));
             Ok(ExitStatus::Ok)

@@ -38,6 +38,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Settings file helpers: `ecs-doctor config example` prints a commented example.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -172,4 +174,16 @@ pub struct DiffArgs {
     pub b: Option<PathBuf>,
     #[command(flatten)]
     pub dir: HistoryDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print a commented example that sets every key (for /etc/ecs-doctor/config.toml).
+    Example,
 }
