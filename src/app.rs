@@ -345,13 +345,13 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
         }
     }
     if !c.references.is_empty() {
-        out.push_str("\nReferences:\n");
+        out.push_str(&format!("\n{}:\n", tr(lang, Msg::References)));
         for (k, v) in &c.references {
             out.push_str(&format!("  {k}: {v}\n"));
         }
     }
     if !c.aliases.is_empty() {
-        out.push_str(&format!("\nAliases: {}\n", c.aliases.join(", ")));
+        out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::Aliases), c.aliases.join(", ")));
     }
     out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::DefinedIn), c.source));
     let _ = std::io::stdout().write_all(out.as_bytes());

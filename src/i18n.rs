@@ -113,6 +113,20 @@ messages! {
     DiffNeedTwo = "diff_need_two",
     SaveFailed = "save_failed",
     Pruned = "pruned",
+    TrendSpace = "trend_space",
+    TrendInodes = "trend_inodes",
+    TheFilesystem = "the_filesystem",
+    About = "about",
+    UnderAnHour = "under_an_hour",
+    OneHour = "one_hour",
+    Hours = "hours",
+    Days = "days",
+    ReportTitle = "report_title",
+    Os = "os",
+    ColCheck = "col_check",
+    ColSummary = "col_summary",
+    References = "references",
+    Aliases = "aliases",
 }
 
 /// The catalogue files, embedded: (language, file name, text).

@@ -11,7 +11,7 @@
 //! percentage is used. Reading the history never changes it, so `--no-save` runs see trends too.
 
 use super::{Settings, is_report_name, report_files, stamp_seconds};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg, tr, trf};
 use crate::report::{CheckResult, Finding, Severity, Status};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -139,17 +139,26 @@ fn slope(points: &[Point]) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
 
+/// A duration in words: "less than an hour", "5 hours", "3 days" (without "about").
 fn duration(lang: Lang, seconds: f64) -> String {
     let hours = seconds / 3600.0;
-    match lang {
-        Lang::En if hours < 1.0 => "less than an hour".into(),
-        Lang::En if hours < 48.0 => {
-            format!("about {} hour{}", hours.round(), if hours.round() == 1.0 { "" } else { "s" })
-        }
-        Lang::En => format!("about {} days", (hours / 24.0).round()),
-        Lang::ZhCn if hours < 1.0 => "不到 1 小时".into(),
-        Lang::ZhCn if hours < 48.0 => format!("约 {} 小时", hours.round()),
-        Lang::ZhCn => format!("约 {} 天", (hours / 24.0).round()),
+    if hours < 1.0 {
+        tr(lang, Msg::UnderAnHour).to_string()
+    } else if hours.round() == 1.0 {
+        tr(lang, Msg::OneHour).to_string()
+    } else if hours < 48.0 {
+        trf(lang, Msg::Hours, &[("n", &hours.round().to_string())])
+    } else {
+        trf(lang, Msg::Days, &[("n", &(hours / 24.0).round().to_string())])
+    }
+}
+
+/// "about 3 days"; a duration under an hour is not approximate.
+fn about(lang: Lang, seconds: f64) -> String {
+    if seconds < 3600.0 {
+        duration(lang, seconds)
+    } else {
+        trf(lang, Msg::About, &[("duration", &duration(lang, seconds))])
     }
 }
 
@@ -276,29 +285,17 @@ fn forecast(
         Severity::Info
     };
     let lang = current.lang;
-    let name = match (subject, lang) {
-        (Some(s), _) => s.to_string(),
-        (None, Lang::En) => "the filesystem".to_string(),
-        (None, Lang::ZhCn) => "该文件系统".to_string(),
-    };
-    let per_day = amount(kind, absolute, rate * 86_400.0);
-    let over = duration(lang, span as f64).replace("about ", "").replace('约', "").trim().to_string();
-    let message = match (lang, kind.bytes) {
-        (Lang::En, true) => format!(
-            "{name} full in {} at the current rate (+{per_day} a day over the last {over})",
-            duration(lang, eta)
-        ),
-        (Lang::En, false) => format!(
-            "{name} out of inodes in {} at the current rate (+{per_day} a day over the last {over})",
-            duration(lang, eta)
-        ),
-        (Lang::ZhCn, true) => {
-            format!("{name} 按当前增长速度{}后写满（最近 {over}平均每天增加 {per_day}）", duration(lang, eta))
-        }
-        (Lang::ZhCn, false) => {
-            format!("{name} 按当前增长速度{}后 inode 用尽（最近 {over}平均每天增加 {per_day}）", duration(lang, eta))
-        }
-    };
+    let name = subject.map(str::to_string).unwrap_or_else(|| tr(lang, Msg::TheFilesystem).to_string());
+    let message = trf(
+        lang,
+        if kind.bytes { Msg::TrendSpace } else { Msg::TrendInodes },
+        &[
+            ("subject", &name),
+            ("eta", &about(lang, eta)),
+            ("rate", &amount(kind, absolute, rate * 86_400.0)),
+            ("span", &duration(lang, span as f64)),
+        ],
+    );
     // The oldest and the newest measurements show the growth.
     let shown: Vec<&(Point, &str)> = if points.len() <= 4 {
         points.iter().collect()

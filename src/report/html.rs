@@ -354,7 +354,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     let identity: String = h.cloud.identity.iter().map(|(k, v)| format!(" · {} {}", esc(k), esc(v))).collect();
     let rows = [
         (tr(lang, Msg::Host), esc(&h.hostname)),
-        ("OS", esc(&h.os.pretty_name)),
+        (tr(lang, Msg::Os), esc(&h.os.pretty_name)),
         (tr(lang, Msg::Kernel), format!("{} ({})", esc(&h.kernel), esc(&h.arch))),
         (tr(lang, Msg::Cloud), format!("{}{identity}", esc(&cloud))),
         (

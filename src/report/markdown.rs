@@ -85,7 +85,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         OverallStatus::Unknown => "UNKNOWN",
     };
     let c = &s.counts;
-    let _ = writeln!(out, "# ecs-doctor report: {}\n", cell(&h.hostname));
+    let _ = writeln!(out, "# {}: {}\n", tr(opts.lang, Msg::ReportTitle), cell(&h.hostname));
     let _ = writeln!(
         out,
         "**{status}** · {} {}/100 · {} ok · {} warn · {} crit · {} error · {} skipped\n",
@@ -100,24 +100,33 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     let cloud =
         serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| host | {} |", cell(&h.hostname));
-    let _ = writeln!(out, "| os | {} |", cell(&h.os.pretty_name));
-    let _ = writeln!(out, "| kernel | {} ({}) |", cell(&h.kernel), cell(&h.arch));
+    let l = |m: Msg| tr(opts.lang, m).to_lowercase();
+    let _ = writeln!(out, "| {} | {} |", l(Msg::Host), cell(&h.hostname));
+    let _ = writeln!(out, "| {} | {} |", l(Msg::Os), cell(&h.os.pretty_name));
+    let _ = writeln!(out, "| {} | {} ({}) |", l(Msg::Kernel), cell(&h.kernel), cell(&h.arch));
     let _ = writeln!(
         out,
-        "| cloud | {cloud}{} |",
+        "| {} | {cloud}{} |",
+        l(Msg::Cloud),
         h.cloud.identity.iter().map(|(k, v)| format!(" · {k} {}", cell(v))).collect::<String>()
     );
     let _ = writeln!(
         out,
-        "| run | {} · {:.2} s · ecs-doctor {} · run {} |\n",
+        "| {} | {} · {:.2} s · ecs-doctor {} · {} |\n",
+        l(Msg::RunLabel),
         report.run.started_at,
         report.run.duration_ms as f64 / 1000.0,
         report.tool.version,
         report.run.id
     );
 
-    let _ = writeln!(out, "| status | check | summary |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} |\n|---|---|---|",
+        tr(opts.lang, Msg::ColStatus),
+        tr(opts.lang, Msg::ColCheck),
+        tr(opts.lang, Msg::ColSummary)
+    );
     let mut ordered: Vec<&CheckResult> = report.checks.iter().collect();
     ordered.sort_by_key(|c| std::cmp::Reverse(c.status));
     for c in &ordered {

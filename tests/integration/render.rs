@@ -162,3 +162,22 @@ fn run_writes_html_with_output_file() {
     assert_self_contained(&html);
     assert!(html.contains("net.dns.resolv-conf"), "{html}");
 }
+
+#[test]
+fn markdown_report_in_chinese() {
+    let text = render(&["--format", "markdown", "--lang", "zh-CN"]);
+    if text.is_empty() {
+        return;
+    }
+    for word in [
+        "# ecs-doctor 诊断报告: web-1",
+        "| 主机 | web-1 |",
+        "| 操作系统 |",
+        "| 状态 | 检查 | 摘要 |",
+        "**如何修复:**",
+        "项通过或跳过",
+        "## 网络",
+    ] {
+        assert!(text.contains(word), "{word} missing:\n{text}");
+    }
+}
