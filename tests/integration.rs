@@ -17,6 +17,7 @@ mod integration {
     pub mod lab;
     pub mod malformed;
     pub mod netlab;
+    pub mod packages;
     pub mod render;
     pub mod security;
     pub mod security_live;
