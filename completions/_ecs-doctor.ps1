@@ -48,7 +48,10 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Work with the reports of many servers')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -143,6 +146,28 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
         'ecs-doctor;fleet;help;help' {
             break
         }
+        'ecs-doctor;history' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'lang')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecs-doctor;diff' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'lang')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ecs-doctor;completions' {
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -152,13 +177,47 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ecs-doctor;config' {
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;config;example' {
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'ecs-doctor;config;help' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;config;help;example' {
+            break
+        }
+        'ecs-doctor;config;help;help' {
+            break
+        }
         'ecs-doctor;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Run the selected checks, print the report, save the JSON report and print where it was saved')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Work with the reports of many servers')
+            [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
+            [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -181,7 +240,20 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
         'ecs-doctor;help;fleet;summarize' {
             break
         }
+        'ecs-doctor;help;history' {
+            break
+        }
+        'ecs-doctor;help;diff' {
+            break
+        }
         'ecs-doctor;help;completions' {
+            break
+        }
+        'ecs-doctor;help;config' {
+            [CompletionResult]::new('example', 'example', [CompletionResultType]::ParameterValue, 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)')
+            break
+        }
+        'ecs-doctor;help;config;example' {
             break
         }
         'ecs-doctor;help;help' {

@@ -19,6 +19,12 @@ _ecs__doctor() {
             ecs__doctor,completions)
                 cmd="ecs__doctor__subcmd__completions"
                 ;;
+            ecs__doctor,config)
+                cmd="ecs__doctor__subcmd__config"
+                ;;
+            ecs__doctor,diff)
+                cmd="ecs__doctor__subcmd__diff"
+                ;;
             ecs__doctor,explain)
                 cmd="ecs__doctor__subcmd__explain"
                 ;;
@@ -28,6 +34,9 @@ _ecs__doctor() {
             ecs__doctor,help)
                 cmd="ecs__doctor__subcmd__help"
                 ;;
+            ecs__doctor,history)
+                cmd="ecs__doctor__subcmd__history"
+                ;;
             ecs__doctor,list)
                 cmd="ecs__doctor__subcmd__list"
                 ;;
@@ -36,6 +45,18 @@ _ecs__doctor() {
                 ;;
             ecs__doctor,run)
                 cmd="ecs__doctor__subcmd__run"
+                ;;
+            ecs__doctor__subcmd__config,example)
+                cmd="ecs__doctor__subcmd__config__subcmd__example"
+                ;;
+            ecs__doctor__subcmd__config,help)
+                cmd="ecs__doctor__subcmd__config__subcmd__help"
+                ;;
+            ecs__doctor__subcmd__config__subcmd__help,example)
+                cmd="ecs__doctor__subcmd__config__subcmd__help__subcmd__example"
+                ;;
+            ecs__doctor__subcmd__config__subcmd__help,help)
+                cmd="ecs__doctor__subcmd__config__subcmd__help__subcmd__help"
                 ;;
             ecs__doctor__subcmd__fleet,help)
                 cmd="ecs__doctor__subcmd__fleet__subcmd__help"
@@ -52,6 +73,12 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,completions)
                 cmd="ecs__doctor__subcmd__help__subcmd__completions"
                 ;;
+            ecs__doctor__subcmd__help,config)
+                cmd="ecs__doctor__subcmd__help__subcmd__config"
+                ;;
+            ecs__doctor__subcmd__help,diff)
+                cmd="ecs__doctor__subcmd__help__subcmd__diff"
+                ;;
             ecs__doctor__subcmd__help,explain)
                 cmd="ecs__doctor__subcmd__help__subcmd__explain"
                 ;;
@@ -61,6 +88,9 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,help)
                 cmd="ecs__doctor__subcmd__help__subcmd__help"
                 ;;
+            ecs__doctor__subcmd__help,history)
+                cmd="ecs__doctor__subcmd__help__subcmd__history"
+                ;;
             ecs__doctor__subcmd__help,list)
                 cmd="ecs__doctor__subcmd__help__subcmd__list"
                 ;;
@@ -69,6 +99,9 @@ _ecs__doctor() {
                 ;;
             ecs__doctor__subcmd__help,run)
                 cmd="ecs__doctor__subcmd__help__subcmd__run"
+                ;;
+            ecs__doctor__subcmd__help__subcmd__config,example)
+                cmd="ecs__doctor__subcmd__help__subcmd__config__subcmd__example"
                 ;;
             ecs__doctor__subcmd__help__subcmd__fleet,summarize)
                 cmd="ecs__doctor__subcmd__help__subcmd__fleet__subcmd__summarize"
@@ -80,7 +113,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,7 +128,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -166,6 +199,146 @@ _ecs__doctor() {
                     ;;
                 --lang)
                     COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config)
+            opts="-h --checks-dir --root --config --lang --help example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__example)
+            opts="-h --checks-dir --root --config --lang --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help)
+            opts="example help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__diff)
+            opts="-h --dir --config --lang --format --checks-dir --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)
@@ -328,7 +501,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help)
-            opts="run list explain report fleet completions help"
+            opts="run list explain report fleet history diff completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +515,48 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__config)
+            opts="example"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__config__subcmd__example)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__diff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -411,6 +626,20 @@ _ecs__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__history)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecs__subcmd__doctor__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -446,6 +675,44 @@ _ecs__doctor() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__history)
+            opts="-h --dir --config --lang --format --checks-dir --root --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -495,7 +762,7 @@ _ecs__doctor() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json html" -- "${cur}"))
                     return 0
                     ;;
                 --output)
@@ -549,7 +816,7 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "text json markdown prometheus nagios summary-json html" -- "${cur}"))
                     return 0
                     ;;
                 --output)

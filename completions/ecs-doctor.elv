@@ -45,7 +45,10 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
             cand fleet 'Work with the reports of many servers'
+            cand history 'List the saved reports: time, status, score and counts of each run'
+            cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand completions 'Print a shell completion script'
+            cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecs-doctor;run'= {
@@ -130,6 +133,26 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         }
         &'ecs-doctor;fleet;help;help'= {
         }
+        &'ecs-doctor;history'= {
+            cand --dir 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'lang'
+            cand --format 'format'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecs-doctor;diff'= {
+            cand --dir 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'lang'
+            cand --format 'format'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -138,13 +161,42 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ecs-doctor;config'= {
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand example 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;config;example'= {
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'ecs-doctor;config;help'= {
+            cand example 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;config;help;example'= {
+        }
+        &'ecs-doctor;config;help;help'= {
+        }
         &'ecs-doctor;help'= {
             cand run 'Run the selected checks, print the report, save the JSON report and print where it was saved'
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
             cand fleet 'Work with the reports of many servers'
+            cand history 'List the saved reports: time, status, score and counts of each run'
+            cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand completions 'Print a shell completion script'
+            cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecs-doctor;help;run'= {
@@ -160,7 +212,16 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         }
         &'ecs-doctor;help;fleet;summarize'= {
         }
+        &'ecs-doctor;help;history'= {
+        }
+        &'ecs-doctor;help;diff'= {
+        }
         &'ecs-doctor;help;completions'= {
+        }
+        &'ecs-doctor;help;config'= {
+            cand example 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+        }
+        &'ecs-doctor;help;config;example'= {
         }
         &'ecs-doctor;help;help'= {
         }

@@ -31,7 +31,8 @@ json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'
-summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
@@ -54,7 +55,10 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "list" -d 'Lis
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "report" -d 'Render a saved report again'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "fleet" -d 'Work with the reports of many servers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
@@ -63,7 +67,8 @@ json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'
-summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
@@ -99,7 +104,8 @@ json\t'Exactly report v1'
 markdown\t'For pasting into a ticket'
 prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'
-summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'"
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l color -r -f -a "auto\t''
 always\t''
@@ -133,17 +139,55 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from help" -f -a "summarize" -d 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l dir -d 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l lang -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l format -r -f -a "text\t''
+json\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l dir -d 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l lang -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l format -r -f -a "text\t''
+json\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "list" -d 'List the checks: id, category, title, where defined'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "report" -d 'Render a saved report again'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "fleet" -d 'Work with the reports of many servers'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "fleet" -d 'Work with the reports of many servers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from fleet" -f -a "summarize" -d 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'

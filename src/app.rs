@@ -54,6 +54,14 @@ pub fn main() -> i32 {
         Some(Command::Fleet(f)) => match f.command {
             crate::cli::FleetCommand::Summarize(a) => fleet_summarize(a),
         },
+        Some(Command::History(h)) => history(&h.dir),
+        Some(Command::Diff(d)) => diff(d),
+        Some(Command::Config(c)) => match c.action {
+            crate::cli::ConfigAction::Example => {
+                let _ = std::io::stdout().write_all(crate::config::EXAMPLE.as_bytes());
+                Ok(ExitStatus::Ok)
+            }
+        },
         Some(Command::Completions(c)) => {
             let _ = std::io::stdout().write_all(&crate::completions::completion(c.shell));
             Ok(ExitStatus::Ok)
@@ -93,6 +101,16 @@ fn load_catalog(args: &CatalogArgs, host: &Host) -> Result<(Config, Catalog), Fa
     let mut catalog = Catalog::load(&dirs)?;
     config.apply(&mut catalog)?;
     Ok((config, catalog))
+}
+
+/// Where reports are saved and history is read: ECS_DOCTOR_REPORT_DIR, else report_dir in the
+/// config, else the standard place.
+fn report_dir(config: &Config) -> PathBuf {
+    std::env::var_os("ECS_DOCTOR_REPORT_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| config.report_dir.clone())
+        .unwrap_or_else(report::save::default_dir)
 }
 
 fn use_color(choice: Color, stream_is_terminal: bool) -> bool {
@@ -168,6 +186,24 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         bar.finish_and_clear();
     }
 
+    // Fill forecasts from the saved history of this host (read only; --no-save runs see them too).
+    let mut checks = checks;
+    let history_settings = config.history();
+    let hostname = facts::hostname(&host);
+    let root = host.root().display().to_string();
+    let dir = report_dir(&config);
+    if checks.iter().any(|c| c.id == "disk.usage.space" || c.id == "disk.usage.inodes") {
+        let current = crate::history::trend::Current {
+            started_at_s: started_at.parse::<jiff::Timestamp>().map(|t| t.as_second()).unwrap_or(0),
+            hostname: &hostname,
+            root: Some(&root),
+            lang,
+        };
+        let past = crate::history::trend::load(&dir, &current, &history_settings);
+        let fix = |id: &str| catalog.get(id).map(|c| c.fix.get(lang).to_string());
+        crate::history::trend::apply(&mut checks, &past, &current, &history_settings, &fix);
+    }
+
     let report = Report {
         schema: report::SCHEMA.into(),
         tool: Tool { name: "ecs-doctor".into(), version: env!("CARGO_PKG_VERSION").into() },
@@ -178,7 +214,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             duration_ms: start.elapsed().as_millis() as u64,
             deadline_ms: ((deadline_s * 1000.0).round() as u64).max(1),
             privileged,
-            root: Some(host.root().display().to_string()),
+            root: Some(root),
             argv: {
                 let mut argv: Vec<String> = argv.iter().map(|a| crate::redact::redact(a)).collect();
                 crate::fleet::upload::redact_argv(&mut argv);
@@ -186,7 +222,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             },
         },
         host: HostInfo {
-            hostname: facts::hostname(&host),
+            hostname,
             os: facts::os_info(&host),
             kernel: facts::kernel(&host),
             arch: facts::arch(&host),
@@ -199,13 +235,34 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
 
     let mut saved_to = None;
     if !args.no_save {
-        let dir = std::env::var_os("ECS_DOCTOR_REPORT_DIR")
-            .map(PathBuf::from)
-            .or_else(|| config.report_dir.clone())
-            .unwrap_or_else(report::save::default_dir);
         match report::save::save(&report, &dir) {
-            Ok(path) => saved_to = Some(path.display().to_string()),
-            Err(e) => eprintln!("ecs-doctor: could not save the report in {}: {e}", dir.display()),
+            Ok(path) => {
+                let now = jiff::Timestamp::now().as_second();
+                let pruned = crate::history::retention::prune(&dir, &history_settings, &path, now);
+                if !pruned.is_empty() && args.verbose {
+                    eprintln!(
+                        "ecs-doctor: {}",
+                        crate::i18n::trf(
+                            lang,
+                            Msg::Pruned,
+                            &[
+                                ("count", &pruned.len().to_string()),
+                                ("keep", &history_settings.keep.to_string()),
+                                ("days", &crate::probe::format_num(history_settings.max_age_days)),
+                            ]
+                        )
+                    );
+                }
+                saved_to = Some(path.display().to_string());
+            }
+            Err(e) => eprintln!(
+                "ecs-doctor: {}",
+                crate::i18n::trf(
+                    lang,
+                    Msg::SaveFailed,
+                    &[("dir", &dir.display().to_string()), ("error", &e.to_string())]
+                )
+            ),
         }
     }
     let delivery = deliver(&report, &args, saved_to.clone(), lang);
@@ -359,13 +416,13 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
         }
     }
     if !c.references.is_empty() {
-        out.push_str("\nReferences:\n");
+        out.push_str(&format!("\n{}:\n", tr(lang, Msg::References)));
         for (k, v) in &c.references {
             out.push_str(&format!("  {k}: {v}\n"));
         }
     }
     if !c.aliases.is_empty() {
-        out.push_str(&format!("\nAliases: {}\n", c.aliases.join(", ")));
+        out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::Aliases), c.aliases.join(", ")));
     }
     out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::DefinedIn), c.source));
     let _ = std::io::stdout().write_all(out.as_bytes());
@@ -394,5 +451,113 @@ fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
             &report::render(&report, args.format, &report::text::TextOptions { color: false, ..text_opts }),
         )?;
     }
+    Ok(ExitStatus::Ok)
+}
+
+/// The report directory and language of `history` and `diff`.
+fn history_context(args: &crate::cli::HistoryDirArgs) -> Result<(PathBuf, Lang), Failure> {
+    let config = Config::load(args.config.as_deref())?;
+    let dir = args.dir.clone().unwrap_or_else(|| report_dir(&config));
+    Ok((dir, args.lang.unwrap_or_else(Lang::from_env)))
+}
+
+fn history(args: &crate::cli::HistoryDirArgs) -> Result<ExitStatus, Failure> {
+    let (dir, lang) = history_context(args)?;
+    let (runs, bad) = crate::history::load_all(&dir);
+    for b in &bad {
+        eprintln!("ecs-doctor: {}: {b}", tr(lang, Msg::HistoryUnreadable));
+    }
+    let entries = crate::history::entries(&runs);
+    let mut out = String::new();
+    match args.format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&entries).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text if entries.is_empty() => {
+            eprintln!(
+                "ecs-doctor: {}",
+                crate::i18n::trf(lang, Msg::HistoryEmpty, &[("dir", &dir.display().to_string())])
+            );
+        }
+        ListFormat::Text => {
+            out.push_str(&format!(
+                "{:<24}  {:<7}  {:>5}  {:>3} {:>4} {:>4} {:>5} {:>7}  {}\n",
+                tr(lang, Msg::ColTime),
+                tr(lang, Msg::ColStatus),
+                tr(lang, Msg::Score),
+                "ok",
+                "warn",
+                "crit",
+                "error",
+                "skipped",
+                tr(lang, Msg::ColFile)
+            ));
+            for e in &entries {
+                let status = serde_json::to_value(e.status).ok().and_then(|v| v.as_str().map(str::to_string));
+                out.push_str(&format!(
+                    "{:<24}  {:<7}  {:>5}  {:>3} {:>4} {:>4} {:>5} {:>7}  {}\n",
+                    e.started_at,
+                    status.unwrap_or_default(),
+                    crate::probe::format_num(e.score),
+                    e.counts.ok,
+                    e.counts.warn,
+                    e.counts.crit,
+                    e.counts.error,
+                    e.counts.skipped,
+                    e.file
+                ));
+            }
+        }
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    Ok(ExitStatus::Ok)
+}
+
+/// A report named on the command line: a path, else a file name in the report directory.
+fn named_report(dir: &std::path::Path, name: &std::path::Path) -> Result<(String, Report), Failure> {
+    let path = if name.exists() || name.components().count() > 1 { name.to_path_buf() } else { dir.join(name) };
+    let report = crate::history::read_report(&path).map_err(Failure::Usage)?;
+    Ok((path.display().to_string(), report))
+}
+
+fn diff(args: crate::cli::DiffArgs) -> Result<ExitStatus, Failure> {
+    let (dir, lang) = history_context(&args.dir)?;
+    let dir_text = dir.display().to_string();
+    let (a, b) = match (&args.a, &args.b) {
+        (Some(a), Some(b)) => (named_report(&dir, a)?, named_report(&dir, b)?),
+        (a, _) => {
+            let (runs, _) = crate::history::load_all(&dir);
+            let Some((latest_path, latest)) = runs.last() else {
+                return Err(Failure::Usage(crate::i18n::trf(lang, Msg::DiffNeedTwo, &[("dir", &dir_text)])));
+            };
+            let b = (latest_path.display().to_string(), latest.clone());
+            let a = match a {
+                Some(a) => named_report(&dir, a)?,
+                None => {
+                    if runs.len() < 2 {
+                        return Err(Failure::Usage(crate::i18n::trf(lang, Msg::DiffNeedTwo, &[("dir", &dir_text)])));
+                    }
+                    let ok = runs[..runs.len() - 1]
+                        .iter()
+                        .rev()
+                        .find(|(_, r)| r.summary.status == report::OverallStatus::Ok)
+                        .ok_or_else(|| {
+                            Failure::Usage(crate::i18n::trf(lang, Msg::DiffNoOkRun, &[("dir", &dir_text)]))
+                        })?;
+                    (ok.0.display().to_string(), ok.1.clone())
+                }
+            };
+            (a, b)
+        }
+    };
+    let name =
+        |p: &str| std::path::Path::new(p).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let d = crate::history::diff::compare((&name(&a.0), &a.1), (&name(&b.0), &b.1));
+    let out = match args.dir.format {
+        ListFormat::Json => crate::history::diff::render_json(&d),
+        ListFormat::Text => crate::history::diff::render_text(&d, lang),
+    };
+    let _ = std::io::stdout().write_all(out.as_bytes());
     Ok(ExitStatus::Ok)
 }

@@ -33,8 +33,15 @@ pub enum Command {
     Report(ReportArgs),
     /// Work with the reports of many servers.
     Fleet(FleetArgs),
+    /// List the saved reports: time, status, score and counts of each run.
+    History(HistoryArgs),
+    /// What changed between two saved reports (default: the latest run against the last run
+    /// whose status was ok): checks whose status changed, new and resolved findings, metrics.
+    Diff(DiffArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Settings file helpers: `ecs-doctor config example` prints a commented example.
+    Config(ConfigArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -178,4 +185,49 @@ pub struct SummarizeArgs {
     pub worst: usize,
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
+}
+
+/// Where the saved reports are, and the settings and language for commands that read them.
+#[derive(Debug, Clone, Default, Args)]
+pub struct HistoryDirArgs {
+    /// The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else
+    /// the standard place).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Settings file (TOML).
+    #[arg(long, value_name = "FILE", env = "ECS_DOCTOR_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub dir: HistoryDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older report (a path, or a file name in the report directory); default: the last run
+    /// before B whose status was ok.
+    pub a: Option<PathBuf>,
+    /// The newer report; default: the latest run.
+    pub b: Option<PathBuf>,
+    #[command(flatten)]
+    pub dir: HistoryDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print a commented example that sets every key (for /etc/ecs-doctor/config.toml).
+    Example,
 }

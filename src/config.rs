@@ -30,6 +30,10 @@ use toml::Spanned;
 
 pub const SYSTEM_CONFIG: &str = "/etc/ecs-doctor/config.toml";
 
+/// A commented example that sets every key (`ecs-doctor config example`); a test parses it,
+/// applies it to the built-in checks and finds each of its keys documented in the README.
+pub const EXAMPLE: &str = include_str!("../config.example.toml");
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -43,6 +47,9 @@ pub struct Config {
     pub skip: Vec<String>,
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, CheckSettings>,
+    /// Retention of saved reports and trend forecasts (`[history]`).
+    #[serde(default)]
+    pub history: Option<Spanned<crate::history::Settings>>,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
@@ -97,9 +104,19 @@ impl Config {
                 "deadline must be a number of seconds between 0 and 86400",
             ));
         }
+        if let Some(h) = &cfg.history
+            && let Err(m) = h.get_ref().validate()
+        {
+            return Err(LoadError::at(&display, &source, h.span().start, format!("[history]: {m}")));
+        }
         cfg.path = display;
         cfg.source = source;
         Ok(cfg)
+    }
+
+    /// The `[history]` settings, or the defaults.
+    pub fn history(&self) -> crate::history::Settings {
+        self.history.as_ref().map(|h| h.get_ref().clone()).unwrap_or_default()
     }
 
     fn err(&self, offset: usize, msg: String) -> LoadError {
@@ -192,5 +209,82 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key of the config file, as a dotted path (`checks.*` stands for any check id or
+    /// subject). A new key belongs here, in config.example.toml and in the README.
+    const KEYS: &[&str] = &[
+        "deadline",
+        "report_dir",
+        "checks_dirs",
+        "skip",
+        "checks.*.timeout",
+        "checks.*.thresholds.*.warn",
+        "checks.*.thresholds.*.crit",
+        "checks.*.subjects.*.thresholds.*.warn",
+        "checks.*.subjects.*.thresholds.*.crit",
+        "history.keep",
+        "history.max_age_days",
+        "history.trend_window_days",
+        "history.trend_warn_days",
+        "history.trend_crit_days",
+        "history.trend_horizon_days",
+    ];
+
+    /// The dotted key paths of a TOML document, with check ids, subjects and fields as `*`.
+    fn paths(v: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+        if let toml::Value::Table(t) = v {
+            for (k, v) in t {
+                let wild = matches!(prefix, "checks" | "thresholds")
+                    || prefix.ends_with(".thresholds")
+                    || prefix.ends_with(".subjects")
+                    || prefix == "checks.*.subjects";
+                let k = if wild { "*" } else { k.as_str() };
+                let p = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+                if v.is_table() {
+                    paths(v, &p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_example_sets_every_key_and_applies_to_the_built_in_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, EXAMPLE).unwrap();
+        let cfg = Config::load(Some(&file)).unwrap_or_else(|e| panic!("{e}"));
+        let mut catalog = Catalog::load(&[]).unwrap();
+        cfg.apply(&mut catalog).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cfg.history().keep, 200);
+        let mut found = Vec::new();
+        paths(&toml::from_str(EXAMPLE).unwrap(), "", &mut found);
+        found.sort();
+        found.dedup();
+        let mut want: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
+        want.sort();
+        assert_eq!(found, want, "config.example.toml and KEYS differ");
+    }
+
+    #[test]
+    fn the_readme_documents_every_key() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let start = readme.find("\n## Configuration").expect("a Configuration section");
+        let section = &readme[start + 1..];
+        let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+        for key in KEYS {
+            let leaf = key.rsplit('.').next().unwrap();
+            assert!(
+                section.contains(&format!("`{leaf}`")),
+                "README.md, Configuration, does not document `{leaf}` ({key})"
+            );
+        }
     }
 }

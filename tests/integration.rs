@@ -5,6 +5,7 @@
 mod common;
 
 mod integration {
+    pub mod browser;
     pub mod catalog;
     pub mod checks;
     pub mod cli;
@@ -14,9 +15,11 @@ mod integration {
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;
+    pub mod history;
     pub mod lab;
     pub mod malformed;
     pub mod netlab;
+    pub mod packages;
     pub mod render;
     pub mod security;
     pub mod security_live;

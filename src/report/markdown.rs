@@ -17,9 +17,24 @@ fn status_label(s: Status) -> &'static str {
     }
 }
 
-/// Escapes text for a table cell or a line of prose.
+/// Escapes text for a table cell or a line of prose. Outside code spans `\\` and `<` are escaped;
+/// inside one an escape would show literally, so only `|` is (GFM tables need it even there).
 fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+    let s = s.replace('\n', " ");
+    // An unpaired backtick opens no code span.
+    let balanced = s.matches('`').count().is_multiple_of(2);
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        if i % 2 == 1 && balanced {
+            out.push_str(&part.replace('|', "\\|"));
+        } else {
+            out.push_str(&part.replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;"));
+        }
+    }
+    out
 }
 
 /// A code fence longer than any run of backticks inside the block.
@@ -70,7 +85,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         OverallStatus::Unknown => "UNKNOWN",
     };
     let c = &s.counts;
-    let _ = writeln!(out, "# ecs-doctor report: {}\n", cell(&h.hostname));
+    let _ = writeln!(out, "# {}: {}\n", tr(opts.lang, Msg::ReportTitle), cell(&h.hostname));
     let _ = writeln!(
         out,
         "**{status}** · {} {}/100 · {} ok · {} warn · {} crit · {} error · {} skipped\n",
@@ -85,24 +100,33 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     let cloud =
         serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let _ = writeln!(out, "| | |\n|---|---|");
-    let _ = writeln!(out, "| host | {} |", cell(&h.hostname));
-    let _ = writeln!(out, "| os | {} |", cell(&h.os.pretty_name));
-    let _ = writeln!(out, "| kernel | {} ({}) |", cell(&h.kernel), cell(&h.arch));
+    let l = |m: Msg| tr(opts.lang, m).to_lowercase();
+    let _ = writeln!(out, "| {} | {} |", l(Msg::Host), cell(&h.hostname));
+    let _ = writeln!(out, "| {} | {} |", l(Msg::Os), cell(&h.os.pretty_name));
+    let _ = writeln!(out, "| {} | {} ({}) |", l(Msg::Kernel), cell(&h.kernel), cell(&h.arch));
     let _ = writeln!(
         out,
-        "| cloud | {cloud}{} |",
+        "| {} | {cloud}{} |",
+        l(Msg::Cloud),
         h.cloud.identity.iter().map(|(k, v)| format!(" · {k} {}", cell(v))).collect::<String>()
     );
     let _ = writeln!(
         out,
-        "| run | {} · {:.2} s · ecs-doctor {} · run {} |\n",
+        "| {} | {} · {:.2} s · ecs-doctor {} · {} |\n",
+        l(Msg::RunLabel),
         report.run.started_at,
         report.run.duration_ms as f64 / 1000.0,
         report.tool.version,
         report.run.id
     );
 
-    let _ = writeln!(out, "| status | check | summary |\n|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} |\n|---|---|---|",
+        tr(opts.lang, Msg::ColStatus),
+        tr(opts.lang, Msg::ColCheck),
+        tr(opts.lang, Msg::ColSummary)
+    );
     let mut ordered: Vec<&CheckResult> = report.checks.iter().collect();
     ordered.sort_by_key(|c| std::cmp::Reverse(c.status));
     for c in &ordered {
@@ -126,7 +150,12 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             write_failing(&mut out, c, opts);
         }
         if !passing.is_empty() {
-            let _ = writeln!(out, "<details><summary>{} passing or skipped</summary>\n", passing.len());
+            let _ = writeln!(
+                out,
+                "\n<details><summary>{} {}</summary>\n",
+                passing.len(),
+                tr(opts.lang, Msg::PassingOrSkipped)
+            );
             for c in passing {
                 let _ =
                     writeln!(out, "- {} `{}` {}: {}", status_label(c.status), c.id, cell(&c.title), cell(&c.summary));
@@ -135,4 +164,15 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_escape_outside_code_spans_only() {
+        assert_eq!(cell("a|b <x> `ip route add <gw> | tee` c\\d"), "a\\|b &lt;x> `ip route add <gw> \\| tee` c\\\\d");
+        assert_eq!(cell("odd ` <b>"), "odd ` &lt;b>");
+    }
 }

@@ -1,6 +1,7 @@
 //! The report: the model that serialises exactly to report v1 (schema/report-v1.schema.json),
 //! the score, saving, and one renderer per format.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod nagios;
@@ -210,6 +211,8 @@ pub enum Format {
     Nagios,
     /// One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers.
     SummaryJson,
+    /// One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward.
+    Html,
 }
 
 /// Renders a report in a format: the one place that maps formats to renderers.
@@ -221,6 +224,7 @@ pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> Stri
         Format::Prometheus => prometheus::render(report),
         Format::Nagios => nagios::render(report),
         Format::SummaryJson => summary_json::render_saved(report, opts.saved_to.as_deref()),
+        Format::Html => html::render(report, opts),
     }
 }
 

@@ -357,3 +357,18 @@ fn malformed_subject_thresholds_in_the_config_name_file_line_and_column() {
         assert!(err.contains(want), "expected {want:?} in {err:?}");
     }
 }
+
+#[test]
+fn config_example_is_the_shipped_file_and_loads() {
+    let Some(out) = doctor(&["config", "example"]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let shipped = std::fs::read_to_string(project_dir().join("config.example.toml")).expect("example");
+    assert_eq!(stdout(&out), shipped);
+    // It works as a config: explain shows its override with the line it comes from.
+    let file = scratch_dir().join("example.toml");
+    std::fs::write(&file, stdout(&out)).expect("write");
+    let Some(out) = doctor(&["explain", "disk.usage.space", "--config", file.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("used_percent: warn >= 80, crit >= 90"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("/data: warn >= 95, crit >= 99"), "{}", stdout(&out));
+}

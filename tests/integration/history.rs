@@ -1,0 +1,212 @@
+//! History, diff, trends and retention, from saved fixture reports (tests/fixtures/history: an ok
+//! run, a warn run and a crit run a day apart) and from live runs next to crafted history.
+
+use crate::common::*;
+use std::path::Path;
+
+fn history_dir() -> std::path::PathBuf {
+    project_dir().join("tests/fixtures/history")
+}
+
+fn run_ok(args: &[&str]) -> Option<String> {
+    let out = doctor(args)?;
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    Some(stdout(&out))
+}
+
+#[test]
+fn history_fixtures_are_valid_reports() {
+    for e in std::fs::read_dir(history_dir()).expect("dir") {
+        valid_report(&std::fs::read_to_string(e.expect("e").path()).expect("read"));
+    }
+}
+
+#[test]
+fn history_lists_runs_oldest_first() {
+    let dir = history_dir();
+    let Some(text) = run_ok(&["history", "--dir", dir.to_str().expect("p")]) else { return };
+    insta::assert_snapshot!(text);
+    let Some(json) = run_ok(&["history", "--dir", dir.to_str().expect("p"), "--format", "json"]) else { return };
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let rows = v.as_array().expect("array");
+    assert_eq!(rows.len(), 3);
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str().expect("s")).collect();
+    assert_eq!(statuses, ["ok", "warn", "crit"]);
+    assert_eq!(rows[2]["score"], 42.0);
+    assert_eq!(rows[2]["counts"]["crit"], 2);
+}
+
+#[test]
+fn diff_defaults_to_latest_against_last_ok() {
+    let dir = history_dir();
+    let Some(text) = run_ok(&["diff", "--dir", dir.to_str().expect("p")]) else { return };
+    assert!(text.contains("ecs-doctor-20261118T030000-aaaa0001.json"), "{text}");
+    insta::assert_snapshot!(text);
+    let Some(json) = run_ok(&["diff", "--dir", dir.to_str().expect("p"), "--format", "json"]) else { return };
+    let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(d["from"]["status"], "ok");
+    assert_eq!(d["to"]["status"], "crit");
+    let changed: Vec<String> = d["status_changes"]
+        .as_array()
+        .expect("a")
+        .iter()
+        .map(|c| format!("{} {}->{}", c["id"], c["from"], c["to"]).replace('"', ""))
+        .collect();
+    assert_eq!(changed, ["disk.usage.space ok->crit", "net.dns.resolv-conf ok->warn", "sec.accounts.uid0 ok->crit"]);
+    assert_eq!(d["new_findings"].as_array().expect("a").len(), 4);
+    let metrics: Vec<&str> =
+        d["metric_changes"].as_array().expect("a").iter().map(|m| m["metric"].as_str().expect("m")).collect();
+    assert!(metrics.contains(&"used_percent[/data]"), "{metrics:?}");
+}
+
+#[test]
+fn diff_of_two_named_reports_shows_resolved_and_changed_findings() {
+    let dir = history_dir();
+    let Some(json) = run_ok(&[
+        "diff",
+        "--dir",
+        dir.to_str().expect("p"),
+        "ecs-doctor-20261119T030000-aaaa0002.json",
+        dir.join("ecs-doctor-20261120T030000-aaaa0003.json").to_str().expect("p"),
+        "--format",
+        "json",
+    ]) else {
+        return;
+    };
+    let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let resolved = &d["resolved_findings"];
+    assert_eq!(resolved.as_array().expect("a").len(), 1, "{d:#}");
+    assert_eq!(resolved[0]["id"], "sys.memory.available");
+    let changed = &d["changed_findings"][0];
+    assert_eq!(changed["subject"], "/data");
+    assert_eq!(changed["severity"], "crit");
+    assert_eq!(changed["before"]["severity"], "warn");
+}
+
+#[test]
+fn diff_without_an_ok_run_says_what_to_do() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    for name in ["ecs-doctor-20261119T030000-aaaa0002.json", "ecs-doctor-20261120T030000-aaaa0003.json"] {
+        std::fs::copy(history_dir().join(name), tmp.path().join(name)).expect("copy");
+    }
+    let Some(out) = doctor(&["diff", "--dir", tmp.path().to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("no earlier run with status ok"), "{}", stderr(&out));
+    let empty = tempfile::tempdir().expect("tmp");
+    let Some(out) = doctor(&["diff", "--dir", empty.path().to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("fewer than two saved reports"), "{}", stderr(&out));
+}
+
+/// Writes a past report of the live host: `base` with its start time and the /-ish mount's
+/// free bytes changed, named as ecs-doctor names saved reports.
+fn write_past(dir: &Path, base: &serde_json::Value, ago_s: i64, mount: &str, avail: f64, n: u32) {
+    let t = jiff::Timestamp::now().as_second() - ago_s;
+    let ts = jiff::Timestamp::from_second(t).expect("t");
+    let mut r = base.clone();
+    r["run"]["started_at"] = ts.to_string().into();
+    let space =
+        r["checks"].as_array_mut().expect("checks").iter_mut().find(|c| c["id"] == "disk.usage.space").expect("space");
+    space["metrics"][format!("avail_bytes[{mount}]")] = avail.into();
+    let stamp = ts.strftime("%Y%m%dT%H%M%S").to_string();
+    write(&dir.join(format!("ecs-doctor-{stamp}-past{n:04}.json")), &serde_json::to_string(&r).expect("json"));
+}
+
+#[test]
+fn live_run_forecasts_when_a_filesystem_fills() {
+    let reports = tempfile::tempdir().expect("tmp");
+    let live = |dir: &Path| -> Option<serde_json::Value> {
+        let mut cmd = doctor_cmd(&["run", "--only", "disk.usage.space", "--format", "json", "--no-save"])?;
+        let out = cmd.env("ECS_DOCTOR_REPORT_DIR", dir).output().expect("run");
+        Some(valid_report(&stdout(&out)))
+    };
+    let Some(first) = live(reports.path()) else { return };
+    let space = check(&first, "disk.usage.space");
+    assert!(
+        space["findings"]
+            .as_array()
+            .is_none_or(|f| f.iter().all(|f| !f["message"].as_str().unwrap_or("").contains("at the current rate")))
+    );
+    // The mount with the most free space, so a few megabytes written meanwhile do not matter.
+    let metrics = space["metrics"].as_object().expect("metrics");
+    let Some((mount, avail)) = metrics
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("avail_bytes[")?.strip_suffix(']')?.to_string(), v.as_f64()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        require(false, "this machine reports no filesystem with free space");
+        return;
+    };
+    // Two and one days ago the mount had 2/3 and 1/3 of today's free space more: at that rate
+    // it fills in about 3 days, a warning.
+    write_past(reports.path(), &first, 2 * 86_400, &mount, avail * 5.0 / 3.0, 1);
+    write_past(reports.path(), &first, 86_400, &mount, avail * 4.0 / 3.0, 2);
+    let Some(second) = live(reports.path()) else { return };
+    let space = check(&second, "disk.usage.space");
+    let f = space["findings"]
+        .as_array()
+        .and_then(|fs| {
+            fs.iter().find(|f| {
+                f["subject"] == mount.as_str()
+                    && f["message"].as_str().is_some_and(|m| m.contains("at the current rate"))
+            })
+        })
+        .unwrap_or_else(|| panic!("no forecast for {mount}: {space:#}"));
+    assert_eq!(
+        f["message"].as_str().expect("m").split(" at ").next(),
+        Some(format!("{mount} full in about 3 days").as_str()),
+        "{f:#}"
+    );
+    assert_eq!(f["severity"], "warn");
+    assert_ne!(space["status"], "ok");
+    assert_eq!(f["evidence"].as_array().expect("e").len(), 3, "{f:#}");
+    // A --root run is another system: the live host's history gives it no trend.
+    let root = fixture_root("healthy");
+    let mut cmd =
+        doctor_cmd(&["run", "--root", root.to_str().expect("p"), "--format", "json", "--no-save"]).expect("cmd");
+    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", reports.path()).output().expect("run");
+    assert!(!stdout(&out).contains("at the current rate"), "{}", stdout(&out));
+}
+
+#[test]
+fn retention_keeps_the_newest_reports() {
+    let reports = tempfile::tempdir().expect("tmp");
+    for e in std::fs::read_dir(history_dir()).expect("dir") {
+        let e = e.expect("e");
+        std::fs::copy(e.path(), reports.path().join(e.file_name())).expect("copy");
+    }
+    std::fs::write(reports.path().join("notes.txt"), "mine").expect("write");
+    let config = reports.path().join("config.toml");
+    std::fs::write(&config, "[history]\nkeep = 2\nmax_age_days = 100000\n").expect("config");
+    let root = fixture_root("healthy");
+    let Some(mut cmd) =
+        doctor_cmd(&["run", "--root", root.to_str().expect("p"), "--config", config.to_str().expect("p"), "-q"])
+    else {
+        return;
+    };
+    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", reports.path()).output().expect("run");
+    assert!(out.status.code().is_some_and(|c| c < 4), "{}", stderr(&out));
+    let mut names: Vec<String> = std::fs::read_dir(reports.path())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // The newest fixture and the run just saved; the older two went; other files stay.
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(&names[..2], ["config.toml", "ecs-doctor-20261120T030000-aaaa0003.json"], "{names:?}");
+    assert!(names[2].starts_with("ecs-doctor-") && names[3] == "latest.json" && names[4] == "notes.txt", "{names:?}");
+}
+
+#[test]
+fn bad_history_settings_are_an_error_with_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let config = tmp.path().join("c.toml");
+    std::fs::write(&config, "deadline = 10\n\n[history]\nkeep = 0\n").expect("config");
+    let Some(out) = doctor(&["history", "--config", config.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("c.toml:3:") && stderr(&out).contains("keep must be at least 1"), "{}", stderr(&out));
+    std::fs::write(&config, "[history]\nkep = 3\n").expect("config");
+    let Some(out) = doctor(&["history", "--config", config.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("c.toml:2:1"), "{}", stderr(&out));
+}
