@@ -47,7 +47,7 @@ fn rule(kind: &'static str, pattern: &str, keep: usize, tail: Option<usize>) -> 
 const SECRET_KEY: &str = r"password|passwd|pwd|secret|token|api_?key|apikey|access_?key_?secret|private_?key|credential|account_?key|session_?key|auth_?key|client_?secret";
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    let secret_json = format!(r#"(?i)("[a-z0-9_.-]*(?:{SECRET_KEY})[a-z0-9_.-]*"\s*:\s*)"[^"]*""#);
+    let secret_json = format!(r#"(?i)("[a-z0-9_.-]*(?:{SECRET_KEY})[a-z0-9_.-]*"\s*:\s*")[^"]*(")"#);
     // A key that ends in a secret-ish word, at the start of a word (not inside a path such as
     // /etc/passwd:3:), then = or :, then the value: quoted (the matching quote closes it and is
     // kept) or bare (up to a space, quote, &, comma or semicolon).
@@ -65,8 +65,8 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         ),
         rule("jwt", r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}", 0, None),
         // RAM role / STS credentials as the metadata service and the SDKs write them.
-        rule("aliyun-access-key-secret", r#"(?i)("AccessKeySecret"\s*:\s*)"[^"]*""#, 1, None),
-        rule("sts-token", r#"(?i)("SecurityToken"\s*:\s*)"[^"]*""#, 1, None),
+        rule("aliyun-access-key-secret", r#"(?i)("AccessKeySecret"\s*:\s*")[^"]*(")"#, 1, Some(2)),
+        rule("sts-token", r#"(?i)("SecurityToken"\s*:\s*")[^"]*(")"#, 1, Some(2)),
         rule("aliyun-access-key-id", r"\bLTAI[A-Za-z0-9]{12,28}\b", 0, None),
         rule("sts-token", r"\bSTS\.[A-Za-z0-9_-]{20,}", 0, None),
         rule("aws-access-key-id", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[0-9A-Z]{16}\b", 0, None),
@@ -80,7 +80,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule("authorization", r"(?i)(authorization\s*[:=]\s*)\S+(?:\s+[A-Za-z0-9\-._~+/=,]+)?", 1, None),
         rule("bearer-token", r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]+=*", 1, None),
         rule("url-password", r"(://[^/\s:@]+:)[^@\s/]+(@)", 1, Some(2)),
-        rule("secret", &secret_json, 1, None),
+        rule("secret", &secret_json, 1, Some(2)),
         rule("secret", &secret_kv, 2, None),
         rule("secret", r"(?i)(--?(?:password|passwd|pass|token|secret|api-key|access-key-secret)\s+)\S+", 1, None),
     ]
@@ -269,14 +269,20 @@ impl Redactor {
             let replaced =
                 r.re.replace_all(&out, |c: &regex::Captures| {
                     let keep: String = (1..=r.keep).filter_map(|i| c.get(i)).map(|m| m.as_str()).collect();
-                    let value = c.get(r.keep + 1);
+                    let tail = r.tail.and_then(|i| c.get(i)).map(|m| m.as_str()).unwrap_or("");
+                    // The part this rule would replace; already a marker: leave it (and do not
+                    // count it twice).
+                    let replaced = c[0].get(keep.len()..c[0].len() - tail.len()).unwrap_or("");
+                    if replaced.contains("[REDACTED:") {
+                        return c[0].to_string();
+                    }
                     let mut quote = "";
-                    if let Some(value) = value
+                    if let Some(value) = c.get(r.keep + 1)
                         && r.keep > 1
                     {
                         let v = value.as_str();
                         let bare = v.trim_matches(|ch| ch == '"' || ch == '\'');
-                        if HARMLESS.iter().any(|h| h.eq_ignore_ascii_case(bare)) || bare.starts_with("[REDACTED:") {
+                        if HARMLESS.iter().any(|h| h.eq_ignore_ascii_case(bare)) {
                             return c[0].to_string();
                         }
                         // A quoted value keeps its quotes around the marker.
@@ -284,11 +290,7 @@ impl Redactor {
                             quote = &v[..1];
                         }
                     }
-                    if c[0].contains("[REDACTED:") && r.keep == 0 {
-                        return c[0].to_string();
-                    }
                     n += 1;
-                    let tail = r.tail.and_then(|i| c.get(i)).map(|m| m.as_str()).unwrap_or("");
                     format!("{keep}{quote}[REDACTED:{}]{quote}{tail}", r.kind)
                 })
                 .into_owned();
@@ -533,6 +535,12 @@ mod tests {
         assert_eq!(out, "url='https://x/?a=1&token=[REDACTED:secret]&b=2'");
         let out = redact("{\"url\": \"http://h/p?token=zz9\"}");
         assert_eq!(out, "{\"url\": \"http://h/p?token=[REDACTED:secret]\"}");
+        // JSON stays JSON.
+        let out = redact(r#"{"AccessKeySecret": "abc", "password":"x y", "SecurityToken": "CAIS"}"#);
+        assert_eq!(
+            out,
+            r#"{"AccessKeySecret": "[REDACTED:aliyun-access-key-secret]", "password":"[REDACTED:secret]", "SecurityToken": "[REDACTED:sts-token]"}"#
+        );
         // A quoted value is replaced whole, its quotes kept.
         assert_eq!(redact("password=\"a b c\" next"), "password=\"[REDACTED:secret]\" next");
     }
