@@ -43,6 +43,9 @@ pub struct Config {
     pub skip: Vec<String>,
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, CheckSettings>,
+    /// Settings of `ecs-doctor ticket` (src/ticket/config.rs).
+    #[serde(default)]
+    pub ticket: crate::ticket::config::TicketConfig,
     #[serde(skip)]
     path: String,
     #[serde(skip)]

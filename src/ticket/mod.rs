@@ -8,8 +8,17 @@
 //! - `sign` and `creds`: Alibaba Cloud's signature and credentials.
 //! - `file`, `aliyun`, `webhook`: one file per filing backend; `command`: the command itself.
 
+pub mod aliyun;
+pub mod ask;
+pub mod bundle;
+pub mod command;
 pub mod config;
+pub mod creds;
+pub mod file;
+pub mod http;
 pub mod model;
 pub mod render;
 pub mod sign;
+pub mod store;
+pub mod webhook;
 pub mod when;
