@@ -578,12 +578,20 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__ticket__subcmd__status)
-            opts="-h --checks-dir --root --config --lang --help"
+            opts="-h --backend --endpoint --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "file aliyun webhook" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --checks-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -123,12 +123,14 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ecs-doctor;ticket;status'= {
+            cand --backend 'Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id)'
+            cand --endpoint 'The API URL (regional endpoints, tests)'
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
             cand --config 'Settings file (TOML)'
             cand --lang 'Language of the human output (default from LANG)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'ecs-doctor;ticket;help'= {
             cand status 'Status and last update of a filed ticket (the latest one without ID)'

@@ -132,12 +132,16 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l backend -d 'Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id)' -r -f -a "file\t'Write the ticket and the bundle into a directory (offline)'
+aliyun\t'Alibaba Cloud\'s ticket API (Workorder CreateTicket)'
+webhook\t'POST to your help desk\'s URL'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l endpoint -d 'The API URL (regional endpoints, tests)' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l config -d 'Settings file (TOML)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from help" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F

@@ -202,5 +202,11 @@ pub enum TicketAction {
     Status {
         /// Ticket id (as the service gave it) or ecs-doctor key.
         id: Option<String>,
+        /// Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id).
+        #[arg(long, value_enum)]
+        backend: Option<crate::ticket::config::BackendKind>,
+        /// The API URL (regional endpoints, tests).
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
     },
 }

@@ -144,10 +144,14 @@ fn say(msg: impl AsRef<str>) {
 
 pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
     let config = Config::load(args.catalog.config.as_deref())?;
-    let s = Settings::resolve(&args, &config)?;
-    if let Some(TicketAction::Status { id }) = &args.action {
+    if let Some(TicketAction::Status { id, backend, endpoint }) = &args.action {
+        let mut a = args.clone();
+        a.backend = backend.or(a.backend);
+        a.endpoint = endpoint.clone().or(a.endpoint);
+        let s = Settings::resolve(&a, &config)?;
         return status(&s, id.as_deref());
     }
+    let s = Settings::resolve(&args, &config)?;
     if args.flush {
         return Ok(flush(&s, true));
     }

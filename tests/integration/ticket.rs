@@ -1,0 +1,1 @@
+//! `ecs-doctor ticket` offline: the file backend, dry runs, labels, non-interactive runs.
