@@ -83,6 +83,13 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         rule("secret", &secret_json, 1, Some(2)),
         rule("secret", &secret_kv, 2, None),
         rule("secret", r"(?i)(--?(?:password|passwd|pass|token|secret|api-key|access-key-secret)\s+)\S+", 1, None),
+        // MySQL's -pPASSWORD (attached), common in crontabs.
+        rule(
+            "secret",
+            r#"(?i)(\bmysql(?:dump|admin|import|check|show)?\b[^\n|;&]*?\s-p)('[^']*'|"[^"]*"|[^\s'"]+)"#,
+            1,
+            None,
+        ),
     ]
     .into_iter()
     .flatten()
@@ -483,6 +490,7 @@ mod tests {
             ("export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tAbCdEfGhIjKlMnOpQr", "LTAI5tAbCdEfGhIjKlMnOpQr"),
             ("export ALIBABA_CLOUD_ACCESS_KEY_SECRET=Xy7pQ2rS9tUvWxYz1aBcDeFgHiJkLm", "Xy7pQ2rS9tUvWxYz1aBcDeFgHiJkLm"),
             ("mysql --password hunter2 -h db", "hunter2"),
+            ("0 3 * * * mysqldump -uroot -pInnocentDbPassw0rd shop > /x.sql", "InnocentDbPassw0rd"),
             ("DB_PASSWORD='s3cr3t!'", "s3cr3t!"),
             ("curl -H 'Authorization: Bearer abc.def-ghi' x", "abc.def-ghi"),
             ("{\"AccessKeySecret\": \"wJalrXUtnFEMI\", \"x\": 1}", "wJalrXUtnFEMI"),
