@@ -50,6 +50,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Work with the reports of many servers')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
+            [CompletionResult]::new('ticket', 'ticket', [CompletionResultType]::ParameterValue, 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -168,6 +169,56 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'ecs-doctor;ticket' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Build the ticket from this report instead of the latest saved one')
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Where to file it: write files (default), Alibaba Cloud''s ticket API, or a webhook')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Directory for the file backend''s ticket and bundle')
+            [CompletionResult]::new('--title', '--title', [CompletionResultType]::ParameterName, 'The ticket''s title (default: from the worst finding)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'When the problem started: 2026-11-20T09:30:00+08:00, "2026-11-20 09:30", "09:30", "3h ago"')
+            [CompletionResult]::new('--impact', '--impact', [CompletionResultType]::ParameterName, 'How it affects the service')
+            [CompletionResult]::new('--tried', '--tried', [CompletionResultType]::ParameterName, 'What was already tried (repeatable)')
+            [CompletionResult]::new('--description', '--description', [CompletionResultType]::ParameterName, 'Anything else support should know')
+            [CompletionResult]::new('--email', '--email', [CompletionResultType]::ParameterName, 'Contact e-mail')
+            [CompletionResult]::new('--category-id', '--category-id', [CompletionResultType]::ParameterName, 'Workorder CategoryId (aliyun backend)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'API or webhook URL (regional endpoints, tests)')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Send without asking for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Send without asking for confirmation')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print exactly what would be sent, and send (and write) nothing')
+            [CompletionResult]::new('--mask-ips', '--mask-ips', [CompletionResultType]::ParameterName, 'Replace IP addresses with stable pseudonyms')
+            [CompletionResult]::new('--mask-hostnames', '--mask-hostnames', [CompletionResultType]::ParameterName, 'Replace host names with stable pseudonyms')
+            [CompletionResult]::new('--flush', '--flush', [CompletionResultType]::ParameterName, 'Send the tickets saved while the network was down')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Status and last update of a filed ticket (the latest one without ID)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;ticket;status' {
+            [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id)')
+            [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'The API URL (regional endpoints, tests)')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'ecs-doctor;ticket;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Status and last update of a filed ticket (the latest one without ID)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ecs-doctor;ticket;help;status' {
+            break
+        }
+        'ecs-doctor;ticket;help;help' {
+            break
+        }
         'ecs-doctor;completions' {
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -216,6 +267,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('fleet', 'fleet', [CompletionResultType]::ParameterValue, 'Work with the reports of many servers')
             [CompletionResult]::new('history', 'history', [CompletionResultType]::ParameterValue, 'List the saved reports: time, status, score and counts of each run')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics')
+            [CompletionResult]::new('ticket', 'ticket', [CompletionResultType]::ParameterValue, 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -244,6 +296,13 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;help;diff' {
+            break
+        }
+        'ecs-doctor;help;ticket' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Status and last update of a filed ticket (the latest one without ID)')
+            break
+        }
+        'ecs-doctor;help;ticket;status' {
             break
         }
         'ecs-doctor;help;completions' {

@@ -46,6 +46,9 @@ _ecs__doctor() {
             ecs__doctor,run)
                 cmd="ecs__doctor__subcmd__run"
                 ;;
+            ecs__doctor,ticket)
+                cmd="ecs__doctor__subcmd__ticket"
+                ;;
             ecs__doctor__subcmd__config,example)
                 cmd="ecs__doctor__subcmd__config__subcmd__example"
                 ;;
@@ -100,11 +103,29 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,run)
                 cmd="ecs__doctor__subcmd__help__subcmd__run"
                 ;;
+            ecs__doctor__subcmd__help,ticket)
+                cmd="ecs__doctor__subcmd__help__subcmd__ticket"
+                ;;
             ecs__doctor__subcmd__help__subcmd__config,example)
                 cmd="ecs__doctor__subcmd__help__subcmd__config__subcmd__example"
                 ;;
             ecs__doctor__subcmd__help__subcmd__fleet,summarize)
                 cmd="ecs__doctor__subcmd__help__subcmd__fleet__subcmd__summarize"
+                ;;
+            ecs__doctor__subcmd__help__subcmd__ticket,status)
+                cmd="ecs__doctor__subcmd__help__subcmd__ticket__subcmd__status"
+                ;;
+            ecs__doctor__subcmd__ticket,help)
+                cmd="ecs__doctor__subcmd__ticket__subcmd__help"
+                ;;
+            ecs__doctor__subcmd__ticket,status)
+                cmd="ecs__doctor__subcmd__ticket__subcmd__status"
+                ;;
+            ecs__doctor__subcmd__ticket__subcmd__help,help)
+                cmd="ecs__doctor__subcmd__ticket__subcmd__help__subcmd__help"
+                ;;
+            ecs__doctor__subcmd__ticket__subcmd__help,status)
+                cmd="ecs__doctor__subcmd__ticket__subcmd__help__subcmd__status"
                 ;;
             *)
                 ;;
@@ -113,7 +134,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff completions config help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff ticket completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -501,7 +522,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help)
-            opts="run list explain report fleet history diff completions config help"
+            opts="run list explain report fleet history diff ticket completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -682,6 +703,34 @@ _ecs__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__ticket)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__ticket__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecs__subcmd__doctor__subcmd__history)
             opts="-h --dir --config --lang --format --checks-dir --root --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -841,6 +890,160 @@ _ecs__doctor() {
                     ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__ticket)
+            opts="-y -h --from --backend --out --yes --dry-run --title --since --impact --tried --description --email --category-id --endpoint --mask-ips --mask-hostnames --flush --checks-dir --root --config --lang --help status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend)
+                    COMPREPLY=($(compgen -W "file aliyun webhook" -- "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --title)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --impact)
+                    COMPREPLY=($(compgen -W "down degraded intermittent none" -- "${cur}"))
+                    return 0
+                    ;;
+                --tried)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --description)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --category-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__ticket__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__ticket__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__ticket__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__ticket__subcmd__status)
+            opts="-h --backend --endpoint --checks-dir --root --config --lang --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --backend)
+                    COMPREPLY=($(compgen -W "file aliyun webhook" -- "${cur}"))
+                    return 0
+                    ;;
+                --endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --checks-dir)

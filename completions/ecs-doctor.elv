@@ -47,6 +47,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand fleet 'Work with the reports of many servers'
             cand history 'List the saved reports: time, status, score and counts of each run'
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+            cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -153,6 +154,51 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ecs-doctor;ticket'= {
+            cand --from 'Build the ticket from this report instead of the latest saved one'
+            cand --backend 'Where to file it: write files (default), Alibaba Cloud''s ticket API, or a webhook'
+            cand --out 'Directory for the file backend''s ticket and bundle'
+            cand --title 'The ticket''s title (default: from the worst finding)'
+            cand --since 'When the problem started: 2026-11-20T09:30:00+08:00, "2026-11-20 09:30", "09:30", "3h ago"'
+            cand --impact 'How it affects the service'
+            cand --tried 'What was already tried (repeatable)'
+            cand --description 'Anything else support should know'
+            cand --email 'Contact e-mail'
+            cand --category-id 'Workorder CategoryId (aliyun backend)'
+            cand --endpoint 'API or webhook URL (regional endpoints, tests)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -y 'Send without asking for confirmation'
+            cand --yes 'Send without asking for confirmation'
+            cand --dry-run 'Print exactly what would be sent, and send (and write) nothing'
+            cand --mask-ips 'Replace IP addresses with stable pseudonyms'
+            cand --mask-hostnames 'Replace host names with stable pseudonyms'
+            cand --flush 'Send the tickets saved while the network was down'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand status 'Status and last update of a filed ticket (the latest one without ID)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;ticket;status'= {
+            cand --backend 'Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id)'
+            cand --endpoint 'The API URL (regional endpoints, tests)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecs-doctor;ticket;help'= {
+            cand status 'Status and last update of a filed ticket (the latest one without ID)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;ticket;help;status'= {
+        }
+        &'ecs-doctor;ticket;help;help'= {
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -195,6 +241,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand fleet 'Work with the reports of many servers'
             cand history 'List the saved reports: time, status, score and counts of each run'
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+            cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -215,6 +262,11 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;history'= {
         }
         &'ecs-doctor;help;diff'= {
+        }
+        &'ecs-doctor;help;ticket'= {
+            cand status 'Status and last update of a filed ticket (the latest one without ID)'
+        }
+        &'ecs-doctor;help;ticket;status'= {
         }
         &'ecs-doctor;help;completions'= {
         }

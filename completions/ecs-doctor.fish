@@ -57,6 +57,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "report" -d 'R
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "fleet" -d 'Work with the reports of many servers'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "ticket" -d 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -157,6 +158,47 @@ json\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l from -d 'Build the ticket from this report instead of the latest saved one' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l backend -d 'Where to file it: write files (default), Alibaba Cloud\'s ticket API, or a webhook' -r -f -a "file\t'Write the ticket and the bundle into a directory (offline)'
+aliyun\t'Alibaba Cloud\'s ticket API (Workorder CreateTicket)'
+webhook\t'POST to your help desk\'s URL'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l out -d 'Directory for the file backend\'s ticket and bundle' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l title -d 'The ticket\'s title (default: from the worst finding)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l since -d 'When the problem started: 2026-11-20T09:30:00+08:00, "2026-11-20 09:30", "09:30", "3h ago"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l impact -d 'How it affects the service' -r -f -a "down\t'The service is down'
+degraded\t'The service works, badly'
+intermittent\t'It fails now and then'
+none\t'No impact yet'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l tried -d 'What was already tried (repeatable)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l description -d 'Anything else support should know' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l email -d 'Contact e-mail' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l category-id -d 'Workorder CategoryId (aliyun backend)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l endpoint -d 'API or webhook URL (regional endpoints, tests)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -s y -l yes -d 'Send without asking for confirmation'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l dry-run -d 'Print exactly what would be sent, and send (and write) nothing'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l mask-ips -d 'Replace IP addresses with stable pseudonyms'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l mask-hostnames -d 'Replace host names with stable pseudonyms'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l flush -d 'Send the tickets saved while the network was down'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l backend -d 'Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id)' -r -f -a "file\t'Write the ticket and the bundle into a directory (offline)'
+aliyun\t'Alibaba Cloud\'s ticket API (Workorder CreateTicket)'
+webhook\t'POST to your help desk\'s URL'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l endpoint -d 'The API URL (regional endpoints, tests)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from help" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML)' -r -F
@@ -179,15 +221,17 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "report" -d 'Render a saved report again'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "fleet" -d 'Work with the reports of many servers'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "fleet" -d 'Work with the reports of many servers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "ticket" -d 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from fleet" -f -a "summarize" -d 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from ticket" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'

@@ -62,6 +62,7 @@ pub fn main() -> i32 {
                 Ok(ExitStatus::Ok)
             }
         },
+        Some(Command::Ticket(t)) => crate::ticket::command::run(t),
         Some(Command::Completions(c)) => {
             let _ = std::io::stdout().write_all(&crate::completions::completion(c.shell));
             Ok(ExitStatus::Ok)
@@ -289,6 +290,9 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         let plain = report::render(&report, format, &report::text::TextOptions { color: false, ..text_opts });
         write_output(path, &plain)?;
     }
+    // Tickets spooled while the network was down go out with the next run (nothing happens,
+    // and no packet is sent, when the spool is empty).
+    crate::ticket::command::flush_after_run(&config);
     Ok(report.summary.status.exit_status())
 }
 

@@ -38,6 +38,9 @@ pub enum Command {
     /// What changed between two saved reports (default: the latest run against the last run
     /// whose status was ok): checks whose status changed, new and resolved findings, metrics.
     Diff(DiffArgs),
+    /// Build a support ticket from the latest (or --from) report, ask only for what is missing,
+    /// and file it.
+    Ticket(TicketArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Settings file helpers: `ecs-doctor config example` prints a commented example.
@@ -230,4 +233,76 @@ pub struct ConfigArgs {
 pub enum ConfigAction {
     /// Print a commented example that sets every key (for /etc/ecs-doctor/config.toml).
     Example,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct TicketArgs {
+    #[command(subcommand)]
+    pub action: Option<TicketAction>,
+    /// Build the ticket from this report instead of the latest saved one.
+    #[arg(long, value_name = "REPORT")]
+    pub from: Option<PathBuf>,
+    /// Where to file it: write files (default), Alibaba Cloud's ticket API, or a webhook.
+    #[arg(long, value_enum)]
+    pub backend: Option<crate::ticket::config::BackendKind>,
+    /// Directory for the file backend's ticket and bundle.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Send without asking for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print exactly what would be sent, and send (and write) nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The ticket's title (default: from the worst finding).
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// When the problem started: 2026-11-20T09:30:00+08:00, "2026-11-20 09:30", "09:30", "3h ago".
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// How it affects the service.
+    #[arg(long, value_enum)]
+    pub impact: Option<crate::ticket::model::Impact>,
+    /// What was already tried (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    pub tried: Vec<String>,
+    /// Anything else support should know.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Contact e-mail.
+    #[arg(long, value_name = "ADDR")]
+    pub email: Option<String>,
+    /// Workorder CategoryId (aliyun backend).
+    #[arg(long, value_name = "ID")]
+    pub category_id: Option<String>,
+    /// API or webhook URL (regional endpoints, tests).
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Replace IP addresses with stable pseudonyms.
+    #[arg(long)]
+    pub mask_ips: bool,
+    /// Replace host names with stable pseudonyms.
+    #[arg(long)]
+    pub mask_hostnames: bool,
+    /// Send the tickets saved while the network was down.
+    #[arg(long)]
+    pub flush: bool,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum TicketAction {
+    /// Status and last update of a filed ticket (the latest one without ID).
+    Status {
+        /// Ticket id (as the service gave it) or ecs-doctor key.
+        id: Option<String>,
+        /// Ask this backend (an id not in the local ledger is an Alibaba Cloud ticket id).
+        #[arg(long, value_enum)]
+        backend: Option<crate::ticket::config::BackendKind>,
+        /// The API URL (regional endpoints, tests).
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+    },
 }

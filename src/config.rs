@@ -50,6 +50,9 @@ pub struct Config {
     /// Retention of saved reports and trend forecasts (`[history]`).
     #[serde(default)]
     pub history: Option<Spanned<crate::history::Settings>>,
+    /// Settings of `ecs-doctor ticket` (src/ticket/config.rs).
+    #[serde(default)]
+    pub ticket: crate::ticket::config::TicketConfig,
     #[serde(skip)]
     path: String,
     #[serde(skip)]

@@ -187,3 +187,45 @@ pub fn findings(r: &serde_json::Value, id: &str) -> String {
 pub fn run_sec(root: &Path, only: &str) -> Option<serde_json::Value> {
     run_json(root, &["--only", only]).map(|(r, _)| r)
 }
+
+/// Runs `f` on a thread of its own inside a new, private network namespace whose loopback is
+/// up and which has no other interface. Sockets created there and processes spawned from there
+/// (ecs-doctor itself) live in that namespace, so a test server on 127.0.0.1 and the tool talk
+/// over a loopback nobody else shares, and nothing can leave the machine. Needs root
+/// (CAP_SYS_ADMIN); returns None (skipped, or failed when the lab is required) otherwise.
+/// A panic in `f` is passed on.
+pub fn in_private_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    if !require(is_root(), "a private network namespace for the ticket lab needs root") {
+        return None;
+    }
+    let handle = std::thread::spawn(move || {
+        // SAFETY: only this thread's network namespace changes; the thread does not share file
+        // system state that unshare would need to split (CLONE_NEWNET only).
+        unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNET) }.expect("unshare(CLONE_NEWNET)");
+        let up = Command::new("ip").args(["link", "set", "lo", "up"]).status().expect("ip link set lo up");
+        assert!(up.success(), "ip link set lo up");
+        f()
+    });
+    match handle.join() {
+        Ok(v) => Some(v),
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+/// The same as `doctor_cmd` but without a namespace of its own: for use inside
+/// `in_private_netns`, whose namespace the child inherits.
+pub fn doctor_here(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    cmd.env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
+        .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+        .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
+        .env_remove("ECS_DOCTOR_METADATA_URL");
+    cmd.env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"));
+    cmd
+}

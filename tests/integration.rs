@@ -23,4 +23,7 @@ mod integration {
     pub mod render;
     pub mod security;
     pub mod security_live;
+    pub mod ticket;
+    pub mod ticket_api;
+    pub mod ticket_lab;
 }

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 const MAX_EVIDENCE: usize = 20;
 
 fn evidence(lines: &[String]) -> Vec<String> {
-    let mut out: Vec<String> = lines.iter().take(MAX_EVIDENCE).map(|l| redact(l)).collect();
+    // Redacted together, so a private key split over several lines goes as a whole.
+    let mut out = crate::redact::redact_lines(&lines[..lines.len().min(MAX_EVIDENCE)]);
     if lines.len() > MAX_EVIDENCE {
         out.push(format!("... {} more lines", lines.len() - MAX_EVIDENCE));
     }

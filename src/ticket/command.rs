@@ -1,0 +1,628 @@
+//! `ecs-doctor ticket`, `ticket --flush` and `ticket status [ID]`: settings from flags and the
+//! `[ticket]` config table, the report to build from (a fresh diagnosis when the latest is too
+//! old), the questions on a terminal, redaction, the preview, and filing through the spool.
+
+use super::aliyun::{Aliyun, normalize_endpoint, status_word};
+use super::ask::Prompter;
+use super::config::BackendKind;
+use super::http::SendError;
+use super::model::{Answers, Started};
+use super::store::{LedgerEntry, Meta, Spooled, Store, bundle_name, new_key};
+use super::{bundle, creds, file, model, render, when};
+use crate::app::Failure;
+use crate::cli::{TicketAction, TicketArgs};
+use crate::config::Config;
+use crate::exit::ExitStatus;
+use crate::host::Host;
+use crate::host::facts::Provider;
+use crate::i18n::{Lang, T, tt};
+use crate::redact::{MaskOptions, Redactor};
+use crate::report::{self, Report};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A report older than this (seconds) is diagnosed afresh before a ticket is built from it.
+pub const DEFAULT_MAX_REPORT_AGE_S: f64 = 1800.0;
+pub const DEFAULT_TIMEOUT_S: f64 = 20.0;
+pub const DEFAULT_ATTEMPTS: u32 = 4;
+/// All the sending of one command ends within this.
+const SEND_BUDGET: Duration = Duration::from_secs(180);
+
+/// Flags over the config file over defaults.
+pub struct Settings {
+    pub lang: Lang,
+    pub backend: BackendKind,
+    pub out: PathBuf,
+    pub report_dir: PathBuf,
+    pub store: Store,
+    pub max_report_age_s: f64,
+    pub mask: MaskOptions,
+    pub email: Option<String>,
+    pub category_id: Option<String>,
+    pub product_id: Option<String>,
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub access_key_secret: Option<String>,
+    pub security_token: Option<String>,
+    pub metadata_url: Option<String>,
+    pub timeout: Duration,
+    pub attempts: u32,
+    pub bundle_max_bytes: u64,
+    pub yes: bool,
+    pub webhook_headers: BTreeMap<String, String>,
+    pub root: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn resolve(args: &TicketArgs, config: &Config) -> Result<Settings, Failure> {
+        let c = &config.ticket;
+        let report_dir = std::env::var_os("ECS_DOCTOR_REPORT_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| config.report_dir.clone())
+            .unwrap_or_else(report::save::default_dir);
+        let state = std::env::var_os("ECS_DOCTOR_TICKET_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| c.state_dir.clone())
+            .unwrap_or_else(|| {
+                report_dir.parent().map(|p| p.join("tickets")).unwrap_or_else(|| report_dir.join("tickets"))
+            });
+        let timeout = c.timeout.unwrap_or(DEFAULT_TIMEOUT_S);
+        if !(timeout.is_finite() && timeout > 0.0 && timeout <= 600.0) {
+            return Err(Failure::Usage("[ticket] timeout must be between 0 and 600 seconds".into()));
+        }
+        let max_age = c.max_report_age.unwrap_or(DEFAULT_MAX_REPORT_AGE_S);
+        if !(max_age.is_finite() && max_age >= 0.0) {
+            return Err(Failure::Usage("[ticket] max_report_age must be a number of seconds, 0 or more".into()));
+        }
+        let attempts = c.attempts.unwrap_or(DEFAULT_ATTEMPTS);
+        if !(1..=10).contains(&attempts) {
+            return Err(Failure::Usage("[ticket] attempts must be between 1 and 10".into()));
+        }
+        Ok(Settings {
+            lang: args.catalog.lang.or(c.lang).unwrap_or_else(Lang::from_env),
+            backend: args.backend.or(c.backend).unwrap_or_default(),
+            out: args.out.clone().or_else(|| c.out.clone()).unwrap_or_else(|| state.join("filed")),
+            report_dir,
+            store: Store::new(state),
+            max_report_age_s: max_age,
+            mask: MaskOptions {
+                ips: args.mask_ips || c.mask_ips.unwrap_or(false),
+                hostnames: args.mask_hostnames || c.mask_hostnames.unwrap_or(false),
+            },
+            email: args.email.clone().or_else(|| c.email.clone()),
+            category_id: args.category_id.clone().or_else(|| c.category_id.clone()),
+            product_id: c.product_id.clone(),
+            endpoint: args.endpoint.clone().or_else(|| c.endpoint.clone()),
+            access_key_id: c.access_key_id.clone(),
+            access_key_secret: c.access_key_secret.clone(),
+            security_token: c.security_token.clone(),
+            metadata_url: std::env::var("ECS_DOCTOR_METADATA_URL")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| c.metadata_url.clone()),
+            timeout: Duration::from_secs_f64(timeout),
+            attempts,
+            bundle_max_bytes: c.bundle_max_bytes.unwrap_or(bundle::DEFAULT_MAX_BYTES).max(16 * 1024),
+            yes: args.yes || c.yes.unwrap_or(false),
+            webhook_headers: c.webhook_headers.clone(),
+            root: args.catalog.root.clone(),
+        })
+    }
+
+    fn host(&self) -> Host {
+        match &self.root {
+            Some(r) => Host::new(r.clone()),
+            None => Host::live(),
+        }
+    }
+
+    fn on_alibaba(&self) -> bool {
+        crate::host::facts::cloud_provider(&self.host()) == Provider::Alibaba
+    }
+
+    fn endpoint_for(&self, backend: BackendKind) -> Result<String, Failure> {
+        match backend {
+            BackendKind::Aliyun => {
+                Ok(normalize_endpoint(self.endpoint.as_deref().unwrap_or(super::aliyun::DEFAULT_ENDPOINT)))
+            }
+            BackendKind::Webhook => self.endpoint.clone().ok_or_else(|| {
+                Failure::Usage("the webhook backend needs a URL: --endpoint URL or endpoint in [ticket]".into())
+            }),
+            BackendKind::File => Ok(String::new()),
+        }
+    }
+}
+
+fn say(msg: impl AsRef<str>) {
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(e, "{}", msg.as_ref());
+}
+
+pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
+    let config = Config::load(args.catalog.config.as_deref())?;
+    if let Some(TicketAction::Status { id, backend, endpoint }) = &args.action {
+        let mut a = args.clone();
+        a.backend = backend.or(a.backend);
+        a.endpoint = endpoint.clone().or(a.endpoint);
+        let s = Settings::resolve(&a, &config)?;
+        return status(&s, id.as_deref());
+    }
+    let s = Settings::resolve(&args, &config)?;
+    if args.flush {
+        return Ok(flush(&s, true));
+    }
+    if s.store.has_pending() && !args.dry_run {
+        flush(&s, false);
+    }
+    let report = load_report(&args, &s)?;
+    let l = s.lang;
+
+    let mut answers = Answers {
+        title: args.title.clone(),
+        started: match &args.since {
+            Some(t) => Some(Started {
+                at: when::parse(t, jiff::Timestamp::now()).map_err(|e| Failure::Usage(format!("--since {e}")))?,
+                source: "stated".into(),
+            }),
+            None => None,
+        },
+        impact: args.impact.or(config.ticket.impact),
+        tried: args.tried.clone(),
+        description: args.description.clone(),
+        email: s.email.clone(),
+    };
+    let key = new_key();
+    let now = when::now();
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let stdin = std::io::stdin();
+    let mut prompter = Prompter::new(stdin.lock(), std::io::stderr(), l);
+    if interactive {
+        let draft = model::build(&report, &answers, &key, l, &now);
+        prompter.ask_missing(&mut answers, &draft.title);
+    } else {
+        let mut empty = Vec::new();
+        if answers.impact.is_none() {
+            empty.push("impact (--impact)");
+        }
+        if answers.started.is_none() {
+            empty.push("started (--since)");
+        }
+        if answers.tried.is_empty() {
+            empty.push("tried (--tried)");
+        }
+        if answers.description.is_none() {
+            empty.push("description (--description)");
+        }
+        if answers.email.is_none() {
+            empty.push("email (--email)");
+        }
+        if !empty.is_empty() {
+            say(format!("{} {}", tt(l, T::FieldsLeftEmpty), empty.join(", ")));
+        }
+    }
+
+    // Redact (and mask) the whole ticket, then the bundle with the same redactor, so a masked
+    // address has the same pseudonym everywhere.
+    let mut red = Redactor::new(s.mask);
+    if s.mask.hostnames {
+        red.add_host(&report.host.hostname);
+    }
+    let draft = model::build(&report, &answers, &key, l, &now);
+    let mut ticket = model::map_strings(&draft, &mut |t| red.apply(t));
+    ticket.attachments = vec![bundle_name(&key)];
+    let md = render::markdown(&ticket);
+    let js = render::json(&ticket);
+    let host = s.host();
+    let input = bundle::Input { report: &report, ticket_markdown: &md, ticket_json: &js, key: &key, created_at: &now };
+    let bundle = bundle::build(&input, &host, &mut red, s.bundle_max_bytes).map_err(Failure::Tool)?;
+
+    let endpoint = s.endpoint_for(s.backend)?;
+    let mut category = s.category_id.clone();
+    if s.backend == BackendKind::Aliyun && category.is_none() && !args.dry_run {
+        if !interactive {
+            return Err(Failure::Usage(
+                "the aliyun backend needs a CategoryId: --category-id ID or category_id in [ticket] \
+                 (a terminal run offers the list from ListCategories)"
+                    .into(),
+            ));
+        }
+        category = choose_category(&s, &endpoint, &mut prompter)?;
+    }
+    let preview = preview(&s, &endpoint, &ticket, &md, &js, &bundle, &red, category.as_deref());
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(preview.as_bytes());
+        let _ = out.flush();
+    }
+    if args.dry_run {
+        say(tt(l, T::DryRunNothingSent));
+        return Ok(ExitStatus::Ok);
+    }
+    if interactive && !s.yes {
+        if !prompter.confirm(tt(l, T::AskSend)) {
+            say(tt(l, T::Cancelled));
+            return Ok(ExitStatus::Ok);
+        }
+    } else if !interactive && !s.yes && s.backend != BackendKind::File {
+        return Err(Failure::Usage(tt(l, T::NeedYes).into()));
+    }
+
+    if s.backend == BackendKind::File {
+        let dir = file::write(&s.out, &key, &md, &js, Some(&bundle.bytes)).map_err(Failure::Tool)?;
+        let entry = LedgerEntry {
+            key: key.clone(),
+            backend: "file".into(),
+            id: dir.display().to_string(),
+            filed_at: when::now(),
+            title: ticket.title.clone(),
+            endpoint: None,
+        };
+        if let Err(e) = s.store.filed(&entry, None) {
+            say(format!("ecs-doctor: could not record the ticket in {}: {e}", s.store.dir.display()));
+        }
+        println!("{} {}", tt(l, T::WrittenTo), dir.display());
+        println!("{} {}", tt(l, T::BundleAt), dir.join(bundle_name(&key)).display());
+        return Ok(ExitStatus::Ok);
+    }
+
+    let meta = Meta {
+        key: key.clone(),
+        backend: s.backend.name().into(),
+        endpoint: Some(endpoint),
+        category_id: category,
+        title: ticket.title.clone(),
+        severity: ticket.severity.api_value(),
+        email: ticket.email.clone(),
+        created_at: jiff::Timestamp::now().to_string(),
+        attempts: 0,
+        object_key: None,
+        last_error: None,
+    };
+    let _lock = s.store.lock(Duration::from_secs(30)).map_err(|e| Failure::Tool(e.to_string()))?;
+    let mut spooled = s
+        .store
+        .spool(meta, &md, &js, Some(&bundle.bytes))
+        .map_err(|e| Failure::Tool(format!("cannot save the ticket in {}: {e}", s.store.dir.display())))?;
+    let deadline = Instant::now() + SEND_BUDGET;
+    Ok(send_and_record(&s, &mut spooled, deadline))
+}
+
+/// Sends one spooled ticket and records the outcome; returns the exit status.
+fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant) -> ExitStatus {
+    let l = s.lang;
+    match send(s, sp, deadline) {
+        Ok((id, existed)) => {
+            let entry = LedgerEntry {
+                key: sp.meta.key.clone(),
+                backend: sp.meta.backend.clone(),
+                id: id.clone(),
+                filed_at: when::now(),
+                title: sp.meta.title.clone(),
+                endpoint: sp.meta.endpoint.clone(),
+            };
+            if let Err(e) = s.store.filed(&entry, Some(sp)) {
+                say(format!("ecs-doctor: filed, but could not update {}: {e}", s.store.dir.display()));
+            }
+            let what = if existed { T::AlreadyFiled } else { T::Filed };
+            println!("{} {id} ({})", tt(l, what), sp.meta.backend);
+            ExitStatus::Ok
+        }
+        Err(e) => {
+            sp.meta.last_error = Some(e.message().to_string());
+            let _ = sp.save();
+            say(format!("{} {}", tt(l, T::Spooled), sp.dir.display()));
+            say(format!("  {}", e.message()));
+            say(tt(l, T::FlushHint));
+            ExitStatus::Unknown
+        }
+    }
+}
+
+fn send(s: &Settings, sp: &mut Spooled, deadline: Instant) -> Result<(String, bool), SendError> {
+    let client = super::http::client(s.timeout).map_err(SendError::Rejected)?;
+    match sp.meta.backend_kind() {
+        BackendKind::Webhook => {
+            let url = sp.meta.endpoint.clone().unwrap_or_default();
+            sp.meta.attempts += 1;
+            let _ = sp.save();
+            let json = sp.json().map_err(|e| SendError::Rejected(format!("{}: {e}", sp.dir.display())))?;
+            let bundle = sp.bundle();
+            let name = sp.bundle_name();
+            let hook = super::webhook::Webhook {
+                client: &client,
+                url: &url,
+                headers: &s.webhook_headers,
+                attempts: s.attempts,
+                deadline,
+            };
+            hook.send(&sp.meta.key, &json, bundle.as_deref().map(|b| (name.as_str(), b))).map(|id| (id, false))
+        }
+        BackendKind::Aliyun => {
+            let source = creds::Source::resolve(&creds::Inputs {
+                config_id: s.access_key_id.as_deref(),
+                config_secret: s.access_key_secret.as_deref(),
+                config_token: s.security_token.as_deref(),
+                metadata_url: s.metadata_url.as_deref(),
+                on_alibaba: s.on_alibaba(),
+            })
+            .map_err(SendError::Rejected)?;
+            let mut api = Aliyun {
+                client: &client,
+                endpoint: sp.meta.endpoint.clone().unwrap_or_else(|| super::aliyun::DEFAULT_ENDPOINT.into()),
+                creds: source,
+                attempts: s.attempts,
+                deadline,
+            };
+            api.file(sp)
+        }
+        BackendKind::File => {
+            let md = sp.description().map_err(|e| SendError::Rejected(e.to_string()))?;
+            let js = sp.json().map_err(|e| SendError::Rejected(e.to_string()))?;
+            let dir =
+                file::write(&s.out, &sp.meta.key, &md, &js, sp.bundle().as_deref()).map_err(SendError::Rejected)?;
+            Ok((dir.display().to_string(), false))
+        }
+    }
+}
+
+/// Sends every spooled ticket. `explicit`: the user asked (`--flush`), so say when there is
+/// nothing. Returns 0 when everything was filed.
+pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
+    let l = s.lang;
+    let _lock = match s.store.lock(Duration::from_secs(30)) {
+        Ok(lock) => lock,
+        Err(e) => {
+            say(format!("ecs-doctor: {e}"));
+            return ExitStatus::Unknown;
+        }
+    };
+    let (pending, bad) = s.store.pending();
+    for b in &bad {
+        say(format!("ecs-doctor: damaged spooled ticket: {b}"));
+    }
+    if pending.is_empty() {
+        if explicit {
+            say(tt(l, T::NothingToFlush));
+        }
+        return if bad.is_empty() { ExitStatus::Ok } else { ExitStatus::Unknown };
+    }
+    say(format!("{} ({})", tt(l, T::Flushing), pending.len()));
+    let deadline = Instant::now() + SEND_BUDGET;
+    let mut status = ExitStatus::Ok;
+    for mut sp in pending {
+        if let Some(done) = s.store.ledger_has(&sp.meta.key) {
+            // Filed, but the spool entry outlived a crash: only clean up.
+            let _ = std::fs::remove_dir_all(&sp.dir);
+            println!("{} {} ({})", tt(l, T::AlreadyFiled), done.id, done.backend);
+            continue;
+        }
+        if send_and_record(s, &mut sp, deadline) != ExitStatus::Ok {
+            status = ExitStatus::Unknown;
+        }
+    }
+    status
+}
+
+/// After `ecs-doctor run`: sends tickets spooled while the network was down. Does nothing (and
+/// touches no network) when the spool is empty.
+pub fn flush_after_run(config: &Config) {
+    let args = TicketArgs::default();
+    let Ok(s) = Settings::resolve(&args, config) else { return };
+    if s.store.has_pending() {
+        flush(&s, false);
+    }
+}
+
+/// The report: `--from`, else the latest saved one when it is fresh enough, else a new
+/// diagnosis (this binary's `run`, which also saves it).
+fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
+    if let Some(path) = &args.from {
+        return read_report(path).map_err(Failure::Usage);
+    }
+    let latest = s.report_dir.join("latest.json");
+    if let Ok(r) = read_report(&latest) {
+        let age = r
+            .run
+            .finished_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| (jiff::Timestamp::now().as_millisecond() - t.as_millisecond()) as f64 / 1000.0);
+        if age.is_some_and(|a| a <= s.max_report_age_s) {
+            return Ok(r);
+        }
+    }
+    say(tt(s.lang, T::StaleReport));
+    let exe = std::env::current_exe().map_err(|e| Failure::Tool(format!("cannot find my own program: {e}")))?;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["run", "--format", "json", "--quiet"]);
+    if let Some(root) = &args.catalog.root {
+        cmd.arg("--root").arg(root);
+    }
+    if let Some(c) = &args.catalog.config {
+        cmd.arg("--config").arg(c);
+    }
+    for d in &args.catalog.checks_dirs {
+        cmd.arg("--checks-dir").arg(d);
+    }
+    if let Some(lang) = args.catalog.lang {
+        cmd.arg("--lang").arg(if lang == Lang::ZhCn { "zh-CN" } else { "en" });
+    }
+    cmd.env("ECS_DOCTOR_REPORT_DIR", &s.report_dir);
+    cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
+    let out = cmd.output().map_err(|e| Failure::Tool(format!("cannot run the diagnosis: {e}")))?;
+    if out.status.code() == Some(ExitStatus::Usage.code()) {
+        return Err(Failure::Usage(tt(s.lang, T::NoReport).into()));
+    }
+    serde_json::from_slice(&out.stdout)
+        .map_err(|e| Failure::Tool(format!("{}: the diagnosis gave no report ({e})", tt(s.lang, T::NoReport))))
+}
+
+fn read_report(path: &std::path::Path) -> Result<Report, String> {
+    let display = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("{display}: cannot read: {e}"))?;
+    let r: Report = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{display}:{}:{}: not an ecs-doctor report: {e}", e.line(), e.column()))?;
+    if r.schema != report::SCHEMA {
+        return Err(format!("{display}: schema {:?} is not {}", r.schema, report::SCHEMA));
+    }
+    Ok(r)
+}
+
+fn choose_category<R: std::io::BufRead, W: Write>(
+    s: &Settings,
+    endpoint: &str,
+    p: &mut Prompter<R, W>,
+) -> Result<Option<String>, Failure> {
+    let client = super::http::client(s.timeout).map_err(Failure::Tool)?;
+    let source = creds::Source::resolve(&creds::Inputs {
+        config_id: s.access_key_id.as_deref(),
+        config_secret: s.access_key_secret.as_deref(),
+        config_token: s.security_token.as_deref(),
+        metadata_url: s.metadata_url.as_deref(),
+        on_alibaba: s.on_alibaba(),
+    })
+    .map_err(Failure::Usage)?;
+    let mut api = Aliyun {
+        client: &client,
+        endpoint: endpoint.to_string(),
+        creds: source,
+        attempts: s.attempts,
+        deadline: Instant::now() + Duration::from_secs(60),
+    };
+    let lang = if s.lang == Lang::ZhCn { "zh" } else { "en" };
+    let cats = api
+        .categories(s.product_id.as_deref(), lang)
+        .map_err(|e| Failure::Tool(format!("ListCategories: {e}; set --category-id")))?;
+    if cats.is_empty() {
+        return Err(Failure::Usage("ListCategories returned no category; set --category-id".into()));
+    }
+    let names: Vec<String> = cats.iter().map(|(id, n)| format!("{n} ({id})")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    Ok(p.choose(tt(s.lang, T::AskCategory), &refs).map(|i| cats[i].0.clone()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn preview(
+    s: &Settings,
+    endpoint: &str,
+    t: &model::Ticket,
+    md: &str,
+    js: &str,
+    b: &bundle::Bundle,
+    red: &Redactor,
+    category: Option<&str>,
+) -> String {
+    let l = s.lang;
+    let none = tt(l, T::NotProvided);
+    let name = bundle_name(&t.key);
+    let mut out = String::new();
+    match s.backend {
+        BackendKind::File => {
+            out.push_str(&format!("== {} (file: ticket.md, ticket.json, {name}) ==\n", tt(l, T::PreviewHeader)));
+            out.push_str(md);
+        }
+        BackendKind::Aliyun => {
+            out.push_str(&format!("== {} (aliyun: CreateTicket, {endpoint}/) ==\n", tt(l, T::PreviewHeader)));
+            out.push_str(&format!("Title: {}\n", t.title));
+            out.push_str(&format!("Severity: {}\n", t.severity.api_value()));
+            out.push_str(&format!("CategoryId: {}\n", category.unwrap_or(none)));
+            out.push_str(&format!("Email: {}\n", t.email.as_deref().unwrap_or(none)));
+            out.push_str(&format!("FileNameList: <{name}, uploaded with GetAttachmentUploadUrl>\n"));
+            out.push_str("Description:\n");
+            out.push_str(md);
+        }
+        BackendKind::Webhook => {
+            out.push_str(&format!("== {} (webhook: POST {endpoint}) ==\n", tt(l, T::PreviewHeader)));
+            out.push_str(&format!("Idempotency-Key: {}\n", t.key));
+            for (k, v) in &s.webhook_headers {
+                out.push_str(&format!(
+                    "{k}: {}\n",
+                    crate::redact::redact(&format!("{k}: {v}")).split_once(": ").map(|x| x.1).unwrap_or("")
+                ));
+            }
+            out.push_str(&format!("multipart/form-data: ticket (application/json) + bundle ({name})\n"));
+            out.push_str(js);
+        }
+    }
+    out.push_str(&format!("\n== {name} ({} bytes) ==\n", b.bytes.len()));
+    for f in &b.manifest {
+        let tail = f.tail_of.map(|n| format!(" (tail of {n} bytes)")).unwrap_or_default();
+        out.push_str(&format!("  {:<28} {:>9} bytes  sha256 {}{tail}\n", f.name, f.bytes, f.sha256));
+    }
+    out.push_str(&format!("\n== {} ==\n", tt(l, T::Masked)));
+    if red.counts.is_empty() {
+        out.push_str(&format!("  {}\n", tt(l, T::NothingMasked)));
+    }
+    for (k, n) in &red.counts {
+        out.push_str(&format!("  {k}: {n}\n"));
+    }
+    out
+}
+
+/// `ticket status [ID]`.
+fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
+    let l = s.lang;
+    let ledger = s.store.ledger();
+    let entry = match id {
+        Some(id) => ledger.iter().rev().find(|e| e.id == id || e.key == id).cloned().or_else(|| {
+            (s.backend == BackendKind::Aliyun).then(|| LedgerEntry {
+                key: String::new(),
+                backend: "aliyun".into(),
+                id: id.to_string(),
+                filed_at: String::new(),
+                title: String::new(),
+                endpoint: None,
+            })
+        }),
+        None => ledger.last().cloned(),
+    };
+    let (pending, _) = s.store.pending();
+    for p in &pending {
+        println!("{} {} ({}): {}", tt(l, T::Spooled), p.meta.key, p.meta.backend, p.meta.title);
+    }
+    let Some(e) = entry else {
+        if let Some(id) = id {
+            return Err(Failure::Usage(format!(
+                "no ticket {id:?} in {} (for an Alibaba Cloud ticket id, add --backend aliyun)",
+                s.store.dir.display()
+            )));
+        }
+        println!("{}", tt(l, T::NoTickets));
+        return Ok(ExitStatus::Ok);
+    };
+    if e.backend != "aliyun" {
+        println!("{} {} ({}, {}): {}", tt(l, T::StatusOf), e.id, e.backend, e.filed_at, e.title);
+        return Ok(ExitStatus::Ok);
+    }
+    let endpoint = e
+        .endpoint
+        .clone()
+        .map(|x| normalize_endpoint(&x))
+        .map(Ok)
+        .unwrap_or_else(|| s.endpoint_for(BackendKind::Aliyun))?;
+    let client = super::http::client(s.timeout).map_err(Failure::Tool)?;
+    let source = creds::Source::resolve(&creds::Inputs {
+        config_id: s.access_key_id.as_deref(),
+        config_secret: s.access_key_secret.as_deref(),
+        config_token: s.security_token.as_deref(),
+        metadata_url: s.metadata_url.as_deref(),
+        on_alibaba: s.on_alibaba(),
+    })
+    .map_err(Failure::Usage)?;
+    let mut api = Aliyun {
+        client: &client,
+        endpoint,
+        creds: source,
+        attempts: s.attempts,
+        deadline: Instant::now() + Duration::from_secs(60),
+    };
+    let (num, label, updated) = api.status(&e.id).map_err(|e| Failure::Tool(e.to_string()))?;
+    let word = status_word(&num, l == Lang::ZhCn);
+    let label = if label.is_empty() { String::new() } else { format!(", {label}") };
+    println!("{} {}: {num} {word}{label} · {} {updated}", tt(l, T::StatusOf), e.id, tt(l, T::LastUpdate));
+    Ok(ExitStatus::Ok)
+}
