@@ -27,6 +27,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'The whole run ends within this time; unfinished checks become `error` with "timed out"')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the terminal output (honours NO_COLOR)')
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -45,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -56,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
             [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'The whole run ends within this time; unfinished checks become `error` with "timed out"')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the terminal output (honours NO_COLOR)')
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -102,6 +105,24 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'ecs-doctor;trace' {
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long to trace, in seconds')
+            [CompletionResult]::new('--rounds', '--rounds', [CompletionResultType]::ParameterName, 'Trace this many rounds instead of for a duration')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'Length of a round in seconds (at least 1: routers rate-limit their replies to about one a second, so shorter rounds show loss that is not there)')
+            [CompletionResult]::new('--max-ttl', '--max-ttl', [CompletionResultType]::ParameterName, 'The farthest hop to try')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text: a per-hop table (redrawn each round on a terminal); json: hops with per-round samples; html: a self-contained page with a latency heatmap')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the output to FILE')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the output to FILE')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'lang')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML)')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Do not look up reverse DNS names of the hops')
+            [CompletionResult]::new('--no-dns', '--no-dns', [CompletionResultType]::ParameterName, 'Do not look up reverse DNS names of the hops')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'ecs-doctor;completions' {
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -116,6 +137,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the checks: id, category, title, where defined')
             [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What a check looks at, why it matters, how to fix what it finds')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved report again')
+            [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -130,6 +152,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;help;report' {
+            break
+        }
+        'ecs-doctor;help;trace' {
             break
         }
         'ecs-doctor;help;completions' {

@@ -34,6 +34,9 @@ _ecs__doctor() {
             ecs__doctor,run)
                 cmd="ecs__doctor__subcmd__run"
                 ;;
+            ecs__doctor,trace)
+                cmd="ecs__doctor__subcmd__trace"
+                ;;
             ecs__doctor__subcmd__help,completions)
                 cmd="ecs__doctor__subcmd__help__subcmd__completions"
                 ;;
@@ -52,6 +55,9 @@ _ecs__doctor() {
             ecs__doctor__subcmd__help,run)
                 cmd="ecs__doctor__subcmd__help__subcmd__run"
                 ;;
+            ecs__doctor__subcmd__help,trace)
+                cmd="ecs__doctor__subcmd__help__subcmd__trace"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --target --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report trace completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +92,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -177,7 +187,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__help)
-            opts="run list explain report completions help"
+            opts="run list explain report trace completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -274,6 +284,20 @@ _ecs__doctor() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ecs__subcmd__doctor__subcmd__help__subcmd__trace)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ecs__subcmd__doctor__subcmd__list)
             opts="-h --format --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -355,7 +379,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__run)
-            opts="-o -q -v -h --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --target --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -385,6 +409,10 @@ _ecs__doctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -403,6 +431,64 @@ _ecs__doctor() {
                     ;;
                 --lang)
                     COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ecs__subcmd__doctor__subcmd__trace)
+            opts="-o -n -h --duration --rounds --interval --max-ttl --format --output --no-dns --lang --checks-dir --root --config --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rounds)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json html" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh-CN" -- "${cur}"))
+                    return 0
+                    ;;
+                --checks-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

@@ -24,6 +24,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -o 'Also write the rendered report to FILE'
             cand --output 'Also write the rendered report to FILE'
             cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -42,6 +43,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -52,6 +54,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -o 'Also write the rendered report to FILE'
             cand --output 'Also write the rendered report to FILE'
             cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -94,6 +97,23 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'ecs-doctor;trace'= {
+            cand --duration 'How long to trace, in seconds'
+            cand --rounds 'Trace this many rounds instead of for a duration'
+            cand --interval 'Length of a round in seconds (at least 1: routers rate-limit their replies to about one a second, so shorter rounds show loss that is not there)'
+            cand --max-ttl 'The farthest hop to try'
+            cand --format 'text: a per-hop table (redrawn each round on a terminal); json: hops with per-round samples; html: a self-contained page with a latency heatmap'
+            cand -o 'Also write the output to FILE'
+            cand --output 'Also write the output to FILE'
+            cand --lang 'lang'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand -n 'Do not look up reverse DNS names of the hops'
+            cand --no-dns 'Do not look up reverse DNS names of the hops'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -107,6 +127,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand list 'List the checks: id, category, title, where defined'
             cand explain 'What a check looks at, why it matters, how to fix what it finds'
             cand report 'Render a saved report again'
+            cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -117,6 +138,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;explain'= {
         }
         &'ecs-doctor;help;report'= {
+        }
+        &'ecs-doctor;help;trace'= {
         }
         &'ecs-doctor;help;completions'= {
         }

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= target= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -33,6 +33,7 @@ prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -50,6 +51,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "run" -d 'Run 
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "list" -d 'List the checks: id, category, title, where defined'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "trace" -d 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
@@ -61,6 +63,7 @@ prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -102,15 +105,31 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l checks-
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l config -d 'Settings file (TOML)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l duration -d 'How long to trace, in seconds' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l rounds -d 'Trace this many rounds instead of for a duration' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l interval -d 'Length of a round in seconds (at least 1: routers rate-limit their replies to about one a second, so shorter rounds show loss that is not there)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l max-ttl -d 'The farthest hop to try' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l format -d 'text: a per-hop table (redrawn each round on a terminal); json: hops with per-round samples; html: a self-contained page with a latency heatmap' -r -f -a "text\t''
+json\t''
+html\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s o -l output -d 'Also write the output to FILE' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l lang -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s n -l no-dns -d 'Do not look up reverse DNS names of the hops'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "list" -d 'List the checks: id, category, title, where defined'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "report" -d 'Render a saved report again'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "list" -d 'List the checks: id, category, title, where defined'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "trace" -d 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report trace completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

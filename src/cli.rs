@@ -31,6 +31,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Render a saved report again.
     Report(ReportArgs),
+    /// Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML.
+    Trace(TraceArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -77,6 +79,10 @@ pub struct RunArgs {
     /// The whole run ends within this time; unfinished checks become `error` with "timed out".
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
+    /// Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443
+    /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
+    #[arg(long = "target", value_name = "HOST[:PORT]")]
+    pub targets: Vec<String>,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,
@@ -134,4 +140,44 @@ pub struct ReportArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TraceFormat {
+    #[default]
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The host to trace: a name or an IP address (a HOST:PORT or URL target is accepted too;
+    /// its host is traced).
+    pub host: String,
+    /// How long to trace, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, conflicts_with = "rounds")]
+    pub duration: f64,
+    /// Trace this many rounds instead of for a duration.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<usize>,
+    /// Length of a round in seconds (at least 1: routers rate-limit their replies to about one
+    /// a second, so shorter rounds show loss that is not there).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub interval: f64,
+    /// The farthest hop to try.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub max_ttl: u8,
+    /// text: a per-hop table (redrawn each round on a terminal); json: hops with per-round
+    /// samples; html: a self-contained page with a latency heatmap.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Also write the output to FILE.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not look up reverse DNS names of the hops.
+    #[arg(short = 'n', long)]
+    pub no_dns: bool,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }

@@ -7,6 +7,9 @@
 //! checks_dirs = ["/opt/support/checks"]
 //! skip = ["sys.cpu.load"]
 //!
+//! [net]
+//! targets = ["10.0.0.5:3306", "https://mirrors.cloud.aliyuncs.com/"]  # reach and path checks
+//!
 //! [checks."disk.usage.space"]
 //! timeout = 5
 //! thresholds.used_percent = { warn = ">= 80", crit = ">= 90" }
@@ -43,10 +46,21 @@ pub struct Config {
     pub skip: Vec<String>,
     #[serde(default)]
     pub checks: BTreeMap<Spanned<String>, CheckSettings>,
+    #[serde(default)]
+    pub net: NetSettings,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
     source: String,
+}
+
+/// `[net]`: settings of the network checks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetSettings {
+    /// Endpoints for net.reach.targets and net.path.loss, as `--target` takes them.
+    #[serde(default)]
+    pub targets: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -96,6 +110,11 @@ impl Config {
                 d.span().start,
                 "deadline must be a number of seconds between 0 and 86400",
             ));
+        }
+        for t in &cfg.net.targets {
+            if let Err(m) = crate::probe::reach::Target::parse(t.get_ref()) {
+                return Err(LoadError::at(&display, &source, t.span().start, m));
+            }
         }
         cfg.path = display;
         cfg.source = source;

@@ -17,3 +17,4 @@ pub mod i18n;
 pub mod probe;
 pub mod redact;
 pub mod report;
+pub mod trace;
