@@ -15,6 +15,7 @@ mod integration {
     pub mod lab;
     pub mod malformed;
     pub mod netlab;
+    pub mod reach_lab;
     pub mod render;
     pub mod security;
     pub mod security_live;

@@ -12,7 +12,7 @@
 //! `dest_rtt_avg_ms`, `dest_rtt_best_ms`, `dest_rtt_worst_ms`, `dest_jitter_ms`, and for hops 1
 //! to 16 `hopN_loss_percent` and `hopN_rtt_ms` (average round trip).
 
-use super::reach::{Target, targets_of};
+use super::reach::{Target, finish_by, targets_of};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::trace::TraceData;
 use crate::trace::run::{self, TraceError, TraceOptions};
@@ -178,7 +178,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     if !run::can_trace() {
         return Err(error(TraceError::NotPermitted));
     }
-    let until = ctx.deadline.min(Instant::now() + Duration::from_millis(params.budget_ms));
+    let until = finish_by(ctx).min(Instant::now() + Duration::from_millis(params.budget_ms));
     let opts = TraceOptions {
         rounds: params.rounds.max(1),
         min_round: Duration::from_millis(params.round_ms),

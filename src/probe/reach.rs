@@ -187,6 +187,13 @@ fn provider_name(p: crate::host::facts::Provider) -> String {
     serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{p:?}"))
 }
 
+/// When a network probe must have its results: a little before the run's deadline, so the
+/// targets that did answer are reported rather than lost with the ones still waiting.
+pub fn finish_by(ctx: &ProbeContext) -> Instant {
+    let margin = Duration::from_millis(250);
+    ctx.deadline.checked_sub(margin).filter(|t| *t > Instant::now()).unwrap_or(ctx.deadline)
+}
+
 /// Resolves a host (an IP literal needs no lookup). Blocking: call it from an abandonable thread.
 pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, (String, String)> {
     if let Ok(ip) = host.parse::<IpAddr>() {
@@ -423,7 +430,7 @@ fn observation(t: &Target, o: &Outcome) -> Observation {
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let targets = targets_of(ctx)?;
-    let until = ctx.deadline.min(Instant::now() + Duration::from_millis(params.budget_ms));
+    let until = finish_by(ctx).min(Instant::now() + Duration::from_millis(params.budget_ms));
     let (tx, rx) = mpsc::channel();
     for (i, t) in targets.iter().enumerate() {
         let (t, p, tx) = (t.clone(), params.clone(), tx.clone());
