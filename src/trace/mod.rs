@@ -21,6 +21,8 @@ pub mod rdns;
 pub mod render_text;
 pub mod run;
 
+pub use html::heatmap_svg;
+
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 

@@ -59,7 +59,7 @@ pub fn header(t: &TraceData, lang: Lang) -> String {
     let target =
         if t.target == t.address.to_string() { t.target.clone() } else { format!("{} ({})", t.target, t.address) };
     match lang {
-        Lang::En => format!("ecs-doctor trace {target} · ICMP · {} rounds · started {}", t.rounds.len(), t.started_at),
+        Lang::En => format!("ecs-doctor trace {target} · ICMP · rounds: {} · started {}", t.rounds.len(), t.started_at),
         Lang::ZhCn => {
             format!("ecs-doctor trace {target} · ICMP · 已完成 {} 轮 · 开始于 {}", t.rounds.len(), t.started_at)
         }

@@ -419,3 +419,27 @@ fn without_cap_net_raw_the_path_check_is_skipped_with_the_hint() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("CAP_NET_RAW"), "{}", stderr(&out));
 }
+
+#[test]
+fn trace_on_a_terminal_redraws_the_table_each_round() {
+    let has_script = have("script", "--version");
+    if !(require(is_root(), "tracing needs CAP_NET_RAW (root)")
+        && require(has_script, "script (util-linux) is missing"))
+    {
+        return;
+    }
+    // `script` gives ecs-doctor a terminal; the trace goes to loopback in a fresh namespace.
+    let inner = format!("unshare --net sh -c 'ip link set lo up && {BIN} trace 127.0.0.1 --rounds 2 -n'");
+    let out = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .stdin(Stdio::null())
+        .output()
+        .expect("script");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // Drawn at least once per round, each time over the previous table.
+    assert!(text.matches("\x1b[J").count() >= 2, "{text:?}");
+    assert!(text.contains("rounds: 2") && text.contains("1. 127.0.0.1"), "{text:?}");
+}
