@@ -228,7 +228,9 @@ fn connect_code(e: &std::io::Error) -> String {
         Some(101) => "ENETUNREACH".into(),
         Some(104) => "ECONNRESET".into(),
         Some(99) => "EADDRNOTAVAIL".into(),
-        Some(13) | Some(1) => "EACCES".into(),
+        Some(13) => "EACCES".into(),
+        // Not permitted here (a security module, or a local rule on what may be sent).
+        Some(1) => "EPERM".into(),
         _ => match e.kind() {
             std::io::ErrorKind::ConnectionRefused => "ECONNREFUSED".into(),
             std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "ETIMEDOUT".into(),
