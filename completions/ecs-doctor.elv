@@ -26,6 +26,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
             cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
             cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -48,6 +49,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand history 'List the saved reports: time, status, score and counts of each run'
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
+            cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -61,6 +63,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
             cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
             cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -199,6 +202,23 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         }
         &'ecs-doctor;ticket;help;help'= {
         }
+        &'ecs-doctor;trace'= {
+            cand --duration 'How long to trace, in seconds'
+            cand --rounds 'Trace this many rounds instead of for a duration'
+            cand --interval 'Length of a round in seconds (at least 1: routers rate-limit their replies to about one a second, so shorter rounds show loss that is not there)'
+            cand --max-ttl 'The farthest hop to try'
+            cand --format 'text: a per-hop table (redrawn each round on a terminal); json: hops with per-round samples; html: a self-contained page with a latency heatmap'
+            cand -o 'Also write the output to FILE'
+            cand --output 'Also write the output to FILE'
+            cand --lang 'lang'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML)'
+            cand -n 'Do not look up reverse DNS names of the hops'
+            cand --no-dns 'Do not look up reverse DNS names of the hops'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -242,6 +262,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand history 'List the saved reports: time, status, score and counts of each run'
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
+            cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -267,6 +288,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand status 'Status and last update of a filed ticket (the latest one without ID)'
         }
         &'ecs-doctor;help;ticket;status'= {
+        }
+        &'ecs-doctor;help;trace'= {
         }
         &'ecs-doctor;help;completions'= {
         }

@@ -63,6 +63,7 @@ pub fn main() -> i32 {
             }
         },
         Some(Command::Ticket(t)) => crate::ticket::command::run(t),
+        Some(Command::Trace(t)) => crate::trace::command::trace(t),
         Some(Command::Completions(c)) => {
             let _ = std::io::stdout().write_all(&crate::completions::completion(c.shell));
             Ok(ExitStatus::Ok)
@@ -165,7 +166,11 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(deadline_s);
     let privileged = facts::privileged(&host);
-    let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged));
+    let targets = crate::probe::reach::parse_all(
+        config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
+    )
+    .map_err(|m| Failure::Usage(format!("--target: {m}")))?;
+    let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged).with_targets(targets));
 
     let progress = (format == Format::Text && !args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(selected.len() as u64);

@@ -41,6 +41,8 @@ pub enum Command {
     /// Build a support ticket from the latest (or --from) report, ask only for what is missing,
     /// and file it.
     Ticket(TicketArgs),
+    /// Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML.
+    Trace(TraceArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Settings file helpers: `ecs-doctor config example` prints a commented example.
@@ -97,6 +99,10 @@ pub struct RunArgs {
     /// failures; the local copy is written first and kept.
     #[arg(long, value_name = "URL", env = "ECS_DOCTOR_UPLOAD_URL", hide_env_values = true)]
     pub upload_url: Option<String>,
+    /// Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443
+    /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
+    #[arg(long = "target", value_name = "HOST[:PORT]")]
+    pub targets: Vec<String>,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,
@@ -305,4 +311,43 @@ pub enum TicketAction {
         #[arg(long, value_name = "URL")]
         endpoint: Option<String>,
     },
+}
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TraceFormat {
+    #[default]
+    Text,
+    Json,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The host to trace: a name or an IP address (a HOST:PORT or URL target is accepted too;
+    /// its host is traced).
+    pub host: String,
+    /// How long to trace, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, conflicts_with = "rounds")]
+    pub duration: f64,
+    /// Trace this many rounds instead of for a duration.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<usize>,
+    /// Length of a round in seconds (at least 1: routers rate-limit their replies to about one
+    /// a second, so shorter rounds show loss that is not there).
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0)]
+    pub interval: f64,
+    /// The farthest hop to try.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub max_ttl: u8,
+    /// text: a per-hop table (redrawn each round on a terminal); json: hops with per-round
+    /// samples; html: a self-contained page with a latency heatmap.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Text)]
+    pub format: TraceFormat,
+    /// Also write the output to FILE.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Do not look up reverse DNS names of the hops.
+    #[arg(short = 'n', long)]
+    pub no_dns: bool,
+    #[arg(long, value_enum)]
+    pub lang: Option<Lang>,
 }

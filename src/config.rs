@@ -7,6 +7,9 @@
 //! checks_dirs = ["/opt/support/checks"]
 //! skip = ["sys.cpu.load"]
 //!
+//! [net]
+//! targets = ["10.0.0.5:3306", "https://mirrors.cloud.aliyuncs.com/"]  # reach and path checks
+//!
 //! [checks."disk.usage.space"]
 //! timeout = 5
 //! thresholds.used_percent = { warn = ">= 80", crit = ">= 90" }
@@ -53,10 +56,21 @@ pub struct Config {
     /// Settings of `ecs-doctor ticket` (src/ticket/config.rs).
     #[serde(default)]
     pub ticket: crate::ticket::config::TicketConfig,
+    #[serde(default)]
+    pub net: NetSettings,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
     source: String,
+}
+
+/// `[net]`: settings of the network checks.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetSettings {
+    /// Endpoints for net.reach.targets and net.path.loss, as `--target` takes them.
+    #[serde(default)]
+    pub targets: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,6 +125,11 @@ impl Config {
             && let Err(m) = h.get_ref().validate()
         {
             return Err(LoadError::at(&display, &source, h.span().start, format!("[history]: {m}")));
+        }
+        for t in &cfg.net.targets {
+            if let Err(m) = crate::probe::reach::Target::parse(t.get_ref()) {
+                return Err(LoadError::at(&display, &source, t.span().start, m));
+            }
         }
         cfg.path = display;
         cfg.source = source;

@@ -20,3 +20,4 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod ticket;
+pub mod trace;

@@ -20,6 +20,7 @@ mod integration {
     pub mod malformed;
     pub mod netlab;
     pub mod packages;
+    pub mod reach_lab;
     pub mod render;
     pub mod security;
     pub mod security_live;

@@ -29,7 +29,9 @@ pub mod mac;
 pub mod meminfo;
 pub mod oom_kills;
 pub mod passwd;
+pub mod path_trace;
 pub mod process_states;
+pub mod reach;
 pub mod readonly_mounts;
 pub mod resolv_conf;
 pub mod resource_pressure;
@@ -204,12 +206,27 @@ pub struct ProbeContext {
     pub scans: Scans,
     pub deadline: Instant,
     pub privileged: bool,
+    /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
+    pub targets: Vec<reach::Target>,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
 impl ProbeContext {
     pub fn new(host: Host, deadline: Instant, privileged: bool) -> ProbeContext {
-        ProbeContext { host, scans: Scans::default(), deadline, privileged, cache: Mutex::new(BTreeMap::new()) }
+        ProbeContext {
+            host,
+            scans: Scans::default(),
+            deadline,
+            privileged,
+            targets: Vec::new(),
+            cache: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The endpoints for the reachability and path checks.
+    pub fn with_targets(mut self, targets: Vec<reach::Target>) -> ProbeContext {
+        self.targets = targets;
+        self
     }
 
     /// The mount table, read once per run.
@@ -349,7 +366,9 @@ probes! {
     meminfo => Meminfo,
     oom_kills => OomKills,
     passwd => Passwd,
+    path_trace => PathTrace,
     process_states => ProcessStates,
+    reach => Reach,
     readonly_mounts => ReadonlyMounts,
     resource_pressure => ResourcePressure,
     resolv_conf => ResolvConf,

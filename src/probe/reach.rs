@@ -1,0 +1,515 @@
+//! Reachability of the endpoints the server must talk to (`--target`, `[net] targets` in the
+//! config): a TCP connect for `HOST[:PORT]`, an HTTP(S) request for an `http://` or `https://`
+//! URL. Each target gets one observation whose `error` names what went wrong as a support
+//! engineer would search it (ECONNREFUSED, ETIMEDOUT, a TLS failure kind), with the connect
+//! latency, the HTTP status and the days left on the server's certificate.
+//!
+//! Every target runs on its own thread, so a name that never resolves (getaddrinfo has no
+//! timeout) or a server that never answers cannot hold the others. The probe waits until its
+//! budget (`budget_ms`, never past the run's deadline) and reports the targets still running as
+//! timed out; their threads are abandoned.
+
+use super::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// The port of a target written as a bare `HOST`: HTTPS, the port most servers must reach.
+pub const DEFAULT_PORT: u16 = 443;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// Time for the TCP connect (and, for https, the TLS handshake), per target.
+    #[serde(default = "default_connect_ms")]
+    pub connect_timeout_ms: u64,
+    /// Time for a whole HTTP request, per target.
+    #[serde(default = "default_request_ms")]
+    pub request_timeout_ms: u64,
+    /// The probe's whole time: targets still running then are reported as timed out. Keep it
+    /// below the check's timeout so the results of the others are not lost.
+    #[serde(default = "default_budget_ms")]
+    pub budget_ms: u64,
+}
+
+fn default_connect_ms() -> u64 {
+    1500
+}
+fn default_request_ms() -> u64 {
+    3000
+}
+fn default_budget_ms() -> u64 {
+    3500
+}
+
+pub const FIELDS: &[&str] = &[
+    "kind",
+    "address",
+    "reachable",
+    "error",
+    "detail",
+    "connect_ms",
+    "response_ms",
+    "http_status",
+    "cert_days_left",
+    "cert_not_after",
+];
+
+/// How a target is probed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetKind {
+    Tcp,
+    Http,
+    Https,
+}
+
+impl TargetKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            TargetKind::Tcp => "tcp",
+            TargetKind::Http => "http",
+            TargetKind::Https => "https",
+        }
+    }
+}
+
+/// An endpoint to reach, as the user wrote it (`raw`, the subject of findings) and parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub raw: String,
+    pub kind: TargetKind,
+    /// A name or an IP address (IPv6 without brackets).
+    pub host: String,
+    pub port: u16,
+    /// The URL of an http/https target.
+    pub url: Option<String>,
+}
+
+fn valid_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && (host.parse::<IpAddr>().is_ok()
+            || host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_'))
+}
+
+impl Target {
+    /// Parses `HOST`, `HOST:PORT`, `[IPV6]:PORT`, a bare IPv6 address, or an http/https URL.
+    /// A bare host means port [`DEFAULT_PORT`].
+    pub fn parse(s: &str) -> Result<Target, String> {
+        let raw = s.trim();
+        if raw.is_empty() {
+            return Err("a target cannot be empty".into());
+        }
+        let lower = raw.to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            let url = reqwest::Url::parse(raw).map_err(|e| format!("target {raw:?} is not a valid URL: {e}"))?;
+            let kind = if url.scheme() == "https" { TargetKind::Https } else { TargetKind::Http };
+            let host = match url.host_str() {
+                Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']').to_string(),
+                _ => return Err(format!("target {raw:?} has no host")),
+            };
+            let port = url.port_or_known_default().unwrap_or(if kind == TargetKind::Https { 443 } else { 80 });
+            return Ok(Target { raw: raw.to_string(), kind, host, port, url: Some(url.to_string()) });
+        }
+        if raw.contains("://") {
+            return Err(format!("target {raw:?}: only http:// and https:// URLs, or HOST[:PORT]"));
+        }
+        let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
+            let (h, after) = rest.split_once(']').ok_or_else(|| format!("target {raw:?}: missing ']'"))?;
+            if h.parse::<std::net::Ipv6Addr>().is_err() {
+                return Err(format!("target {raw:?}: {h:?} is not an IPv6 address"));
+            }
+            match after {
+                "" => (h.to_string(), None),
+                p => (h.to_string(), Some(p.strip_prefix(':').ok_or_else(|| format!("target {raw:?}: bad port"))?)),
+            }
+        } else if raw.parse::<std::net::Ipv6Addr>().is_ok() {
+            (raw.to_string(), None)
+        } else {
+            match raw.rsplit_once(':') {
+                Some((h, p)) => (h.to_string(), Some(p)),
+                None => (raw.to_string(), None),
+            }
+        };
+        let port = match port {
+            None => DEFAULT_PORT,
+            Some(p) => match p.parse::<u16>() {
+                Ok(n) if n > 0 => n,
+                _ => return Err(format!("target {raw:?}: port {p:?} must be a number from 1 to 65535")),
+            },
+        };
+        if !valid_host(&host) {
+            return Err(format!("target {raw:?}: {host:?} is not a host name or IP address"));
+        }
+        Ok(Target { raw: raw.to_string(), kind: TargetKind::Tcp, host, port, url: None })
+    }
+}
+
+/// Parses a list of targets, dropping repeats (the config and the command line may both name one).
+pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Target>, String> {
+    let mut out: Vec<Target> = Vec::new();
+    for s in items {
+        let t = Target::parse(s)?;
+        if !out.iter().any(|o| o.raw == t.raw) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// The targets of this run: the user's, else (hook) the cloud's defaults. `Err` says why there
+/// is nothing to probe.
+pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
+    if !ctx.host.is_live() {
+        return Err(ProbeError::Skipped(
+            "network reachability is probed from the machine ecs-doctor runs on; skipped with --root".into(),
+        ));
+    }
+    if !ctx.targets.is_empty() {
+        return Ok(ctx.targets.clone());
+    }
+    match crate::host::facts::cloud_provider(&ctx.host) {
+        crate::host::facts::Provider::None => Err(ProbeError::Skipped(
+            "no targets to probe: give some with --target HOST[:PORT] or URL, or `targets` under [net] in the config"
+                .into(),
+        )),
+        // Hook: on a detected cloud the defaults (package mirror, NTP service) come from the
+        // instance metadata; until that is wired in, say so rather than probe a guess.
+        provider => Err(ProbeError::Skipped(format!(
+            "no targets to probe: give some with --target or [net] targets; the {} defaults from instance metadata are not available in this version",
+            provider_name(provider)
+        ))),
+    }
+}
+
+fn provider_name(p: crate::host::facts::Provider) -> String {
+    serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_else(|| format!("{p:?}"))
+}
+
+/// When a network probe must have its results: a little before the run's deadline, so the
+/// targets that did answer are reported rather than lost with the ones still waiting.
+pub fn finish_by(ctx: &ProbeContext) -> Instant {
+    let margin = Duration::from_millis(250);
+    ctx.deadline.checked_sub(margin).filter(|t| *t > Instant::now()).unwrap_or(ctx.deadline)
+}
+
+/// Resolves a host (an IP literal needs no lookup). Blocking: call it from an abandonable thread.
+pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, (String, String)> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    match (host, port).to_socket_addrs() {
+        Ok(addrs) => {
+            let mut v: Vec<SocketAddr> = addrs.collect();
+            // IPv4 first: most cloud networks route it; IPv6 may be configured but dead.
+            v.sort_by_key(|a| a.is_ipv6());
+            v.dedup();
+            if v.is_empty() { Err(("EAI_NONAME".into(), format!("{host} has no address"))) } else { Ok(v) }
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let code = if text.contains("Temporary failure") || text.contains("try again") {
+                "EAI_AGAIN"
+            } else {
+                "EAI_NONAME"
+            };
+            Err((code.into(), format!("cannot resolve {host}: {text}")))
+        }
+    }
+}
+
+/// The errno-style name of a failed connect.
+fn connect_code(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(111) => "ECONNREFUSED".into(),
+        Some(110) => "ETIMEDOUT".into(),
+        Some(113) => "EHOSTUNREACH".into(),
+        Some(101) => "ENETUNREACH".into(),
+        Some(104) => "ECONNRESET".into(),
+        Some(99) => "EADDRNOTAVAIL".into(),
+        Some(13) => "EACCES".into(),
+        // Not permitted here (a security module, or a local rule on what may be sent).
+        Some(1) => "EPERM".into(),
+        _ => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "ECONNREFUSED".into(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => "ETIMEDOUT".into(),
+            std::io::ErrorKind::ConnectionReset => "ECONNRESET".into(),
+            _ => crate::host::errno_name(e),
+        },
+    }
+}
+
+/// What reaching one target found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    pub address: Option<SocketAddr>,
+    /// `None` when everything worked.
+    pub error: Option<(String, String)>,
+    pub connect_ms: Option<f64>,
+    pub response_ms: Option<f64>,
+    pub http_status: Option<u16>,
+    /// Days until the leaf certificate expires (negative: expired), and when.
+    pub cert: Option<(f64, String)>,
+}
+
+/// TCP connect to each address in turn until one answers; the time of the successful one.
+fn connect(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Result<(SocketAddr, f64), (String, String)> {
+    let mut last = ("ETIMEDOUT".to_string(), "no time left to connect".to_string());
+    for addr in addrs {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let started = Instant::now();
+        match TcpStream::connect_timeout(addr, timeout.min(left)) {
+            Ok(_) => return Ok((*addr, started.elapsed().as_secs_f64() * 1000.0)),
+            Err(e) => {
+                let code = connect_code(&e);
+                let what = match code.as_str() {
+                    "ECONNREFUSED" => "connection refused".to_string(),
+                    "ETIMEDOUT" => format!("no answer within {:.1} s", timeout.min(left).as_secs_f64()),
+                    _ => e.to_string(),
+                };
+                last = (code, format!("connect to {addr}: {what}"));
+            }
+        }
+    }
+    Err(last)
+}
+
+/// The kind of a TLS failure, found by walking the error chain down to `rustls::Error` (tokio
+/// and hyper wrap it in io::Error, whose `source` skips the wrapped error itself).
+pub fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(r) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls_code(r));
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && let Some(inner) = io.get_ref()
+            && let Some(found) = tls_failure(inner)
+        {
+            return Some(found);
+        }
+        cur = e.source();
+    }
+    None
+}
+
+fn tls_code(e: &rustls::Error) -> (String, String) {
+    use rustls::CertificateError as C;
+    let code = match e {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::Expired | C::ExpiredContext { .. } => "TLS_CERT_EXPIRED",
+            C::NotValidYet | C::NotValidYetContext { .. } => "TLS_CERT_NOT_YET_VALID",
+            C::UnknownIssuer => "TLS_UNKNOWN_ISSUER",
+            C::NotValidForName | C::NotValidForNameContext { .. } => "TLS_NAME_MISMATCH",
+            C::Revoked => "TLS_CERT_REVOKED",
+            C::BadSignature => "TLS_BAD_SIGNATURE",
+            _ => "TLS_BAD_CERT",
+        },
+        rustls::Error::AlertReceived(_) => "TLS_ALERT",
+        rustls::Error::NoCertificatesPresented => "TLS_NO_CERT",
+        _ => "TLS_HANDSHAKE",
+    };
+    (code.to_string(), format!("TLS: {e}"))
+}
+
+/// Days left on a DER certificate, and its notAfter in RFC 3339.
+fn cert_expiry(der: &[u8]) -> Option<(f64, String)> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let not_after = cert.validity().not_after.timestamp();
+    let now = jiff::Timestamp::now().as_second();
+    let when = jiff::Timestamp::from_second(not_after).map(|t| t.to_string()).unwrap_or_default();
+    Some(((not_after - now) as f64 / 86_400.0, when))
+}
+
+fn http_request(t: &Target, addr: SocketAddr, params: &Params, until: Instant) -> Outcome {
+    let mut out = Outcome { address: Some(addr), ..Default::default() };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let left = until.saturating_duration_since(Instant::now());
+    let connect = Duration::from_millis(params.connect_timeout_ms).min(left);
+    let total = Duration::from_millis(params.request_timeout_ms).min(left);
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(connect)
+        .timeout(total)
+        .tls_info(true)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ecs-doctor/", env!("CARGO_PKG_VERSION")))
+        .resolve(&t.host, addr)
+        .build();
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            out.error = Some(("EINVAL".into(), format!("cannot set up the HTTP client: {e}")));
+            return out;
+        }
+    };
+    let Some(url) = &t.url else { return out };
+    let started = Instant::now();
+    match client.get(url).send() {
+        Ok(resp) => {
+            out.response_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            out.http_status = Some(resp.status().as_u16());
+            if let Some(info) = resp.extensions().get::<reqwest::tls::TlsInfo>()
+                && let Some(der) = info.peer_certificate()
+            {
+                out.cert = cert_expiry(der);
+            }
+        }
+        Err(e) => {
+            out.error = Some(if let Some(tls) = tls_failure(&e) {
+                tls
+            } else if e.is_timeout() {
+                ("ETIMEDOUT".into(), format!("{url}: no answer within {:.1} s", total.as_secs_f64()))
+            } else {
+                let mut detail = e.to_string();
+                let mut src = std::error::Error::source(&e);
+                while let Some(s) = src {
+                    detail = format!("{detail}: {s}");
+                    src = s.source();
+                }
+                let code = if e.is_connect() { "ECONNRESET" } else { "EPROTO" };
+                (code.into(), detail)
+            });
+        }
+    }
+    out
+}
+
+/// Reaches one target: resolve, TCP connect (timed), then the HTTP request for URLs.
+pub fn reach(t: &Target, params: &Params, until: Instant) -> Outcome {
+    let addrs = match resolve(&t.host, t.port) {
+        Ok(a) => a,
+        Err(e) => return Outcome { error: Some(e), ..Default::default() },
+    };
+    let (addr, ms) = match connect(&addrs, Duration::from_millis(params.connect_timeout_ms), until) {
+        Ok(ok) => ok,
+        Err(e) => return Outcome { address: addrs.first().copied(), error: Some(e), ..Default::default() },
+    };
+    if t.kind == TargetKind::Tcp {
+        return Outcome { address: Some(addr), connect_ms: Some(ms), ..Default::default() };
+    }
+    let mut out = http_request(t, addr, params, until);
+    out.connect_ms = Some(ms);
+    out
+}
+
+fn observation(t: &Target, o: &Outcome) -> Observation {
+    let mut obs = Observation::new(&t.raw).text("kind", t.kind.name()).flag("reachable", o.error.is_none());
+    if let Some(a) = o.address {
+        obs = obs.text("address", a.to_string());
+    }
+    let (code, detail) = o.error.clone().unwrap_or_else(|| ("none".into(), String::new()));
+    obs = obs.text("error", code).text("detail", detail.clone());
+    if !detail.is_empty() {
+        obs = obs.evidence(format!("{}: {detail}", t.raw));
+    }
+    if let Some(ms) = o.connect_ms {
+        obs = obs.num("connect_ms", (ms * 1000.0).round() / 1000.0);
+        obs = obs.evidence(format!(
+            "{}: TCP connect to {} in {ms:.1} ms",
+            t.raw,
+            o.address.map(|a| a.to_string()).unwrap_or_default()
+        ));
+    }
+    if let Some(ms) = o.response_ms {
+        obs = obs.num("response_ms", (ms * 1000.0).round() / 1000.0);
+    }
+    if let Some(s) = o.http_status {
+        obs = obs.num("http_status", s as f64).evidence(format!("{}: HTTP {s}", t.raw));
+    }
+    if let Some((days, when)) = &o.cert {
+        obs = obs
+            .num("cert_days_left", (days * 10.0).floor() / 10.0)
+            .text("cert_not_after", when.clone())
+            .field_evidence("cert_days_left", format!("{}: certificate valid until {when}", t.raw));
+    }
+    obs
+}
+
+pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let targets = targets_of(ctx)?;
+    let until = finish_by(ctx).min(Instant::now() + Duration::from_millis(params.budget_ms));
+    let (tx, rx) = mpsc::channel();
+    for (i, t) in targets.iter().enumerate() {
+        let (t, p, tx) = (t.clone(), params.clone(), tx.clone());
+        let spawned = std::thread::Builder::new().name(format!("reach-{i}")).spawn(move || {
+            let _ = tx.send((i, reach(&t, &p, until)));
+        });
+        if let Err(e) = spawned {
+            return Err(ProbeError::failed("EAGAIN", format!("cannot start a thread: {e}")));
+        }
+    }
+    drop(tx);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; targets.len()];
+    while outcomes.iter().any(Option::is_none) {
+        match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            Ok((i, o)) => outcomes[i] = Some(o),
+            Err(_) => break,
+        }
+    }
+    let items = targets
+        .iter()
+        .zip(outcomes)
+        .map(|(t, o)| {
+            let o = o.unwrap_or_else(|| Outcome {
+                error: Some(("ETIMEDOUT".into(), "no result before the check's time ran out".into())),
+                ..Default::default()
+            });
+            observation(t, &o)
+        })
+        .collect();
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        let t = Target::parse("10.0.0.2:8080").unwrap();
+        assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Tcp, "10.0.0.2", 8080));
+        let t = Target::parse("mirrors.cloud.aliyuncs.com").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("mirrors.cloud.aliyuncs.com", 443));
+        let t = Target::parse("[2001:db8::1]:22").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("2001:db8::1", 22));
+        let t = Target::parse("2001:db8::1").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("2001:db8::1", 443));
+        let t = Target::parse("https://example.com/health").unwrap();
+        assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Https, "example.com", 443));
+        let t = Target::parse("http://[::1]:8000/").unwrap();
+        assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Http, "::1", 8000));
+        for bad in ["", "host:0", "host:99999", "host:x", "ftp://x", "[::1", "a b", "https://", "host/path"] {
+            assert!(Target::parse(bad).is_err(), "{bad:?} should not parse");
+        }
+        let all = parse_all(["a:1", "a:1", "b:2"]).unwrap();
+        assert_eq!(all.len(), 2);
+    }
+
+    #[test]
+    fn refused_and_reachable_on_loopback() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let p = Params { connect_timeout_ms: 500, request_timeout_ms: 500, budget_ms: 1000 };
+        let until = Instant::now() + Duration::from_secs(2);
+        let ok = reach(&Target::parse(&format!("127.0.0.1:{port}")).unwrap(), &p, until);
+        assert_eq!(ok.error, None);
+        assert!(ok.connect_ms.is_some());
+        drop(listener);
+        let refused = reach(&Target::parse(&format!("127.0.0.1:{port}")).unwrap(), &p, until);
+        assert_eq!(refused.error.map(|e| e.0).as_deref(), Some("ECONNREFUSED"));
+    }
+
+    #[test]
+    fn tls_kind_found_inside_io_errors() {
+        let inner = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let io = std::io::Error::other(inner);
+        assert_eq!(tls_failure(&io).map(|t| t.0).as_deref(), Some("TLS_UNKNOWN_ISSUER"));
+        let plain = std::io::Error::other("nope");
+        assert!(tls_failure(&plain).is_none());
+    }
+}
