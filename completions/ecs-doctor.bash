@@ -59,7 +59,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -86,6 +86,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -355,7 +359,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__run)
-            opts="-o -q -v -h --only --skip --format --output --deadline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -382,6 +386,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metadata-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

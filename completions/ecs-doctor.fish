@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= metadata-url= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -33,6 +33,7 @@ prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -61,6 +62,7 @@ prometheus\t'node_exporter textfile-collector gauges'
 nagios\t'One Nagios plugin status line with perf data'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"

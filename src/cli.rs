@@ -77,6 +77,10 @@ pub struct RunArgs {
     /// The whole run ends within this time; unfinished checks become `error` with "timed out".
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<f64>,
+    /// Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud's; on Alibaba
+    /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
+    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_METADATA_URL")]
+    pub metadata_url: Option<String>,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,

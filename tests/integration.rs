@@ -3,6 +3,7 @@
 //! namespace. Root-only lab tests live in `lab`.
 
 mod common;
+mod topology;
 
 mod integration {
     pub mod catalog;
@@ -14,6 +15,7 @@ mod integration {
     pub mod garbage;
     pub mod lab;
     pub mod malformed;
+    pub mod netdiag_lab;
     pub mod netlab;
     pub mod render;
     pub mod security;

@@ -27,6 +27,7 @@ pub mod loadavg;
 pub mod logread;
 pub mod mac;
 pub mod meminfo;
+pub mod metadata;
 pub mod oom_kills;
 pub mod passwd;
 pub mod process_states;
@@ -193,6 +194,16 @@ pub struct Scans {
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
+    metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+}
+
+/// Network settings of the run (`--metadata-url`, the config's `[net]` table).
+#[derive(Debug, Clone, Default)]
+pub struct NetOptions {
+    /// The metadata service to ask, when the user names one.
+    pub metadata_url: Option<String>,
+    /// The name each nameserver must resolve (`net.dns.resolver-reachable`).
+    pub dns_name: Option<String>,
 }
 
 /// One probe's result, computed once and shared by every check that names the same probe.
@@ -204,12 +215,48 @@ pub struct ProbeContext {
     pub scans: Scans,
     pub deadline: Instant,
     pub privileged: bool,
+    pub net: NetOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
 impl ProbeContext {
     pub fn new(host: Host, deadline: Instant, privileged: bool) -> ProbeContext {
-        ProbeContext { host, scans: Scans::default(), deadline, privileged, cache: Mutex::new(BTreeMap::new()) }
+        ProbeContext {
+            host,
+            scans: Scans::default(),
+            deadline,
+            privileged,
+            net: NetOptions::default(),
+            cache: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The same context with the run's network settings.
+    pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
+        self.net = net;
+        self
+    }
+
+    /// Whether, and which, metadata service this run may ask.
+    pub fn metadata_source(&self) -> crate::host::metadata::Source {
+        crate::host::metadata::source(&self.host, self.net.metadata_url.as_deref())
+    }
+
+    /// What the metadata service said, asked once per run by the first check that needs it;
+    /// `None` when no service may be asked here.
+    pub fn metadata(&self) -> Option<Arc<crate::host::metadata::Metadata>> {
+        self.scans
+            .metadata
+            .get_or_init(|| {
+                let source = self.metadata_source();
+                source.endpoint().map(|ep| Arc::new(crate::host::metadata::fetch(ep, self.deadline)))
+            })
+            .clone()
+    }
+
+    /// The metadata if a check already asked for it (never waits, never asks): for the report.
+    pub fn metadata_if_fetched(&self) -> Option<Arc<crate::host::metadata::Metadata>> {
+        self.scans.metadata.get().cloned().flatten()
     }
 
     /// The mount table, read once per run.
@@ -347,6 +394,7 @@ probes! {
     loadavg => Loadavg,
     mac => Mac,
     meminfo => Meminfo,
+    metadata => Metadata,
     oom_kills => OomKills,
     passwd => Passwd,
     process_states => ProcessStates,

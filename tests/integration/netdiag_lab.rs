@@ -1,0 +1,99 @@
+//! Network diagnosis in a real lab (see `tests/topology.rs`): ecs-doctor runs in the client
+//! namespace against a router, a DNS server (dnsmasq) and a metadata service that live in
+//! namespaces the test created. Root only; skipped with the reason otherwise (a failure in CI).
+//! Run under `flock /tmp/ecs-doctor-lab.lock` like every lab test.
+
+use crate::common::*;
+use crate::topology::{self, Lab, MdMode};
+
+fn lab_ok() -> bool {
+    match topology::available() {
+        Ok(()) => true,
+        Err(why) => require(false, &why),
+    }
+}
+
+const MD: &str = "http://100.100.100.200";
+
+#[test]
+fn metadata_token_mode_fills_host_cloud_and_faults_have_codes() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let only = ["--only", "net.metadata.reachable", "--metadata-url", MD];
+    let (r, _, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("token mode"), "{c:#}");
+    assert!(c["metrics"]["latency_ms"].as_f64().is_some(), "{c:#}");
+    let cloud = &r["host"]["cloud"];
+    assert_eq!(cloud["instance_id"], topology::INSTANCE_ID, "{cloud:#}");
+    assert_eq!(cloud["region_id"], "cn-lab");
+    assert_eq!(cloud["zone_id"], "cn-lab-a");
+    assert_eq!(cloud["instance_type"], "ecs.lab.small");
+    assert_eq!(cloud["vpc_cidr"], "10.77.0.0/16");
+    assert_eq!(cloud["vswitch_cidr"], "10.77.1.0/24");
+    assert_eq!(cloud["private_ipv4"], topology::CLIENT_IP);
+    assert!(cloud.get("dns_nameservers").is_none(), "not part of the identity: {cloud:#}");
+    let reqs = lab.metadata.requests();
+    assert_eq!(reqs[0], "PUT /latest/api/token", "token first: {reqs:?}");
+    assert!(reqs[1..].iter().all(|r| r.ends_with(" token")), "every GET carries the token: {reqs:?}");
+    assert!(!reqs.iter().any(|r| r.contains("xff")), "{reqs:?}");
+    assert!(!r.to_string().contains("lab-token-6b1d"), "the token must not reach the report");
+
+    // Plain mode (no token endpoint): still ok, in plain mode.
+    lab.metadata.set(MdMode::Plain);
+    let (r, _, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("plain mode"), "{c:#}");
+    assert_eq!(r["host"]["cloud"]["instance_id"], topology::INSTANCE_ID);
+
+    // Faults: (mode, status, code, text in the message).
+    for (mode, status, code, text) in [
+        (MdMode::RejectToken, "warn", "HTTP-401", "rejected its own session token"),
+        (MdMode::Forbidden, "warn", "HTTP-403", "X-Forwarded-For"),
+        (MdMode::Slow(3000), "crit", "ETIMEDOUT", "no answer within 1.0 s"),
+        (MdMode::Html, "warn", "EPROTO", "HTML page"),
+        (MdMode::Huge, "warn", "EPROTO", "more than 64 KiB"),
+    ] {
+        lab.metadata.set(mode);
+        let (r, _, took) = lab.doctor(&only, None);
+        let c = check(&r, "net.metadata.reachable");
+        assert_eq!(c["status"], status, "{mode:?}: {c:#}");
+        assert_eq!(c["findings"][0]["code"], code, "{mode:?}: {c:#}");
+        assert_eq!(c["findings"][0]["subject"], MD, "{mode:?}");
+        assert!(c["findings"][0]["message"].as_str().unwrap().contains(text), "{mode:?}: {c:#}");
+        assert!(r["host"]["cloud"].get("instance_id").is_none(), "{mode:?}: no identity on failure");
+        assert!(took.as_secs_f64() < 8.0, "{mode:?} took {took:?}");
+    }
+
+    // Nothing listens: refused. Nothing answers at all (the router drops it): timeout.
+    lab.metadata.set(MdMode::Token);
+    let (r, _, _) =
+        lab.doctor(&["--only", "net.metadata.reachable", "--metadata-url", "http://100.100.100.200:81"], None);
+    assert_eq!(check(&r, "net.metadata.reachable")["findings"][0]["code"], "ECONNREFUSED", "{r:#}");
+    lab.iptables(&lab.router, "-A FORWARD -d 100.100.100.200 -j DROP");
+    let (r, code, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(c["findings"][0]["code"], "ETIMEDOUT");
+}
+
+#[test]
+fn metadata_is_skipped_off_cloud_and_under_root_unless_named() {
+    // No lab needed: nothing is asked. DMI of the fixture root says nothing about a cloud.
+    let root = fixture_root("healthy");
+    let Some((r, _)) = run_json(&root, &["--only", "net.metadata.reachable"]) else { return };
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "skipped", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("--root"), "{c:#}");
+    assert!(r["host"]["cloud"].get("instance_id").is_none());
+    // Named but not http://IP: a usage error.
+    let out =
+        doctor(&["run", "--no-save", "--only", "net.metadata.reachable", "--metadata-url", "https://example.com/"])
+            .expect("run");
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--metadata-url"), "{}", stderr(&out));
+}
