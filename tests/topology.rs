@@ -247,6 +247,7 @@ pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
         .arg(format!("--pid-file={}", pidfile.display()))
         .arg(format!("--host-record={GOOD_NAME},10.88.0.2"))
         .arg(format!("--host-record={V6_ONLY_NAME},fd00::5"))
+        .arg("--local=/lab.test/")
         .arg(format!("--address=/{NX_NAME}/"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())

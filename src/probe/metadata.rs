@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct Params {}
 
 pub const FIELDS: &[&str] =
-    &["reachable", "failure", "detail", "mode", "latency_ms", "http_status", "instance_id", "values_read"];
+    &["url", "reachable", "failure", "detail", "mode", "latency_ms", "http_status", "instance_id", "values_read"];
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if let Source::NotApplicable(why) = ctx.metadata_source() {
@@ -21,6 +21,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         return Err(ProbeError::Skipped("no metadata service to ask".into()));
     };
     let mut o = Observation::new(md.url.clone())
+        .text("url", md.url.clone())
         .flag("reachable", md.failure.is_none())
         .text("failure", md.failure.as_ref().map_or("none", |(f, _)| f.name()))
         .text("mode", md.mode.map_or("none", |m| m.name()))

@@ -12,6 +12,7 @@ pub mod cron;
 pub mod deleted_open;
 pub mod disk_errors;
 pub mod diskstats;
+pub mod dns_resolvers;
 pub mod exec;
 pub mod file_limits;
 pub mod file_perms;
@@ -378,6 +379,7 @@ probes! {
     deleted_open => DeletedOpen,
     disk_errors => DiskErrors,
     diskstats => Diskstats,
+    dns_resolvers => DnsResolvers,
     account_ids => AccountIds,
     auth_log => AuthLog,
     cron => Cron,

@@ -97,3 +97,77 @@ fn metadata_is_skipped_off_cloud_and_under_root_unless_named() {
     assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
     assert!(stderr(&out).contains("--metadata-url"), "{}", stderr(&out));
 }
+
+fn dns_config(lab: &Lab, name: &str) -> String {
+    lab.config(&format!("[net]\ndns_name = \"{name}\"\n")).to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn each_nameserver_is_asked_and_dead_ones_are_named_with_a_code() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.dns.resolver-reachable";
+    let good = dns_config(&lab, topology::GOOD_NAME);
+    let (r, _, _) = lab.doctor(&["--only", id, "--config", &good], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS1)].as_f64().is_some(), "{c:#}");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS2)].as_f64().is_some(), "{c:#}");
+
+    // Wrong answers from both: the code says which, and with nothing working it is critical.
+    for (name, code) in
+        [(topology::UNKNOWN_NAME, "REFUSED"), (topology::NX_NAME, "NXDOMAIN"), (topology::V6_ONLY_NAME, "NODATA")]
+    {
+        let cfg = dns_config(&lab, name);
+        let (r, _, _) = lab.doctor(&["--only", id, "--config", &cfg], None);
+        let c = check(&r, id);
+        assert_eq!(c["status"], "crit", "{name}: {c:#}");
+        assert_eq!(subjects(&r, id), vec![topology::DNS1, topology::DNS2], "{name}");
+        assert!(c["findings"].as_array().unwrap().iter().all(|f| f["code"] == code), "{name}: {c:#}");
+    }
+
+    // One of two black-holed in the router: a warning naming it, with a timeout code.
+    lab.iptables(&lab.router, &format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS2));
+    let (r, code, _) = lab.doctor(&["--only", id, "--config", &good], None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("warn"), 1), "{c:#}");
+    assert_eq!(subjects(&r, id), vec![topology::DNS2]);
+    assert_eq!(c["findings"][0]["code"], "ETIMEDOUT");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS1)].as_f64().is_some(), "{c:#}");
+
+    // Both black-holed: critical, and the run ends by its deadline.
+    lab.iptables(&lab.router, &format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS1));
+    let (r, code, took) = lab.doctor(&["--only", "net", "--config", &good, "--deadline", "3"], None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(subjects(&r, id), vec![topology::DNS1, topology::DNS2]);
+    assert!(took.as_secs_f64() < 4.5, "--deadline 3 but the run took {took:?}");
+    // A deadline shorter than the DNS timeout: the run still ends on time.
+    let (r, _, took) = lab.doctor(&["--only", id, "--config", &good, "--deadline", "0.5"], None);
+    assert!(took.as_secs_f64() < 2.0, "--deadline 0.5 but the run took {took:?}");
+    assert!(matches!(status_of(&r, id).as_str(), "error" | "crit"), "{r:#}");
+}
+
+#[test]
+fn resolvers_other_than_the_platform_ones_are_a_warning_when_metadata_names_them() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.dns.resolv-conf";
+    let (r, _, _) = lab.doctor(&["--only", id, "--metadata-url", MD], None);
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+    lab.resolv_conf(&format!("nameserver {}\nnameserver 10.88.0.2\n", topology::DNS1));
+    let (r, _, _) = lab.doctor(&["--only", id, "--metadata-url", MD], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(c["findings"][0]["code"], "DNS-NOT-PLATFORM");
+    let ev = c["findings"][0]["evidence"].to_string();
+    assert!(ev.contains("/etc/resolv.conf:2: nameserver 10.88.0.2"), "{ev}");
+    assert!(ev.contains("dns-conf/nameservers: 100.100.2.136, 100.100.2.138"), "{ev}");
+    // Without a metadata service to ask, nothing is compared.
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+}
