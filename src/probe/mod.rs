@@ -35,6 +35,7 @@ pub mod process_states;
 pub mod readonly_mounts;
 pub mod resolv_conf;
 pub mod resource_pressure;
+pub mod route_conflicts;
 pub mod routes;
 pub mod shadow;
 pub mod ssh_authorized_keys;
@@ -403,6 +404,7 @@ probes! {
     readonly_mounts => ReadonlyMounts,
     resource_pressure => ResourcePressure,
     resolv_conf => ResolvConf,
+    route_conflicts => RouteConflicts,
     routes => Routes,
     shadow => Shadow,
     ssh_authorized_keys => SshAuthorizedKeys,

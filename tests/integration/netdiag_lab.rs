@@ -171,3 +171,63 @@ fn resolvers_other_than_the_platform_ones_are_a_warning_when_metadata_names_them
     let (r, _, _) = lab.doctor(&["--only", id], None);
     assert_eq!(status_of(&r, id), "ok", "{r:#}");
 }
+
+#[test]
+fn routes_that_take_the_vpc_the_subnet_or_the_platform_services_away_are_found() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.route.conflicts";
+    let args = ["--only", id, "--metadata-url", MD];
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("VPC 10.77.0.0/16, vSwitch 10.77.1.0/24"), "{c:#}");
+
+    // A bridge-like interface in the client (a veth pair: the kernel here has no bridge module
+    // to spare) with the routes a docker or VPN setup adds.
+    lab.client.ip("link add br-lab type veth peer name br-lab-p");
+    lab.client.ip("link set br-lab up");
+    lab.client.ip("link set br-lab-p up");
+    lab.client.ip("route add 10.77.0.0/16 dev br-lab");
+    lab.client.ip("route add 10.77.1.128/25 dev br-lab");
+    let (r, code, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    let f = c["findings"].as_array().unwrap().clone();
+    let find = |subject: &str| {
+        f.iter().find(|x| x["subject"] == subject).cloned().unwrap_or_else(|| panic!("{subject}: {f:#?}"))
+    };
+    assert_eq!(find("10.77.1.128/25 dev br-lab")["code"], "ROUTE-VSWITCH");
+    assert_eq!(find("10.77.1.128/25 dev br-lab")["severity"], "crit");
+    assert!(find("10.77.1.128/25 dev br-lab")["evidence"].to_string().contains("vswitch-cidr-block: 10.77.1.0/24"));
+    assert_eq!(find("10.77.0.0/16 dev br-lab")["code"], "ROUTE-VPC");
+    assert_eq!(find("10.77.0.0/16 dev br-lab")["severity"], "warn");
+    assert_eq!(f.len(), 2, "{f:#?}");
+
+    // The platform's addresses sent into the bridge: the metadata service and DNS are cut off.
+    lab.client.ip("route add 100.100.0.0/16 dev br-lab");
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    let f = c["findings"].as_array().unwrap().clone();
+    let find = |subject: &str| {
+        f.iter().find(|x| x["subject"] == subject).cloned().unwrap_or_else(|| panic!("{subject}: {f:#?}"))
+    };
+    let md = find(topology::METADATA_IP);
+    assert_eq!((md["code"].as_str(), md["severity"].as_str()), (Some("ROUTE-AWAY"), Some("crit")));
+    assert!(md["evidence"].to_string().contains("100.100.0.0/16 dev br-lab"), "{md:#}");
+    assert!(md["evidence"].to_string().contains("default via 10.77.1.1 dev c0 (the primary interface)"), "{md:#}");
+    assert_eq!(find(topology::DNS1)["code"], "ROUTE-AWAY");
+    assert_eq!(find(topology::DNS2)["code"], "ROUTE-AWAY");
+    // The metadata service itself is now unreachable too: the check that asks it says so.
+    let (r, _, _) = lab.doctor(&["--only", "net.metadata.reachable", "--metadata-url", MD], None);
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+
+    // Without metadata only the generic overlap is judged: the /25 inside c0's connected /24.
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["10.77.1.128/25 dev br-lab"]);
+    assert_eq!(c["findings"][0]["code"], "ROUTE-OVERLAP");
+}
