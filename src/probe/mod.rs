@@ -18,6 +18,7 @@ pub mod file_limits;
 pub mod file_perms;
 pub mod filesystems;
 pub mod firewall;
+pub mod firewall_ssh;
 pub mod fsmeta;
 pub mod fstab;
 pub mod interfaces;
@@ -389,6 +390,7 @@ probes! {
     file_limits => FileLimits,
     filesystems => Filesystems,
     firewall => Firewall,
+    firewall_ssh => FirewallSsh,
     fstab => Fstab,
     kernel_events => KernelEvents,
     interfaces => Interfaces,

@@ -231,3 +231,70 @@ fn routes_that_take_the_vpc_the_subnet_or_the_platform_services_away_are_found()
     assert_eq!(subjects(&r, id), vec!["10.77.1.128/25 dev br-lab"]);
     assert_eq!(c["findings"][0]["code"], "ROUTE-OVERLAP");
 }
+
+/// A wrapper script (see `Lab::doctor`) that starts a real sshd on port 2222 in the client
+/// namespace (private /run, its own host key), waits until it listens, then runs ecs-doctor.
+fn with_sshd(dir: &std::path::Path) -> String {
+    let key = dir.join("hostkey");
+    if !key.exists() {
+        let ok = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ssh-keygen");
+    }
+    let cfg = dir.join("sshd_config");
+    write(&cfg, &format!("Port 2222\nListenAddress 0.0.0.0\nHostKey {}\nPidFile none\nUsePAM no\n", key.display()));
+    format!(
+        "set -e\nmount -t tmpfs -o size=1m tmpfs /run\nmkdir -m 755 /run/sshd\n/usr/sbin/sshd -f {}\n\
+         i=0; while ! grep -q ':08AE 00000000:0000 0A' /proc/net/tcp; do i=$((i+1)); [ $i -gt 100 ] && exit 90; sleep 0.05; done\n\
+         exec \"$@\"\n",
+        cfg.display()
+    )
+}
+
+#[test]
+fn a_firewall_that_drops_the_port_sshd_listens_on_is_critical() {
+    if !lab_ok()
+        || !require(std::path::Path::new("/usr/sbin/sshd").exists(), "the firewall lab needs sshd (openssh-server)")
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.firewall.local";
+    let wrap = with_sshd(lab.dir.path());
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+
+    // A rule dropping the port: critical, with the rule as evidence.
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 2222 -j DROP");
+    let (r, code, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["tcp/2222"]);
+    assert_eq!(c["findings"][0]["code"], "SSH-BLOCKED");
+    let ev = c["findings"][0]["evidence"].to_string();
+    assert!(ev.contains("-A INPUT -p tcp -m tcp --dport 2222 -j DROP"), "{ev}");
+    assert!(ev.contains("sshd listens on 0.0.0.0:2222"), "{ev}");
+
+    // A rule for another port, or one limited to some sources: not a lock-out.
+    lab.iptables(&lab.client, "-F INPUT");
+    lab.iptables(&lab.client, "-A INPUT -s 203.0.113.0/24 -p tcp --dport 2222 -j DROP");
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 22 -j DROP");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+
+    // Policy DROP with only loopback accepted: critical; accepting the port makes it ok.
+    lab.iptables(&lab.client, "-F INPUT");
+    lab.iptables(&lab.client, "-A INPUT -i lo -j ACCEPT");
+    lab.iptables(&lab.client, "-P INPUT DROP");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(c["status"], "crit", "{c:#}");
+    assert!(c["findings"][0]["message"].as_str().unwrap().contains("policy is DROP"), "{c:#}");
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 2222 -j ACCEPT");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+}
