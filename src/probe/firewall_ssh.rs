@@ -139,7 +139,7 @@ fn iptables_rule(w: &[String], port: u16) -> (Match, Option<String>) {
                 });
             }
             "-s" | "--source" | "-d" | "--destination" => {
-                if !(val(i) == "0.0.0.0/0" && !neg) {
+                if val(i) != "0.0.0.0/0" || neg {
                     m = m.and(Match::Maybe);
                 }
             }
