@@ -8,6 +8,7 @@
 pub mod account_ids;
 pub mod auth_log;
 pub mod command;
+pub mod conntrack;
 pub mod cron;
 pub mod deleted_open;
 pub mod disk_errors;
@@ -47,6 +48,7 @@ pub mod sudoers;
 pub mod suid_files;
 pub mod suspicious_procs;
 pub mod systemd_units;
+pub mod time_sync;
 pub mod world_writable;
 
 use crate::host::Host;
@@ -384,6 +386,7 @@ probes! {
     dns_resolvers => DnsResolvers,
     account_ids => AccountIds,
     auth_log => AuthLog,
+    conntrack => Conntrack,
     cron => Cron,
     exec => Exec,
     file_perms => FilePerms,
@@ -415,6 +418,7 @@ probes! {
     sshd_test => SshdTest,
     sudoers => Sudoers,
     systemd_units => SystemdUnits,
+    time_sync => TimeSync,
     suid_files => SuidFiles,
     suspicious_procs => SuspiciousProcs,
     world_writable => WorldWritable,

@@ -298,3 +298,121 @@ fn a_firewall_that_drops_the_port_sshd_listens_on_is_critical() {
     let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
     assert_eq!(status_of(&r, id), "ok", "{r:#}");
 }
+
+/// Runs ecs-doctor live in fresh network and PID namespaces after `script` (sh) has prepared
+/// them; returns the validated report.
+fn in_pid_ns(script: &str, args: &[&str]) -> serde_json::Value {
+    let mut full = format!("set -e\n{script}\nexec {BIN} run --format json --no-save");
+    for a in args {
+        full.push_str(&format!(" '{a}'"));
+    }
+    let out = std::process::Command::new("unshare")
+        .args(["--net", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "sh", "-c", &full])
+        .env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .output()
+        .expect("unshare");
+    valid_report(&stdout(&out))
+}
+
+/// Script lines that start fake time daemons (copies of sleep named like them) and put a fake
+/// chronyc that prints `tracking` on PATH.
+fn fake_time(dir: &std::path::Path, daemons: &[&str], tracking: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    write(&dir.join("tracking.txt"), tracking);
+    let chronyc = bin.join("chronyc");
+    write(
+        &chronyc,
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"-n tracking\" ] || exit 1\ncat {}\n", dir.join("tracking.txt").display()),
+    );
+    std::fs::set_permissions(&chronyc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let mut s = format!("export PATH={}:$PATH\n", bin.display());
+    for d in daemons {
+        let p = dir.join(d);
+        std::fs::copy("/bin/sleep", &p).expect("copy sleep");
+        s.push_str(&format!("{} 600 &\n", p.display()));
+    }
+    s
+}
+
+pub const TRACKING_OK: &str = "Reference ID    : 64640064 (100.100.0.100)\nStratum         : 2\nSystem time     : 0.000210000 seconds slow of NTP time\nLeap status     : Normal\n";
+
+#[test]
+fn time_daemons_and_the_chrony_offset_are_judged() {
+    if !require(is_root(), "the time-sync lab needs root (PID namespace with fake daemons)") {
+        return;
+    }
+    let id = "net.time.sync";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let offset = |s: f64, leap: &str| {
+        format!(
+            "Reference ID    : 64640064 (100.100.0.100)\nSystem time     : {s} seconds fast of NTP time\nLeap status     : {leap}\n"
+        )
+    };
+    let r = in_pid_ns(&fake_time(dir.path(), &["chronyd"], TRACKING_OK), &["--only", id]);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"]["offset_s"].as_f64().unwrap() < 0.001, "{c:#}");
+    for (tracking, status, code) in [
+        (offset(5.25, "Normal"), "warn", "CLOCK-OFFSET"),
+        (offset(120.0, "Normal"), "crit", "CLOCK-OFFSET"),
+        (offset(0.1, "Not synchronised"), "warn", "NOT-SYNCED"),
+    ] {
+        let r = in_pid_ns(&fake_time(dir.path(), &["chronyd"], &tracking), &["--only", id]);
+        let c = check(&r, id);
+        assert_eq!((c["status"].as_str(), c["findings"][0]["code"].as_str()), (Some(status), Some(code)), "{c:#}");
+        assert!(c["findings"][0]["evidence"].to_string().contains("chronyc tracking: System time"), "{c:#}");
+    }
+    let r = in_pid_ns(&fake_time(dir.path(), &[], TRACKING_OK), &["--only", id]);
+    assert_eq!(check(&r, id)["findings"][0]["code"], "NO-NTP", "{r:#}");
+    let r = in_pid_ns(&fake_time(dir.path(), &["chronyd", "ntpd"], TRACKING_OK), &["--only", id]);
+    let c = check(&r, id);
+    assert_eq!(
+        (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("NTP-CONFLICT")),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn conntrack_table_usage_and_drops_from_a_fixture_root() {
+    let id = "net.conntrack.usage";
+    let stat = |drop: u32| {
+        format!(
+            "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop\n\
+             00000010  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 {drop:08x} 00000000\n"
+        )
+    };
+    let root = |count: u32, drop: u32| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_count"), &format!("{count}\n"));
+        write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_max"), "1000\n");
+        write(&dir.path().join("proc/net/stat/nf_conntrack"), &stat(drop));
+        dir
+    };
+    let ok = root(120, 0);
+    let Some((r, _)) = run_json(ok.path(), &["--only", id]) else { return };
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(c["metrics"]["used_percent"], 12.0);
+    let full = root(950, 0);
+    let (r, _) = run_json(full.path(), &["--only", id]).expect("run");
+    let c = check(&r, id);
+    assert_eq!(
+        (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("CONNTRACK-HIGH")),
+        "{c:#}"
+    );
+    assert!(c["findings"][0]["evidence"].to_string().contains("nf_conntrack_count: 950"), "{c:#}");
+    let dropped = root(10, 26);
+    let (r, _) = run_json(dropped.path(), &["--only", id]).expect("run");
+    let c = check(&r, id);
+    assert_eq!(c["findings"][0]["code"], "CONNTRACK-DROP", "{c:#}");
+    assert_eq!(c["metrics"]["drops"], 26.0);
+    // No conntrack at all (module not loaded): skipped, not ok.
+    let none = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(none.path().join("proc")).expect("mkdir");
+    let (r, _) = run_json(none.path(), &["--only", id]).expect("run");
+    assert_eq!(status_of(&r, id), "skipped", "{r:#}");
+}
