@@ -77,6 +77,12 @@ fn find_chronyc() -> Option<PathBuf> {
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let procs = ctx.processes()?;
+    if procs.procs.is_empty() {
+        // A rescued disk or a fixture under --root has no running processes to judge.
+        return Err(ProbeError::Skipped(
+            "no process table to look for time daemons in (/proc has no processes)".into(),
+        ));
+    }
     let mut running: Vec<&str> = Vec::new();
     let mut evidence = Vec::new();
     for (comm, shown) in DAEMONS {

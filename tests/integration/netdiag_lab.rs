@@ -416,3 +416,109 @@ fn conntrack_table_usage_and_drops_from_a_fixture_root() {
     let (r, _) = run_json(none.path(), &["--only", id]).expect("run");
     assert_eq!(status_of(&r, id), "skipped", "{r:#}");
 }
+
+/// The checks of this issue that the other network work (reachability, path) does not own.
+fn net_results(r: &serde_json::Value) -> Vec<(String, String)> {
+    r["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap_or("").to_string(), c["status"].as_str().unwrap_or("").to_string()))
+        .filter(|(id, _)| id.starts_with("net.") && !id.starts_with("net.reach.") && !id.starts_with("net.path."))
+        .collect()
+}
+
+#[test]
+fn the_healthy_lab_has_no_warning_or_critical_in_net() {
+    if !lab_ok()
+        || !require(std::path::Path::new("/usr/sbin/sshd").exists(), "the healthy lab runs sshd (openssh-server)")
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let wrap = format!("{}{}", fake_time(lab.dir.path(), &["chronyd"], TRACKING_OK), with_sshd(lab.dir.path()));
+    let cfg = dns_config(&lab, topology::GOOD_NAME);
+    let (r, _, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--config", &cfg], Some(&wrap));
+    let results = net_results(&r);
+    for id in [
+        "net.addr.assigned",
+        "net.dns.resolv-conf",
+        "net.dns.resolver-reachable",
+        "net.firewall.local",
+        "net.link.state",
+        "net.metadata.reachable",
+        "net.route.conflicts",
+        "net.route.default",
+        "net.time.sync",
+    ] {
+        assert!(results.iter().any(|(i, s)| i == id && s == "ok"), "{id} is not ok: {:#}", check(&r, id));
+    }
+    // conntrack is ok, or skipped when the module is not loaded on this kernel.
+    for (id, status) in &results {
+        assert!(status == "ok" || status == "skipped", "{id} is {status}: {:#}", check(&r, id));
+    }
+    assert_eq!(r["host"]["cloud"]["instance_id"], topology::INSTANCE_ID);
+}
+
+#[test]
+fn bad_network_states_give_findings_never_a_panic_or_hang() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let all = ["--only", "net", "--metadata-url", MD, "--deadline", "8"];
+    let no_panic = |r: &serde_json::Value| {
+        let text = r.to_string();
+        assert!(!text.contains("internal error") && !text.contains("panicked"), "{r:#}");
+    };
+
+    // Garbage, then empty, resolv.conf: the file is flagged, the resolvers are not asked.
+    for text in ["\u{0}\u{1}garbage\nnameserver\nnameserver 999.1.1.1\noptions timeout:x\n", ""] {
+        lab.resolv_conf(text);
+        let (r, _, _) = lab.doctor(&["--only", "net.dns"], None);
+        no_panic(&r);
+        assert_eq!(status_of(&r, "net.dns.resolv-conf"), "crit", "{r:#}");
+        assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "skipped", "{r:#}");
+    }
+    lab.resolv_conf(&format!("nameserver {}\n", topology::DNS1));
+
+    // An interface with an unusual name: every check still reports, naming it as it is.
+    lab.client.ip("link set c0 down");
+    lab.client.ip("link set c0 name ex.ť0-1");
+    lab.client.ip("link set ex.ť0-1 up");
+    lab.client.ip("route add default via 10.77.1.1");
+    let (r, _, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.route.default"), "ok", "{r:#}");
+    assert!(check(&r, "net.link.state")["summary"].as_str().is_some());
+
+    // DHCP failed: only a 169.254 address and no default route.
+    lab.client.ip("addr flush dev ex.ť0-1");
+    lab.client.ip("addr add 169.254.20.7/16 dev ex.ť0-1");
+    let (r, code, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert_eq!(code, 2);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.addr.assigned"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.addr.assigned"), vec!["ex.ť0-1"]);
+    assert_eq!(status_of(&r, "net.route.default"), "crit", "{r:#}");
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+    assert_eq!(check(&r, "net.metadata.reachable")["findings"][0]["code"], "ENETUNREACH");
+    assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "crit", "{r:#}");
+
+    // IPv6 only: not flagged as having no address; IPv4 services are unreachable, said so.
+    lab.client.ip("addr flush dev ex.ť0-1");
+    lab.client.ip("addr add fd00:77::2/64 dev ex.ť0-1 nodad");
+    lab.client.ip("-6 route add default via fd00:77::1 dev ex.ť0-1");
+    lab.resolv_conf("nameserver fd00:77::1\n");
+    let (r, _, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.addr.assigned"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.route.default"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.dns.resolver-reachable"), vec!["fd00:77::1"]);
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+}
