@@ -145,6 +145,19 @@ fn write_output(path: &PathBuf, body: &str) -> Result<(), Failure> {
     std::fs::write(path, body).map_err(|e| Failure::Tool(format!("cannot write {}: {e}", path.display())))
 }
 
+/// The network settings: `--metadata-url` (or its environment variable) beats the config's.
+fn net_options(args: &RunArgs, config: &Config) -> Result<crate::probe::NetOptions, Failure> {
+    let metadata_url = match &args.metadata_url {
+        Some(u) => {
+            crate::host::metadata::parse_url(u).map_err(|why| Failure::Usage(format!("--metadata-url {why}")))?;
+            Some(u.clone())
+        }
+        None => config.net.metadata_url.as_ref().map(|u| u.get_ref().clone()),
+    };
+    let dns_name = config.net.dns_name.as_ref().map(|n| n.get_ref().clone());
+    Ok(crate::probe::NetOptions { metadata_url, dns_name })
+}
+
 fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let lang = lang_of(&args.catalog);
     let host = host_of(&args.catalog)?;
@@ -170,7 +183,8 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
     )
     .map_err(|m| Failure::Usage(format!("--target: {m}")))?;
-    let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged).with_targets(targets));
+    let net = net_options(&args, &config)?;
+    let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged).with_targets(targets).with_net(net));
 
     let progress = (format == Format::Text && !args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(selected.len() as u64);
@@ -181,7 +195,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         bar.enable_steady_tick(Duration::from_millis(80));
         bar
     });
-    let checks = engine::run(selected, ctx, lang, engine::DEFAULT_WORKERS, |r| {
+    let checks = engine::run(selected, ctx.clone(), lang, engine::DEFAULT_WORKERS, |r| {
         if let Some(bar) = &progress {
             bar.inc(1);
             bar.set_message(r.id.clone());
@@ -233,7 +247,10 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             kernel: facts::kernel(&host),
             arch: facts::arch(&host),
             uptime_s: facts::uptime_s(&host),
-            cloud: Cloud { provider: facts::cloud_provider(&host), identity: Default::default() },
+            cloud: Cloud {
+                provider: facts::cloud_provider(&host),
+                identity: ctx.metadata_if_fetched().map(|m| m.identity()).unwrap_or_default(),
+            },
         },
         summary: Summary::of(&checks),
         checks,

@@ -103,6 +103,10 @@ pub struct RunArgs {
     /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
     #[arg(long = "target", value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
+    /// Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud's; on Alibaba
+    /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
+    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_METADATA_URL")]
+    pub metadata_url: Option<String>,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,

@@ -18,6 +18,10 @@
 //! [checks."disk.usage.space".subjects."/data".thresholds.used_percent]
 //! warn = ">= 95"
 //! crit = ">= 99"
+//!
+//! [net]
+//! metadata_url = "http://100.100.100.200"   # like --metadata-url
+//! dns_name = "mirrors.cloud.aliyuncs.com"   # what every nameserver must resolve
 //! ```
 //!
 //! A subject is matched by its exact name as reports show it (a mount point, an interface). A
@@ -71,6 +75,23 @@ pub struct NetSettings {
     /// Endpoints for net.reach.targets and net.path.loss, as `--target` takes them.
     #[serde(default)]
     pub targets: Vec<Spanned<String>>,
+    /// Like `--metadata-url` (the flag and ECS_DOCTOR_METADATA_URL win).
+    #[serde(default)]
+    pub metadata_url: Option<Spanned<String>>,
+    /// The name `net.dns.resolver-reachable` asks each nameserver for.
+    #[serde(default)]
+    pub dns_name: Option<Spanned<String>>,
+}
+
+/// Whether `name` can be asked of a nameserver: letters, digits, `-`, `_` and dots, labels of
+/// at most 63 and a name of at most 253 characters.
+pub fn valid_dns_name(name: &str) -> bool {
+    let n = name.strip_suffix('.').unwrap_or(name);
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -130,6 +151,21 @@ impl Config {
             if let Err(m) = crate::probe::reach::Target::parse(t.get_ref()) {
                 return Err(LoadError::at(&display, &source, t.span().start, m));
             }
+        }
+        if let Some(u) = &cfg.net.metadata_url
+            && let Err(why) = crate::host::metadata::parse_url(u.get_ref())
+        {
+            return Err(LoadError::at(&display, &source, u.span().start, why));
+        }
+        if let Some(n) = &cfg.net.dns_name
+            && !valid_dns_name(n.get_ref())
+        {
+            return Err(LoadError::at(
+                &display,
+                &source,
+                n.span().start,
+                format!("dns_name {:?} is not a DNS name (letters, digits, '-' and dots)", n.get_ref()),
+            ));
         }
         cfg.path = display;
         cfg.source = source;

@@ -3,6 +3,7 @@
 //! namespace. Root-only lab tests live in `lab`.
 
 mod common;
+mod topology;
 
 mod integration {
     pub mod browser;
@@ -18,6 +19,7 @@ mod integration {
     pub mod history;
     pub mod lab;
     pub mod malformed;
+    pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;
     pub mod reach_lab;

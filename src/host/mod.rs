@@ -3,7 +3,9 @@
 
 pub mod facts;
 pub mod fstab;
+pub mod http;
 pub mod klog;
+pub mod metadata;
 pub mod mounts;
 pub mod procs;
 pub mod sample;

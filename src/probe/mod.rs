@@ -8,15 +8,18 @@
 pub mod account_ids;
 pub mod auth_log;
 pub mod command;
+pub mod conntrack;
 pub mod cron;
 pub mod deleted_open;
 pub mod disk_errors;
 pub mod diskstats;
+pub mod dns_resolvers;
 pub mod exec;
 pub mod file_limits;
 pub mod file_perms;
 pub mod filesystems;
 pub mod firewall;
+pub mod firewall_ssh;
 pub mod fsmeta;
 pub mod fstab;
 pub mod interfaces;
@@ -27,6 +30,7 @@ pub mod loadavg;
 pub mod logread;
 pub mod mac;
 pub mod meminfo;
+pub mod metadata;
 pub mod oom_kills;
 pub mod passwd;
 pub mod path_trace;
@@ -35,6 +39,7 @@ pub mod reach;
 pub mod readonly_mounts;
 pub mod resolv_conf;
 pub mod resource_pressure;
+pub mod route_conflicts;
 pub mod routes;
 pub mod shadow;
 pub mod ssh_authorized_keys;
@@ -45,6 +50,7 @@ pub mod sudoers;
 pub mod suid_files;
 pub mod suspicious_procs;
 pub mod systemd_units;
+pub mod time_sync;
 pub mod world_writable;
 
 use crate::host::Host;
@@ -195,6 +201,16 @@ pub struct Scans {
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
+    metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+}
+
+/// Network settings of the run (`--metadata-url`, the config's `[net]` table).
+#[derive(Debug, Clone, Default)]
+pub struct NetOptions {
+    /// The metadata service to ask, when the user names one.
+    pub metadata_url: Option<String>,
+    /// The name each nameserver must resolve (`net.dns.resolver-reachable`).
+    pub dns_name: Option<String>,
 }
 
 /// One probe's result, computed once and shared by every check that names the same probe.
@@ -208,6 +224,7 @@ pub struct ProbeContext {
     pub privileged: bool,
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
     pub targets: Vec<reach::Target>,
+    pub net: NetOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -219,6 +236,7 @@ impl ProbeContext {
             deadline,
             privileged,
             targets: Vec::new(),
+            net: NetOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
@@ -227,6 +245,34 @@ impl ProbeContext {
     pub fn with_targets(mut self, targets: Vec<reach::Target>) -> ProbeContext {
         self.targets = targets;
         self
+    }
+
+    /// The same context with the run's network settings.
+    pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
+        self.net = net;
+        self
+    }
+
+    /// Whether, and which, metadata service this run may ask.
+    pub fn metadata_source(&self) -> crate::host::metadata::Source {
+        crate::host::metadata::source(&self.host, self.net.metadata_url.as_deref())
+    }
+
+    /// What the metadata service said, asked once per run by the first check that needs it;
+    /// `None` when no service may be asked here.
+    pub fn metadata(&self) -> Option<Arc<crate::host::metadata::Metadata>> {
+        self.scans
+            .metadata
+            .get_or_init(|| {
+                let source = self.metadata_source();
+                source.endpoint().map(|ep| Arc::new(crate::host::metadata::fetch(ep, self.deadline)))
+            })
+            .clone()
+    }
+
+    /// The metadata if a check already asked for it (never waits, never asks): for the report.
+    pub fn metadata_if_fetched(&self) -> Option<Arc<crate::host::metadata::Metadata>> {
+        self.scans.metadata.get().cloned().flatten()
     }
 
     /// The mount table, read once per run.
@@ -348,14 +394,17 @@ probes! {
     deleted_open => DeletedOpen,
     disk_errors => DiskErrors,
     diskstats => Diskstats,
+    dns_resolvers => DnsResolvers,
     account_ids => AccountIds,
     auth_log => AuthLog,
+    conntrack => Conntrack,
     cron => Cron,
     exec => Exec,
     file_perms => FilePerms,
     file_limits => FileLimits,
     filesystems => Filesystems,
     firewall => Firewall,
+    firewall_ssh => FirewallSsh,
     fstab => Fstab,
     kernel_events => KernelEvents,
     interfaces => Interfaces,
@@ -364,6 +413,7 @@ probes! {
     loadavg => Loadavg,
     mac => Mac,
     meminfo => Meminfo,
+    metadata => Metadata,
     oom_kills => OomKills,
     passwd => Passwd,
     path_trace => PathTrace,
@@ -372,6 +422,7 @@ probes! {
     readonly_mounts => ReadonlyMounts,
     resource_pressure => ResourcePressure,
     resolv_conf => ResolvConf,
+    route_conflicts => RouteConflicts,
     routes => Routes,
     shadow => Shadow,
     ssh_authorized_keys => SshAuthorizedKeys,
@@ -380,6 +431,7 @@ probes! {
     sshd_test => SshdTest,
     sudoers => Sudoers,
     systemd_units => SystemdUnits,
+    time_sync => TimeSync,
     suid_files => SuidFiles,
     suspicious_procs => SuspiciousProcs,
     world_writable => WorldWritable,

@@ -27,22 +27,28 @@ pub const FIELDS: &[&str] = &[
     "option_timeout",
     "option_attempts",
     "nameservers",
+    "foreign_nameservers",
+    "foreign_nameserver_count",
+    "metadata_nameservers",
 ];
 
 /// glibc's MAXNS: nameservers past the third are silently ignored.
-const MAXNS: usize = 3;
+pub const MAXNS: usize = 3;
 const STUB_UPSTREAM: &str = "/run/systemd/resolve/resolv.conf";
 
-struct Parsed {
-    nameservers: Vec<(IpAddr, String)>,
-    invalid: Vec<String>,
-    timeout: Option<f64>,
-    attempts: Option<f64>,
+/// What glibc reads from a resolv.conf.
+pub struct Parsed {
+    /// Each nameserver with its `file:line: text`, in file order.
+    pub nameservers: Vec<(IpAddr, String)>,
+    pub invalid: Vec<String>,
+    pub timeout: Option<f64>,
+    pub attempts: Option<f64>,
     /// The `options` lines, for evidence.
-    options: Vec<String>,
+    pub options: Vec<String>,
 }
 
-fn parse(path: &str, text: &str) -> Parsed {
+/// Parses resolv.conf text the way glibc does; `path` names it in evidence lines.
+pub fn parse(path: &str, text: &str) -> Parsed {
     let mut p =
         Parsed { nameservers: Vec::new(), invalid: Vec::new(), timeout: None, attempts: None, options: Vec::new() };
     for (n, raw) in text.lines().enumerate() {
@@ -94,6 +100,8 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     let uses_stub = !used.is_empty() && used.iter().all(|(ip, _)| *ip == IpAddr::from([127, 0, 0, 53]));
     let mut effective = used.len();
     let mut o = Observation::new(path).flag("missing", false);
+    // The servers lookups really go to, with their lines: the stub's upstreams when it is used.
+    let mut real: Vec<(IpAddr, String)> = used.iter().map(|(ip, l)| (*ip, l.clone())).collect();
     if uses_stub {
         // The stub forwards to the servers systemd-resolved knows; count those instead.
         if let Ok(Some(up)) = ctx.host.read_optional(STUB_UPSTREAM) {
@@ -102,8 +110,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             for (_, loc) in &upstream.nameservers {
                 o = o.field_evidence("effective_nameserver_count", loc.clone());
             }
+            real = upstream.nameservers.into_iter().take(MAXNS).collect();
         }
     }
+    o = compare_with_platform(o, &real, ctx);
     for (_, loc) in &parsed.nameservers {
         o = o.evidence(loc.clone());
     }
@@ -133,6 +143,29 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         o = o.num("option_attempts", a);
     }
     Ok(Observations::of(vec![o]))
+}
+
+/// On a cloud whose metadata names the platform's nameservers (Alibaba: dns-conf/nameservers),
+/// which of the servers in use are not among them.
+fn compare_with_platform(mut o: Observation, real: &[(IpAddr, String)], ctx: &ProbeContext) -> Observation {
+    if ctx.metadata_source().endpoint().is_none() || real.is_empty() {
+        return o;
+    }
+    let Some(md) = ctx.metadata() else { return o };
+    let platform = md.nameservers();
+    if platform.is_empty() {
+        return o;
+    }
+    let foreign: Vec<&(IpAddr, String)> = real.iter().filter(|(ip, _)| !platform.contains(ip)).collect();
+    let listed = platform.iter().map(|ip| ip.to_string()).collect::<Vec<_>>().join(", ");
+    o = o
+        .text("metadata_nameservers", listed.clone())
+        .num("foreign_nameserver_count", foreign.len() as f64)
+        .text("foreign_nameservers", foreign.iter().map(|(ip, _)| ip.to_string()).collect::<Vec<_>>().join(", "));
+    for (_, line) in &foreign {
+        o = o.field_evidence("foreign_nameserver_count", line.clone());
+    }
+    o.field_evidence("foreign_nameserver_count", format!("{}/latest/meta-data/dns-conf/nameservers: {listed}", md.url))
 }
 
 #[cfg(test)]

@@ -1,0 +1,297 @@
+//! A minimal HTTP/1.1 client over `std::net::TcpStream`, for the instance metadata service only.
+//!
+//! Why not reqwest: the metadata service is plain HTTP on an IP literal inside the instance, and
+//! what matters here is being bounded in every direction: one wall-clock limit per request
+//! (connect, write and every read), a cap on the headers and on the body, no name lookup, no
+//! redirects, no proxy (a proxy in the path is exactly what breaks the metadata service: it adds
+//! `X-Forwarded-For`, which the service answers with 403). A server that sends HTML, a huge or
+//! endless body, or garbage yields a response marked truncated or an error, never a hang.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+/// Most bytes of response headers read.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// An answer from the server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// True when the body was longer than the cap and only its start was kept.
+    pub truncated: bool,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HttpError {
+    #[error("no answer within {0:.1} s")]
+    Timeout(f64),
+    #[error("connection refused")]
+    Refused,
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    Io(String),
+    #[error("not an HTTP answer: {0}")]
+    Malformed(String),
+}
+
+impl HttpError {
+    /// The errno-style code a finding carries.
+    pub fn code(&self) -> &'static str {
+        match self {
+            HttpError::Timeout(_) => "ETIMEDOUT",
+            HttpError::Refused => "ECONNREFUSED",
+            HttpError::Unreachable(_) => "ENETUNREACH",
+            HttpError::Io(_) => "EIO",
+            HttpError::Malformed(_) => "EPROTO",
+        }
+    }
+}
+
+/// One request: method, path, extra headers; answered within `limit`, body cut at `max_body`.
+pub struct Request<'a> {
+    pub addr: SocketAddr,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a [(&'a str, &'a str)],
+    pub limit: Duration,
+    pub max_body: usize,
+}
+
+fn io_error(e: &std::io::Error, limit: Duration) -> HttpError {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::TimedOut | K::WouldBlock => HttpError::Timeout(limit.as_secs_f64()),
+        K::ConnectionRefused => HttpError::Refused,
+        K::NetworkUnreachable | K::HostUnreachable => HttpError::Unreachable(e.to_string()),
+        _ => match e.raw_os_error() {
+            Some(101 | 113) => HttpError::Unreachable(e.to_string()),
+            _ => HttpError::Io(e.to_string()),
+        },
+    }
+}
+
+/// Sends the request and reads the answer, all within `req.limit`.
+pub fn send(req: &Request) -> Result<Response, HttpError> {
+    let limit = req.limit.max(Duration::from_millis(1));
+    let until = Instant::now() + limit;
+    let left = || until.saturating_duration_since(Instant::now());
+    let mut stream = TcpStream::connect_timeout(&req.addr, limit).map_err(|e| io_error(&e, limit))?;
+    let host = match req.addr {
+        SocketAddr::V4(a) if a.port() == 80 => a.ip().to_string(),
+        SocketAddr::V6(a) if a.port() == 80 => format!("[{}]", a.ip()),
+        a => a.to_string(),
+    };
+    let mut head =
+        format!("{} {} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ecs-doctor\r\nAccept: */*\r\n", req.method, req.path);
+    for (k, v) in req.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if req.method == "PUT" || req.method == "POST" {
+        head.push_str("Content-Length: 0\r\n");
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let timeout = |s: &TcpStream, d: Duration| -> Result<(), HttpError> {
+        if d.is_zero() {
+            return Err(HttpError::Timeout(limit.as_secs_f64()));
+        }
+        s.set_read_timeout(Some(d)).and_then(|_| s.set_write_timeout(Some(d))).map_err(|e| io_error(&e, limit))
+    };
+    timeout(&stream, left())?;
+    stream.write_all(head.as_bytes()).map_err(|e| io_error(&e, limit))?;
+
+    // Read until the end of the headers.
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 8192];
+    let header_end = loop {
+        if let Some(i) = memchr::memmem::find(&buf, b"\r\n\r\n") {
+            break i + 4;
+        }
+        if buf.len() > MAX_HEADER_BYTES {
+            return Err(HttpError::Malformed(format!("headers longer than {MAX_HEADER_BYTES} bytes")));
+        }
+        timeout(&stream, left())?;
+        let n = stream.read(&mut chunk).map_err(|e| io_error(&e, limit))?;
+        if n == 0 {
+            return Err(HttpError::Malformed(if buf.is_empty() {
+                "the connection closed without an answer".into()
+            } else {
+                "the connection closed inside the headers".into()
+            }));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head_text = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let mut lines = head_text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.split_whitespace();
+    let status = match (parts.next(), parts.next().and_then(|s| s.parse::<u16>().ok())) {
+        (Some(v), Some(code)) if v.starts_with("HTTP/1.") && (100..1000).contains(&code) => code,
+        _ => {
+            let shown: String = status_line.chars().take(80).collect();
+            return Err(HttpError::Malformed(format!("status line {shown:?}")));
+        }
+    };
+    let mut content_length: Option<usize> = None;
+    let mut chunked = false;
+    let mut content_type = None;
+    for line in lines {
+        let Some((k, v)) = line.split_once(':') else { continue };
+        let v = v.trim();
+        match k.trim().to_ascii_lowercase().as_str() {
+            "content-length" => content_length = v.parse().ok(),
+            "transfer-encoding" => chunked = v.to_ascii_lowercase().contains("chunked"),
+            "content-type" => content_type = Some(v.chars().take(200).collect()),
+            _ => {}
+        }
+    }
+    let mut raw = buf.split_off(header_end);
+    // Read the body: by length, chunked, or to the end; never more than the cap (plus the
+    // chunk framing), never past the limit.
+    let wire_cap = req.max_body.saturating_add(if chunked { 4096 } else { 1 });
+    let want = if chunked { wire_cap } else { content_length.map_or(wire_cap, |l| l.min(wire_cap)) };
+    while raw.len() < want {
+        if chunked && chunked_complete(&raw) {
+            break;
+        }
+        timeout(&stream, left())?;
+        let n = stream.read(&mut chunk).map_err(|e| io_error(&e, limit))?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    if !chunked && let Some(l) = content_length {
+        raw.truncate(l);
+    }
+    let mut body = if chunked { dechunk(&raw) } else { raw };
+    let declared_longer = content_length.is_some_and(|l| l > req.max_body);
+    let truncated = body.len() > req.max_body || declared_longer;
+    body.truncate(req.max_body);
+    Ok(Response { status, content_type, body, truncated })
+}
+
+/// Whether a chunked body has reached its last (zero-length) chunk.
+fn chunked_complete(raw: &[u8]) -> bool {
+    let mut pos = 0;
+    loop {
+        let Some(eol) = memchr::memmem::find(&raw[pos..], b"\r\n") else { return false };
+        let size_text = String::from_utf8_lossy(&raw[pos..pos + eol]);
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16) else {
+            return true; // garbage framing: stop reading, dechunk keeps what it can
+        };
+        if size == 0 {
+            return true;
+        }
+        pos = match pos.checked_add(eol + 2).and_then(|p| p.checked_add(size)).and_then(|p| p.checked_add(2)) {
+            Some(p) if p <= raw.len() => p,
+            _ => return false,
+        };
+    }
+}
+
+/// The payload of a chunked body, as far as it is well formed.
+fn dechunk(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(eol) = memchr::memmem::find(&raw[pos..], b"\r\n") {
+        let size_text = String::from_utf8_lossy(&raw[pos..pos + eol]);
+        let Ok(size) = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16) else { break };
+        if size == 0 {
+            break;
+        }
+        let start = pos + eol + 2;
+        let end = start.saturating_add(size).min(raw.len());
+        out.extend_from_slice(&raw[start..end]);
+        if end < start + size {
+            break;
+        }
+        pos = end + 2;
+        if pos > raw.len() {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// Serves one connection on loopback with `answer` (raw bytes), after reading the request.
+    fn serve_once(answer: Vec<u8>, delay: Duration) -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = l.accept() {
+                let mut b = [0u8; 4096];
+                let _ = s.read(&mut b);
+                std::thread::sleep(delay);
+                let _ = s.write_all(&answer);
+            }
+        });
+        addr
+    }
+
+    fn get(addr: SocketAddr, limit_ms: u64, max_body: usize) -> Result<Response, HttpError> {
+        send(&Request {
+            addr,
+            method: "GET",
+            path: "/latest/meta-data/instance-id",
+            headers: &[],
+            limit: Duration::from_millis(limit_ms),
+            max_body,
+        })
+    }
+
+    #[test]
+    fn content_length_chunked_and_close_delimited_bodies() {
+        let a = serve_once(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Type: text/plain\r\n\r\ni-abcXXXX".to_vec(),
+            Duration::ZERO,
+        );
+        let r = get(a, 2000, 1024).unwrap();
+        assert_eq!((r.status, r.body.as_slice(), r.truncated), (200, &b"i-abc"[..], false));
+        assert_eq!(r.content_type.as_deref(), Some("text/plain"));
+        let a = serve_once(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ni-a\r\n2\r\nbc\r\n0\r\n\r\n".to_vec(),
+            Duration::ZERO,
+        );
+        assert_eq!(get(a, 2000, 1024).unwrap().body, b"i-abc");
+        let a = serve_once(b"HTTP/1.0 404 Not Found\r\n\r\nnope".to_vec(), Duration::ZERO);
+        let r = get(a, 2000, 1024).unwrap();
+        assert_eq!((r.status, r.body.as_slice()), (404, &b"nope"[..]));
+    }
+
+    #[test]
+    fn huge_bodies_are_cut_and_slow_servers_time_out() {
+        let mut big = b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n".to_vec();
+        big.extend(std::iter::repeat_n(b'x', 200_000));
+        let a = serve_once(big, Duration::ZERO);
+        let r = get(a, 2000, 1000).unwrap();
+        assert!(r.truncated && r.body.len() == 1000);
+        let a = serve_once(b"HTTP/1.1 200 OK\r\n\r\nlate".to_vec(), Duration::from_millis(1500));
+        let started = Instant::now();
+        assert!(matches!(get(a, 300, 100), Err(HttpError::Timeout(_))));
+        assert!(started.elapsed() < Duration::from_millis(1200));
+    }
+
+    #[test]
+    fn garbage_and_refused() {
+        let a = serve_once(b"SSH-2.0-OpenSSH_9.2\r\n\r\n".to_vec(), Duration::ZERO);
+        assert!(matches!(get(a, 2000, 100), Err(HttpError::Malformed(_))));
+        let a = serve_once(Vec::new(), Duration::ZERO);
+        assert!(matches!(get(a, 2000, 100), Err(HttpError::Malformed(_))));
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        drop(l);
+        assert_eq!(get(addr, 2000, 100), Err(HttpError::Refused));
+        assert_eq!(dechunk(b"zz\r\nabc"), b"");
+        assert!(chunked_complete(b"zz\r\n"));
+    }
+}

@@ -1,0 +1,524 @@
+//! Network diagnosis in a real lab (see `tests/topology.rs`): ecs-doctor runs in the client
+//! namespace against a router, a DNS server (dnsmasq) and a metadata service that live in
+//! namespaces the test created. Root only; skipped with the reason otherwise (a failure in CI).
+//! Run under `flock /tmp/ecs-doctor-lab.lock` like every lab test.
+
+use crate::common::*;
+use crate::topology::{self, Lab, MdMode};
+
+fn lab_ok() -> bool {
+    match topology::available() {
+        Ok(()) => true,
+        Err(why) => require(false, &why),
+    }
+}
+
+const MD: &str = "http://100.100.100.200";
+
+#[test]
+fn metadata_token_mode_fills_host_cloud_and_faults_have_codes() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let only = ["--only", "net.metadata.reachable", "--metadata-url", MD];
+    let (r, _, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("token mode"), "{c:#}");
+    assert!(c["metrics"]["latency_ms"].as_f64().is_some(), "{c:#}");
+    let cloud = &r["host"]["cloud"];
+    assert_eq!(cloud["instance_id"], topology::INSTANCE_ID, "{cloud:#}");
+    assert_eq!(cloud["region_id"], "cn-lab");
+    assert_eq!(cloud["zone_id"], "cn-lab-a");
+    assert_eq!(cloud["instance_type"], "ecs.lab.small");
+    assert_eq!(cloud["vpc_cidr"], "10.77.0.0/16");
+    assert_eq!(cloud["vswitch_cidr"], "10.77.1.0/24");
+    assert_eq!(cloud["private_ipv4"], topology::CLIENT_IP);
+    assert!(cloud.get("dns_nameservers").is_none(), "not part of the identity: {cloud:#}");
+    let reqs = lab.metadata.requests();
+    assert_eq!(reqs[0], "PUT /latest/api/token", "token first: {reqs:?}");
+    assert!(reqs[1..].iter().all(|r| r.ends_with(" token")), "every GET carries the token: {reqs:?}");
+    assert!(!reqs.iter().any(|r| r.contains("xff")), "{reqs:?}");
+    assert!(!r.to_string().contains("lab-token-6b1d"), "the token must not reach the report");
+
+    // Plain mode (no token endpoint): still ok, in plain mode.
+    lab.metadata.set(MdMode::Plain);
+    let (r, _, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("plain mode"), "{c:#}");
+    assert_eq!(r["host"]["cloud"]["instance_id"], topology::INSTANCE_ID);
+
+    // Faults: (mode, status, code, text in the message).
+    for (mode, status, code, text) in [
+        (MdMode::RejectToken, "warn", "HTTP-401", "rejected its own session token"),
+        (MdMode::Forbidden, "warn", "HTTP-403", "X-Forwarded-For"),
+        (MdMode::Slow(3000), "crit", "ETIMEDOUT", "no answer within 1.0 s"),
+        (MdMode::Html, "warn", "EPROTO", "HTML page"),
+        (MdMode::Huge, "warn", "EPROTO", "more than 64 KiB"),
+    ] {
+        lab.metadata.set(mode);
+        let (r, _, took) = lab.doctor(&only, None);
+        let c = check(&r, "net.metadata.reachable");
+        assert_eq!(c["status"], status, "{mode:?}: {c:#}");
+        assert_eq!(c["findings"][0]["code"], code, "{mode:?}: {c:#}");
+        assert_eq!(c["findings"][0]["subject"], MD, "{mode:?}");
+        assert!(c["findings"][0]["message"].as_str().unwrap().contains(text), "{mode:?}: {c:#}");
+        assert!(r["host"]["cloud"].get("instance_id").is_none(), "{mode:?}: no identity on failure");
+        assert!(took.as_secs_f64() < 8.0, "{mode:?} took {took:?}");
+    }
+
+    // Nothing listens: refused. Nothing answers at all (the router drops it): timeout.
+    lab.metadata.set(MdMode::Token);
+    let (r, _, _) =
+        lab.doctor(&["--only", "net.metadata.reachable", "--metadata-url", "http://100.100.100.200:81"], None);
+    assert_eq!(check(&r, "net.metadata.reachable")["findings"][0]["code"], "ECONNREFUSED", "{r:#}");
+    lab.iptables(&lab.router, "-A FORWARD -d 100.100.100.200 -j DROP");
+    let (r, code, _) = lab.doctor(&only, None);
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(c["findings"][0]["code"], "ETIMEDOUT");
+}
+
+#[test]
+fn metadata_is_skipped_off_cloud_and_under_root_unless_named() {
+    // No lab needed: nothing is asked. DMI of the fixture root says nothing about a cloud.
+    let root = fixture_root("healthy");
+    let Some((r, _)) = run_json(&root, &["--only", "net.metadata.reachable"]) else { return };
+    let c = check(&r, "net.metadata.reachable");
+    assert_eq!(c["status"], "skipped", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("--root"), "{c:#}");
+    assert!(r["host"]["cloud"].get("instance_id").is_none());
+    // Named but not http://IP: a usage error.
+    let out =
+        doctor(&["run", "--no-save", "--only", "net.metadata.reachable", "--metadata-url", "https://example.com/"])
+            .expect("run");
+    assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--metadata-url"), "{}", stderr(&out));
+}
+
+fn dns_config(lab: &Lab, name: &str) -> String {
+    lab.config(&format!("[net]\ndns_name = \"{name}\"\n")).to_str().expect("utf-8").to_string()
+}
+
+#[test]
+fn each_nameserver_is_asked_and_dead_ones_are_named_with_a_code() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.dns.resolver-reachable";
+    let good = dns_config(&lab, topology::GOOD_NAME);
+    let (r, _, _) = lab.doctor(&["--only", id, "--config", &good], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS1)].as_f64().is_some(), "{c:#}");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS2)].as_f64().is_some(), "{c:#}");
+
+    // Wrong answers from both: the code says which, and with nothing working it is critical.
+    for (name, code) in
+        [(topology::UNKNOWN_NAME, "REFUSED"), (topology::NX_NAME, "NXDOMAIN"), (topology::V6_ONLY_NAME, "NODATA")]
+    {
+        let cfg = dns_config(&lab, name);
+        let (r, _, _) = lab.doctor(&["--only", id, "--config", &cfg], None);
+        let c = check(&r, id);
+        assert_eq!(c["status"], "crit", "{name}: {c:#}");
+        assert_eq!(subjects(&r, id), vec![topology::DNS1, topology::DNS2], "{name}");
+        assert!(c["findings"].as_array().unwrap().iter().all(|f| f["code"] == code), "{name}: {c:#}");
+    }
+
+    // One of two black-holed in the router: a warning naming it, with a timeout code.
+    lab.iptables(&lab.router, &format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS2));
+    let (r, code, _) = lab.doctor(&["--only", id, "--config", &good], None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("warn"), 1), "{c:#}");
+    assert_eq!(subjects(&r, id), vec![topology::DNS2]);
+    assert_eq!(c["findings"][0]["code"], "ETIMEDOUT");
+    assert!(c["metrics"][format!("latency_ms[{}]", topology::DNS1)].as_f64().is_some(), "{c:#}");
+
+    // Both black-holed: critical, and the run ends by its deadline.
+    lab.iptables(&lab.router, &format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS1));
+    let (r, code, took) = lab.doctor(&["--only", "net", "--config", &good, "--deadline", "3"], None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(subjects(&r, id), vec![topology::DNS1, topology::DNS2]);
+    assert!(took.as_secs_f64() < 4.5, "--deadline 3 but the run took {took:?}");
+    // A deadline shorter than the DNS timeout: the run still ends on time.
+    let (r, _, took) = lab.doctor(&["--only", id, "--config", &good, "--deadline", "0.5"], None);
+    assert!(took.as_secs_f64() < 2.0, "--deadline 0.5 but the run took {took:?}");
+    assert!(matches!(status_of(&r, id).as_str(), "error" | "crit"), "{r:#}");
+}
+
+#[test]
+fn resolvers_other_than_the_platform_ones_are_a_warning_when_metadata_names_them() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.dns.resolv-conf";
+    let (r, _, _) = lab.doctor(&["--only", id, "--metadata-url", MD], None);
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+    lab.resolv_conf(&format!("nameserver {}\nnameserver 10.88.0.2\n", topology::DNS1));
+    let (r, _, _) = lab.doctor(&["--only", id, "--metadata-url", MD], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(c["findings"][0]["code"], "DNS-NOT-PLATFORM");
+    let ev = c["findings"][0]["evidence"].to_string();
+    assert!(ev.contains("/etc/resolv.conf:2: nameserver 10.88.0.2"), "{ev}");
+    assert!(ev.contains("dns-conf/nameservers: 100.100.2.136, 100.100.2.138"), "{ev}");
+    // Without a metadata service to ask, nothing is compared.
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+}
+
+#[test]
+fn routes_that_take_the_vpc_the_subnet_or_the_platform_services_away_are_found() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.route.conflicts";
+    let args = ["--only", id, "--metadata-url", MD];
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("VPC 10.77.0.0/16, vSwitch 10.77.1.0/24"), "{c:#}");
+
+    // A bridge-like interface in the client (a veth pair: the kernel here has no bridge module
+    // to spare) with the routes a docker or VPN setup adds.
+    lab.client.ip("link add br-lab type veth peer name br-lab-p");
+    lab.client.ip("link set br-lab up");
+    lab.client.ip("link set br-lab-p up");
+    lab.client.ip("route add 10.77.0.0/16 dev br-lab");
+    lab.client.ip("route add 10.77.1.128/25 dev br-lab");
+    let (r, code, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    let f = c["findings"].as_array().unwrap().clone();
+    let find = |subject: &str| {
+        f.iter().find(|x| x["subject"] == subject).cloned().unwrap_or_else(|| panic!("{subject}: {f:#?}"))
+    };
+    assert_eq!(find("10.77.1.128/25 dev br-lab")["code"], "ROUTE-VSWITCH");
+    assert_eq!(find("10.77.1.128/25 dev br-lab")["severity"], "crit");
+    assert!(find("10.77.1.128/25 dev br-lab")["evidence"].to_string().contains("vswitch-cidr-block: 10.77.1.0/24"));
+    assert_eq!(find("10.77.0.0/16 dev br-lab")["code"], "ROUTE-VPC");
+    assert_eq!(find("10.77.0.0/16 dev br-lab")["severity"], "warn");
+    assert_eq!(f.len(), 2, "{f:#?}");
+
+    // The platform's addresses sent into the bridge: the metadata service and DNS are cut off.
+    lab.client.ip("route add 100.100.0.0/16 dev br-lab");
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, id);
+    let f = c["findings"].as_array().unwrap().clone();
+    let find = |subject: &str| {
+        f.iter().find(|x| x["subject"] == subject).cloned().unwrap_or_else(|| panic!("{subject}: {f:#?}"))
+    };
+    let md = find(topology::METADATA_IP);
+    assert_eq!((md["code"].as_str(), md["severity"].as_str()), (Some("ROUTE-AWAY"), Some("crit")));
+    assert!(md["evidence"].to_string().contains("100.100.0.0/16 dev br-lab"), "{md:#}");
+    assert!(md["evidence"].to_string().contains("default via 10.77.1.1 dev c0 (the primary interface)"), "{md:#}");
+    assert_eq!(find(topology::DNS1)["code"], "ROUTE-AWAY");
+    assert_eq!(find(topology::DNS2)["code"], "ROUTE-AWAY");
+    // The metadata service itself is now unreachable too: the check that asks it says so.
+    let (r, _, _) = lab.doctor(&["--only", "net.metadata.reachable", "--metadata-url", MD], None);
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+
+    // Without metadata only the generic overlap is judged: the /25 inside c0's connected /24.
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["10.77.1.128/25 dev br-lab"]);
+    assert_eq!(c["findings"][0]["code"], "ROUTE-OVERLAP");
+}
+
+/// A wrapper script (see `Lab::doctor`) that starts a real sshd on port 2222 in the client
+/// namespace (private /run, its own host key), waits until it listens, then runs ecs-doctor.
+fn with_sshd(dir: &std::path::Path) -> String {
+    let key = dir.join("hostkey");
+    if !key.exists() {
+        let ok = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "ssh-keygen");
+    }
+    let cfg = dir.join("sshd_config");
+    write(&cfg, &format!("Port 2222\nListenAddress 0.0.0.0\nHostKey {}\nPidFile none\nUsePAM no\n", key.display()));
+    format!(
+        "set -e\nmount -t tmpfs -o size=1m tmpfs /run\nmkdir -m 755 /run/sshd\n/usr/sbin/sshd -f {}\n\
+         i=0; while ! grep -q ':08AE 00000000:0000 0A' /proc/net/tcp; do i=$((i+1)); [ $i -gt 100 ] && exit 90; sleep 0.05; done\n\
+         exec \"$@\"\n",
+        cfg.display()
+    )
+}
+
+#[test]
+fn a_firewall_that_drops_the_port_sshd_listens_on_is_critical() {
+    if !lab_ok()
+        || !require(std::path::Path::new("/usr/sbin/sshd").exists(), "the firewall lab needs sshd (openssh-server)")
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.firewall.local";
+    let wrap = with_sshd(lab.dir.path());
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+
+    // A rule dropping the port: critical, with the rule as evidence.
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 2222 -j DROP");
+    let (r, code, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["tcp/2222"]);
+    assert_eq!(c["findings"][0]["code"], "SSH-BLOCKED");
+    let ev = c["findings"][0]["evidence"].to_string();
+    assert!(ev.contains("-A INPUT -p tcp -m tcp --dport 2222 -j DROP"), "{ev}");
+    assert!(ev.contains("sshd listens on 0.0.0.0:2222"), "{ev}");
+
+    // A rule for another port, or one limited to some sources: not a lock-out.
+    lab.iptables(&lab.client, "-F INPUT");
+    lab.iptables(&lab.client, "-A INPUT -s 203.0.113.0/24 -p tcp --dport 2222 -j DROP");
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 22 -j DROP");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+
+    // Policy DROP with only loopback accepted: critical; accepting the port makes it ok.
+    lab.iptables(&lab.client, "-F INPUT");
+    lab.iptables(&lab.client, "-A INPUT -i lo -j ACCEPT");
+    lab.iptables(&lab.client, "-P INPUT DROP");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(c["status"], "crit", "{c:#}");
+    assert!(c["findings"][0]["message"].as_str().unwrap().contains("policy is DROP"), "{c:#}");
+    lab.iptables(&lab.client, "-A INPUT -p tcp --dport 2222 -j ACCEPT");
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+}
+
+/// Runs ecs-doctor live in fresh network and PID namespaces after `script` (sh) has prepared
+/// them; returns the validated report.
+fn in_pid_ns(script: &str, args: &[&str]) -> serde_json::Value {
+    let mut full = format!("set -e\n{script}\nexec {BIN} run --format json --no-save");
+    for a in args {
+        full.push_str(&format!(" '{a}'"));
+    }
+    let out = std::process::Command::new("unshare")
+        .args(["--net", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc", "sh", "-c", &full])
+        .env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .output()
+        .expect("unshare");
+    valid_report(&stdout(&out))
+}
+
+/// Script lines that start fake time daemons (copies of sleep named like them) and put a fake
+/// chronyc that prints `tracking` on PATH.
+fn fake_time(dir: &std::path::Path, daemons: &[&str], tracking: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    write(&dir.join("tracking.txt"), tracking);
+    let chronyc = bin.join("chronyc");
+    write(
+        &chronyc,
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"-n tracking\" ] || exit 1\ncat {}\n", dir.join("tracking.txt").display()),
+    );
+    std::fs::set_permissions(&chronyc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let mut s = format!("export PATH={}:$PATH\n", bin.display());
+    for d in daemons {
+        let p = dir.join(d);
+        std::fs::copy("/bin/sleep", &p).expect("copy sleep");
+        s.push_str(&format!("{} 600 &\n", p.display()));
+    }
+    s
+}
+
+pub const TRACKING_OK: &str = "Reference ID    : 64640064 (100.100.0.100)\nStratum         : 2\nSystem time     : 0.000210000 seconds slow of NTP time\nLeap status     : Normal\n";
+
+#[test]
+fn time_daemons_and_the_chrony_offset_are_judged() {
+    if !require(is_root(), "the time-sync lab needs root (PID namespace with fake daemons)") {
+        return;
+    }
+    let id = "net.time.sync";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let offset = |s: f64, leap: &str| {
+        format!(
+            "Reference ID    : 64640064 (100.100.0.100)\nSystem time     : {s} seconds fast of NTP time\nLeap status     : {leap}\n"
+        )
+    };
+    let r = in_pid_ns(&fake_time(dir.path(), &["chronyd"], TRACKING_OK), &["--only", id]);
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"]["offset_s"].as_f64().unwrap() < 0.001, "{c:#}");
+    for (tracking, status, code) in [
+        (offset(5.25, "Normal"), "warn", "CLOCK-OFFSET"),
+        (offset(120.0, "Normal"), "crit", "CLOCK-OFFSET"),
+        (offset(0.1, "Not synchronised"), "warn", "NOT-SYNCED"),
+    ] {
+        let r = in_pid_ns(&fake_time(dir.path(), &["chronyd"], &tracking), &["--only", id]);
+        let c = check(&r, id);
+        assert_eq!((c["status"].as_str(), c["findings"][0]["code"].as_str()), (Some(status), Some(code)), "{c:#}");
+        assert!(c["findings"][0]["evidence"].to_string().contains("chronyc tracking: System time"), "{c:#}");
+    }
+    let r = in_pid_ns(&fake_time(dir.path(), &[], TRACKING_OK), &["--only", id]);
+    assert_eq!(check(&r, id)["findings"][0]["code"], "NO-NTP", "{r:#}");
+    let r = in_pid_ns(&fake_time(dir.path(), &["chronyd", "ntpd"], TRACKING_OK), &["--only", id]);
+    let c = check(&r, id);
+    assert_eq!(
+        (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("NTP-CONFLICT")),
+        "{c:#}"
+    );
+}
+
+#[test]
+fn conntrack_table_usage_and_drops_from_a_fixture_root() {
+    let id = "net.conntrack.usage";
+    let stat = |drop: u32| {
+        format!(
+            "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop\n\
+             00000010  00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 00000000 {drop:08x} 00000000\n"
+        )
+    };
+    let root = |count: u32, drop: u32| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_count"), &format!("{count}\n"));
+        write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_max"), "1000\n");
+        write(&dir.path().join("proc/net/stat/nf_conntrack"), &stat(drop));
+        dir
+    };
+    let ok = root(120, 0);
+    let Some((r, _)) = run_json(ok.path(), &["--only", id]) else { return };
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(c["metrics"]["used_percent"], 12.0);
+    let full = root(950, 0);
+    let (r, _) = run_json(full.path(), &["--only", id]).expect("run");
+    let c = check(&r, id);
+    assert_eq!(
+        (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("CONNTRACK-HIGH")),
+        "{c:#}"
+    );
+    assert!(c["findings"][0]["evidence"].to_string().contains("nf_conntrack_count: 950"), "{c:#}");
+    let dropped = root(10, 26);
+    let (r, _) = run_json(dropped.path(), &["--only", id]).expect("run");
+    let c = check(&r, id);
+    assert_eq!(c["findings"][0]["code"], "CONNTRACK-DROP", "{c:#}");
+    assert_eq!(c["metrics"]["drops"], 26.0);
+    // No conntrack at all (module not loaded): skipped, not ok.
+    let none = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(none.path().join("proc")).expect("mkdir");
+    let (r, _) = run_json(none.path(), &["--only", id]).expect("run");
+    assert_eq!(status_of(&r, id), "skipped", "{r:#}");
+}
+
+/// The checks of this issue that the other network work (reachability, path) does not own.
+fn net_results(r: &serde_json::Value) -> Vec<(String, String)> {
+    r["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap_or("").to_string(), c["status"].as_str().unwrap_or("").to_string()))
+        .filter(|(id, _)| id.starts_with("net.") && !id.starts_with("net.reach.") && !id.starts_with("net.path."))
+        .collect()
+}
+
+#[test]
+fn the_healthy_lab_has_no_warning_or_critical_in_net() {
+    if !lab_ok()
+        || !require(std::path::Path::new("/usr/sbin/sshd").exists(), "the healthy lab runs sshd (openssh-server)")
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let wrap = format!("{}{}", fake_time(lab.dir.path(), &["chronyd"], TRACKING_OK), with_sshd(lab.dir.path()));
+    let cfg = dns_config(&lab, topology::GOOD_NAME);
+    let (r, _, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--config", &cfg], Some(&wrap));
+    let results = net_results(&r);
+    for id in [
+        "net.addr.assigned",
+        "net.dns.resolv-conf",
+        "net.dns.resolver-reachable",
+        "net.firewall.local",
+        "net.link.state",
+        "net.metadata.reachable",
+        "net.route.conflicts",
+        "net.route.default",
+        "net.time.sync",
+    ] {
+        assert!(results.iter().any(|(i, s)| i == id && s == "ok"), "{id} is not ok: {:#}", check(&r, id));
+    }
+    // conntrack is ok, or skipped when the module is not loaded on this kernel.
+    for (id, status) in &results {
+        assert!(status == "ok" || status == "skipped", "{id} is {status}: {:#}", check(&r, id));
+    }
+    assert_eq!(r["host"]["cloud"]["instance_id"], topology::INSTANCE_ID);
+}
+
+#[test]
+fn bad_network_states_give_findings_never_a_panic_or_hang() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let all = ["--only", "net", "--metadata-url", MD, "--deadline", "8"];
+    let no_panic = |r: &serde_json::Value| {
+        let text = r.to_string();
+        assert!(!text.contains("internal error") && !text.contains("panicked"), "{r:#}");
+    };
+
+    // Garbage, then empty, resolv.conf: the file is flagged, the resolvers are not asked.
+    for text in ["\u{0}\u{1}garbage\nnameserver\nnameserver 999.1.1.1\noptions timeout:x\n", ""] {
+        lab.resolv_conf(text);
+        let (r, _, _) = lab.doctor(&["--only", "net.dns"], None);
+        no_panic(&r);
+        assert_eq!(status_of(&r, "net.dns.resolv-conf"), "crit", "{r:#}");
+        assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "skipped", "{r:#}");
+    }
+    lab.resolv_conf(&format!("nameserver {}\n", topology::DNS1));
+
+    // An interface with an unusual name: every check still reports, naming it as it is.
+    lab.client.ip("link set c0 down");
+    lab.client.ip("link set c0 name ex.ť0-1");
+    lab.client.ip("link set ex.ť0-1 up");
+    lab.client.ip("route add default via 10.77.1.1");
+    let (r, _, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.route.default"), "ok", "{r:#}");
+    assert!(check(&r, "net.link.state")["summary"].as_str().is_some());
+
+    // DHCP failed: only a 169.254 address and no default route.
+    lab.client.ip("addr flush dev ex.ť0-1");
+    lab.client.ip("addr add 169.254.20.7/16 dev ex.ť0-1");
+    let (r, code, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert_eq!(code, 2);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.addr.assigned"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.addr.assigned"), vec!["ex.ť0-1"]);
+    assert_eq!(status_of(&r, "net.route.default"), "crit", "{r:#}");
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+    assert_eq!(check(&r, "net.metadata.reachable")["findings"][0]["code"], "ENETUNREACH");
+    assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "crit", "{r:#}");
+
+    // IPv6 only: not flagged as having no address; IPv4 services are unreachable, said so.
+    lab.client.ip("addr flush dev ex.ť0-1");
+    lab.client.ip("addr add fd00:77::2/64 dev ex.ť0-1 nodad");
+    lab.client.ip("-6 route add default via fd00:77::1 dev ex.ť0-1");
+    lab.resolv_conf("nameserver fd00:77::1\n");
+    let (r, _, took) = lab.doctor(&all, None);
+    no_panic(&r);
+    assert!(took.as_secs_f64() < 10.0, "{took:?}");
+    assert_eq!(status_of(&r, "net.addr.assigned"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.route.default"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.dns.resolver-reachable"), vec!["fd00:77::1"]);
+    assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+}

@@ -1,0 +1,418 @@
+//! The network lab for the network-diagnosis tests: three namespaces, client ↔ router ↔ server,
+//! joined by veth pairs created inside them (nothing is added to the machine's own namespace).
+//! The server namespace holds the lab's stand-ins for the platform services, on the addresses an
+//! Alibaba Cloud instance knows them by, which exist only inside the lab:
+//!
+//! - a DNS server (Debian's dnsmasq) on 100.100.2.136 and 100.100.2.138;
+//! - a metadata service on 100.100.100.200:80, written here (std::net, on a thread moved into
+//!   the server namespace), with token mode, plain mode, 401, 403, a slow answer, an HTML page
+//!   and an endless body.
+//!
+//! ```text
+//!  client (c0 10.77.1.2/24) ── (r0 10.77.1.1) router (r1 10.88.0.1) ── (s0 10.88.0.2/24) server
+//!                                     route 100.100.0.0/16 via 10.88.0.2     lo: 100.100.100.200,
+//!                                                                                 100.100.2.136, .138
+//! ```
+//!
+//! The client's /etc/resolv.conf is /etc/netns/<client>/resolv.conf (`ip netns exec` binds it).
+//! Everything is torn down by `Drop` (daemons killed, namespaces and that directory deleted),
+//! also when a test fails. Names carry the pid and a counter, so labs can run side by side.
+
+#![allow(dead_code)]
+
+use crate::common::{BIN, Netns, valid_report};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const CLIENT_IP: &str = "10.77.1.2";
+pub const METADATA_IP: &str = "100.100.100.200";
+pub const DNS1: &str = "100.100.2.136";
+pub const DNS2: &str = "100.100.2.138";
+/// A name the lab's DNS server answers (with the server's address).
+pub const GOOD_NAME: &str = "mirror.lab.test";
+/// A name it says does not exist.
+pub const NX_NAME: &str = "nx.lab.test";
+/// A name with only an IPv6 address: an A query gets an empty answer.
+pub const V6_ONLY_NAME: &str = "v6only.lab.test";
+/// A name it knows nothing of: with no upstream, dnsmasq refuses the query.
+pub const UNKNOWN_NAME: &str = "unknown.example";
+
+pub const INSTANCE_ID: &str = "i-lab0000000000000001";
+
+/// What the lab's metadata service does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MdMode {
+    /// Hardened mode: a token is required.
+    Token,
+    /// No token endpoint (404); plain GETs work.
+    Plain,
+    /// Issues tokens but rejects them (401); token-less requests get 403.
+    RejectToken,
+    /// 403 to everything (what a proxy adding X-Forwarded-For gets).
+    Forbidden,
+    /// Token mode, but every answer comes after this many milliseconds.
+    Slow(u64),
+    /// A captive portal: 200 with an HTML page for everything.
+    Html,
+    /// 200 with a declared 100 MB body, sent until the client hangs up.
+    Huge,
+}
+
+fn ip(args: &[&str]) {
+    let out = Command::new("ip").args(args).output().expect("ip");
+    assert!(out.status.success(), "ip {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+}
+
+/// Runs a command inside a namespace and asserts it succeeded.
+pub fn ns_exec(ns: &Netns, args: &[&str]) -> Output {
+    let out = Command::new("ip").args(["netns", "exec", &ns.0]).args(args).output().expect("ip netns exec");
+    assert!(out.status.success(), "in {}: {}: {}", ns.0, args.join(" "), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// A child process killed (and reaped) on drop.
+pub struct Daemon(pub Child);
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The lab's metadata service: a thread in the server namespace.
+pub struct MetadataServer {
+    pub mode: Arc<Mutex<MdMode>>,
+    /// Every request: `METHOD path [token] [xff]`.
+    pub log: Arc<Mutex<Vec<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for MetadataServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+const TOKEN: &str = "lab-token-6b1d";
+
+fn md_value(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "instance-id" => INSTANCE_ID,
+        "region-id" => "cn-lab",
+        "zone-id" => "cn-lab-a",
+        "instance/instance-type" => "ecs.lab.small",
+        "image-id" => "lab_image_001.vhd",
+        "vpc-id" => "vpc-lab0001",
+        "vpc-cidr-block" => "10.77.0.0/16",
+        "vswitch-cidr-block" => "10.77.1.0/24",
+        "private-ipv4" => CLIENT_IP,
+        "dns-conf/nameservers" => "100.100.2.136\n100.100.2.138",
+        _ => return None,
+    })
+}
+
+fn respond(s: &mut TcpStream, status: &str, ctype: &str, body: &str) {
+    let _ = write!(
+        s,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+fn handle(mut s: TcpStream, mode: MdMode, log: &Mutex<Vec<String>>) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16384 {
+        match s.read(&mut chunk) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split_whitespace();
+    let (method, path) = (first.next().unwrap_or("").to_string(), first.next().unwrap_or("").to_string());
+    let header = |name: &str| {
+        text.split("\r\n").skip(1).find_map(|l| {
+            l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim().to_string())
+        })
+    };
+    let token = header("X-aliyun-ecs-metadata-token");
+    let ttl = header("X-aliyun-ecs-metadata-token-ttl-seconds");
+    let xff = header("X-Forwarded-For");
+    log.lock().unwrap().push(format!(
+        "{method} {path}{}{}",
+        if token.is_some() { " token" } else { "" },
+        if xff.is_some() { " xff" } else { "" }
+    ));
+    if let MdMode::Slow(ms) = mode {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
+    let value = path.strip_prefix("/latest/meta-data/").and_then(md_value);
+    let is_token_put = method == "PUT" && path == "/latest/api/token";
+    match mode {
+        MdMode::Forbidden => respond(&mut s, "403 Forbidden", "text/plain", "Forbidden"),
+        MdMode::Html => respond(
+            &mut s,
+            "200 OK",
+            "text/html",
+            "<!DOCTYPE html>\n<html><head><title>Login</title></head><body>Please sign in to the hotel Wi-Fi</body></html>\n",
+        ),
+        MdMode::Huge => {
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000000\r\n\r\n");
+            let block = [b'A'; 65536];
+            for _ in 0..1600 {
+                if s.write_all(&block).is_err() {
+                    break;
+                }
+            }
+        }
+        MdMode::Plain if is_token_put => respond(&mut s, "404 Not Found", "text/plain", "Not Found"),
+        MdMode::Token | MdMode::Slow(_) | MdMode::RejectToken if is_token_put => {
+            match ttl.and_then(|t| t.parse::<u32>().ok()) {
+                Some(1..=21600) => respond(&mut s, "200 OK", "text/plain", TOKEN),
+                _ => respond(&mut s, "400 Bad Request", "text/plain", "Bad Request"),
+            }
+        }
+        MdMode::RejectToken if token.is_some() => respond(&mut s, "401 Unauthorized", "text/plain", "Unauthorized"),
+        MdMode::Token | MdMode::Slow(_) | MdMode::RejectToken if token.as_deref() != Some(TOKEN) => {
+            respond(&mut s, "403 Forbidden", "text/plain", "Forbidden")
+        }
+        _ => match value {
+            Some(v) => respond(&mut s, "200 OK", "text/plain", v),
+            None => respond(&mut s, "404 Not Found", "text/plain", "Not Found"),
+        },
+    }
+}
+
+impl MetadataServer {
+    /// Starts the service on 100.100.100.200:80 inside `ns`.
+    pub fn start(ns: &Netns, mode: MdMode) -> MetadataServer {
+        let mode = Arc::new(Mutex::new(mode));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let nsfile = PathBuf::from("/var/run/netns").join(&ns.0);
+        let (m, l, st) = (mode.clone(), log.clone(), stop.clone());
+        std::thread::spawn(move || {
+            // Only this thread enters the server namespace; the socket stays in it.
+            let f = std::fs::File::open(&nsfile).expect("open netns");
+            rustix::thread::move_into_link_name_space(f.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
+                .expect("setns");
+            let listener = TcpListener::bind((METADATA_IP, 80)).expect("bind the metadata address");
+            listener.set_nonblocking(true).expect("nonblocking");
+            tx.send(()).expect("ready");
+            while !st.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((s, _)) => {
+                        let _ = s.set_nonblocking(false);
+                        let mode = *m.lock().unwrap();
+                        let l = l.clone();
+                        std::thread::spawn(move || handle(s, mode, &l));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(5)).expect("metadata server started");
+        MetadataServer { mode, log, stop }
+    }
+
+    pub fn set(&self, mode: MdMode) {
+        *self.mode.lock().unwrap() = mode;
+        self.log.lock().unwrap().clear();
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// dnsmasq on the lab's platform DNS addresses, answering only for the lab's names.
+pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
+    let pidfile = dir.join("dnsmasq.pid");
+    let child = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "dnsmasq", "-k", "--conf-file=/dev/null", "--no-resolv", "--no-hosts"])
+        .args(["--bind-interfaces", "--port=53", "--user=root", "--group=root"])
+        .arg(format!("--listen-address={DNS1}"))
+        .arg(format!("--listen-address={DNS2}"))
+        .arg(format!("--pid-file={}", pidfile.display()))
+        .arg(format!("--host-record={GOOD_NAME},10.88.0.2"))
+        .arg(format!("--host-record={V6_ONLY_NAME},fd00::5"))
+        .arg("--local=/lab.test/")
+        .arg(format!("--address=/{NX_NAME}/"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn dnsmasq");
+    let mut d = Daemon(child);
+    // Ready when its UDP socket on port 53 (0035) shows in its namespace's table.
+    let until = Instant::now() + Duration::from_secs(5);
+    loop {
+        let udp = std::fs::read_to_string(format!("/proc/{}/net/udp", d.0.id())).unwrap_or_default();
+        if udp.lines().filter(|l| l.contains(":0035 ")).count() >= 2 {
+            break;
+        }
+        if let Ok(Some(status)) = d.0.try_wait() {
+            let mut err = String::new();
+            if let Some(mut e) = d.0.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("dnsmasq exited ({status}): {err}");
+        }
+        assert!(Instant::now() < until, "dnsmasq did not start listening");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    d
+}
+
+/// The client's /etc directory as `ip netns exec` sees it, removed on drop.
+pub struct NetnsEtc(pub PathBuf);
+
+impl Drop for NetnsEtc {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The three-namespace lab. Field order is drop order: daemons go before their namespaces.
+pub struct Lab {
+    pub metadata: MetadataServer,
+    pub dns: Daemon,
+    pub etc: NetnsEtc,
+    pub client: Netns,
+    pub router: Netns,
+    pub server: Netns,
+    pub dir: tempfile::TempDir,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Whether the lab can be built here: root, ip, iptables and dnsmasq.
+pub fn available() -> Result<(), String> {
+    if !crate::common::is_root() {
+        return Err("the network lab needs root (ip netns)".into());
+    }
+    for (tool, pkg) in [("ip", "iproute2"), ("dnsmasq", "dnsmasq-base"), ("iptables", "iptables")] {
+        let found = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().any(|d| Path::new(d).join(tool).exists());
+        if !found {
+            return Err(format!("the network lab needs {tool} (apt-get install {pkg})"));
+        }
+    }
+    Ok(())
+}
+
+impl Lab {
+    /// Builds the healthy topology with the metadata service in `mode`.
+    pub fn new(mode: MdMode) -> Lab {
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let client = Netns::new(&format!("ndc{n}"));
+        let router = Netns::new(&format!("ndr{n}"));
+        let server = Netns::new(&format!("nds{n}"));
+        let dir = tempfile::tempdir().expect("tempdir");
+        ip(&["-n", &router.0, "link", "add", "r0", "type", "veth", "peer", "name", "c0", "netns", &client.0]);
+        ip(&["-n", &router.0, "link", "add", "r1", "type", "veth", "peer", "name", "s0", "netns", &server.0]);
+        for (ns, cmds) in [
+            (
+                &client,
+                vec![
+                    "addr add 10.77.1.2/24 dev c0",
+                    "link set lo up",
+                    "link set c0 up",
+                    "route add default via 10.77.1.1",
+                ],
+            ),
+            (
+                &router,
+                vec![
+                    "addr add 10.77.1.1/24 dev r0",
+                    "addr add 10.88.0.1/24 dev r1",
+                    "link set lo up",
+                    "link set r0 up",
+                    "link set r1 up",
+                    "route add 100.100.0.0/16 via 10.88.0.2",
+                ],
+            ),
+            (
+                &server,
+                vec![
+                    "addr add 10.88.0.2/24 dev s0",
+                    "link set lo up",
+                    "link set s0 up",
+                    "route add default via 10.88.0.1",
+                    "addr add 100.100.100.200/32 dev lo",
+                    "addr add 100.100.2.136/32 dev lo",
+                    "addr add 100.100.2.138/32 dev lo",
+                ],
+            ),
+        ] {
+            for c in cmds {
+                ns.ip(c);
+            }
+        }
+        ns_exec(&router, &["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]);
+        let etc = NetnsEtc(PathBuf::from("/etc/netns").join(&client.0));
+        std::fs::create_dir_all(&etc.0).expect("mkdir /etc/netns/<client>");
+        let lab_etc = etc.0.clone();
+        std::fs::write(
+            lab_etc.join("resolv.conf"),
+            format!("nameserver {DNS1}\nnameserver {DNS2}\noptions timeout:1\n"),
+        )
+        .expect("resolv.conf");
+        let dns = start_dnsmasq(&server, dir.path());
+        let metadata = MetadataServer::start(&server, mode);
+        Lab { metadata, dns, etc, client, router, server, dir }
+    }
+
+    /// Replaces the client's /etc/resolv.conf.
+    pub fn resolv_conf(&self, text: &str) {
+        std::fs::write(self.etc.0.join("resolv.conf"), text).expect("resolv.conf");
+    }
+
+    /// A config file in the lab's directory.
+    pub fn config(&self, text: &str) -> PathBuf {
+        let p = self.dir.path().join(format!("config-{}.toml", COUNTER.fetch_add(1, Ordering::SeqCst)));
+        std::fs::write(&p, text).expect("config");
+        p
+    }
+
+    /// Runs ecs-doctor in the client namespace (`--format json --no-save` plus `args`), inside
+    /// `wrap` when given: a shell script run in a private mount and PID namespace whose last
+    /// word `"$@"` is the ecs-doctor command. Returns the validated report, the exit code and
+    /// the wall time.
+    pub fn doctor(&self, args: &[&str], wrap: Option<&str>) -> (serde_json::Value, i32, Duration) {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.client.0]);
+        if let Some(script) = wrap {
+            cmd.args(["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc"]);
+            cmd.args(["sh", "-c", script, "lab"]);
+        }
+        cmd.args([BIN, "run", "--format", "json", "--no-save"]).args(args);
+        cmd.env("NO_COLOR", "1")
+            .env("LANG", "C.UTF-8")
+            .env_remove("ECS_DOCTOR_CONFIG")
+            .env_remove("ECS_DOCTOR_METADATA_URL");
+        let started = Instant::now();
+        let out = cmd.output().expect("ip netns exec ecs-doctor");
+        let took = started.elapsed();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(code != 64 && code >= 0, "usage error or signal ({code}): {}", String::from_utf8_lossy(&out.stderr));
+        (valid_report(&String::from_utf8_lossy(&out.stdout)), code, took)
+    }
+
+    /// iptables in one of the lab's namespaces.
+    pub fn iptables(&self, ns: &Netns, rule: &str) {
+        let mut args = vec!["iptables", "-w", "5"];
+        args.extend(rule.split_whitespace());
+        ns_exec(ns, &args);
+    }
+}
