@@ -153,10 +153,10 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
     }
     let s = Settings::resolve(&args, &config)?;
     if args.flush {
-        return Ok(flush(&s, true));
+        return Ok(flush(&s, true, true));
     }
     if s.store.has_pending() && !args.dry_run {
-        flush(&s, false);
+        flush(&s, false, true);
     }
     let report = load_report(&args, &s)?;
     let l = s.lang;
@@ -288,11 +288,21 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         .spool(meta, &md, &js, Some(&bundle.bytes))
         .map_err(|e| Failure::Tool(format!("cannot save the ticket in {}: {e}", s.store.dir.display())))?;
     let deadline = Instant::now() + SEND_BUDGET;
-    Ok(send_and_record(&s, &mut spooled, deadline))
+    Ok(send_and_record(&s, &mut spooled, deadline, true))
+}
+
+/// Prints an outcome on stdout (the ticket command's result) or stderr (after `run`, whose
+/// stdout is the report).
+fn tell(to_stdout: bool, msg: String) {
+    if to_stdout {
+        println!("{msg}");
+    } else {
+        say(msg);
+    }
 }
 
 /// Sends one spooled ticket and records the outcome; returns the exit status.
-fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant) -> ExitStatus {
+fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant, to_stdout: bool) -> ExitStatus {
     let l = s.lang;
     match send(s, sp, deadline) {
         Ok((id, existed)) => {
@@ -308,7 +318,7 @@ fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant) -> ExitSta
                 say(format!("ecs-doctor: filed, but could not update {}: {e}", s.store.dir.display()));
             }
             let what = if existed { T::AlreadyFiled } else { T::Filed };
-            println!("{} {id} ({})", tt(l, what), sp.meta.backend);
+            tell(to_stdout, format!("{} {id} ({})", tt(l, what), sp.meta.backend));
             ExitStatus::Ok
         }
         Err(e) => {
@@ -371,7 +381,7 @@ fn send(s: &Settings, sp: &mut Spooled, deadline: Instant) -> Result<(String, bo
 
 /// Sends every spooled ticket. `explicit`: the user asked (`--flush`), so say when there is
 /// nothing. Returns 0 when everything was filed.
-pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
+pub fn flush(s: &Settings, explicit: bool, to_stdout: bool) -> ExitStatus {
     let l = s.lang;
     let _lock = match s.store.lock(Duration::from_secs(30)) {
         Ok(lock) => lock,
@@ -397,10 +407,10 @@ pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
         if let Some(done) = s.store.ledger_has(&sp.meta.key) {
             // Filed, but the spool entry outlived a crash: only clean up.
             let _ = std::fs::remove_dir_all(&sp.dir);
-            println!("{} {} ({})", tt(l, T::AlreadyFiled), done.id, done.backend);
+            tell(to_stdout, format!("{} {} ({})", tt(l, T::AlreadyFiled), done.id, done.backend));
             continue;
         }
-        if send_and_record(s, &mut sp, deadline) != ExitStatus::Ok {
+        if send_and_record(s, &mut sp, deadline, to_stdout) != ExitStatus::Ok {
             status = ExitStatus::Unknown;
         }
     }
@@ -413,7 +423,7 @@ pub fn flush_after_run(config: &Config) {
     let args = TicketArgs::default();
     let Ok(s) = Settings::resolve(&args, config) else { return };
     if s.store.has_pending() {
-        flush(&s, false);
+        flush(&s, false, false);
     }
 }
 

@@ -435,3 +435,28 @@ fn planted_secrets_appear_nowhere() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean("the webhook preview", &stdout(&out));
 }
+
+#[test]
+fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(&reports).expect("mkdir");
+    // Saved 2026-11-20T03:00Z: older than the default 30 minutes.
+    std::fs::copy(mixed(), reports.join("latest.json")).expect("copy");
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "[ticket]\nmax_report_age = 1e12\n");
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--config", cfg.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("fresh diagnosis"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "built from latest.json");
+
+    let root = fixture_root("healthy");
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--root", root.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("running a fresh diagnosis first"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "not the old report");
+    let latest = std::fs::read_to_string(reports.join("latest.json")).expect("new latest");
+    let r = valid_report(&latest);
+    assert_ne!(r["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
+    assert!(stdout(&out).contains(r["run"]["id"].as_str().expect("id")), "built from the fresh report");
+}

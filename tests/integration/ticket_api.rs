@@ -194,7 +194,8 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         let root = project_dir().join("tests/fixtures/roots/healthy");
         let out =
             run(&d, &["run", "--no-save", "--only", "sys.cpu.load", "--root", root.to_str().expect("p")], true, None);
-        assert!(stdout(&out).contains("Ticket filed: T0002"), "{}\n{}", stdout(&out), stderr(&out));
+        assert!(stderr(&out).contains("Ticket filed: T0002"), "{}\n{}", stdout(&out), stderr(&out));
+        assert!(!stdout(&out).contains("Ticket filed"), "run's stdout is the report only");
         let st = lab.state();
         assert_eq!(st.tickets.len(), 2);
         assert!(st.problems.is_empty(), "{:?}", st.problems);
