@@ -128,6 +128,18 @@ fn dry_run_prints_the_payload_and_writes_and_sends_nothing() {
 }
 
 #[test]
+fn host_names_are_masked_with_stable_pseudonyms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = mixed();
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--dry-run", "--mask-hostnames"]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(!s.contains("web-1"), "{s}");
+    assert!(s.contains("# host-1.example: ") && s.contains("| hostname | host-1.example |"), "{s}");
+    assert!(s.contains("  hostname: "), "counted:\n{s}");
+}
+
+#[test]
 fn labels_follow_lang() {
     let dir = tempfile::tempdir().expect("tempdir");
     let from = mixed();

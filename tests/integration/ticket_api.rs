@@ -305,3 +305,69 @@ fn webhook_posts_once_per_key_with_headers_and_the_bundle() {
         assert_eq!(d.ledger().len(), 1);
     });
 }
+
+#[test]
+fn on_a_terminal_the_category_is_chosen_from_list_categories() {
+    if !crate::common::require(
+        std::process::Command::new("script").arg("-V").output().is_ok(),
+        "util-linux `script` is not installed",
+    ) {
+        return;
+    }
+    in_private_netns(|| {
+        let lab = Lab::start();
+        let d = Dirs::new("");
+        let url = lab.url();
+        let from = report();
+        let mut cmd = doctor_here(&[
+            "ticket",
+            "--from",
+            &from,
+            "--backend",
+            "aliyun",
+            "--endpoint",
+            &url,
+            "--impact",
+            "down",
+            "--since",
+            "now",
+            "--tried",
+            "rebooted",
+            "--title",
+            "t",
+            "--description",
+            "d",
+            "--email",
+            "a@example.com",
+        ]);
+        cmd.args(["--config", &d.config()]);
+        cmd.env("ECS_DOCTOR_TICKET_DIR", d.state())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET);
+        let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+            .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
+            .collect();
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &line.join(" "), "/dev/null"]);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        let mut child =
+            script.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("script");
+        {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(b"1\ny\n").expect("answers");
+        }
+        let out = child.wait_with_output().expect("output");
+        let screen = stdout(&out);
+        assert!(screen.contains("Which category fits best?") && screen.contains("1) ECS instance (18376)"), "{screen}");
+        assert!(screen.contains("Ticket filed: T0001"), "{screen}");
+        let st = lab.state();
+        assert!(st.problems.is_empty(), "{:?}", st.problems);
+        assert_eq!(st.actions, ["ListCategories", "GetAttachmentUploadUrl", "CreateTicket"]);
+        assert_eq!(st.tickets[0].1.get("CategoryId").map(String::as_str), Some(CATEGORY));
+    });
+}
