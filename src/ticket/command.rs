@@ -592,7 +592,8 @@ fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     };
     let (pending, _) = s.store.pending();
     for p in &pending {
-        println!("{} {} ({}): {}", tt(l, T::Spooled), p.meta.key, p.meta.backend, p.meta.title);
+        let err = p.meta.last_error.as_deref().map(|e| format!(" [{e}]")).unwrap_or_default();
+        println!("{} {} ({}): {}{err}", tt(l, T::Waiting), p.meta.key, p.meta.backend, p.meta.title);
     }
     let Some(e) = entry else {
         if let Some(id) = id {

@@ -102,6 +102,8 @@ fn file_backend_writes_the_ticket_and_bundle_and_records_them() {
     assert!(
         ledger.contains("\"backend\":\"file\"") && ledger.contains(&json["key"].as_str().expect("key").to_string())
     );
+    let Some(status) = run(dir.path(), &["ticket", "status"]) else { return };
+    assert!(stdout(&status).contains(&format!("Status of ticket {} (file", t.display())), "{}", stdout(&status));
     // The preview came first, with the mask counts.
     assert!(
         stdout(&out).contains("This is exactly what will be sent") && stdout(&out).contains("Masked before sending")

@@ -176,6 +176,9 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         assert!(stderr(&out).contains("ecs-doctor ticket --flush"), "{}", stderr(&out));
         assert_eq!(d.spooled(), 1);
         assert_eq!(lab.state().tickets.len(), 0);
+        let out = run(&d, &["ticket", "status"], true, None);
+        assert!(stdout(&out).contains("Waiting to be sent: ecsd-"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("No tickets filed from this machine yet."), "{}", stdout(&out));
 
         let out = run(&d, &["ticket", "--flush"], true, None);
         assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
