@@ -428,7 +428,7 @@ pub fn flush_after_run(config: &Config) {
 }
 
 /// The report: `--from`, else the latest saved one when it is fresh enough, else a new
-/// diagnosis (this binary's `run`, which also saves it).
+/// diagnosis (this binary's `run`, which also saves it, except in a dry run).
 fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
     if let Some(path) = &args.from {
         return read_report(path).map_err(Failure::Usage);
@@ -449,6 +449,10 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
     let exe = std::env::current_exe().map_err(|e| Failure::Tool(format!("cannot find my own program: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["run", "--format", "json", "--quiet"]);
+    if args.dry_run {
+        // A dry run writes nothing, not even the report of its diagnosis.
+        cmd.arg("--no-save");
+    }
     if let Some(root) = &args.catalog.root {
         cmd.arg("--root").arg(root);
     }

@@ -469,6 +469,17 @@ fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("running a fresh diagnosis first"), "{}", stderr(&out));
     assert!(!stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "not the old report");
+    let latest = std::fs::read_to_string(reports.join("latest.json")).expect("latest");
+    assert_eq!(valid_report(&latest)["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10", "a dry run saves nothing");
+
+    // Not a dry run: the fresh diagnosis is saved and the ticket cites it.
+    let out_dir = dir.path().join("out");
+    let Some(out) =
+        run(dir.path(), &["ticket", "--root", root.to_str().expect("p"), "--out", out_dir.to_str().expect("p")])
+    else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let latest = std::fs::read_to_string(reports.join("latest.json")).expect("new latest");
     let r = valid_report(&latest);
     assert_ne!(r["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
