@@ -485,3 +485,23 @@ fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
     assert_ne!(r["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
     assert!(stdout(&out).contains(r["run"]["id"].as_str().expect("id")), "built from the fresh report");
 }
+
+#[test]
+fn bad_settings_are_usage_errors_that_say_where() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = mixed();
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "[ticket]\nbackend = \"file\"\nbogus = 1\n");
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--config", cfg.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("c.toml:3:"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--since", "last tuesday-ish"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("--since") && stderr(&out).contains("3h ago"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", "/nonexistent/r.json"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("/nonexistent/r.json: cannot read"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--backend", "webhook", "--yes"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("--endpoint"), "{}", stderr(&out));
+}
