@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_MAX_REPORT_AGE_S: f64 = 1800.0;
 pub const DEFAULT_TIMEOUT_S: f64 = 20.0;
 pub const DEFAULT_ATTEMPTS: u32 = 4;
+/// Set for the diagnosis `ticket` runs itself, so that run leaves the spool alone.
+const NO_FLUSH_ENV: &str = "ECS_DOCTOR_NO_TICKET_FLUSH";
 /// All the sending of one command ends within this.
 const SEND_BUDGET: Duration = Duration::from_secs(180);
 
@@ -420,6 +422,9 @@ pub fn flush(s: &Settings, explicit: bool, to_stdout: bool) -> ExitStatus {
 /// After `ecs-doctor run`: sends tickets spooled while the network was down. Does nothing (and
 /// touches no network) when the spool is empty.
 pub fn flush_after_run(config: &Config) {
+    if std::env::var_os(NO_FLUSH_ENV).is_some() {
+        return;
+    }
     let args = TicketArgs::default();
     let Ok(s) = Settings::resolve(&args, config) else { return };
     if s.store.has_pending() {
@@ -466,6 +471,8 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
         cmd.arg("--lang").arg(if lang == Lang::ZhCn { "zh-CN" } else { "en" });
     }
     cmd.env("ECS_DOCTOR_REPORT_DIR", &s.report_dir);
+    // The ticket command has just tried the spool itself.
+    cmd.env(NO_FLUSH_ENV, "1");
     cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
     let out = cmd.output().map_err(|e| Failure::Tool(format!("cannot run the diagnosis: {e}")))?;
     if out.status.code() == Some(ExitStatus::Usage.code()) {
