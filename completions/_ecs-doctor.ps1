@@ -192,7 +192,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Send without asking for confirmation')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Send without asking for confirmation')
-            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print exactly what would be sent, and send (and write) nothing')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print exactly what would be sent; send, write and save nothing')
             [CompletionResult]::new('--mask-ips', '--mask-ips', [CompletionResultType]::ParameterName, 'Replace IP addresses with stable pseudonyms')
             [CompletionResult]::new('--mask-hostnames', '--mask-hostnames', [CompletionResultType]::ParameterName, 'Replace host names with stable pseudonyms')
             [CompletionResult]::new('--flush', '--flush', [CompletionResultType]::ParameterName, 'Send the tickets saved while the network was down')

@@ -177,7 +177,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --lang 'Language of the human output (default from LANG)'
             cand -y 'Send without asking for confirmation'
             cand --yes 'Send without asking for confirmation'
-            cand --dry-run 'Print exactly what would be sent, and send (and write) nothing'
+            cand --dry-run 'Print exactly what would be sent; send, write and save nothing'
             cand --mask-ips 'Replace IP addresses with stable pseudonyms'
             cand --mask-hostnames 'Replace host names with stable pseudonyms'
             cand --flush 'Send the tickets saved while the network was down'

@@ -185,7 +185,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -s y -l yes -d 'Send without asking for confirmation'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l dry-run -d 'Print exactly what would be sent, and send (and write) nothing'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l dry-run -d 'Print exactly what would be sent; send, write and save nothing'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l mask-ips -d 'Replace IP addresses with stable pseudonyms'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l mask-hostnames -d 'Replace host names with stable pseudonyms'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l flush -d 'Send the tickets saved while the network was down'

@@ -262,7 +262,7 @@ pub struct TicketArgs {
     /// Send without asking for confirmation.
     #[arg(short, long)]
     pub yes: bool,
-    /// Print exactly what would be sent, and send (and write) nothing.
+    /// Print exactly what would be sent; send, write and save nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// The ticket's title (default: from the worst finding).

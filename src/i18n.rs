@@ -276,6 +276,7 @@ pub enum T {
     NothingToFlush,
     NeedYes,
     NoTickets,
+    Waiting,
     StatusOf,
     LastUpdate,
 }
@@ -355,6 +356,7 @@ pub fn tt(lang: Lang, msg: T) -> &'static str {
         (Lang::En, NothingToFlush) => "No saved tickets to send.",
         (Lang::En, NeedYes) => "no terminal to confirm on: add --yes to send the ticket (or --dry-run to see it)",
         (Lang::En, NoTickets) => "No tickets filed from this machine yet.",
+        (Lang::En, Waiting) => "Waiting to be sent:",
         (Lang::En, StatusOf) => "Status of ticket",
         (Lang::En, LastUpdate) => "last update",
         (Lang::ZhCn, LabelField) => "字段",
@@ -429,6 +431,7 @@ pub fn tt(lang: Lang, msg: T) -> &'static str {
         (Lang::ZhCn, NothingToFlush) => "没有待发送的工单。",
         (Lang::ZhCn, NeedYes) => "没有可确认的终端:加 --yes 发送工单(或用 --dry-run 查看)",
         (Lang::ZhCn, NoTickets) => "本机尚未提交过工单。",
+        (Lang::ZhCn, Waiting) => "等待发送:",
         (Lang::ZhCn, StatusOf) => "工单状态",
         (Lang::ZhCn, LastUpdate) => "最近更新",
     }

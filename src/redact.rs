@@ -44,7 +44,7 @@ fn rule(kind: &'static str, pattern: &str, keep: usize, tail: Option<usize>) -> 
 }
 
 /// Words that make the value of a `key=value` or `key: value` setting a secret.
-const SECRET_KEY: &str = r"password|passwd|pwd|secret|token|api_?key|apikey|access_?key_?secret|private_?key|credential|account_?key|session_?key|auth_?key|client_?secret";
+const SECRET_KEY: &str = r"password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key[_-]?secret|private[_-]?key|credential|account[_-]?key|session[_-]?key|auth[_-]?key|client[_-]?secret";
 
 static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     let secret_json = format!(r#"(?i)("[a-z0-9_.-]*(?:{SECRET_KEY})[a-z0-9_.-]*"\s*:\s*")[^"]*(")"#);
@@ -490,6 +490,7 @@ mod tests {
             ("export ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tAbCdEfGhIjKlMnOpQr", "LTAI5tAbCdEfGhIjKlMnOpQr"),
             ("export ALIBABA_CLOUD_ACCESS_KEY_SECRET=Xy7pQ2rS9tUvWxYz1aBcDeFgHiJkLm", "Xy7pQ2rS9tUvWxYz1aBcDeFgHiJkLm"),
             ("mysql --password hunter2 -h db", "hunter2"),
+            ("curl -H 'X-API-Key: k3yk3yk3y' https://x", "k3yk3yk3y"),
             ("0 3 * * * mysqldump -uroot -pInnocentDbPassw0rd shop > /x.sql", "InnocentDbPassw0rd"),
             ("DB_PASSWORD='s3cr3t!'", "s3cr3t!"),
             ("curl -H 'Authorization: Bearer abc.def-ghi' x", "abc.def-ghi"),

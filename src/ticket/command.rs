@@ -27,6 +27,8 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_MAX_REPORT_AGE_S: f64 = 1800.0;
 pub const DEFAULT_TIMEOUT_S: f64 = 20.0;
 pub const DEFAULT_ATTEMPTS: u32 = 4;
+/// Set for the diagnosis `ticket` runs itself, so that run leaves the spool alone.
+const NO_FLUSH_ENV: &str = "ECS_DOCTOR_NO_TICKET_FLUSH";
 /// All the sending of one command ends within this.
 const SEND_BUDGET: Duration = Duration::from_secs(180);
 
@@ -153,10 +155,10 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
     }
     let s = Settings::resolve(&args, &config)?;
     if args.flush {
-        return Ok(flush(&s, true));
+        return Ok(flush(&s, true, true));
     }
     if s.store.has_pending() && !args.dry_run {
-        flush(&s, false);
+        flush(&s, false, true);
     }
     let report = load_report(&args, &s)?;
     let l = s.lang;
@@ -288,11 +290,21 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         .spool(meta, &md, &js, Some(&bundle.bytes))
         .map_err(|e| Failure::Tool(format!("cannot save the ticket in {}: {e}", s.store.dir.display())))?;
     let deadline = Instant::now() + SEND_BUDGET;
-    Ok(send_and_record(&s, &mut spooled, deadline))
+    Ok(send_and_record(&s, &mut spooled, deadline, true))
+}
+
+/// Prints an outcome on stdout (the ticket command's result) or stderr (after `run`, whose
+/// stdout is the report).
+fn tell(to_stdout: bool, msg: String) {
+    if to_stdout {
+        println!("{msg}");
+    } else {
+        say(msg);
+    }
 }
 
 /// Sends one spooled ticket and records the outcome; returns the exit status.
-fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant) -> ExitStatus {
+fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant, to_stdout: bool) -> ExitStatus {
     let l = s.lang;
     match send(s, sp, deadline) {
         Ok((id, existed)) => {
@@ -308,7 +320,7 @@ fn send_and_record(s: &Settings, sp: &mut Spooled, deadline: Instant) -> ExitSta
                 say(format!("ecs-doctor: filed, but could not update {}: {e}", s.store.dir.display()));
             }
             let what = if existed { T::AlreadyFiled } else { T::Filed };
-            println!("{} {id} ({})", tt(l, what), sp.meta.backend);
+            tell(to_stdout, format!("{} {id} ({})", tt(l, what), sp.meta.backend));
             ExitStatus::Ok
         }
         Err(e) => {
@@ -371,7 +383,7 @@ fn send(s: &Settings, sp: &mut Spooled, deadline: Instant) -> Result<(String, bo
 
 /// Sends every spooled ticket. `explicit`: the user asked (`--flush`), so say when there is
 /// nothing. Returns 0 when everything was filed.
-pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
+pub fn flush(s: &Settings, explicit: bool, to_stdout: bool) -> ExitStatus {
     let l = s.lang;
     let _lock = match s.store.lock(Duration::from_secs(30)) {
         Ok(lock) => lock,
@@ -397,10 +409,10 @@ pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
         if let Some(done) = s.store.ledger_has(&sp.meta.key) {
             // Filed, but the spool entry outlived a crash: only clean up.
             let _ = std::fs::remove_dir_all(&sp.dir);
-            println!("{} {} ({})", tt(l, T::AlreadyFiled), done.id, done.backend);
+            tell(to_stdout, format!("{} {} ({})", tt(l, T::AlreadyFiled), done.id, done.backend));
             continue;
         }
-        if send_and_record(s, &mut sp, deadline) != ExitStatus::Ok {
+        if send_and_record(s, &mut sp, deadline, to_stdout) != ExitStatus::Ok {
             status = ExitStatus::Unknown;
         }
     }
@@ -410,15 +422,18 @@ pub fn flush(s: &Settings, explicit: bool) -> ExitStatus {
 /// After `ecs-doctor run`: sends tickets spooled while the network was down. Does nothing (and
 /// touches no network) when the spool is empty.
 pub fn flush_after_run(config: &Config) {
+    if std::env::var_os(NO_FLUSH_ENV).is_some() {
+        return;
+    }
     let args = TicketArgs::default();
     let Ok(s) = Settings::resolve(&args, config) else { return };
     if s.store.has_pending() {
-        flush(&s, false);
+        flush(&s, false, false);
     }
 }
 
 /// The report: `--from`, else the latest saved one when it is fresh enough, else a new
-/// diagnosis (this binary's `run`, which also saves it).
+/// diagnosis (this binary's `run`, which also saves it, except in a dry run).
 fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
     if let Some(path) = &args.from {
         return read_report(path).map_err(Failure::Usage);
@@ -439,6 +454,10 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
     let exe = std::env::current_exe().map_err(|e| Failure::Tool(format!("cannot find my own program: {e}")))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["run", "--format", "json", "--quiet"]);
+    if args.dry_run {
+        // A dry run writes nothing, not even the report of its diagnosis.
+        cmd.arg("--no-save");
+    }
     if let Some(root) = &args.catalog.root {
         cmd.arg("--root").arg(root);
     }
@@ -452,6 +471,8 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
         cmd.arg("--lang").arg(if lang == Lang::ZhCn { "zh-CN" } else { "en" });
     }
     cmd.env("ECS_DOCTOR_REPORT_DIR", &s.report_dir);
+    // The ticket command has just tried the spool itself.
+    cmd.env(NO_FLUSH_ENV, "1");
     cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
     let out = cmd.output().map_err(|e| Failure::Tool(format!("cannot run the diagnosis: {e}")))?;
     if out.status.code() == Some(ExitStatus::Usage.code()) {
@@ -538,11 +559,9 @@ fn preview(
         BackendKind::Webhook => {
             out.push_str(&format!("== {} (webhook: POST {endpoint}) ==\n", tt(l, T::PreviewHeader)));
             out.push_str(&format!("Idempotency-Key: {}\n", t.key));
-            for (k, v) in &s.webhook_headers {
-                out.push_str(&format!(
-                    "{k}: {}\n",
-                    crate::redact::redact(&format!("{k}: {v}")).split_once(": ").map(|x| x.1).unwrap_or("")
-                ));
+            // The desk's own headers (often its credentials): named, their values not shown.
+            for k in s.webhook_headers.keys() {
+                out.push_str(&format!("{k}: <[ticket.webhook_headers]>\n"));
             }
             out.push_str(&format!("multipart/form-data: ticket (application/json) + bundle ({name})\n"));
             out.push_str(js);
@@ -582,7 +601,8 @@ fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     };
     let (pending, _) = s.store.pending();
     for p in &pending {
-        println!("{} {} ({}): {}", tt(l, T::Spooled), p.meta.key, p.meta.backend, p.meta.title);
+        let err = p.meta.last_error.as_deref().map(|e| format!(" [{e}]")).unwrap_or_default();
+        println!("{} {} ({}): {}{err}", tt(l, T::Waiting), p.meta.key, p.meta.backend, p.meta.title);
     }
     let Some(e) = entry else {
         if let Some(id) = id {

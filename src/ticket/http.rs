@@ -61,10 +61,8 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 pub fn classify(url: &str, e: &reqwest::Error) -> SendError {
     let msg = format!("{url}: {}", chain(e));
-    if e.is_connect() && !e.is_timeout() {
-        SendError::Unreachable(msg)
-    } else if e.is_connect() {
-        // A connect timeout: the request never went out.
+    if e.is_connect() {
+        // Refused, no route, or a connect timeout: the request never went out.
         SendError::Unreachable(msg)
     } else if e.is_builder() {
         SendError::Rejected(msg)

@@ -102,6 +102,8 @@ fn file_backend_writes_the_ticket_and_bundle_and_records_them() {
     assert!(
         ledger.contains("\"backend\":\"file\"") && ledger.contains(&json["key"].as_str().expect("key").to_string())
     );
+    let Some(status) = run(dir.path(), &["ticket", "status"]) else { return };
+    assert!(stdout(&status).contains(&format!("Status of ticket {} (file", t.display())), "{}", stdout(&status));
     // The preview came first, with the mask counts.
     assert!(
         stdout(&out).contains("This is exactly what will be sent") && stdout(&out).contains("Masked before sending")
@@ -125,6 +127,18 @@ fn dry_run_prints_the_payload_and_writes_and_sends_nothing() {
     assert!(s[json_start..].contains("\"schema\": \"ecs-doctor/ticket/v1\""));
     assert!(stderr(&out).contains("Dry run: nothing was written or sent."));
     assert!(!dir.path().join("state").exists(), "a dry run keeps no state");
+}
+
+#[test]
+fn host_names_are_masked_with_stable_pseudonyms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = mixed();
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--dry-run", "--mask-hostnames"]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = stdout(&out);
+    assert!(!s.contains("web-1"), "{s}");
+    assert!(s.contains("# host-1.example: ") && s.contains("| hostname | host-1.example |"), "{s}");
+    assert!(s.contains("  hostname: "), "counted:\n{s}");
 }
 
 #[test]
@@ -434,4 +448,60 @@ fn planted_secrets_appear_nowhere() {
     };
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_clean("the webhook preview", &stdout(&out));
+}
+
+#[test]
+fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reports = dir.path().join("reports");
+    std::fs::create_dir_all(&reports).expect("mkdir");
+    // Saved 2026-11-20T03:00Z: older than the default 30 minutes.
+    std::fs::copy(mixed(), reports.join("latest.json")).expect("copy");
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "[ticket]\nmax_report_age = 1e12\n");
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--config", cfg.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("fresh diagnosis"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "built from latest.json");
+
+    let root = fixture_root("healthy");
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--root", root.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("running a fresh diagnosis first"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "not the old report");
+    let latest = std::fs::read_to_string(reports.join("latest.json")).expect("latest");
+    assert_eq!(valid_report(&latest)["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10", "a dry run saves nothing");
+
+    // Not a dry run: the fresh diagnosis is saved and the ticket cites it.
+    let out_dir = dir.path().join("out");
+    let Some(out) =
+        run(dir.path(), &["ticket", "--root", root.to_str().expect("p"), "--out", out_dir.to_str().expect("p")])
+    else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let latest = std::fs::read_to_string(reports.join("latest.json")).expect("new latest");
+    let r = valid_report(&latest);
+    assert_ne!(r["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
+    assert!(stdout(&out).contains(r["run"]["id"].as_str().expect("id")), "built from the fresh report");
+}
+
+#[test]
+fn bad_settings_are_usage_errors_that_say_where() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let from = mixed();
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "[ticket]\nbackend = \"file\"\nbogus = 1\n");
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--config", cfg.to_str().expect("p")]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("c.toml:3:"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--since", "last tuesday-ish"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("--since") && stderr(&out).contains("3h ago"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", "/nonexistent/r.json"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("/nonexistent/r.json: cannot read"), "{}", stderr(&out));
+    let Some(out) = run(dir.path(), &["ticket", "--from", &from, "--backend", "webhook", "--yes"]) else { return };
+    assert_eq!(out.status.code(), Some(64));
+    assert!(stderr(&out).contains("--endpoint"), "{}", stderr(&out));
 }

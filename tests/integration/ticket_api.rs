@@ -176,6 +176,9 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         assert!(stderr(&out).contains("ecs-doctor ticket --flush"), "{}", stderr(&out));
         assert_eq!(d.spooled(), 1);
         assert_eq!(lab.state().tickets.len(), 0);
+        let out = run(&d, &["ticket", "status"], true, None);
+        assert!(stdout(&out).contains("Waiting to be sent: ecsd-"), "{}", stdout(&out));
+        assert!(stdout(&out).contains("No tickets filed from this machine yet."), "{}", stdout(&out));
 
         let out = run(&d, &["ticket", "--flush"], true, None);
         assert_eq!(out.status.code(), Some(0), "{}\n{}", stdout(&out), stderr(&out));
@@ -194,7 +197,8 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         let root = project_dir().join("tests/fixtures/roots/healthy");
         let out =
             run(&d, &["run", "--no-save", "--only", "sys.cpu.load", "--root", root.to_str().expect("p")], true, None);
-        assert!(stdout(&out).contains("Ticket filed: T0002"), "{}\n{}", stdout(&out), stderr(&out));
+        assert!(stderr(&out).contains("Ticket filed: T0002"), "{}\n{}", stdout(&out), stderr(&out));
+        assert!(!stdout(&out).contains("Ticket filed"), "run's stdout is the report only");
         let st = lab.state();
         assert_eq!(st.tickets.len(), 2);
         assert!(st.problems.is_empty(), "{:?}", st.problems);
@@ -302,5 +306,71 @@ fn webhook_posts_once_per_key_with_headers_and_the_bundle() {
         assert!(stdout(&out).contains("DESK-1"), "{}", stdout(&out));
         assert!(!stdout(&out).contains(DESK_HEADER.1), "the preview shows the desk token: {}", stdout(&out));
         assert_eq!(d.ledger().len(), 1);
+    });
+}
+
+#[test]
+fn on_a_terminal_the_category_is_chosen_from_list_categories() {
+    if !crate::common::require(
+        std::process::Command::new("script").arg("-V").output().is_ok(),
+        "util-linux `script` is not installed",
+    ) {
+        return;
+    }
+    in_private_netns(|| {
+        let lab = Lab::start();
+        let d = Dirs::new("");
+        let url = lab.url();
+        let from = report();
+        let mut cmd = doctor_here(&[
+            "ticket",
+            "--from",
+            &from,
+            "--backend",
+            "aliyun",
+            "--endpoint",
+            &url,
+            "--impact",
+            "down",
+            "--since",
+            "now",
+            "--tried",
+            "rebooted",
+            "--title",
+            "t",
+            "--description",
+            "d",
+            "--email",
+            "a@example.com",
+        ]);
+        cmd.args(["--config", &d.config()]);
+        cmd.env("ECS_DOCTOR_TICKET_DIR", d.state())
+            .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
+            .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET);
+        let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+            .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
+            .collect();
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &line.join(" "), "/dev/null"]);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => script.env(k, v),
+                None => script.env_remove(k),
+            };
+        }
+        let mut child =
+            script.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("script");
+        {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(b"1\ny\n").expect("answers");
+        }
+        let out = child.wait_with_output().expect("output");
+        let screen = stdout(&out);
+        assert!(screen.contains("Which category fits best?") && screen.contains("1) ECS instance (18376)"), "{screen}");
+        assert!(screen.contains("Ticket filed: T0001"), "{screen}");
+        let st = lab.state();
+        assert!(st.problems.is_empty(), "{:?}", st.problems);
+        assert_eq!(st.actions, ["ListCategories", "GetAttachmentUploadUrl", "CreateTicket"]);
+        assert_eq!(st.tickets[0].1.get("CategoryId").map(String::as_str), Some(CATEGORY));
     });
 }
