@@ -274,6 +274,30 @@ fn loss_at_the_destination_is_warn_or_crit() {
 }
 
 #[test]
+fn a_destination_that_never_answers_is_critical_with_the_last_hop() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new();
+    // The router forwards no ICMP to the server, but still answers for itself (TTL exceeded).
+    lab.router_rule(&format!("-p icmp -d {SERVER_IP} -j DROP"));
+    let r = lab.run_json(&["--target", &tcp(HTTP_PORT), "--skip", "net.reach"], &[]);
+    let path = check(&r, "net.path.loss");
+    assert_eq!(path["status"], "crit", "{path:#}");
+    let f = finding(&r, "net.path.loss", SERVER_IP);
+    assert_eq!(f["code"], "EHOSTUNREACH", "{f:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains(ROUTER_CLIENT_IP)), "names the last hop: {f:#}");
+    assert_eq!(path["metrics"]["reached"], 0.0);
+    assert_eq!(path["metrics"]["dest_loss_percent"], 100.0);
+    // trace: exit 2 (never answered), the path ends at the router.
+    let out = lab.doctor(&["trace", SERVER_IP, "--rounds", "2", "-n", "--format", "json"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let t: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("trace JSON");
+    assert_eq!(t["reached"], false);
+    assert_eq!(t["hops"][0]["address"], ROUTER_CLIENT_IP, "{t:#}");
+}
+
+#[test]
 fn https_untrusted_certificate_and_expiry_within_14_days() {
     if !lab_ok() {
         return;
