@@ -52,7 +52,8 @@ pub fn default_name(provider: Provider) -> &'static str {
 /// How one nameserver answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
-    /// `none` when it resolved the name; else timeout, refused, servfail, nxdomain, nodata, error.
+    /// `none` when it resolved the name; else timeout, unreachable, refused, servfail, nxdomain,
+    /// nodata, error.
     pub failure: &'static str,
     pub detail: String,
     /// Round trip, or how long it was waited for when it did not answer (so every server has
@@ -78,6 +79,12 @@ pub fn classify(result: Result<usize, NetError>, name: &str) -> (&'static str, S
             _ => ("nodata", format!("an empty answer (no IPv4 address) for {name}")),
         },
         Err(NetError::Timeout) => ("timeout", "no answer in time".to_string()),
+        Err(NetError::NoConnections) => ("unreachable", "no packet could be sent to it (no route to it?)".to_string()),
+        Err(NetError::Io(e))
+            if matches!(e.kind(), std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable) =>
+        {
+            ("unreachable", format!("{e}"))
+        }
         Err(e) => ("error", format!("{e}")),
     }
 }
@@ -208,6 +215,7 @@ mod tests {
         let empty = NoRecords::new(Query::default(), ResponseCode::NoError);
         assert_eq!(classify(Err(NetError::Dns(DnsError::NoRecordsFound(empty))), "a").0, "nodata");
         assert_eq!(classify(Err(NetError::Timeout), "a").0, "timeout");
+        assert_eq!(classify(Err(NetError::NoConnections), "a").0, "unreachable");
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub const FIELDS: &[&str] = &[
     "conflict_count",
     "route_count",
     "other",
-    "compared",
+    "vpc",
+    "vswitch",
     "service",
     "via",
 ];
@@ -201,29 +202,12 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     }
 
     let conflicts = items.len();
-    let compared = match &plat {
-        Some(p) => {
-            let mut parts = Vec::new();
-            if let Some(v) = p.vpc {
-                parts.push(format!("VPC {}/{}", v.0, v.1));
-            }
-            if let Some(v) = p.vswitch {
-                parts.push(format!("vSwitch {}/{}", v.0, v.1));
-            }
-            if !p.services.is_empty() {
-                parts.push(format!(
-                    "routes to {}",
-                    p.services.iter().map(|(a, _)| a.to_string()).collect::<Vec<_>>().join(", ")
-                ));
-            }
-            if parts.is_empty() { "routes between interfaces".to_string() } else { parts.join(", ") }
-        }
-        None => "routes between interfaces (no metadata service to name the VPC)".to_string(),
-    };
+    let cidr = |c: Option<(Ipv4Addr, u32)>| c.map_or("-".to_string(), |(a, l)| format!("{a}/{l}"));
     let mut table = Observation::new("routing table")
         .num("conflict_count", conflicts as f64)
         .num("route_count", routes.len() as f64)
-        .text("compared", compared);
+        .text("vpc", cidr(plat.as_ref().and_then(|p| p.vpc)))
+        .text("vswitch", cidr(plat.as_ref().and_then(|p| p.vswitch)));
     for b in bad {
         table = table.evidence(b);
     }

@@ -183,7 +183,7 @@ fn routes_that_take_the_vpc_the_subnet_or_the_platform_services_away_are_found()
     let (r, _, _) = lab.doctor(&args, None);
     let c = check(&r, id);
     assert_eq!(c["status"], "ok", "{c:#}");
-    assert!(c["summary"].as_str().unwrap().contains("VPC 10.77.0.0/16, vSwitch 10.77.1.0/24"), "{c:#}");
+    assert!(c["summary"].as_str().unwrap().contains("VPC 10.77.0.0/16, vSwitch 10.77.1.0/24)"), "{c:#}");
 
     // A bridge-like interface in the client (a veth pair: the kernel here has no bridge module
     // to spare) with the routes a docker or VPN setup adds.
