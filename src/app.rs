@@ -309,7 +309,10 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         eprintln!("{} {path}", tr(lang, Msg::ReportSaved));
     }
     if let Some(path) = &args.output {
-        let plain = report::render(&report, format, &report::text::TextOptions { color: false, ..text_opts });
+        let plain = match format {
+            Format::SummaryJson => body,
+            _ => report::render(&report, format, &report::text::TextOptions { color: false, ..text_opts }),
+        };
         write_output(path, &plain)?;
     }
     // Tickets spooled while the network was down go out with the next run (nothing happens,

@@ -9,8 +9,9 @@
 use super::read::{self, HostRun, ReadStats, Unreadable};
 use crate::report::{Counts, OverallStatus, Status};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -93,7 +94,7 @@ pub struct Problem {
     pub error: usize,
     /// Every host it hits, by name.
     pub host_names: Vec<String>,
-    /// A finding message from one of the hosts where it is most severe.
+    /// A finding message of this check: the most severe read (ties: the first in text order).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub example: Option<String>,
 }
@@ -125,7 +126,7 @@ pub fn summarize(inputs: &[PathBuf], limits: Limits, threads: usize) -> FleetSum
     let mut unreadable = Vec::new();
     let files = read::expand(inputs, &mut unreadable);
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::sync_channel::<Item>(1024);
+    let (tx, rx) = mpsc::sync_channel::<Item>(256);
     let mut agg = Aggregator::default();
     std::thread::scope(|s| {
         for _ in 0..threads.clamp(1, 16).min(files.len().max(1)) {
@@ -163,55 +164,146 @@ enum Item {
     Stats(ReadStats),
 }
 
+/// Strings a fleet repeats (check ids, subjects, source files), stored once and named by index.
+#[derive(Default)]
+struct Interner {
+    index: HashMap<Rc<str>, u32>,
+    names: Vec<Rc<str>>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let name: Rc<str> = Rc::from(s);
+        let i = self.names.len() as u32;
+        self.names.push(name.clone());
+        self.index.insert(name, i);
+        i
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.names[i as usize]
+    }
+}
+
+/// What the summary keeps of a machine's run: about a hundred bytes plus four per subject,
+/// whatever the size of the report it came from.
+struct Kept {
+    host: Box<str>,
+    instance_id: Option<Box<str>>,
+    run_id: Box<str>,
+    started_at: Box<str>,
+    status: OverallStatus,
+    score: f64,
+    counts: Counts,
+    full: bool,
+    source: u32,
+    line: Option<u64>,
+    failing: Box<[KeptFailing]>,
+}
+
+struct KeptFailing {
+    check: u32,
+    status: Status,
+    subjects: Box<[u32]>,
+}
+
+impl Kept {
+    fn label(&self) -> String {
+        match &self.instance_id {
+            Some(id) if id != &self.host => format!("{} ({id})", self.host),
+            _ => self.host.to_string(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Aggregator {
-    hosts: HashMap<String, HostRun>,
+    hosts: HashMap<String, Kept>,
+    strings: Interner,
+    /// Per check: its title and its most severe message (ties: the smallest text), so the
+    /// choice does not depend on reading order.
+    titles: HashMap<u32, Box<str>>,
+    examples: HashMap<u32, (Status, Box<str>)>,
     stats: ReadStats,
     unreadable: Vec<Unreadable>,
     duplicate_runs: u64,
     older_runs: u64,
 }
 
-/// Which of two runs of one machine the summary keeps: the newer, then the fuller, then the
-/// first by source (a total order, so reading order does not matter).
-fn better(a: &HostRun, b: &HostRun) -> bool {
-    (&a.started_at, &a.run_id, a.full, std::cmp::Reverse((&a.source, a.line)))
-        > (&b.started_at, &b.run_id, b.full, std::cmp::Reverse((&b.source, b.line)))
-}
-
 impl Aggregator {
+    /// Which of two runs of one machine the summary keeps: the newer, then the fuller, then the
+    /// first by source (a total order, so reading order does not matter).
+    fn better(&self, a: &Kept, b: &Kept) -> bool {
+        let src = |k: &Kept| (self.strings.name(k.source).to_string(), k.line);
+        (&a.started_at, &a.run_id, a.full, std::cmp::Reverse(src(a)))
+            > (&b.started_at, &b.run_id, b.full, std::cmp::Reverse(src(b)))
+    }
+
+    fn keep(&mut self, run: HostRun) -> Kept {
+        let mut failing = Vec::with_capacity(run.failing.len());
+        for f in run.failing {
+            let check = self.strings.get(&f.id);
+            if let Some(t) = f.title
+                && self.titles.get(&check).is_none_or(|old| *t < **old)
+            {
+                self.titles.insert(check, t.into());
+            }
+            if let Some(m) = f.message
+                && self.examples.get(&check).is_none_or(|(st, old)| f.status > *st || (f.status == *st && *m < **old))
+            {
+                self.examples.insert(check, (f.status, m.into()));
+            }
+            let subjects = f.subjects.iter().map(|s| self.strings.get(s)).collect();
+            failing.push(KeptFailing { check, status: f.status, subjects });
+        }
+        Kept {
+            host: run.host.into(),
+            instance_id: run.instance_id.map(Into::into),
+            run_id: run.run_id.into(),
+            started_at: run.started_at.into(),
+            status: run.status,
+            score: run.score,
+            counts: run.counts,
+            full: run.full,
+            source: self.strings.get(&run.source.display().to_string()),
+            line: run.line,
+            failing: failing.into(),
+        }
+    }
+
     fn add(&mut self, item: Item) {
         match item {
             Item::Stats(s) => self.stats.add(&s),
             Item::Unreadable(u) => self.unreadable.push(u),
             Item::Run(run) => {
-                let run = *run;
-                match self.hosts.get_mut(&run.key()) {
-                    None => {
-                        self.hosts.insert(run.key(), run);
-                    }
-                    Some(kept) => {
-                        if kept.run_id == run.run_id {
-                            self.duplicate_runs += 1;
-                        } else {
-                            self.older_runs += 1;
-                        }
-                        if better(&run, kept) {
-                            *kept = run;
-                        }
-                    }
+                let key = run.key();
+                let run = self.keep(*run);
+                let Some(kept) = self.hosts.get(&key) else {
+                    self.hosts.insert(key, run);
+                    return;
+                };
+                if kept.run_id == run.run_id {
+                    self.duplicate_runs += 1;
+                } else {
+                    self.older_runs += 1;
+                }
+                if self.better(&run, kept) {
+                    self.hosts.insert(key, run);
                 }
             }
         }
     }
 
     fn finish(mut self, limits: Limits) -> FleetSummary {
-        let mut runs: Vec<HostRun> = self.hosts.into_values().collect();
-        runs.sort_by(|a, b| a.label().cmp(&b.label()).then_with(|| a.key().cmp(&b.key())));
+        let mut runs: Vec<(String, String, Kept)> = self.hosts.drain().map(|(k, r)| (r.label(), k, r)).collect();
+        runs.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let total = runs.len();
 
         let mut hosts = HostCounts { total: total as u64, ..Default::default() };
-        for r in &runs {
+        for (_, _, r) in &runs {
             match r.status {
                 OverallStatus::Ok => hosts.ok += 1,
                 OverallStatus::Warn => hosts.warn += 1,
@@ -219,7 +311,7 @@ impl Aggregator {
                 OverallStatus::Unknown => hosts.unknown += 1,
             }
         }
-        let mut scores: Vec<f64> = runs.iter().map(|r| r.score).filter(|s| s.is_finite()).collect();
+        let mut scores: Vec<f64> = runs.iter().map(|r| r.2.score).filter(|s| s.is_finite()).collect();
         scores.sort_by(f64::total_cmp);
         let score = if scores.is_empty() {
             ScoreStats::default()
@@ -234,76 +326,86 @@ impl Aggregator {
             }
         };
 
-        // Problems and subjects, in label order of hosts (runs is sorted by label).
-        let mut problems: BTreeMap<&str, Problem> = BTreeMap::new();
-        let mut examples: HashMap<&str, Status> = HashMap::new();
-        let mut subjects: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
-        for r in &runs {
-            let label = r.label();
-            for f in &r.failing {
-                let p = problems.entry(&f.id).or_insert_with(|| Problem {
-                    check: f.id.clone(),
-                    title: None,
-                    hosts: 0,
-                    percent: 0.0,
-                    crit: 0,
-                    warn: 0,
-                    error: 0,
-                    host_names: Vec::new(),
-                    example: None,
-                });
-                if p.host_names.last() == Some(&label) {
+        // Groups hold host indices (runs is in label order); names are written only for the
+        // groups that are listed.
+        #[derive(Default)]
+        struct Group {
+            hosts: Vec<u32>,
+            crit: usize,
+            warn: usize,
+            error: usize,
+        }
+        let mut by_check: HashMap<u32, Group> = HashMap::new();
+        let mut by_subject: HashMap<(u32, u32), Vec<u32>> = HashMap::new();
+        for (i, (_, _, r)) in runs.iter().enumerate() {
+            let i = i as u32;
+            for f in r.failing.iter() {
+                let g = by_check.entry(f.check).or_default();
+                if g.hosts.last() == Some(&i) {
                     continue; // a check listed twice in one run
                 }
-                p.hosts += 1;
-                p.host_names.push(label.clone());
+                g.hosts.push(i);
                 match f.status {
-                    Status::Crit => p.crit += 1,
-                    Status::Warn => p.warn += 1,
-                    _ => p.error += 1,
+                    Status::Crit => g.crit += 1,
+                    Status::Warn => g.warn += 1,
+                    _ => g.error += 1,
                 }
-                if p.title.is_none() {
-                    p.title = f.title.clone();
-                }
-                let worst = examples.entry(&f.id).or_insert(Status::Ok);
-                if f.message.is_some() && f.status > *worst {
-                    *worst = f.status;
-                    p.example = f.message.clone();
-                }
-                for s in &f.subjects {
-                    let names = subjects.entry((&f.id, s)).or_default();
-                    if names.last() != Some(&label) {
-                        names.push(label.clone());
+                for &s in f.subjects.iter() {
+                    let v = by_subject.entry((f.check, s)).or_default();
+                    if v.last() != Some(&i) {
+                        v.push(i);
                     }
                 }
             }
         }
-        let mut problems: Vec<Problem> = problems.into_values().collect();
-        for p in &mut problems {
-            p.percent = if total == 0 { 0.0 } else { round1(100.0 * p.hosts as f64 / total as f64) };
-        }
-        problems.sort_by(|a, b| {
-            b.hosts.cmp(&a.hosts).then(b.crit.cmp(&a.crit)).then(b.warn.cmp(&a.warn)).then(a.check.cmp(&b.check))
+        let names = |list: &[u32]| -> Vec<String> { list.iter().map(|&i| runs[i as usize].0.clone()).collect() };
+        let strings = &self.strings;
+        let mut checks: Vec<(u32, Group)> = by_check.into_iter().collect();
+        checks.sort_by(|(a_id, a), (b_id, b)| {
+            b.hosts
+                .len()
+                .cmp(&a.hosts.len())
+                .then(b.crit.cmp(&a.crit))
+                .then(b.warn.cmp(&a.warn))
+                .then_with(|| strings.name(*a_id).cmp(strings.name(*b_id)))
         });
-        let problems_more = problems.len().saturating_sub(limits.top);
-        problems.truncate(limits.top);
-
-        let mut subjects: Vec<SubjectGroup> = subjects
+        let problems_more = checks.len().saturating_sub(limits.top);
+        let problems: Vec<Problem> = checks
             .into_iter()
-            .map(|((check, subject), host_names)| SubjectGroup {
-                check: check.to_string(),
-                subject: subject.to_string(),
-                hosts: host_names.len(),
-                host_names,
+            .take(limits.top)
+            .map(|(id, g)| Problem {
+                check: strings.name(id).to_string(),
+                title: self.titles.get(&id).map(|t| t.to_string()),
+                hosts: g.hosts.len(),
+                percent: if total == 0 { 0.0 } else { round1(100.0 * g.hosts.len() as f64 / total as f64) },
+                crit: g.crit,
+                warn: g.warn,
+                error: g.error,
+                host_names: names(&g.hosts),
+                example: self.examples.get(&id).map(|(_, m)| m.to_string()),
             })
             .collect();
-        subjects.sort_by(|a, b| {
-            b.hosts.cmp(&a.hosts).then_with(|| a.check.cmp(&b.check)).then_with(|| a.subject.cmp(&b.subject))
-        });
-        let subjects_more = subjects.len().saturating_sub(limits.top);
-        subjects.truncate(limits.top);
 
-        let mut worst: Vec<&HostRun> = runs.iter().filter(|r| r.status != OverallStatus::Ok).collect();
+        let mut groups: Vec<((u32, u32), Vec<u32>)> = by_subject.into_iter().collect();
+        groups.sort_by(|((ac, asu), a), ((bc, bsu), b)| {
+            b.len()
+                .cmp(&a.len())
+                .then_with(|| strings.name(*ac).cmp(strings.name(*bc)))
+                .then_with(|| strings.name(*asu).cmp(strings.name(*bsu)))
+        });
+        let subjects_more = groups.len().saturating_sub(limits.top);
+        let subjects: Vec<SubjectGroup> = groups
+            .into_iter()
+            .take(limits.top)
+            .map(|((check, subject), list)| SubjectGroup {
+                check: strings.name(check).to_string(),
+                subject: strings.name(subject).to_string(),
+                hosts: list.len(),
+                host_names: names(&list),
+            })
+            .collect();
+
+        let mut worst: Vec<&Kept> = runs.iter().map(|r| &r.2).filter(|r| r.status != OverallStatus::Ok).collect();
         worst.sort_by(|a, b| {
             a.score
                 .total_cmp(&b.score)
@@ -315,17 +417,17 @@ impl Aggregator {
             .into_iter()
             .take(limits.worst)
             .map(|r| HostRow {
-                host: r.host.clone(),
-                instance_id: r.instance_id.clone(),
+                host: r.host.to_string(),
+                instance_id: r.instance_id.as_ref().map(|s| s.to_string()),
                 status: r.status,
                 score: r.score,
                 counts: r.counts,
-                failing: r.failing.iter().map(|f| f.id.clone()).collect(),
-                run_id: r.run_id.clone(),
-                started_at: r.started_at.clone(),
+                failing: r.failing.iter().map(|f| strings.name(f.check).to_string()).collect(),
+                run_id: r.run_id.to_string(),
+                started_at: r.started_at.to_string(),
                 source: match r.line {
-                    Some(l) if !r.full || l > 1 => format!("{}:{l}", r.source.display()),
-                    _ => r.source.display().to_string(),
+                    Some(l) if !r.full || l > 1 => format!("{}:{l}", strings.name(r.source)),
+                    _ => strings.name(r.source).to_string(),
                 },
             })
             .collect();

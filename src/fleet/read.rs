@@ -13,6 +13,7 @@ use crate::report::summary_json::{self, FailingCheck};
 use crate::report::{Counts, OverallStatus, SCHEMA as REPORT_SCHEMA, Severity, Status};
 use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
@@ -177,7 +178,7 @@ pub fn read_file(path: &Path, runs: &mut dyn FnMut(HostRun), unreadable: &mut dy
             return stats;
         }
     };
-    let mut reader = BufReader::with_capacity(256 << 10, file);
+    let mut reader = BufReader::with_capacity(32 << 10, file);
     let mut first = Vec::new();
     let mut line_no = 0u64;
     // Skip blank lines to find out what kind of file this is.
@@ -241,7 +242,8 @@ fn read_documents(
     runs: &mut dyn FnMut(HostRun),
     unreadable: &mut dyn FnMut(Unreadable),
 ) {
-    let mut buf = Vec::new();
+    let size = reader.get_ref().metadata().map(|m| m.len()).unwrap_or(0).min(MAX_DOC_BYTES + 1);
+    let mut buf = Vec::with_capacity(size as usize + 1);
     // Lines before the document were blank: keep line numbers right.
     buf.resize((first_line - 1) as usize, b'\n');
     buf.extend_from_slice(&first);
@@ -352,13 +354,14 @@ fn cut(s: &str, max: usize) -> String {
 /// Either shape of document, parsed in one pass: the fields of a report and of a summary line.
 /// Fields not named here (evidence, metrics, OS details) are skipped by the parser.
 #[derive(Deserialize)]
-struct Doc {
+struct Doc<'a> {
     schema: Option<String>,
     host: Option<DocHost>,
     // Report v1.
     run: Option<DocRun>,
     summary: Option<DocSummary>,
-    checks: Option<Vec<DocCheck>>,
+    #[serde(borrow)]
+    checks: Option<Vec<DocCheck<'a>>>,
     // Summary line.
     instance_id: Option<String>,
     run_id: Option<String>,
@@ -367,6 +370,8 @@ struct Doc {
     score: Option<f64>,
     counts: Option<Counts>,
     failing: Option<Vec<FailingCheck>>,
+    /// A wrapper script's own failure (contrib/cloud-assistant/run.sh prints one).
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -394,12 +399,17 @@ struct DocSummary {
     score: f64,
 }
 
+/// Strings are borrowed from the input when they have no escapes: most checks pass, and their
+/// texts are never kept.
 #[derive(Deserialize)]
-struct DocCheck {
-    id: String,
+struct DocCheck<'a> {
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     status: Status,
-    title: Option<String>,
-    summary: Option<String>,
+    #[serde(borrow)]
+    title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    summary: Option<Cow<'a, str>>,
     #[serde(default)]
     findings: FindingDigest,
 }
@@ -413,10 +423,12 @@ struct FindingDigest {
 }
 
 #[derive(Deserialize)]
-struct DocFinding {
+struct DocFinding<'a> {
     severity: Severity,
-    message: String,
-    subject: Option<String>,
+    #[serde(borrow)]
+    message: Cow<'a, str>,
+    #[serde(borrow)]
+    subject: Option<Cow<'a, str>>,
 }
 
 impl<'de> Deserialize<'de> for FindingDigest {
@@ -429,13 +441,14 @@ impl<'de> Deserialize<'de> for FindingDigest {
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FindingDigest, A::Error> {
                 let mut digest = FindingDigest::default();
-                while let Some(f) = seq.next_element::<DocFinding>()? {
+                while let Some(f) = seq.next_element::<DocFinding<'de>>()? {
                     if digest.first.as_ref().is_none_or(|(sev, _, _)| f.severity > *sev) {
-                        digest.first = Some((f.severity, f.subject.clone(), cut(&f.message, MAX_MESSAGE)));
+                        digest.first =
+                            Some((f.severity, f.subject.as_deref().map(str::to_string), cut(&f.message, MAX_MESSAGE)));
                     }
                     if let Some(s) = f.subject
                         && digest.subjects.len() < MAX_SUBJECTS
-                        && !digest.subjects.contains(&s)
+                        && !digest.subjects.iter().any(|x| *x == *s)
                     {
                         digest.subjects.push(cut(&s, MAX_NAME));
                     }
@@ -465,9 +478,12 @@ fn ordered_subjects(first: Option<&str>, rest: &[String]) -> Vec<String> {
     out
 }
 
-impl Doc {
+impl Doc<'_> {
     fn into_run(self, path: &Path, line: Option<u64>) -> Result<HostRun, String> {
         let schema = self.schema.unwrap_or_default();
+        if let Some(e) = self.error {
+            return Err(format!("the run did not happen: {}", cut(&e, MAX_MESSAGE)));
+        }
         let (host, cloud_id) = match self.host {
             Some(DocHost::Name(h)) => (h, None),
             Some(DocHost::Info { hostname, cloud }) => (hostname, cloud.and_then(|c| c.instance_id)),
@@ -608,6 +624,8 @@ mod tests {
         let (_, bad, stats) = read("just text\n");
         assert_eq!(stats.ignored_lines, 1);
         assert!(bad[0].error.contains("no ecs-doctor report"), "{bad:?}");
+        let (_, bad, _) = read("{\"schema\":\"ecs-doctor/summary/v1\",\"error\":\"ecs-doctor is not installed\"}\n");
+        assert!(bad[0].error.contains("did not happen: ecs-doctor is not installed"), "{bad:?}");
         let (_, bad, _) = read("{\n  \"a\": [1,\n");
         assert!(bad[0].truncated);
     }

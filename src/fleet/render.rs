@@ -140,9 +140,15 @@ fn text(s: &FleetSummary, lang: Lang) -> String {
     if !s.subjects.is_empty() {
         out.push_str(&format!("\n{}\n", w(lang, W::BySubject)));
         let wid = s.subjects.iter().map(|g| g.check.chars().count()).max().unwrap_or(0);
+        let swid = s.subjects.iter().map(|g| g.subject.chars().count()).max().unwrap_or(0).min(40);
         for g in &s.subjects {
             let frac = format!("{}/{total}", g.hosts);
-            out.push_str(&format!("  {frac:>9}  {:<wid$}  {}  {}\n", g.check, g.subject, names(&g.host_names, lang)));
+            out.push_str(&format!(
+                "  {frac:>9}  {:<wid$}  {:<swid$}  {}\n",
+                g.check,
+                g.subject,
+                names(&g.host_names, lang)
+            ));
         }
         if s.subjects_more > 0 {
             out.push_str(&format!("  (+{} {})\n", s.subjects_more, w(lang, W::More)));

@@ -160,11 +160,14 @@ fn output_dir_gets_the_full_report() {
         root.to_str().unwrap(),
         "--output-dir",
         out_dir.to_str().unwrap(),
+        "-o",
+        dir.path().join("line.json").to_str().unwrap(),
     ]) else {
         return;
     };
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let line = line_of(&out);
+    assert_eq!(std::fs::read(dir.path().join("line.json")).unwrap(), out.stdout, "-o gets the same line");
     let files: Vec<PathBuf> = std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().path()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let path = &files[0];
