@@ -427,7 +427,7 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
     if !c.judges.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::Thresholds)));
         for j in &c.judges {
-            let levels = catalog::Judge::describe(j.warn.as_ref(), j.crit.as_ref());
+            let levels = j.levels();
             let filter = if j.filters.is_empty() {
                 String::new()
             } else {

@@ -100,6 +100,9 @@ struct JudgeFile {
     warn: Option<Spanned<String>>,
     #[serde(default)]
     crit: Option<Spanned<String>>,
+    /// A note, not a problem: the finding has severity info and leaves the status ok.
+    #[serde(default)]
+    info: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     filters: Vec<Spanned<String>>,
     message: Spanned<Text>,
@@ -113,6 +116,10 @@ pub struct Judge {
     pub field: String,
     pub warn: Option<Condition>,
     pub crit: Option<Condition>,
+    /// Matches something worth knowing that is not a problem (a key added to root's
+    /// authorized_keys this week): an info finding, which leaves the status ok. Checked after
+    /// `crit` and `warn`; not changed by the config.
+    pub info: Option<Condition>,
     pub filters: Vec<(String, Condition)>,
     pub message: Text,
     pub code: Option<String>,
@@ -140,6 +147,18 @@ impl Judge {
             Some(s) => (s.warn.as_ref().or(self.warn.as_ref()), s.crit.as_ref().or(self.crit.as_ref())),
             None => (self.warn.as_ref(), self.crit.as_ref()),
         }
+    }
+
+    /// This judge's check-wide levels as [`Judge::describe`] shows them, with `info` after.
+    pub fn levels(&self) -> String {
+        let mut s = Judge::describe(self.warn.as_ref(), self.crit.as_ref());
+        if let Some(i) = &self.info {
+            if !s.is_empty() {
+                s.push_str(", ");
+            }
+            s.push_str(&format!("info {i}"));
+        }
+        s
     }
 
     /// `warn >= 85, crit >= 95` for the given levels.
@@ -259,9 +278,12 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         let cond = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
             c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| err(c.span().start, m))).transpose()
         };
-        let (warn, crit) = (cond(&j.warn)?, cond(&j.crit)?);
-        if warn.is_none() && crit.is_none() {
-            return Err(err(j.field.span().start, format!("the judge of {field:?} needs a warn or crit threshold")));
+        let (warn, crit, info) = (cond(&j.warn)?, cond(&j.crit)?, cond(&j.info)?);
+        if warn.is_none() && crit.is_none() && info.is_none() {
+            return Err(err(
+                j.field.span().start,
+                format!("the judge of {field:?} needs a warn, crit or info threshold"),
+            ));
         }
         let mut filters = Vec::new();
         for f in &j.filters {
@@ -279,6 +301,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             field: field.clone(),
             warn,
             crit,
+            info,
             filters,
             message: j.message.get_ref().clone(),
             code: j.code.clone(),

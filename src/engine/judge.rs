@@ -112,6 +112,8 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 Severity::Crit
             } else if warn.is_some_and(|c| c.matches(value)) {
                 Severity::Warn
+            } else if j.info.as_ref().is_some_and(|c| c.matches(value)) {
+                Severity::Info
             } else {
                 continue;
             };
@@ -139,16 +141,32 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         Some(Severity::Warn) => Status::Warn,
         _ => Status::Ok,
     };
+    // Info findings are notes: they never make a check warn, and an ok check's summary stays
+    // its ok text with the first note after it.
+    let problems = findings.iter().filter(|f| f.severity != Severity::Info).count();
     let summary = match findings.first() {
-        Some(first) if findings.len() > 1 => match lang {
+        Some(first) if problems > 1 => match lang {
             Lang::En => format!("{} (and {} more)", first.message, findings.len() - 1),
             Lang::ZhCn => format!("{}（另有 {} 项）", first.message, findings.len() - 1),
         },
-        Some(first) => first.message.clone(),
-        None => match &check.ok {
-            Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len()),
-            None => check.title.get(lang).to_string(),
-        },
+        Some(first) if problems == 1 => first.message.clone(),
+        _ => {
+            let ok = match &check.ok {
+                Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len()),
+                None => check.title.get(lang).to_string(),
+            };
+            match (findings.first(), lang) {
+                (None, _) => ok,
+                (Some(note), Lang::En) if findings.len() > 1 => {
+                    format!("{ok}; note: {} (and {} more)", note.message, findings.len() - 1)
+                }
+                (Some(note), Lang::En) => format!("{ok}; note: {}", note.message),
+                (Some(note), Lang::ZhCn) if findings.len() > 1 => {
+                    format!("{ok}；提示：{}（另有 {} 项）", note.message, findings.len() - 1)
+                }
+                (Some(note), Lang::ZhCn) => format!("{ok}；提示：{}", note.message),
+            }
+        }
     };
     let mut r = base(check, lang, status, summary, duration_ms);
     if status != Status::Ok {

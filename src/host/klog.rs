@@ -141,10 +141,8 @@ pub fn read(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
     let tz = timezone(host);
     let now = Timestamp::now();
     for path in ["/var/log/kern.log", "/var/log/messages", "/var/log/syslog"] {
-        match read_tail(host, path, TAIL_BYTES) {
-            Ok(Some((bytes, truncated))) => {
-                let mut log = scan_syslog(&bytes, path, &tz, now);
-                log.truncated |= truncated;
+        match scan_file_tail(host, path, TAIL_BYTES, &tz, now) {
+            Ok(Some(mut log)) => {
                 log.notes = notes;
                 return Ok(log);
             }
@@ -166,8 +164,41 @@ pub fn read(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
     Err(KlogError::Unavailable(why))
 }
 
+/// Scans the last `max` bytes of a syslog-format file of the examined system, starting at a
+/// line boundary, block by block through one reused buffer (see [`super::tail`]); `None` when
+/// it does not exist or is not a regular file.
+fn scan_file_tail(
+    host: &Host,
+    system_path: &str,
+    max: u64,
+    tz: &jiff::tz::TimeZone,
+    now: Timestamp,
+) -> std::io::Result<Option<KernelLog>> {
+    let path = host.path(system_path);
+    match std::fs::metadata(&path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let (file, tailed) = match super::tail::open_tail(&path, max) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut scan = SyslogScan::new(system_path, tz, now);
+    let end = super::tail::blocks(file, tailed, None, &mut |block| scan.block(block));
+    if let Some(e) = end.error {
+        return Err(e);
+    }
+    let mut log = scan.finish();
+    log.truncated |= tailed;
+    Ok(Some(log))
+}
+
 /// The last `max` bytes of a file of the examined system, starting at a line boundary; `None`
-/// when it does not exist. The bool says whether the file was longer.
+/// when it does not exist. The bool says whether the file was longer. For small files (a crash
+/// dump's dmesg); a log is scanned block by block instead ([`scan_file_tail`]).
 pub fn read_tail(host: &Host, system_path: &str, max: u64) -> std::io::Result<Option<(Vec<u8>, bool)>> {
     let mut file = match std::fs::File::open(host.path(system_path)) {
         Ok(f) => f,
@@ -268,19 +299,43 @@ impl Keeper {
 /// Scans syslog-format text (a log file, or journalctl's short-iso output): keeps the kernel's
 /// interesting lines with their times.
 pub fn scan_syslog(buf: &[u8], source: &str, tz: &jiff::tz::TimeZone, now: Timestamp) -> KernelLog {
-    let mut k = Keeper::new(source);
-    for_each_interesting_line(buf, |raw| {
-        let line = String::from_utf8_lossy(raw);
-        let line = line.trim_end_matches('\r');
-        // Only the kernel's lines: /var/log/messages holds every daemon's.
-        let Some((head, msg)) = split_kernel_tag(line) else { return };
-        let time = parse_syslog_time(head, tz, now);
-        let msg = strip_monotonic(msg);
-        k.keep(time, msg, format!("{source}: {line}"));
-    });
-    k.log.scanned_bytes = buf.len() as u64;
-    k.log.scanned_lines = memchr::memchr_iter(b'\n', buf).count() as u64;
-    k.log
+    let mut scan = SyslogScan::new(source, tz, now);
+    scan.block(buf);
+    scan.finish()
+}
+
+/// Syslog-format text scanned a block of whole lines at a time: only lines the prefilter
+/// finds are decoded, and they are borrowed from the block until kept.
+struct SyslogScan<'a> {
+    k: Keeper,
+    source: &'a str,
+    tz: &'a jiff::tz::TimeZone,
+    now: Timestamp,
+}
+
+impl<'a> SyslogScan<'a> {
+    fn new(source: &'a str, tz: &'a jiff::tz::TimeZone, now: Timestamp) -> SyslogScan<'a> {
+        SyslogScan { k: Keeper::new(source), source, tz, now }
+    }
+
+    fn block(&mut self, buf: &[u8]) {
+        let (k, source, tz, now) = (&mut self.k, self.source, self.tz, self.now);
+        for_each_interesting_line(buf, |raw| {
+            let line = String::from_utf8_lossy(raw);
+            let line = line.trim_end_matches('\r');
+            // Only the kernel's lines: /var/log/messages holds every daemon's.
+            let Some((head, msg)) = split_kernel_tag(line) else { return };
+            let time = parse_syslog_time(head, tz, now);
+            let msg = strip_monotonic(msg);
+            k.keep(time, msg, format!("{source}: {line}"));
+        });
+        k.log.scanned_bytes += buf.len() as u64;
+        k.log.scanned_lines += memchr::memchr_iter(b'\n', buf).count() as u64;
+    }
+
+    fn finish(self) -> KernelLog {
+        self.k.log
+    }
 }
 
 /// `Nov 20 03:00:00 web-1 kernel: [  12.345] msg` → (`Nov 20 03:00:00 web-1`, `[  12.345] msg`).

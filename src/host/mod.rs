@@ -11,6 +11,7 @@ pub mod procs;
 pub mod sample;
 pub mod sockets;
 pub mod statfs;
+pub mod tail;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

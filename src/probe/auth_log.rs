@@ -20,7 +20,7 @@ use crate::host::Host;
 use jiff::tz::TimeZone;
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -194,35 +194,83 @@ enum Kind {
     Accepted,
 }
 
+static SSHD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("sshd"));
+static FOR: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(" for "));
+static FROM: LazyLock<memmem::FinderRev<'static>> = LazyLock::new(|| memmem::FinderRev::new(" from "));
+
 /// The message of an sshd line and sshd's pid: what follows `sshd[PID]: ` (or
 /// `sshd-session[PID]: `, OpenSSH 9.8 and later). Anchoring at the message start means a user
 /// name cannot smuggle in a fake `Failed password ... from` of its own.
 fn sshd_message(line: &str) -> Option<(u32, &str)> {
-    let mut rest = line;
+    sshd_message_from(line, SSHD.find(line.as_bytes())?)
+}
+
+/// [`sshd_message`] when the first `sshd` of the line is known to be at `at`.
+fn sshd_message_from(line: &str, mut at: usize) -> Option<(u32, &str)> {
+    let bytes = line.as_bytes();
     loop {
-        let i = rest.find("sshd")?;
-        let after = &rest[i + 4..];
-        let after = after.strip_prefix("-session").unwrap_or(after);
-        if let Some(tail) = after.strip_prefix('[')
-            && let Some(close) = tail.find("]: ")
-            && let Ok(pid) = tail[..close].parse::<u32>()
-        {
-            return Some((pid, &tail[close + 3..]));
+        // Byte offsets of ASCII matches are char boundaries.
+        let mut after = at + 4;
+        if bytes[after..].first_chunk::<8>() == Some(b"-session") {
+            after += "-session".len();
         }
-        rest = after;
+        if let Some((pid, message_at)) = pid_tag(bytes, after) {
+            return Some((pid, &line[message_at..]));
+        }
+        at = after + SSHD.find(&bytes[after..])?;
+    }
+}
+
+/// `[PID]: ` at `at` (what `u32` parses: digits, optionally after `+`) → the pid and where the
+/// message starts.
+fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
+    if b.get(at) != Some(&b'[') {
+        return None;
+    }
+    let start = at + 1 + usize::from(b.get(at + 1) == Some(&b'+'));
+    let digits = b[start.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let end = start + digits;
+    if digits == 0 || b.get(end..end + 3) != Some(b"]: ") {
+        return None;
+    }
+    let mut pid: u32 = 0;
+    for d in &b[start..end] {
+        pid = pid.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+    }
+    Some((pid, end + 3))
+}
+
+/// The last address parsed: logs repeat the same address line after line.
+#[derive(Default)]
+struct AddrCache {
+    text: String,
+    ip: Option<IpAddr>,
+}
+
+impl AddrCache {
+    fn parse(&mut self, s: &str) -> Option<IpAddr> {
+        if self.ip.is_some() && self.text == s {
+            return self.ip;
+        }
+        let ip = s.parse::<IpAddr>().ok()?;
+        self.text.clear();
+        self.text.push_str(s);
+        self.ip = Some(ip);
+        Some(ip)
     }
 }
 
 /// `USER from ADDR port N ...` → (user, address). The address is taken from the last ` from `
 /// that is followed by an address and ` port`: user names are chosen by the attacker.
-fn user_and_address(rest: &str) -> Option<(&str, IpAddr)> {
+fn user_and_address<'a>(rest: &'a str, addrs: &mut AddrCache) -> Option<(&'a str, IpAddr)> {
     let mut end = rest.len();
-    while let Some(i) = rest[..end].rfind(" from ") {
+    while let Some(i) = FROM.rfind(&rest.as_bytes()[..end]) {
         let tail = &rest[i + 6..];
-        let mut words = tail.split(' ');
-        if let (Some(addr), Some("port")) = (words.next(), words.next())
-            && let Ok(ip) = addr.parse::<IpAddr>()
-        {
+        let addr_end = memchr::memchr(b' ', tail.as_bytes()).unwrap_or(tail.len());
+        let after = &tail[addr_end..];
+        // The word after the address is exactly `port`.
+        let port = strip(after, b" port").is_some_and(|r| r.is_empty() || r.starts_with(' '));
+        if port && let Some(ip) = addrs.parse(&tail[..addr_end]) {
             return Some((&rest[..i], ip));
         }
         end = i;
@@ -231,33 +279,68 @@ fn user_and_address(rest: &str) -> Option<(&str, IpAddr)> {
 }
 
 /// What one sshd message says: kind, user, address, repeat count.
+#[cfg(test)]
 fn parse_message(message: &str) -> Option<(Kind, &str, IpAddr, u32)> {
-    let (text, times) = match message.strip_prefix("message repeated ") {
+    parse_message_with(message, &mut AddrCache::default())
+}
+
+/// [`parse_message`] with the last address remembered.
+fn parse_message_with<'a>(message: &'a str, addrs: &mut AddrCache) -> Option<(Kind, &'a str, IpAddr, u32)> {
+    let (text, times) = match strip(message, b"message repeated ") {
         Some(r) => {
             let (n, inner) = r.split_once(" times: [")?;
             (inner.trim_start().strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
         }
         None => (message, 1),
     };
-    if let Some(r) = text.strip_prefix("Failed ") {
-        let (method, r) = r.split_once(" for ")?;
-        if !GUESS_METHODS.contains(&method) {
-            return None;
-        }
-        let r = r.strip_prefix("invalid user ").unwrap_or(r);
-        let (user, ip) = user_and_address(r)?;
-        return Some((Kind::Failed, user, ip, times));
+    // `Failed METHOD for ...`: no method name holds " for ", so a prefix test is the same as
+    // splitting at the first " for ".
+    let (kind, r) = if let Some(r) = strip(text, b"Failed password for ") {
+        (Kind::Failed, r)
+    } else if let Some(r) = strip(text, b"Failed ") {
+        let r = GUESS_METHODS.iter().find_map(|m| r.strip_prefix(m)?.strip_prefix(" for "))?;
+        (Kind::Failed, r)
+    } else if let Some(r) = strip(text, b"Accepted ") {
+        let i = FOR.find(r.as_bytes())?;
+        (Kind::Accepted, &r[i + 5..])
+    } else if let Some(r) = strip(text, b"Invalid user ") {
+        (Kind::Invalid, r)
+    } else {
+        return None;
+    };
+    let r = match kind {
+        Kind::Failed => strip(r, b"invalid user ").unwrap_or(r),
+        _ => r,
+    };
+    let (user, ip) = user_and_address(r, addrs)?;
+    Some((kind, user, ip, times))
+}
+
+/// `s` without the ASCII `prefix`, compared as a fixed-size array (no call to memcmp: this runs
+/// a few times on each line of a log).
+#[inline(always)]
+fn strip<'a, const N: usize>(s: &'a str, prefix: &[u8; N]) -> Option<&'a str> {
+    // An ASCII prefix ends at a char boundary.
+    (s.as_bytes().first_chunk::<N>() == Some(prefix)).then(|| &s[N..])
+}
+
+/// A log line kept as evidence: which file (an index into [`Scan::paths`]), its number and
+/// text. It becomes `path:n: line` only when it is reported, and its buffer is recycled when a
+/// newer line replaces it, so a log of a million failures costs no allocation per line.
+#[derive(Default)]
+struct Ev {
+    file: usize,
+    n: u64,
+    text: String,
+}
+
+impl Ev {
+    fn set(&mut self, file: usize, n: u64, text: &str) {
+        self.file = file;
+        self.n = n;
+        self.text.clear();
+        self.text.push_str(text);
     }
-    if let Some(r) = text.strip_prefix("Accepted ") {
-        let (_, r) = r.split_once(" for ")?;
-        let (user, ip) = user_and_address(r)?;
-        return Some((Kind::Accepted, user, ip, times));
-    }
-    if let Some(r) = text.strip_prefix("Invalid user ") {
-        let (user, ip) = user_and_address(r)?;
-        return Some((Kind::Invalid, user, ip, times));
-    }
-    None
 }
 
 struct Accept {
@@ -269,29 +352,42 @@ struct Accept {
 #[derive(Default)]
 struct Source {
     failures: Vec<i64>,
-    users: BTreeMap<String, u32>,
-    ring: VecDeque<String>,
+    /// Users tried and how often (at most 64 names, each cut at 32 characters).
+    users: Vec<(String, u32)>,
+    /// The index in `users` of the last one tried: guesses come in runs of one name.
+    last_user: usize,
+    ring: VecDeque<Ev>,
     accepts: Vec<Accept>,
 }
 
 impl Source {
-    /// Counts `times` failures at `t`; `evidence` writes the line into a buffer of the ring
-    /// (recycled: a log of a million failures must not cost a million allocations).
-    fn fail(&mut self, t: i64, user: &str, times: u32, evidence: &dyn Fn(&mut String)) {
-        self.failures.extend(std::iter::repeat_n(t, times.min(1000) as usize));
-        let key = match user.char_indices().nth(32) {
-            Some((cut, _)) => &user[..cut],
-            None => user,
-        };
-        if let Some(n) = self.users.get_mut(key) {
-            *n += times;
-        } else if self.users.len() < 64 {
-            self.users.insert(key.to_string(), times);
+    /// Counts `times` failures at `t` by `user`, with the line (file, number, text) as the
+    /// newest evidence of the ring.
+    fn fail(&mut self, t: i64, user: &str, times: u32, file: usize, n: u64, line: &str) {
+        if times == 1 {
+            self.failures.push(t);
+        } else {
+            self.failures.extend(std::iter::repeat_n(t, times.min(1000) as usize));
         }
-        let mut buf = if self.ring.len() == RING { self.ring.pop_front().unwrap_or_default() } else { String::new() };
-        buf.clear();
-        evidence(&mut buf);
-        self.ring.push_back(buf);
+        // Cut at 32 characters: at most 32 * 4 bytes, so shorter names are whole.
+        let key = match user.char_indices().nth(32) {
+            Some((cut, _)) if user.len() > 32 => &user[..cut],
+            _ => user,
+        };
+        let found = match self.users.get(self.last_user) {
+            Some((u, _)) if u == key => Some(self.last_user),
+            _ => self.users.iter().position(|(u, _)| u == key),
+        };
+        if let Some(i) = found {
+            self.users[i].1 += times;
+            self.last_user = i;
+        } else if self.users.len() < 64 {
+            self.users.push((key.to_string(), times));
+            self.last_user = self.users.len() - 1;
+        }
+        let mut ev = if self.ring.len() == RING { self.ring.pop_front().unwrap_or_default() } else { Ev::default() };
+        ev.set(file, n, line);
+        self.ring.push_back(ev);
     }
 }
 
@@ -300,19 +396,67 @@ impl Source {
 struct Pending {
     t: i64,
     ip: IpAddr,
-    user: String,
-    evidence: String,
+    /// Where the user name is in the line's text.
+    user: std::ops::Range<usize>,
+    line: Ev,
+}
+
+/// The pids of the pending lines of one address: mostly one, kept without an allocation.
+#[derive(Default)]
+struct Pids {
+    /// `None` only when there are none (then `more` is empty too).
+    one: Option<u32>,
+    more: Vec<u32>,
+}
+
+impl Pids {
+    fn push(&mut self, pid: u32) {
+        match self.one {
+            None => self.one = Some(pid),
+            Some(_) => self.more.push(pid),
+        }
+    }
+
+    /// Removes one `pid`; returns whether none are left.
+    fn remove(&mut self, pid: u32) -> bool {
+        if self.one == Some(pid) {
+            self.one = self.more.pop();
+        } else if let Some(k) = self.more.iter().position(|p| *p == pid) {
+            self.more.swap_remove(k);
+        }
+        self.one.is_none()
+    }
+
+    fn all(self) -> impl Iterator<Item = u32> {
+        self.one.into_iter().chain(self.more)
+    }
 }
 
 #[derive(Default)]
 struct Scan {
     clock: Clock,
-    sources: HashMap<IpAddr, Source>,
+    /// The last fixed-width syslog time read (`Nov 20 03:00:00`), the file's reference date,
+    /// and its value: consecutive lines mostly share their second.
+    stamp: Option<([u8; 15], jiff::civil::Date, Option<i64>)>,
+    /// The last source address looked up and its index in `sources`: consecutive lines are
+    /// mostly one session's.
+    last_source: Option<(IpAddr, usize)>,
+    by_ip: HashMap<IpAddr, usize>,
+    sources: Vec<(IpAddr, Source)>,
+    addrs: AddrCache,
     /// Failure times from addresses beyond [`MAX_SOURCES`]: in the total, not named.
     untracked: Vec<i64>,
     pending: HashMap<u32, Pending>,
+    /// The pids of the pending lines of each address, so a login finds its address's waiting
+    /// lines without looking at all of them.
+    pending_by_ip: HashMap<IpAddr, Pids>,
+    /// Buffers of pending lines that were used up, for the next ones.
+    spare: Vec<Ev>,
     newest: i64,
     notes: Vec<String>,
+    /// Every file looked at, in order: [`Ev::file`] indexes it.
+    paths: Vec<String>,
+    /// The files read.
     logs: Vec<String>,
 }
 
@@ -329,68 +473,191 @@ fn write_evidence(buf: &mut String, path: &str, n: u64, line: &str) {
     }
 }
 
+/// `Nov 20 03:00:00 ` (the day may be space-padded): the first 15 bytes when a line starts
+/// with a classic syslog time, which then depends on nothing else in the line.
+fn fixed_stamp(b: &[u8]) -> Option<[u8; 15]> {
+    let head: [u8; 15] = b.get(..15)?.try_into().ok()?;
+    let shape = head[..3].iter().all(u8::is_ascii_alphabetic)
+        && head[3] == b' '
+        && (head[4] == b' ' || head[4].is_ascii_digit())
+        && head[5].is_ascii_digit()
+        && head[6] == b' '
+        && head[7..].iter().all(|c| c.is_ascii_digit() || *c == b':')
+        && b.get(15) == Some(&b' ');
+    shape.then_some(head)
+}
+
 impl Scan {
-    /// One line of `path` (line `n`); everything without an sshd login message is dropped by
-    /// a byte search before any decoding or allocation.
-    fn line(&mut self, path: &str, n: u64, raw: &[u8], tz: &TimeZone, reference: jiff::civil::Date) {
-        static SSHD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("sshd"));
-        static KEYS: LazyLock<[memmem::Finder<'static>; 3]> = LazyLock::new(|| {
-            [memmem::Finder::new("Failed "), memmem::Finder::new("Accepted "), memmem::Finder::new("Invalid user ")]
-        });
-        if SSHD.find(raw).is_none() || !KEYS.iter().any(|k| k.find(raw).is_some()) {
-            return;
+    /// Registers a file whose lines follow; returns its index for [`Scan::block`].
+    fn file(&mut self, path: &str) -> usize {
+        self.paths.push(path.to_string());
+        self.paths.len() - 1
+    }
+
+    fn render(&self, ev: &Ev) -> String {
+        let mut s = String::new();
+        write_evidence(&mut s, &self.paths[ev.file], ev.n, &ev.text);
+        s
+    }
+
+    /// A block of whole lines of file `file`, the first being line `first`: only lines with
+    /// `sshd` in them are looked at (a SIMD substring search over the block finds them);
+    /// returns how many lines the block holds.
+    fn block(&mut self, file: usize, first: u64, block: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> u64 {
+        // `n` is the number of the line that starts at `counted`; `pos` is where the search
+        // goes on, a line start.
+        let (mut n, mut counted, mut pos) = (first, 0, 0);
+        while pos < block.len() {
+            let Some(i) = SSHD.find(&block[pos..]) else { break };
+            let at = pos + i;
+            let start = memchr::memrchr(b'\n', &block[pos..at]).map_or(pos, |j| pos + j + 1);
+            let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |j| at + j);
+            if counted < start {
+                n += memchr::memchr_iter(b'\n', &block[counted..start]).count() as u64;
+            }
+            let line = &block[start..end];
+            let cut = &line[..line.len().min(logread::MAX_LINE)];
+            // The first `sshd` of the line is at `at`; past the cut, the line has none.
+            if at - start + 4 <= cut.len() {
+                self.line(file, n, Some(at - start), cut, tz, reference);
+            }
+            n += 1;
+            counted = end + 1;
+            pos = end + 1;
         }
-        let line = String::from_utf8_lossy(raw);
-        let Some((pid, message)) = sshd_message(&line) else { return };
-        let Some((kind, user, ip, times)) = parse_message(message) else { return };
-        let Some(t) = self.clock.time(&line, tz, reference) else { return };
-        let evidence = |buf: &mut String| write_evidence(buf, path, n, &line);
-        let owned = || {
-            let mut b = String::new();
-            evidence(&mut b);
-            b
+        n - first + crate::host::tail::count_lines(block.get(counted..).unwrap_or_default())
+    }
+
+    /// One line of file `file` (line `n`) that holds `sshd`, the first one at byte `at` when
+    /// known.
+    fn line(
+        &mut self,
+        file: usize,
+        n: u64,
+        at: Option<usize>,
+        raw: &[u8],
+        tz: &TimeZone,
+        reference: jiff::civil::Date,
+    ) {
+        let (line, message) = match std::str::from_utf8(raw) {
+            Ok(s) => {
+                let message = match at {
+                    Some(at) => sshd_message_from(s, at),
+                    None => sshd_message(s),
+                };
+                (std::borrow::Cow::Borrowed(s), message)
+            }
+            // Not UTF-8: the replacement characters move the offsets; look again.
+            Err(_) => (String::from_utf8_lossy(raw), None),
         };
+        let Some((pid, message)) = message.or_else(|| sshd_message(&line)) else { return };
+        let Some((kind, user, ip, times)) = parse_message_with(message, &mut self.addrs) else { return };
+        let Some(t) = self.time(&line, tz, reference) else { return };
         self.newest = self.newest.max(t);
         match kind {
             Kind::Invalid => {
-                let pending = Pending { t, ip, user: user.to_string(), evidence: owned() };
+                let mut ev = self.spare.pop().unwrap_or_default();
+                ev.set(file, n, &line);
+                let offset = user.as_ptr() as usize - line.as_ptr() as usize;
+                let pending = Pending { t, ip, user: offset..offset + user.len(), line: ev };
+                self.pending_by_ip.entry(ip).or_default().push(pid);
                 if let Some(p) = self.pending.insert(pid, pending) {
-                    self.fail(p.ip, p.t, &p.user, 1, &|b| b.push_str(&p.evidence));
+                    self.unlink(p.ip, pid);
+                    self.fail_pending(p);
                 }
                 self.bound_pending(t);
             }
             Kind::Failed => {
-                if self.pending.get(&pid).is_some_and(|p| p.ip == ip) {
-                    self.pending.remove(&pid);
+                if let std::collections::hash_map::Entry::Occupied(e) = self.pending.entry(pid)
+                    && e.get().ip == ip
+                {
+                    let p = e.remove();
+                    self.unlink(ip, pid);
+                    self.spare.push(p.line);
                 }
-                self.fail(ip, t, user, times, &evidence);
+                self.fail(ip, t, user, times, file, n, &line);
             }
             Kind::Accepted => {
                 // Its `Invalid user` lines still waiting count before this login.
-                let waiting: Vec<u32> = self.pending.iter().filter(|(_, p)| p.ip == ip).map(|(pid, _)| *pid).collect();
-                for pid in waiting {
+                for pid in self.pending_by_ip.remove(&ip).map(Pids::all).into_iter().flatten() {
                     if let Some(p) = self.pending.remove(&pid) {
-                        self.fail(p.ip, p.t, &p.user, 1, &|b| b.push_str(&p.evidence));
+                        self.fail_pending(p);
                     }
                 }
-                let Some(source) = self.sources.get_mut(&ip) else { return }; // no failures: nothing to judge
-                if source.accepts.len() < 32 {
-                    let mut ev: Vec<String> = source.ring.iter().cloned().collect();
-                    ev.push(owned());
-                    source.accepts.push(Accept { t, user: user.to_string(), evidence: ev });
+                let Some(index) = self.source_index(ip) else { return }; // no failures: nothing to judge
+                if self.sources[index].1.accepts.len() < 32 {
+                    let src = &self.sources[index].1;
+                    let mut evidence: Vec<String> = src.ring.iter().map(|e| self.render(e)).collect();
+                    let mut now = String::new();
+                    write_evidence(&mut now, &self.paths[file], n, &line);
+                    evidence.push(now);
+                    self.sources[index].1.accepts.push(Accept { t, user: user.to_string(), evidence });
                 }
             }
         }
     }
 
+    /// The time of a line, through [`Clock`], remembering the last fixed-width stamp.
+    fn time(&mut self, line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
+        let Some(head) = fixed_stamp(line.as_bytes()) else { return self.clock.time(line, tz, reference) };
+        if let Some((h, r, t)) = self.stamp
+            && h == head
+            && r == reference
+        {
+            return t;
+        }
+        let t = self.clock.time(line, tz, reference);
+        self.stamp = Some((head, reference, t));
+        t
+    }
+
+    /// The index of `ip` in `sources`, if it has one.
+    fn source_index(&mut self, ip: IpAddr) -> Option<usize> {
+        if let Some((last, i)) = self.last_source
+            && last == ip
+        {
+            return Some(i);
+        }
+        let i = *self.by_ip.get(&ip)?;
+        self.last_source = Some((ip, i));
+        Some(i)
+    }
+
+    /// Forgets that `pid` waits for `ip`.
+    fn unlink(&mut self, ip: IpAddr, pid: u32) {
+        if let std::collections::hash_map::Entry::Occupied(mut e) = self.pending_by_ip.entry(ip)
+            && e.get_mut().remove(pid)
+        {
+            e.remove();
+        }
+    }
+
+    /// Counts a pending `Invalid user` line as a failure (its `Failed` line did not come).
+    fn fail_pending(&mut self, p: Pending) {
+        let user = p.line.text.get(p.user.clone()).unwrap_or_default();
+        self.fail(p.ip, p.t, user, 1, p.line.file, p.line.n, &p.line.text);
+        self.spare.push(p.line);
+    }
+
     /// Counts a failure for `ip`, or only in the total once [`MAX_SOURCES`] addresses are known
     /// (a botnet of millions must not cost memory by the address).
-    fn fail(&mut self, ip: IpAddr, t: i64, user: &str, times: u32, evidence: &dyn Fn(&mut String)) {
-        if self.sources.len() >= MAX_SOURCES && !self.sources.contains_key(&ip) {
-            self.untracked.extend(std::iter::repeat_n(t, times.min(1000) as usize));
-            return;
-        }
-        self.sources.entry(ip).or_default().fail(t, user, times, evidence);
+    #[allow(clippy::too_many_arguments)]
+    fn fail(&mut self, ip: IpAddr, t: i64, user: &str, times: u32, file: usize, n: u64, line: &str) {
+        let index = match self.source_index(ip) {
+            Some(i) => i,
+            None if self.sources.len() >= MAX_SOURCES => {
+                self.untracked.extend(std::iter::repeat_n(t, times.min(1000) as usize));
+                return;
+            }
+            None => {
+                self.sources.push((ip, Source::default()));
+                let i = self.sources.len() - 1;
+                self.by_ip.insert(ip, i);
+                self.last_source = Some((ip, i));
+                i
+            }
+        };
+        self.sources[index].1.fail(t, user, times, file, n, line);
     }
 
     /// Keeps the pending `Invalid user` lines bounded on a log full of them: those older than
@@ -403,7 +670,8 @@ impl Scan {
         let old: Vec<u32> = self.pending.iter().filter(|(_, p)| p.t < now - 600).map(|(pid, _)| *pid).collect();
         for pid in old {
             if let Some(p) = self.pending.remove(&pid) {
-                self.fail(p.ip, p.t, &p.user, 1, &|b| b.push_str(&p.evidence));
+                self.unlink(p.ip, pid);
+                self.fail_pending(p);
             }
         }
         if self.pending.len() > MAX_PENDING / 2 {
@@ -412,8 +680,9 @@ impl Scan {
     }
 
     fn flush_pending(&mut self) {
+        self.pending_by_ip.clear();
         for (_, p) in std::mem::take(&mut self.pending) {
-            self.fail(p.ip, p.t, &p.user, 1, &|b| b.push_str(&p.evidence));
+            self.fail_pending(p);
         }
     }
 }
@@ -447,8 +716,9 @@ fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZo
             continue;
         }
         let reference = jiff::Timestamp::from_second(mtime).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default();
-        let result = logread::for_each_line(&ctx.host.path(&f.path), f.gz, &bounds, &mut |n, raw| {
-            scan.line(&f.path, n, raw, tz, reference);
+        let file = scan.file(&f.path);
+        let result = logread::for_each_block(&ctx.host.path(&f.path), f.gz, &bounds, &mut |first, block| {
+            scan.block(file, first, block, tz, reference)
         });
         match result {
             Ok(end) => {
@@ -532,7 +802,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         if i >= params.top && !suspicious {
             continue;
         }
-        let mut users: Vec<(&String, &u32)> = src.users.iter().collect();
+        let mut users: Vec<(&String, &u32)> = src.users.iter().map(|(u, n)| (u, n)).collect();
         users.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let users: Vec<String> = users.iter().take(5).map(|(u, _)| crate::redact::redact(u)).collect();
         let mut o = Observation::new(ip.to_string())
@@ -541,7 +811,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .text("first_seen", times.first().map(|t| show_time(*t, &tz)).unwrap_or_default())
             .text("last_seen", times.last().map(|t| show_time(*t, &tz)).unwrap_or_default());
         // What limited the reading goes with every finding: the counts may be partial.
-        o.evidence = src.ring.iter().chain(&scan.notes).cloned().collect();
+        o.evidence = src.ring.iter().map(|e| scan.render(e)).chain(scan.notes.iter().cloned()).collect();
         match worst {
             Some((n, a)) if n > 0 => {
                 o = o.num("failures_before_success", n as f64).text("accepted_user", crate::redact::redact(&a.user));
@@ -599,15 +869,17 @@ mod tests {
         let mut scan = Scan::default();
         let r = jiff::civil::date(2025, 11, 20);
         let tz = TimeZone::UTC;
-        scan.line("/l", 1, b"Nov 20 01:00:00 h sshd[7]: Invalid user a from 192.0.2.1 port 1", &tz, r);
+        let f = scan.file("/l");
+        scan.line(f, 1, None, b"Nov 20 01:00:00 h sshd[7]: Invalid user a from 192.0.2.1 port 1", &tz, r);
         scan.line(
-            "/l",
+            f,
             2,
+            None,
             b"Nov 20 01:00:01 h sshd[7]: Failed password for invalid user a from 192.0.2.1 port 1 ssh2",
             &tz,
             r,
         );
-        scan.line("/l", 3, b"Nov 20 01:00:02 h sshd[8]: Invalid user b from 192.0.2.1 port 2", &tz, r);
+        scan.line(f, 3, None, b"Nov 20 01:00:02 h sshd[8]: Invalid user b from 192.0.2.1 port 2", &tz, r);
         for i in 0..20_000u32 {
             let l = format!(
                 "Nov 20 02:{:02}:{:02} h sshd[{}]: Invalid user x from 192.0.2.2 port 1",
@@ -615,11 +887,13 @@ mod tests {
                 i % 60,
                 100 + i
             );
-            scan.line("/l", 10 + u64::from(i), l.as_bytes(), &tz, r);
+            scan.line(f, 10 + u64::from(i), None, l.as_bytes(), &tz, r);
             assert!(scan.pending.len() <= MAX_PENDING + 1);
         }
         scan.flush_pending();
-        let count = |ip: &str| scan.sources.get(&ip.parse::<IpAddr>().expect("ip")).map_or(0, |s| s.failures.len());
+        let count = |ip: &str| {
+            scan.by_ip.get(&ip.parse::<IpAddr>().expect("ip")).map_or(0, |i| scan.sources[*i].1.failures.len())
+        };
         assert_eq!(count("192.0.2.1"), 2);
         assert_eq!(count("192.0.2.2"), 20_000);
     }
@@ -653,6 +927,83 @@ mod tests {
         assert_eq!(m.map(|(k, _, _, _)| k), Some(Kind::Invalid));
         assert_eq!(sshd_message("CRON[5]: sshd x"), None);
         assert_eq!(sshd_message("sshd[abc]: x sshd[12]: y").map(|(p, m)| (p, m.to_string())), Some((12, "y".into())));
+    }
+
+    /// What a scan found, comparable: per address its failure times, users and ring lines.
+    fn summary(scan: &Scan) -> Vec<String> {
+        let mut out: Vec<String> = scan
+            .sources
+            .iter()
+            .map(|(ip, src)| {
+                let mut users: Vec<_> = src.users.iter().map(|(u, n)| format!("{u}={n}")).collect();
+                users.sort();
+                let ring: Vec<String> = src.ring.iter().map(|e| scan.render(e)).collect();
+                let accepts: Vec<String> =
+                    src.accepts.iter().map(|a| format!("{}:{}:{:?}", a.t, a.user, a.evidence)).collect();
+                format!("{ip} {:?} {users:?} {ring:?} {accepts:?}", src.failures)
+            })
+            .collect();
+        out.sort();
+        out.push(format!("newest {} untracked {}", scan.newest, scan.untracked.len()));
+        out
+    }
+
+    /// The block scan (a substring search over the block, line numbers counted between hits)
+    /// finds what looking at every line finds, however the log is cut into blocks.
+    #[test]
+    fn block_scan_equals_line_by_line() {
+        let mut log = Vec::new();
+        let lines: Vec<Vec<u8>> = vec![
+            b"Nov 20 01:00:00 h sshd[7]: Invalid user a from 192.0.2.1 port 1".to_vec(),
+            b"Nov 20 01:00:01 h sshd[7]: Failed password for invalid user a from 192.0.2.1 port 1 ssh2".to_vec(),
+            b"Nov 20 01:00:01 h CRON[5]: sshd mentioned by cron".to_vec(),
+            b"Nov 20 01:00:02 h sshd[abc]: x sshd[12]: Failed password for root from 192.0.2.2 port 9 ssh2".to_vec(),
+            b"Nov 20 01:00:03 h sshd[13]: Failed password for sshd[1]: from 192.0.2.3 port 9 ssh2".to_vec(),
+            b"Nov 20 01:00:04 h sshd[14]: Failed password for \xff\xfe\xff from 192.0.2.3 port 2 ssh2".to_vec(),
+            [&b"Nov 20 01:00:04 h sshd[15]: Failed password for "[..], &[0xff, 0xfe], b" from 192.0.2.4 port 2 ssh2"]
+                .concat(),
+            b"Nov 20 01:00:05 h sshd-session[16]: message repeated 4 times: [ Failed password for root from 192.0.2.4 port 3 ssh2]".to_vec(),
+            b"Nov 20 01:00:06 h sshd[17]: Accepted password for root from 192.0.2.4 port 4 ssh2".to_vec(),
+            b"".to_vec(),
+            [&b"Nov 20 01:00:07 h sshd[18]: Failed password for "[..], &vec![b'u'; 20_000], b" from 192.0.2.5 port 2"].concat(),
+            [&b"Nov 20 01:00:07 h x"[..], &vec![b'y'; 20_000], b" sshd[19]: Failed password for root from 192.0.2.6 port 2"].concat(),
+            b"2025-11-20T01:00:08.5+00:00 h sshd[20]: Failed none for root from 2001:db8::1 port 2 ssh2".to_vec(),
+            b"Nov 20 01:00:09 h sshd[21]: Invalid user b from 192.0.2.7 port 2".to_vec(),
+            b"Nov 20 01:00:09 h sshd[22]: Accepted publickey for b from 192.0.2.7 port 2 ssh2: ED25519 SHA256:x".to_vec(),
+            b"Nov 20 01:00:10 h sshd".to_vec(),
+        ];
+        for (i, l) in lines.iter().cycle().take(200).enumerate() {
+            log.extend_from_slice(l);
+            if i % 17 != 16 {
+                log.push(b'\n');
+            }
+        }
+        let (tz, r) = (TimeZone::UTC, jiff::civil::date(2025, 11, 20));
+        let mut by_line = Scan::default();
+        let f = by_line.file("/l");
+        let mut n = 0;
+        crate::host::tail::lines(&log, |l| {
+            n += 1;
+            by_line.line(f, n, None, &l[..l.len().min(logread::MAX_LINE)], &tz, r);
+        });
+        for cut in [1, 2, 3, 5, 64, 1000, log.len()] {
+            let mut by_block = Scan::default();
+            let f = by_block.file("/l");
+            let mut first = 1;
+            // Blocks as tail::blocks makes them: whole lines, ending after a newline.
+            let mut rest = &log[..];
+            while !rest.is_empty() {
+                let end = match memchr::memchr_iter(b'\n', rest).nth(cut - 1) {
+                    Some(i) => i + 1,
+                    None => rest.len(),
+                };
+                first += by_block.block(f, first, &rest[..end], &tz, r);
+                rest = &rest[end..];
+            }
+            assert_eq!(first - 1, n, "lines counted with {cut} lines a block");
+            assert_eq!(summary(&by_block), summary(&by_line), "{cut} lines a block");
+        }
+        assert!(summary(&by_line).len() > 5);
     }
 
     #[test]

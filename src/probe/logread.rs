@@ -3,12 +3,16 @@
 //! minutes), gzip-rotated files decompressed on the fly with a cap on what is decompressed.
 //! Lines are bytes (logs are not always UTF-8) and capped in length; a truncated or corrupt gzip
 //! ends the file early with what was read so far, and says so.
+//!
+//! The file is read in blocks of whole lines through one reused buffer ([`crate::host::tail`]):
+//! a scanner can search a whole block for the few bytes that make a line interesting and
+//! borrow the lines it looks at ([`for_each_block`]); [`for_each_line`] hands out every line.
 
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use crate::host::tail;
 use std::path::Path;
 use std::time::Instant;
 
-/// Longest line passed on; the rest of a longer line is dropped.
+/// Longest line passed on by [`for_each_line`]; the rest of a longer line is dropped.
 pub const MAX_LINE: usize = 16 * 1024;
 
 /// How reading a file ended.
@@ -30,75 +34,54 @@ pub struct Bounds {
     pub until: Instant,
 }
 
-/// Calls `line(n, bytes)` for each line (`n` counts from 1 at where reading started; without
-/// the trailing newline). `gz` selects gzip decompression.
-pub fn for_each_line(path: &Path, gz: bool, b: &Bounds, line: &mut dyn FnMut(u64, &[u8])) -> std::io::Result<ReadEnd> {
-    let mut file = std::fs::File::open(path)?;
+/// Calls `block(n, bytes)` for each block of whole lines (see [`tail::blocks`]: a block ends
+/// with a newline or at the end of a line without one), where `n` is the number of the block's
+/// first line, counting from 1 at where reading started. `block` returns how many lines the
+/// block held ([`tail::count_lines`]; a scanner that numbers its lines counts them anyway).
+/// `gz` selects gzip decompression.
+pub fn for_each_block(
+    path: &Path,
+    gz: bool,
+    b: &Bounds,
+    block: &mut dyn FnMut(u64, &[u8]) -> u64,
+) -> std::io::Result<ReadEnd> {
     let mut end = ReadEnd::default();
-    if gz {
-        let reader = BufReader::with_capacity(64 * 1024, flate2::read::MultiGzDecoder::new(file).take(b.gz_bytes));
-        stream(reader, b, &mut end, line, b.gz_bytes);
-        if end.stopped.as_deref() == Some("cap") {
+    let mut next = 1u64;
+    let mut deliver = |bytes: &[u8]| next += block(next, bytes);
+    let read = if gz {
+        let file = std::fs::File::open(path)?;
+        let reader = flate2::read::MultiGzDecoder::new(file);
+        let read = tail::blocks(std::io::Read::take(reader, b.gz_bytes), false, Some(b.until), &mut deliver);
+        if read.error.is_none() && !read.timed_out && read.bytes >= b.gz_bytes {
             end.stopped = Some(format!("stopped after decompressing {} MiB", b.gz_bytes >> 20));
         }
-        return Ok(end);
+        read
+    } else {
+        let (file, tailed) = tail::open_tail(path, b.tail_bytes)?;
+        end.tailed = tailed;
+        // A cut first line is dropped.
+        tail::blocks(file, tailed, Some(b.until), &mut deliver)
+    };
+    end.lines = next - 1;
+    if let Some(e) = read.error {
+        end.stopped = Some(format!("the file is truncated or corrupt ({e}); read up to there"));
+    } else if read.timed_out {
+        end.stopped = Some(format!("stopped at the time limit after {} lines", end.lines));
     }
-    let len = file.metadata()?.len();
-    let skip_partial = len > b.tail_bytes;
-    if skip_partial {
-        file.seek(SeekFrom::Start(len - b.tail_bytes))?;
-        end.tailed = true;
-    }
-    let mut reader = BufReader::with_capacity(64 * 1024, file.take(b.tail_bytes));
-    if skip_partial {
-        // The first line is cut: drop it.
-        let mut sink = Vec::new();
-        let _ = reader.by_ref().take(MAX_LINE as u64 * 64).read_until(b'\n', &mut sink);
-    }
-    stream(reader, b, &mut end, line, u64::MAX);
     Ok(end)
 }
 
-fn stream<R: BufRead>(mut r: R, b: &Bounds, end: &mut ReadEnd, f: &mut dyn FnMut(u64, &[u8]), cap: u64) {
-    let mut current: Vec<u8> = Vec::with_capacity(256);
-    let mut total: u64 = 0;
-    loop {
-        let buf = match r.fill_buf() {
-            Ok(buf) => buf,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                end.stopped = Some(format!("the file is truncated or corrupt ({e}); read up to there"));
-                break;
-            }
-        };
-        if buf.is_empty() {
-            if total >= cap {
-                end.stopped = Some("cap".into());
-            }
-            break;
-        }
-        let (chunk, consumed, complete) = match memchr::memchr(b'\n', buf) {
-            Some(i) => (&buf[..i], i + 1, true),
-            None => (buf, buf.len(), false),
-        };
-        let room = MAX_LINE.saturating_sub(current.len());
-        current.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        r.consume(consumed);
-        total += consumed as u64;
-        if complete {
-            end.lines += 1;
-            f(end.lines, &current);
-            current.clear();
-            if end.lines.is_multiple_of(4096) && Instant::now() >= b.until {
-                end.stopped = Some(format!("stopped at the time limit after {} lines", end.lines));
-                return;
-            }
-        }
-    }
-    if !current.is_empty() {
-        end.lines += 1;
-        f(end.lines, &current);
-    }
+/// Calls `line(n, bytes)` for each line (`n` counts from 1 at where reading started; without
+/// the trailing newline, cut at [`MAX_LINE`] bytes). `gz` selects gzip decompression.
+pub fn for_each_line(path: &Path, gz: bool, b: &Bounds, line: &mut dyn FnMut(u64, &[u8])) -> std::io::Result<ReadEnd> {
+    for_each_block(path, gz, b, &mut |first, block| {
+        let mut n = first;
+        tail::lines(block, |l| {
+            line(n, &l[..l.len().min(MAX_LINE)]);
+            n += 1;
+        });
+        n - first
+    })
 }
 
 #[cfg(test)]

@@ -203,6 +203,64 @@ fn ssh_authorized_keys_owners_and_modes() {
     }
 }
 
+/// Sets a file's modification time to `hours` ago.
+fn age(path: &Path, hours: i64) {
+    let when = std::time::SystemTime::now() - std::time::Duration::from_secs(hours as u64 * 3600);
+    std::fs::File::options().write(true).open(path).expect("open").set_modified(when).expect("set mtime");
+}
+
+/// A key added to root's authorized_keys in the last week is a note (severity info) with the
+/// time and the key's SHA256 fingerprint; the check stays ok. An old file, or another account's
+/// recent one, gives no note.
+#[test]
+fn a_recent_change_to_roots_keys_is_a_note_with_the_time() {
+    let dir = keys_root();
+    let root = dir.path();
+    // `ssh-keygen -lf` shows SHA256:J3Zv/Ho1inq51EPMqMeh47iF/kDbWe2eoLettarTzhc for this key.
+    write(
+        &root.join("root/.ssh/authorized_keys"),
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC5+3A8njzRGY0/Twpb5ARsAAsItuPQVz3ur94e2Z7IXl/EKqyarMtZAUdirMW1q+LVoZEEKMeOhhII7B9ppG+YP+TSlDVDN2hMjulAwJ8W+YnL9NcdqPkognrwNcX59+G/hI5LmFEuUiEV1IOwGHYM0ixa+kMYUQ7pDcqGDGFXQQ== admin@laptop\n\
+         ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILrpnfFWciLUN/S/rnAWBeVR+FvRusQD9R2mU2uVZfk5 ops@laptop\n",
+    );
+    chmod(&root.join("root/.ssh/authorized_keys"), 0o600);
+    age(&root.join("root/.ssh/authorized_keys"), 50);
+    let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+    let c = check(&r, "sec.ssh.authorized-keys");
+    assert_eq!(c["status"], "ok", "a note is not a problem: {c:#}");
+    assert_eq!(c["findings"].as_array().map(Vec::len), Some(1), "{c:#}");
+    let f = &c["findings"][0];
+    assert_eq!(f["severity"], "info", "{c:#}");
+    assert_eq!(f["subject"], "/root/.ssh/authorized_keys");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("50 hours ago"), "{m}");
+    assert!(m.contains("ssh-ed25519 SHA256:J3Zv/Ho1inq51EPMqMeh47iF/kDbWe2eoLettarTzhc ops@laptop"), "{m}");
+    assert!(f["since"].as_str().is_some_and(|s| m.contains(s)), "{c:#}");
+    assert!(f["evidence"].to_string().contains("/root/.ssh/authorized_keys: last changed "), "{c:#}");
+    let summary = c["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("only by their owners (6 files checked); note: /root/.ssh/authorized_keys (root"),
+        "{summary}"
+    );
+    assert!(c["remediation"].is_null(), "{c:#}");
+
+    // A week and more ago: nothing to note. Alice's recent change is not root's.
+    age(&root.join("root/.ssh/authorized_keys"), 24 * 8);
+    age(&root.join("home/alice/.ssh/authorized_keys"), 1);
+    let Some(r) = run_sec(root, "sec.ssh.authorized-keys") else { return };
+    let c = check(&r, "sec.ssh.authorized-keys");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(c["findings"].as_array().map_or(0, Vec::len), 0, "{c:#}");
+
+    // In Chinese too, and `explain` shows the info level.
+    age(&root.join("root/.ssh/authorized_keys"), 2);
+    let Some((r, _)) = run_json(root, &["--only", "sec.ssh.authorized-keys", "--lang", "zh-CN"]) else { return };
+    let c = check(&r, "sec.ssh.authorized-keys");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("；提示：")), "{c:#}");
+    assert!(c["findings"][0]["message"].as_str().is_some_and(|m| m.contains("距今 2 小时")), "{c:#}");
+    let Some(out) = doctor(&["explain", "sec.ssh.authorized-keys"]) else { return };
+    assert!(stdout(&out).contains("recent_root_key: info == 1 where kind == authorized-keys"), "{}", stdout(&out));
+}
+
 // --- Accounts ------------------------------------------------------------------------------
 
 #[test]
