@@ -127,6 +127,10 @@ messages! {
     ColSummary = "col_summary",
     References = "references",
     Aliases = "aliases",
+    HopWord = "hop_word",
+    LatencyPerHop = "latency_per_hop",
+    LatencyOverTime = "latency_over_time",
+    LossNote = "loss_note",
 }
 
 /// The catalogue files, embedded: (language, file name, text).
