@@ -238,3 +238,37 @@ fn html_report_draws_the_path_of_a_single_target() {
     assert!(zh.contains("到 203.0.113.7 路径上各跳的往返时延"), "{zh}");
     assert!(zh.contains("节点 5 · 轮次 5 · 无应答"), "{zh}");
 }
+
+/// The mixed fixture with only its `error` check failing: the run is unknown, not warn or crit.
+fn unknown_fixture() -> std::path::PathBuf {
+    let text = std::fs::read_to_string(project_dir().join("tests/fixtures/reports/mixed.json")).expect("fixture");
+    let mut report: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for c in report["checks"].as_array_mut().expect("checks") {
+        if matches!(c["status"].as_str(), Some("warn" | "crit")) {
+            c["status"] = "ok".into();
+            c["findings"] = serde_json::json!([]);
+        }
+    }
+    report["summary"]["status"] = "unknown".into();
+    let path = scratch_dir().join("unknown.json");
+    write(&path, &serde_json::to_string(&report).expect("json"));
+    valid_report(&std::fs::read_to_string(&path).expect("read"));
+    path
+}
+
+#[test]
+fn next_steps_suggest_a_ticket_only_when_something_is_wrong() {
+    let text = render(&[]);
+    if text.is_empty() {
+        return;
+    }
+    let steps = text.split("Next steps:").nth(1).expect("next steps");
+    assert!(steps.contains("ecs-doctor explain ") && steps.contains("ecs-doctor ticket "), "{steps}");
+    // A check that could not finish is worth explaining, not a ticket on its own.
+    let path = unknown_fixture();
+    let Some(o) = doctor(&["report", path.to_str().expect("p")]) else { return };
+    let text = stdout(&o);
+    let steps = text.split("Next steps:").nth(1).expect("next steps");
+    assert!(steps.contains("ecs-doctor explain "), "{steps}");
+    assert!(!steps.contains("ecs-doctor ticket"), "{steps}");
+}
