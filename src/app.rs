@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine;
 use crate::exit::ExitStatus;
 use crate::host::{Host, facts};
-use crate::i18n::{Lang, Msg, tr};
+use crate::i18n::{Lang, Msg, say, tr, trf};
 use crate::probe::ProbeContext;
 use crate::report::{self, Cloud, Format, HostInfo, Report, Run, Summary, Tool};
 use clap::Parser;
@@ -83,12 +83,22 @@ pub fn main() -> i32 {
 }
 
 fn lang_of(args: &CatalogArgs) -> Lang {
-    args.lang.unwrap_or_else(Lang::from_env)
+    chosen_lang(args.lang)
+}
+
+/// The language asked for (`--lang`, else the environment), which is also the language of the
+/// messages built while loading the catalog.
+fn chosen_lang(flag: Option<Lang>) -> Lang {
+    let lang = flag.unwrap_or_else(Lang::from_env);
+    crate::i18n::set_message_lang(lang);
+    lang
 }
 
 fn host_of(args: &CatalogArgs) -> Result<Host, Failure> {
     match &args.root {
-        Some(root) if !root.is_dir() => Err(Failure::Usage(format!("--root {}: not a directory", root.display()))),
+        Some(root) if !root.is_dir() => {
+            Err(Failure::Usage(say(Msg::RootNotDir, &[("path", &root.display().to_string())])))
+        }
         Some(root) => Ok(Host::new(root.clone())),
         None => Ok(Host::live()),
     }
@@ -142,7 +152,9 @@ fn now_rfc3339() -> String {
 }
 
 fn write_output(path: &PathBuf, body: &str) -> Result<(), Failure> {
-    std::fs::write(path, body).map_err(|e| Failure::Tool(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, body).map_err(|e| {
+        Failure::Tool(say(Msg::CannotWrite, &[("path", &path.display().to_string()), ("error", &e.to_string())]))
+    })
 }
 
 /// The network settings: `--metadata-url` (or its environment variable) beats the config's.
@@ -167,9 +179,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let selected = catalog::select(&catalog, &args.only, &skip).map_err(Failure::Usage)?;
     let deadline_s = args.deadline.or(config.deadline.as_ref().map(|d| *d.get_ref())).unwrap_or(DEFAULT_DEADLINE_S);
     if !(deadline_s.is_finite() && deadline_s > 0.0 && deadline_s <= 86_400.0) {
-        return Err(Failure::Usage(format!(
-            "--deadline {deadline_s}: must be a number of seconds between 0 and 86400"
-        )));
+        return Err(Failure::Usage(say(Msg::BadDeadline, &[("value", &deadline_s.to_string())])));
     }
     if let Some(url) = &args.upload_url {
         crate::fleet::upload::validate(url).map_err(|e| Failure::Usage(format!("--upload-url {e}")))?;
@@ -358,7 +368,7 @@ fn deliver(report: &Report, args: &RunArgs, saved_to: Option<String>, lang: Lang
 /// summary and, unless the text summary goes to the terminal, on stderr); 3 when none was.
 fn fleet_summarize(args: crate::cli::SummarizeArgs) -> Result<ExitStatus, Failure> {
     use crate::fleet::{aggregate, render, words};
-    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let lang = chosen_lang(args.lang);
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
     let limits = aggregate::Limits { top: args.top, worst: args.worst };
     let summary = aggregate::summarize(&args.inputs, limits, threads);
@@ -413,16 +423,18 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
     let lang = lang_of(args);
     let host = host_of(args)?;
     let (_, catalog) = load_catalog(args, &host)?;
-    let c =
-        catalog.get(id).ok_or_else(|| Failure::Usage(format!("unknown check id {id:?} (see `ecs-doctor list`)")))?;
+    let c = catalog.get(id).ok_or_else(|| Failure::Usage(say(Msg::UnknownCheckId, &[("id", &format!("{id:?}"))])))?;
     let mut out = format!("{} — {}\n\n", c.id, c.title.get(lang));
     out.push_str(&format!("{}:\n  {}\n\n", tr(lang, Msg::Why), c.why.get(lang).trim().replace('\n', "\n  ")));
     out.push_str(&format!("{}:\n  {}\n\n", tr(lang, Msg::HowToFix), c.fix.get(lang).trim().replace('\n', "\n  ")));
     out.push_str(&format!(
-        "{}:\n  probe {} (timeout {:.1} s)\n",
+        "{}:\n  {}\n",
         tr(lang, Msg::Probe),
-        c.probe.kind(),
-        c.timeout.as_secs_f64()
+        trf(
+            lang,
+            Msg::ExplainProbeLine,
+            &[("kind", c.probe.kind()), ("seconds", &format!("{:.1}", c.timeout.as_secs_f64()))]
+        )
     ));
     if !c.judges.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::Thresholds)));
@@ -431,16 +443,16 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
             let filter = if j.filters.is_empty() {
                 String::new()
             } else {
-                format!(
-                    " where {}",
-                    j.filters.iter().map(|(f, c)| format!("{f} {c}")).collect::<Vec<_>>().join(" and ")
-                )
+                let and = format!(" {} ", tr(lang, Msg::ExplainAnd));
+                let conditions = j.filters.iter().map(|(f, c)| format!("{f} {c}")).collect::<Vec<_>>().join(&and);
+                format!(" {}", trf(lang, Msg::ExplainWhere, &[("conditions", &conditions)]))
             };
-            let from = j.overridden_at.as_ref().map(|at| format!("  (config {at})")).unwrap_or_default();
+            let config_at = |at: &str| trf(lang, Msg::ExplainConfigAt, &[("at", at)]);
+            let from = j.overridden_at.as_ref().map(|at| format!("  ({})", config_at(at))).unwrap_or_default();
             out.push_str(&format!("  {}: {levels}{filter}{from}\n", j.field));
             for (subject, t) in &j.subjects {
                 let (w, cr) = j.thresholds_for(subject);
-                out.push_str(&format!("    {subject}: {}  (config {})\n", catalog::Judge::describe(w, cr), t.at));
+                out.push_str(&format!("    {subject}: {}  ({})\n", catalog::Judge::describe(w, cr), config_at(&t.at)));
             }
         }
     }
@@ -459,13 +471,29 @@ fn explain(args: &CatalogArgs, id: &str) -> Result<ExitStatus, Failure> {
 }
 
 fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
-    let lang = args.lang.unwrap_or_else(Lang::from_env);
+    let lang = chosen_lang(args.lang);
     let display = args.file.display().to_string();
-    let bytes = std::fs::read(&args.file).map_err(|e| Failure::Usage(format!("{display}: cannot read: {e}")))?;
-    let report: Report = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::Usage(format!("{display}:{}:{}: not an ecs-doctor report: {e}", e.line(), e.column())))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| {
+        Failure::Usage(trf(lang, Msg::ReportUnreadable, &[("file", &display), ("error", &e.to_string())]))
+    })?;
+    let report: Report = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::Usage(trf(
+            lang,
+            Msg::NotAReport,
+            &[
+                ("file", &display),
+                ("line", &e.line().to_string()),
+                ("column", &e.column().to_string()),
+                ("error", &e.to_string()),
+            ],
+        ))
+    })?;
     if report.schema != report::SCHEMA {
-        return Err(Failure::Usage(format!("{display}: schema {:?} is not {}", report.schema, report::SCHEMA)));
+        return Err(Failure::Usage(trf(
+            lang,
+            Msg::WrongSchema,
+            &[("file", &display), ("schema", &format!("{:?}", report.schema)), ("expected", report::SCHEMA)],
+        )));
     }
     let text_opts = report::text::TextOptions {
         color: use_color(args.color, std::io::stdout().is_terminal()),
@@ -485,9 +513,10 @@ fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
 
 /// The report directory and language of `history` and `diff`.
 fn history_context(args: &crate::cli::HistoryDirArgs) -> Result<(PathBuf, Lang), Failure> {
+    let lang = chosen_lang(args.lang);
     let config = Config::load(args.config.as_deref())?;
     let dir = args.dir.clone().unwrap_or_else(|| report_dir(&config));
-    Ok((dir, args.lang.unwrap_or_else(Lang::from_env)))
+    Ok((dir, lang))
 }
 
 fn history(args: &crate::cli::HistoryDirArgs) -> Result<ExitStatus, Failure> {

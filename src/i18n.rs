@@ -127,6 +127,40 @@ messages! {
     ColSummary = "col_summary",
     References = "references",
     Aliases = "aliases",
+    HopWord = "hop_word",
+    LatencyPerHop = "latency_per_hop",
+    LatencyOverTime = "latency_over_time",
+    LossNote = "loss_note",
+    RootNotDir = "root_not_dir",
+    CannotWrite = "cannot_write",
+    BadDeadline = "bad_deadline",
+    UnknownCheckId = "unknown_check_id",
+    UnknownSelector = "unknown_selector",
+    ReportUnreadable = "report_unreadable",
+    NotAReport = "not_a_report",
+    WrongSchema = "wrong_schema",
+    CheckFileWord = "check_file_word",
+    ConfigFileWord = "config_file_word",
+    CannotReadFile = "cannot_read_file",
+    NotUtf8 = "not_utf8",
+    CannotReadChecksDir = "cannot_read_checks_dir",
+    DuplicateCheckId = "duplicate_check_id",
+    BadCheckId = "bad_check_id",
+    IdPathMismatch = "id_path_mismatch",
+    ExecNoCommand = "exec_no_command",
+    ExecNoJudges = "exec_no_judges",
+    UnknownPlaceholder = "unknown_placeholder",
+    UnknownField = "unknown_field",
+    UnknownWhereField = "unknown_where_field",
+    UnknownMetric = "unknown_metric",
+    NoNamedValues = "no_named_values",
+    JudgeNoThreshold = "judge_no_threshold",
+    BadTimeout = "bad_timeout",
+    BadAlias = "bad_alias",
+    ExplainProbeLine = "explain_probe_line",
+    ExplainWhere = "explain_where",
+    ExplainAnd = "explain_and",
+    ExplainConfigAt = "explain_config_at",
 }
 
 /// The catalogue files, embedded: (language, file name, text).
@@ -155,6 +189,25 @@ pub fn tr(lang: Lang, msg: Msg) -> &'static str {
         .or_else(|| catalogue(Lang::En).get(msg.key()))
         .map(String::as_str)
         .unwrap_or(msg.key())
+}
+
+/// The language of messages built where no language is passed (errors from loading the
+/// catalog): the command sets it once from `--lang`; until then LC_ALL/LC_MESSAGES/LANG decide.
+static MESSAGE_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
+/// Sets the language of [`say`] for this process (the first call wins: one command per process).
+pub fn set_message_lang(lang: Lang) {
+    let _ = MESSAGE_LANG.set(lang);
+}
+
+/// The language [`say`] speaks.
+pub fn message_lang() -> Lang {
+    MESSAGE_LANG.get().copied().unwrap_or_else(Lang::from_env)
+}
+
+/// A message in the process's message language ([`message_lang`]) with its placeholders filled.
+pub fn say(msg: Msg, args: &[(&str, &str)]) -> String {
+    trf(message_lang(), msg, args)
 }
 
 /// A message with `{name}` placeholders filled in.

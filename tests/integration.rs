@@ -19,6 +19,7 @@ mod integration {
     pub mod history;
     pub mod lab;
     pub mod malformed;
+    pub mod messages;
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;

@@ -7,7 +7,7 @@
 pub mod condition;
 pub mod template;
 
-use crate::i18n::Text;
+use crate::i18n::{Msg, Text, say};
 use crate::probe::ProbeSpec;
 use condition::Condition;
 use serde::Deserialize;
@@ -46,16 +46,21 @@ impl LoadError {
     /// its text; unreadable or non-UTF-8 files are errors that say where.
     pub fn read_source(path: &Path, what: &str) -> Result<(String, String), LoadError> {
         let display = path.display().to_string();
+        let what = match what {
+            "check file" => say(Msg::CheckFileWord, &[]),
+            "config file" => say(Msg::ConfigFileWord, &[]),
+            other => other.to_string(),
+        };
         let bytes = std::fs::read(path).map_err(|e| LoadError {
             file: display.clone(),
             line: 0,
             column: 0,
-            message: format!("cannot read the {what}: {e}"),
+            message: say(Msg::CannotReadFile, &[("what", &what), ("error", &e.to_string())]),
         })?;
         let source = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
             let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-            LoadError::at(&display, &prefix, valid, format!("the {what} is not valid UTF-8"))
+            LoadError::at(&display, &prefix, valid, say(Msg::NotUtf8, &[("what", &what)]))
         })?;
         Ok((display, source))
     }
@@ -220,33 +225,23 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
     let id = file.id.get_ref().clone();
     let id_at = file.id.span().start;
     if !valid_id(&id) {
-        return Err(err(
-            id_at,
-            format!(
-                "check id {id:?} must be <domain>.<subject>.<property> (domain net, disk, sec or sys; lowercase letters, digits and hyphens)"
-            ),
-        ));
+        return Err(err(id_at, say(Msg::BadCheckId, &[("id", &format!("{id:?}"))])));
     }
     let expected = id_from_path(rel).unwrap_or_default();
     if expected != id {
         return Err(err(
             id_at,
-            format!(
-                "check id {id:?} does not match its file path (expected {expected:?}: the file must be named after the id)"
-            ),
+            say(Msg::IdPathMismatch, &[("id", &format!("{id:?}")), ("expected", &format!("{expected:?}"))]),
         ));
     }
     let mut probe = file.probe.get_ref().clone();
     if let ProbeSpec::Exec(p) = &mut probe {
         p.base_dir = base_dir.map(Path::to_path_buf);
         if p.command.is_empty() {
-            return Err(err(file.probe.span().start, "the exec probe needs a non-empty command".into()));
+            return Err(err(file.probe.span().start, say(Msg::ExecNoCommand, &[])));
         }
         if !file.judges.is_empty() {
-            return Err(err(
-                file.probe.span().start,
-                "an exec plugin decides its own status: remove the [[judge]] tables".into(),
-            ));
+            return Err(err(file.probe.span().start, say(Msg::ExecNoJudges, &[])));
         }
     }
     let fields = probe.fields();
@@ -259,7 +254,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 if !(known(&name) || allowed_extra.contains(&name.as_str())) {
                     return Err(err(
                         text.span().start,
-                        format!("unknown placeholder {{{name}}}: the {} probe gives {}", probe.kind(), list(fields)),
+                        say(
+                            Msg::UnknownPlaceholder,
+                            &[("probe", probe.kind()), ("fields", &list(fields)), ("name", &name)],
+                        ),
                     ));
                 }
             }
@@ -272,7 +270,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         if !known(field) {
             return Err(err(
                 j.field.span().start,
-                format!("unknown field {field:?}: the {} probe gives {}", probe.kind(), list(fields)),
+                say(
+                    Msg::UnknownField,
+                    &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{field:?}"))],
+                ),
             ));
         }
         let cond = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
@@ -280,10 +281,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         };
         let (warn, crit, info) = (cond(&j.warn)?, cond(&j.crit)?, cond(&j.info)?);
         if warn.is_none() && crit.is_none() && info.is_none() {
-            return Err(err(
-                j.field.span().start,
-                format!("the judge of {field:?} needs a warn, crit or info threshold"),
-            ));
+            return Err(err(j.field.span().start, say(Msg::JudgeNoThreshold, &[("field", &format!("{field:?}"))])));
         }
         let mut filters = Vec::new();
         for f in &j.filters {
@@ -291,7 +289,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             if !known(&name) {
                 return Err(err(
                     f.span().start,
-                    format!("unknown field {name:?} in where: the {} probe gives {}", probe.kind(), list(fields)),
+                    say(
+                        Msg::UnknownWhereField,
+                        &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{name:?}"))],
+                    ),
                 ));
             }
             filters.push((name, c));
@@ -316,23 +317,23 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         if !known(m.get_ref()) {
             return Err(err(
                 m.span().start,
-                format!("unknown metric {:?}: the {} probe gives {}", m.get_ref(), probe.kind(), list(fields)),
+                say(
+                    Msg::UnknownMetric,
+                    &[("probe", probe.kind()), ("fields", &list(fields)), ("metric", &format!("{:?}", m.get_ref()))],
+                ),
             ));
         }
     }
     let timeout = match &file.timeout {
         Some(t) if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) => {
-            return Err(err(
-                t.span().start,
-                format!("timeout must be between 0 and 3600 seconds, not {}", t.get_ref()),
-            ));
+            return Err(err(t.span().start, say(Msg::BadTimeout, &[("value", &t.get_ref().to_string())])));
         }
         Some(t) => Duration::from_secs_f64(*t.get_ref()),
         None => DEFAULT_TIMEOUT,
     };
     for alias in &file.aliases {
         if !valid_id(alias) {
-            return Err(err(id_at, format!("alias {alias:?} is not a valid check id")));
+            return Err(err(id_at, say(Msg::BadAlias, &[("alias", &format!("{alias:?}"))])));
         }
     }
     let category = id.split('.').next().unwrap_or_default().to_string();
@@ -354,7 +355,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
 }
 
 fn list(fields: &[&str]) -> String {
-    if fields.is_empty() { "no named values".into() } else { fields.join(", ") }
+    if fields.is_empty() { say(Msg::NoNamedValues, &[]) } else { fields.join(", ") }
 }
 
 /// All checks of a run, sorted by id.
@@ -395,7 +396,7 @@ impl Catalog {
                         file: dir.display().to_string(),
                         line: 0,
                         column: 0,
-                        message: format!("cannot read the checks directory: {e}"),
+                        message: say(Msg::CannotReadChecksDir, &[("error", &e.to_string())]),
                     });
                 }
             }
@@ -413,7 +414,7 @@ impl Catalog {
                         file: c.source.clone(),
                         line: 1,
                         column: 1,
-                        message: format!("duplicate check id {name:?}: already defined in {first}"),
+                        message: say(Msg::DuplicateCheckId, &[("id", &format!("{name:?}")), ("first", &first)]),
                     });
                 }
             }
@@ -441,7 +442,7 @@ pub fn selector_matches(sel: &str, check: &Check) -> bool {
 pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec<Check>, String> {
     for sel in only.iter().chain(skip) {
         if !catalog.checks.iter().any(|c| selector_matches(sel, c)) {
-            return Err(format!("unknown check id, prefix or reference {sel:?} (see `ecs-doctor list`)"));
+            return Err(say(Msg::UnknownSelector, &[("selector", &format!("{sel:?}"))]));
         }
     }
     Ok(catalog

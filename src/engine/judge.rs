@@ -32,6 +32,7 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
         kb: Some(format!("ecs-doctor explain {}", check.id)),
         metrics: BTreeMap::new(),
         duration_ms,
+        traces: Vec::new(),
     }
 }
 
@@ -181,5 +182,6 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         }
     }
     r.findings = findings;
+    r.traces = obs.traces;
     r
 }

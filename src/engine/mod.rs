@@ -21,7 +21,8 @@ pub const DEFAULT_WORKERS: usize = 8;
 
 enum Event {
     Started(usize, Instant),
-    Done(usize, CheckResult),
+    // Boxed: a result is large, a start is small.
+    Done(usize, Box<CheckResult>),
 }
 
 fn ms(d: Duration) -> u64 {
@@ -61,7 +62,7 @@ fn spawn_worker(
                     judge::judge(check, Err(crate::probe::ProbeError::failed("EFAULT", msg)), lang, elapsed)
                 }
             };
-            if tx.send(Event::Done(idx, result)).is_err() {
+            if tx.send(Event::Done(idx, Box::new(result))).is_err() {
                 break;
             }
         }
@@ -99,7 +100,7 @@ pub fn run(
                 running.remove(&i);
                 if results[i].is_none() {
                     on_done(&r);
-                    results[i] = Some(r);
+                    results[i] = Some(*r);
                     done += 1;
                 }
             }

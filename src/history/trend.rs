@@ -343,6 +343,7 @@ mod tests {
             kb: None,
             metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             duration_ms: 1,
+            traces: Vec::new(),
         }
     }
 

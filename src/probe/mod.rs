@@ -158,11 +158,13 @@ pub struct PluginVerdict {
 pub struct Observations {
     pub items: Vec<Observation>,
     pub verdict: Option<PluginVerdict>,
+    /// Path traces with their per-round samples (`path_trace`), carried into the check result.
+    pub traces: Vec<crate::trace::TraceData>,
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None }
+        Observations { items, verdict: None, traces: Vec::new() }
     }
 }
 

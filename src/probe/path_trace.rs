@@ -196,6 +196,8 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
     }
     let mut items = Vec::new();
+    // The per-round samples go into the report too (the HTML report's heatmap).
+    let mut traces = Vec::new();
     for (host, mut r) in running {
         match r.wait(until) {
             // Finished, or abandoned at the deadline: judge the rounds it completed.
@@ -210,6 +212,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                     failures.push((host, "ENODATA".into(), format!("the trace found no hop: {why}")));
                 } else {
                     items.push(observation(&host, &data));
+                    traces.push(data);
                 }
             }
             Err(TraceError::NotPermitted) => return Err(error(TraceError::NotPermitted)),
@@ -221,7 +224,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let msg = failures.iter().map(|(h, _, m)| format!("{h}: {m}")).collect::<Vec<_>>().join("; ");
         return Err(ProbeError::failed(code.clone(), msg));
     }
-    Ok(Observations::of(items))
+    Ok(Observations { items, verdict: None, traces })
 }
 
 #[cfg(test)]

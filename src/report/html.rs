@@ -6,8 +6,9 @@
 
 use super::text::TextOptions;
 use super::{CheckResult, Finding, OverallStatus, Report, Severity, Status};
-use crate::i18n::{Lang, Msg, tr};
+use crate::i18n::{Lang, Msg, tr, trf};
 use crate::probe::format_num;
+use crate::trace::TraceData;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -76,6 +77,7 @@ figure{margin:.5rem 0}
 figcaption{font-size:.85rem;color:var(--muted)}
 svg.chart{width:100%;max-width:26rem;height:auto;display:block}
 svg.chart text{font:11px system-ui,sans-serif;fill:var(--fg)}
+svg.heatmap{max-width:100%;height:auto;display:block}
 dl.metrics{display:grid;grid-template-columns:auto 1fr;gap:0 .8rem;font-size:.85rem;margin:.4rem 0}
 dl.metrics dt{color:var(--muted);overflow-wrap:anywhere}dl.metrics dd{margin:0}
 details.passing{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.4rem .8rem;margin:.6rem 0}
@@ -113,12 +115,14 @@ fn domain_name(lang: Lang, category: &str) -> String {
     }
 }
 
-/// One bar of a chart: a label, a value, the bar's length as a fraction, and a colour class.
+/// One bar of a chart: a label, a value, the bar's length as a fraction, a colour class, and a
+/// loss percentage for the tooltip.
 struct Bar {
     label: String,
     value: f64,
     fraction: f64,
     tone: &'static str,
+    note: Option<f64>,
 }
 
 /// Shortens a label for the chart's label column; the full text is the bar's tooltip. The end
@@ -130,7 +134,7 @@ fn short_label(s: &str) -> String {
 }
 
 /// A horizontal bar chart as inline SVG, scaled by its viewBox so it fits a phone.
-fn bar_chart(out: &mut String, caption: &str, bars: &[Bar], unit: &str) {
+fn bar_chart(out: &mut String, caption: &str, bars: &[Bar], unit: &str, lang: Lang) {
     const ROW: f64 = 20.0;
     const LABEL_W: f64 = 140.0;
     const BAR_W: f64 = 150.0;
@@ -149,14 +153,19 @@ fn bar_chart(out: &mut String, caption: &str, bars: &[Bar], unit: &str) {
             "warn" => "#bf8700",
             _ => "#0969da",
         };
-        let value = format!("{}{unit}", format_num(b.value));
+        let value = format!("{}{unit}", chart_num(b.value, unit));
+        let tip = match b.note {
+            Some(loss) => format!("{value}, {}", trf(lang, Msg::LossNote, &[("percent", &format_num(loss))])),
+            None => value.clone(),
+        };
         let _ = write!(
             out,
-            "\n<g><title>{label}: {value}</title><text x=\"0\" y=\"{ty}\">{short}</text>\
+            "\n<g><title>{label}: {tip}</title><text x=\"0\" y=\"{ty}\">{short}</text>\
              <rect x=\"{LABEL_W}\" y=\"{ry}\" width=\"{BAR_W}\" height=\"12\" rx=\"2\" fill=\"#eaeef2\"/>\
              <rect x=\"{LABEL_W}\" y=\"{ry}\" width=\"{w:.1}\" height=\"12\" rx=\"2\" fill=\"{color}\"/>\
              <text x=\"{vx}\" y=\"{ty}\">{value}</text></g>",
             label = esc(&b.label),
+            tip = esc(&tip),
             value = esc(&value),
             short = esc(&short_label(&b.label)),
             ty = y + 11.0,
@@ -184,14 +193,121 @@ fn tone_of(findings: &[Finding], subject: &str) -> &'static str {
     }
 }
 
+/// Latency figures that only describe the spread of one already drawn (the average round trip
+/// to each traced destination; the heatmap shows the spread): listed, not charted.
+const NOT_CHARTED: &[&str] = &["dest_rtt_best_ms", "dest_rtt_worst_ms", "dest_jitter_ms"];
+
+/// A chart's number: like [`format_num`], but latencies under 10 ms with two decimals (a path
+/// inside a data centre takes a fraction of a millisecond).
+fn chart_num(v: f64, unit: &str) -> String {
+    if unit == " ms" && v.fract() != 0.0 && v.abs() < 10.0 { format!("{v:.2}") } else { format_num(v) }
+}
+
+/// A per-hop metric of `net.path.loss` (`hop3_rtt_ms`, `hop3_loss_percent[10.0.0.5]`): the hop
+/// number, whether it is the round trip (else the loss), and the traced host when there are
+/// several.
+fn hop_metric(key: &str) -> Option<(u32, bool, Option<&str>)> {
+    let (name, subject) = split_metric(key);
+    let rest = name.strip_prefix("hop")?;
+    let (n, kind) = rest.split_once('_')?;
+    let rtt = match kind {
+        "rtt_ms" => true,
+        "loss_percent" => false,
+        _ => return None,
+    };
+    Some((n.parse().ok()?, rtt, subject))
+}
+
+/// The traced path of `subject` (or the only one), for the hop addresses.
+fn trace_of<'a>(c: &'a CheckResult, subject: Option<&str>) -> Option<&'a TraceData> {
+    match subject {
+        Some(s) => c.traces.iter().find(|t| t.target == s),
+        None if c.traces.len() == 1 => c.traces.first(),
+        None => None,
+    }
+}
+
+/// The round trip to each hop of each traced path, one bar per hop labelled with the hop's
+/// number and address (its loss in the tooltip; intermediate hops' loss is rate limiting, so
+/// it does not colour the bar). Returns the keys it drew.
+fn hop_charts(out: &mut String, c: &CheckResult, lang: Lang) -> Vec<String> {
+    // Per traced host: hop -> (round trip, loss).
+    type Hops = BTreeMap<u32, (Option<f64>, Option<f64>)>;
+    let mut paths: BTreeMap<Option<&str>, Hops> = BTreeMap::new();
+    let mut keys = Vec::new();
+    for (key, v) in &c.metrics {
+        let Some((hop, rtt, subject)) = hop_metric(key) else { continue };
+        if !v.is_finite() {
+            continue;
+        }
+        let e = paths.entry(subject).or_default().entry(hop).or_default();
+        if rtt {
+            e.0 = Some(*v)
+        } else {
+            e.1 = Some(*v)
+        }
+        keys.push(key.clone());
+    }
+    for (subject, hops) in &paths {
+        let trace = trace_of(c, *subject);
+        let max = hops.values().filter_map(|h| h.0).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        let bars: Vec<Bar> = hops
+            .iter()
+            .filter_map(|(n, (rtt, loss))| {
+                let address = trace
+                    .and_then(|t| t.hops.iter().find(|h| u32::from(h.ttl) == *n))
+                    .map(|h| h.address.map(|a| a.to_string()).unwrap_or_else(|| "*".into()));
+                let label = match address {
+                    Some(a) => format!("{n} {a}"),
+                    None => format!("{} {n}", tr(lang, Msg::HopWord)),
+                };
+                Some(Bar { label, value: (*rtt)?, fraction: (*rtt)? / max, tone: "normal", note: *loss })
+            })
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let target = subject.map(str::to_string).or_else(|| trace.map(|t| t.target.clone())).unwrap_or_default();
+        bar_chart(out, &trf(lang, Msg::LatencyPerHop, &[("target", &target)]), &bars, " ms", lang);
+        // The same path over time, right below.
+        if let Some(t) = trace {
+            heatmap(out, t, lang);
+        }
+    }
+    keys
+}
+
+/// The latency heatmap (hop x round) of a traced path.
+fn heatmap(out: &mut String, t: &TraceData, lang: Lang) {
+    let _ = writeln!(
+        out,
+        "<figure class=\"heatmap\">{}<figcaption>{}</figcaption></figure>",
+        crate::trace::html::heatmap_svg_lang(t, lang),
+        esc(&trf(lang, Msg::LatencyOverTime, &[("target", &t.target)]))
+    );
+}
+
+/// The heatmaps of the traced paths that [`hop_charts`] did not draw (no per-hop metrics).
+fn other_heatmaps(out: &mut String, c: &CheckResult, lang: Lang) {
+    let charted: Vec<Option<&str>> = c.metrics.keys().filter_map(|k| hop_metric(k).map(|m| m.2)).collect();
+    for t in &c.traces {
+        let drawn = charted.iter().any(|s| trace_of(c, *s).is_some_and(|x| std::ptr::eq(x, t)));
+        if !drawn {
+            heatmap(out, t, lang);
+        }
+    }
+}
+
 /// The metrics a picture explains better than numbers: a family of percentages or of
-/// latencies per subject (disk usage per mount, latency per hop), and a check's plain percentage
-/// components (resource pressure). Returns the keys it drew; the rest go into a list.
-fn charts(out: &mut String, c: &CheckResult) -> Vec<String> {
+/// latencies per subject (disk usage per mount, connect time per target), the round trip per
+/// hop of a traced path, and a check's plain percentage components (resource pressure).
+/// Returns the keys it drew; the rest go into a list.
+fn charts(out: &mut String, c: &CheckResult, lang: Lang) -> Vec<String> {
+    let mut drawn = hop_charts(out, c, lang);
     let mut families: BTreeMap<&str, Vec<(&str, f64, &str)>> = BTreeMap::new();
     let mut plain_percent: Vec<(&str, f64)> = Vec::new();
     for (key, v) in &c.metrics {
-        if !v.is_finite() {
+        if !v.is_finite() || drawn.contains(key) {
             continue;
         }
         match split_metric(key) {
@@ -208,11 +324,10 @@ fn charts(out: &mut String, c: &CheckResult) -> Vec<String> {
     for items in families.values_mut() {
         items.sort_by_cached_key(|i| order(i.0));
     }
-    let mut drawn = Vec::new();
     for (name, items) in &families {
         let percent = name.ends_with("_percent");
         let latency = name.ends_with("_ms");
-        if !(percent || latency) || items.len() < 2 {
+        if !(percent || latency) || items.len() < 2 || NOT_CHARTED.contains(name) {
             continue;
         }
         let max = if percent { 100.0 } else { items.iter().map(|i| i.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE) };
@@ -223,9 +338,10 @@ fn charts(out: &mut String, c: &CheckResult) -> Vec<String> {
                 value: *v,
                 fraction: v / max,
                 tone: tone_of(&c.findings, subject),
+                note: None,
             })
             .collect();
-        bar_chart(out, &name.replace('_', " "), &bars, if percent { "%" } else { " ms" });
+        bar_chart(out, &name.replace('_', " "), &bars, if percent { "%" } else { " ms" }, lang);
         drawn.extend(items.iter().map(|i| i.2.to_string()));
     }
     if plain_percent.len() >= 2 {
@@ -236,9 +352,10 @@ fn charts(out: &mut String, c: &CheckResult) -> Vec<String> {
                 value: *v,
                 fraction: v / 100.0,
                 tone: "normal",
+                note: None,
             })
             .collect();
-        bar_chart(out, &c.title, &bars, "%");
+        bar_chart(out, &c.title, &bars, "%", lang);
         drawn.extend(plain_percent.iter().map(|(n, _)| n.to_string()));
     }
     drawn
@@ -291,7 +408,8 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
     if let Some(fix) = &c.remediation {
         let _ = write!(out, "<div class=\"fix\"><strong>{}:</strong> {}</div>", tr(lang, Msg::HowToFix), prose(fix));
     }
-    let drawn = charts(out, c);
+    let drawn = charts(out, c, lang);
+    other_heatmaps(out, c, lang);
     let rest: Vec<(&String, &f64)> = c.metrics.iter().filter(|(k, _)| !drawn.contains(k)).collect();
     if !rest.is_empty() {
         out.push_str("<dl class=\"metrics\">");
@@ -389,7 +507,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         // Passing checks still carry pictures worth seeing (disk usage of every mount), so
         // those with charts are shown in full; the rest are one line each, folded away.
         let (with_charts, plain): (Vec<&CheckResult>, Vec<&CheckResult>) =
-            passing.into_iter().partition(|c| !charts(&mut String::new(), c).is_empty());
+            passing.into_iter().partition(|c| !c.traces.is_empty() || !charts(&mut String::new(), c, lang).is_empty());
         for c in with_charts {
             write_check(&mut out, c, lang);
         }
@@ -445,6 +563,23 @@ mod tests {
     fn metric_names_split_at_the_subject() {
         assert_eq!(split_metric("used_percent[/data]"), ("used_percent", Some("/data")));
         assert_eq!(split_metric("score"), ("score", None));
+    }
+
+    #[test]
+    fn hop_metrics_are_recognised_with_and_without_a_target() {
+        assert_eq!(hop_metric("hop3_rtt_ms"), Some((3, true, None)));
+        assert_eq!(hop_metric("hop12_loss_percent[10.0.0.5]"), Some((12, false, Some("10.0.0.5"))));
+        assert_eq!(hop_metric("hop_count"), None);
+        assert_eq!(hop_metric("hop2_jitter_ms"), None);
+        assert_eq!(hop_metric("dest_rtt_avg_ms"), None);
+    }
+
+    #[test]
+    fn sub_millisecond_latencies_keep_two_decimals() {
+        assert_eq!(chart_num(0.162, " ms"), "0.16");
+        assert_eq!(chart_num(51.54, " ms"), "51.5");
+        assert_eq!(chart_num(97.0, "%"), "97");
+        assert_eq!(chart_num(1.14, "%"), "1.1");
     }
 
     #[test]

@@ -124,6 +124,11 @@ pub struct CheckResult {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metrics: BTreeMap<String, f64>,
     pub duration_ms: u64,
+    /// Per-round samples of each traced target (`net.path.loss`), in the shape of
+    /// `ecs-doctor trace --format json`, so the HTML report can draw the latency heatmap. An
+    /// extra property of the check object: report v1 allows it, older readers ignore it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub traces: Vec<crate::trace::TraceData>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -259,6 +259,7 @@ mod tests {
             kb: None,
             metrics: Default::default(),
             duration_ms: 1,
+            traces: Vec::new(),
         }
     }
 

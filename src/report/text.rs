@@ -230,7 +230,15 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         && let Some(first) = failing.first()
     {
         let _ = writeln!(out, "\n{}:", tr(opts.lang, Msg::NextSteps));
-        let _ = writeln!(out, "  ecs-doctor explain {:<28} {}", first.id, p.dim(tr(opts.lang, Msg::ExplainHint)));
+        let mut steps = vec![(format!("ecs-doctor explain {}", first.id), Msg::ExplainHint)];
+        // Something is wrong (not merely unfinished): support may be needed, and the ticket
+        // command files this report with the questions support asks.
+        if matches!(report.summary.status, OverallStatus::Warn | OverallStatus::Crit) {
+            steps.push(("ecs-doctor ticket".to_string(), Msg::TicketHint));
+        }
+        for (command, hint) in steps {
+            let _ = writeln!(out, "  {command:<47} {}", p.dim(tr(opts.lang, hint)));
+        }
     }
     out
 }

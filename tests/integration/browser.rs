@@ -108,6 +108,23 @@ fn assert_rendered(fixture: &str) {
         }
     }
     assert!(seen > 0, "the fixture has findings");
+    // Every traced path (net.path.loss keeps its rounds) is drawn as a heatmap with a cell per
+    // hop and round.
+    let traces: Vec<&serde_json::Value> = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .flat_map(|c| c["traces"].as_array().into_iter().flatten())
+        .collect();
+    assert_eq!(
+        dom.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\"").count(),
+        traces.len(),
+        "{dom}"
+    );
+    for t in traces {
+        let target = t["target"].as_str().expect("target");
+        assert!(dom.contains(&format!("on the path to {target}: green fast")), "no heatmap of {target}");
+    }
 }
 
 #[test]

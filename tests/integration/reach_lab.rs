@@ -226,6 +226,11 @@ fn healthy_lab_every_target_reachable_and_the_path_has_two_hops() {
     assert_eq!(m["dest_loss_percent"], 0.0);
     assert!(m["hop1_rtt_ms"].is_number() && m["hop2_rtt_ms"].is_number(), "{path:#}");
     assert!(m["rounds"].as_f64().is_some_and(|n| n >= 1.0), "{path:#}");
+    // The per-round samples are in the report (the HTML report's heatmap): one trace per host.
+    let traces = path["traces"].as_array().expect("traces");
+    assert_eq!(traces.len(), 1, "{path:#}");
+    assert_eq!(traces[0]["target"], SERVER_IP);
+    assert_eq!(traces[0]["hops"][1]["samples_ms"].as_array().map(Vec::len), m["rounds"].as_f64().map(|n| n as usize));
 }
 
 #[test]

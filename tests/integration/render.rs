@@ -111,11 +111,25 @@ fn html_report_snapshot() {
     assert!(html.contains("&lt;/pre&gt;&lt;script&gt;alert(3)"), "{html}");
     assert!(html.contains("<h1>db-&lt;2&gt;</h1>"), "{html}");
     assert!(html.contains("instance_id i-bp1abcdefghijk"), "{html}");
-    // Charts: disk usage per mount (the crit mount in red), resource pressure, per-hop latency.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 4, "{html}");
+    // Charts: disk usage per mount (the crit mount in red), resource pressure, and for each
+    // traced target (net.path.loss from a lab run, two targets) the round trip per hop, named by
+    // the hop's address from the trace, then the heatmap of its rounds; the destinations' loss
+    // and average round trip side by side.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 7, "{html}");
     assert!(html.contains("<title>/data: 97%</title>"), "{html}");
-    assert!(html.contains("<title>4 203.0.113.7: 51.5 ms</title>"), "{html}");
     assert!(html.contains("<title>cpu: 100%</title>"), "{html}");
+    assert!(html.contains("aria-label=\"Round trip to each hop on the path to 10.231.2.3\""), "{html}");
+    assert!(html.contains("<title>2 10.231.2.3: 0.12 ms, 10% loss</title>"), "{html}");
+    assert!(html.contains("<title>10.231.2.3: 10%</title>"), "{html}");
+    assert_eq!(html.matches("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"heatmap\"").count(), 2, "{html}");
+    assert!(html.contains("<title>hop 1 · round 4 · no reply</title>"), "{html}");
+    let (per_hop, heatmap) = (
+        html.find("on the path to 10.231.2.3\"").expect("per-hop chart"),
+        html.find("on the path to 10.231.2.3: green fast").expect("heatmap caption"),
+    );
+    assert!(per_hop < heatmap, "the heatmap follows its path's per-hop chart");
+    // Its spread figures and counts are listed, not charted.
+    assert!(html.contains("<dt>dest_jitter_ms[10.231.2.3]</dt><dd>0.1</dd>"), "{html}");
     insta::assert_snapshot!(html);
 }
 
@@ -180,4 +194,81 @@ fn markdown_report_in_chinese() {
     ] {
         assert!(text.contains(word), "{word} missing:\n{text}");
     }
+}
+
+#[test]
+fn showcase_fixture_report_with_a_trace_is_valid() {
+    let text = std::fs::read_to_string(project_dir().join("tests/fixtures/reports/showcase.json")).expect("fixture");
+    let report = valid_report(&text);
+    assert!(check(&report, "net.path.loss")["traces"][0]["hops"][4]["samples_ms"].is_array(), "{report:#}");
+}
+
+#[test]
+fn json_report_keeps_the_per_round_samples() {
+    let json = render_fixture("showcase.json", &["--format", "json"]);
+    if json.is_empty() {
+        return;
+    }
+    let report = valid_report(&json);
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(project_dir().join("tests/fixtures/reports/showcase.json")).expect("fixture"),
+    )
+    .expect("json");
+    let traces = &check(&report, "net.path.loss")["traces"];
+    assert_eq!(traces, &check(&fixture, "net.path.loss")["traces"]);
+    assert_eq!(traces[0]["hops"][4]["samples_ms"][4], serde_json::Value::Null, "a lost round stays null");
+}
+
+#[test]
+fn html_report_draws_the_path_of_a_single_target() {
+    // One target: plain metric names (hop1_rtt_ms), the hop addresses from the trace.
+    let html = render_fixture("showcase.json", &["--format", "html"]);
+    if html.is_empty() {
+        return;
+    }
+    assert_self_contained(&html);
+    assert!(html.contains("aria-label=\"Round trip to each hop on the path to 203.0.113.7\""), "{html}");
+    assert!(html.contains("<title>4 198.51.100.9: 29.0 ms, 60% loss</title>"), "{html}");
+    assert!(html.contains("<text x=\"0\" y=\"93\">5 203.0.113.7</text>"), "{html}");
+    assert_eq!(html.matches("class=\"heatmap\" width=").count(), 1, "{html}");
+    assert!(html.contains("<title>hop 5 · round 6 · 55.7 ms</title>"), "{html}");
+    // The hops' loss is in the tooltips, not in a chart of its own or the list.
+    assert!(!html.contains("hop1 loss") && !html.contains("<dt>hop1_loss_percent"), "{html}");
+    let zh = render_fixture("showcase.json", &["--format", "html", "--lang", "zh-CN"]);
+    assert!(zh.contains("到 203.0.113.7 路径上各跳的往返时延"), "{zh}");
+    assert!(zh.contains("节点 5 · 轮次 5 · 无应答"), "{zh}");
+}
+
+/// The mixed fixture with only its `error` check failing: the run is unknown, not warn or crit.
+fn unknown_fixture() -> std::path::PathBuf {
+    let text = std::fs::read_to_string(project_dir().join("tests/fixtures/reports/mixed.json")).expect("fixture");
+    let mut report: serde_json::Value = serde_json::from_str(&text).expect("json");
+    for c in report["checks"].as_array_mut().expect("checks") {
+        if matches!(c["status"].as_str(), Some("warn" | "crit")) {
+            c["status"] = "ok".into();
+            c["findings"] = serde_json::json!([]);
+        }
+    }
+    report["summary"]["status"] = "unknown".into();
+    let path = scratch_dir().join("unknown.json");
+    write(&path, &serde_json::to_string(&report).expect("json"));
+    valid_report(&std::fs::read_to_string(&path).expect("read"));
+    path
+}
+
+#[test]
+fn next_steps_suggest_a_ticket_only_when_something_is_wrong() {
+    let text = render(&[]);
+    if text.is_empty() {
+        return;
+    }
+    let steps = text.split("Next steps:").nth(1).expect("next steps");
+    assert!(steps.contains("ecs-doctor explain ") && steps.contains("ecs-doctor ticket "), "{steps}");
+    // A check that could not finish is worth explaining, not a ticket on its own.
+    let path = unknown_fixture();
+    let Some(o) = doctor(&["report", path.to_str().expect("p")]) else { return };
+    let text = stdout(&o);
+    let steps = text.split("Next steps:").nth(1).expect("next steps");
+    assert!(steps.contains("ecs-doctor explain "), "{steps}");
+    assert!(!steps.contains("ecs-doctor ticket"), "{steps}");
 }
