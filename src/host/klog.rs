@@ -64,6 +64,8 @@ pub const KEYWORDS: &[&str] = &[
     "stall",
     "general protection fault",
     "Hardware Error",
+    // netfilter (net.conntrack.usage)
+    "table full, dropping packet",
 ];
 
 static PREFILTER: LazyLock<Option<Regex>> = LazyLock::new(|| {
