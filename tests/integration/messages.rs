@@ -98,7 +98,7 @@ fn check_file_errors_in_chinese() {
         (
             format!("{head}[probe.meminfo]\n[[judge]]\nfield = \"available_percent\"\nmessage.en = \"m\"\n"),
             "the judge of \"available_percent\" needs a warn, crit or info threshold",
-            "\"available_percent\" 的判定需要 warn 或 crit 阈值",
+            "\"available_percent\" 的判定需要 warn、crit 或 info 阈值",
         ),
     ] {
         std::fs::write(&file, &body).expect("write");
