@@ -176,8 +176,8 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     for name in &check.metrics {
         let carriers: Vec<_> = obs.items.iter().filter_map(|o| Some((o, o.values.get(name)?.as_num()?))).collect();
         for (o, n) in &carriers {
-            // One subject: the plain name; several: `used_percent[/data]`.
-            let key = if carriers.len() == 1 { name.clone() } else { format!("{name}[{}]", o.subject) };
+            // One subject: the plain name (unless the probe keys its family); several: `used_percent[/data]`.
+            let key = if carriers.len() == 1 && !obs.keyed { name.clone() } else { format!("{name}[{}]", o.subject) };
             r.metrics.insert(key, *n);
         }
     }

@@ -215,8 +215,10 @@ pub fn apply(
             continue;
         }
         let mut found = Vec::new();
-        for subject in subjects(&check.metrics, kind.percent) {
-            if let Some(f) = forecast(kind, check, subject.as_deref(), past, current, settings) {
+        let measured = subjects(&check.metrics, kind.percent);
+        let single = measured.len() == 1;
+        for subject in measured {
+            if let Some(f) = forecast(kind, check, subject.as_deref(), single, past, current, settings) {
                 found.push(f);
             }
         }
@@ -241,10 +243,14 @@ pub fn apply(
     }
 }
 
+/// `single`: the check measured one filesystem this run. Reports written before metrics were
+/// always named by mount (`used_percent[/]`) named a single filesystem's metrics plainly
+/// (`used_percent`); such a report's plain figures count for the only filesystem measured now.
 fn forecast(
     kind: &Kind,
     check: &CheckResult,
     subject: Option<&str>,
+    single: bool,
     past: &[(String, Past)],
     current: &Current,
     settings: &Settings,
@@ -257,7 +263,8 @@ fn forecast(
         .filter_map(|(file, p)| {
             let t = jiff::Timestamp::from_str_rfc3339(&p.run.started_at)?;
             let metrics = &p.checks.iter().find(|c| c.id == kind.check)?.metrics;
-            let pt = point(t, kind, metrics, subject, absolute)?;
+            let plain = || if single && subject.is_some() { point(t, kind, metrics, None, absolute) } else { None };
+            let pt = point(t, kind, metrics, subject, absolute).or_else(plain)?;
             (!absolute || pt.total == now.total).then_some((pt, file.as_str()))
         })
         .collect();
@@ -405,6 +412,35 @@ mod tests {
         assert!(run(vec![past("2026-11-19T00:00:00Z", &m(5.0, 20.0))], m(3.0, 40.0)).findings.is_empty());
         // 1 GiB in 10 days with 30 left: 300 days, beyond the horizon.
         assert!(run(vec![past("2026-11-10T00:00:00Z", &m(31.0, 40.0))], m(30.0, 40.0)).findings.is_empty());
+    }
+
+    #[test]
+    fn a_single_filesystem_is_named_and_followed_from_plainly_named_past_runs() {
+        // This run names its only filesystem (`avail_bytes[/]`); the older reports named it
+        // plainly, as reports did for one filesystem before: they still make the trend.
+        let keyed =
+            |free: f64| vec![("avail_bytes[/]", free * GIB), ("size_bytes[/]", 40.0 * GIB), ("used_percent[/]", 90.0)];
+        let plain = |free: f64| vec![("avail_bytes", free * GIB), ("size_bytes", 40.0 * GIB), ("used_percent", 88.0)];
+        let mut checks = vec![check(&keyed(3.0))];
+        let history = vec![past("2026-11-18T00:00:00Z", &plain(5.0)), past("2026-11-19T00:00:00Z", &keyed(4.0))];
+        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None);
+        let f = &checks[0].findings[0];
+        assert_eq!(f.message, "/ full in about 3 days at the current rate (+1.0 GiB a day over the last 2 days)");
+        assert_eq!(f.subject.as_deref(), Some("/"));
+        assert_eq!(f.evidence.len(), 3, "{:?}", f.evidence);
+        // With two filesystems now, a plain figure of the past could be either: it is left out.
+        let mut two = keyed(3.0);
+        two.extend([
+            ("avail_bytes[/data]", 9.0 * GIB),
+            ("size_bytes[/data]", 10.0 * GIB),
+            ("used_percent[/data]", 10.0),
+        ]);
+        let mut checks = vec![check(&two)];
+        let history = vec![past("2026-11-18T00:00:00Z", &plain(5.0)), past("2026-11-19T00:00:00Z", &keyed(4.0))];
+        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None);
+        let f = &checks[0].findings[0];
+        assert_eq!(f.message, "/ full in about 3 days at the current rate (+1.0 GiB a day over the last 24 hours)");
+        assert_eq!(f.evidence.len(), 2, "{:?}", f.evidence);
     }
 
     #[test]

@@ -126,7 +126,12 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     let output = reader.and_then(|r| r.join().ok()).unwrap_or_default();
     let text = String::from_utf8_lossy(&output);
     let exit_code = status.code().unwrap_or(3);
-    Ok(Observations { items: Vec::new(), verdict: Some(parse_output(exit_code, &text)), traces: Vec::new() })
+    Ok(Observations {
+        items: Vec::new(),
+        verdict: Some(parse_output(exit_code, &text)),
+        traces: Vec::new(),
+        keyed: false,
+    })
 }
 
 /// Splits plugin output into summary, detail lines and performance data.

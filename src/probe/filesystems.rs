@@ -127,5 +127,6 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
         items.push(o);
     }
-    Ok(Observations::of(items))
+    // Metrics named by mount point even for a single filesystem (fill forecasts follow them).
+    Ok(Observations { keyed: true, ..Observations::of(items) })
 }

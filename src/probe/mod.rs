@@ -160,11 +160,15 @@ pub struct Observations {
     pub verdict: Option<PluginVerdict>,
     /// Path traces with their per-round samples (`path_trace`), carried into the check result.
     pub traces: Vec<crate::trace::TraceData>,
+    /// The subjects are a family of like things (filesystems): their metrics always carry the
+    /// subject (`used_percent[/]`), also when there is only one, so a metric keeps its name when
+    /// a second filesystem is mounted and history can follow it.
+    pub keyed: bool,
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None, traces: Vec::new() }
+        Observations { items, verdict: None, traces: Vec::new(), keyed: false }
     }
 }
 

@@ -224,7 +224,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let msg = failures.iter().map(|(h, _, m)| format!("{h}: {m}")).collect::<Vec<_>>().join("; ");
         return Err(ProbeError::failed(code.clone(), msg));
     }
-    Ok(Observations { items, verdict: None, traces })
+    Ok(Observations { items, verdict: None, traces, keyed: false })
 }
 
 #[cfg(test)]

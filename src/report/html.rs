@@ -327,7 +327,9 @@ fn charts(out: &mut String, c: &CheckResult, lang: Lang) -> Vec<String> {
     for (name, items) in &families {
         let percent = name.ends_with("_percent");
         let latency = name.ends_with("_ms");
-        if !(percent || latency) || items.len() < 2 || NOT_CHARTED.contains(name) {
+        // One percentage is still a picture (the only filesystem's usage); latencies compare.
+        let enough = if percent { !items.is_empty() } else { items.len() >= 2 };
+        if !(percent || latency) || !enough || NOT_CHARTED.contains(name) {
             continue;
         }
         let max = if percent { 100.0 } else { items.iter().map(|i| i.1).fold(0.0, f64::max).max(f64::MIN_POSITIVE) };

@@ -98,16 +98,16 @@ fn diff_without_an_ok_run_says_what_to_do() {
     assert!(stderr(&out).contains("fewer than two saved reports"), "{}", stderr(&out));
 }
 
-/// Writes a past report of the live host: `base` with its start time and the /-ish mount's
-/// free bytes changed, named as ecs-doctor names saved reports.
-fn write_past(dir: &Path, base: &serde_json::Value, ago_s: i64, mount: &str, avail: f64, n: u32) {
+/// Writes a past report of the live host: `base` with its start time and the free bytes metric
+/// `key` (`avail_bytes[/data]`) changed, named as ecs-doctor names saved reports.
+fn write_past(dir: &Path, base: &serde_json::Value, ago_s: i64, key: &str, avail: f64, n: u32) {
     let t = jiff::Timestamp::now().as_second() - ago_s;
     let ts = jiff::Timestamp::from_second(t).expect("t");
     let mut r = base.clone();
     r["run"]["started_at"] = ts.to_string().into();
     let space =
         r["checks"].as_array_mut().expect("checks").iter_mut().find(|c| c["id"] == "disk.usage.space").expect("space");
-    space["metrics"][format!("avail_bytes[{mount}]")] = avail.into();
+    space["metrics"][key] = avail.into();
     let stamp = ts.strftime("%Y%m%dT%H%M%S").to_string();
     write(&dir.join(format!("ecs-doctor-{stamp}-past{n:04}.json")), &serde_json::to_string(&r).expect("json"));
 }
@@ -139,8 +139,9 @@ fn live_run_forecasts_when_a_filesystem_fills() {
     };
     // Two and one days ago the mount had 2/3 and 1/3 of today's free space more: at that rate
     // it fills in about 3 days, a warning.
-    write_past(reports.path(), &first, 2 * 86_400, &mount, avail * 5.0 / 3.0, 1);
-    write_past(reports.path(), &first, 86_400, &mount, avail * 4.0 / 3.0, 2);
+    let key = format!("avail_bytes[{mount}]");
+    write_past(reports.path(), &first, 2 * 86_400, &key, avail * 5.0 / 3.0, 1);
+    write_past(reports.path(), &first, 86_400, &key, avail * 4.0 / 3.0, 2);
     let Some(second) = live(reports.path()) else { return };
     let space = check(&second, "disk.usage.space");
     let f = space["findings"]
@@ -209,4 +210,43 @@ fn bad_history_settings_are_an_error_with_file_and_line() {
     let Some(out) = doctor(&["history", "--config", config.to_str().expect("p")]) else { return };
     assert_eq!(out.status.code(), Some(64));
     assert!(stderr(&out).contains("c.toml:2:1"), "{}", stderr(&out));
+}
+
+#[test]
+fn forecast_names_the_only_filesystem() {
+    // A system with one filesystem (its root): the metrics still name it, so the forecast says
+    // "/ full in ...", and a report from before, which named a single filesystem's metrics
+    // plainly (`avail_bytes`), still counts.
+    let root = tempfile::tempdir().expect("root");
+    write(&root.path().join("proc/self/mountinfo"), "22 1 253:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n");
+    let reports = tempfile::tempdir().expect("reports");
+    let r = root.path().to_str().expect("p");
+    let run = || -> Option<serde_json::Value> {
+        let mut cmd = doctor_cmd(&["run", "--root", r, "--only", "disk.usage.space", "--format", "json", "--no-save"])?;
+        let out = cmd.env("ECS_DOCTOR_REPORT_DIR", reports.path()).output().expect("run");
+        Some(valid_report(&stdout(&out)))
+    };
+    let Some(first) = run() else { return };
+    let metrics = check(&first, "disk.usage.space")["metrics"].clone();
+    let avail = metrics["avail_bytes[/]"].as_f64().unwrap_or_else(|| panic!("keyed by mount: {metrics:#}"));
+    assert!(metrics.get("avail_bytes").is_none(), "{metrics:#}");
+    if !require(avail > 0.0, "the scratch filesystem has no free space") {
+        return;
+    }
+    // Two days ago in the old, plain naming; one day ago in the new one.
+    write_past(reports.path(), &first, 86_400, "avail_bytes[/]", avail * 4.0 / 3.0, 2);
+    let mut old = first.clone();
+    let space = old["checks"].as_array_mut().expect("checks").iter_mut().find(|c| c["id"] == "disk.usage.space");
+    let m = space.expect("space")["metrics"].as_object_mut().expect("metrics");
+    *m = m.iter().map(|(k, v)| (k.trim_end_matches("[/]").to_string(), v.clone())).collect();
+    write_past(reports.path(), &old, 2 * 86_400, "avail_bytes", avail * 5.0 / 3.0, 1);
+    let Some(second) = run() else { return };
+    let space = check(&second, "disk.usage.space");
+    let f = space["findings"]
+        .as_array()
+        .and_then(|fs| fs.iter().find(|f| f["message"].as_str().is_some_and(|m| m.contains("at the current rate"))))
+        .unwrap_or_else(|| panic!("no forecast: {space:#}"));
+    assert_eq!(f["subject"], "/", "{f:#}");
+    assert_eq!(f["message"].as_str().expect("m").split(" at ").next(), Some("/ full in about 3 days"), "{f:#}");
+    assert_eq!(f["evidence"].as_array().expect("e").len(), 3, "both past runs count: {f:#}");
 }
