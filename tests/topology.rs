@@ -6,13 +6,19 @@
 //! - a DNS server (Debian's dnsmasq) on 100.100.2.136 and 100.100.2.138;
 //! - a metadata service on 100.100.100.200:80, written here (std::net, on a thread moved into
 //!   the server namespace), with token mode, plain mode, 401, 403, a slow answer, an HTML page
-//!   and an endless body.
+//!   and an endless body;
+//! - on request ([`Lab::with_web`]), an HTTP server on 10.88.0.2:80 and an HTTPS server with a
+//!   self-signed certificate valid for 7 days on 10.88.0.2:8443 (python3, openssl), the
+//!   endpoints of the reachability and path tests.
 //!
 //! ```text
 //!  client (c0 10.77.1.2/24) ── (r0 10.77.1.1) router (r1 10.88.0.1) ── (s0 10.88.0.2/24) server
 //!                                     route 100.100.0.0/16 via 10.88.0.2     lo: 100.100.100.200,
 //!                                                                                 100.100.2.136, .138
 //! ```
+//!
+//! Faults are injected with iptables in the router or the client ([`Lab::iptables`]): dropped
+//! or rejected ports, black-holed DNS, random loss (`-m statistic`).
 //!
 //! The client's /etc/resolv.conf is /etc/netns/<client>/resolv.conf (`ip netns exec` binds it).
 //! Everything is torn down by `Drop` (daemons killed, namespaces and that directory deleted),
@@ -31,6 +37,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const CLIENT_IP: &str = "10.77.1.2";
+/// The router's address on the client's link: the first hop of every trace.
+pub const ROUTER_CLIENT_IP: &str = "10.77.1.1";
+/// The server's own address (the web servers listen there).
+pub const SERVER_IP: &str = "10.88.0.2";
+pub const HTTP_PORT: u16 = 80;
+pub const HTTPS_PORT: u16 = 8443;
 pub const METADATA_IP: &str = "100.100.100.200";
 pub const DNS1: &str = "100.100.2.136";
 pub const DNS2: &str = "100.100.2.138";
@@ -245,7 +257,7 @@ pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
         .arg(format!("--listen-address={DNS1}"))
         .arg(format!("--listen-address={DNS2}"))
         .arg(format!("--pid-file={}", pidfile.display()))
-        .arg(format!("--host-record={GOOD_NAME},10.88.0.2"))
+        .arg(format!("--host-record={GOOD_NAME},{SERVER_IP}"))
         .arg(format!("--host-record={V6_ONLY_NAME},fd00::5"))
         .arg("--local=/lab.test/")
         .arg(format!("--address=/{NX_NAME}/"))
@@ -286,6 +298,8 @@ impl Drop for NetnsEtc {
 
 /// The three-namespace lab. Field order is drop order: daemons go before their namespaces.
 pub struct Lab {
+    /// Servers started on request ([`Lab::with_web`]).
+    pub web: Vec<Daemon>,
     pub metadata: MetadataServer,
     pub dns: Daemon,
     pub etc: NetnsEtc,
@@ -297,19 +311,59 @@ pub struct Lab {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether the lab can be built here: root, ip, iptables and dnsmasq.
-pub fn available() -> Result<(), String> {
+fn installed(tool: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].into_iter().map(PathBuf::from))
+        .any(|d| d.join(tool).exists())
+}
+
+/// Whether the lab can be built here: root, ip, iptables and dnsmasq; with `web`, python3 and
+/// openssl for the web servers too.
+pub fn available(web: bool) -> Result<(), String> {
     if !crate::common::is_root() {
         return Err("the network lab needs root (ip netns)".into());
     }
-    for (tool, pkg) in [("ip", "iproute2"), ("dnsmasq", "dnsmasq-base"), ("iptables", "iptables")] {
-        let found = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().any(|d| Path::new(d).join(tool).exists());
-        if !found {
+    let mut tools = vec![("ip", "iproute2"), ("dnsmasq", "dnsmasq-base"), ("iptables", "iptables")];
+    if web {
+        tools.extend([("python3", "python3"), ("openssl", "openssl")]);
+    }
+    for (tool, pkg) in tools {
+        if !installed(tool) {
             return Err(format!("the network lab needs {tool} (apt-get install {pkg})"));
         }
     }
     Ok(())
 }
+
+/// Whether a lab test may run: true when the lab can be built, else skipped with the reason (a
+/// failure when the lab is required).
+pub fn lab_ok() -> bool {
+    available(false).map_or_else(|why| crate::common::require(false, &why), |()| true)
+}
+
+/// [`lab_ok`] for a lab with web servers.
+pub fn web_lab_ok() -> bool {
+    available(true).map_or_else(|why| crate::common::require(false, &why), |()| true)
+}
+
+/// The finding of check `id` about `subject`.
+pub fn finding<'a>(r: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
+    crate::common::check(r, id)["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["subject"] == subject))
+        .unwrap_or_else(|| panic!("no finding about {subject} in {id}: {r:#}"))
+}
+
+const HTTPS_SERVER: &str = r#"
+import http.server, ssl, sys
+addr, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+httpd = http.server.HTTPServer((addr, port), http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+httpd.serve_forever()
+"#;
 
 impl Lab {
     /// Builds the healthy topology with the metadata service in `mode`.
@@ -370,7 +424,65 @@ impl Lab {
         .expect("resolv.conf");
         let dns = start_dnsmasq(&server, dir.path());
         let metadata = MetadataServer::start(&server, mode);
-        Lab { metadata, dns, etc, client, router, server, dir }
+        Lab { web: Vec::new(), metadata, dns, etc, client, router, server, dir }
+    }
+
+    /// The lab's self-signed certificate (the HTTPS server's; a trust store for SSL_CERT_FILE).
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    /// Starts the web servers in the server namespace: HTTP on [`SERVER_IP`]:[`HTTP_PORT`], HTTPS
+    /// with a 7-day self-signed certificate on [`SERVER_IP`]:[`HTTPS_PORT`].
+    pub fn with_web(mut self) -> Lab {
+        let (cert, key) = (self.cert(), self.dir.path().join("key.pem"));
+        let (cert_s, key_s) = (cert.to_str().expect("utf-8"), key.to_str().expect("utf-8"));
+        // An end-entity certificate (CA:FALSE) for the server's address.
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7", "-subj"])
+            .arg(format!("/CN={SERVER_IP}"))
+            .arg("-addext")
+            .arg(format!("subjectAltName=IP:{SERVER_IP}"))
+            .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout", key_s, "-out", cert_s])
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
+        let script = self.dir.path().join("https_server.py");
+        std::fs::write(&script, HTTPS_SERVER).expect("write script");
+        let www = self.dir.path().join("www");
+        std::fs::create_dir_all(&www).expect("mkdir");
+        std::fs::write(www.join("index.html"), "lab\n").expect("write");
+        let (http_port, https_port) = (HTTP_PORT.to_string(), HTTPS_PORT.to_string());
+        for args in [
+            vec!["python3", "-m", "http.server", &http_port, "--bind", SERVER_IP],
+            vec!["python3", script.to_str().expect("utf-8"), SERVER_IP, &https_port, cert_s, key_s],
+        ] {
+            let child = Command::new("ip")
+                .args(["netns", "exec", &self.server.0])
+                .args(args)
+                .current_dir(&www)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn a web server");
+            self.web.push(Daemon(child));
+        }
+        self.wait_listening(&[HTTP_PORT, HTTPS_PORT]);
+        self
+    }
+
+    /// Waits until TCP `ports` listen on [`SERVER_IP`] in the server namespace.
+    pub fn wait_listening(&self, ports: &[u16]) {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = String::from_utf8_lossy(&ns_exec(&self.server, &["ss", "-Hltn"]).stdout).into_owned();
+            if ports.iter().all(|p| text.contains(&format!("{SERVER_IP}:{p} "))) {
+                return;
+            }
+            assert!(Instant::now() < until, "servers on {ports:?} did not start:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Replaces the client's /etc/resolv.conf.
@@ -390,17 +502,34 @@ impl Lab {
     /// word `"$@"` is the ecs-doctor command. Returns the validated report, the exit code and
     /// the wall time.
     pub fn doctor(&self, args: &[&str], wrap: Option<&str>) -> (serde_json::Value, i32, Duration) {
+        let mut full = vec!["run", "--format", "json", "--no-save"];
+        full.extend_from_slice(args);
+        self.doctor_with(self.command(&full, wrap))
+    }
+
+    /// ecs-doctor with `args` (any subcommand) in the client namespace, inside `wrap` when given
+    /// (see [`Lab::doctor`]); a clean environment: no colour, no config, no trust store override.
+    pub fn command(&self, args: &[&str], wrap: Option<&str>) -> Command {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.client.0]);
         if let Some(script) = wrap {
             cmd.args(["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc"]);
             cmd.args(["sh", "-c", script, "lab"]);
         }
-        cmd.args([BIN, "run", "--format", "json", "--no-save"]).args(args);
+        cmd.arg(BIN).args(args);
         cmd.env("NO_COLOR", "1")
             .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
             .env_remove("ECS_DOCTOR_CONFIG")
-            .env_remove("ECS_DOCTOR_METADATA_URL");
+            .env_remove("ECS_DOCTOR_METADATA_URL")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR");
+        cmd
+    }
+
+    /// Runs `cmd` (a `run --format json` command from [`Lab::command`]): the validated report,
+    /// the exit code and the wall time.
+    pub fn doctor_with(&self, mut cmd: Command) -> (serde_json::Value, i32, Duration) {
         let started = Instant::now();
         let out = cmd.output().expect("ip netns exec ecs-doctor");
         let took = started.elapsed();

@@ -4,14 +4,7 @@
 //! Run under `flock /tmp/ecs-doctor-lab.lock` like every lab test.
 
 use crate::common::*;
-use crate::topology::{self, Lab, MdMode};
-
-fn lab_ok() -> bool {
-    match topology::available() {
-        Ok(()) => true,
-        Err(why) => require(false, &why),
-    }
-}
+use crate::topology::{self, Lab, MdMode, lab_ok};
 
 const MD: &str = "http://100.100.100.200";
 
