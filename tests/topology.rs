@@ -54,6 +54,10 @@ pub const NX_NAME: &str = "nx.lab.test";
 pub const V6_ONLY_NAME: &str = "v6only.lab.test";
 /// A name it knows nothing of: with no upstream, dnsmasq refuses the query.
 pub const UNKNOWN_NAME: &str = "unknown.example";
+/// The platform names the lab's DNS answers with the server's address (inside the lab only):
+/// the package mirror and the time service of Alibaba Cloud's VPC.
+pub const MIRROR_NAME: &str = "mirrors.cloud.aliyuncs.com";
+pub const NTP_NAME: &str = "ntp.cloud.aliyuncs.com";
 
 pub const INSTANCE_ID: &str = "i-lab0000000000000001";
 
@@ -126,6 +130,8 @@ fn md_value(path: &str) -> Option<&'static str> {
         "vswitch-cidr-block" => "10.77.1.0/24",
         "private-ipv4" => CLIENT_IP,
         "dns-conf/nameservers" => "100.100.2.136\n100.100.2.138",
+        "source-address" => "http://mirrors.cloud.aliyuncs.com",
+        "ntp-conf/ntp-servers" => "ntp.cloud.aliyuncs.com\nntp7.cloud.aliyuncs.com",
         _ => return None,
     })
 }
@@ -212,13 +218,8 @@ impl MetadataServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = std::sync::mpsc::channel();
-        let nsfile = PathBuf::from("/var/run/netns").join(&ns.0);
         let (m, l, st) = (mode.clone(), log.clone(), stop.clone());
-        std::thread::spawn(move || {
-            // Only this thread enters the server namespace; the socket stays in it.
-            let f = std::fs::File::open(&nsfile).expect("open netns");
-            rustix::thread::move_into_link_name_space(f.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
-                .expect("setns");
+        spawn_in(ns, move || {
             let listener = TcpListener::bind((METADATA_IP, 80)).expect("bind the metadata address");
             listener.set_nonblocking(true).expect("nonblocking");
             tx.send(()).expect("ready");
@@ -248,6 +249,134 @@ impl MetadataServer {
     }
 }
 
+/// Runs `f` on a thread of its own inside the network namespace `ns` (setns affects only that
+/// thread); sockets it creates stay in that namespace.
+fn spawn_in(ns: &Netns, f: impl FnOnce() + Send + 'static) {
+    let nsfile = PathBuf::from("/var/run/netns").join(&ns.0);
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&nsfile).expect("open netns");
+        rustix::thread::move_into_link_name_space(file.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
+            .expect("setns");
+        f()
+    });
+}
+
+/// What the lab's time server answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NtpMode {
+    /// The right time plus this many seconds.
+    Offset(f64),
+    /// No answer at all.
+    Silent,
+}
+
+/// A tiny SNTP server (RFC 4330 server mode, stratum 2) on UDP `SERVER_IP:123` in the server
+/// namespace, whose clock is off by what [`NtpMode`] says.
+pub struct SntpServer {
+    pub mode: Arc<Mutex<NtpMode>>,
+    /// Requests received.
+    pub requests: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for SntpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn ntp_now(offset: f64) -> [u8; 8] {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+        + 2_208_988_800.0
+        + offset;
+    let secs = t.floor();
+    (((secs as u64) << 32) | ((t - secs) * 4_294_967_296.0) as u64).to_be_bytes()
+}
+
+impl SntpServer {
+    pub fn start(lab: &Lab, mode: NtpMode) -> SntpServer {
+        let mode = Arc::new(Mutex::new(mode));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (m, n, st) = (mode.clone(), requests.clone(), stop.clone());
+        spawn_in(&lab.server, move || {
+            let sock = std::net::UdpSocket::bind((SERVER_IP, 123)).expect("bind udp/123");
+            sock.set_read_timeout(Some(Duration::from_millis(50))).expect("timeout");
+            tx.send(()).expect("ready");
+            let mut buf = [0u8; 512];
+            while !st.load(Ordering::SeqCst) {
+                let Ok((len, from)) = sock.recv_from(&mut buf) else { continue };
+                n.fetch_add(1, Ordering::SeqCst);
+                let NtpMode::Offset(offset) = *m.lock().unwrap() else { continue };
+                if len < 48 || buf[0] & 7 != 3 {
+                    continue;
+                }
+                let mut p = [0u8; 48];
+                p[0] = (4 << 3) | 4;
+                p[1] = 2;
+                p[2] = buf[2];
+                p[12..16].copy_from_slice(&[10, 88, 0, 1]);
+                p[16..24].copy_from_slice(&ntp_now(offset - 30.0));
+                p[24..32].copy_from_slice(&buf[40..48]);
+                p[32..40].copy_from_slice(&ntp_now(offset));
+                p[40..48].copy_from_slice(&ntp_now(offset));
+                let _ = sock.send_to(&p, from);
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(5)).expect("SNTP server started");
+        SntpServer { mode, requests, stop }
+    }
+
+    pub fn set(&self, mode: NtpMode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+/// Wrapper script lines (see [`Lab::doctor`]) that lay `files` (path under /etc, text) over the
+/// client's /etc with a read-only overlay in the wrapper's private mount namespace, so the tool
+/// reads them as /etc/...; the lab's resolv.conf is carried over. Nothing changes on the machine.
+pub fn etc_overlay(lab: &Lab, files: &[(&str, &str)]) -> String {
+    let over = lab.dir.path().join(format!("etc-{}", COUNTER.fetch_add(1, Ordering::SeqCst)));
+    for (path, text) in files {
+        crate::common::write(&over.join(path.trim_start_matches("/etc/")), text);
+    }
+    let resolv = std::fs::read_to_string(lab.etc.0.join("resolv.conf")).expect("lab resolv.conf");
+    crate::common::write(&over.join("resolv.conf"), &resolv);
+    format!("mount -t overlay overlay -o lowerdir={}:/etc /etc\n", over.display())
+}
+
+/// Wrapper script lines that start fake daemons: copies of sleep named like them.
+pub fn fake_daemons(dir: &Path, daemons: &[&str]) -> String {
+    let mut s = String::new();
+    for d in daemons {
+        let p = dir.join(d);
+        if !p.exists() {
+            std::fs::copy("/bin/sleep", &p).expect("copy sleep");
+        }
+        s.push_str(&format!("{} 600 &\n", p.display()));
+    }
+    s
+}
+
+/// Wrapper script lines that start fake time daemons and put a fake chronyc that prints
+/// `tracking` on PATH.
+pub fn fake_time(dir: &Path, daemons: &[&str], tracking: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    crate::common::write(&dir.join("tracking.txt"), tracking);
+    let chronyc = bin.join("chronyc");
+    crate::common::write(
+        &chronyc,
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"-n tracking\" ] || exit 1\ncat {}\n", dir.join("tracking.txt").display()),
+    );
+    std::fs::set_permissions(&chronyc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    format!("export PATH={}:$PATH\n{}", bin.display(), fake_daemons(dir, daemons))
+}
+
+/// `chronyc -n tracking` of a synchronised chronyd.
+pub const TRACKING_OK: &str = "Reference ID    : 64640064 (100.100.0.100)\nStratum         : 2\nSystem time     : 0.000210000 seconds slow of NTP time\nLeap status     : Normal\n";
+
 /// dnsmasq on the lab's platform DNS addresses, answering only for the lab's names.
 pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
     let pidfile = dir.join("dnsmasq.pid");
@@ -258,6 +387,8 @@ pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
         .arg(format!("--listen-address={DNS2}"))
         .arg(format!("--pid-file={}", pidfile.display()))
         .arg(format!("--host-record={GOOD_NAME},{SERVER_IP}"))
+        .arg(format!("--host-record={MIRROR_NAME},{SERVER_IP}"))
+        .arg(format!("--host-record={NTP_NAME},{SERVER_IP}"))
         .arg(format!("--host-record={V6_ONLY_NAME},fd00::5"))
         .arg("--local=/lab.test/")
         .arg(format!("--address=/{NX_NAME}/"))

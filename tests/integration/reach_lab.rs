@@ -310,3 +310,50 @@ fn trace_on_a_terminal_redraws_the_table_each_round() {
     assert!(text.matches("\x1b[J").count() >= 2, "{text:?}");
     assert!(text.contains("rounds: 2") && text.contains("1. 127.0.0.1"), "{text:?}");
 }
+
+#[test]
+fn on_alibaba_the_package_mirror_and_time_service_from_metadata_are_the_default_targets() {
+    if !web_lab_ok() {
+        return;
+    }
+    // The lab's DNS answers the mirror's and the time service's names with the lab server's
+    // address: the defaults resolve inside the lab only.
+    let lab = new_lab();
+    let ntp = crate::topology::SntpServer::start(&lab, crate::topology::NtpMode::Offset(0.0));
+    let md = ["--metadata-url", "http://100.100.100.200"];
+    let r = run_json(&lab, &md, &[]);
+    let reach = check(&r, "net.reach.targets");
+    assert_eq!(reach["status"], "ok", "{r:#}");
+    assert!(reach["summary"].as_str().unwrap().starts_with("2 endpoint"), "{reach:#}");
+    let m = &reach["metrics"];
+    assert_eq!(m["http_status"], 200.0, "{reach:#}");
+    // The mirror alone has a TCP connect time (so its key has no subject); both a response time.
+    assert!(m["connect_ms"].is_number(), "{reach:#}");
+    assert!(m["response_ms[http://mirrors.cloud.aliyuncs.com]"].is_number(), "{reach:#}");
+    assert!(m["response_ms[ntp://ntp.cloud.aliyuncs.com]"].is_number(), "{reach:#}");
+    let path = check(&r, "net.path.loss");
+    assert_eq!(path["status"], "ok", "{path:#}");
+    assert_eq!(path["metrics"]["reached[mirrors.cloud.aliyuncs.com]"], 1.0, "{path:#}");
+    assert_eq!(path["metrics"]["reached[ntp.cloud.aliyuncs.com]"], 1.0, "{path:#}");
+
+    // The time service does not answer: named, with a timeout.
+    ntp.set(crate::topology::NtpMode::Silent);
+    let r = run_json(&lab, &[&md[..], &["--skip", "net.path"]].concat(), &[]);
+    assert_eq!(status_of(&r, "net.reach.targets"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.reach.targets"), vec!["ntp://ntp.cloud.aliyuncs.com"]);
+    assert_eq!(finding(&r, "net.reach.targets", "ntp://ntp.cloud.aliyuncs.com")["code"], "ETIMEDOUT");
+
+    // A target given replaces the defaults.
+    let r = run_json(&lab, &[&md[..], &["--skip", "net.path", "--target", &tcp(HTTP_PORT)]].concat(), &[]);
+    assert_eq!(status_of(&r, "net.reach.targets"), "ok", "{r:#}");
+    assert!(check(&r, "net.reach.targets")["summary"].as_str().unwrap().starts_with("1 endpoint"), "{r:#}");
+
+    // Metadata that cannot be read gives no defaults: skipped, saying why.
+    lab.metadata.set(MdMode::Forbidden);
+    let r = run_json(&lab, &md, &[]);
+    for id in ["net.reach.targets", "net.path.loss"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "skipped", "{c:#}");
+        assert!(c["summary"].as_str().unwrap().contains("instance metadata"), "{c:#}");
+    }
+}
