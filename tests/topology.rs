@@ -6,13 +6,19 @@
 //! - a DNS server (Debian's dnsmasq) on 100.100.2.136 and 100.100.2.138;
 //! - a metadata service on 100.100.100.200:80, written here (std::net, on a thread moved into
 //!   the server namespace), with token mode, plain mode, 401, 403, a slow answer, an HTML page
-//!   and an endless body.
+//!   and an endless body;
+//! - on request ([`Lab::with_web`]), an HTTP server on 10.88.0.2:80 and an HTTPS server with a
+//!   self-signed certificate valid for 7 days on 10.88.0.2:8443 (python3, openssl), the
+//!   endpoints of the reachability and path tests.
 //!
 //! ```text
 //!  client (c0 10.77.1.2/24) ── (r0 10.77.1.1) router (r1 10.88.0.1) ── (s0 10.88.0.2/24) server
 //!                                     route 100.100.0.0/16 via 10.88.0.2     lo: 100.100.100.200,
 //!                                                                                 100.100.2.136, .138
 //! ```
+//!
+//! Faults are injected with iptables in the router or the client ([`Lab::iptables`]): dropped
+//! or rejected ports, black-holed DNS, random loss (`-m statistic`).
 //!
 //! The client's /etc/resolv.conf is /etc/netns/<client>/resolv.conf (`ip netns exec` binds it).
 //! Everything is torn down by `Drop` (daemons killed, namespaces and that directory deleted),
@@ -31,6 +37,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub const CLIENT_IP: &str = "10.77.1.2";
+/// The router's address on the client's link: the first hop of every trace.
+pub const ROUTER_CLIENT_IP: &str = "10.77.1.1";
+/// The server's own address (the web servers listen there).
+pub const SERVER_IP: &str = "10.88.0.2";
+pub const HTTP_PORT: u16 = 80;
+pub const HTTPS_PORT: u16 = 8443;
 pub const METADATA_IP: &str = "100.100.100.200";
 pub const DNS1: &str = "100.100.2.136";
 pub const DNS2: &str = "100.100.2.138";
@@ -42,6 +54,10 @@ pub const NX_NAME: &str = "nx.lab.test";
 pub const V6_ONLY_NAME: &str = "v6only.lab.test";
 /// A name it knows nothing of: with no upstream, dnsmasq refuses the query.
 pub const UNKNOWN_NAME: &str = "unknown.example";
+/// The platform names the lab's DNS answers with the server's address (inside the lab only):
+/// the package mirror and the time service of Alibaba Cloud's VPC.
+pub const MIRROR_NAME: &str = "mirrors.cloud.aliyuncs.com";
+pub const NTP_NAME: &str = "ntp.cloud.aliyuncs.com";
 
 pub const INSTANCE_ID: &str = "i-lab0000000000000001";
 
@@ -114,6 +130,8 @@ fn md_value(path: &str) -> Option<&'static str> {
         "vswitch-cidr-block" => "10.77.1.0/24",
         "private-ipv4" => CLIENT_IP,
         "dns-conf/nameservers" => "100.100.2.136\n100.100.2.138",
+        "source-address" => "http://mirrors.cloud.aliyuncs.com",
+        "ntp-conf/ntp-servers" => "ntp.cloud.aliyuncs.com\nntp7.cloud.aliyuncs.com",
         _ => return None,
     })
 }
@@ -200,13 +218,8 @@ impl MetadataServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = std::sync::mpsc::channel();
-        let nsfile = PathBuf::from("/var/run/netns").join(&ns.0);
         let (m, l, st) = (mode.clone(), log.clone(), stop.clone());
-        std::thread::spawn(move || {
-            // Only this thread enters the server namespace; the socket stays in it.
-            let f = std::fs::File::open(&nsfile).expect("open netns");
-            rustix::thread::move_into_link_name_space(f.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
-                .expect("setns");
+        spawn_in(ns, move || {
             let listener = TcpListener::bind((METADATA_IP, 80)).expect("bind the metadata address");
             listener.set_nonblocking(true).expect("nonblocking");
             tx.send(()).expect("ready");
@@ -236,6 +249,134 @@ impl MetadataServer {
     }
 }
 
+/// Runs `f` on a thread of its own inside the network namespace `ns` (setns affects only that
+/// thread); sockets it creates stay in that namespace.
+fn spawn_in(ns: &Netns, f: impl FnOnce() + Send + 'static) {
+    let nsfile = PathBuf::from("/var/run/netns").join(&ns.0);
+    std::thread::spawn(move || {
+        let file = std::fs::File::open(&nsfile).expect("open netns");
+        rustix::thread::move_into_link_name_space(file.as_fd(), Some(rustix::thread::LinkNameSpaceType::Network))
+            .expect("setns");
+        f()
+    });
+}
+
+/// What the lab's time server answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum NtpMode {
+    /// The right time plus this many seconds.
+    Offset(f64),
+    /// No answer at all.
+    Silent,
+}
+
+/// A tiny SNTP server (RFC 4330 server mode, stratum 2) on UDP `SERVER_IP:123` in the server
+/// namespace, whose clock is off by what [`NtpMode`] says.
+pub struct SntpServer {
+    pub mode: Arc<Mutex<NtpMode>>,
+    /// Requests received.
+    pub requests: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for SntpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn ntp_now(offset: f64) -> [u8; 8] {
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs_f64()
+        + 2_208_988_800.0
+        + offset;
+    let secs = t.floor();
+    (((secs as u64) << 32) | ((t - secs) * 4_294_967_296.0) as u64).to_be_bytes()
+}
+
+impl SntpServer {
+    pub fn start(lab: &Lab, mode: NtpMode) -> SntpServer {
+        let mode = Arc::new(Mutex::new(mode));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (m, n, st) = (mode.clone(), requests.clone(), stop.clone());
+        spawn_in(&lab.server, move || {
+            let sock = std::net::UdpSocket::bind((SERVER_IP, 123)).expect("bind udp/123");
+            sock.set_read_timeout(Some(Duration::from_millis(50))).expect("timeout");
+            tx.send(()).expect("ready");
+            let mut buf = [0u8; 512];
+            while !st.load(Ordering::SeqCst) {
+                let Ok((len, from)) = sock.recv_from(&mut buf) else { continue };
+                n.fetch_add(1, Ordering::SeqCst);
+                let NtpMode::Offset(offset) = *m.lock().unwrap() else { continue };
+                if len < 48 || buf[0] & 7 != 3 {
+                    continue;
+                }
+                let mut p = [0u8; 48];
+                p[0] = (4 << 3) | 4;
+                p[1] = 2;
+                p[2] = buf[2];
+                p[12..16].copy_from_slice(&[10, 88, 0, 1]);
+                p[16..24].copy_from_slice(&ntp_now(offset - 30.0));
+                p[24..32].copy_from_slice(&buf[40..48]);
+                p[32..40].copy_from_slice(&ntp_now(offset));
+                p[40..48].copy_from_slice(&ntp_now(offset));
+                let _ = sock.send_to(&p, from);
+            }
+        });
+        rx.recv_timeout(Duration::from_secs(5)).expect("SNTP server started");
+        SntpServer { mode, requests, stop }
+    }
+
+    pub fn set(&self, mode: NtpMode) {
+        *self.mode.lock().unwrap() = mode;
+    }
+}
+
+/// Wrapper script lines (see [`Lab::doctor`]) that lay `files` (path under /etc, text) over the
+/// client's /etc with a read-only overlay in the wrapper's private mount namespace, so the tool
+/// reads them as /etc/...; the lab's resolv.conf is carried over. Nothing changes on the machine.
+pub fn etc_overlay(lab: &Lab, files: &[(&str, &str)]) -> String {
+    let over = lab.dir.path().join(format!("etc-{}", COUNTER.fetch_add(1, Ordering::SeqCst)));
+    for (path, text) in files {
+        crate::common::write(&over.join(path.trim_start_matches("/etc/")), text);
+    }
+    let resolv = std::fs::read_to_string(lab.etc.0.join("resolv.conf")).expect("lab resolv.conf");
+    crate::common::write(&over.join("resolv.conf"), &resolv);
+    format!("mount -t overlay overlay -o lowerdir={}:/etc /etc\n", over.display())
+}
+
+/// Wrapper script lines that start fake daemons: copies of sleep named like them.
+pub fn fake_daemons(dir: &Path, daemons: &[&str]) -> String {
+    let mut s = String::new();
+    for d in daemons {
+        let p = dir.join(d);
+        if !p.exists() {
+            std::fs::copy("/bin/sleep", &p).expect("copy sleep");
+        }
+        s.push_str(&format!("{} 600 &\n", p.display()));
+    }
+    s
+}
+
+/// Wrapper script lines that start fake time daemons and put a fake chronyc that prints
+/// `tracking` on PATH.
+pub fn fake_time(dir: &Path, daemons: &[&str], tracking: &str) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    crate::common::write(&dir.join("tracking.txt"), tracking);
+    let chronyc = bin.join("chronyc");
+    crate::common::write(
+        &chronyc,
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"-n tracking\" ] || exit 1\ncat {}\n", dir.join("tracking.txt").display()),
+    );
+    std::fs::set_permissions(&chronyc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    format!("export PATH={}:$PATH\n{}", bin.display(), fake_daemons(dir, daemons))
+}
+
+/// `chronyc -n tracking` of a synchronised chronyd.
+pub const TRACKING_OK: &str = "Reference ID    : 64640064 (100.100.0.100)\nStratum         : 2\nSystem time     : 0.000210000 seconds slow of NTP time\nLeap status     : Normal\n";
+
 /// dnsmasq on the lab's platform DNS addresses, answering only for the lab's names.
 pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
     let pidfile = dir.join("dnsmasq.pid");
@@ -245,7 +386,9 @@ pub fn start_dnsmasq(ns: &Netns, dir: &Path) -> Daemon {
         .arg(format!("--listen-address={DNS1}"))
         .arg(format!("--listen-address={DNS2}"))
         .arg(format!("--pid-file={}", pidfile.display()))
-        .arg(format!("--host-record={GOOD_NAME},10.88.0.2"))
+        .arg(format!("--host-record={GOOD_NAME},{SERVER_IP}"))
+        .arg(format!("--host-record={MIRROR_NAME},{SERVER_IP}"))
+        .arg(format!("--host-record={NTP_NAME},{SERVER_IP}"))
         .arg(format!("--host-record={V6_ONLY_NAME},fd00::5"))
         .arg("--local=/lab.test/")
         .arg(format!("--address=/{NX_NAME}/"))
@@ -286,6 +429,8 @@ impl Drop for NetnsEtc {
 
 /// The three-namespace lab. Field order is drop order: daemons go before their namespaces.
 pub struct Lab {
+    /// Servers started on request ([`Lab::with_web`]).
+    pub web: Vec<Daemon>,
     pub metadata: MetadataServer,
     pub dns: Daemon,
     pub etc: NetnsEtc,
@@ -297,19 +442,59 @@ pub struct Lab {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// Whether the lab can be built here: root, ip, iptables and dnsmasq.
-pub fn available() -> Result<(), String> {
+fn installed(tool: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].into_iter().map(PathBuf::from))
+        .any(|d| d.join(tool).exists())
+}
+
+/// Whether the lab can be built here: root, ip, iptables and dnsmasq; with `web`, python3 and
+/// openssl for the web servers too.
+pub fn available(web: bool) -> Result<(), String> {
     if !crate::common::is_root() {
         return Err("the network lab needs root (ip netns)".into());
     }
-    for (tool, pkg) in [("ip", "iproute2"), ("dnsmasq", "dnsmasq-base"), ("iptables", "iptables")] {
-        let found = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().any(|d| Path::new(d).join(tool).exists());
-        if !found {
+    let mut tools = vec![("ip", "iproute2"), ("dnsmasq", "dnsmasq-base"), ("iptables", "iptables")];
+    if web {
+        tools.extend([("python3", "python3"), ("openssl", "openssl")]);
+    }
+    for (tool, pkg) in tools {
+        if !installed(tool) {
             return Err(format!("the network lab needs {tool} (apt-get install {pkg})"));
         }
     }
     Ok(())
 }
+
+/// Whether a lab test may run: true when the lab can be built, else skipped with the reason (a
+/// failure when the lab is required).
+pub fn lab_ok() -> bool {
+    available(false).map_or_else(|why| crate::common::require(false, &why), |()| true)
+}
+
+/// [`lab_ok`] for a lab with web servers.
+pub fn web_lab_ok() -> bool {
+    available(true).map_or_else(|why| crate::common::require(false, &why), |()| true)
+}
+
+/// The finding of check `id` about `subject`.
+pub fn finding<'a>(r: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
+    crate::common::check(r, id)["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["subject"] == subject))
+        .unwrap_or_else(|| panic!("no finding about {subject} in {id}: {r:#}"))
+}
+
+const HTTPS_SERVER: &str = r#"
+import http.server, ssl, sys
+addr, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+httpd = http.server.HTTPServer((addr, port), http.server.SimpleHTTPRequestHandler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+httpd.serve_forever()
+"#;
 
 impl Lab {
     /// Builds the healthy topology with the metadata service in `mode`.
@@ -370,7 +555,65 @@ impl Lab {
         .expect("resolv.conf");
         let dns = start_dnsmasq(&server, dir.path());
         let metadata = MetadataServer::start(&server, mode);
-        Lab { metadata, dns, etc, client, router, server, dir }
+        Lab { web: Vec::new(), metadata, dns, etc, client, router, server, dir }
+    }
+
+    /// The lab's self-signed certificate (the HTTPS server's; a trust store for SSL_CERT_FILE).
+    pub fn cert(&self) -> PathBuf {
+        self.dir.path().join("cert.pem")
+    }
+
+    /// Starts the web servers in the server namespace: HTTP on [`SERVER_IP`]:[`HTTP_PORT`], HTTPS
+    /// with a 7-day self-signed certificate on [`SERVER_IP`]:[`HTTPS_PORT`].
+    pub fn with_web(mut self) -> Lab {
+        let (cert, key) = (self.cert(), self.dir.path().join("key.pem"));
+        let (cert_s, key_s) = (cert.to_str().expect("utf-8"), key.to_str().expect("utf-8"));
+        // An end-entity certificate (CA:FALSE) for the server's address.
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7", "-subj"])
+            .arg(format!("/CN={SERVER_IP}"))
+            .arg("-addext")
+            .arg(format!("subjectAltName=IP:{SERVER_IP}"))
+            .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout", key_s, "-out", cert_s])
+            .output()
+            .expect("openssl");
+        assert!(out.status.success(), "openssl req: {}", String::from_utf8_lossy(&out.stderr));
+        let script = self.dir.path().join("https_server.py");
+        std::fs::write(&script, HTTPS_SERVER).expect("write script");
+        let www = self.dir.path().join("www");
+        std::fs::create_dir_all(&www).expect("mkdir");
+        std::fs::write(www.join("index.html"), "lab\n").expect("write");
+        let (http_port, https_port) = (HTTP_PORT.to_string(), HTTPS_PORT.to_string());
+        for args in [
+            vec!["python3", "-m", "http.server", &http_port, "--bind", SERVER_IP],
+            vec!["python3", script.to_str().expect("utf-8"), SERVER_IP, &https_port, cert_s, key_s],
+        ] {
+            let child = Command::new("ip")
+                .args(["netns", "exec", &self.server.0])
+                .args(args)
+                .current_dir(&www)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn a web server");
+            self.web.push(Daemon(child));
+        }
+        self.wait_listening(&[HTTP_PORT, HTTPS_PORT]);
+        self
+    }
+
+    /// Waits until TCP `ports` listen on [`SERVER_IP`] in the server namespace.
+    pub fn wait_listening(&self, ports: &[u16]) {
+        let until = Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = String::from_utf8_lossy(&ns_exec(&self.server, &["ss", "-Hltn"]).stdout).into_owned();
+            if ports.iter().all(|p| text.contains(&format!("{SERVER_IP}:{p} "))) {
+                return;
+            }
+            assert!(Instant::now() < until, "servers on {ports:?} did not start:\n{text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Replaces the client's /etc/resolv.conf.
@@ -390,17 +633,34 @@ impl Lab {
     /// word `"$@"` is the ecs-doctor command. Returns the validated report, the exit code and
     /// the wall time.
     pub fn doctor(&self, args: &[&str], wrap: Option<&str>) -> (serde_json::Value, i32, Duration) {
+        let mut full = vec!["run", "--format", "json", "--no-save"];
+        full.extend_from_slice(args);
+        self.doctor_with(self.command(&full, wrap))
+    }
+
+    /// ecs-doctor with `args` (any subcommand) in the client namespace, inside `wrap` when given
+    /// (see [`Lab::doctor`]); a clean environment: no colour, no config, no trust store override.
+    pub fn command(&self, args: &[&str], wrap: Option<&str>) -> Command {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.client.0]);
         if let Some(script) = wrap {
             cmd.args(["unshare", "--mount", "--propagation", "private", "--pid", "--fork", "--mount-proc"]);
             cmd.args(["sh", "-c", script, "lab"]);
         }
-        cmd.args([BIN, "run", "--format", "json", "--no-save"]).args(args);
+        cmd.arg(BIN).args(args);
         cmd.env("NO_COLOR", "1")
             .env("LANG", "C.UTF-8")
+            .env_remove("LC_ALL")
             .env_remove("ECS_DOCTOR_CONFIG")
-            .env_remove("ECS_DOCTOR_METADATA_URL");
+            .env_remove("ECS_DOCTOR_METADATA_URL")
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR");
+        cmd
+    }
+
+    /// Runs `cmd` (a `run --format json` command from [`Lab::command`]): the validated report,
+    /// the exit code and the wall time.
+    pub fn doctor_with(&self, mut cmd: Command) -> (serde_json::Value, i32, Duration) {
         let started = Instant::now();
         let out = cmd.output().expect("ip netns exec ecs-doctor");
         let took = started.elapsed();

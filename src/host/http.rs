@@ -62,7 +62,8 @@ pub struct Request<'a> {
     pub max_body: usize,
 }
 
-fn io_error(e: &std::io::Error, limit: Duration) -> HttpError {
+/// The kind of a socket error (shared with the SNTP client).
+pub(crate) fn io_error(e: &std::io::Error, limit: Duration) -> HttpError {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::TimedOut | K::WouldBlock => HttpError::Timeout(limit.as_secs_f64()),

@@ -29,7 +29,8 @@ const TOKEN_PATH: &str = "/latest/api/token";
 const META_PATH: &str = "/latest/meta-data/";
 
 /// The values read, by metadata path, with the key they get in the report's `host.cloud` (the
-/// nameservers are not part of the identity: the resolver check compares them).
+/// platform services are not part of the identity: the resolver check compares the nameservers,
+/// the reachability check probes the package mirror and the time service by default).
 pub const ITEMS: &[(&str, &str)] = &[
     ("instance-id", "instance_id"),
     ("region-id", "region_id"),
@@ -41,10 +42,14 @@ pub const ITEMS: &[(&str, &str)] = &[
     ("vswitch-cidr-block", "vswitch_cidr"),
     ("private-ipv4", "private_ipv4"),
     ("dns-conf/nameservers", "dns_nameservers"),
+    ("source-address", "source_address"),
+    ("ntp-conf/ntp-servers", "ntp_servers"),
 ];
 
 /// Keys of [`ITEMS`] that are not part of `host.cloud`.
-const NOT_IDENTITY: &[&str] = &["dns_nameservers"];
+const NOT_IDENTITY: &[&str] = &["dns_nameservers", "source_address", "ntp_servers"];
+/// Keys whose value may list several items, one per line.
+const MULTI_LINE: &[&str] = &["dns_nameservers", "ntp_servers"];
 
 /// Where the service is: an IP address and port (no name lookup: it could not be bounded) and
 /// the path prefix before `/latest`.
@@ -237,6 +242,23 @@ impl Metadata {
             .collect()
     }
 
+    /// The package mirror the service names (`source-address`), as a URL.
+    pub fn package_mirror(&self) -> Option<String> {
+        let v = self.values.get("source_address")?.split(',').next()?.trim().to_string();
+        if v.is_empty() {
+            return None;
+        }
+        Some(if v.contains("://") { v } else { format!("http://{v}") })
+    }
+
+    /// The time servers the service names (`ntp-conf/ntp-servers`).
+    pub fn ntp_servers(&self) -> Vec<String> {
+        self.values
+            .get("ntp_servers")
+            .map(|v| v.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
     /// The platform nameservers the service names (`dns-conf/nameservers`).
     pub fn nameservers(&self) -> Vec<IpAddr> {
         self.values
@@ -422,7 +444,7 @@ pub fn fetch(ep: &Endpoint, deadline: Instant) -> Metadata {
     for (path, key) in &ITEMS[1..] {
         match c.request("GET", &format!("{META_PATH}{path}"), headers) {
             Ok((r, _)) if r.status == 200 && !r.truncated => {
-                if let Ok(v) = valid_value(&String::from_utf8_lossy(&r.body), *key == "dns_nameservers") {
+                if let Ok(v) = valid_value(&String::from_utf8_lossy(&r.body), MULTI_LINE.contains(key)) {
                     md.values.insert(key.to_string(), v);
                 }
             }

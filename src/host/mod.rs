@@ -9,6 +9,7 @@ pub mod metadata;
 pub mod mounts;
 pub mod procs;
 pub mod sample;
+pub mod sntp;
 pub mod sockets;
 pub mod statfs;
 pub mod tail;

@@ -4,8 +4,9 @@
 //! nameserver: how it answered (REFUSED, SERVFAIL, NXDOMAIN, an empty answer, nothing) and how
 //! fast; `all_dead` tells the check whether any nameserver still works.
 //!
-//! The name: `[net] dns_name` in the config, else on Alibaba Cloud the package mirror
-//! (mirrors.cloud.aliyuncs.com, which the VPC's DNS resolves), else example.com.
+//! The name: `[net] dns_name` in the config, else on Alibaba Cloud (detected by DMI, or a
+//! metadata service named with `--metadata-url`) the package mirror (mirrors.cloud.aliyuncs.com,
+//! which the VPC's DNS resolves), else example.com.
 
 use super::resolv_conf::{self, MAXNS};
 use super::{Observation, Observations, ProbeContext, ProbeError};
@@ -168,7 +169,12 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     if used.is_empty() {
         return Err(ProbeError::Skipped(format!("{path} lists no usable nameserver (see net.dns.resolv-conf)")));
     }
-    let name = ctx.net.dns_name.clone().unwrap_or_else(|| default_name(facts::cloud_provider(&ctx.host)).to_string());
+    // A metadata service to ask (detected or named) means Alibaba Cloud and its VPC's DNS.
+    let provider = match ctx.metadata_source().endpoint() {
+        Some(_) => Provider::Alibaba,
+        None => facts::cloud_provider(&ctx.host),
+    };
+    let name = ctx.net.dns_name.clone().unwrap_or_else(|| default_name(provider).to_string());
     let servers: Vec<IpAddr> = used.iter().map(|(ip, _)| *ip).collect();
     let timeout = Duration::from_millis(params.timeout_ms.clamp(100, 10_000));
     let answers = ask_all(&servers, &name, timeout, ctx.deadline).map_err(|e| ProbeError::failed("EIO", e))?;

@@ -1,8 +1,10 @@
 //! Reachability of the endpoints the server must talk to (`--target`, `[net] targets` in the
-//! config): a TCP connect for `HOST[:PORT]`, an HTTP(S) request for an `http://` or `https://`
-//! URL. Each target gets one observation whose `error` names what went wrong as a support
-//! engineer would search it (ECONNREFUSED, ETIMEDOUT, a TLS failure kind), with the connect
-//! latency, the HTTP status and the days left on the server's certificate.
+//! config; on Alibaba Cloud by default the package mirror and the time service the instance
+//! metadata names): a TCP connect for `HOST[:PORT]`, an HTTP(S) request for an `http://` or
+//! `https://` URL, an SNTP query for `ntp://HOST`. Each target gets one observation whose
+//! `error` names what went wrong as a support engineer would search it (ECONNREFUSED,
+//! ETIMEDOUT, a TLS failure kind), with the connect latency, the HTTP status and the days left
+//! on the server's certificate.
 //!
 //! Every target runs on its own thread, so a name that never resolves (getaddrinfo has no
 //! timeout) or a server that never answers cannot hold the others. The probe waits until its
@@ -62,6 +64,8 @@ pub enum TargetKind {
     Tcp,
     Http,
     Https,
+    /// A time server: one SNTP query over UDP.
+    Ntp,
 }
 
 impl TargetKind {
@@ -70,9 +74,16 @@ impl TargetKind {
             TargetKind::Tcp => "tcp",
             TargetKind::Http => "http",
             TargetKind::Https => "https",
+            TargetKind::Ntp => "ntp",
         }
     }
 }
+
+/// The package mirror of Alibaba Cloud's VPC (shared/platform/alibaba-cloud.md), when the
+/// metadata service names none.
+pub const ALIBABA_MIRROR: &str = "http://mirrors.cloud.aliyuncs.com/";
+/// Alibaba Cloud's internal time service, when the metadata service names none.
+pub const ALIBABA_NTP: &str = "ntp.cloud.aliyuncs.com";
 
 /// An endpoint to reach, as the user wrote it (`raw`, the subject of findings) and parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,14 +105,23 @@ fn valid_host(host: &str) -> bool {
 }
 
 impl Target {
-    /// Parses `HOST`, `HOST:PORT`, `[IPV6]:PORT`, a bare IPv6 address, or an http/https URL.
-    /// A bare host means port [`DEFAULT_PORT`].
+    /// Parses `HOST`, `HOST:PORT`, `[IPV6]:PORT`, a bare IPv6 address, an http/https URL, or
+    /// `ntp://HOST[:PORT]`. A bare host means port [`DEFAULT_PORT`].
     pub fn parse(s: &str) -> Result<Target, String> {
         let raw = s.trim();
         if raw.is_empty() {
             return Err("a target cannot be empty".into());
         }
         let lower = raw.to_ascii_lowercase();
+        if lower.starts_with("ntp://") {
+            let url = reqwest::Url::parse(raw).map_err(|e| format!("target {raw:?} is not a valid URL: {e}"))?;
+            let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
+            if !valid_host(&host) || !matches!(url.path(), "" | "/") || url.query().is_some() {
+                return Err(format!("target {raw:?}: write a time server as ntp://HOST or ntp://HOST:PORT"));
+            }
+            let port = url.port().unwrap_or(crate::host::sntp::PORT);
+            return Ok(Target { raw: raw.to_string(), kind: TargetKind::Ntp, host, port, url: None });
+        }
         if lower.starts_with("http://") || lower.starts_with("https://") {
             let url = reqwest::Url::parse(raw).map_err(|e| format!("target {raw:?} is not a valid URL: {e}"))?;
             let kind = if url.scheme() == "https" { TargetKind::Https } else { TargetKind::Http };
@@ -113,7 +133,7 @@ impl Target {
             return Ok(Target { raw: raw.to_string(), kind, host, port, url: Some(url.to_string()) });
         }
         if raw.contains("://") {
-            return Err(format!("target {raw:?}: only http:// and https:// URLs, or HOST[:PORT]"));
+            return Err(format!("target {raw:?}: only http://, https:// and ntp:// URLs, or HOST[:PORT]"));
         }
         let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
             let (h, after) = rest.split_once(']').ok_or_else(|| format!("target {raw:?}: missing ']'"))?;
@@ -158,8 +178,8 @@ pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Tar
     Ok(out)
 }
 
-/// The targets of this run: the user's, else (hook) the cloud's defaults. `Err` says why there
-/// is nothing to probe.
+/// The targets of this run: the user's, else the cloud's defaults. `Err` says why there is
+/// nothing to probe.
 pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     if !ctx.host.is_live() {
         return Err(ProbeError::Skipped(
@@ -169,18 +189,38 @@ pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     if !ctx.targets.is_empty() {
         return Ok(ctx.targets.clone());
     }
+    // A metadata service to ask means Alibaba Cloud (detected by DMI, or named by the user).
+    if ctx.metadata_source().endpoint().is_some() {
+        let Some(md) = ctx.metadata() else {
+            return Err(ProbeError::Skipped("no targets to probe: the instance metadata is not available".into()));
+        };
+        if let Some((_, why)) = &md.failure {
+            return Err(ProbeError::Skipped(format!(
+                "no targets to probe: the defaults (package mirror, time service) come from the instance metadata, which could not be read ({why}); give targets with --target"
+            )));
+        }
+        return Ok(alibaba_defaults(&md));
+    }
     match crate::host::facts::cloud_provider(&ctx.host) {
         crate::host::facts::Provider::None => Err(ProbeError::Skipped(
             "no targets to probe: give some with --target HOST[:PORT] or URL, or `targets` under [net] in the config"
                 .into(),
         )),
-        // Hook: on a detected cloud the defaults (package mirror, NTP service) come from the
-        // instance metadata; until that is wired in, say so rather than probe a guess.
         provider => Err(ProbeError::Skipped(format!(
-            "no targets to probe: give some with --target or [net] targets; the {} defaults from instance metadata are not available in this version",
+            "no targets to probe: give some with --target or [net] targets (there are no defaults for {} yet)",
             provider_name(provider)
         ))),
     }
+}
+
+/// The endpoints every Alibaba Cloud instance needs: the package mirror (`source-address`) and
+/// the first time server (`ntp-conf/ntp-servers`) the metadata names, else the documented ones.
+pub fn alibaba_defaults(md: &crate::host::metadata::Metadata) -> Vec<Target> {
+    let mirror = md.package_mirror().and_then(|m| Target::parse(&m).ok());
+    let mirror = mirror.or_else(|| Target::parse(ALIBABA_MIRROR).ok());
+    let ntp = md.ntp_servers().into_iter().find_map(|h| Target::parse(&format!("ntp://{h}")).ok());
+    let ntp = ntp.or_else(|| Target::parse(&format!("ntp://{ALIBABA_NTP}")).ok());
+    mirror.into_iter().chain(ntp).collect()
 }
 
 fn provider_name(p: crate::host::facts::Provider) -> String {
@@ -251,6 +291,8 @@ pub struct Outcome {
     pub http_status: Option<u16>,
     /// Days until the leaf certificate expires (negative: expired), and when.
     pub cert: Option<(f64, String)>,
+    /// A time server's answer.
+    pub ntp: Option<crate::host::sntp::Reply>,
 }
 
 /// TCP connect to each address in turn until one answers; the time of the successful one.
@@ -379,12 +421,46 @@ fn http_request(t: &Target, addr: SocketAddr, params: &Params, until: Instant) -
     out
 }
 
-/// Reaches one target: resolve, TCP connect (timed), then the HTTP request for URLs.
+/// One SNTP query to each address in turn until one answers.
+fn ntp_query(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Outcome {
+    let mut out = Outcome { address: addrs.first().copied(), ..Default::default() };
+    for addr in addrs {
+        let left = until.saturating_duration_since(Instant::now()).min(timeout);
+        if left.is_zero() {
+            break;
+        }
+        let started = Instant::now();
+        match crate::host::sntp::query(*addr, left) {
+            Ok(r) => {
+                return Outcome {
+                    address: Some(*addr),
+                    response_ms: Some(started.elapsed().as_secs_f64() * 1000.0),
+                    ntp: Some(r),
+                    ..Default::default()
+                };
+            }
+            Err(e) => {
+                out.address = Some(*addr);
+                out.error = Some((e.code().to_string(), format!("SNTP query to {addr}: {e}")));
+            }
+        }
+    }
+    if out.error.is_none() {
+        out.error = Some(("ETIMEDOUT".into(), "no time left for the SNTP query".into()));
+    }
+    out
+}
+
+/// Reaches one target: resolve, TCP connect (timed), then the HTTP request for URLs; an SNTP
+/// query for a time server.
 pub fn reach(t: &Target, params: &Params, until: Instant) -> Outcome {
     let addrs = match resolve(&t.host, t.port) {
         Ok(a) => a,
         Err(e) => return Outcome { error: Some(e), ..Default::default() },
     };
+    if t.kind == TargetKind::Ntp {
+        return ntp_query(&addrs, Duration::from_millis(params.connect_timeout_ms), until);
+    }
     let (addr, ms) = match connect(&addrs, Duration::from_millis(params.connect_timeout_ms), until) {
         Ok(ok) => ok,
         Err(e) => return Outcome { address: addrs.first().copied(), error: Some(e), ..Default::default() },
@@ -418,6 +494,12 @@ fn observation(t: &Target, o: &Outcome) -> Observation {
     if let Some(ms) = o.response_ms {
         obs = obs.num("response_ms", (ms * 1000.0).round() / 1000.0);
     }
+    if let Some(r) = &o.ntp {
+        obs = obs.evidence(format!(
+            "{}: {} answered the SNTP query, stratum {}, this clock is {:+.3} s off it",
+            t.raw, r.server, r.stratum, -r.offset_s
+        ));
+    }
     if let Some(s) = o.http_status {
         obs = obs.num("http_status", s as f64).evidence(format!("{}: HTTP {s}", t.raw));
     }
@@ -430,27 +512,45 @@ fn observation(t: &Target, o: &Outcome) -> Observation {
     obs
 }
 
-pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    let targets = targets_of(ctx)?;
-    let until = finish_by(ctx).min(Instant::now() + Duration::from_millis(params.budget_ms));
+/// Runs `work` on each item, each on a thread of its own (named `name-N`), and collects what
+/// finished by `until`: `None` for an item still running then, whose thread is abandoned (a name
+/// lookup cannot be interrupted). `Err` when a thread cannot be started.
+pub fn each_until<I, T>(
+    items: &[I],
+    until: Instant,
+    name: &str,
+    work: impl Fn(I) -> T + Send + Clone + 'static,
+) -> Result<Vec<Option<T>>, ProbeError>
+where
+    I: Clone + Send + 'static,
+    T: Send + 'static,
+{
     let (tx, rx) = mpsc::channel();
-    for (i, t) in targets.iter().enumerate() {
-        let (t, p, tx) = (t.clone(), params.clone(), tx.clone());
-        let spawned = std::thread::Builder::new().name(format!("reach-{i}")).spawn(move || {
-            let _ = tx.send((i, reach(&t, &p, until)));
+    for (i, item) in items.iter().enumerate() {
+        let (item, work, tx) = (item.clone(), work.clone(), tx.clone());
+        let spawned = std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || {
+            let _ = tx.send((i, work(item)));
         });
         if let Err(e) = spawned {
             return Err(ProbeError::failed("EAGAIN", format!("cannot start a thread: {e}")));
         }
     }
     drop(tx);
-    let mut outcomes: Vec<Option<Outcome>> = vec![None; targets.len()];
-    while outcomes.iter().any(Option::is_none) {
+    let mut done: Vec<Option<T>> = items.iter().map(|_| None).collect();
+    while done.iter().any(Option::is_none) {
         match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-            Ok((i, o)) => outcomes[i] = Some(o),
+            Ok((i, o)) => done[i] = Some(o),
             Err(_) => break,
         }
     }
+    Ok(done)
+}
+
+pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let targets = targets_of(ctx)?;
+    let until = finish_by(ctx).min(Instant::now() + Duration::from_millis(params.budget_ms));
+    let p = params.clone();
+    let outcomes = each_until(&targets, until, "reach", move |t: Target| reach(&t, &p, until))?;
     let items = targets
         .iter()
         .zip(outcomes)
@@ -483,7 +583,23 @@ mod tests {
         assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Https, "example.com", 443));
         let t = Target::parse("http://[::1]:8000/").unwrap();
         assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Http, "::1", 8000));
-        for bad in ["", "host:0", "host:99999", "host:x", "ftp://x", "[::1", "a b", "https://", "host/path"] {
+        let t = Target::parse("ntp://ntp.cloud.aliyuncs.com").unwrap();
+        assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Ntp, "ntp.cloud.aliyuncs.com", 123));
+        let t = Target::parse("ntp://[fd00::1]:1123").unwrap();
+        assert_eq!((t.kind, t.host.as_str(), t.port), (TargetKind::Ntp, "fd00::1", 1123));
+        for bad in [
+            "",
+            "host:0",
+            "host:99999",
+            "host:x",
+            "ftp://x",
+            "[::1",
+            "a b",
+            "https://",
+            "host/path",
+            "ntp://",
+            "ntp://h/x",
+        ] {
             assert!(Target::parse(bad).is_err(), "{bad:?} should not parse");
         }
         let all = parse_all(["a:1", "a:1", "b:2"]).unwrap();

@@ -4,21 +4,42 @@
 //! "not yet valid"), signed cloud API calls (rejected beyond 15 minutes), logs and Kerberos.
 //!
 //! `chronyc` is looked up in PATH, then in the usual directories; it answers over its local
-//! socket, no packet leaves the machine. No SNTP fallback: without chronyc the offset is unknown.
+//! socket, no packet leaves the machine. When it cannot tell (chronyd does not run, chronyc is
+//! missing or fails), the offset comes from one SNTP query to each time server configured in
+//! chrony.conf, ntp.conf or systemd's timesyncd.conf (the running daemon's files; all of them
+//! when none runs), at most [`MAX_SNTP`] servers at once, 1 s each: the answer with the shortest
+//! round trip gives the offset. Live system only: under `--root` the clock asked would be the
+//! rescue machine's, not the examined system's.
 
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::host::Host;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["daemon_count", "daemons", "synchronised", "offset_s", "reference", "leap_status"];
+pub const FIELDS: &[&str] = &[
+    "daemon_count",
+    "daemons",
+    "synchronised",
+    "offset_s",
+    "offset_source",
+    "reference",
+    "leap_status",
+    "sntp_queried",
+    "sntp_answered",
+    "sntp_servers",
+];
 
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// Time for one SNTP query.
+pub const SNTP_TIMEOUT: Duration = Duration::from_secs(1);
+/// Most servers asked: enough to tell one dead server from a blocked port.
+pub const MAX_SNTP: usize = 4;
 
 /// Process names (comm, at most 15 characters) of time daemons, with the name shown.
 const DAEMONS: &[(&str, &str)] =
@@ -67,6 +88,170 @@ pub fn parse_tracking(text: &str) -> Tracking {
     t
 }
 
+/// Where each daemon keeps its servers: main files, then (directory, file suffix) pairs.
+const CHRONY_FILES: &[&str] = &["/etc/chrony.conf", "/etc/chrony/chrony.conf"];
+const CHRONY_DIRS: &[(&str, &str)] =
+    &[("/etc/chrony/conf.d", ".conf"), ("/etc/chrony/sources.d", ".sources"), ("/etc/chrony.d", ".conf")];
+const NTP_FILES: &[&str] = &["/etc/ntp.conf", "/etc/ntpsec/ntp.conf", "/etc/openntpd/ntpd.conf", "/etc/ntpd.conf"];
+const TIMESYNCD_FILES: &[&str] = &["/etc/systemd/timesyncd.conf"];
+const TIMESYNCD_DIRS: &[(&str, &str)] = &[("/etc/systemd/timesyncd.conf.d", ".conf")];
+
+/// A configured time server: its name or address, and the line that names it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Configured {
+    pub host: String,
+    pub line: String,
+}
+
+/// `server`, `pool` and `peer` lines of chrony.conf, ntp.conf and openntpd's ntpd.conf
+/// (`servers` too); ntpd's local reference clocks (127.127.x.x) are not servers.
+pub fn servers_in_ntp_style(path: &str, text: &str) -> Vec<Configured> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut w = line.split('#').next().unwrap_or("").split_whitespace();
+        if let (Some("server" | "pool" | "peer" | "servers"), Some(host)) = (w.next(), w.next())
+            && !host.starts_with("127.127.")
+            && !host.starts_with('-')
+        {
+            out.push(Configured { host: host.to_string(), line: format!("{path}:{}: {}", n + 1, line.trim()) });
+        }
+    }
+    out
+}
+
+/// `NTP=` (else `FallbackNTP=`) in the `[Time]` section of timesyncd.conf; a later assignment
+/// replaces an earlier one, an empty one clears the list.
+pub fn servers_in_timesyncd(files: &[(String, String)]) -> Vec<Configured> {
+    let (mut ntp, mut fallback): (Vec<Configured>, Vec<Configured>) = (Vec::new(), Vec::new());
+    for (path, text) in files {
+        let mut in_time = false;
+        for (n, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.starts_with('[') {
+                in_time = t == "[Time]";
+                continue;
+            }
+            let Some((key, value)) = t.split_once('=').filter(|_| in_time && !t.starts_with(['#', ';'])) else {
+                continue;
+            };
+            let list: Vec<Configured> = value
+                .split_whitespace()
+                .map(|h| Configured { host: h.to_string(), line: format!("{path}:{}: {t}", n + 1) })
+                .collect();
+            match key.trim() {
+                "NTP" => ntp = list,
+                "FallbackNTP" => fallback = list,
+                _ => {}
+            }
+        }
+    }
+    if ntp.is_empty() { fallback } else { ntp }
+}
+
+fn read_set(host: &Host, files: &[&str], dirs: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut paths: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+    for (dir, suffix) in dirs {
+        let mut names = host.list_dir(dir).unwrap_or_default();
+        names.sort();
+        paths.extend(names.into_iter().filter(|n| n.ends_with(suffix)).map(|n| format!("{dir}/{n}")));
+    }
+    paths.into_iter().filter_map(|p| host.read_optional(&p).ok().flatten().map(|f| (f.path, f.text))).collect()
+}
+
+/// The time servers configured for the running daemons (all daemons' files when none of
+/// chronyd, ntpd, systemd-timesyncd runs), in file order, without repeats.
+pub fn configured_servers(host: &Host, running: &[&str]) -> Vec<Configured> {
+    let any = !running.iter().any(|d| matches!(*d, "chronyd" | "ntpd" | "systemd-timesyncd" | "openntpd"));
+    let mut all = Vec::new();
+    if any || running.contains(&"chronyd") {
+        for (p, t) in read_set(host, CHRONY_FILES, CHRONY_DIRS) {
+            all.extend(servers_in_ntp_style(&p, &t));
+        }
+    }
+    if any || running.contains(&"ntpd") || running.contains(&"openntpd") {
+        for (p, t) in read_set(host, NTP_FILES, &[]) {
+            all.extend(servers_in_ntp_style(&p, &t));
+        }
+    }
+    if any || running.contains(&"systemd-timesyncd") {
+        all.extend(servers_in_timesyncd(&read_set(host, TIMESYNCD_FILES, TIMESYNCD_DIRS)));
+    }
+    let mut out: Vec<Configured> = Vec::new();
+    for c in all {
+        if !out.iter().any(|o| o.host == c.host) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What one server said: the reply, or an error code and sentence.
+type SntpResult = Result<crate::host::sntp::Reply, (String, String)>;
+
+fn ask(host: &str, limit: Duration) -> SntpResult {
+    let addrs = super::reach::resolve(host, crate::host::sntp::PORT)?;
+    let mut last = ("ETIMEDOUT".to_string(), "no address to ask".to_string());
+    for addr in addrs.into_iter().take(2) {
+        match crate::host::sntp::query(addr, limit) {
+            Ok(r) => return Ok(r),
+            Err(e) => last = (e.code().to_string(), format!("{addr}: {e}")),
+        }
+    }
+    Err(last)
+}
+
+/// Asks the configured servers at once (each on a thread that may be abandoned: a name lookup
+/// has no timeout) and adds the offset of the best answer to `o`.
+fn sntp_fallback(ctx: &ProbeContext, running: &[&str], mut o: Observation) -> Observation {
+    let servers: Vec<Configured> = configured_servers(&ctx.host, running).into_iter().take(MAX_SNTP).collect();
+    if servers.is_empty() {
+        return o.evidence(
+            "no time server configured (chrony.conf, ntp.conf, timesyncd.conf) to ask: the offset is unknown",
+        );
+    }
+    let until = super::reach::finish_by(ctx).min(Instant::now() + SNTP_TIMEOUT + Duration::from_millis(300));
+    let limit = SNTP_TIMEOUT.min(until.saturating_duration_since(Instant::now()));
+    let hosts: Vec<String> = servers.iter().map(|c| c.host.clone()).collect();
+    let results = match super::reach::each_until(&hosts, until, "sntp", move |h: String| ask(&h, limit)) {
+        Ok(r) => r,
+        Err(e) => return o.evidence(format!("no SNTP query: {e}")),
+    };
+    let mut best: Option<crate::host::sntp::Reply> = None;
+    let mut lines = Vec::new();
+    for (c, r) in servers.iter().zip(&results) {
+        lines.push(c.line.clone());
+        match r {
+            Some(Ok(reply)) => {
+                lines.push(format!(
+                    "SNTP {} ({}): this clock is {:+.3} s off, round trip {:.1} ms, stratum {}",
+                    c.host,
+                    reply.server,
+                    -reply.offset_s,
+                    reply.delay_s * 1000.0,
+                    reply.stratum
+                ));
+                if best.as_ref().is_none_or(|b| reply.delay_s < b.delay_s) {
+                    best = Some(reply.clone());
+                }
+            }
+            Some(Err((code, why))) => lines.push(format!("SNTP {}: {code}: {why}", c.host)),
+            None => lines.push(format!("SNTP {}: ETIMEDOUT: no answer in time (name lookup or query)", c.host)),
+        }
+    }
+    let answered = results.iter().filter(|r| matches!(r, Some(Ok(_)))).count();
+    o = o
+        .num("sntp_queried", servers.len() as f64)
+        .num("sntp_answered", answered as f64)
+        .text("sntp_servers", servers.iter().map(|c| c.host.as_str()).collect::<Vec<_>>().join(", "));
+    if let Some(b) = best {
+        o = o.num("offset_s", (b.offset_s.abs() * 1000.0).round() / 1000.0).text("offset_source", "sntp");
+    }
+    for l in lines {
+        o = o.field_evidence("offset_s", l.clone()).field_evidence("sntp_answered", l);
+    }
+    o
+}
+
 fn find_chronyc() -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
@@ -103,12 +288,14 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     for e in &evidence {
         o = o.field_evidence("daemon_count", e.clone());
     }
+    let mut tracked = false;
     if ctx.host.is_live() && running.contains(&"chronyd") {
         match find_chronyc() {
             Some(bin) => match command::run(&bin, &["-n", "tracking"], TIMEOUT, ctx.deadline) {
                 Ok(out) if out.code == Some(0) => {
+                    tracked = true;
                     let t = parse_tracking(&out.stdout);
-                    o = o.flag("synchronised", t.synchronised());
+                    o = o.flag("synchronised", t.synchronised()).text("offset_source", "chronyc");
                     if let Some(off) = t.offset_s {
                         o = o.num("offset_s", off);
                     }
@@ -132,8 +319,11 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 }
                 Err(e) => o = o.evidence(format!("chronyc -n tracking: {e}")),
             },
-            None => o = o.evidence("chronyd runs but chronyc is not installed: the offset is unknown"),
+            None => o = o.evidence("chronyd runs but chronyc is not installed: the offset comes from an SNTP query"),
         }
+    }
+    if ctx.host.is_live() && !tracked {
+        o = sntp_fallback(ctx, &running, o);
     }
     Ok(Observations::of(vec![o]))
 }
@@ -141,6 +331,24 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn servers_from_the_configuration_files() {
+        let chrony = "# Use Alibaba Cloud NTP server\nserver ntp.cloud.aliyuncs.com minpoll 4 maxpoll 10 iburst\npool 2.debian.pool.ntp.org iburst\nserver\n  server 10.0.0.5 # local\nserver 127.127.1.0\nsourcedir /run/chrony\n";
+        let got = servers_in_ntp_style("/etc/chrony.conf", chrony);
+        let hosts: Vec<&str> = got.iter().map(|c| c.host.as_str()).collect();
+        assert_eq!(hosts, ["ntp.cloud.aliyuncs.com", "2.debian.pool.ntp.org", "10.0.0.5"]);
+        assert_eq!(got[2].line, "/etc/chrony.conf:5: server 10.0.0.5 # local");
+        let main =
+            ("/etc/systemd/timesyncd.conf".to_string(), "[Time]\n#NTP=\nFallbackNTP=a.example b.example\n".to_string());
+        let hosts = |v: Vec<Configured>| v.into_iter().map(|c| c.host).collect::<Vec<_>>();
+        assert_eq!(hosts(servers_in_timesyncd(std::slice::from_ref(&main))), ["a.example", "b.example"]);
+        let drop_in =
+            ("/etc/systemd/timesyncd.conf.d/ali.conf".to_string(), "[Time]\nNTP=ntp.cloud.aliyuncs.com\n".to_string());
+        assert_eq!(hosts(servers_in_timesyncd(&[main.clone(), drop_in])), ["ntp.cloud.aliyuncs.com"]);
+        let other_section = ("/x".to_string(), "[Other]\nNTP=nope\n".to_string());
+        assert!(servers_in_timesyncd(&[other_section]).is_empty());
+    }
 
     #[test]
     fn tracking_output() {

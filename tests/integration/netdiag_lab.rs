@@ -4,14 +4,7 @@
 //! Run under `flock /tmp/ecs-doctor-lab.lock` like every lab test.
 
 use crate::common::*;
-use crate::topology::{self, Lab, MdMode};
-
-fn lab_ok() -> bool {
-    match topology::available() {
-        Ok(()) => true,
-        Err(why) => require(false, &why),
-    }
-}
+use crate::topology::{self, Lab, MdMode, NtpMode, SntpServer, TRACKING_OK, fake_daemons, fake_time, lab_ok};
 
 const MD: &str = "http://100.100.100.200";
 
@@ -35,7 +28,9 @@ fn metadata_token_mode_fills_host_cloud_and_faults_have_codes() {
     assert_eq!(cloud["vpc_cidr"], "10.77.0.0/16");
     assert_eq!(cloud["vswitch_cidr"], "10.77.1.0/24");
     assert_eq!(cloud["private_ipv4"], topology::CLIENT_IP);
-    assert!(cloud.get("dns_nameservers").is_none(), "not part of the identity: {cloud:#}");
+    for service in ["dns_nameservers", "source_address", "ntp_servers"] {
+        assert!(cloud.get(service).is_none(), "{service} is not part of the identity: {cloud:#}");
+    }
     let reqs = lab.metadata.requests();
     assert_eq!(reqs[0], "PUT /latest/api/token", "token first: {reqs:?}");
     assert!(reqs[1..].iter().all(|r| r.ends_with(" token")), "every GET carries the token: {reqs:?}");
@@ -315,29 +310,6 @@ fn in_pid_ns(script: &str, args: &[&str]) -> serde_json::Value {
     valid_report(&stdout(&out))
 }
 
-/// Script lines that start fake time daemons (copies of sleep named like them) and put a fake
-/// chronyc that prints `tracking` on PATH.
-fn fake_time(dir: &std::path::Path, daemons: &[&str], tracking: &str) -> String {
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    write(&dir.join("tracking.txt"), tracking);
-    let chronyc = bin.join("chronyc");
-    write(
-        &chronyc,
-        &format!("#!/bin/sh\n[ \"$1 $2\" = \"-n tracking\" ] || exit 1\ncat {}\n", dir.join("tracking.txt").display()),
-    );
-    std::fs::set_permissions(&chronyc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    let mut s = format!("export PATH={}:$PATH\n", bin.display());
-    for d in daemons {
-        let p = dir.join(d);
-        std::fs::copy("/bin/sleep", &p).expect("copy sleep");
-        s.push_str(&format!("{} 600 &\n", p.display()));
-    }
-    s
-}
-
-pub const TRACKING_OK: &str = "Reference ID    : 64640064 (100.100.0.100)\nStratum         : 2\nSystem time     : 0.000210000 seconds slow of NTP time\nLeap status     : Normal\n";
-
 #[test]
 fn time_daemons_and_the_chrony_offset_are_judged() {
     if !require(is_root(), "the time-sync lab needs root (PID namespace with fake daemons)") {
@@ -417,47 +389,69 @@ fn conntrack_table_usage_and_drops_from_a_fixture_root() {
     assert_eq!(status_of(&r, id), "skipped", "{r:#}");
 }
 
-/// The checks of this issue that the other network work (reachability, path) does not own.
-fn net_results(r: &serde_json::Value) -> Vec<(String, String)> {
-    r["checks"]
-        .as_array()
-        .expect("checks")
-        .iter()
-        .map(|c| (c["id"].as_str().unwrap_or("").to_string(), c["status"].as_str().unwrap_or("").to_string()))
-        .filter(|(id, _)| id.starts_with("net.") && !id.starts_with("net.reach.") && !id.starts_with("net.path."))
-        .collect()
-}
-
 #[test]
-fn the_healthy_lab_has_no_warning_or_critical_in_net() {
-    if !lab_ok()
+fn the_healthy_lab_has_no_warning_or_critical_in_the_whole_net_domain() {
+    if !topology::web_lab_ok()
         || !require(std::path::Path::new("/usr/sbin/sshd").exists(), "the healthy lab runs sshd (openssh-server)")
     {
         return;
     }
-    let lab = Lab::new(MdMode::Token);
+    let lab = Lab::new(MdMode::Token).with_web();
+    // Default settings (no config), the metadata service named, one target at the lab server.
     let wrap = format!("{}{}", fake_time(lab.dir.path(), &["chronyd"], TRACKING_OK), with_sshd(lab.dir.path()));
-    let cfg = dns_config(&lab, topology::GOOD_NAME);
-    let (r, _, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--config", &cfg], Some(&wrap));
-    let results = net_results(&r);
-    for id in [
-        "net.addr.assigned",
-        "net.dns.resolv-conf",
-        "net.dns.resolver-reachable",
-        "net.firewall.local",
-        "net.link.state",
-        "net.metadata.reachable",
-        "net.route.conflicts",
-        "net.route.default",
-        "net.time.sync",
-    ] {
-        assert!(results.iter().any(|(i, s)| i == id && s == "ok"), "{id} is not ok: {:#}", check(&r, id));
+    let url = format!("http://{}/", topology::SERVER_IP);
+    let (r, code, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--target", &url], Some(&wrap));
+    let checks = r["checks"].as_array().expect("checks");
+    assert_eq!(checks.len(), 12, "every net check ran: {r:#}");
+    for c in checks {
+        let (id, status) = (c["id"].as_str().unwrap(), c["status"].as_str().unwrap());
+        // conntrack is skipped when the module is not loaded on this kernel.
+        let fine = status == "ok" || (id == "net.conntrack.usage" && status == "skipped");
+        assert!(fine, "{id} is {status}: {c:#}");
     }
-    // conntrack is ok, or skipped when the module is not loaded on this kernel.
-    for (id, status) in &results {
-        assert!(status == "ok" || status == "skipped", "{id} is {status}: {:#}", check(&r, id));
-    }
+    assert_eq!(code, 0, "{r:#}");
     assert_eq!(r["host"]["cloud"]["instance_id"], topology::INSTANCE_ID);
+    // The default name the resolvers must resolve on Alibaba Cloud is the package mirror.
+    let dns = check(&r, "net.dns.resolver-reachable");
+    assert!(dns["summary"].as_str().unwrap().contains(topology::MIRROR_NAME), "{dns:#}");
+    assert_eq!(check(&r, "net.time.sync")["metrics"]["offset_s"].as_f64().map(|o| o < 0.001), Some(true));
+}
+
+#[test]
+fn black_holed_dns_dropped_syns_and_silent_metadata_together_end_by_the_deadline() {
+    if !topology::web_lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token).with_web();
+    for rule in [
+        format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS1),
+        format!("-A FORWARD -d {} -p udp --dport 53 -j DROP", topology::DNS2),
+        format!("-A FORWARD -d {} -p tcp --syn -j DROP", topology::SERVER_IP),
+        format!("-A FORWARD -d {} -j DROP", topology::METADATA_IP),
+    ] {
+        lab.iptables(&lab.router, &rule);
+    }
+    let url = format!("http://{}/", topology::SERVER_IP);
+    let name_target = format!("{}:443", topology::MIRROR_NAME);
+    for deadline in ["3", "1.5"] {
+        let args =
+            ["--only", "net", "--metadata-url", MD, "--target", &url, "--target", &name_target, "--deadline", deadline];
+        let (r, code, took) = lab.doctor(&args, None);
+        let limit: f64 = deadline.parse().unwrap();
+        let ran_ms = r["run"]["duration_ms"].as_f64().expect("duration_ms");
+        assert!(ran_ms <= limit * 1000.0 + 100.0, "--deadline {deadline}: the run took {ran_ms} ms");
+        assert!(took.as_secs_f64() < limit + 1.0, "--deadline {deadline}: the process took {took:?}");
+        assert_eq!(code, 2, "{r:#}");
+        let dns = check(&r, "net.dns.resolver-reachable");
+        assert!(matches!(dns["status"].as_str(), Some("crit" | "error")), "{dns:#}");
+        let md = check(&r, "net.metadata.reachable");
+        assert!(matches!(md["status"].as_str(), Some("crit" | "error")), "{md:#}");
+        let reach = check(&r, "net.reach.targets");
+        assert!(matches!(reach["status"].as_str(), Some("crit" | "error")), "{reach:#}");
+        if reach["status"] == "crit" {
+            assert_eq!(topology::finding(&r, "net.reach.targets", &url)["code"], "ETIMEDOUT", "{reach:#}");
+        }
+    }
 }
 
 #[test]
@@ -521,4 +515,75 @@ fn bad_network_states_give_findings_never_a_panic_or_hang() {
     assert_eq!(status_of(&r, "net.dns.resolver-reachable"), "crit", "{r:#}");
     assert_eq!(subjects(&r, "net.dns.resolver-reachable"), vec!["fd00:77::1"]);
     assert_eq!(status_of(&r, "net.metadata.reachable"), "crit", "{r:#}");
+}
+
+#[test]
+fn without_chronyc_the_offset_comes_from_an_sntp_query_to_the_configured_servers() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let ntp = SntpServer::start(&lab, NtpMode::Offset(0.0));
+    let id = "net.time.sync";
+    let dir = lab.dir.path();
+    // ntpd runs (a fake: no chronyc is consulted for it) and names the platform's time service,
+    // which the lab's DNS resolves to the lab's SNTP server.
+    let ntp_conf =
+        format!("driftfile /var/lib/ntp/ntp.drift\nserver 127.127.1.0\nserver {} iburst\n", topology::NTP_NAME);
+    let wrap = format!(
+        "set -e\n{}{}exec \"$@\"\n",
+        topology::etc_overlay(&lab, &[("/etc/ntp.conf", &ntp_conf)]),
+        fake_daemons(dir, &["ntpd"])
+    );
+    let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"]["offset_s"].as_f64().is_some_and(|o| o < 0.5), "{c:#}");
+    assert!(ntp.requests.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+
+    for (offset, status) in [(5.0, "warn"), (-120.0, "crit")] {
+        ntp.set(NtpMode::Offset(offset));
+        let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+        let c = check(&r, id);
+        let f = &c["findings"][0];
+        assert_eq!((c["status"].as_str(), f["code"].as_str()), (Some(status), Some("CLOCK-OFFSET")), "{c:#}");
+        let off = c["metrics"]["offset_s"].as_f64().unwrap();
+        assert!((off - offset.abs()).abs() < 0.5, "{c:#}");
+        assert!(f["message"].as_str().unwrap().contains("(from sntp)"), "{f:#}");
+        let ev = f["evidence"].to_string();
+        assert!(ev.contains("/etc/ntp.conf:3: server ntp.cloud.aliyuncs.com iburst"), "{ev}");
+        assert!(ev.contains(&format!("SNTP ntp.cloud.aliyuncs.com ({}:123)", topology::SERVER_IP)), "{ev}");
+    }
+
+    // The server does not answer: the clock cannot be kept, said so within the 1 s timeout.
+    ntp.set(NtpMode::Silent);
+    let (r, _, took) = lab.doctor(&["--only", id], Some(&wrap));
+    let c = check(&r, id);
+    assert_eq!(
+        (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+        (Some("warn"), Some("NTP-UNREACHABLE")),
+        "{c:#}"
+    );
+    assert!(c["findings"][0]["evidence"].to_string().contains("ETIMEDOUT"), "{c:#}");
+    assert!(took.as_secs_f64() < 4.0, "{took:?}");
+
+    // systemd-timesyncd with its servers in a drop-in, by address; no daemon at all reads every
+    // daemon's files (the offset is still told beside NO-NTP).
+    ntp.set(NtpMode::Offset(7.0));
+    let drop_in = format!("[Time]\nNTP={}\n", topology::SERVER_IP);
+    let overlay = topology::etc_overlay(
+        &lab,
+        &[("/etc/systemd/timesyncd.conf", "[Time]\n#NTP=\n"), ("/etc/systemd/timesyncd.conf.d/lab.conf", &drop_in)],
+    );
+    for (daemons, first_code) in [(&["systemd-timesyncd"][..], "CLOCK-OFFSET"), (&[][..], "NO-NTP")] {
+        let wrap = format!("set -e\n{overlay}{}exec \"$@\"\n", fake_daemons(dir, daemons));
+        let (r, _, _) = lab.doctor(&["--only", id], Some(&wrap));
+        let c = check(&r, id);
+        assert_eq!(
+            (c["status"].as_str(), c["findings"][0]["code"].as_str()),
+            (Some("warn"), Some(first_code)),
+            "{c:#}"
+        );
+        assert!((c["metrics"]["offset_s"].as_f64().unwrap() - 7.0).abs() < 0.5, "{c:#}");
+    }
 }

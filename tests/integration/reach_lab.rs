@@ -1,205 +1,44 @@
-//! Reachability and path lab (root): three network namespaces, client <-> router <-> server,
-//! joined by veth pairs created inside them, with `ip_forward=1` in the router. The server
-//! namespace runs an HTTP server and an HTTPS server with a self-signed certificate valid for 7
-//! days (python3, openssl); the router's iptables inject what the checks must find: a REJECTed
-//! port (ECONNREFUSED), a DROPped port (timeout within --deadline), random loss of ICMP
-//! (`-m statistic`). ecs-doctor runs only inside the client namespace, which has routes to the
-//! lab subnets and no default route, so nothing it sends can leave the lab.
+//! Reachability and path lab (root): the network lab of `tests/topology.rs` (client ↔ router ↔
+//! server in three network namespaces) with its web servers: HTTP, and HTTPS with a self-signed
+//! certificate valid for 7 days. The router's iptables inject what the checks must find: a
+//! REJECTed port (ECONNREFUSED), a DROPped port (timeout within --deadline), random loss of
+//! ICMP (`-m statistic`). ecs-doctor runs only inside the client namespace.
 //!
 //! Every namespace, process and rule goes away with the `Lab` guard, also when a test fails.
 //! The tests without a lab (flags, config, no CAP_NET_RAW) run as any user.
 
 use crate::common::*;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use crate::topology::{HTTP_PORT, HTTPS_PORT, Lab, MdMode, ROUTER_CLIENT_IP, SERVER_IP, finding, web_lab_ok};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const CLIENT_IP: &str = "10.231.1.2";
-const ROUTER_CLIENT_IP: &str = "10.231.1.1";
-const SERVER_IP: &str = "10.231.2.2";
-const HTTP_PORT: u16 = 8080;
-const HTTPS_PORT: u16 = 8443;
 const REJECT_PORT: u16 = 8081;
 const DROP_PORT: u16 = 8082;
-
-/// A server process in a namespace, killed when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The three-namespace topology. Field order is drop order: servers die before their namespace.
-struct Lab {
-    servers: Vec<Server>,
-    dir: tempfile::TempDir,
-    client: Netns,
-    router: Netns,
-    server: Netns,
-}
 
 fn have(program: &str, arg: &str) -> bool {
     Command::new(program).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
-fn lab_ok() -> bool {
-    require(is_root(), "the reach lab needs root (ip netns, iptables)")
-        && require(have("ip", "-V"), "iproute2 (ip) is not installed")
-        && require(have("iptables", "--version"), "iptables is not installed")
-        && require(have("python3", "--version"), "python3 is not installed (lab HTTP servers)")
-        && require(have("openssl", "version"), "openssl is not installed (lab certificate)")
+fn new_lab() -> Lab {
+    Lab::new(MdMode::Token).with_web()
 }
 
-fn run_ok(cmd: &mut Command) -> Output {
-    let out = cmd.output().expect("spawn");
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-    out
+/// ecs-doctor with `args` in the client namespace, with extra environment.
+fn command(lab: &Lab, args: &[&str], envs: &[(&str, &Path)]) -> Command {
+    let mut cmd = lab.command(args, None);
+    cmd.envs(envs.iter().copied());
+    cmd
 }
 
-const HTTPS_SERVER: &str = r#"
-import http.server, ssl, sys
-addr, port, cert, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-httpd = http.server.HTTPServer((addr, port), http.server.SimpleHTTPRequestHandler)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(cert, key)
-httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
-httpd.serve_forever()
-"#;
-
-impl Lab {
-    fn new() -> Lab {
-        // Tests run in parallel in one process: every lab gets its own number besides the pid.
-        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let pid = format!("{}x{n}", std::process::id() % 100_000);
-        let client = Netns::new(&format!("rc{n}"));
-        let router = Netns::new(&format!("rr{n}"));
-        let server = Netns::new(&format!("rs{n}"));
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut lab = Lab { servers: Vec::new(), dir, client, router, server };
-        let (c0, r0, r1, s0) = (format!("rca{pid}"), format!("rcb{pid}"), format!("rsa{pid}"), format!("rsb{pid}"));
-        for (a, ans, b, bns) in [(&c0, &lab.client, &r0, &lab.router), (&r1, &lab.router, &s0, &lab.server)] {
-            run_ok(
-                Command::new("ip")
-                    .args(["link", "add", a, "netns", &ans.0, "type", "veth", "peer", "name", b])
-                    .args(["netns", &bns.0]),
-            );
-        }
-        for ns in [&lab.client, &lab.router, &lab.server] {
-            ns.ip("link set lo up");
-        }
-        lab.client.ip(&format!("addr add {CLIENT_IP}/24 dev {c0}"));
-        lab.client.ip(&format!("link set {c0} up"));
-        lab.client.ip(&format!("route add 10.231.2.0/24 via {ROUTER_CLIENT_IP}"));
-        lab.router.ip(&format!("addr add {ROUTER_CLIENT_IP}/24 dev {r0}"));
-        lab.router.ip(&format!("addr add 10.231.2.1/24 dev {r1}"));
-        lab.router.ip(&format!("link set {r0} up"));
-        lab.router.ip(&format!("link set {r1} up"));
-        lab.server.ip(&format!("addr add {SERVER_IP}/24 dev {s0}"));
-        lab.server.ip(&format!("link set {s0} up"));
-        lab.server.ip("route add 10.231.1.0/24 via 10.231.2.1");
-        run_ok(Command::new("ip").args(["netns", "exec", &lab.router.0, "sysctl", "-qw", "net.ipv4.ip_forward=1"]));
-        lab.start_servers();
-        lab
-    }
-
-    fn cert(&self) -> PathBuf {
-        self.dir.path().join("cert.pem")
-    }
-
-    fn start_servers(&mut self) {
-        let (cert, key) = (self.cert(), self.dir.path().join("key.pem"));
-        // A self-signed end-entity certificate (CA:FALSE) for the server's address, valid 7 days.
-        run_ok(Command::new("openssl").args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "7"]).args([
-            "-subj",
-            &format!("/CN={SERVER_IP}"),
-            "-addext",
-            &format!("subjectAltName=IP:{SERVER_IP}"),
-            "-addext",
-            "basicConstraints=critical,CA:FALSE",
-            "-keyout",
-            key.to_str().expect("p"),
-            "-out",
-            cert.to_str().expect("p"),
-        ]));
-        let script = self.dir.path().join("https_server.py");
-        std::fs::write(&script, HTTPS_SERVER).expect("write script");
-        let www = self.dir.path().join("www");
-        std::fs::create_dir_all(&www).expect("mkdir");
-        std::fs::write(www.join("index.html"), "lab\n").expect("write");
-        let spawn = |args: &[&str]| {
-            let child = Command::new("ip")
-                .args(["netns", "exec", &self.server.0])
-                .args(args)
-                .current_dir(&www)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn server");
-            Server(child)
-        };
-        let http = spawn(&["python3", "-m", "http.server", &HTTP_PORT.to_string(), "--bind", SERVER_IP]);
-        let https = spawn(&[
-            "python3",
-            script.to_str().expect("p"),
-            SERVER_IP,
-            &HTTPS_PORT.to_string(),
-            cert.to_str().expect("p"),
-            self.dir.path().join("key.pem").to_str().expect("p"),
-        ]);
-        self.servers.push(http);
-        self.servers.push(https);
-        // Wait until both listen.
-        let started = Instant::now();
-        loop {
-            let ss = Command::new("ip").args(["netns", "exec", &self.server.0, "ss", "-ltn"]).output().expect("ss");
-            let text = String::from_utf8_lossy(&ss.stdout);
-            if text.contains(&format!(":{HTTP_PORT}")) && text.contains(&format!(":{HTTPS_PORT}")) {
-                break;
-            }
-            assert!(started.elapsed() < Duration::from_secs(10), "lab servers did not start:\n{text}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Adds an iptables rule to the router's FORWARD chain (gone with the namespace).
-    fn router_rule(&self, rule: &str) {
-        run_ok(
-            Command::new("ip")
-                .args(["netns", "exec", &self.router.0, "iptables", "-A", "FORWARD"])
-                .args(rule.split_whitespace()),
-        );
-    }
-
-    /// ecs-doctor inside the client namespace.
-    fn doctor(&self, args: &[&str], envs: &[(&str, &Path)]) -> Output {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.client.0, BIN]).args(args);
-        cmd.env("NO_COLOR", "1").env_remove("ECS_DOCTOR_CONFIG").env("LANG", "C.UTF-8").env_remove("LC_ALL");
-        cmd.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("ip netns exec ecs-doctor")
-    }
-
-    fn run_json(&self, extra: &[&str], envs: &[(&str, &Path)]) -> serde_json::Value {
-        let mut args = vec!["run", "--format", "json", "--no-save", "--only", "net.reach", "--only", "net.path"];
-        args.extend_from_slice(extra);
-        let out = self.doctor(&args, envs);
-        assert!(out.status.code().is_some_and(|c| c != 64), "usage error: {}", stderr(&out));
-        valid_report(&stdout(&out))
-    }
+fn doctor_in(lab: &Lab, args: &[&str], envs: &[(&str, &Path)]) -> Output {
+    command(lab, args, envs).output().expect("ip netns exec ecs-doctor")
 }
 
-fn finding<'a>(r: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
-    check(r, id)["findings"]
-        .as_array()
-        .and_then(|f| f.iter().find(|x| x["subject"] == subject))
-        .unwrap_or_else(|| panic!("no finding about {subject} in {id}: {r:#}"))
+/// The reach and path checks in the client namespace.
+fn run_json(lab: &Lab, extra: &[&str], envs: &[(&str, &Path)]) -> serde_json::Value {
+    let args = [&["run", "--format", "json", "--no-save", "--only", "net.reach", "--only", "net.path"], extra].concat();
+    lab.doctor_with(command(lab, &args, envs)).0
 }
 
 fn tcp(port: u16) -> String {
@@ -208,12 +47,12 @@ fn tcp(port: u16) -> String {
 
 #[test]
 fn healthy_lab_every_target_reachable_and_the_path_has_two_hops() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
+    let lab = new_lab();
     let url = format!("http://{SERVER_IP}:{HTTP_PORT}/");
-    let r = lab.run_json(&["--target", &tcp(HTTP_PORT), "--target", &url], &[]);
+    let r = run_json(&lab, &["--target", &tcp(HTTP_PORT), "--target", &url], &[]);
     let reach = check(&r, "net.reach.targets");
     assert_eq!(reach["status"], "ok", "{r:#}");
     assert!(reach["metrics"][format!("connect_ms[{}]", tcp(HTTP_PORT))].is_number(), "{reach:#}");
@@ -235,14 +74,15 @@ fn healthy_lab_every_target_reachable_and_the_path_has_two_hops() {
 
 #[test]
 fn refused_and_dropped_ports_are_named_and_the_deadline_holds() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
-    lab.router_rule(&format!("-p tcp --dport {REJECT_PORT} -j REJECT --reject-with tcp-reset"));
-    lab.router_rule(&format!("-p tcp --dport {DROP_PORT} -j DROP"));
+    let lab = new_lab();
+    lab.iptables(&lab.router, &format!("-A FORWARD -p tcp --dport {REJECT_PORT} -j REJECT --reject-with tcp-reset"));
+    lab.iptables(&lab.router, &format!("-A FORWARD -p tcp --dport {DROP_PORT} -j DROP"));
     let started = Instant::now();
-    let r = lab.run_json(
+    let r = run_json(
+        &lab,
         &["--target", &tcp(REJECT_PORT), "--target", &tcp(DROP_PORT), "--target", &tcp(HTTP_PORT), "--deadline", "1"],
         &[],
     );
@@ -261,13 +101,13 @@ fn refused_and_dropped_ports_are_named_and_the_deadline_holds() {
 
 #[test]
 fn loss_at_the_destination_is_warn_or_crit() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
+    let lab = new_lab();
     // Each echo request and reply through the router is dropped with probability 0.5.
-    lab.router_rule("-p icmp -m statistic --mode random --probability 0.5 -j DROP");
-    let r = lab.run_json(&["--target", &tcp(HTTP_PORT)], &[]);
+    lab.iptables(&lab.router, "-A FORWARD -p icmp -m statistic --mode random --probability 0.5 -j DROP");
+    let r = run_json(&lab, &["--target", &tcp(HTTP_PORT)], &[]);
     let path = check(&r, "net.path.loss");
     let status = path["status"].as_str().unwrap_or_default();
     assert!(status == "warn" || status == "crit", "{path:#}");
@@ -280,13 +120,13 @@ fn loss_at_the_destination_is_warn_or_crit() {
 
 #[test]
 fn a_destination_that_never_answers_is_critical_with_the_last_hop() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
+    let lab = new_lab();
     // The router forwards no ICMP to the server, but still answers for itself (TTL exceeded).
-    lab.router_rule(&format!("-p icmp -d {SERVER_IP} -j DROP"));
-    let r = lab.run_json(&["--target", &tcp(HTTP_PORT), "--skip", "net.reach"], &[]);
+    lab.iptables(&lab.router, &format!("-A FORWARD -p icmp -d {SERVER_IP} -j DROP"));
+    let r = run_json(&lab, &["--target", &tcp(HTTP_PORT), "--skip", "net.reach"], &[]);
     let path = check(&r, "net.path.loss");
     assert_eq!(path["status"], "crit", "{path:#}");
     let f = finding(&r, "net.path.loss", SERVER_IP);
@@ -295,7 +135,7 @@ fn a_destination_that_never_answers_is_critical_with_the_last_hop() {
     assert_eq!(path["metrics"]["reached"], 0.0);
     assert_eq!(path["metrics"]["dest_loss_percent"], 100.0);
     // trace: exit 2 (never answered), the path ends at the router.
-    let out = lab.doctor(&["trace", SERVER_IP, "--rounds", "2", "-n", "--format", "json"], &[]);
+    let out = doctor_in(&lab, &["trace", SERVER_IP, "--rounds", "2", "-n", "--format", "json"], &[]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let t: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("trace JSON");
     assert_eq!(t["reached"], false);
@@ -304,18 +144,18 @@ fn a_destination_that_never_answers_is_critical_with_the_last_hop() {
 
 #[test]
 fn https_untrusted_certificate_and_expiry_within_14_days() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
+    let lab = new_lab();
     let url = format!("https://{SERVER_IP}:{HTTPS_PORT}/");
     // Not in the trust store: a self-signed certificate is an unknown issuer.
-    let r = lab.run_json(&["--target", &url, "--skip", "net.path"], &[]);
+    let r = run_json(&lab, &["--target", &url, "--skip", "net.path"], &[]);
     assert_eq!(status_of(&r, "net.reach.targets"), "crit", "{r:#}");
     assert_eq!(finding(&r, "net.reach.targets", &url)["code"], "TLS_UNKNOWN_ISSUER");
     // Trusted (SSL_CERT_FILE is the trust store): the request works, the 7-day certificate warns.
     let cert = lab.cert();
-    let r = lab.run_json(&["--target", &url, "--skip", "net.path"], &[("SSL_CERT_FILE", cert.as_path())]);
+    let r = run_json(&lab, &["--target", &url, "--skip", "net.path"], &[("SSL_CERT_FILE", cert.as_path())]);
     let reach = check(&r, "net.reach.targets");
     assert_eq!(reach["status"], "warn", "{r:#}");
     let f = finding(&r, "net.reach.targets", &url);
@@ -327,11 +167,11 @@ fn https_untrusted_certificate_and_expiry_within_14_days() {
 
 #[test]
 fn trace_command_json_has_two_hops_with_per_round_samples_and_html_is_a_page() {
-    if !lab_ok() {
+    if !web_lab_ok() {
         return;
     }
-    let lab = Lab::new();
-    let out = lab.doctor(&["trace", SERVER_IP, "--rounds", "3", "--no-dns", "--format", "json"], &[]);
+    let lab = new_lab();
+    let out = doctor_in(&lab, &["trace", SERVER_IP, "--rounds", "3", "--no-dns", "--format", "json"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let t: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("trace JSON");
     assert_eq!(t["reached"], true);
@@ -345,7 +185,7 @@ fn trace_command_json_has_two_hops_with_per_round_samples_and_html_is_a_page() {
         assert!(h["sent"].as_u64().is_some_and(|n| n >= 1), "{h:#}");
     }
     // Text (not a terminal): the final table.
-    let out = lab.doctor(&["trace", SERVER_IP, "--rounds", "2", "-n"], &[]);
+    let out = doctor_in(&lab, &["trace", SERVER_IP, "--rounds", "2", "-n"], &[]);
     let text = stdout(&out);
     assert!(
         text.contains(&format!("  1. {ROUTER_CLIENT_IP}")) && text.contains(&format!("  2. {SERVER_IP}")),
@@ -353,8 +193,11 @@ fn trace_command_json_has_two_hops_with_per_round_samples_and_html_is_a_page() {
     );
     // HTML: a self-contained page whose heatmap is well-formed SVG.
     let file = lab.dir.path().join("trace.html");
-    let out = lab
-        .doctor(&["trace", SERVER_IP, "--rounds", "3", "-n", "--format", "html", "-o", file.to_str().expect("p")], &[]);
+    let out = doctor_in(
+        &lab,
+        &["trace", SERVER_IP, "--rounds", "3", "-n", "--format", "html", "-o", file.to_str().expect("p")],
+        &[],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let page = std::fs::read_to_string(&file).expect("html file");
     assert_eq!(page, stdout(&out));
@@ -471,4 +314,51 @@ fn trace_on_a_terminal_redraws_the_table_each_round() {
     // Drawn at least once per round, each time over the previous table.
     assert!(text.matches("\x1b[J").count() >= 2, "{text:?}");
     assert!(text.contains("rounds: 2") && text.contains("1. 127.0.0.1"), "{text:?}");
+}
+
+#[test]
+fn on_alibaba_the_package_mirror_and_time_service_from_metadata_are_the_default_targets() {
+    if !web_lab_ok() {
+        return;
+    }
+    // The lab's DNS answers the mirror's and the time service's names with the lab server's
+    // address: the defaults resolve inside the lab only.
+    let lab = new_lab();
+    let ntp = crate::topology::SntpServer::start(&lab, crate::topology::NtpMode::Offset(0.0));
+    let md = ["--metadata-url", "http://100.100.100.200"];
+    let r = run_json(&lab, &md, &[]);
+    let reach = check(&r, "net.reach.targets");
+    assert_eq!(reach["status"], "ok", "{r:#}");
+    assert!(reach["summary"].as_str().unwrap().starts_with("2 endpoint"), "{reach:#}");
+    let m = &reach["metrics"];
+    assert_eq!(m["http_status"], 200.0, "{reach:#}");
+    // The mirror alone has a TCP connect time (so its key has no subject); both a response time.
+    assert!(m["connect_ms"].is_number(), "{reach:#}");
+    assert!(m["response_ms[http://mirrors.cloud.aliyuncs.com]"].is_number(), "{reach:#}");
+    assert!(m["response_ms[ntp://ntp.cloud.aliyuncs.com]"].is_number(), "{reach:#}");
+    let path = check(&r, "net.path.loss");
+    assert_eq!(path["status"], "ok", "{path:#}");
+    assert_eq!(path["metrics"]["reached[mirrors.cloud.aliyuncs.com]"], 1.0, "{path:#}");
+    assert_eq!(path["metrics"]["reached[ntp.cloud.aliyuncs.com]"], 1.0, "{path:#}");
+
+    // The time service does not answer: named, with a timeout.
+    ntp.set(crate::topology::NtpMode::Silent);
+    let r = run_json(&lab, &[&md[..], &["--skip", "net.path"]].concat(), &[]);
+    assert_eq!(status_of(&r, "net.reach.targets"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "net.reach.targets"), vec!["ntp://ntp.cloud.aliyuncs.com"]);
+    assert_eq!(finding(&r, "net.reach.targets", "ntp://ntp.cloud.aliyuncs.com")["code"], "ETIMEDOUT");
+
+    // A target given replaces the defaults.
+    let r = run_json(&lab, &[&md[..], &["--skip", "net.path", "--target", &tcp(HTTP_PORT)]].concat(), &[]);
+    assert_eq!(status_of(&r, "net.reach.targets"), "ok", "{r:#}");
+    assert!(check(&r, "net.reach.targets")["summary"].as_str().unwrap().starts_with("1 endpoint"), "{r:#}");
+
+    // Metadata that cannot be read gives no defaults: skipped, saying why.
+    lab.metadata.set(MdMode::Forbidden);
+    let r = run_json(&lab, &md, &[]);
+    for id in ["net.reach.targets", "net.path.loss"] {
+        let c = check(&r, id);
+        assert_eq!(c["status"], "skipped", "{c:#}");
+        assert!(c["summary"].as_str().unwrap().contains("instance metadata"), "{c:#}");
+    }
 }
