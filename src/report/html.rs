@@ -59,6 +59,7 @@ h2{font-size:1.15rem;margin:1.5rem 0 .5rem;border-bottom:1px solid var(--line);p
 table.identity{border-collapse:collapse;margin:.75rem 0;width:100%;background:#fff;border:1px solid var(--line);border-radius:6px}
 table.identity th,table.identity td{text-align:left;padding:.3rem .6rem;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 table.identity th{width:7rem;color:var(--muted);font-weight:600}
+table.identity .item{display:inline-block;max-width:100%}
 .check{background:#fff;border:1px solid var(--line);border-left:5px solid var(--skipped);border-radius:6px;margin:.6rem 0;padding:.6rem .8rem}
 .check.ok{border-left-color:var(--ok)}.check.warn{border-left-color:var(--warn)}.check.crit{border-left-color:var(--crit)}.check.error{border-left-color:var(--error)}
 .check h3{font-size:1rem;margin:0}
@@ -471,7 +472,11 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     );
     let cloud =
         serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    let identity: String = h.cloud.identity.iter().map(|(k, v)| format!(" · {} {}", esc(k), esc(v))).collect();
+    // Each item stays on one line when it fits (a phone would otherwise break "i-bp1..." after
+    // its hyphen, or "0.18 s" before its unit); one longer than the line still wraps.
+    let item = |s: String| format!("<span class=\"item\">{s}</span>");
+    let identity: String =
+        h.cloud.identity.iter().map(|(k, v)| format!(" · {}", item(format!("{} {}", esc(k), esc(v))))).collect();
     let rows = [
         (tr(lang, Msg::Host), esc(&h.hostname)),
         (tr(lang, Msg::Os), esc(&h.os.pretty_name)),
@@ -479,13 +484,14 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         (tr(lang, Msg::Cloud), format!("{}{identity}", esc(&cloud))),
         (
             tr(lang, Msg::RunLabel),
-            format!(
-                "{} · {:.2} s · ecs-doctor {} · {}",
+            [
                 esc(&report.run.started_at),
-                report.run.duration_ms as f64 / 1000.0,
-                esc(&report.tool.version),
-                esc(&report.run.id)
-            ),
+                format!("{:.2} s", report.run.duration_ms as f64 / 1000.0),
+                format!("ecs-doctor {}", esc(&report.tool.version)),
+                esc(&report.run.id),
+            ]
+            .map(item)
+            .join(" · "),
         ),
     ];
     out.push_str("<table class=\"identity\">");

@@ -29,6 +29,16 @@ fn colour(v: f64, max: f64) -> String {
 
 const NO_REPLY: &str = "#3a3a3a";
 
+/// A hop's row label: number, name and address, at most 30 characters.
+fn hop_label(h: &super::HopData, no_reply: &str) -> String {
+    let label = match (h.address, &h.name) {
+        (Some(a), Some(n)) => format!("{}. {n} ({a})", h.ttl),
+        (Some(a), None) => format!("{}. {a}", h.ttl),
+        (None, _) => format!("{}. ({no_reply})", h.ttl),
+    };
+    if label.chars().count() > 30 { label.chars().take(29).chain(['…']).collect() } else { label }
+}
+
 /// The latency heatmap in English: one row per hop, one column per round; colour is the round
 /// trip (green fast, red slow), dark grey is a round without reply.
 pub fn heatmap_svg(t: &TraceData) -> String {
@@ -45,31 +55,29 @@ pub fn heatmap_svg_lang(t: &TraceData, lang: Lang) -> String {
     let cols = t.rounds.len().max(1);
     let cell_w = (720.0 / cols as f64).clamp(2.0, 28.0);
     let cell_h = 20.0;
-    let label_w = 190.0;
+    let labels: Vec<String> = t.hops.iter().map(|h| hop_label(h, no_reply)).collect();
+    // The label column as wide as the longest label (about 6.4 px a character at 11 px), so a
+    // narrow screen shows the grid, not empty space.
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let label_w = (longest as f64 * 6.4 + 12.0).clamp(70.0, 202.0);
     let top = 10.0;
     let grid_w = cell_w * cols as f64;
     let grid_h = cell_h * rows as f64;
-    let width = label_w + grid_w + 20.0;
+    // Wide enough for the legend too.
+    let width = label_w + grid_w.max(300.0) + 20.0;
     let height = top + grid_h + 78.0;
     let max = t.hops.iter().flat_map(|h| h.samples_ms.iter().flatten()).copied().fold(0.0_f64, f64::max);
     let mut s = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" class="heatmap" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="11" role="img" aria-label="{}">"#,
         escape(&format!("latency heatmap, {} hops x {} rounds", t.hops.len(), t.rounds.len()))
     );
-    for (r, h) in t.hops.iter().enumerate() {
+    for ((r, h), label) in t.hops.iter().enumerate().zip(&labels) {
         let y = top + r as f64 * cell_h;
-        let label = match (h.address, &h.name) {
-            (Some(a), Some(n)) => format!("{}. {n} ({a})", h.ttl),
-            (Some(a), None) => format!("{}. {a}", h.ttl),
-            (None, _) => format!("{}. ({no_reply})", h.ttl),
-        };
-        let label: String =
-            if label.chars().count() > 30 { label.chars().take(29).chain(['…']).collect() } else { label };
         s.push_str(&format!(
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end" dominant-baseline="middle">{}</text>"#,
             label_w - 6.0,
             y + cell_h / 2.0,
-            escape(&label)
+            escape(label)
         ));
         for (c, sample) in h.samples_ms.iter().enumerate() {
             let x = label_w + c as f64 * cell_w;

@@ -174,3 +174,76 @@ fn html_report_screenshot() {
     }
     let _ = std::fs::remove_file(&shot);
 }
+
+/// The phone the layout is checked on (an iPhone 12-15's CSS viewport).
+const PHONE: (u32, u32) = (390, 844);
+
+/// Lays `html` out at the phone's width in Chromium and returns (document width, viewport
+/// width). The page has no script and its Content-Security-Policy forbids one, so the measured
+/// copy drops the policy and logs the widths to the console when the screenshot resizes the
+/// window to the phone's width.
+fn phone_widths(html: &str, name: &str) -> (u32, u32) {
+    let csp_start = html.find("<meta http-equiv=\"Content-Security-Policy\"");
+    let html = match csp_start {
+        Some(i) => {
+            let end = i + html[i..].find('>').expect("meta end") + 1;
+            format!("{}{}", &html[..i], &html[end..])
+        }
+        None => html.to_string(),
+    };
+    let script = "<script>addEventListener(\"resize\", () => console.log(\"layout \" + \
+                  document.documentElement.scrollWidth + \" \" + innerWidth))</script></body>";
+    let page = scratch_dir().join(format!("measure-{name}.html"));
+    write(&page, &html.replacen("</body>", script, 1));
+    let shot = scratch_dir().join(format!("measure-{name}.png"));
+    let size = format!("--window-size={},{}", PHONE.0, PHONE.1);
+    let v = visit(&page, &[&format!("--screenshot={}", shot.display()), &size, "--hide-scrollbars"]);
+    let widths: Vec<(u32, u32)> = v
+        .console()
+        .iter()
+        .filter_map(|l| {
+            let rest = &l[l.find("\"layout ")? + 8..];
+            let mut nums = rest.split(['"', ' ']).filter_map(|n| n.parse().ok());
+            Some((nums.next()?, nums.next()?))
+        })
+        .collect();
+    let last = *widths.last().unwrap_or_else(|| panic!("no layout measured for {name}:\n{}", v.stderr));
+    assert_eq!(last.1, PHONE.0, "the viewport is the phone's width: {widths:?}");
+    last
+}
+
+#[test]
+fn html_report_fits_a_phone_screen() {
+    if !can_run() {
+        return;
+    }
+    // The measurement sees a page wider than the phone.
+    let wide = "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
+                <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+                <body><div style=\"width:600px\">wide</div></body></html>";
+    let (doc, view) = phone_widths(wide, "control");
+    assert!(doc > view, "a 600 px element must overflow a {view} px screen ({doc})");
+    // The reports do not scroll sideways: long paths, evidence, code, tables, charts and the
+    // heatmap all fit or wrap.
+    for fixture in ["showcase.json", "charts.json", "mixed.json"] {
+        let Some((page, _)) = html_of(fixture) else { return };
+        let html = std::fs::read_to_string(&page).expect("html");
+        let (doc, view) = phone_widths(&html, fixture);
+        assert!(doc <= view, "{fixture}: the page is {doc} px wide on a {view} px phone");
+    }
+    // And the real page (with its policy) renders at that size with a clean console.
+    let Some((page, _)) = html_of("showcase.json") else { return };
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-phone-{}.png", std::process::id()));
+    let _ = std::fs::remove_file(&shot);
+    let size = format!("--window-size={},{}", PHONE.0, PHONE.1);
+    let v = visit(&page, &[&format!("--screenshot={}", shot.display()), &size, "--hide-scrollbars"]);
+    assert!(v.console().is_empty(), "console messages:\n{}", v.console().join("\n"));
+    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot {} ({e}):\n{}", shot.display(), v.stderr));
+    let width = u32::from_be_bytes(png[16..20].try_into().expect("w"));
+    let height = u32::from_be_bytes(png[20..24].try_into().expect("h"));
+    assert_eq!((width, height), PHONE);
+    if std::env::var_os("UPDATE_SCREENSHOT").is_some() {
+        std::fs::copy(&shot, project_dir().join("docs/report-phone.png")).expect("copy to docs/report-phone.png");
+    }
+    let _ = std::fs::remove_file(&shot);
+}
