@@ -20,7 +20,7 @@ use crate::host::Host;
 use jiff::tz::TimeZone;
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
@@ -196,7 +196,6 @@ enum Kind {
 
 static SSHD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("sshd"));
 static FOR: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(" for "));
-static FROM: LazyLock<memmem::FinderRev<'static>> = LazyLock::new(|| memmem::FinderRev::new(" from "));
 
 /// The message of an sshd line and sshd's pid: what follows `sshd[PID]: ` (or
 /// `sshd-session[PID]: `, OpenSSH 9.8 and later). Anchoring at the message start means a user
@@ -206,16 +205,21 @@ fn sshd_message(line: &str) -> Option<(u32, &str)> {
 }
 
 /// [`sshd_message`] when the first `sshd` of the line is known to be at `at`.
-fn sshd_message_from(line: &str, mut at: usize) -> Option<(u32, &str)> {
-    let bytes = line.as_bytes();
+fn sshd_message_from(line: &str, at: usize) -> Option<(u32, &str)> {
+    // Byte offsets of ASCII matches are char boundaries.
+    sshd_tag(line.as_bytes(), at).map(|(pid, message_at)| (pid, &line[message_at..]))
+}
+
+/// The pid of the first `sshd[PID]: ` (or `sshd-session[PID]: `) tag of a line whose first
+/// `sshd` is at `at`, and where the message after it starts.
+fn sshd_tag(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
     loop {
-        // Byte offsets of ASCII matches are char boundaries.
         let mut after = at + 4;
         if bytes[after..].first_chunk::<8>() == Some(b"-session") {
             after += "-session".len();
         }
-        if let Some((pid, message_at)) = pid_tag(bytes, after) {
-            return Some((pid, &line[message_at..]));
+        if let Some(found) = pid_tag(bytes, after) {
+            return Some(found);
         }
         at = after + SSHD.find(&bytes[after..])?;
     }
@@ -228,16 +232,16 @@ fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
         return None;
     }
     let start = at + 1 + usize::from(b.get(at + 1) == Some(&b'+'));
-    let digits = b[start.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
-    let end = start + digits;
-    if digits == 0 || b.get(end..end + 3) != Some(b"]: ") {
+    // One pass; saturating, so a value too big for u32 stays too big.
+    let (mut end, mut pid) = (start, 0u64);
+    while let Some(d) = b.get(end).filter(|c| c.is_ascii_digit()) {
+        pid = pid.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+        end += 1;
+    }
+    if end == start || b.get(end..end + 3) != Some(b"]: ") {
         return None;
     }
-    let mut pid: u32 = 0;
-    for d in &b[start..end] {
-        pid = pid.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
-    }
-    Some((pid, end + 3))
+    Some((u32::try_from(pid).ok()?, end + 3))
 }
 
 /// The last address parsed: logs repeat the same address line after line.
@@ -247,12 +251,33 @@ struct AddrCache {
     ip: Option<IpAddr>,
 }
 
+/// A dotted-quad IPv4 address as the standard library reads it (four decimal octets, none
+/// above 255, no leading zeros), without its general parser; `None` means "ask it".
+fn quick_ipv4(s: &[u8]) -> Option<IpAddr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split(|b| *b == b'.');
+    for o in &mut octets {
+        let p = parts.next()?;
+        if p.is_empty() || p.len() > 3 || !p.iter().all(u8::is_ascii_digit) || (p.len() > 1 && p[0] == b'0') {
+            return None;
+        }
+        *o = u8::try_from(p.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'))).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(IpAddr::from(octets))
+}
+
 impl AddrCache {
     fn parse(&mut self, s: &str) -> Option<IpAddr> {
         if self.ip.is_some() && self.text == s {
             return self.ip;
         }
-        let ip = s.parse::<IpAddr>().ok()?;
+        let ip = match quick_ipv4(s.as_bytes()) {
+            Some(ip) => ip,
+            None => s.parse::<IpAddr>().ok()?,
+        };
         self.text.clear();
         self.text.push_str(s);
         self.ip = Some(ip);
@@ -264,16 +289,29 @@ impl AddrCache {
 /// that is followed by an address and ` port`: user names are chosen by the attacker.
 fn user_and_address<'a>(rest: &'a str, addrs: &mut AddrCache) -> Option<(&'a str, IpAddr)> {
     let mut end = rest.len();
-    while let Some(i) = FROM.rfind(&rest.as_bytes()[..end]) {
+    while let Some(i) = rfind_from(&rest.as_bytes()[..end]) {
         let tail = &rest[i + 6..];
         let addr_end = memchr::memchr(b' ', tail.as_bytes()).unwrap_or(tail.len());
         let after = &tail[addr_end..];
         // The word after the address is exactly `port`.
-        let port = strip(after, b" port").is_some_and(|r| r.is_empty() || r.starts_with(' '));
+        let port = strip(after, b" port").is_some_and(|r| matches!(r.as_bytes().first(), None | Some(b' ')));
         if port && let Some(ip) = addrs.parse(&tail[..addr_end]) {
             return Some((&rest[..i], ip));
         }
         end = i;
+    }
+    None
+}
+
+/// The last ` from ` in `b`: each `f` from the end (a vectorised byte search; an address and
+/// port hold few of them) until one starts `from `.
+fn rfind_from(b: &[u8]) -> Option<usize> {
+    let mut end = b.len();
+    while let Some(f) = memchr::memrchr(b'f', &b[..end]) {
+        if f >= 1 && b[f - 1..].first_chunk::<6>() == Some(b" from ") {
+            return Some(f - 1);
+        }
+        end = f;
     }
     None
 }
@@ -356,8 +394,30 @@ struct Source {
     users: Vec<(String, u32)>,
     /// The index in `users` of the last one tried: guesses come in runs of one name.
     last_user: usize,
-    ring: VecDeque<Ev>,
+    ring: Ring,
     accepts: Vec<Accept>,
+}
+
+/// The last [`RING`] failure lines of a source, oldest first, their buffers reused.
+#[derive(Default)]
+struct Ring {
+    slots: [Ev; RING],
+    /// How many slots hold a line (up to RING), and where the next one goes.
+    len: usize,
+    next: usize,
+}
+
+impl Ring {
+    fn push(&mut self, file: usize, n: u64, line: &str) {
+        self.slots[self.next].set(file, n, line);
+        self.next = (self.next + 1) % RING;
+        self.len = (self.len + 1).min(RING);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Ev> {
+        let first = (self.next + RING - self.len) % RING;
+        (0..self.len).map(move |i| &self.slots[(first + i) % RING])
+    }
 }
 
 impl Source {
@@ -385,9 +445,7 @@ impl Source {
             self.users.push((key.to_string(), times));
             self.last_user = self.users.len() - 1;
         }
-        let mut ev = if self.ring.len() == RING { self.ring.pop_front().unwrap_or_default() } else { Ev::default() };
-        ev.set(file, n, line);
-        self.ring.push_back(ev);
+        self.ring.push(file, n, line);
     }
 }
 
@@ -399,6 +457,36 @@ struct Pending {
     /// Where the user name is in the line's text.
     user: std::ops::Range<usize>,
     line: Ev,
+}
+
+/// Slots of [`Scan::near`].
+const NEAR: usize = 1024;
+
+/// The slot of an address in [`Scan::near`]: a multiplicative hash of its bits.
+fn cache_slot(ip: IpAddr) -> usize {
+    let x = match ip {
+        IpAddr::V4(a) => u64::from(u32::from(a)),
+        IpAddr::V6(a) => {
+            let v = u128::from(a);
+            (v as u64) ^ ((v >> 64) as u64).rotate_left(17)
+        }
+    };
+    (x.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % NEAR
+}
+
+/// An address as a hash key, hashed as one 128-bit word (an IPv4 address mapped into IPv6)
+/// instead of the enum's tag, length and bytes: one write into the (keyed) hasher, not three.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key(IpAddr);
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self.0 {
+            // The tag bit keeps 1.2.3.4 and ::ffff:1.2.3.4 apart, as IpAddr does.
+            IpAddr::V4(a) => h.write_u128(u128::from(a.to_ipv6_mapped()) ^ 1 << 127),
+            IpAddr::V6(a) => h.write_u128(u128::from(a)),
+        }
+    }
 }
 
 /// The pids of the pending lines of one address: mostly one, kept without an allocation.
@@ -437,19 +525,29 @@ struct Scan {
     clock: Clock,
     /// The last fixed-width syslog time read (`Nov 20 03:00:00`), the file's reference date,
     /// and its value: consecutive lines mostly share their second.
-    stamp: Option<([u8; 15], jiff::civil::Date, Option<i64>)>,
+    stamp: Option<Stamp>,
     /// The last source address looked up and its index in `sources`: consecutive lines are
     /// mostly one session's.
     last_source: Option<(IpAddr, usize)>,
-    by_ip: HashMap<IpAddr, usize>,
+    /// The last address looked up that is not a source (an admin's, logging in again and
+    /// again); forgotten when a source is added.
+    last_unknown: Option<IpAddr>,
+    by_ip: HashMap<Key, usize>,
+    /// A direct-mapped cache in front of `by_ip` ([`NEAR`] slots, by [`cache_slot`]): the
+    /// addresses of a brute-force log recur, and a slot costs a multiplication, not a keyed
+    /// hash. A collision only means a look in `by_ip`, so chosen addresses cannot slow it down.
+    near: Vec<Option<(IpAddr, usize)>>,
     sources: Vec<(IpAddr, Source)>,
     addrs: AddrCache,
     /// Failure times from addresses beyond [`MAX_SOURCES`]: in the total, not named.
     untracked: Vec<i64>,
     pending: HashMap<u32, Pending>,
+    /// The newest pending line, outside the maps: its `Failed` line usually comes next, and
+    /// then it costs no map update at all. Its pid is never also in `pending`.
+    fresh: Option<(u32, Pending)>,
     /// The pids of the pending lines of each address, so a login finds its address's waiting
     /// lines without looking at all of them.
-    pending_by_ip: HashMap<IpAddr, Pids>,
+    pending_by_ip: HashMap<Key, Pids>,
     /// Buffers of pending lines that were used up, for the next ones.
     spare: Vec<Ev>,
     newest: i64,
@@ -471,6 +569,28 @@ fn write_evidence(buf: &mut String, path: &str, n: u64, line: &str) {
         }
         None => buf.push_str(line),
     }
+}
+
+/// The last fixed-width time read ([`fixed_stamp`]) and what it gave.
+struct Stamp {
+    head: [u8; 15],
+    reference: jiff::civil::Date,
+    time: Option<i64>,
+    /// Midnight of its day, when its time of day is plain `HH:MM:SS` ([`strict_hms`]).
+    midnight: Option<i64>,
+}
+
+/// Seconds since midnight of a fixed-width stamp's `HH:MM:SS`, when it is two digits each and
+/// in range (what [`Clock`] accepts, and then adds to the day's midnight).
+fn strict_hms(head: &[u8; 15]) -> Option<i64> {
+    let t = &head[7..15];
+    let digits = [0, 1, 3, 4, 6, 7].iter().all(|i| t[*i].is_ascii_digit());
+    if !digits || t[2] != b':' || t[5] != b':' {
+        return None;
+    }
+    let two = |i: usize| i64::from(t[i] - b'0') * 10 + i64::from(t[i + 1] - b'0');
+    let (h, m, s) = (two(0), two(3), two(6));
+    (h < 24 && m < 60 && s < 61).then_some(h * 3600 + m * 60 + s)
 }
 
 /// `Nov 20 03:00:00 ` (the day may be space-padded): the first 15 bytes when a line starts
@@ -539,18 +659,25 @@ impl Scan {
         tz: &TimeZone,
         reference: jiff::civil::Date,
     ) {
-        let (line, message) = match std::str::from_utf8(raw) {
-            Ok(s) => {
-                let message = match at {
-                    Some(at) => sshd_message_from(s, at),
-                    None => sshd_message(s),
-                };
-                (std::borrow::Cow::Borrowed(s), message)
+        let Some(at) = at.or_else(|| SSHD.find(raw)) else { return };
+        let Some((pid, mut message_at)) = sshd_tag(raw, at) else { return };
+        // Only messages that start like these are read further (`message repeated`, `Failed`,
+        // `Accepted`, `Invalid user`): sshd's other lines stop here, before any decoding.
+        if !matches!(raw.get(message_at), Some(b'm' | b'F' | b'A' | b'I')) {
+            return;
+        }
+        let line = match std::str::from_utf8(raw) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => {
+                // Replacement characters move the offsets (never those of ASCII bytes, so the
+                // tag is the same one): find the message again.
+                let line = String::from_utf8_lossy(raw);
+                let Some((_, m)) = sshd_message(&line) else { return };
+                message_at = line.len() - m.len();
+                line
             }
-            // Not UTF-8: the replacement characters move the offsets; look again.
-            Err(_) => (String::from_utf8_lossy(raw), None),
         };
-        let Some((pid, message)) = message.or_else(|| sshd_message(&line)) else { return };
+        let message = &line[message_at..];
         let Some((kind, user, ip, times)) = parse_message_with(message, &mut self.addrs) else { return };
         let Some(t) = self.time(&line, tz, reference) else { return };
         self.newest = self.newest.max(t);
@@ -560,15 +687,29 @@ impl Scan {
                 ev.set(file, n, &line);
                 let offset = user.as_ptr() as usize - line.as_ptr() as usize;
                 let pending = Pending { t, ip, user: offset..offset + user.len(), line: ev };
-                self.pending_by_ip.entry(ip).or_default().push(pid);
-                if let Some(p) = self.pending.insert(pid, pending) {
+                self.settle();
+                // An earlier line of the same sshd process that saw no `Failed` line counts now.
+                if !self.pending.is_empty()
+                    && let Some(p) = self.pending.remove(&pid)
+                {
                     self.unlink(p.ip, pid);
                     self.fail_pending(p);
                 }
+                self.fresh = Some((pid, pending));
                 self.bound_pending(t);
             }
             Kind::Failed => {
-                if let std::collections::hash_map::Entry::Occupied(e) = self.pending.entry(pid)
+                if let Some((fresh_pid, p)) = &self.fresh
+                    && *fresh_pid == pid
+                {
+                    // The usual case: the `Failed` line right after its `Invalid user` line.
+                    if p.ip == ip
+                        && let Some((_, p)) = self.fresh.take()
+                    {
+                        self.spare.push(p.line);
+                    }
+                } else if !self.pending.is_empty()
+                    && let std::collections::hash_map::Entry::Occupied(e) = self.pending.entry(pid)
                     && e.get().ip == ip
                 {
                     let p = e.remove();
@@ -579,7 +720,8 @@ impl Scan {
             }
             Kind::Accepted => {
                 // Its `Invalid user` lines still waiting count before this login.
-                for pid in self.pending_by_ip.remove(&ip).map(Pids::all).into_iter().flatten() {
+                self.settle();
+                for pid in self.pending_by_ip.remove(&Key(ip)).map(Pids::all).into_iter().flatten() {
                     if let Some(p) = self.pending.remove(&pid) {
                         self.fail_pending(p);
                     }
@@ -599,15 +741,35 @@ impl Scan {
 
     /// The time of a line, through [`Clock`], remembering the last fixed-width stamp.
     fn time(&mut self, line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
-        let Some(head) = fixed_stamp(line.as_bytes()) else { return self.clock.time(line, tz, reference) };
-        if let Some((h, r, t)) = self.stamp
-            && h == head
-            && r == reference
+        // The same 15 bytes and a space as the last stamp: the same time (checked first: it is
+        // the common case, and those bytes had the right shape).
+        if let Some(st) = &self.stamp
+            && line.as_bytes().first_chunk::<15>() == Some(&st.head)
+            && line.as_bytes().get(15) == Some(&b' ')
+            && st.reference == reference
         {
-            return t;
+            return st.time;
+        }
+        let Some(head) = fixed_stamp(line.as_bytes()) else { return self.clock.time(line, tz, reference) };
+        let hms = strict_hms(&head);
+        if let Some(st) = &self.stamp
+            && st.reference == reference
+        {
+            if st.head == head {
+                return st.time;
+            }
+            // Same day, another second: its midnight plus the time of day, as [`Clock`] does.
+            if let (Some(midnight), Some(secs)) = (st.midnight, hms)
+                && st.head[..6] == head[..6]
+            {
+                let t = Some(midnight + secs);
+                self.stamp = Some(Stamp { head, reference, time: t, midnight: Some(midnight) });
+                return t;
+            }
         }
         let t = self.clock.time(line, tz, reference);
-        self.stamp = Some((head, reference, t));
+        let midnight = t.zip(hms).map(|(t, secs)| t - secs);
+        self.stamp = Some(Stamp { head, reference, time: t, midnight });
         t
     }
 
@@ -618,14 +780,36 @@ impl Scan {
         {
             return Some(i);
         }
-        let i = *self.by_ip.get(&ip)?;
-        self.last_source = Some((ip, i));
+        if self.last_unknown == Some(ip) {
+            return None;
+        }
+        let slot = cache_slot(ip);
+        if let Some(Some((cached, i))) = self.near.get(slot)
+            && *cached == ip
+        {
+            self.last_source = Some((ip, *i));
+            return Some(*i);
+        }
+        let Some(&i) = self.by_ip.get(&Key(ip)) else {
+            self.last_unknown = Some(ip);
+            return None;
+        };
+        self.remember(ip, i);
         Some(i)
+    }
+
+    /// Puts source `i` in the last-source slot and the direct-mapped cache.
+    fn remember(&mut self, ip: IpAddr, i: usize) {
+        if self.near.is_empty() {
+            self.near = vec![None; NEAR];
+        }
+        self.near[cache_slot(ip)] = Some((ip, i));
+        self.last_source = Some((ip, i));
     }
 
     /// Forgets that `pid` waits for `ip`.
     fn unlink(&mut self, ip: IpAddr, pid: u32) {
-        if let std::collections::hash_map::Entry::Occupied(mut e) = self.pending_by_ip.entry(ip)
+        if let std::collections::hash_map::Entry::Occupied(mut e) = self.pending_by_ip.entry(Key(ip))
             && e.get_mut().remove(pid)
         {
             e.remove();
@@ -652,8 +836,9 @@ impl Scan {
             None => {
                 self.sources.push((ip, Source::default()));
                 let i = self.sources.len() - 1;
-                self.by_ip.insert(ip, i);
-                self.last_source = Some((ip, i));
+                self.by_ip.insert(Key(ip), i);
+                self.last_unknown = None;
+                self.remember(ip, i);
                 i
             }
         };
@@ -664,9 +849,10 @@ impl Scan {
     /// ten minutes will not see their `Failed` line any more; if that is not enough, all go.
     /// After a flush at most half the limit remains, so flushing is amortised O(1) per line.
     fn bound_pending(&mut self, now: i64) {
-        if self.pending.len() <= MAX_PENDING {
+        if self.pending.len() + usize::from(self.fresh.is_some()) <= MAX_PENDING {
             return;
         }
+        self.settle();
         let old: Vec<u32> = self.pending.iter().filter(|(_, p)| p.t < now - 600).map(|(pid, _)| *pid).collect();
         for pid in old {
             if let Some(p) = self.pending.remove(&pid) {
@@ -679,7 +865,17 @@ impl Scan {
         }
     }
 
+    /// Moves the newest pending line into the maps.
+    fn settle(&mut self) {
+        if let Some((pid, p)) = self.fresh.take() {
+            self.pending_by_ip.entry(Key(p.ip)).or_default().push(pid);
+            // No line of `pid` is in the map: an `Invalid user` line takes its pid out of it.
+            self.pending.insert(pid, p);
+        }
+    }
+
     fn flush_pending(&mut self) {
+        self.settle();
         self.pending_by_ip.clear();
         for (_, p) in std::mem::take(&mut self.pending) {
             self.fail_pending(p);
@@ -839,6 +1035,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quick_ipv4_agrees_with_the_standard_parser() {
+        let mut cases: Vec<String> = [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "::1",
+            "1.2.3.0004",
+            "1.2.3.-4",
+            "+1.2.3.4",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for a in ["0", "9", "10", "99", "100", "199", "255", "256", "00", "010", "999"] {
+            cases.push(format!("{a}.1.{a}.0"));
+        }
+        for c in &cases {
+            let std = c.parse::<IpAddr>().ok();
+            if let Some(q) = quick_ipv4(c.as_bytes()) {
+                assert_eq!(Some(q), std, "{c}");
+            }
+            assert_eq!(AddrCache::default().parse(c), std, "{c}");
+        }
+    }
+
+    #[test]
+    fn last_from() {
+        assert_eq!(rfind_from(b"a from b from c"), Some(8));
+        assert_eq!(rfind_from(b" from "), Some(0));
+        assert_eq!(rfind_from(b"from "), None);
+        assert_eq!(rfind_from(b""), None);
+    }
+
+    #[test]
     fn rotated_names() {
         assert_eq!(log_file("auth.log", "auth.log").map(|f| f.age), Some((1, 0)));
         assert_eq!(log_file("auth.log", "auth.log.2.gz").map(|f| (f.age, f.gz)), Some(((0, -2), true)));
@@ -892,7 +1130,7 @@ mod tests {
         }
         scan.flush_pending();
         let count = |ip: &str| {
-            scan.by_ip.get(&ip.parse::<IpAddr>().expect("ip")).map_or(0, |i| scan.sources[*i].1.failures.len())
+            scan.by_ip.get(&Key(ip.parse::<IpAddr>().expect("ip"))).map_or(0, |i| scan.sources[*i].1.failures.len())
         };
         assert_eq!(count("192.0.2.1"), 2);
         assert_eq!(count("192.0.2.2"), 20_000);
@@ -1004,6 +1242,35 @@ mod tests {
             assert_eq!(summary(&by_block), summary(&by_line), "{cut} lines a block");
         }
         assert!(summary(&by_line).len() > 5);
+    }
+
+    /// The remembered stamp and day give what [`Clock`] gives, line after line.
+    #[test]
+    fn stamp_cache_matches_clock() {
+        let tz = TimeZone::get("Asia/Shanghai").unwrap_or(TimeZone::UTC);
+        let (r, r2) = (jiff::civil::date(2025, 11, 20), jiff::civil::date(2026, 1, 2));
+        let lines = [
+            "Nov 20 03:00:00 x",
+            "Nov 20 03:00:00 x",
+            "Nov 20 03:00:01 x",
+            "Nov 20 23:59:60 x",
+            "Nov 20 24:00:00 x",
+            "Nov 20 03:00:02 x",
+            "Nov 21 03:00:02 x",
+            "Nov  2 03:00:02 x",
+            "Nov 20 3:0:0002 x",
+            "Nov 20 03:61:00 x",
+            "Xyz 20 03:00:00 x",
+            "Feb 29 01:00:00 x",
+            "Nov 20 03:00:03 x",
+            "2025-11-20T01:02:03Z x",
+            "Dec 31 23:59:59 x",
+        ];
+        let mut scan = Scan::default();
+        for (i, l) in lines.iter().chain(lines.iter().rev()).enumerate() {
+            let reference = if i % 7 == 6 { r2 } else { r };
+            assert_eq!(scan.time(l, &tz, reference), Clock::default().time(l, &tz, reference), "{l} ({i})");
+        }
     }
 
     #[test]

@@ -236,6 +236,15 @@ fn marker(tag: &str) -> String {
 /// is `logs` and the journal is hidden, and /dev/kmsg cannot be read (dmesg_restrict, else an
 /// unreadable file bound over it). Returns its output.
 fn as_nobody_with_var_log(logs: &std::path::Path, args: &[&str]) -> std::process::Output {
+    as_nobody_with_var_log_and_path(logs, None, args)
+}
+
+/// [`as_nobody_with_var_log`] with `bin` first on ecs-doctor's PATH (for a stand-in journalctl).
+fn as_nobody_with_var_log_and_path(
+    logs: &std::path::Path,
+    bin: Option<&std::path::Path>,
+    args: &[&str],
+) -> std::process::Output {
     use std::os::unix::fs::PermissionsExt;
     let denied = logs.parent().expect("parent").join("kmsg-denied");
     std::fs::write(&denied, "").expect("write");
@@ -252,12 +261,79 @@ fn as_nobody_with_var_log(logs: &std::path::Path, args: &[&str]) -> std::process
     for a in args {
         script.push_str(&format!(" '{a}'"));
     }
-    Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "--propagation", "private", "sh", "-c", &script])
         .env("NO_COLOR", "1")
-        .env("ECS_DOCTOR_REPORT_DIR", "/nonexistent")
-        .output()
-        .expect("unshare")
+        .env("ECS_DOCTOR_REPORT_DIR", "/nonexistent");
+    if let Some(bin) = bin {
+        cmd.env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()));
+    }
+    cmd.output().expect("unshare")
+}
+
+/// When /dev/kmsg cannot be read, the kernel log comes from `journalctl -k -b`: here a
+/// stand-in journalctl first on PATH that prints kernel lines in journalctl's short-iso format
+/// (only when called with the arguments the reader passes), run as `nobody` with /dev/kmsg
+/// closed and no log files. A journalctl that does not answer is abandoned after its 3 s limit
+/// and the log files are read instead.
+#[test]
+fn without_access_to_dev_kmsg_the_kernel_log_comes_from_journalctl() {
+    use std::os::unix::fs::PermissionsExt;
+    if !lab_available("the journalctl fallback lab (private mount namespace, runs as nobody)") {
+        return;
+    }
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !require(setpriv, "setpriv (util-linux) is missing") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let logs = dir.path().join("log");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    // journalctl's short-iso time: 2026-11-20T03:00:00+0000 (no colon in the offset).
+    let recent = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1))
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%S%z")
+        .to_string();
+    let journalctl = bin.join("journalctl");
+    write(
+        &journalctl,
+        &format!(
+            "#!/bin/sh
+             [ \"$*\" = \"-k -b -o short-iso --no-pager -q --lines=200000\" ] || {{ echo \"unexpected arguments: $*\" >&2; exit 1; }}
+             echo '{recent} web-1 kernel: eth0: link up'
+             echo '{recent} web-1 kernel: Out of memory: Killed process 4321 (edjournal) total-vm:600000kB, anon-rss:512000kB, file-rss:0kB, shmem-rss:0kB'
+"
+        ),
+    );
+    std::fs::set_permissions(&journalctl, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let args = ["run", "--format", "json", "--no-save", "--only", "sys.memory.oom"];
+    let out = as_nobody_with_var_log_and_path(&logs, Some(&bin), &args);
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "sys.memory.oom");
+    assert_eq!(c["status"], "crit", "{c:#}\n{}", stderr(&out));
+    assert_eq!(subjects(&rep, "sys.memory.oom"), vec!["edjournal"]);
+    let evidence = c["findings"][0]["evidence"][0].as_str().unwrap_or_default();
+    assert!(evidence.starts_with("journalctl -k -b: "), "{c:#}");
+    assert!(evidence.contains("Killed process 4321 (edjournal)"), "{c:#}");
+
+    // A journalctl that hangs: given up after 3 s, the kernel log comes from /var/log.
+    write(&journalctl, "#!/bin/sh\nexec sleep 20\n");
+    write(
+        &logs.join("kern.log"),
+        &format!("{recent} web-1 kernel: Out of memory: Killed process 4322 (edfile) total-vm:1kB, anon-rss:1kB\n"),
+    );
+    std::fs::set_permissions(logs.join("kern.log"), std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let started = std::time::Instant::now();
+    let out = as_nobody_with_var_log_and_path(&logs, Some(&bin), &args);
+    let took = started.elapsed();
+    let rep = valid_report(&stdout(&out));
+    let c = check(&rep, "sys.memory.oom");
+    assert_eq!(subjects(&rep, "sys.memory.oom"), vec!["edfile"], "{c:#}");
+    assert!(c["findings"][0]["evidence"][0].as_str().is_some_and(|e| e.starts_with("/var/log/kern.log: ")), "{c:#}");
+    assert!(took < std::time::Duration::from_secs(15), "the hung journalctl held the run for {took:?}");
 }
 
 #[test]

@@ -281,3 +281,118 @@ fn lab_sshd_t_failure_is_critical() {
     assert_eq!(c["status"], "ok", "{c:#}");
     assert_eq!(c["summary"], "sshd -t accepts /etc/ssh/sshd_config");
 }
+
+// --- a real sshd: sec.ssh.root-login and sec.ssh.password-auth through `sshd -T` -------------
+
+/// Runs `script` in the namespace `ns` and a private mount namespace where `ssh` is bound over
+/// /etc/ssh and /run is a fresh tmpfs holding /run/sshd (sshd's privilege-separation
+/// directory): the test's sshd configuration and host keys are the ones at the standard paths.
+fn in_lab_ssh(ns: &Netns, ssh: &Path, then: &str) -> Command {
+    let script = format!(
+        "set -e\nmount --bind {} /etc/ssh\nmount -t tmpfs -o size=1m tmpfs /run\nmkdir -m 755 /run/sshd\n{then}",
+        ssh.display()
+    );
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private", "sh", "-c", &script]);
+    cmd.env("NO_COLOR", "1").env_remove("ECS_DOCTOR_CONFIG");
+    cmd
+}
+
+/// Debian's sshd, started with a test configuration (PermitRootLogin yes, PasswordAuthentication
+/// yes) and host key in a network namespace the test creates, serves SSH on 127.0.0.1. ecs-doctor
+/// runs live in the same namespaces and asks the installed sshd (`sshd -T`) for the effective
+/// settings. The settings come from a file sshd includes through a bracket glob, which the
+/// built-in parser does not expand: the parser alone would see sshd's defaults
+/// (prohibit-password), so the warnings and the `sshd -T` evidence show that sshd was asked.
+/// The daemon is killed by a guard, the namespace deleted by another, even when the test fails.
+#[test]
+fn lab_a_real_sshd_allowing_root_passwords_is_found_through_sshd_t() {
+    let sshd = Path::new("/usr/sbin/sshd");
+    if !netlab_ok()
+        || !require(sshd.exists(), "the sshd lab needs /usr/sbin/sshd (apt-get install openssh-server)")
+        || !require(
+            Command::new("ssh-keygen").arg("-?").output().is_ok(),
+            "the sshd lab needs ssh-keygen (openssh-client)",
+        )
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ssh = dir.path().join("ssh");
+    let port = 20_000 + (std::process::id() % 10_000) as u16; // any port: the namespace is ours
+    write(
+        &ssh.join("sshd_config"),
+        &format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey /etc/ssh/ssh_host_ed25519_key\nPidFile /run/sshd-lab.pid\n\
+             UsePAM no\nInclude /etc/ssh/sshd_config.d/[0-9]*.conf\n"
+        ),
+    );
+    write(&ssh.join("sshd_config.d/10-lab.conf"), "PermitRootLogin yes\nPasswordAuthentication yes\n");
+    let keygen = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ecs-doctor-lab", "-f"])
+        .arg(ssh.join("ssh_host_ed25519_key"))
+        .status()
+        .expect("ssh-keygen");
+    assert!(keygen.success());
+
+    let ns = Netns::new("sshd");
+    ns.ip("link set lo up");
+    let mut daemon = in_lab_ssh(&ns, &ssh, "exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config");
+    let mut daemon = Killed(daemon.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn sshd"));
+    let mut log = BufReader::new(daemon.0.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = log.read_line(&mut line).expect("read sshd's log");
+        seen.push_str(&line);
+        assert!(n > 0, "sshd stopped before listening:\n{seen}");
+        if line.contains(&format!("Server listening on 127.0.0.1 port {port}")) {
+            break;
+        }
+    }
+    // It serves: a client inside the namespace gets sshd's banner.
+    let banner = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "perl", "-e"])
+        .arg(format!(
+            "use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1:{port}', Timeout => 5) \
+             or die \"connect: $!\"; my $l = <$s>; print $l;"
+        ))
+        .output()
+        .expect("perl");
+    let banner = String::from_utf8_lossy(&banner.stdout).to_string();
+    assert!(banner.starts_with("SSH-2.0-OpenSSH_"), "banner: {banner:?}\n{seen}");
+
+    let run = || {
+        let out = in_lab_ssh(&ns, &ssh, &format!("exec {BIN} run --format json --no-save --only sec.ssh"))
+            .output()
+            .expect("ecs-doctor");
+        valid_report(&stdout(&out))
+    };
+    let r = run();
+    let c = check(&r, "sec.ssh.root-login");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let f = findings(&r, "sec.ssh.root-login");
+    assert!(f.contains("PermitRootLogin yes, PasswordAuthentication yes"), "{f}");
+    assert!(f.contains("sshd -T -f /etc/ssh/sshd_config: permitrootlogin yes"), "{f}");
+    assert_eq!(subjects(&r, "sec.ssh.root-login"), vec!["/etc/ssh/sshd_config"]);
+    let c = check(&r, "sec.ssh.password-auth");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert!(
+        findings(&r, "sec.ssh.password-auth").contains("sshd -T -f /etc/ssh/sshd_config: passwordauthentication yes")
+    );
+    // The rest of the SSH checks pass on this configuration: sshd -t accepts it, the host key
+    // is root's and closed, no empty passwords.
+    for id in ["sec.ssh.config-valid", "sec.ssh.host-key-perms", "sec.ssh.empty-passwords"] {
+        assert_eq!(status_of(&r, id), "ok", "{id}: {:#}", check(&r, id));
+    }
+
+    // Root with keys only, passwords off: both pass, again as sshd -T reports.
+    write(&ssh.join("sshd_config.d/10-lab.conf"), "PermitRootLogin prohibit-password\nPasswordAuthentication no\n");
+    let r = run();
+    for id in ["sec.ssh.root-login", "sec.ssh.password-auth"] {
+        assert_eq!(status_of(&r, id), "ok", "{id}: {:#}", check(&r, id));
+    }
+    let c = check(&r, "sec.ssh.password-auth");
+    assert!(c["summary"].as_str().is_some_and(|s| !s.is_empty()), "{c:#}");
+    drop(daemon);
+}
