@@ -269,20 +269,7 @@ fn markdown(s: &FleetSummary, lang: Lang) -> String {
     out
 }
 
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::html::esc;
 
 const CSS: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;\
 margin:2em auto;max-width:72em;padding:0 1em;color:#1d2329}h1{font-size:1.5em;margin-bottom:.2em}\

@@ -5,21 +5,8 @@
 use super::TraceData;
 use crate::i18n::Lang;
 
-/// Escapes text for HTML and SVG (element content and attribute values).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML and SVG (element content and attribute values): the report's escaper.
+pub use crate::report::html::esc as escape;
 
 /// Colour of a round trip: green at 0, through yellow, to red at `max`.
 fn colour(v: f64, max: f64) -> String {
