@@ -1,17 +1,23 @@
-//! Reads a log in blocks of whole lines through one reused buffer, so a scanner can search a
-//! block at a time (a prefilter over many lines at once) and borrow the lines it keeps looking
-//! at, instead of copying every line into a buffer of its own.
+//! Reads a log in blocks of whole lines, so a scanner can search a block at a time (a
+//! prefilter over many lines at once) and borrow the lines it keeps looking at, instead of
+//! copying every line into a buffer of its own.
 //!
-//! One buffer of [`BLOCK`] bytes is reused for the whole read: reading a 64 MiB tail costs 64
-//! `read` calls into memory that stays in the cache, not 64 MiB of fresh pages.
+//! A reader thread fills a few reused buffers of [`BLOCK`] bytes while the scanner works on
+//! the previous one: reading a 64 MiB tail costs 64 `read` calls into memory that stays in
+//! the cache, not 64 MiB of fresh pages, and the kernel's copy from the page cache runs on
+//! another CPU at the same time as the scan. Only a line that crosses two buffers is copied.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
+use std::sync::mpsc;
 use std::time::Instant;
 
-/// Size of the reused buffer, and so the longest line delivered whole: the rest of a longer
-/// line is dropped.
+/// Size of each buffer, and so the longest line delivered whole: the rest of a longer line is
+/// dropped.
 pub const BLOCK: usize = 1 << 20;
+
+/// Buffers in flight: one being scanned, one being filled, one waiting.
+const BUFFERS: usize = 3;
 
 /// How reading ended.
 #[derive(Debug, Default)]
@@ -25,74 +31,122 @@ pub struct Blocks {
     pub timed_out: bool,
 }
 
+/// A buffer the reader filled: `len` bytes, and how the input ended after them, if it did.
+struct Filled {
+    buf: Vec<u8>,
+    len: usize,
+    end: Option<std::io::Result<()>>,
+}
+
+/// The reader thread: fills each free buffer to the full (a short read is not the end) and
+/// passes it on, until the input ends or the scanner stops taking buffers.
+fn fill(mut r: impl Read, free: mpsc::Receiver<Vec<u8>>, full: mpsc::SyncSender<Filled>) {
+    while let Ok(mut buf) = free.recv() {
+        let (mut len, mut end) = (0, None);
+        while len < buf.len() {
+            match r.read(&mut buf[len..]) {
+                Ok(0) => {
+                    end = Some(Ok(()));
+                    break;
+                }
+                Ok(n) => len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    end = Some(Err(e));
+                    break;
+                }
+            }
+        }
+        let done = end.is_some();
+        if full.send(Filled { buf, len, end }).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// The start of a line that continues in the next buffer, kept to at most [`BLOCK`] bytes.
+struct Carry {
+    line: Vec<u8>,
+    /// The line reached [`BLOCK`] bytes: it was delivered cut; drop the rest of it.
+    dropping: bool,
+}
+
+impl Carry {
+    /// Adds `piece` (which ends the line when it ends with a newline), delivering the line when
+    /// it is complete or has reached [`BLOCK`] bytes.
+    fn add(&mut self, piece: &[u8], f: &mut dyn FnMut(&[u8])) {
+        let complete = piece.last() == Some(&b'\n');
+        if self.dropping {
+            self.dropping = !complete;
+            return;
+        }
+        let room = BLOCK - self.line.len();
+        self.line.extend_from_slice(&piece[..piece.len().min(room)]);
+        if piece.len() > room || (self.line.len() == BLOCK && !complete) {
+            // Longer than a buffer: delivered as its first BLOCK bytes, the rest dropped.
+            f(&self.line);
+            self.line.clear();
+            self.dropping = !complete;
+        } else if complete {
+            f(&self.line);
+            self.line.clear();
+        }
+    }
+}
+
 /// Calls `f` with blocks of whole lines read from `r` until its end. A block ends with `\n`,
 /// or at the end of a line without one: the input's final line, or a line longer than
 /// [`BLOCK`], which is delivered alone as its first [`BLOCK`] bytes (the rest of it is
 /// dropped). With `skip_first`, everything up to the first newline is dropped (the cut line of
-/// a tail). Checks `until` after each block.
-pub fn blocks(mut r: impl Read, skip_first: bool, until: Option<Instant>, f: &mut dyn FnMut(&[u8])) -> Blocks {
-    let mut buf = vec![0u8; BLOCK];
+/// a tail). Checks `until` after each block; the reader thread ends with the scan.
+pub fn blocks(r: impl Read + Send, skip_first: bool, until: Option<Instant>, f: &mut dyn FnMut(&[u8])) -> Blocks {
     let mut out = Blocks::default();
-    // buf[..filled] holds bytes read and not yet delivered (the start of a line).
-    let mut filled = 0usize;
-    // Dropping input up to the next newline: the cut first line, or the rest of a long line.
-    let mut dropping = skip_first;
-    loop {
-        let n = match r.read(&mut buf[filled..]) {
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                out.error = Some(e);
-                0
-            }
-        };
-        out.bytes += n as u64;
-        if n == 0 {
-            // End of input (or an error): what is left is the final line, unless it is dropped.
-            if filled > 0 && !dropping {
-                f(&buf[..filled]);
-            }
-            return out;
-        }
-        let mut from = 0;
-        if dropping {
-            // Nothing is kept while dropping, so the new bytes start at 0.
-            match memchr::memchr(b'\n', &buf[..n]) {
-                Some(i) => {
-                    dropping = false;
-                    from = i + 1;
-                }
-                None => continue,
-            }
-        }
-        // The kept bytes hold no newline (they are what followed the last one), so only the
-        // new bytes are searched: a long line read in small pieces costs linear time.
-        let new = filled + from;
-        filled += n;
-        // Deliver up to the last newline; keep the rest for the next read.
-        match memchr::memrchr(b'\n', &buf[new..filled]) {
-            Some(i) => {
-                let end = new + i + 1;
-                f(&buf[from..end]);
-                buf.copy_within(end..filled, 0);
-                filled -= end;
-            }
-            None if from == 0 && filled == buf.len() => {
-                // One line fills the buffer: deliver what fits, drop the rest of it.
-                f(&buf[..filled]);
-                filled = 0;
-                dropping = true;
-            }
-            None => {
-                buf.copy_within(from..filled, 0);
-                filled -= from;
-            }
-        }
-        if until.is_some_and(|t| Instant::now() >= t) {
-            out.timed_out = true;
-            return out;
-        }
+    let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(BUFFERS);
+    for _ in 0..BUFFERS {
+        let _ = free_tx.send(vec![0u8; BLOCK]);
     }
+    // Dropping the first line is dropping the rest of a line already "delivered".
+    let mut carry = Carry { line: Vec::new(), dropping: skip_first };
+    std::thread::scope(|scope| {
+        scope.spawn(move || fill(r, free_rx, full_tx));
+        // The reader stops when `free_tx` goes (it waits for a free buffer) or `full_rx` does.
+        let free_tx = free_tx;
+        while let Ok(Filled { buf, len, end }) = full_rx.recv() {
+            out.bytes += len as u64;
+            let data = &buf[..len];
+            let mut i = 0;
+            // The end of the line the last buffer began, or of the line being dropped.
+            if carry.dropping || !carry.line.is_empty() {
+                let j = memchr::memchr(b'\n', data).map_or(len, |j| j + 1);
+                carry.add(&data[..j], f);
+                i = j;
+            }
+            // Whole lines, straight from the buffer; the start of the next line is carried.
+            if let Some(j) = memchr::memrchr(b'\n', &data[i..]) {
+                f(&data[i..i + j + 1]);
+                i += j + 1;
+            }
+            if i < len {
+                carry.add(&data[i..], f);
+            }
+            let _ = free_tx.send(buf);
+            if let Some(end) = end {
+                if let Err(e) = end {
+                    out.error = Some(e);
+                }
+                if !carry.line.is_empty() {
+                    f(&carry.line);
+                }
+                return;
+            }
+            if until.is_some_and(|t| Instant::now() >= t) {
+                out.timed_out = true;
+                return;
+            }
+        }
+    });
+    out
 }
 
 /// Opens `path` for reading its last `max` bytes: the file positioned there and whether its
@@ -157,6 +211,40 @@ mod tests {
             self.0 = &self.0[n..];
             Ok(n)
         }
+    }
+
+    /// Lines of every length up to a few buffers, crossing buffer ends anywhere, come out as
+    /// they went in (cut at BLOCK bytes), whatever the reads return.
+    #[test]
+    fn lines_crossing_buffers_come_out_whole() {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        let mut seed = 7u64;
+        while input.len() < 5 * BLOCK {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = match seed >> 60 {
+                0 => (seed >> 20) as usize % (2 * BLOCK),
+                1..=3 => (seed >> 20) as usize % 5000,
+                _ => (seed >> 20) as usize % 120,
+            };
+            let line: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            expected.push(line[..len.min(BLOCK)].to_vec());
+            input.extend_from_slice(&line);
+            input.push(b'\n');
+        }
+        input.extend_from_slice(b"last without newline");
+        expected.push(b"last without newline".to_vec());
+        for step in [BLOCK, 4096 * 3 + 1] {
+            let mut seen = Vec::new();
+            let end = blocks(Trickle(&input, step), false, None, &mut |b| lines(b, |l| seen.push(l.to_vec())));
+            assert_eq!(seen.len(), expected.len(), "step {step}");
+            assert!(seen == expected, "step {step}");
+            assert_eq!(end.bytes, input.len() as u64);
+        }
+        // Skipping a first line longer than a buffer.
+        let mut seen = Vec::new();
+        blocks(&input[..], true, None, &mut |b| lines(b, |l| seen.push(l.to_vec())));
+        assert!(seen[..] == expected[1..]);
     }
 
     #[test]

@@ -232,10 +232,11 @@ fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
         return None;
     }
     let start = at + 1 + usize::from(b.get(at + 1) == Some(&b'+'));
-    // One pass; saturating, so a value too big for u32 stays too big.
+    // One pass; held at 2^40 once past it, so a value too big for u32 stays too big (and
+    // leading zeros count for nothing, as in `u32::from_str`).
     let (mut end, mut pid) = (start, 0u64);
     while let Some(d) = b.get(end).filter(|c| c.is_ascii_digit()) {
-        pid = pid.saturating_mul(10).saturating_add(u64::from(d - b'0'));
+        pid = (pid * 10 + u64::from(d - b'0')).min(1 << 40);
         end += 1;
     }
     if end == start || b.get(end..end + 3) != Some(b"]: ") {
@@ -255,17 +256,29 @@ struct AddrCache {
 /// above 255, no leading zeros), without its general parser; `None` means "ask it".
 fn quick_ipv4(s: &[u8]) -> Option<IpAddr> {
     let mut octets = [0u8; 4];
-    let mut parts = s.split(|b| *b == b'.');
-    for o in &mut octets {
-        let p = parts.next()?;
-        if p.is_empty() || p.len() > 3 || !p.iter().all(u8::is_ascii_digit) || (p.len() > 1 && p[0] == b'0') {
+    // The octet being read: its index, value and number of digits.
+    let (mut k, mut value, mut digits) = (0, 0u32, 0);
+    for &c in s {
+        if c == b'.' {
+            if digits == 0 || k == 3 {
+                return None;
+            }
+            octets[k] = u8::try_from(value).ok()?;
+            (k, value, digits) = (k + 1, 0, 0);
+        } else if c.is_ascii_digit() {
+            if digits == 3 || (digits == 1 && value == 0) {
+                return None; // four digits, or a leading zero
+            }
+            value = value * 10 + u32::from(c - b'0');
+            digits += 1;
+        } else {
             return None;
         }
-        *o = u8::try_from(p.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'))).ok()?;
     }
-    if parts.next().is_some() {
+    if digits == 0 || k != 3 {
         return None;
     }
+    octets[3] = u8::try_from(value).ok()?;
     Some(IpAddr::from(octets))
 }
 
@@ -1066,6 +1079,34 @@ mod tests {
             }
             assert_eq!(AddrCache::default().parse(c), std, "{c}");
         }
+    }
+
+    /// The pid as `u32::from_str` reads what lies between `[` and the first `]: `.
+    #[test]
+    fn pid_tags_read_like_u32_parse() {
+        for inner in [
+            "1",
+            "42",
+            "+7",
+            "007",
+            "4294967295",
+            "4294967296",
+            "00000000000000000000042",
+            "99999999999999999999999",
+            "",
+            "+",
+            "++1",
+            "1a",
+            "-1",
+            " 1",
+            "1 ",
+        ] {
+            let line = format!("[{inner}]: msg");
+            let expected = inner.parse::<u32>().ok().map(|p| (p, inner.len() + 4));
+            assert_eq!(pid_tag(line.as_bytes(), 0), expected, "{inner:?}");
+        }
+        assert_eq!(pid_tag(b"[12]x]: m", 0), None);
+        assert_eq!(pid_tag(b"[12]:m", 0), None);
     }
 
     #[test]
