@@ -389,6 +389,33 @@ fn conntrack_table_usage_and_drops_from_a_fixture_root() {
     assert_eq!(status_of(&r, id), "skipped", "{r:#}");
 }
 
+/// The kernel's table-full line in a kern.log under --root is critical, with the line as evidence.
+/// Needs "table full, dropping packet" among the kernel-log prefilter's KEYWORDS in
+/// src/host/klog.rs, which another change owns.
+#[test]
+fn conntrack_table_full_in_the_kernel_log_is_critical() {
+    let id = "net.conntrack.usage";
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_count"), "120\n");
+    write(&dir.path().join("proc/sys/net/netfilter/nf_conntrack_max"), "1000\n");
+    write(
+        &dir.path().join("var/log/kern.log"),
+        "Nov 20 02:59:58 web-1 kernel: [1000.000001] e1000: eth0 NIC Link is Up\n\
+         Nov 20 03:00:00 web-1 kernel: [1002.101010] nf_conntrack: nf_conntrack: table full, dropping packet\n\
+         Nov 20 03:00:05 web-1 kernel: [1007.202020] nf_conntrack: nf_conntrack: table full, dropping packet\n",
+    );
+    let Some((r, code)) = run_json(dir.path(), &["--only", id]) else { return };
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("crit"), 2), "{c:#}");
+    let f = &c["findings"][0];
+    assert_eq!(f["code"], "CONNTRACK-FULL", "{c:#}");
+    assert!(f["message"].as_str().unwrap().contains("2 time(s)"), "{f:#}");
+    let ev = f["evidence"].to_string();
+    assert!(ev.contains("/var/log/kern.log") && ev.contains("Nov 20 03:00:05") && ev.contains("table full"), "{ev}");
+    // The table itself is fine: only the kernel's lines make it critical.
+    assert_eq!(c["metrics"]["used_percent"], 12.0, "{c:#}");
+}
+
 #[test]
 fn the_healthy_lab_has_no_warning_or_critical_in_the_whole_net_domain() {
     if !topology::web_lab_ok()
@@ -586,4 +613,41 @@ fn without_chronyc_the_offset_comes_from_an_sntp_query_to_the_configured_servers
         );
         assert!((c["metrics"]["offset_s"].as_f64().unwrap() - 7.0).abs() < 0.5, "{c:#}");
     }
+}
+
+#[test]
+fn a_second_nic_in_the_same_subnet_without_its_own_routes_is_asymmetric_routing() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let id = "net.addr.assigned";
+    // A second NIC (a veth whose peer stays in the client) with an address in c0's subnet: the
+    // kernel adds its connected route after c0's, so the main table keeps using c0.
+    lab.client.ip("link add eth1 type veth peer name eth1-p");
+    lab.client.ip("link set eth1-p up");
+    lab.client.ip("addr add 10.77.1.3/24 dev eth1");
+    lab.client.ip("link set eth1 up");
+    let (r, code, _) = lab.doctor(&["--only", id], None);
+    let c = check(&r, id);
+    assert_eq!((c["status"].as_str(), code), (Some("warn"), 1), "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["eth1"], "c0 carries the subnet's route: {c:#}");
+    let f = &c["findings"][0];
+    assert_eq!(f["code"], "ASYMMETRIC-ROUTING");
+    assert!(f["message"].as_str().unwrap().contains("shares its subnet with c0"), "{f:#}");
+    let ev = f["evidence"].to_string();
+    assert!(ev.contains("10.77.1.0/24 dev c0"), "{ev}");
+    assert!(ev.contains("no rule sends traffic from 10.77.1.3"), "{ev}");
+
+    // Its own table and a rule for its address: ok, with the rule as the reason.
+    lab.client.ip("route add default via 10.77.1.1 dev eth1 table 1001");
+    lab.client.ip("rule add from 10.77.1.3 lookup 1001");
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    assert_eq!(status_of(&r, id), "ok", "{r:#}");
+
+    // A rule for another address does not count.
+    lab.client.ip("rule del from 10.77.1.3 lookup 1001");
+    lab.client.ip("rule add from 10.77.1.99 lookup 1001");
+    let (r, _, _) = lab.doctor(&["--only", id], None);
+    assert_eq!(status_of(&r, id), "warn", "{r:#}");
 }
