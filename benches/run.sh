@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark ecs-doctor against the foundation targets and against `lynis audit system --quick`.
 #
-#   bash benches/run.sh [--no-build] [--no-lynis] [--no-strace] [--results DIR]
+#   bash benches/run.sh [--no-build] [--no-lynis] [--no-strace] [--only-logs] [--results DIR]
 #
 # Measures, on the live system (not a fixture root):
 #   - wall time of a full run of the built-in checks (hyperfine, warmup 3, $RUNS runs);
@@ -17,7 +17,12 @@
 # And on a generated root under /tmp (deleted at the end): log scanning throughput, with a
 # $KLOG_MIB MiB /var/log/kern.log (kernel-log checks) and a $AUTH_MIB MiB /var/log/auth.log
 # (sec.auth.bruteforce). The probes read a bounded tail (16 MiB of the kernel log, 64 MiB per auth
-# log file), so the rate is the bytes actually read divided by the wall time of the whole run.
+# log file), so the rate is the bytes actually read divided by a wall time, three ways: the whole
+# run (process start, loading the checks, the scan, judging, the report); the scan alone, as the
+# whole run minus the same run on one-line logs; and the check's own duration as the engine
+# measured it (`duration_ms` in the report: the probe reading and scanning, and the judging).
+# The target (>= 1 GB/s) is judged on the scan alone. --only-logs measures only the log scans
+# and writes their table to benches/results-logs.md.
 # Prints a Markdown table and writes it to benches/results.md; raw data (hyperfine JSON/CSV,
 # /usr/bin/time output, the JSON report) goes to the results directory (benches/results/).
 #
@@ -41,9 +46,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ecs-doctor"
 RESULTS="$ROOT/benches/results"
 TABLE="$ROOT/benches/results.md"
+LOGS_TABLE="$ROOT/benches/results-logs.md"
 build=1
 with_lynis=1
 with_strace=1
+only_logs=0
 
 usage() { sed -n '2,4p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 die() { echo "benches/run.sh: $*" >&2; exit 1; }
@@ -54,6 +61,7 @@ while (($#)); do
         --no-build) build=0 ;;
         --no-lynis) with_lynis=0 ;;
         --no-strace) with_strace=0 ;;
+        --only-logs) only_logs=1 with_lynis=0 with_strace=0 ;;
         --results) shift; RESULTS="${1:?--results needs a directory}" ;;
         -h | --help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
@@ -93,10 +101,13 @@ fi
 [[ -x "$BIN" ]] || die "$BIN not found: build it (cargo build --release) or drop --no-build"
 
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/*.json "$RESULTS"/*.csv
-if ((with_lynis)); then
+if ((only_logs)); then
+    rm -f "$RESULTS"/logscan.* "$RESULTS"/report-klog*.json "$RESULTS"/report-auth*.json
+elif ((with_lynis)); then
+    rm -f "$RESULTS"/*.json "$RESULTS"/*.csv
     rm -f "$RESULTS"/*.txt
 else
+    rm -f "$RESULTS"/*.json "$RESULTS"/*.csv
     # Keep the raw files of the last lynis measurement: the table reuses them.
     find "$RESULTS" -maxdepth 1 -name '*.txt' ! -name 'time-lynis-*.txt' ! -name 'strace-lynis.txt' -delete
 fi
@@ -144,6 +155,7 @@ hf_version="$(hyperfine --version | awk '{ print $2 }')"
 lynis_version=""
 if [[ -n "$LYNIS" ]]; then lynis_version="$("$LYNIS" --version 2>/dev/null | tr -d '\r' | tail -n 1)"; fi
 
+if ((! only_logs)); then
 # ---------------------------------------------------------------- ecs-doctor: one report
 log "one full run, kept as $RESULTS/report.json"
 rc=0
@@ -209,6 +221,8 @@ ds_slowest="$(slowest "$RESULTS/report-disk-sys.json")"
 sec_checks="$(jq '.checks | length' "$RESULTS/report-sec.json")"
 sec_engine="$(jq -r '.run.duration_ms' "$RESULTS/report-sec.json")"
 sec_slowest="$(slowest "$RESULTS/report-sec.json")"
+
+fi # ! only_logs
 
 # ---------------------------------------------------------------- log scanning
 LOGROOT="$(mktemp -d /tmp/ecs-doctor-bench.XXXXXX)"
@@ -287,12 +301,28 @@ unshare --net "$BIN" "${RUN_ARGS[@]}" --root "$LOGROOT" --only sys.kernel --only
 rc=0
 unshare --net "$BIN" "${RUN_ARGS[@]}" --root "$LOGROOT" --only sec.auth >"$RESULTS/report-auth.json" || rc=$?
 ((rc <= 3)) || die "ecs-doctor (auth log scan) exited $rc"
+# The checks' own wall time, as the engine measured it: median of $DOMAIN_RUNS more runs. The three
+# kernel-log checks share one scan (the first to ask does it, the others wait), so the slowest of
+# them covers it.
+engine_ms() { # root, jq filter for the checks, -> median over runs of the max duration_ms
+    local root="$1" filter="$2" sel="$3" i out
+    for i in $(seq 1 "$DOMAIN_RUNS"); do
+        # Exit status 1 or 2 (warn, crit) is what these logs should give.
+        # shellcheck disable=SC2086 # $sel is a list of options
+        out="$(unshare --net "$BIN" "${RUN_ARGS[@]}" --root "$root" $sel)" || true
+        jq "[.checks[] | select($filter) | .duration_ms] | max" <<<"$out"
+    done | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+log "log scanning: the checks' own duration_ms, $DOMAIN_RUNS runs each"
+klog_check_ms="$(engine_ms "$LOGROOT" '.id == "sys.kernel.health" or .id == "disk.io.errors" or .id == "sys.memory.oom"' "$klog_sel")"
+auth_check_ms="$(engine_ms "$LOGROOT" '.id == "sec.auth.bruteforce"' "--only sec.auth")"
 klog_states="$(jq -r '[.checks[] | "\(.id) \(.status)"] | join(", ")' "$RESULTS/report-klog.json")"
 klog_engine="$(jq -r '.run.duration_ms' "$RESULTS/report-klog.json")"
 auth_states="$(jq -r '[.checks[] | "\(.id) \(.status)"] | join(", ")' "$RESULTS/report-auth.json")"
 auth_engine="$(jq -r '.run.duration_ms' "$RESULTS/report-auth.json")"
 rm -rf "$LOGROOT"
 
+if ((! only_logs)); then
 # ---------------------------------------------------------------- ecs-doctor: peak RSS
 log "peak RSS: $RSS_RUNS full runs under /usr/bin/time -v"
 rss_max=0
@@ -359,6 +389,7 @@ if ((${#lynis_files[@]})); then
         lynis_exec="${lynis_exec:-n/a}"
     fi
 fi
+fi # ! only_logs
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- table
@@ -366,21 +397,54 @@ ms() { calc 1 "$1 * 1000"; }
 mb() { calc 1 "$1 * 1024 / 1000000"; } # KiB -> MB (10^6 bytes)
 yes_no() { if awk "BEGIN { exit !($1) }"; then echo "yes"; else echo "**no**"; fi; }
 
+klog_rate="$(calc 2 "$klog_read / $klog_mean / 1000000000")"
+auth_rate="$(calc 2 "$auth_read / $auth_mean / 1000000000")"
+klog_marginal="$(calc 2 "$klog_read / ($klog_mean - $klog_base) / 1000000000")"
+auth_marginal="$(calc 2 "$auth_read / ($auth_mean - $auth_base) / 1000000000")"
+klog_check_rate="$(calc 2 "$klog_read / ($klog_check_ms / 1000) / 1000000000")"
+auth_check_rate="$(calc 2 "$auth_read / ($auth_check_ms / 1000) / 1000000000")"
+# Judged on the scan alone (the issue's "scanning ... >= 1 GB/s"); the whole-run rate is shown too.
+klog_ok="$(yes_no "$klog_read / ($klog_mean - $klog_base) >= 1000000000")"
+auth_ok="$(yes_no "$auth_read / ($auth_mean - $auth_base) >= 1000000000")"
+mib() { calc 1 "$1 / 1048576"; }
+
+# The log-scan rows and notes, in both tables.
+log_rows() {
+    echo "| kernel-log scan: $(mib "$klog_read") MiB read (tail of a $(mib "$klog_size") MiB kern.log); whole run $(ms "$klog_mean") ms ± $(ms "$klog_sd"), one-line log $(ms "$klog_base") ms, the checks' own time $klog_check_ms ms (median) | ≥ 1 GB/s (scan alone) | scan alone $klog_marginal GB/s; whole run $klog_rate GB/s; checks' own time $klog_check_rate GB/s | | | $klog_ok |"
+    echo "| auth-log scan: $(mib "$auth_read") MiB read (tail of a $(mib "$auth_size") MiB auth.log); whole run $(ms "$auth_mean") ms ± $(ms "$auth_sd"), one-line log $(ms "$auth_base") ms, the check's own time $auth_check_ms ms (median) | ≥ 1 GB/s (scan alone) | scan alone $auth_marginal GB/s; whole run $auth_rate GB/s; check's own time $auth_check_rate GB/s | | | $auth_ok |"
+}
+log_notes() {
+    echo "Log scans: runs of \`unshare --net ecs-doctor run --no-save --format json --root <generated root>\` (hyperfine, n = $DOMAIN_RUNS, files in the page cache);"
+    echo "GB/s = bytes read (the probes' tail, less a cut first line) / wall time: of the whole run (mean); of the scan alone (mean of the whole run minus mean of the same run on one-line logs);"
+    echo "of the checks' own duration_ms in the report (median of $DOMAIN_RUNS runs: reading, scanning and judging, without process start and loading the checks)."
+    echo "Kernel log: $klog_states (engine ${klog_engine} ms); auth log: $auth_states (engine ${auth_engine} ms)."
+}
+
+if ((only_logs)); then
+    {
+        echo "Measured $date_utc on $os, kernel $kernel, $cpus CPUs ($cpu_model), $mem_gib GiB RAM;"
+        echo "Source tree at $commit when measured; release binary built $built; hyperfine $hf_version."
+        echo "Load average $load_start at the start, $load_end at the end."
+        echo
+        echo "| measure | target | ecs-doctor | | | target met |"
+        echo "|---|---|---|---|---|---|"
+        log_rows
+        echo
+        log_notes
+    } >"$LOGS_TABLE"
+    echo
+    cat "$LOGS_TABLE"
+    log "table written to $LOGS_TABLE; raw data in $RESULTS"
+    exit 0
+fi
+
 run_ok="$(yes_no "$run_max <= 0.5")"
 rss_ok="$(yes_no "$rss_max * 1024 <= 30000000")"
 vbare_ok="$(yes_no "$v_bare <= 0.005")"
 vdiff_ok="$(yes_no "$v_diff <= 0.005")"
 size_ok="$(yes_no "$size_bytes <= 15000000")"
-
 ds_ok="$(yes_no "$ds_max <= 0.3")"
 sec_ok="$(yes_no "$sec_max <= 0.3")"
-klog_rate="$(calc 2 "$klog_read / $klog_mean / 1000000000")"
-auth_rate="$(calc 2 "$auth_read / $auth_mean / 1000000000")"
-klog_marginal="$(calc 2 "$klog_read / ($klog_mean - $klog_base) / 1000000000")"
-auth_marginal="$(calc 2 "$auth_read / ($auth_mean - $auth_base) / 1000000000")"
-klog_ok="$(yes_no "$klog_read / $klog_mean >= 1000000000")"
-auth_ok="$(yes_no "$auth_read / $auth_mean >= 1000000000")"
-mib() { calc 1 "$1 / 1048576"; }
 
 if ((${#lynis_files[@]})); then
     l_time="$(calc 1 "$lynis_mean") s ± $(calc 1 "$lynis_sd") (min $(calc 1 "$lynis_min"), max $(calc 1 "$lynis_max"); n = $LYNIS_RUNS)"
@@ -414,16 +478,13 @@ fi
     echo "| release binary size | ≤ 15 MB | $(calc 2 "$size_bytes / 1000000") MB ($size_bytes bytes) | | | $size_ok |"
     echo "| disk + sys checks ($ds_checks, \`--only disk --only sys\`), wall time incl. the 200 ms sampling window (mean ± σ, n = $DOMAIN_RUNS) | ≤ 300 ms | $(ms "$ds_mean") ms ± $(ms "$ds_sd") (max $(ms "$ds_max")) | | | $ds_ok (max) |"
     echo "| security checks ($sec_checks, \`--only sec\`), wall time (mean ± σ, n = $DOMAIN_RUNS) | ≤ 300 ms | $(ms "$sec_mean") ms ± $(ms "$sec_sd") (max $(ms "$sec_max")) | | | $sec_ok (max) |"
-    echo "| kernel log scan: $(mib "$klog_read") MiB read (tail of a $(mib "$klog_size") MiB kern.log) / wall time $(ms "$klog_mean") ms ± $(ms "$klog_sd") | ≥ 1 GB/s | $klog_rate GB/s (scan alone: $klog_marginal GB/s) | | | $klog_ok |"
-    echo "| auth log scan: $(mib "$auth_read") MiB read (tail of a $(mib "$auth_size") MiB auth.log) / wall time $(ms "$auth_mean") ms ± $(ms "$auth_sd") | ≥ 1 GB/s | $auth_rate GB/s (scan alone: $auth_marginal GB/s) | | | $auth_ok |"
+    log_rows
     echo
     echo "The full run is \`unshare --net ecs-doctor run --no-save --format json\` on the live system: $counts"
     echo "(not ok: ${not_ok:-none}; the engine reported ${engine_ms} ms for the run itself)."
     echo "Disk + sys: the engine reported ${ds_engine} ms; slowest checks: $ds_slowest."
     echo "Security: the engine reported ${sec_engine} ms; slowest checks: $sec_slowest."
-    echo "Log scans: whole runs (\`unshare --net\`, process start, the other selected checks) against a generated root, files in the page cache;"
-    echo "GB/s = bytes read (the probes' tail, less a cut first line) / mean wall time; \"scan alone\" divides by the mean wall time minus that of the same run on one-line logs ($(ms "$klog_base") ms kernel, $(ms "$auth_base") ms auth)."
-    echo "Kernel log: $klog_states (engine ${klog_engine} ms); auth log: $auth_states (engine ${auth_engine} ms)."
+    log_notes
     echo "lynis is \`unshare --net lynis ${LYNIS_ARGS[*]}\`${lynis_note:+, $lynis_note}."
     echo "Peak RSS is ru_maxrss from /usr/bin/time -v: the largest single process of the tree, not a sum."
 } >"$TABLE"

@@ -8,7 +8,9 @@
 //! A kernel log can hold millions of lines, so only lines that contain one of the keywords the
 //! checks care about are kept: a literal prefilter (`regex` turns an alternation of literals into
 //! a SIMD multi-substring search) finds candidates, `memchr` finds their line ends, and nothing
-//! else is looked at. Lines are deduplicated (same time and text).
+//! else is looked at. A log file's tail is scanned a block of whole lines at a time as a reader
+//! thread fills reused buffers ([`super::tail`]): the file is never held whole, and lines are
+//! borrowed until kept. Lines are deduplicated (same time and text).
 
 use super::Host;
 use jiff::Timestamp;
