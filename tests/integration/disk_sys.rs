@@ -142,7 +142,7 @@ fn no_kernel_log_is_skipped_with_the_reason() {
 }
 
 #[test]
-fn a_kernel_log_of_millions_of_lines_is_tailed_quickly() {
+fn a_kernel_log_of_millions_of_lines_is_read_from_its_tail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     let path = root.join("var/log/kern.log");
@@ -162,10 +162,8 @@ fn a_kernel_log_of_millions_of_lines_is_tailed_quickly() {
         format!("{recent} h kernel: Out of memory: Killed process 2 (latest) total-vm:1kB, anon-rss:1kB\n").as_bytes(),
     );
     std::fs::write(&path, &body).expect("write");
-    let started = std::time::Instant::now();
+    // How fast is a benchmark's business (benches/run.sh); here: only the tail is read.
     let Some((r, _)) = run_json(root, &["--only", "sys.memory.oom"]) else { return };
-    let took = started.elapsed();
-    assert!(took < std::time::Duration::from_secs(10), "took {took:?}");
     assert_eq!(subjects(&r, "sys.memory.oom"), vec!["latest"], "{r:#}");
     assert!(check(&r, "sys.memory.oom").to_string().contains("only the latest part"));
 }
@@ -404,7 +402,7 @@ fn resource_pressure_weighs_what_can_be_measured() {
 }
 
 #[test]
-fn the_live_system_runs_every_disk_and_system_check_quickly() {
+fn the_live_system_runs_every_disk_and_system_check_without_error() {
     let Some(out) = doctor(&["run", "--format", "json", "--no-save", "--only", "disk", "--only", "sys"]) else {
         return;
     };
@@ -412,10 +410,7 @@ fn the_live_system_runs_every_disk_and_system_check_quickly() {
     for c in r["checks"].as_array().expect("checks") {
         assert_ne!(c["status"], "error", "{c:#}");
     }
-    // One shared sampling window of 200 ms for every check that needs rates.
-    let ms = r["run"]["duration_ms"].as_u64().unwrap_or(u64::MAX);
-    eprintln!("disk + sys checks on the live system: {ms} ms");
-    assert!(ms < 1500, "took {ms} ms");
+    // The wall time is measured by benches/run.sh, not asserted here.
     let pid1 = std::fs::read_to_string("/proc/1/comm").unwrap_or_default();
     let units = check(&r, "sys.systemd.failed-units");
     if pid1.trim() != "systemd" && !std::path::Path::new("/run/systemd/system").is_dir() {
