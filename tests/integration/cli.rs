@@ -193,7 +193,7 @@ fn list_and_explain() {
     assert!(text.contains("How to fix"), "{text}");
     let Some(out) = doctor(&["explain", "sec.ssh.root-login", "--lang", "zh-CN"]) else { return };
     let text = stdout(&out);
-    assert!(text.contains("如何修复") && text.contains("SSH-7412"), "{text}");
+    assert!(text.contains("如何修复") && text.contains("SSH-7408") && text.contains("L3-CES1-06"), "{text}");
 }
 
 #[test]

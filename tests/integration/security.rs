@@ -777,3 +777,40 @@ fn lab_sshd_t_gives_the_effective_values() {
     assert!(f.contains("sshd -T -f /etc/ssh/sshd_config: permitemptypasswords yes"), "{f}");
     assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "ok");
 }
+
+/// Every Lynis test id a check file names exists in the installed Lynis (the Debian package
+/// `lynis`), so `explain` never points an auditor at a test that is not there.
+#[test]
+fn lynis_references_name_real_lynis_tests() {
+    let include = Path::new("/usr/share/lynis/include");
+    if !require(include.is_dir(), "lynis is not installed (apt-get install lynis)") {
+        return;
+    }
+    let mut registered = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(include).expect("lynis include dir") {
+        let text = std::fs::read(entry.expect("entry").path()).unwrap_or_default();
+        for line in String::from_utf8_lossy(&text).lines() {
+            if let Some(rest) = line.split("Register --test-no ").nth(1) {
+                registered.insert(rest.split_whitespace().next().unwrap_or("").to_string());
+            }
+        }
+    }
+    assert!(registered.len() > 100, "found only {} Lynis tests", registered.len());
+    let mut named = 0;
+    for domain in ["net", "disk", "sys", "sec"] {
+        for entry in
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("checks").join(domain)).expect("checks")
+        {
+            let path = entry.expect("entry").path();
+            let file: toml::Table = toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
+            let Some(ids) = file.get("references").and_then(|r| r.get("lynis")).and_then(|v| v.as_str()) else {
+                continue;
+            };
+            for id in ids.split(',').map(str::trim) {
+                named += 1;
+                assert!(registered.contains(id), "{}: Lynis has no test {id}", path.display());
+            }
+        }
+    }
+    assert!(named >= 10, "only {named} Lynis references found");
+}
