@@ -126,6 +126,24 @@ impl Settings {
         crate::host::facts::cloud_provider(&self.host()) == Provider::Alibaba
     }
 
+    /// The Workorder API client for `endpoint`, with credentials from the config, the environment
+    /// or the instance's RAM role; the error is the reason no credentials were found.
+    fn aliyun<'c>(
+        &self,
+        client: &'c reqwest::blocking::Client,
+        endpoint: String,
+        deadline: Instant,
+    ) -> Result<Aliyun<'c>, String> {
+        let creds = creds::Source::resolve(&creds::Inputs {
+            config_id: self.access_key_id.as_deref(),
+            config_secret: self.access_key_secret.as_deref(),
+            config_token: self.security_token.as_deref(),
+            metadata_url: self.metadata_url.as_deref(),
+            on_alibaba: self.on_alibaba(),
+        })?;
+        Ok(Aliyun { client, endpoint, creds, attempts: self.attempts, deadline })
+    }
+
     fn endpoint_for(&self, backend: BackendKind) -> Result<String, Failure> {
         match backend {
             BackendKind::Aliyun => {
@@ -354,21 +372,8 @@ fn send(s: &Settings, sp: &mut Spooled, deadline: Instant) -> Result<(String, bo
             hook.send(&sp.meta.key, &json, bundle.as_deref().map(|b| (name.as_str(), b))).map(|id| (id, false))
         }
         BackendKind::Aliyun => {
-            let source = creds::Source::resolve(&creds::Inputs {
-                config_id: s.access_key_id.as_deref(),
-                config_secret: s.access_key_secret.as_deref(),
-                config_token: s.security_token.as_deref(),
-                metadata_url: s.metadata_url.as_deref(),
-                on_alibaba: s.on_alibaba(),
-            })
-            .map_err(SendError::Rejected)?;
-            let mut api = Aliyun {
-                client: &client,
-                endpoint: sp.meta.endpoint.clone().unwrap_or_else(|| super::aliyun::DEFAULT_ENDPOINT.into()),
-                creds: source,
-                attempts: s.attempts,
-                deadline,
-            };
+            let endpoint = sp.meta.endpoint.clone().unwrap_or_else(|| super::aliyun::DEFAULT_ENDPOINT.into());
+            let mut api = s.aliyun(&client, endpoint, deadline).map_err(SendError::Rejected)?;
             api.file(sp)
         }
         BackendKind::File => {
@@ -499,21 +504,8 @@ fn choose_category<R: std::io::BufRead, W: Write>(
     p: &mut Prompter<R, W>,
 ) -> Result<Option<String>, Failure> {
     let client = super::http::client(s.timeout).map_err(Failure::Tool)?;
-    let source = creds::Source::resolve(&creds::Inputs {
-        config_id: s.access_key_id.as_deref(),
-        config_secret: s.access_key_secret.as_deref(),
-        config_token: s.security_token.as_deref(),
-        metadata_url: s.metadata_url.as_deref(),
-        on_alibaba: s.on_alibaba(),
-    })
-    .map_err(Failure::Usage)?;
-    let mut api = Aliyun {
-        client: &client,
-        endpoint: endpoint.to_string(),
-        creds: source,
-        attempts: s.attempts,
-        deadline: Instant::now() + Duration::from_secs(60),
-    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut api = s.aliyun(&client, endpoint.to_string(), deadline).map_err(Failure::Usage)?;
     let lang = if s.lang == Lang::ZhCn { "zh" } else { "en" };
     let cats = api
         .categories(s.product_id.as_deref(), lang)
@@ -625,21 +617,7 @@ fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
         .map(Ok)
         .unwrap_or_else(|| s.endpoint_for(BackendKind::Aliyun))?;
     let client = super::http::client(s.timeout).map_err(Failure::Tool)?;
-    let source = creds::Source::resolve(&creds::Inputs {
-        config_id: s.access_key_id.as_deref(),
-        config_secret: s.access_key_secret.as_deref(),
-        config_token: s.security_token.as_deref(),
-        metadata_url: s.metadata_url.as_deref(),
-        on_alibaba: s.on_alibaba(),
-    })
-    .map_err(Failure::Usage)?;
-    let mut api = Aliyun {
-        client: &client,
-        endpoint,
-        creds: source,
-        attempts: s.attempts,
-        deadline: Instant::now() + Duration::from_secs(60),
-    };
+    let mut api = s.aliyun(&client, endpoint, Instant::now() + Duration::from_secs(60)).map_err(Failure::Usage)?;
     let (num, label, updated) = api.status(&e.id).map_err(|e| Failure::Tool(e.to_string()))?;
     let word = status_word(&num, l == Lang::ZhCn);
     let label = if label.is_empty() { String::new() } else { format!(", {label}") };
