@@ -832,7 +832,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__report)
-            opts="-o -h --format --output --color --lang --checks-dir --root --config --help"
+            opts="-o -q -v -h --format --output --color --lang --quiet --verbose --checks-dir --root --config --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -49,7 +49,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l lang -d 'Language
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s q -l quiet -d 'Less output: only checks that are not ok'
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s v -l verbose -d 'More output: evidence for every finding, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s V -l version -d 'Print version'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
@@ -89,7 +89,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l lang -d 'L
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s q -l quiet -d 'Less output: only checks that are not ok'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s v -l verbose -d 'More output: evidence for every finding, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l format -r -f -a "text\t''
 json\t''"
@@ -121,6 +121,8 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s q -l quiet -d 'Less output: only checks that are not ok'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F

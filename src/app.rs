@@ -498,6 +498,8 @@ fn rerender(args: crate::cli::ReportArgs) -> Result<ExitStatus, Failure> {
     let text_opts = report::text::TextOptions {
         color: use_color(args.color, std::io::stdout().is_terminal()),
         lang,
+        quiet: args.quiet,
+        verbose: args.verbose,
         ..Default::default()
     };
     let body = report::render(&report, args.format, &text_opts);

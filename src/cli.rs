@@ -113,7 +113,7 @@ pub struct RunArgs {
     /// Less output: only checks that are not ok.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// More output: evidence for every finding, and passing checks' details.
+    /// More output: every finding with all its evidence, and passing checks' details.
     #[arg(short, long)]
     pub verbose: bool,
     /// Colour in the terminal output (honours NO_COLOR).
@@ -159,6 +159,12 @@ pub struct ReportArgs {
     pub color: Color,
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
+    /// Less output: only checks that are not ok.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More output: every finding with all its evidence, and passing checks' details.
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,9 @@ pub struct TextOptions {
 }
 
 const EVIDENCE_LINES: usize = 3;
+/// Findings shown per check without `-v`: the worst come first, the rest are in the saved report,
+/// so forty devices with the same error do not push the other checks off the screen.
+const FINDINGS_SHOWN: usize = 5;
 /// Width the fix text is wrapped to.
 const WIDTH: usize = 100;
 
@@ -131,7 +134,8 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
     }
     // A lone finding that only repeats the summary shows just its code and evidence.
     let repeats_summary = c.findings.len() == 1 && c.findings[0].message == c.summary;
-    for f in &c.findings {
+    let shown = if opts.verbose { usize::MAX } else { FINDINGS_SHOWN };
+    for f in c.findings.iter().take(shown) {
         let code = f.code.as_deref().map(|c| format!(" [{c}]")).unwrap_or_default();
         if repeats_summary {
             if !code.is_empty() {
@@ -147,6 +151,9 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
         if f.evidence.len() > limit {
             let _ = writeln!(out, "        {} {}", p.dim("│"), p.dim(&format!("… +{} (-v)", f.evidence.len() - limit)));
         }
+    }
+    if c.findings.len() > shown {
+        let _ = writeln!(out, "      {}", p.dim(&format!("… +{} (-v)", c.findings.len() - shown)));
     }
     if let Some(fix) = &c.remediation {
         let label = format!("{}:", tr(opts.lang, Msg::Fix));

@@ -272,3 +272,34 @@ fn next_steps_suggest_a_ticket_only_when_something_is_wrong() {
     assert!(steps.contains("ecs-doctor explain "), "{steps}");
     assert!(!steps.contains("ecs-doctor ticket"), "{steps}");
 }
+
+/// A check with many findings shows the worst five on the terminal and says how many more there
+/// are; `-v` shows them all.
+#[test]
+fn text_report_shows_five_findings_per_check_unless_verbose() {
+    let path = project_dir().join("tests/fixtures/reports/mixed.json");
+    let mut r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    let checks = r["checks"].as_array_mut().expect("checks");
+    let c = checks.iter_mut().find(|c| !c["findings"].as_array().expect("findings").is_empty()).expect("a finding");
+    let template = c["findings"][0].clone();
+    let findings: Vec<serde_json::Value> = (0..8)
+        .map(|i| {
+            let mut f = template.clone();
+            f["message"] = format!("device number {i} failed").into();
+            f
+        })
+        .collect();
+    c["findings"] = findings.into();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("many.json");
+    std::fs::write(&file, serde_json::to_string(&r).expect("json")).expect("write");
+    valid_report(&std::fs::read_to_string(&file).expect("read"));
+    let Some(out) = doctor(&["report", file.to_str().expect("p")]) else { return };
+    let text = stdout(&out);
+    assert!(text.contains("device number 4 failed") && !text.contains("device number 5 failed"), "{text}");
+    assert!(text.contains("… +3 (-v)"), "{text}");
+    let Some(out) = doctor(&["report", file.to_str().expect("p"), "-v"]) else { return };
+    let text = stdout(&out);
+    assert!(text.contains("device number 7 failed") && !text.contains("… +3 (-v)"), "{text}");
+}
