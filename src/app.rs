@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine;
 use crate::exit::ExitStatus;
 use crate::host::{Host, facts};
-use crate::i18n::{Lang, Msg, say, tr, trf};
+use crate::i18n::{Lang, Msg, Said, say, tr, trf};
 use crate::probe::ProbeContext;
 use crate::report::{self, Cloud, Format, HostInfo, Report, Run, Summary, Tool};
 use clap::Parser;
@@ -161,7 +161,8 @@ fn write_output(path: &PathBuf, body: &str) -> Result<(), Failure> {
 fn net_options(args: &RunArgs, config: &Config) -> Result<crate::probe::NetOptions, Failure> {
     let metadata_url = match &args.metadata_url {
         Some(u) => {
-            crate::host::metadata::parse_url(u).map_err(|why| Failure::Usage(format!("--metadata-url {why}")))?;
+            crate::host::metadata::parse_url(u)
+                .map_err(|why| Failure::Usage(Said::new(Msg::FlagMetadataUrl).nest("error", why).to_string()))?;
             Some(u.clone())
         }
         None => config.net.metadata_url.as_ref().map(|u| u.get_ref().clone()),

@@ -155,7 +155,7 @@ impl Config {
         if let Some(u) = &cfg.net.metadata_url
             && let Err(why) = crate::host::metadata::parse_url(u.get_ref())
         {
-            return Err(LoadError::at(&display, &source, u.span().start, why));
+            return Err(LoadError::at(&display, &source, u.span().start, why.to_string()));
         }
         if let Some(n) = &cfg.net.dns_name
             && !valid_dns_name(n.get_ref())

@@ -161,6 +161,88 @@ messages! {
     ExplainWhere = "explain_where",
     ExplainAnd = "explain_and",
     ExplainConfigAt = "explain_config_at",
+    ListSeparator = "list_separator",
+    NothingToExamine = "nothing_to_examine",
+    AndMore = "and_more",
+    OkWithNote = "ok_with_note",
+    MoreLines = "more_lines",
+    TimedOutCheck = "timed_out_check",
+    TimedOutRunning = "timed_out_running",
+    TimedOutNotStarted = "timed_out_not_started",
+    ProbePanicked = "probe_panicked",
+    WithNotes = "with_notes",
+    SkipPermission = "skip_permission",
+    SkipFileMissing = "skip_file_missing",
+    SkipNoSockets = "skip_no_sockets",
+    SkipKlogDenied = "skip_klog_denied",
+    SkipKlogNone = "skip_klog_none",
+    SkipKlogNoneUnderRoot = "skip_klog_none_under_root",
+    SkipCronUnreadable = "skip_cron_unreadable",
+    SkipFileLimits = "skip_file_limits",
+    SkipNoMetadataService = "skip_no_metadata_service",
+    SkipMetadataUnderRoot = "skip_metadata_under_root",
+    SkipMetadataNotCloud = "skip_metadata_not_cloud",
+    SkipMetadataOtherCloud = "skip_metadata_other_cloud",
+    SkipNoProcesses = "skip_no_processes",
+    SkipFirewallUnderRoot = "skip_firewall_under_root",
+    SkipFirewallNeedsRoot = "skip_firewall_needs_root",
+    SkipFirewallUnlisted = "skip_firewall_unlisted",
+    SkipNoSshServer = "skip_no_ssh_server",
+    SkipSshNotInstalled = "skip_ssh_not_installed",
+    SkipNoAuthLog = "skip_no_auth_log",
+    SkipDnsUnderRoot = "skip_dns_under_root",
+    SkipNoResolvConf = "skip_no_resolv_conf",
+    SkipNoNameserver = "skip_no_nameserver",
+    SkipSshdTestUnderRoot = "skip_sshd_test_under_root",
+    SkipSshdMissing = "skip_sshd_missing",
+    SkipSshdNeedsRoot = "skip_sshd_needs_root",
+    SkipNoPressure = "skip_no_pressure",
+    SkipUnitsNotLive = "skip_units_not_live",
+    SkipNotSystemd = "skip_not_systemd",
+    SkipTraceNotPermitted = "skip_trace_not_permitted",
+    SkipNoConntrack = "skip_no_conntrack",
+    SkipReachUnderRoot = "skip_reach_under_root",
+    SkipNoTargetsNoMetadata = "skip_no_targets_no_metadata",
+    SkipNoTargetsMetadataFailed = "skip_no_targets_metadata_failed",
+    SkipNoTargets = "skip_no_targets",
+    SkipNoTargetsForCloud = "skip_no_targets_for_cloud",
+    SkipNoDisks = "skip_no_disks",
+    FailRead = "fail_read",
+    FailMissing = "fail_missing",
+    FailBadFormat = "fail_bad_format",
+    FailNoMemTotal = "fail_no_mem_total",
+    FailNoMemAvailable = "fail_no_mem_available",
+    FailBadMode = "fail_bad_mode",
+    FailStart = "fail_start",
+    FailWait = "fail_wait",
+    FailKilled = "fail_killed",
+    FailNoOutput = "fail_no_output",
+    FailReadOutput = "fail_read_output",
+    FailNoAnswer = "fail_no_answer",
+    FailSystemctl = "fail_systemctl",
+    FailCommand = "fail_command",
+    FailStatfsHelper = "fail_statfs_helper",
+    FailNoLogRead = "fail_no_log_read",
+    FailDnsClient = "fail_dns_client",
+    FailNoRoutes = "fail_no_routes",
+    FailNoInterfaces = "fail_no_interfaces",
+    FailThread = "fail_thread",
+    FailTraceTargets = "fail_trace_targets",
+    TraceTargetFailed = "trace_target_failed",
+    TraceNoRound = "trace_no_round",
+    TraceNoAnswer = "trace_no_answer",
+    TraceSetup = "trace_setup",
+    TraceStart = "trace_start",
+    TraceFailed = "trace_failed",
+    TracePanicked = "trace_panicked",
+    TraceNoAddress = "trace_no_address",
+    TraceResolveTimeout = "trace_resolve_timeout",
+    TraceResolveFailed = "trace_resolve_failed",
+    BadMetadataUrlScheme = "bad_metadata_url_scheme",
+    BadMetadataUrlHost = "bad_metadata_url_host",
+    BadMetadataUrlPath = "bad_metadata_url_path",
+    FlagMetadataUrl = "flag_metadata_url",
+    SkipNoRouteTable = "skip_no_route_table",
 }
 
 /// The catalogue files, embedded: (language, file name, text).
@@ -212,11 +294,125 @@ pub fn say(msg: Msg, args: &[(&str, &str)]) -> String {
 
 /// A message with `{name}` placeholders filled in.
 pub fn trf(lang: Lang, msg: Msg, args: &[(&str, &str)]) -> String {
-    let mut s = tr(lang, msg).to_string();
-    for (name, value) in args {
-        s = s.replace(&format!("{{{name}}}"), value);
+    fill(tr(lang, msg), args)
+}
+
+/// Fills `{name}` placeholders in one pass, so a value that itself contains braces (a path, an
+/// OS error) is never filled again; placeholders without a value stay as written.
+fn fill(template: &str, args: &[(&str, &str)]) -> String {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_len = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let value = (name_len > 0 && after[name_len..].starts_with('}'))
+            .then(|| args.iter().find(|(n, _)| *n == &after[..name_len]))
+            .flatten();
+        match value {
+            Some((_, v)) => {
+                out.push_str(v);
+                rest = &after[name_len + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    s
+    out.push_str(rest);
+    out
+}
+
+/// A message not said yet: its catalogue key and named arguments. Code that cannot know the
+/// language (a probe, a host scan) builds one; whoever shows it renders it in the run's language
+/// (the judge, for skip reasons and probe failures). Dynamic parts (paths, OS error text) are
+/// arguments, so a translation never has to guess them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub msg: Msg,
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+/// The value of one placeholder of a [`Said`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// Shown as it is in every language: a path, a number, an OS error.
+    Text(String),
+    /// Another message, rendered in the same language.
+    Said(Box<Said>),
+    /// Messages rendered in the same language and joined by [`Msg::ListSeparator`].
+    List(Vec<Said>),
+}
+
+impl Said {
+    pub fn new(msg: Msg) -> Said {
+        Said { msg, args: Vec::new() }
+    }
+
+    /// Adds the value of the `{name}` placeholder.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Said {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    /// Adds a placeholder filled with another message.
+    pub fn nest(mut self, name: &'static str, value: Said) -> Said {
+        self.args.push((name, Arg::Said(Box::new(value))));
+        self
+    }
+
+    /// Adds a placeholder filled with a list of messages.
+    pub fn list(mut self, name: &'static str, values: Vec<Said>) -> Said {
+        self.args.push((name, Arg::List(values)));
+        self
+    }
+
+    /// Every message key this one uses (itself and the nested ones), for tests.
+    pub fn keys(&self) -> Vec<Msg> {
+        let mut out = vec![self.msg];
+        for (_, a) in &self.args {
+            match a {
+                Arg::Text(_) => {}
+                Arg::Said(s) => out.extend(s.keys()),
+                Arg::List(l) => out.extend(l.iter().flat_map(Said::keys)),
+            }
+        }
+        out
+    }
+
+    /// The message in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        let values: Vec<(&str, String)> = self
+            .args
+            .iter()
+            .map(|(n, a)| {
+                let v = match a {
+                    Arg::Text(t) => t.clone(),
+                    Arg::Said(s) => s.render(lang),
+                    Arg::List(l) => {
+                        l.iter().map(|s| s.render(lang)).collect::<Vec<_>>().join(tr(lang, Msg::ListSeparator))
+                    }
+                };
+                (*n, v)
+            })
+            .collect();
+        let args: Vec<(&str, &str)> = values.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        trf(lang, self.msg, &args)
+    }
+}
+
+impl From<Msg> for Said {
+    fn from(msg: Msg) -> Said {
+        Said::new(msg)
+    }
+}
+
+/// In the process's message language (logs, errors printed by the CLI).
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(message_lang()))
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +447,16 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         assert_eq!(trf(Lang::En, Msg::HistoryEmpty, &[("dir", "/x")]), "no saved reports in /x");
+        // One pass: a value with braces is not filled again; `{{name}}` keeps its outer braces.
+        assert_eq!(fill("{a} and {b}", &[("a", "{b}"), ("b", "x")]), "{b} and x");
+        assert_eq!(fill("{{name}} {missing} {", &[("name", "n")]), "{n} {missing} {");
+    }
+
+    #[test]
+    fn said_renders_in_the_language_asked() {
+        let s = Said::new(Msg::HistoryEmpty).arg("dir", "/var/lib/x");
+        assert_eq!(s.render(Lang::En), "no saved reports in /var/lib/x");
+        assert_eq!(s.render(Lang::ZhCn), "/var/lib/x 中没有已保存的报告");
     }
 }
 

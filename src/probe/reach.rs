@@ -12,6 +12,7 @@
 //! timed out; their threads are abandoned.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
@@ -182,9 +183,7 @@ pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Tar
 /// nothing to probe.
 pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "network reachability is probed from the machine ecs-doctor runs on; skipped with --root".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipReachUnderRoot));
     }
     if !ctx.targets.is_empty() {
         return Ok(ctx.targets.clone());
@@ -192,24 +191,18 @@ pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     // A metadata service to ask means Alibaba Cloud (detected by DMI, or named by the user).
     if ctx.metadata_source().endpoint().is_some() {
         let Some(md) = ctx.metadata() else {
-            return Err(ProbeError::Skipped("no targets to probe: the instance metadata is not available".into()));
+            return Err(ProbeError::skipped(Msg::SkipNoTargetsNoMetadata));
         };
         if let Some((_, why)) = &md.failure {
-            return Err(ProbeError::Skipped(format!(
-                "no targets to probe: the defaults (package mirror, time service) come from the instance metadata, which could not be read ({why}); give targets with --target"
-            )));
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipNoTargetsMetadataFailed).arg("error", why)));
         }
         return Ok(alibaba_defaults(&md));
     }
     match crate::host::facts::cloud_provider(&ctx.host) {
-        crate::host::facts::Provider::None => Err(ProbeError::Skipped(
-            "no targets to probe: give some with --target HOST[:PORT] or URL, or `targets` under [net] in the config"
-                .into(),
-        )),
-        provider => Err(ProbeError::Skipped(format!(
-            "no targets to probe: give some with --target or [net] targets (there are no defaults for {} yet)",
-            provider_name(provider)
-        ))),
+        crate::host::facts::Provider::None => Err(ProbeError::skipped(Msg::SkipNoTargets)),
+        provider => {
+            Err(ProbeError::Skipped(Said::new(Msg::SkipNoTargetsForCloud).arg("cloud", provider_name(provider))))
+        }
     }
 }
 
@@ -532,7 +525,7 @@ where
             let _ = tx.send((i, work(item)));
         });
         if let Err(e) = spawned {
-            return Err(ProbeError::failed("EAGAIN", format!("cannot start a thread: {e}")));
+            return Err(ProbeError::failed("EAGAIN", Said::new(Msg::FailThread).arg("error", e)));
         }
     }
     drop(tx);
