@@ -445,6 +445,40 @@ mod tests {
     }
 
     #[test]
+    fn every_chinese_message_is_chinese() {
+        // Pure formatting, no words: a separator and ways of joining other messages.
+        const NO_WORDS: &[&str] = &["list_separator", "with_notes", "trace_target_failed", "flag_metadata_url"];
+        let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
+        for m in Msg::ALL {
+            let zh = tr(Lang::ZhCn, *m);
+            assert!(han(zh) || NO_WORDS.contains(&m.key()), "i18n/zh-CN.toml: {} is not translated: {zh:?}", m.key());
+        }
+    }
+
+    #[test]
+    fn probe_reasons_render_in_both_languages() {
+        // A nested message and a list are said in the same language as the outer one.
+        let s = Said::new(Msg::FailTraceTargets).list(
+            "failures",
+            vec![
+                Said::new(Msg::TraceTargetFailed).arg("host", "a").nest("error", Said::new(Msg::TraceNoRound)),
+                Said::new(Msg::TraceTargetFailed)
+                    .arg("host", "b")
+                    .nest("error", Said::new(Msg::TraceResolveTimeout).arg("host", "b")),
+            ],
+        );
+        assert_eq!(
+            s.render(Lang::En),
+            "the path could not be traced: a: the trace found no hop: no round finished in time; b: resolving b timed out"
+        );
+        assert_eq!(s.render(Lang::ZhCn), "无法追踪路径：a：追踪未发现任何一跳：没有一轮在时限内完成；b：解析 b 超时");
+        assert_eq!(s.keys().len(), 5);
+        for k in s.keys() {
+            assert!(catalogue(Lang::ZhCn).contains_key(k.key()) && catalogue(Lang::En).contains_key(k.key()));
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled() {
         assert_eq!(trf(Lang::En, Msg::HistoryEmpty, &[("dir", "/x")]), "no saved reports in /x");
         // One pass: a value with braces is not filled again; `{{name}}` keeps its outer braces.
