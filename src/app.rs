@@ -193,7 +193,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let targets = crate::probe::reach::parse_all(
         config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
     )
-    .map_err(|m| Failure::Usage(format!("--target: {m}")))?;
+    .map_err(|m| Failure::Usage(Said::new(Msg::FlagTarget).nest("error", m).to_string()))?;
     let net = net_options(&args, &config)?;
     let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged).with_targets(targets).with_net(net));
 

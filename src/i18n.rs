@@ -243,6 +243,52 @@ messages! {
     BadMetadataUrlPath = "bad_metadata_url_path",
     FlagMetadataUrl = "flag_metadata_url",
     SkipNoRouteTable = "skip_no_route_table",
+    TomlUnknownKey = "toml_unknown_key",
+    TomlUnknownKeyOneOf = "toml_unknown_key_one_of",
+    TomlNoKeys = "toml_no_keys",
+    TomlUnknownValue = "toml_unknown_value",
+    TomlUnknownValueOneOf = "toml_unknown_value_one_of",
+    TomlMissingKey = "toml_missing_key",
+    TomlWrongType = "toml_wrong_type",
+    TomlWrongValue = "toml_wrong_value",
+    TomlDuplicateKey = "toml_duplicate_key",
+    TomlSyntax = "toml_syntax",
+    ConfigDeadline = "config_deadline",
+    ConfigHistory = "config_history",
+    ConfigDnsName = "config_dns_name",
+    ConfigNoThreshold = "config_no_threshold",
+    ConfigNoThresholds = "config_no_thresholds",
+    ConfigNeedWarnOrCrit = "config_need_warn_or_crit",
+    ConfigUnknownCheck = "config_unknown_check",
+    ConfigTimeout = "config_timeout",
+    ConfigEmptySubject = "config_empty_subject",
+    HistoryPositiveDays = "history_positive_days",
+    HistoryKeep = "history_keep",
+    HistoryTrendOrder = "history_trend_order",
+    ConditionNoValue = "condition_no_value",
+    ConditionNotNumber = "condition_not_number",
+    ConditionBadOperator = "condition_bad_operator",
+    FilterShape = "filter_shape",
+    TemplateUnclosed = "template_unclosed",
+    TemplateBadFormat = "template_bad_format",
+    TemplateEmpty = "template_empty",
+    TargetEmpty = "target_empty",
+    TargetBadUrl = "target_bad_url",
+    TargetNtpForm = "target_ntp_form",
+    TargetNoHost = "target_no_host",
+    TargetScheme = "target_scheme",
+    TargetNoBracket = "target_no_bracket",
+    TargetNotIpv6 = "target_not_ipv6",
+    TargetBadPort = "target_bad_port",
+    TargetPortRange = "target_port_range",
+    TargetBadHost = "target_bad_host",
+    FlagTarget = "flag_target",
+    TraceFlagHost = "trace_flag_host",
+    TraceFlagInterval = "trace_flag_interval",
+    TraceFlagDuration = "trace_flag_duration",
+    TraceFlagRounds = "trace_flag_rounds",
+    TraceFlagMaxTtl = "trace_flag_max_ttl",
+    TraceNoHopAnswered = "trace_no_hop_answered",
 }
 
 /// The catalogue files, embedded: (language, file name, text).
@@ -447,7 +493,8 @@ mod tests {
     #[test]
     fn every_chinese_message_is_chinese() {
         // Pure formatting, no words: a separator and ways of joining other messages.
-        const NO_WORDS: &[&str] = &["list_separator", "with_notes", "trace_target_failed", "flag_metadata_url"];
+        const NO_WORDS: &[&str] =
+            &["list_separator", "with_notes", "trace_target_failed", "flag_metadata_url", "flag_target"];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for m in Msg::ALL {
             let zh = tr(Lang::ZhCn, *m);
