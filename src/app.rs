@@ -183,7 +183,8 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         return Err(Failure::Usage(say(Msg::BadDeadline, &[("value", &deadline_s.to_string())])));
     }
     if let Some(url) = &args.upload_url {
-        crate::fleet::upload::validate(url).map_err(|e| Failure::Usage(format!("--upload-url {e}")))?;
+        crate::fleet::upload::validate(url)
+            .map_err(|e| Failure::Usage(trf(lang, Msg::FlagUploadUrl, &[("error", &e.to_string())])))?;
     }
     let format = args.format.unwrap_or_default();
     let started_at = now_rfc3339();

@@ -292,6 +292,19 @@ messages! {
         TraceFlagMaxTtl = "trace_flag_max_ttl",
         TraceNoHopAnswered = "trace_no_hop_answered",
         TextHeader = "text_header",
+        TicketTimeout = "ticket_err_timeout",
+        TicketMaxAge = "ticket_err_max_age",
+        TicketAttempts = "ticket_err_attempts",
+        TicketWebhookUrl = "ticket_err_webhook_url",
+        TicketSince = "ticket_err_since",
+        TicketCannotSave = "ticket_err_cannot_save",
+        TicketNoExe = "ticket_err_no_exe",
+        TicketCannotDiagnose = "ticket_err_cannot_diagnose",
+        TicketNoReportFrom = "ticket_err_no_report_from",
+        TicketCategories = "ticket_err_categories",
+        TicketNoCategory = "ticket_err_no_category",
+        TicketUnknownId = "ticket_err_unknown_id",
+        FlagUploadUrl = "flag_upload_url",
     }
 }
 

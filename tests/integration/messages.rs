@@ -192,8 +192,44 @@ fn flag_errors_in_chinese() {
         ),
         (&["trace", "x", "--max-ttl", "0"][..], "--max-ttl 0: must be 1 to 64", "--max-ttl 0：必须在 1 到 64 之间"),
         (&["trace", "a b"][..], "trace: target \"a b\"", "trace 命令：目标 \"a b\""),
+        (
+            &["run", "--no-save", "--upload-url", "ftp://x"][..],
+            "--upload-url ftp://x/",
+            "--upload-url 参数无效：ftp://x/",
+        ),
     ] {
         assert_says("C.UTF-8", args, 64, &[en]);
         assert_says("zh_CN.UTF-8", args, 64, &[zh]);
+    }
+}
+
+#[test]
+fn ticket_settings_errors_in_chinese() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("c.toml");
+    let c = cfg.to_str().expect("p");
+    for (body, en, zh) in [
+        (
+            "[ticket]\ntimeout = 0\n",
+            "[ticket] timeout must be between 0 and 600",
+            "[ticket] 的 timeout 必须在 0 到 600 秒之间",
+        ),
+        (
+            "[ticket]\nattempts = 0\n",
+            "[ticket] attempts must be between 1 and 10",
+            "[ticket] 的 attempts 必须在 1 到 10 之间",
+        ),
+    ] {
+        std::fs::write(&cfg, body).expect("write");
+        let Some(mut cmd) = doctor_cmd(&["ticket", "--config", c, "--dry-run"]) else { return };
+        cmd.env("ECS_DOCTOR_TICKET_DIR", dir.path());
+        let out = cmd.output().expect("spawn");
+        assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+        assert!(stderr(&out).contains(en), "{}", stderr(&out));
+        let Some(mut cmd) = doctor_cmd(&["ticket", "--config", c, "--dry-run", "--lang", "zh-CN"]) else { return };
+        cmd.env("ECS_DOCTOR_TICKET_DIR", dir.path());
+        let out = cmd.output().expect("spawn");
+        assert_eq!(out.status.code(), Some(64), "{}", stderr(&out));
+        assert!(stderr(&out).contains(zh), "{}", stderr(&out));
     }
 }
