@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::engine;
 use crate::exit::ExitStatus;
 use crate::host::{Host, facts};
-use crate::i18n::{Lang, Msg, say, tr, trf};
+use crate::i18n::{Lang, Msg, Said, say, tr, trf};
 use crate::probe::ProbeContext;
 use crate::report::{self, Cloud, Format, HostInfo, Report, Run, Summary, Tool};
 use clap::Parser;
@@ -161,7 +161,8 @@ fn write_output(path: &PathBuf, body: &str) -> Result<(), Failure> {
 fn net_options(args: &RunArgs, config: &Config) -> Result<crate::probe::NetOptions, Failure> {
     let metadata_url = match &args.metadata_url {
         Some(u) => {
-            crate::host::metadata::parse_url(u).map_err(|why| Failure::Usage(format!("--metadata-url {why}")))?;
+            crate::host::metadata::parse_url(u)
+                .map_err(|why| Failure::Usage(Said::new(Msg::FlagMetadataUrl).nest("error", why).to_string()))?;
             Some(u.clone())
         }
         None => config.net.metadata_url.as_ref().map(|u| u.get_ref().clone()),
@@ -182,7 +183,8 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
         return Err(Failure::Usage(say(Msg::BadDeadline, &[("value", &deadline_s.to_string())])));
     }
     if let Some(url) = &args.upload_url {
-        crate::fleet::upload::validate(url).map_err(|e| Failure::Usage(format!("--upload-url {e}")))?;
+        crate::fleet::upload::validate(url)
+            .map_err(|e| Failure::Usage(trf(lang, Msg::FlagUploadUrl, &[("error", &e.to_string())])))?;
     }
     let format = args.format.unwrap_or_default();
     let started_at = now_rfc3339();
@@ -192,7 +194,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let targets = crate::probe::reach::parse_all(
         config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
     )
-    .map_err(|m| Failure::Usage(format!("--target: {m}")))?;
+    .map_err(|m| Failure::Usage(Said::new(Msg::FlagTarget).nest("error", m).to_string()))?;
     let net = net_options(&args, &config)?;
     let ctx = Arc::new(ProbeContext::new(host.clone(), deadline, privileged).with_targets(targets).with_net(net));
 

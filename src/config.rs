@@ -30,6 +30,7 @@
 
 use crate::catalog::condition::Condition;
 use crate::catalog::{Catalog, Check, Judge, LoadError, SubjectThresholds};
+use crate::i18n::{Msg, Said, say};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -135,27 +136,27 @@ impl Config {
         if let Some(d) = &cfg.deadline
             && !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0)
         {
-            return Err(LoadError::at(
-                &display,
-                &source,
-                d.span().start,
-                "deadline must be a number of seconds between 0 and 86400",
-            ));
+            return Err(LoadError::at(&display, &source, d.span().start, say(Msg::ConfigDeadline, &[])));
         }
         if let Some(h) = &cfg.history
             && let Err(m) = h.get_ref().validate()
         {
-            return Err(LoadError::at(&display, &source, h.span().start, format!("[history]: {m}")));
+            return Err(LoadError::at(
+                &display,
+                &source,
+                h.span().start,
+                Said::new(Msg::ConfigHistory).nest("error", m).to_string(),
+            ));
         }
         for t in &cfg.net.targets {
             if let Err(m) = crate::probe::reach::Target::parse(t.get_ref()) {
-                return Err(LoadError::at(&display, &source, t.span().start, m));
+                return Err(LoadError::at(&display, &source, t.span().start, m.to_string()));
             }
         }
         if let Some(u) = &cfg.net.metadata_url
             && let Err(why) = crate::host::metadata::parse_url(u.get_ref())
         {
-            return Err(LoadError::at(&display, &source, u.span().start, why));
+            return Err(LoadError::at(&display, &source, u.span().start, why.to_string()));
         }
         if let Some(n) = &cfg.net.dns_name
             && !valid_dns_name(n.get_ref())
@@ -164,7 +165,7 @@ impl Config {
                 &display,
                 &source,
                 n.span().start,
-                format!("dns_name {:?} is not a DNS name (letters, digits, '-' and dots)", n.get_ref()),
+                say(Msg::ConfigDnsName, &[("name", &format!("{:?}", n.get_ref()))]),
             ));
         }
         cfg.path = display;
@@ -191,10 +192,13 @@ impl Config {
     fn judges_on<'c>(&self, check: &'c mut Check, field: &Spanned<String>) -> Result<Vec<&'c mut Judge>, LoadError> {
         if !check.judges.iter().any(|j| &j.field == field.get_ref()) {
             let known: Vec<_> = check.judges.iter().map(|j| j.field.as_str()).collect();
-            let known = if known.is_empty() { "no thresholds".to_string() } else { known.join(", ") };
+            let known = if known.is_empty() { say(Msg::ConfigNoThresholds, &[]) } else { known.join(", ") };
             return Err(self.err(
                 field.span().start,
-                format!("check {} has no threshold on {:?} (it has: {known})", check.id, field.get_ref()),
+                say(
+                    Msg::ConfigNoThreshold,
+                    &[("id", &check.id), ("field", &format!("{:?}", field.get_ref())), ("known", &known)],
+                ),
             ));
         }
         Ok(check.judges.iter_mut().filter(|j| &j.field == field.get_ref()).collect())
@@ -207,13 +211,15 @@ impl Config {
         th: &Thresholds,
     ) -> Result<(Option<Condition>, Option<Condition>), LoadError> {
         let parse = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
-            c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m))).transpose()
+            c.as_ref()
+                .map(|c| Condition::parse(c.get_ref()).map_err(|m| self.err(c.span().start, m.to_string())))
+                .transpose()
         };
         let (warn, crit) = (parse(&th.warn)?, parse(&th.crit)?);
         if warn.is_none() && crit.is_none() {
             return Err(self.err(
                 field.span().start,
-                format!("the thresholds of {:?} need warn or crit (or both)", field.get_ref()),
+                say(Msg::ConfigNeedWarnOrCrit, &[("field", &format!("{:?}", field.get_ref()))]),
             ));
         }
         Ok((warn, crit))
@@ -228,12 +234,12 @@ impl Config {
                 catalog.checks.iter_mut().find(|c| &c.id == id.get_ref() || c.aliases.contains(id.get_ref()))
             else {
                 return Err(
-                    self.err(id.span().start, format!("unknown check id {:?} (see `ecs-doctor list`)", id.get_ref()))
+                    self.err(id.span().start, say(Msg::ConfigUnknownCheck, &[("id", &format!("{:?}", id.get_ref()))]))
                 );
             };
             if let Some(t) = &settings.timeout {
                 if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 3600.0) {
-                    return Err(self.err(t.span().start, "timeout must be between 0 and 3600 seconds".into()));
+                    return Err(self.err(t.span().start, say(Msg::ConfigTimeout, &[])));
                 }
                 check.timeout = std::time::Duration::from_secs_f64(*t.get_ref());
             }
@@ -252,7 +258,7 @@ impl Config {
             }
             for (subject, s) in &settings.subjects {
                 if subject.get_ref().trim().is_empty() {
-                    return Err(self.err(subject.span().start, "a subject name cannot be empty".into()));
+                    return Err(self.err(subject.span().start, say(Msg::ConfigEmptySubject, &[])));
                 }
                 for (field, th) in &s.thresholds {
                     let (warn, crit) = self.conditions(field, th)?;

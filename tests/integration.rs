@@ -9,6 +9,7 @@ mod integration {
     pub mod browser;
     pub mod catalog;
     pub mod checks;
+    pub mod chinese;
     pub mod cli;
     pub mod completions;
     pub mod deadline;

@@ -1,6 +1,7 @@
 //! Threshold conditions as written in check files: `">= 85"`, `"< 1"`, `"== yes"`,
 //! `"in yes,without-password"`; in `where` filters the field comes first: `"name != root"`.
 
+use crate::i18n::{Msg, Said};
 use crate::probe::Value;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +25,7 @@ pub struct Condition {
 
 impl Condition {
     /// Parses `OP VALUE`.
-    pub fn parse(s: &str) -> Result<Condition, String> {
+    pub fn parse(s: &str) -> Result<Condition, Said> {
         let s = s.trim();
         let ops: [(&str, Op); 8] = [
             ("not-in ", Op::NotIn),
@@ -40,7 +41,7 @@ impl Condition {
             if let Some(rest) = s.strip_prefix(token) {
                 let rest = rest.trim();
                 if rest.is_empty() {
-                    return Err(format!("condition {s:?} has no value after the operator"));
+                    return Err(Said::new(Msg::ConditionNoValue).arg("condition", format!("{s:?}")));
                 }
                 let values: Vec<String> = if matches!(op, Op::In | Op::NotIn) {
                     rest.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
@@ -48,19 +49,22 @@ impl Condition {
                     vec![rest.to_string()]
                 };
                 if matches!(op, Op::Ge | Op::Gt | Op::Le | Op::Lt) && values[0].parse::<f64>().is_err() {
-                    return Err(format!("condition {s:?} compares with {:?}, which is not a number", values[0]));
+                    return Err(Said::new(Msg::ConditionNotNumber)
+                        .arg("condition", format!("{s:?}"))
+                        .arg("value", format!("{:?}", values[0])));
                 }
                 return Ok(Condition { op, values });
             }
         }
-        Err(format!("condition {s:?} must start with one of >=, >, <=, <, ==, !=, in, not-in"))
+        Err(Said::new(Msg::ConditionBadOperator).arg("condition", format!("{s:?}")))
     }
 
     /// Parses `FIELD OP VALUE` (a `where` filter).
-    pub fn parse_filter(s: &str) -> Result<(String, Condition), String> {
+    pub fn parse_filter(s: &str) -> Result<(String, Condition), Said> {
         let s = s.trim();
-        let (field, rest) =
-            s.split_once(char::is_whitespace).ok_or_else(|| format!("filter {s:?} must be FIELD OP VALUE"))?;
+        let (field, rest) = s
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| Said::new(Msg::FilterShape).arg("filter", format!("{s:?}")))?;
         Ok((field.to_string(), Condition::parse(rest)?))
     }
 

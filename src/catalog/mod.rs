@@ -7,7 +7,7 @@
 pub mod condition;
 pub mod template;
 
-use crate::i18n::{Msg, Text, say};
+use crate::i18n::{Msg, Said, Text, say};
 use crate::probe::ProbeSpec;
 use condition::Condition;
 use serde::Deserialize;
@@ -68,8 +68,48 @@ impl LoadError {
     /// A TOML or schema error from the toml crate, located by its span.
     pub fn from_toml(file: &str, source: &str, err: &toml::de::Error) -> LoadError {
         let offset = err.span().map(|s| s.start).unwrap_or(0);
-        LoadError::at(file, source, offset, err.message().trim().to_string())
+        LoadError::at(file, source, offset, toml_message(err.message().trim()).to_string())
     }
+}
+
+/// The toml crate's message as a catalogue message: the shapes serde gives (unknown or missing
+/// key, wrong type) are said in the user's language with their names kept; a syntax error
+/// keeps the crate's English words inside a translated frame.
+pub fn toml_message(m: &str) -> Said {
+    let tick = |s: &str| s.strip_prefix('`').and_then(|s| s.strip_suffix('`')).map(str::to_string);
+    if let Some(rest) = m.strip_prefix("unknown field ")
+        && let Some((key, tail)) = rest.split_once(", ")
+        && let Some(key) = tick(key)
+    {
+        return match tail.strip_prefix("expected ") {
+            Some(e) => match e.strip_prefix("one of ") {
+                Some(list) => Said::new(Msg::TomlUnknownKeyOneOf).arg("key", key).arg("expected", list),
+                None => Said::new(Msg::TomlUnknownKey).arg("key", key).arg("expected", e),
+            },
+            None => Said::new(Msg::TomlNoKeys).arg("key", key),
+        };
+    }
+    if let Some(rest) = m.strip_prefix("unknown variant ")
+        && let Some((value, tail)) = rest.split_once(", expected ")
+        && let Some(value) = tick(value)
+    {
+        return match tail.strip_prefix("one of ") {
+            Some(list) => Said::new(Msg::TomlUnknownValueOneOf).arg("value", value).arg("expected", list),
+            None => Said::new(Msg::TomlUnknownValue).arg("value", value).arg("expected", tail),
+        };
+    }
+    if let Some(key) = m.strip_prefix("missing field ").and_then(tick) {
+        return Said::new(Msg::TomlMissingKey).arg("key", key);
+    }
+    for (prefix, msg) in [("invalid type: ", Msg::TomlWrongType), ("invalid value: ", Msg::TomlWrongValue)] {
+        if let Some((found, expected)) = m.strip_prefix(prefix).and_then(|r| r.rsplit_once(", expected ")) {
+            return Said::new(msg).arg("found", found).arg("expected", expected);
+        }
+    }
+    if m == "duplicate key" {
+        return Said::new(Msg::TomlDuplicateKey);
+    }
+    Said::new(Msg::TomlSyntax).arg("error", m)
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,7 +289,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
     let check_template = |text: &Spanned<Text>, allowed_extra: &[&str]| -> Result<(), LoadError> {
         let t = text.get_ref();
         for s in std::iter::once(&t.en).chain(t.zh_cn.iter()) {
-            let names = template::placeholders(s).map_err(|m| err(text.span().start, m))?;
+            let names = template::placeholders(s).map_err(|m| err(text.span().start, m.to_string()))?;
             for (name, _) in names {
                 if !(known(&name) || allowed_extra.contains(&name.as_str())) {
                     return Err(err(
@@ -277,7 +317,9 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             ));
         }
         let cond = |c: &Option<Spanned<String>>| -> Result<Option<Condition>, LoadError> {
-            c.as_ref().map(|c| Condition::parse(c.get_ref()).map_err(|m| err(c.span().start, m))).transpose()
+            c.as_ref()
+                .map(|c| Condition::parse(c.get_ref()).map_err(|m| err(c.span().start, m.to_string())))
+                .transpose()
         };
         let (warn, crit, info) = (cond(&j.warn)?, cond(&j.crit)?, cond(&j.info)?);
         if warn.is_none() && crit.is_none() && info.is_none() {
@@ -285,7 +327,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         }
         let mut filters = Vec::new();
         for f in &j.filters {
-            let (name, c) = Condition::parse_filter(f.get_ref()).map_err(|m| err(f.span().start, m))?;
+            let (name, c) = Condition::parse_filter(f.get_ref()).map_err(|m| err(f.span().start, m.to_string()))?;
             if !known(&name) {
                 return Err(err(
                     f.span().start,
@@ -457,6 +499,29 @@ pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn toml_errors_are_said_in_both_languages() {
+        // The toml crate's own wording stays the English text; Chinese keeps the names.
+        for (m, zh) in [
+            ("unknown field `foo`, expected one of `deadline`, `skip`", "未知的键 `foo`，可用的键：`deadline`, `skip`"),
+            ("unknown field `x`, there are no fields", "未知的键 `x`：此处不接受任何键"),
+            ("unknown variant `nope`, expected one of `exec`", "未知的取值 `nope`，可选：`exec`"),
+            ("unknown field `x`, expected `y`", "未知的键 `x`，应为 `y`"),
+            ("missing field `id`", "缺少键 `id`"),
+            ("invalid type: string \"x\", expected f64", "类型错误：string \"x\"，应为 f64"),
+            ("duplicate key", "重复的键"),
+            (
+                "string values must be quoted, expected literal string",
+                "TOML 格式错误：string values must be quoted, expected literal string",
+            ),
+        ] {
+            let said = toml_message(m);
+            assert_eq!(said.render(Lang::En), m);
+            assert_eq!(said.render(Lang::ZhCn), zh);
+        }
+    }
 
     #[test]
     fn ids() {

@@ -1,15 +1,17 @@
 //! Message templates: `{subject}`, `{count}` and the probe's value names, optionally with a
 //! format: `{avail_bytes|bytes}` (1.5 GiB), `{used_percent|pct}` (91%).
 
+use crate::i18n::{Msg, Said};
 use crate::probe::{Observation, Value, format_num};
 
 /// The placeholders of a template, for validation at load time.
-pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, String> {
+pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, Said> {
     let mut out = Vec::new();
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         let after = &rest[start + 1..];
-        let end = after.find('}').ok_or_else(|| format!("unclosed '{{' in {template:?}"))?;
+        let end =
+            after.find('}').ok_or_else(|| Said::new(Msg::TemplateUnclosed).arg("template", format!("{template:?}")))?;
         let inner = &after[..end];
         let (name, fmt) = match inner.split_once('|') {
             Some((n, f)) => (n.trim(), Some(f.trim().to_string())),
@@ -18,10 +20,12 @@ pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, Str
         if let Some(f) = &fmt
             && !matches!(f.as_str(), "bytes" | "pct")
         {
-            return Err(format!("unknown format {f:?} in {{{inner}}}: use bytes or pct"));
+            return Err(Said::new(Msg::TemplateBadFormat)
+                .arg("format", format!("{f:?}"))
+                .arg("placeholder", format!("{{{inner}}}")));
         }
         if name.is_empty() {
-            return Err(format!("empty placeholder in {template:?}"));
+            return Err(Said::new(Msg::TemplateEmpty).arg("template", format!("{template:?}")));
         }
         out.push((name.to_string(), fmt));
         rest = &after[end + 1..];

@@ -2,7 +2,7 @@
 //! observation with the check's thresholds; the worst finding sets the status.
 
 use crate::catalog::{Check, template};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg, trf};
 use crate::probe::{Observations, ProbeError};
 use crate::redact::redact;
 use crate::report::{CheckResult, Finding, Severity, Status};
@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 /// Most evidence lines kept per finding: enough to act on, short enough to read.
 const MAX_EVIDENCE: usize = 20;
 
-fn evidence(lines: &[String]) -> Vec<String> {
+fn evidence(lines: &[String], lang: Lang) -> Vec<String> {
     // Redacted together, so a private key split over several lines goes as a whole.
     let mut out = crate::redact::redact_lines(&lines[..lines.len().min(MAX_EVIDENCE)]);
     if lines.len() > MAX_EVIDENCE {
-        out.push(format!("... {} more lines", lines.len() - MAX_EVIDENCE));
+        out.push(trf(lang, Msg::MoreLines, &[("count", &(lines.len() - MAX_EVIDENCE).to_string())]));
     }
     out
 }
@@ -52,8 +52,11 @@ pub fn timed_out(check: &Check, lang: Lang, message: String, duration_ms: u64) -
 
 pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: Lang, duration_ms: u64) -> CheckResult {
     let obs = match observed {
-        Err(ProbeError::Skipped(reason)) => return base(check, lang, Status::Skipped, reason, duration_ms),
+        Err(ProbeError::Skipped(reason)) => {
+            return base(check, lang, Status::Skipped, reason.render(lang), duration_ms);
+        }
         Err(ProbeError::Failed { code, message }) => {
+            let message = message.render(lang);
             let mut r = base(check, lang, Status::Error, redact(&message), duration_ms);
             r.findings.push(Finding {
                 severity: Severity::Info,
@@ -86,7 +89,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 message: redact(&v.summary),
                 subject: None,
                 code: Some(format!("exit {}", v.exit_code)),
-                evidence: evidence(&v.details),
+                evidence: evidence(&v.details, lang),
                 since: None,
             });
             r.remediation = Some(check.fix.get(lang).to_string());
@@ -95,11 +98,8 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         return r;
     }
     if obs.items.is_empty() {
-        let reason = match lang {
-            Lang::En => "nothing to examine on this system",
-            Lang::ZhCn => "本系统上没有可检查的对象",
-        };
-        return base(check, lang, Status::Skipped, reason.into(), duration_ms);
+        let reason = trf(lang, Msg::NothingToExamine, &[]);
+        return base(check, lang, Status::Skipped, reason, duration_ms);
     }
     let mut findings = Vec::new();
     for j in &check.judges {
@@ -131,7 +131,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 message: template::render(j.message.get(lang), Some(o), obs.items.len()),
                 subject: Some(o.subject.clone()),
                 code: j.code.clone(),
-                evidence: evidence(&lines),
+                evidence: evidence(&lines, lang),
                 since: o.since.clone(),
             });
         }
@@ -145,27 +145,22 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     // Info findings are notes: they never make a check warn, and an ok check's summary stays
     // its ok text with the first note after it.
     let problems = findings.iter().filter(|f| f.severity != Severity::Info).count();
+    let and_more =
+        |first: &str| trf(lang, Msg::AndMore, &[("first", first), ("count", &(findings.len() - 1).to_string())]);
     let summary = match findings.first() {
-        Some(first) if problems > 1 => match lang {
-            Lang::En => format!("{} (and {} more)", first.message, findings.len() - 1),
-            Lang::ZhCn => format!("{}（另有 {} 项）", first.message, findings.len() - 1),
-        },
+        Some(first) if problems > 1 => and_more(&first.message),
         Some(first) if problems == 1 => first.message.clone(),
         _ => {
             let ok = match &check.ok {
                 Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len()),
                 None => check.title.get(lang).to_string(),
             };
-            match (findings.first(), lang) {
-                (None, _) => ok,
-                (Some(note), Lang::En) if findings.len() > 1 => {
-                    format!("{ok}; note: {} (and {} more)", note.message, findings.len() - 1)
+            match findings.first() {
+                None => ok,
+                Some(note) => {
+                    let note = if findings.len() > 1 { and_more(&note.message) } else { note.message.clone() };
+                    trf(lang, Msg::OkWithNote, &[("ok", &ok), ("note", &note)])
                 }
-                (Some(note), Lang::En) => format!("{ok}; note: {}", note.message),
-                (Some(note), Lang::ZhCn) if findings.len() > 1 => {
-                    format!("{ok}；提示：{}（另有 {} 项）", note.message, findings.len() - 1)
-                }
-                (Some(note), Lang::ZhCn) => format!("{ok}；提示：{}", note.message),
             }
         }
     };

@@ -7,7 +7,7 @@
 pub mod judge;
 
 use crate::catalog::Check;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg, Said, trf};
 use crate::probe::ProbeContext;
 use crate::report::CheckResult;
 use std::collections::{BTreeMap, VecDeque};
@@ -57,8 +57,9 @@ fn spawn_worker(
             let result = match observed {
                 Ok(o) => judge::judge(check, o, lang, elapsed),
                 Err(p) => {
-                    let msg =
-                        format!("internal error in the {} probe: {}", check.probe.kind(), panic_message(p.as_ref()));
+                    let msg = Said::new(Msg::ProbePanicked)
+                        .arg("probe", check.probe.kind())
+                        .arg("error", panic_message(p.as_ref()));
                     judge::judge(check, Err(crate::probe::ProbeError::failed("EFAULT", msg)), lang, elapsed)
                 }
             };
@@ -114,13 +115,8 @@ pub fn run(
                 for i in expired {
                     let started = running.remove(&i).unwrap_or(now);
                     let c = &checks[i];
-                    let msg = match lang {
-                        Lang::En => format!(
-                            "timed out: the check did not finish within its timeout of {:.1} s",
-                            c.timeout.as_secs_f64()
-                        ),
-                        Lang::ZhCn => format!("超时：检查未在 {:.1} 秒内完成", c.timeout.as_secs_f64()),
-                    };
+                    let seconds = format!("{:.1}", c.timeout.as_secs_f64());
+                    let msg = trf(lang, Msg::TimedOutCheck, &[("seconds", &seconds)]);
                     let r = judge::timed_out(c, lang, msg, ms(now - started));
                     on_done(&r);
                     results[i] = Some(r);
@@ -140,22 +136,8 @@ pub fn run(
             r.unwrap_or_else(|| {
                 let c = &checks[i];
                 let (msg, elapsed) = match running.get(&i) {
-                    Some(s) => (
-                        match lang {
-                            Lang::En => "timed out: the run's deadline passed before this check finished".to_string(),
-                            Lang::ZhCn => "超时：整体运行时限已到，检查未完成".to_string(),
-                        },
-                        ms(now - *s),
-                    ),
-                    None => (
-                        match lang {
-                            Lang::En => {
-                                "timed out: the run's deadline passed before this check could start".to_string()
-                            }
-                            Lang::ZhCn => "超时：整体运行时限已到，检查未能开始".to_string(),
-                        },
-                        0,
-                    ),
+                    Some(s) => (trf(lang, Msg::TimedOutRunning, &[]), ms(now - *s)),
+                    None => (trf(lang, Msg::TimedOutNotStarted, &[]), 0),
                 };
                 let r = judge::timed_out(c, lang, msg, elapsed);
                 on_done(&r);

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod retention;
 pub mod trend;
 
+use crate::i18n::{Msg, Said};
 use crate::report::Report;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -44,12 +45,12 @@ impl Default for Settings {
 
 impl Settings {
     /// Checks the values make sense; the message names the key.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Said> {
         let positive = |name: &str, v: f64| {
-            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(format!("{name} must be a positive number of days")) }
+            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(Said::new(Msg::HistoryPositiveDays).arg("name", name)) }
         };
         if self.keep == 0 {
-            return Err("keep must be at least 1 (the report just saved)".into());
+            return Err(Said::new(Msg::HistoryKeep));
         }
         positive("max_age_days", self.max_age_days)?;
         positive("trend_window_days", self.trend_window_days)?;
@@ -57,7 +58,7 @@ impl Settings {
         positive("trend_crit_days", self.trend_crit_days)?;
         positive("trend_horizon_days", self.trend_horizon_days)?;
         if !(self.trend_crit_days <= self.trend_warn_days && self.trend_warn_days <= self.trend_horizon_days) {
-            return Err("trend_crit_days <= trend_warn_days <= trend_horizon_days must hold".into());
+            return Err(Said::new(Msg::HistoryTrendOrder));
         }
         Ok(())
     }

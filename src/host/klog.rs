@@ -13,6 +13,7 @@
 //! borrowed until kept. Lines are deduplicated (same time and text).
 
 use super::Host;
+use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
 use regex::bytes::Regex;
 use std::collections::HashSet;
@@ -113,8 +114,8 @@ pub struct KernelLog {
 /// Why no kernel log could be read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum KlogError {
-    /// Nothing to read (no source exists), or not permitted: the reason.
-    Unavailable(String),
+    /// Nothing to read (no source exists), or not permitted: the reason, said in the run's language.
+    Unavailable(Said),
 }
 
 /// Reads the kernel log of `host` (see the module doc for the order of sources).
@@ -158,12 +159,12 @@ pub fn read(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
         }
     }
     let mut why = match denied {
-        Some(p) => format!("cannot read the kernel log: {p}: permission denied (run as root)"),
-        None if host.is_live() => "no kernel log could be read".to_string(),
-        None => "no kernel log under the examined root (/var/log/kern.log, /var/log/messages)".to_string(),
+        Some(p) => Said::new(Msg::SkipKlogDenied).arg("path", p),
+        None if host.is_live() => Said::new(Msg::SkipKlogNone),
+        None => Said::new(Msg::SkipKlogNoneUnderRoot),
     };
     if !notes.is_empty() {
-        why.push_str(&format!(" ({})", notes.join("; ")));
+        why = Said::new(Msg::WithNotes).nest("message", why).arg("notes", notes.join("; "));
     }
     Err(KlogError::Unavailable(why))
 }

@@ -11,6 +11,7 @@
 use super::Host;
 use super::facts::{self, Provider};
 use super::http::{self, HttpError, Request, Response};
+use crate::i18n::{Msg, Said};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -62,10 +63,10 @@ pub struct Endpoint {
 }
 
 /// Parses `http://IP[:PORT][/PREFIX]`; a trailing `/latest/meta-data/` is accepted and dropped.
-pub fn parse_url(url: &str) -> Result<Endpoint, String> {
+pub fn parse_url(url: &str) -> Result<Endpoint, Said> {
     let rest = url
         .strip_prefix("http://")
-        .ok_or_else(|| format!("{url:?}: the metadata URL must start with http:// (the service speaks plain HTTP)"))?;
+        .ok_or_else(|| Said::new(Msg::BadMetadataUrlScheme).arg("url", format!("{url:?}")))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
@@ -75,9 +76,7 @@ pub fn parse_url(url: &str) -> Result<Endpoint, String> {
     } else if let Ok(ip) = authority.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
         SocketAddr::new(ip, 80)
     } else {
-        return Err(format!(
-            "{url:?}: the metadata URL must name an IP address (and optional port), not a host name: a name lookup cannot be bounded by a timeout"
-        ));
+        return Err(Said::new(Msg::BadMetadataUrlHost).arg("url", format!("{url:?}")));
     };
     let mut prefix = path.trim_end_matches('/').to_string();
     for tail in ["/latest/meta-data", "/latest"] {
@@ -87,7 +86,7 @@ pub fn parse_url(url: &str) -> Result<Endpoint, String> {
         }
     }
     if prefix.chars().any(|c| c.is_whitespace() || c.is_control() || c == '?' || c == '#') {
-        return Err(format!("{url:?}: the metadata URL path may not contain spaces, '?' or '#'"));
+        return Err(Said::new(Msg::BadMetadataUrlPath).arg("url", format!("{url:?}")));
     }
     let shown = match addr {
         SocketAddr::V4(a) if a.port() == 80 => format!("http://{}{prefix}", a.ip()),
@@ -104,8 +103,8 @@ pub enum Source {
     Explicit(Endpoint),
     /// DMI says Alibaba Cloud ECS: its well-known address.
     Detected(Endpoint),
-    /// Not asked, and why.
-    NotApplicable(String),
+    /// Not asked, and why (the skip reason of the metadata check).
+    NotApplicable(Said),
 }
 
 impl Source {
@@ -124,13 +123,11 @@ pub fn source(host: &Host, explicit: Option<&str>) -> Source {
     if let Some(url) = explicit {
         return match parse_url(url) {
             Ok(e) => Source::Explicit(e),
-            Err(why) => Source::NotApplicable(why),
+            Err(why) => Source::NotApplicable(Said::new(Msg::FlagMetadataUrl).nest("error", why)),
         };
     }
     if !host.is_live() {
-        return Source::NotApplicable(
-            "the metadata service describes the machine running ecs-doctor, not a system examined with --root (name it with --metadata-url to ask anyway)".into(),
-        );
+        return Source::NotApplicable(Said::new(Msg::SkipMetadataUnderRoot));
     }
     decide(facts::cloud_provider(host))
 }
@@ -142,13 +139,8 @@ pub fn decide(provider: Provider) -> Source {
             Ok(e) => Source::Detected(e),
             Err(why) => Source::NotApplicable(why),
         },
-        Provider::None | Provider::Other => Source::NotApplicable(
-            "not a cloud instance by DMI (/sys/class/dmi/id): no metadata service to ask (name one with --metadata-url)"
-                .into(),
-        ),
-        p => Source::NotApplicable(format!(
-            "the metadata service of this cloud ({p:?}) is not examined yet; only Alibaba Cloud's (name one with --metadata-url)"
-        )),
+        Provider::None | Provider::Other => Source::NotApplicable(Said::new(Msg::SkipMetadataNotCloud)),
+        p => Source::NotApplicable(Said::new(Msg::SkipMetadataOtherCloud).arg("cloud", format!("{p:?}"))),
     }
 }
 
@@ -463,6 +455,7 @@ pub fn fetch(ep: &Endpoint, deadline: Instant) -> Metadata {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn urls() {
@@ -485,9 +478,9 @@ mod tests {
     fn only_a_detected_or_named_service_is_asked() {
         assert!(matches!(decide(Provider::Alibaba), Source::Detected(e) if e.url == ALIBABA_URL));
         assert!(matches!(decide(Provider::None), Source::NotApplicable(_)));
-        assert!(matches!(decide(Provider::Aws), Source::NotApplicable(w) if w.contains("Aws")));
+        assert!(matches!(decide(Provider::Aws), Source::NotApplicable(w) if w.render(Lang::En).contains("Aws")));
         let fixture = Host::new("/nonexistent-root");
-        assert!(matches!(source(&fixture, None), Source::NotApplicable(w) if w.contains("--root")));
+        assert!(matches!(source(&fixture, None), Source::NotApplicable(w) if w.render(Lang::En).contains("--root")));
         assert!(matches!(source(&fixture, Some("http://10.0.0.1:81")), Source::Explicit(_)));
         assert!(matches!(source(&fixture, Some("ftp://x")), Source::NotApplicable(_)));
     }

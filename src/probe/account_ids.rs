@@ -6,6 +6,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -59,7 +60,7 @@ fn duplicates(
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let users = entries(&ctx.host, "/etc/passwd")
         .map_err(|e| ProbeError::io("/etc/passwd", &e))?
-        .ok_or_else(|| ProbeError::failed("ENOENT", "cannot read /etc/passwd: it does not exist"))?;
+        .ok_or_else(|| ProbeError::failed("ENOENT", Said::new(Msg::FailMissing).arg("path", "/etc/passwd")))?;
     let groups = entries(&ctx.host, "/etc/group").map_err(|e| ProbeError::io("/etc/group", &e))?.unwrap_or_default();
     let mut items = vec![
         Observation::new("/etc/passwd, /etc/group").num("users", users.len() as f64).num("groups", groups.len() as f64),

@@ -17,6 +17,7 @@
 use super::logread::{self, Bounds};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use jiff::tz::TimeZone;
 use memchr::memmem;
 use serde::{Deserialize, Serialize};
@@ -964,10 +965,7 @@ fn show_time(t: i64, tz: &TimeZone) -> String {
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let files = find_logs(&ctx.host);
     if files.is_empty() {
-        return Err(ProbeError::Skipped(
-            "no SSH login log: neither /var/log/auth.log nor /var/log/secure exists (the system may log to the journal only: journalctl -u ssh)"
-                .into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipNoAuthLog));
     }
     // Syslog times are local times: the live system's zone; a rescued disk's logs are compared
     // with their own newest line, where the zone cancels out.
@@ -977,7 +975,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let first = &files[files.len() - 1].path;
         return match std::fs::File::open(ctx.host.path(first)) {
             Err(e) => Err(ProbeError::io(first, &e)),
-            Ok(_) => Err(ProbeError::failed("EIO", format!("no log could be read: {}", scan.notes.join("; ")))),
+            Ok(_) => Err(ProbeError::failed("EIO", Said::new(Msg::FailNoLogRead).arg("notes", scan.notes.join("; ")))),
         };
     }
     let window = (params.window_hours * 3600.0) as i64;

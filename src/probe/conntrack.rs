@@ -6,6 +6,7 @@
 //! under load while established connections still work.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -69,9 +70,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         Err(e) => o = o.evidence(format!("kernel log not examined: {e}")),
     }
     if !loaded && full == 0 {
-        return Err(ProbeError::Skipped(format!(
-            "connection tracking is not in use ({COUNT} does not exist): nothing can fill up"
-        )));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipNoConntrack).arg("path", COUNT)));
     }
     Ok(Observations::of(vec![o]))
 }

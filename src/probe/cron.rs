@@ -10,6 +10,7 @@
 //! with the reason rather than reported clean.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
@@ -220,10 +221,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
     if items.is_empty() && !unreadable.is_empty() {
-        return Err(ProbeError::Skipped(format!(
-            "cannot read {}: permission denied (run as root); nothing suspicious in the {checked} cron file(s) that could be read",
-            unreadable.join(", ")
-        )));
+        return Err(ProbeError::Skipped(
+            Said::new(Msg::SkipCronUnreadable).arg("files", unreadable.join(", ")).arg("checked", checked),
+        ));
     }
     let mut scope = Observation::new("cron").num("files_checked", checked as f64);
     for u in unreadable {

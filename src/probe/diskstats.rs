@@ -4,6 +4,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::sample::DiskStat;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -90,10 +91,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     if w.second.disks.is_empty() {
         return Err(match ctx.host.read("/proc/diskstats") {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                ProbeError::Skipped("/proc/diskstats does not exist on the examined system".into())
+                ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/proc/diskstats"))
             }
             Err(e) => ProbeError::io("/proc/diskstats", &e),
-            Ok(_) => ProbeError::Skipped("/proc/diskstats lists no disks".into()),
+            Ok(_) => ProbeError::Skipped(Said::new(Msg::SkipNoDisks).arg("path", "/proc/diskstats")),
         });
     }
     let whole = ctx.host.list_dir("/sys/block").ok();

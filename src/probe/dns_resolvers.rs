@@ -11,6 +11,7 @@
 use super::resolv_conf::{self, MAXNS};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::facts::{self, Provider};
+use crate::i18n::{Msg, Said};
 use hickory_resolver::Resolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
@@ -124,12 +125,12 @@ async fn ask(server: IpAddr, name: String, timeout: Duration) -> Answer {
 }
 
 /// Asks every server at once; never past `until`.
-pub fn ask_all(servers: &[IpAddr], name: &str, timeout: Duration, until: Instant) -> Result<Vec<Answer>, String> {
+pub fn ask_all(servers: &[IpAddr], name: &str, timeout: Duration, until: Instant) -> Result<Vec<Answer>, Said> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
-        .map_err(|e| format!("cannot start the DNS client: {e}"))?;
+        .map_err(|e| Said::new(Msg::FailDnsClient).arg("error", e))?;
     let budget = until.saturating_duration_since(Instant::now());
     Ok(rt.block_on(async {
         let handles: Vec<_> = servers.iter().map(|s| tokio::spawn(ask(*s, name.to_string(), timeout))).collect();
@@ -154,20 +155,16 @@ pub fn ask_all(servers: &[IpAddr], name: &str, timeout: Duration, until: Instant
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "asking the nameservers needs the live system, not a root directory (--root)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipDnsUnderRoot));
     }
     let path = params.path.as_str();
     let Some(file) = ctx.host.read_optional(path).map_err(|e| ProbeError::io(path, &e))? else {
-        return Err(ProbeError::Skipped(format!(
-            "{path} does not exist: no nameserver to ask (see net.dns.resolv-conf)"
-        )));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipNoResolvConf).arg("path", path)));
     };
     let parsed = resolv_conf::parse(path, &file.text);
     let used: Vec<_> = parsed.nameservers.iter().take(MAXNS).collect();
     if used.is_empty() {
-        return Err(ProbeError::Skipped(format!("{path} lists no usable nameserver (see net.dns.resolv-conf)")));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipNoNameserver).arg("path", path)));
     }
     // A metadata service to ask (detected or named) means Alibaba Cloud and its VPC's DNS.
     let provider = match ctx.metadata_source().endpoint() {

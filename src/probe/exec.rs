@@ -6,6 +6,7 @@
 //! its timeout or at the run's deadline, whichever comes first.
 
 use super::{Observations, PluginVerdict, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -61,7 +62,7 @@ fn forget(pid: i32) {
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let Some(program) = params.command.first() else {
-        return Err(ProbeError::failed("EINVAL", "the exec probe needs a command"));
+        return Err(ProbeError::failed("EINVAL", Said::new(Msg::ExecNoCommand)));
     };
     let mut program = PathBuf::from(program);
     if program.is_relative()
@@ -80,7 +81,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .process_group(0)
         .spawn()
         .map_err(|e| {
-            ProbeError::failed(crate::host::errno_name(&e), format!("cannot start {}: {e}", program.display()))
+            ProbeError::failed(
+                crate::host::errno_name(&e),
+                Said::new(Msg::FailStart).arg("command", program.display()).arg("error", e),
+            )
         })?;
     let pid = child.id() as i32;
     LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
@@ -101,7 +105,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 forget(pid);
                 return Err(ProbeError::failed(
                     crate::host::errno_name(&e),
-                    format!("waiting for {}: {e}", program.display()),
+                    Said::new(Msg::FailWait).arg("command", program.display()).arg("error", e),
                 ));
             }
         }
@@ -111,11 +115,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             forget(pid);
             return Err(ProbeError::failed(
                 "ETIMEDOUT",
-                format!(
-                    "{} did not finish within {:.1} s and was killed",
-                    program.display(),
-                    started.elapsed().as_secs_f64()
-                ),
+                Said::new(Msg::FailKilled)
+                    .arg("command", program.display())
+                    .arg("seconds", format!("{:.1}", started.elapsed().as_secs_f64())),
             ));
         }
         std::thread::sleep(Duration::from_millis(5));

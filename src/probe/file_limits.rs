@@ -4,6 +4,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::procs::nofile_limit;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -44,10 +45,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             None => {
                 return Err(ProbeError::failed(
                     "EINVAL",
-                    format!(
-                        "{FILE_NR} is not in the expected format (\"1234 0 9223372036854775807\"): {:?}",
-                        f.text.trim()
-                    ),
+                    Said::new(Msg::FailBadFormat)
+                        .arg("path", FILE_NR)
+                        .arg("expected", "\"1234 0 9223372036854775807\"")
+                        .arg("found", format!("{:?}", f.text.trim())),
                 ));
             }
         },
@@ -86,7 +87,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         items.push(o);
     }
     if items.is_empty() {
-        return Err(ProbeError::Skipped(format!("{FILE_NR} is missing and no process could be examined")));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipFileLimits).arg("path", FILE_NR)));
     }
     if of.unreadable > 0
         && !ctx.privileged

@@ -9,6 +9,7 @@
 
 use super::fsmeta::{self, Kind, Names, Superuser};
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -51,7 +52,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let Some(max) = fsmeta::parse_mode(&rule.max_mode) else {
             return Err(ProbeError::failed(
                 "EINVAL",
-                format!("{}: max_mode {:?} is not octal", rule.path, rule.max_mode),
+                Said::new(Msg::FailBadMode).arg("path", &rule.path).arg("mode", format!("{:?}", rule.max_mode)),
             ));
         };
         let m = match fsmeta::lstat(&ctx.host, &rule.path) {

@@ -3,6 +3,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::statfs::{StatfsOutcome, statfs_all};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -84,8 +85,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .filter(|m| m.majmin.is_empty() || seen.insert(m.majmin.clone()))
         .collect();
     let paths: Vec<_> = mounts.iter().map(|m| ctx.host.path(&m.mount_point)).collect();
-    let outcomes = statfs_all(&paths, Duration::from_millis(params.statfs_timeout_ms), ctx.deadline)
-        .map_err(|e| ProbeError::failed(crate::host::errno_name(&e), format!("cannot start the statfs helper: {e}")))?;
+    let outcomes = statfs_all(&paths, Duration::from_millis(params.statfs_timeout_ms), ctx.deadline).map_err(|e| {
+        ProbeError::failed(crate::host::errno_name(&e), Said::new(Msg::FailStatfsHelper).arg("error", e))
+    })?;
     let mut items = Vec::new();
     for (m, outcome) in mounts.iter().zip(outcomes) {
         let mut o = Observation::new(&m.mount_point)

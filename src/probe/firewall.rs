@@ -10,6 +10,7 @@
 
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -109,12 +110,10 @@ fn find(names: &[&str]) -> Option<PathBuf> {
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "the firewall rules live in the running kernel: not readable from a root directory (--root)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
     }
     if !ctx.privileged {
-        return Err(ProbeError::Skipped("listing the firewall rules needs root (CAP_NET_ADMIN)".into()));
+        return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
     }
     let mut evidence = Vec::new();
     let mut parts = Vec::new();

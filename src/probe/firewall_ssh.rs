@@ -11,6 +11,7 @@
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::sockets::Proto;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -483,16 +484,14 @@ fn ssh_ports(ctx: &ProbeContext) -> (Vec<u16>, bool, Vec<String>) {
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "the firewall rules live in the running kernel: not readable from a root directory (--root)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
     }
     if !ctx.privileged {
-        return Err(ProbeError::Skipped("listing the firewall rules needs root (CAP_NET_ADMIN)".into()));
+        return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
     }
     let (ports, listening, port_evidence) = ssh_ports(ctx);
     if ports.is_empty() {
-        return Err(ProbeError::Skipped("no SSH server here: sshd neither listens nor has a configuration".into()));
+        return Err(ProbeError::skipped(Msg::SkipNoSshServer));
     }
     let mut notes = Vec::new();
     let mut ipt = None;
@@ -520,7 +519,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     if ipt.is_none() && nft.is_none() {
         let why =
             if notes.is_empty() { "neither iptables-save nor nft is installed".to_string() } else { notes.join("; ") };
-        return Err(ProbeError::Skipped(format!("the firewall rules could not be listed: {why}")));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipFirewallUnlisted).arg("error", why)));
     }
     let rulesets = [ipt.as_ref().map(|_| "iptables"), nft.as_ref().map(|_| "nftables")]
         .into_iter()

@@ -4,6 +4,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::fstab::{self, DeviceState, Entry};
+use crate::i18n::{Msg, Said};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -71,7 +72,7 @@ fn active_swaps(ctx: &ProbeContext) -> Option<Vec<String>> {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let file = match ctx.host.read_optional(fstab::PATH) {
         Ok(Some(f)) => f,
-        Ok(None) => return Err(ProbeError::Skipped(format!("{} does not exist on this system", fstab::PATH))),
+        Ok(None) => return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", fstab::PATH))),
         Err(e) => return Err(ProbeError::io(fstab::PATH, &e)),
     };
     let tab = fstab::parse(&file.text);

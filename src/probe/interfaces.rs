@@ -14,6 +14,7 @@
 use super::routes::{Ipv4Route, parse_ipv4};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -212,7 +213,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         .filter(|n| n != "lo" && !n.starts_with('.'))
         .collect();
     if names.is_empty() {
-        return Err(ProbeError::failed("ENOENT", "/sys/class/net lists no network interface"));
+        return Err(ProbeError::failed("ENOENT", Said::new(Msg::FailNoInterfaces)));
     }
     let mut bad = Vec::new();
     let routes = host

@@ -3,6 +3,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -71,7 +72,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let l = parse(&file.text).ok_or_else(|| {
         ProbeError::failed(
             "EINVAL",
-            format!("{PATH} is not in the expected format (\"1.00 0.50 0.25 1/200 1234\"): {:?}", file.text.trim()),
+            Said::new(Msg::FailBadFormat)
+                .arg("path", PATH)
+                .arg("expected", "\"1.00 0.50 0.25 1/200 1234\"")
+                .arg("found", format!("{:?}", file.text.trim())),
         )
     })?;
     let cpus = online_cpus(&ctx.host).unwrap_or(1).max(1) as f64;

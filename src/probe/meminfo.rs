@@ -5,6 +5,7 @@
 //! diagnosis needs a few fields and a plain message naming the one that is missing.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -32,19 +33,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
     let m = parse(&file.text);
     let get = |k: &str| m.get(k).copied();
-    let total = get("MemTotal").filter(|t| *t > 0).ok_or_else(|| {
-        ProbeError::failed("EINVAL", format!("{PATH} has no usable MemTotal line (truncated or corrupt file)"))
-    })?;
+    let total = get("MemTotal")
+        .filter(|t| *t > 0)
+        .ok_or_else(|| ProbeError::failed("EINVAL", Said::new(Msg::FailNoMemTotal).arg("path", PATH)))?;
     // MemAvailable appeared in Linux 3.14; before it, free + page cache + buffers is the estimate.
     let available = match get("MemAvailable") {
         Some(a) => a,
         None => match (get("MemFree"), get("Cached"), get("Buffers")) {
             (Some(f), c, b) => f + c.unwrap_or(0) + b.unwrap_or(0),
             _ => {
-                return Err(ProbeError::failed(
-                    "EINVAL",
-                    format!("{PATH} has neither MemAvailable nor MemFree (truncated or corrupt file)"),
-                ));
+                return Err(ProbeError::failed("EINVAL", Said::new(Msg::FailNoMemAvailable).arg("path", PATH)));
             }
         },
     };

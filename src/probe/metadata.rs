@@ -4,6 +4,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::metadata::Source;
+use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -18,7 +19,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         return Err(ProbeError::Skipped(why));
     }
     let Some(md) = ctx.metadata() else {
-        return Err(ProbeError::Skipped("no metadata service to ask".into()));
+        return Err(ProbeError::skipped(Msg::SkipNoMetadataService));
     };
     let mut o = Observation::new(md.url.clone())
         .text("url", md.url.clone())

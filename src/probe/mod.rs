@@ -55,6 +55,7 @@ pub mod world_writable;
 
 use crate::host::Host;
 use crate::host::mounts::MountTable;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -172,28 +173,44 @@ impl Observations {
     }
 }
 
-/// Why a probe could not observe.
+/// Why a probe could not observe. The reason is a catalogue message ([`Said`]), not text: the
+/// probe does not know the run's language, the judge renders it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProbeError {
     /// Not applicable or not permitted here: reported as `skipped` with the reason.
     #[error("{0}")]
-    Skipped(String),
+    Skipped(Said),
     /// The probe could not finish: reported as `error` with the code (errno name, ETIMEDOUT, ...).
     #[error("{message}")]
-    Failed { code: String, message: String },
+    Failed { code: String, message: Said },
 }
 
 impl ProbeError {
-    pub fn failed(code: impl Into<String>, message: impl Into<String>) -> ProbeError {
-        ProbeError::Failed { code: code.into(), message: message.into() }
+    pub fn failed(code: impl Into<String>, message: Said) -> ProbeError {
+        ProbeError::Failed { code: code.into(), message }
+    }
+
+    /// Skipped, with a message that has no arguments.
+    pub fn skipped(msg: Msg) -> ProbeError {
+        ProbeError::Skipped(Said::new(msg))
     }
 
     /// An I/O error reading `path`: EACCES becomes `skipped` (not permitted), others `error`.
     pub fn io(path: &str, err: &std::io::Error) -> ProbeError {
         if err.kind() == std::io::ErrorKind::PermissionDenied {
-            ProbeError::Skipped(format!("cannot read {path}: permission denied (run as root)"))
+            ProbeError::Skipped(Said::new(Msg::SkipPermission).arg("path", path))
         } else {
-            ProbeError::failed(crate::host::errno_name(err), format!("cannot read {path}: {err}"))
+            ProbeError::failed(
+                crate::host::errno_name(err),
+                Said::new(Msg::FailRead).arg("path", path).arg("error", err),
+            )
+        }
+    }
+
+    /// The message in `lang`.
+    pub fn render(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            ProbeError::Skipped(s) | ProbeError::Failed { message: s, .. } => s.render(lang),
         }
     }
 }
@@ -337,7 +354,7 @@ impl ProbeContext {
             .get_or_init(|| {
                 crate::host::sockets::scan(&self.host, self.deadline).map(Arc::new).map_err(|e| {
                     if e.kind() == std::io::ErrorKind::NotFound {
-                        ProbeError::Skipped("no socket tables (/proc/net/tcp) on this root".into())
+                        ProbeError::skipped(Msg::SkipNoSockets)
                     } else {
                         ProbeError::io("/proc/net/tcp", &e)
                     }

@@ -14,6 +14,7 @@
 
 use super::reach::{Target, finish_by, targets_of};
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use crate::trace::TraceData;
 use crate::trace::run::{self, TraceError, TraceOptions};
 use serde::{Deserialize, Serialize};
@@ -168,7 +169,7 @@ pub fn observation(host: &str, t: &TraceData) -> Observation {
 
 fn error(e: TraceError) -> ProbeError {
     match e {
-        TraceError::NotPermitted => ProbeError::Skipped(e.to_string()),
+        TraceError::NotPermitted => ProbeError::skipped(Msg::SkipTraceNotPermitted),
         TraceError::Failed { code, message } => ProbeError::failed(code, message),
     }
 }
@@ -205,11 +206,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 let data = r.snapshot();
                 if data.hops.is_empty() {
                     let why = if data.rounds.is_empty() {
-                        "no round finished in time".to_string()
+                        Said::new(Msg::TraceNoRound)
                     } else {
-                        format!("nothing answered in {} rounds, not even the first hop", data.rounds.len())
+                        Said::new(Msg::TraceNoAnswer).arg("rounds", data.rounds.len())
                     };
-                    failures.push((host, "ENODATA".into(), format!("the trace found no hop: {why}")));
+                    failures.push((host, "ENODATA".into(), why));
                 } else {
                     items.push(observation(&host, &data));
                     traces.push(data);
@@ -221,8 +222,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     }
     // A target without any hop is an error, never a pass: say which ones and why.
     if let Some((_, code, _)) = failures.first() {
-        let msg = failures.iter().map(|(h, _, m)| format!("{h}: {m}")).collect::<Vec<_>>().join("; ");
-        return Err(ProbeError::failed(code.clone(), msg));
+        let each = failures
+            .iter()
+            .map(|(h, _, m)| Said::new(Msg::TraceTargetFailed).arg("host", h).nest("error", m.clone()))
+            .collect();
+        return Err(ProbeError::failed(code.clone(), Said::new(Msg::FailTraceTargets).list("failures", each)));
     }
     Ok(Observations { items, verdict: None, traces, keyed: false })
 }

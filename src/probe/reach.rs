@@ -12,6 +12,7 @@
 //! timed out; their threads are abandoned.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::mpsc;
@@ -107,42 +108,54 @@ fn valid_host(host: &str) -> bool {
 impl Target {
     /// Parses `HOST`, `HOST:PORT`, `[IPV6]:PORT`, a bare IPv6 address, an http/https URL, or
     /// `ntp://HOST[:PORT]`. A bare host means port [`DEFAULT_PORT`].
-    pub fn parse(s: &str) -> Result<Target, String> {
+    pub fn parse(s: &str) -> Result<Target, Said> {
         let raw = s.trim();
         if raw.is_empty() {
-            return Err("a target cannot be empty".into());
+            return Err(Said::new(Msg::TargetEmpty));
         }
         let lower = raw.to_ascii_lowercase();
         if lower.starts_with("ntp://") {
-            let url = reqwest::Url::parse(raw).map_err(|e| format!("target {raw:?} is not a valid URL: {e}"))?;
+            let url = reqwest::Url::parse(raw)
+                .map_err(|e| Said::new(Msg::TargetBadUrl).arg("target", format!("{raw:?}")).arg("error", e))?;
             let host = url.host_str().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
             if !valid_host(&host) || !matches!(url.path(), "" | "/") || url.query().is_some() {
-                return Err(format!("target {raw:?}: write a time server as ntp://HOST or ntp://HOST:PORT"));
+                return Err(Said::new(Msg::TargetNtpForm).arg("target", format!("{raw:?}")));
             }
             let port = url.port().unwrap_or(crate::host::sntp::PORT);
             return Ok(Target { raw: raw.to_string(), kind: TargetKind::Ntp, host, port, url: None });
         }
         if lower.starts_with("http://") || lower.starts_with("https://") {
-            let url = reqwest::Url::parse(raw).map_err(|e| format!("target {raw:?} is not a valid URL: {e}"))?;
+            let url = reqwest::Url::parse(raw)
+                .map_err(|e| Said::new(Msg::TargetBadUrl).arg("target", format!("{raw:?}")).arg("error", e))?;
             let kind = if url.scheme() == "https" { TargetKind::Https } else { TargetKind::Http };
             let host = match url.host_str() {
                 Some(h) if !h.is_empty() => h.trim_start_matches('[').trim_end_matches(']').to_string(),
-                _ => return Err(format!("target {raw:?} has no host")),
+                _ => return Err(Said::new(Msg::TargetNoHost).arg("target", format!("{raw:?}"))),
             };
             let port = url.port_or_known_default().unwrap_or(if kind == TargetKind::Https { 443 } else { 80 });
             return Ok(Target { raw: raw.to_string(), kind, host, port, url: Some(url.to_string()) });
         }
         if raw.contains("://") {
-            return Err(format!("target {raw:?}: only http://, https:// and ntp:// URLs, or HOST[:PORT]"));
+            return Err(Said::new(Msg::TargetScheme).arg("target", format!("{raw:?}")));
         }
         let (host, port) = if let Some(rest) = raw.strip_prefix('[') {
-            let (h, after) = rest.split_once(']').ok_or_else(|| format!("target {raw:?}: missing ']'"))?;
+            let (h, after) = rest
+                .split_once(']')
+                .ok_or_else(|| Said::new(Msg::TargetNoBracket).arg("target", format!("{raw:?}")))?;
             if h.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(format!("target {raw:?}: {h:?} is not an IPv6 address"));
+                return Err(Said::new(Msg::TargetNotIpv6)
+                    .arg("target", format!("{raw:?}"))
+                    .arg("host", format!("{h:?}")));
             }
             match after {
                 "" => (h.to_string(), None),
-                p => (h.to_string(), Some(p.strip_prefix(':').ok_or_else(|| format!("target {raw:?}: bad port"))?)),
+                p => (
+                    h.to_string(),
+                    Some(
+                        p.strip_prefix(':')
+                            .ok_or_else(|| Said::new(Msg::TargetBadPort).arg("target", format!("{raw:?}")))?,
+                    ),
+                ),
             }
         } else if raw.parse::<std::net::Ipv6Addr>().is_ok() {
             (raw.to_string(), None)
@@ -156,18 +169,24 @@ impl Target {
             None => DEFAULT_PORT,
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
-                _ => return Err(format!("target {raw:?}: port {p:?} must be a number from 1 to 65535")),
+                _ => {
+                    return Err(Said::new(Msg::TargetPortRange)
+                        .arg("target", format!("{raw:?}"))
+                        .arg("port", format!("{p:?}")));
+                }
             },
         };
         if !valid_host(&host) {
-            return Err(format!("target {raw:?}: {host:?} is not a host name or IP address"));
+            return Err(Said::new(Msg::TargetBadHost)
+                .arg("target", format!("{raw:?}"))
+                .arg("host", format!("{host:?}")));
         }
         Ok(Target { raw: raw.to_string(), kind: TargetKind::Tcp, host, port, url: None })
     }
 }
 
 /// Parses a list of targets, dropping repeats (the config and the command line may both name one).
-pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Target>, String> {
+pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Target>, Said> {
     let mut out: Vec<Target> = Vec::new();
     for s in items {
         let t = Target::parse(s)?;
@@ -182,9 +201,7 @@ pub fn parse_all<'a>(items: impl IntoIterator<Item = &'a str>) -> Result<Vec<Tar
 /// nothing to probe.
 pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "network reachability is probed from the machine ecs-doctor runs on; skipped with --root".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipReachUnderRoot));
     }
     if !ctx.targets.is_empty() {
         return Ok(ctx.targets.clone());
@@ -192,24 +209,18 @@ pub fn targets_of(ctx: &ProbeContext) -> Result<Vec<Target>, ProbeError> {
     // A metadata service to ask means Alibaba Cloud (detected by DMI, or named by the user).
     if ctx.metadata_source().endpoint().is_some() {
         let Some(md) = ctx.metadata() else {
-            return Err(ProbeError::Skipped("no targets to probe: the instance metadata is not available".into()));
+            return Err(ProbeError::skipped(Msg::SkipNoTargetsNoMetadata));
         };
         if let Some((_, why)) = &md.failure {
-            return Err(ProbeError::Skipped(format!(
-                "no targets to probe: the defaults (package mirror, time service) come from the instance metadata, which could not be read ({why}); give targets with --target"
-            )));
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipNoTargetsMetadataFailed).arg("error", why)));
         }
         return Ok(alibaba_defaults(&md));
     }
     match crate::host::facts::cloud_provider(&ctx.host) {
-        crate::host::facts::Provider::None => Err(ProbeError::Skipped(
-            "no targets to probe: give some with --target HOST[:PORT] or URL, or `targets` under [net] in the config"
-                .into(),
-        )),
-        provider => Err(ProbeError::Skipped(format!(
-            "no targets to probe: give some with --target or [net] targets (there are no defaults for {} yet)",
-            provider_name(provider)
-        ))),
+        crate::host::facts::Provider::None => Err(ProbeError::skipped(Msg::SkipNoTargets)),
+        provider => {
+            Err(ProbeError::Skipped(Said::new(Msg::SkipNoTargetsForCloud).arg("cloud", provider_name(provider))))
+        }
     }
 }
 
@@ -532,7 +543,7 @@ where
             let _ = tx.send((i, work(item)));
         });
         if let Err(e) = spawned {
-            return Err(ProbeError::failed("EAGAIN", format!("cannot start a thread: {e}")));
+            return Err(ProbeError::failed("EAGAIN", Said::new(Msg::FailThread).arg("error", e)));
         }
     }
     drop(tx);

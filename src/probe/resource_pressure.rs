@@ -8,6 +8,7 @@
 //! is left out and the other weights are scaled up to sum to 1; the report says which.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -118,10 +119,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let net = network_use(ctx);
     let components = [("cpu", cpu), ("memory", memory), ("disk", disk), ("network", net.as_ref().map(|n| n.0))];
     let Some(total) = score(&components) else {
-        return Err(ProbeError::Skipped(
-            "no component of the pressure score can be measured here (/proc/stat, /proc/buddyinfo, /proc/diskstats)"
-                .into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipNoPressure));
     };
     let known: Vec<&str> = components.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| *n).collect();
     let busiest = components

@@ -15,6 +15,7 @@
 use super::routes::{Ipv4Route, parse_ipv4};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::facts::{self, Provider};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -117,7 +118,7 @@ fn platform(ctx: &ProbeContext) -> Option<Platform> {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let path = "/proc/net/route";
     let Some(file) = ctx.host.read_optional(path).map_err(|e| ProbeError::io(path, &e))? else {
-        return Err(ProbeError::Skipped(format!("{path} does not exist: no IPv4 routing table to examine")));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipNoRouteTable).arg("path", path)));
     };
     let mut bad = Vec::new();
     let routes: Vec<Ipv4Route> = parse_ipv4(path, &file.text, &mut bad).into_iter().filter(|r| r.is_usable()).collect();

@@ -2,6 +2,7 @@
 //! whether each IPv4 gateway's neighbour entry resolved (/proc/net/arp). Passive: no packets.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -128,7 +129,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let v6path = "/proc/net/ipv6_route";
     let v6 = ctx.host.read_optional(v6path).map_err(|e| ProbeError::io(v6path, &e))?;
     if v4.is_none() && v6.is_none() {
-        return Err(ProbeError::failed("ENOENT", "neither /proc/net/route nor /proc/net/ipv6_route exists"));
+        return Err(ProbeError::failed("ENOENT", Said::new(Msg::FailNoRoutes)));
     }
     let mut bad = Vec::new();
     let d4 = v4.as_ref().map(|f| ipv4_defaults(v4path, &f.text, &mut bad)).unwrap_or_default();

@@ -8,6 +8,7 @@
 
 use super::fsmeta::{self, Kind, Names, Superuser};
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -36,7 +37,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     match fsmeta::lstat(&ctx.host, dir) {
         Ok(m) if m.kind == Kind::Dir || m.kind == Kind::Symlink => {}
         Ok(_) | Err(_) => {
-            return Err(ProbeError::Skipped(format!("the SSH server is not installed ({dir} does not exist)")));
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipSshNotInstalled).arg("path", dir)));
         }
     }
     let names = ctx.host.list_dir(dir).map_err(|e| ProbeError::io(dir, &e))?;
@@ -68,9 +69,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     if items.is_empty() {
         // No keys and no server configuration: the SSH client package alone made /etc/ssh.
         if fsmeta::lstat(&ctx.host, &format!("{dir}/sshd_config")).is_err() {
-            return Err(ProbeError::Skipped(format!(
-                "the SSH server is not installed ({dir}/sshd_config does not exist)"
-            )));
+            return Err(ProbeError::Skipped(
+                Said::new(Msg::SkipSshNotInstalled).arg("path", format!("{dir}/sshd_config")),
+            ));
         }
         items.push(Observation::new(dir).num("key_count", 0.0));
     }

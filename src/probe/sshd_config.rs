@@ -9,6 +9,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError, command};
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -180,10 +181,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     match read_config(&ctx.host, &params.path, 0, false, &mut s) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ProbeError::Skipped(format!(
-                "the SSH server is not installed ({} does not exist)",
-                params.path
-            )));
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipSshNotInstalled).arg("path", &params.path)));
         }
         Err(e) => return Err(ProbeError::io(&params.path, &e)),
     }

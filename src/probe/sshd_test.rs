@@ -8,6 +8,7 @@
 
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
@@ -45,20 +46,18 @@ fn is_runtime_only(line: &str) -> bool {
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "sshd -t tests the configuration with the installed sshd: not run on a root directory (--root)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipSshdTestUnderRoot));
     }
     let Some(bin) = SSHD_BINARIES.iter().map(Path::new).find(|p| p.is_file()) else {
-        return Err(ProbeError::Skipped("sshd is not installed".into()));
+        return Err(ProbeError::skipped(Msg::SkipSshdMissing));
     };
     if !ctx.privileged {
-        return Err(ProbeError::Skipped("sshd -t needs root (it loads the host keys)".into()));
+        return Err(ProbeError::skipped(Msg::SkipSshdNeedsRoot));
     }
     let shown = format!("{} -t -f {}", bin.display(), params.path);
     let out = command::run(bin, &["-t", "-f", &params.path], TIMEOUT, ctx.deadline).map_err(|why| {
         let code = if why.contains("killed") { "ETIMEDOUT" } else { "EIO" };
-        ProbeError::failed(code, format!("{shown}: {why}"))
+        ProbeError::failed(code, Said::new(Msg::FailCommand).arg("command", &shown).arg("error", why))
     })?;
     let lines: Vec<String> = out
         .stderr

@@ -2,6 +2,7 @@
 //! a unit's state lives in systemd's memory, not in files under a root.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -51,11 +52,16 @@ fn run_systemctl(deadline: Instant) -> Result<String, ProbeError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| ProbeError::failed(crate::host::errno_name(&e), format!("cannot run systemctl: {e}")))?;
+        .map_err(|e| {
+            ProbeError::failed(
+                crate::host::errno_name(&e),
+                Said::new(Msg::FailStart).arg("command", "systemctl").arg("error", e),
+            )
+        })?;
     let Some(mut out) = child.stdout.take() else {
         let _ = child.kill();
         let _ = child.wait();
-        return Err(ProbeError::failed("EIO", "systemctl gave no output"));
+        return Err(ProbeError::failed("EIO", Said::new(Msg::FailNoOutput).arg("command", "systemctl")));
     };
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -71,23 +77,25 @@ fn run_systemctl(deadline: Instant) -> Result<String, ProbeError> {
         Ok(Ok(bytes)) if status.as_ref().is_ok_and(|s| s.success()) || !bytes.is_empty() => {
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }
-        Ok(Ok(_)) => Err(ProbeError::failed("EIO", "systemctl failed (is systemd reachable over D-Bus?)")),
-        Ok(Err(e)) => Err(ProbeError::failed(crate::host::errno_name(&e), format!("reading systemctl: {e}"))),
-        Err(_) => {
-            Err(ProbeError::failed("ETIMEDOUT", format!("systemctl did not answer within {} s", wait.as_secs_f64())))
-        }
+        Ok(Ok(_)) => Err(ProbeError::failed("EIO", Said::new(Msg::FailSystemctl))),
+        Ok(Err(e)) => Err(ProbeError::failed(
+            crate::host::errno_name(&e),
+            Said::new(Msg::FailReadOutput).arg("command", "systemctl").arg("error", e),
+        )),
+        Err(_) => Err(ProbeError::failed(
+            "ETIMEDOUT",
+            Said::new(Msg::FailNoAnswer).arg("command", "systemctl").arg("seconds", wait.as_secs_f64()),
+        )),
     }
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
-        return Err(ProbeError::Skipped(
-            "unit states are known only on the live system (systemd keeps them in memory)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipUnitsNotLive));
     }
     let init = ctx.host.read_line("/proc/1/comm").unwrap_or_else(|| "unknown".into());
     if init != "systemd" && !ctx.host.path("/run/systemd/system").is_dir() {
-        return Err(ProbeError::Skipped(format!("PID 1 is {init}, not systemd")));
+        return Err(ProbeError::Skipped(Said::new(Msg::SkipNotSystemd).arg("init", init)));
     }
     let text = run_systemctl(ctx.deadline)?;
     let units: Vec<(String, String, String)> = text.lines().filter_map(parse_line).collect();

@@ -14,6 +14,7 @@
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::Host;
+use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -264,9 +265,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let procs = ctx.processes()?;
     if procs.procs.is_empty() {
         // A rescued disk or a fixture under --root has no running processes to judge.
-        return Err(ProbeError::Skipped(
-            "no process table to look for time daemons in (/proc has no processes)".into(),
-        ));
+        return Err(ProbeError::skipped(Msg::SkipNoProcesses));
     }
     let mut running: Vec<&str> = Vec::new();
     let mut evidence = Vec::new();

@@ -175,17 +175,20 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     let h = &report.host;
     let cloud =
         serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
-    let _ = writeln!(
-        out,
-        "{} {} · {} · {} · kernel {} · {} · cloud: {}",
-        p.bold("ecs-doctor"),
-        report.tool.version,
-        h.hostname,
-        h.os.pretty_name,
-        h.kernel,
-        h.arch,
-        cloud
+    let header = crate::i18n::trf(
+        opts.lang,
+        Msg::TextHeader,
+        &[
+            ("tool", &p.bold("ecs-doctor")),
+            ("version", &report.tool.version),
+            ("host", &h.hostname),
+            ("os", &h.os.pretty_name),
+            ("kernel", &h.kernel),
+            ("arch", &h.arch),
+            ("cloud", &cloud),
+        ],
     );
+    let _ = writeln!(out, "{header}");
     for domain in crate::catalog::DOMAINS {
         let checks: Vec<&CheckResult> = report
             .checks

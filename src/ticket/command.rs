@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::exit::ExitStatus;
 use crate::host::Host;
 use crate::host::facts::Provider;
-use crate::i18n::{Lang, T, tt};
+use crate::i18n::{Lang, Msg, T, trf, tt};
 use crate::redact::{MaskOptions, Redactor};
 use crate::report::{self, Report};
 use std::collections::BTreeMap;
@@ -60,6 +60,7 @@ pub struct Settings {
 impl Settings {
     pub fn resolve(args: &TicketArgs, config: &Config) -> Result<Settings, Failure> {
         let c = &config.ticket;
+        let lang = args.catalog.lang.or(c.lang).unwrap_or_else(Lang::from_env);
         let report_dir = std::env::var_os("ECS_DOCTOR_REPORT_DIR")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -74,18 +75,18 @@ impl Settings {
             });
         let timeout = c.timeout.unwrap_or(DEFAULT_TIMEOUT_S);
         if !(timeout.is_finite() && timeout > 0.0 && timeout <= 600.0) {
-            return Err(Failure::Usage("[ticket] timeout must be between 0 and 600 seconds".into()));
+            return Err(Failure::Usage(trf(lang, Msg::TicketTimeout, &[])));
         }
         let max_age = c.max_report_age.unwrap_or(DEFAULT_MAX_REPORT_AGE_S);
         if !(max_age.is_finite() && max_age >= 0.0) {
-            return Err(Failure::Usage("[ticket] max_report_age must be a number of seconds, 0 or more".into()));
+            return Err(Failure::Usage(trf(lang, Msg::TicketMaxAge, &[])));
         }
         let attempts = c.attempts.unwrap_or(DEFAULT_ATTEMPTS);
         if !(1..=10).contains(&attempts) {
-            return Err(Failure::Usage("[ticket] attempts must be between 1 and 10".into()));
+            return Err(Failure::Usage(trf(lang, Msg::TicketAttempts, &[])));
         }
         Ok(Settings {
-            lang: args.catalog.lang.or(c.lang).unwrap_or_else(Lang::from_env),
+            lang,
             backend: args.backend.or(c.backend).unwrap_or_default(),
             out: args.out.clone().or_else(|| c.out.clone()).unwrap_or_else(|| state.join("filed")),
             report_dir,
@@ -149,9 +150,9 @@ impl Settings {
             BackendKind::Aliyun => {
                 Ok(normalize_endpoint(self.endpoint.as_deref().unwrap_or(super::aliyun::DEFAULT_ENDPOINT)))
             }
-            BackendKind::Webhook => self.endpoint.clone().ok_or_else(|| {
-                Failure::Usage("the webhook backend needs a URL: --endpoint URL or endpoint in [ticket]".into())
-            }),
+            BackendKind::Webhook => {
+                self.endpoint.clone().ok_or_else(|| Failure::Usage(trf(self.lang, Msg::TicketWebhookUrl, &[])))
+            }
             BackendKind::File => Ok(String::new()),
         }
     }
@@ -185,7 +186,8 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         title: args.title.clone(),
         started: match &args.since {
             Some(t) => Some(Started {
-                at: when::parse(t, jiff::Timestamp::now()).map_err(|e| Failure::Usage(format!("--since {e}")))?,
+                at: when::parse(t, jiff::Timestamp::now())
+                    .map_err(|e| Failure::Usage(trf(l, Msg::TicketSince, &[("error", &e.to_string())])))?,
                 source: "stated".into(),
             }),
             None => None,
@@ -303,10 +305,13 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         last_error: None,
     };
     let _lock = s.store.lock(Duration::from_secs(30)).map_err(|e| Failure::Tool(e.to_string()))?;
-    let mut spooled = s
-        .store
-        .spool(meta, &md, &js, Some(&bundle.bytes))
-        .map_err(|e| Failure::Tool(format!("cannot save the ticket in {}: {e}", s.store.dir.display())))?;
+    let mut spooled = s.store.spool(meta, &md, &js, Some(&bundle.bytes)).map_err(|e| {
+        Failure::Tool(trf(
+            s.lang,
+            Msg::TicketCannotSave,
+            &[("dir", &s.store.dir.display().to_string()), ("error", &e.to_string())],
+        ))
+    })?;
     let deadline = Instant::now() + SEND_BUDGET;
     Ok(send_and_record(&s, &mut spooled, deadline, true))
 }
@@ -456,7 +461,8 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
         }
     }
     say(tt(s.lang, T::StaleReport));
-    let exe = std::env::current_exe().map_err(|e| Failure::Tool(format!("cannot find my own program: {e}")))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::Tool(trf(s.lang, Msg::TicketNoExe, &[("error", &e.to_string())])))?;
     let mut cmd = std::process::Command::new(exe);
     cmd.args(["run", "--format", "json", "--quiet"]);
     if args.dry_run {
@@ -479,12 +485,19 @@ fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
     // The ticket command has just tried the spool itself.
     cmd.env(NO_FLUSH_ENV, "1");
     cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
-    let out = cmd.output().map_err(|e| Failure::Tool(format!("cannot run the diagnosis: {e}")))?;
+    let out = cmd
+        .output()
+        .map_err(|e| Failure::Tool(trf(s.lang, Msg::TicketCannotDiagnose, &[("error", &e.to_string())])))?;
     if out.status.code() == Some(ExitStatus::Usage.code()) {
         return Err(Failure::Usage(tt(s.lang, T::NoReport).into()));
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| Failure::Tool(format!("{}: the diagnosis gave no report ({e})", tt(s.lang, T::NoReport))))
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        Failure::Tool(trf(
+            s.lang,
+            Msg::TicketNoReportFrom,
+            &[("no_report", tt(s.lang, T::NoReport)), ("error", &e.to_string())],
+        ))
+    })
 }
 
 fn read_report(path: &std::path::Path) -> Result<Report, String> {
@@ -509,9 +522,9 @@ fn choose_category<R: std::io::BufRead, W: Write>(
     let lang = if s.lang == Lang::ZhCn { "zh" } else { "en" };
     let cats = api
         .categories(s.product_id.as_deref(), lang)
-        .map_err(|e| Failure::Tool(format!("ListCategories: {e}; set --category-id")))?;
+        .map_err(|e| Failure::Tool(trf(s.lang, Msg::TicketCategories, &[("error", &e.to_string())])))?;
     if cats.is_empty() {
-        return Err(Failure::Usage("ListCategories returned no category; set --category-id".into()));
+        return Err(Failure::Usage(trf(s.lang, Msg::TicketNoCategory, &[])));
     }
     let names: Vec<String> = cats.iter().map(|(id, n)| format!("{n} ({id})")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -598,9 +611,10 @@ fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     }
     let Some(e) = entry else {
         if let Some(id) = id {
-            return Err(Failure::Usage(format!(
-                "no ticket {id:?} in {} (for an Alibaba Cloud ticket id, add --backend aliyun)",
-                s.store.dir.display()
+            return Err(Failure::Usage(trf(
+                l,
+                Msg::TicketUnknownId,
+                &[("id", &format!("{id:?}")), ("dir", &s.store.dir.display().to_string())],
             )));
         }
         println!("{}", tt(l, T::NoTickets));

@@ -10,7 +10,7 @@ use super::{TraceData, html, render_text};
 use crate::app::Failure;
 use crate::cli::{TraceArgs, TraceFormat};
 use crate::exit::ExitStatus;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg, Said, trf};
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
@@ -24,24 +24,23 @@ pub struct Plan {
 }
 
 /// Checks the flags: rounds of at least one second, a duration or a round count that ends.
-pub fn plan(args: &TraceArgs) -> Result<Plan, String> {
-    let host = crate::probe::reach::Target::parse(&args.host).map_err(|m| format!("trace: {m}"))?.host;
+pub fn plan(args: &TraceArgs) -> Result<Plan, Said> {
+    let host = crate::probe::reach::Target::parse(&args.host)
+        .map_err(|m| Said::new(Msg::TraceFlagHost).nest("error", m))?
+        .host;
     if !(args.interval.is_finite() && (1.0..=60.0).contains(&args.interval)) {
-        return Err(format!(
-            "--interval {}: rounds last 1 to 60 seconds (routers answer traces about once a second; shorter rounds show loss that is not there)",
-            args.interval
-        ));
+        return Err(Said::new(Msg::TraceFlagInterval).arg("value", args.interval));
     }
     if !(args.duration.is_finite() && args.duration > 0.0 && args.duration <= 86_400.0) {
-        return Err(format!("--duration {}: must be a number of seconds between 0 and 86400", args.duration));
+        return Err(Said::new(Msg::TraceFlagDuration).arg("value", args.duration));
     }
     let rounds = match args.rounds {
-        Some(n) if !(1..=100_000).contains(&n) => return Err(format!("--rounds {n}: must be 1 to 100000")),
+        Some(n) if !(1..=100_000).contains(&n) => return Err(Said::new(Msg::TraceFlagRounds).arg("value", n)),
         Some(n) => n,
         None => ((args.duration / args.interval).ceil() as usize).max(1),
     };
     if !(1..=64).contains(&args.max_ttl) {
-        return Err(format!("--max-ttl {}: must be 1 to 64", args.max_ttl));
+        return Err(Said::new(Msg::TraceFlagMaxTtl).arg("value", args.max_ttl));
     }
     Ok(Plan { host, rounds, interval: Duration::from_secs_f64(args.interval), max_ttl: args.max_ttl })
 }
@@ -74,10 +73,18 @@ pub fn status_of(t: &TraceData) -> ExitStatus {
     }
 }
 
+/// A trace error in the language of the command.
+fn trace_error(e: &TraceError, lang: Lang) -> String {
+    match e {
+        TraceError::NotPermitted => trf(lang, Msg::SkipTraceNotPermitted, &[]),
+        TraceError::Failed { message, .. } => message.render(lang),
+    }
+}
+
 pub fn trace(args: TraceArgs) -> Result<ExitStatus, Failure> {
     let lang = args.lang.unwrap_or_else(Lang::from_env);
-    let plan = plan(&args).map_err(Failure::Usage)?;
-    let tool = |e: TraceError| Failure::Tool(e.to_string());
+    let plan = plan(&args).map_err(|m| Failure::Usage(m.render(lang)))?;
+    let tool = |e: TraceError| Failure::Tool(trace_error(&e, lang));
     let address = run::resolve_host(&plan.host, Instant::now() + Duration::from_secs(5)).map_err(tool)?;
     let opts =
         TraceOptions { rounds: plan.rounds, min_round: plan.interval, max_round: plan.interval, max_ttl: plan.max_ttl };
@@ -117,12 +124,7 @@ pub fn trace(args: TraceArgs) -> Result<ExitStatus, Failure> {
         if !live {
             let _ = stdout.write_all(out.as_bytes());
         }
-        let why = match lang {
-            Lang::En => {
-                format!("trace: no hop answered in {} rounds (an empty path is not a result)", data.rounds.len())
-            }
-            Lang::ZhCn => format!("trace：{} 轮中没有任何节点应答（空路径不是有效结果）", data.rounds.len()),
-        };
+        let why = trf(lang, Msg::TraceNoHopAnswered, &[("rounds", &data.rounds.len().to_string())]);
         return Err(Failure::Tool(why));
     }
     let out = render(&data, args.format, lang);
@@ -135,7 +137,13 @@ pub fn trace(args: TraceArgs) -> Result<ExitStatus, Failure> {
     let _ = stdout.write_all(out.as_bytes());
     let _ = stdout.flush();
     if let Some(path) = &args.output {
-        std::fs::write(path, &out).map_err(|e| Failure::Tool(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, &out).map_err(|e| {
+            Failure::Tool(trf(
+                lang,
+                Msg::CannotWrite,
+                &[("path", &path.display().to_string()), ("error", &e.to_string())],
+            ))
+        })?;
     }
     Ok(status_of(&data))
 }

@@ -4,6 +4,7 @@
 //! abandoned (its thread ends after its last round, bounded by `max_rounds`).
 
 use super::{HopData, RoundInfo, TraceData};
+use crate::i18n::{Msg, Said};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU16, Ordering};
@@ -27,12 +28,11 @@ pub struct TraceOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TraceError {
     /// No CAP_NET_RAW: ICMP tracing needs a raw socket.
-    #[error(
-        "tracing needs raw sockets (CAP_NET_RAW): run as root, or allow it once with `sudo setcap cap_net_raw+ep $(command -v ecs-doctor)`"
-    )]
+    #[error("{}", Said::new(Msg::SkipTraceNotPermitted))]
     NotPermitted,
+    /// The message is said in the language of whoever shows it (the path check, the `trace` command).
     #[error("{message}")]
-    Failed { code: String, message: String },
+    Failed { code: String, message: Said },
 }
 
 /// What one probe of a round saw.
@@ -95,7 +95,10 @@ pub fn start(target: &str, address: IpAddr, opts: &TraceOptions) -> Result<Runni
         .max_round_duration(opts.max_round.max(opts.min_round))
         .grace_duration(Duration::from_millis(50).min(opts.min_round))
         .build()
-        .map_err(|e| TraceError::Failed { code: "EINVAL".into(), message: format!("cannot set up the trace: {e}") })?;
+        .map_err(|e| TraceError::Failed {
+            code: "EINVAL".into(),
+            message: Said::new(Msg::TraceSetup).arg("error", e),
+        })?;
     let record = Arc::new(Mutex::new(Record::default()));
     let started = Instant::now();
     let rec = record.clone();
@@ -120,7 +123,10 @@ pub fn start(target: &str, address: IpAddr, opts: &TraceOptions) -> Result<Runni
             }
             rec.lock().unwrap_or_else(|p| p.into_inner()).rounds.push((started.elapsed(), seen));
         })
-        .map_err(|e| TraceError::Failed { code: "EAGAIN".into(), message: format!("cannot start the trace: {e}") })?;
+        .map_err(|e| TraceError::Failed {
+            code: "EAGAIN".into(),
+            message: Said::new(Msg::TraceStart).arg("error", e),
+        })?;
     Ok(Running {
         target: target.to_string(),
         address,
@@ -138,7 +144,7 @@ fn trippy_error(e: &trippy_core::Error) -> TraceError {
         return TraceError::NotPermitted;
     }
     let code = if text.contains("unreachable") { "ENETUNREACH" } else { "EIO" };
-    TraceError::Failed { code: code.into(), message: format!("the trace failed: {text}") }
+    TraceError::Failed { code: code.into(), message: Said::new(Msg::TraceFailed).arg("error", text) }
 }
 
 impl Running {
@@ -163,7 +169,7 @@ impl Running {
                         Err(_) => {
                             return Err(TraceError::Failed {
                                 code: "EFAULT".into(),
-                                message: "the trace thread panicked".into(),
+                                message: Said::new(Msg::TracePanicked),
                             });
                         }
                     }
@@ -247,12 +253,17 @@ pub fn resolve_host(host: &str, until: Instant) -> Result<IpAddr, TraceError> {
         let _ = tx.send(crate::probe::reach::resolve(&h, 0));
     });
     match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-        Ok(Ok(addrs)) => addrs
-            .first()
-            .map(|a| a.ip())
-            .ok_or_else(|| TraceError::Failed { code: "EAI_NONAME".into(), message: format!("{host} has no address") }),
-        Ok(Err((code, message))) => Err(TraceError::Failed { code, message }),
-        Err(_) => Err(TraceError::Failed { code: "ETIMEDOUT".into(), message: format!("resolving {host} timed out") }),
+        Ok(Ok(addrs)) => addrs.first().map(|a| a.ip()).ok_or_else(|| TraceError::Failed {
+            code: "EAI_NONAME".into(),
+            message: Said::new(Msg::TraceNoAddress).arg("host", host),
+        }),
+        Ok(Err((code, message))) => {
+            Err(TraceError::Failed { code, message: Said::new(Msg::TraceResolveFailed).arg("error", message) })
+        }
+        Err(_) => Err(TraceError::Failed {
+            code: "ETIMEDOUT".into(),
+            message: Said::new(Msg::TraceResolveTimeout).arg("host", host),
+        }),
     }
 }
 
