@@ -25,7 +25,9 @@ const FINDINGS_SHOWN: usize = 5;
 const WIDTH: usize = 100;
 
 /// Folds a paragraph (source line breaks are not meaningful) into lines of at most `width`
-/// characters; words are never split, and CJK text (no spaces) breaks by character.
+/// columns (CJK characters take two). English words and ASCII runs such as commands are never
+/// split; CJK text, which has no spaces, may break between any two characters and where it meets
+/// an ASCII run, but never before closing punctuation or after opening punctuation.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(20);
     // A source line break between two CJK characters is no word break.
@@ -37,34 +39,48 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         }
         joined.push(c);
     }
-    let text = joined.as_str();
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut len = 0;
-    for word in text.split_whitespace() {
-        let wlen: usize = word.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
-        if len > 0 && len + 1 + wlen > width {
-            lines.push(std::mem::take(&mut line));
-            len = 0;
-        }
-        if len > 0 {
-            line.push(' ');
-            len += 1;
-        }
-        for ch in word.chars() {
-            let cw = if ch.is_ascii() { 1 } else { 2 };
-            if len + cw > width && !ch.is_ascii() {
+    for word in joined.split_whitespace() {
+        for (k, atom) in atoms(word).iter().enumerate() {
+            let aw = display_width(atom);
+            let sep = usize::from(k == 0 && len > 0);
+            if len > 0 && len + sep + aw > width {
                 lines.push(std::mem::take(&mut line));
                 len = 0;
+            } else if sep == 1 {
+                line.push(' ');
+                len += 1;
             }
-            line.push(ch);
-            len += cw;
+            line.push_str(atom);
+            len += aw;
         }
     }
     if !line.is_empty() {
         lines.push(line);
     }
     lines
+}
+
+/// The pieces of a space-free word a line may break between: each CJK character, each run of
+/// ASCII; closing punctuation sticks to what comes before it, opening punctuation to what follows.
+fn atoms(word: &str) -> Vec<String> {
+    const CLOSING: &str = "，。、；：！？）」』】》〉”’…%";
+    const OPENING: &str = "（「『【《〈“‘";
+    let mut out: Vec<String> = Vec::new();
+    let mut glue_next = false;
+    for c in word.chars() {
+        let joins_previous = out.last().is_some_and(|last| {
+            glue_next || CLOSING.contains(c) || (c.is_ascii() && last.chars().last().is_some_and(|l| l.is_ascii()))
+        });
+        match out.last_mut() {
+            Some(last) if joins_previous => last.push(c),
+            _ => out.push(c.to_string()),
+        }
+        glue_next = OPENING.contains(c);
+    }
+    out
 }
 
 struct Painter {
@@ -251,4 +267,36 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn english_wraps_at_spaces_only() {
+        let lines = wrap("restart the service with `systemctl restart ssh` and check again", 30);
+        assert_eq!(lines, vec!["restart the service with", "`systemctl restart ssh` and", "check again"]);
+    }
+
+    #[test]
+    fn chinese_breaks_between_characters_and_before_ascii_runs_within_the_width() {
+        let text =
+            "无论如何，都应确认实例的安全组只对需要的地址放行该端口，并为服务设置密码（`requirepass`）然后重启。";
+        let lines = wrap(text, 40);
+        for l in &lines {
+            assert!(display_width(l) <= 40, "{l:?} is {} wide: {lines:#?}", display_width(l));
+        }
+        assert_eq!(lines.concat(), text, "nothing added or lost");
+        // `requirepass` stays whole, and no line starts with closing punctuation.
+        assert!(lines.iter().any(|l| l.contains("`requirepass`")), "{lines:#?}");
+        assert!(lines.iter().all(|l| !l.starts_with(['，', '。', '）'])), "{lines:#?}");
+        // An opening bracket does not end a line.
+        assert!(lines.iter().all(|l| !l.ends_with('（')), "{lines:#?}");
+    }
+
+    #[test]
+    fn mixed_words_keep_their_spaces() {
+        assert_eq!(wrap("运行 `dmesg -T` 查看", 80), vec!["运行 `dmesg -T` 查看"]);
+    }
 }
