@@ -181,6 +181,13 @@ fn md(s: &str) -> String {
     s.replace('\\', "\\\\").replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// The head of a Markdown table: the column names, then the alignment row (`---:` for numbers).
+fn md_head(columns: &[(&str, bool)]) -> String {
+    let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
+    let rule: Vec<&str> = columns.iter().map(|(_, number)| if *number { "---:" } else { "---" }).collect();
+    format!("| {} |\n|{}|\n", names.join(" | "), rule.join("|"))
+}
+
 fn markdown(s: &FleetSummary, lang: Lang) -> String {
     let (first, second) = overview(s, lang);
     let total = s.hosts.total;
@@ -194,15 +201,14 @@ fn markdown(s: &FleetSummary, lang: Lang) -> String {
     if s.problems.is_empty() {
         out.push_str(&format!("{}\n", w(lang, W::NoProblems)));
     } else {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n|---:|---|---:|---:|---:|---|\n",
-            w(lang, W::HostCount),
-            w(lang, W::Check),
-            w(lang, W::Crit),
-            w(lang, W::Warn),
-            w(lang, W::Error),
-            w(lang, W::Affected)
-        ));
+        out.push_str(&md_head(&[
+            (w(lang, W::HostCount), true),
+            (w(lang, W::Check), false),
+            (w(lang, W::Crit), true),
+            (w(lang, W::Warn), true),
+            (w(lang, W::Error), true),
+            (w(lang, W::Affected), false),
+        ]));
         for p in &s.problems {
             let title = p.title.as_deref().map(|t| format!(" — {}", md(t))).unwrap_or_default();
             let example =
@@ -223,14 +229,13 @@ fn markdown(s: &FleetSummary, lang: Lang) -> String {
         }
     }
     if !s.subjects.is_empty() {
-        out.push_str(&format!(
-            "\n## {}\n\n| {} | {} | {} | {} |\n|---:|---|---|---|\n",
-            w(lang, W::BySubject),
-            w(lang, W::HostCount),
-            w(lang, W::Check),
-            w(lang, W::Subject),
-            w(lang, W::Affected)
-        ));
+        out.push_str(&format!("\n## {}\n\n", w(lang, W::BySubject)));
+        out.push_str(&md_head(&[
+            (w(lang, W::HostCount), true),
+            (w(lang, W::Check), false),
+            (w(lang, W::Subject), false),
+            (w(lang, W::Affected), false),
+        ]));
         for g in &s.subjects {
             out.push_str(&format!(
                 "| {}/{total} | `{}` | {} | {} |\n",
@@ -242,14 +247,13 @@ fn markdown(s: &FleetSummary, lang: Lang) -> String {
         }
     }
     if !s.worst.is_empty() {
-        out.push_str(&format!(
-            "\n## {}\n\n| {} | {} | {} | {} |\n|---:|---|---|---|\n",
-            w(lang, W::WorstHosts),
-            w(lang, W::Score),
-            w(lang, W::Status),
-            w(lang, W::Host),
-            w(lang, W::Failing)
-        ));
+        out.push_str(&format!("\n## {}\n\n", w(lang, W::WorstHosts)));
+        out.push_str(&md_head(&[
+            (w(lang, W::Score), true),
+            (w(lang, W::Status), false),
+            (w(lang, W::Host), false),
+            (w(lang, W::Failing), false),
+        ]));
         for h in &s.worst {
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
