@@ -152,7 +152,7 @@ struct JudgeFile {
     filters: Vec<Spanned<String>>,
     message: Spanned<Text>,
     #[serde(default)]
-    code: Option<String>,
+    code: Option<Spanned<String>>,
 }
 
 /// One rule of a check: compare a value of each observation with thresholds.
@@ -167,6 +167,8 @@ pub struct Judge {
     pub info: Option<Condition>,
     pub filters: Vec<(String, Condition)>,
     pub message: Text,
+    /// The finding's code, a template like the message (`HTTP_{http_status}`, `{error}`), so the
+    /// exact status or error kind is searchable rather than buried in the message.
     pub code: Option<String>,
     /// Where the config replaced `warn`/`crit` for every subject (`file:line`), if it did.
     pub overridden_at: Option<String>,
@@ -286,21 +288,25 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
     }
     let fields = probe.fields();
     let known = |name: &str| fields.contains(&name);
+    let check_names = |s: &str, at: usize, allowed_extra: &[&str]| -> Result<(), LoadError> {
+        let names = template::placeholders(s).map_err(|m| err(at, m.to_string()))?;
+        for (name, _) in names {
+            if !(known(&name) || allowed_extra.contains(&name.as_str())) {
+                return Err(err(
+                    at,
+                    say(
+                        Msg::UnknownPlaceholder,
+                        &[("probe", probe.kind()), ("fields", &list(fields)), ("name", &name)],
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    };
     let check_template = |text: &Spanned<Text>, allowed_extra: &[&str]| -> Result<(), LoadError> {
         let t = text.get_ref();
         for s in std::iter::once(&t.en).chain(t.zh_cn.iter()) {
-            let names = template::placeholders(s).map_err(|m| err(text.span().start, m.to_string()))?;
-            for (name, _) in names {
-                if !(known(&name) || allowed_extra.contains(&name.as_str())) {
-                    return Err(err(
-                        text.span().start,
-                        say(
-                            Msg::UnknownPlaceholder,
-                            &[("probe", probe.kind()), ("fields", &list(fields)), ("name", &name)],
-                        ),
-                    ));
-                }
-            }
+            check_names(s, text.span().start, allowed_extra)?;
         }
         Ok(())
     };
@@ -340,6 +346,9 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             filters.push((name, c));
         }
         check_template(&j.message, &["subject"])?;
+        if let Some(code) = &j.code {
+            check_names(code.get_ref(), code.span().start, &["subject"])?;
+        }
         judges.push(Judge {
             field: field.clone(),
             warn,
@@ -347,7 +356,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             info,
             filters,
             message: j.message.get_ref().clone(),
-            code: j.code.clone(),
+            code: j.code.as_ref().map(|c| c.get_ref().clone()),
             overridden_at: None,
             subjects: BTreeMap::new(),
         });

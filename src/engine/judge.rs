@@ -130,7 +130,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 severity,
                 message: template::render(j.message.get(lang), Some(o), obs.items.len()),
                 subject: Some(o.subject.clone()),
-                code: j.code.clone(),
+                code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len())),
                 evidence: evidence(&lines, lang),
                 since: o.since.clone(),
             });

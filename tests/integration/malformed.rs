@@ -57,6 +57,13 @@ fn malformed_check_files_name_file_line_and_column() {
         ),
         (
             "sys/demo.value.toml",
+            format!(
+                "{GOOD_HEAD}[probe.meminfo]\n[[judge]]\nfield = \"available_percent\"\nwarn = \"< 10\"\nmessage.en = \"m\"\ncode = \"LOW-{{nope}}\"\n"
+            ),
+            "DIR/sys/demo.value.toml:10:8: unknown placeholder {nope}: the meminfo probe gives",
+        ),
+        (
+            "sys/demo.value.toml",
             format!("{GOOD_HEAD}timeout = -3\n[probe.meminfo]\n"),
             "DIR/sys/demo.value.toml:5:11: timeout must be between 0 and 3600",
         ),

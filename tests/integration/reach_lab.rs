@@ -142,6 +142,21 @@ fn a_destination_that_never_answers_is_critical_with_the_last_hop() {
     assert_eq!(t["hops"][0]["address"], ROUTER_CLIENT_IP, "{t:#}");
 }
 
+/// An HTTP error names the exact status in the finding's code (`HTTP_404`), a code a support
+/// engineer can search, not only a class.
+#[test]
+fn an_http_error_status_is_the_findings_code() {
+    if !web_lab_ok() {
+        return;
+    }
+    let lab = new_lab();
+    let url = format!("http://{SERVER_IP}:{HTTP_PORT}/no-such-page");
+    let r = run_json(&lab, &["--target", &url, "--skip", "net.path"], &[]);
+    let f = finding(&r, "net.reach.targets", &url);
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    assert_eq!(f["code"], "HTTP_404", "{f:#}");
+}
+
 #[test]
 fn https_untrusted_certificate_and_expiry_within_14_days() {
     if !web_lab_ok() {
