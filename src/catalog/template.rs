@@ -102,4 +102,18 @@ mod tests {
         assert!(placeholders("{a").is_err());
         assert_eq!(placeholders("{a} {b|pct}").unwrap().len(), 2);
     }
+
+    #[test]
+    fn words_are_said_in_the_language_and_compared_in_english() {
+        let o = Observation::new("user guest")
+            .subject_words(Said::new(Msg::ValUserNamed).arg("name", "guest"))
+            .word("kdump", Said::new(Msg::ValNotConfigured));
+        let t = "{subject}: kdump {kdump}";
+        assert_eq!(render(t, Some(&o), 1, Lang::En), "user guest: kdump not configured");
+        assert_eq!(render(t, Some(&o), 1, Lang::ZhCn), "用户 guest: kdump 未配置");
+        // The machine value and subject stay English, for `where` filters, thresholds and reports.
+        assert_eq!(o.values["kdump"], crate::probe::Value::Text("not configured".into()));
+        assert_eq!(o.subject, "user guest");
+        assert!(!o.values.contains_key("subject"));
+    }
 }
