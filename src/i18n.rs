@@ -305,6 +305,63 @@ messages! {
         TicketNoCategory = "ticket_err_no_category",
         TicketUnknownId = "ticket_err_unknown_id",
         FlagUploadUrl = "flag_upload_url",
+        WordSeparator = "word_separator",
+        ValItems = "val_items",
+        ValNone = "val_none",
+        ValUnknown = "val_unknown",
+        ValNoneMeasured = "val_none_measured",
+        ValNotConfigured = "val_not_configured",
+        ValNotPresent = "val_not_present",
+        ValEnabled = "val_enabled",
+        ValDisabled = "val_disabled",
+        ValEnforcing = "val_enforcing",
+        ValPermissive = "val_permissive",
+        ValAppArmorProfiles = "val_apparmor_profiles",
+        ValAppArmorRootOnly = "val_apparmor_root_only",
+        ValKdumpLoaded = "val_kdump_loaded",
+        ValKdumpReserved = "val_kdump_reserved",
+        ValNoSavedDmesg = "val_no_saved_dmesg",
+        ValHardware = "val_hardware",
+        ValFstabNotText = "val_fstab_not_text",
+        ValFstabTooFew = "val_fstab_too_few",
+        ValFstabTooMany = "val_fstab_too_many",
+        ValFstabDumpPass = "val_fstab_dump_pass",
+        ValFstabNotAbsolute = "val_fstab_not_absolute",
+        ValFstabUnknownTag = "val_fstab_unknown_tag",
+        ValFstabTagEmpty = "val_fstab_tag_empty",
+        ValFirewallFilters = "val_firewall_filters",
+        ValFirewallNoRule = "val_firewall_no_rule",
+        ValFirewallNotInstalled = "val_firewall_not_installed",
+        ValFirewallNotListed = "val_firewall_not_listed",
+        ValFirewallListing = "val_firewall_listing",
+        ValFirewallListingDrop = "val_firewall_listing_drop",
+        ValProcessUnknownRoot = "val_process_unknown_root",
+        ValProcessUnknownGone = "val_process_unknown_gone",
+        ValPortProcess = "val_port_process",
+        ValUserNamed = "val_user_named",
+        ValGroupNamed = "val_group_named",
+        ValRemountedReadOnly = "val_remounted_read_only",
+        ValFilesystemError = "val_filesystem_error",
+        ValJournalAborted = "val_journal_aborted",
+        ValCorruption = "val_corruption",
+        ValFilesystemShutDown = "val_filesystem_shut_down",
+        ValIoError = "val_io_error",
+        ValIoTimeout = "val_io_timeout",
+        ValResourcePressure = "val_resource_pressure",
+        ValCpu = "val_cpu",
+        ValMemory = "val_memory",
+        ValDiskWord = "val_disk",
+        ValNetworkWord = "val_network",
+        ValBusiest = "val_busiest",
+        ValNotes = "val_notes",
+        ValWalkStoppedEntries = "val_walk_stopped_entries",
+        ValWalkStoppedTime = "val_walk_stopped_time",
+        ValUnreadableDirs = "val_unreadable_dirs",
+        ValNotWalkedRemote = "val_not_walked_remote",
+        ValKeysUnreadable = "val_keys_unreadable",
+        ValDockerApi = "val_docker_api",
+        ValKubeletApi = "val_kubelet_api",
+        ValThisService = "val_this_service",
     }
 }
 
@@ -412,6 +469,8 @@ pub enum Arg {
     Said(Box<Said>),
     /// Messages rendered in the same language and joined by [`Msg::ListSeparator`].
     List(Vec<Said>),
+    /// Words rendered in the same language and joined by [`Msg::WordSeparator`] (`a, b` / `a、b`).
+    Words(Vec<Said>),
 }
 
 impl Said {
@@ -437,6 +496,12 @@ impl Said {
         self
     }
 
+    /// Adds a placeholder filled with a list of words (shorter than sentences: joined by commas).
+    pub fn words(mut self, name: &'static str, values: Vec<Said>) -> Said {
+        self.args.push((name, Arg::Words(values)));
+        self
+    }
+
     /// Every message key this one uses (itself and the nested ones), for tests.
     pub fn keys(&self) -> Vec<Msg> {
         let mut out = vec![self.msg];
@@ -444,7 +509,7 @@ impl Said {
             match a {
                 Arg::Text(_) => {}
                 Arg::Said(s) => out.extend(s.keys()),
-                Arg::List(l) => out.extend(l.iter().flat_map(Said::keys)),
+                Arg::List(l) | Arg::Words(l) => out.extend(l.iter().flat_map(Said::keys)),
             }
         }
         out
@@ -461,6 +526,9 @@ impl Said {
                     Arg::Said(s) => s.render(lang),
                     Arg::List(l) => {
                         l.iter().map(|s| s.render(lang)).collect::<Vec<_>>().join(tr(lang, Msg::ListSeparator))
+                    }
+                    Arg::Words(l) => {
+                        l.iter().map(|s| s.render(lang)).collect::<Vec<_>>().join(tr(lang, Msg::WordSeparator))
                     }
                 };
                 (*n, v)
@@ -520,9 +588,20 @@ mod tests {
 
     #[test]
     fn every_chinese_message_is_chinese() {
-        // Pure formatting, no words: a separator and ways of joining other messages.
-        const NO_WORDS: &[&str] =
-            &["list_separator", "with_notes", "trace_target_failed", "flag_metadata_url", "flag_target"];
+        // Pure formatting, no words: separators and ways of joining other messages.
+        const NO_WORDS: &[&str] = &[
+            "list_separator",
+            "word_separator",
+            "with_notes",
+            "trace_target_failed",
+            "flag_metadata_url",
+            "flag_target",
+            "val_busiest",
+            "val_items",
+            "val_notes",
+            // Chinese writes it so too.
+            "val_cpu",
+        ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {
             let zh = word(Lang::ZhCn, k);

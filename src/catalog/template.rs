@@ -1,7 +1,9 @@
 //! Message templates: `{subject}`, `{count}` and the probe's value names, optionally with a
-//! format: `{avail_bytes|bytes}` (1.5 GiB), `{used_percent|pct}` (91%).
+//! format: `{avail_bytes|bytes}` (1.5 GiB), `{used_percent|pct}` (91%). A value the probe gave
+//! as words of the tool ([`Observation::words`]) is said in the run's language; data of the
+//! system (paths, names, log lines) is shown as it is.
 
-use crate::i18n::{Msg, Said};
+use crate::i18n::{Lang, Msg, Said};
 use crate::probe::{Observation, Value, format_num};
 
 /// The placeholders of a template, for validation at load time.
@@ -53,8 +55,8 @@ fn format_value(v: &Value, fmt: Option<&str>) -> String {
     }
 }
 
-/// Fills a template from an observation; a missing value shows as `?`.
-pub fn render(template: &str, obs: Option<&Observation>, count: usize) -> String {
+/// Fills a template from an observation in `lang`; a missing value shows as `?`.
+pub fn render(template: &str, obs: Option<&Observation>, count: usize, lang: Lang) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -69,7 +71,9 @@ pub fn render(template: &str, obs: Option<&Observation>, count: usize) -> String
             Some((n, f)) => (n.trim(), Some(f.trim())),
             None => (inner.trim(), None),
         };
+        let words = obs.and_then(|o| o.words.get(name));
         let value = match name {
+            _ if words.is_some() => words.map(|w| w.render(lang)),
             "subject" => obs.map(|o| o.subject.clone()),
             "count" => Some(count.to_string()),
             _ => obs.and_then(|o| o.values.get(name)).map(|v| format_value(v, fmt)),
@@ -89,13 +93,27 @@ mod tests {
     fn renders_values_and_formats() {
         let o = Observation::new("/data").num("used_percent", 91.0).num("avail_bytes", 1536.0 * 1024.0 * 1024.0);
         assert_eq!(
-            render("{subject} is {used_percent|pct} full, {avail_bytes|bytes} left ({x})", Some(&o), 1),
+            render("{subject} is {used_percent|pct} full, {avail_bytes|bytes} left ({x})", Some(&o), 1, Lang::En),
             "/data is 91% full, 1.5 GiB left (?)"
         );
-        assert_eq!(render("{count} ok", None, 3), "3 ok");
-        assert_eq!(render("broken {", None, 0), "broken {");
+        assert_eq!(render("{count} ok", None, 3, Lang::En), "3 ok");
+        assert_eq!(render("broken {", None, 0, Lang::En), "broken {");
         assert!(placeholders("{a|weird}").is_err());
         assert!(placeholders("{a").is_err());
         assert_eq!(placeholders("{a} {b|pct}").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn words_are_said_in_the_language_and_compared_in_english() {
+        let o = Observation::new("user guest")
+            .subject_words(Said::new(Msg::ValUserNamed).arg("name", "guest"))
+            .word("kdump", Said::new(Msg::ValNotConfigured));
+        let t = "{subject}: kdump {kdump}";
+        assert_eq!(render(t, Some(&o), 1, Lang::En), "user guest: kdump not configured");
+        assert_eq!(render(t, Some(&o), 1, Lang::ZhCn), "用户 guest: kdump 未配置");
+        // The machine value and subject stay English, for `where` filters, thresholds and reports.
+        assert_eq!(o.values["kdump"], crate::probe::Value::Text("not configured".into()));
+        assert_eq!(o.subject, "user guest");
+        assert!(!o.values.contains_key("subject"));
     }
 }

@@ -128,7 +128,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
             }
             findings.push(Finding {
                 severity,
-                message: template::render(j.message.get(lang), Some(o), obs.items.len()),
+                message: template::render(j.message.get(lang), Some(o), obs.items.len(), lang),
                 subject: Some(o.subject.clone()),
                 code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len())),
                 evidence: evidence(&lines, lang),
@@ -152,7 +152,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         Some(first) if problems == 1 => first.message.clone(),
         _ => {
             let ok = match &check.ok {
-                Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len()),
+                Some(t) => template::render(t.get(lang), obs.items.first(), obs.items.len(), lang),
                 None => check.title.get(lang).to_string(),
             };
             match findings.first() {

@@ -7,6 +7,7 @@
 
 use super::Host;
 use super::mounts::unescape;
+use crate::i18n::{Msg, Said};
 use std::collections::BTreeMap;
 
 pub const PATH: &str = "/etc/fstab";
@@ -31,7 +32,8 @@ pub struct Entry {
 pub struct SyntaxError {
     pub line: usize,
     pub raw: String,
-    pub problem: String,
+    /// What is wrong, as a message: the check says it in the run's language.
+    pub problem: Said,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -110,22 +112,22 @@ pub fn parse(text: &str) -> Fstab {
             continue;
         }
         let shown: String = raw.chars().take(300).collect();
-        let err = |problem: &str| SyntaxError { line, raw: shown.clone(), problem: problem.to_string() };
+        let err = |problem: Said| SyntaxError { line, raw: shown.clone(), problem };
         if raw.chars().any(|c| c == '\u{fffd}' || (c.is_control() && c != '\t')) {
-            out.errors.push(err("the line is not text (binary garbage or a broken encoding)"));
+            out.errors.push(err(Said::new(Msg::ValFstabNotText)));
             continue;
         }
         let fields: Vec<&str> = trimmed.split_whitespace().collect();
         if fields.len() < 3 {
-            out.errors.push(err("too few fields: an entry needs at least a device, a mount point and a type"));
+            out.errors.push(err(Said::new(Msg::ValFstabTooFew)));
             continue;
         }
         if fields.len() > 6 {
-            out.errors.push(err("too many fields (a space in a path must be written as \\040)"));
+            out.errors.push(err(Said::new(Msg::ValFstabTooMany)));
             continue;
         }
         if fields.len() >= 5 && fields[4..].iter().any(|f| f.parse::<u32>().is_err()) {
-            out.errors.push(err("the dump and pass fields (5th and 6th) must be numbers"));
+            out.errors.push(err(Said::new(Msg::ValFstabDumpPass)));
             continue;
         }
         let entry = Entry {
@@ -137,7 +139,7 @@ pub fn parse(text: &str) -> Fstab {
             options: fields.get(3).map(|o| o.split(',').map(str::to_string).collect()).unwrap_or_default(),
         };
         if !entry.is_swap() && !entry.file.starts_with('/') && entry.file != "none" {
-            out.errors.push(err("the mount point (2nd field) must be an absolute path"));
+            out.errors.push(err(Said::new(Msg::ValFstabNotAbsolute)));
             continue;
         }
         if let Some((k, v)) = entry.spec.split_once('=')
@@ -145,11 +147,11 @@ pub fn parse(text: &str) -> Fstab {
             && !k.is_empty()
         {
             if !TAGS.iter().any(|(t, _)| *t == k) {
-                out.errors.push(err(&format!("unknown tag {k}= (use UUID=, LABEL=, PARTUUID= or PARTLABEL=)")));
+                out.errors.push(err(Said::new(Msg::ValFstabUnknownTag).arg("tag", k)));
                 continue;
             }
             if v.trim_matches('"').is_empty() {
-                out.errors.push(err(&format!("{k}= has no value")));
+                out.errors.push(err(Said::new(Msg::ValFstabTagEmpty).arg("tag", k)));
                 continue;
             }
         }

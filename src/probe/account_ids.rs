@@ -35,7 +35,7 @@ fn entries(host: &Host, path: &str) -> std::io::Result<Option<Vec<(String, Strin
 fn duplicates(
     list: &[(String, String, String)],
     kind: &str,
-    subject: impl Fn(&str) -> String,
+    subject: impl Fn(&str) -> Said,
     key: impl Fn(&(String, String, String)) -> &str,
 ) -> Vec<Observation> {
     let mut by: BTreeMap<&str, Vec<&(String, String, String)>> = BTreeMap::new();
@@ -45,7 +45,10 @@ fn duplicates(
     let mut out = Vec::new();
     for (k, es) in by.into_iter().filter(|(_, es)| es.len() > 1) {
         let names: Vec<&str> = es.iter().map(|e| e.0.as_str()).collect();
-        let mut o = Observation::new(subject(k))
+        // The subject stays `user guest` (the machine subject); the texts say it in the run's language.
+        let said = subject(k);
+        let mut o = Observation::new(said.render(crate::i18n::Lang::En))
+            .subject_words(said)
             .text("kind", kind)
             .num("count", es.len() as f64)
             .text("names", names.join(", "));
@@ -65,9 +68,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let mut items = vec![
         Observation::new("/etc/passwd, /etc/group").num("users", users.len() as f64).num("groups", groups.len() as f64),
     ];
-    items.extend(duplicates(&users, "UID", |k| format!("UID {k}"), |e| &e.1));
-    items.extend(duplicates(&users, "user name", |k| format!("user {k}"), |e| &e.0));
-    items.extend(duplicates(&groups, "GID", |k| format!("GID {k}"), |e| &e.1));
-    items.extend(duplicates(&groups, "group name", |k| format!("group {k}"), |e| &e.0));
+    let id = |k: &str| Said::new(Msg::ValItems).arg("items", k);
+    items.extend(duplicates(&users, "UID", |k| id(&format!("UID {k}")), |e| &e.1));
+    items.extend(duplicates(&users, "user name", |k| Said::new(Msg::ValUserNamed).arg("name", k), |e| &e.0));
+    items.extend(duplicates(&groups, "GID", |k| id(&format!("GID {k}")), |e| &e.1));
+    items.extend(duplicates(&groups, "group name", |k| Said::new(Msg::ValGroupNamed).arg("name", k), |e| &e.0));
     Ok(Observations::of(items))
 }

@@ -8,6 +8,7 @@
 use super::{Observation, Observations, ProbeContext, ProbeError, ProbeSpec};
 use crate::catalog::template::human_bytes;
 use crate::host::fstab::NETWORK_FSTYPES;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::os::unix::fs::MetadataExt;
@@ -144,8 +145,12 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .num("files", (fs.files.len() + fs.unmeasured) as f64)
             .num("processes", fs.pids.len() as f64)
             .num("unmeasured", fs.unmeasured as f64)
-            .text("fstype", &fs.fstype)
-            .text("top", if top_text.is_empty() { "none measured".to_string() } else { top_text.join(", ") });
+            .text("fstype", &fs.fstype);
+        o = if top_text.is_empty() {
+            o.word("top", Said::new(Msg::ValNoneMeasured))
+        } else {
+            o.text("top", top_text.join(", "))
+        };
         match sizes.get(&mount) {
             Some(size) if *size > 0.0 => {
                 o = o.flag("size_known", true).num("deleted_percent", (fs.bytes as f64 * 1000.0 / size).round() / 10.0);

@@ -4,6 +4,7 @@
 
 use super::kernel_events::{Group, log_summary, note_truncation};
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -61,6 +62,21 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     .collect()
 });
 
+/// An error kind in words (the kind itself stays the English name, which the flags below and
+/// the check's `where` filters compare).
+fn kind_words(kind: &str) -> Said {
+    Said::new(match kind {
+        "remounted read-only" => Msg::ValRemountedReadOnly,
+        "filesystem error" => Msg::ValFilesystemError,
+        "journal aborted" => Msg::ValJournalAborted,
+        "corruption" => Msg::ValCorruption,
+        "filesystem shut down" => Msg::ValFilesystemShutDown,
+        "I/O timeout" => Msg::ValIoTimeout,
+        "I/O error" => Msg::ValIoError,
+        other => return Said::new(Msg::ValItems).arg("items", other),
+    })
+}
+
 /// The disk error a kernel message reports, if it reports one.
 pub fn parse(text: &str) -> Option<DiskError> {
     RULES.iter().find_map(|r| {
@@ -92,7 +108,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .unwrap_or_else(|| "—".to_string());
         let o: Observation = g
             .observation(now)
-            .text("kinds", kinds.iter().copied().collect::<Vec<_>>().join(", "))
+            .word("kinds", Said::new(Msg::ValItems).words("items", kinds.iter().map(|k| kind_words(k)).collect()))
             .flag("read_only_remount", kinds.contains("remounted read-only"))
             .flag("corruption", kinds.contains("corruption") || kinds.contains("filesystem shut down"))
             .text("mount", mount);

@@ -10,7 +10,7 @@
 
 use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
-use crate::i18n::Msg;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -131,14 +131,15 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             Ok(out) if out.code == Some(0) => {
                 listed += 1;
                 let r = parse(&out.stdout);
-                let what = format!(
-                    "{} rule(s), {} on incoming traffic{}",
-                    r.rules,
-                    r.input_rules,
-                    if r.input_drop { ", incoming policy drop" } else { "" }
-                );
-                evidence.push(format!("{shown}: {what}"));
-                parts.push(format!("{}: {what}", names[0]));
+                let what = |program: &str| {
+                    Said::new(if r.input_drop { Msg::ValFirewallListingDrop } else { Msg::ValFirewallListing })
+                        .arg("program", program)
+                        .arg("rules", r.rules)
+                        .arg("input", r.input_rules)
+                };
+                // The evidence names the command line; tool-made, it stays English like the other evidence.
+                evidence.push(what(&shown).render(crate::i18n::Lang::En));
+                parts.push(what(names[0]));
                 total.rules += r.rules;
                 total.input_rules += r.input_rules;
                 total.input_drop |= r.input_drop;
@@ -151,18 +152,18 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
     }
     let firewall = if listed == 0 {
-        "unknown"
+        Msg::ValUnknown
     } else if total.input_rules > 0 || total.input_drop {
-        "filters incoming traffic"
+        Msg::ValFirewallFilters
     } else {
-        "no rule filters incoming traffic"
+        Msg::ValFirewallNoRule
     };
     let detail = if listed == 0 && evidence.is_empty() {
-        "neither iptables-save nor nft is installed to list the rules".to_string()
+        Said::new(Msg::ValFirewallNotInstalled)
     } else if listed == 0 {
-        "the rules could not be listed".to_string()
+        Said::new(Msg::ValFirewallNotListed)
     } else {
-        parts.join("; ")
+        Said::new(Msg::ValItems).list("items", parts)
     };
     let mut exposed: Vec<String> = Vec::new();
     match ctx.sockets() {
@@ -179,12 +180,16 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         Err(e) => evidence.push(format!("listening sockets not examined: {e}")),
     }
     let mut o = Observation::new("host firewall")
-        .text("firewall", firewall)
-        .text("detail", detail)
+        .word("firewall", Said::new(firewall))
+        .word("detail", detail)
         .num("input_rules", total.input_rules as f64)
         .num("rules_total", total.rules as f64)
-        .num("exposed_total", exposed.len() as f64)
-        .text("exposed", if exposed.is_empty() { "none".to_string() } else { exposed.join(", ") });
+        .num("exposed_total", exposed.len() as f64);
+    o = if exposed.is_empty() {
+        o.word("exposed", Said::new(Msg::ValNone))
+    } else {
+        o.text("exposed", exposed.join(", "))
+    };
     o.evidence = evidence;
     Ok(Observations::of(vec![o]))
 }

@@ -8,6 +8,7 @@
 //! that user, where calling each one "not owned by root" would be noise, not a finding.
 
 use crate::host::Host;
+use crate::i18n::{Msg, Said};
 use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -230,7 +231,7 @@ impl Fences {
 #[derive(Debug, Clone, Default)]
 pub struct WalkStats {
     pub entries: usize,
-    pub stopped: Option<String>,
+    pub stopped: Option<Said>,
     /// Directories that could not be read (permission denied), as system paths.
     pub unreadable: Vec<String>,
     /// Starting directories not walked because they are on a network or FUSE filesystem.
@@ -245,17 +246,22 @@ impl WalkStats {
     /// The observation that describes the walk itself (how many entries it saw, whether it
     /// stopped early, what it could not read or would not enter), so a partial answer says so.
     pub fn scope(&self, subject: impl Into<String>) -> super::Observation {
-        let mut note = String::new();
+        let mut notes = Vec::new();
         if let Some(why) = &self.stopped {
-            note.push_str(&format!("; the walk {why}, so this is partial"));
+            notes.push(why.clone());
         }
         if !self.unreadable.is_empty() {
-            note.push_str(&format!("; {} director(ies) could not be read without root", self.unreadable.len()));
+            notes.push(Said::new(Msg::ValUnreadableDirs).arg("count", self.unreadable.len()));
         }
         if !self.remote.is_empty() {
-            note.push_str(&format!("; not walked, network or FUSE filesystem: {}", self.remote.join(", ")));
+            notes.push(Said::new(Msg::ValNotWalkedRemote).arg("paths", self.remote.join(", ")));
         }
-        let mut scope = super::Observation::new(subject).num("entries", self.entries as f64).text("note", note);
+        let scope = super::Observation::new(subject).num("entries", self.entries as f64);
+        let mut scope = if notes.is_empty() {
+            scope.text("note", "")
+        } else {
+            scope.word("note", Said::new(Msg::ValNotes).list("notes", notes))
+        };
         for u in self.unreadable.iter().take(10) {
             scope = scope.evidence(format!("{u}: permission denied"));
         }
@@ -297,11 +303,11 @@ pub fn walk(
         for entry in rd.flatten() {
             stats.entries += 1;
             if stats.entries > limits.max_entries {
-                stats.stopped = Some(format!("stopped after {} entries", limits.max_entries));
+                stats.stopped = Some(Said::new(Msg::ValWalkStoppedEntries).arg("count", limits.max_entries));
                 return;
             }
             if stats.entries.is_multiple_of(512) && Instant::now() >= limits.until {
-                stats.stopped = Some(format!("stopped at the time limit after {} entries", stats.entries));
+                stats.stopped = Some(Said::new(Msg::ValWalkStoppedTime).arg("count", stats.entries));
                 return;
             }
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -173,7 +173,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             Observation::new(format!("{}:{}", fstab::PATH, err.line))
                 .num("line", err.line as f64)
                 .flag("syntax_error", true)
-                .text("problem", &err.problem)
+                .word("problem", err.problem.clone())
                 .evidence(format!("{}:{}: {}", fstab::PATH, err.line, err.raw)),
         );
     }

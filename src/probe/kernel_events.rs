@@ -7,6 +7,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::klog::{KLine, KernelLog};
+use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -99,7 +100,7 @@ impl Group {
                 o = o.num("age_hours", age_hours(last, now));
             }
         } else {
-            o = o.text("first_time", "unknown").text("last_time", "unknown");
+            o = o.word("first_time", Said::new(Msg::ValUnknown)).word("last_time", Said::new(Msg::ValUnknown));
         }
         let skipped = self.count.saturating_sub((self.head.len() + self.tail.len()) as u64);
         for l in &self.head {
@@ -188,14 +189,14 @@ fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
 
 /// Whether kdump would capture the next crash: `loaded`, `reserved` (crashkernel= set but no
 /// crash kernel loaded) or `not configured`.
-fn kdump_state(ctx: &ProbeContext) -> &'static str {
+fn kdump_state(ctx: &ProbeContext) -> Msg {
     if ctx.host.read_line("/sys/kernel/kexec_crash_loaded").as_deref() == Some("1") {
-        return "loaded";
+        return Msg::ValKdumpLoaded;
     }
     if ctx.host.read_line("/proc/cmdline").is_some_and(|l| l.contains("crashkernel=")) {
-        return "reserved";
+        return Msg::ValKdumpReserved;
     }
-    "not configured"
+    Msg::ValNotConfigured
 }
 
 /// Crash dumps: directories under /var/crash holding a vmcore (RHEL/Alibaba Cloud Linux) or a
@@ -245,7 +246,11 @@ fn crash_dumps(ctx: &ProbeContext, now: Timestamp) -> Vec<Observation> {
         if o.evidence.is_empty() {
             o = o.evidence(format!("{dir}: {}", files.join(" ")));
         }
-        out.push(o.text("detail", if detail.is_empty() { "no saved dmesg".to_string() } else { detail }));
+        out.push(if detail.is_empty() {
+            o.word("detail", Said::new(Msg::ValNoSavedDmesg))
+        } else {
+            o.text("detail", detail)
+        });
     }
     out
 }
@@ -274,10 +279,14 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         Some(l) => log_summary(l, events as usize),
         None => Observation::new("/var/crash").text("source", "/var/crash").num("events", 0.0),
     };
-    summary = summary.text("kdump", kdump).num("crash_dumps", dumps.len() as f64);
+    summary = summary.word("kdump", Said::new(kdump)).num("crash_dumps", dumps.len() as f64);
     let mut items = vec![summary];
     for ((kind, _), (g, detail, blocked)) in groups {
         let mut o = g.observation(now).text("kind", kind).text("detail", detail);
+        if kind == "hardware-error" {
+            // The subject `hardware` is a word of the tool here, not a name from the log.
+            o = o.subject_words(Said::new(Msg::ValHardware));
+        }
         if let Some(log) = &log {
             o = note_truncation(o, log);
         }

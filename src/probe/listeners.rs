@@ -9,6 +9,7 @@
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::sockets::{Proto, Socket, SocketTable};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -22,24 +23,25 @@ pub struct Params {
 pub const FIELDS: &[&str] =
     &["exposed", "port", "proto", "service", "process", "pid", "addresses", "listening_total", "exposed_total"];
 
-/// What usually listens on a port.
-pub fn service_of(port: u16) -> &'static str {
-    match port {
+/// What usually listens on a port: a product name, or words of the tool (said in the run's
+/// language) when the port has no product of its own.
+pub fn service_of(port: u16) -> Result<&'static str, Msg> {
+    Ok(match port {
         6379 => "Redis",
         27017 => "MongoDB",
         3306 => "MySQL",
         5432 => "PostgreSQL",
         9200 => "Elasticsearch",
         11211 => "Memcached",
-        2375 | 2376 => "the Docker API",
+        2375 | 2376 => return Err(Msg::ValDockerApi),
         2379 => "etcd",
-        10250 => "the kubelet API",
-        _ => "this service",
-    }
+        10250 => return Err(Msg::ValKubeletApi),
+        _ => return Err(Msg::ValThisService),
+    })
 }
 
 /// `redis-server (pid 4242)`, `nginx (pid 10, 11)`, or why the owner is unknown.
-pub fn owners_label(ctx: &ProbeContext, table: &SocketTable, inodes: &[u64]) -> (String, Option<u32>) {
+pub fn owners_label(ctx: &ProbeContext, table: &SocketTable, inodes: &[u64]) -> (Said, Option<u32>) {
     let procs = ctx.processes().ok();
     let mut by_name: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for inode in inodes {
@@ -58,11 +60,11 @@ pub fn owners_label(ctx: &ProbeContext, table: &SocketTable, inodes: &[u64]) -> 
     let first = by_name.values().flatten().copied().min();
     if by_name.is_empty() {
         let why = if table.unreadable_processes > 0 || table.truncated {
-            "process unknown (run as root to see it)"
+            Msg::ValProcessUnknownRoot
         } else {
-            "process unknown (in another namespace, or gone)"
+            Msg::ValProcessUnknownGone
         };
-        return (why.into(), None);
+        return (Said::new(why), None);
     }
     let label = by_name
         .into_iter()
@@ -72,7 +74,7 @@ pub fn owners_label(ctx: &ProbeContext, table: &SocketTable, inodes: &[u64]) -> 
         })
         .collect::<Vec<_>>()
         .join(", ");
-    (label, first)
+    (Said::new(Msg::ValItems).arg("items", label), first)
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
@@ -100,13 +102,20 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let (process, pid) = owners_label(ctx, &table, &inodes);
         let mut addresses: Vec<String> = sockets.iter().map(|s| s.local_label()).collect();
         addresses.dedup();
-        let mut o = Observation::new(format!("port {port}/{}: {process}", proto.name()))
+        let label = Said::new(Msg::ValPortProcess).arg("port", port).arg("proto", proto.name());
+        let label = label.nest("process", process.clone());
+        // The subject stays the machine subject (English); the texts say it in the run's language.
+        let mut o = Observation::new(label.render(crate::i18n::Lang::En))
+            .subject_words(label)
             .flag("exposed", true)
             .num("port", port as f64)
             .text("proto", proto.name())
-            .text("service", service_of(port))
-            .text("process", &process)
+            .word("process", process)
             .text("addresses", addresses.join(", "));
+        o = match service_of(port) {
+            Ok(name) => o.text("service", name),
+            Err(words) => o.word("service", Said::new(words)),
+        };
         if let Some(pid) = pid {
             o = o.num("pid", pid as f64);
         }

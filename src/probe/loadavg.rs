@@ -99,7 +99,11 @@ fn with_window(mut o: Observation, ctx: &ProbeContext) -> Observation {
     let w = ctx.window();
     let top = w.top_cpu(TOP);
     let names: Vec<String> = top.iter().map(|(pid, comm, pct)| format!("{comm} (pid {pid}) {pct}%")).collect();
-    o = o.text("top_cpu", if names.is_empty() { "none measured".to_string() } else { names.join(", ") });
+    o = if names.is_empty() {
+        o.word("top_cpu", Said::new(Msg::ValNoneMeasured))
+    } else {
+        o.text("top_cpu", names.join(", "))
+    };
     for (pid, comm, pct) in &top {
         o = o.evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.seconds * 1000.0));
     }

@@ -102,6 +102,13 @@ pub struct Observation {
     pub field_evidence: BTreeMap<String, Vec<String>>,
     /// When what was observed began (RFC 3339): the `since` of the findings about this subject.
     pub since: Option<String>,
+    /// Values (and the subject, under `subject`) that are words of the tool, not data of the
+    /// system: `not configured`, `none measured`, an error kind. A check's text shows them in the
+    /// run's language; `values` keeps their English wording as the machine value, so `where`
+    /// filters, thresholds and everything that matches on the value stay as they were, and the
+    /// subject of a finding stays the machine subject. A probe cannot know the language, so it
+    /// names a catalogue message ([`Said`]) and the template says it ([`crate::catalog::template`]).
+    pub words: BTreeMap<String, Said>,
 }
 
 impl Observation {
@@ -116,6 +123,21 @@ impl Observation {
 
     pub fn text(mut self, name: &str, v: impl Into<String>) -> Self {
         self.values.insert(name.to_string(), Value::Text(v.into()));
+        self
+    }
+
+    /// A value that is a word of the tool: shown in the run's language, compared as its
+    /// English wording (see [`Observation::words`]).
+    pub fn word(mut self, name: &str, said: Said) -> Self {
+        self.values.insert(name.to_string(), Value::Text(said.render(crate::i18n::Lang::En)));
+        self.words.insert(name.to_string(), said);
+        self
+    }
+
+    /// How `{subject}` reads in a check's text when the subject is a phrase (`user guest`): the
+    /// finding's `subject` stays the machine subject.
+    pub fn subject_words(mut self, said: Said) -> Self {
+        self.words.insert("subject".to_string(), said);
         self
     }
 

@@ -8,7 +8,7 @@
 //! is left out and the other weights are scaled up to sum to 1; the report says which.
 
 use super::{Observation, Observations, ProbeContext, ProbeError};
-use crate::i18n::Msg;
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -118,20 +118,29 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     };
     let net = network_use(ctx);
     let components = [("cpu", cpu), ("memory", memory), ("disk", disk), ("network", net.as_ref().map(|n| n.0))];
+    // The components' names in words: the score's names stay English (they are WEIGHTS' keys).
+    let words = |n: &str| {
+        Said::new(match n {
+            "cpu" => Msg::ValCpu,
+            "memory" => Msg::ValMemory,
+            "disk" => Msg::ValDiskWord,
+            _ => Msg::ValNetworkWord,
+        })
+    };
     let Some(total) = score(&components) else {
         return Err(ProbeError::skipped(Msg::SkipNoPressure));
     };
-    let known: Vec<&str> = components.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| *n).collect();
+    let known: Vec<Said> = components.iter().filter(|(_, v)| v.is_some()).map(|(n, _)| words(n)).collect();
     let busiest = components
         .iter()
         .filter_map(|(n, v)| Some((*n, (*v)?)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(n, v)| format!("{n} {v:.1}%"))
-        .unwrap_or_default();
+        .map(|(n, v)| Said::new(Msg::ValBusiest).nest("component", words(n)).arg("percent", format!("{v:.1}")));
     let mut o = Observation::new("resource pressure")
+        .subject_words(Said::new(Msg::ValResourcePressure))
         .num("score", total)
-        .text("components", known.join(", "))
-        .text("busiest", busiest)
+        .word("components", Said::new(Msg::ValItems).words("items", known))
+        .word("busiest", busiest.unwrap_or_else(|| Said::new(Msg::ValItems).arg("items", "")))
         .evidence("score = 0.4 × cpu + 0.3 × memory fragmentation + 0.2 × disk utilisation + 0.1 × network (weights of unmeasured components spread over the others)".to_string());
     let show = |v: Option<f64>| v.map(|v| format!("{v:.1}%")).unwrap_or_else(|| "not measured".into());
     o = o.evidence(format!("cpu: {} busy over {:.0} ms (/proc/stat)", show(cpu), w.seconds * 1000.0));

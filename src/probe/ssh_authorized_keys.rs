@@ -14,6 +14,7 @@
 use super::fsmeta::{self, Kind, Meta, Names, Superuser};
 use super::passwd::{self, Account};
 use super::{Observation, Observations, ProbeContext, ProbeError, Value};
+use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use std::collections::BTreeSet;
@@ -177,15 +178,20 @@ fn with_keys(
     let changed = jiff::Timestamp::from_second(m.mtime).ok();
     let age = changed.map(|t| super::kernel_events::age_hours(t, now));
     let recent = account.uid == 0 && m.kind == Kind::File && age.is_some_and(|h| h <= recent_days * 24.0);
-    let mut o = o
-        .text("modified", changed.map(super::kernel_events::show).unwrap_or_else(|| "unknown".into()))
-        .num("age_hours", age.unwrap_or(-1.0))
-        .flag("recent_root_key", recent);
+    let o = match changed {
+        Some(t) => o.text("modified", super::kernel_events::show(t)),
+        None => o.word("modified", Said::new(Msg::ValUnknown)),
+    };
+    let mut o = o.num("age_hours", age.unwrap_or(-1.0)).flag("recent_root_key", recent);
     match keys_of(ctx, path) {
         Some((n, newest)) => {
-            o = o.num("keys", n as f64).text("newest_key", newest.unwrap_or_else(|| "none".into()));
+            o = o.num("keys", n as f64);
+            o = match newest {
+                Some(k) => o.text("newest_key", k),
+                None => o.word("newest_key", Said::new(Msg::ValNone)),
+            };
         }
-        None => o = o.num("keys", -1.0).text("newest_key", "unknown (the file cannot be read)"),
+        None => o = o.num("keys", -1.0).word("newest_key", Said::new(Msg::ValKeysUnreadable)),
     }
     if recent {
         let when = changed.map(super::kernel_events::show).unwrap_or_default();
