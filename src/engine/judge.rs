@@ -130,7 +130,8 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 severity,
                 message: template::render(j.message.get(lang), Some(o), obs.items.len(), lang),
                 subject: Some(o.subject.clone()),
-                code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len())),
+                // A code is an identifier to search for: always in English.
+                code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len(), Lang::En)),
                 evidence: evidence(&lines, lang),
                 since: o.since.clone(),
             });
