@@ -362,6 +362,13 @@ messages! {
         ValDockerApi = "val_docker_api",
         ValKubeletApi = "val_kubelet_api",
         ValThisService = "val_this_service",
+        OsNotFound = "os_not_found",
+        OsPermissionDenied = "os_permission_denied",
+        OsTimedOut = "os_timed_out",
+        OsInvalidData = "os_invalid_data",
+        OsIsADirectory = "os_is_a_directory",
+        OsNotADirectory = "os_not_a_directory",
+        OsOther = "os_other",
     }
 }
 
@@ -502,6 +509,22 @@ impl Said {
         self
     }
 
+    /// An operating-system error in words of the run's language for the common kinds (the errno
+    /// name goes into the finding's code); any other error keeps the system's own text.
+    pub fn os_error(err: &std::io::Error) -> Said {
+        use std::io::ErrorKind as K;
+        let msg = match err.kind() {
+            K::NotFound => Msg::OsNotFound,
+            K::PermissionDenied => Msg::OsPermissionDenied,
+            K::TimedOut => Msg::OsTimedOut,
+            K::InvalidData => Msg::OsInvalidData,
+            K::IsADirectory => Msg::OsIsADirectory,
+            K::NotADirectory => Msg::OsNotADirectory,
+            _ => return Said::new(Msg::OsOther).arg("error", err),
+        };
+        Said::new(msg)
+    }
+
     /// Every message key this one uses (itself and the nested ones), for tests.
     pub fn keys(&self) -> Vec<Msg> {
         let mut out = vec![self.msg];
@@ -587,6 +610,16 @@ mod tests {
     }
 
     #[test]
+    fn common_os_errors_are_said_in_both_languages() {
+        let missing = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let said = Said::new(Msg::FailRead).arg("path", "/etc/passwd").nest("error", Said::os_error(&missing));
+        assert!(said.render(Lang::ZhCn).contains("文件或目录不存在"), "{}", said.render(Lang::ZhCn));
+        assert!(said.render(Lang::En).contains("no such file or directory"), "{}", said.render(Lang::En));
+        let odd = std::io::Error::other("disk on fire");
+        assert!(Said::os_error(&odd).render(Lang::ZhCn).contains("disk on fire"));
+    }
+
+    #[test]
     fn every_chinese_message_is_chinese() {
         // Pure formatting, no words: separators and ways of joining other messages.
         const NO_WORDS: &[&str] = &[
@@ -601,6 +634,8 @@ mod tests {
             "val_notes",
             // Chinese writes it so too.
             "val_cpu",
+            // The system's own text of an uncommon OS error.
+            "os_other",
         ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {

@@ -83,7 +83,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .map_err(|e| {
             ProbeError::failed(
                 crate::host::errno_name(&e),
-                Said::new(Msg::FailStart).arg("command", program.display()).arg("error", e),
+                Said::new(Msg::FailStart).arg("command", program.display()).nest("error", Said::os_error(&e)),
             )
         })?;
     let pid = child.id() as i32;
@@ -105,7 +105,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 forget(pid);
                 return Err(ProbeError::failed(
                     crate::host::errno_name(&e),
-                    Said::new(Msg::FailWait).arg("command", program.display()).arg("error", e),
+                    Said::new(Msg::FailWait).arg("command", program.display()).nest("error", Said::os_error(&e)),
                 ));
             }
         }

@@ -86,7 +86,10 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .collect();
     let paths: Vec<_> = mounts.iter().map(|m| ctx.host.path(&m.mount_point)).collect();
     let outcomes = statfs_all(&paths, Duration::from_millis(params.statfs_timeout_ms), ctx.deadline).map_err(|e| {
-        ProbeError::failed(crate::host::errno_name(&e), Said::new(Msg::FailStatfsHelper).arg("error", e))
+        ProbeError::failed(
+            crate::host::errno_name(&e),
+            Said::new(Msg::FailStatfsHelper).nest("error", Said::os_error(&e)),
+        )
     })?;
     let mut items = Vec::new();
     for (m, outcome) in mounts.iter().zip(outcomes) {

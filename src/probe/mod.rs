@@ -224,7 +224,7 @@ impl ProbeError {
         } else {
             ProbeError::failed(
                 crate::host::errno_name(err),
-                Said::new(Msg::FailRead).arg("path", path).arg("error", err),
+                Said::new(Msg::FailRead).arg("path", path).nest("error", Said::os_error(err)),
             )
         }
     }

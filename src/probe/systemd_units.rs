@@ -55,7 +55,7 @@ fn run_systemctl(deadline: Instant) -> Result<String, ProbeError> {
         .map_err(|e| {
             ProbeError::failed(
                 crate::host::errno_name(&e),
-                Said::new(Msg::FailStart).arg("command", "systemctl").arg("error", e),
+                Said::new(Msg::FailStart).arg("command", "systemctl").nest("error", Said::os_error(&e)),
             )
         })?;
     let Some(mut out) = child.stdout.take() else {
