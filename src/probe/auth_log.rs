@@ -245,10 +245,15 @@ fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
     Some((u32::try_from(pid).ok()?, end + 3))
 }
 
-/// The last address parsed: logs repeat the same address line after line.
+/// The last address parsed: logs repeat the same address line after line. An address of up to
+/// 16 bytes (every IPv4 one) is remembered as one 128-bit word and compared without a call.
 #[derive(Default)]
 struct AddrCache {
-    text: String,
+    /// The text's bytes, zero-padded, when it is at most 16 bytes long.
+    word: u128,
+    /// The text, when it is longer.
+    long: Vec<u8>,
+    len: usize,
     ip: Option<IpAddr>,
 }
 
@@ -282,34 +287,48 @@ fn quick_ipv4(s: &[u8]) -> Option<IpAddr> {
     Some(IpAddr::from(octets))
 }
 
+/// Up to 16 bytes as one zero-padded little-endian word.
+fn word(s: &[u8]) -> u128 {
+    let mut w = [0u8; 16];
+    for (d, c) in w.iter_mut().zip(s) {
+        *d = *c;
+    }
+    u128::from_le_bytes(w)
+}
+
 impl AddrCache {
-    fn parse(&mut self, s: &str) -> Option<IpAddr> {
-        if self.ip.is_some() && self.text == s {
+    fn parse(&mut self, s: &[u8]) -> Option<IpAddr> {
+        let short = s.len() <= 16;
+        let w = if short { word(s) } else { 0 };
+        if self.ip.is_some() && self.len == s.len() && (if short { self.word == w } else { self.long == s }) {
             return self.ip;
         }
-        let ip = match quick_ipv4(s.as_bytes()) {
+        let ip = match quick_ipv4(s) {
             Some(ip) => ip,
-            None => s.parse::<IpAddr>().ok()?,
+            None => std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok()?,
         };
-        self.text.clear();
-        self.text.push_str(s);
-        self.ip = Some(ip);
+        (self.word, self.len, self.ip) = (w, s.len(), Some(ip));
+        if !short {
+            self.long.clear();
+            self.long.extend_from_slice(s);
+        }
         Some(ip)
     }
 }
 
-/// `USER from ADDR port N ...` → (user, address). The address is taken from the last ` from `
-/// that is followed by an address and ` port`: user names are chosen by the attacker.
-fn user_and_address<'a>(rest: &'a str, addrs: &mut AddrCache) -> Option<(&'a str, IpAddr)> {
+/// `USER from ADDR port N ...` → (the user's length, address). The address is taken from the
+/// last ` from ` that is followed by an address and ` port`: user names are chosen by the
+/// attacker.
+fn user_and_address(rest: &[u8], addrs: &mut AddrCache) -> Option<(usize, IpAddr)> {
     let mut end = rest.len();
-    while let Some(i) = rfind_from(&rest.as_bytes()[..end]) {
+    while let Some(i) = rfind_from(&rest[..end]) {
         let tail = &rest[i + 6..];
-        let addr_end = memchr::memchr(b' ', tail.as_bytes()).unwrap_or(tail.len());
+        let addr_end = memchr::memchr(b' ', tail).unwrap_or(tail.len());
         let after = &tail[addr_end..];
         // The word after the address is exactly `port`.
-        let port = strip(after, b" port").is_some_and(|r| matches!(r.as_bytes().first(), None | Some(b' ')));
+        let port = after.first_chunk::<5>() == Some(b" port") && matches!(after.get(5), None | Some(b' '));
         if port && let Some(ip) = addrs.parse(&tail[..addr_end]) {
-            return Some((&rest[..i], ip));
+            return Some((i, ip));
         }
         end = i;
     }
@@ -337,22 +356,32 @@ fn parse_message(message: &str) -> Option<(Kind, &str, IpAddr, u32)> {
 
 /// [`parse_message`] with the last address remembered.
 fn parse_message_with<'a>(message: &'a str, addrs: &mut AddrCache) -> Option<(Kind, &'a str, IpAddr, u32)> {
-    let (text, times) = match strip(message, b"message repeated ") {
-        Some(r) => {
-            let (n, inner) = r.split_once(" times: [")?;
+    let (text, times) = match strip(message.as_bytes(), b"message repeated ") {
+        Some(_) => {
+            let (n, inner) = message["message repeated ".len()..].split_once(" times: [")?;
             (inner.trim_start().strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
         }
         None => (message, 1),
     };
+    let (kind, user, ip) = parse_text(text.as_bytes(), addrs)?;
+    // The user lies between ASCII bytes, so at char boundaries.
+    Some((kind, text.get(user)?, ip, times))
+}
+
+/// A message other than `message repeated`, as bytes: `Failed METHOD for [invalid user ]USER
+/// from ADDR port N ...`, `Accepted METHOD for USER from ...`, `Invalid user USER from ...` →
+/// the kind, where the user is in `text`, and the address. Every byte it tests is ASCII, so
+/// bytes that are not UTF-8 read as their replacement characters would.
+fn parse_text(text: &[u8], addrs: &mut AddrCache) -> Option<(Kind, std::ops::Range<usize>, IpAddr)> {
     // `Failed METHOD for ...`: no method name holds " for ", so a prefix test is the same as
     // splitting at the first " for ".
     let (kind, r) = if let Some(r) = strip(text, b"Failed password for ") {
         (Kind::Failed, r)
     } else if let Some(r) = strip(text, b"Failed ") {
-        let r = GUESS_METHODS.iter().find_map(|m| r.strip_prefix(m)?.strip_prefix(" for "))?;
+        let r = GUESS_METHODS.iter().find_map(|m| r.strip_prefix(m.as_bytes())?.strip_prefix(b" for "))?;
         (Kind::Failed, r)
     } else if let Some(r) = strip(text, b"Accepted ") {
-        let i = FOR.find(r.as_bytes())?;
+        let i = FOR.find(r)?;
         (Kind::Accepted, &r[i + 5..])
     } else if let Some(r) = strip(text, b"Invalid user ") {
         (Kind::Invalid, r)
@@ -363,34 +392,36 @@ fn parse_message_with<'a>(message: &'a str, addrs: &mut AddrCache) -> Option<(Ki
         Kind::Failed => strip(r, b"invalid user ").unwrap_or(r),
         _ => r,
     };
-    let (user, ip) = user_and_address(r, addrs)?;
-    Some((kind, user, ip, times))
+    let (user_len, ip) = user_and_address(r, addrs)?;
+    let start = text.len() - r.len();
+    Some((kind, start..start + user_len, ip))
 }
 
 /// `s` without the ASCII `prefix`, compared as a fixed-size array (no call to memcmp: this runs
 /// a few times on each line of a log).
 #[inline(always)]
-fn strip<'a, const N: usize>(s: &'a str, prefix: &[u8; N]) -> Option<&'a str> {
-    // An ASCII prefix ends at a char boundary.
-    (s.as_bytes().first_chunk::<N>() == Some(prefix)).then(|| &s[N..])
+fn strip<'a, const N: usize>(s: &'a [u8], prefix: &[u8; N]) -> Option<&'a [u8]> {
+    (s.first_chunk::<N>() == Some(prefix)).then(|| &s[N..])
 }
 
 /// A log line kept as evidence: which file (an index into [`Scan::paths`]), its number and
 /// text. It becomes `path:n: line` only when it is reported, and its buffer is recycled when a
-/// newer line replaces it, so a log of a million failures costs no allocation per line.
+/// newer line replaces it, so a log of a million failures costs no allocation per line. The
+/// text is the line's bytes: bytes that are not UTF-8 become replacement characters only when
+/// it is shown.
 #[derive(Default)]
 struct Ev {
     file: usize,
     n: u64,
-    text: String,
+    text: Vec<u8>,
 }
 
 impl Ev {
-    fn set(&mut self, file: usize, n: u64, text: &str) {
+    fn set(&mut self, file: usize, n: u64, text: &[u8]) {
         self.file = file;
         self.n = n;
         self.text.clear();
-        self.text.push_str(text);
+        self.text.extend_from_slice(text);
     }
 }
 
@@ -421,7 +452,7 @@ struct Ring {
 }
 
 impl Ring {
-    fn push(&mut self, file: usize, n: u64, line: &str) {
+    fn push(&mut self, file: usize, n: u64, line: &[u8]) {
         self.slots[self.next].set(file, n, line);
         self.next = (self.next + 1) % RING;
         self.len = (self.len + 1).min(RING);
@@ -435,13 +466,16 @@ impl Ring {
 
 impl Source {
     /// Counts `times` failures at `t` by `user`, with the line (file, number, text) as the
-    /// newest evidence of the ring.
-    fn fail(&mut self, t: i64, user: &str, times: u32, file: usize, n: u64, line: &str) {
+    /// newest evidence of the ring. The user is bytes of the line, read as UTF-8 (with
+    /// replacement characters, as the line would be).
+    fn fail(&mut self, t: i64, user: &[u8], times: u32, file: usize, n: u64, line: &[u8]) {
         if times == 1 {
             self.failures.push(t);
         } else {
             self.failures.extend(std::iter::repeat_n(t, times.min(1000) as usize));
         }
+        let user = String::from_utf8_lossy(user);
+        let user = user.as_ref();
         // Cut at 32 characters: at most 32 * 4 bytes, so shorter names are whole.
         let key = match user.char_indices().nth(32) {
             Some((cut, _)) if user.len() > 32 => &user[..cut],
@@ -571,10 +605,13 @@ struct Scan {
     logs: Vec<String>,
 }
 
-/// Writes `path:n: line` into `buf`, the line cut at [`MAX_EVIDENCE_CHARS`].
-fn write_evidence(buf: &mut String, path: &str, n: u64, line: &str) {
+/// Writes `path:n: line` into `buf`, the line (read as UTF-8, with replacement characters) cut
+/// at [`MAX_EVIDENCE_CHARS`].
+fn write_evidence(buf: &mut String, path: &str, n: u64, line: &[u8]) {
     use std::fmt::Write;
     let _ = write!(buf, "{path}:{n}: ");
+    let line = String::from_utf8_lossy(line);
+    let line = line.as_ref();
     match line.char_indices().nth(MAX_EVIDENCE_CHARS) {
         Some((cut, _)) => {
             buf.push_str(&line[..cut]);
@@ -634,31 +671,18 @@ impl Scan {
     }
 
     /// A block of whole lines of file `file`, the first being line `first`: only lines with
-    /// `sshd` in them are looked at (a SIMD substring search over the block finds them);
+    /// `sshd` in them are looked at (a SIMD substring search over each line finds them);
     /// returns how many lines the block holds.
     fn block(&mut self, file: usize, first: u64, block: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> u64 {
-        // `n` is the number of the line that starts at `counted`; `pos` is where the search
-        // goes on, a line start.
-        let (mut n, mut counted, mut pos) = (first, 0, 0);
-        while pos < block.len() {
-            let Some(i) = SSHD.find(&block[pos..]) else { break };
-            let at = pos + i;
-            let start = memchr::memrchr(b'\n', &block[pos..at]).map_or(pos, |j| pos + j + 1);
-            let end = memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |j| at + j);
-            if counted < start {
-                n += memchr::memchr_iter(b'\n', &block[counted..start]).count() as u64;
-            }
-            let line = &block[start..end];
+        let mut n = first;
+        crate::host::tail::lines(block, |line| {
             let cut = &line[..line.len().min(logread::MAX_LINE)];
-            // The first `sshd` of the line is at `at`; past the cut, the line has none.
-            if at - start + 4 <= cut.len() {
-                self.line(file, n, Some(at - start), cut, tz, reference);
+            if let Some(at) = SSHD.find(cut) {
+                self.line(file, n, Some(at), cut, tz, reference);
             }
             n += 1;
-            counted = end + 1;
-            pos = end + 1;
-        }
-        n - first + crate::host::tail::count_lines(block.get(counted..).unwrap_or_default())
+        });
+        n - first
     }
 
     /// One line of file `file` (line `n`) that holds `sshd`, the first one at byte `at` when
@@ -673,33 +697,64 @@ impl Scan {
         reference: jiff::civil::Date,
     ) {
         let Some(at) = at.or_else(|| SSHD.find(raw)) else { return };
-        let Some((pid, mut message_at)) = sshd_tag(raw, at) else { return };
-        // Only messages that start like these are read further (`message repeated`, `Failed`,
-        // `Accepted`, `Invalid user`): sshd's other lines stop here, before any decoding.
-        if !matches!(raw.get(message_at), Some(b'm' | b'F' | b'A' | b'I')) {
-            return;
-        }
-        let line = match std::str::from_utf8(raw) {
-            Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => {
-                // Replacement characters move the offsets (never those of ASCII bytes, so the
-                // tag is the same one): find the message again.
-                let line = String::from_utf8_lossy(raw);
-                let Some((_, m)) = sshd_message(&line) else { return };
-                message_at = line.len() - m.len();
-                line
+        let Some((pid, message_at)) = sshd_tag(raw, at) else { return };
+        // Only messages that start like these are read further (`Failed`, `Accepted`, `Invalid
+        // user`, `message repeated`): sshd's other lines stop here, before any decoding.
+        match raw.get(message_at) {
+            Some(b'F' | b'A' | b'I') => {
+                // Read as bytes: every byte the parse tests is ASCII, and the user and the line
+                // become text (with replacement characters) only where they are kept.
+                let Some((kind, user, ip)) = parse_text(&raw[message_at..], &mut self.addrs) else { return };
+                let user = message_at + user.start..message_at + user.end;
+                self.event(file, n, pid, kind, user, ip, 1, raw, tz, reference);
             }
-        };
-        let message = &line[message_at..];
-        let Some((kind, user, ip, times)) = parse_message_with(message, &mut self.addrs) else { return };
-        let Some(t) = self.time(&line, tz, reference) else { return };
+            Some(b'm') => {
+                // `message repeated N times: [ ... ]` is trimmed as text (Unicode white space).
+                let (line, message_at) = match std::str::from_utf8(raw) {
+                    Ok(s) => (std::borrow::Cow::Borrowed(s), message_at),
+                    Err(_) => {
+                        // Replacement characters move the offsets (never those of ASCII
+                        // bytes, so the tag is the same one): find the message again.
+                        let line = String::from_utf8_lossy(raw);
+                        let Some((_, m)) = sshd_message(&line) else { return };
+                        let at = line.len() - m.len();
+                        (line, at)
+                    }
+                };
+                let Some((kind, user, ip, times)) = parse_message_with(&line[message_at..], &mut self.addrs) else {
+                    return;
+                };
+                let offset = user.as_ptr() as usize - line.as_ptr() as usize;
+                let user = offset..offset + user.len();
+                self.event(file, n, pid, kind, user, ip, times, line.as_bytes(), tz, reference);
+            }
+            _ => {}
+        }
+    }
+
+    /// What a parsed line says, counted: `kind` by sshd process `pid` from `ip`, `times`
+    /// times, the user at `user` in `line` (line `n` of file `file`).
+    #[allow(clippy::too_many_arguments)]
+    fn event(
+        &mut self,
+        file: usize,
+        n: u64,
+        pid: u32,
+        kind: Kind,
+        user: std::ops::Range<usize>,
+        ip: IpAddr,
+        times: u32,
+        line: &[u8],
+        tz: &TimeZone,
+        reference: jiff::civil::Date,
+    ) {
+        let Some(t) = self.time(line, tz, reference) else { return };
         self.newest = self.newest.max(t);
         match kind {
             Kind::Invalid => {
                 let mut ev = self.spare.pop().unwrap_or_default();
-                ev.set(file, n, &line);
-                let offset = user.as_ptr() as usize - line.as_ptr() as usize;
-                let pending = Pending { t, ip, user: offset..offset + user.len(), line: ev };
+                ev.set(file, n, line);
+                let pending = Pending { t, ip, user, line: ev };
                 self.settle();
                 // An earlier line of the same sshd process that saw no `Failed` line counts now.
                 if !self.pending.is_empty()
@@ -729,14 +784,17 @@ impl Scan {
                     self.unlink(ip, pid);
                     self.spare.push(p.line);
                 }
-                self.fail(ip, t, user, times, file, n, &line);
+                let user = line.get(user).unwrap_or_default();
+                self.fail(ip, t, user, times, file, n, line);
             }
             Kind::Accepted => {
                 // Its `Invalid user` lines still waiting count before this login.
                 self.settle();
-                for pid in self.pending_by_ip.remove(&Key(ip)).map(Pids::all).into_iter().flatten() {
-                    if let Some(p) = self.pending.remove(&pid) {
-                        self.fail_pending(p);
+                if !self.pending_by_ip.is_empty() {
+                    for pid in self.pending_by_ip.remove(&Key(ip)).map(Pids::all).into_iter().flatten() {
+                        if let Some(p) = self.pending.remove(&pid) {
+                            self.fail_pending(p);
+                        }
                     }
                 }
                 let Some(index) = self.source_index(ip) else { return }; // no failures: nothing to judge
@@ -744,26 +802,30 @@ impl Scan {
                     let src = &self.sources[index].1;
                     let mut evidence: Vec<String> = src.ring.iter().map(|e| self.render(e)).collect();
                     let mut now = String::new();
-                    write_evidence(&mut now, &self.paths[file], n, &line);
+                    write_evidence(&mut now, &self.paths[file], n, line);
                     evidence.push(now);
-                    self.sources[index].1.accepts.push(Accept { t, user: user.to_string(), evidence });
+                    let user = String::from_utf8_lossy(line.get(user).unwrap_or_default()).into_owned();
+                    self.sources[index].1.accepts.push(Accept { t, user, evidence });
                 }
             }
         }
     }
 
-    /// The time of a line, through [`Clock`], remembering the last fixed-width stamp.
-    fn time(&mut self, line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
+    /// The time of a line, through [`Clock`], remembering the last fixed-width stamp. The line
+    /// is bytes: a stamp is ASCII; [`Clock`] reads it as text (with replacement characters).
+    fn time(&mut self, line: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
         // The same 15 bytes and a space as the last stamp: the same time (checked first: it is
         // the common case, and those bytes had the right shape).
         if let Some(st) = &self.stamp
-            && line.as_bytes().first_chunk::<15>() == Some(&st.head)
-            && line.as_bytes().get(15) == Some(&b' ')
+            && line.first_chunk::<15>() == Some(&st.head)
+            && line.get(15) == Some(&b' ')
             && st.reference == reference
         {
             return st.time;
         }
-        let Some(head) = fixed_stamp(line.as_bytes()) else { return self.clock.time(line, tz, reference) };
+        let Some(head) = fixed_stamp(line) else {
+            return self.clock.time(&String::from_utf8_lossy(line), tz, reference);
+        };
         let hms = strict_hms(&head);
         if let Some(st) = &self.stamp
             && st.reference == reference
@@ -780,7 +842,7 @@ impl Scan {
                 return t;
             }
         }
-        let t = self.clock.time(line, tz, reference);
+        let t = self.clock.time(&String::from_utf8_lossy(line), tz, reference);
         let midnight = t.zip(hms).map(|(t, secs)| t - secs);
         self.stamp = Some(Stamp { head, reference, time: t, midnight });
         t
@@ -839,7 +901,7 @@ impl Scan {
     /// Counts a failure for `ip`, or only in the total once [`MAX_SOURCES`] addresses are known
     /// (a botnet of millions must not cost memory by the address).
     #[allow(clippy::too_many_arguments)]
-    fn fail(&mut self, ip: IpAddr, t: i64, user: &str, times: u32, file: usize, n: u64, line: &str) {
+    fn fail(&mut self, ip: IpAddr, t: i64, user: &[u8], times: u32, file: usize, n: u64, line: &[u8]) {
         let index = match self.source_index(ip) {
             Some(i) => i,
             None if self.sources.len() >= MAX_SOURCES => {
@@ -1077,7 +1139,7 @@ mod tests {
             if let Some(q) = quick_ipv4(c.as_bytes()) {
                 assert_eq!(Some(q), std, "{c}");
             }
-            assert_eq!(AddrCache::default().parse(c), std, "{c}");
+            assert_eq!(AddrCache::default().parse(c.as_bytes()), std, "{c}");
         }
     }
 
@@ -1310,7 +1372,7 @@ mod tests {
         let mut scan = Scan::default();
         for (i, l) in lines.iter().chain(lines.iter().rev()).enumerate() {
             let reference = if i % 7 == 6 { r2 } else { r };
-            assert_eq!(scan.time(l, &tz, reference), Clock::default().time(l, &tz, reference), "{l} ({i})");
+            assert_eq!(scan.time(l.as_bytes(), &tz, reference), Clock::default().time(l, &tz, reference), "{l} ({i})");
         }
     }
 
