@@ -239,23 +239,29 @@ fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
         pid = (pid * 10 + u64::from(d - b'0')).min(1 << 40);
         end += 1;
     }
-    if end == start || b.get(end..end + 3) != Some(b"]: ") {
+    // A fixed-size compare: no call to memcmp.
+    if end == start || b.get(end..).and_then(|r| r.first_chunk::<3>()) != Some(b"]: ") {
         return None;
     }
     Some((u32::try_from(pid).ok()?, end + 3))
 }
 
-/// The last address parsed: logs repeat the same address line after line. An address of up to
-/// 16 bytes (every IPv4 one) is remembered as one 128-bit word and compared without a call.
+/// Addresses parsed lately, by their text: a brute-force log names the same few hundred
+/// addresses again and again. A direct-mapped cache of [`ADDR_SLOTS`] texts of up to 16 bytes
+/// (every IPv4 address), each kept as one zero-padded 128-bit word, so that finding one costs a
+/// multiplication and a compare, not a parse; a longer text is remembered alone. A collision
+/// only means a parse, so chosen addresses cannot slow it down.
 #[derive(Default)]
 struct AddrCache {
-    /// The text's bytes, zero-padded, when it is at most 16 bytes long.
-    word: u128,
-    /// The text, when it is longer.
+    /// (word, length, address); empty until the first address.
+    slots: Vec<(u128, u8, Option<IpAddr>)>,
+    /// The last text longer than 16 bytes and its address.
     long: Vec<u8>,
-    len: usize,
-    ip: Option<IpAddr>,
+    long_ip: Option<IpAddr>,
 }
+
+/// Slots of [`AddrCache`].
+const ADDR_SLOTS: usize = 512;
 
 /// A dotted-quad IPv4 address as the standard library reads it (four decimal octets, none
 /// above 255, no leading zeros), without its general parser; `None` means "ask it".
@@ -287,31 +293,50 @@ fn quick_ipv4(s: &[u8]) -> Option<IpAddr> {
     Some(IpAddr::from(octets))
 }
 
-/// Up to 16 bytes as one zero-padded little-endian word.
-fn word(s: &[u8]) -> u128 {
+/// The first `len` (at most 16) bytes of `s` as one zero-padded little-endian word: loaded
+/// whole when `s` holds 16 bytes (an address is followed by ` port N` in a log line).
+fn word(s: &[u8], len: usize) -> u128 {
+    if let Some(w) = s.first_chunk::<16>() {
+        let w = u128::from_le_bytes(*w);
+        return if len >= 16 { w } else { w & ((1u128 << (8 * len)) - 1) };
+    }
     let mut w = [0u8; 16];
-    for (d, c) in w.iter_mut().zip(s) {
+    for (d, c) in w.iter_mut().zip(&s[..len.min(s.len())]) {
         *d = *c;
     }
     u128::from_le_bytes(w)
 }
 
 impl AddrCache {
-    fn parse(&mut self, s: &[u8]) -> Option<IpAddr> {
-        let short = s.len() <= 16;
-        let w = if short { word(s) } else { 0 };
-        if self.ip.is_some() && self.len == s.len() && (if short { self.word == w } else { self.long == s }) {
-            return self.ip;
-        }
-        let ip = match quick_ipv4(s) {
-            Some(ip) => ip,
-            None => std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok()?,
-        };
-        (self.word, self.len, self.ip) = (w, s.len(), Some(ip));
-        if !short {
+    /// The address that is the first `len` bytes of `s`.
+    fn parse(&mut self, s: &[u8], len: usize) -> Option<IpAddr> {
+        let text = s.get(..len)?;
+        if len > 16 {
+            if self.long_ip.is_some() && self.long == text {
+                return self.long_ip;
+            }
+            let ip = std::str::from_utf8(text).ok()?.parse::<IpAddr>().ok()?;
             self.long.clear();
-            self.long.extend_from_slice(s);
+            self.long.extend_from_slice(text);
+            self.long_ip = Some(ip);
+            return Some(ip);
         }
+        let w = word(s, len);
+        let slot = ((w as u64 ^ (w >> 64) as u64 ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize;
+        if let Some((cw, cl, Some(ip))) = self.slots.get(slot)
+            && *cw == w
+            && usize::from(*cl) == len
+        {
+            return Some(*ip);
+        }
+        let ip = match quick_ipv4(text) {
+            Some(ip) => ip,
+            None => std::str::from_utf8(text).ok()?.parse::<IpAddr>().ok()?,
+        };
+        if self.slots.is_empty() {
+            self.slots = vec![(0, 0, None); ADDR_SLOTS];
+        }
+        self.slots[slot] = (w, len as u8, Some(ip));
         Some(ip)
     }
 }
@@ -327,7 +352,7 @@ fn user_and_address(rest: &[u8], addrs: &mut AddrCache) -> Option<(usize, IpAddr
         let after = &tail[addr_end..];
         // The word after the address is exactly `port`.
         let port = after.first_chunk::<5>() == Some(b" port") && matches!(after.get(5), None | Some(b' '));
-        if port && let Some(ip) = addrs.parse(&tail[..addr_end]) {
+        if port && let Some(ip) = addrs.parse(tail, addr_end) {
             return Some((i, ip));
         }
         end = i;
@@ -674,14 +699,25 @@ impl Scan {
     /// `sshd` in them are looked at (a SIMD substring search over each line finds them);
     /// returns how many lines the block holds.
     fn block(&mut self, file: usize, first: u64, block: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> u64 {
-        let mut n = first;
-        crate::host::tail::lines(block, |line| {
-            let cut = &line[..line.len().min(logread::MAX_LINE)];
-            if let Some(at) = SSHD.find(cut) {
-                self.line(file, n, Some(at), cut, tz, reference);
+        // Lines are walked newline by newline (numbering them) while a search over the block
+        // gives the next `sshd`: a line without one costs no search of its own.
+        let (mut n, mut pos) = (first, 0);
+        let next_after = |from: usize| SSHD.find(&block[from..]).map_or(usize::MAX, |j| from + j);
+        let mut next = next_after(0);
+        let ends =
+            memchr::memchr_iter(b'\n', block).chain(block.last().is_some_and(|b| *b != b'\n').then_some(block.len()));
+        for end in ends {
+            if next < end {
+                let cut = &block[pos..end.min(pos + logread::MAX_LINE)];
+                // The line's first `sshd` is at `next`; past the cut, the line has none.
+                if next - pos + 4 <= cut.len() {
+                    self.line(file, n, Some(next - pos), cut, tz, reference);
+                }
+                next = if end < block.len() { next_after(end + 1) } else { usize::MAX };
             }
             n += 1;
-        });
+            pos = end + 1;
+        }
         n - first
     }
 
@@ -1139,7 +1175,7 @@ mod tests {
             if let Some(q) = quick_ipv4(c.as_bytes()) {
                 assert_eq!(Some(q), std, "{c}");
             }
-            assert_eq!(AddrCache::default().parse(c.as_bytes()), std, "{c}");
+            assert_eq!(AddrCache::default().parse(c.as_bytes(), c.len()), std, "{c}");
         }
     }
 
