@@ -592,12 +592,126 @@ impl Pids {
     }
 }
 
+/// Reads sshd lines into [`Parsed`] events: what depends on one line only, so it can run on
+/// another thread than the counting ([`Scan`]), with caches of its own.
 #[derive(Default)]
-struct Scan {
+struct Parser {
     clock: Clock,
     /// The last fixed-width syslog time read (`Nov 20 03:00:00`), the file's reference date,
     /// and its value: consecutive lines mostly share their second.
     stamp: Option<Stamp>,
+    addrs: AddrCache,
+}
+
+/// What one sshd line says: `kind` by sshd process `pid` from `ip` at `t`, `times` times, the
+/// user at `user` in the line's text: the line's bytes, or `lossy` when it had to be read as
+/// text first (a `message repeated` line that is not UTF-8).
+struct Parsed {
+    pid: u32,
+    kind: Kind,
+    times: u32,
+    user: std::ops::Range<usize>,
+    ip: IpAddr,
+    t: i64,
+    lossy: Option<String>,
+}
+
+/// A line parsed ahead on the reader thread: its number counted from the start of that
+/// thread's share of the block, and where it is in it.
+struct Ahead {
+    line: u64,
+    span: std::ops::Range<usize>,
+    parsed: Parsed,
+}
+
+/// The reader thread's share of a block: its sshd lines parsed, and how many lines it held.
+struct AheadBlock {
+    events: Vec<Ahead>,
+    lines: u64,
+}
+
+/// Calls `f(n, line, at)` for each line of `block` (numbered from 0, cut at
+/// [`logread::MAX_LINE`]) whose first `sshd` is at `at` within the cut; returns how many lines
+/// the block holds. Lines are walked newline by newline while a search over the block gives
+/// the next `sshd`: a line without one costs no search of its own.
+fn sshd_lines(block: &[u8], mut f: impl FnMut(u64, std::ops::Range<usize>, usize)) -> u64 {
+    let (mut n, mut pos) = (0, 0);
+    let next_after = |from: usize| SSHD.find(&block[from..]).map_or(usize::MAX, |j| from + j);
+    let mut next = next_after(0);
+    let ends =
+        memchr::memchr_iter(b'\n', block).chain(block.last().is_some_and(|b| *b != b'\n').then_some(block.len()));
+    for end in ends {
+        if next < end {
+            let cut = pos..end.min(pos + logread::MAX_LINE);
+            // The line's first `sshd` is at `next`; past the cut, the line has none.
+            if next - pos + 4 <= cut.len() {
+                f(n, cut, next - pos);
+            }
+            next = if end < block.len() { next_after(end + 1) } else { usize::MAX };
+        }
+        n += 1;
+        pos = end + 1;
+    }
+    n
+}
+
+impl Parser {
+    /// The sshd line `raw`, whose first `sshd` is at `at`, if it says something counted.
+    fn parse(&mut self, raw: &[u8], at: usize, tz: &TimeZone, reference: jiff::civil::Date) -> Option<Parsed> {
+        let (pid, message_at) = sshd_tag(raw, at)?;
+        // Only messages that start like these are read further (`Failed`, `Accepted`, `Invalid
+        // user`, `message repeated`): sshd's other lines stop here, before any decoding.
+        match raw.get(message_at) {
+            Some(b'F' | b'A' | b'I') => {
+                // Read as bytes: every byte the parse tests is ASCII, and the user and the line
+                // become text (with replacement characters) only where they are kept.
+                let (kind, user, ip) = parse_text(&raw[message_at..], &mut self.addrs)?;
+                let t = self.time(raw, tz, reference)?;
+                let user = message_at + user.start..message_at + user.end;
+                Some(Parsed { pid, kind, times: 1, user, ip, t, lossy: None })
+            }
+            Some(b'm') => {
+                // `message repeated N times: [ ... ]` is trimmed as text (Unicode white space).
+                let (line, message_at) = match std::str::from_utf8(raw) {
+                    Ok(s) => (std::borrow::Cow::Borrowed(s), message_at),
+                    Err(_) => {
+                        // Replacement characters move the offsets (never those of ASCII
+                        // bytes, so the tag is the same one): find the message again.
+                        let line = String::from_utf8_lossy(raw);
+                        let (_, m) = sshd_message(&line)?;
+                        let at = line.len() - m.len();
+                        (line, at)
+                    }
+                };
+                let (kind, user, ip, times) = parse_message_with(&line[message_at..], &mut self.addrs)?;
+                let offset = user.as_ptr() as usize - line.as_ptr() as usize;
+                let user = offset..offset + user.len();
+                let t = self.time(line.as_bytes(), tz, reference)?;
+                let lossy = match line {
+                    std::borrow::Cow::Owned(s) => Some(s),
+                    std::borrow::Cow::Borrowed(_) => None,
+                };
+                Some(Parsed { pid, kind, times, user, ip, t, lossy })
+            }
+            _ => None,
+        }
+    }
+
+    /// The sshd lines of `block` parsed (the reader thread's share of a block).
+    fn ahead(&mut self, block: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> AheadBlock {
+        let mut events = Vec::new();
+        let lines = sshd_lines(block, |line, span, at| {
+            if let Some(parsed) = self.parse(&block[span.clone()], at, tz, reference) {
+                events.push(Ahead { line, span, parsed });
+            }
+        });
+        AheadBlock { events, lines }
+    }
+}
+
+#[derive(Default)]
+struct Scan {
+    parser: Parser,
     /// The last source address looked up and its index in `sources`: consecutive lines are
     /// mostly one session's.
     last_source: Option<(IpAddr, usize)>,
@@ -610,7 +724,6 @@ struct Scan {
     /// hash. A collision only means a look in `by_ip`, so chosen addresses cannot slow it down.
     near: Vec<Option<(IpAddr, usize)>>,
     sources: Vec<(IpAddr, Source)>,
-    addrs: AddrCache,
     /// Failure times from addresses beyond [`MAX_SOURCES`]: in the total, not named.
     untracked: Vec<i64>,
     pending: HashMap<u32, Pending>,
@@ -695,34 +808,41 @@ impl Scan {
         s
     }
 
-    /// A block of whole lines of file `file`, the first being line `first`: only lines with
-    /// `sshd` in them are looked at (a SIMD substring search over each line finds them);
-    /// returns how many lines the block holds.
-    fn block(&mut self, file: usize, first: u64, block: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> u64 {
-        // Lines are walked newline by newline (numbering them) while a search over the block
-        // gives the next `sshd`: a line without one costs no search of its own.
-        let (mut n, mut pos) = (first, 0);
-        let next_after = |from: usize| SSHD.find(&block[from..]).map_or(usize::MAX, |j| from + j);
-        let mut next = next_after(0);
-        let ends =
-            memchr::memchr_iter(b'\n', block).chain(block.last().is_some_and(|b| *b != b'\n').then_some(block.len()));
-        for end in ends {
-            if next < end {
-                let cut = &block[pos..end.min(pos + logread::MAX_LINE)];
-                // The line's first `sshd` is at `next`; past the cut, the line has none.
-                if next - pos + 4 <= cut.len() {
-                    self.line(file, n, Some(next - pos), cut, tz, reference);
-                }
-                next = if end < block.len() { next_after(end + 1) } else { usize::MAX };
+    /// A block of whole lines of file `file`, the first being line `first`, of which those
+    /// from `ahead.0` on were parsed on the reader thread (`ahead.1`); only lines with `sshd`
+    /// in them are looked at. Returns how many lines the block holds.
+    fn block(
+        &mut self,
+        file: usize,
+        first: u64,
+        block: &[u8],
+        ahead: Option<(usize, AheadBlock)>,
+        tz: &TimeZone,
+        reference: jiff::civil::Date,
+    ) -> u64 {
+        let (mine, rest) = match ahead {
+            Some((at, rest)) => (&block[..at], Some((at, rest))),
+            None => (block, None),
+        };
+        let mut parser = std::mem::take(&mut self.parser);
+        let lines = sshd_lines(mine, |n, span, at| {
+            let raw = &mine[span];
+            if let Some(p) = parser.parse(raw, at, tz, reference) {
+                self.event(file, first + n, &p, raw);
             }
-            n += 1;
-            pos = end + 1;
+        });
+        self.parser = parser;
+        let Some((at, rest)) = rest else { return lines };
+        let base = first + lines;
+        for e in &rest.events {
+            self.event(file, base + e.line, &e.parsed, &block[at + e.span.start..at + e.span.end]);
         }
-        n - first
+        lines + rest.lines
     }
 
     /// One line of file `file` (line `n`) that holds `sshd`, the first one at byte `at` when
     /// known.
+    #[cfg(test)]
     fn line(
         &mut self,
         file: usize,
@@ -733,58 +853,16 @@ impl Scan {
         reference: jiff::civil::Date,
     ) {
         let Some(at) = at.or_else(|| SSHD.find(raw)) else { return };
-        let Some((pid, message_at)) = sshd_tag(raw, at) else { return };
-        // Only messages that start like these are read further (`Failed`, `Accepted`, `Invalid
-        // user`, `message repeated`): sshd's other lines stop here, before any decoding.
-        match raw.get(message_at) {
-            Some(b'F' | b'A' | b'I') => {
-                // Read as bytes: every byte the parse tests is ASCII, and the user and the line
-                // become text (with replacement characters) only where they are kept.
-                let Some((kind, user, ip)) = parse_text(&raw[message_at..], &mut self.addrs) else { return };
-                let user = message_at + user.start..message_at + user.end;
-                self.event(file, n, pid, kind, user, ip, 1, raw, tz, reference);
-            }
-            Some(b'm') => {
-                // `message repeated N times: [ ... ]` is trimmed as text (Unicode white space).
-                let (line, message_at) = match std::str::from_utf8(raw) {
-                    Ok(s) => (std::borrow::Cow::Borrowed(s), message_at),
-                    Err(_) => {
-                        // Replacement characters move the offsets (never those of ASCII
-                        // bytes, so the tag is the same one): find the message again.
-                        let line = String::from_utf8_lossy(raw);
-                        let Some((_, m)) = sshd_message(&line) else { return };
-                        let at = line.len() - m.len();
-                        (line, at)
-                    }
-                };
-                let Some((kind, user, ip, times)) = parse_message_with(&line[message_at..], &mut self.addrs) else {
-                    return;
-                };
-                let offset = user.as_ptr() as usize - line.as_ptr() as usize;
-                let user = offset..offset + user.len();
-                self.event(file, n, pid, kind, user, ip, times, line.as_bytes(), tz, reference);
-            }
-            _ => {}
+        if let Some(p) = self.parser.parse(raw, at, tz, reference) {
+            self.event(file, n, &p, raw);
         }
     }
 
-    /// What a parsed line says, counted: `kind` by sshd process `pid` from `ip`, `times`
-    /// times, the user at `user` in `line` (line `n` of file `file`).
-    #[allow(clippy::too_many_arguments)]
-    fn event(
-        &mut self,
-        file: usize,
-        n: u64,
-        pid: u32,
-        kind: Kind,
-        user: std::ops::Range<usize>,
-        ip: IpAddr,
-        times: u32,
-        line: &[u8],
-        tz: &TimeZone,
-        reference: jiff::civil::Date,
-    ) {
-        let Some(t) = self.time(line, tz, reference) else { return };
+    /// Counts what a parsed line (line `n` of file `file`, its bytes `raw`) says.
+    fn event(&mut self, file: usize, n: u64, p: &Parsed, raw: &[u8]) {
+        let (pid, kind, times, ip, t) = (p.pid, p.kind, p.times, p.ip, p.t);
+        let line = p.lossy.as_deref().map_or(raw, str::as_bytes);
+        let user = p.user.clone();
         self.newest = self.newest.max(t);
         match kind {
             Kind::Invalid => {
@@ -846,7 +924,9 @@ impl Scan {
             }
         }
     }
+}
 
+impl Parser {
     /// The time of a line, through [`Clock`], remembering the last fixed-width stamp. The line
     /// is bytes: a stamp is ASCII; [`Clock`] reads it as text (with replacement characters).
     fn time(&mut self, line: &[u8], tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
@@ -883,7 +963,9 @@ impl Scan {
         self.stamp = Some(Stamp { head, reference, time: t, midnight });
         t
     }
+}
 
+impl Scan {
     /// The index of `ip` in `sources`, if it has one.
     fn source_index(&mut self, ip: IpAddr) -> Option<usize> {
         if let Some((last, i)) = self.last_source
@@ -1024,9 +1106,17 @@ fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZo
         }
         let reference = jiff::Timestamp::from_second(mtime).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default();
         let file = scan.file(&f.path);
-        let result = logread::for_each_block(&ctx.host.path(&f.path), f.gz, &bounds, &mut |first, block| {
-            scan.block(file, first, block, tz, reference)
-        });
+        // The reader thread parses the second half of each block with a parser of its own;
+        // the counting stays on this thread, in log order.
+        let mut parser = Parser::default();
+        let mut ahead = |block: &[u8]| parser.ahead(block, tz, reference);
+        let result = logread::for_each_block_with(
+            &ctx.host.path(&f.path),
+            f.gz,
+            &bounds,
+            Some(&mut ahead),
+            &mut |first, block, ahead| scan.block(file, first, block, ahead, tz, reference),
+        );
         match result {
             Ok(end) => {
                 scan.logs.push(f.path.clone());
@@ -1374,13 +1464,97 @@ mod tests {
                     Some(i) => i + 1,
                     None => rest.len(),
                 };
-                first += by_block.block(f, first, &rest[..end], &tz, r);
+                let block = &rest[..end];
+                // Odd blocks have their second half parsed ahead, as the reader thread does.
+                let ahead = match memchr::memchr(b'\n', &block[block.len() / 2..]) {
+                    Some(j) if first % 2 == 1 && block.len() / 2 + j + 1 < block.len() => {
+                        let at = block.len() / 2 + j + 1;
+                        Some((at, Parser::default().ahead(&block[at..], &tz, r)))
+                    }
+                    _ => None,
+                };
+                first += by_block.block(f, first, block, ahead, &tz, r);
                 rest = &rest[end..];
             }
             assert_eq!(first - 1, n, "lines counted with {cut} lines a block");
             assert_eq!(summary(&by_block), summary(&by_line), "{cut} lines a block");
         }
         assert!(summary(&by_line).len() > 5);
+    }
+
+    /// Scans `log` (the blocks as [`tail::blocks`] makes them, every other one shared with a
+    /// parser of its own as the reader thread does) and sums it up.
+    fn scan_log(log: &[u8], lines_a_block: usize) -> Vec<String> {
+        let (tz, r) = (TimeZone::UTC, jiff::civil::date(2025, 11, 20));
+        let mut scan = Scan::default();
+        let f = scan.file("/l");
+        let (mut first, mut rest) = (1, log);
+        while !rest.is_empty() {
+            let end = memchr::memchr_iter(b'\n', rest).nth(lines_a_block - 1).map_or(rest.len(), |i| i + 1);
+            let block = &rest[..end];
+            let ahead = match memchr::memchr(b'\n', &block[block.len() / 2..]) {
+                Some(j) if first % 2 == 0 && block.len() / 2 + j + 1 < block.len() => {
+                    let at = block.len() / 2 + j + 1;
+                    Some((at, Parser::default().ahead(&block[at..], &tz, r)))
+                }
+                _ => None,
+            };
+            first += scan.block(f, first, block, ahead, &tz, r);
+            rest = &rest[end..];
+        }
+        scan.flush_pending();
+        let mut out = summary(&scan);
+        out.push(format!("lines {}", first - 1));
+        out
+    }
+
+    /// Lines read as bytes count as they would read as text (bytes that are not UTF-8 turned
+    /// into replacement characters first): user names with `from` in them, IPv6 addresses
+    /// short and long, `message repeated`, a `Failed` line after its `Invalid user` line, a
+    /// login after failures, and a last line without newline.
+    #[test]
+    fn bytes_read_as_their_text_would_be() {
+        let lines: Vec<Vec<u8>> = vec![
+            b"Nov 20 01:00:00 h sshd[7]: Invalid user from from 192.0.2.1 port 1".to_vec(),
+            b"Nov 20 01:00:01 h sshd[7]: Failed password for invalid user from from 192.0.2.1 port 1 ssh2".to_vec(),
+            b"Nov 20 01:00:02 h sshd[8]: Failed password for x from 6.6.6.6 port 1 from 2001:db8:85a3::8a2e:370:7334 port 22 ssh2".to_vec(),
+            b"Nov 20 01:00:02 h sshd[8]: Failed password for root from 2001:db8:85a3:0::8a2e:370:7334 port 22 ssh2".to_vec(),
+            b"Nov 20 01:00:03 h sshd[9]: Failed password for r\xc3\xb6\xff\xfet from ::1 port 22 ssh2".to_vec(),
+            b"Nov 20 01:00:03 h sshd[9]: Failed password for r\xc3\xb6?t from ::1 port 22 ssh2".to_vec(),
+            b"Nov 20 01:00:04 h\xe2\x82 sshd[10]: Failed password for \xf0\x9f from 192.0.2.2 port 2 ssh2".to_vec(),
+            b"Nov 20 01:00:05 h sshd[11]: message repeated 3 times: [ Failed password for \xff from 192.0.2.2 port 3 ssh2]".to_vec(),
+            b"Nov 20 01:00:05 \xff sshd[11]: message repeated 2 times: [ Failed password for \xe2\x80\xa8root from 192.0.2.2 port 3 ssh2]".to_vec(),
+            b"Nov 20 01:00:06 h sshd[12]: Invalid user \xc0\xaf from 192.0.2.3 port 4".to_vec(),
+            b"Nov 20 01:00:07 h sshd[13]: Accepted password for \xc0\xaf from 192.0.2.3 port 4 ssh2".to_vec(),
+            b"Nov 20 01:00:08 h sshd[14]: Accepted keyboard-interactive/pam for from from 192.0.2.1 port 5 ssh2".to_vec(),
+            b"2025-11-20T01:00:09.5+00:00 h\xff sshd[15]: Failed none for root from 192.0.2.4 port 2 ssh2".to_vec(),
+            b"Nov 20 01:00:10 h sshd[16]: Failed password for root from 192.0.2.5 port 22 ssh2\r".to_vec(),
+            b"Nov 20 01:00:10 h sshd[17]: Invalid user crlf from 192.0.2.5 port 22\r".to_vec(),
+        ];
+        let mut log = Vec::new();
+        for l in lines.iter().cycle().take(300) {
+            log.extend_from_slice(l);
+            log.push(b'\n');
+        }
+        log.pop(); // the last line without newline
+        let text = String::from_utf8_lossy(&log).into_owned();
+        for lines_a_block in [1, 2, 7, 64, 1000] {
+            let (bytes, as_text) = (scan_log(&log, lines_a_block), scan_log(text.as_bytes(), lines_a_block));
+            assert_eq!(bytes, as_text, "{lines_a_block} lines a block");
+            assert_eq!(bytes, scan_log(&log, 1000), "{lines_a_block} lines a block");
+        }
+        let all = scan_log(&log, 1000).join("\n");
+        for expected in [
+            "192.0.2.1 [",                    // `from from`: the user is `from`
+            "2001:db8:85a3::8a2e:370:7334 [", // both spellings, one address
+            "\"from=",                        // the user names
+            "\"r\u{f6}\u{fffd}\u{fffd}t=",
+            "lines 300",
+        ] {
+            assert!(all.contains(expected), "{expected} in {all}");
+        }
+        // The login from 192.0.2.3 after its failures, and the one from 192.0.2.1.
+        assert!(all.matches("Accepted").count() >= 2, "{all}");
     }
 
     /// The remembered stamp and day give what [`Clock`] gives, line after line.
@@ -1408,7 +1582,11 @@ mod tests {
         let mut scan = Scan::default();
         for (i, l) in lines.iter().chain(lines.iter().rev()).enumerate() {
             let reference = if i % 7 == 6 { r2 } else { r };
-            assert_eq!(scan.time(l.as_bytes(), &tz, reference), Clock::default().time(l, &tz, reference), "{l} ({i})");
+            assert_eq!(
+                scan.parser.time(l.as_bytes(), &tz, reference),
+                Clock::default().time(l, &tz, reference),
+                "{l} ({i})"
+            );
         }
     }
 
