@@ -19,8 +19,12 @@ pub const BLOCK: usize = 1 << 20;
 /// Buffers in flight: one being scanned, one being filled, one waiting.
 const BUFFERS: usize = 3;
 
-/// The reader thread's share of the scan of a buffer ([`blocks_with`]).
-pub type Pre<'a, T> = &'a mut (dyn FnMut(&[u8]) -> T + Send);
+/// The reader thread's share of the scan ([`blocks_with`]): `f` runs there on the whole lines
+/// of each buffer that start past `from` (a fraction) of it.
+pub struct Pre<'a, T> {
+    pub from: f64,
+    pub f: &'a mut (dyn FnMut(&[u8]) -> T + Send),
+}
 
 /// What the reader thread's share gave for a block: where those lines start in the block (they
 /// run to its end), and the value; `None` when the block is all the scanner's.
@@ -48,17 +52,17 @@ struct Filled<T> {
     pre: Option<(usize, usize, T)>,
 }
 
-/// The whole lines of the second half of `data`: from the first line that starts past its
-/// middle to its last newline (included).
-fn second_half(data: &[u8]) -> Option<(usize, usize)> {
-    let mid = data.len() / 2;
+/// The whole lines of the end of `data`: from the first line that starts past `from` (a
+/// fraction) of it to its last newline (included).
+fn share(data: &[u8], from: f64) -> Option<(usize, usize)> {
+    let mid = ((data.len() as f64 * from) as usize).min(data.len());
     let a = mid + memchr::memchr(b'\n', &data[mid..])? + 1;
     let b = memchr::memrchr(b'\n', data)? + 1;
     (a < b).then_some((a, b))
 }
 
 /// The reader thread: fills each free buffer to the full (a short read is not the end), runs
-/// `pre` on the second half of its whole lines, if asked, and passes it on, until the input
+/// `pre` on its share of the whole lines, if asked, and passes it on, until the input
 /// ends or the scanner stops taking buffers.
 fn fill<T>(
     mut r: impl Read,
@@ -83,9 +87,9 @@ fn fill<T>(
             }
         }
         let done = end.is_some();
-        let pre = match (&mut pre, second_half(&buf[..len])) {
-            (Some(p), Some((a, b))) => Some((a, b, p(&buf[a..b]))),
-            _ => None,
+        let pre = match &mut pre {
+            Some(p) => share(&buf[..len], p.from).map(|(a, b)| (a, b, (p.f)(&buf[a..b]))),
+            None => None,
         };
         if full.send(Filled { buf, len, end, pre }).is_err() || done {
             return;
@@ -133,7 +137,7 @@ pub fn blocks(r: impl Read + Send, skip_first: bool, until: Option<Instant>, f: 
 }
 
 /// [`blocks`] with part of the scan done on the reader thread, so that it runs on two CPUs:
-/// `pre` is called there with the whole lines of the second half of each buffer it filled,
+/// `pre.f` is called there with the whole lines of the end of each buffer it filled ([`Pre`]),
 /// and `f` gets what it returned with the block that holds those lines, and where they start
 /// in it (they run to the block's end): `f` does the rest of the block itself. A block
 /// without it (`None`) is all `f`'s. `pre` sees the lines in order, and before `f` sees the
@@ -324,17 +328,23 @@ mod tests {
                 lines(b, |l| v.push(l.to_vec()));
                 v
             };
-            blocks_with(Trickle(&input, step), false, None, Some(&mut pre), &mut |block, ahead| match ahead {
-                Some((at, theirs)) => {
-                    lines(&block[..at], |l| seen.push(l.to_vec()));
-                    let mut check = Vec::new();
-                    lines(&block[at..], |l| check.push(l.to_vec()));
-                    assert!(check == theirs, "step {step}");
-                    shared += theirs.len();
-                    seen.extend(theirs);
-                }
-                None => lines(block, |l| seen.push(l.to_vec())),
-            });
+            blocks_with(
+                Trickle(&input, step),
+                false,
+                None,
+                Some(Pre { from: 0.4, f: &mut pre }),
+                &mut |block, ahead| match ahead {
+                    Some((at, theirs)) => {
+                        lines(&block[..at], |l| seen.push(l.to_vec()));
+                        let mut check = Vec::new();
+                        lines(&block[at..], |l| check.push(l.to_vec()));
+                        assert!(check == theirs, "step {step}");
+                        shared += theirs.len();
+                        seen.extend(theirs);
+                    }
+                    None => lines(block, |l| seen.push(l.to_vec())),
+                },
+            );
             assert_eq!(seen.len(), expected.len(), "step {step}");
             assert!(seen == expected, "step {step}");
             assert!(shared > expected.len() / 4, "step {step}: the reader took {shared} lines");

@@ -499,13 +499,14 @@ impl Source {
         } else {
             self.failures.extend(std::iter::repeat_n(t, times.min(1000) as usize));
         }
-        let user = String::from_utf8_lossy(user);
+        let user = match std::str::from_utf8(user) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(user),
+        };
         let user = user.as_ref();
         // Cut at 32 characters: at most 32 * 4 bytes, so shorter names are whole.
-        let key = match user.char_indices().nth(32) {
-            Some((cut, _)) if user.len() > 32 => &user[..cut],
-            _ => user,
-        };
+        let key =
+            if user.len() > 32 { user.char_indices().nth(32).map_or(user, |(cut, _)| &user[..cut]) } else { user };
         let found = match self.users.get(self.last_user) {
             Some((u, _)) if u == key => Some(self.last_user),
             _ => self.users.iter().position(|(u, _)| u == key),
@@ -1107,14 +1108,15 @@ fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZo
         let reference = jiff::Timestamp::from_second(mtime).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default();
         let file = scan.file(&f.path);
         // The reader thread parses the second half of each block with a parser of its own;
-        // the counting stays on this thread, in log order.
+        // the counting stays on this thread, in log order. (Measured: an even split beats
+        // giving the reader 70 % or 30 %.)
         let mut parser = Parser::default();
         let mut ahead = |block: &[u8]| parser.ahead(block, tz, reference);
         let result = logread::for_each_block_with(
             &ctx.host.path(&f.path),
             f.gz,
             &bounds,
-            Some(&mut ahead),
+            Some(crate::host::tail::Pre { from: 0.5, f: &mut ahead }),
             &mut |first, block, ahead| scan.block(file, first, block, ahead, tz, reference),
         );
         match result {
@@ -1465,7 +1467,7 @@ mod tests {
                     None => rest.len(),
                 };
                 let block = &rest[..end];
-                // Odd blocks have their second half parsed ahead, as the reader thread does.
+                // Odd blocks have their end parsed ahead, as the reader thread does.
                 let ahead = match memchr::memchr(b'\n', &block[block.len() / 2..]) {
                     Some(j) if first % 2 == 1 && block.len() / 2 + j + 1 < block.len() => {
                         let at = block.len() / 2 + j + 1;
