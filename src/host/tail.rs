@@ -19,6 +19,17 @@ pub const BLOCK: usize = 1 << 20;
 /// Buffers in flight: one being scanned, one being filled, one waiting.
 const BUFFERS: usize = 3;
 
+/// The reader thread's share of the scan ([`blocks_with`]): `f` runs there on the whole lines
+/// of each buffer that start past `from` (a fraction) of it.
+pub struct Pre<'a, T> {
+    pub from: f64,
+    pub f: &'a mut (dyn FnMut(&[u8]) -> T + Send),
+}
+
+/// What the reader thread's share gave for a block: where those lines start in the block (they
+/// run to its end), and the value; `None` when the block is all the scanner's.
+pub type Shared<T> = Option<(usize, T)>;
+
 /// How reading ended.
 #[derive(Debug, Default)]
 pub struct Blocks {
@@ -31,16 +42,34 @@ pub struct Blocks {
     pub timed_out: bool,
 }
 
-/// A buffer the reader filled: `len` bytes, and how the input ended after them, if it did.
-struct Filled {
+/// A buffer the reader filled: `len` bytes, how the input ended after them, if it did, and
+/// what the reader's own share of the work ([`blocks_with`]) gave for the lines of
+/// `pre.0..pre.1`.
+struct Filled<T> {
     buf: Vec<u8>,
     len: usize,
     end: Option<std::io::Result<()>>,
+    pre: Option<(usize, usize, T)>,
 }
 
-/// The reader thread: fills each free buffer to the full (a short read is not the end) and
-/// passes it on, until the input ends or the scanner stops taking buffers.
-fn fill(mut r: impl Read, free: mpsc::Receiver<Vec<u8>>, full: mpsc::SyncSender<Filled>) {
+/// The whole lines of the end of `data`: from the first line that starts past `from` (a
+/// fraction) of it to its last newline (included).
+fn share(data: &[u8], from: f64) -> Option<(usize, usize)> {
+    let mid = ((data.len() as f64 * from) as usize).min(data.len());
+    let a = mid + memchr::memchr(b'\n', &data[mid..])? + 1;
+    let b = memchr::memrchr(b'\n', data)? + 1;
+    (a < b).then_some((a, b))
+}
+
+/// The reader thread: fills each free buffer to the full (a short read is not the end), runs
+/// `pre` on its share of the whole lines, if asked, and passes it on, until the input
+/// ends or the scanner stops taking buffers.
+fn fill<T>(
+    mut r: impl Read,
+    free: mpsc::Receiver<Vec<u8>>,
+    full: mpsc::SyncSender<Filled<T>>,
+    mut pre: Option<Pre<'_, T>>,
+) {
     while let Ok(mut buf) = free.recv() {
         let (mut len, mut end) = (0, None);
         while len < buf.len() {
@@ -58,7 +87,11 @@ fn fill(mut r: impl Read, free: mpsc::Receiver<Vec<u8>>, full: mpsc::SyncSender<
             }
         }
         let done = end.is_some();
-        if full.send(Filled { buf, len, end }).is_err() || done {
+        let pre = match &mut pre {
+            Some(p) => share(&buf[..len], p.from).map(|(a, b)| (a, b, (p.f)(&buf[a..b]))),
+            None => None,
+        };
+        if full.send(Filled { buf, len, end, pre }).is_err() || done {
             return;
         }
     }
@@ -100,35 +133,54 @@ impl Carry {
 /// dropped). With `skip_first`, everything up to the first newline is dropped (the cut line of
 /// a tail). Checks `until` after each block; the reader thread ends with the scan.
 pub fn blocks(r: impl Read + Send, skip_first: bool, until: Option<Instant>, f: &mut dyn FnMut(&[u8])) -> Blocks {
+    blocks_with::<()>(r, skip_first, until, None, &mut |block, _| f(block))
+}
+
+/// [`blocks`] with part of the scan done on the reader thread, so that it runs on two CPUs:
+/// `pre.f` is called there with the whole lines of the end of each buffer it filled ([`Pre`]),
+/// and `f` gets what it returned with the block that holds those lines, and where they start
+/// in it (they run to the block's end): `f` does the rest of the block itself. A block
+/// without it (`None`) is all `f`'s. `pre` sees the lines in order, and before `f` sees the
+/// block, but may run a few buffers ahead of `f`.
+pub fn blocks_with<T: Send>(
+    r: impl Read + Send,
+    skip_first: bool,
+    until: Option<Instant>,
+    pre: Option<Pre<'_, T>>,
+    f: &mut dyn FnMut(&[u8], Shared<T>),
+) -> Blocks {
     let mut out = Blocks::default();
     let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
-    let (full_tx, full_rx) = mpsc::sync_channel::<Filled>(BUFFERS);
+    let (full_tx, full_rx) = mpsc::sync_channel::<Filled<T>>(BUFFERS);
     for _ in 0..BUFFERS {
         let _ = free_tx.send(vec![0u8; BLOCK]);
     }
     // Dropping the first line is dropping the rest of a line already "delivered".
     let mut carry = Carry { line: Vec::new(), dropping: skip_first };
     std::thread::scope(|scope| {
-        scope.spawn(move || fill(r, free_rx, full_tx));
+        scope.spawn(move || fill(r, free_rx, full_tx, pre));
         // The reader stops when `free_tx` goes (it waits for a free buffer) or `full_rx` does.
         let free_tx = free_tx;
-        while let Ok(Filled { buf, len, end }) = full_rx.recv() {
+        while let Ok(Filled { buf, len, end, pre }) = full_rx.recv() {
             out.bytes += len as u64;
             let data = &buf[..len];
             let mut i = 0;
             // The end of the line the last buffer began, or of the line being dropped.
             if carry.dropping || !carry.line.is_empty() {
                 let j = memchr::memchr(b'\n', data).map_or(len, |j| j + 1);
-                carry.add(&data[..j], f);
+                carry.add(&data[..j], &mut |line: &[u8]| f(line, None));
                 i = j;
             }
             // Whole lines, straight from the buffer; the start of the next line is carried.
             if let Some(j) = memchr::memrchr(b'\n', &data[i..]) {
-                f(&data[i..i + j + 1]);
+                // The reader's share is the end of this block (both end at the last newline),
+                // unless the carried line reached past its start.
+                let pre = pre.filter(|(a, b, _)| *a >= i && *b == i + j + 1).map(|(a, _, t)| (a - i, t));
+                f(&data[i..i + j + 1], pre);
                 i += j + 1;
             }
             if i < len {
-                carry.add(&data[i..], f);
+                carry.add(&data[i..], &mut |line: &[u8]| f(line, None));
             }
             let _ = free_tx.send(buf);
             if let Some(end) = end {
@@ -136,7 +188,7 @@ pub fn blocks(r: impl Read + Send, skip_first: bool, until: Option<Instant>, f: 
                     out.error = Some(e);
                 }
                 if !carry.line.is_empty() {
-                    f(&carry.line);
+                    f(&carry.line, None);
                 }
                 return;
             }
@@ -245,6 +297,58 @@ mod tests {
         let mut seen = Vec::new();
         blocks(&input[..], true, None, &mut |b| lines(b, |l| seen.push(l.to_vec())));
         assert!(seen[..] == expected[1..]);
+    }
+
+    /// With a share for the reader thread, every line still comes out once and in order: the
+    /// reader's share is exactly the lines of its block from the offset on, and the scanner's
+    /// part is the rest; a final line without newline, lines crossing buffers and lines
+    /// longer than a buffer included.
+    #[test]
+    fn the_readers_share_is_the_end_of_its_block() {
+        let mut input = Vec::new();
+        let mut expected = Vec::new();
+        let mut seed = 11u64;
+        while input.len() < 4 * BLOCK {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = match seed >> 61 {
+                0 => (seed >> 20) as usize % (BLOCK + BLOCK / 2),
+                _ => (seed >> 20) as usize % 200,
+            };
+            let line: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            expected.push(line[..len.min(BLOCK)].to_vec());
+            input.extend_from_slice(&line);
+            input.push(b'\n');
+        }
+        input.extend_from_slice(b"last\r");
+        expected.push(b"last\r".to_vec());
+        for step in [BLOCK, 4096 * 5 + 3, 777] {
+            let (mut seen, mut shared) = (Vec::new(), 0);
+            let mut pre = |b: &[u8]| {
+                let mut v = Vec::new();
+                lines(b, |l| v.push(l.to_vec()));
+                v
+            };
+            blocks_with(
+                Trickle(&input, step),
+                false,
+                None,
+                Some(Pre { from: 0.4, f: &mut pre }),
+                &mut |block, ahead| match ahead {
+                    Some((at, theirs)) => {
+                        lines(&block[..at], |l| seen.push(l.to_vec()));
+                        let mut check = Vec::new();
+                        lines(&block[at..], |l| check.push(l.to_vec()));
+                        assert!(check == theirs, "step {step}");
+                        shared += theirs.len();
+                        seen.extend(theirs);
+                    }
+                    None => lines(block, |l| seen.push(l.to_vec())),
+                },
+            );
+            assert_eq!(seen.len(), expected.len(), "step {step}");
+            assert!(seen == expected, "step {step}");
+            assert!(shared > expected.len() / 4, "step {step}: the reader took {shared} lines");
+        }
     }
 
     #[test]

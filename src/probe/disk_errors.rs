@@ -6,10 +6,8 @@ use super::kernel_events::{Group, log_summary, note_truncation};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::LazyLock;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -38,29 +36,59 @@ pub struct DiskError {
     pub kind: &'static str,
 }
 
-struct Rule {
-    kind: &'static str,
-    re: Regex,
-}
+use super::guarded::{Guard, Guarded};
 
-static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-    [
-        ("remounted read-only", r"(?:EXT[234]|[A-Za-z0-9]+)-fs \(([^)\s]+)\):.*[Rr]emounting filesystem read-only"),
-        ("filesystem error", r"EXT[234]-fs error \(device ([^)\s]+)\)"),
-        ("journal aborted", r"Aborting journal on device ([A-Za-z0-9_.:/-]+?)(?:-\d+)?\.?(?:\s|$)"),
-        ("corruption", r"XFS \(([^)\s]+)\):.*(?:[Cc]orruption|[Cc]orrupt)"),
-        ("filesystem shut down", r"XFS \(([^)\s]+)\):.*(?:[Ss]hut ?down|force_shutdown)"),
-        ("I/O error", r"XFS \(([^)\s]+)\):.*I/O error"),
-        ("filesystem error", r"BTRFS (?:error|critical) \(device ([^)\s]+)"),
-        ("I/O error", r"Buffer I/O error on (?:dev|device) ([^\s,]+)"),
-        ("I/O error", r"error, dev ([^\s,]+), sector"),
-        ("I/O error", r"\[((?:sd|vd|xvd|hd)[a-z]+)\].*(?:FAILED Result|[Mm]edium [Ee]rror|I/O error)"),
-        ("I/O timeout", r"nvme (nvme\d+): I/O (?:tag )?\d+ (?:\(\w+\) )?QID \d+ timeout"),
-    ]
-    .into_iter()
-    .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| Rule { kind, re }))
-    .collect()
-});
+/// The rules, in order (the first that matches names the error), each behind a literal its
+/// matches contain, compiled only when a line has it ([`Guarded`]).
+static RULES: [(&str, Guarded); 11] = [
+    (
+        "remounted read-only",
+        Guarded::new(
+            r"(?:EXT[234]|[A-Za-z0-9]+)-fs \(([^)\s]+)\):.*[Rr]emounting filesystem read-only",
+            Guard::AnyOf(&["emounting filesystem read-only"]),
+        ),
+    ),
+    (
+        "filesystem error",
+        Guarded::new(r"EXT[234]-fs error \(device ([^)\s]+)\)", Guard::AnyOf(&["-fs error (device "])),
+    ),
+    (
+        "journal aborted",
+        Guarded::new(
+            r"Aborting journal on device ([A-Za-z0-9_.:/-]+?)(?:-\d+)?\.?(?:\s|$)",
+            Guard::AnyOf(&["Aborting journal on device "]),
+        ),
+    ),
+    ("corruption", Guarded::new(r"XFS \(([^)\s]+)\):.*(?:[Cc]orruption|[Cc]orrupt)", Guard::AnyOf(&["XFS ("]))),
+    (
+        "filesystem shut down",
+        Guarded::new(r"XFS \(([^)\s]+)\):.*(?:[Ss]hut ?down|force_shutdown)", Guard::AnyOf(&["XFS ("])),
+    ),
+    ("I/O error", Guarded::new(r"XFS \(([^)\s]+)\):.*I/O error", Guard::AnyOf(&["XFS ("]))),
+    (
+        "filesystem error",
+        Guarded::new(
+            r"BTRFS (?:error|critical) \(device ([^)\s]+)",
+            Guard::AnyOf(&["BTRFS error (", "BTRFS critical ("]),
+        ),
+    ),
+    (
+        "I/O error",
+        Guarded::new(r"Buffer I/O error on (?:dev|device) ([^\s,]+)", Guard::AnyOf(&["Buffer I/O error on dev"])),
+    ),
+    ("I/O error", Guarded::new(r"error, dev ([^\s,]+), sector", Guard::AnyOf(&["error, dev "]))),
+    (
+        "I/O error",
+        Guarded::new(
+            r"\[((?:sd|vd|xvd|hd)[a-z]+)\].*(?:FAILED Result|[Mm]edium [Ee]rror|I/O error)",
+            Guard::AnyOf(&["FAILED Result", "edium ", "I/O error"]),
+        ),
+    ),
+    (
+        "I/O timeout",
+        Guarded::new(r"nvme (nvme\d+): I/O (?:tag )?\d+ (?:\(\w+\) )?QID \d+ timeout", Guard::AnyOf(&["QID "])),
+    ),
+];
 
 /// An error kind in words (the kind itself stays the English name, which the flags below and
 /// the check's `where` filters compare).
@@ -79,10 +107,10 @@ fn kind_words(kind: &str) -> Said {
 
 /// The disk error a kernel message reports, if it reports one.
 pub fn parse(text: &str) -> Option<DiskError> {
-    RULES.iter().find_map(|r| {
-        let caps = r.re.captures(text)?;
+    RULES.iter().find_map(|(kind, re)| {
+        let caps = re.captures(text)?;
         let device = caps[1].trim_end_matches([':', ',', '.']).trim_start_matches("/dev/").to_string();
-        (!device.is_empty()).then_some(DiskError { device, kind: r.kind })
+        (!device.is_empty()).then_some(DiskError { device, kind })
     })
 }
 
@@ -120,6 +148,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A guard never turns away a line its regex matches, and every pattern compiles.
+    #[test]
+    fn guards_never_hide_a_match() {
+        for (kind, re) in &RULES {
+            assert!(re.compiles(), "{kind}");
+            for line in super::super::guarded::CORPUS {
+                assert_eq!(re.is_match(line), re.unguarded_is_match(line), "{kind}: {line}");
+            }
+        }
+    }
 
     #[test]
     fn parses_device_and_kind() {

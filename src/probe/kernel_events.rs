@@ -5,14 +5,13 @@
 //! Also home of [`Group`], which the kernel-log probes use to fold repeated messages about one
 //! subject into one observation with a count, first and last time.
 
+use super::guarded::{Guard, Guarded};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::klog::{KLine, KernelLog};
 use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -145,32 +144,52 @@ pub fn note_truncation(o: Observation, log: &KernelLog) -> Observation {
     }
 }
 
-struct Rule {
-    kind: &'static str,
-    re: Regex,
-}
+/// The rules, in order (the first that matches classifies the line), each behind literals its
+/// matches contain, compiled only when a line has them ([`Guarded`]).
+static RULES: [(&str, Guarded); 8] = [
+    ("panic", Guarded::new(r"Kernel panic - not syncing", Guard::AnyOf(&["Kernel panic - not syncing"]))),
+    (
+        "hung-task",
+        Guarded::new(
+            r"\btask (\S+?):(\d+) blocked for more than (\d+) seconds",
+            Guard::AnyOf(&[" blocked for more than "]),
+        ),
+    ),
+    (
+        "soft-lockup",
+        Guarded::new(
+            r"soft lockup - (CPU#\d+) stuck for (\d+)s!(?: \[(.+):(\d+)\])?",
+            Guard::AnyOf(&["soft lockup - CPU#"]),
+        ),
+    ),
+    ("hard-lockup", Guarded::new(r"(?i)hard LOCKUP on cpu (\d+)", Guard::NoCase("hard lockup on cpu "))),
+    (
+        "rcu-stall",
+        Guarded::new(r"rcu.{0,20}(?:detected stalls?|self-detected stall)", Guard::AnyOf(&["detected stall"])),
+    ),
+    (
+        "oops",
+        Guarded::new(
+            r"\bOops:|general protection fault|BUG: unable to handle|kernel BUG at|BUG: kernel NULL pointer",
+            Guard::AnyOf(&[
+                "Oops:",
+                "general protection fault",
+                "BUG: unable to handle",
+                "kernel BUG at",
+                "BUG: kernel NULL pointer",
+            ]),
+        ),
+    ),
+    ("bug", Guarded::new(r"\bBUG: ", Guard::AnyOf(&["BUG: "]))),
+    ("hardware-error", Guarded::new(r"\[Hardware Error\]", Guard::AnyOf(&["[Hardware Error]"]))),
+];
 
 /// What a line is about: (kind, subject, detail, blocked seconds).
 fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
-    static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
-        [
-            ("panic", r"Kernel panic - not syncing"),
-            ("hung-task", r"\btask (\S+?):(\d+) blocked for more than (\d+) seconds"),
-            ("soft-lockup", r"soft lockup - (CPU#\d+) stuck for (\d+)s!(?: \[(.+):(\d+)\])?"),
-            ("hard-lockup", r"(?i)hard LOCKUP on cpu (\d+)"),
-            ("rcu-stall", r"rcu.{0,20}(?:detected stalls?|self-detected stall)"),
-            ("oops", r"\bOops:|general protection fault|BUG: unable to handle|kernel BUG at|BUG: kernel NULL pointer"),
-            ("bug", r"\bBUG: "),
-            ("hardware-error", r"\[Hardware Error\]"),
-        ]
-        .into_iter()
-        .filter_map(|(kind, p)| Regex::new(p).ok().map(|re| Rule { kind, re }))
-        .collect()
-    });
-    let rule = RULES.iter().find(|r| r.re.is_match(text))?;
-    let caps = rule.re.captures(text)?;
+    let (kind, re) = RULES.iter().find(|(_, re)| re.is_match(text))?;
+    let caps = re.captures(text)?;
     let detail: String = text.chars().take(200).collect();
-    let (subject, blocked) = match rule.kind {
+    let (subject, blocked) = match *kind {
         "hung-task" => (caps[1].to_string(), caps[3].parse().ok()),
         "soft-lockup" => match caps.get(3) {
             Some(task) => (task.as_str().to_string(), caps[2].parse().ok()),
@@ -183,7 +202,7 @@ fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
         _ => ("kernel".to_string(), None),
     };
     // `bug` is folded into `oops`: both mean the kernel hit an internal error.
-    let kind = if rule.kind == "bug" { "oops" } else { rule.kind };
+    let kind = if *kind == "bug" { "oops" } else { kind };
     Some((kind, subject, detail, blocked))
 }
 
@@ -302,6 +321,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A guard never turns away a line its regex matches, and every pattern compiles.
+    #[test]
+    fn guards_never_hide_a_match() {
+        for (kind, re) in &RULES {
+            assert!(re.compiles(), "{kind}");
+            for line in super::super::guarded::CORPUS {
+                assert_eq!(re.is_match(line), re.unguarded_is_match(line), "{kind}: {line}");
+            }
+        }
+    }
 
     #[test]
     fn classifies_kernel_trouble() {

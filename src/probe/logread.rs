@@ -45,13 +45,28 @@ pub fn for_each_block(
     b: &Bounds,
     block: &mut dyn FnMut(u64, &[u8]) -> u64,
 ) -> std::io::Result<ReadEnd> {
+    for_each_block_with::<()>(path, gz, b, None, &mut |n, bytes, _| block(n, bytes))
+}
+
+/// [`for_each_block`] with part of the scan done on the reader thread (see
+/// [`tail::blocks_with`]): `block(n, bytes, pre)` gets what `pre` gave for the lines from
+/// `pre.0` to the block's end, and must count those lines too. A gzip file is not shared
+/// (its reader thread is busy decompressing): its blocks come with `None`.
+#[allow(clippy::type_complexity)] // a callback's signature, spelled out once
+pub fn for_each_block_with<T: Send>(
+    path: &Path,
+    gz: bool,
+    b: &Bounds,
+    pre: Option<tail::Pre<'_, T>>,
+    block: &mut dyn FnMut(u64, &[u8], tail::Shared<T>) -> u64,
+) -> std::io::Result<ReadEnd> {
     let mut end = ReadEnd::default();
     let mut next = 1u64;
-    let mut deliver = |bytes: &[u8]| next += block(next, bytes);
+    let mut deliver = |bytes: &[u8], pre: tail::Shared<T>| next += block(next, bytes, pre);
     let read = if gz {
         let file = std::fs::File::open(path)?;
         let reader = flate2::read::MultiGzDecoder::new(file);
-        let read = tail::blocks(std::io::Read::take(reader, b.gz_bytes), false, Some(b.until), &mut deliver);
+        let read = tail::blocks_with(std::io::Read::take(reader, b.gz_bytes), false, Some(b.until), None, &mut deliver);
         if read.error.is_none() && !read.timed_out && read.bytes >= b.gz_bytes {
             end.stopped = Some(format!("stopped after decompressing {} MiB", b.gz_bytes >> 20));
         }
@@ -60,7 +75,7 @@ pub fn for_each_block(
         let (file, tailed) = tail::open_tail(path, b.tail_bytes)?;
         end.tailed = tailed;
         // A cut first line is dropped.
-        tail::blocks(file, tailed, Some(b.until), &mut deliver)
+        tail::blocks_with(file, tailed, Some(b.until), pre, &mut deliver)
     };
     end.lines = next - 1;
     if let Some(e) = read.error {

@@ -22,6 +22,7 @@ pub mod firewall;
 pub mod firewall_ssh;
 pub mod fsmeta;
 pub mod fstab;
+pub mod guarded;
 pub mod interfaces;
 pub mod kernel_events;
 pub mod ld_preload;

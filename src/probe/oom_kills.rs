@@ -1,13 +1,12 @@
 //! Processes the kernel's OOM killer ended, from the kernel log: one observation per process
 //! name, with how often, when first and last, the last pid and how much memory it held.
 
+use super::guarded::{Guard, Guarded};
 use super::kernel_events::{Group, log_summary, note_truncation};
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::Timestamp;
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::LazyLock;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -44,13 +43,15 @@ pub struct Kill {
 /// shmem-rss:0kB, UID:0 ...`; older kernels: `Out of memory: Kill process 4242 (java) score 900 or
 /// sacrifice child` followed by `Killed process 4242 (java) total-vm:...`.
 pub fn parse(text: &str) -> Option<Kill> {
-    static RE: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\bKill(?:ed)? process (\d+) \((.*?)\)").ok());
-    static KB: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"([a-z-]+):(\d+)kB").ok());
-    let caps = RE.as_ref()?.captures(text)?;
+    // Compiled when a line first has the literal ([`Guarded`]).
+    static RE: Guarded =
+        Guarded::new(r"\bKill(?:ed)? process (\d+) \((.*?)\)", Guard::AnyOf(&["Kill process ", "Killed process "]));
+    static KB: Guarded = Guarded::new(r"([a-z-]+):(\d+)kB", Guard::AnyOf(&["kB"]));
+    let caps = RE.captures(text)?;
     let pid = caps[1].parse().ok()?;
     let name = caps[2].to_string();
     let mut fields = BTreeMap::new();
-    if let Some(kb) = KB.as_ref() {
+    if let Some(kb) = KB.for_text(text) {
         for c in kb.captures_iter(text) {
             if let Ok(v) = c[2].parse::<u64>() {
                 fields.insert(c[1].to_string(), v.saturating_mul(1024));
