@@ -67,6 +67,18 @@ impl Guarded {
 
 /// Kernel messages of every kind the kernel-log rules know, and near misses, for tests that
 /// check a guard never turns away a line its regex matches.
+/// Asserts that every rule compiles and that no guard turns away a line of [`CORPUS`] its regex
+/// matches; each module with guarded rules runs it on its own table.
+#[cfg(test)]
+pub fn assert_guards_hold(rules: &[(&str, Guarded)]) {
+    for (kind, re) in rules {
+        assert!(re.compiles(), "{kind}");
+        for line in CORPUS {
+            assert_eq!(re.is_match(line), re.unguarded_is_match(line), "{kind}: {line}");
+        }
+    }
+}
+
 #[cfg(test)]
 pub const CORPUS: &[&str] = &[
     "Buffer I/O error on dev vdb1, logical block 0, lost async page write",
