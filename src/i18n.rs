@@ -363,6 +363,14 @@ messages! {
         ValKubeletApi = "val_kubelet_api",
         ValThisService = "val_this_service",
         OsNotFound = "os_not_found",
+        LogStoppedGzipCap = "log_stopped_gzip_cap",
+        LogStoppedCorrupt = "log_stopped_corrupt",
+        LogStoppedTimeLimit = "log_stopped_time_limit",
+        AuthNotReadTimeLimit = "auth_not_read_time_limit",
+        AuthTailOnly = "auth_tail_only",
+        AuthFileNote = "auth_file_note",
+        AuthCannotRead = "auth_cannot_read",
+        AuthUntracked = "auth_untracked",
         OsPermissionDenied = "os_permission_denied",
         OsTimedOut = "os_timed_out",
         OsInvalidData = "os_invalid_data",
@@ -636,6 +644,8 @@ mod tests {
             "val_cpu",
             // The system's own text of an uncommon OS error.
             "os_other",
+            // A path and a reason that is itself a message.
+            "auth_file_note",
         ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {

@@ -738,7 +738,9 @@ struct Scan {
     /// Buffers of pending lines that were used up, for the next ones.
     spare: Vec<Ev>,
     newest: i64,
-    notes: Vec<String>,
+    /// Why part of the logs was not read, or read only in part: said in the run's language in
+    /// the summary, in English in the evidence.
+    notes: Vec<Said>,
     /// Every file looked at, in order: [`Ev::file`] indexes it.
     paths: Vec<String>,
     /// The files read.
@@ -1103,7 +1105,7 @@ fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZo
             continue;
         }
         if Instant::now() >= bounds.until {
-            scan.notes.push(format!("{}: not read, the time limit was reached", f.path));
+            scan.notes.push(Said::new(Msg::AuthNotReadTimeLimit).arg("path", &f.path));
             continue;
         }
         let reference = jiff::Timestamp::from_second(mtime).map(|t| t.to_zoned(tz.clone()).date()).unwrap_or_default();
@@ -1124,24 +1126,20 @@ fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZo
             Ok(end) => {
                 scan.logs.push(f.path.clone());
                 if end.tailed {
-                    scan.notes.push(format!(
-                        "{}: only the last {} MiB were read; line numbers count from there",
-                        f.path, params.tail_mib
-                    ));
+                    scan.notes.push(Said::new(Msg::AuthTailOnly).arg("path", &f.path).arg("mib", params.tail_mib));
                 }
                 if let Some(why) = end.stopped {
-                    scan.notes.push(format!("{}: {why}", f.path));
+                    scan.notes.push(Said::new(Msg::AuthFileNote).arg("path", &f.path).nest("why", why));
                 }
             }
-            Err(e) => scan.notes.push(format!("{}: cannot read: {e}", f.path)),
+            Err(e) => {
+                scan.notes.push(Said::new(Msg::AuthCannotRead).arg("path", &f.path).nest("error", Said::os_error(&e)))
+            }
         }
     }
     scan.flush_pending();
     if !scan.untracked.is_empty() {
-        scan.notes.push(format!(
-            "more than {MAX_SOURCES} addresses failed: {} failures from the others count in the total only",
-            scan.untracked.len()
-        ));
+        scan.notes.push(Said::new(Msg::AuthUntracked).arg("max", MAX_SOURCES).arg("failures", scan.untracked.len()));
     }
     scan
 }
@@ -1165,7 +1163,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         let first = &files[files.len() - 1].path;
         return match std::fs::File::open(ctx.host.path(first)) {
             Err(e) => Err(ProbeError::io(first, &e)),
-            Ok(_) => Err(ProbeError::failed("EIO", Said::new(Msg::FailNoLogRead).arg("notes", scan.notes.join("; ")))),
+            Ok(_) => Err(ProbeError::failed("EIO", Said::new(Msg::FailNoLogRead).list("notes", scan.notes.clone()))),
         };
     }
     let window = (params.window_hours * 3600.0) as i64;
@@ -1193,6 +1191,8 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     }
     rows.sort_by(|a, b| b.2.len().cmp(&a.2.len()).then(a.0.cmp(b.0)));
     let sources = rows.len();
+    // Evidence is English, like the log lines it goes with.
+    let notes: Vec<String> = scan.notes.iter().map(|n| n.render(crate::i18n::Lang::En)).collect();
     let mut items = Vec::new();
     for (i, (ip, src, times, worst)) in rows.into_iter().enumerate() {
         let suspicious = worst.is_some_and(|(n, _)| n > 0);
@@ -1208,11 +1208,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .text("first_seen", times.first().map(|t| show_time(*t, &tz)).unwrap_or_default())
             .text("last_seen", times.last().map(|t| show_time(*t, &tz)).unwrap_or_default());
         // What limited the reading goes with every finding: the counts may be partial.
-        o.evidence = src.ring.iter().map(|e| scan.render(e)).chain(scan.notes.iter().cloned()).collect();
+        o.evidence = src.ring.iter().map(|e| scan.render(e)).chain(notes.iter().cloned()).collect();
         match worst {
             Some((n, a)) if n > 0 => {
                 o = o.num("failures_before_success", n as f64).text("accepted_user", crate::redact::redact(&a.user));
-                for l in a.evidence.iter().chain(&scan.notes) {
+                for l in a.evidence.iter().chain(&notes) {
                     o = o.field_evidence("failures_before_success", l.clone());
                 }
             }
@@ -1224,9 +1224,13 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .num("total_failures", total as f64)
         .num("sources", sources as f64)
         .num("window_hours", params.window_hours)
-        .text("logs", scan.logs.join(", "))
-        .text("note", if scan.notes.is_empty() { String::new() } else { format!("; {}", scan.notes.join("; ")) });
-    scope.evidence = scan.notes;
+        .text("logs", scan.logs.join(", "));
+    scope = if scan.notes.is_empty() {
+        scope.text("note", "")
+    } else {
+        scope.word("note", Said::new(Msg::ValNotes).list("notes", scan.notes.clone()))
+    };
+    scope.evidence = notes;
     items.insert(0, scope);
     Ok(Observations::of(items))
 }

@@ -9,6 +9,7 @@
 //! borrow the lines it looks at ([`for_each_block`]); [`for_each_line`] hands out every line.
 
 use crate::host::tail;
+use crate::i18n::{Msg, Said};
 use std::path::Path;
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ pub struct ReadEnd {
     /// The plain file was longer than the tail and its start was skipped.
     pub tailed: bool,
     /// Why reading stopped before the end, if it did (corrupt gzip, byte cap, time limit).
-    pub stopped: Option<String>,
+    pub stopped: Option<Said>,
     pub lines: u64,
 }
 
@@ -68,7 +69,7 @@ pub fn for_each_block_with<T: Send>(
         let reader = flate2::read::MultiGzDecoder::new(file);
         let read = tail::blocks_with(std::io::Read::take(reader, b.gz_bytes), false, Some(b.until), None, &mut deliver);
         if read.error.is_none() && !read.timed_out && read.bytes >= b.gz_bytes {
-            end.stopped = Some(format!("stopped after decompressing {} MiB", b.gz_bytes >> 20));
+            end.stopped = Some(Said::new(Msg::LogStoppedGzipCap).arg("mib", b.gz_bytes >> 20));
         }
         read
     } else {
@@ -79,9 +80,9 @@ pub fn for_each_block_with<T: Send>(
     };
     end.lines = next - 1;
     if let Some(e) = read.error {
-        end.stopped = Some(format!("the file is truncated or corrupt ({e}); read up to there"));
+        end.stopped = Some(Said::new(Msg::LogStoppedCorrupt).arg("error", e));
     } else if read.timed_out {
-        end.stopped = Some(format!("stopped at the time limit after {} lines", end.lines));
+        end.stopped = Some(Said::new(Msg::LogStoppedTimeLimit).arg("lines", end.lines));
     }
     Ok(end)
 }
@@ -141,7 +142,7 @@ mod tests {
         std::fs::write(&p, &bytes[..bytes.len() / 2]).expect("write");
         let (lines, end) = collect(&p, true, &bounds(0));
         assert!(lines.len() > 100 && lines.len() < 20_000, "{}", lines.len());
-        assert!(end.stopped.is_some_and(|s| s.contains("truncated")));
+        assert!(end.stopped.is_some_and(|s| s.render(crate::i18n::Lang::En).contains("truncated")));
         std::fs::write(&p, b"\x1f\x8b garbage that is not gzip").expect("write");
         let (lines, end) = collect(&p, true, &bounds(0));
         assert!(lines.len() <= 1);

@@ -814,3 +814,35 @@ fn lynis_references_name_real_lynis_tests() {
     }
     assert!(named >= 10, "only {named} Lynis references found");
 }
+
+/// Why part of the auth logs was not read is said in the run's language: the summary of a
+/// healthy check names the truncated gzip in Chinese under zh-CN, and in English otherwise.
+#[test]
+fn a_partly_read_log_is_said_in_the_runs_language() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("var/log");
+    std::fs::create_dir_all(&log).expect("mkdir");
+    std::fs::write(
+        log.join("auth.log"),
+        "Nov 20 02:00:00 h sshd[1]: Failed password for root from 192.0.2.7 port 1 ssh2\n",
+    )
+    .expect("write");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    use std::io::Write;
+    for i in 0..2000 {
+        writeln!(gz, "Nov 19 04:00:00 h cron[{i}]: (root) CMD (true)").expect("gz");
+    }
+    let bytes = gz.finish().expect("gz");
+    std::fs::write(log.join("auth.log.1.gz"), &bytes[..bytes.len() / 2]).expect("write");
+    touch(&log.join("auth.log"), "2025-11-20 03:00 UTC");
+    touch(&log.join("auth.log.1.gz"), "2025-11-19 05:00 UTC");
+    let only = ["--only", "sec.auth.bruteforce"];
+    let Some((en, _)) = run_json(dir.path(), &only) else { return };
+    let c = check(&en, "sec.auth.bruteforce");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("truncated or corrupt")), "{c:#}");
+    let Some((zh, _)) = run_json(dir.path(), &[&only[..], &["--lang", "zh-CN"]].concat()) else { return };
+    let c = check(&zh, "sec.auth.bruteforce");
+    let summary = c["summary"].as_str().unwrap_or_default();
+    assert!(summary.contains("文件被截断或已损坏") && !summary.contains("truncated"), "{c:#}");
+}
