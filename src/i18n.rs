@@ -363,6 +363,18 @@ messages! {
         ValKubeletApi = "val_kubelet_api",
         ValThisService = "val_this_service",
         OsNotFound = "os_not_found",
+        ReachNoAddress = "reach_no_address",
+        ReachCannotResolve = "reach_cannot_resolve",
+        ReachNoTimeToConnect = "reach_no_time_to_connect",
+        ReachRefused = "reach_refused",
+        ReachNoAnswer = "reach_no_answer",
+        ReachConnect = "reach_connect",
+        ReachTls = "reach_tls",
+        ReachHttpClient = "reach_http_client",
+        ReachUrl = "reach_url",
+        ReachSntp = "reach_sntp",
+        ReachNoTimeForSntp = "reach_no_time_for_sntp",
+        ReachNoResultInTime = "reach_no_result_in_time",
         LogStoppedGzipCap = "log_stopped_gzip_cap",
         LogStoppedCorrupt = "log_stopped_corrupt",
         LogStoppedTimeLimit = "log_stopped_time_limit",
@@ -646,6 +658,7 @@ mod tests {
             "os_other",
             // A path and a reason that is itself a message.
             "auth_file_note",
+            "reach_url",
         ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {

@@ -245,8 +245,17 @@ pub fn finish_by(ctx: &ProbeContext) -> Instant {
     ctx.deadline.checked_sub(margin).filter(|t| *t > Instant::now()).unwrap_or(ctx.deadline)
 }
 
-/// Resolves a host (an IP literal needs no lookup). Blocking: call it from an abandonable thread.
+/// An error code (errno-style) and what happened, in words of the run's language.
+pub type Failure = (String, Said);
+
+/// Resolves a host (an IP literal needs no lookup), the error in English. Blocking: call it from
+/// an abandonable thread.
 pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, (String, String)> {
+    resolve_said(host, port).map_err(|(code, said)| (code, said.render(crate::i18n::Lang::En)))
+}
+
+/// [`resolve`], the error as a message.
+fn resolve_said(host: &str, port: u16) -> Result<Vec<SocketAddr>, Failure> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
@@ -256,7 +265,11 @@ pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, (String, String
             // IPv4 first: most cloud networks route it; IPv6 may be configured but dead.
             v.sort_by_key(|a| a.is_ipv6());
             v.dedup();
-            if v.is_empty() { Err(("EAI_NONAME".into(), format!("{host} has no address"))) } else { Ok(v) }
+            if v.is_empty() {
+                Err(("EAI_NONAME".into(), Said::new(Msg::ReachNoAddress).arg("host", host)))
+            } else {
+                Ok(v)
+            }
         }
         Err(e) => {
             let text = e.to_string();
@@ -265,7 +278,7 @@ pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, (String, String
             } else {
                 "EAI_NONAME"
             };
-            Err((code.into(), format!("cannot resolve {host}: {text}")))
+            Err((code.into(), Said::new(Msg::ReachCannotResolve).arg("host", host).arg("error", text)))
         }
     }
 }
@@ -296,7 +309,7 @@ fn connect_code(e: &std::io::Error) -> String {
 pub struct Outcome {
     pub address: Option<SocketAddr>,
     /// `None` when everything worked.
-    pub error: Option<(String, String)>,
+    pub error: Option<Failure>,
     pub connect_ms: Option<f64>,
     pub response_ms: Option<f64>,
     pub http_status: Option<u16>,
@@ -307,8 +320,8 @@ pub struct Outcome {
 }
 
 /// TCP connect to each address in turn until one answers; the time of the successful one.
-fn connect(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Result<(SocketAddr, f64), (String, String)> {
-    let mut last = ("ETIMEDOUT".to_string(), "no time left to connect".to_string());
+fn connect(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Result<(SocketAddr, f64), Failure> {
+    let mut last = ("ETIMEDOUT".to_string(), Said::new(Msg::ReachNoTimeToConnect));
     for addr in addrs {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -320,11 +333,13 @@ fn connect(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Result<(S
             Err(e) => {
                 let code = connect_code(&e);
                 let what = match code.as_str() {
-                    "ECONNREFUSED" => "connection refused".to_string(),
-                    "ETIMEDOUT" => format!("no answer within {:.1} s", timeout.min(left).as_secs_f64()),
-                    _ => e.to_string(),
+                    "ECONNREFUSED" => Said::new(Msg::ReachRefused),
+                    "ETIMEDOUT" => {
+                        Said::new(Msg::ReachNoAnswer).arg("seconds", format!("{:.1}", timeout.min(left).as_secs_f64()))
+                    }
+                    _ => Said::os_error(&e),
                 };
-                last = (code, format!("connect to {addr}: {what}"));
+                last = (code, Said::new(Msg::ReachConnect).arg("address", addr).nest("what", what));
             }
         }
     }
@@ -333,7 +348,7 @@ fn connect(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Result<(S
 
 /// The kind of a TLS failure, found by walking the error chain down to `rustls::Error` (tokio
 /// and hyper wrap it in io::Error, whose `source` skips the wrapped error itself).
-pub fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<(String, String)> {
+pub fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<Failure> {
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cur {
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
@@ -350,7 +365,7 @@ pub fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<(String, S
     None
 }
 
-fn tls_code(e: &rustls::Error) -> (String, String) {
+fn tls_code(e: &rustls::Error) -> Failure {
     use rustls::CertificateError as C;
     let code = match e {
         rustls::Error::InvalidCertificate(c) => match c {
@@ -366,7 +381,7 @@ fn tls_code(e: &rustls::Error) -> (String, String) {
         rustls::Error::NoCertificatesPresented => "TLS_NO_CERT",
         _ => "TLS_HANDSHAKE",
     };
-    (code.to_string(), format!("TLS: {e}"))
+    (code.to_string(), Said::new(Msg::ReachTls).arg("error", e))
 }
 
 /// Days left on a DER certificate, and its notAfter in RFC 3339.
@@ -396,7 +411,7 @@ fn http_request(t: &Target, addr: SocketAddr, params: &Params, until: Instant) -
     let client = match client {
         Ok(c) => c,
         Err(e) => {
-            out.error = Some(("EINVAL".into(), format!("cannot set up the HTTP client: {e}")));
+            out.error = Some(("EINVAL".into(), Said::new(Msg::ReachHttpClient).arg("error", e)));
             return out;
         }
     };
@@ -416,7 +431,8 @@ fn http_request(t: &Target, addr: SocketAddr, params: &Params, until: Instant) -
             out.error = Some(if let Some(tls) = tls_failure(&e) {
                 tls
             } else if e.is_timeout() {
-                ("ETIMEDOUT".into(), format!("{url}: no answer within {:.1} s", total.as_secs_f64()))
+                let what = Said::new(Msg::ReachNoAnswer).arg("seconds", format!("{:.1}", total.as_secs_f64()));
+                ("ETIMEDOUT".into(), Said::new(Msg::ReachUrl).arg("url", url).nest("what", what))
             } else {
                 let mut detail = e.to_string();
                 let mut src = std::error::Error::source(&e);
@@ -425,7 +441,8 @@ fn http_request(t: &Target, addr: SocketAddr, params: &Params, until: Instant) -
                     src = s.source();
                 }
                 let code = if e.is_connect() { "ECONNRESET" } else { "EPROTO" };
-                (code.into(), detail)
+                // The HTTP library's own words, as the system's error texts are.
+                (code.into(), Said::new(Msg::OsOther).arg("error", detail))
             });
         }
     }
@@ -452,12 +469,13 @@ fn ntp_query(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Outcome
             }
             Err(e) => {
                 out.address = Some(*addr);
-                out.error = Some((e.code().to_string(), format!("SNTP query to {addr}: {e}")));
+                out.error =
+                    Some((e.code().to_string(), Said::new(Msg::ReachSntp).arg("address", addr).arg("error", e)));
             }
         }
     }
     if out.error.is_none() {
-        out.error = Some(("ETIMEDOUT".into(), "no time left for the SNTP query".into()));
+        out.error = Some(("ETIMEDOUT".into(), Said::new(Msg::ReachNoTimeForSntp)));
     }
     out
 }
@@ -465,7 +483,7 @@ fn ntp_query(addrs: &[SocketAddr], timeout: Duration, until: Instant) -> Outcome
 /// Reaches one target: resolve, TCP connect (timed), then the HTTP request for URLs; an SNTP
 /// query for a time server.
 pub fn reach(t: &Target, params: &Params, until: Instant) -> Outcome {
-    let addrs = match resolve(&t.host, t.port) {
+    let addrs = match resolve_said(&t.host, t.port) {
         Ok(a) => a,
         Err(e) => return Outcome { error: Some(e), ..Default::default() },
     };
@@ -489,10 +507,13 @@ fn observation(t: &Target, o: &Outcome) -> Observation {
     if let Some(a) = o.address {
         obs = obs.text("address", a.to_string());
     }
-    let (code, detail) = o.error.clone().unwrap_or_else(|| ("none".into(), String::new()));
-    obs = obs.text("error", code).text("detail", detail.clone());
-    if !detail.is_empty() {
-        obs = obs.evidence(format!("{}: {detail}", t.raw));
+    match &o.error {
+        Some((code, said)) => {
+            // The detail reads in the run's language in the finding; the evidence stays English.
+            obs = obs.text("error", code.clone()).word("detail", said.clone());
+            obs = obs.evidence(format!("{}: {}", t.raw, said.render(crate::i18n::Lang::En)));
+        }
+        None => obs = obs.text("error", "none").text("detail", ""),
     }
     if let Some(ms) = o.connect_ms {
         obs = obs.num("connect_ms", (ms * 1000.0).round() / 1000.0);
@@ -567,7 +588,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         .zip(outcomes)
         .map(|(t, o)| {
             let o = o.unwrap_or_else(|| Outcome {
-                error: Some(("ETIMEDOUT".into(), "no result before the check's time ran out".into())),
+                error: Some(("ETIMEDOUT".into(), Said::new(Msg::ReachNoResultInTime))),
                 ..Default::default()
             });
             observation(t, &o)

@@ -278,6 +278,26 @@ fn bad_targets_are_usage_errors_with_where() {
     let r = valid_report(&stdout(&out));
     let code = finding(&r, "net.reach.targets", "127.0.0.1:9")["code"].clone();
     assert!(code == "ECONNREFUSED" || code == "ENETUNREACH", "{r:#}");
+    // In Chinese, what happened reads in Chinese too; the evidence stays English.
+    let Some(out) = doctor(&[
+        "run",
+        "--format",
+        "json",
+        "--no-save",
+        "--only",
+        "net.reach",
+        "--lang",
+        "zh-CN",
+        "--config",
+        cfg.to_str().expect("p"),
+    ]) else {
+        return;
+    };
+    let r = valid_report(&stdout(&out));
+    let f = finding(&r, "net.reach.targets", "127.0.0.1:9");
+    let message = f["message"].as_str().unwrap_or_default();
+    assert!(message.contains("连接 127.0.0.1:9") && !message.contains("connect to"), "{f:#}");
+    assert!(f["evidence"].to_string().contains("connect to 127.0.0.1:9"), "{f:#}");
 }
 
 #[test]
