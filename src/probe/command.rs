@@ -4,9 +4,18 @@
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Where system programs (`ip`, `iptables-save`, `nft`) are installed; looked up there rather
+/// than in PATH, so a customer's PATH cannot change what the diagnosis runs.
+const SYSTEM_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+
+/// The system program `name`, if one of [`SYSTEM_DIRS`] holds it.
+pub fn find(name: &str) -> Option<PathBuf> {
+    SYSTEM_DIRS.iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file())
+}
 
 /// Most output kept from a program.
 pub const MAX_OUTPUT: u64 = 1024 * 1024;

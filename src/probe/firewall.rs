@@ -8,11 +8,9 @@
 //! listings need CAP_NET_ADMIN): otherwise skipped with the reason. The rules are those of the
 //! network namespace ecs-doctor runs in.
 
-use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -58,55 +56,35 @@ pub fn parse_iptables(text: &str) -> Ruleset {
     r
 }
 
-/// `nft list ruleset` output: rules are the lines inside a chain other than its `type ...`
-/// declaration; a chain with `hook input` sees incoming traffic.
+/// `nft -j list ruleset` output (the listing `net.firewall.local` reads too): every rule counts;
+/// a rule in a chain on the input hook sees incoming traffic, and such a chain with policy drop
+/// drops by default. Not JSON (or no `nftables` array): nothing is counted.
 pub fn parse_nft(text: &str) -> Ruleset {
+    use serde_json::Value as Json;
     let mut r = Ruleset::default();
-    let mut in_chain = false;
-    let mut input_chain = false;
-    let mut depth = 0i32;
-    let mut chain_depth = 0i32;
-    for line in text.lines() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
+    let Ok(v) = serde_json::from_str::<Json>(text) else { return r };
+    let Some(items) = v.get("nftables").and_then(Json::as_array) else { return r };
+    let s = |o: &Json, k: &str| o.get(k).and_then(Json::as_str).unwrap_or("").to_string();
+    let key = |o: &Json, chain: &str| (s(o, "family"), s(o, "table"), s(o, chain));
+    // Chains first: nft lists a table's rules after its chains, but nothing here relies on it.
+    let mut input_chains = std::collections::BTreeSet::new();
+    for c in items.iter().filter_map(|i| i.get("chain")) {
+        if c.get("hook").and_then(Json::as_str) == Some("input") {
+            input_chains.insert(key(c, "name"));
+            r.input_drop |= c.get("policy").and_then(Json::as_str) == Some("drop");
         }
-        let opens = t.matches('{').count() as i32;
-        let closes = t.matches('}').count() as i32;
-        if !in_chain && t.starts_with("chain ") && opens > 0 {
-            in_chain = true;
-            input_chain = false;
-            chain_depth = depth + 1;
-        } else if in_chain && depth == chain_depth {
-            if t.starts_with("type ") {
-                if t.contains("hook input") {
-                    input_chain = true;
-                    if t.contains("policy drop") {
-                        r.input_drop = true;
-                    }
-                }
-            } else if t != "}" && !t.starts_with("policy ") && !t.starts_with("comment ") {
-                r.rules += 1;
-                if input_chain {
-                    r.input_rules += 1;
-                }
-            }
-        }
-        depth = (depth + opens - closes).max(0);
-        if in_chain && depth < chain_depth {
-            in_chain = false;
+    }
+    for rule in items.iter().filter_map(|i| i.get("rule")) {
+        r.rules += 1;
+        if input_chains.contains(&key(rule, "chain")) {
+            r.input_rules += 1;
         }
     }
     r
 }
 
-/// A program (by its names), its arguments, and how to read its output.
-type Listing = (&'static [&'static str], &'static [&'static str], fn(&str) -> Ruleset);
-
-fn find(names: &[&str]) -> Option<PathBuf> {
-    const DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
-    DIRS.iter().flat_map(|d| names.iter().map(move |n| Path::new(d).join(n))).find(|p| p.is_file())
-}
+/// A program, its arguments, and how to read its output.
+type Listing = (&'static str, &'static [&'static str], fn(&str) -> Ruleset);
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if !ctx.host.is_live() {
@@ -120,14 +98,14 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     let mut total = Ruleset::default();
     let mut listed = 0;
     let listings: [Listing; 3] = [
-        (&["iptables-save"], &[], parse_iptables),
-        (&["ip6tables-save"], &[], parse_iptables),
-        (&["nft"], &["list", "ruleset"], parse_nft),
+        ("iptables-save", &[], parse_iptables),
+        ("ip6tables-save", &[], parse_iptables),
+        ("nft", super::firewall_ssh::NFT_JSON, parse_nft),
     ];
-    for (names, args, parse) in listings {
-        let Some(bin) = find(names) else { continue };
-        let shown = format!("{} {}", names[0], args.join(" ")).trim().to_string();
-        match command::run(&bin, args, TIMEOUT, ctx.deadline) {
+    for (name, args, parse) in listings {
+        let shown = format!("{name} {}", args.join(" ")).trim().to_string();
+        let Some(output) = ctx.run_once(name, args, TIMEOUT) else { continue };
+        match output {
             Ok(out) if out.code == Some(0) => {
                 listed += 1;
                 let r = parse(&out.stdout);
@@ -139,7 +117,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 };
                 // The evidence names the command line; tool-made, it stays English like the other evidence.
                 evidence.push(what(&shown).render(crate::i18n::Lang::En));
-                parts.push(what(names[0]));
+                parts.push(what(name));
                 total.rules += r.rules;
                 total.input_rules += r.input_rules;
                 total.input_drop |= r.input_drop;
@@ -211,10 +189,23 @@ mod tests {
 
     #[test]
     fn nft_listing() {
-        let text = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy drop;\n\t\tct state established,related accept\n\t\tiif \"lo\" accept\n\t\ttcp dport 22 accept\n\t}\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t}\n\tchain output {\n\t\ttype filter hook output priority filter; policy accept;\n\t\tmeta l4proto icmp accept\n\t}\n}\ntable ip nat {\n\tset s {\n\t\ttype ipv4_addr\n\t\telements = { 10.0.0.1 }\n\t}\n}\n";
-        assert_eq!(parse_nft(text), Ruleset { rules: 4, input_rules: 3, input_drop: true });
-        let empty = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t}\n}\n";
+        // `nft -j list ruleset` for: inet filter (input: policy drop, 3 rules; forward; output:
+        // 1 rule) and ip nat with a set and no rules.
+        let json = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+            {"table": {"family": "inet", "name": "filter", "handle": 1}},
+            {"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+            {"chain": {"family": "inet", "table": "filter", "name": "forward", "handle": 2, "type": "filter", "hook": "forward", "prio": 0, "policy": "accept"}},
+            {"chain": {"family": "inet", "table": "filter", "name": "output", "handle": 3, "type": "filter", "hook": "output", "prio": 0, "policy": "accept"}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 4, "expr": [{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 5, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 6, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "output", "handle": 7, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "icmp"}}, {"accept": null}]}},
+            {"table": {"family": "ip", "name": "nat", "handle": 2}},
+            {"set": {"family": "ip", "name": "s", "table": "nat", "type": "ipv4_addr", "handle": 1, "elem": ["10.0.0.1"]}}]}"#;
+        assert_eq!(parse_nft(json), Ruleset { rules: 4, input_rules: 3, input_drop: true });
+        let empty = r#"{"nftables": [{"metainfo": {"version": "1.0.6"}}, {"table": {"family": "inet", "name": "filter", "handle": 1}}, {"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "accept"}}]}"#;
         assert_eq!(parse_nft(empty), Ruleset::default());
         assert_eq!(parse_nft("}}}{{{\nchain {\n"), Ruleset::default());
+        assert_eq!(parse_nft(""), Ruleset::default());
     }
 }

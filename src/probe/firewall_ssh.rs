@@ -8,14 +8,12 @@
 //!
 //! Live system and root only (the rules live in the running kernel); IPv4 only.
 
-use super::command;
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::host::sockets::Proto;
 use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -25,6 +23,9 @@ pub struct Params {}
 pub const FIELDS: &[&str] = &["blocked_by_rule", "blocked_by_policy", "rule", "port", "listening", "rulesets"];
 
 const TIMEOUT: Duration = Duration::from_secs(3);
+
+/// The nftables listing both firewall checks read (JSON, run once per run).
+pub const NFT_JSON: &[&str] = &["-j", "list", "ruleset"];
 const MAX_DEPTH: usize = 16;
 
 /// Whether a rule matches a new TCP connection from anywhere to the port.
@@ -443,10 +444,6 @@ pub fn nft_verdict(n: &Nft, port: u16) -> Verdict {
     Verdict::Accept
 }
 
-fn find(name: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(name)).find(|p| p.is_file())
-}
-
 /// The TCP ports sshd listens on (from the socket table), or else those its config names.
 fn ssh_ports(ctx: &ProbeContext) -> (Vec<u16>, bool, Vec<String>) {
     let mut ports = Vec::new();
@@ -495,16 +492,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     }
     let mut notes = Vec::new();
     let mut ipt = None;
-    if let Some(bin) = find("iptables-save") {
-        match command::run(&bin, &[], TIMEOUT, ctx.deadline) {
+    if let Some(listed) = ctx.run_once("iptables-save", &[], TIMEOUT) {
+        match listed {
             Ok(o) if o.code == Some(0) => ipt = Some(parse_iptables(&o.stdout)),
             Ok(o) => notes.push(format!("iptables-save: exit {:?}: {}", o.code, o.stderr.lines().next().unwrap_or(""))),
             Err(e) => notes.push(format!("iptables-save: {e}")),
         }
     }
     let mut nft = None;
-    if let Some(bin) = find("nft") {
-        match command::run(&bin, &["-j", "list", "ruleset"], TIMEOUT, ctx.deadline) {
+    if let Some(listed) = ctx.run_once("nft", NFT_JSON, TIMEOUT) {
+        match listed {
             Ok(o) if o.code == Some(0) && o.stdout.trim().is_empty() => {}
             Ok(o) if o.code == Some(0) => match parse_nft(&o.stdout) {
                 Ok(n) => nft = Some(n),

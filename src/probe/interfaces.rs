@@ -165,11 +165,7 @@ fn ip_view(ctx: &ProbeContext) -> IpView {
     if !ctx.host.is_live() {
         return none;
     }
-    let Some(ip) = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-        .iter()
-        .map(|d| std::path::Path::new(d).join("ip"))
-        .find(|p| p.is_file())
-    else {
+    let Some(ip) = super::command::find("ip") else {
         return none;
     };
     let limit = Duration::from_secs(2);

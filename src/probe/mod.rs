@@ -248,7 +248,12 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    /// System programs already run, by command line (see [`ProbeContext::run_once`]).
+    programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
+
+/// One program's run, done once and shared by every probe that asks for the same command line.
+type ProgramRun = Arc<OnceLock<Result<command::Output, String>>>;
 
 /// Network settings of the run (`--metadata-url`, the config's `[net]` table).
 #[derive(Debug, Clone, Default)]
@@ -314,6 +319,26 @@ impl ProbeContext {
                 source.endpoint().map(|ep| Arc::new(crate::host::metadata::fetch(ep, self.deadline)))
             })
             .clone()
+    }
+
+    /// Runs the system program `name` with `args` at most once per run (bounded like
+    /// [`command::run`] by `limit` and the deadline) and gives every probe that asks the same
+    /// output: both firewall checks read `iptables-save` and `nft -j list ruleset`. `None` when
+    /// the program is not installed.
+    pub fn run_once(
+        &self,
+        name: &str,
+        args: &[&str],
+        limit: std::time::Duration,
+    ) -> Option<Result<command::Output, String>> {
+        let program = command::find(name)?;
+        let key = std::iter::once(name).chain(args.iter().copied()).collect::<Vec<_>>().join("\0");
+        let slot = match self.scans.programs.lock() {
+            Ok(mut map) => map.entry(key).or_default().clone(),
+            // A probe panicked while holding the lock: run it unshared rather than not at all.
+            Err(_) => Arc::default(),
+        };
+        Some(slot.get_or_init(|| command::run(&program, args, limit, self.deadline)).clone())
     }
 
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
@@ -486,5 +511,28 @@ probes! {
 impl ProbeSpec {
     fn cache_key(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| format!("{self:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Two probes asking for the same command line get one run's output; another command
+    /// line runs on its own; a program that is not installed is `None`.
+    #[test]
+    fn a_program_runs_once_per_run() {
+        let ctx = ProbeContext::new(Host::live(), Instant::now() + Duration::from_secs(5), false);
+        let limit = Duration::from_secs(2);
+        let stdout = |args: &[&str]| match ctx.run_once("date", args, limit) {
+            Some(Ok(o)) => o.stdout,
+            other => panic!("date: {other:?}"),
+        };
+        let first = stdout(&["+%s.%N"]);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(stdout(&["+%s.%N"]), first, "the second ask reuses the first run");
+        assert_ne!(stdout(&["+%N.%s"]), first, "other arguments run again");
+        assert!(ctx.run_once("no-such-program-ecs-doctor", &[], limit).is_none());
     }
 }

@@ -129,7 +129,7 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
 }
 
 /// Where sshd lives on the distributions we meet.
-const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];
+pub const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];
 
 const NO_SSHD: &str = "no sshd binary";
 

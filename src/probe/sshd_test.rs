@@ -7,6 +7,7 @@
 //! it after parsing, and systemd creates it when it starts sshd.
 
 use super::command;
+use super::sshd_config::SSHD_BINARIES;
 use super::{Observation, Observations, ProbeContext, ProbeError};
 use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};
@@ -31,8 +32,6 @@ fn default_path() -> String {
 }
 
 pub const FIELDS: &[&str] = &["valid", "error", "path"];
-
-const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
