@@ -283,7 +283,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
                             &[
                                 ("count", &pruned.len().to_string()),
                                 ("keep", &history_settings.keep.to_string()),
-                                ("days", &crate::probe::format_num(history_settings.max_age_days)),
+                                ("days", &crate::fmt::format_num(history_settings.max_age_days)),
                             ]
                         )
                     );
@@ -561,7 +561,7 @@ fn history(args: &crate::cli::HistoryDirArgs) -> Result<ExitStatus, Failure> {
                     "{:<24}  {:<7}  {:>5}  {:>3} {:>4} {:>4} {:>5} {:>7}  {}\n",
                     e.started_at,
                     status.unwrap_or_default(),
-                    crate::probe::format_num(e.score),
+                    crate::fmt::format_num(e.score),
                     e.counts.ok,
                     e.counts.warn,
                     e.counts.crit,

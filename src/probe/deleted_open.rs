@@ -6,7 +6,7 @@
 //! done only on local filesystems, never on network or FUSE ones that may not answer.
 
 use super::{Observation, Observations, ProbeContext, ProbeError, ProbeSpec};
-use crate::catalog::template::human_bytes;
+use crate::fmt::human_bytes;
 use crate::host::fstab::NETWORK_FSTYPES;
 use crate::i18n::{Msg, Said};
 use serde::{Deserialize, Serialize};

@@ -7,6 +7,7 @@
 
 use super::guarded::{Guard, Guarded};
 use super::{Observation, Observations, ProbeContext, ProbeError};
+use crate::fmt::{age_hours, show};
 use crate::host::klog::{KLine, KernelLog};
 use crate::i18n::{Msg, Said};
 use jiff::Timestamp;
@@ -113,17 +114,6 @@ impl Group {
         }
         o
     }
-}
-
-/// A time as the report shows it: RFC 3339, whole seconds, UTC.
-pub fn show(t: Timestamp) -> String {
-    t.round(jiff::Unit::Second).unwrap_or(t).to_string()
-}
-
-/// Hours from `then` to `now`, one decimal, never negative.
-pub fn age_hours(then: Timestamp, now: Timestamp) -> f64 {
-    let secs = now.as_second().saturating_sub(then.as_second()).max(0) as f64;
-    (secs / 360.0).round() / 10.0
 }
 
 /// The observation every kernel-log check starts with: what was read, for the ok summary.
@@ -355,12 +345,5 @@ mod tests {
         );
         assert_eq!(c("EXT4-fs error (device vdb1): x"), None);
         assert_eq!(c("installing stall detector"), None);
-    }
-
-    #[test]
-    fn ages() {
-        let now: Timestamp = "2026-11-20T12:00:00Z".parse().unwrap();
-        assert_eq!(age_hours("2026-11-20T09:00:00Z".parse().unwrap(), now), 3.0);
-        assert_eq!(age_hours("2026-11-21T09:00:00Z".parse().unwrap(), now), 0.0);
     }
 }

@@ -80,15 +80,10 @@ impl Value {
 
     pub fn as_text(&self) -> String {
         match self {
-            Value::Num(n) => format_num(*n),
+            Value::Num(n) => crate::fmt::format_num(*n),
             Value::Text(t) => t.clone(),
         }
     }
-}
-
-/// Numbers as people read them: integers without decimals, others with at most one.
-pub fn format_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n:.1}") }
 }
 
 /// What a probe saw about one subject.

@@ -176,10 +176,10 @@ fn with_keys(
 ) -> Observation {
     let now = jiff::Timestamp::now();
     let changed = jiff::Timestamp::from_second(m.mtime).ok();
-    let age = changed.map(|t| super::kernel_events::age_hours(t, now));
+    let age = changed.map(|t| crate::fmt::age_hours(t, now));
     let recent = account.uid == 0 && m.kind == Kind::File && age.is_some_and(|h| h <= recent_days * 24.0);
     let o = match changed {
-        Some(t) => o.text("modified", super::kernel_events::show(t)),
+        Some(t) => o.text("modified", crate::fmt::show(t)),
         None => o.word("modified", Said::new(Msg::ValUnknown)),
     };
     let mut o = o.num("age_hours", age.unwrap_or(-1.0)).flag("recent_root_key", recent);
@@ -194,7 +194,7 @@ fn with_keys(
         None => o = o.num("keys", -1.0).word("newest_key", Said::new(Msg::ValKeysUnreadable)),
     }
     if recent {
-        let when = changed.map(super::kernel_events::show).unwrap_or_default();
+        let when = changed.map(crate::fmt::show).unwrap_or_default();
         o = o.field_evidence("recent_root_key", format!("{path}: last changed {when}"));
         if let Some(Value::Text(k)) = o.values.get("newest_key").cloned() {
             o = o.field_evidence("recent_root_key", format!("{path}: newest key: {k}"));
