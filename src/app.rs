@@ -191,7 +191,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(deadline_s);
     let privileged = facts::privileged(&host);
-    let targets = crate::probe::reach::parse_all(
+    let targets = crate::host::endpoint::parse_all(
         config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
     )
     .map_err(|m| Failure::Usage(Said::new(Msg::FlagTarget).nest("error", m).to_string()))?;
@@ -213,7 +213,6 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             bar.set_message(r.id.clone());
         }
     });
-    crate::probe::exec::kill_all();
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
