@@ -12,7 +12,9 @@ fn load(path: &str) -> Result<serde_json::Value, String> {
 }
 
 /// The shape of a report: its top-level field names and its check ids in order.
-fn shape(report: &serde_json::Value) -> (BTreeSet<String>, Vec<String>) {
+type Shape = (BTreeSet<String>, Vec<String>);
+
+fn shape(report: &serde_json::Value) -> Shape {
     let fields = report.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
     let checks = report["checks"]
         .as_array()
@@ -33,7 +35,7 @@ fn run(args: &[String]) -> Result<(), String> {
         .should_validate_formats(true)
         .build(&schema)
         .map_err(|e| format!("{schema_path}: not a usable schema: {e}"))?;
-    let mut first: Option<(&String, (BTreeSet<String>, Vec<String>))> = None;
+    let mut first: Option<(&String, Shape)> = None;
     for path in reports {
         let report = load(path)?;
         let errors: Vec<String> =
