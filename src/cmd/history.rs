@@ -51,7 +51,7 @@ pub fn run(args: &HistoryArgs, env: &Env) -> Result<ExitStatus, Failure> {
                     "{:<24}  {:<7}  {:>5}  {:>3} {:>4} {:>4} {:>5} {:>7}  {}\n",
                     e.started_at,
                     status.unwrap_or_default(),
-                    crate::probe::format_num(e.score),
+                    crate::fmt::format_num(e.score),
                     e.counts.ok,
                     e.counts.warn,
                     e.counts.crit,

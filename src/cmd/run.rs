@@ -94,7 +94,6 @@ pub fn diagnose(
     on_progress(Progress::Started { checks: selected.len() });
     let mut checks =
         engine::run(selected, ctx.clone(), lang, engine::DEFAULT_WORKERS, |r| on_progress(Progress::Done(r)));
-    crate::probe::exec::kill_all();
 
     // Fill forecasts from the saved history of this host (read only; --no-save runs see them too).
     let hostname = facts::hostname(host);
@@ -162,7 +161,7 @@ pub fn save(report: &Report, opts: &RunOptions) -> Option<String> {
                         &[
                             ("count", &pruned.len().to_string()),
                             ("keep", &opts.history.keep.to_string()),
-                            ("days", &crate::probe::format_num(opts.history.max_age_days)),
+                            ("days", &crate::fmt::format_num(opts.history.max_age_days)),
                         ]
                     )
                 );

@@ -6,7 +6,7 @@ use crate::cli::{Color, RunArgs};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::probe::NetOptions;
-use crate::probe::reach::Target;
+use crate::host::endpoint::Target;
 use crate::report::Format;
 use std::path::PathBuf;
 
@@ -59,7 +59,7 @@ impl RunOptions {
         if let Some(url) = &upload_url {
             crate::fleet::upload::validate(url).map_err(|e| OptionsError::UploadUrl(e.to_string()))?;
         }
-        let targets = crate::probe::reach::parse_all(
+        let targets = crate::host::endpoint::parse_all(
             config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
         )
         .map_err(OptionsError::Target)?;

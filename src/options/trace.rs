@@ -27,7 +27,7 @@ impl TraceOptions {
     /// Checks the flags: rounds of at least one second, a duration or a round count that ends.
     pub fn resolve(args: &TraceArgs, env: &Env) -> Result<TraceOptions, OptionsError> {
         let bad = |said: Said| OptionsError::Trace(said);
-        let host = crate::probe::reach::Target::parse(&args.host)
+        let host = crate::host::endpoint::Target::parse(&args.host)
             .map_err(|m| bad(Said::new(Msg::TraceFlagHost).nest("error", m)))?
             .host;
         if !(args.interval.is_finite() && (1.0..=60.0).contains(&args.interval)) {
