@@ -4,9 +4,9 @@
 use super::{CatalogOptions, Env, OptionsError, layer};
 use crate::cli::{Color, RunArgs};
 use crate::config::Config;
+use crate::host::endpoint::Target;
 use crate::i18n::Lang;
 use crate::probe::NetOptions;
-use crate::host::endpoint::Target;
 use crate::report::Format;
 use std::path::PathBuf;
 
