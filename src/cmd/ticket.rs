@@ -12,7 +12,7 @@ use crate::redact::Redactor;
 use crate::report::{self, Report};
 use crate::ticket::ask::Prompter;
 use crate::ticket::config::BackendKind;
-use crate::ticket::filing::{self, choose_category, flush, preview, say, status};
+use crate::ticket::filing::{self, Built, choose_category, flush, preview, say, status};
 use crate::ticket::model::{self, Answers};
 use crate::ticket::store::{bundle_name, new_key};
 use crate::ticket::{bundle, render, when};
@@ -95,7 +95,8 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
         }
         category = choose_category(s, &endpoint, &mut prompter)?;
     }
-    super::print(&preview(s, &endpoint, &ticket, &md, &js, &bundle, &red, category.as_deref()));
+    let built = Built { ticket: &ticket, markdown: &md, json: &js, bundle: &bundle };
+    super::print(&preview(s, &endpoint, &built, &red, category.as_deref()));
     if o.dry_run {
         say(tt(l, T::DryRunNothingSent));
         return Ok(ExitStatus::Ok);
@@ -108,7 +109,7 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
     } else if !interactive && !s.yes && s.backend != BackendKind::File {
         return Err(Failure::Usage(tt(l, T::NeedYes).into()));
     }
-    filing::submit(s, &key, &ticket, &md, &js, &bundle, endpoint, category)
+    filing::submit(s, &key, &built, endpoint, category)
 }
 
 /// The report: `--from`, else the latest saved one when it is fresh enough, else a new diagnosis
