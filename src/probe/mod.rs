@@ -6,6 +6,7 @@
 //! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
 
 pub mod account_ids;
+pub mod account_state;
 pub mod auth_log;
 pub mod command;
 pub mod conntrack;
@@ -28,6 +29,8 @@ pub mod kernel_events;
 pub mod ld_preload;
 pub mod listeners;
 pub mod loadavg;
+pub mod login;
+pub mod login_matrix;
 pub mod logread;
 pub mod mac;
 pub mod meminfo;
@@ -45,12 +48,16 @@ pub mod routes;
 pub mod shadow;
 pub mod ssh_authorized_keys;
 pub mod ssh_host_keys;
+pub mod ssh_key_files;
+pub mod ssh_keys;
 pub mod sshd_config;
+pub mod sshd_effective;
 pub mod sshd_test;
 pub mod sudoers;
 pub mod suid_files;
 pub mod suspicious_procs;
 pub mod systemd_units;
+pub mod tcp_wrappers;
 pub mod time_sync;
 pub mod world_writable;
 
@@ -188,11 +195,36 @@ pub struct Observations {
     /// subject (`used_percent[/]`), also when there is only one, so a metric keeps its name when
     /// a second filesystem is mounted and history can follow it.
     pub keyed: bool,
+    /// A table for the report, cells as catalogue messages or data ([`TableSpec`]).
+    pub table: Option<TableSpec>,
+}
+
+/// A table a probe hands to the report: column headers are catalogue messages, cells are
+/// messages (words of the tool: a verdict, a reason) said in the run's language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableSpec {
+    pub columns: Vec<Said>,
+    pub rows: Vec<Vec<Said>>,
+}
+
+impl TableSpec {
+    /// The table in `lang`, control characters from the examined system removed.
+    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
+        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+        crate::report::Table {
+            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
+                .collect(),
+        }
+    }
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None, traces: Vec::new(), keyed: false }
+        Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
     }
 }
 
@@ -248,6 +280,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    login: OnceLock<Result<Arc<login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
@@ -276,6 +309,8 @@ pub struct ProbeContext {
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
     pub targets: Vec<reach::Target>,
     pub net: NetOptions,
+    /// The account a run asks about and from where (`why ssh --user U --from ADDR`).
+    pub login: login::LoginOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -288,6 +323,7 @@ impl ProbeContext {
             privileged,
             targets: Vec::new(),
             net: NetOptions::default(),
+            login: login::LoginOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
@@ -302,6 +338,18 @@ impl ProbeContext {
     pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
         self.net = net;
         self
+    }
+
+    /// The same context asking about one account (`why ssh --user U --from ADDR`).
+    pub fn with_login(mut self, login: login::LoginOptions) -> ProbeContext {
+        self.login = login;
+        self
+    }
+
+    /// Who can log in over SSH and why not ([`login::scan`]), worked out once per run for the
+    /// login matrix, the account checks and the key checks.
+    pub fn login_facts(&self) -> Result<Arc<login::Login>, ProbeError> {
+        self.scans.login.get_or_init(|| login::scan(self).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.
@@ -482,6 +530,8 @@ probes! {
     ld_preload => LdPreload,
     listeners => Listeners,
     loadavg => Loadavg,
+    login_matrix => LoginMatrix,
+    account_state => AccountState,
     mac => Mac,
     meminfo => Meminfo,
     metadata => Metadata,
@@ -498,10 +548,12 @@ probes! {
     shadow => Shadow,
     ssh_authorized_keys => SshAuthorizedKeys,
     ssh_host_keys => SshHostKeys,
+    ssh_key_files => SshKeyFiles,
     sshd_config => SshdConfig,
     sshd_test => SshdTest,
     sudoers => Sudoers,
     systemd_units => SystemdUnits,
+    tcp_wrappers => TcpWrappers,
     time_sync => TimeSync,
     suid_files => SuidFiles,
     suspicious_procs => SuspiciousProcs,
