@@ -5,61 +5,20 @@
 //! user), each a set of named values the check's judges compare against thresholds. The names a
 //! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
 
-pub mod account_ids;
-pub mod account_state;
-pub mod auth_log;
-pub mod command;
-pub mod conntrack;
-pub mod cron;
-pub mod deleted_open;
-pub mod disk_errors;
-pub mod diskstats;
-pub mod dns_resolvers;
+pub mod accounts;
+pub mod clock;
+pub mod cloud;
+pub mod disk;
+pub mod dns;
 pub mod exec;
-pub mod file_limits;
-pub mod file_perms;
-pub mod filesystems;
+pub mod files;
 pub mod firewall;
-pub mod firewall_ssh;
-pub mod fsmeta;
-pub mod fstab;
-pub mod guarded;
-pub mod interfaces;
-pub mod kernel_events;
-pub mod ld_preload;
-pub mod listeners;
-pub mod loadavg;
-pub mod login;
-pub mod login_matrix;
-pub mod logread;
-pub mod mac;
-pub mod meminfo;
-pub mod metadata;
-pub mod oom_kills;
-pub mod passwd;
-pub mod path_trace;
-pub mod process_states;
+pub mod kernel;
+pub mod net;
+pub mod processes;
 pub mod reach;
-pub mod readonly_mounts;
-pub mod resolv_conf;
-pub mod resource_pressure;
-pub mod route_conflicts;
-pub mod routes;
-pub mod shadow;
-pub mod ssh_authorized_keys;
-pub mod ssh_host_keys;
-pub mod ssh_key_files;
-pub mod ssh_keys;
-pub mod sshd_config;
-pub mod sshd_effective;
-pub mod sshd_test;
-pub mod sudoers;
-pub mod suid_files;
-pub mod suspicious_procs;
-pub mod systemd_units;
-pub mod tcp_wrappers;
-pub mod time_sync;
-pub mod world_writable;
+pub mod resources;
+pub mod ssh;
 
 use crate::host::Host;
 use crate::host::mounts::MountTable;
@@ -87,15 +46,10 @@ impl Value {
 
     pub fn as_text(&self) -> String {
         match self {
-            Value::Num(n) => format_num(*n),
+            Value::Num(n) => crate::fmt::format_num(*n),
             Value::Text(t) => t.clone(),
         }
     }
-}
-
-/// Numbers as people read them: integers without decimals, others with at most one.
-pub fn format_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n:.1}") }
 }
 
 /// What a probe saw about one subject.
@@ -280,13 +234,13 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
-    login: OnceLock<Result<Arc<login::Login>, ProbeError>>,
+    login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
 
 /// One program's run, done once and shared by every probe that asks for the same command line.
-type ProgramRun = Arc<OnceLock<Result<command::Output, String>>>;
+type ProgramRun = Arc<OnceLock<Result<crate::host::command::Output, String>>>;
 
 /// Network settings of the run (`--metadata-url`, the config's `[net]` table).
 #[derive(Debug, Clone, Default)]
@@ -307,10 +261,10 @@ pub struct ProbeContext {
     pub deadline: Instant,
     pub privileged: bool,
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
-    pub targets: Vec<reach::Target>,
+    pub targets: Vec<crate::host::endpoint::Target>,
     pub net: NetOptions,
     /// The account a run asks about and from where (`why ssh --user U --from ADDR`).
-    pub login: login::LoginOptions,
+    pub login: ssh::login::LoginOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -323,13 +277,13 @@ impl ProbeContext {
             privileged,
             targets: Vec::new(),
             net: NetOptions::default(),
-            login: login::LoginOptions::default(),
+            login: ssh::login::LoginOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
 
     /// The endpoints for the reachability and path checks.
-    pub fn with_targets(mut self, targets: Vec<reach::Target>) -> ProbeContext {
+    pub fn with_targets(mut self, targets: Vec<crate::host::endpoint::Target>) -> ProbeContext {
         self.targets = targets;
         self
     }
@@ -341,15 +295,15 @@ impl ProbeContext {
     }
 
     /// The same context asking about one account (`why ssh --user U --from ADDR`).
-    pub fn with_login(mut self, login: login::LoginOptions) -> ProbeContext {
+    pub fn with_login(mut self, login: ssh::login::LoginOptions) -> ProbeContext {
         self.login = login;
         self
     }
 
-    /// Who can log in over SSH and why not ([`login::scan`]), worked out once per run for the
-    /// login matrix, the account checks and the key checks.
-    pub fn login_facts(&self) -> Result<Arc<login::Login>, ProbeError> {
-        self.scans.login.get_or_init(|| login::scan(self).map(Arc::new)).clone()
+    /// Who can log in over SSH and why not ([`ssh::login::scan`]), worked out once per run for
+    /// the login matrix, the account checks and the key checks.
+    pub fn login_facts(&self) -> Result<Arc<ssh::login::Login>, ProbeError> {
+        self.scans.login.get_or_init(|| ssh::login::scan(self).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.
@@ -370,7 +324,7 @@ impl ProbeContext {
     }
 
     /// Runs the system program `name` with `args` at most once per run (bounded like
-    /// [`command::run`] by `limit` and the deadline) and gives every probe that asks the same
+    /// [`crate::host::command::run`] by `limit` and the deadline) and gives every probe that asks the same
     /// output: both firewall checks read `iptables-save` and `nft -j list ruleset`. `None` when
     /// the program is not installed.
     pub fn run_once(
@@ -378,15 +332,15 @@ impl ProbeContext {
         name: &str,
         args: &[&str],
         limit: std::time::Duration,
-    ) -> Option<Result<command::Output, String>> {
-        let program = command::find(name)?;
+    ) -> Option<Result<crate::host::command::Output, String>> {
+        let program = crate::host::command::find(name)?;
         let key = std::iter::once(name).chain(args.iter().copied()).collect::<Vec<_>>().join("\0");
         let slot = match self.scans.programs.lock() {
             Ok(mut map) => map.entry(key).or_default().clone(),
             // A probe panicked while holding the lock: run it unshared rather than not at all.
             Err(_) => Arc::default(),
         };
-        Some(slot.get_or_init(|| command::run(&program, args, limit, self.deadline)).clone())
+        Some(slot.get_or_init(|| crate::host::command::run(&program, args, limit, self.deadline)).clone())
     }
 
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
@@ -477,15 +431,17 @@ impl ProbeContext {
     }
 }
 
-/// Declares the probe kinds: one line per probe. Each module provides `Params`
+/// Declares the probe kinds: one line per probe, `group::kind => Variant` (the group is the
+/// subject folder, `self` for `exec.rs`; the kind is the file name and the name check files
+/// use). Each module provides `Params`
 /// (deserialised from the check file, unknown keys rejected), `FIELDS` and `observe`.
 macro_rules! probes {
-    ($($module:ident => $variant:ident,)*) => {
+    ($($group:ident :: $module:ident => $variant:ident,)*) => {
         /// A probe named by a check file: `[probe.<kind>]` followed by its parameters.
         #[derive(Debug, Clone, Deserialize, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ProbeSpec {
-            $($variant($module::Params),)*
+            $($variant($group::$module::Params),)*
         }
 
         impl ProbeSpec {
@@ -496,11 +452,11 @@ macro_rules! probes {
 
             /// The value names this probe may produce.
             pub fn fields(&self) -> &'static [&'static str] {
-                match self { $(ProbeSpec::$variant(_) => $module::FIELDS,)* }
+                match self { $(ProbeSpec::$variant(_) => $group::$module::FIELDS,)* }
             }
 
             fn observe(&self, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-                match self { $(ProbeSpec::$variant(p) => $module::observe(p, ctx),)* }
+                match self { $(ProbeSpec::$variant(p) => $group::$module::observe(p, ctx),)* }
             }
         }
 
@@ -510,54 +466,54 @@ macro_rules! probes {
 }
 
 probes! {
-    deleted_open => DeletedOpen,
-    disk_errors => DiskErrors,
-    diskstats => Diskstats,
-    dns_resolvers => DnsResolvers,
-    account_ids => AccountIds,
-    auth_log => AuthLog,
-    conntrack => Conntrack,
-    cron => Cron,
-    exec => Exec,
-    file_perms => FilePerms,
-    file_limits => FileLimits,
-    filesystems => Filesystems,
-    firewall => Firewall,
-    firewall_ssh => FirewallSsh,
-    fstab => Fstab,
-    kernel_events => KernelEvents,
-    interfaces => Interfaces,
-    ld_preload => LdPreload,
-    listeners => Listeners,
-    loadavg => Loadavg,
-    login_matrix => LoginMatrix,
-    account_state => AccountState,
-    mac => Mac,
-    meminfo => Meminfo,
-    metadata => Metadata,
-    oom_kills => OomKills,
-    passwd => Passwd,
-    path_trace => PathTrace,
-    process_states => ProcessStates,
-    reach => Reach,
-    readonly_mounts => ReadonlyMounts,
-    resource_pressure => ResourcePressure,
-    resolv_conf => ResolvConf,
-    route_conflicts => RouteConflicts,
-    routes => Routes,
-    shadow => Shadow,
-    ssh_authorized_keys => SshAuthorizedKeys,
-    ssh_host_keys => SshHostKeys,
-    ssh_key_files => SshKeyFiles,
-    sshd_config => SshdConfig,
-    sshd_test => SshdTest,
-    sudoers => Sudoers,
-    systemd_units => SystemdUnits,
-    tcp_wrappers => TcpWrappers,
-    time_sync => TimeSync,
-    suid_files => SuidFiles,
-    suspicious_procs => SuspiciousProcs,
-    world_writable => WorldWritable,
+    disk::deleted_open => DeletedOpen,
+    disk::disk_errors => DiskErrors,
+    disk::diskstats => Diskstats,
+    dns::dns_resolvers => DnsResolvers,
+    accounts::account_ids => AccountIds,
+    ssh::auth_log => AuthLog,
+    net::conntrack => Conntrack,
+    files::cron => Cron,
+    self::exec => Exec,
+    files::file_perms => FilePerms,
+    resources::file_limits => FileLimits,
+    disk::filesystems => Filesystems,
+    firewall::firewall => Firewall,
+    firewall::firewall_ssh => FirewallSsh,
+    disk::fstab => Fstab,
+    kernel::kernel_events => KernelEvents,
+    net::interfaces => Interfaces,
+    files::ld_preload => LdPreload,
+    processes::listeners => Listeners,
+    resources::loadavg => Loadavg,
+    ssh::login_matrix => LoginMatrix,
+    accounts::account_state => AccountState,
+    kernel::mac => Mac,
+    resources::meminfo => Meminfo,
+    cloud::metadata => Metadata,
+    resources::oom_kills => OomKills,
+    accounts::passwd => Passwd,
+    reach::path_trace => PathTrace,
+    processes::process_states => ProcessStates,
+    reach::reach => Reach,
+    disk::readonly_mounts => ReadonlyMounts,
+    resources::resource_pressure => ResourcePressure,
+    dns::resolv_conf => ResolvConf,
+    net::route_conflicts => RouteConflicts,
+    net::routes => Routes,
+    accounts::shadow => Shadow,
+    ssh::ssh_authorized_keys => SshAuthorizedKeys,
+    ssh::ssh_host_keys => SshHostKeys,
+    ssh::ssh_key_files => SshKeyFiles,
+    ssh::sshd_config => SshdConfig,
+    ssh::sshd_test => SshdTest,
+    accounts::sudoers => Sudoers,
+    processes::systemd_units => SystemdUnits,
+    ssh::tcp_wrappers => TcpWrappers,
+    clock::time_sync => TimeSync,
+    files::suid_files => SuidFiles,
+    processes::suspicious_procs => SuspiciousProcs,
+    files::world_writable => WorldWritable,
 }
 
 impl ProbeSpec {
