@@ -19,15 +19,17 @@ pub enum Lang {
 impl Lang {
     /// The language asked for by the environment: LC_ALL, then LC_MESSAGES, then LANG; `zh*` is Chinese.
     pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var) {
-                if v.is_empty() {
-                    continue;
-                }
-                return if v.to_ascii_lowercase().starts_with("zh") { Lang::ZhCn } else { Lang::En };
-            }
-        }
-        Lang::En
+        Lang::from_locale(|var| std::env::var(var).ok()).unwrap_or(Lang::En)
+    }
+
+    /// The language the locale variables ask for (LC_ALL, else LC_MESSAGES, else LANG; the first
+    /// one set and not empty), read through `get`; `None` when none is set.
+    pub fn from_locale(get: impl Fn(&str) -> Option<String>) -> Option<Lang> {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .into_iter()
+            .filter_map(get)
+            .find(|v| !v.is_empty())
+            .map(|v| if v.to_ascii_lowercase().starts_with("zh") { Lang::ZhCn } else { Lang::En })
     }
 }
 
@@ -298,9 +300,6 @@ messages! {
         TicketWebhookUrl = "ticket_err_webhook_url",
         TicketSince = "ticket_err_since",
         TicketCannotSave = "ticket_err_cannot_save",
-        TicketNoExe = "ticket_err_no_exe",
-        TicketCannotDiagnose = "ticket_err_cannot_diagnose",
-        TicketNoReportFrom = "ticket_err_no_report_from",
         TicketCategories = "ticket_err_categories",
         TicketNoCategory = "ticket_err_no_category",
         TicketUnknownId = "ticket_err_unknown_id",
@@ -389,6 +388,45 @@ messages! {
         OsIsADirectory = "os_is_a_directory",
         OsNotADirectory = "os_not_a_directory",
         OsOther = "os_other",
+        LoginScope = "login_scope",
+        LoginKeysScope = "login_keys_scope",
+        LoginColAccount = "login_col_account",
+        LoginColCan = "login_col_can",
+        LoginColMethods = "login_col_methods",
+        LoginColWhyNot = "login_col_why_not",
+        LoginYes = "login_yes",
+        LoginNo = "login_no",
+        LoginAfterChange = "login_after_change",
+        LoginDash = "login_dash",
+        LoginMethodKey = "login_method_key",
+        LoginMethodPassword = "login_method_password",
+        LoginEachWhy = "login_each_why",
+        LoginWhyDenyUsers = "login_why_deny_users",
+        LoginWhyNotAllowUsers = "login_why_not_allow_users",
+        LoginWhyDenyGroups = "login_why_deny_groups",
+        LoginWhyNotAllowGroups = "login_why_not_allow_groups",
+        LoginWhyShellMissing = "login_why_shell_missing",
+        LoginWhyShellNotExecutable = "login_why_shell_not_executable",
+        LoginWhyRootNo = "login_why_root_no",
+        LoginWhyAccountExpired = "login_why_account_expired",
+        LoginWhyInactive = "login_why_inactive",
+        LoginWhyPasswordExpired = "login_why_password_expired",
+        LoginWhyMustChange = "login_why_must_change",
+        LoginWhyNologin = "login_why_nologin",
+        LoginWhyNoAccount = "login_why_no_account",
+        LoginWhyNoLoginShell = "login_why_no_login_shell",
+        LoginNoPubkey = "login_no_pubkey",
+        LoginNoPasswordAuth = "login_no_password_auth",
+        LoginRootKeysOnly = "login_root_keys_only",
+        LoginPasswordEmpty = "login_password_empty",
+        LoginPasswordLocked = "login_password_locked",
+        LoginPasswordNone = "login_password_none",
+        LoginAuthMethods = "login_auth_methods",
+        LoginKeysUnreadable = "login_keys_unreadable",
+        LoginKeysBadModes = "login_keys_bad_modes",
+        LoginKeysNoValid = "login_keys_no_valid",
+        LoginKeysEmpty = "login_keys_empty",
+        LoginKeysNone = "login_keys_none",
     }
 }
 
@@ -659,6 +697,8 @@ mod tests {
             // A path and a reason that is itself a message.
             "auth_file_note",
             "reach_url",
+            // An account and its reason, itself a message.
+            "login_each_why",
         ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {
