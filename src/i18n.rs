@@ -178,6 +178,8 @@ messages! {
         SkipPermission = "skip_permission",
         SkipFileMissing = "skip_file_missing",
         SkipNoSockets = "skip_no_sockets",
+        SkipBlockUnderRoot = "skip_block_under_root",
+        BlockNotMounted = "block_not_mounted",
         SkipKlogDenied = "skip_klog_denied",
         SkipKlogNone = "skip_klog_none",
         SkipKlogNoneUnderRoot = "skip_klog_none_under_root",

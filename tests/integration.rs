@@ -6,6 +6,7 @@ mod common;
 mod topology;
 
 mod integration {
+    pub mod block_lab;
     pub mod browser;
     pub mod catalog;
     pub mod checks;

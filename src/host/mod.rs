@@ -1,6 +1,7 @@
 //! Everything that touches the machine goes through [`Host`], so `--root DIR` can point the
 //! whole tool at a fixture tree or a rescued disk mounted elsewhere.
 
+pub mod blockdev;
 pub mod command;
 pub mod endpoint;
 pub mod facts;

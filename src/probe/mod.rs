@@ -471,6 +471,7 @@ macro_rules! probes {
 }
 
 probes! {
+    disk::block_devices => BlockDevices,
     disk::deleted_open => DeletedOpen,
     disk::disk_errors => DiskErrors,
     disk::diskstats => Diskstats,

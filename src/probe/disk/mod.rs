@@ -4,6 +4,7 @@
 //! (`ProbeContext::mounts`); `filesystems` names the pseudo filesystems the others skip
 //! ([`filesystems::DEFAULT_EXCLUDED`]).
 
+pub mod block_devices;
 pub mod deleted_open;
 pub mod disk_errors;
 pub mod diskstats;
