@@ -332,7 +332,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             return Err(err(file.probe.span().start, say(Msg::ExecNoJudges, &[])));
         }
     }
-    let fields = probe.fields();
+    let fields: Vec<&str> = probe.fields().iter().map(|f| f.name).collect();
     let known = |name: &str| fields.contains(&name);
     let check_names = |s: &str, at: usize, allowed_extra: &[&str]| -> Result<(), LoadError> {
         let names = template::placeholders(s).map_err(|m| err(at, m.to_string()))?;
@@ -342,7 +342,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                     at,
                     say(
                         Msg::UnknownPlaceholder,
-                        &[("probe", probe.kind()), ("fields", &list(fields)), ("name", &name)],
+                        &[("probe", probe.kind()), ("fields", &list(&fields)), ("name", &name)],
                     ),
                 ));
             }
@@ -364,7 +364,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 j.field.span().start,
                 say(
                     Msg::UnknownField,
-                    &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{field:?}"))],
+                    &[("probe", probe.kind()), ("fields", &list(&fields)), ("field", &format!("{field:?}"))],
                 ),
             ));
         }
@@ -385,7 +385,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                     f.span().start,
                     say(
                         Msg::UnknownWhereField,
-                        &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{name:?}"))],
+                        &[("probe", probe.kind()), ("fields", &list(&fields)), ("field", &format!("{name:?}"))],
                     ),
                 ));
             }
@@ -416,7 +416,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 m.span().start,
                 say(
                     Msg::UnknownMetric,
-                    &[("probe", probe.kind()), ("fields", &list(fields)), ("metric", &format!("{:?}", m.get_ref()))],
+                    &[("probe", probe.kind()), ("fields", &list(&fields)), ("metric", &format!("{:?}", m.get_ref()))],
                 ),
             ));
         }
