@@ -544,7 +544,7 @@ fn every_check_has_a_passing_and_a_failing_case() {
             problems.push(format!("{}: no built-in check has this id", k.label()));
         }
         if let Some(lab) = &k.expect.lab
-            && let Err(e) = test_exists(&sources, lab)
+            && let Err(e) = test_exists(&sources, lab, &k.check)
         {
             problems.push(format!("{}: lab = {lab:?}: {e}", k.label()));
         }
@@ -567,8 +567,9 @@ fn test_sources() -> BTreeMap<String, String> {
     out
 }
 
-/// Whether `module::name` is a `#[test]` function of tests/integration/<module>.rs.
-fn test_exists(sources: &BTreeMap<String, String>, path: &str) -> Result<(), String> {
+/// Whether `module::name` is a `#[test]` function of tests/integration/<module>.rs whose body
+/// names the check `id` (a test about another check is not this check's case).
+fn test_exists(sources: &BTreeMap<String, String>, path: &str, id: &str) -> Result<(), String> {
     let (module, name) = path.split_once("::").ok_or("write it as module::test_name")?;
     let src = sources.get(module).ok_or_else(|| format!("no tests/integration/{module}.rs"))?;
     let lines: Vec<&str> = src.lines().collect();
@@ -585,17 +586,24 @@ fn test_exists(sources: &BTreeMap<String, String>, path: &str) -> Result<(), Str
             t.starts_with("#[") || t.starts_with("///")
         })
         .any(|l| l.trim() == "#[test]");
-    if is_test { Ok(()) } else { Err(format!("{module}::{name} is not a #[test]")) }
+    if !is_test {
+        return Err(format!("{module}::{name} is not a #[test]"));
+    }
+    let body: Vec<&str> =
+        lines[at..].iter().skip(1).take_while(|l| !l.starts_with("fn ") && l.trim() != "#[test]").copied().collect();
+    if body.iter().any(|l| l.contains(id)) { Ok(()) } else { Err(format!("{module}::{name} does not name {id}")) }
 }
 
 #[test]
 fn a_lab_reference_must_name_a_test() {
     let sources = test_sources();
-    assert!(test_exists(&sources, "checks::a_lab_reference_must_name_a_test").is_ok());
-    assert!(test_exists(&sources, "checks::test_exists").is_err(), "a helper is not a test");
-    assert!(test_exists(&sources, "checks::no_such_test").is_err());
-    assert!(test_exists(&sources, "nowhere::x").is_err());
-    assert!(test_exists(&sources, "no_separator").is_err());
+    let id = "sys.cpu.load";
+    assert!(test_exists(&sources, "checks::a_lab_reference_must_name_a_test", id).is_ok());
+    assert!(test_exists(&sources, "checks::a_lab_reference_must_name_a_test", &format!("{id}x")).is_err());
+    assert!(test_exists(&sources, "checks::test_exists", id).is_err(), "a helper is not a test");
+    assert!(test_exists(&sources, "checks::no_such_test", id).is_err());
+    assert!(test_exists(&sources, "nowhere::x", id).is_err());
+    assert!(test_exists(&sources, "no_separator", id).is_err());
 }
 
 #[test]
