@@ -155,3 +155,37 @@ fn enlarged_disks_blank_disks_and_forgotten_filesystems_are_named_with_the_comma
     // The partitioned disk itself is neither blank nor a filesystem.
     no_finding(&rep, "disk.block.in-use", &grown.dev);
 }
+
+#[test]
+fn a_disk_its_filesystem_fills_is_ok() {
+    if !require(is_root(), "the block-device lab needs root (loop devices, mounts)") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    if !require(sh("command -v mkfs.ext4 >/dev/null"), "mkfs.ext4 is missing (apt-get install e2fsprogs)") {
+        return;
+    }
+    assert!(sh(&format!("truncate -s 64M {d}/fits.img && mkfs.ext4 -q -F {d}/fits.img")));
+    let Some(fits) = Loop::attach(&dir.path().join("fits.img"), false) else {
+        require(false, "losetup could not attach a loop device");
+        return;
+    };
+    std::fs::create_dir_all(dir.path().join("fits")).expect("mkdir");
+    let script = format!(
+        "set -e\nmount {f} {d}/fits\nexec unshare --net {BIN} run --format json --no-save --only disk.block\n",
+        f = fits.dev
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
+        .output()
+        .expect("unshare");
+    let rep = valid_report(&stdout(&out));
+    // This machine's own disks are judged too: a stock machine gives no warning.
+    assert_eq!(status_of(&rep, "disk.block.size"), "ok", "{rep:#}\n{}", stderr(&out));
+    assert_eq!(status_of(&rep, "disk.block.in-use"), "ok", "{rep:#}");
+    no_finding(&rep, "disk.block.size", &fits.dev);
+    no_finding(&rep, "disk.block.in-use", &fits.dev);
+}

@@ -15,7 +15,7 @@ use crate::host::fstab;
 use crate::host::mounts::MountTable;
 use crate::host::statfs::{StatfsOutcome, statfs_all};
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -23,21 +23,21 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "disk",
-    "kind",
-    "fstype",
-    "mount_point",
-    "disk_size",
-    "fs_size",
-    "space",
-    "unused",
-    "unused_mib",
-    "unused_percent",
-    "exact",
-    "commands",
-    "blank",
-    "unused_fs",
+pub const FIELDS: &[Field] = &[
+    Field::text("disk", "the whole disk (/dev/vda) the device is on"),
+    Field::text("kind", "virtio, nvme, scsi, xen or loop"),
+    Field::text("fstype", "the filesystem type from its superblock"),
+    Field::text("mount_point", "where it is mounted, or `not mounted`"),
+    Field::text("disk_size", "the disk's size, as people write it"),
+    Field::text("fs_size", "the filesystem's size (from its superblock, or statvfs)"),
+    Field::text("space", "the space the filesystem could fill (to the disk's end for the last partition)"),
+    Field::text("unused", "the space under the filesystem it does not use"),
+    Field::num("unused_mib", "", "the unused space in MiB"),
+    Field::num("unused_percent", "%", "the unused share of the space under the filesystem"),
+    Field::flag("exact", "1 when the filesystem's size is its superblock's, 0 for statvfs's estimate"),
+    Field::text("commands", "the commands that grow the partition and the filesystem"),
+    Field::flag("blank", "1 for a disk with no partition table, no filesystem and nothing using it"),
+    Field::flag("unused_fs", "1 for a filesystem neither mounted, nor in /etc/fstab, nor swap, nor held"),
 ];
 
 /// A partition that ends this close to the disk's end fills it (GPT's backup table, alignment).
