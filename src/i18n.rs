@@ -187,6 +187,8 @@ messages! {
         SkipNoSockets = "skip_no_sockets",
         SkipBlockUnderRoot = "skip_block_under_root",
         BlockNotMounted = "block_not_mounted",
+        SkipNoDefaultEntry = "skip_no_default_entry",
+        SkipNoInitramfs = "skip_no_initramfs",
         SkipKlogDenied = "skip_klog_denied",
         SkipKlogNone = "skip_klog_none",
         SkipKlogNoneUnderRoot = "skip_klog_none_under_root",

@@ -7,6 +7,7 @@ mod topology;
 
 mod integration {
     pub mod block_lab;
+    pub mod boot_lab;
     pub mod browser;
     pub mod catalog;
     pub mod checks;

@@ -2,6 +2,7 @@
 //! whole tool at a fixture tree or a rescued disk mounted elsewhere.
 
 pub mod blockdev;
+pub mod bootloader;
 pub mod command;
 pub mod endpoint;
 pub mod facts;
@@ -9,6 +10,7 @@ pub mod firewall;
 pub mod fsmeta;
 pub mod fstab;
 pub mod http;
+pub mod initramfs;
 pub mod klog;
 pub mod logread;
 pub mod metadata;

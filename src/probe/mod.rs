@@ -6,6 +6,7 @@
 //! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
 
 pub mod accounts;
+pub mod boot;
 pub mod clock;
 pub mod cloud;
 pub mod disk;
@@ -514,6 +515,9 @@ macro_rules! probes {
 
 probes! {
     disk::block_devices => BlockDevices,
+    boot::boot_entry => BootEntry,
+    boot::initramfs_drivers => InitramfsDrivers,
+    boot::selinux_config => SelinuxConfig,
     disk::deleted_open => DeletedOpen,
     disk::disk_errors => DiskErrors,
     disk::diskstats => Diskstats,
