@@ -10,14 +10,19 @@
 use super::ssh_keys;
 use crate::host::metadata::Source;
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["present", "user", "accounts", "key"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("present", "1 when the console's key is in some login account's authorized keys"),
+    Field::text("user", "the account the key pair is meant for (root, or ecs-user)"),
+    Field::text("accounts", "the accounts whose authorized keys hold it"),
+    Field::text("key", "the key's type and the end of its base64"),
+];
 
 /// The account the console's key pair is meant for: ecs-user where the image has it, else root.
 pub fn meant_for<'a>(login_accounts: impl Iterator<Item = &'a str>) -> &'static str {
