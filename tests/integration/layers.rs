@@ -32,13 +32,6 @@ const LAYERS: &[&[&str]] = &[
     &["cmd", "app"],
 ];
 
-/// Imports that break the layers today and are removed by the options layer (src/options/,
-/// src/cmd/: `ticket` and `trace` receive validated options instead of the clap structs and the
-/// config file, and `Failure` moves to `exit`). The test fails when an entry is no longer
-/// needed, so this list only shrinks: delete the entry then.
-const KNOWN_UNTIL_OPTIONS_LANDS: &[(&str, &str)] =
-    &[("ticket", "app"), ("ticket", "cli"), ("ticket", "config"), ("trace", "app"), ("trace", "cli")];
-
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
 }
@@ -351,8 +344,6 @@ fn modules_import_only_their_layer_and_below_without_cycles() {
     let edges = graph();
     assert!(edges.len() > 20, "the import graph looks empty: {:?}", edges.keys().collect::<Vec<_>>());
     let mut problems = String::new();
-    let known: BTreeSet<(String, String)> =
-        KNOWN_UNTIL_OPTIONS_LANDS.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
     for ((from, to), uses) in &edges {
         let (Some(lf), Some(lt)) = (layer_of(from), layer_of(to)) else {
             let unknown = if layer_of(from).is_none() { from } else { to };
@@ -363,7 +354,7 @@ fn modules_import_only_their_layer_and_below_without_cycles() {
             );
             continue;
         };
-        if lt > lf && !known.contains(&(from.clone(), to.clone())) {
+        if lt > lf {
             let _ = write!(
                 problems,
                 "\n`{from}` (layer L{lf}) imports `{to}` (layer L{lt}): a module may import only its own layer and below{}",
@@ -371,18 +362,7 @@ fn modules_import_only_their_layer_and_below_without_cycles() {
             );
         }
     }
-    for (from, to) in &known {
-        let still = edges.contains_key(&(from.clone(), to.clone()))
-            && layer_of(to).zip(layer_of(from)).is_some_and(|(lt, lf)| lt > lf);
-        if !still {
-            let _ = write!(
-                problems,
-                "\n`{from}` no longer imports `{to}`: delete ({from:?}, {to:?}) from KNOWN_UNTIL_OPTIONS_LANDS"
-            );
-        }
-    }
-    let allowed: BTreeSet<(String, String)> = edges.keys().filter(|e| !known.contains(*e)).cloned().collect();
-    if let Some(cycle) = find_cycle(&allowed) {
+    if let Some(cycle) = find_cycle(&edges.keys().cloned().collect()) {
         let _ = write!(problems, "\nimport cycle: {}", cycle.join(" → "));
         for pair in cycle.windows(2) {
             let key = (pair[0].clone(), pair[1].clone());
