@@ -26,6 +26,7 @@ pub(crate) mod stamp;
 mod tally;
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -55,18 +56,18 @@ fn default_top() -> usize {
     10
 }
 
-pub const FIELDS: &[&str] = &[
-    "failures",
-    "failures_before_success",
-    "accepted_user",
-    "users",
-    "first_seen",
-    "last_seen",
-    "total_failures",
-    "sources",
-    "window_hours",
-    "logs",
-    "note",
+pub const FIELDS: &[Field] = &[
+    Field::num("failures", "", "failed SSH logins from this address in the window"),
+    Field::num("failures_before_success", "", "failures before a login that succeeded"),
+    Field::text("accepted_user", "the account that then logged in"),
+    Field::text("users", "the user names tried"),
+    Field::text("first_seen", "the first failure's time"),
+    Field::text("last_seen", "the last failure's time"),
+    Field::num("total_failures", "", "failed logins from all addresses"),
+    Field::num("sources", "", "addresses with failures"),
+    Field::num("window_hours", "hours", "the window looked at"),
+    Field::text("logs", "the log files read"),
+    Field::text("note", "why part of the logs was not read (truncated, too large)"),
 ];
 
 /// A time as the findings show it: local `YYYY-MM-DD HH:MM:SS` in `tz`.
