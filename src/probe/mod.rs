@@ -518,6 +518,7 @@ probes! {
     firewall::firewall => Firewall,
     firewall::firewall_ssh => FirewallSsh,
     disk::fstab => Fstab,
+    disk::fstab_types => FstabTypes,
     kernel::kernel_events => KernelEvents,
     net::interfaces => Interfaces,
     files::ld_preload => LdPreload,

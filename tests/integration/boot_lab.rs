@@ -126,7 +126,8 @@ fn the_healthy_debian_disk_boots_as_far_as_the_checks_can_tell() {
     let Some(disk) = attach() else { return };
     let rep = run(&disk, "true", &["sys.boot", "disk.fstab"]);
     no_problem(&rep, &BOOT);
-    no_problem(&rep, &["disk.fstab.entries"]);
+    no_problem(&rep, &["disk.fstab.entries", "disk.fstab.types"]);
+    assert_eq!(status_of(&rep, "disk.fstab.types"), "ok", "{:#}", check(&rep, "disk.fstab.types"));
     assert_eq!(status_of(&rep, "sys.boot.entry"), "ok", "{:#}", check(&rep, "sys.boot.entry"));
     assert_eq!(status_of(&rep, "sys.boot.initramfs"), "ok", "{:#}", check(&rep, "sys.boot.initramfs"));
     // nvme is built into Debian's cloud kernel; virtio_blk comes from the initramfs.
@@ -200,4 +201,20 @@ fn an_selinux_typo_is_critical_and_says_what_to_repair() {
     assert!(f["message"].as_str().is_some_and(|m| m.contains("line 2") && m.contains("Failed to load")), "{f:#}");
     let rep = run(&disk, "printf 'SELINUX=enforcin\\n' > $R/etc/selinux/config", &["sys.boot.selinux"]);
     assert_eq!(finding(&rep, "sys.boot.selinux", "SELINUX=enforcin")["severity"], "crit", "{rep:#}");
+}
+
+#[test]
+fn an_fstab_type_or_option_the_root_filesystem_refuses_is_critical() {
+    let Some(disk) = attach() else { return };
+    // The system disk's own ext4 root declared as xfs.
+    let rep = run(&disk, "sed -i 's# / ext4 # / xfs #' $R/etc/fstab", &["disk.fstab.types"]);
+    assert_eq!(status_of(&rep, "disk.fstab.types"), "crit", "{rep:#}");
+    let f = finding(&rep, "disk.fstab.types", "/");
+    let msg = f["message"].as_str().expect("message");
+    assert!(msg.contains("as xfs") && msg.contains(&format!("{} holds ext4", disk.lo.dev)), "{msg}");
+    // An XFS-only option on ext4.
+    let rep = run(&disk, "sed -i 's#defaults,errors=remount-ro#defaults,inode64#' $R/etc/fstab", &["disk.fstab.types"]);
+    let f = finding(&rep, "disk.fstab.types", "/");
+    assert_eq!(f["severity"], "crit", "{rep:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("inode64")), "{f:#}");
 }

@@ -10,4 +10,5 @@ pub mod disk_errors;
 pub mod diskstats;
 pub mod filesystems;
 pub mod fstab;
+pub mod fstab_types;
 pub mod readonly_mounts;
