@@ -197,6 +197,7 @@ messages! {
         SkipNoNameserver = "skip_no_nameserver",
         SkipSshdTestUnderRoot = "skip_sshd_test_under_root",
         SkipSshdMissing = "skip_sshd_missing",
+        SkipSshdListenUnderRoot = "skip_sshd_listen_under_root",
         SkipSshdNeedsRoot = "skip_sshd_needs_root",
         SkipNoPressure = "skip_no_pressure",
         SkipUnitsNotLive = "skip_units_not_live",

@@ -46,6 +46,7 @@ pub mod shadow;
 pub mod ssh_authorized_keys;
 pub mod ssh_host_keys;
 pub mod sshd_config;
+pub mod sshd_service;
 pub mod sshd_test;
 pub mod sudoers;
 pub mod suid_files;
@@ -499,6 +500,7 @@ probes! {
     ssh_authorized_keys => SshAuthorizedKeys,
     ssh_host_keys => SshHostKeys,
     sshd_config => SshdConfig,
+    sshd_service => SshdService,
     sshd_test => SshdTest,
     sudoers => Sudoers,
     systemd_units => SystemdUnits,

@@ -50,6 +50,8 @@ struct Settings {
     matched: Vec<(String, String, String)>,
     problems: Vec<String>,
     visited: Vec<String>,
+    /// Every global line in the order sshd reads them: (keyword, value, where).
+    all: Vec<(String, String, String)>,
 }
 
 fn glob_match(pattern: &str, name: &str) -> bool {
@@ -121,11 +123,21 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
                 }
             }
             _ => {
+                s.all.push((key.clone(), value.to_ascii_lowercase(), loc.clone()));
                 s.global.entry(key).or_insert((value.to_ascii_lowercase(), loc));
             }
         }
     }
     Ok(())
+}
+
+/// Every global (outside `Match`) line of the configuration at `path` and its includes, in
+/// the order sshd reads them: (lowercase keyword, lowercase value, `file:line: text`). For the
+/// multi-valued keywords (`Port`, `ListenAddress`). Empty when the file cannot be read.
+pub fn global_lines(host: &Host, path: &str) -> Vec<(String, String, String)> {
+    let mut s = Settings::default();
+    let _ = read_config(host, path, 0, false, &mut s);
+    s.all
 }
 
 /// Where sshd lives on the distributions we meet.
