@@ -218,7 +218,16 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     };
     let procs = ctx.processes().ok();
     let comm_of = |pid: u32| procs.as_ref().and_then(|t| t.get(pid).map(|p| p.comm.clone()));
-    let (config_ports, config_addrs, config_ev) = configured(ctx, &params.path);
+    // The configuration the running sshd reads: its `-f FILE`, else the usual one.
+    let running_config = table
+        .sockets
+        .iter()
+        .filter(|s| s.proto == Proto::Tcp && s.is_listening())
+        .flat_map(|s| table.owners_of(s.inode).iter().copied())
+        .filter_map(|pid| procs.as_ref()?.get(pid).filter(|p| p.comm == "sshd").map(|p| p.cmdline.clone()))
+        .find_map(|cmdline| config_flag(&cmdline));
+    let path = running_config.unwrap_or_else(|| params.path.clone());
+    let (config_ports, config_addrs, config_ev) = configured(ctx, &path);
     let unit = unit_name(&ctx.host);
     // sshd's listeners: owned by sshd, held by systemd for ssh.socket, or unknown on an SSH port.
     let mut mine: Vec<(&Socket, String)> = Vec::new();
@@ -352,6 +361,20 @@ fn last_sshd_log_line(host: &Host) -> Option<String> {
     None
 }
 
+/// The `-f FILE` of an sshd command line (`/usr/sbin/sshd -D -f /etc/ssh/other_config`).
+pub fn config_flag(cmdline: &str) -> Option<String> {
+    let mut words = cmdline.split_whitespace();
+    while let Some(w) = words.next() {
+        if w == "-f" {
+            return words.next().map(str::to_string);
+        }
+        if let Some(p) = w.strip_prefix("-f").filter(|p| !p.is_empty() && p.starts_with('/')) {
+            return Some(p.to_string());
+        }
+    }
+    None
+}
+
 fn proc_table(s: &Socket) -> &'static str {
     if s.local.is_ipv6() { "/proc/net/tcp6" } else { "/proc/net/tcp" }
 }
@@ -371,6 +394,14 @@ mod tests {
         assert_eq!(show(t, "UnitFileState").as_deref(), Some("enabled"));
         assert_eq!(show("ActiveState=\n", "ActiveState"), None);
         assert_eq!(show("garbage", "Result"), None);
+    }
+
+    #[test]
+    fn config_file_of_the_running_sshd() {
+        assert_eq!(config_flag("/usr/sbin/sshd -D -f /etc/ssh/lab -h /k").as_deref(), Some("/etc/ssh/lab"));
+        assert_eq!(config_flag("sshd -D -f/etc/x").as_deref(), Some("/etc/x"));
+        assert_eq!(config_flag("sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"), None);
+        assert_eq!(config_flag("sshd -f"), None);
     }
 
     #[test]

@@ -429,7 +429,7 @@ fn the_healthy_lab_has_no_warning_or_critical_in_the_whole_net_domain() {
     let url = format!("http://{}/", topology::SERVER_IP);
     let (r, code, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--target", &url], Some(&wrap));
     let checks = r["checks"].as_array().expect("checks");
-    assert_eq!(checks.len(), 12, "every net check ran: {r:#}");
+    assert_eq!(checks.len(), 15, "every net check ran: {r:#}");
     for c in checks {
         let (id, status) = (c["id"].as_str().unwrap(), c["status"].as_str().unwrap());
         // conntrack is skipped when the module is not loaded on this kernel.
