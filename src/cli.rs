@@ -106,6 +106,11 @@ pub struct RunArgs {
     /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
     #[arg(long = "target", value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
+    /// A TCP port that must be reachable from outside (a web server's 80/443, an API's 8080):
+    /// listening, not only on loopback, admitted by the host firewall and the security group.
+    /// Repeatable; adds to `ports` under `[access]` in the config.
+    #[arg(long = "port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub ports: Vec<u16>,
     /// Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud's; on Alibaba
     /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
     /// Also ECS_DOCTOR_METADATA_URL.

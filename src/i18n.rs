@@ -200,6 +200,8 @@ messages! {
         SkipSshdTestUnderRoot = "skip_sshd_test_under_root",
         SkipSshdMissing = "skip_sshd_missing",
         SkipSshdListenUnderRoot = "skip_sshd_listen_under_root",
+        SkipNoServicePorts = "skip_no_service_ports",
+        ConfigPortZero = "config_port_zero",
         SkipSshdNeedsRoot = "skip_sshd_needs_root",
         SkipNoPressure = "skip_no_pressure",
         SkipUnitsNotLive = "skip_units_not_live",

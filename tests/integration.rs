@@ -26,6 +26,7 @@ mod integration {
     pub mod netlab;
     pub mod packages;
     pub mod reach_lab;
+    pub mod reach_port_lab;
     pub mod reach_ssh_lab;
     pub mod render;
     pub mod security;
