@@ -140,6 +140,7 @@ pub fn diagnose(
         },
         summary: Summary::of(&checks),
         checks,
+        diagnosis: None,
     })
 }
 

@@ -143,3 +143,88 @@ fn a_port_changed_in_the_config_but_not_applied_is_critical_with_both_ports() {
     assert!(msg.contains("says Port 2222 but the running sshd listens on 22"), "{msg}");
     assert_eq!(status_of(&r, "net.ssh.listening"), "ok", "{r:#}");
 }
+
+/// `why ssh` and `why port` on the lab, as a locked-out customer runs them on the server
+/// (Cloud Assistant, the VNC console): the JSON is report v1 with the diagnosis, the text leads
+/// with the cause and fits the console's 80 columns, the summary line carries the cause.
+#[test]
+fn why_ssh_and_why_port_name_the_cause_first_in_text_and_json() {
+    if !ssh_lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = server(&lab);
+    let mut sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
+    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success());
+    let why = |args: &[&str]| {
+        let out = m.doctor_cmd(args).output().expect("why");
+        (stdout(&out), out.status.code().unwrap_or(-1))
+    };
+    let steps = |r: &serde_json::Value| -> Vec<(String, String)> {
+        r["diagnosis"]["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|s| (s["check"].as_str().unwrap().to_string(), s["status"].as_str().unwrap().to_string()))
+            .collect()
+    };
+
+    // Healthy: no cause inside the server; what to check outside is listed.
+    let (r, code) = m.doctor(&["why", "ssh", "--format", "json", "--no-save", "--user", "root"]);
+    let d = &r["diagnosis"];
+    assert_eq!((d["symptom"].as_str(), d["subject"].as_str()), (Some("ssh"), Some("root")), "{d:#}");
+    assert!(d["cause"].is_null(), "{d:#}");
+    assert!(d["outside"][0].as_str().unwrap().contains("security group"), "{d:#}");
+    let walked: Vec<String> = steps(&r).into_iter().map(|(id, _)| id).collect();
+    let pos = |id: &str| walked.iter().position(|x| x == id).unwrap_or_else(|| panic!("{id} in {walked:?}"));
+    assert!(
+        pos("net.route.default") < pos("net.firewall.local") && pos("net.firewall.local") < pos("net.ssh.listening")
+    );
+    assert_eq!(r["checks"].as_array().unwrap().len(), walked.len(), "only the symptom's checks ran");
+    assert_eq!(code, 0, "{r:#}");
+
+    // sshd stopped: the cause is sshd, named with its unit, in JSON, text and the summary line.
+    sshd.stop();
+    assert!(!sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success());
+    let (r, code) = m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
+    assert_eq!((r["diagnosis"]["cause"].as_str(), code), (Some("net.ssh.listening"), 2), "{r:#}");
+    assert!(r["diagnosis"].get("outside").is_none(), "nothing outside to check when the cause is inside");
+    assert!(steps(&r).contains(&("net.ssh.listening".into(), "crit".into())));
+    let (text, code) = why(&["why", "ssh", "--no-save"]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("ecs-doctor why ssh · "), "{text}");
+    assert!(lines[1].starts_with("Cause: net.ssh.listening [ssh.service]: nothing listens for SSH"), "{text}");
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "80 columns: {text}");
+    assert!(lines.len() <= 25, "one VNC screen: {text}");
+    let (line, _) = why(&["why", "ssh", "--no-save", "--format", "summary-json"]);
+    assert!(line.len() < 24_000);
+    let l: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    assert_eq!((l["symptom"].as_str(), l["cause"]["id"].as_str()), (Some("ssh"), Some("net.ssh.listening")));
+    assert!(l["cause"]["message"].as_str().unwrap().contains("sshd is not running"), "{l:#}");
+
+    // Saved like a run: the report in the report directory has the diagnosis.
+    let (_, code) = why(&["why", "ssh", "--format", "json"]);
+    assert_eq!(code, 2);
+    let latest = m.dir.path().join("reports/latest.json");
+    let report = valid_report(&std::fs::read_to_string(&latest).expect("the saved report"));
+    assert_eq!(report["diagnosis"]["cause"], "net.ssh.listening");
+
+    // why port: a web server on loopback only is the cause, naming the process.
+    let _web = m.spawn("python3", &["-m", "http.server", "8080", "--bind", "127.0.0.1"]);
+    m.wait_listening(8080);
+    assert!(crate::integration::lab_sshd::tcp_connect_from(&lab.client, SERVER_IP, 8080).is_err());
+    let (r, code) = m.doctor(&["why", "port", "8080", "--format", "json", "--no-save"]);
+    assert_eq!((r["diagnosis"]["cause"].as_str(), code), (Some("net.port.listening"), 2), "{r:#}");
+    assert_eq!(r["diagnosis"]["subject"], "tcp/8080");
+    let (text, _) = why(&["why", "port", "8080", "--no-save"]);
+    let second = text.lines().nth(1).unwrap_or_default();
+    assert!(second.starts_with("Cause: net.port.listening [tcp/8080]: python3 (pid "), "{text}");
+    // Rejected by the host firewall as well: the firewall comes first in the walk.
+    lab.iptables(&lab.server, "-A INPUT -p tcp --dport 8080 -j REJECT");
+    let (r, _) = m.doctor(&["why", "port", "8080", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["cause"], "net.port.firewall", "{r:#}");
+    // Not on a terminal, nothing is asked: without a port it is a usage error.
+    let (_, code) = why(&["why", "port", "--no-save"]);
+    assert_eq!(code, 64);
+}
