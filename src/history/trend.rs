@@ -351,6 +351,7 @@ mod tests {
             metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             duration_ms: 1,
             traces: Vec::new(),
+            table: None,
         }
     }
 

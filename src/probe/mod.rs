@@ -149,11 +149,36 @@ pub struct Observations {
     /// subject (`used_percent[/]`), also when there is only one, so a metric keeps its name when
     /// a second filesystem is mounted and history can follow it.
     pub keyed: bool,
+    /// A table for the report, cells as catalogue messages or data ([`TableSpec`]).
+    pub table: Option<TableSpec>,
+}
+
+/// A table a probe hands to the report: column headers are catalogue messages, cells are
+/// messages (words of the tool: a verdict, a reason) said in the run's language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableSpec {
+    pub columns: Vec<Said>,
+    pub rows: Vec<Vec<Said>>,
+}
+
+impl TableSpec {
+    /// The table in `lang`, control characters from the examined system removed.
+    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
+        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+        crate::report::Table {
+            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
+                .collect(),
+        }
+    }
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None, traces: Vec::new(), keyed: false }
+        Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
     }
 }
 
@@ -209,6 +234,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
@@ -253,6 +279,8 @@ pub struct ProbeContext {
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
     pub targets: Vec<crate::host::endpoint::Target>,
     pub net: NetOptions,
+    /// The account a run asks about and from where (`why ssh --user U --from ADDR`).
+    pub login: ssh::login::LoginOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -265,6 +293,7 @@ impl ProbeContext {
             privileged,
             targets: Vec::new(),
             net: NetOptions::default(),
+            login: ssh::login::LoginOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
@@ -279,6 +308,18 @@ impl ProbeContext {
     pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
         self.net = net;
         self
+    }
+
+    /// The same context asking about one account (`why ssh --user U --from ADDR`).
+    pub fn with_login(mut self, login: ssh::login::LoginOptions) -> ProbeContext {
+        self.login = login;
+        self
+    }
+
+    /// Who can log in over SSH and why not ([`ssh::login::scan`]), worked out once per run for
+    /// the login matrix, the account checks and the key checks.
+    pub fn login_facts(&self) -> Result<Arc<ssh::login::Login>, ProbeError> {
+        self.scans.login.get_or_init(|| ssh::login::scan(self).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.
@@ -364,9 +405,14 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
-                crate::host::procs::open_files(&self.host, self.deadline)
-                    .map(Arc::new)
-                    .map_err(|e| ProbeError::io("/proc", &e))
+                let mut of = crate::host::procs::open_files(&self.host, self.deadline)
+                    .map_err(|e| ProbeError::io("/proc", &e))?;
+                // ecs-doctor's own descriptors are not the examined system's.
+                if let Ok(table) = self.processes() {
+                    of.counts.retain(|pid, _| !table.own.contains(pid));
+                    of.deleted.retain(|d| !table.own.contains(&d.pid));
+                }
+                Ok(Arc::new(of))
             })
             .clone()
     }
@@ -461,6 +507,8 @@ probes! {
     files::ld_preload => LdPreload,
     processes::listeners => Listeners,
     resources::loadavg => Loadavg,
+    ssh::login_matrix => LoginMatrix,
+    accounts::account_state => AccountState,
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
@@ -477,6 +525,7 @@ probes! {
     accounts::shadow => Shadow,
     ssh::ssh_authorized_keys => SshAuthorizedKeys,
     ssh::ssh_host_keys => SshHostKeys,
+    ssh::ssh_key_files => SshKeyFiles,
     ssh::sshd_config => SshdConfig,
     net::service_ports => ServicePorts,
     firewall::port_firewall => PortFirewall,
@@ -484,6 +533,7 @@ probes! {
     ssh::sshd_test => SshdTest,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
+    ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,
     files::suid_files => SuidFiles,
     processes::suspicious_procs => SuspiciousProcs,

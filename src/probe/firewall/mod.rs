@@ -11,7 +11,7 @@ pub mod firewall;
 pub mod firewall_ssh;
 pub mod port_firewall;
 
-use crate::host::firewall::{Family, Iptables, NFT_JSON, Nft, Verdict, parse_iptables, parse_nft};
+use crate::host::firewall::{Family, Iptables, NFT_JSON, Nft, Verdict, parse_iptables, read_nft_listing};
 use crate::probe::ProbeContext;
 use std::time::Duration;
 
@@ -53,17 +53,8 @@ impl Listings {
             }
         }
         if let Some(listed) = ctx.run_once("nft", NFT_JSON, LISTING_TIMEOUT) {
-            match listed {
-                Ok(o) if o.code == Some(0) && o.stdout.trim().is_empty() => {}
-                Ok(o) if o.code == Some(0) => match parse_nft(&o.stdout) {
-                    Ok(n) => l.nft = Some(n),
-                    Err(e) => l.notes.push(format!("nft -j list ruleset: {e}")),
-                },
-                Ok(o) => l.notes.push(format!(
-                    "nft -j list ruleset: exit {:?}: {}",
-                    o.code,
-                    o.stderr.lines().next().unwrap_or("")
-                )),
+            match listed.and_then(|o| read_nft_listing(o.code, &o.stdout, &o.stderr)) {
+                Ok(n) => l.nft = n,
                 Err(e) => l.notes.push(format!("nft -j list ruleset: {e}")),
             }
         }
