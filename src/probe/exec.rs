@@ -87,6 +87,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             )
         })?;
     let pid = child.id() as i32;
+    crate::host::procs::note_spawned(child.id());
     LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
     let reader = child.stdout.take().map(|out| {
         std::thread::spawn(move || {

@@ -266,8 +266,9 @@ fn find_chronyc() -> Option<PathBuf> {
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let procs = ctx.processes()?;
-    if procs.procs.is_empty() {
-        // A rescued disk or a fixture under --root has no running processes to judge.
+    if procs.procs.is_empty() && procs.own.is_empty() {
+        // A rescued disk or a fixture under --root has no running processes to judge (on a live
+        // system ecs-doctor itself runs, even when it is the only process left in the table).
         return Err(ProbeError::skipped(Msg::SkipNoProcesses));
     }
     let mut running: Vec<&str> = Vec::new();

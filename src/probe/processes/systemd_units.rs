@@ -58,6 +58,7 @@ fn run_systemctl(deadline: Instant) -> Result<String, ProbeError> {
                 Said::new(Msg::FailStart).arg("command", "systemctl").nest("error", Said::os_error(&e)),
             )
         })?;
+    crate::host::procs::note_spawned(child.id());
     let Some(mut out) = child.stdout.take() else {
         let _ = child.kill();
         let _ = child.wait();
