@@ -88,7 +88,7 @@ fn ask_port(host: &Host, lang: Lang) -> Option<u16> {
     labels.push(tr(lang, Msg::WhyAskPortOther).to_string());
     let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let mut p = Prompter::new(std::io::stdin().lock(), std::io::stdout(), lang);
-    match p.choose(&tr(lang, Msg::WhyAskPort), &refs)? {
+    match p.choose(tr(lang, Msg::WhyAskPort), &refs)? {
         i if i < ports.len() => Some(ports[i]),
         _ => {
             let typed = p.text("PORT", None)?;
@@ -122,6 +122,6 @@ fn ask_user(host: &Host, lang: Lang) -> Option<String> {
     labels.push(tr(lang, Msg::WhyAskUserAny).to_string());
     let refs: Vec<&str> = labels.iter().map(String::as_str).collect();
     let mut p = Prompter::new(std::io::stdin().lock(), std::io::stdout(), lang);
-    let i = p.choose(&tr(lang, Msg::WhyAskUser), &refs)?;
+    let i = p.choose(tr(lang, Msg::WhyAskUser), &refs)?;
     users.get(i).cloned()
 }

@@ -62,7 +62,7 @@ impl Diagnosis {
 /// Width of the view: the console's VNC terminal.
 const WIDTH: usize = 80;
 /// Lines of the fix shown under the cause.
-const FIX_LINES: usize = 6;
+const FIX_LINES: usize = 4;
 
 fn mark(s: Status) -> &'static str {
     match s {
@@ -105,9 +105,9 @@ pub fn render_text(report: &Report, opts: &TextOptions) -> String {
             let finding = c.findings.iter().find(|f| f.severity == Severity::Crit);
             let what = finding.map_or(c.summary.as_str(), |f| f.message.as_str());
             let subject = finding.and_then(|f| f.subject.as_deref()).map(|s| format!(" [{s}]")).unwrap_or_default();
-            block(&mut out, &tr(lang, Msg::WhyCause), &format!("{}{subject}: {what}", c.id), 8);
+            block(&mut out, tr(lang, Msg::WhyCause), &format!("{}{subject}: {what}", c.id), 8);
             if let Some(fix) = &c.remediation {
-                block(&mut out, &tr(lang, Msg::WhyFix), fix, FIX_LINES);
+                block(&mut out, tr(lang, Msg::WhyFix), fix, FIX_LINES);
             }
             let _ = writeln!(out, "{}", trf(lang, Msg::WhyExplain, &[("id", &c.id)]));
         }
@@ -117,10 +117,27 @@ pub fn render_text(report: &Report, opts: &TextOptions) -> String {
     }
     let _ = writeln!(out, "\n{}", tr(lang, Msg::WhyWalked));
     let width = d.steps.iter().map(|s| s.check.len()).max().unwrap_or(0).min(28);
-    for s in &d.steps {
+    // Every step up to the cause, one line each; after it, the steps that passed are one line,
+    // so the view stays on one screen of the console.
+    let at = d.cause.as_ref().and_then(|c| d.steps.iter().position(|s| &s.check == c));
+    let mut passed_after = Vec::new();
+    for (i, s) in d.steps.iter().enumerate() {
+        if at.is_some_and(|at| i > at) && s.status == Status::Ok {
+            passed_after.push(s.check.as_str());
+            continue;
+        }
         let title = by_id(&s.check).map(|c| c.title.as_str()).unwrap_or("");
         let line = format!("  {:<5} {:<width$} {}", mark(s.status), s.check, clean(title));
         let _ = writeln!(out, "{}", line.chars().take(WIDTH).collect::<String>());
+    }
+    if !passed_after.is_empty() {
+        let line = format!("  {:<5} {}", mark(Status::Ok), passed_after.join(", "));
+        let line = if line.chars().count() > WIDTH {
+            format!("{}…", line.chars().take(WIDTH - 1).collect::<String>())
+        } else {
+            line
+        };
+        let _ = writeln!(out, "{line}");
     }
     // Warnings met on the way are worth a look even when something else is the cause.
     for c in d.steps.iter().filter(|s| s.status == Status::Warn).filter_map(|s| by_id(&s.check)) {

@@ -18,7 +18,8 @@
 //! - [`Sshd`]: one real sshd on a [`Machine`], started with a given config (written to
 //!   `/etc/ssh/sshd_config` of the machine, so ecs-doctor and `sshd -T` read the same file),
 //!   a throwaway ed25519 host key, and a throwaway client key in
-//!   `/etc/ssh/lab_authorized_keys` (so `root` can really log in with [`Sshd::ssh_from`]).
+//!   `/etc/ssh/lab_authorized_keys/root` (`AuthorizedKeysFile /etc/ssh/lab_authorized_keys/%u`,
+//!   so `root` can really log in with [`Sshd::ssh_from`]; [`Sshd::authorize`] adds another user).
 //!   [`Sshd::start`] waits until it listens (or returns its log when it exits first: a bad
 //!   config, `Cannot bind any address`); [`Sshd::stop`] and `Drop` kill it. Its log (`-E`) is
 //!   [`Sshd::log`].
@@ -214,7 +215,7 @@ pub struct Sshd {
     child: Option<Child>,
     /// The port it was started to listen on.
     pub port: u16,
-    /// The client's private key (`ssh -i`); its public half is in /etc/ssh/lab_authorized_keys.
+    /// The client's private key (`ssh -i`); its public half is in /etc/ssh/lab_authorized_keys/root.
     pub client_key: PathBuf,
     /// sshd's log (`-E`), outside the machine.
     pub log_path: PathBuf,
@@ -229,7 +230,8 @@ impl Drop for Sshd {
 
 /// The machine path of the throwaway host key.
 pub const HOST_KEY: &str = "/etc/ssh/lab_host_ed25519_key";
-/// The machine path of the authorized keys file the lab configs name.
+/// The machine directory of the per-user authorized keys files the lab configs name
+/// (`AuthorizedKeysFile /etc/ssh/lab_authorized_keys/%u`).
 pub const AUTHORIZED_KEYS: &str = "/etc/ssh/lab_authorized_keys";
 
 fn keygen(path: &Path) {
@@ -251,7 +253,7 @@ impl Sshd {
         format!(
             "# ecs-doctor lab\nPort {port}\nPidFile none\nUsePAM no\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
-             AuthorizedKeysFile {AUTHORIZED_KEYS}\n{extra}"
+             AuthorizedKeysFile {AUTHORIZED_KEYS}/%u\n{extra}"
         )
     }
 
@@ -287,7 +289,7 @@ impl Sshd {
         keygen(&client_key);
         m.write_mode(HOST_KEY, &std::fs::read_to_string(&key).expect("host key"), 0o600);
         let public = std::fs::read_to_string(client_key.with_extension("pub")).expect("client key");
-        m.write_mode(AUTHORIZED_KEYS, &public, 0o600);
+        m.write_mode(&format!("{AUTHORIZED_KEYS}/root"), &public, 0o600);
         m.write("/etc/ssh/sshd_config", config);
         let port = config
             .lines()
@@ -307,6 +309,15 @@ impl Sshd {
             .spawn()
             .expect("spawn sshd");
         Sshd { child: Some(child), port, client_key, log_path, machine_pid: m.pid() }
+    }
+
+    /// Lets `user` log in with the lab's client key: its key file, owned by the user, 0600
+    /// (sshd reads it with the user's rights). The user must exist on the machine.
+    pub fn authorize(&self, m: &Machine, user: &str) {
+        let public = std::fs::read_to_string(self.client_key.with_extension("pub")).expect("client key");
+        let path = format!("{AUTHORIZED_KEYS}/{user}");
+        m.write_mode(&path, &public, 0o600);
+        m.sh(&format!("chown {user} {path}"));
     }
 
     /// The pid of the listening sshd, while it runs.
