@@ -35,4 +35,5 @@ mod integration {
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;
+    pub mod why;
 }
