@@ -20,6 +20,7 @@ mod integration {
     pub mod history;
     pub mod lab;
     pub mod lab_sshd;
+    pub mod layers;
     pub mod login;
     pub mod malformed;
     pub mod messages;

@@ -14,6 +14,7 @@
 use crate::host::Host;
 use crate::host::command;
 use crate::i18n::Msg;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -23,17 +24,17 @@ use std::time::{Duration, Instant};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "daemon_count",
-    "daemons",
-    "synchronised",
-    "offset_s",
-    "offset_source",
-    "reference",
-    "leap_status",
-    "sntp_queried",
-    "sntp_answered",
-    "sntp_servers",
+pub const FIELDS: &[Field] = &[
+    Field::num("daemon_count", "", "time daemons running (chronyd, ntpd, systemd-timesyncd, ...)"),
+    Field::text("daemons", "the time daemons running, or none"),
+    Field::flag("synchronised", "1 when the daemon reports the clock synchronised"),
+    Field::num("offset_s", "s", "the clock's offset from its time source (absolute)"),
+    Field::text("offset_source", "where the offset came from: chronyc or sntp"),
+    Field::text("reference", "the time source chrony follows"),
+    Field::text("leap_status", "chrony's leap status (Normal, Not synchronised)"),
+    Field::num("sntp_queried", "", "configured servers asked over SNTP"),
+    Field::num("sntp_answered", "", "SNTP servers that answered"),
+    Field::text("sntp_servers", "the servers asked over SNTP"),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(2);

@@ -12,7 +12,7 @@ use super::Listings;
 use crate::host::firewall::{Family, Verdict};
 use crate::host::sockets::Proto;
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
@@ -20,8 +20,17 @@ use std::collections::BTreeSet;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["named", "port", "blocked", "blocked_v6_only", "rule", "family", "rulesets", "ports", "addresses"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("named", "1 for a port named with --port or [access] ports, 0 for another listener"),
+    Field::num("port", "", "the TCP port"),
+    Field::flag("blocked", "1 when new IPv4 connections to it are dropped or rejected"),
+    Field::flag("blocked_v6_only", "1 when only IPv6 is, on a host with a global IPv6 address"),
+    Field::text("rule", "the rule or policy that blocks it, or none"),
+    Field::text("family", "IPv4 or IPv6: the family of that rule"),
+    Field::text("rulesets", "the rule listings read (iptables, nftables)"),
+    Field::text("ports", "the named ports (on the first subject)"),
+    Field::text("addresses", "the addresses it listens on, or none"),
+];
 
 /// Whether the host has a global IPv6 address (/proc/net/if_inet6, scope 00).
 fn global_ipv6(ctx: &ProbeContext) -> bool {

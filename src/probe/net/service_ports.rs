@@ -12,15 +12,23 @@ use crate::host::sockets::Socket;
 use crate::i18n::{Msg, Said};
 use crate::probe::processes::listeners::owners_label;
 use crate::probe::ssh::sshd_service::{is_loopback, tcp_listeners};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["port", "listening", "not_listening", "loopback_only", "addresses", "process", "pid", "ports"];
+pub const FIELDS: &[Field] = &[
+    Field::num("port", "", "the named TCP port"),
+    Field::num("listening", "", "TCP sockets listening on it"),
+    Field::flag("not_listening", "1 when nothing listens on it"),
+    Field::flag("loopback_only", "1 when it listens on loopback addresses only"),
+    Field::text("addresses", "the addresses it listens on, or none"),
+    Field::text("process", "the processes that own the sockets"),
+    Field::num("pid", "", "the first of those processes"),
+    Field::text("ports", "every named port (on the first subject)"),
+];
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let ports = &ctx.net.access.ports;

@@ -17,7 +17,7 @@ use super::SSHD_BINARIES;
 use crate::host::Host;
 use crate::host::sockets::{Proto, Socket};
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
@@ -40,23 +40,23 @@ fn default_path() -> String {
     "/etc/ssh/sshd_config".into()
 }
 
-pub const FIELDS: &[&str] = &[
-    "not_running",
-    "no_init",
-    "init",
-    "unit",
-    "enabled",
-    "state",
-    "last_log",
-    "listening",
-    "reachable",
-    "addresses",
-    "loopback_only",
-    "config_ports",
-    "listen_ports",
-    "port_mismatch",
-    "missing_address",
-    "missing_addresses",
+pub const FIELDS: &[Field] = &[
+    Field::flag("not_running", "1 when sshd is installed, nothing listens for it and the init system runs"),
+    Field::flag("no_init", "1 when nothing listens for sshd and no init system runs (a container, CI)"),
+    Field::text("init", "what runs as PID 1"),
+    Field::text("unit", "the unit that starts sshd: ssh.service or sshd.service"),
+    Field::text("enabled", "the unit's enablement (enabled, disabled, or systemd's word)"),
+    Field::text("state", "the unit's active state from systemd, or unknown"),
+    Field::text("last_log", "the unit's last log line, or none"),
+    Field::num("listening", "", "TCP sockets listening for sshd"),
+    Field::num("reachable", "", "those not on a loopback address"),
+    Field::text("addresses", "the addresses sshd listens on"),
+    Field::flag("loopback_only", "1 when sshd listens on loopback addresses only"),
+    Field::text("config_ports", "the ports of sshd's effective configuration"),
+    Field::text("listen_ports", "the ports sshd really listens on"),
+    Field::flag("port_mismatch", "1 when a configured port is not listened on while sshd runs"),
+    Field::flag("missing_address", "1 when a ListenAddress is not an address of this host"),
+    Field::text("missing_addresses", "those ListenAddress values, or none"),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(3);
