@@ -81,7 +81,7 @@ fn clean(s: &str) -> String {
 }
 
 fn block(out: &mut String, label: &str, text: &str, max_lines: usize) {
-    let indent = " ".repeat(label.chars().count() + 1);
+    let indent = " ".repeat(super::text::display_width(label) + 1);
     let lines = wrap(&clean(text), WIDTH - indent.len());
     for (i, l) in lines.iter().take(max_lines).enumerate() {
         let _ = writeln!(out, "{}{l}", if i == 0 { format!("{label} ") } else { indent.clone() });
