@@ -57,3 +57,53 @@ fn why_port_without_a_port_off_a_terminal_is_a_usage_error() {
     let Some(out) = doctor(&["why", "port", "0"]) else { return };
     assert_eq!(out.status.code(), Some(64), "port 0: {}", stderr(&out));
 }
+
+/// Runs `why` with `args` on a pseudo-terminal (util-linux `script`), typing `answers`; returns
+/// the screen.
+fn on_a_terminal(args: &[&str], answers: &str) -> Option<String> {
+    if !require(std::process::Command::new("script").arg("-V").output().is_ok(), "util-linux `script` is not installed")
+    {
+        return None;
+    }
+    let cmd = doctor_cmd(args)?;
+    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
+        .collect();
+    let mut script = std::process::Command::new("script");
+    script.args(["-qec", &line.join(" "), "/dev/null"]);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    let mut child =
+        script.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("script");
+    {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(answers.as_bytes()).expect("answers");
+    }
+    Some(stdout(&child.wait_with_output().expect("output")))
+}
+
+/// On a terminal, what the symptom needs and no flag gave is asked as a multiple-choice question:
+/// the port of `why port`, the user of `why ssh`.
+#[test]
+fn on_a_terminal_the_port_and_the_user_are_chosen_from_a_list() {
+    let root = fixture_root("healthy");
+    let root = root.to_str().expect("utf-8");
+    let Some(screen) = on_a_terminal(&["why", "port", "--no-save", "--color", "never", "--root", root], "1\n") else {
+        return;
+    };
+    assert!(screen.contains("Which TCP port cannot be reached from outside?"), "{screen}");
+    assert!(screen.contains("1) tcp/80") && screen.contains("Another port: type its number"), "{screen}");
+    assert!(screen.contains("ecs-doctor why port (tcp/80)"), "the answer is the subject: {screen}");
+    let Some(screen) = on_a_terminal(&["why", "ssh", "--no-save", "--color", "never", "--root", root], "1\n") else {
+        return;
+    };
+    assert!(screen.contains("Which user cannot log in over SSH?") && screen.contains("1) root"), "{screen}");
+    assert!(screen.contains("ecs-doctor why ssh (root)"), "{screen}");
+    // A flag given is not asked again.
+    let Some(screen) = on_a_terminal(&["why", "port", "8080", "--no-save", "--root", root], "") else { return };
+    assert!(!screen.contains("Which TCP port"), "{screen}");
+}
