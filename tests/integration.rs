@@ -22,6 +22,7 @@ mod integration {
     pub mod lab_sshd;
     pub mod layers;
     pub mod login;
+    pub mod login_lab;
     pub mod malformed;
     pub mod messages;
     pub mod netdiag_lab;
