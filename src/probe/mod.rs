@@ -33,6 +33,7 @@ pub mod mac;
 pub mod meminfo;
 pub mod metadata;
 pub mod oom_kills;
+pub mod pam;
 pub mod passwd;
 pub mod path_trace;
 pub mod process_states;
@@ -57,6 +58,7 @@ pub mod world_writable;
 use crate::host::Host;
 use crate::host::mounts::MountTable;
 use crate::i18n::{Msg, Said};
+use pam::{pam_limits, pam_lockout, pam_modules, pam_rules};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -486,6 +488,10 @@ probes! {
     meminfo => Meminfo,
     metadata => Metadata,
     oom_kills => OomKills,
+    pam_limits => PamLimits,
+    pam_lockout => PamLockout,
+    pam_modules => PamModules,
+    pam_rules => PamRules,
     passwd => Passwd,
     path_trace => PathTrace,
     process_states => ProcessStates,
