@@ -24,6 +24,7 @@ mod integration {
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;
+    pub mod pam_lab;
     pub mod reach_lab;
     pub mod render;
     pub mod security;

@@ -298,8 +298,19 @@ pub mod pam_limits {
     #[serde(deny_unknown_fields)]
     pub struct Params {}
 
-    pub const FIELDS: &[&str] =
-        &["kind", "domain", "value", "why", "refuses_sessions", "skipped_line", "nr_open", "files", "in_stack"];
+    pub const FIELDS: &[&str] = &[
+        "kind",
+        "domain",
+        "value",
+        "why",
+        "refuses_sessions",
+        "not_applied",
+        "skipped_line",
+        "nr_open",
+        "files",
+        "in_stack",
+        "pam_limits",
+    ];
 
     const NR_OPEN: &str = "/proc/sys/fs/nr_open";
 
@@ -315,6 +326,23 @@ pub mod pam_limits {
             Ok(Some(s)) => s.lines.iter().any(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so"),
             _ => false,
         };
+        // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as the older.
+        let dirs = stack::module_dirs(host);
+        let module = stack::find_module(host, &dirs, "pam_limits.so");
+        let skips = module.as_ref().is_some_and(|m| {
+            let mut bytes = Vec::new();
+            std::fs::File::open(host.path(m))
+                .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4 << 20), &mut bytes))
+                .is_ok()
+                && limits::skips_eperm(&bytes)
+        });
+        let module_note = match &module {
+            Some(m) if skips => {
+                format!("{m}: opens the session when setrlimit fails with EPERM (Linux-PAM 1.5 or later)")
+            }
+            Some(m) => format!("{m}: refuses the session when setrlimit fails (Linux-PAM before 1.5)"),
+            None => "pam_limits.so: not found; judged as Linux-PAM before 1.5".to_string(),
+        };
         let mut items = Vec::new();
         let mut read = Vec::new();
         for path in limits::files(host) {
@@ -325,19 +353,22 @@ pub mod pam_limits {
             };
             read.push(path.clone());
             for p in limits::check(&path, &text, nr_open) {
-                let refuses = p.kind == "nofile-above-nr-open";
-                items.push(
-                    Observation::new(&p.at)
-                        .text("kind", p.kind)
-                        .text("domain", printable(&p.domain))
-                        .text("value", printable(&p.value))
-                        .text("why", printable(&p.why))
-                        .num("nr_open", nr_open as f64)
-                        .flag("refuses_sessions", refuses)
-                        .flag("skipped_line", !refuses)
-                        .evidence(printable(&p.evidence))
-                        .evidence(nr_note.clone()),
-                );
+                let nofile = p.kind == "nofile-above-nr-open";
+                let refuses = p.kind == "no-logins" || (nofile && !skips);
+                let mut o = Observation::new(&p.at)
+                    .text("kind", p.kind)
+                    .text("domain", printable(&p.domain))
+                    .text("value", printable(&p.value))
+                    .text("why", printable(&p.why))
+                    .num("nr_open", nr_open as f64)
+                    .flag("refuses_sessions", refuses)
+                    .flag("not_applied", nofile && skips)
+                    .flag("skipped_line", p.kind == "malformed")
+                    .evidence(printable(&p.evidence));
+                if nofile {
+                    o = o.evidence(nr_note.clone()).evidence(module_note.clone());
+                }
+                items.push(o);
             }
         }
         if read.is_empty() {
@@ -347,7 +378,9 @@ pub mod pam_limits {
             .num("files", read.len() as f64)
             .num("nr_open", nr_open as f64)
             .flag("in_stack", in_stack)
-            .evidence(nr_note);
+            .text("pam_limits", module.unwrap_or_default())
+            .evidence(nr_note)
+            .evidence(module_note);
         items.insert(0, scope);
         Ok(Observations::of(items))
     }

@@ -162,13 +162,13 @@ pub fn listfile(host: &Host, line: &Line, who: &Who) -> Option<String> {
     let text = match host.read(file) {
         Ok(f) => f.text,
         Err(_) => {
-            return onerr_fail.then(|| format!("{file} cannot be read (onerr=fail)"));
+            return onerr_fail.then(|| format!("item={item} sense={sense} file={file} onerr=fail"));
         }
     };
     let listed = text.lines().map(str::trim).any(|l| !l.is_empty() && values.iter().any(|v| v == l));
+    let rule = format!("item={item} sense={sense} file={file}");
     match (sense, listed) {
-        ("deny", true) => Some(format!("{item} listed in {file} (sense=deny)")),
-        ("allow", false) => Some(format!("{item} not listed in {file} (sense=allow)")),
+        ("deny", true) | ("allow", false) => Some(rule),
         _ => None,
     }
 }
@@ -299,7 +299,7 @@ pub fn exclusions(host: &Host, stack: &Stack, accounts: &[Account], names: &Name
                     None => continue,
                 },
                 "pam_access.so" => match rules.as_deref().and_then(|r| access_denies(r, &who)) {
-                    Some(r) => (format!("denied from every address by {}", r.loc), Some(r.loc.clone())),
+                    Some(r) => (r.loc.clone(), Some(r.loc.clone())),
                     None => continue,
                 },
                 _ => continue,
@@ -421,8 +421,8 @@ mod tests {
             got,
             vec![
                 ("root", "pam_succeed_if", "uid >= 1000"),
-                ("carol", "pam_listfile", "user listed in /etc/ssh/deny (sense=deny)"),
-                ("dave", "pam_access", "denied from every address by /etc/security/access.conf:1: -:dave:ALL"),
+                ("carol", "pam_listfile", "item=user sense=deny file=/etc/ssh/deny"),
+                ("dave", "pam_access", "/etc/security/access.conf:1: -:dave:ALL"),
             ]
         );
     }
