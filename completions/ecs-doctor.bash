@@ -384,12 +384,16 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__explain)
-            opts="-h --checks-dir --root --config --lang --help"
+            opts="-h --format --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --checks-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -55,7 +55,7 @@ pub struct Blocker {
 /// `sec.pam.lockout` and `sec.pam.rules` for the login matrix.
 pub fn blockers(host: &Host, now: u64) -> Vec<Blocker> {
     let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
-    let accounts = crate::probe::passwd::read_accounts(host).map(|(a, _)| a).unwrap_or_default();
+    let accounts = crate::probe::accounts::passwd::read_accounts(host).map(|(a, _)| a).unwrap_or_default();
     let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
     let mech = lockout::mechanisms(host, &st);
     let mut out: Vec<Blocker> = lockout::locks(host, &mech, &uids, now)
@@ -69,7 +69,7 @@ pub fn blockers(host: &Host, now: u64) -> Vec<Blocker> {
             evidence: l.evidence,
         })
         .collect();
-    let names = crate::probe::fsmeta::Names::load(host);
+    let names = crate::host::fsmeta::Names::load(host);
     out.extend(rules::exclusions(host, &st, &accounts, &names).into_iter().map(|e| Blocker {
         user: e.user,
         module: e.module,
@@ -194,7 +194,7 @@ pub mod pam_lockout {
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
         let st = sshd_stack(&ctx.host)?;
-        let accounts = crate::probe::passwd::read_accounts(&ctx.host).map(|(a, _)| a).unwrap_or_default();
+        let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host).map(|(a, _)| a).unwrap_or_default();
         let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
         let mech = lockout::mechanisms(&ctx.host, &st);
         let (locks, tallies) = lockout::locks(&ctx.host, &mech, &uids, now());
@@ -247,10 +247,10 @@ pub mod pam_rules {
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
         let st = sshd_stack(&ctx.host)?;
-        let accounts = crate::probe::passwd::read_accounts(&ctx.host)
+        let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host)
             .map(|(a, _)| a)
             .map_err(|e| ProbeError::io("/etc/passwd", &e))?;
-        let names = crate::probe::fsmeta::Names::load(&ctx.host);
+        let names = crate::host::fsmeta::Names::load(&ctx.host);
         let ex = rules::exclusions(&ctx.host, &st, &accounts, &names);
         let login: Vec<&str> = accounts.iter().filter(|a| a.login || a.uid == 0).map(|a| a.name.as_str()).collect();
         let mut shut: Vec<&str> =

@@ -8,8 +8,8 @@
 
 use super::stack::{Kind, Line, Stack};
 use crate::host::Host;
-use crate::probe::fsmeta::Names;
-use crate::probe::passwd::Account;
+use crate::host::fsmeta::Names;
+use crate::probe::accounts::passwd::Account;
 
 /// Why one line shuts an account out.
 #[derive(Debug, Clone, PartialEq)]
