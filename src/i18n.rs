@@ -382,6 +382,7 @@ messages! {
         AuthFileNote = "auth_file_note",
         AuthCannotRead = "auth_cannot_read",
         AuthUntracked = "auth_untracked",
+        AuthJournalNewest = "auth_journal_newest",
         OsPermissionDenied = "os_permission_denied",
         OsTimedOut = "os_timed_out",
         OsInvalidData = "os_invalid_data",

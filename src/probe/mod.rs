@@ -468,6 +468,7 @@ probes! {
     ssh::ssh_host_keys => SshHostKeys,
     ssh::sshd_config => SshdConfig,
     ssh::sshd_test => SshdTest,
+    ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
     clock::time_sync => TimeSync,

@@ -112,6 +112,12 @@ fn log_file(family: &str, name: &str) -> Option<LogFile> {
     None
 }
 
+/// The current authentication logs (`/var/log/auth.log`, `/var/log/secure`), without the
+/// rotated ones.
+pub(crate) fn current_logs(host: &Host) -> Vec<String> {
+    find_logs(host).into_iter().filter(|f| f.age.0 == 1).map(|f| f.path).collect()
+}
+
 fn find_logs(host: &Host) -> Vec<LogFile> {
     let names = host.list_dir("/var/log").unwrap_or_default();
     let mut out = Vec::new();
@@ -128,7 +134,7 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 
 /// The time of a log line, in Unix seconds. `reference` is the file's last modification as a
 /// civil date in `tz`, for the year a classic syslog line does not carry.
-fn line_time(line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
+pub(crate) fn line_time(line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
     let first = line.split(' ').next()?;
     if first.len() >= 19 && first.as_bytes().get(4) == Some(&b'-') {
         if let Ok(ts) = first.parse::<jiff::Timestamp>() {
@@ -201,7 +207,7 @@ static FOR: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder:
 /// The message of an sshd line and sshd's pid: what follows `sshd[PID]: ` (or
 /// `sshd-session[PID]: `, OpenSSH 9.8 and later). Anchoring at the message start means a user
 /// name cannot smuggle in a fake `Failed password ... from` of its own.
-fn sshd_message(line: &str) -> Option<(u32, &str)> {
+pub(crate) fn sshd_message(line: &str) -> Option<(u32, &str)> {
     sshd_message_from(line, SSHD.find(line.as_bytes())?)
 }
 
@@ -1150,15 +1156,40 @@ fn show_time(t: i64, tz: &TimeZone) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// sshd's entries of the journal, counted like a log file (a host that logs only to the
+/// journal: stock Debian 12 has no /var/log/auth.log).
+fn read_journal(ctx: &ProbeContext) -> Result<Scan, ProbeError> {
+    let lines = match crate::host::journal::sshd_lines(&ctx.host, ctx.deadline) {
+        Ok(l) => l,
+        Err(crate::host::journal::Unavailable::None) => return Err(ProbeError::skipped(Msg::SkipNoAuthLog)),
+        Err(crate::host::journal::Unavailable::Failed(why)) => {
+            return Err(ProbeError::failed(
+                "EIO",
+                Said::new(Msg::FailCommand).arg("command", "journalctl").arg("error", why),
+            ));
+        }
+    };
+    let mut scan = Scan::default();
+    let file = scan.file(&lines.source);
+    // Every line carries an RFC 3339 time: the zone and reference date are not used.
+    let reference = jiff::Timestamp::now().to_zoned(TimeZone::UTC).date();
+    scan.block(file, 1, &lines.text, None, &TimeZone::UTC, reference);
+    scan.flush_pending();
+    if lines.truncated {
+        scan.notes.push(Said::new(Msg::AuthJournalNewest).arg("entries", crate::host::journal::MAX_ENTRIES));
+    }
+    scan.logs.push(lines.source);
+    Ok(scan)
+}
+
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let files = find_logs(&ctx.host);
-    if files.is_empty() {
-        return Err(ProbeError::skipped(Msg::SkipNoAuthLog));
-    }
     // Syslog times are local times: the live system's zone; a rescued disk's logs are compared
     // with their own newest line, where the zone cancels out.
     let tz = if ctx.host.is_live() { TimeZone::system() } else { TimeZone::UTC };
-    let scan = read_logs(ctx, params, &files, &tz);
+    // No log file: the journal. (Both would count each failure twice where rsyslog copies the
+    // journal into auth.log.)
+    let scan = if files.is_empty() { read_journal(ctx)? } else { read_logs(ctx, params, &files, &tz) };
     if scan.logs.is_empty() {
         let first = &files[files.len() - 1].path;
         return match std::fs::File::open(ctx.host.path(first)) {

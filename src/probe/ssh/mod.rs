@@ -10,6 +10,7 @@ pub mod ssh_authorized_keys;
 pub mod ssh_host_keys;
 pub mod sshd_config;
 pub mod sshd_test;
+pub mod sshd_words;
 
 /// Where sshd lives on the distributions we meet.
 pub const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];
