@@ -18,6 +18,7 @@ mod integration {
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod journal_lab;
     pub mod lab;
     pub mod malformed;
     pub mod messages;

@@ -357,9 +357,14 @@ fn user_and_address(rest: &[u8], addrs: &mut AddrCache) -> Option<(usize, IpAddr
         let tail = &rest[i + 6..];
         let addr_end = memchr::memchr(b' ', tail).unwrap_or(tail.len());
         let after = &tail[addr_end..];
-        // The word after the address is exactly `port`.
+        // The word after the address is exactly `port`, or the address ends the message
+        // (OpenSSH before 7.5 logged `Invalid user X from A` without a port). Either way it is
+        // the last ` from ` that qualifies: what follows the real address is sshd's, not the
+        // attacker's, so a user name cannot move the blame to another address.
         let port = after.first_chunk::<5>() == Some(b" port") && matches!(after.get(5), None | Some(b' '));
-        if port && let Some(ip) = addrs.parse(tail, addr_end) {
+        if (port || after.iter().all(|b| b.is_ascii_whitespace()))
+            && let Some(ip) = addrs.parse(tail, addr_end)
+        {
             return Some((i, ip));
         }
         end = i;
