@@ -35,6 +35,19 @@ impl Sshd {
     fn log(&self) -> String {
         self.log.lock().map(|l| l.clone()).unwrap_or_default()
     }
+
+    /// The log once it holds `text`: sshd may write its line after the client is gone. (A
+    /// wait for an event, not a timing assertion: it gives up only after a minute.)
+    fn log_with(&self, text: &str) -> String {
+        for _ in 0..1200 {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        self.log()
+    }
 }
 
 impl Drop for Sshd {
@@ -282,7 +295,7 @@ fn lab_pam_refusals_are_real_and_named() {
     // A required account module that is not installed: every login refused.
     write(&lab.p("pam.d/lab-account"), "account required pam_unix.so\naccount required pam_ecs_lab_missing.so\n");
     lab.login("right-pw", "true").expect_err("a missing required module let alice in");
-    let log = sshd.log();
+    let log = sshd.log_with("Access denied for user alice by PAM account configuration");
     assert!(log.contains("Access denied for user alice by PAM account configuration"), "{log}");
     let r = lab.doctor();
     let c = check(&r, "sec.pam.modules");
@@ -342,6 +355,49 @@ fn lab_pam_refusals_are_real_and_named() {
     write(&lab.p("pam.d/lab-account"), "account required pam_unix.so\naccount required pam_faillock.so\n");
     lab.login("right-pw", "true").expect("healthy again");
     all_quiet(&lab.doctor());
+
+    // What this sshd said about it all, as journal entries (systemd-journal-remote): the
+    // refusals are named from its own words, with the account, through --root and the live path.
+    drop(sshd_words_in_a_journal(&lab, &sshd.log_with("pam_open_session")));
+}
+
+/// Writes sshd's log lines into a real journal and reads them back with ecs-doctor.
+fn sshd_words_in_a_journal(lab: &Lab, log: &str) -> Option<()> {
+    use crate::integration::journal_lab::{Entry, write_journal};
+    let now = jiff::Timestamp::now().as_microsecond();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    let entries: Vec<Entry> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Entry { usec: now - 60_000_000 + i as i64, pid: 4000, message: l.to_string() })
+        .collect();
+    let root = lab.p("jroot");
+    let journal = root.join("var/log/journal");
+    if !write_journal(&journal, &entries) {
+        return None;
+    }
+    let (r, _) = run_json(&root, &["--only", "sec.ssh.refusals", "--only", "sec.auth.bruteforce"])?;
+    let c = check(&r, "sec.ssh.refusals");
+    assert_eq!(c["status"], "warn", "{c:#}\n{log}");
+    let f = findings(&r, "sec.ssh.refusals");
+    // The missing module and pam_succeed_if: "Access denied for user alice by PAM account
+    // configuration"; maxlogins 0: "PAM: pam_open_session(): Permission denied".
+    assert!(f.contains("alice: PAM's account stack refused the account after it authenticated"), "{f}");
+    assert!(f.contains("pam-account") && f.contains("session-refused"), "{f}");
+    assert!(f.contains("by PAM account configuration"), "the line is the evidence: {f}");
+    // A handful of failures from 127.0.0.1 is no brute force.
+    assert_eq!(status_of(&r, "sec.auth.bruteforce"), "ok", "{:#}", check(&r, "sec.auth.bruteforce"));
+    let failures = lines.iter().filter(|l| l.starts_with("Failed password for alice from 127.0.0.1")).count();
+    assert!(failures >= 4, "{log}");
+    assert_eq!(check(&r, "sec.auth.bruteforce")["metrics"]["total_failures"], failures as f64);
+    // The live path, pointed at the same journal.
+    if !Path::new("/var/log/auth.log").exists() && !Path::new("/var/log/secure").exists() {
+        let mut cmd = doctor_cmd(&["run", "--format", "json", "--no-save", "--only", "sec.ssh.refusals"])?;
+        let out = cmd.env("ECS_DOCTOR_JOURNAL_DIR", &journal).output().expect("ecs-doctor");
+        let live = valid_report(&stdout(&out));
+        assert_eq!(findings(&live, "sec.ssh.refusals"), f, "the live path reads the same words");
+    }
+    Some(())
 }
 
 /// This machine as it is: no sec.pam check warns or fails.
