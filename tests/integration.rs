@@ -12,6 +12,7 @@ mod integration {
     pub mod chinese;
     pub mod cli;
     pub mod completions;
+    pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
     pub mod fleet;

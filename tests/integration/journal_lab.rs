@@ -84,47 +84,6 @@ fn shifted(log: &str) -> Vec<Entry> {
         .collect()
 }
 
-/// Failed logins per address, from loghub's labels: E8/E9/E10 (Failed none/password) count 1,
-/// E14 (`message repeated N times`) N, and an E13 `Invalid user X from A` counts 1 unless a
-/// Failed line for an invalid user (E8/E10) of the same sshd process follows it.
-fn loghub_truth() -> BTreeMap<String, u64> {
-    let text = std::fs::read_to_string(corpus("loghub/OpenSSH_2k.log_structured.csv")).expect("corpus csv");
-    let mut truth = BTreeMap::new();
-    // Per pid: unanswered Invalid user lines (their address).
-    let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for row in text.lines().skip(1) {
-        // LineId,Date,Day,Time,Component,Pid,Content,EventId,EventTemplate: the content may hold
-        // commas (it is quoted then), the last two fields never do.
-        let mut back = row.rsplitn(3, ',');
-        let (_template, event, head) = (back.next(), back.next().unwrap_or(""), back.next().unwrap_or(""));
-        let fields: Vec<&str> = head.splitn(7, ',').collect();
-        let (pid, content) = (fields[5].to_string(), fields[6].trim_matches('"'));
-        let addr_before_port = || content.split(" from ").last().and_then(|r| r.split(' ').next()).map(str::to_string);
-        match event {
-            "E9" | "E8" | "E10" => {
-                let addr = addr_before_port().expect("address");
-                if event != "E9"
-                    && let Some(p) = pending.get_mut(&pid)
-                    && let Some(k) = p.iter().position(|a| *a == addr)
-                {
-                    p.remove(k);
-                }
-                *truth.entry(addr).or_default() += 1;
-            }
-            "E14" => {
-                let n: u64 = content.split(' ').nth(2).and_then(|n| n.parse().ok()).expect("repeat count");
-                *truth.entry(addr_before_port().expect("address")).or_default() += n;
-            }
-            "E13" => pending.entry(pid).or_default().push(addr_before_port().expect("address")),
-            _ => {}
-        }
-    }
-    for addr in pending.into_values().flatten() {
-        *truth.entry(addr).or_default() += 1;
-    }
-    truth
-}
-
 /// The failures per address sec.auth.bruteforce reports (its warn findings and their metrics).
 fn reported(r: &serde_json::Value) -> (BTreeMap<String, u64>, f64) {
     let c = check(r, "sec.auth.bruteforce");
@@ -149,7 +108,7 @@ fn loghub_brute_force_found_in_a_real_journal_by_root_and_live_path() {
     if !write_journal(&journal, &shifted(&log)) {
         return;
     }
-    let truth = loghub_truth();
+    let truth = crate::integration::corpus::loghub_openssh_truth();
     let total: u64 = truth.values().sum();
     let mut top: Vec<(&String, &u64)> = truth.iter().collect();
     top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

@@ -358,7 +358,7 @@ fn lab_pam_refusals_are_real_and_named() {
 
     // What this sshd said about it all, as journal entries (systemd-journal-remote): the
     // refusals are named from its own words, with the account, through --root and the live path.
-    drop(sshd_words_in_a_journal(&lab, &sshd.log_with("pam_open_session")));
+    let _ = sshd_words_in_a_journal(&lab, &sshd.log_with("pam_open_session"));
 }
 
 /// Writes sshd's log lines into a real journal and reads them back with ecs-doctor.

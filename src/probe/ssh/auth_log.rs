@@ -81,7 +81,7 @@ const MAX_EVIDENCE_CHARS: usize = 300;
 /// Failed attempts that count as guesses. `Failed publickey` is left out on purpose: a client
 /// with several keys in its agent logs one for each key the server refuses before the right one,
 /// so a normal key login would look like guessing followed by success.
-const GUESS_METHODS: &[&str] = &["password", "keyboard-interactive/pam", "none"];
+const GUESS_METHODS: &[&str] = &["password", "keyboard-interactive/pam", "none", "unknown"];
 
 /// One log file to read, oldest first.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +135,11 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 /// The time of a log line, in Unix seconds. `reference` is the file's last modification as a
 /// civil date in `tz`, for the year a classic syslog line does not carry.
 pub(crate) fn line_time(line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
+    // RFC 5424: `<PRI>VERSION TIMESTAMP ...`.
+    let line = match line.strip_prefix('<') {
+        Some(r) => r.split_once(' ').map_or(line, |(_, rest)| rest),
+        None => line,
+    };
     let first = line.split(' ').next()?;
     if first.len() >= 19 && first.as_bytes().get(4) == Some(&b'-') {
         if let Ok(ts) = first.parse::<jiff::Timestamp>() {
@@ -199,6 +204,10 @@ enum Kind {
     Failed,
     Invalid,
     Accepted,
+    /// `pam_unix(sshd:auth): authentication failure; ... rhost=ADDR [user=USER]` (and the old
+    /// `sshd(pam_unix)[PID]: authentication failure; ...`): an attempt that counts unless sshd's
+    /// own `Failed` line for it follows (modern sshd logs both; RHEL 4 logged only this one).
+    PamFailure,
 }
 
 static SSHD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("sshd"));
@@ -224,12 +233,54 @@ fn sshd_tag(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
         let mut after = at + 4;
         if bytes[after..].first_chunk::<8>() == Some(b"-session") {
             after += "-session".len();
+        } else if bytes[after..].first_chunk::<10>() == Some(b"(pam_unix)") {
+            after += "(pam_unix)".len(); // RHEL 4: `sshd(pam_unix)[PID]: `
         }
         if let Some(found) = pid_tag(bytes, after) {
             return Some(found);
         }
+        // RFC 5424 (`<PRI>1 TIME HOST sshd PROCID MSGID SD MSG`): the app name is a field.
+        if bytes.first() == Some(&b'<')
+            && bytes.get(after) == Some(&b' ')
+            && let Some(found) = rfc5424_tag(bytes, after + 1)
+        {
+            return Some(found);
+        }
         at = after + SSHD.find(&bytes[after..])?;
     }
+}
+
+/// `PROCID MSGID STRUCTURED-DATA ` of an RFC 5424 line from `at` (after the app name) → the
+/// pid (0 for `-`) and where the message starts. The structured data is `-` or `[...]`
+/// elements, whose quoted values may hold `]` (escaped or not).
+fn rfc5424_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
+    let word_end = |from: usize| memchr::memchr(b' ', b.get(from..)?).map(|i| from + i);
+    let pid_end = word_end(at)?;
+    let pid = match &b[at..pid_end] {
+        b"-" => 0,
+        digits => std::str::from_utf8(digits).ok()?.parse::<u32>().ok()?,
+    };
+    let msgid_end = word_end(pid_end + 1)?;
+    let mut i = msgid_end + 1;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    } else {
+        while b.get(i) == Some(&b'[') {
+            let mut quoted = false;
+            i += 1;
+            loop {
+                match *b.get(i)? {
+                    b'\\' if quoted => i += 1,
+                    b'"' => quoted = !quoted,
+                    b']' if !quoted => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+    (b.get(i) == Some(&b' ')).then_some((pid, i + 1))
 }
 
 /// `[PID]: ` at `at` (what `u32` parses: digits, optionally after `+`) → the pid and where the
@@ -351,18 +402,19 @@ impl AddrCache {
 /// `USER from ADDR port N ...` → (the user's length, address). The address is taken from the
 /// last ` from ` that is followed by an address and ` port`: user names are chosen by the
 /// attacker.
-fn user_and_address(rest: &[u8], addrs: &mut AddrCache) -> Option<(usize, IpAddr)> {
+fn user_and_address(rest: &[u8], addrs: &mut AddrCache, end_ok: bool) -> Option<(usize, IpAddr)> {
     let mut end = rest.len();
     while let Some(i) = rfind_from(&rest[..end]) {
         let tail = &rest[i + 6..];
-        let addr_end = memchr::memchr(b' ', tail).unwrap_or(tail.len());
+        let addr_end = memchr::memchr2(b' ', b'\r', tail).unwrap_or(tail.len());
         let after = &tail[addr_end..];
-        // The word after the address is exactly `port`, or the address ends the message
-        // (OpenSSH before 7.5 logged `Invalid user X from A` without a port). Either way it is
-        // the last ` from ` that qualifies: what follows the real address is sshd's, not the
-        // attacker's, so a user name cannot move the blame to another address.
+        // The word after the address is exactly `port`, or, for `Invalid user` (`end_ok`), the
+        // address ends the message (OpenSSH before 7.5 logged it without a port; nothing of
+        // the client's follows the address there). Old sshd's `Failed ... ssh1: ruser from A`
+        // names another address after the port: only a port makes it the client's.
         let port = after.first_chunk::<5>() == Some(b" port") && matches!(after.get(5), None | Some(b' '));
-        if (port || after.iter().all(|b| b.is_ascii_whitespace()))
+        let at_end = end_ok && after.iter().all(|b| b.is_ascii_whitespace());
+        if (port || at_end)
             && let Some(ip) = addrs.parse(tail, addr_end)
         {
             return Some((i, ip));
@@ -385,6 +437,22 @@ fn rfind_from(b: &[u8]) -> Option<usize> {
     None
 }
 
+/// What one log line counts as in `sec.auth.bruteforce`: a failed attempt (`failed`,
+/// `invalid` for `Invalid user`, `pam` for a pam_unix failure) from an address, `times` times;
+/// `None` for anything else (a login, a line of another program). One line alone: whether an
+/// `Invalid user` or pam_unix line and a `Failed` line are one attempt depends on their order.
+pub fn attempt(line: &str) -> Option<(IpAddr, &'static str, u32)> {
+    let (_, m) = sshd_message(line)?;
+    let (kind, _, ip, times) = parse_message_with(m, &mut AddrCache::default())?;
+    let k = match kind {
+        Kind::Failed => "failed",
+        Kind::Invalid => "invalid",
+        Kind::PamFailure => "pam",
+        Kind::Accepted => return None,
+    };
+    Some((ip, k, times))
+}
+
 /// What one sshd message says: kind, user, address, repeat count.
 #[cfg(test)]
 fn parse_message(message: &str) -> Option<(Kind, &str, IpAddr, u32)> {
@@ -396,7 +464,9 @@ fn parse_message_with<'a>(message: &'a str, addrs: &mut AddrCache) -> Option<(Ki
     let (text, times) = match strip(message.as_bytes(), b"message repeated ") {
         Some(_) => {
             let (n, inner) = message["message repeated ".len()..].split_once(" times: [")?;
-            (inner.trim_start().strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
+            // Trimmed on both sides first: a CRLF log ends the line in `]\r`.
+            let inner = inner.trim();
+            (inner.strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
         }
         None => (message, 1),
     };
@@ -422,6 +492,10 @@ fn parse_text(text: &[u8], addrs: &mut AddrCache) -> Option<(Kind, std::ops::Ran
         (Kind::Accepted, &r[i + 5..])
     } else if let Some(r) = strip(text, b"Invalid user ") {
         (Kind::Invalid, r)
+    } else if let Some(r) =
+        strip(text, b"pam_unix(sshd:auth): authentication failure;").or_else(|| strip(text, b"authentication failure;"))
+    {
+        return pam_failure(text, r, addrs);
     } else {
         return None;
     };
@@ -429,9 +503,28 @@ fn parse_text(text: &[u8], addrs: &mut AddrCache) -> Option<(Kind, std::ops::Ran
         Kind::Failed => strip(r, b"invalid user ").unwrap_or(r),
         _ => r,
     };
-    let (user_len, ip) = user_and_address(r, addrs)?;
+    let (user_len, ip) = user_and_address(r, addrs, kind == Kind::Invalid)?;
     let start = text.len() - r.len();
     Some((kind, start..start + user_len, ip))
+}
+
+/// `... rhost=ADDR  user=USER`, the rest of a pam_unix failure: the first ` rhost=` (before the
+/// user name, which the attacker chose) names the address; a host name (sshd's UseDNS) is not
+/// an address and is not counted.
+fn pam_failure(text: &[u8], r: &[u8], addrs: &mut AddrCache) -> Option<(Kind, std::ops::Range<usize>, IpAddr)> {
+    let at = memchr::memmem::find(r, b" rhost=")? + 7;
+    let rest = &r[at..];
+    let end = memchr::memchr2(b' ', b'\t', rest).unwrap_or(rest.len());
+    let ip = addrs.parse(rest, end)?;
+    let base = text.len() - r.len();
+    let user = match memchr::memmem::find(&rest[end..], b" user=") {
+        Some(u) => {
+            let from = base + at + end + u + 6;
+            from..text.len()
+        }
+        None => base..base,
+    };
+    Some((Kind::PamFailure, user, ip))
 }
 
 /// `s` without the ASCII `prefix`, compared as a fixed-size array (no call to memcmp: this runs
@@ -539,6 +632,8 @@ impl Source {
 struct Pending {
     t: i64,
     ip: IpAddr,
+    /// A pam_unix failure line rather than `Invalid user`.
+    pam: bool,
     /// Where the user name is in the line's text.
     user: std::ops::Range<usize>,
     line: Ev,
@@ -675,7 +770,7 @@ impl Parser {
         // Only messages that start like these are read further (`Failed`, `Accepted`, `Invalid
         // user`, `message repeated`): sshd's other lines stop here, before any decoding.
         match raw.get(message_at) {
-            Some(b'F' | b'A' | b'I') => {
+            Some(b'F' | b'A' | b'I' | b'p' | b'a') => {
                 // Read as bytes: every byte the parse tests is ASCII, and the user and the line
                 // become text (with replacement characters) only where they are kept.
                 let (kind, user, ip) = parse_text(&raw[message_at..], &mut self.addrs)?;
@@ -880,10 +975,21 @@ impl Scan {
         let user = p.user.clone();
         self.newest = self.newest.max(t);
         match kind {
-            Kind::Invalid => {
+            Kind::Invalid | Kind::PamFailure => {
+                let pam = kind == Kind::PamFailure;
+                // pam_unix's line about an attempt whose `Invalid user` line waits already: the
+                // same attempt.
+                if pam {
+                    let waiting = |p: &Pending| p.ip == ip && !p.pam;
+                    if self.fresh.as_ref().is_some_and(|(fp, p)| *fp == pid && waiting(p))
+                        || self.pending.get(&pid).is_some_and(waiting)
+                    {
+                        return;
+                    }
+                }
                 let mut ev = self.spare.pop().unwrap_or_default();
                 ev.set(file, n, line);
-                let pending = Pending { t, ip, user, line: ev };
+                let pending = Pending { t, ip, pam, user, line: ev };
                 self.settle();
                 // An earlier line of the same sshd process that saw no `Failed` line counts now.
                 if !self.pending.is_empty()
@@ -918,11 +1024,18 @@ impl Scan {
             }
             Kind::Accepted => {
                 // Its `Invalid user` lines still waiting count before this login.
+                let this_pid = pid;
                 self.settle();
                 if !self.pending_by_ip.is_empty() {
                     for pid in self.pending_by_ip.remove(&Key(ip)).map(Pids::all).into_iter().flatten() {
                         if let Some(p) = self.pending.remove(&pid) {
-                            self.fail_pending(p);
+                            if p.pam && pid == this_pid {
+                                // pam_unix failed, another module (pam_ldap, pam_sss) let the
+                                // same attempt in: no failure.
+                                self.spare.push(p.line);
+                            } else {
+                                self.fail_pending(p);
+                            }
                         }
                     }
                 }
@@ -1640,5 +1753,50 @@ mod tests {
         }
         assert_eq!(clock.time("Nov 20 25:00:00 x", &tz, r), None);
         assert_eq!(clock.time("Nov 20", &tz, r), None);
+    }
+
+    /// Failures per address of a log, whatever the blocks.
+    fn failures(log: &str) -> Vec<(String, usize)> {
+        let (tz, r) = (TimeZone::UTC, jiff::civil::date(2025, 11, 20));
+        let mut scan = Scan::default();
+        let f = scan.file("/l");
+        scan.block(f, 1, log.as_bytes(), None, &tz, r);
+        scan.flush_pending();
+        let mut v: Vec<(String, usize)> =
+            scan.sources.iter().map(|(ip, s)| (ip.to_string(), s.failures.len())).collect();
+        v.sort();
+        v
+    }
+
+    /// pam_unix failures and sshd's own lines about the same attempt are one attempt; one that
+    /// another PAM module let in is none; RHEL 4's pam_unix-only lines count each; old and
+    /// new formats (no port, RFC 5424, CRLF) read alike.
+    #[test]
+    fn pam_unix_lines_and_old_and_new_formats() {
+        let one = |a: &str| vec![(a.to_string(), 1)];
+        let log = "Nov 20 01:00:00 h sshd[1]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.1  user=root\n\
+                   Nov 20 01:00:02 h sshd[1]: Failed password for root from 192.0.2.1 port 4 ssh2\n";
+        assert_eq!(failures(log), one("192.0.2.1"));
+        let log = "Nov 20 01:00:00 h sshd[2]: Invalid user bob from 192.0.2.2 port 5\n\
+                   Nov 20 01:00:00 h sshd[2]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.2\n\
+                   Nov 20 01:00:01 h sshd[2]: Failed password for invalid user bob from 192.0.2.2 port 5 ssh2\n";
+        assert_eq!(failures(log), one("192.0.2.2"));
+        let log = "Nov 20 01:00:00 h sshd[3]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.3  user=rda\n\
+                   Nov 20 01:00:00 h sshd[3]: Accepted password for rda from 192.0.2.3 port 52100 ssh2\n";
+        assert_eq!(failures(log), vec![], "pam_ldap let the same attempt in");
+        let log = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 \n\
+                   Jun 14 15:16:02 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 \n\
+                   Jun 14 15:16:03 combo sshd(pam_unix)[19940]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host.example.com \n";
+        assert_eq!(failures(log), vec![("218.188.2.4".to_string(), 2)], "a host name is no address");
+        let log = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186\r\n\
+                   Dec 10 07:13:43 LabSZ sshd[24227]: Failed password for root from 5.36.59.76 port 42393 ssh2\r\n\
+                   Dec 10 07:13:56 LabSZ sshd[24227]: message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]\r\n";
+        assert_eq!(failures(log), vec![("173.234.31.186".to_string(), 1), ("5.36.59.76".to_string(), 6)]);
+        let log = "<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown for invalid user redmond from 192.0.2.1 port 59197 ssh2\n\
+                   <38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - [timeQuality tzKnown=\"1\"][x@1 t=\"[b]\"] Failed password for a from 192.0.2.1 port 1 ssh2\n";
+        assert_eq!(failures(log), vec![("192.0.2.1".to_string(), 2)]);
+        // After the port, old sshd's text names another address: the client's is before it.
+        let log = "Sep 29 17:15:02 s sshd[12946]: Failed password for user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4\n";
+        assert_eq!(failures(log), one("127.0.0.1"));
     }
 }
