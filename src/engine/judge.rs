@@ -33,6 +33,7 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
         metrics: BTreeMap::new(),
         duration_ms,
         traces: Vec::new(),
+        table: None,
     }
 }
 
@@ -179,5 +180,6 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     }
     r.findings = findings;
     r.traces = obs.traces;
+    r.table = obs.table.map(|t| t.render(lang));
     r
 }

@@ -29,6 +29,48 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+/// What a probe's field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// A number: compared with `<`, `<=`, `>`, `>=`, `==`.
+    Num,
+    /// Text: compared with `==`, `!=`, `in`.
+    Text,
+    /// A yes or no as 1 or 0: judged with `== 1`.
+    Flag,
+}
+
+/// One value a probe may give: its name (what check files write in `field`, `where`, `metrics`
+/// and `{placeholders}`), what it holds, its unit and one line on what it means. `explain` prints
+/// them, so a checks.d author need not read the probe's source (osquery's typed, described
+/// columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// The unit of a number: one of [`UNITS`], or "" when it is a plain count or has none.
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+/// The units a field may name.
+pub const UNITS: &[&str] = &["", "%", "bytes", "bytes/s", "1/s", "ms", "s", "hours", "days"];
+
+impl Field {
+    pub const fn num(name: &'static str, unit: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Num, unit, doc }
+    }
+
+    pub const fn text(name: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Text, unit: "", doc }
+    }
+
+    pub const fn flag(name: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Flag, unit: "", doc }
+    }
+}
+
 /// A value a probe observed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -150,11 +192,36 @@ pub struct Observations {
     /// subject (`used_percent[/]`), also when there is only one, so a metric keeps its name when
     /// a second filesystem is mounted and history can follow it.
     pub keyed: bool,
+    /// A table for the report, cells as catalogue messages or data ([`TableSpec`]).
+    pub table: Option<TableSpec>,
+}
+
+/// A table a probe hands to the report: column headers are catalogue messages, cells are
+/// messages (words of the tool: a verdict, a reason) said in the run's language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableSpec {
+    pub columns: Vec<Said>,
+    pub rows: Vec<Vec<Said>>,
+}
+
+impl TableSpec {
+    /// The table in `lang`, control characters from the examined system removed.
+    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
+        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+        crate::report::Table {
+            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
+                .collect(),
+        }
+    }
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None, traces: Vec::new(), keyed: false }
+        Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
     }
 }
 
@@ -210,6 +277,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
@@ -238,6 +306,8 @@ pub struct ProbeContext {
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
     pub targets: Vec<crate::host::endpoint::Target>,
     pub net: NetOptions,
+    /// The account a run asks about and from where (`why ssh --user U --from ADDR`).
+    pub login: ssh::login::LoginOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -250,6 +320,7 @@ impl ProbeContext {
             privileged,
             targets: Vec::new(),
             net: NetOptions::default(),
+            login: ssh::login::LoginOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
@@ -264,6 +335,18 @@ impl ProbeContext {
     pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
         self.net = net;
         self
+    }
+
+    /// The same context asking about one account (`why ssh --user U --from ADDR`).
+    pub fn with_login(mut self, login: ssh::login::LoginOptions) -> ProbeContext {
+        self.login = login;
+        self
+    }
+
+    /// Who can log in over SSH and why not ([`ssh::login::scan`]), worked out once per run for
+    /// the login matrix, the account checks and the key checks.
+    pub fn login_facts(&self) -> Result<Arc<ssh::login::Login>, ProbeError> {
+        self.scans.login.get_or_init(|| ssh::login::scan(self).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.
@@ -349,9 +432,14 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
-                crate::host::procs::open_files(&self.host, self.deadline)
-                    .map(Arc::new)
-                    .map_err(|e| ProbeError::io("/proc", &e))
+                let mut of = crate::host::procs::open_files(&self.host, self.deadline)
+                    .map_err(|e| ProbeError::io("/proc", &e))?;
+                // ecs-doctor's own descriptors are not the examined system's.
+                if let Ok(table) = self.processes() {
+                    of.counts.retain(|pid, _| !table.own.contains(pid));
+                    of.deleted.retain(|d| !table.own.contains(&d.pid));
+                }
+                Ok(Arc::new(of))
             })
             .clone()
     }
@@ -410,8 +498,8 @@ macro_rules! probes {
                 match self { $(ProbeSpec::$variant(_) => stringify!($module),)* }
             }
 
-            /// The value names this probe may produce.
-            pub fn fields(&self) -> &'static [&'static str] {
+            /// The values this probe may produce.
+            pub fn fields(&self) -> &'static [Field] {
                 match self { $(ProbeSpec::$variant(_) => $group::$module::FIELDS,)* }
             }
 
@@ -420,8 +508,8 @@ macro_rules! probes {
             }
         }
 
-        /// Every probe kind, for `explain` and documentation.
-        pub const KINDS: &[&str] = &[$(stringify!($module),)*];
+        /// Every probe kind with its fields, for `explain` and the tests of the field docs.
+        pub const KINDS: &[(&str, &[Field])] = &[$((stringify!($module), $group::$module::FIELDS),)*];
     };
 }
 
@@ -446,6 +534,8 @@ probes! {
     files::ld_preload => LdPreload,
     processes::listeners => Listeners,
     resources::loadavg => Loadavg,
+    ssh::login_matrix => LoginMatrix,
+    accounts::account_state => AccountState,
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
@@ -466,11 +556,13 @@ probes! {
     accounts::shadow => Shadow,
     ssh::ssh_authorized_keys => SshAuthorizedKeys,
     ssh::ssh_host_keys => SshHostKeys,
+    ssh::ssh_key_files => SshKeyFiles,
     ssh::sshd_config => SshdConfig,
     ssh::sshd_test => SshdTest,
     ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
+    ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,
     files::suid_files => SuidFiles,
     processes::suspicious_procs => SuspiciousProcs,
@@ -503,5 +595,42 @@ mod tests {
         assert_eq!(stdout(&["+%s.%N"]), first, "the second ask reuses the first run");
         assert_ne!(stdout(&["+%N.%s"]), first, "other arguments run again");
         assert!(ctx.run_once("no-such-program-ecs-doctor", &[], limit).is_none());
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    /// Every field of every probe has a one-line doc, a known unit (numbers only), and a name a
+    /// check file can write; no probe names a field twice.
+    #[test]
+    fn every_field_is_documented() {
+        let mut problems = Vec::new();
+        for (kind, fields) in KINDS {
+            let mut seen = std::collections::BTreeSet::new();
+            for f in *fields {
+                let at = format!("{kind}.{}", f.name);
+                if !seen.insert(f.name) {
+                    problems.push(format!("{at}: declared twice"));
+                }
+                if f.name.is_empty()
+                    || !f.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    problems.push(format!("{at}: a field name is lowercase letters, digits and _"));
+                }
+                if f.doc.trim().is_empty() {
+                    problems.push(format!("{at}: no doc"));
+                }
+                if f.doc.contains('\n') || f.doc.len() > 110 || f.doc.ends_with('.') {
+                    problems.push(format!("{at}: the doc is one short line without a full stop"));
+                }
+                if !UNITS.contains(&f.unit) || (f.kind != FieldKind::Num && !f.unit.is_empty()) {
+                    problems.push(format!("{at}: unit {:?} (numbers only, one of {UNITS:?})", f.unit));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(KINDS.iter().map(|(_, f)| f.len()).sum::<usize>() > 300);
     }
 }

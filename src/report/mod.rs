@@ -132,6 +132,17 @@ pub struct CheckResult {
     /// extra property of the check object: report v1 allows it, older readers ignore it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<crate::trace::TraceData>,
+    /// A table the check shows in every format (`sec.login.matrix`: one row per account). An
+    /// extra property of the check object, like `traces`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+}
+
+/// A small table of a check's result, in the run's language: headers and rows of cells.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

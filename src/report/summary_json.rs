@@ -260,6 +260,7 @@ mod tests {
             metrics: Default::default(),
             duration_ms: 1,
             traces: Vec::new(),
+            table: None,
         }
     }
 

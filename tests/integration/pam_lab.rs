@@ -357,7 +357,8 @@ fn lab_pam_refusals_are_real_and_named() {
     all_quiet(&lab.doctor());
 
     // What this sshd said about it all, as journal entries (systemd-journal-remote): the
-    // refusals are named from its own words, with the account, through --root and the live path.
+    // refusals are named from its own words, with the account, through --root and the live path
+    // (sec.ssh.refusals, and sec.auth.bruteforce counting its failed passwords).
     let _ = sshd_words_in_a_journal(&lab, &sshd.log_with("pam_open_session"));
 }
 

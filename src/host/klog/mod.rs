@@ -528,6 +528,7 @@ fn read_journal(deadline: Instant) -> Result<KernelLog, String> {
         .env("SYSTEMD_COLORS", "0")
         .spawn()
         .map_err(|e| e.to_string())?;
+    crate::host::procs::note_spawned(child.id());
     let Some(mut out) = child.stdout.take() else {
         let _ = child.kill();
         let _ = child.wait();
@@ -581,6 +582,21 @@ mod tests {
         assert_eq!(parse_syslog_time("2026-11-20T03:00:00+0800 web-1", &utc, now), Some(ts("2026-11-19T19:00:00Z")));
         for bad in ["", "Foo 1 00:00:00", "Nov 99 03:00:00", "Nov 1 3", "2026-13-45T99:99:99Z x", "\u{fffd}"] {
             assert_eq!(parse_syslog_time(bad, &utc, now), None, "{bad:?}");
+        }
+    }
+
+    /// `journalctl -k -b -o short-iso -q` of systemd 219 (CentOS 7, Alibaba Cloud Linux 2)
+    /// writes the offset without a colon (`+0800`), newer systemd with one (`+08:00`); both
+    /// give the same instant.
+    #[test]
+    fn journalctl_short_iso_of_old_and_new_systemd() {
+        let old = b"2026-11-20T11:00:00+0800 web-1 kernel: Out of memory: Kill process 42 (java) score 900 or sacrifice child\n";
+        let new = b"2026-11-20T11:00:00+08:00 web-1 kernel: Out of memory: Killed process 42 (java) total-vm:10kB\n";
+        for text in [&old[..], &new[..]] {
+            let log = scan_syslog(text, "journalctl -k -b", &jiff::tz::TimeZone::UTC, ts("2026-11-20T12:00:00Z"));
+            assert_eq!(log.lines.len(), 1, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(log.lines[0].time, Some(ts("2026-11-20T03:00:00Z")));
+            assert!(log.lines[0].text.starts_with("Out of memory: Kill"), "{:?}", log.lines[0]);
         }
     }
 

@@ -14,6 +14,7 @@
 use crate::host::Host;
 use crate::host::command;
 use crate::i18n::Msg;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -23,17 +24,17 @@ use std::time::{Duration, Instant};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "daemon_count",
-    "daemons",
-    "synchronised",
-    "offset_s",
-    "offset_source",
-    "reference",
-    "leap_status",
-    "sntp_queried",
-    "sntp_answered",
-    "sntp_servers",
+pub const FIELDS: &[Field] = &[
+    Field::num("daemon_count", "", "time daemons running (chronyd, ntpd, systemd-timesyncd, ...)"),
+    Field::text("daemons", "the time daemons running, or none"),
+    Field::flag("synchronised", "1 when the daemon reports the clock synchronised"),
+    Field::num("offset_s", "s", "the clock's offset from its time source (absolute)"),
+    Field::text("offset_source", "where the offset came from: chronyc or sntp"),
+    Field::text("reference", "the time source chrony follows"),
+    Field::text("leap_status", "chrony's leap status (Normal, Not synchronised)"),
+    Field::num("sntp_queried", "", "configured servers asked over SNTP"),
+    Field::num("sntp_answered", "", "SNTP servers that answered"),
+    Field::text("sntp_servers", "the servers asked over SNTP"),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -58,7 +59,9 @@ pub struct Tracking {
 impl Tracking {
     pub fn synchronised(&self) -> bool {
         let leap_ok = self.leap.as_deref().is_some_and(|l| !l.to_ascii_lowercase().contains("not synchronised"));
-        let has_ref = self.reference.as_deref().is_some_and(|r| !r.starts_with("00000000"));
+        // No reference: "00000000 ()" (chrony 3 and later), "0.0.0.0 ()" (chrony 2, CentOS 7.0-7.5).
+        let has_ref =
+            self.reference.as_deref().is_some_and(|r| !r.starts_with("00000000") && !r.starts_with("0.0.0.0 "));
         leap_ok && has_ref
     }
 }
@@ -264,8 +267,9 @@ fn find_chronyc() -> Option<PathBuf> {
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let procs = ctx.processes()?;
-    if procs.procs.is_empty() {
-        // A rescued disk or a fixture under --root has no running processes to judge.
+    if procs.procs.is_empty() && procs.own.is_empty() {
+        // A rescued disk or a fixture under --root has no running processes to judge (on a live
+        // system ecs-doctor itself runs, even when it is the only process left in the table).
         return Err(ProbeError::skipped(Msg::SkipNoProcesses));
     }
     let mut running: Vec<&str> = Vec::new();
@@ -331,6 +335,23 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `chronyc -n tracking` of chrony 2.1 (CentOS 7.2; the format of its client.c): the
+    /// reference is a dotted quad, not chrony 3's hex; both states read right.
+    #[test]
+    fn chrony_2_tracking() {
+        let synced = "Reference ID    : 100.100.61.88 (100.100.61.88)\nStratum         : 2\nRef time (UTC)  : Thu Dec  3 06:47:16 2026\nSystem time     : 0.000013453 seconds fast of NTP time\nLast offset     : +0.000007153 seconds\nRMS offset      : 0.000021468 seconds\nFrequency       : 10.741 ppm fast\nResidual freq   : +0.001 ppm\nSkew            : 0.034 ppm\nRoot delay      : 0.003093 seconds\nRoot dispersion : 0.010911 seconds\nUpdate interval : 64.2 seconds\nLeap status     : Normal\n";
+        let t = parse_tracking(synced);
+        assert!(t.synchronised(), "{t:?}");
+        assert_eq!(t.offset_s, Some(0.000013453));
+        let unsynced = "Reference ID    : 0.0.0.0 ()\nStratum         : 0\nRef time (UTC)  : Thu Jan  1 00:00:00 1970\nSystem time     : 0.000000000 seconds slow of NTP time\nLast offset     : +0.000000000 seconds\nRMS offset      : 0.000000000 seconds\nFrequency       : 0.000 ppm slow\nResidual freq   : +0.000 ppm\nSkew            : 0.000 ppm\nRoot delay      : 0.000000 seconds\nRoot dispersion : 0.000000 seconds\nUpdate interval : 0.0 seconds\nLeap status     : Normal\n";
+        // chrony 2 unsynchronised says "Not synchronised"; a 0.0.0.0 reference alone is enough.
+        assert!(!parse_tracking(unsynced).synchronised());
+        assert!(
+            !parse_tracking(&unsynced.replace("Leap status     : Normal", "Leap status     : Not synchronised"))
+                .synchronised()
+        );
+    }
 
     #[test]
     fn servers_from_the_configuration_files() {

@@ -13,7 +13,7 @@ pub mod stack;
 
 use crate::host::Host;
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 
 /// The PAM service sshd uses.
 pub const SERVICE: &str = "sshd";
@@ -101,18 +101,18 @@ pub mod pam_modules {
     #[serde(deny_unknown_fields)]
     pub struct Params {}
 
-    pub const FIELDS: &[&str] = &[
-        "kind",
-        "group",
-        "control",
-        "module",
-        "line",
-        "refuses",
-        "lines",
-        "modules",
-        "module_dirs",
-        "problems",
-        "stack",
+    pub const FIELDS: &[Field] = &[
+        Field::text("kind", "missing (a module line), unreadable (a line PAM cannot read) or stack"),
+        Field::text("group", "the line's management group: auth, account, session, password"),
+        Field::text("control", "the line's control: required, requisite, sufficient, optional, [...]"),
+        Field::text("module", "the module as the line names it"),
+        Field::text("line", "the line, as file:number: text"),
+        Field::flag("refuses", "the line fails the stack when its module cannot be loaded"),
+        Field::num("lines", "", "module lines of the stack, includes followed"),
+        Field::num("modules", "", "different modules named"),
+        Field::text("module_dirs", "the module directories found"),
+        Field::num("problems", "", "lines PAM cannot read"),
+        Field::text("stack", "the file the stack starts in"),
     ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
@@ -177,19 +177,19 @@ pub mod pam_lockout {
     #[serde(deny_unknown_fields)]
     pub struct Params {}
 
-    pub const FIELDS: &[&str] = &[
-        "locked",
-        "module",
-        "failures",
-        "deny",
-        "unlock_at",
-        "permanent",
-        "last_source",
-        "last_failure",
-        "mechanism",
-        "tallies",
-        "locked_accounts",
-        "stack",
+    pub const FIELDS: &[Field] = &[
+        Field::flag("locked", "the account is locked now"),
+        Field::text("module", "pam_faillock or pam_tally2"),
+        Field::num("failures", "", "failures counted toward the lock"),
+        Field::num("deny", "", "failures that lock the account"),
+        Field::text("unlock_at", "when the lock ends by itself"),
+        Field::flag("permanent", "only an administrator ends the lock (unlock_time 0 or never)"),
+        Field::text("last_source", "where the last failure came from (host or tty)"),
+        Field::text("last_failure", "the last failure's time"),
+        Field::text("mechanism", "the lockout modules of the auth stack and their settings"),
+        Field::num("tallies", "", "accounts with recorded failures"),
+        Field::num("locked_accounts", "", "accounts locked now"),
+        Field::text("stack", "the file the stack starts in"),
     ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
@@ -242,8 +242,16 @@ pub mod pam_rules {
     #[serde(deny_unknown_fields)]
     pub struct Params {}
 
-    pub const FIELDS: &[&str] =
-        &["excluded", "module", "group", "rule", "accounts", "excluded_accounts", "all_excluded", "stack"];
+    pub const FIELDS: &[Field] = &[
+        Field::flag("excluded", "a rule shuts the account out"),
+        Field::text("module", "pam_succeed_if, pam_listfile or pam_access"),
+        Field::text("group", "the stack of the rule: auth (password logins) or account (every login)"),
+        Field::text("rule", "the condition, list or access.conf line that refuses"),
+        Field::num("accounts", "", "login accounts"),
+        Field::num("excluded_accounts", "", "login accounts some rule shuts out"),
+        Field::flag("all_excluded", "no login account is left"),
+        Field::text("stack", "the file the stack starts in"),
+    ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
         let st = sshd_stack(&ctx.host)?;
@@ -298,18 +306,18 @@ pub mod pam_limits {
     #[serde(deny_unknown_fields)]
     pub struct Params {}
 
-    pub const FIELDS: &[&str] = &[
-        "kind",
-        "domain",
-        "value",
-        "why",
-        "refuses_sessions",
-        "not_applied",
-        "skipped_line",
-        "nr_open",
-        "files",
-        "in_stack",
-        "pam_limits",
+    pub const FIELDS: &[Field] = &[
+        Field::text("kind", "nofile-above-nr-open, no-logins or malformed"),
+        Field::text("domain", "whom the line applies to: a user, @group, * or a range"),
+        Field::text("value", "the line's value"),
+        Field::text("why", "what is wrong with the line"),
+        Field::flag("refuses_sessions", "pam_limits refuses the sessions the line applies to"),
+        Field::flag("not_applied", "the session opens without this limit"),
+        Field::flag("skipped_line", "pam_limits cannot parse the line and skips it"),
+        Field::num("nr_open", "", "the kernel's fs.nr_open"),
+        Field::num("files", "", "limits files read"),
+        Field::flag("in_stack", "pam_limits is in the sshd session stack"),
+        Field::text("pam_limits", "where pam_limits.so is"),
     ];
 
     const NR_OPEN: &str = "/proc/sys/fs/nr_open";

@@ -15,7 +15,7 @@
 use super::auth_log;
 use crate::host::logread::{self, Bounds};
 use crate::i18n::Text;
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,22 +41,22 @@ fn default_tail_mib() -> u64 {
     32
 }
 
-pub const FIELDS: &[&str] = &[
-    "cause",
-    "level",
-    "recent",
-    "times",
-    "first_time",
-    "last_time",
-    "age_hours",
-    "user",
-    "address",
-    "detail",
-    "meaning_en",
-    "meaning_zh",
-    "source",
-    "lines",
-    "causes",
+pub const FIELDS: &[Field] = &[
+    Field::text("cause", "the catalogue's name of the cause (sshd_words.toml)"),
+    Field::text("level", "crit, warn or info: what a recent line of this cause means"),
+    Field::flag("recent", "the last line is within recent_hours"),
+    Field::num("times", "", "lines of this cause and subject"),
+    Field::text("first_time", "the first line's time"),
+    Field::text("last_time", "the last line's time"),
+    Field::num("age_hours", "hours", "how long ago the last line was"),
+    Field::text("user", "the account the line names"),
+    Field::text("address", "the address the line names"),
+    Field::text("detail", "what else the line says: the reason, the path, the error"),
+    Field::text("meaning_en", "what the cause means, in English"),
+    Field::text("meaning_zh", "what the cause means, in Chinese"),
+    Field::text("source", "the logs or journal read"),
+    Field::num("lines", "", "sshd lines read"),
+    Field::num("causes", "", "causes and subjects found"),
 ];
 
 /// The catalogue's text.
