@@ -163,10 +163,12 @@ impl Lab {
 
     /// ecs-doctor, live in the lab's namespaces, for the sec.pam checks.
     fn doctor(&self) -> serde_json::Value {
-        let out = self
-            .inside(&format!("exec {BIN} run --format json --no-save --only sec.pam"))
-            .output()
-            .expect("ecs-doctor");
+        self.doctor_only("sec.pam")
+    }
+
+    fn doctor_only(&self, only: &str) -> serde_json::Value {
+        let out =
+            self.inside(&format!("exec {BIN} run --format json --no-save --only {only}")).output().expect("ecs-doctor");
         valid_report(&stdout(&out))
     }
 }
@@ -287,6 +289,17 @@ fn lab_pam_refusals_are_real_and_named() {
         "{f}"
     );
     assert!(f.contains("ACCOUNT_LOCKED") && f.contains("/run/faillock/alice: 3 failure record(s)"), "{f}");
+    // The login matrix (sec.login.matrix) agrees: alice cannot log in (no keys in this lab),
+    // and pam_faillock is why.
+    let r = lab.doctor_only("sec.login.matrix");
+    let rows = check(&r, "sec.login.matrix")["table"]["rows"].clone();
+    let alice = rows.as_array().and_then(|a| a.iter().find(|row| row[0] == "alice")).cloned();
+    let alice = alice.unwrap_or_else(|| panic!("no row for alice: {r:#}"));
+    assert_eq!(alice[1], "no", "{alice}");
+    assert!(
+        alice[3].as_str().is_some_and(|w| w.contains("pam_faillock locks it after 3 failed logins, until ")),
+        "{alice}"
+    );
     // The lock was the cause: without the tally the same password works.
     std::fs::remove_file(lab.p("run/faillock/alice")).expect("reset alice's tally");
     lab.login("right-pw", "true").expect("alice gets in once unlocked");
@@ -462,4 +475,16 @@ fn pam_fixture_roots() {
     );
     let f = findings(&r, "sec.pam.limits");
     assert!(f.contains("sets hard nofile 2000000 for *, above fs.nr_open 1048576"), "{f}");
+    // The login matrix takes PAM's refusals: locked accounts keep their keys, shut-out ones
+    // have no way in.
+    let Some((r, _)) = run_json(&fixture_root("sec-pam"), &["--only", "sec.login.matrix"]) else { return };
+    let rows = check(&r, "sec.login.matrix")["table"]["rows"].to_string();
+    for want in [
+        r#"["alice","yes","key","—"]"#,
+        r#"["bob","yes","key","—"]"#,
+        r#""root","no","none","pam_succeed_if refuses it in the account stack: `uid >= 1000`"]"#,
+        r#""dave","no""#,
+    ] {
+        assert!(rows.contains(want), "{want} in {rows}");
+    }
 }

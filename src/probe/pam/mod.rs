@@ -80,6 +80,54 @@ pub fn blockers(host: &Host, now: u64) -> Vec<Blocker> {
     out
 }
 
+/// What PAM refuses to one account, for the login matrix ([`crate::probe::ssh::login`]): a lock
+/// by pam_faillock or pam_tally2 (password logins; a key still works) and the pam_succeed_if,
+/// pam_listfile and pam_access rules that shut it out (every login in the account stack,
+/// password logins in the auth stack). One of the matrix's [`BLOCKER_SOURCES`].
+///
+/// [`BLOCKER_SOURCES`]: crate::probe::ssh::login::BLOCKER_SOURCES
+pub fn login_blockers(
+    ctx: &ProbeContext,
+    facts: &crate::probe::ssh::login::AccountFacts,
+) -> Vec<crate::probe::ssh::login::Blocker> {
+    use crate::probe::ssh::login::Blocker as LoginBlocker;
+    let host = &ctx.host;
+    let user = &facts.account.name;
+    let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mech = lockout::mechanisms(host, &st);
+    if mech.faillock.is_some() || mech.tally2.is_some() {
+        let uids = vec![(user.clone(), facts.account.uid)];
+        for l in lockout::locks(host, &mech, &uids, now()).0.into_iter().filter(|l| &l.user == user) {
+            let reason = match l.unlock_at {
+                Some(t) => Said::new(Msg::PamBlockerLockedUntil).arg("until", lockout::show(t)),
+                None => Said::new(Msg::PamBlockerLockedForever),
+            }
+            .arg("module", l.module)
+            .arg("failures", l.failures);
+            out.push(LoginBlocker {
+                check: "sec.pam.lockout",
+                reason,
+                evidence: l.evidence.iter().map(|e| printable(e)).collect(),
+                passwords_only: true,
+            });
+        }
+    }
+    let names = crate::host::fsmeta::Names::load(host);
+    for e in rules::exclusions(host, &st, std::slice::from_ref(&facts.account), &names) {
+        out.push(LoginBlocker {
+            check: "sec.pam.rules",
+            reason: Said::new(Msg::PamBlockerRule)
+                .arg("module", &e.module)
+                .arg("group", e.kind.name())
+                .arg("rule", printable(&e.rule)),
+            evidence: e.evidence.iter().map(|l| printable(l)).collect(),
+            passwords_only: e.kind == stack::Kind::Auth,
+        });
+    }
+    out
+}
+
 /// When a lock ends, in English: the time, or that only an administrator ends it.
 fn unlock_words(at: Option<u64>) -> String {
     match at {
