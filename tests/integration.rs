@@ -21,6 +21,7 @@ mod integration {
     pub mod history;
     pub mod journal_lab;
     pub mod lab;
+    pub mod layers;
     pub mod login;
     pub mod malformed;
     pub mod messages;

@@ -204,21 +204,6 @@ pub struct TableSpec {
     pub rows: Vec<Vec<Said>>,
 }
 
-impl TableSpec {
-    /// The table in `lang`, control characters from the examined system removed.
-    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
-        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
-        crate::report::Table {
-            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
-            rows: self
-                .rows
-                .iter()
-                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
-                .collect(),
-        }
-    }
-}
-
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
         Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
