@@ -1,6 +1,7 @@
 //! The report: the model that serialises exactly to report v1 (schema/report-v1.schema.json),
 //! the score, saving, and one renderer per format.
 
+pub mod diagnosis;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -54,6 +55,9 @@ pub struct Report {
     pub host: HostInfo,
     pub summary: Summary,
     pub checks: Vec<CheckResult>,
+    /// One complaint walked in order (`ecs-doctor why`); absent from a plain run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<diagnosis::Diagnosis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -240,6 +244,7 @@ pub enum Format {
 /// also the C1 and bidi characters serde leaves raw).
 pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> String {
     match format {
+        Format::Text if report.diagnosis.is_some() => diagnosis::render_text(&report.inert(), opts),
         Format::Text => text::render(&report.inert(), opts),
         Format::Json => crate::fmt::json_inert(json::render(report)),
         Format::Markdown => markdown::render(&report.inert(), opts),
@@ -274,6 +279,13 @@ impl Report {
         r.run.argv.iter_mut().for_each(one);
         if let Some(root) = &mut r.run.root {
             one(root);
+        }
+        if let Some(d) = &mut r.diagnosis {
+            // `why ssh --user NAME`: the subject is what the user typed, the rest are ids.
+            if let Some(subject) = &mut d.subject {
+                one(subject);
+            }
+            d.outside.iter_mut().for_each(one);
         }
         for c in &mut r.checks {
             one(&mut c.id);
@@ -397,7 +409,17 @@ mod tests {
             },
             summary: Summary::of(&checks),
             checks,
+            diagnosis: None,
         };
+        // The same through `why`'s text: the user name asked about and what to check outside.
+        let mut why = report.clone();
+        why.diagnosis = Some(diagnosis::Diagnosis {
+            symptom: "ssh".into(),
+            subject: Some(HOSTILE[1].into()),
+            steps: vec![diagnosis::Step { check: "sec.proc.suspicious".into(), status: Status::Crit }],
+            cause: Some("sec.proc.suspicious".into()),
+            outside: vec![HOSTILE[9].into()],
+        });
         let raw = |c: char| {
             (c.is_control() && c != '\n' && c != '\t') || ('\u{2028}'..='\u{2069}').contains(&c) || c == '\u{200f}'
         };
@@ -410,9 +432,9 @@ mod tests {
             Format::SummaryJson,
             Format::Json,
         ] {
-            for verbose in [false, true] {
+            for (verbose, report) in [(false, &report), (true, &report), (false, &why), (true, &why)] {
                 let opts = text::TextOptions { verbose, ..Default::default() };
-                let out = render(&report, format, &opts);
+                let out = render(report, format, &opts);
                 let bad: Vec<(usize, char)> = out.char_indices().filter(|(_, c)| raw(*c)).collect();
                 assert!(bad.is_empty(), "{format:?}: raw {bad:?} in\n{out}");
                 // No line of the system's text became a line of the report.
