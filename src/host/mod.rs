@@ -11,6 +11,7 @@ pub mod fsmeta;
 pub mod fstab;
 pub mod http;
 pub mod initramfs;
+pub mod journal;
 pub mod klog;
 pub mod logread;
 pub mod metadata;
