@@ -503,6 +503,7 @@ probes! {
     disk::diskstats => Diskstats,
     dns::dns_resolvers => DnsResolvers,
     accounts::account_ids => AccountIds,
+    cloud::cloud_init => CloudInit,
     ssh::auth_log => AuthLog,
     net::conntrack => Conntrack,
     files::cron => Cron,
