@@ -539,6 +539,7 @@ probes! {
     ssh::ssh_authorized_keys => SshAuthorizedKeys,
     ssh::ssh_host_keys => SshHostKeys,
     ssh::ssh_key_files => SshKeyFiles,
+    ssh::console_key => ConsoleKey,
     ssh::sshd_config => SshdConfig,
     ssh::sshd_test => SshdTest,
     accounts::sudoers => Sudoers,
