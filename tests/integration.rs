@@ -20,18 +20,23 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod lab;
+    pub mod lab_sshd;
     pub mod layers;
     pub mod login;
+    pub mod login_lab;
     pub mod malformed;
     pub mod messages;
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;
     pub mod reach_lab;
+    pub mod reach_port_lab;
+    pub mod reach_ssh_lab;
     pub mod render;
     pub mod security;
     pub mod security_live;
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;
+    pub mod why;
 }

@@ -141,6 +141,7 @@ pub fn diagnose(
         },
         summary: Summary::of(&checks),
         checks,
+        diagnosis: None,
     })
 }
 
