@@ -220,6 +220,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
 
     // Fill forecasts from the saved history of this host (read only; --no-save runs see them too).
     let mut checks = checks;
+    report::mark_consequences(&mut checks);
     let history_settings = config.history();
     let hostname = facts::hostname(&host);
     let root = host.root().display().to_string();

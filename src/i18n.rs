@@ -147,6 +147,16 @@ messages! {
         NotUtf8 = "not_utf8",
         CannotReadChecksDir = "cannot_read_checks_dir",
         DuplicateCheckId = "duplicate_check_id",
+        BadDependency = "bad_dependency",
+        UnknownDependency = "unknown_dependency",
+        DependencyCycle = "dependency_cycle",
+        RootCausesFirst = "root_causes_first",
+        RootCauseOne = "root_cause_one",
+        RootCausesMany = "root_causes_many",
+        ConsequenceOne = "consequence_one",
+        ConsequencesMany = "consequences_many",
+        ConsequenceOf = "consequence_of",
+        CausesCounts = "causes_counts",
         BadCheckId = "bad_check_id",
         IdPathMismatch = "id_path_mismatch",
         ExecNoCommand = "exec_no_command",
@@ -659,6 +669,8 @@ mod tests {
             // A path and a reason that is itself a message.
             "auth_file_note",
             "reach_url",
+            // Two counts joined by a comma.
+            "causes_counts",
         ];
         let han = |s: &str| s.chars().any(|c| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF));
         for k in all_keys() {

@@ -26,6 +26,7 @@ mod integration {
     pub mod packages;
     pub mod reach_lab;
     pub mod render;
+    pub mod root_causes;
     pub mod security;
     pub mod security_live;
     pub mod ticket;
