@@ -39,8 +39,8 @@ LYNIS_RUNS="${LYNIS_RUNS:-3}"       # lynis runs (about 80 s each on a 2-core VM
 DOMAIN_RUNS="${DOMAIN_RUNS:-30}"    # runs of --only disk --only sys, --only sec, and each log scan
 KLOG_MIB="${KLOG_MIB:-32}"          # size of the generated kern.log (the probe reads the last 16 MiB)
 AUTH_MIB="${AUTH_MIB:-80}"          # size of the generated auth.log (the probe reads the last 64 MiB)
-KLOG_TAIL_MIB=16                    # src/host/klog.rs TAIL_BYTES
-AUTH_TAIL_MIB=64                    # src/probe/auth_log.rs default_tail_mib
+KLOG_TAIL_MIB=16                    # src/host/klog/mod.rs TAIL_BYTES
+AUTH_TAIL_MIB=64                    # src/probe/ssh/auth_log.rs default_tail_mib
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ecs-doctor"

@@ -191,7 +191,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
     let start = Instant::now();
     let deadline = start + Duration::from_secs_f64(deadline_s);
     let privileged = facts::privileged(&host);
-    let targets = crate::probe::reach::parse_all(
+    let targets = crate::host::endpoint::parse_all(
         config.net.targets.iter().map(|t| t.get_ref().as_str()).chain(args.targets.iter().map(String::as_str)),
     )
     .map_err(|m| Failure::Usage(Said::new(Msg::FlagTarget).nest("error", m).to_string()))?;
@@ -213,7 +213,6 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
             bar.set_message(r.id.clone());
         }
     });
-    crate::probe::exec::kill_all();
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -284,7 +283,7 @@ fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {
                             &[
                                 ("count", &pruned.len().to_string()),
                                 ("keep", &history_settings.keep.to_string()),
-                                ("days", &crate::probe::format_num(history_settings.max_age_days)),
+                                ("days", &crate::fmt::format_num(history_settings.max_age_days)),
                             ]
                         )
                     );
@@ -562,7 +561,7 @@ fn history(args: &crate::cli::HistoryDirArgs) -> Result<ExitStatus, Failure> {
                     "{:<24}  {:<7}  {:>5}  {:>3} {:>4} {:>4} {:>5} {:>7}  {}\n",
                     e.started_at,
                     status.unwrap_or_default(),
-                    crate::probe::format_num(e.score),
+                    crate::fmt::format_num(e.score),
                     e.counts.ok,
                     e.counts.warn,
                     e.counts.crit,

@@ -149,7 +149,7 @@ impl Config {
             ));
         }
         for t in &cfg.net.targets {
-            if let Err(m) = crate::probe::reach::Target::parse(t.get_ref()) {
+            if let Err(m) = crate::host::endpoint::Target::parse(t.get_ref()) {
                 return Err(LoadError::at(&display, &source, t.span().start, m.to_string()));
             }
         }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod engine;
 pub mod exit;
 pub mod fleet;
+pub mod fmt;
 pub mod history;
 pub mod host;
 pub mod i18n;

@@ -3,8 +3,9 @@
 //! as words of the tool ([`Observation::words`]) is said in the run's language; data of the
 //! system (paths, names, log lines) is shown as it is.
 
+use crate::fmt::{format_num, human_bytes};
 use crate::i18n::{Lang, Msg, Said};
-use crate::probe::{Observation, Value, format_num};
+use crate::probe::{Observation, Value};
 
 /// The placeholders of a template, for validation at load time.
 pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, Said> {
@@ -33,18 +34,6 @@ pub fn placeholders(template: &str) -> Result<Vec<(String, Option<String>)>, Sai
         rest = &after[end + 1..];
     }
     Ok(out)
-}
-
-/// Bytes as people read them (binary units, like `df -h`).
-pub fn human_bytes(n: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut v = n;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{} B", v as u64) } else { format!("{v:.1} {}", UNITS[unit]) }
 }
 
 fn format_value(v: &Value, fmt: Option<&str>) -> String {

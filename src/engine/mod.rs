@@ -70,7 +70,8 @@ fn spawn_worker(
     });
 }
 
-/// Runs `checks` and returns one result per check, in the same order, by `deadline` at the latest.
+/// Runs `checks` and returns one result per check, in the same order, by `deadline` at the latest;
+/// plugins still running then are killed.
 pub fn run(
     checks: Vec<Check>,
     ctx: Arc<ProbeContext>,
@@ -129,7 +130,7 @@ pub fn run(
         }
     }
     let now = Instant::now();
-    results
+    let results = results
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
@@ -144,5 +145,8 @@ pub fn run(
                 r
             })
         })
-        .collect()
+        .collect();
+    // The run is over: no plugin may outlive it.
+    crate::probe::exec::kill_all();
+    results
 }

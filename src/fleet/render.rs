@@ -43,7 +43,7 @@ fn status_word(lang: Lang, s: OverallStatus) -> &'static str {
 }
 
 fn num(x: f64) -> String {
-    crate::probe::format_num(x)
+    crate::fmt::format_num(x)
 }
 
 /// "a, b, c (+7 more)".
@@ -273,7 +273,7 @@ fn markdown(s: &FleetSummary, lang: Lang) -> String {
     out
 }
 
-use crate::report::html::esc;
+use crate::fmt::esc;
 
 const CSS: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI','PingFang SC','Microsoft YaHei',sans-serif;\
 margin:2em auto;max-width:72em;padding:0 1em;color:#1d2329}h1{font-size:1.5em;margin-bottom:.2em}\

@@ -176,8 +176,8 @@ fn sev(s: Severity) -> &'static str {
 fn num(metric: &str, v: Option<f64>) -> String {
     let bytes = metric.split('[').next().is_some_and(|n| n.ends_with("_bytes"));
     match v {
-        Some(v) if bytes => crate::catalog::template::human_bytes(v),
-        Some(v) => crate::probe::format_num(v),
+        Some(v) if bytes => crate::fmt::human_bytes(v),
+        Some(v) => crate::fmt::format_num(v),
         None => "-".into(),
     }
 }

@@ -164,9 +164,9 @@ fn about(lang: Lang, seconds: f64) -> String {
 
 fn amount(kind: &Kind, absolute: bool, v: f64) -> String {
     if !absolute {
-        format!("{}%", crate::probe::format_num((v * 10.0).round() / 10.0))
+        format!("{}%", crate::fmt::format_num((v * 10.0).round() / 10.0))
     } else if kind.bytes {
-        crate::catalog::template::human_bytes(v)
+        crate::fmt::human_bytes(v)
     } else {
         format!("{}", v.round() as i64)
     }

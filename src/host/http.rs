@@ -116,7 +116,7 @@ pub fn send(req: &Request) -> Result<Response, HttpError> {
             return Err(HttpError::Malformed(format!("headers longer than {MAX_HEADER_BYTES} bytes")));
         }
         timeout(&stream, left())?;
-        let n = stream.read(&mut chunk).map_err(|e| io_error(&e, limit))?;
+        let Some(n) = read_some(&mut stream, &mut chunk).map_err(|e| io_error(&e, limit))? else { continue };
         if n == 0 {
             return Err(HttpError::Malformed(if buf.is_empty() {
                 "the connection closed without an answer".into()
@@ -160,7 +160,7 @@ pub fn send(req: &Request) -> Result<Response, HttpError> {
             break;
         }
         timeout(&stream, left())?;
-        let n = stream.read(&mut chunk).map_err(|e| io_error(&e, limit))?;
+        let Some(n) = read_some(&mut stream, &mut chunk).map_err(|e| io_error(&e, limit))? else { continue };
         if n == 0 {
             break;
         }
@@ -174,6 +174,17 @@ pub fn send(req: &Request) -> Result<Response, HttpError> {
     let truncated = body.len() > req.max_body || declared_longer;
     body.truncate(req.max_body);
     Ok(Response { status, content_type, body, truncated })
+}
+
+/// One read; `None` when a signal interrupted it before any byte came (EINTR), so the caller
+/// reads again within what is left of its limit. A signal delivered to the process (a child
+/// exiting, a runtime's timer) must not turn a healthy answer into "no answer".
+fn read_some(stream: &mut TcpStream, chunk: &mut [u8]) -> std::io::Result<Option<usize>> {
+    match stream.read(chunk) {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether a chunked body has reached its last (zero-length) chunk.

@@ -1,12 +1,18 @@
 //! Everything that touches the machine goes through [`Host`], so `--root DIR` can point the
 //! whole tool at a fixture tree or a rescued disk mounted elsewhere.
 
+pub mod command;
+pub mod endpoint;
 pub mod facts;
+pub mod firewall;
+pub mod fsmeta;
 pub mod fstab;
 pub mod http;
 pub mod klog;
+pub mod logread;
 pub mod metadata;
 pub mod mounts;
+pub mod pressure;
 pub mod procs;
 pub mod sample;
 pub mod sntp;

@@ -155,6 +155,8 @@ pub fn query(server: SocketAddr, limit: Duration) -> Result<Reply, SntpError> {
                     other => return other,
                 }
             }
+            // A signal interrupted the wait: wait again for what is left of the limit.
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 return Err(match io_error(&e, limit) {
                     SntpError::Timeout(_) => last,

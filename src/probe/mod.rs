@@ -5,54 +5,20 @@
 //! user), each a set of named values the check's judges compare against thresholds. The names a
 //! probe may produce are declared in its `FIELDS`, so a typo in a check file is a load error.
 
-pub mod account_ids;
-pub mod auth_log;
-pub mod command;
-pub mod conntrack;
-pub mod cron;
-pub mod deleted_open;
-pub mod disk_errors;
-pub mod diskstats;
-pub mod dns_resolvers;
+pub mod accounts;
+pub mod clock;
+pub mod cloud;
+pub mod disk;
+pub mod dns;
 pub mod exec;
-pub mod file_limits;
-pub mod file_perms;
-pub mod filesystems;
+pub mod files;
 pub mod firewall;
-pub mod firewall_ssh;
-pub mod fsmeta;
-pub mod fstab;
-pub mod guarded;
-pub mod interfaces;
-pub mod kernel_events;
-pub mod ld_preload;
-pub mod listeners;
-pub mod loadavg;
-pub mod logread;
-pub mod mac;
-pub mod meminfo;
-pub mod metadata;
-pub mod oom_kills;
-pub mod passwd;
-pub mod path_trace;
-pub mod process_states;
+pub mod kernel;
+pub mod net;
+pub mod processes;
 pub mod reach;
-pub mod readonly_mounts;
-pub mod resolv_conf;
-pub mod resource_pressure;
-pub mod route_conflicts;
-pub mod routes;
-pub mod shadow;
-pub mod ssh_authorized_keys;
-pub mod ssh_host_keys;
-pub mod sshd_config;
-pub mod sshd_test;
-pub mod sudoers;
-pub mod suid_files;
-pub mod suspicious_procs;
-pub mod systemd_units;
-pub mod time_sync;
-pub mod world_writable;
+pub mod resources;
+pub mod ssh;
 
 use crate::host::Host;
 use crate::host::mounts::MountTable;
@@ -80,15 +46,10 @@ impl Value {
 
     pub fn as_text(&self) -> String {
         match self {
-            Value::Num(n) => format_num(*n),
+            Value::Num(n) => crate::fmt::format_num(*n),
             Value::Text(t) => t.clone(),
         }
     }
-}
-
-/// Numbers as people read them: integers without decimals, others with at most one.
-pub fn format_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { format!("{n:.1}") }
 }
 
 /// What a probe saw about one subject.
@@ -253,7 +214,7 @@ pub struct Scans {
 }
 
 /// One program's run, done once and shared by every probe that asks for the same command line.
-type ProgramRun = Arc<OnceLock<Result<command::Output, String>>>;
+type ProgramRun = Arc<OnceLock<Result<crate::host::command::Output, String>>>;
 
 /// Network settings of the run (`--metadata-url`, the config's `[net]` table).
 #[derive(Debug, Clone, Default)]
@@ -274,7 +235,7 @@ pub struct ProbeContext {
     pub deadline: Instant,
     pub privileged: bool,
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
-    pub targets: Vec<reach::Target>,
+    pub targets: Vec<crate::host::endpoint::Target>,
     pub net: NetOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
@@ -293,7 +254,7 @@ impl ProbeContext {
     }
 
     /// The endpoints for the reachability and path checks.
-    pub fn with_targets(mut self, targets: Vec<reach::Target>) -> ProbeContext {
+    pub fn with_targets(mut self, targets: Vec<crate::host::endpoint::Target>) -> ProbeContext {
         self.targets = targets;
         self
     }
@@ -322,7 +283,7 @@ impl ProbeContext {
     }
 
     /// Runs the system program `name` with `args` at most once per run (bounded like
-    /// [`command::run`] by `limit` and the deadline) and gives every probe that asks the same
+    /// [`crate::host::command::run`] by `limit` and the deadline) and gives every probe that asks the same
     /// output: both firewall checks read `iptables-save` and `nft -j list ruleset`. `None` when
     /// the program is not installed.
     pub fn run_once(
@@ -330,15 +291,15 @@ impl ProbeContext {
         name: &str,
         args: &[&str],
         limit: std::time::Duration,
-    ) -> Option<Result<command::Output, String>> {
-        let program = command::find(name)?;
+    ) -> Option<Result<crate::host::command::Output, String>> {
+        let program = crate::host::command::find(name)?;
         let key = std::iter::once(name).chain(args.iter().copied()).collect::<Vec<_>>().join("\0");
         let slot = match self.scans.programs.lock() {
             Ok(mut map) => map.entry(key).or_default().clone(),
             // A probe panicked while holding the lock: run it unshared rather than not at all.
             Err(_) => Arc::default(),
         };
-        Some(slot.get_or_init(|| command::run(&program, args, limit, self.deadline)).clone())
+        Some(slot.get_or_init(|| crate::host::command::run(&program, args, limit, self.deadline)).clone())
     }
 
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
@@ -429,15 +390,17 @@ impl ProbeContext {
     }
 }
 
-/// Declares the probe kinds: one line per probe. Each module provides `Params`
+/// Declares the probe kinds: one line per probe, `group::kind => Variant` (the group is the
+/// subject folder, `self` for `exec.rs`; the kind is the file name and the name check files
+/// use). Each module provides `Params`
 /// (deserialised from the check file, unknown keys rejected), `FIELDS` and `observe`.
 macro_rules! probes {
-    ($($module:ident => $variant:ident,)*) => {
+    ($($group:ident :: $module:ident => $variant:ident,)*) => {
         /// A probe named by a check file: `[probe.<kind>]` followed by its parameters.
         #[derive(Debug, Clone, Deserialize, Serialize)]
         #[serde(rename_all = "snake_case")]
         pub enum ProbeSpec {
-            $($variant($module::Params),)*
+            $($variant($group::$module::Params),)*
         }
 
         impl ProbeSpec {
@@ -448,11 +411,11 @@ macro_rules! probes {
 
             /// The value names this probe may produce.
             pub fn fields(&self) -> &'static [&'static str] {
-                match self { $(ProbeSpec::$variant(_) => $module::FIELDS,)* }
+                match self { $(ProbeSpec::$variant(_) => $group::$module::FIELDS,)* }
             }
 
             fn observe(&self, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-                match self { $(ProbeSpec::$variant(p) => $module::observe(p, ctx),)* }
+                match self { $(ProbeSpec::$variant(p) => $group::$module::observe(p, ctx),)* }
             }
         }
 
@@ -462,50 +425,50 @@ macro_rules! probes {
 }
 
 probes! {
-    deleted_open => DeletedOpen,
-    disk_errors => DiskErrors,
-    diskstats => Diskstats,
-    dns_resolvers => DnsResolvers,
-    account_ids => AccountIds,
-    auth_log => AuthLog,
-    conntrack => Conntrack,
-    cron => Cron,
-    exec => Exec,
-    file_perms => FilePerms,
-    file_limits => FileLimits,
-    filesystems => Filesystems,
-    firewall => Firewall,
-    firewall_ssh => FirewallSsh,
-    fstab => Fstab,
-    kernel_events => KernelEvents,
-    interfaces => Interfaces,
-    ld_preload => LdPreload,
-    listeners => Listeners,
-    loadavg => Loadavg,
-    mac => Mac,
-    meminfo => Meminfo,
-    metadata => Metadata,
-    oom_kills => OomKills,
-    passwd => Passwd,
-    path_trace => PathTrace,
-    process_states => ProcessStates,
-    reach => Reach,
-    readonly_mounts => ReadonlyMounts,
-    resource_pressure => ResourcePressure,
-    resolv_conf => ResolvConf,
-    route_conflicts => RouteConflicts,
-    routes => Routes,
-    shadow => Shadow,
-    ssh_authorized_keys => SshAuthorizedKeys,
-    ssh_host_keys => SshHostKeys,
-    sshd_config => SshdConfig,
-    sshd_test => SshdTest,
-    sudoers => Sudoers,
-    systemd_units => SystemdUnits,
-    time_sync => TimeSync,
-    suid_files => SuidFiles,
-    suspicious_procs => SuspiciousProcs,
-    world_writable => WorldWritable,
+    disk::deleted_open => DeletedOpen,
+    disk::disk_errors => DiskErrors,
+    disk::diskstats => Diskstats,
+    dns::dns_resolvers => DnsResolvers,
+    accounts::account_ids => AccountIds,
+    ssh::auth_log => AuthLog,
+    net::conntrack => Conntrack,
+    files::cron => Cron,
+    self::exec => Exec,
+    files::file_perms => FilePerms,
+    resources::file_limits => FileLimits,
+    disk::filesystems => Filesystems,
+    firewall::firewall => Firewall,
+    firewall::firewall_ssh => FirewallSsh,
+    disk::fstab => Fstab,
+    kernel::kernel_events => KernelEvents,
+    net::interfaces => Interfaces,
+    files::ld_preload => LdPreload,
+    processes::listeners => Listeners,
+    resources::loadavg => Loadavg,
+    kernel::mac => Mac,
+    resources::meminfo => Meminfo,
+    cloud::metadata => Metadata,
+    resources::oom_kills => OomKills,
+    accounts::passwd => Passwd,
+    reach::path_trace => PathTrace,
+    processes::process_states => ProcessStates,
+    reach::reach => Reach,
+    disk::readonly_mounts => ReadonlyMounts,
+    resources::resource_pressure => ResourcePressure,
+    dns::resolv_conf => ResolvConf,
+    net::route_conflicts => RouteConflicts,
+    net::routes => Routes,
+    accounts::shadow => Shadow,
+    ssh::ssh_authorized_keys => SshAuthorizedKeys,
+    ssh::ssh_host_keys => SshHostKeys,
+    ssh::sshd_config => SshdConfig,
+    ssh::sshd_test => SshdTest,
+    accounts::sudoers => Sudoers,
+    processes::systemd_units => SystemdUnits,
+    clock::time_sync => TimeSync,
+    files::suid_files => SuidFiles,
+    processes::suspicious_procs => SuspiciousProcs,
+    files::world_writable => WorldWritable,
 }
 
 impl ProbeSpec {

@@ -6,27 +6,11 @@
 
 use super::text::TextOptions;
 use super::{CheckResult, Finding, OverallStatus, Report, Severity, Status};
+use crate::fmt::{esc, format_num};
 use crate::i18n::{Lang, Msg, tr, trf};
-use crate::probe::format_num;
 use crate::trace::TraceData;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-
-/// Escapes text for element content and quoted attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Prose from a check file (source line breaks are not meaningful), escaped, with `code` spans.
 fn prose(s: &str) -> String {
@@ -423,11 +407,8 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
     if !rest.is_empty() {
         out.push_str("<dl class=\"metrics\">");
         for (k, v) in rest {
-            let value = if split_metric(k).0.ends_with("_bytes") {
-                crate::catalog::template::human_bytes(*v)
-            } else {
-                format_num(*v)
-            };
+            let value =
+                if split_metric(k).0.ends_with("_bytes") { crate::fmt::human_bytes(*v) } else { format_num(*v) };
             let _ = write!(out, "<dt>{}</dt><dd>{}</dd>", esc(k), esc(&value));
         }
         out.push_str("</dl>");
@@ -585,11 +566,6 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escapes_markup_and_quotes() {
-        assert_eq!(esc("<script>\"x\" & 'y'</script>"), "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;");
-    }
 
     #[test]
     fn prose_makes_code_spans_and_escapes_inside_them() {

@@ -99,7 +99,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         out,
         "**{status}** · {} {}/100 · {} ok · {} warn · {} crit · {} error · {} skipped\n",
         tr(opts.lang, Msg::Score),
-        crate::probe::format_num(s.score),
+        crate::fmt::format_num(s.score),
         c.ok,
         c.warn,
         c.crit,

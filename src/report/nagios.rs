@@ -29,7 +29,7 @@ pub fn render(report: &Report) -> String {
     let c = &s.counts;
     format!(
         "ECS-DOCTOR {word} - {text} | score={};;;0;100 ok={} warn={} crit={} error={} skipped={} duration={:.3}s\n",
-        crate::probe::format_num(s.score),
+        crate::fmt::format_num(s.score),
         c.ok,
         c.warn,
         c.crit,

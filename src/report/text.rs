@@ -270,7 +270,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         c.skipped,
         report.run.duration_ms as f64 / 1000.0,
         tr(opts.lang, Msg::Score),
-        crate::probe::format_num(s.score)
+        crate::fmt::format_num(s.score)
     );
     if let Some(path) = &opts.saved_to {
         let _ = writeln!(out, "{} {path}", tr(opts.lang, Msg::ReportSaved));

@@ -203,7 +203,7 @@ pub fn markdown(t: &Ticket) -> String {
         env!("CARGO_PKG_VERSION"),
         t.report.run_id,
         t.report.status,
-        crate::probe::format_num(t.report.score),
+        crate::fmt::format_num(t.report.score),
         key_line(&t.key)
     );
     out

@@ -25,7 +25,7 @@ pub struct Plan {
 
 /// Checks the flags: rounds of at least one second, a duration or a round count that ends.
 pub fn plan(args: &TraceArgs) -> Result<Plan, Said> {
-    let host = crate::probe::reach::Target::parse(&args.host)
+    let host = crate::host::endpoint::Target::parse(&args.host)
         .map_err(|m| Said::new(Msg::TraceFlagHost).nest("error", m))?
         .host;
     if !(args.interval.is_finite() && (1.0..=60.0).contains(&args.interval)) {

@@ -6,7 +6,7 @@ use super::TraceData;
 use crate::i18n::Lang;
 
 /// Escapes text for HTML and SVG (element content and attribute values): the report's escaper.
-pub use crate::report::html::esc as escape;
+pub use crate::fmt::esc as escape;
 
 /// Colour of a round trip: green at 0, through yellow, to red at `max`.
 fn colour(v: f64, max: f64) -> String {

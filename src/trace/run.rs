@@ -250,7 +250,7 @@ pub fn resolve_host(host: &str, until: Instant) -> Result<IpAddr, TraceError> {
     let (tx, rx) = std::sync::mpsc::channel();
     let h = host.to_string();
     std::thread::spawn(move || {
-        let _ = tx.send(crate::probe::reach::resolve(&h, 0));
+        let _ = tx.send(crate::host::endpoint::resolve(&h, 0));
     });
     match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
         Ok(Ok(addrs)) => addrs.first().map(|a| a.ip()).ok_or_else(|| TraceError::Failed {

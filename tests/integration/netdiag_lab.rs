@@ -391,7 +391,7 @@ fn conntrack_table_usage_and_drops_from_a_fixture_root() {
 
 /// The kernel's table-full line in a kern.log under --root is critical, with the line as evidence.
 /// Needs "table full, dropping packet" among the kernel-log prefilter's KEYWORDS in
-/// src/host/klog.rs, which another change owns.
+/// src/host/klog/mod.rs, which another change owns.
 #[test]
 fn conntrack_table_full_in_the_kernel_log_is_critical() {
     let id = "net.conntrack.usage";

@@ -1,0 +1,647 @@
+//! The host firewall's rules as the two listings print them, `iptables-save` (text) and
+//! `nft -j list ruleset` (JSON): one model of each, parsed once, and two views of it.
+//!
+//! - **Counts** ([`Ruleset`]): how many rules, how many see incoming traffic, whether the
+//!   incoming policy drops by default (`sec.firewall.present`).
+//! - **A walk** ([`Iptables::tcp_verdict`], [`Nft::tcp_verdict`]): whether a new TCP connection
+//!   from anywhere to a port gets in, as the kernel would decide: first match wins, jumps into
+//!   user chains followed, the chain policy at the end (`net.firewall.local`, for the ports sshd
+//!   listens on). A rule whose match depends on what the walk cannot know (the client's address,
+//!   a rate limit, an ipset) never counts as a block, and counts as an accept: a verdict says
+//!   "blocked" only when every client would be. IPv4 only (the `filter` table of
+//!   `iptables-save`, the `ip` and `inet` families of nftables).
+//!
+//! Reading the listings (running the programs, once per run) is the probes' business; this
+//! module only understands their text.
+
+use serde_json::Value as Json;
+use std::collections::BTreeMap;
+
+/// The arguments of the nftables listing the firewall probes read (JSON).
+pub const NFT_JSON: &[&str] = &["-j", "list", "ruleset"];
+const MAX_DEPTH: usize = 16;
+
+/// What one listing says, counted: rules in total, rules that see incoming traffic, and
+/// whether the incoming policy drops by default.
+#[derive(Debug, Default, PartialEq)]
+pub struct Ruleset {
+    pub rules: usize,
+    pub input_rules: usize,
+    pub input_drop: bool,
+}
+
+/// Whether a rule matches a new TCP connection from anywhere to the port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Match {
+    Yes,
+    No,
+    /// Depends on what the walk cannot know.
+    Maybe,
+}
+
+impl Match {
+    fn and(self, other: Match) -> Match {
+        match (self, other) {
+            (Match::No, _) | (_, Match::No) => Match::No,
+            (Match::Maybe, _) | (_, Match::Maybe) => Match::Maybe,
+            _ => Match::Yes,
+        }
+    }
+    fn not(self, negate: bool) -> Match {
+        match (self, negate) {
+            (Match::Yes, true) => Match::No,
+            (Match::No, true) => Match::Yes,
+            (m, _) => m,
+        }
+    }
+}
+
+/// Where the walk of one ruleset ended for the port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    /// Dropped or rejected by this rule (its text).
+    Rule(String),
+    /// Dropped by this chain policy (its text).
+    Policy(String),
+}
+
+/// A port spec: `22`, `1000:2000`, `22,80,1000:2000`.
+fn port_in(spec: &str, port: u16) -> Option<bool> {
+    let mut any = false;
+    for part in spec.split(',') {
+        let (lo, hi) = match part.split_once(':') {
+            Some((a, b)) => (a.parse::<u16>().unwrap_or(0), b.parse::<u16>().unwrap_or(u16::MAX)),
+            None => {
+                let p = part.trim().parse::<u16>().ok()?;
+                (p, p)
+            }
+        };
+        any |= (lo..=hi).contains(&port);
+    }
+    Some(any)
+}
+
+/// Splits an iptables-save rule into words, keeping "quoted strings" whole.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !cur.is_empty() {
+                    out.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// An `iptables-save` (or `ip6tables-save`) listing: its tables by name (`filter`, `nat`, ...;
+/// lines before any `*table` belong to the table named "").
+#[derive(Debug, Default)]
+pub struct Iptables {
+    pub tables: BTreeMap<String, IptTable>,
+}
+
+/// One table: its chain policies (`:CHAIN POLICY [p:b]`) and its rules per chain (`-A CHAIN ...`).
+#[derive(Debug, Default)]
+pub struct IptTable {
+    pub policies: BTreeMap<String, String>,
+    pub chains: BTreeMap<String, Vec<IptRule>>,
+    /// Every `-A` line, also one that names no chain.
+    pub rule_count: usize,
+}
+
+/// One `-A` line: its words ("quoted strings" kept whole) and the line itself, for evidence.
+#[derive(Debug)]
+pub struct IptRule {
+    pub words: Vec<String>,
+    pub line: String,
+}
+
+/// Parses an `iptables-save` listing. Garbage lines are ignored: never an error.
+pub fn parse_iptables(text: &str) -> Iptables {
+    let mut t = Iptables::default();
+    let mut table = String::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix('*') {
+            table = name.to_string();
+        } else if let Some(rest) = line.strip_prefix(':') {
+            let mut w = rest.split_whitespace();
+            if let (Some(chain), Some(policy)) = (w.next(), w.next()) {
+                let tab = t.tables.entry(table.clone()).or_default();
+                tab.policies.insert(chain.to_string(), policy.to_string());
+            }
+        } else if line.starts_with("-A ") {
+            let tab = t.tables.entry(table.clone()).or_default();
+            tab.rule_count += 1;
+            let words = words(line);
+            if let Some(chain) = words.get(1) {
+                let chain = chain.clone();
+                tab.chains.entry(chain).or_default().push(IptRule { words, line: line.to_string() });
+            }
+        }
+    }
+    t
+}
+
+impl Iptables {
+    fn filter(&self) -> Option<&IptTable> {
+        self.tables.get("filter")
+    }
+
+    /// The counts view: every rule of every table; the filter table's INPUT rules and policy.
+    pub fn counts(&self) -> Ruleset {
+        let filter = self.filter();
+        Ruleset {
+            rules: self.tables.values().map(|t| t.rule_count).sum(),
+            input_rules: filter.and_then(|f| f.chains.get("INPUT")).map_or(0, Vec::len),
+            input_drop: filter
+                .and_then(|f| f.policies.get("INPUT"))
+                .is_some_and(|p| matches!(p.as_str(), "DROP" | "REJECT")),
+        }
+    }
+
+    /// The walk view: the verdict of the filter table's INPUT chain for a new TCP connection
+    /// from anywhere to `port`.
+    pub fn tcp_verdict(&self, port: u16) -> Verdict {
+        let empty = IptTable::default();
+        let t = self.filter().unwrap_or(&empty);
+        match walk_iptables(t, "INPUT", port, 0) {
+            Some(v) => v,
+            None => match t.policies.get("INPUT").map(String::as_str) {
+                Some(p @ ("DROP" | "REJECT")) => {
+                    Verdict::Policy(format!("iptables-save: :INPUT {p} (no rule accepts tcp/{port})"))
+                }
+                _ => Verdict::Accept,
+            },
+        }
+    }
+}
+
+/// One iptables rule: whether it matches and where it goes.
+fn iptables_rule(w: &[String], port: u16) -> (Match, Option<String>) {
+    let mut m = Match::Yes;
+    let mut target = None;
+    let mut i = 0;
+    let mut neg = false;
+    let val = |i: usize| w.get(i + 1).map(String::as_str).unwrap_or("");
+    while i < w.len() {
+        let opt = w[i].as_str();
+        let mut step = 2;
+        match opt {
+            "!" => {
+                neg = true;
+                i += 1;
+                continue;
+            }
+            "-A" | "-m" | "--comment" | "--reject-with" | "-o" | "--out-interface" => {}
+            "-p" | "--protocol" => {
+                let p = val(i);
+                let yes = matches!(p, "tcp" | "6" | "all" | "0");
+                m = m.and(if yes { Match::Yes } else { Match::No }.not(neg));
+            }
+            "--dport" | "--destination-port" | "--dports" | "--destination-ports" | "--ports" => {
+                m = m.and(match port_in(val(i), port) {
+                    Some(true) => Match::Yes.not(neg),
+                    Some(false) => Match::No.not(neg),
+                    None => Match::Maybe,
+                });
+            }
+            "-i" | "--in-interface" => {
+                let lo = val(i) == "lo";
+                m = m.and(match (lo, neg) {
+                    (true, false) => Match::No,
+                    (true, true) => Match::Yes,
+                    (false, false) => Match::Yes,
+                    (false, true) => Match::Maybe,
+                });
+            }
+            "-s" | "--source" | "-d" | "--destination" => {
+                if val(i) != "0.0.0.0/0" || neg {
+                    m = m.and(Match::Maybe);
+                }
+            }
+            "--state" | "--ctstate" => {
+                let new = val(i).split(',').any(|s| s == "NEW");
+                m = m.and(if new { Match::Yes } else { Match::No }.not(neg));
+            }
+            "--syn" => {
+                m = m.and(Match::Yes.not(neg));
+                step = 1;
+            }
+            "--tcp-flags" => step = 3,
+            "-f" | "--fragment" => {
+                m = m.and(Match::No.not(neg));
+                step = 1;
+            }
+            "-j" | "--jump" | "-g" | "--goto" => target = Some(val(i).to_string()),
+            _ if opt.starts_with('-') => {
+                // A match this walk does not model (source port, limit, recent, set, string...).
+                m = m.and(Match::Maybe);
+                step = 1;
+                while w.get(i + step).is_some_and(|n| !n.starts_with('-') && n != "!") {
+                    step += 1;
+                }
+            }
+            _ => step = 1,
+        }
+        neg = false;
+        i += step;
+    }
+    (m, target)
+}
+
+fn walk_iptables(t: &IptTable, chain: &str, port: u16, depth: usize) -> Option<Verdict> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    for IptRule { words, line } in t.chains.get(chain).map(Vec::as_slice).unwrap_or(&[]) {
+        let (m, target) = iptables_rule(words, port);
+        let Some(target) = target else { continue };
+        if m == Match::No {
+            continue;
+        }
+        match target.as_str() {
+            "ACCEPT" => return Some(Verdict::Accept),
+            "DROP" | "REJECT" if m == Match::Yes => return Some(Verdict::Rule(format!("iptables-save: {line}"))),
+            "RETURN" if m == Match::Yes => return None,
+            other if t.chains.contains_key(other) || t.policies.contains_key(other) => {
+                match walk_iptables(t, other, port, depth + 1) {
+                    Some(Verdict::Accept) => return Some(Verdict::Accept),
+                    Some(v) if m == Match::Yes => return Some(v),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An `nft -j list ruleset` listing: every chain and every rule, of every family.
+#[derive(Debug, Default)]
+pub struct Nft {
+    pub chains: Vec<NftChain>,
+    pub rules: Vec<NftRule>,
+}
+
+/// A chain; `hook`, `kind` (its `type`), `prio` and `policy` only for a base chain.
+#[derive(Debug)]
+pub struct NftChain {
+    pub family: String,
+    pub table: String,
+    pub name: String,
+    pub hook: Option<String>,
+    pub kind: Option<String>,
+    pub prio: Option<i64>,
+    pub policy: Option<String>,
+}
+
+/// A rule: where it is, and its expressions as nft printed them.
+#[derive(Debug)]
+pub struct NftRule {
+    pub family: String,
+    pub table: String,
+    pub chain: String,
+    pub expr: Vec<Json>,
+}
+
+/// Parses an `nft -j list ruleset` listing; `Err` when it is not JSON or has no `nftables` array.
+pub fn parse_nft(text: &str) -> Result<Nft, String> {
+    let v: Json = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let items = v.get("nftables").and_then(Json::as_array).ok_or("no \"nftables\" array")?;
+    let s = |o: &Json, k: &str| o.get(k).and_then(Json::as_str).unwrap_or("").to_string();
+    let opt = |o: &Json, k: &str| o.get(k).and_then(Json::as_str).map(str::to_string);
+    let mut n = Nft::default();
+    for item in items {
+        if let Some(c) = item.get("chain") {
+            n.chains.push(NftChain {
+                family: s(c, "family"),
+                table: s(c, "table"),
+                name: s(c, "name"),
+                hook: opt(c, "hook"),
+                kind: opt(c, "type"),
+                prio: c.get("prio").and_then(Json::as_i64),
+                policy: opt(c, "policy"),
+            });
+        } else if let Some(r) = item.get("rule") {
+            n.rules.push(NftRule {
+                family: s(r, "family"),
+                table: s(r, "table"),
+                chain: s(r, "chain"),
+                expr: r.get("expr").and_then(Json::as_array).cloned().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(n)
+}
+
+/// The rules the IPv4 walk sees (`ip` and `inet` families) by `("family table", chain)`, and
+/// the base chains on the input hook of type filter, by priority.
+struct NftIndex<'a> {
+    base: Vec<(i64, String, String, String)>, // (priority, family/table, chain, policy)
+    rules: BTreeMap<(String, String), Vec<&'a [Json]>>,
+}
+
+impl Nft {
+    /// The counts view: every rule counts; a rule in a chain on the input hook sees incoming
+    /// traffic, and such a chain with policy drop drops by default.
+    pub fn counts(&self) -> Ruleset {
+        let mut r = Ruleset::default();
+        let mut input_chains = std::collections::BTreeSet::new();
+        for c in self.chains.iter().filter(|c| c.hook.as_deref() == Some("input")) {
+            input_chains.insert((c.family.as_str(), c.table.as_str(), c.name.as_str()));
+            r.input_drop |= c.policy.as_deref() == Some("drop");
+        }
+        for rule in &self.rules {
+            r.rules += 1;
+            if input_chains.contains(&(rule.family.as_str(), rule.table.as_str(), rule.chain.as_str())) {
+                r.input_rules += 1;
+            }
+        }
+        r
+    }
+
+    fn index(&self) -> NftIndex<'_> {
+        let ipv4 = |family: &str| matches!(family, "ip" | "inet");
+        let mut n = NftIndex { base: Vec::new(), rules: BTreeMap::new() };
+        for c in self.chains.iter().filter(|c| ipv4(&c.family)) {
+            let table = format!("{} {}", c.family, c.table);
+            n.rules.entry((table.clone(), c.name.clone())).or_default();
+            if c.hook.as_deref() == Some("input") && c.kind.as_deref() == Some("filter") {
+                let policy = c.policy.clone().unwrap_or_else(|| "accept".to_string());
+                n.base.push((c.prio.unwrap_or(0), table, c.name.clone(), policy));
+            }
+        }
+        for r in self.rules.iter().filter(|r| ipv4(&r.family)) {
+            let table = format!("{} {}", r.family, r.table);
+            n.rules.entry((table, r.chain.clone())).or_default().push(&r.expr);
+        }
+        n.base.sort_by_key(|b| b.0);
+        n
+    }
+
+    /// The walk view: the verdict of the input hook's filter chains, in priority order, for a
+    /// new TCP connection from anywhere to `port`.
+    pub fn tcp_verdict(&self, port: u16) -> Verdict {
+        let n = self.index();
+        let n = &n;
+        for (_, table, chain, policy) in &n.base {
+            match walk_nft(n, table, chain, port, 0) {
+                Some(Verdict::Accept) => continue,
+                Some(v) => return v,
+                None if policy == "drop" => {
+                    return Verdict::Policy(format!(
+                        "nft list ruleset: table {table} chain {chain}: policy drop (no rule accepts tcp/{port})"
+                    ));
+                }
+                None => {}
+            }
+        }
+        Verdict::Accept
+    }
+}
+
+fn json_contains(right: &Json, want: &dyn Fn(&Json) -> bool) -> bool {
+    match right {
+        Json::Object(o) if o.contains_key("set") => {
+            o.get("set").and_then(Json::as_array).is_some_and(|a| a.iter().any(|x| json_contains(x, want)))
+        }
+        Json::Array(a) => a.iter().any(|x| json_contains(x, want)),
+        other => want(other),
+    }
+}
+
+fn nft_match(m: &Json, port: u16) -> Match {
+    let op = m.get("op").and_then(Json::as_str).unwrap_or("==");
+    let neg = op == "!=";
+    let left = m.get("left").unwrap_or(&Json::Null);
+    let right = m.get("right").unwrap_or(&Json::Null);
+    let yes_no = |b: bool| if b { Match::Yes } else { Match::No }.not(neg);
+    if let Some(p) = left.get("payload") {
+        let proto = p.get("protocol").and_then(Json::as_str).unwrap_or("");
+        let field = p.get("field").and_then(Json::as_str).unwrap_or("");
+        return match (proto, field) {
+            ("tcp", "dport") | ("th", "dport") => yes_no(json_contains(right, &|x| match x {
+                Json::Number(n) => n.as_u64() == Some(port as u64),
+                Json::Object(o) => o.get("range").and_then(Json::as_array).is_some_and(|r| {
+                    let lo = r.first().and_then(Json::as_u64).unwrap_or(0);
+                    let hi = r.get(1).and_then(Json::as_u64).unwrap_or(0);
+                    (lo..=hi).contains(&(port as u64))
+                }),
+                _ => false,
+            })),
+            ("tcp", _) => Match::Maybe,
+            ("ip", "protocol") => yes_no(json_contains(right, &|x| x.as_str() == Some("tcp") || x.as_u64() == Some(6))),
+            ("udp" | "icmp" | "sctp", _) => Match::No.not(neg),
+            _ => Match::Maybe,
+        };
+    }
+    if let Some(meta) = left.get("meta") {
+        return match meta.get("key").and_then(Json::as_str).unwrap_or("") {
+            "l4proto" => yes_no(json_contains(right, &|x| x.as_str() == Some("tcp") || x.as_u64() == Some(6))),
+            "iifname" | "iif" => {
+                let lo = json_contains(right, &|x| x.as_str() == Some("lo"));
+                match (lo, neg) {
+                    (true, false) => Match::No,
+                    (true, true) | (false, false) => Match::Yes,
+                    (false, true) => Match::Maybe,
+                }
+            }
+            "nfproto" => Match::Yes,
+            _ => Match::Maybe,
+        };
+    }
+    if let Some(ct) = left.get("ct")
+        && ct.get("key").and_then(Json::as_str) == Some("state")
+    {
+        return yes_no(json_contains(right, &|x| x.as_str() == Some("new")));
+    }
+    Match::Maybe
+}
+
+enum Step {
+    Verdict(&'static str),
+    Jump(String, bool),
+}
+
+fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize) -> Option<Verdict> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let rules = n.rules.get(&(table.to_string(), chain.to_string()))?;
+    for expr in rules.iter().copied() {
+        let mut m = Match::Yes;
+        let mut step = None;
+        for e in expr {
+            if let Some(mm) = e.get("match") {
+                m = m.and(nft_match(mm, port));
+            } else if e.get("accept").is_some() {
+                step = Some(Step::Verdict("accept"));
+            } else if e.get("drop").is_some() || e.get("reject").is_some() {
+                step = Some(Step::Verdict("drop"));
+            } else if e.get("return").is_some() {
+                step = Some(Step::Verdict("return"));
+            } else if let Some(j) = e.get("jump").or_else(|| e.get("goto")) {
+                let goto = e.get("goto").is_some();
+                step = Some(Step::Jump(j.get("target").and_then(Json::as_str).unwrap_or("").to_string(), goto));
+            } else if e.get("counter").is_some() || e.get("log").is_some() || e.get("comment").is_some() {
+            } else {
+                m = m.and(Match::Maybe);
+            }
+        }
+        if m == Match::No {
+            continue;
+        }
+        match step {
+            Some(Step::Verdict("accept")) => return Some(Verdict::Accept),
+            Some(Step::Verdict("drop")) if m == Match::Yes => {
+                return Some(Verdict::Rule(format!(
+                    "nft list ruleset: table {table} chain {chain}: {}",
+                    nft_text(expr)
+                )));
+            }
+            Some(Step::Verdict("return")) if m == Match::Yes => return None,
+            Some(Step::Jump(target, goto)) => match walk_nft(n, table, &target, port, depth + 1) {
+                Some(Verdict::Accept) => return Some(Verdict::Accept),
+                Some(v) if m == Match::Yes => return Some(v),
+                None if goto && m == Match::Yes => return None,
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A rule as short text for evidence (`tcp dport 22 drop`), from its JSON.
+fn nft_text(expr: &[Json]) -> String {
+    let mut parts = Vec::new();
+    for e in expr {
+        if let Some(m) = e.get("match") {
+            let left = m.get("left").unwrap_or(&Json::Null);
+            let l = if let Some(p) = left.get("payload") {
+                format!(
+                    "{} {}",
+                    p.get("protocol").and_then(Json::as_str).unwrap_or("?"),
+                    p.get("field").and_then(Json::as_str).unwrap_or("?")
+                )
+            } else if let Some(k) = left.get("meta").and_then(|x| x.get("key")).and_then(Json::as_str) {
+                format!("meta {k}")
+            } else if let Some(k) = left.get("ct").and_then(|x| x.get("key")).and_then(Json::as_str) {
+                format!("ct {k}")
+            } else {
+                left.to_string()
+            };
+            let op = m.get("op").and_then(Json::as_str).unwrap_or("==");
+            let op = if op == "==" || op == "in" { String::new() } else { format!("{op} ") };
+            let r = m.get("right").map(|r| r.to_string().replace('"', "")).unwrap_or_default();
+            parts.push(format!("{l} {op}{r}"));
+        } else if let Some(o) = e.as_object() {
+            parts.extend(o.keys().filter(|k| *k != "counter").cloned());
+        }
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str, port: u16) -> Verdict {
+        parse_iptables(text).tcp_verdict(port)
+    }
+
+    #[test]
+    fn iptables_walk() {
+        let drop = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j DROP\nCOMMIT\n";
+        assert!(matches!(v(drop, 22), Verdict::Rule(l) if l.contains("--dport 22 -j DROP")));
+        assert_eq!(v(drop, 2222), Verdict::Accept);
+        let policy = "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT\n-A INPUT -p tcp --dport 80 -j ACCEPT\nCOMMIT\n";
+        assert!(matches!(v(policy, 22), Verdict::Policy(_)));
+        let ok = policy.replace("--dport 80", "-m multiport --dports 80,22");
+        assert_eq!(v(&ok, 22), Verdict::Accept);
+        // Only some sources dropped, or rate-limited: not a lock-out.
+        let partial = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 203.0.113.0/24 -p tcp --dport 22 -j DROP\n-A INPUT -p tcp --dport 22 -m recent --update --seconds 60 --hitcount 4 -j DROP\nCOMMIT\n";
+        assert_eq!(v(partial, 22), Verdict::Accept);
+        // An allow-list before a drop-all: clients on the list get in.
+        let allow = "*filter\n:INPUT DROP [0:0]\n-A INPUT -s 198.51.100.7/32 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+        assert_eq!(v(allow, 22), Verdict::Accept);
+        // User chains, RETURN, REJECT, comments with spaces.
+        let chains = "*filter\n:INPUT ACCEPT [0:0]\n:ufw-user-input - [0:0]\n-A INPUT -j ufw-user-input\n-A ufw-user-input -p udp --dport 22 -j ACCEPT\n-A ufw-user-input -p tcp --dport 1000:3000 -m comment --comment \"no ssh here\" -j REJECT --reject-with tcp-reset\nCOMMIT\n";
+        assert!(matches!(v(chains, 2222), Verdict::Rule(l) if l.contains("REJECT")));
+        assert_eq!(v(chains, 22), Verdict::Accept);
+        // Other tables, garbage and loops never block or hang.
+        assert_eq!(v("*nat\n:INPUT DROP [0:0]\n-A INPUT -j DROP\nCOMMIT\n", 22), Verdict::Accept);
+        assert_eq!(v("\0garbage\n-A\n*filter\n-A INPUT ! -p\n", 22), Verdict::Accept);
+        assert_eq!(v("*filter\n:a - [0:0]\n-A INPUT -j a\n-A a -j a\nCOMMIT\n", 22), Verdict::Accept);
+    }
+
+    #[test]
+    fn nft_walk() {
+        let j = r#"{"nftables":[{"metainfo":{"json_schema_version":1}},{"table":{"family":"inet","name":"filter","handle":1}},
+        {"chain":{"family":"inet","table":"filter","name":"input","handle":1,"type":"filter","hook":"input","prio":0,"policy":"drop"}},
+        {"rule":{"family":"inet","table":"filter","chain":"input","handle":3,"expr":[{"match":{"op":"in","left":{"ct":{"key":"state"}},"right":["established","related"]}},{"accept":null}]}},
+        {"rule":{"family":"inet","table":"filter","chain":"input","handle":4,"expr":[{"match":{"op":"==","left":{"meta":{"key":"iifname"}},"right":"lo"}},{"accept":null}]}},
+        {"rule":{"family":"inet","table":"filter","chain":"input","handle":5,"expr":[{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":{"set":[80,443]}}},{"accept":null}]}}]}"#;
+        let n = parse_nft(j).unwrap();
+        assert!(matches!(n.tcp_verdict(22), Verdict::Policy(l) if l.contains("policy drop")));
+        let open = j.replace("[80,443]", "[80,443,{\"range\":[20,25]}]");
+        assert_eq!(parse_nft(&open).unwrap().tcp_verdict(22), Verdict::Accept);
+        let drop = r#"{"nftables":[{"chain":{"family":"ip","table":"t","name":"c","type":"filter","hook":"input","prio":0,"policy":"accept"}},
+        {"rule":{"family":"ip","table":"t","chain":"c","expr":[{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":22}},{"counter":{"packets":0,"bytes":0}},{"drop":null}]}}]}"#;
+        assert!(
+            matches!(parse_nft(drop).unwrap().tcp_verdict(22), Verdict::Rule(l) if l.contains("tcp dport 22 drop"))
+        );
+        assert!(parse_nft("not json").is_err());
+        assert!(parse_nft("{}").is_err());
+    }
+
+    #[test]
+    fn iptables_counts() {
+        let text = "# Generated by iptables-save\n*nat\n:PREROUTING ACCEPT [0:0]\n-A POSTROUTING -s 172.17.0.0/16 ! -o docker0 -j MASQUERADE\nCOMMIT\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n-A FORWARD -j DOCKER-USER\nCOMMIT\n";
+        assert_eq!(parse_iptables(text).counts(), Ruleset { rules: 2, input_rules: 0, input_drop: false });
+        let text =
+            "*filter\n:INPUT DROP [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+        assert_eq!(parse_iptables(text).counts(), Ruleset { rules: 2, input_rules: 2, input_drop: true });
+        assert_eq!(parse_iptables("").counts(), Ruleset::default());
+        assert_eq!(parse_iptables("\0garbage\n-A\n*\n:").counts(), Ruleset::default());
+    }
+
+    /// What the firewall probe counts of a listing that is not JSON: nothing.
+    fn counts(text: &str) -> Ruleset {
+        parse_nft(text).map(|n| n.counts()).unwrap_or_default()
+    }
+
+    #[test]
+    fn nft_counts() {
+        // `nft -j list ruleset` for: inet filter (input: policy drop, 3 rules; forward; output:
+        // 1 rule) and ip nat with a set and no rules.
+        let json = r#"{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}},
+            {"table": {"family": "inet", "name": "filter", "handle": 1}},
+            {"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "drop"}},
+            {"chain": {"family": "inet", "table": "filter", "name": "forward", "handle": 2, "type": "filter", "hook": "forward", "prio": 0, "policy": "accept"}},
+            {"chain": {"family": "inet", "table": "filter", "name": "output", "handle": 3, "type": "filter", "hook": "output", "prio": 0, "policy": "accept"}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 4, "expr": [{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["established", "related"]}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 5, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "lo"}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "input", "handle": 6, "expr": [{"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 22}}, {"accept": null}]}},
+            {"rule": {"family": "inet", "table": "filter", "chain": "output", "handle": 7, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "l4proto"}}, "right": "icmp"}}, {"accept": null}]}},
+            {"table": {"family": "ip", "name": "nat", "handle": 2}},
+            {"set": {"family": "ip", "name": "s", "table": "nat", "type": "ipv4_addr", "handle": 1, "elem": ["10.0.0.1"]}}]}"#;
+        assert_eq!(counts(json), Ruleset { rules: 4, input_rules: 3, input_drop: true });
+        let empty = r#"{"nftables": [{"metainfo": {"version": "1.0.6"}}, {"table": {"family": "inet", "name": "filter", "handle": 1}}, {"chain": {"family": "inet", "table": "filter", "name": "input", "handle": 1, "type": "filter", "hook": "input", "prio": 0, "policy": "accept"}}]}"#;
+        assert_eq!(counts(empty), Ruleset::default());
+        assert_eq!(counts("}}}{{{\nchain {\n"), Ruleset::default());
+        assert_eq!(counts(""), Ruleset::default());
+    }
+}

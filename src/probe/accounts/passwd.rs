@@ -1,0 +1,91 @@
+//! Local accounts from /etc/passwd: one observation per account, plus one for the file itself
+//! that counts the lines no tool could parse.
+
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &["name", "uid", "gid", "home", "shell", "login_shell", "invalid_lines"];
+
+const PATH: &str = "/etc/passwd";
+
+/// One local account of /etc/passwd.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: String,
+    pub shell: String,
+    /// Whether the shell lets the account log in (not nologin, false or sync).
+    pub login: bool,
+    /// `/etc/passwd:N: line`, for evidence.
+    pub loc: String,
+}
+
+/// The accounts of /etc/passwd, and the lines no tool could parse (as `file:line: text`).
+/// NIS compat entries (`+`, `-`) are not local accounts and are left out.
+pub fn read_accounts(host: &crate::host::Host) -> std::io::Result<(Vec<Account>, Vec<String>)> {
+    let file = host.read(PATH)?;
+    let mut accounts = Vec::new();
+    let mut invalid = Vec::new();
+    for (n, line) in file.text.lines().enumerate() {
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let loc = format!("{PATH}:{}: {line}", n + 1);
+        let f: Vec<&str> = line.split(':').collect();
+        if f.first().is_some_and(|n| n.starts_with('+') || n.starts_with('-')) {
+            continue;
+        }
+        let (Some(uid), Some(gid)) =
+            (f.get(2).and_then(|v| v.parse::<u32>().ok()), f.get(3).and_then(|v| v.parse::<u32>().ok()))
+        else {
+            invalid.push(loc);
+            continue;
+        };
+        if f.len() != 7 || f[0].is_empty() {
+            invalid.push(loc);
+            continue;
+        }
+        let shell = f[6];
+        let login =
+            !(shell.ends_with("/nologin") || shell.ends_with("/false") || shell.is_empty() || shell.ends_with("/sync"));
+        accounts.push(Account {
+            name: f[0].to_string(),
+            uid,
+            gid,
+            home: f[5].to_string(),
+            shell: shell.to_string(),
+            login,
+            loc,
+        });
+    }
+    Ok((accounts, invalid))
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let (accounts, invalid) = read_accounts(&ctx.host).map_err(|e| ProbeError::io(PATH, &e))?;
+    let mut items: Vec<Observation> = accounts
+        .into_iter()
+        .map(|a| {
+            Observation::new(&a.name)
+                .text("name", &a.name)
+                .num("uid", a.uid as f64)
+                .num("gid", a.gid as f64)
+                .text("home", a.home)
+                .text("shell", a.shell)
+                .flag("login_shell", a.login)
+                .evidence(a.loc)
+        })
+        .collect();
+    let mut file_obs = Observation::new(PATH).num("invalid_lines", invalid.len() as f64);
+    for loc in invalid {
+        file_obs = file_obs.evidence(loc);
+    }
+    items.push(file_obs);
+    Ok(Observations::of(items))
+}

@@ -1,0 +1,166 @@
+//! Disk activity per device over the shared sampling window (/proc/diskstats read twice): IOPS,
+//! throughput, average wait per I/O (await) and utilisation (share of time with I/O in
+//! flight), as `iostat -x` computes them; plus the I/O pressure stall (/proc/pressure/io).
+
+use crate::host::sample::DiskStat;
+use crate::i18n::{Msg, Said};
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &[
+    "iops",
+    "read_iops",
+    "write_iops",
+    "read_bytes_per_s",
+    "write_bytes_per_s",
+    "await_ms",
+    "util_percent",
+    "in_flight",
+    "window_ms",
+    "devices",
+    "max_util_percent",
+    "io_psi_some_avg10",
+];
+
+/// Devices that are not disks (RAM disks, CD drives, floppies) or that mirror another (loop
+/// devices: their I/O is the I/O of the file's disk).
+const IGNORED_PREFIXES: &[&str] = &["loop", "ram", "zram", "sr", "fd", "nbd"];
+
+/// Whole disks and device-mapper/md volumes, from /sys/block when the examined system has it;
+/// partitions are left out so a disk's I/O is not counted twice.
+fn is_disk(ctx: &ProbeContext, whole: &Option<Vec<String>>, name: &str) -> bool {
+    if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p)) {
+        return false;
+    }
+    match whole {
+        Some(list) if !list.is_empty() => list.iter().any(|n| n == name),
+        _ => !ctx.host.path(format!("/sys/class/block/{name}/partition")).exists(),
+    }
+}
+
+fn rate(a: u64, b: u64, secs: f64) -> f64 {
+    if secs <= 0.0 { 0.0 } else { (b.saturating_sub(a) as f64 / secs * 10.0).round() / 10.0 }
+}
+
+/// One device's rates between two readings `secs` apart; also returns the utilisation.
+pub fn measure(a: &DiskStat, b: &DiskStat, secs: f64) -> (Observation, f64) {
+    let ios = b.reads.saturating_sub(a.reads) + b.writes.saturating_sub(a.writes);
+    let wait_ms = b.read_ms.saturating_sub(a.read_ms) + b.write_ms.saturating_sub(a.write_ms);
+    let await_ms = if ios == 0 { 0.0 } else { (wait_ms as f64 / ios as f64 * 10.0).round() / 10.0 };
+    let util = if secs <= 0.0 {
+        0.0
+    } else {
+        ((b.io_ms.saturating_sub(a.io_ms) as f64 / (secs * 1000.0) * 100.0).min(100.0) * 10.0).round() / 10.0
+    };
+    let o = Observation::new(format!("/dev/{}", b.name))
+        .num("iops", rate(0, ios, secs))
+        .num("read_iops", rate(a.reads, b.reads, secs))
+        .num("write_iops", rate(a.writes, b.writes, secs))
+        .num("read_bytes_per_s", rate(a.read_sectors.saturating_mul(512), b.read_sectors.saturating_mul(512), secs))
+        .num("write_bytes_per_s", rate(a.write_sectors.saturating_mul(512), b.write_sectors.saturating_mul(512), secs))
+        .num("await_ms", await_ms)
+        .num("util_percent", util)
+        .num("in_flight", b.in_flight as f64)
+        .evidence(format!(
+            "/proc/diskstats over {:.0} ms: {} I/Os ({} reads, {} writes), {} ms waiting, {} ms busy",
+            secs * 1000.0,
+            ios,
+            b.reads.saturating_sub(a.reads),
+            b.writes.saturating_sub(a.writes),
+            wait_ms,
+            b.io_ms.saturating_sub(a.io_ms)
+        ));
+    (o, util)
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let w = ctx.window();
+    if w.second.disks.is_empty() {
+        return Err(match ctx.host.read("/proc/diskstats") {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/proc/diskstats"))
+            }
+            Err(e) => ProbeError::io("/proc/diskstats", &e),
+            Ok(_) => ProbeError::Skipped(Said::new(Msg::SkipNoDisks).arg("path", "/proc/diskstats")),
+        });
+    }
+    let whole = ctx.host.list_dir("/sys/block").ok();
+    let secs = w.seconds;
+    let mut items = Vec::new();
+    let mut max_util: f64 = 0.0;
+    for b in w.second.disks.iter().filter(|d| is_disk(ctx, &whole, &d.name)) {
+        let a = w
+            .first
+            .disks
+            .iter()
+            .find(|d| d.name == b.name)
+            .cloned()
+            .unwrap_or_else(|| DiskStat { name: b.name.clone(), ..b.clone() });
+        let (o, util) = measure(&a, b, secs);
+        max_util = max_util.max(util);
+        items.push(o);
+    }
+    let mut summary = Observation::new("disks")
+        .num("devices", items.len() as f64)
+        .num("window_ms", (secs * 1000.0).round())
+        .num("max_util_percent", max_util);
+    if let Some(v) =
+        ctx.host.read("/proc/pressure/io").ok().and_then(|f| crate::host::pressure::psi_avg(&f.text, "some", "avg10"))
+    {
+        summary = summary.num("io_psi_some_avg10", v);
+    }
+    items.insert(0, summary);
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iostat_numbers() {
+        let a = DiskStat {
+            name: "vdb".into(),
+            reads: 1000,
+            read_sectors: 8000,
+            read_ms: 100,
+            writes: 500,
+            write_sectors: 4000,
+            write_ms: 100,
+            in_flight: 0,
+            io_ms: 1000,
+        };
+        let b = DiskStat {
+            reads: 1050,
+            read_sectors: 8800,
+            read_ms: 3100,
+            writes: 550,
+            write_sectors: 4400,
+            write_ms: 2100,
+            in_flight: 7,
+            io_ms: 1190,
+            ..a.clone()
+        };
+        let (o, util) = measure(&a, &b, 0.2);
+        let v = |k: &str| o.values[k].as_num().unwrap();
+        assert_eq!(o.subject, "/dev/vdb");
+        assert_eq!(v("iops"), 500.0);
+        assert_eq!(v("await_ms"), 50.0);
+        assert_eq!(util, 95.0);
+        assert_eq!(v("read_bytes_per_s"), 800.0 * 512.0 / 0.2);
+        // Same readings (a fixture read twice): all zero.
+        let (o, util) = measure(&a, &a, 0.0);
+        assert_eq!((o.values["iops"].as_num(), util), (Some(0.0), 0.0));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(rate(100, 150, 0.2), 250.0);
+        assert_eq!(rate(150, 100, 0.2), 0.0);
+        assert_eq!(rate(1, 2, 0.0), 0.0);
+    }
+}

@@ -1,0 +1,221 @@
+//! Every /etc/fstab entry against the system: does its device exist, will a missing data disk
+//! stop the boot (no `nofail`), is a cloud data disk named by its unstable kernel name, is it
+//! mounted; plus syntax errors (with line numbers) and filesystem UUIDs found on two devices.
+
+use crate::host::fstab::{self, DeviceState, Entry};
+use crate::i18n::{Msg, Said};
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &[
+    "line",
+    "spec",
+    "mount_point",
+    "fstype",
+    "options",
+    "device",
+    "missing",
+    "blocks_boot",
+    "nofail",
+    "needs_nofail",
+    "kernel_name",
+    "mounted",
+    "not_mounted",
+    "duplicate_mount",
+    "first_line",
+    "duplicate_uuid",
+    "devices",
+    "syntax_error",
+    "problem",
+    "entries",
+];
+
+/// Mount points of the system itself: the instance cannot run without them anyway, so
+/// `nofail` would not help.
+const SYSTEM_MOUNTS: &[&str] = &["/", "/boot", "/boot/efi", "/efi", "/usr", "/var"];
+
+/// A kernel name of a disk that is not the first one (`/dev/vdb1`, `/dev/xvdc`, `/dev/nvme1n1p1`):
+/// such names follow the order in which disks appear and change when one is detached.
+fn is_unstable_name(spec: &str) -> bool {
+    static RE: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^/dev/(?:(?:x?vd|sd|hd)[b-z][a-z]*|nvme[1-9]\d*n\d+)(?:p?\d+)?$").ok());
+    RE.as_ref().is_some_and(|re| re.is_match(spec))
+}
+
+/// The disk a partition belongs to: `/dev/vda3` → `vda`, `/dev/nvme0n1p2` → `nvme0n1`; `None`
+/// for names that are not disk partitions (device mapper, md).
+fn parent_disk(dev: &str) -> Option<String> {
+    static RE: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^/dev/((?:x?vd|sd|hd)[a-z]+|nvme\d+n\d+|mmcblk\d+)(?:p?\d+)?$").ok());
+    RE.as_ref()?.captures(dev).map(|c| c[1].to_string())
+}
+
+fn subject(e: &Entry) -> String {
+    if e.is_swap() || !e.file.starts_with('/') { format!("{} (swap)", e.spec) } else { e.file.clone() }
+}
+
+/// Active swap areas (/proc/swaps), by device or file path; `None` when unreadable.
+fn active_swaps(ctx: &ProbeContext) -> Option<Vec<String>> {
+    let f = ctx.host.read("/proc/swaps").ok()?;
+    Some(
+        f.text.lines().skip(1).filter_map(|l| l.split_whitespace().next()).map(crate::host::mounts::unescape).collect(),
+    )
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let file = match ctx.host.read_optional(fstab::PATH) {
+        Ok(Some(f)) => f,
+        Ok(None) => return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", fstab::PATH))),
+        Err(e) => return Err(ProbeError::io(fstab::PATH, &e)),
+    };
+    let tab = fstab::parse(&file.text);
+    let inventory = fstab::inventory(&ctx.host);
+    // The mount table tells what is mounted; without one (a rescued disk) that is unknown.
+    let mounts = ctx.mounts().ok().filter(|t| !t.mounts.is_empty());
+    let swaps = active_swaps(ctx);
+    let ev = |e: &Entry| format!("{}:{}: {}", fstab::PATH, e.line, e.raw);
+
+    let mut items = vec![Observation::new(fstab::PATH).num("entries", tab.entries.len() as f64)];
+    if file.truncated {
+        items[0] = items[0].clone().evidence(format!("{}: only the first part was read (file too large)", fstab::PATH));
+    }
+    let mut first_by_mount: BTreeMap<String, usize> = BTreeMap::new();
+    let states: Vec<DeviceState> =
+        tab.entries
+            .iter()
+            .map(|e| {
+                if e.names_block_device() {
+                    fstab::device_state(&ctx.host, e, &inventory)
+                } else {
+                    DeviceState::Unknown
+                }
+            })
+            .collect();
+    // The disk / is on: other partitions of it (a separate /home) are not detachable data disks.
+    let system_disk = tab.entries.iter().zip(&states).find(|(e, _)| e.file == "/").and_then(|(_, st)| match st {
+        DeviceState::Present(Some(d)) => parent_disk(d),
+        _ => None,
+    });
+    for (e, state) in tab.entries.iter().zip(states) {
+        let mut o = Observation::new(subject(e))
+            .num("line", e.line as f64)
+            .text("spec", &e.spec)
+            .text("mount_point", &e.file)
+            .text("fstype", &e.vfstype)
+            .text("options", e.options.join(","))
+            .flag("nofail", e.nofail())
+            .evidence(ev(e));
+        let device = match &state {
+            DeviceState::Present(Some(d)) => d.clone(),
+            DeviceState::Present(None) => e.spec.clone(),
+            DeviceState::Missing => "missing".into(),
+            DeviceState::Unknown => "unknown".into(),
+        };
+        o = o.text("device", device);
+        let missing = state == DeviceState::Missing;
+        if e.names_block_device() && state != DeviceState::Unknown {
+            o = o.flag("missing", missing);
+            // A missing device of an automatic, non-swap entry without nofail drops systemd
+            // into emergency mode; a missing swap device only delays the boot.
+            o = o.flag("blocks_boot", missing && !e.nofail() && !e.noauto() && !e.is_swap());
+        }
+        let on_system_disk = match (&state, &system_disk) {
+            (DeviceState::Present(Some(d)), Some(sys)) => parent_disk(d).as_ref() == Some(sys),
+            _ => false,
+        };
+        let data_disk =
+            e.names_block_device() && !e.is_swap() && !SYSTEM_MOUNTS.contains(&e.file.as_str()) && !on_system_disk;
+        if data_disk && !missing {
+            o = o.flag("needs_nofail", !e.nofail() && !e.noauto());
+        }
+        if e.names_block_device() {
+            o = o.flag("kernel_name", is_unstable_name(&e.spec));
+        }
+        // Mounted?
+        let mounted = if e.is_swap() {
+            swaps.as_ref().map(|active| {
+                let target = match &state {
+                    DeviceState::Present(Some(d)) => d.clone(),
+                    _ => e.spec.clone(),
+                };
+                active.iter().any(|a| *a == target || *a == e.spec)
+            })
+        } else {
+            mounts.as_ref().map(|t| t.mounts.iter().any(|m| m.mount_point == e.file))
+        };
+        if let Some(m) = mounted {
+            o = o.flag("mounted", m);
+            // Only a surprise when it should be: automatic, and its device not already missing.
+            o = o.flag("not_mounted", !m && !e.noauto() && !missing);
+        }
+        if e.file.starts_with('/') && !e.is_swap() {
+            match first_by_mount.get(&e.file) {
+                Some(first) => {
+                    o = o.flag("duplicate_mount", true).num("first_line", *first as f64);
+                }
+                None => {
+                    first_by_mount.insert(e.file.clone(), e.line);
+                    o = o.flag("duplicate_mount", false);
+                }
+            }
+        }
+        items.push(o);
+    }
+    for err in &tab.errors {
+        items.push(
+            Observation::new(format!("{}:{}", fstab::PATH, err.line))
+                .num("line", err.line as f64)
+                .flag("syntax_error", true)
+                .word("problem", err.problem.clone())
+                .evidence(format!("{}:{}: {}", fstab::PATH, err.line, err.raw)),
+        );
+    }
+    for (uuid, devices) in inventory.by_uuid.iter().filter(|(_, d)| d.len() > 1) {
+        let mut o =
+            Observation::new(format!("UUID={uuid}")).flag("duplicate_uuid", true).text("devices", devices.join(", "));
+        for d in devices {
+            if let Some(l) = inventory.evidence.get(d) {
+                o = o.evidence(l.clone());
+            }
+        }
+        for e in
+            tab.entries.iter().filter(|e| e.tag().is_some_and(|(t, v)| t == "UUID" && v.eq_ignore_ascii_case(uuid)))
+        {
+            o = o.evidence(ev(e));
+        }
+        items.push(o);
+    }
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_disks() {
+        assert_eq!(parent_disk("/dev/vda3").as_deref(), Some("vda"));
+        assert_eq!(parent_disk("/dev/vda").as_deref(), Some("vda"));
+        assert_eq!(parent_disk("/dev/nvme0n1p2").as_deref(), Some("nvme0n1"));
+        assert_eq!(parent_disk("/dev/xvdb1").as_deref(), Some("xvdb"));
+        assert_eq!(parent_disk("/dev/mapper/vg-root"), None);
+        assert_eq!(parent_disk("/dev/dm-0"), None);
+    }
+
+    #[test]
+    fn unstable_names() {
+        for s in ["/dev/vdb", "/dev/vdb1", "/dev/xvdc", "/dev/sdb2", "/dev/nvme1n1", "/dev/nvme1n1p1"] {
+            assert!(is_unstable_name(s), "{s}");
+        }
+        for s in ["/dev/vda1", "/dev/nvme0n1p1", "/dev/sda", "/dev/mapper/vg-data", "UUID=x", "/dev/vdb1x"] {
+            assert!(!is_unstable_name(s), "{s}");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! /etc/ld.so.preload: libraries the dynamic linker loads into every program. Rootkits and miners
+//! use it to hide their processes and files from ps, top and ls; legitimate uses are rare enough
+//! that every entry deserves a look. One observation per library named, with its line.
+
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &["preloaded", "entries"];
+
+const PATH: &str = "/etc/ld.so.preload";
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let file = ctx.host.read_optional(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
+    let mut items = Vec::new();
+    for (n, line) in file.iter().flat_map(|f| f.text.lines().enumerate()) {
+        let body = line.split('#').next().unwrap_or("");
+        // The linker splits on whitespace and colons.
+        for lib in body.split([' ', '\t', ':']).filter(|s| !s.is_empty()) {
+            items.push(Observation::new(lib).flag("preloaded", true).evidence(format!("{PATH}:{}: {line}", n + 1)));
+        }
+    }
+    let scope = Observation::new(PATH).num("entries", items.len() as f64);
+    items.insert(0, scope);
+    Ok(Observations::of(items))
+}

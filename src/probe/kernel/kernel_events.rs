@@ -1,0 +1,247 @@
+//! Signs of a sick kernel in the kernel log (panics, Oopses and `BUG:`s, soft and hard lockups,
+//! hung tasks, RCU stalls, machine-check errors), crash dumps in /var/crash, and whether kdump
+//! would capture the next crash.
+
+use super::{GroupObservation, log_summary, note_truncation};
+use crate::fmt::{age_hours, show};
+use crate::host::klog::group::Group;
+use crate::host::klog::guarded::{Guard, Guarded};
+use crate::i18n::{Msg, Said};
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[&str] = &[
+    "kind",
+    "times",
+    "first_time",
+    "last_time",
+    "age_hours",
+    "time_known",
+    "detail",
+    "blocked_s",
+    "events",
+    "scanned_lines",
+    "source",
+    "kdump",
+    "crash_dumps",
+];
+
+/// The rules, in order (the first that matches classifies the line), each behind literals its
+/// matches contain, compiled only when a line has them ([`Guarded`]).
+static RULES: [(&str, Guarded); 8] = [
+    ("panic", Guarded::new(r"Kernel panic - not syncing", Guard::AnyOf(&["Kernel panic - not syncing"]))),
+    (
+        "hung-task",
+        Guarded::new(
+            r"\btask (\S+?):(\d+) blocked for more than (\d+) seconds",
+            Guard::AnyOf(&[" blocked for more than "]),
+        ),
+    ),
+    (
+        "soft-lockup",
+        Guarded::new(
+            r"soft lockup - (CPU#\d+) stuck for (\d+)s!(?: \[(.+):(\d+)\])?",
+            Guard::AnyOf(&["soft lockup - CPU#"]),
+        ),
+    ),
+    ("hard-lockup", Guarded::new(r"(?i)hard LOCKUP on cpu (\d+)", Guard::NoCase("hard lockup on cpu "))),
+    (
+        "rcu-stall",
+        Guarded::new(r"rcu.{0,20}(?:detected stalls?|self-detected stall)", Guard::AnyOf(&["detected stall"])),
+    ),
+    (
+        "oops",
+        Guarded::new(
+            r"\bOops:|general protection fault|BUG: unable to handle|kernel BUG at|BUG: kernel NULL pointer",
+            Guard::AnyOf(&[
+                "Oops:",
+                "general protection fault",
+                "BUG: unable to handle",
+                "kernel BUG at",
+                "BUG: kernel NULL pointer",
+            ]),
+        ),
+    ),
+    ("bug", Guarded::new(r"\bBUG: ", Guard::AnyOf(&["BUG: "]))),
+    ("hardware-error", Guarded::new(r"\[Hardware Error\]", Guard::AnyOf(&["[Hardware Error]"]))),
+];
+
+/// What a line is about: (kind, subject, detail, blocked seconds).
+fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
+    let (kind, re) = RULES.iter().find(|(_, re)| re.is_match(text))?;
+    let caps = re.captures(text)?;
+    let detail: String = text.chars().take(200).collect();
+    let (subject, blocked) = match *kind {
+        "hung-task" => (caps[1].to_string(), caps[3].parse().ok()),
+        "soft-lockup" => match caps.get(3) {
+            Some(task) => (task.as_str().to_string(), caps[2].parse().ok()),
+            None => (caps[1].to_string(), caps[2].parse().ok()),
+        },
+        "hard-lockup" => (format!("CPU#{}", &caps[1]), None),
+        "rcu-stall" => ("RCU".to_string(), None),
+        "hardware-error" => ("hardware".to_string(), None),
+        "bug" if text.contains("soft lockup") => return None,
+        _ => ("kernel".to_string(), None),
+    };
+    // `bug` is folded into `oops`: both mean the kernel hit an internal error.
+    let kind = if *kind == "bug" { "oops" } else { kind };
+    Some((kind, subject, detail, blocked))
+}
+
+/// Whether kdump would capture the next crash: `loaded`, `reserved` (crashkernel= set but no
+/// crash kernel loaded) or `not configured`.
+fn kdump_state(ctx: &ProbeContext) -> Msg {
+    if ctx.host.read_line("/sys/kernel/kexec_crash_loaded").as_deref() == Some("1") {
+        return Msg::ValKdumpLoaded;
+    }
+    if ctx.host.read_line("/proc/cmdline").is_some_and(|l| l.contains("crashkernel=")) {
+        return Msg::ValKdumpReserved;
+    }
+    Msg::ValNotConfigured
+}
+
+/// Crash dumps: directories under /var/crash holding a vmcore (RHEL/Alibaba Cloud Linux) or a
+/// dump.<date> (Debian/Ubuntu kdump-tools), with the panic lines of their saved dmesg.
+fn crash_dumps(ctx: &ProbeContext, now: Timestamp) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let Ok(entries) = ctx.host.list_dir("/var/crash") else { return out };
+    for name in entries {
+        let dir = format!("/var/crash/{name}");
+        let Ok(files) = ctx.host.list_dir(&dir) else { continue };
+        let is_dump = files.iter().any(|f| f.starts_with("vmcore") || f.starts_with("dump."));
+        if !is_dump {
+            continue;
+        }
+        let mtime = std::fs::metadata(ctx.host.path(&dir))
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| Timestamp::try_from(t).ok());
+        let mut o = Observation::new(&dir).text("kind", "crash-dump").num("times", 1.0);
+        o = o.flag("time_known", mtime.is_some());
+        if let Some(t) = mtime {
+            o = o
+                .text("first_time", show(t))
+                .text("last_time", show(t))
+                .num("age_hours", age_hours(t, now))
+                .since(Some(show(t)));
+        }
+        let mut detail = String::new();
+        for f in files.iter().filter(|f| f.starts_with("vmcore-dmesg") || f.starts_with("dmesg.")) {
+            let path = format!("{dir}/{f}");
+            if let Ok(Some((bytes, _))) = crate::host::klog::read_tail(&ctx.host, &path, 256 * 1024) {
+                let mut lines = Vec::new();
+                crate::host::klog::for_each_interesting_line(&bytes, |l| {
+                    let l = String::from_utf8_lossy(l);
+                    if classify(&l).is_some() {
+                        lines.push(l.trim().chars().take(300).collect::<String>());
+                    }
+                });
+                for l in lines.iter().rev().take(5).rev() {
+                    if detail.is_empty() {
+                        detail = l.clone();
+                    }
+                    o = o.evidence(format!("{path}: {l}"));
+                }
+            }
+        }
+        if o.evidence.is_empty() {
+            o = o.evidence(format!("{dir}: {}", files.join(" ")));
+        }
+        out.push(if detail.is_empty() {
+            o.word("detail", Said::new(Msg::ValNoSavedDmesg))
+        } else {
+            o.text("detail", detail)
+        });
+    }
+    out
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let now = Timestamp::now();
+    let dumps = crash_dumps(ctx, now);
+    let kdump = kdump_state(ctx);
+    let log = match ctx.kernel_log() {
+        Ok(log) => Some(log),
+        // Without a kernel log the crash dumps still say something.
+        Err(e) if dumps.is_empty() => return Err(e),
+        Err(_) => None,
+    };
+    let mut groups: BTreeMap<(&'static str, String), (Group, String, f64)> = BTreeMap::new();
+    if let Some(log) = &log {
+        for line in &log.lines {
+            let Some((kind, subject, detail, blocked)) = classify(&line.text) else { continue };
+            let entry = groups.entry((kind, subject.clone())).or_insert_with(|| (Group::new(subject), detail, 0.0));
+            entry.0.add(line);
+            entry.2 = entry.2.max(blocked.unwrap_or(0.0));
+        }
+    }
+    let events: u64 = groups.values().map(|g| g.0.count).sum();
+    let mut summary = match &log {
+        Some(l) => log_summary(l, events as usize),
+        None => Observation::new("/var/crash").text("source", "/var/crash").num("events", 0.0),
+    };
+    summary = summary.word("kdump", Said::new(kdump)).num("crash_dumps", dumps.len() as f64);
+    let mut items = vec![summary];
+    for ((kind, _), (g, detail, blocked)) in groups {
+        let mut o = g.observation(now).text("kind", kind).text("detail", detail);
+        if kind == "hardware-error" {
+            // The subject `hardware` is a word of the tool here, not a name from the log.
+            o = o.subject_words(Said::new(Msg::ValHardware));
+        }
+        if let Some(log) = &log {
+            o = note_truncation(o, log);
+        }
+        if blocked > 0.0 {
+            o = o.num("blocked_s", blocked);
+        }
+        items.push(o);
+    }
+    items.extend(dumps);
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A guard never turns away a line its regex matches, and every pattern compiles.
+    #[test]
+    fn guards_never_hide_a_match() {
+        crate::host::klog::guarded::assert_guards_hold(&RULES);
+    }
+
+    #[test]
+    fn classifies_kernel_trouble() {
+        let c = |t: &str| classify(t).map(|(k, s, _, b)| (k, s, b));
+        assert_eq!(
+            c("INFO: task mysqld:123 blocked for more than 120 seconds."),
+            Some(("hung-task", "mysqld".into(), Some(120.0)))
+        );
+        assert_eq!(
+            c("watchdog: BUG: soft lockup - CPU#3 stuck for 22s! [java:4242]"),
+            Some(("soft-lockup", "java".into(), Some(22.0)))
+        );
+        assert_eq!(c("BUG: soft lockup - CPU#0 stuck for 23s!"), Some(("soft-lockup", "CPU#0".into(), Some(23.0))));
+        assert_eq!(c("Kernel panic - not syncing: Fatal exception"), Some(("panic", "kernel".into(), None)));
+        assert_eq!(
+            c("BUG: unable to handle page fault for address: 0000000000001234"),
+            Some(("oops", "kernel".into(), None))
+        );
+        assert_eq!(c("Oops: 0002 [#1] SMP NOPTI"), Some(("oops", "kernel".into(), None)));
+        assert_eq!(c("BUG: Bad page state in process x"), Some(("oops", "kernel".into(), None)));
+        assert_eq!(c("rcu: INFO: rcu_sched self-detected stall on CPU"), Some(("rcu-stall", "RCU".into(), None)));
+        assert_eq!(c("Watchdog detected hard LOCKUP on cpu 2"), Some(("hard-lockup", "CPU#2".into(), None)));
+        assert_eq!(
+            c("mce: [Hardware Error]: Machine check events logged"),
+            Some(("hardware-error", "hardware".into(), None))
+        );
+        assert_eq!(c("EXT4-fs error (device vdb1): x"), None);
+        assert_eq!(c("installing stall detector"), None);
+    }
+}

@@ -1,0 +1,9 @@
+//! Network interfaces, addresses and routes as the kernel holds them (/sys/class/net,
+//! /proc/net, `ip -j` on the live system), and the connection tracking table. Passive: these
+//! probes send no packet. `routes` also parses the routing table for `interfaces` and
+//! `route_conflicts` ([`routes::parse_ipv4`]).
+
+pub mod conntrack;
+pub mod interfaces;
+pub mod route_conflicts;
+pub mod routes;

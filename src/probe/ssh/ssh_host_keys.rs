@@ -1,0 +1,92 @@
+//! The SSH server's private host keys (`/etc/ssh/ssh_host_*_key`): who owns them and who else can
+//! read or change them. Whoever reads a host key can impersonate the server to every client
+//! (a silent man-in-the-middle); whoever writes one can replace it.
+//!
+//! Group read is allowed for the `ssh_keys` group: RHEL, CentOS and Alibaba Cloud Linux create
+//! keys as 0640 root:ssh_keys for ssh-keysign, and calling that critical would be a false alarm
+//! on every such machine.
+
+use crate::host::fsmeta::{self, Kind, Names, Superuser};
+use crate::i18n::{Msg, Said};
+use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default = "default_dir")]
+    pub dir: String,
+}
+
+fn default_dir() -> String {
+    "/etc/ssh".into()
+}
+
+pub const FIELDS: &[&str] =
+    &["mode", "owner", "group", "owner_ok", "world_access", "group_access", "key_count", "symlink"];
+
+/// Groups that may read host keys besides root's.
+const KEY_GROUPS: &[&str] = &["ssh_keys"];
+
+fn is_private_key_name(name: &str) -> bool {
+    name.strip_prefix("ssh_host_").and_then(|r| r.strip_suffix("_key")).is_some_and(|t| !t.is_empty())
+}
+
+pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let dir = params.dir.trim_end_matches('/');
+    match fsmeta::lstat(&ctx.host, dir) {
+        Ok(m) if m.kind == Kind::Dir || m.kind == Kind::Symlink => {}
+        Ok(_) | Err(_) => {
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipSshNotInstalled).arg("path", dir)));
+        }
+    }
+    let names = ctx.host.list_dir(dir).map_err(|e| ProbeError::io(dir, &e))?;
+    let keys: Vec<String> = names.into_iter().filter(|n| is_private_key_name(n)).collect();
+    let su = Superuser::of(&ctx.host);
+    let ids = Names::load(&ctx.host);
+    let mut items = Vec::new();
+    for name in &keys {
+        let path = format!("{dir}/{name}");
+        let Ok(link) = fsmeta::lstat(&ctx.host, &path) else { continue };
+        // sshd follows a symlinked key; so do we, and say so.
+        let m = if link.kind == Kind::Symlink { fsmeta::stat(&ctx.host, &path).unwrap_or(link) } else { link };
+        let group = ids.group(m.gid);
+        let group_ok = su.group_is_root(&m) || KEY_GROUPS.contains(&group.as_str());
+        let mode = fsmeta::mode_str(m.mode);
+        items.push(
+            Observation::new(&path)
+                .text("mode", &mode)
+                .text("owner", ids.user(m.uid))
+                .text("group", &group)
+                .flag("owner_ok", su.owns(&m))
+                .flag("world_access", m.mode & 0o007 != 0)
+                .flag("group_access", m.mode & 0o070 != 0 && !group_ok)
+                .flag("symlink", link.kind == Kind::Symlink)
+                .num("key_count", keys.len() as f64)
+                .evidence(format!("{path}: mode {mode}, owner {}:{group}", ids.user(m.uid))),
+        );
+    }
+    if items.is_empty() {
+        // No keys and no server configuration: the SSH client package alone made /etc/ssh.
+        if fsmeta::lstat(&ctx.host, &format!("{dir}/sshd_config")).is_err() {
+            return Err(ProbeError::Skipped(
+                Said::new(Msg::SkipSshNotInstalled).arg("path", format!("{dir}/sshd_config")),
+            ));
+        }
+        items.push(Observation::new(dir).num("key_count", 0.0));
+    }
+    Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_names() {
+        assert!(is_private_key_name("ssh_host_ed25519_key"));
+        assert!(!is_private_key_name("ssh_host_ed25519_key.pub"));
+        assert!(!is_private_key_name("ssh_host__key"));
+        assert!(!is_private_key_name("sshd_config"));
+    }
+}
