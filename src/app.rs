@@ -168,7 +168,28 @@ fn net_options(args: &RunArgs, config: &Config) -> Result<crate::probe::NetOptio
         None => config.net.metadata_url.as_ref().map(|u| u.get_ref().clone()),
     };
     let dns_name = config.net.dns_name.as_ref().map(|n| n.get_ref().clone());
-    Ok(crate::probe::NetOptions { metadata_url, dns_name })
+    let ecs_endpoint =
+        args.ecs_endpoint.clone().or_else(|| config.net.ecs_endpoint.as_ref().map(|e| e.get_ref().clone()));
+    if let Some(e) = &ecs_endpoint {
+        let url = crate::cloud::ecs::normalize_endpoint(e);
+        if reqwest::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_string)).is_none() {
+            return Err(Failure::Usage(say(Msg::FlagEcsEndpoint, &[("url", &format!("{e:?}"))])));
+        }
+    }
+    let t = &config.ticket;
+    Ok(crate::probe::NetOptions {
+        metadata_url,
+        dns_name,
+        offline: args.offline || config.net.offline,
+        ecs_endpoint,
+        ports: Vec::new(),
+        from: None,
+        cloud_credentials: crate::probe::CloudCredentials {
+            key_id: t.access_key_id.clone(),
+            key_secret: t.access_key_secret.clone(),
+            token: t.security_token.clone(),
+        },
+    })
 }
 
 fn run(args: RunArgs, argv: Vec<String>) -> Result<ExitStatus, Failure> {

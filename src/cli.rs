@@ -107,6 +107,14 @@ pub struct RunArgs {
     /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
     #[arg(long, value_name = "URL", env = "ECS_DOCTOR_METADATA_URL")]
     pub metadata_url: Option<String>,
+    /// The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance's region,
+    /// ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com).
+    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_ECS_ENDPOINT")]
+    pub ecs_endpoint: Option<String>,
+    /// Ask nothing of the cloud's API (the security group is not read); also `offline = true`
+    /// under [net] in the config.
+    #[arg(long)]
+    pub offline: bool,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod cloud;
 pub mod completions;
 pub mod config;
 pub mod engine;

@@ -27,6 +27,8 @@ mod integration {
     pub mod reach_lab;
     pub mod render;
     pub mod root_causes;
+    pub mod secgroup;
+    pub mod secgroup_lab;
     pub mod security;
     pub mod security_live;
     pub mod ticket;

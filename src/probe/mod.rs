@@ -223,6 +223,26 @@ pub struct NetOptions {
     pub metadata_url: Option<String>,
     /// The name each nameserver must resolve (`net.dns.resolver-reachable`).
     pub dns_name: Option<String>,
+    /// Ask nothing of the cloud's API (`--offline`, `[net] offline`).
+    pub offline: bool,
+    /// Where the ECS API is (`--ecs-endpoint`, `ECS_DOCTOR_ECS_ENDPOINT`, `[net] ecs_endpoint`);
+    /// else the region's.
+    pub ecs_endpoint: Option<String>,
+    /// TCP ports that must be reachable from outside, besides SSH's (`--port`, `[access] ports`).
+    pub ports: Vec<u16>,
+    /// The client address whose packets are judged (`--from`); else anywhere.
+    pub from: Option<std::net::IpAddr>,
+    /// Access keys from the config (`[ticket]`), for the cloud's API.
+    pub cloud_credentials: CloudCredentials,
+}
+
+/// Access keys the config gives; the environment and the RAM role come after them in the chain
+/// (`crate::cloud::creds`).
+#[derive(Debug, Clone, Default)]
+pub struct CloudCredentials {
+    pub key_id: Option<String>,
+    pub key_secret: Option<String>,
+    pub token: Option<String>,
 }
 
 /// One probe's result, computed once and shared by every check that names the same probe.
@@ -448,6 +468,7 @@ probes! {
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
+    cloud::security_group => SecurityGroup,
     resources::oom_kills => OomKills,
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
