@@ -140,7 +140,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --target --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff ticket trace completions config help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --target --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff ticket trace completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -183,6 +183,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -384,12 +388,16 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__explain)
-            opts="-h --checks-dir --root --config --lang --help"
+            opts="-h --format --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 --checks-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -878,7 +886,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__run)
-            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -921,6 +929,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= metadata-url= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= metadata-url= ecs-endpoint= offline no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -36,17 +36,19 @@ html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a bro
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -76,17 +78,19 @@ html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a bro
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s o -l output -d 'Also write the rendered report to FILE' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -95,13 +99,15 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l format -r
 json\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand list" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l format -d 'text, or json: the same content as one document, for tools' -r -f -a "text\t''
+json\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand explain" -s h -l help -d 'Print help'
@@ -120,13 +126,13 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l lang -r
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and not __fish_seen_subcommand_from summarize help" -s h -l help -d 'Print help'
@@ -143,12 +149,12 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from summarize" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from help" -f -a "summarize" -d 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand fleet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l dir -d 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l lang -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l format -r -f -a "text\t''
@@ -157,7 +163,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l checks
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand history" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l dir -d 'The report directory (default: ECS_DOCTOR_REPORT_DIR, else report_dir in the config, else the standard place)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l lang -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand diff" -l format -r -f -a "text\t''
@@ -183,7 +189,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l endpoint -d 'API or webhook URL (regional endpoints, tests)' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and not __fish_seen_subcommand_from status help" -s y -l yes -d 'Send without asking for confirmation'
@@ -200,7 +206,7 @@ webhook\t'POST to your help desk\'s URL'"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l endpoint -d 'The API URL (regional endpoints, tests)' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand ticket; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -218,18 +224,18 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l lang -r 
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s n -l no-dns -d 'Do not look up reverse DNS names of the hops'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -s h -l help -d 'Print help'
@@ -237,7 +243,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and not __fish_seen_subcommand_from example help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l config -d 'Settings file (TOML)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'

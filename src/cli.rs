@@ -1,5 +1,7 @@
-//! The command line as typed: a thin clap layer that mirrors shared/contract/cli.md. `app` turns
-//! it into validated options; nothing below `app` sees clap.
+//! The command line as typed: a thin clap layer that mirrors shared/contract/cli.md. `options`
+//! turns it, with the environment and the settings file, into validated options; nothing past
+//! `options` and `cmd` sees clap. Environment variables are read by `options::Env`, not here;
+//! a flag's help says which variable stands in for it.
 
 use crate::i18n::Lang;
 use crate::report::Format;
@@ -65,8 +67,8 @@ pub struct CatalogArgs {
     /// Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere).
     #[arg(long, value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
-    /// Settings file (TOML).
-    #[arg(long, value_name = "FILE", env = "ECS_DOCTOR_CONFIG", global = true)]
+    /// Settings file (TOML); also ECS_DOCTOR_CONFIG.
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Language of the human output (default from LANG).
     #[arg(long, value_enum, global = true)]
@@ -96,8 +98,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient
-    /// failures; the local copy is written first and kept.
-    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_UPLOAD_URL", hide_env_values = true)]
+    /// failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which
+    /// keeps the URL out of the process list.
+    #[arg(long, value_name = "URL")]
     pub upload_url: Option<String>,
     /// Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443
     /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
@@ -105,11 +108,12 @@ pub struct RunArgs {
     pub targets: Vec<String>,
     /// Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud's; on Alibaba
     /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
-    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_METADATA_URL")]
+    /// Also ECS_DOCTOR_METADATA_URL.
+    #[arg(long, value_name = "URL")]
     pub metadata_url: Option<String>,
     /// The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance's region,
-    /// ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com).
-    #[arg(long, value_name = "URL", env = "ECS_DOCTOR_ECS_ENDPOINT")]
+    /// ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT.
+    #[arg(long, value_name = "URL")]
     pub ecs_endpoint: Option<String>,
     /// Ask nothing of the cloud's API (the security group is not read); also `offline = true`
     /// under [net] in the config.
@@ -150,6 +154,9 @@ pub struct ListArgs {
 pub struct ExplainArgs {
     /// The check id (or an alias).
     pub id: String,
+    /// text, or json: the same content as one document, for tools.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }
@@ -221,8 +228,8 @@ pub struct HistoryDirArgs {
     /// the standard place).
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Settings file (TOML).
-    #[arg(long, value_name = "FILE", env = "ECS_DOCTOR_CONFIG")]
+    /// Settings file (TOML); also ECS_DOCTOR_CONFIG.
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub lang: Option<Lang>,
@@ -330,13 +337,7 @@ pub enum TicketAction {
         endpoint: Option<String>,
     },
 }
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum TraceFormat {
-    #[default]
-    Text,
-    Json,
-    Html,
-}
+pub use crate::trace::TraceFormat;
 
 #[derive(Debug, Args)]
 pub struct TraceArgs {

@@ -140,7 +140,7 @@ impl Config {
         let (display, source) = LoadError::read_source(&path, "config file")?;
         let mut cfg: Config = toml::from_str(&source).map_err(|e| LoadError::from_toml(&display, &source, &e))?;
         if let Some(d) = &cfg.deadline
-            && !(d.get_ref().is_finite() && *d.get_ref() > 0.0 && *d.get_ref() <= 86_400.0)
+            && !crate::engine::deadline_ok(*d.get_ref())
         {
             return Err(LoadError::at(&display, &source, d.span().start, say(Msg::ConfigDeadline, &[])));
         }

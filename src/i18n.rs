@@ -19,15 +19,17 @@ pub enum Lang {
 impl Lang {
     /// The language asked for by the environment: LC_ALL, then LC_MESSAGES, then LANG; `zh*` is Chinese.
     pub fn from_env() -> Lang {
-        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
-            if let Ok(v) = std::env::var(var) {
-                if v.is_empty() {
-                    continue;
-                }
-                return if v.to_ascii_lowercase().starts_with("zh") { Lang::ZhCn } else { Lang::En };
-            }
-        }
-        Lang::En
+        Lang::from_locale(|var| std::env::var(var).ok()).unwrap_or(Lang::En)
+    }
+
+    /// The language the locale variables ask for (LC_ALL, else LC_MESSAGES, else LANG; the first
+    /// one set and not empty), read through `get`; `None` when none is set.
+    pub fn from_locale(get: impl Fn(&str) -> Option<String>) -> Option<Lang> {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .into_iter()
+            .filter_map(get)
+            .find(|v| !v.is_empty())
+            .map(|v| if v.to_ascii_lowercase().starts_with("zh") { Lang::ZhCn } else { Lang::En })
     }
 }
 
@@ -157,6 +159,7 @@ messages! {
         ConsequencesMany = "consequences_many",
         ConsequenceOf = "consequence_of",
         CausesCounts = "causes_counts",
+        DependsOn = "depends_on",
         BadCheckId = "bad_check_id",
         IdPathMismatch = "id_path_mismatch",
         ExecNoCommand = "exec_no_command",
@@ -316,9 +319,6 @@ messages! {
         TicketWebhookUrl = "ticket_err_webhook_url",
         TicketSince = "ticket_err_since",
         TicketCannotSave = "ticket_err_cannot_save",
-        TicketNoExe = "ticket_err_no_exe",
-        TicketCannotDiagnose = "ticket_err_cannot_diagnose",
-        TicketNoReportFrom = "ticket_err_no_report_from",
         TicketCategories = "ticket_err_categories",
         TicketNoCategory = "ticket_err_no_category",
         TicketUnknownId = "ticket_err_unknown_id",

@@ -1,14 +1,17 @@
 //! ecs-doctor: one-command health diagnosis for cloud Linux servers.
 //!
-//! Layout (see README, "Design"): `cli` mirrors the flags, `app` validates them into a
-//! [`app::RunOptions`] the core uses; `catalog` loads declarative check files; `probe` observes
-//! the host through `host`; `engine` runs checks under deadlines and judges the observations;
-//! `report` holds the v1 model and its renderers.
+//! Layout (see README, "Design"): `cli` mirrors the flags; `options` validates them, with the
+//! environment and the settings file, into the options a command uses (such as
+//! [`options::RunOptions`]); `cmd` holds one file per subcommand and `app` only dispatches to
+//! them; `catalog` loads declarative check files; `probe` observes the host through `host`;
+//! `engine` runs checks under deadlines and judges the observations; `report` holds the v1 model
+//! and its renderers.
 
 pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod cloud;
+pub mod cmd;
 pub mod completions;
 pub mod config;
 pub mod engine;
@@ -18,6 +21,7 @@ pub mod fmt;
 pub mod history;
 pub mod host;
 pub mod i18n;
+pub mod options;
 pub mod probe;
 pub mod redact;
 pub mod report;

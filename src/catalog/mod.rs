@@ -5,6 +5,7 @@
 //! run with `file:line:column: message` (exit 64) instead of misbehaving later.
 
 pub mod condition;
+pub mod explain;
 pub mod template;
 
 use crate::i18n::{Msg, Said, Text, say};
@@ -31,6 +32,12 @@ pub struct LoadError {
     pub line: usize,
     pub column: usize,
     pub message: String,
+}
+
+impl From<LoadError> for crate::exit::Failure {
+    fn from(e: LoadError) -> crate::exit::Failure {
+        crate::exit::Failure::Usage(e.to_string())
+    }
 }
 
 impl LoadError {
@@ -605,12 +612,30 @@ pub fn selector_matches(sel: &str, check: &Check) -> bool {
     by_id(&check.id) || check.aliases.iter().any(|a| by_id(a)) || check.references.contains_key(sel)
 }
 
+/// A `--only` or `--skip` selector (or a `skip` of the config) that matches no check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSelector(pub String);
+
+impl UnknownSelector {
+    pub fn said(&self) -> Said {
+        Said::new(Msg::UnknownSelector).arg("selector", format!("{:?}", self.0))
+    }
+}
+
+impl std::fmt::Display for UnknownSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.said())
+    }
+}
+
+impl std::error::Error for UnknownSelector {}
+
 /// Applies `--only` and `--skip`; a selector that matches no check is an error (a typo would
 /// otherwise silently run nothing).
-pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec<Check>, String> {
+pub fn select(catalog: &Catalog, only: &[String], skip: &[String]) -> Result<Vec<Check>, UnknownSelector> {
     for sel in only.iter().chain(skip) {
         if !catalog.checks.iter().any(|c| selector_matches(sel, c)) {
-            return Err(say(Msg::UnknownSelector, &[("selector", &format!("{sel:?}"))]));
+            return Err(UnknownSelector(sel.clone()));
         }
     }
     Ok(catalog

@@ -19,6 +19,15 @@ use std::time::{Duration, Instant};
 /// Checks running at once: they mostly wait on files and children, so a few more than CPUs.
 pub const DEFAULT_WORKERS: usize = 8;
 
+/// The run's deadline unless `--deadline` or the config says otherwise.
+pub const DEFAULT_DEADLINE_S: f64 = 30.0;
+
+/// Whether a whole-run deadline (seconds) is one the engine accepts: more than nothing, at most
+/// a day. The one rule for `--deadline` and the config's `deadline`.
+pub fn deadline_ok(seconds: f64) -> bool {
+    seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0
+}
+
 enum Event {
     Started(usize, Instant),
     // Boxed: a result is large, a start is small.

@@ -100,18 +100,6 @@ pub fn report_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Reads one saved report; the error names the file (and line and column for bad JSON).
-pub fn read_report(path: &Path) -> Result<Report, String> {
-    let display = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{display}: cannot read: {e}"))?;
-    let report: Report = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{display}:{}:{}: not an ecs-doctor report: {e}", e.line(), e.column()))?;
-    if report.schema != crate::report::SCHEMA {
-        return Err(format!("{display}: schema {:?} is not {}", report.schema, crate::report::SCHEMA));
-    }
-    Ok(report)
-}
-
 /// One past run, as `ecs-doctor history` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
@@ -124,11 +112,11 @@ pub struct Entry {
 }
 
 /// Every readable saved report in `dir`, oldest first, and the problems with the unreadable ones.
-pub fn load_all(dir: &Path) -> (Vec<(PathBuf, Report)>, Vec<String>) {
+pub fn load_all(dir: &Path) -> (Vec<(PathBuf, Report)>, Vec<crate::report::ReadError>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for path in report_files(dir) {
-        match read_report(&path) {
+        match crate::report::read(&path) {
             Ok(r) => ok.push((path, r)),
             Err(e) => bad.push(e),
         }

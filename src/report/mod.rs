@@ -6,9 +6,12 @@ pub mod json;
 pub mod markdown;
 pub mod nagios;
 pub mod prometheus;
+pub mod read;
 pub mod save;
 pub mod summary_json;
 pub mod text;
+
+pub use read::{ReadError, read};
 
 use crate::host::facts::{OsInfo, Provider};
 use serde::{Deserialize, Serialize};

@@ -15,13 +15,14 @@
 //! ```
 //! `samples_ms[i]` is the round trip of round `rounds[i]`, `null` when no reply came.
 
-pub mod command;
 pub mod html;
+pub mod output;
 pub mod rdns;
 pub mod render_text;
 pub mod run;
 
 pub use html::heatmap_svg;
+pub use output::TraceFormat;
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

@@ -1,25 +1,20 @@
-//! `ecs-doctor ticket`, `ticket --flush` and `ticket status [ID]`: settings from flags and the
-//! `[ticket]` config table, the report to build from (a fresh diagnosis when the latest is too
-//! old), the questions on a terminal, redaction, the preview, and filing through the spool.
+//! Filing a built ticket: the settings it is filed with, the file backend's write, the spool and
+//! sending through the API backends, `ticket --flush`, the preview and `ticket status [ID]`.
+//! `cmd::ticket` runs the command (report, questions, confirmation) on top of this.
 
 use super::aliyun::{Aliyun, normalize_endpoint, status_word};
 use super::ask::Prompter;
 use super::config::BackendKind;
 use super::http::SendError;
-use super::model::{Answers, Started};
-use super::store::{LedgerEntry, Meta, Spooled, Store, bundle_name, new_key};
-use super::{bundle, creds, file, model, render, when};
-use crate::app::Failure;
-use crate::cli::{TicketAction, TicketArgs};
-use crate::config::Config;
-use crate::exit::ExitStatus;
+use super::store::{LedgerEntry, Meta, Spooled, Store, bundle_name};
+use super::{bundle, creds, file, model, when};
+use crate::exit::{ExitStatus, Failure};
 use crate::host::Host;
 use crate::host::facts::Provider;
 use crate::i18n::{Lang, Msg, T, trf, tt};
 use crate::redact::{MaskOptions, Redactor};
-use crate::report::{self, Report};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -27,12 +22,11 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_MAX_REPORT_AGE_S: f64 = 1800.0;
 pub const DEFAULT_TIMEOUT_S: f64 = 20.0;
 pub const DEFAULT_ATTEMPTS: u32 = 4;
-/// Set for the diagnosis `ticket` runs itself, so that run leaves the spool alone.
-const NO_FLUSH_ENV: &str = "ECS_DOCTOR_NO_TICKET_FLUSH";
 /// All the sending of one command ends within this.
-const SEND_BUDGET: Duration = Duration::from_secs(180);
+pub const SEND_BUDGET: Duration = Duration::from_secs(180);
 
-/// Flags over the config file over defaults.
+/// What a ticket is filed with: flags over the config file over defaults, resolved by
+/// `options::TicketOptions`.
 pub struct Settings {
     pub lang: Lang,
     pub backend: BackendKind,
@@ -58,65 +52,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn resolve(args: &TicketArgs, config: &Config) -> Result<Settings, Failure> {
-        let c = &config.ticket;
-        let lang = args.catalog.lang.or(c.lang).unwrap_or_else(Lang::from_env);
-        let report_dir = std::env::var_os("ECS_DOCTOR_REPORT_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| config.report_dir.clone())
-            .unwrap_or_else(report::save::default_dir);
-        let state = std::env::var_os("ECS_DOCTOR_TICKET_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| c.state_dir.clone())
-            .unwrap_or_else(|| {
-                report_dir.parent().map(|p| p.join("tickets")).unwrap_or_else(|| report_dir.join("tickets"))
-            });
-        let timeout = c.timeout.unwrap_or(DEFAULT_TIMEOUT_S);
-        if !(timeout.is_finite() && timeout > 0.0 && timeout <= 600.0) {
-            return Err(Failure::Usage(trf(lang, Msg::TicketTimeout, &[])));
-        }
-        let max_age = c.max_report_age.unwrap_or(DEFAULT_MAX_REPORT_AGE_S);
-        if !(max_age.is_finite() && max_age >= 0.0) {
-            return Err(Failure::Usage(trf(lang, Msg::TicketMaxAge, &[])));
-        }
-        let attempts = c.attempts.unwrap_or(DEFAULT_ATTEMPTS);
-        if !(1..=10).contains(&attempts) {
-            return Err(Failure::Usage(trf(lang, Msg::TicketAttempts, &[])));
-        }
-        Ok(Settings {
-            lang,
-            backend: args.backend.or(c.backend).unwrap_or_default(),
-            out: args.out.clone().or_else(|| c.out.clone()).unwrap_or_else(|| state.join("filed")),
-            report_dir,
-            store: Store::new(state),
-            max_report_age_s: max_age,
-            mask: MaskOptions {
-                ips: args.mask_ips || c.mask_ips.unwrap_or(false),
-                hostnames: args.mask_hostnames || c.mask_hostnames.unwrap_or(false),
-            },
-            email: args.email.clone().or_else(|| c.email.clone()),
-            category_id: args.category_id.clone().or_else(|| c.category_id.clone()),
-            product_id: c.product_id.clone(),
-            endpoint: args.endpoint.clone().or_else(|| c.endpoint.clone()),
-            access_key_id: c.access_key_id.clone(),
-            access_key_secret: c.access_key_secret.clone(),
-            security_token: c.security_token.clone(),
-            metadata_url: std::env::var("ECS_DOCTOR_METADATA_URL")
-                .ok()
-                .filter(|v| !v.is_empty())
-                .or_else(|| c.metadata_url.clone()),
-            timeout: Duration::from_secs_f64(timeout),
-            attempts,
-            bundle_max_bytes: c.bundle_max_bytes.unwrap_or(bundle::DEFAULT_MAX_BYTES).max(16 * 1024),
-            yes: args.yes || c.yes.unwrap_or(false),
-            webhook_headers: c.webhook_headers.clone(),
-            root: args.catalog.root.clone(),
-        })
-    }
-
-    fn host(&self) -> Host {
+    pub fn host(&self) -> Host {
         match &self.root {
             Some(r) => Host::new(r.clone()),
             None => Host::live(),
@@ -145,7 +81,7 @@ impl Settings {
         Ok(Aliyun { client, endpoint, creds, attempts: self.attempts, deadline })
     }
 
-    fn endpoint_for(&self, backend: BackendKind) -> Result<String, Failure> {
+    pub fn endpoint_for(&self, backend: BackendKind) -> Result<String, Failure> {
         match backend {
             BackendKind::Aliyun => {
                 Ok(normalize_endpoint(self.endpoint.as_deref().unwrap_or(super::aliyun::DEFAULT_ENDPOINT)))
@@ -158,125 +94,30 @@ impl Settings {
     }
 }
 
-fn say(msg: impl AsRef<str>) {
+pub fn say(msg: impl AsRef<str>) {
     let mut e = std::io::stderr().lock();
     let _ = writeln!(e, "{}", msg.as_ref());
 }
 
-pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
-    let config = Config::load(args.catalog.config.as_deref())?;
-    if let Some(TicketAction::Status { id, backend, endpoint }) = &args.action {
-        let mut a = args.clone();
-        a.backend = backend.or(a.backend);
-        a.endpoint = endpoint.clone().or(a.endpoint);
-        let s = Settings::resolve(&a, &config)?;
-        return status(&s, id.as_deref());
-    }
-    let s = Settings::resolve(&args, &config)?;
-    if args.flush {
-        return Ok(flush(&s, true, true));
-    }
-    if s.store.has_pending() && !args.dry_run {
-        flush(&s, false, true);
-    }
-    let report = load_report(&args, &s)?;
+/// Files a ticket the user has confirmed: the file backend writes it (and records it in the
+/// ledger); the API backends spool it first, then send it, so nothing is lost when sending fails.
+#[allow(clippy::too_many_arguments)]
+pub fn submit(
+    s: &Settings,
+    key: &str,
+    ticket: &model::Ticket,
+    md: &str,
+    js: &str,
+    bundle: &bundle::Bundle,
+    endpoint: String,
+    category: Option<String>,
+) -> Result<ExitStatus, Failure> {
     let l = s.lang;
 
-    let mut answers = Answers {
-        title: args.title.clone(),
-        started: match &args.since {
-            Some(t) => Some(Started {
-                at: when::parse(t, jiff::Timestamp::now())
-                    .map_err(|e| Failure::Usage(trf(l, Msg::TicketSince, &[("error", &e.to_string())])))?,
-                source: "stated".into(),
-            }),
-            None => None,
-        },
-        impact: args.impact.or(config.ticket.impact),
-        tried: args.tried.clone(),
-        description: args.description.clone(),
-        email: s.email.clone(),
-    };
-    let key = new_key();
-    let now = when::now();
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let stdin = std::io::stdin();
-    let mut prompter = Prompter::new(stdin.lock(), std::io::stderr(), l);
-    if interactive {
-        let draft = model::build(&report, &answers, &key, l, &now);
-        prompter.ask_missing(&mut answers, &draft.title);
-    } else {
-        let mut empty = Vec::new();
-        if answers.impact.is_none() {
-            empty.push("impact (--impact)");
-        }
-        if answers.started.is_none() {
-            empty.push("started (--since)");
-        }
-        if answers.tried.is_empty() {
-            empty.push("tried (--tried)");
-        }
-        if answers.description.is_none() {
-            empty.push("description (--description)");
-        }
-        if answers.email.is_none() {
-            empty.push("email (--email)");
-        }
-        if !empty.is_empty() {
-            say(format!("{} {}", tt(l, T::FieldsLeftEmpty), empty.join(", ")));
-        }
-    }
-
-    // Redact (and mask) the whole ticket, then the bundle with the same redactor, so a masked
-    // address has the same pseudonym everywhere.
-    let mut red = Redactor::new(s.mask);
-    if s.mask.hostnames {
-        red.add_host(&report.host.hostname);
-    }
-    let draft = model::build(&report, &answers, &key, l, &now);
-    let mut ticket = model::map_strings(&draft, &mut |t| red.apply(t));
-    ticket.attachments = vec![bundle_name(&key)];
-    let md = render::markdown(&ticket);
-    let js = render::json(&ticket);
-    let host = s.host();
-    let input = bundle::Input { report: &report, ticket_markdown: &md, ticket_json: &js, key: &key, created_at: &now };
-    let bundle = bundle::build(&input, &host, &mut red, s.bundle_max_bytes).map_err(Failure::Tool)?;
-
-    let endpoint = s.endpoint_for(s.backend)?;
-    let mut category = s.category_id.clone();
-    if s.backend == BackendKind::Aliyun && category.is_none() && !args.dry_run {
-        if !interactive {
-            return Err(Failure::Usage(
-                "the aliyun backend needs a CategoryId: --category-id ID or category_id in [ticket] \
-                 (a terminal run offers the list from ListCategories)"
-                    .into(),
-            ));
-        }
-        category = choose_category(&s, &endpoint, &mut prompter)?;
-    }
-    let preview = preview(&s, &endpoint, &ticket, &md, &js, &bundle, &red, category.as_deref());
-    {
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(preview.as_bytes());
-        let _ = out.flush();
-    }
-    if args.dry_run {
-        say(tt(l, T::DryRunNothingSent));
-        return Ok(ExitStatus::Ok);
-    }
-    if interactive && !s.yes {
-        if !prompter.confirm(tt(l, T::AskSend)) {
-            say(tt(l, T::Cancelled));
-            return Ok(ExitStatus::Ok);
-        }
-    } else if !interactive && !s.yes && s.backend != BackendKind::File {
-        return Err(Failure::Usage(tt(l, T::NeedYes).into()));
-    }
-
     if s.backend == BackendKind::File {
-        let dir = file::write(&s.out, &key, &md, &js, Some(&bundle.bytes)).map_err(Failure::Tool)?;
+        let dir = file::write(&s.out, key, md, js, Some(&bundle.bytes)).map_err(Failure::Tool)?;
         let entry = LedgerEntry {
-            key: key.clone(),
+            key: key.to_string(),
             backend: "file".into(),
             id: dir.display().to_string(),
             filed_at: when::now(),
@@ -287,12 +128,12 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
             say(format!("ecs-doctor: could not record the ticket in {}: {e}", s.store.dir.display()));
         }
         println!("{} {}", tt(l, T::WrittenTo), dir.display());
-        println!("{} {}", tt(l, T::BundleAt), dir.join(bundle_name(&key)).display());
+        println!("{} {}", tt(l, T::BundleAt), dir.join(bundle_name(key)).display());
         return Ok(ExitStatus::Ok);
     }
 
     let meta = Meta {
-        key: key.clone(),
+        key: key.to_string(),
         backend: s.backend.name().into(),
         endpoint: Some(endpoint),
         category_id: category,
@@ -305,7 +146,7 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         last_error: None,
     };
     let _lock = s.store.lock(Duration::from_secs(30)).map_err(|e| Failure::Tool(e.to_string()))?;
-    let mut spooled = s.store.spool(meta, &md, &js, Some(&bundle.bytes)).map_err(|e| {
+    let mut spooled = s.store.spool(meta, md, js, Some(&bundle.bytes)).map_err(|e| {
         Failure::Tool(trf(
             s.lang,
             Msg::TicketCannotSave,
@@ -313,7 +154,7 @@ pub fn run(args: TicketArgs) -> Result<ExitStatus, Failure> {
         ))
     })?;
     let deadline = Instant::now() + SEND_BUDGET;
-    Ok(send_and_record(&s, &mut spooled, deadline, true))
+    Ok(send_and_record(s, &mut spooled, deadline, true))
 }
 
 /// Prints an outcome on stdout (the ticket command's result) or stderr (after `run`, whose
@@ -429,89 +270,15 @@ pub fn flush(s: &Settings, explicit: bool, to_stdout: bool) -> ExitStatus {
     status
 }
 
-/// After `ecs-doctor run`: sends tickets spooled while the network was down. Does nothing (and
-/// touches no network) when the spool is empty.
-pub fn flush_after_run(config: &Config) {
-    if std::env::var_os(NO_FLUSH_ENV).is_some() {
-        return;
-    }
-    let args = TicketArgs::default();
-    let Ok(s) = Settings::resolve(&args, config) else { return };
+/// After `ecs-doctor run`: sends the tickets spooled while the network was down. Does nothing
+/// (and touches no network) when the spool is empty.
+pub fn flush_if_pending(s: &Settings) {
     if s.store.has_pending() {
-        flush(&s, false, false);
+        flush(s, false, false);
     }
 }
 
-/// The report: `--from`, else the latest saved one when it is fresh enough, else a new
-/// diagnosis (this binary's `run`, which also saves it, except in a dry run).
-fn load_report(args: &TicketArgs, s: &Settings) -> Result<Report, Failure> {
-    if let Some(path) = &args.from {
-        return read_report(path).map_err(Failure::Usage);
-    }
-    let latest = s.report_dir.join("latest.json");
-    if let Ok(r) = read_report(&latest) {
-        let age = r
-            .run
-            .finished_at
-            .parse::<jiff::Timestamp>()
-            .ok()
-            .map(|t| (jiff::Timestamp::now().as_millisecond() - t.as_millisecond()) as f64 / 1000.0);
-        if age.is_some_and(|a| a <= s.max_report_age_s) {
-            return Ok(r);
-        }
-    }
-    say(tt(s.lang, T::StaleReport));
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::Tool(trf(s.lang, Msg::TicketNoExe, &[("error", &e.to_string())])))?;
-    let mut cmd = std::process::Command::new(exe);
-    cmd.args(["run", "--format", "json", "--quiet"]);
-    if args.dry_run {
-        // A dry run writes nothing, not even the report of its diagnosis.
-        cmd.arg("--no-save");
-    }
-    if let Some(root) = &args.catalog.root {
-        cmd.arg("--root").arg(root);
-    }
-    if let Some(c) = &args.catalog.config {
-        cmd.arg("--config").arg(c);
-    }
-    for d in &args.catalog.checks_dirs {
-        cmd.arg("--checks-dir").arg(d);
-    }
-    if let Some(lang) = args.catalog.lang {
-        cmd.arg("--lang").arg(if lang == Lang::ZhCn { "zh-CN" } else { "en" });
-    }
-    cmd.env("ECS_DOCTOR_REPORT_DIR", &s.report_dir);
-    // The ticket command has just tried the spool itself.
-    cmd.env(NO_FLUSH_ENV, "1");
-    cmd.stdin(std::process::Stdio::null()).stderr(std::process::Stdio::inherit());
-    let out = cmd
-        .output()
-        .map_err(|e| Failure::Tool(trf(s.lang, Msg::TicketCannotDiagnose, &[("error", &e.to_string())])))?;
-    if out.status.code() == Some(ExitStatus::Usage.code()) {
-        return Err(Failure::Usage(tt(s.lang, T::NoReport).into()));
-    }
-    serde_json::from_slice(&out.stdout).map_err(|e| {
-        Failure::Tool(trf(
-            s.lang,
-            Msg::TicketNoReportFrom,
-            &[("no_report", tt(s.lang, T::NoReport)), ("error", &e.to_string())],
-        ))
-    })
-}
-
-fn read_report(path: &std::path::Path) -> Result<Report, String> {
-    let display = path.display();
-    let bytes = std::fs::read(path).map_err(|e| format!("{display}: cannot read: {e}"))?;
-    let r: Report = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{display}:{}:{}: not an ecs-doctor report: {e}", e.line(), e.column()))?;
-    if r.schema != report::SCHEMA {
-        return Err(format!("{display}: schema {:?} is not {}", r.schema, report::SCHEMA));
-    }
-    Ok(r)
-}
-
-fn choose_category<R: std::io::BufRead, W: Write>(
+pub fn choose_category<R: std::io::BufRead, W: Write>(
     s: &Settings,
     endpoint: &str,
     p: &mut Prompter<R, W>,
@@ -532,7 +299,7 @@ fn choose_category<R: std::io::BufRead, W: Write>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn preview(
+pub fn preview(
     s: &Settings,
     endpoint: &str,
     t: &model::Ticket,
@@ -588,7 +355,7 @@ fn preview(
 }
 
 /// `ticket status [ID]`.
-fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
+pub fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     let l = s.lang;
     let ledger = s.store.ledger();
     let entry = match id {

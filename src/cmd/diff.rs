@@ -1,0 +1,53 @@
+//! `ecs-doctor diff [A] [B]`: what changed between two saved reports (default: the latest run
+//! against the last run before it whose status was ok).
+
+use crate::cli::{DiffArgs, ListFormat};
+use crate::exit::{ExitStatus, Failure};
+use crate::i18n::{Msg, trf};
+use crate::options::Env;
+use crate::report::{OverallStatus, Report};
+use std::path::Path;
+
+/// A report named on the command line: a path, else a file name in the report directory.
+fn named_report(dir: &Path, name: &Path) -> Result<(String, Report), Failure> {
+    let path = if name.exists() || name.components().count() > 1 { name.to_path_buf() } else { dir.join(name) };
+    let report = crate::report::read(&path).map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok((path.display().to_string(), report))
+}
+
+pub fn run(args: &DiffArgs, env: &Env) -> Result<ExitStatus, Failure> {
+    let (dir, lang) = super::history::context(&args.dir, env)?;
+    let dir_text = dir.display().to_string();
+    let need_two = || Failure::Usage(trf(lang, Msg::DiffNeedTwo, &[("dir", &dir_text)]));
+    let (a, b) = match (&args.a, &args.b) {
+        (Some(a), Some(b)) => (named_report(&dir, a)?, named_report(&dir, b)?),
+        (a, _) => {
+            let (runs, _) = crate::history::load_all(&dir);
+            let Some((latest_path, latest)) = runs.last() else { return Err(need_two()) };
+            let b = (latest_path.display().to_string(), latest.clone());
+            let a = match a {
+                Some(a) => named_report(&dir, a)?,
+                None => {
+                    if runs.len() < 2 {
+                        return Err(need_two());
+                    }
+                    let ok = runs[..runs.len() - 1]
+                        .iter()
+                        .rev()
+                        .find(|(_, r)| r.summary.status == OverallStatus::Ok)
+                        .ok_or_else(|| Failure::Usage(trf(lang, Msg::DiffNoOkRun, &[("dir", &dir_text)])))?;
+                    (ok.0.display().to_string(), ok.1.clone())
+                }
+            };
+            (a, b)
+        }
+    };
+    let name = |p: &str| Path::new(p).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+    let d = crate::history::diff::compare((&name(&a.0), &a.1), (&name(&b.0), &b.1));
+    let out = match args.dir.format {
+        ListFormat::Json => crate::history::diff::render_json(&d),
+        ListFormat::Text => crate::history::diff::render_text(&d, lang),
+    };
+    super::print(&out);
+    Ok(ExitStatus::Ok)
+}
