@@ -2,17 +2,17 @@
 //! fresh diagnosis, in this process, when the latest is too old), the questions on a terminal,
 //! redaction, the preview, the confirmation, and filing through `ticket::filing`.
 
-use crate::cli::{RunArgs, TicketArgs};
+use crate::cli::TicketArgs;
 use crate::config::Config;
 use crate::exit::{ExitStatus, Failure};
 use crate::i18n::{Msg, T, tr, tt};
 use crate::options::ticket::{TicketTask, ticket_lang};
-use crate::options::{CatalogOptions, Env, RunOptions, TicketOptions};
+use crate::options::{Env, TicketOptions};
 use crate::redact::Redactor;
-use crate::report::{self, Format, Report};
+use crate::report::{self, Report};
 use crate::ticket::ask::Prompter;
 use crate::ticket::config::BackendKind;
-use crate::ticket::filing::{self, choose_category, flush, preview, say, status};
+use crate::ticket::filing::{self, Built, choose_category, flush, preview, say, status};
 use crate::ticket::model::{self, Answers};
 use crate::ticket::store::{bundle_name, new_key};
 use crate::ticket::{bundle, render, when};
@@ -80,7 +80,8 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
     let md = render::markdown(&ticket);
     let js = render::json(&ticket);
     let input = bundle::Input { report: &report, ticket_markdown: &md, ticket_json: &js, key: &key, created_at: &now };
-    let bundle = bundle::build(&input, &s.host(), &mut red, s.bundle_max_bytes).map_err(Failure::Tool)?;
+    let bundle =
+        bundle::build(&input, &s.host(), &mut red, s.bundle_max_bytes).map_err(|e| Failure::Tool(e.to_string()))?;
 
     let endpoint = s.endpoint_for(s.backend)?;
     let mut category = s.category_id.clone();
@@ -94,7 +95,8 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
         }
         category = choose_category(s, &endpoint, &mut prompter)?;
     }
-    super::print(&preview(s, &endpoint, &ticket, &md, &js, &bundle, &red, category.as_deref()));
+    let built = Built { ticket: &ticket, markdown: &md, json: &js, bundle: &bundle };
+    super::print(&preview(s, &endpoint, &built, &red, category.as_deref()));
     if o.dry_run {
         say(tt(l, T::DryRunNothingSent));
         return Ok(ExitStatus::Ok);
@@ -107,7 +109,7 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
     } else if !interactive && !s.yes && s.backend != BackendKind::File {
         return Err(Failure::Usage(tt(l, T::NeedYes).into()));
     }
-    filing::submit(s, &key, &ticket, &md, &js, &bundle, endpoint, category)
+    filing::submit(s, &key, &built, endpoint, category)
 }
 
 /// The report: `--from`, else the latest saved one when it is fresh enough, else a new diagnosis
@@ -138,19 +140,10 @@ fn load_report(o: &TicketOptions, config: &Config, argv: Vec<String>, env: &Env)
         }
         tool => tool,
     };
-    // What `run --format json --quiet` would do, with the ticket's catalog flags; a dry run
-    // writes nothing, not even the report of its diagnosis.
-    let run_args = RunArgs {
-        catalog: o.catalog.clone(),
-        format: Some(Format::Json),
-        quiet: true,
-        no_save: o.dry_run,
-        ..RunArgs::default()
-    };
-    let catalog_options = CatalogOptions::resolve(&run_args.catalog, env).map_err(|e| no_report(e.failure(s.lang)))?;
-    let lang = catalog_options.lang;
-    let catalog = super::load_checks(&catalog_options, config).map_err(no_report)?;
-    let opts = RunOptions::resolve(&run_args, config, env).map_err(|e| no_report(e.failure(lang)))?.with_argv(argv);
+    let opts =
+        o.fresh_diagnosis(config, env).map_err(|e| no_report(e.failure(crate::i18n::message_lang())))?.with_argv(argv);
+    let lang = opts.lang();
+    let catalog = super::load_checks(&opts.catalog, config).map_err(no_report)?;
     let report = super::run::diagnose(&opts, &catalog, |_| {}).map_err(no_report)?;
     if opts.save
         && let Some(path) = super::run::save(&report, &opts)

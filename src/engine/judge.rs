@@ -35,6 +35,7 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
         traces: Vec::new(),
         consequence_of: Vec::new(),
         explained_by: Vec::new(),
+        table: None,
     }
 }
 
@@ -199,5 +200,6 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     r.findings = findings;
     r.traces = obs.traces;
     r.explained_by = explained_by;
+    r.table = obs.table.map(|t| t.render(lang));
     r
 }

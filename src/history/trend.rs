@@ -353,6 +353,7 @@ mod tests {
             traces: Vec::new(),
             consequence_of: Vec::new(),
             explained_by: Vec::new(),
+            table: None,
         }
     }
 

@@ -201,6 +201,9 @@ mod tests {
         let report_dir: fn(&RunOptions) -> String = |o| o.report_dir.display().to_string();
         let lang: fn(&RunOptions) -> String = |o| format!("{:?}", o.lang());
         let color: fn(&RunOptions) -> String = |o| format!("{:?}", o.color);
+        let dns_name: fn(&RunOptions) -> String = |o| format!("{:?}", o.net.dns_name);
+        let keep: fn(&RunOptions) -> String = |o| o.history.keep.to_string();
+        let format: fn(&RunOptions) -> String = |o| format!("{:?}", o.format);
         const META_FILE: &str = "[net]\nmetadata_url = \"http://10.0.0.3\"";
         const META_ENV: &[(&str, &str)] = &[("ECS_DOCTOR_METADATA_URL", "http://10.0.0.2")];
         const UPLOAD_ENV: &[(&str, &str)] = &[("ECS_DOCTOR_UPLOAD_URL", "https://b.example/y")];
@@ -252,6 +255,12 @@ mod tests {
             row("color: flag beats NO_COLOR", &["--color", "always"], &[("NO_COLOR", "1")], "", "Always", color),
             row("color: NO_COLOR", &[], &[("NO_COLOR", "1")], "", "Never", color),
             row("color: default", &[], &[], "", "Auto", color),
+            row("dns name: config", &[], &[], "[net]\ndns_name = \"example.com\"", "Some(\"example.com\")", dns_name),
+            row("dns name: default", &[], &[], "", "None", dns_name),
+            row("history: config", &[], &[], "[history]\nkeep = 5", "5", keep),
+            row("history: default", &[], &[], "", "200", keep),
+            row("format: flag", &["--format", "html"], &[], "", "Html", format),
+            row("format: default", &[], &[], "", "Text", format),
         ];
         for r in rows {
             assert_eq!((r.get)(&resolve(r.flags, &env(r.vars), r.toml)), r.want, "{}", r.name);

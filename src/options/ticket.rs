@@ -2,11 +2,12 @@
 //! (`ticket::filing::Settings`, from the flags and the `[ticket]` table) and the answers the
 //! flags already give.
 
-use super::{Env, OptionsError, layer};
-use crate::cli::{CatalogArgs, TicketAction, TicketArgs};
+use super::{Env, OptionsError, RunOptions, layer};
+use crate::cli::{CatalogArgs, RunArgs, TicketAction, TicketArgs};
 use crate::config::Config;
 use crate::i18n::Lang;
 use crate::redact::MaskOptions;
+use crate::report::Format;
 use crate::ticket::bundle;
 use crate::ticket::filing::{DEFAULT_ATTEMPTS, DEFAULT_MAX_REPORT_AGE_S, DEFAULT_TIMEOUT_S, Settings};
 use crate::ticket::model::{Impact, Started};
@@ -40,7 +41,7 @@ pub struct TicketOptions {
     pub tried: Vec<String>,
     pub description: Option<String>,
     /// The catalog flags, for the fresh diagnosis when the latest report is too old.
-    pub catalog: CatalogArgs,
+    catalog: CatalogArgs,
 }
 
 impl TicketOptions {
@@ -79,6 +80,21 @@ impl TicketOptions {
 
     pub fn lang(&self) -> Lang {
         self.settings.lang
+    }
+
+    /// The options of the fresh diagnosis made when the latest report is too old: what
+    /// `run --format json --quiet` would use with the ticket's catalog flags (`--root`,
+    /// `--checks-dir`, `--config`, `--lang`), saved unless this is a dry run, which writes nothing.
+    /// Resolved only when needed, so a ticket built `--from` a report never fails on them.
+    pub fn fresh_diagnosis(&self, config: &Config, env: &Env) -> Result<RunOptions, OptionsError> {
+        let args = RunArgs {
+            catalog: self.catalog.clone(),
+            format: Some(Format::Json),
+            quiet: true,
+            no_save: self.dry_run,
+            ..RunArgs::default()
+        };
+        RunOptions::resolve(&args, config, env)
     }
 }
 
@@ -329,6 +345,25 @@ mod tests {
         assert_eq!(o.task, TicketTask::File);
         assert_eq!(o.since.map(|s| s.source), Some("stated".to_string()));
         assert_eq!(o.tried, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_fresh_diagnosis_uses_the_tickets_catalog_flags_and_saves_unless_dry_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        let zh = env(&[("LANG", "zh_CN"), ("ECS_DOCTOR_REPORT_DIR", "/env-r")]);
+        let cfg = config("deadline = 7");
+        let o =
+            TicketOptions::resolve(&args(&["--root", root, "--checks-dir", "/x", "--lang", "en"]), &cfg, &zh).unwrap();
+        let run = o.fresh_diagnosis(&cfg, &zh).unwrap();
+        assert_eq!((run.format, run.quiet, run.save, run.deadline_s), (Format::Json, true, true, 7.0));
+        assert_eq!((run.catalog.root.as_deref(), run.lang()), (Some(dir.path()), Lang::En));
+        assert_eq!(run.catalog.checks_dirs, [PathBuf::from("/x")]);
+        assert_eq!(run.report_dir, PathBuf::from("/env-r"), "where the ticket looks for the latest report");
+        let o = TicketOptions::resolve(&args(&["--dry-run"]), &cfg, &zh).unwrap();
+        let run = o.fresh_diagnosis(&cfg, &zh).unwrap();
+        assert!(!run.save, "a dry run writes nothing");
+        assert_eq!(run.lang(), Lang::ZhCn, "the locale, not [ticket] lang, as run would");
     }
 
     #[test]

@@ -132,6 +132,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         items: Vec::new(),
         verdict: Some(parse_output(exit_code, &text)),
         traces: Vec::new(),
+        table: None,
         keyed: false,
     })
 }

@@ -149,11 +149,36 @@ pub struct Observations {
     /// subject (`used_percent[/]`), also when there is only one, so a metric keeps its name when
     /// a second filesystem is mounted and history can follow it.
     pub keyed: bool,
+    /// A table for the report, cells as catalogue messages or data ([`TableSpec`]).
+    pub table: Option<TableSpec>,
+}
+
+/// A table a probe hands to the report: column headers are catalogue messages, cells are
+/// messages (words of the tool: a verdict, a reason) said in the run's language.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableSpec {
+    pub columns: Vec<Said>,
+    pub rows: Vec<Vec<Said>>,
+}
+
+impl TableSpec {
+    /// The table in `lang`, control characters from the examined system removed.
+    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
+        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+        crate::report::Table {
+            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
+                .collect(),
+        }
+    }
 }
 
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
-        Observations { items, verdict: None, traces: Vec::new(), keyed: false }
+        Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
     }
 }
 
@@ -209,6 +234,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
@@ -257,6 +283,8 @@ pub struct ProbeContext {
     /// Endpoints the reachability and path checks probe (`--target`, `[net] targets`).
     pub targets: Vec<crate::host::endpoint::Target>,
     pub net: NetOptions,
+    /// The account a run asks about and from where (`why ssh --user U --from ADDR`).
+    pub login: ssh::login::LoginOptions,
     cache: Mutex<BTreeMap<String, SharedObservation>>,
 }
 
@@ -269,6 +297,7 @@ impl ProbeContext {
             privileged,
             targets: Vec::new(),
             net: NetOptions::default(),
+            login: ssh::login::LoginOptions::default(),
             cache: Mutex::new(BTreeMap::new()),
         }
     }
@@ -283,6 +312,18 @@ impl ProbeContext {
     pub fn with_net(mut self, net: NetOptions) -> ProbeContext {
         self.net = net;
         self
+    }
+
+    /// The same context asking about one account (`why ssh --user U --from ADDR`).
+    pub fn with_login(mut self, login: ssh::login::LoginOptions) -> ProbeContext {
+        self.login = login;
+        self
+    }
+
+    /// Who can log in over SSH and why not ([`ssh::login::scan`]), worked out once per run for
+    /// the login matrix, the account checks and the key checks.
+    pub fn login_facts(&self) -> Result<Arc<ssh::login::Login>, ProbeError> {
+        self.scans.login.get_or_init(|| ssh::login::scan(self).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.
@@ -465,6 +506,8 @@ probes! {
     files::ld_preload => LdPreload,
     processes::listeners => Listeners,
     resources::loadavg => Loadavg,
+    ssh::login_matrix => LoginMatrix,
+    accounts::account_state => AccountState,
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
@@ -482,10 +525,12 @@ probes! {
     accounts::shadow => Shadow,
     ssh::ssh_authorized_keys => SshAuthorizedKeys,
     ssh::ssh_host_keys => SshHostKeys,
+    ssh::ssh_key_files => SshKeyFiles,
     ssh::sshd_config => SshdConfig,
     ssh::sshd_test => SshdTest,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
+    ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,
     files::suid_files => SuidFiles,
     processes::suspicious_procs => SuspiciousProcs,

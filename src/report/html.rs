@@ -44,6 +44,9 @@ table.identity{border-collapse:collapse;margin:.75rem 0;width:100%;background:#f
 table.identity th,table.identity td{text-align:left;padding:.3rem .6rem;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 table.identity th{width:7rem;color:var(--muted);font-weight:600}
 table.identity .item{display:inline-block;max-width:100%}
+table.matrix{border-collapse:collapse;margin:.75rem 0;width:100%;background:#fff;border:1px solid var(--line)}
+table.matrix th,table.matrix td{text-align:left;padding:.3rem .6rem;border-top:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+table.matrix th{color:var(--muted);font-weight:600}
 .check{background:#fff;border:1px solid var(--line);border-left:5px solid var(--skipped);border-radius:6px;margin:.6rem 0;padding:.6rem .8rem}
 .check.ok{border-left-color:var(--ok)}.check.warn{border-left-color:var(--warn)}.check.crit{border-left-color:var(--crit)}.check.error{border-left-color:var(--error)}
 .check h3{font-size:1rem;margin:0}
@@ -390,6 +393,21 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
         let text = esc(&crate::i18n::trf(lang, Msg::ConsequenceOf, &[("ids", "\u{1}")]));
         let _ = write!(out, "<p class=\"consequence\">↳ {}</p>", text.replace('\u{1}', &ids.join(", ")));
     }
+    if let Some(t) = &c.table {
+        out.push_str("<table class=\"matrix\"><thead><tr>");
+        for h in &t.columns {
+            let _ = write!(out, "<th scope=\"col\">{}</th>", esc(h));
+        }
+        out.push_str("</tr></thead><tbody>");
+        for r in &t.rows {
+            out.push_str("<tr>");
+            for cell in r {
+                let _ = write!(out, "<td>{}</td>", esc(cell));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table>\n");
+    }
     if !c.findings.is_empty() {
         out.push_str("<ul class=\"findings\">\n");
         for f in &c.findings {
@@ -527,8 +545,9 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
         // Passing checks still carry pictures worth seeing (disk usage of every mount), so
         // those with charts are shown in full; the rest are one line each, folded away.
-        let (with_charts, plain): (Vec<&CheckResult>, Vec<&CheckResult>) =
-            passing.into_iter().partition(|c| !c.traces.is_empty() || !charts(&mut String::new(), c, lang).is_empty());
+        let (with_charts, plain): (Vec<&CheckResult>, Vec<&CheckResult>) = passing.into_iter().partition(|c| {
+            c.table.is_some() || !c.traces.is_empty() || !charts(&mut String::new(), c, lang).is_empty()
+        });
         for c in with_charts {
             write_check(&mut out, c, lang);
         }

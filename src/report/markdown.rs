@@ -43,6 +43,16 @@ fn fence(lines: &[String]) -> String {
     "`".repeat(longest.max(2) + 1)
 }
 
+/// A check's table (the login matrix) as a GFM table.
+fn write_table(out: &mut String, t: &super::Table) {
+    let _ = writeln!(out, "| {} |", t.columns.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(t.columns.len()));
+    for r in &t.rows {
+        let _ = writeln!(out, "| {} |", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+    }
+    let _ = writeln!(out);
+}
+
 fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
     let _ = writeln!(out, "### {} — {} (`{}`)\n", status_label(c.status), cell(&c.title), c.id);
     let _ = writeln!(out, "{}\n", cell(&c.summary));
@@ -53,6 +63,9 @@ fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
             "↳ *{}*\n",
             cell(&crate::i18n::trf(opts.lang, Msg::ConsequenceOf, &[("ids", &ids.join(", "))]))
         );
+    }
+    if let Some(t) = &c.table {
+        write_table(out, t);
     }
     for f in &c.findings {
         let sev = match f.severity {
@@ -189,11 +202,18 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
                 passing.len(),
                 tr(opts.lang, Msg::PassingOrSkipped)
             );
-            for c in passing {
+            for c in &passing {
                 let _ =
                     writeln!(out, "- {} `{}` {}: {}", status_label(c.status), c.id, cell(&c.title), cell(&c.summary));
             }
             let _ = writeln!(out, "\n</details>");
+            // Tables of passing checks stay in view: the login matrix matters when all is well too.
+            for c in passing.iter().filter(|c| c.table.is_some()) {
+                let _ = writeln!(out, "\n**{}** (`{}`)\n", cell(&c.title), c.id);
+                if let Some(t) = &c.table {
+                    write_table(&mut out, t);
+                }
+            }
         }
     }
     out

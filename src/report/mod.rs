@@ -141,6 +141,17 @@ pub struct CheckResult {
     /// whose failure would explain it, from the check file's `depends_on`. Not part of the report.
     #[serde(skip)]
     pub explained_by: Vec<Vec<String>>,
+    /// A table the check shows in every format (`sec.login.matrix`: one row per account). An
+    /// extra property of the check object, like `traces`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Table>,
+}
+
+/// A small table of a check's result, in the run's language: headers and rows of cells.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -368,6 +379,7 @@ mod tests {
             metrics: BTreeMap::new(),
             duration_ms: 0,
             traces: Vec::new(),
+            table: None,
             consequence_of: Vec::new(),
             explained_by: explained_by.iter().map(|d| d.iter().map(|s| s.to_string()).collect()).collect(),
         }

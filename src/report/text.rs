@@ -144,6 +144,9 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
         c.summary,
         p.dim(&format!("({})", c.id))
     );
+    if let Some(t) = &c.table {
+        write_table(out, p, t);
+    }
     let show_details = c.status != Status::Ok || opts.verbose;
     if !show_details {
         return;
@@ -187,6 +190,49 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
                 let _ = writeln!(out, "      {} {line}", " ".repeat(label_width));
             }
         }
+    }
+}
+
+/// A check's table (the login matrix), columns padded to their widest cell, under the check line.
+fn write_table(out: &mut String, p: &Painter, t: &super::Table) {
+    const MAX_CELL: usize = 60;
+    let cut = |s: &str| -> String {
+        if display_width(s) <= MAX_CELL {
+            return s.to_string();
+        }
+        let mut o = String::new();
+        for ch in s.chars() {
+            if display_width(&o) + 2 > MAX_CELL {
+                break;
+            }
+            o.push(ch);
+        }
+        o.push('…');
+        o
+    };
+    let rows: Vec<Vec<String>> = t.rows.iter().map(|r| r.iter().map(|c| cut(c)).collect()).collect();
+    let mut widths: Vec<usize> = t.columns.iter().map(|c| display_width(c)).collect();
+    for r in &rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(w) = widths.get_mut(i) {
+                *w = (*w).max(display_width(c));
+            }
+        }
+    }
+    let line = |cells: &[String]| -> String {
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let w = widths.get(i).copied().unwrap_or(0);
+            s.push_str(c);
+            if i + 1 < cells.len() {
+                s.push_str(&" ".repeat(w.saturating_sub(display_width(c)) + 2));
+            }
+        }
+        s
+    };
+    let _ = writeln!(out, "      {}", p.bold(&line(&t.columns)));
+    for r in &rows {
+        let _ = writeln!(out, "      {}", line(r));
     }
 }
 

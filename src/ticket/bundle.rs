@@ -83,8 +83,20 @@ pub struct Input<'a> {
     pub created_at: &'a str,
 }
 
+/// The archive could not be written (in memory: this is rare).
+#[derive(Debug)]
+pub struct BundleError(pub std::io::Error);
+
+impl std::fmt::Display for BundleError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "bundle: {}", self.0)
+    }
+}
+
+impl std::error::Error for BundleError {}
+
 /// Builds the archive in memory. `red` is the ticket's redactor (same masks as the ticket).
-pub fn build(input: &Input, host: &Host, red: &mut Redactor, max_bytes: u64) -> Result<Bundle, String> {
+pub fn build(input: &Input, host: &Host, red: &mut Redactor, max_bytes: u64) -> Result<Bundle, BundleError> {
     let report_json = redact_report_json(input.report, red);
     let report_md = red.apply(&crate::report::markdown::render(input.report, &Default::default()));
     let mut files: Vec<(String, Vec<u8>, Option<u64>)> = vec![
@@ -151,10 +163,10 @@ pub fn build(input: &Input, host: &Host, red: &mut Redactor, max_bytes: u64) -> 
         h.set_gid(0);
         h.set_entry_type(tar::EntryType::Regular);
         h.set_cksum();
-        tar.append_data(&mut h, format!("{top}/{name}"), data.as_slice()).map_err(|e| format!("bundle: {e}"))?;
+        tar.append_data(&mut h, format!("{top}/{name}"), data.as_slice()).map_err(BundleError)?;
     }
-    let gz = tar.into_inner().map_err(|e| format!("bundle: {e}"))?;
-    let bytes = gz.finish().map_err(|e| format!("bundle: {e}"))?;
+    let gz = tar.into_inner().map_err(BundleError)?;
+    let bytes = gz.finish().map_err(BundleError)?;
     Ok(Bundle { bytes, manifest })
 }
 

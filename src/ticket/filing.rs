@@ -101,17 +101,14 @@ pub fn say(msg: impl AsRef<str>) {
 
 /// Files a ticket the user has confirmed: the file backend writes it (and records it in the
 /// ledger); the API backends spool it first, then send it, so nothing is lost when sending fails.
-#[allow(clippy::too_many_arguments)]
 pub fn submit(
     s: &Settings,
     key: &str,
-    ticket: &model::Ticket,
-    md: &str,
-    js: &str,
-    bundle: &bundle::Bundle,
+    b: &Built,
     endpoint: String,
     category: Option<String>,
 ) -> Result<ExitStatus, Failure> {
+    let (ticket, md, js, bundle) = (b.ticket, b.markdown, b.json, b.bundle);
     let l = s.lang;
 
     if s.backend == BackendKind::File {
@@ -298,17 +295,18 @@ pub fn choose_category<R: std::io::BufRead, W: Write>(
     Ok(p.choose(tt(s.lang, T::AskCategory), &refs).map(|i| cats[i].0.clone()))
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn preview(
-    s: &Settings,
-    endpoint: &str,
-    t: &model::Ticket,
-    md: &str,
-    js: &str,
-    b: &bundle::Bundle,
-    red: &Redactor,
-    category: Option<&str>,
-) -> String {
+/// A ticket ready to file: redacted, rendered, with its bundle.
+pub struct Built<'a> {
+    pub ticket: &'a model::Ticket,
+    /// The ticket as Markdown (the file backend's ticket.md, the API's description).
+    pub markdown: &'a str,
+    pub json: &'a str,
+    pub bundle: &'a bundle::Bundle,
+}
+
+/// What would be sent, where, and what was masked: shown before anything is sent.
+pub fn preview(s: &Settings, endpoint: &str, b: &Built, red: &Redactor, category: Option<&str>) -> String {
+    let (t, md, js) = (b.ticket, b.markdown, b.json);
     let l = s.lang;
     let none = tt(l, T::NotProvided);
     let name = bundle_name(&t.key);
@@ -339,8 +337,8 @@ pub fn preview(
             out.push_str(js);
         }
     }
-    out.push_str(&format!("\n== {name} ({} bytes) ==\n", b.bytes.len()));
-    for f in &b.manifest {
+    out.push_str(&format!("\n== {name} ({} bytes) ==\n", b.bundle.bytes.len()));
+    for f in &b.bundle.manifest {
         let tail = f.tail_of.map(|n| format!(" (tail of {n} bytes)")).unwrap_or_default();
         out.push_str(&format!("  {:<28} {:>9} bytes  sha256 {}{tail}\n", f.name, f.bytes, f.sha256));
     }

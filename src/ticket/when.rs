@@ -22,14 +22,26 @@ pub fn ago(secs: i64) -> String {
     with_offset(ts)
 }
 
-/// Parses what the customer typed; the error says which forms are understood.
-pub fn parse(input: &str, now: Timestamp) -> Result<String, String> {
-    let s = input.trim();
-    let err = || {
-        format!(
-            "{input:?}: not a time; use 2026-11-20T09:30:00+08:00, \"2026-11-20 09:30\" (local), \"09:30\" (today), \"now\" or \"3h ago\""
+/// What the customer typed is not a time; says which forms are understood.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotATime(pub String);
+
+impl std::fmt::Display for NotATime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?}: not a time; use 2026-11-20T09:30:00+08:00, \"2026-11-20 09:30\" (local), \"09:30\" (today), \"now\" or \"3h ago\"",
+            self.0
         )
-    };
+    }
+}
+
+impl std::error::Error for NotATime {}
+
+/// Parses what the customer typed into RFC 3339 with the local offset.
+pub fn parse(input: &str, now: Timestamp) -> Result<String, NotATime> {
+    let s = input.trim();
+    let err = || NotATime(input.to_string());
     if s.is_empty() {
         return Err(err());
     }
@@ -87,7 +99,7 @@ mod tests {
         assert_eq!(p("now").unwrap(), "2026-11-20T10:00:00Z");
         assert!(p("2026-11-20 09:30").is_ok());
         assert!(p("09:30").is_ok());
-        assert!(p("yesterday-ish").unwrap_err().contains("not a time"));
+        assert!(p("yesterday-ish").unwrap_err().to_string().contains("not a time"));
         // Rendered with an offset, never bare.
         let t = parse("now", now).unwrap();
         assert!(t.ends_with('Z') || t[19..].starts_with('+') || t[19..].starts_with('-'), "{t}");

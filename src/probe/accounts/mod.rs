@@ -3,6 +3,7 @@
 //! ([`passwd::Account`], used by `ssh::ssh_authorized_keys`).
 
 pub mod account_ids;
+pub mod account_state;
 pub mod passwd;
 pub mod shadow;
 pub mod sudoers;

@@ -229,7 +229,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .collect();
         return Err(ProbeError::failed(code.clone(), Said::new(Msg::FailTraceTargets).list("failures", each)));
     }
-    Ok(Observations { items, verdict: None, traces, keyed: false })
+    Ok(Observations { items, verdict: None, traces, keyed: false, table: None })
 }
 
 #[cfg(test)]

@@ -3,13 +3,27 @@
 //! its configuration (`sshd_test`), authorized keys and host keys (owners and modes from
 //! `host::fsmeta`), and failed logins in the authentication logs (`auth_log`).
 //!
-//! Shared here: where the sshd binary lives ([`SSHD_BINARIES`]), for every probe that runs it.
+//! Who can log in and why not: sshd's effective settings per connection (`effective`: `sshd -T
+//! -C user=...` or the files with Match blocks), the per-run login facts and verdicts (`login`),
+//! the login matrix (`login_matrix`), authorized keys as sshd reads them (`ssh_keys`,
+//! `ssh_key_files`), and TCP wrappers (`tcp_wrappers`).
+//!
+//! Shared here: where the sshd binary lives ([`SSHD_BINARIES`]), for every probe that runs it,
+//! and the effective-configuration reader ([`effective()`]).
 
 pub mod auth_log;
+pub mod effective;
+pub mod login;
+pub mod login_matrix;
 pub mod ssh_authorized_keys;
 pub mod ssh_host_keys;
+pub mod ssh_key_files;
+pub mod ssh_keys;
 pub mod sshd_config;
 pub mod sshd_test;
+pub mod tcp_wrappers;
+
+pub use effective::{Conn, Effective, effective};
 
 /// Where sshd lives on the distributions we meet.
 pub const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];

@@ -44,17 +44,33 @@ const DEFAULTS: &[(&str, &str)] =
 
 const MAX_INCLUDE_DEPTH: usize = 16;
 
+/// One setting line as read from the files, in sshd's order: for the per-account evaluation
+/// ([`super::sshd_effective`]), which applies Match blocks itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The keyword in lowercase.
+    pub keyword: String,
+    /// The value as written (case kept: user and group names are case-sensitive), quotes removed.
+    pub value: String,
+    /// `file:line: text`.
+    pub loc: String,
+    /// The criteria of the Match block it is in (`User alice Address 10.0.0.0/8`); `None` outside.
+    pub criteria: Option<String>,
+}
+
 #[derive(Default)]
-struct Settings {
+pub struct Settings {
     /// keyword (lowercase) → (value, where it was set)
     global: BTreeMap<String, (String, String)>,
     /// Reported keywords set inside Match blocks: (keyword, value, where).
     matched: Vec<(String, String, String)>,
-    problems: Vec<String>,
+    pub problems: Vec<String>,
     visited: Vec<String>,
+    /// Every setting line in order, Match blocks included.
+    pub entries: Vec<Entry>,
 }
 
-fn glob_match(pattern: &str, name: &str) -> bool {
+pub fn glob_match(pattern: &str, name: &str) -> bool {
     // '*' and '?' only: what Include patterns use in practice.
     fn m(p: &[u8], n: &[u8]) -> bool {
         match (p.first(), n.first()) {
@@ -83,7 +99,20 @@ fn expand_include(host: &Host, pattern: &str) -> Vec<String> {
         .collect()
 }
 
-fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Settings) -> std::io::Result<()> {
+/// Reads sshd_config at `path` with its Includes. `Err(NotFound)` when the file itself is missing.
+pub fn read_settings(host: &Host, path: &str) -> std::io::Result<Settings> {
+    let mut s = Settings::default();
+    read_config(host, path, 0, None, &mut s)?;
+    Ok(s)
+}
+
+fn read_config(
+    host: &Host,
+    path: &str,
+    depth: usize,
+    criteria: Option<String>,
+    s: &mut Settings,
+) -> std::io::Result<()> {
     if depth > MAX_INCLUDE_DEPTH || s.visited.iter().filter(|v| *v == path).count() > 0 && depth > 0 {
         s.problems.push(format!("{path}: Include loop or nesting deeper than {MAX_INCLUDE_DEPTH}; not read again"));
         return Ok(());
@@ -95,7 +124,7 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
         }
         return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "missing"));
     };
-    let mut in_match = in_match;
+    let mut criteria = criteria;
     for (n, raw) in file.text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -108,21 +137,29 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
             None => (line.to_ascii_lowercase(), String::new()),
         };
         let loc = format!("{path}:{}: {raw}", n + 1);
+        let in_match = criteria.is_some();
         match key.as_str() {
-            "match" => in_match = !value.eq_ignore_ascii_case("all"),
+            "match" => criteria = (!value.eq_ignore_ascii_case("all")).then(|| value.clone()),
             "include" => {
                 for pattern in value.split_whitespace() {
                     for inc in expand_include(host, pattern) {
-                        read_config(host, &inc, depth + 1, in_match, s)?;
+                        read_config(host, &inc, depth + 1, criteria.clone(), s)?;
                     }
                 }
             }
             _ if in_match => {
+                s.entries.push(Entry {
+                    keyword: key.clone(),
+                    value: value.clone(),
+                    loc: loc.clone(),
+                    criteria: criteria.clone(),
+                });
                 if DEFAULTS.iter().any(|(k, _)| *k == key) {
                     s.matched.push((key, value.to_ascii_lowercase(), loc));
                 }
             }
             _ => {
+                s.entries.push(Entry { keyword: key.clone(), value: value.clone(), loc: loc.clone(), criteria: None });
                 s.global.entry(key).or_insert((value.to_ascii_lowercase(), loc));
             }
         }
@@ -130,10 +167,10 @@ fn read_config(host: &Host, path: &str, depth: usize, in_match: bool, s: &mut Se
     Ok(())
 }
 
-const NO_SSHD: &str = "no sshd binary";
+pub const NO_SSHD: &str = "no sshd binary";
 
 /// How long `sshd -T` may take: it only parses files, so anything longer is a hang.
-const SSHD_T_TIMEOUT: Duration = Duration::from_secs(3);
+pub const SSHD_T_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// sshd's effective global settings from `sshd -T -f PATH` on the live system: lowercase
 /// keyword → value (first value of multi-valued keywords). `Err` says why it is not used.
@@ -176,14 +213,13 @@ fn field_names(keyword: &str) -> (&'static str, &'static str) {
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    let mut s = Settings::default();
-    match read_config(&ctx.host, &params.path, 0, false, &mut s) {
-        Ok(()) => {}
+    let s = match read_settings(&ctx.host, &params.path) {
+        Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(ProbeError::Skipped(Said::new(Msg::SkipSshNotInstalled).arg("path", &params.path)));
         }
         Err(e) => return Err(ProbeError::io(&params.path, &e)),
-    }
+    };
     let effective = sshd_t(ctx, &params.path);
     let mut o =
         Observation::new(&params.path).text("source", if effective.is_ok() { "sshd -T" } else { "sshd_config" });
