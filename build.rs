@@ -1,4 +1,6 @@
-//! Embeds every check file under `checks/` into the binary, so that one file is the whole tool.
+//! Embeds every check file under `checks/` into the binary, so that one file is the whole tool, and
+//! records what the build targets for `ecs-doctor --version`: the target triple and the oldest glibc
+//! the binary runs on (ECS_DOCTOR_BUILD_TARGET, ECS_DOCTOR_BUILD_GLIBC).
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +16,48 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The glibc floor of this build, as shown by `--version`. A `cargo zigbuild --target
+/// x86_64-unknown-linux-gnu.2.17` build exports the resolved zig target (`x86_64-linux-gnu.2.17`)
+/// to build scripts, and its suffix is the glibc the binary is linked against. A plain `cargo
+/// build` links against the build machine's glibc, which is then the floor (an upper bound of it).
+fn glibc_floor(target: &str) -> String {
+    if !target.ends_with("-gnu") {
+        return "none (not a glibc target)".into();
+    }
+    let zig_var = format!("CARGO_ZIGBUILD_TARGET_{}", target.replace('-', "_"));
+    println!("cargo:rerun-if-env-changed={zig_var}");
+    println!("cargo:rerun-if-env-changed=CARGO_ZIGBUILD_TARGET");
+    let zig = std::env::var(&zig_var).or_else(|_| std::env::var("CARGO_ZIGBUILD_TARGET")).unwrap_or_default();
+    if !zig.is_empty() {
+        // "x86_64-linux-gnu.2.17": the version is what follows "gnu.".
+        return match zig.rsplit_once("gnu.") {
+            Some((_, v)) if v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) => {
+                format!("{v} (portable build)")
+            }
+            _ => "zig's default (no glibc version in the zigbuild target)".into(),
+        };
+    }
+    let host = std::env::var("HOST").unwrap_or_default();
+    if host != target {
+        return "unknown (cross build)".into();
+    }
+    // `getconf GNU_LIBC_VERSION` prints "glibc 2.36".
+    match std::process::Command::new("getconf").arg("GNU_LIBC_VERSION").output() {
+        Ok(out) if out.status.success() => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            match text.trim().strip_prefix("glibc ") {
+                Some(v) => format!("{v} (the build machine's; use the portable build for older systems)"),
+                None => "unknown".into(),
+            }
+        }
+        _ => "unknown".into(),
+    }
+}
+
 fn main() {
+    let target = std::env::var("TARGET").unwrap_or_default();
+    println!("cargo:rustc-env=ECS_DOCTOR_BUILD_TARGET={target}");
+    println!("cargo:rustc-env=ECS_DOCTOR_BUILD_GLIBC={}", glibc_floor(&target));
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let checks = manifest.join("checks");
     println!("cargo:rerun-if-changed=checks");

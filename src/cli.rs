@@ -12,6 +12,16 @@ use std::path::PathBuf;
 #[command(
     name = "ecs-doctor",
     version,
+    // `--version` (long) also says what the binary was built for, so support can tell at once
+    // whether a customer has the portable build; build.rs sets both values. `-V` and the man
+    // page keep the plain version.
+    long_version = concat!(
+        env!("CARGO_PKG_VERSION"),
+        "\ntarget: ",
+        env!("ECS_DOCTOR_BUILD_TARGET"),
+        "\nminimum glibc: ",
+        env!("ECS_DOCTOR_BUILD_GLIBC")
+    ),
     about = "Diagnose a cloud Linux server in one command: network, disk, security and system checks, with fixes and a shareable report.",
     long_about = None,
     after_help = "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (a check could not finish, or the tool failed), 64 usage error.\nRunning `ecs-doctor` alone is the same as `ecs-doctor run`."

@@ -21,6 +21,8 @@ pub fn completion(shell: Shell) -> Vec<u8> {
 
 pub fn man_page() -> std::io::Result<Vec<u8>> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    // The long version names the build's target and glibc floor, which differ between a
+    // development build and the portable one: the committed man page shows the plain version.
+    clap_mangen::Man::new(Cli::command().long_version(None)).render(&mut out)?;
     Ok(out)
 }

@@ -346,6 +346,40 @@ pub fn parse_nft(text: &str) -> Result<Nft, String> {
     Ok(n)
 }
 
+/// What `nft -j list ruleset` gave, read: `Ok(None)` for an empty listing (no ruleset), `Err`
+/// why the rules could not be read. Old nftables differ: before 0.9 there is no `-j` (`nft:
+/// invalid option -- 'j'`, exit 1: CentOS 7, Ubuntu 18.04); 0.9.1 and later built without JSON
+/// support say `JSON support not compiled-in` (exit 1); 0.9.0 built without it ignores `-j` and
+/// prints its text listing (exit 0), which must not be taken for an empty ruleset.
+pub fn read_nft_listing(code: Option<i32>, stdout: &str, stderr: &str) -> Result<Option<Nft>, String> {
+    // What the examined system printed: no control characters, one short line.
+    let first: String =
+        stderr.lines().next().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(200).collect();
+    if code != Some(0) {
+        if first.contains("JSON support not compiled-in") {
+            return Err(format!("this nft was built without JSON support ({first}): its rules are not read"));
+        }
+        if first.contains("'j'") || first.contains("--json") {
+            return Err(format!(
+                "this nft has no JSON listing ({first}; nftables 0.9 or later has -j): its rules are not read"
+            ));
+        }
+        let status = code.map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+        return Err(format!("failed (exit {status}): {first}"));
+    }
+    if stdout.trim().is_empty() {
+        return Ok(None);
+    }
+    match parse_nft(stdout) {
+        Ok(n) => Ok(Some(n)),
+        Err(_) if !stdout.trim_start().starts_with('{') => Err(
+            "this nft printed its text listing, not JSON (nftables 0.9.0 built without JSON support ignores -j): its rules are not read"
+                .into(),
+        ),
+        Err(e) => Err(format!("unreadable listing ({e}): its rules are not read")),
+    }
+}
+
 /// The rules the IPv4 walk sees (`ip` and `inet` families) by `("family table", chain)`, and
 /// the base chains on the input hook of type filter, by priority.
 struct NftIndex<'a> {
@@ -557,6 +591,38 @@ fn nft_text(expr: &[Json]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What old nftables versions print for `nft -j list ruleset` (the messages as in nftables'
+    /// src/main.c of those versions, getopt's for 0.8): read as "not read", never as no rules.
+    #[test]
+    fn old_nft_listings_are_not_read_as_empty() {
+        // CentOS 7, Ubuntu 18.04: nftables 0.8 has no -j.
+        let why = read_nft_listing(
+            Some(1),
+            "",
+            "/usr/sbin/nft: invalid option -- 'j'\nTry `nft --help' for more information.\n",
+        )
+        .expect_err("no -j");
+        assert!(why.contains("no JSON listing") && why.contains("0.9"), "{why}");
+        // 0.9.1 and later built without libjansson.
+        let why = read_nft_listing(Some(1), "", "JSON support not compiled-in\n").expect_err("no JSON");
+        assert!(why.contains("without JSON support"), "{why}");
+        // 0.9.0 built without libjansson ignores -j: a text ruleset that drops SSH, exit 0.
+        let text = "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t\ttcp dport 22 drop\n\t}\n}\n";
+        let why = read_nft_listing(Some(0), text, "").expect_err("text is not an empty ruleset");
+        assert!(why.contains("text listing"), "{why}");
+        // An empty listing is no ruleset; a broken JSON one is not read.
+        assert!(matches!(read_nft_listing(Some(0), " \n", ""), Ok(None)));
+        assert!(read_nft_listing(Some(0), "{\"nftables\": [", "").expect_err("broken").contains("unreadable"));
+        // Other failures keep stderr's first line, without control characters.
+        let why = read_nft_listing(Some(1), "", "Error: \x1b[1mOperation not permitted\n").expect_err("failed");
+        assert!(why.contains("status 1") && why.contains("Operation not permitted") && !why.contains('\x1b'), "{why}");
+        // Debian 11's nftables 0.9.8 (recorded, empty ruleset) is read.
+        let json =
+            r#"{"nftables": [{"metainfo": {"version": "0.9.8", "release_name": "E.D.S.", "json_schema_version": 1}}]}"#;
+        let n = read_nft_listing(Some(0), json, "").expect("JSON").expect("a listing");
+        assert_eq!(n.counts(), Ruleset::default());
+    }
 
     fn v(text: &str, port: u16) -> Verdict {
         parse_iptables(text).tcp_verdict(port)

@@ -56,6 +56,11 @@ pub struct ProcessTable {
     pub unreadable: usize,
     /// Stopped early at the run's deadline.
     pub truncated: bool,
+    /// ecs-doctor's own lineage, left out of `procs` on the live system: this process, its
+    /// parent (the shell or agent that started it) and every descendant (`__statfs` children,
+    /// the programs it runs). A tool started from /tmp must not report itself as a suspicious
+    /// process, nor count its own stuck `__statfs` child as a D-state process.
+    pub own: Vec<u32>,
 }
 
 impl ProcessTable {
@@ -113,7 +118,9 @@ fn read_cmdline(host: &Host, pid: u32) -> String {
 /// Reads every process (stops at `deadline`, marking the table truncated).
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
     let mut table = ProcessTable::default();
-    for pid in pids(host)? {
+    let pids = pids(host)?;
+    let lineage = if host.is_live() { Lineage::of_this_process(host, &pids) } else { Lineage::default() };
+    for pid in pids {
         if Instant::now() >= deadline {
             table.truncated = true;
             break;
@@ -135,6 +142,10 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
                 .and_then(|v| v.parse().ok());
         }
         p.pid = pid;
+        if lineage.is_own(pid) {
+            table.own.push(pid);
+            continue;
+        }
         // A zombie has no command line; reading a D-state process's can block on its memory
         // map lock for as long as it is stuck, so it is left out.
         if p.state != 'Z' && p.state != 'D' {
@@ -143,6 +154,57 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
         table.procs.push(p);
     }
     Ok(table)
+}
+
+/// The pids that make up ecs-doctor's own run on the live system (see [`ProcessTable::own`]).
+#[derive(Debug, Default)]
+pub struct Lineage {
+    own: std::collections::HashSet<u32>,
+}
+
+impl Lineage {
+    /// This process, its parent, and every process descended from this one, found by following
+    /// each pid's parent chain (/proc/PID/stat) up to this process. A descendant that starts
+    /// after this walk is not in the table either way.
+    pub fn of_this_process(host: &Host, pids: &[u32]) -> Lineage {
+        let me = std::process::id();
+        let parents: HashMap<u32, u32> = pids
+            .iter()
+            .filter_map(|&pid| {
+                let stat = host.read(&format!("/proc/{pid}/stat")).ok()?;
+                Some((pid, parse_stat(&stat.text)?.ppid))
+            })
+            .collect();
+        Lineage::from_parents(me, std::os::unix::process::parent_id(), &parents)
+    }
+
+    /// The lineage of `me` (with its parent `parent`) in a pid → parent map.
+    pub fn from_parents(me: u32, parent: u32, parents: &HashMap<u32, u32>) -> Lineage {
+        let mut own = std::collections::HashSet::from([me]);
+        // The parent is left out unless it is init (pid 1 adopts orphans and is never "ours").
+        if parent > 1 {
+            own.insert(parent);
+        }
+        for &pid in parents.keys() {
+            let mut cur = pid;
+            // Bounded: a pid map with a cycle (a corrupt /proc) must not spin.
+            for _ in 0..parents.len().min(4096) {
+                if cur == me {
+                    own.insert(pid);
+                    break;
+                }
+                match parents.get(&cur) {
+                    Some(&pp) if pp != cur && pp != 0 => cur = pp,
+                    _ => break,
+                }
+            }
+        }
+        Lineage { own }
+    }
+
+    pub fn is_own(&self, pid: u32) -> bool {
+        self.own.contains(&pid)
+    }
 }
 
 /// A file a process holds open after it was deleted.
@@ -251,6 +313,32 @@ pub fn nofile_limit(host: &Host, pid: u32) -> Option<(u64, Option<u64>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lineage_is_self_parent_and_descendants_only() {
+        // 1 init; 50 shell -> 100 ecs-doctor -> 101 __statfs -> 102 its child; 100 -> 103 iptables;
+        // 50 -> 200 a sibling; 1 -> 300 unrelated; 400 <-> 401 a corrupt cycle.
+        let parents: HashMap<u32, u32> = [
+            (1, 0),
+            (50, 1),
+            (100, 50),
+            (101, 100),
+            (102, 101),
+            (103, 100),
+            (200, 50),
+            (300, 1),
+            (400, 401),
+            (401, 400),
+        ]
+        .into_iter()
+        .collect();
+        let l = Lineage::from_parents(100, 50, &parents);
+        let mut own: Vec<u32> = parents.keys().copied().filter(|p| l.is_own(*p)).collect();
+        own.sort_unstable();
+        assert_eq!(own, vec![50, 100, 101, 102, 103]);
+        // Started by init (a unit or an orphan): init is never ours.
+        assert!(!Lineage::from_parents(100, 1, &parents).is_own(1));
+    }
 
     #[test]
     fn parses_stat_with_odd_names() {

@@ -409,9 +409,14 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
-                crate::host::procs::open_files(&self.host, self.deadline)
-                    .map(Arc::new)
-                    .map_err(|e| ProbeError::io("/proc", &e))
+                let mut of = crate::host::procs::open_files(&self.host, self.deadline)
+                    .map_err(|e| ProbeError::io("/proc", &e))?;
+                // ecs-doctor's own descriptors are not the examined system's.
+                if let Ok(table) = self.processes() {
+                    of.counts.retain(|pid, _| !table.own.contains(pid));
+                    of.deleted.retain(|d| !table.own.contains(&d.pid));
+                }
+                Ok(Arc::new(of))
             })
             .clone()
     }

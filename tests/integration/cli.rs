@@ -372,3 +372,28 @@ fn config_example_is_the_shipped_file_and_loads() {
     assert!(stdout(&out).contains("used_percent: warn >= 80, crit >= 90"), "{}", stdout(&out));
     assert!(stdout(&out).contains("/data: warn >= 95, crit >= 99"), "{}", stdout(&out));
 }
+
+#[test]
+fn version_names_the_target_and_the_glibc_floor() {
+    let Some(out) = doctor(&["--version"]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.first().copied(), Some(concat!("ecs-doctor ", env!("CARGO_PKG_VERSION"))), "{text}");
+    let field = |name: &str| {
+        lines.iter().find_map(|l| l.strip_prefix(name)).unwrap_or_else(|| panic!("no `{name}` line in:\n{text}"))
+    };
+    let target = field("target: ");
+    assert!(target.starts_with(std::env::consts::ARCH) && target.contains("-linux-"), "{text}");
+    // This test binary was built by a plain cargo build here, so the floor is this machine's glibc.
+    let glibc = field("minimum glibc: ");
+    if target.ends_with("-gnu") {
+        let here = std::process::Command::new("getconf").arg("GNU_LIBC_VERSION").output().expect("getconf");
+        let here = String::from_utf8_lossy(&here.stdout);
+        let here = here.trim().strip_prefix("glibc ").expect("getconf GNU_LIBC_VERSION prints `glibc X.Y`");
+        assert!(glibc.starts_with(&format!("{here} (the build machine's")), "{glibc} vs this machine's {here}");
+    }
+    // -V and the man page keep the plain version.
+    let Some(short) = doctor(&["-V"]) else { return };
+    assert_eq!(stdout(&short), concat!("ecs-doctor ", env!("CARGO_PKG_VERSION"), "\n"));
+}

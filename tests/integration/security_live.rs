@@ -176,6 +176,43 @@ fn lab_a_process_running_from_a_deleted_file_in_tmp_is_found() {
     drop(child);
 }
 
+#[test]
+fn lab_ecs_doctor_run_from_tmp_does_not_report_itself_or_its_children() {
+    if !require(is_root(), "the process lab needs root (to read every process's executable link)") {
+        return;
+    }
+    // The most common first try: the binary downloaded to /tmp and run from there, beside a
+    // real program run from /tmp that must still be found.
+    let dir = tempfile::Builder::new().prefix("ecsd-self-").tempdir_in("/tmp").expect("tempdir in /tmp");
+    let tool = dir.path().join("ecs-doctor");
+    std::fs::copy(BIN, &tool).expect("copy the binary to /tmp");
+    let other = dir.path().join("sleep");
+    std::fs::copy("/bin/sleep", &other).expect("copy /bin/sleep");
+    let child = Killed(Command::new(&other).arg("300").spawn().expect("start the copy"));
+    let pid = child.0.id();
+    let out = Command::new("unshare")
+        .args(["--net"])
+        .arg(&tool)
+        .args(["run", "--root", "/", "--only", "sec.process", "--format", "json", "--no-save", "--lang", "en"])
+        .env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
+        .output()
+        .expect("run the copy in /tmp");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    let c = check(&r, "sec.process.suspicious");
+    let subjects: Vec<String> = c["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["subject"].as_str().map(str::to_string))
+        .collect();
+    assert!(subjects.iter().all(|s| !s.starts_with("ecs-doctor") && !s.starts_with("unshare")), "{c:#}");
+    assert!(!c.to_string().contains(&tool.display().to_string()), "the tool names itself: {c:#}");
+    assert!(subjects.contains(&format!("sleep (pid {pid})")), "the real program in /tmp is still found: {c:#}");
+    drop(child);
+}
+
 // --- sec.firewall.present ------------------------------------------------------------------
 
 #[test]

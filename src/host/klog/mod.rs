@@ -584,6 +584,21 @@ mod tests {
         }
     }
 
+    /// `journalctl -k -b -o short-iso -q` of systemd 219 (CentOS 7, Alibaba Cloud Linux 2)
+    /// writes the offset without a colon (`+0800`), newer systemd with one (`+08:00`); both
+    /// give the same instant.
+    #[test]
+    fn journalctl_short_iso_of_old_and_new_systemd() {
+        let old = b"2026-11-20T11:00:00+0800 web-1 kernel: Out of memory: Kill process 42 (java) score 900 or sacrifice child\n";
+        let new = b"2026-11-20T11:00:00+08:00 web-1 kernel: Out of memory: Killed process 42 (java) total-vm:10kB\n";
+        for text in [&old[..], &new[..]] {
+            let log = scan_syslog(text, "journalctl -k -b", &jiff::tz::TimeZone::UTC, ts("2026-11-20T12:00:00Z"));
+            assert_eq!(log.lines.len(), 1, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(log.lines[0].time, Some(ts("2026-11-20T03:00:00Z")));
+            assert!(log.lines[0].text.starts_with("Out of memory: Kill"), "{:?}", log.lines[0]);
+        }
+    }
+
     #[test]
     fn scans_only_kernel_lines_with_keywords_and_dedups() {
         let text = b"Nov 20 03:00:00 web-1 kernel: [ 12.5] Out of memory: Killed process 42 (java) total-vm:10kB\n\

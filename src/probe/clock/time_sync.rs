@@ -58,7 +58,9 @@ pub struct Tracking {
 impl Tracking {
     pub fn synchronised(&self) -> bool {
         let leap_ok = self.leap.as_deref().is_some_and(|l| !l.to_ascii_lowercase().contains("not synchronised"));
-        let has_ref = self.reference.as_deref().is_some_and(|r| !r.starts_with("00000000"));
+        // No reference: "00000000 ()" (chrony 3 and later), "0.0.0.0 ()" (chrony 2, CentOS 7.0-7.5).
+        let has_ref =
+            self.reference.as_deref().is_some_and(|r| !r.starts_with("00000000") && !r.starts_with("0.0.0.0 "));
         leap_ok && has_ref
     }
 }
@@ -331,6 +333,23 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `chronyc -n tracking` of chrony 2.1 (CentOS 7.2; the format of its client.c): the
+    /// reference is a dotted quad, not chrony 3's hex; both states read right.
+    #[test]
+    fn chrony_2_tracking() {
+        let synced = "Reference ID    : 100.100.61.88 (100.100.61.88)\nStratum         : 2\nRef time (UTC)  : Thu Dec  3 06:47:16 2026\nSystem time     : 0.000013453 seconds fast of NTP time\nLast offset     : +0.000007153 seconds\nRMS offset      : 0.000021468 seconds\nFrequency       : 10.741 ppm fast\nResidual freq   : +0.001 ppm\nSkew            : 0.034 ppm\nRoot delay      : 0.003093 seconds\nRoot dispersion : 0.010911 seconds\nUpdate interval : 64.2 seconds\nLeap status     : Normal\n";
+        let t = parse_tracking(synced);
+        assert!(t.synchronised(), "{t:?}");
+        assert_eq!(t.offset_s, Some(0.000013453));
+        let unsynced = "Reference ID    : 0.0.0.0 ()\nStratum         : 0\nRef time (UTC)  : Thu Jan  1 00:00:00 1970\nSystem time     : 0.000000000 seconds slow of NTP time\nLast offset     : +0.000000000 seconds\nRMS offset      : 0.000000000 seconds\nFrequency       : 0.000 ppm slow\nResidual freq   : +0.000 ppm\nSkew            : 0.000 ppm\nRoot delay      : 0.000000 seconds\nRoot dispersion : 0.000000 seconds\nUpdate interval : 0.0 seconds\nLeap status     : Normal\n";
+        // chrony 2 unsynchronised says "Not synchronised"; a 0.0.0.0 reference alone is enough.
+        assert!(!parse_tracking(unsynced).synchronised());
+        assert!(
+            !parse_tracking(&unsynced.replace("Leap status     : Normal", "Leap status     : Not synchronised"))
+                .synchronised()
+        );
+    }
 
     #[test]
     fn servers_from_the_configuration_files() {

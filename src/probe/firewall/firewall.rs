@@ -8,6 +8,7 @@
 //! listings need CAP_NET_ADMIN): otherwise skipped with the reason. The rules are those of the
 //! network namespace ecs-doctor runs in.
 
+use crate::host::command::Output;
 use crate::host::firewall::{self, Ruleset};
 use crate::i18n::{Msg, Said};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
@@ -25,17 +26,32 @@ pub const FIELDS: &[&str] = &["firewall", "detail", "input_rules", "rules_total"
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 
-/// A program, its arguments, and how to count its output.
-type Listing = (&'static str, &'static [&'static str], fn(&str) -> Ruleset);
+/// A program, its arguments, and how to count its output (`Err`: why it cannot be counted).
+type Listing = (&'static str, &'static [&'static str], fn(&Output) -> Result<Ruleset, String>);
 
 /// `iptables-save` output, counted.
-fn count_iptables(text: &str) -> Ruleset {
-    firewall::parse_iptables(text).counts()
+fn count_iptables(out: &Output) -> Result<Ruleset, String> {
+    Ok(firewall::parse_iptables(&out.stdout).counts())
 }
 
-/// `nft -j list ruleset` output, counted: not JSON (or no `nftables` array) counts nothing.
-fn count_nft(text: &str) -> Ruleset {
-    firewall::parse_nft(text).map(|n| n.counts()).unwrap_or_default()
+/// `nft -j list ruleset` output, counted: an empty listing counts nothing; one that is not JSON
+/// (an old nft) is not read, and says why.
+fn count_nft(out: &Output) -> Result<Ruleset, String> {
+    firewall::read_nft_listing(out.code, &out.stdout, &out.stderr).map(|n| n.map(|n| n.counts()).unwrap_or_default())
+}
+
+/// What the listings say about the host firewall: unknown when none was read, or when one was
+/// not read (an old nft) and the others show nothing filtering, since it may hold the rules.
+fn state(listed: usize, unread: usize, total: &Ruleset) -> Msg {
+    if listed == 0 {
+        Msg::ValUnknown
+    } else if total.input_rules > 0 || total.input_drop {
+        Msg::ValFirewallFilters
+    } else if unread > 0 {
+        Msg::ValUnknown
+    } else {
+        Msg::ValFirewallNoRule
+    }
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
@@ -49,6 +65,8 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     let mut parts = Vec::new();
     let mut total = Ruleset::default();
     let mut listed = 0;
+    // Listings that ran but could not be read (an old nft): with one of them, "no rule" cannot be said.
+    let mut unread = 0;
     let listings: [Listing; 3] = [
         ("iptables-save", &[], count_iptables),
         ("ip6tables-save", &[], count_iptables),
@@ -57,37 +75,42 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     for (name, args, parse) in listings {
         let shown = format!("{name} {}", args.join(" ")).trim().to_string();
         let Some(output) = ctx.run_once(name, args, TIMEOUT) else { continue };
-        match output {
-            Ok(out) if out.code == Some(0) => {
-                listed += 1;
-                let r = parse(&out.stdout);
-                let what = |program: &str| {
-                    Said::new(if r.input_drop { Msg::ValFirewallListingDrop } else { Msg::ValFirewallListing })
-                        .arg("program", program)
-                        .arg("rules", r.rules)
-                        .arg("input", r.input_rules)
-                };
-                // The evidence names the command line; tool-made, it stays English like the other evidence.
-                evidence.push(what(&shown).render(crate::i18n::Lang::En));
-                parts.push(what(name));
-                total.rules += r.rules;
-                total.input_rules += r.input_rules;
-                total.input_drop |= r.input_drop;
-            }
+        let counted = match output {
+            // An old nft fails on `-j` itself: that is a listing not read, not a failed one.
+            Ok(out) if out.code == Some(0) || name == "nft" => parse(&out),
             Ok(out) => {
                 let status = out.code.map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
                 evidence.push(format!("{shown}: failed (exit {status})"));
+                continue;
             }
-            Err(why) => evidence.push(format!("{shown}: {why}")),
-        }
+            Err(why) => {
+                evidence.push(format!("{shown}: {why}"));
+                continue;
+            }
+        };
+        let r = match counted {
+            Ok(r) => r,
+            Err(why) => {
+                unread += 1;
+                evidence.push(format!("{shown}: {why}"));
+                continue;
+            }
+        };
+        listed += 1;
+        let what = |program: &str| {
+            Said::new(if r.input_drop { Msg::ValFirewallListingDrop } else { Msg::ValFirewallListing })
+                .arg("program", program)
+                .arg("rules", r.rules)
+                .arg("input", r.input_rules)
+        };
+        // The evidence names the command line; tool-made, it stays English like the other evidence.
+        evidence.push(what(&shown).render(crate::i18n::Lang::En));
+        parts.push(what(name));
+        total.rules += r.rules;
+        total.input_rules += r.input_rules;
+        total.input_drop |= r.input_drop;
     }
-    let firewall = if listed == 0 {
-        Msg::ValUnknown
-    } else if total.input_rules > 0 || total.input_drop {
-        Msg::ValFirewallFilters
-    } else {
-        Msg::ValFirewallNoRule
-    };
+    let firewall = state(listed, unread, &total);
     let detail = if listed == 0 && evidence.is_empty() {
         Said::new(Msg::ValFirewallNotInstalled)
     } else if listed == 0 {
@@ -122,4 +145,32 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     };
     o.evidence = evidence;
     Ok(Observations::of(vec![o]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(code: i32, stdout: &str, stderr: &str) -> Output {
+        Output { code: Some(code), stdout: stdout.into(), stderr: stderr.into() }
+    }
+
+    #[test]
+    fn an_old_nft_leaves_the_firewall_unknown_not_empty() {
+        // nftables 0.9.0 without JSON support printing its text ruleset for `-j` (exit 0), and
+        // 0.8 refusing `-j`: not read, so with no filter in iptables the state is unknown.
+        let text =
+            "table inet filter {\n\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n\t}\n}\n";
+        assert!(count_nft(&out(0, text, "")).is_err());
+        assert!(count_nft(&out(1, "", "nft: invalid option -- 'j'\n")).is_err());
+        assert_eq!(count_nft(&out(0, "", "")), Ok(Ruleset::default()));
+        let none = Ruleset::default();
+        assert_eq!(state(1, 1, &none), Msg::ValUnknown);
+        assert_eq!(state(1, 0, &none), Msg::ValFirewallNoRule);
+        assert_eq!(state(0, 0, &none), Msg::ValUnknown);
+        let filters = Ruleset { rules: 2, input_rules: 2, input_drop: false };
+        assert_eq!(state(1, 1, &filters), Msg::ValFirewallFilters);
+        let drop = Ruleset { rules: 0, input_rules: 0, input_drop: true };
+        assert_eq!(state(2, 0, &drop), Msg::ValFirewallFilters);
+    }
 }

@@ -9,7 +9,7 @@
 //!
 //! Live system and root only (the rules live in the running kernel); IPv4 only.
 
-use crate::host::firewall::{NFT_JSON, Verdict, parse_iptables, parse_nft};
+use crate::host::firewall::{NFT_JSON, Verdict, parse_iptables, read_nft_listing};
 use crate::host::sockets::Proto;
 use crate::i18n::{Msg, Said};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
@@ -81,15 +81,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     }
     let mut nft = None;
     if let Some(listed) = ctx.run_once("nft", NFT_JSON, TIMEOUT) {
-        match listed {
-            Ok(o) if o.code == Some(0) && o.stdout.trim().is_empty() => {}
-            Ok(o) if o.code == Some(0) => match parse_nft(&o.stdout) {
-                Ok(n) => nft = Some(n),
-                Err(e) => notes.push(format!("nft -j list ruleset: {e}")),
-            },
-            Ok(o) => {
-                notes.push(format!("nft -j list ruleset: exit {:?}: {}", o.code, o.stderr.lines().next().unwrap_or("")))
-            }
+        match listed.and_then(|o| read_nft_listing(o.code, &o.stdout, &o.stderr)) {
+            Ok(n) => nft = n,
             Err(e) => notes.push(format!("nft -j list ruleset: {e}")),
         }
     }

@@ -154,28 +154,51 @@ pub fn parse_addrs(json: &str) -> Option<BTreeMap<String, Vec<Ipv4Addr>>> {
 }
 
 /// What `ip` tells about the live system: the addresses of each interface (exact even when two
-/// interfaces share a subnet, which /proc cannot tell apart), and the policy routing.
+/// interfaces share a subnet, which /proc cannot tell apart), and the policy routing, or why not.
 struct IpView {
     addrs: Option<BTreeMap<String, Vec<Ipv4Addr>>>,
-    policy: Option<Policy>,
+    policy: Result<Policy, String>,
+}
+
+/// The JSON an `ip -j ...` command printed, or why there is none. iproute2 before 4.14 has no
+/// `-j` (CentOS 7's 3.10: `Option "-j" is unknown`, exit 255), and before 4.17 `ip -j rule` and
+/// `ip -j route` print their usual text (Ubuntu 18.04's 4.15): neither is read as JSON.
+pub fn ip_json(shown: &str, out: Result<crate::host::command::Output, String>) -> Result<String, String> {
+    let out = out.map_err(|e| format!("`{shown}`: {e}"))?;
+    if out.code != Some(0) {
+        // What the examined system printed: no control characters, one short line.
+        let first: String =
+            out.stderr.lines().next().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(200).collect();
+        if first.contains("\"-j\"") || first.contains("\"-json\"") {
+            return Err(format!("this `ip` has no JSON output (`{shown}`: {first}; iproute2 4.14 or later has it)"));
+        }
+        let status = out.code.map_or_else(|| "a signal".to_string(), |c| format!("status {c}"));
+        return Err(format!("`{shown}` failed (exit {status}): {first}"));
+    }
+    if !out.stdout.trim_start().starts_with('[') {
+        return Err(format!("this `ip` printed text, not JSON, for `{shown}` (iproute2 before 4.17)"));
+    }
+    Ok(out.stdout)
 }
 
 fn ip_view(ctx: &ProbeContext) -> IpView {
-    let none = IpView { addrs: None, policy: None };
     if !ctx.host.is_live() {
-        return none;
+        return IpView { addrs: None, policy: Err("not the live system".into()) };
     }
     let Some(ip) = crate::host::command::find("ip") else {
-        return none;
+        return IpView { addrs: None, policy: Err("no `ip` program".into()) };
     };
     let limit = Duration::from_secs(2);
     let run = |args: &[&str]| {
-        crate::host::command::run(&ip, args, limit, ctx.deadline).ok().filter(|o| o.code == Some(0)).map(|o| o.stdout)
+        let shown = format!("ip {}", args.join(" "));
+        ip_json(&shown, crate::host::command::run(&ip, args, limit, ctx.deadline)).map(|j| (shown, j))
     };
-    let addrs = run(&["-4", "-j", "addr", "show"]).and_then(|j| parse_addrs(&j));
-    let rules = run(&["-4", "-j", "rule", "show"]).and_then(|j| parse_rules(&j));
-    let routes = run(&["-4", "-j", "route", "show", "table", "all"]).and_then(|j| parse_table_routes(&j));
-    IpView { addrs, policy: rules.zip(routes) }
+    let unreadable = |(shown, _): &(String, String)| format!("`{shown}` printed JSON it cannot read");
+    let addrs = run(&["-4", "-j", "addr", "show"]).ok().and_then(|(_, j)| parse_addrs(&j));
+    let rules = run(&["-4", "-j", "rule", "show"]).and_then(|r| parse_rules(&r.1).ok_or_else(|| unreadable(&r)));
+    let routes = run(&["-4", "-j", "route", "show", "table", "all"])
+        .and_then(|r| parse_table_routes(&r.1).ok_or_else(|| unreadable(&r)));
+    IpView { addrs, policy: rules.and_then(|r| routes.map(|t| (r, t))) }
 }
 
 /// Whether a rule sends traffic from one of `addrs` to a table with a route out of `iface`.
@@ -302,7 +325,7 @@ fn same_subnet(
     usable: &[&Ipv4Addr],
     v4: &BTreeMap<String, Vec<Ipv4Addr>>,
     routes: &[Ipv4Route],
-    policy: Option<&Policy>,
+    policy: Result<&Policy, &String>,
 ) -> Observation {
     let mut peers: Vec<&str> = Vec::new();
     let mut elsewhere: Option<&Ipv4Route> = None;
@@ -345,7 +368,7 @@ fn same_subnet(
     );
     let addrs: Vec<Ipv4Addr> = usable.iter().map(|a| **a).collect();
     match policy {
-        Some((rules, tables)) => match own_table(name, &addrs, rules, tables) {
+        Ok((rules, tables)) => match own_table(name, &addrs, rules, tables) {
             Some(rule) => o.flag("asymmetric", false).field_evidence("asymmetric", rule.line.clone()),
             None => o.flag("asymmetric", true).field_evidence("asymmetric", route_line).field_evidence(
                 "asymmetric",
@@ -355,13 +378,52 @@ fn same_subnet(
                 ),
             ),
         },
-        None => o.evidence(format!("{route_line}; policy rules not read (no `ip`, or not the live system)")),
+        Err(why) => o.evidence(format!("{route_line}; policy rules not read: {why}")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ran(code: i32, stdout: &str, stderr: &str) -> Result<crate::host::command::Output, String> {
+        Ok(crate::host::command::Output { code: Some(code), stdout: stdout.into(), stderr: stderr.into() })
+    }
+
+    /// What old iproute2 versions print for the `ip -j` commands (the messages as in iproute2's
+    /// ip/ip.c and ip/iprule.c of those versions): never read as JSON, and the evidence says why.
+    #[test]
+    fn ip_without_json_falls_back_and_says_why() {
+        // CentOS 7, Alibaba Cloud Linux 2: iproute2 3.10 has no -j at all.
+        let why = ip_json("ip -4 -j addr show", ran(255, "", "Option \"-j\" is unknown, try \"ip -help\".\n"))
+            .expect_err("no JSON");
+        assert!(why.contains("no JSON output") && why.contains("4.14"), "{why}");
+        // Ubuntu 18.04: iproute2 4.15 has `ip -j addr` (a `{}` for each interface without IPv4)
+        // but prints text for rules and routes.
+        let addrs = ip_json(
+            "ip -4 -j addr show",
+            ran(0, r#"[{},{"ifindex":2,"ifname":"eth0","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"pfifo_fast","operstate":"UP","group":"default","txqlen":1000,"addr_info":[{"family":"inet","local":"172.16.0.5","prefixlen":24,"broadcast":"172.16.0.255","scope":"global","dynamic":true,"label":"eth0","valid_life_time":315359999,"preferred_life_time":315359999}]}]"#, ""),
+        )
+        .expect("JSON");
+        let addrs = parse_addrs(&addrs).expect("parsed");
+        assert_eq!(addrs.get("eth0"), Some(&vec!["172.16.0.5".parse::<Ipv4Addr>().expect("addr")]));
+        let rules = "0:\tfrom all lookup local \n32766:\tfrom all lookup main \n32767:\tfrom all lookup default \n";
+        let why = ip_json("ip -4 -j rule show", ran(0, rules, "")).expect_err("text");
+        assert!(why.contains("printed text, not JSON") && why.contains("4.17"), "{why}");
+        let routes = "default via 172.16.0.1 dev eth0 proto dhcp metric 100 \n172.16.0.0/24 dev eth0 proto kernel scope link src 172.16.0.5 \n";
+        assert!(ip_json("ip -4 -j route show table all", ran(0, routes, "")).is_err());
+        // Even if such text reached the parsers, it would not be read as rules or routes.
+        assert_eq!(parse_rules(rules), None);
+        assert_eq!(parse_table_routes(routes), None);
+        // Other failures keep the first line of stderr, without control characters.
+        let why =
+            ip_json("ip -4 -j rule show", ran(2, "", "RTNETLINK answers: \x1b[31mInvalid\n")).expect_err("failed");
+        assert!(why.contains("status 2") && why.contains("Invalid") && !why.contains('\x1b'), "{why}");
+        // Debian 11 (iproute2 5.10, recorded): JSON rules, none of them a policy rule of its own.
+        let json = r#"[{"priority":0,"src":"all","table":"local"},{"priority":32766,"src":"all","table":"main"},{"priority":32767,"src":"all","table":"default"}]"#;
+        let json = ip_json("ip -4 -j rule show", ran(0, json, "")).expect("JSON");
+        assert_eq!(parse_rules(&json).map(|r| r.len()), Some(0));
+    }
 
     #[test]
     fn local_addresses_from_fib_trie() {
