@@ -168,6 +168,17 @@ impl Lineage {
     /// after this walk is not in the table either way.
     pub fn of_this_process(host: &Host, pids: &[u32]) -> Lineage {
         let me = std::process::id();
+        if me == 1 {
+            // PID 1 of its namespace (a container's entrypoint, or `unshare --pid` and exec):
+            // every process descends from it, the ones started before the exec and the orphans
+            // it adopted included, so descent says nothing. Only itself and its own helpers
+            // (the same executable: the `__statfs` children) are ours.
+            let exe = |pid: u32| std::fs::read_link(host.path(format!("/proc/{pid}/exe"))).ok();
+            let mine = std::fs::read_link("/proc/self/exe").ok();
+            let mut own = std::collections::HashSet::from([me]);
+            own.extend(pids.iter().copied().filter(|&pid| mine.is_some() && exe(pid) == mine));
+            return Lineage { own };
+        }
         let parents: HashMap<u32, u32> = pids
             .iter()
             .filter_map(|&pid| {
