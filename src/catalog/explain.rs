@@ -5,6 +5,7 @@
 
 use super::{Check, Judge};
 use crate::i18n::{Lang, Msg, tr, trf};
+use crate::probe::FieldKind;
 use serde_json::json;
 
 /// The text `explain` prints.
@@ -21,6 +22,30 @@ pub fn text(c: &Check, lang: Lang) -> String {
             &[("kind", c.probe.kind()), ("seconds", &format!("{:.1}", c.timeout.as_secs_f64()))]
         )
     ));
+    let fields = c.probe.fields();
+    if !fields.is_empty() {
+        out.push_str(&format!("  {}\n", tr(lang, Msg::ExplainFields)));
+        let kind = |f: &crate::probe::Field| {
+            let word = tr(
+                lang,
+                match f.kind {
+                    FieldKind::Num => Msg::FieldNum,
+                    FieldKind::Text => Msg::FieldText,
+                    FieldKind::Flag => Msg::FieldFlag,
+                },
+            );
+            if f.unit.is_empty() { word.to_string() } else { format!("{word}, {}", f.unit) }
+        };
+        // Terminal columns: a CJK character takes two.
+        let width = |s: &str| s.chars().map(|c| if c >= '\u{1100}' { 2 } else { 1 }).sum::<usize>();
+        let name_width = fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+        let kind_width = fields.iter().map(|f| width(&kind(f))).max().unwrap_or(0);
+        for f in fields {
+            let k = kind(f);
+            let pad = " ".repeat(kind_width - width(&k));
+            out.push_str(&format!("    {:name_width$}  {k}{pad}  {}\n", f.name, f.doc));
+        }
+    }
     if !c.judges.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::Thresholds)));
         for j in &c.judges {
@@ -90,7 +115,7 @@ pub fn json(c: &Check, lang: Lang) -> String {
         "title": c.title.get(lang),
         "why": c.why.get(lang).trim(),
         "fix": c.fix.get(lang).trim(),
-        "probe": { "kind": c.probe.kind(), "timeout_ms": c.timeout.as_millis() as u64 },
+        "probe": { "kind": c.probe.kind(), "timeout_ms": c.timeout.as_millis() as u64, "fields": c.probe.fields() },
         "thresholds": thresholds,
         "references": c.references,
         "aliases": c.aliases,
@@ -122,6 +147,13 @@ mod tests {
                     assert!(t.contains(&format!("  {}: ", th["field"].as_str().unwrap())), "{}: {t}", c.id);
                 }
                 assert!(t.ends_with(&format!("{}\n", j["source"].as_str().unwrap())));
+                let fields = j["probe"]["fields"].as_array().unwrap();
+                assert_eq!(fields.len(), c.probe.fields().len(), "{}", c.id);
+                for f in fields {
+                    let doc = f["doc"].as_str().unwrap();
+                    assert!(!doc.is_empty() && t.contains(doc), "{}: {f}", c.id);
+                    assert!(["num", "text", "flag"].contains(&f["kind"].as_str().unwrap()), "{f}");
+                }
             }
         }
     }

@@ -139,6 +139,12 @@ struct CheckFile {
     /// Benchmark items this check covers (cis, mlps3, lynis, ...).
     #[serde(default)]
     references: BTreeMap<String, String>,
+    /// What else the check is: one of [`TAGS`].
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    /// A fill forecast from the saved history of this check's metrics.
+    #[serde(default)]
+    trend: Option<TrendFile>,
     probe: Spanned<ProbeSpec>,
     #[serde(default, rename = "judge")]
     judges: Vec<JudgeFile>,
@@ -146,6 +152,36 @@ struct CheckFile {
     /// of them fails in the same run, this check's problems are marked as its consequences.
     #[serde(default)]
     depends_on: Vec<Spanned<String>>,
+}
+
+/// `[trend]`: which of the check's metrics say how full a subject is.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrendFile {
+    percent: Spanned<String>,
+    free: Spanned<String>,
+    total: Spanned<String>,
+    unit: Spanned<String>,
+}
+
+/// The tags a check file may carry: `performance` marks a check whose trouble is about speed
+/// rather than breakage (a ticket's "performance" tag).
+pub const TAGS: &[&str] = &["performance"];
+
+/// What `[trend]`'s `unit` may say: what `free` and `total` count.
+pub const TREND_UNITS: &[&str] = &["bytes", "inodes"];
+
+/// A fill forecast: the check's metrics that say how full each subject is, read from this run and
+/// the saved reports of the same host (see `history::trend`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trend {
+    /// The metric with the used percentage (`used_percent`).
+    pub percent: String,
+    /// The metrics with what is free and the capacity, in `unit` (`avail_bytes`, `size_bytes`).
+    pub free: String,
+    pub total: String,
+    /// `bytes` or `inodes`.
+    pub unit: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,6 +288,9 @@ pub struct Check {
     pub timeout: Duration,
     pub metrics: Vec<String>,
     pub references: BTreeMap<String, String>,
+    /// Tags from [`TAGS`].
+    pub tags: Vec<String>,
+    pub trend: Option<Trend>,
     pub probe: ProbeSpec,
     pub judges: Vec<Judge>,
     /// The checks whose failure explains this one's (ids, aliases resolved at load).
@@ -306,7 +345,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             return Err(err(file.probe.span().start, say(Msg::ExecNoJudges, &[])));
         }
     }
-    let fields = probe.fields();
+    let fields: Vec<&str> = probe.fields().iter().map(|f| f.name).collect();
     let known = |name: &str| fields.contains(&name);
     let check_names = |s: &str, at: usize, allowed_extra: &[&str]| -> Result<(), LoadError> {
         let names = template::placeholders(s).map_err(|m| err(at, m.to_string()))?;
@@ -316,7 +355,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                     at,
                     say(
                         Msg::UnknownPlaceholder,
-                        &[("probe", probe.kind()), ("fields", &list(fields)), ("name", &name)],
+                        &[("probe", probe.kind()), ("fields", &list(&fields)), ("name", &name)],
                     ),
                 ));
             }
@@ -352,7 +391,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 j.field.span().start,
                 say(
                     Msg::UnknownField,
-                    &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{field:?}"))],
+                    &[("probe", probe.kind()), ("fields", &list(&fields)), ("field", &format!("{field:?}"))],
                 ),
             ));
         }
@@ -373,7 +412,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                     f.span().start,
                     say(
                         Msg::UnknownWhereField,
-                        &[("probe", probe.kind()), ("fields", &list(fields)), ("field", &format!("{name:?}"))],
+                        &[("probe", probe.kind()), ("fields", &list(&fields)), ("field", &format!("{name:?}"))],
                     ),
                 ));
             }
@@ -405,7 +444,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 m.span().start,
                 say(
                     Msg::UnknownMetric,
-                    &[("probe", probe.kind()), ("fields", &list(fields)), ("metric", &format!("{:?}", m.get_ref()))],
+                    &[("probe", probe.kind()), ("fields", &list(&fields)), ("metric", &format!("{:?}", m.get_ref()))],
                 ),
             ));
         }
@@ -416,6 +455,46 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         }
         Some(t) => Duration::from_secs_f64(*t.get_ref()),
         None => DEFAULT_TIMEOUT,
+    };
+    for tag in &file.tags {
+        if !TAGS.contains(&tag.get_ref().as_str()) {
+            return Err(err(
+                tag.span().start,
+                say(Msg::UnknownTag, &[("tag", &format!("{:?}", tag.get_ref())), ("tags", &TAGS.join(", "))]),
+            ));
+        }
+    }
+    let trend = match &file.trend {
+        None => None,
+        Some(t) => {
+            let metrics: Vec<&str> = file.metrics.iter().map(|m| m.get_ref().as_str()).collect();
+            for (key, name) in [("percent", &t.percent), ("free", &t.free), ("total", &t.total)] {
+                if !metrics.contains(&name.get_ref().as_str()) {
+                    return Err(err(
+                        name.span().start,
+                        say(
+                            Msg::TrendNotAMetric,
+                            &[("key", key), ("name", &format!("{:?}", name.get_ref())), ("metrics", &list(&metrics))],
+                        ),
+                    ));
+                }
+            }
+            if !TREND_UNITS.contains(&t.unit.get_ref().as_str()) {
+                return Err(err(
+                    t.unit.span().start,
+                    say(
+                        Msg::BadTrendUnit,
+                        &[("unit", &format!("{:?}", t.unit.get_ref())), ("units", &TREND_UNITS.join(", "))],
+                    ),
+                ));
+            }
+            Some(Trend {
+                percent: t.percent.get_ref().clone(),
+                free: t.free.get_ref().clone(),
+                total: t.total.get_ref().clone(),
+                unit: t.unit.get_ref().clone(),
+            })
+        }
     };
     for alias in &file.aliases {
         if !valid_id(alias) {
@@ -434,6 +513,8 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         timeout,
         metrics: file.metrics.into_iter().map(|m| m.into_inner()).collect(),
         references: file.references,
+        tags: file.tags.into_iter().map(|t| t.into_inner()).collect(),
+        trend,
         probe,
         judges,
         depends_on,

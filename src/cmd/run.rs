@@ -100,7 +100,8 @@ pub fn diagnose(
     // Fill forecasts from the saved history of this host (read only; --no-save runs see them too).
     let hostname = facts::hostname(host);
     let root = host.root().display().to_string();
-    if checks.iter().any(|c| c.id == "disk.usage.space" || c.id == "disk.usage.inodes") {
+    let kinds = crate::history::trend::kinds(catalog);
+    if checks.iter().any(|c| kinds.iter().any(|k| k.check == c.id)) {
         let current = crate::history::trend::Current {
             started_at_s: started_at.parse::<jiff::Timestamp>().map(|t| t.as_second()).unwrap_or(0),
             hostname: &hostname,
@@ -109,7 +110,7 @@ pub fn diagnose(
         };
         let past = crate::history::trend::load(&opts.report_dir, &current, &opts.history);
         let fix = |id: &str| catalog.get(id).map(|c| c.fix.get(lang).to_string());
-        crate::history::trend::apply(&mut checks, &past, &current, &opts.history, &fix);
+        crate::history::trend::apply(&mut checks, &past, &current, &opts.history, &fix, &kinds);
     }
 
     Ok(Report {

@@ -11,6 +11,7 @@
 //! percentage is used. Reading the history never changes it, so `--no-save` runs see trends too.
 
 use super::{Settings, is_report_name, report_files, stamp_seconds};
+use crate::catalog::{Catalog, Trend};
 use crate::i18n::{Lang, Msg, tr, trf};
 use crate::report::{CheckResult, Finding, Severity, Status};
 use serde::Deserialize;
@@ -53,26 +54,23 @@ pub struct Current<'a> {
     pub lang: Lang,
 }
 
-/// One kind of usage a trend is computed for.
-struct Kind {
-    check: &'static str,
-    /// Metric names: used percent; free and total (absolute units), when reported.
-    percent: &'static str,
-    free: &'static str,
-    total: &'static str,
-    bytes: bool,
+/// One kind of usage a trend is computed for: a check whose file has a `[trend]` table.
+#[derive(Debug, Clone, Copy)]
+pub struct Kind<'a> {
+    pub check: &'a str,
+    pub trend: &'a Trend,
 }
 
-const KINDS: [Kind; 2] = [
-    Kind { check: "disk.usage.space", percent: "used_percent", free: "avail_bytes", total: "size_bytes", bytes: true },
-    Kind {
-        check: "disk.usage.inodes",
-        percent: "inodes_used_percent",
-        free: "inodes_free",
-        total: "inodes_total",
-        bytes: false,
-    },
-];
+impl Kind<'_> {
+    fn bytes(&self) -> bool {
+        self.trend.unit == "bytes"
+    }
+}
+
+/// The checks of `catalog` that have a fill forecast.
+pub fn kinds(catalog: &Catalog) -> Vec<Kind<'_>> {
+    catalog.checks.iter().filter_map(|c| c.trend.as_ref().map(|trend| Kind { check: &c.id, trend })).collect()
+}
 
 /// At most this many past runs are read (the newest in the window).
 const MAX_RUNS: usize = 500;
@@ -115,11 +113,11 @@ struct Point {
 
 fn point(t: i64, kind: &Kind, metrics: &BTreeMap<String, f64>, subject: Option<&str>, absolute: bool) -> Option<Point> {
     if absolute {
-        let free = metric(metrics, kind.free, subject)?;
-        let total = metric(metrics, kind.total, subject)?;
+        let free = metric(metrics, &kind.trend.free, subject)?;
+        let total = metric(metrics, &kind.trend.total, subject)?;
         (total > 0.0).then_some(Point { t, used: total - free, free, total })
     } else {
-        let pct = metric(metrics, kind.percent, subject)?;
+        let pct = metric(metrics, &kind.trend.percent, subject)?;
         Some(Point { t, used: pct, free: 100.0 - pct, total: 100.0 })
     }
 }
@@ -165,7 +163,7 @@ fn about(lang: Lang, seconds: f64) -> String {
 fn amount(kind: &Kind, absolute: bool, v: f64) -> String {
     if !absolute {
         format!("{}%", crate::fmt::format_num((v * 10.0).round() / 10.0))
-    } else if kind.bytes {
+    } else if kind.bytes() {
         crate::fmt::human_bytes(v)
     } else {
         format!("{}", v.round() as i64)
@@ -200,7 +198,8 @@ pub fn load(dir: &Path, current: &Current, settings: &Settings) -> Vec<(String, 
         .collect()
 }
 
-/// Adds fill forecasts to the space and inode checks of this run. `fix` gives the fix text of a
+/// Adds fill forecasts to the checks of this run that have one (`kinds`: disk.usage.space and
+/// disk.usage.inodes among the built-in checks). `fix` gives the fix text of a
 /// check id in the run's language, for a check a forecast turns from ok into warn or crit.
 pub fn apply(
     checks: &mut [CheckResult],
@@ -208,14 +207,15 @@ pub fn apply(
     current: &Current,
     settings: &Settings,
     fix: &dyn Fn(&str) -> Option<String>,
+    kinds: &[Kind],
 ) {
-    for kind in &KINDS {
+    for kind in kinds {
         let Some(check) = checks.iter_mut().find(|c| c.id == kind.check) else { continue };
         if !matches!(check.status, Status::Ok | Status::Warn | Status::Crit) {
             continue;
         }
         let mut found = Vec::new();
-        let measured = subjects(&check.metrics, kind.percent);
+        let measured = subjects(&check.metrics, &kind.trend.percent);
         let single = measured.len() == 1;
         for subject in measured {
             if let Some(f) = forecast(kind, check, subject.as_deref(), single, past, current, settings) {
@@ -295,7 +295,7 @@ fn forecast(
     let name = subject.map(str::to_string).unwrap_or_else(|| tr(lang, Msg::TheFilesystem).to_string());
     let message = trf(
         lang,
-        if kind.bytes { Msg::TrendSpace } else { Msg::TrendInodes },
+        if kind.bytes() { Msg::TrendSpace } else { Msg::TrendInodes },
         &[
             ("subject", &name),
             ("eta", &about(lang, eta)),
@@ -368,6 +368,18 @@ mod tests {
 
     const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 
+    fn catalog() -> Catalog {
+        Catalog::load(&[]).unwrap()
+    }
+
+    #[test]
+    fn the_space_and_inode_checks_have_their_forecast_in_their_check_files() {
+        let catalog = catalog();
+        let k: Vec<(&str, &str, bool)> =
+            kinds(&catalog).iter().map(|k| (k.check, k.trend.free.as_str(), k.bytes())).collect();
+        assert_eq!(k, vec![("disk.usage.inodes", "inodes_free", false), ("disk.usage.space", "avail_bytes", true)]);
+    }
+
     fn now() -> Current<'static> {
         Current {
             started_at_s: "2026-11-20T00:00:00Z".parse::<jiff::Timestamp>().unwrap().as_second(),
@@ -384,7 +396,7 @@ mod tests {
         };
         let mut checks = vec![check(&m(3.0))];
         let history = vec![past("2026-11-18T00:00:00Z", &m(5.0)), past("2026-11-19T00:00:00Z", &m(4.0))];
-        apply(&mut checks, &history, &now(), &Settings::default(), &|_| Some("grow it".into()));
+        apply(&mut checks, &history, &now(), &Settings::default(), &|_| Some("grow it".into()), &kinds(&catalog()));
         let c = &checks[0];
         assert_eq!(c.findings.len(), 1, "{c:#?}");
         let f = &c.findings[0];
@@ -404,7 +416,7 @@ mod tests {
         };
         let run = |history: Vec<(String, Past)>, cur: Vec<(&str, f64)>| {
             let mut checks = vec![check(&cur)];
-            apply(&mut checks, &history, &now(), &Settings::default(), &|_| None);
+            apply(&mut checks, &history, &now(), &Settings::default(), &|_| None, &kinds(&catalog()));
             checks.remove(0)
         };
         // 30 minutes apart: too close.
@@ -426,7 +438,7 @@ mod tests {
         let plain = |free: f64| vec![("avail_bytes", free * GIB), ("size_bytes", 40.0 * GIB), ("used_percent", 88.0)];
         let mut checks = vec![check(&keyed(3.0))];
         let history = vec![past("2026-11-18T00:00:00Z", &plain(5.0)), past("2026-11-19T00:00:00Z", &keyed(4.0))];
-        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None);
+        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None, &kinds(&catalog()));
         let f = &checks[0].findings[0];
         assert_eq!(f.message, "/ full in about 3 days at the current rate (+1.0 GiB a day over the last 2 days)");
         assert_eq!(f.subject.as_deref(), Some("/"));
@@ -440,7 +452,7 @@ mod tests {
         ]);
         let mut checks = vec![check(&two)];
         let history = vec![past("2026-11-18T00:00:00Z", &plain(5.0)), past("2026-11-19T00:00:00Z", &keyed(4.0))];
-        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None);
+        apply(&mut checks, &history, &now(), &Settings::default(), &|_| None, &kinds(&catalog()));
         let f = &checks[0].findings[0];
         assert_eq!(f.message, "/ full in about 3 days at the current rate (+1.0 GiB a day over the last 24 hours)");
         assert_eq!(f.evidence.len(), 2, "{:?}", f.evidence);
@@ -451,7 +463,7 @@ mod tests {
         let mut checks = vec![check(&[("used_percent", 96.0)])];
         let history = vec![past("2026-11-19T12:00:00Z", &[("used_percent", 90.0)])];
         let cur = Current { lang: Lang::ZhCn, ..now() };
-        apply(&mut checks, &history, &cur, &Settings::default(), &|_| None);
+        apply(&mut checks, &history, &cur, &Settings::default(), &|_| None, &kinds(&catalog()));
         let f = &checks[0].findings[0];
         assert_eq!(f.severity, Severity::Crit);
         assert_eq!(checks[0].status, Status::Crit);

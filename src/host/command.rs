@@ -50,6 +50,7 @@ pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) ->
         .process_group(0)
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+    crate::host::procs::note_spawned(child.id());
     let pid = child.id();
     fn drain(out: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
         std::thread::spawn(move || {

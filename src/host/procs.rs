@@ -156,6 +156,25 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
     Ok(table)
 }
 
+/// The pids of the child processes this run started that may still be running (programs it
+/// runs, `__statfs` helpers, plugins), so the process checks leave them out.
+static SPAWNED: std::sync::Mutex<Vec<u32>> = std::sync::Mutex::new(Vec::new());
+
+/// Records a child this process started; every place that spawns a process calls it.
+pub fn note_spawned(pid: u32) {
+    let mut v = SPAWNED.lock().unwrap_or_else(|p| p.into_inner());
+    // Bounded: pids are reused, and a long run (trace, fleet) spawns many short-lived children.
+    if v.len() >= 4096 {
+        v.drain(..2048);
+    }
+    v.push(pid);
+}
+
+/// The children recorded by [`note_spawned`].
+pub fn spawned() -> Vec<u32> {
+    SPAWNED.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
 /// The pids that make up ecs-doctor's own run on the live system (see [`ProcessTable::own`]).
 #[derive(Debug, Default)]
 pub struct Lineage {
@@ -163,22 +182,12 @@ pub struct Lineage {
 }
 
 impl Lineage {
-    /// This process, its parent, and every process descended from this one, found by following
-    /// each pid's parent chain (/proc/PID/stat) up to this process. A descendant that starts
-    /// after this walk is not in the table either way.
+    /// This process, its parent, and every process this run spawned ([`spawned`]) with their
+    /// descendants, found by following each pid's parent chain (/proc/PID/stat). Children of
+    /// this pid that it did not spawn are not ours: a shell that starts a daemon in the
+    /// background and then `exec`s ecs-doctor leaves that daemon as our child, and it is the
+    /// examined system's. A descendant that starts after this walk is not in the table either way.
     pub fn of_this_process(host: &Host, pids: &[u32]) -> Lineage {
-        let me = std::process::id();
-        if me == 1 {
-            // PID 1 of its namespace (a container's entrypoint, or `unshare --pid` and exec):
-            // every process descends from it, the ones started before the exec and the orphans
-            // it adopted included, so descent says nothing. Only itself and its own helpers
-            // (the same executable: the `__statfs` children) are ours.
-            let exe = |pid: u32| std::fs::read_link(host.path(format!("/proc/{pid}/exe"))).ok();
-            let mine = std::fs::read_link("/proc/self/exe").ok();
-            let mut own = std::collections::HashSet::from([me]);
-            own.extend(pids.iter().copied().filter(|&pid| mine.is_some() && exe(pid) == mine));
-            return Lineage { own };
-        }
         let parents: HashMap<u32, u32> = pids
             .iter()
             .filter_map(|&pid| {
@@ -186,11 +195,12 @@ impl Lineage {
                 Some((pid, parse_stat(&stat.text)?.ppid))
             })
             .collect();
-        Lineage::from_parents(me, std::os::unix::process::parent_id(), &parents)
+        Lineage::from_parents(std::process::id(), std::os::unix::process::parent_id(), &spawned(), &parents)
     }
 
-    /// The lineage of `me` (with its parent `parent`) in a pid → parent map.
-    pub fn from_parents(me: u32, parent: u32, parents: &HashMap<u32, u32>) -> Lineage {
+    /// The lineage of `me` (with its parent `parent` and the children it spawned) in a
+    /// pid → parent map.
+    pub fn from_parents(me: u32, parent: u32, children: &[u32], parents: &HashMap<u32, u32>) -> Lineage {
         let mut own = std::collections::HashSet::from([me]);
         // The parent is left out unless it is init (pid 1 adopts orphans and is never "ours").
         if parent > 1 {
@@ -200,7 +210,7 @@ impl Lineage {
             let mut cur = pid;
             // Bounded: a pid map with a cycle (a corrupt /proc) must not spin.
             for _ in 0..parents.len().min(4096) {
-                if cur == me {
+                if children.contains(&cur) && parents.get(&cur) == Some(&me) {
                     own.insert(pid);
                     break;
                 }
@@ -328,7 +338,9 @@ mod tests {
     #[test]
     fn lineage_is_self_parent_and_descendants_only() {
         // 1 init; 50 shell -> 100 ecs-doctor -> 101 __statfs -> 102 its child; 100 -> 103 iptables;
-        // 50 -> 200 a sibling; 1 -> 300 unrelated; 400 <-> 401 a corrupt cycle.
+        // 100 -> 104 a daemon the shell started before exec'ing ecs-doctor (not spawned by us);
+        // 50 -> 200 a sibling; 1 -> 300 unrelated whose child 301 reuses a recorded pid;
+        // 400 <-> 401 a corrupt cycle.
         let parents: HashMap<u32, u32> = [
             (1, 0),
             (50, 1),
@@ -336,19 +348,21 @@ mod tests {
             (101, 100),
             (102, 101),
             (103, 100),
+            (104, 100),
             (200, 50),
             (300, 1),
+            (301, 300),
             (400, 401),
             (401, 400),
         ]
         .into_iter()
         .collect();
-        let l = Lineage::from_parents(100, 50, &parents);
+        let l = Lineage::from_parents(100, 50, &[101, 103, 301], &parents);
         let mut own: Vec<u32> = parents.keys().copied().filter(|p| l.is_own(*p)).collect();
         own.sort_unstable();
         assert_eq!(own, vec![50, 100, 101, 102, 103]);
         // Started by init (a unit or an orphan): init is never ours.
-        assert!(!Lineage::from_parents(100, 1, &parents).is_own(1));
+        assert!(!Lineage::from_parents(100, 1, &[], &parents).is_own(1));
     }
 
     #[test]

@@ -99,6 +99,7 @@ pub fn statfs_all(paths: &[PathBuf], per_path: Duration, deadline: Instant) -> s
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
+        crate::host::procs::note_spawned(child.id());
         let Some(stdout) = child.stdout.take() else { break };
         let (tx, rx) = mpsc::channel();
         let base = next;

@@ -7,6 +7,7 @@
 
 use super::{Observations, PluginVerdict, ProbeContext, ProbeError};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -34,7 +35,7 @@ fn default_timeout_ms() -> u64 {
 }
 
 /// Plugins report through the verdict and perf data, not named fields.
-pub const FIELDS: &[&str] = &[];
+pub const FIELDS: &[Field] = &[];
 
 /// Most output kept from a plugin; the rest is dropped.
 const MAX_OUTPUT: u64 = 64 * 1024;
@@ -87,6 +88,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             )
         })?;
     let pid = child.id() as i32;
+    crate::host::procs::note_spawned(child.id());
     LIVE_GROUPS.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
     let reader = child.stdout.take().map(|out| {
         std::thread::spawn(move || {

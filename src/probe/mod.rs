@@ -28,6 +28,48 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
+/// What a probe's field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    /// A number: compared with `<`, `<=`, `>`, `>=`, `==`.
+    Num,
+    /// Text: compared with `==`, `!=`, `in`.
+    Text,
+    /// A yes or no as 1 or 0: judged with `== 1`.
+    Flag,
+}
+
+/// One value a probe may give: its name (what check files write in `field`, `where`, `metrics`
+/// and `{placeholders}`), what it holds, its unit and one line on what it means. `explain` prints
+/// them, so a checks.d author need not read the probe's source (osquery's typed, described
+/// columns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: FieldKind,
+    /// The unit of a number: one of [`UNITS`], or "" when it is a plain count or has none.
+    pub unit: &'static str,
+    pub doc: &'static str,
+}
+
+/// The units a field may name.
+pub const UNITS: &[&str] = &["", "%", "bytes", "bytes/s", "1/s", "ms", "s", "hours", "days"];
+
+impl Field {
+    pub const fn num(name: &'static str, unit: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Num, unit, doc }
+    }
+
+    pub const fn text(name: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Text, unit: "", doc }
+    }
+
+    pub const fn flag(name: &'static str, doc: &'static str) -> Field {
+        Field { name, kind: FieldKind::Flag, unit: "", doc }
+    }
+}
+
 /// A value a probe observed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -475,8 +517,8 @@ macro_rules! probes {
                 match self { $(ProbeSpec::$variant(_) => stringify!($module),)* }
             }
 
-            /// The value names this probe may produce.
-            pub fn fields(&self) -> &'static [&'static str] {
+            /// The values this probe may produce.
+            pub fn fields(&self) -> &'static [Field] {
                 match self { $(ProbeSpec::$variant(_) => $group::$module::FIELDS,)* }
             }
 
@@ -485,8 +527,8 @@ macro_rules! probes {
             }
         }
 
-        /// Every probe kind, for `explain` and documentation.
-        pub const KINDS: &[&str] = &[$(stringify!($module),)*];
+        /// Every probe kind with its fields, for `explain` and the tests of the field docs.
+        pub const KINDS: &[(&str, &[Field])] = &[$((stringify!($module), $group::$module::FIELDS),)*];
     };
 }
 
@@ -568,5 +610,42 @@ mod tests {
         assert_eq!(stdout(&["+%s.%N"]), first, "the second ask reuses the first run");
         assert_ne!(stdout(&["+%N.%s"]), first, "other arguments run again");
         assert!(ctx.run_once("no-such-program-ecs-doctor", &[], limit).is_none());
+    }
+}
+
+#[cfg(test)]
+mod field_tests {
+    use super::*;
+
+    /// Every field of every probe has a one-line doc, a known unit (numbers only), and a name a
+    /// check file can write; no probe names a field twice.
+    #[test]
+    fn every_field_is_documented() {
+        let mut problems = Vec::new();
+        for (kind, fields) in KINDS {
+            let mut seen = std::collections::BTreeSet::new();
+            for f in *fields {
+                let at = format!("{kind}.{}", f.name);
+                if !seen.insert(f.name) {
+                    problems.push(format!("{at}: declared twice"));
+                }
+                if f.name.is_empty()
+                    || !f.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                {
+                    problems.push(format!("{at}: a field name is lowercase letters, digits and _"));
+                }
+                if f.doc.trim().is_empty() {
+                    problems.push(format!("{at}: no doc"));
+                }
+                if f.doc.contains('\n') || f.doc.len() > 110 || f.doc.ends_with('.') {
+                    problems.push(format!("{at}: the doc is one short line without a full stop"));
+                }
+                if !UNITS.contains(&f.unit) || (f.kind != FieldKind::Num && !f.unit.is_empty()) {
+                    problems.push(format!("{at}: unit {:?} (numbers only, one of {UNITS:?})", f.unit));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        assert!(KINDS.iter().map(|(_, f)| f.len()).sum::<usize>() > 300);
     }
 }

@@ -152,16 +152,18 @@ pub struct Answers {
     pub email: Option<String>,
 }
 
-/// Checks whose trouble is about speed rather than breakage.
-const PERFORMANCE: &[&str] = &[
-    "sys.cpu.load",
-    "sys.memory.available",
-    "sys.memory.oom",
-    "sys.resource.pressure",
-    "sys.limits.files",
-    "sys.process.states",
-    "disk.io.latency",
-];
+/// The built-in checks whose trouble is about speed rather than breakage: those whose check file
+/// says `tags = ["performance"]`. A saved report may be read without a catalog, so the built-in
+/// one is loaded here, once.
+fn performance(id: &str) -> bool {
+    static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| {
+        crate::catalog::Catalog::load(&[])
+            .map(|c| c.checks.into_iter().filter(|c| c.tags.iter().any(|t| t == "performance")).map(|c| c.id).collect())
+            .unwrap_or_default()
+    });
+    ids.iter().any(|p| id == p || id.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('.')))
+}
 
 fn failing(status: Status) -> bool {
     matches!(status, Status::Warn | Status::Crit)
@@ -178,7 +180,7 @@ pub fn tags(report: &Report) -> Vec<Tag> {
             _ => Tag::System,
         };
         tags.push(tag);
-        if PERFORMANCE.iter().any(|p| c.id == *p || c.id.starts_with(&format!("{p}."))) {
+        if performance(&c.id) {
             tags.push(Tag::Performance);
         }
     }

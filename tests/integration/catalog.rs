@@ -50,3 +50,38 @@ fn shipped_schema_equals_the_shared_contract() {
         Err(_) => eprintln!("SKIPPED: {} is not beside this checkout", shared.display()),
     }
 }
+
+/// The README's checks table lists every built-in check with its English title, and no other id;
+/// the count above it is the catalog's (config keys are checked against the README the same way).
+#[test]
+fn the_readme_checks_table_is_the_catalog() {
+    let cat = Catalog::load(&[]).expect("built-in catalog loads");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).expect("README.md");
+    let section = readme
+        .split("\n## Checks\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("README.md has a ## Checks section");
+    let mut rows: Vec<(String, String)> = section
+        .lines()
+        .filter_map(|l| {
+            let (id, rest) = l.strip_prefix("| `")?.split_once("` | ")?;
+            Some((id.to_string(), rest.strip_suffix(" |")?.to_string()))
+        })
+        .collect();
+    let mut want: Vec<(String, String)> = cat.checks.iter().map(|c| (c.id.clone(), c.title.en.clone())).collect();
+    rows.sort();
+    want.sort();
+    let missing: Vec<String> =
+        want.iter().filter(|w| !rows.contains(w)).map(|(id, t)| format!("| `{id}` | {t} |")).collect();
+    let stale: Vec<String> =
+        rows.iter().filter(|r| !want.contains(r)).map(|(id, t)| format!("| `{id}` | {t} |")).collect();
+    assert!(
+        missing.is_empty() && stale.is_empty(),
+        "README.md's checks table is not the catalog.\nAdd:\n{}\nRemove:\n{}",
+        missing.join("\n"),
+        stale.join("\n")
+    );
+    let count = format!("{} built-in checks", cat.checks.len());
+    assert!(section.contains(&count), "the ## Checks section should say \"{count}\"");
+}

@@ -1,6 +1,7 @@
-//! Disk and system checks against fixture roots (`tests/fixtures/roots/ds-*`) and roots built
-//! at test time: the kernel log (OOM kills, disk errors, kernel health), /etc/fstab, read-only
-//! mounts, processes, open files and limits. The root-only cases with real devices are in `lab`.
+//! Disk and system checks on roots built at test time, where a case folder (tests/fixtures/checks/)
+//! cannot hold the root: kernel-log times relative to now, a log of millions of lines, 950 open
+//! descriptors, live processes, garbage in /proc. The root-only cases with real devices are in
+//! `lab`.
 
 use crate::common::*;
 
@@ -37,39 +38,6 @@ fn rfc3339_ago(hours_ago: i64) -> String {
 }
 
 const KLOG_CHECKS: &[&str] = &["--only", "sys.memory.oom", "--only", "disk.io.errors", "--only", "sys.kernel.health"];
-
-#[test]
-fn old_kernel_log_events_warn_with_subjects_times_and_evidence() {
-    let Some((r, code)) = run_json(&fixture_root("ds-klog"), KLOG_CHECKS) else { return };
-    assert_eq!(code, 1, "{r:#}");
-
-    let oom = check(&r, "sys.memory.oom");
-    assert_eq!(oom["status"], "warn", "{oom:#}");
-    assert_eq!(subjects(&r, "sys.memory.oom"), vec!["java"]);
-    let f = finding(&r, "sys.memory.oom", "java");
-    assert_eq!(f["code"], "ENOMEM");
-    assert_eq!(f["since"], "2024-03-01T02:05:00Z", "{f:#}");
-    let msg = f["message"].as_str().expect("message");
-    assert!(msg.contains("pid 5151") && msg.contains("2 time(s)") && msg.contains("2.9 GiB"), "{msg}");
-    assert!(f["evidence"].to_string().contains("Killed process 4242 (java)"), "{f:#}");
-    // A daemon's own "Killed process" line in the log is not the kernel's.
-    assert!(!oom.to_string().contains("fake"), "{oom:#}");
-    assert_eq!(oom["metrics"]["events"], 2.0);
-
-    let io = check(&r, "disk.io.errors");
-    assert_eq!(io["status"], "warn", "{io:#}");
-    assert_eq!(subjects(&r, "disk.io.errors"), vec!["/dev/vdb", "/dev/vdb1"]);
-    let f = finding(&r, "disk.io.errors", "/dev/vdb1");
-    let msg = f["message"].as_str().expect("message");
-    assert!(msg.contains("(/data)") && msg.contains("remounted read-only") && msg.contains("3 error(s)"), "{msg}");
-    assert_eq!(f["since"], "2024-03-02T01:00:01Z");
-
-    let k = check(&r, "sys.kernel.health");
-    assert_eq!(k["status"], "warn", "{k:#}");
-    assert_eq!(subjects(&r, "sys.kernel.health"), vec!["mysqld"]);
-    // The same line twice in the log counts once.
-    assert!(finding(&r, "sys.kernel.health", "mysqld")["message"].as_str().is_some_and(|m| m.contains("1 time(s)")));
-}
 
 #[test]
 fn recent_kernel_log_events_are_critical_and_crash_dumps_warn() {
@@ -131,17 +99,6 @@ fn recent_kernel_log_events_are_critical_and_crash_dumps_warn() {
 }
 
 #[test]
-fn no_kernel_log_is_skipped_with_the_reason() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let Some((r, _)) = run_json(dir.path(), KLOG_CHECKS) else { return };
-    for id in ["sys.memory.oom", "disk.io.errors", "sys.kernel.health"] {
-        let c = check(&r, id);
-        assert_eq!(c["status"], "skipped", "{c:#}");
-        assert!(c["summary"].as_str().is_some_and(|s| s.contains("/var/log/kern.log")), "{c:#}");
-    }
-}
-
-#[test]
 fn a_kernel_log_of_millions_of_lines_is_read_from_its_tail() {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
@@ -169,89 +126,10 @@ fn a_kernel_log_of_millions_of_lines_is_read_from_its_tail() {
 }
 
 #[test]
-fn fstab_entries_are_judged_one_by_one() {
-    let Some((r, code)) = run_json(&fixture_root("ds-fstab"), &["--only", "disk.fstab.entries"]) else { return };
-    assert_eq!(code, 2);
-    let f = findings(&r, "disk.fstab.entries");
-    let has = |sev: &str, subject: &str, text: &str| {
-        f.iter().any(|(s, subj, m)| s == sev && subj == subject && m.contains(text))
-    };
-    // A missing disk without nofail stops the boot.
-    assert!(has("crit", "/backup", "will not boot"), "{f:#?}");
-    // A missing disk with nofail does not.
-    assert!(has("warn", "/scratch", "does not exist"), "{f:#?}");
-    // The UUID of / is also on another disk (a snapshot copy).
-    assert!(has("crit", "UUID=0a1b2c3d-1111-4222-8333-444455556666", "/dev/vda1, /dev/vde1"), "{f:#?}");
-    // A data disk without nofail.
-    assert!(has("warn", "/data", "has no nofail"), "{f:#?}");
-    // A cloud data disk by kernel name.
-    assert!(has("warn", "/logs", "kernel device name /dev/vdc1"), "{f:#?}");
-    // Present but not mounted.
-    assert!(has("warn", "/archive", "is not mounted"), "{f:#?}");
-    // The same mount point twice.
-    assert!(has("warn", "/data", "lines 5 and 16"), "{f:#?}");
-    // Syntax errors name their line: too few fields, binary garbage.
-    assert!(has("warn", "/etc/fstab:12", "too few fields"), "{f:#?}");
-    assert!(has("warn", "/etc/fstab:13", "not text"), "{f:#?}");
-    // What is fine is not reported: /, /tmp, the active swap file, /home on the system disk.
-    for fine in ["/", "/tmp", "/swapfile (swap)", "/home"] {
-        assert!(!f.iter().any(|(_, subj, _)| subj == fine), "{fine}: {f:#?}");
-    }
-    assert_eq!(f.len(), 9, "{f:#?}");
-    let crit = finding(&r, "disk.fstab.entries", "/backup");
-    assert_eq!(
-        crit["evidence"][0],
-        "/etc/fstab:6: UUID=dead0000-0000-4000-8000-00000000beef /backup ext4 defaults 0 2"
-    );
-    assert_eq!(crit["code"], "ENODEV");
-}
-
-#[test]
-fn fstab_edge_cases_never_break_the_check() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    // No fstab at all: skipped with the reason.
-    let Some((r, _)) = run_json(root, &["--only", "disk.fstab.entries"]) else { return };
-    assert_eq!(status_of(&r, "disk.fstab.entries"), "skipped");
-    // Only comments: fine. A rescued disk (no /dev, no mount table): devices cannot be judged.
-    write(&root.join("etc/fstab"), "# nothing\n\n\t# indented\n");
-    let Some((r, code)) = run_json(root, &["--only", "disk.fstab.entries"]) else { return };
-    assert_eq!((status_of(&r, "disk.fstab.entries").as_str(), code), ("ok", 0));
-    write(&root.join("etc/fstab"), "UUID=abc / ext4 defaults 0 1\nUUID=def /data ext4 defaults,nofail 0 2\n");
-    let Some((r, code)) = run_json(root, &["--only", "disk.fstab.entries"]) else { return };
-    assert_eq!((status_of(&r, "disk.fstab.entries").as_str(), code), ("ok", 0), "{r:#}");
-    // Binary garbage and a huge line.
-    let mut junk: Vec<u8> = (0u8..=255).cycle().take(70_000).collect();
-    junk.extend_from_slice(b"\n/dev/vdb /x ext4 defaults 0 2 extra\n");
-    std::fs::write(root.join("etc/fstab"), &junk).expect("write");
-    let Some((r, _)) = run_json(root, &["--only", "disk.fstab.entries"]) else { return };
-    let c = check(&r, "disk.fstab.entries");
-    assert_eq!(c["status"], "warn", "{c:#}");
-    assert!(!c.to_string().contains("panicked"));
-}
-
-#[test]
-fn read_only_mounts_that_fstab_mounts_read_write_are_critical() {
-    let Some((r, _)) = run_json(&fixture_root("ds-fstab"), &["--only", "disk.mount.read-only"]) else { return };
-    assert_eq!(status_of(&r, "disk.mount.read-only"), "crit");
-    assert_eq!(subjects(&r, "disk.mount.read-only"), vec!["/data"]);
-    let f = finding(&r, "disk.mount.read-only", "/data");
-    assert!(f["message"].as_str().is_some_and(|m| m.contains("/etc/fstab line 16")), "{f:#}");
-    assert_eq!(f["code"], "EROFS");
-    // The kernel's emergency remount: the filesystem is ro under a rw mount, no fstab needed.
-    let Some((r, _)) = run_json(&fixture_root("ds-klog"), &["--only", "disk.mount.read-only"]) else { return };
-    assert_eq!(subjects(&r, "disk.mount.read-only"), vec!["/data"]);
-    assert!(findings(&r, "disk.mount.read-only")[0].2.contains("went read-only under a read-write mount"));
-}
-
-#[test]
 fn healthy_root_has_no_disk_or_system_warnings() {
     let Some((r, _)) = run_json(&fixture_root("healthy"), &["--only", "disk", "--only", "sys"]) else { return };
     for c in r["checks"].as_array().expect("checks") {
         assert!(c["status"] != "warn" && c["status"] != "crit", "{c:#}");
-    }
-    for id in ["sys.memory.oom", "disk.io.errors", "sys.kernel.health", "disk.fstab.entries"] {
-        assert_eq!(status_of(&r, id), "ok", "{id}");
     }
 }
 
@@ -319,12 +197,6 @@ fn stuck_processes_zombie_leaks_and_file_limits_are_named() {
     let f = finding(&r, "sys.limits.files", "nginx (pid 400)");
     assert!(f["message"].as_str().is_some_and(|m| m.contains("950 files open") && m.contains("1024")), "{f:#}");
     assert_eq!(f["code"], "EMFILE");
-
-    // A full system file table.
-    write(&root.join("proc/sys/fs/file-nr"), "99000\t0\t100000\n");
-    let Some((r, _)) = run_json(root, &["--only", "sys.limits.files"]) else { return };
-    assert_eq!(status_of(&r, "sys.limits.files"), "crit");
-    assert!(subjects(&r, "sys.limits.files").contains(&"fs.file-nr".to_string()));
 }
 
 #[test]
@@ -344,61 +216,6 @@ fn zombies_of_a_live_parent_are_named_after_the_parent() {
     let f = finding(&r, "sys.process.states", &subject);
     assert_eq!(f["severity"], "warn", "{f:#}");
     assert!(f["message"].as_str().is_some_and(|m| m.contains("6 zombie children (sh)")), "{f:#}");
-}
-
-#[test]
-fn memory_pressure_and_a_full_swap_are_judged() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    write(
-        &root.join("proc/meminfo"),
-        "MemTotal: 4000000 kB\nMemAvailable: 600000 kB\nSwapTotal: 1000000 kB\nSwapFree: 100000 kB\n",
-    );
-    write(
-        &root.join("proc/pressure/memory"),
-        "some avg10=55.00 avg60=42.50 avg300=20.00 total=123456789\nfull avg10=30.00 avg60=25.00 avg300=10.00 total=99999\n",
-    );
-    let Some((r, code)) = run_json(root, &["--only", "sys.memory.available"]) else { return };
-    assert_eq!(code, 2, "{r:#}");
-    let c = check(&r, "sys.memory.available");
-    assert_eq!(c["metrics"]["psi_some_avg60"], 42.5);
-    let f = findings(&r, "sys.memory.available");
-    assert!(f.iter().any(|(s, _, m)| s == "crit" && m.contains("42.5% of the last minute")), "{f:#?}");
-    assert!(f.iter().any(|(s, _, m)| s == "warn" && m.contains("swap is 90% used")), "{f:#?}");
-    assert!(c["findings"].to_string().contains("/proc/pressure/memory: some avg10=55.00"), "{c:#}");
-    // Calm pressure, plenty of memory: fine even with swap in use.
-    write(&root.join("proc/pressure/memory"), "some avg10=0.00 avg60=0.00 avg300=0.00 total=1\n");
-    write(
-        &root.join("proc/meminfo"),
-        "MemTotal: 4000000 kB\nMemAvailable: 3000000 kB\nSwapTotal: 1000000 kB\nSwapFree: 0 kB\n",
-    );
-    let Some((r, code)) = run_json(root, &["--only", "sys.memory.available"]) else { return };
-    assert_eq!((status_of(&r, "sys.memory.available").as_str(), code), ("ok", 0), "{r:#}");
-}
-
-#[test]
-fn resource_pressure_weighs_what_can_be_measured() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
-    // On a fixture root the window has no time, so only fragmentation is measured: the score
-    // is that component alone (weights rescaled).
-    write(
-        &root.join("proc/buddyinfo"),
-        "Node 0, zone      DMA      1      1      1      0      2      1      1      0      1      1      3\n\
-         Node 0, zone   Normal  90000  40000   2000      3     10      0      0      0      0      0      0\n",
-    );
-    let Some((r, _)) = run_json(root, &["--only", "sys.resource.pressure"]) else { return };
-    let c = check(&r, "sys.resource.pressure");
-    assert_eq!(c["status"], "crit", "{c:#}");
-    assert_eq!(c["metrics"]["memory_fragmentation_percent"], 99.9);
-    assert!(c["metrics"].get("cpu_percent").is_none(), "{c:#}");
-    let f = &c["findings"][0];
-    assert!(f["message"].as_str().is_some_and(|m| m.contains("measured: memory")), "{f:#}");
-    assert!(f["evidence"].to_string().contains("0.4 × cpu + 0.3 × memory"), "{f:#}");
-    // Nothing to measure: skipped, not an error.
-    std::fs::remove_file(root.join("proc/buddyinfo")).expect("rm");
-    let Some((r, _)) = run_json(root, &["--only", "sys.resource.pressure"]) else { return };
-    assert_eq!(status_of(&r, "sys.resource.pressure"), "skipped");
 }
 
 #[test]

@@ -599,3 +599,51 @@ fn ext4_loop_devices_full_and_out_of_inodes_are_critical() {
     assert_eq!(status_of(&rep, "disk.usage.inodes"), "crit");
     assert_eq!(subjects(&rep, "disk.usage.inodes"), vec!["/data-inodes"]);
 }
+
+/// systemd keeps unit states in memory and is not PID 1 on every test machine: in a private mount
+/// namespace a tmpfs /run with /run/systemd/system says "booted with systemd", and a `systemctl`
+/// stand-in first on PATH lists failed units the way `systemctl list-units --state=failed --plain`
+/// does. A failed unit is a warning; a failed unit that can cut the instance off (sshd) is
+/// critical; none is ok.
+#[test]
+fn failed_units_are_critical_when_they_cut_the_instance_off() {
+    if !lab_available("the systemd-units lab") {
+        return;
+    }
+    let id = "sys.systemd.failed-units";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = dir.path().join("bin");
+    let listing = dir.path().join("units.txt");
+    let systemctl = bin.join("systemctl");
+    write(
+        &systemctl,
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"list-units --state=failed\" ] || exit 1\ncat {}\n", listing.display()),
+    );
+    std::fs::set_permissions(&systemctl, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let script = format!(
+        "mount -t tmpfs -o size=1m tmpfs /run\nmkdir -p /run/systemd/system\nexport PATH={}:$PATH",
+        bin.display()
+    );
+    for (units, status, named) in [
+        ("", "ok", vec![]),
+        ("nginx.service loaded failed failed A high performance web server\n", "warn", vec!["nginx.service"]),
+        (
+            "\u{25cf} ssh.service loaded failed failed OpenBSD Secure Shell server\nnginx.service loaded failed failed nginx\n",
+            "crit",
+            vec!["ssh.service", "nginx.service"],
+        ),
+    ] {
+        write(&listing, units);
+        let out = in_mount_ns(&script, &["run", "--format", "json", "--no-save", "--only", id]);
+        let rep = valid_report(&stdout(&out));
+        let c = check(&rep, id);
+        assert_eq!(c["status"], status, "{c:#}\n{}", stderr(&out));
+        assert_eq!(subjects(&rep, id), named, "{c:#}");
+        if status == "crit" {
+            let ssh = &c["findings"][0];
+            assert_eq!(ssh["severity"], "crit", "{c:#}");
+            let ev = ssh["evidence"].to_string();
+            assert!(ev.contains("systemctl list-units --state=failed: ssh.service loaded failed failed"), "{ev}");
+        }
+    }
+}

@@ -79,6 +79,30 @@ fn malformed_check_files_name_file_line_and_column() {
             format!("{GOOD_HEAD}[probe.exec]\ncommand = []\n"),
             "the exec probe needs a non-empty command",
         ),
+        (
+            "sys/demo.value.toml",
+            format!("{GOOD_HEAD}tags = [\"fast\"]\n[probe.meminfo]\n"),
+            "DIR/sys/demo.value.toml:5:9: unknown tag \"fast\": the tags are performance",
+        ),
+        (
+            "sys/demo.value.toml",
+            format!(
+                "{GOOD_HEAD}metrics = [\"available_percent\"]\n[trend]\npercent = \"available_percent\"\nfree = \"available_bytes\"\ntotal = \"available_percent\"\nunit = \"bytes\"\n[probe.meminfo]\n"
+            ),
+            "DIR/sys/demo.value.toml:8:8: trend.free = \"available_bytes\" is not one of this check's metrics (available_percent)",
+        ),
+        (
+            "sys/demo.value.toml",
+            format!(
+                "{GOOD_HEAD}metrics = [\"available_percent\"]\n[trend]\npercent = \"available_percent\"\nfree = \"available_percent\"\ntotal = \"available_percent\"\nunit = \"litres\"\n[probe.meminfo]\n"
+            ),
+            "DIR/sys/demo.value.toml:10:8: trend.unit = \"litres\": it must be one of bytes, inodes",
+        ),
+        (
+            "sys/demo.value.toml",
+            format!("{GOOD_HEAD}[trend]\npercent = \"x\"\n[probe.meminfo]\n"),
+            "DIR/sys/demo.value.toml:5:1: missing field `free`",
+        ),
     ];
     for (rel, body, want) in cases {
         let Some((code, err)) = load_bad(rel, body.as_bytes()) else { return };

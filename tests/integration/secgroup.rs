@@ -29,12 +29,8 @@ fn run(lab: &EcsStandIn, extra: &[&str], env: &[(&str, &str)]) -> (serde_json::V
     (valid_report(&text), text)
 }
 
-fn check(r: &serde_json::Value) -> &serde_json::Value {
-    crate::common::check(r, ID)
-}
-
 fn finding(r: &serde_json::Value) -> serde_json::Value {
-    check(r)["findings"]
+    crate::common::check(r, ID)["findings"]
         .as_array()
         .and_then(|f| f.iter().find(|x| x["subject"] == "22/tcp").cloned())
         .unwrap_or_else(|| panic!("no finding about 22/tcp: {r:#}"))
@@ -51,8 +47,14 @@ fn an_open_port_is_quiet_and_both_calls_are_signed() {
         let lab =
             EcsStandIn::start(state(&["sg-lab-a"], vec![Perm::accept("sg-lab-a", "sgr-ssh", 22, "0.0.0.0/0", 1)]));
         let (r, text) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "ok", "{r:#}");
-        assert!(check(&r)["summary"].as_str().unwrap_or_default().contains("sg-lab-a"), "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "ok", "{r:#}");
+        assert!(
+            crate::common::check(&r, "net.security-group.inbound")["summary"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("sg-lab-a"),
+            "{r:#}"
+        );
         assert_eq!(
             lab.actions(),
             [
@@ -73,7 +75,7 @@ fn a_port_missing_from_the_group_is_critical_and_names_the_rule_needed() {
         let lab =
             EcsStandIn::start(state(&["sg-lab-a"], vec![Perm::accept("sg-lab-a", "sgr-web", 80, "0.0.0.0/0", 1)]));
         let (r, _) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "crit", "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "crit", "{r:#}");
         let f = finding(&r);
         let m = f["message"].as_str().unwrap_or_default();
         assert!(m.contains("sg-lab-a"), "{m}");
@@ -94,7 +96,7 @@ fn a_drop_rule_of_higher_priority_in_another_group_wins() {
             ],
         ));
         let (r, _) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "crit", "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "crit", "{r:#}");
         let f = finding(&r);
         let m = f["message"].as_str().unwrap_or_default();
         assert!(m.contains("sg-lab-b") && m.contains("rule sgr-deny in sg-lab-b: Drop TCP 22/22"), "{m}");
@@ -112,7 +114,7 @@ fn a_source_group_rule_cannot_be_judged_from_an_address() {
             vec![Perm::accept("sg-lab-a", "sgr-bastion", 22, "sg:sg-bastion", 1)],
         ));
         let (r, _) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "warn", "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "warn", "{r:#}");
         let m = finding(&r)["message"].as_str().unwrap_or_default().to_string();
         assert!(m.contains("cannot be judged from an address"), "{m}");
         assert!(
@@ -131,8 +133,9 @@ fn forbidden_ram_says_which_permission_would_let_it_look() {
         st.forbidden = true;
         let lab = EcsStandIn::start(st);
         let (r, _) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "skipped", "{r:#}");
-        let s = check(&r)["summary"].as_str().unwrap_or_default().to_string();
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "skipped", "{r:#}");
+        let s =
+            crate::common::check(&r, "net.security-group.inbound")["summary"].as_str().unwrap_or_default().to_string();
         assert!(s.contains(&format!("RAM role {ROLE}")), "{s}");
         assert!(s.contains("Forbidden.RAM"), "{s}");
         assert!(s.contains("ecs:DescribeInstanceAttribute, ecs:DescribeSecurityGroupAttribute"), "{s}");
@@ -148,8 +151,9 @@ fn without_credentials_no_api_call_is_made_and_the_check_says_how_to_give_some()
         st.role = false;
         let lab = EcsStandIn::start(st);
         let (r, _) = run(&lab, &[], &[]);
-        assert_eq!(check(&r)["status"], "skipped", "{r:#}");
-        let s = check(&r)["summary"].as_str().unwrap_or_default().to_string();
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "skipped", "{r:#}");
+        let s =
+            crate::common::check(&r, "net.security-group.inbound")["summary"].as_str().unwrap_or_default().to_string();
         assert!(s.contains("RAM role") && s.contains("ALIBABA_CLOUD_ACCESS_KEY_ID"), "{s}");
         assert!(s.contains("inbound Accept TCP 22/22 from 0.0.0.0/0, priority 1"), "{s}");
         assert!(lab.actions().is_empty(), "no ECS call without credentials: {:?}", lab.actions());
@@ -165,7 +169,7 @@ fn access_keys_from_the_environment_are_used_and_never_shown() {
         let lab = EcsStandIn::start(st);
         let env = [("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID), ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET)];
         let (r, text) = run(&lab, &[], &env);
-        assert_eq!(check(&r)["status"], "crit", "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "crit", "{r:#}");
         // Priority 1 cannot be outranked: the Drop rule must go.
         let m = finding(&r)["message"].as_str().unwrap_or_default().to_string();
         assert!(m.contains("remove or narrow rule sgr-deny in sg-lab-a"), "{m}");
@@ -181,15 +185,16 @@ fn offline_and_an_undetected_cloud_send_nothing() {
         let lab = EcsStandIn::start(state(&["sg-lab-a"], vec![]));
         // --offline: not even the metadata service is asked.
         let (r, _) = run(&lab, &["--offline"], &[]);
-        assert_eq!(check(&r)["status"], "skipped", "{r:#}");
-        let s = check(&r)["summary"].as_str().unwrap_or_default().to_string();
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "skipped", "{r:#}");
+        let s =
+            crate::common::check(&r, "net.security-group.inbound")["summary"].as_str().unwrap_or_default().to_string();
         assert!(s.contains("--offline") && s.contains("inbound Accept TCP 22/22"), "{s}");
         // The config's offline = true does the same.
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("c.toml");
         std::fs::write(&config, "[net]\noffline = true\n").expect("config");
         let (r, _) = run(&lab, &["--config", config.to_str().expect("utf-8")], &[]);
-        assert_eq!(check(&r)["status"], "skipped", "{r:#}");
+        assert_eq!(crate::common::check(&r, "net.security-group.inbound")["status"], "skipped", "{r:#}");
         assert!(lab.state().requests.is_empty(), "{:?}", lab.state().requests);
         // No cloud detected (no metadata URL, and DMI does not say Alibaba here).
         let mut cmd = doctor_here(&["run", "--format", "json", "--no-save", "--only", ID]);
@@ -198,7 +203,13 @@ fn offline_and_an_undetected_cloud_send_nothing() {
         let r = valid_report(&stdout(&out));
         // Skipped where DMI says it is no Alibaba Cloud instance (an error where it does: the
         // real metadata address does not answer in this namespace).
-        assert!(matches!(check(&r)["status"].as_str(), Some("skipped" | "error")), "{r:#}");
+        assert!(
+            matches!(
+                crate::common::check(&r, "net.security-group.inbound")["status"].as_str(),
+                Some("skipped" | "error")
+            ),
+            "{r:#}"
+        );
         assert!(lab.state().requests.is_empty(), "{:?}", lab.state().requests);
     });
 }

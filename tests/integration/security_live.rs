@@ -1,6 +1,6 @@
 //! The security checks that look at the running system: listening sockets, suspicious
-//! processes, the host firewall and `sshd -t`. Fixture roots for passing and failing cases, and
-//! a root-only lab with real listeners inside an `ip netns` namespace the test creates, a real
+//! processes, the host firewall and `sshd -t`. Their fixture-root cases are folders under
+//! tests/fixtures/checks/; here is the root-only lab with real listeners inside an `ip netns` namespace the test creates, a real
 //! process run from a deleted file in /tmp, and a broken sshd_config in a private mount
 //! namespace. Namespaces are deleted and processes killed by guards, even when a test fails.
 
@@ -30,32 +30,6 @@ fn start_ready(mut cmd: Command) -> Killed {
 }
 
 // --- sec.exposure.listeners ----------------------------------------------------------------
-
-#[test]
-fn listeners_on_all_addresses_are_named_with_their_process() {
-    let Some(r) = run_sec(&fixture_root("sec2-exposed"), "sec.exposure.listeners") else { return };
-    let c = check(&r, "sec.exposure.listeners");
-    assert_eq!(c["status"], "warn", "{c:#}");
-    assert_eq!(
-        subjects(&r, "sec.exposure.listeners"),
-        vec![
-            "port 6379/tcp: redis-server (pid 4242)",
-            "port 11211/udp: memcached (pid 77)",
-            "port 27017/tcp: process unknown (in another namespace, or gone)"
-        ]
-    );
-    let f = findings(&r, "sec.exposure.listeners");
-    assert!(f.contains("0.0.0.0:6379/tcp, [::]:6379/tcp") && f.contains("Redis should not face the internet"), "{f}");
-    assert!(f.contains("/proc/net/tcp: 0.0.0.0:6379/tcp listening, uid 999, inode 31337, held by pid 4242"), "{f}");
-    assert!(!f.contains("3306") && !f.contains(":22/"), "loopback MySQL and sshd are fine: {f}");
-    assert_eq!(c["metrics"]["exposed_total"], 3.0);
-
-    // Passing: the healthy root has sshd on all addresses and databases on loopback only.
-    let Some(r) = run_sec(&fixture_root("healthy"), "sec.exposure.listeners") else { return };
-    let c = check(&r, "sec.exposure.listeners");
-    assert_eq!(c["status"], "ok", "{c:#}");
-    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("7 listening sockets")), "{c:#}");
-}
 
 fn netlab_ok() -> bool {
     require(is_root(), "the listener lab needs root (ip netns)")
@@ -104,51 +78,6 @@ fn lab_a_real_listener_on_all_addresses_is_found() {
 }
 
 // --- sec.process.suspicious ----------------------------------------------------------------
-
-#[test]
-fn miners_and_programs_from_deleted_or_temporary_files_are_critical() {
-    let Some(r) = run_sec(&fixture_root("sec2-intrusion"), "sec.process.suspicious") else { return };
-    let c = check(&r, "sec.process.suspicious");
-    assert_eq!(c["status"], "crit", "{c:#}");
-    let text = r.to_string();
-    assert!(!text.contains("hunter2") && !text.contains("AKIAIOSFODNN7EXAMPLE"), "a secret in a command line leaked");
-    let mut subjects = subjects(&r, "sec.process.suspicious");
-    subjects.sort();
-    subjects.dedup();
-    assert_eq!(subjects, vec!["bash (pid 4400)", "kdevtmpfsi (pid 4300)", "kworkerds (pid 4243)"], "{c:#}");
-    let f = findings(&r, "sec.process.suspicious");
-    assert!(f.contains("kdevtmpfsi (pid 4300) has the name of a known miner"), "{f}");
-    assert!(f.contains("parent kworkerds (pid 4243)"), "{f}");
-    assert!(f.contains("kworkerds (pid 4243) runs with a miner's arguments"), "{f}");
-    assert!(f.contains("kworkerds (pid 4243) is connected to 45.9.148.3:3333"), "{f}");
-    assert!(f.contains("/proc/net/tcp: 172.16.0.15:51234 -> 45.9.148.3:3333 established"), "{f}");
-    assert!(f.contains("runs from a deleted file, /tmp/.ICE-unix/kworkerds (deleted)"), "{f}");
-    assert!(
-        f.contains("bash (pid 4400) runs from a deleted file, /root/.cache/.x/bash (deleted) (parent sshd (pid 900))")
-    );
-    assert!(f.contains("/proc/4243/cmdline: /tmp/.ICE-unix/kworkerds -o stratum+tcp://pool.example:3333"), "{f}");
-    // Not flagged: sshd deleted by an upgrade, redis talking to a private address on 5555,
-    // vim editing a file called xmrig.json, a kernel thread.
-    assert!(!f.contains("pid 900)") || !f.contains("sshd (pid 900) runs"), "{f}");
-    assert!(!f.contains("redis-server (pid 4500)") && !f.contains("vim (pid 4600)"), "{f}");
-
-    // Passing: the same processes without the intruder's.
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ok = Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", fixture_root("sec2-intrusion").display()))
-        .arg(dir.path())
-        .status()
-        .expect("cp");
-    assert!(ok.success());
-    for pid in ["4243", "4300", "4400"] {
-        std::fs::remove_dir_all(dir.path().join("proc").join(pid)).expect("rm");
-    }
-    let Some(r) = run_sec(dir.path(), "sec.process.suspicious") else { return };
-    let c = check(&r, "sec.process.suspicious");
-    assert_eq!(c["status"], "ok", "{c:#}");
-    assert!(c["summary"].as_str().is_some_and(|s| s.starts_with("5 processes checked")), "{c:#}");
-}
 
 /// A real process started from a copy of /bin/sleep in a directory under /tmp, whose file is
 /// then deleted: ecs-doctor on the live system (in its own network namespace) names its pid.
@@ -215,14 +144,6 @@ fn lab_ecs_doctor_run_from_tmp_does_not_report_itself_or_its_children() {
 
 // --- sec.firewall.present ------------------------------------------------------------------
 
-#[test]
-fn firewall_is_information_and_skipped_on_a_root_directory() {
-    let Some(r) = run_sec(&fixture_root("sec2-exposed"), "sec.firewall.present") else { return };
-    let c = check(&r, "sec.firewall.present");
-    assert_eq!(c["status"], "skipped", "{c:#}");
-    assert!(c["summary"].as_str().is_some_and(|s| s.contains("--root")), "{c:#}");
-}
-
 /// In a namespace with Redis on all addresses: without rules the summary says so, with an
 /// INPUT rule it says the host filters; the check never warns.
 #[test]
@@ -260,14 +181,6 @@ fn lab_firewall_rules_and_a_sensitive_listener_are_reported_not_judged() {
 }
 
 // --- sec.ssh.config-valid ------------------------------------------------------------------
-
-#[test]
-fn sshd_config_test_is_skipped_on_a_root_directory() {
-    let Some(r) = run_sec(&fixture_root("healthy"), "sec.ssh.config-valid") else { return };
-    let c = check(&r, "sec.ssh.config-valid");
-    assert_eq!(c["status"], "skipped", "{c:#}");
-    assert!(c["summary"].as_str().is_some_and(|s| s.contains("--root")), "{c:#}");
-}
 
 /// A broken sshd_config bound over /etc/ssh in a private mount namespace (with a private /run
 /// holding /run/sshd): `sshd -t` fails and the check is critical, with sshd's error as evidence.

@@ -528,6 +528,7 @@ fn read_journal(deadline: Instant) -> Result<KernelLog, String> {
         .env("SYSTEMD_COLORS", "0")
         .spawn()
         .map_err(|e| e.to_string())?;
+    crate::host::procs::note_spawned(child.id());
     let Some(mut out) = child.stdout.take() else {
         let _ = child.kill();
         let _ = child.wait();

@@ -6,6 +6,7 @@
 
 use crate::host::Host;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -14,7 +15,13 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["kind", "count", "names", "users", "groups"];
+pub const FIELDS: &[Field] = &[
+    Field::text("kind", "what is duplicated: uid, user, gid or group"),
+    Field::num("count", "", "how many entries share the id or name"),
+    Field::text("names", "the accounts or groups that share it"),
+    Field::num("users", "", "user entries read from /etc/passwd"),
+    Field::num("groups", "", "group entries read from /etc/group"),
+];
 
 /// (name, id, `file:line: text`) of each parsable entry of a passwd-style file.
 fn entries(host: &Host, path: &str) -> std::io::Result<Option<Vec<(String, String, String)>>> {

@@ -6,6 +6,7 @@
 
 use super::shadow;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::ssh::login::{AccountFacts, Shell};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
@@ -14,27 +15,27 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "user",
-    "must_change",
-    "password_expired",
-    "inactive",
-    "account_expired",
-    "expired_on",
-    "shell",
-    "shell_missing",
-    "shell_not_executable",
-    "shell_not_listed",
-    "home",
-    "home_missing",
-    "accounts",
-    "root_missing",
-    "nologin",
-    "nologin_path",
-    "path",
-    "immutable",
-    "append_only",
-    "flags",
+pub const FIELDS: &[Field] = &[
+    Field::text("user", "the account"),
+    Field::flag("must_change", "1 when the password must be changed at the next login"),
+    Field::flag("password_expired", "1 when the password has expired"),
+    Field::flag("inactive", "1 when the password expired so long ago that the account is disabled"),
+    Field::flag("account_expired", "1 when the account itself has expired"),
+    Field::text("expired_on", "the day it expired"),
+    Field::text("shell", "the login shell"),
+    Field::flag("shell_missing", "1 when the login shell does not exist"),
+    Field::flag("shell_not_executable", "1 when the login shell is not executable"),
+    Field::flag("shell_not_listed", "1 when the login shell is not in /etc/shells"),
+    Field::text("home", "the home directory"),
+    Field::flag("home_missing", "1 when the home directory does not exist"),
+    Field::num("accounts", "", "login-capable accounts"),
+    Field::flag("root_missing", "1 when root is missing from /etc/passwd or /etc/shadow"),
+    Field::flag("nologin", "1 when a nologin file refuses every login but root's"),
+    Field::text("nologin_path", "the nologin file found"),
+    Field::text("path", "the account file (/etc/passwd, /etc/shadow)"),
+    Field::flag("immutable", "1 when the file is immutable (chattr +i): password changes fail"),
+    Field::flag("append_only", "1 when it is append-only (chattr +a)"),
+    Field::text("flags", "its inode flags as lsattr shows them"),
 ];
 
 /// The subject of the whole-system observation.

@@ -1,6 +1,7 @@
 //! Local accounts from /etc/passwd: one observation per account, plus one for the file itself
 //! that counts the lines no tool could parse.
 
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -8,7 +9,15 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["name", "uid", "gid", "home", "shell", "login_shell", "invalid_lines"];
+pub const FIELDS: &[Field] = &[
+    Field::text("name", "the account name"),
+    Field::num("uid", "", "the numeric user id"),
+    Field::num("gid", "", "the primary group id"),
+    Field::text("home", "the home directory"),
+    Field::text("shell", "the login shell"),
+    Field::flag("login_shell", "1 when the shell lets the account log in (not nologin or false)"),
+    Field::num("invalid_lines", "", "lines of /etc/passwd that could not be parsed"),
+];
 
 const PATH: &str = "/etc/passwd";
 

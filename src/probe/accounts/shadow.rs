@@ -6,6 +6,7 @@
 //! the reason, never `ok`: we did not see the passwords. Evidence carries only lines whose
 //! password field is empty, so no hash ever reaches the report.
 
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,11 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["empty_password", "entries", "source"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("empty_password", "1 when the password field is empty: login without a password"),
+    Field::num("entries", "", "entries read from the shadow file"),
+    Field::text("source", "the file read (/etc/shadow)"),
+];
 
 const SHADOW: &str = "/etc/shadow";
 const PASSWD: &str = "/etc/passwd";

@@ -7,6 +7,7 @@
 //! (it is 0440 root) is skipped with the reason.
 
 use crate::host::Host;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -21,7 +22,13 @@ fn default_path() -> String {
     "/etc/sudoers".into()
 }
 
-pub const FIELDS: &[&str] = &["nopasswd", "tag", "location", "rules", "files"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("nopasswd", "1 when the rule runs commands without asking for a password"),
+    Field::text("tag", "how: the NOPASSWD tag or a !authenticate default"),
+    Field::text("location", "file:line of the rule"),
+    Field::num("rules", "", "sudo rules read"),
+    Field::num("files", "", "sudoers files read (with includes)"),
+];
 
 const MAX_DEPTH: usize = 8;
 

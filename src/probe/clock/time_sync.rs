@@ -14,6 +14,7 @@
 use crate::host::Host;
 use crate::host::command;
 use crate::i18n::Msg;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -23,17 +24,17 @@ use std::time::{Duration, Instant};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "daemon_count",
-    "daemons",
-    "synchronised",
-    "offset_s",
-    "offset_source",
-    "reference",
-    "leap_status",
-    "sntp_queried",
-    "sntp_answered",
-    "sntp_servers",
+pub const FIELDS: &[Field] = &[
+    Field::num("daemon_count", "", "time daemons running (chronyd, ntpd, systemd-timesyncd, ...)"),
+    Field::text("daemons", "the time daemons running, or none"),
+    Field::flag("synchronised", "1 when the daemon reports the clock synchronised"),
+    Field::num("offset_s", "s", "the clock's offset from its time source (absolute)"),
+    Field::text("offset_source", "where the offset came from: chronyc or sntp"),
+    Field::text("reference", "the time source chrony follows"),
+    Field::text("leap_status", "chrony's leap status (Normal, Not synchronised)"),
+    Field::num("sntp_queried", "", "configured servers asked over SNTP"),
+    Field::num("sntp_answered", "", "SNTP servers that answered"),
+    Field::text("sntp_servers", "the servers asked over SNTP"),
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(2);
@@ -267,8 +268,8 @@ fn find_chronyc() -> Option<PathBuf> {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let procs = ctx.processes()?;
     if procs.procs.is_empty() && procs.own.is_empty() {
-        // A rescued disk or a fixture under --root has no running processes to judge (ecs-doctor
-        // alone in its PID namespace has: none of them a time daemon).
+        // A rescued disk or a fixture under --root has no running processes to judge (on a live
+        // system ecs-doctor itself runs, even when it is the only process left in the table).
         return Err(ProbeError::skipped(Msg::SkipNoProcesses));
     }
     let mut running: Vec<&str> = Vec::new();

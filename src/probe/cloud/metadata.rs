@@ -4,6 +4,7 @@
 
 use crate::host::metadata::Source;
 use crate::i18n::Msg;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +12,17 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["url", "reachable", "failure", "detail", "mode", "latency_ms", "http_status", "instance_id", "values_read"];
+pub const FIELDS: &[Field] = &[
+    Field::text("url", "the metadata service's address"),
+    Field::flag("reachable", "1 when the metadata service answered as expected"),
+    Field::text("failure", "the failure's code (ETIMEDOUT, HTTP-403, ...), or none"),
+    Field::text("detail", "what went wrong, in words"),
+    Field::text("mode", "token (IMDSv2-style) or plain mode, or none"),
+    Field::num("latency_ms", "ms", "time to the first answer"),
+    Field::num("http_status", "", "the HTTP status of the last answer"),
+    Field::text("instance_id", "the instance id the service names"),
+    Field::num("values_read", "", "metadata values read"),
+];
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     if let Source::NotApplicable(why) = ctx.metadata_source() {

@@ -12,7 +12,7 @@
 use crate::cloud::secgroup::{self, Rule, Source, Verdict};
 use crate::cloud::{creds, ecs, http::SendError};
 use crate::i18n::{Msg, Said};
-use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
@@ -20,8 +20,21 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["port", "source", "verdict", "groups", "group", "rule", "rules", "otherwise", "needed", "why_port"];
+pub const FIELDS: &[Field] = &[
+    Field::num("port", "", "the TCP port judged"),
+    Field::text("source", "where the packet comes from: anywhere (0.0.0.0/0) or the --from address"),
+    Field::text(
+        "verdict",
+        "accept, drop, no-rule (default deny), restricted (some sources) or unknown (a source group)",
+    ),
+    Field::text("groups", "the instance's security groups"),
+    Field::text("group", "the group whose rule decides (all of them when none does)"),
+    Field::text("rule", "the deciding rule as the console shows it"),
+    Field::text("rules", "the rules that admit only some sources, or that cannot be judged from an address"),
+    Field::text("otherwise", "what decides for a source outside those rules"),
+    Field::text("needed", "the inbound rule the port needs for the source"),
+    Field::text("why_port", "why the port is checked (sshd -T, a named port)"),
+];
 
 /// How long `sshd -T` may take.
 const SSHD_T_LIMIT: Duration = Duration::from_secs(3);

@@ -8,6 +8,7 @@
 use crate::fmt::human_bytes;
 use crate::host::fstab::NETWORK_FSTYPES;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError, ProbeSpec};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -17,17 +18,17 @@ use std::os::unix::fs::MetadataExt;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "deleted_bytes",
-    "deleted_percent",
-    "size_known",
-    "files",
-    "processes",
-    "top",
-    "unmeasured",
-    "fstype",
-    "total_deleted_bytes",
-    "total_files",
+pub const FIELDS: &[Field] = &[
+    Field::num("deleted_bytes", "bytes", "space held by deleted files still open, on this filesystem"),
+    Field::num("deleted_percent", "%", "that space as a share of the filesystem's size"),
+    Field::flag("size_known", "1 when the filesystem's size is known (so the percentage is)"),
+    Field::num("files", "", "deleted files still open on this filesystem"),
+    Field::num("processes", "", "processes holding them open"),
+    Field::text("top", "the processes holding the most, with their sizes"),
+    Field::num("unmeasured", "", "deleted files whose size could not be read"),
+    Field::text("fstype", "the filesystem type"),
+    Field::num("total_deleted_bytes", "bytes", "space held by deleted open files on all filesystems"),
+    Field::num("total_files", "", "deleted open files on all filesystems"),
 ];
 
 /// Files listed as evidence per filesystem.

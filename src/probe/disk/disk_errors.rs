@@ -4,6 +4,7 @@
 
 use crate::host::klog::group::Group;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::kernel::{GroupObservation, log_summary, note_truncation};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::Timestamp;
@@ -14,19 +15,19 @@ use std::collections::{BTreeMap, BTreeSet};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "times",
-    "kinds",
-    "first_time",
-    "last_time",
-    "age_hours",
-    "time_known",
-    "read_only_remount",
-    "corruption",
-    "mount",
-    "events",
-    "scanned_lines",
-    "source",
+pub const FIELDS: &[Field] = &[
+    Field::num("times", "", "how many times the event is in the log"),
+    Field::text("kinds", "the kinds of error seen (I/O error, corruption, remounted read-only, ...)"),
+    Field::text("first_time", "when it was first seen"),
+    Field::text("last_time", "when it was last seen"),
+    Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
+    Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::flag("read_only_remount", "1 when the kernel remounted the filesystem read-only"),
+    Field::flag("corruption", "1 when the filesystem reported corruption or shut down"),
+    Field::text("mount", "where the device is mounted"),
+    Field::num("events", "", "events found in the kernel log"),
+    Field::num("scanned_lines", "", "kernel-log lines read"),
+    Field::text("source", "where the kernel log came from (/dev/kmsg, journalctl, /var/log/kern.log)"),
 ];
 
 /// What kind of trouble a line reports, about which device.

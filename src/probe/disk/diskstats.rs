@@ -4,6 +4,7 @@
 
 use crate::host::sample::DiskStat;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -11,19 +12,19 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "iops",
-    "read_iops",
-    "write_iops",
-    "read_bytes_per_s",
-    "write_bytes_per_s",
-    "await_ms",
-    "util_percent",
-    "in_flight",
-    "window_ms",
-    "devices",
-    "max_util_percent",
-    "io_psi_some_avg10",
+pub const FIELDS: &[Field] = &[
+    Field::num("iops", "1/s", "reads and writes completed per second over the window"),
+    Field::num("read_iops", "1/s", "reads completed per second"),
+    Field::num("write_iops", "1/s", "writes completed per second"),
+    Field::num("read_bytes_per_s", "bytes/s", "bytes read per second"),
+    Field::num("write_bytes_per_s", "bytes/s", "bytes written per second"),
+    Field::num("await_ms", "ms", "average time an I/O waited and was served (iostat's await)"),
+    Field::num("util_percent", "%", "share of the window the device was busy"),
+    Field::num("in_flight", "", "I/Os in progress at the end of the window"),
+    Field::num("window_ms", "ms", "the length of the sampling window"),
+    Field::num("devices", "", "disks measured"),
+    Field::num("max_util_percent", "%", "the busiest disk's utilisation"),
+    Field::num("io_psi_some_avg10", "%", "I/O pressure: share of the last 10 s some task waited for I/O"),
 ];
 
 /// Devices that are not disks (RAM disks, CD drives, floppies) or that mirror another (loop

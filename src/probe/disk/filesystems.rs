@@ -3,6 +3,7 @@
 
 use crate::host::statfs::{StatfsOutcome, statfs_all};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -55,19 +56,19 @@ fn default_timeout_ms() -> u64 {
     2000
 }
 
-pub const FIELDS: &[&str] = &[
-    "used_percent",
-    "inodes_used_percent",
-    "size_bytes",
-    "used_bytes",
-    "avail_bytes",
-    "inodes_total",
-    "inodes_free",
-    "fstype",
-    "device",
-    "hung",
-    "read_only",
-    "statfs_error",
+pub const FIELDS: &[Field] = &[
+    Field::num("used_percent", "%", "space used, as df shows it (reserved blocks count as used)"),
+    Field::num("inodes_used_percent", "%", "inodes used"),
+    Field::num("size_bytes", "bytes", "the filesystem's size"),
+    Field::num("used_bytes", "bytes", "space used"),
+    Field::num("avail_bytes", "bytes", "space available to unprivileged users"),
+    Field::num("inodes_total", "", "inodes in the filesystem"),
+    Field::num("inodes_free", "", "inodes free"),
+    Field::text("fstype", "the filesystem type"),
+    Field::text("device", "the mounted device"),
+    Field::flag("hung", "1 when statfs did not return within the timeout (a hung NFS or FUSE mount)"),
+    Field::flag("read_only", "1 when mounted read-only"),
+    Field::text("statfs_error", "the errno name when statfs failed"),
 ];
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {

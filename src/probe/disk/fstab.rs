@@ -4,6 +4,7 @@
 
 use crate::host::fstab::{self, DeviceState, Entry};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -14,27 +15,27 @@ use std::sync::LazyLock;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "line",
-    "spec",
-    "mount_point",
-    "fstype",
-    "options",
-    "device",
-    "missing",
-    "blocks_boot",
-    "nofail",
-    "needs_nofail",
-    "kernel_name",
-    "mounted",
-    "not_mounted",
-    "duplicate_mount",
-    "first_line",
-    "duplicate_uuid",
-    "devices",
-    "syntax_error",
-    "problem",
-    "entries",
+pub const FIELDS: &[Field] = &[
+    Field::num("line", "", "the line number in /etc/fstab"),
+    Field::text("spec", "the device field (UUID=, LABEL=, /dev/...)"),
+    Field::text("mount_point", "the mount point field"),
+    Field::text("fstype", "the filesystem type field"),
+    Field::text("options", "the mount options"),
+    Field::text("device", "the device the spec resolves to"),
+    Field::flag("missing", "1 when no device matches the spec"),
+    Field::flag("blocks_boot", "1 when a missing device without nofail or noauto stops the boot"),
+    Field::flag("nofail", "1 when the entry has nofail"),
+    Field::flag("needs_nofail", "1 when a data disk is mounted at boot without nofail"),
+    Field::flag("kernel_name", "1 when the entry names a device by its kernel name (/dev/vdb1), which can change"),
+    Field::flag("mounted", "1 when the mount point is mounted now"),
+    Field::flag("not_mounted", "1 when an entry that should be mounted is not"),
+    Field::flag("duplicate_mount", "1 when another line mounts the same mount point"),
+    Field::num("first_line", "", "the line that mounts it first"),
+    Field::flag("duplicate_uuid", "1 when the UUID is on more than one device (a cloned disk)"),
+    Field::text("devices", "the devices that carry the same UUID"),
+    Field::flag("syntax_error", "1 when the line cannot be parsed"),
+    Field::text("problem", "why the line cannot be parsed"),
+    Field::num("entries", "", "entries in /etc/fstab"),
 ];
 
 /// Mount points of the system itself: the instance cannot run without them anyway, so

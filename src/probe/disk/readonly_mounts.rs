@@ -5,6 +5,7 @@
 
 use super::filesystems::DEFAULT_EXCLUDED;
 use crate::host::fstab;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -12,8 +13,19 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["read_only", "fstab_rw", "fstab_line", "ro_vs_fstab", "emergency_ro", "device", "fstype", "options"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("read_only", "1 when mounted read-only"),
+    Field::flag("fstab_rw", "1 when /etc/fstab mounts it read-write"),
+    Field::num("fstab_line", "", "the /etc/fstab line of the mount"),
+    Field::flag("ro_vs_fstab", "1 when read-only although /etc/fstab says read-write"),
+    Field::flag(
+        "emergency_ro",
+        "1 when the filesystem went read-only under a read-write mount (the kernel's error remount)",
+    ),
+    Field::text("device", "the mounted device"),
+    Field::text("fstype", "the filesystem type"),
+    Field::text("options", "the mount options"),
+];
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let table = ctx.mounts()?;

@@ -11,6 +11,7 @@
 use super::resolv_conf::{self, MAXNS};
 use crate::host::facts::{self, Provider};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use hickory_resolver::Resolver;
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig, ResolverOpts};
@@ -40,8 +41,16 @@ fn default_timeout_ms() -> u64 {
     1000
 }
 
-pub const FIELDS: &[&str] =
-    &["name", "latency_ms", "failure", "detail", "dead", "all_dead", "alive_count", "server_count"];
+pub const FIELDS: &[Field] = &[
+    Field::text("name", "the name asked for"),
+    Field::num("latency_ms", "ms", "time to the answer"),
+    Field::text("failure", "the failure's code (ETIMEDOUT, SERVFAIL, ...), or none"),
+    Field::text("detail", "what went wrong, in words"),
+    Field::flag("dead", "1 when this nameserver did not answer"),
+    Field::flag("all_dead", "1 when no nameserver answered"),
+    Field::num("alive_count", "", "nameservers that answered"),
+    Field::num("server_count", "", "nameservers asked"),
+];
 
 /// The name asked when the config names none.
 pub fn default_name(provider: Provider) -> &'static str {

@@ -2,6 +2,7 @@
 //! three are used), options, lines it cannot parse; and the upstream servers behind the
 //! systemd-resolved stub (127.0.0.53) when that is what resolv.conf points at.
 
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -17,19 +18,19 @@ fn default_path() -> String {
     "/etc/resolv.conf".into()
 }
 
-pub const FIELDS: &[&str] = &[
-    "missing",
-    "nameserver_count",
-    "effective_nameserver_count",
-    "ignored_nameservers",
-    "invalid_lines",
-    "uses_stub",
-    "option_timeout",
-    "option_attempts",
-    "nameservers",
-    "foreign_nameservers",
-    "foreign_nameserver_count",
-    "metadata_nameservers",
+pub const FIELDS: &[Field] = &[
+    Field::flag("missing", "1 when /etc/resolv.conf does not exist"),
+    Field::num("nameserver_count", "", "nameserver lines"),
+    Field::num("effective_nameserver_count", "", "nameservers the resolver uses (at most 3; the stub's upstreams)"),
+    Field::num("ignored_nameservers", "", "nameservers past the third, which the resolver ignores"),
+    Field::num("invalid_lines", "", "lines that are not resolv.conf syntax"),
+    Field::flag("uses_stub", "1 when the only nameserver is systemd-resolved's stub (127.0.0.53)"),
+    Field::num("option_timeout", "s", "options timeout: how long one nameserver is waited for"),
+    Field::num("option_attempts", "", "options attempts: how many rounds over the nameservers"),
+    Field::text("nameservers", "the nameservers in use"),
+    Field::text("foreign_nameservers", "nameservers other than the ones the metadata service names"),
+    Field::num("foreign_nameserver_count", "", "how many of those"),
+    Field::text("metadata_nameservers", "the nameservers the metadata service names for this VPC"),
 ];
 
 /// glibc's MAXNS: nameservers past the third are silently ignored.

@@ -10,6 +10,7 @@
 //! with the reason rather than reported clean.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,15 @@ use std::sync::LazyLock;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["suspicious", "line", "reason", "files_checked"];
+pub const FIELDS: &[Field] = &[
+    Field::flag(
+        "suspicious",
+        "1 when the job downloads and runs code, decodes base64 or runs from a temporary directory",
+    ),
+    Field::num("line", "", "the line number in the cron file"),
+    Field::text("reason", "why the line is suspicious"),
+    Field::num("files_checked", "", "cron files read"),
+];
 
 /// Single files and directories whose files are cron tables or cron scripts.
 const FILES: &[&str] = &["/etc/crontab", "/etc/anacrontab"];

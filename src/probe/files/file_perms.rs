@@ -9,6 +9,7 @@
 
 use crate::host::fsmeta::{self, Kind, Names, Superuser};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -32,16 +33,16 @@ pub struct Params {
     pub files: Vec<FileRule>,
 }
 
-pub const FIELDS: &[&str] = &[
-    "mode",
-    "max_mode",
-    "owner",
-    "group",
-    "owner_ok",
-    "others_can_modify",
-    "secret_exposed",
-    "too_open",
-    "files_checked",
+pub const FIELDS: &[Field] = &[
+    Field::text("mode", "the file's mode (octal)"),
+    Field::text("max_mode", "the most open mode that is safe for this file"),
+    Field::text("owner", "the file's owner"),
+    Field::text("group", "the file's group"),
+    Field::flag("owner_ok", "1 when the owner is root"),
+    Field::flag("others_can_modify", "1 when a user other than root can change the file"),
+    Field::flag("secret_exposed", "1 when a file with password hashes is readable by others"),
+    Field::flag("too_open", "1 when the mode is more open than max_mode"),
+    Field::num("files_checked", "", "files examined"),
 ];
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {

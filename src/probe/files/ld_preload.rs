@@ -2,6 +2,7 @@
 //! use it to hide their processes and files from ps, top and ls; legitimate uses are rare enough
 //! that every entry deserves a look. One observation per library named, with its line.
 
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +10,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["preloaded", "entries"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("preloaded", "1 for a library /etc/ld.so.preload forces into every program"),
+    Field::num("entries", "", "libraries listed"),
+];
 
 const PATH: &str = "/etc/ld.so.preload";
 

@@ -6,6 +6,7 @@
 //! filesystems mounted below a starting directory (a user's NFS share under /home).
 
 use crate::host::fsmeta::{self, Kind, Limits, Names, Superuser, WalkStats};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -33,7 +34,15 @@ fn default_max_depth() -> usize {
     16
 }
 
-pub const FIELDS: &[&str] = &["setid", "bits", "mode", "owner", "root_owned", "entries", "note"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("setid", "1 for a set-user-ID or set-group-ID file"),
+    Field::text("bits", "which: setuid, setgid or both"),
+    Field::text("mode", "the file's mode (octal)"),
+    Field::text("owner", "the file's owner"),
+    Field::flag("root_owned", "1 when it runs with root's powers (setuid root)"),
+    Field::num("entries", "", "entries examined"),
+    Field::text("note", "why part of the tree was not walked (limits, unreadable directories)"),
+];
 
 /// Time the walk may take before it reports what it has.
 const BUDGET: Duration = Duration::from_secs(5);

@@ -8,6 +8,7 @@
 //! one level deep, /etc to the configured depth.
 
 use crate::host::fsmeta::{self, Kind, Limits, Names, WalkStats};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -44,7 +45,14 @@ fn default_max_depth() -> usize {
     12
 }
 
-pub const FIELDS: &[&str] = &["world_writable", "kind", "mode", "owner", "entries", "note"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("world_writable", "1 for an entry any user can write (and not sticky)"),
+    Field::text("kind", "file or directory"),
+    Field::text("mode", "the entry's mode (octal)"),
+    Field::text("owner", "the entry's owner"),
+    Field::num("entries", "", "entries examined"),
+    Field::text("note", "why part of the tree was not walked (limits, unreadable directories)"),
+];
 
 /// Time the walk may take before it reports what it has.
 const BUDGET: Duration = Duration::from_secs(5);

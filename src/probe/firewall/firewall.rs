@@ -11,6 +11,7 @@
 use crate::host::command::Output;
 use crate::host::firewall::{self, Ruleset};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -22,7 +23,14 @@ pub struct Params {
     pub ports: Vec<u16>,
 }
 
-pub const FIELDS: &[&str] = &["firewall", "detail", "input_rules", "rules_total", "exposed", "exposed_total"];
+pub const FIELDS: &[Field] = &[
+    Field::text("firewall", "the host firewall's state in words (filters incoming traffic, no rules, ...)"),
+    Field::text("detail", "the rule counts per listing (iptables, nftables)"),
+    Field::num("input_rules", "", "rules on incoming traffic"),
+    Field::num("rules_total", "", "rules in all listings"),
+    Field::text("exposed", "database or admin ports listening on all addresses, or none"),
+    Field::num("exposed_total", "", "how many such ports"),
+];
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 

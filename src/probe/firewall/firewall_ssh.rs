@@ -12,6 +12,7 @@
 use crate::host::firewall::{NFT_JSON, Verdict, parse_iptables, read_nft_listing};
 use crate::host::sockets::Proto;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -20,7 +21,14 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["blocked_by_rule", "blocked_by_policy", "rule", "port", "listening", "rulesets"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("blocked_by_rule", "1 when a rule drops or rejects traffic to the SSH port"),
+    Field::flag("blocked_by_policy", "1 when a chain's DROP policy does, with no rule accepting it first"),
+    Field::text("rule", "the rule or policy that blocks it, or none"),
+    Field::num("port", "", "the port sshd listens on"),
+    Field::flag("listening", "1 when sshd listens on it"),
+    Field::text("rulesets", "the rule listings read (iptables, nftables)"),
+];
 
 const TIMEOUT: Duration = Duration::from_secs(3);
 

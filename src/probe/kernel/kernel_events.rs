@@ -7,6 +7,7 @@ use crate::fmt::{age_hours, show};
 use crate::host::klog::group::Group;
 use crate::host::klog::guarded::{Guard, Guarded};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -16,20 +17,20 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "kind",
-    "times",
-    "first_time",
-    "last_time",
-    "age_hours",
-    "time_known",
-    "detail",
-    "blocked_s",
-    "events",
-    "scanned_lines",
-    "source",
-    "kdump",
-    "crash_dumps",
+pub const FIELDS: &[Field] = &[
+    Field::text("kind", "the event: panic, oops, soft-lockup, hung-task, crash-dump and others"),
+    Field::num("times", "", "how many times the event is in the log"),
+    Field::text("first_time", "when it was first seen"),
+    Field::text("last_time", "when it was last seen"),
+    Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
+    Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::text("detail", "the log line's message, or the crash dump's panic line"),
+    Field::num("blocked_s", "s", "how long a hung task was blocked"),
+    Field::num("events", "", "events found in the kernel log"),
+    Field::num("scanned_lines", "", "kernel-log lines read"),
+    Field::text("source", "where the kernel log came from (/dev/kmsg, journalctl, /var/log/kern.log)"),
+    Field::text("kdump", "whether kdump is ready to save a crash dump"),
+    Field::num("crash_dumps", "", "crash dumps under /var/crash"),
 ];
 
 /// The rules, in order (the first that matches classifies the line), each behind literals its

@@ -3,6 +3,7 @@
 //! explains many "permission denied" puzzles), not a verdict: there are no judges on it.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +11,13 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["selinux", "selinux_config", "apparmor", "apparmor_profiles", "apparmor_enforce"];
+pub const FIELDS: &[Field] = &[
+    Field::text("selinux", "SELinux's mode now: enforcing, permissive or disabled"),
+    Field::text("selinux_config", "the mode /etc/selinux/config sets for boot"),
+    Field::text("apparmor", "AppArmor's state and profiles, in words"),
+    Field::num("apparmor_profiles", "", "AppArmor profiles loaded"),
+    Field::num("apparmor_enforce", "", "of those, in enforce mode"),
+];
 
 /// `enabled, 41 profiles (39 enforcing)`, or the state alone when there is nothing to count.
 fn apparmor_summary(state: Msg, profiles: Option<(usize, usize)>) -> Said {

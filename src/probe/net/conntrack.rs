@@ -6,6 +6,7 @@
 //! under load while established connections still work.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +14,14 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["count", "max", "used_percent", "drops", "table_full_events", "last_table_full"];
+pub const FIELDS: &[Field] = &[
+    Field::num("count", "", "connections tracked now (nf_conntrack_count)"),
+    Field::num("max", "", "the table's size (nf_conntrack_max)"),
+    Field::num("used_percent", "%", "how full the table is"),
+    Field::num("drops", "", "packets dropped because the table was full (summed over CPUs)"),
+    Field::num("table_full_events", "", "\"table full, dropping packet\" lines in the kernel log"),
+    Field::text("last_table_full", "when the last of those was logged"),
+];
 
 const COUNT: &str = "/proc/sys/net/netfilter/nf_conntrack_count";
 const MAX: &str = "/proc/sys/net/netfilter/nf_conntrack_max";

@@ -14,6 +14,7 @@
 use super::routes::{Ipv4Route, parse_ipv4};
 use crate::host::Host;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -24,28 +25,28 @@ use std::time::Duration;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "operstate",
-    "admin_up",
-    "carrier",
-    "physical",
-    "primary",
-    "mtu",
-    "rx_packets",
-    "tx_packets",
-    "rx_errors",
-    "tx_errors",
-    "rx_dropped",
-    "tx_dropped",
-    "error_percent",
-    "ipv4_addresses",
-    "usable_ipv4_count",
-    "link_local_only",
-    "ipv6_global_count",
-    "same_subnet_peers",
-    "same_subnet_count",
-    "subnet_route_iface",
-    "asymmetric",
+pub const FIELDS: &[Field] = &[
+    Field::text("operstate", "the kernel's operational state (up, down, dormant, ...)"),
+    Field::flag("admin_up", "1 when the interface is switched on (IFF_UP)"),
+    Field::num("carrier", "", "1 with a link, 0 without (the cable or the virtual NIC's peer is gone)"),
+    Field::flag("physical", "1 for a NIC (not loopback, bridge, veth or tunnel)"),
+    Field::flag("primary", "1 for the interface of the default route"),
+    Field::num("mtu", "bytes", "the interface's MTU"),
+    Field::num("rx_packets", "", "packets received"),
+    Field::num("tx_packets", "", "packets sent"),
+    Field::num("rx_errors", "", "receive errors"),
+    Field::num("tx_errors", "", "transmit errors"),
+    Field::num("rx_dropped", "", "received packets dropped"),
+    Field::num("tx_dropped", "", "packets dropped on sending"),
+    Field::num("error_percent", "%", "errors as a share of packets"),
+    Field::text("ipv4_addresses", "the IPv4 addresses, or none"),
+    Field::num("usable_ipv4_count", "", "IPv4 addresses that are not link-local"),
+    Field::flag("link_local_only", "1 when the only IPv4 address is link-local (169.254/16): DHCP failed"),
+    Field::num("ipv6_global_count", "", "global IPv6 addresses"),
+    Field::text("same_subnet_peers", "other interfaces in the same subnet"),
+    Field::num("same_subnet_count", "", "how many"),
+    Field::text("subnet_route_iface", "the interface the subnet's route leaves by"),
+    Field::flag("asymmetric", "1 when replies to this interface's address leave by another interface"),
 ];
 
 const IFF_UP: u32 = 0x1;

@@ -15,6 +15,7 @@
 use super::routes::{Ipv4Route, parse_ipv4};
 use crate::host::facts::{self, Provider};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,18 +24,18 @@ use std::net::{IpAddr, Ipv4Addr};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "vswitch_overlap",
-    "vpc_overlap",
-    "iface_overlap",
-    "misrouted",
-    "conflict_count",
-    "route_count",
-    "other",
-    "vpc",
-    "vswitch",
-    "service",
-    "via",
+pub const FIELDS: &[Field] = &[
+    Field::flag("vswitch_overlap", "1 when a route sends part of the vSwitch's subnet elsewhere"),
+    Field::flag("vpc_overlap", "1 when a route sends part of the VPC elsewhere"),
+    Field::flag("iface_overlap", "1 when a route overlaps an interface's own subnet"),
+    Field::flag("misrouted", "1 when a platform service (metadata, DNS, NTP) is routed away from the VPC"),
+    Field::num("conflict_count", "", "conflicting routes"),
+    Field::num("route_count", "", "routes read"),
+    Field::text("other", "the subnet the route conflicts with"),
+    Field::text("vpc", "the VPC's CIDR from the metadata service, or -"),
+    Field::text("vswitch", "the vSwitch's CIDR from the metadata service, or -"),
+    Field::text("service", "the platform service routed away"),
+    Field::text("via", "where the route sends it"),
 ];
 
 /// Alibaba Cloud's VPC nameservers, used when the metadata does not list them.

@@ -2,6 +2,7 @@
 //! whether each IPv4 gateway's neighbour entry resolved (/proc/net/arp). Passive: no packets.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -10,8 +11,14 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["default_route_count", "ipv4_default_count", "ipv6_default_count", "gateway", "iface", "gateway_unresolved"];
+pub const FIELDS: &[Field] = &[
+    Field::num("default_route_count", "", "default routes (IPv4 and IPv6)"),
+    Field::num("ipv4_default_count", "", "IPv4 default routes"),
+    Field::num("ipv6_default_count", "", "IPv6 default routes"),
+    Field::text("gateway", "the default route's gateway"),
+    Field::text("iface", "the interface it leaves by"),
+    Field::flag("gateway_unresolved", "1 when the gateway has no neighbour entry (ARP failed)"),
+];
 
 const RTF_UP: u32 = 0x1;
 const RTF_REJECT: u32 = 0x200;

@@ -9,6 +9,7 @@
 
 use crate::host::sockets::{Proto, Socket, SocketTable};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -20,8 +21,17 @@ pub struct Params {
     pub ports: Vec<u16>,
 }
 
-pub const FIELDS: &[&str] =
-    &["exposed", "port", "proto", "service", "process", "pid", "addresses", "listening_total", "exposed_total"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("exposed", "1 for a database or admin port listening on all addresses"),
+    Field::num("port", "", "the port"),
+    Field::text("proto", "tcp or udp"),
+    Field::text("service", "what usually listens there (Redis, MySQL, the Docker API, ...)"),
+    Field::text("process", "the process holding the socket, or unknown"),
+    Field::num("pid", "", "its process id"),
+    Field::text("addresses", "the addresses it listens on"),
+    Field::num("listening_total", "", "listening sockets"),
+    Field::num("exposed_total", "", "exposed ones"),
+];
 
 /// What usually listens on a port: a product name, or words of the tool (said in the run's
 /// language) when the port has no product of its own.

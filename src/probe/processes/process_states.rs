@@ -3,6 +3,7 @@
 //! passes through D for every disk read and is a zombie for a moment at every exit.
 
 use crate::host::procs::Proc;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -11,8 +12,16 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["d_state", "wchan", "zombies", "zombie_names", "processes", "d_state_total", "zombies_total", "pid"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("d_state", "1 for a process stuck in uninterruptible sleep (D)"),
+    Field::text("wchan", "the kernel function it waits in"),
+    Field::num("zombies", "", "zombie children this parent has not reaped"),
+    Field::text("zombie_names", "their names"),
+    Field::num("processes", "", "processes read"),
+    Field::num("d_state_total", "", "processes in D state"),
+    Field::num("zombies_total", "", "zombies"),
+    Field::num("pid", "", "the process id"),
+];
 
 /// At most this many processes named in evidence.
 const MAX_LISTED: usize = 10;

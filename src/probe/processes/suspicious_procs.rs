@@ -14,6 +14,7 @@
 
 use crate::host::procs::Proc;
 use crate::host::sockets::TCP_ESTABLISHED;
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -26,18 +27,18 @@ pub struct Params {
     pub pool_ports: Vec<u16>,
 }
 
-pub const FIELDS: &[&str] = &[
-    "temp_exe",
-    "deleted_exe",
-    "miner_name",
-    "miner_args",
-    "pool_connection",
-    "pid",
-    "exe",
-    "parent",
-    "remote",
-    "processes",
-    "exe_unreadable",
+pub const FIELDS: &[Field] = &[
+    Field::flag("temp_exe", "1 when the program runs from a temporary directory (/tmp, /dev/shm, ...)"),
+    Field::flag("deleted_exe", "1 when the program's file was deleted"),
+    Field::flag("miner_name", "1 when the process has a known miner's name"),
+    Field::flag("miner_args", "1 when its arguments are a miner's (stratum URL, pool options)"),
+    Field::flag("pool_connection", "1 when it is connected to a mining-pool port"),
+    Field::num("pid", "", "the process id"),
+    Field::text("exe", "the program's path"),
+    Field::text("parent", "the parent process"),
+    Field::text("remote", "the addresses it is connected to"),
+    Field::num("processes", "", "processes checked"),
+    Field::num("exe_unreadable", "", "processes whose program could not be read"),
 ];
 
 const TEMP_DIRS: &[&str] = &["/tmp/", "/var/tmp/", "/dev/shm/"];

@@ -2,6 +2,7 @@
 //! a unit's state lives in systemd's memory, not in files under a root.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
@@ -12,7 +13,13 @@ use std::time::{Duration, Instant};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["failed", "critical", "description", "sub_state", "failed_units"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("failed", "1 for a unit in the failed state"),
+    Field::flag("critical", "1 when the unit can cut the instance off (sshd, networking, resolver, cloud agent)"),
+    Field::text("description", "the unit's description"),
+    Field::text("sub_state", "the unit's sub-state"),
+    Field::num("failed_units", "", "failed units"),
+];
 
 /// Units without which the instance cannot be reached or managed.
 const CRITICAL_UNITS: &[&str] = &[
@@ -58,6 +65,7 @@ fn run_systemctl(deadline: Instant) -> Result<String, ProbeError> {
                 Said::new(Msg::FailStart).arg("command", "systemctl").nest("error", Said::os_error(&e)),
             )
         })?;
+    crate::host::procs::note_spawned(child.id());
     let Some(mut out) = child.stdout.take() else {
         let _ = child.kill();
         let _ = child.wait();

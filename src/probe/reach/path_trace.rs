@@ -15,6 +15,7 @@
 use super::targets_of;
 use crate::host::endpoint::{Target, finish_by};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use crate::trace::TraceData;
 use crate::trace::run::{self, TraceError, TraceOptions};
@@ -61,49 +62,32 @@ fn default_budget_ms() -> u64 {
 /// Hops with their own metrics; longer paths show the rest in the evidence.
 pub const METRIC_HOPS: usize = 16;
 
-pub const FIELDS: &[&str] = &[
-    "address",
-    "reached",
-    "hop_count",
-    "rounds",
-    "last_hop",
-    "dest_loss_percent",
-    "dest_rtt_avg_ms",
-    "dest_rtt_best_ms",
-    "dest_rtt_worst_ms",
-    "dest_jitter_ms",
-    "hop1_loss_percent",
-    "hop1_rtt_ms",
-    "hop2_loss_percent",
-    "hop2_rtt_ms",
-    "hop3_loss_percent",
-    "hop3_rtt_ms",
-    "hop4_loss_percent",
-    "hop4_rtt_ms",
-    "hop5_loss_percent",
-    "hop5_rtt_ms",
-    "hop6_loss_percent",
-    "hop6_rtt_ms",
-    "hop7_loss_percent",
-    "hop7_rtt_ms",
-    "hop8_loss_percent",
-    "hop8_rtt_ms",
-    "hop9_loss_percent",
-    "hop9_rtt_ms",
-    "hop10_loss_percent",
-    "hop10_rtt_ms",
-    "hop11_loss_percent",
-    "hop11_rtt_ms",
-    "hop12_loss_percent",
-    "hop12_rtt_ms",
-    "hop13_loss_percent",
-    "hop13_rtt_ms",
-    "hop14_loss_percent",
-    "hop14_rtt_ms",
-    "hop15_loss_percent",
-    "hop15_rtt_ms",
-    "hop16_loss_percent",
-    "hop16_rtt_ms",
+/// The fields listed, then a loss and a round trip for each hop number given after the `;`.
+macro_rules! with_hops {
+    ($($field:expr,)* ; $($n:literal)*) => {
+        [
+            $($field,)*
+            $(
+                Field::num(concat!("hop", $n, "_loss_percent"), "%", concat!("probes lost at hop ", $n)),
+                Field::num(concat!("hop", $n, "_rtt_ms"), "ms", concat!("hop ", $n, "'s average round trip")),
+            )*
+        ]
+    };
+}
+
+pub const FIELDS: &[Field] = &with_hops![
+    Field::text("address", "the address traced to"),
+    Field::flag("reached", "1 when the destination answered"),
+    Field::num("hop_count", "", "hops on the path"),
+    Field::num("rounds", "", "rounds of probes sent"),
+    Field::text("last_hop", "the last hop that answered"),
+    Field::num("dest_loss_percent", "%", "probes to the destination that were lost"),
+    Field::num("dest_rtt_avg_ms", "ms", "the destination's average round trip"),
+    Field::num("dest_rtt_best_ms", "ms", "its best round trip"),
+    Field::num("dest_rtt_worst_ms", "ms", "its worst round trip"),
+    Field::num("dest_jitter_ms", "ms", "the round trip's average variation"),
+    ;
+    1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16
 ];
 
 /// The distinct hosts of the targets, in order.
@@ -260,9 +244,9 @@ mod tests {
         assert_eq!(o.values["hop1_loss_percent"], Value::Num(75.0));
         assert_eq!(o.values["hop_count"], Value::Num(2.0));
         assert_eq!(o.values["reached"], Value::Num(1.0));
-        assert!(FIELDS.contains(&"hop16_rtt_ms"));
+        assert!(FIELDS.iter().any(|f| f.name == "hop16_rtt_ms"));
         for k in o.values.keys() {
-            assert!(FIELDS.contains(&k.as_str()), "{k} is not declared");
+            assert!(FIELDS.iter().any(|f| f.name == k.as_str()), "{k} is not declared");
         }
         let unreached = TraceData { reached: false, hops: t.hops[..1].to_vec(), ..t };
         let o = observation("10.0.2.2", &unreached);

@@ -14,6 +14,7 @@
 use super::targets_of;
 use crate::host::endpoint::{Failure, Target, TargetKind, each_until, finish_by, resolve_said};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::net::{SocketAddr, TcpStream};
@@ -44,17 +45,17 @@ fn default_budget_ms() -> u64 {
     3500
 }
 
-pub const FIELDS: &[&str] = &[
-    "kind",
-    "address",
-    "reachable",
-    "error",
-    "detail",
-    "connect_ms",
-    "response_ms",
-    "http_status",
-    "cert_days_left",
-    "cert_not_after",
+pub const FIELDS: &[Field] = &[
+    Field::text("kind", "tcp, http or https"),
+    Field::text("address", "the address connected to"),
+    Field::flag("reachable", "1 when the target answered"),
+    Field::text("error", "the failure's code (ECONNREFUSED, ETIMEDOUT, HTTP-503, ...)"),
+    Field::text("detail", "what went wrong, in words"),
+    Field::num("connect_ms", "ms", "time to connect"),
+    Field::num("response_ms", "ms", "time to the HTTP response"),
+    Field::num("http_status", "", "the HTTP status"),
+    Field::num("cert_days_left", "days", "days until the server's certificate expires"),
+    Field::text("cert_not_after", "when it expires"),
 ];
 
 /// The errno-style name of a failed connect.

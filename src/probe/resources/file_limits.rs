@@ -4,6 +4,7 @@
 
 use crate::host::procs::nofile_limit;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -11,8 +12,16 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["file_nr_percent", "allocated", "file_max", "open_fds", "soft_limit", "hard_limit", "fd_percent", "pid"];
+pub const FIELDS: &[Field] = &[
+    Field::num("file_nr_percent", "%", "the system's file table in use (fs.file-nr against fs.file-max)"),
+    Field::num("allocated", "", "file handles allocated"),
+    Field::num("file_max", "", "the system's limit (fs.file-max)"),
+    Field::num("open_fds", "", "descriptors this process has open"),
+    Field::num("soft_limit", "", "its soft limit on open files (ulimit -n)"),
+    Field::num("hard_limit", "", "its hard limit"),
+    Field::num("fd_percent", "%", "open descriptors against the soft limit"),
+    Field::num("pid", "", "the process id"),
+];
 
 const FILE_NR: &str = "/proc/sys/fs/file-nr";
 

@@ -3,6 +3,7 @@
 
 use crate::host::Host;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -10,19 +11,19 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "load1",
-    "load5",
-    "load15",
-    "cpus",
-    "load1_per_cpu",
-    "load5_per_cpu",
-    "load15_per_cpu",
-    "runnable",
-    "busy_percent",
-    "iowait_percent",
-    "steal_percent",
-    "top_cpu",
+pub const FIELDS: &[Field] = &[
+    Field::num("load1", "", "the 1-minute load average"),
+    Field::num("load5", "", "the 5-minute load average"),
+    Field::num("load15", "", "the 15-minute load average"),
+    Field::num("cpus", "", "online CPUs"),
+    Field::num("load1_per_cpu", "", "load1 divided by the CPUs"),
+    Field::num("load5_per_cpu", "", "load5 divided by the CPUs"),
+    Field::num("load15_per_cpu", "", "load15 divided by the CPUs"),
+    Field::num("runnable", "", "tasks runnable now"),
+    Field::num("busy_percent", "%", "CPU time not idle over the sampling window"),
+    Field::num("iowait_percent", "%", "CPU time waiting for I/O over the window"),
+    Field::num("steal_percent", "%", "CPU time the hypervisor gave to other guests over the window"),
+    Field::text("top_cpu", "the busiest processes over the window"),
 ];
 
 /// Busiest processes named in the evidence.

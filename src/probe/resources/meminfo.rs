@@ -5,6 +5,7 @@
 //! diagnosis needs a few fields and a plain message naming the one that is missing.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -13,16 +14,16 @@ use std::collections::HashMap;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "total_bytes",
-    "available_bytes",
-    "available_percent",
-    "swap_total_bytes",
-    "swap_used_bytes",
-    "swap_used_percent",
-    "psi_some_avg10",
-    "psi_some_avg60",
-    "psi_full_avg60",
+pub const FIELDS: &[Field] = &[
+    Field::num("total_bytes", "bytes", "memory (MemTotal)"),
+    Field::num("available_bytes", "bytes", "memory available without swapping (MemAvailable)"),
+    Field::num("available_percent", "%", "available as a share of total"),
+    Field::num("swap_total_bytes", "bytes", "swap space"),
+    Field::num("swap_used_bytes", "bytes", "swap in use"),
+    Field::num("swap_used_percent", "%", "swap in use as a share of swap"),
+    Field::num("psi_some_avg10", "%", "memory pressure: share of the last 10 s some task stalled on memory"),
+    Field::num("psi_some_avg60", "%", "the same over the last 60 s"),
+    Field::num("psi_full_avg60", "%", "share of the last 60 s all tasks stalled on memory"),
 ];
 
 const PSI: &str = "/proc/pressure/memory";

@@ -3,6 +3,7 @@
 
 use crate::host::klog::group::Group;
 use crate::host::klog::guarded::{Guard, Guarded};
+use crate::probe::Field;
 use crate::probe::kernel::{GroupObservation, log_summary, note_truncation};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::Timestamp;
@@ -13,19 +14,19 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "times",
-    "pid",
-    "first_time",
-    "last_time",
-    "age_hours",
-    "time_known",
-    "rss_bytes",
-    "total_vm_bytes",
-    "cgroup",
-    "events",
-    "scanned_lines",
-    "source",
+pub const FIELDS: &[Field] = &[
+    Field::num("times", "", "how many times the event is in the log"),
+    Field::num("pid", "", "the process id of the last kill"),
+    Field::text("first_time", "when it was first seen"),
+    Field::text("last_time", "when it was last seen"),
+    Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
+    Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::num("rss_bytes", "bytes", "the killed process's resident memory"),
+    Field::num("total_vm_bytes", "bytes", "its virtual memory"),
+    Field::flag("cgroup", "1 when a memory cgroup's limit killed it, not the whole system's memory"),
+    Field::num("events", "", "events found in the kernel log"),
+    Field::num("scanned_lines", "", "kernel-log lines read"),
+    Field::text("source", "where the kernel log came from (/dev/kmsg, journalctl, /var/log/kern.log)"),
 ];
 
 /// One OOM kill as the kernel logs it.

@@ -8,6 +8,7 @@
 //! is left out and the other weights are scaled up to sum to 1; the report says which.
 
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -15,14 +16,14 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "score",
-    "cpu_percent",
-    "memory_fragmentation_percent",
-    "disk_util_percent",
-    "network_percent",
-    "components",
-    "busiest",
+pub const FIELDS: &[Field] = &[
+    Field::num("score", "", "the weighted pressure score, 0 to 100"),
+    Field::num("cpu_percent", "%", "CPU busy over the window"),
+    Field::num("memory_fragmentation_percent", "%", "free memory in blocks too small for large allocations"),
+    Field::num("disk_util_percent", "%", "the busiest disk's utilisation over the window"),
+    Field::num("network_percent", "%", "the busiest NIC's throughput against its speed"),
+    Field::text("components", "the components that could be measured"),
+    Field::text("busiest", "the component that weighs most"),
 ];
 
 /// The weights of the components, in the order of the formula.

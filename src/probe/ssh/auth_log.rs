@@ -17,6 +17,7 @@
 use crate::host::Host;
 use crate::host::logread::{self, Bounds};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use jiff::tz::TimeZone;
 use memchr::memmem;
@@ -51,18 +52,18 @@ fn default_top() -> usize {
     10
 }
 
-pub const FIELDS: &[&str] = &[
-    "failures",
-    "failures_before_success",
-    "accepted_user",
-    "users",
-    "first_seen",
-    "last_seen",
-    "total_failures",
-    "sources",
-    "window_hours",
-    "logs",
-    "note",
+pub const FIELDS: &[Field] = &[
+    Field::num("failures", "", "failed SSH logins from this address in the window"),
+    Field::num("failures_before_success", "", "failures before a login that succeeded"),
+    Field::text("accepted_user", "the account that then logged in"),
+    Field::text("users", "the user names tried"),
+    Field::text("first_seen", "the first failure's time"),
+    Field::text("last_seen", "the last failure's time"),
+    Field::num("total_failures", "", "failed logins from all addresses"),
+    Field::num("sources", "", "addresses with failures"),
+    Field::num("window_hours", "hours", "the window looked at"),
+    Field::text("logs", "the log files read"),
+    Field::text("note", "why part of the logs was not read (truncated, too large)"),
 ];
 
 /// Time the probe may spend reading logs before it judges what it has.

@@ -5,6 +5,7 @@
 
 use super::login::{AccountFacts, Login};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError, TableSpec};
 use serde::{Deserialize, Serialize};
 
@@ -12,21 +13,21 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &[
-    "accounts",
-    "able",
-    "locked_out",
-    "serving",
-    "why_all",
-    "source",
-    "from",
-    "user",
-    "can",
-    "methods",
-    "reason",
-    "named",
-    "must_change",
-    "cause",
+pub const FIELDS: &[Field] = &[
+    Field::num("accounts", "", "login-capable accounts"),
+    Field::num("able", "", "of those, accounts that can log in over SSH"),
+    Field::flag("locked_out", "1 when no account can log in over SSH"),
+    Field::flag("serving", "1 when sshd is running or enabled"),
+    Field::text("why_all", "why each account cannot log in, in short"),
+    Field::text("source", "where the SSH settings came from: sshd -T or the files"),
+    Field::text("from", "the client address the settings were evaluated for"),
+    Field::text("user", "the account"),
+    Field::flag("can", "1 when the account can log in over SSH"),
+    Field::text("methods", "how: key, password, keyboard-interactive"),
+    Field::text("reason", "why it cannot"),
+    Field::flag("named", "1 when the account was named (why ssh --user) or is root"),
+    Field::flag("must_change", "1 when the password must be changed at login"),
+    Field::text("cause", "the code of why it cannot (allowusers, expired, ...)"),
 ];
 
 /// The subject of the whole-system observation.

@@ -13,6 +13,7 @@
 
 use crate::host::fsmeta::{self, Kind, Meta, Names, Superuser};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::accounts::passwd::{self, Account};
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError, Value};
 use serde::{Deserialize, Serialize};
@@ -37,21 +38,21 @@ fn default_recent_days() -> f64 {
     7.0
 }
 
-pub const FIELDS: &[&str] = &[
-    "user",
-    "kind",
-    "mode",
-    "owner",
-    "group",
-    "owner_ok",
-    "writable_by_others",
-    "recent_root_key",
-    "modified",
-    "age_hours",
-    "keys",
-    "newest_key",
-    "users",
-    "files",
+pub const FIELDS: &[Field] = &[
+    Field::text("user", "the account the keys let in"),
+    Field::text("kind", "home, .ssh directory or authorized-keys file"),
+    Field::text("mode", "the entry's mode (octal)"),
+    Field::text("owner", "its owner"),
+    Field::text("group", "its group"),
+    Field::flag("owner_ok", "1 when owned by the account or root"),
+    Field::flag("writable_by_others", "1 when a group or others can change it (and so add keys)"),
+    Field::flag("recent_root_key", "1 when root's authorized_keys changed in the last week"),
+    Field::text("modified", "when the file last changed"),
+    Field::num("age_hours", "hours", "hours since then (-1 when unknown)"),
+    Field::num("keys", "", "keys in the file"),
+    Field::text("newest_key", "the last key in the file (type, fingerprint, comment)"),
+    Field::num("users", "", "login accounts examined"),
+    Field::num("files", "", "entries examined"),
 ];
 
 /// Largest authorized_keys file read for its keys.

@@ -8,6 +8,7 @@
 
 use crate::host::fsmeta::{self, Kind, Names, Superuser};
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -22,8 +23,16 @@ fn default_dir() -> String {
     "/etc/ssh".into()
 }
 
-pub const FIELDS: &[&str] =
-    &["mode", "owner", "group", "owner_ok", "world_access", "group_access", "key_count", "symlink"];
+pub const FIELDS: &[Field] = &[
+    Field::text("mode", "the key file's mode (octal)"),
+    Field::text("owner", "its owner"),
+    Field::text("group", "its group"),
+    Field::flag("owner_ok", "1 when owned by root"),
+    Field::flag("world_access", "1 when others can read or write it"),
+    Field::flag("group_access", "1 when a group other than ssh_keys can"),
+    Field::num("key_count", "", "private host keys found"),
+    Field::flag("symlink", "1 when the key is a symbolic link"),
+];
 
 /// Groups that may read host keys besides root's.
 const KEY_GROUPS: &[&str] = &["ssh_keys"];

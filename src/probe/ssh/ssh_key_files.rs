@@ -6,6 +6,7 @@
 
 use super::login::AccountFacts;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -13,8 +14,19 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] =
-    &["user", "files", "valid", "broken", "crlf", "split", "bad_modes", "bad_at", "unreadable", "usable", "line"];
+pub const FIELDS: &[Field] = &[
+    Field::text("user", "the account the key file lets in"),
+    Field::num("files", "", "authorized keys files examined"),
+    Field::num("valid", "", "keys in the file that parse"),
+    Field::num("broken", "", "lines that are not a key"),
+    Field::num("crlf", "", "lines ending in CR LF (Windows line ends)"),
+    Field::num("split", "", "keys split over several lines"),
+    Field::flag("bad_modes", "1 when StrictModes refuses the file for its or a parent's owner or mode"),
+    Field::text("bad_at", "the path whose owner or mode StrictModes refuses"),
+    Field::flag("unreadable", "1 when the account cannot read the file"),
+    Field::num("usable", "", "keys sshd can use from this file"),
+    Field::text("line", "the lines concerned"),
+];
 
 fn file_obs(f: &AccountFacts, k: &super::ssh_keys::KeyFile, strict: bool) -> Observation {
     let a = &f.account;

@@ -11,6 +11,7 @@ use super::SSHD_BINARIES;
 use crate::host::Host;
 use crate::host::command;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -28,14 +29,14 @@ fn default_path() -> String {
     "/etc/ssh/sshd_config".into()
 }
 
-pub const FIELDS: &[&str] = &[
-    "permit_root_login",
-    "password_authentication",
-    "permit_empty_passwords",
-    "match_permit_root_login_yes",
-    "match_password_authentication_yes",
-    "match_permit_empty_passwords_yes",
-    "source",
+pub const FIELDS: &[Field] = &[
+    Field::text("permit_root_login", "the effective PermitRootLogin"),
+    Field::text("password_authentication", "the effective PasswordAuthentication"),
+    Field::text("permit_empty_passwords", "the effective PermitEmptyPasswords"),
+    Field::flag("match_permit_root_login_yes", "1 when a Match block sets PermitRootLogin yes"),
+    Field::flag("match_password_authentication_yes", "1 when a Match block sets PasswordAuthentication yes"),
+    Field::flag("match_permit_empty_passwords_yes", "1 when a Match block sets PermitEmptyPasswords yes"),
+    Field::text("source", "where the values came from: sshd -T or the files"),
 ];
 
 /// sshd's built-in defaults (OpenSSH 7.0 and later) for the keywords we report.

@@ -9,6 +9,7 @@
 use super::SSHD_BINARIES;
 use crate::host::command;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -31,7 +32,11 @@ fn default_path() -> String {
     "/etc/ssh/sshd_config".into()
 }
 
-pub const FIELDS: &[&str] = &["valid", "error", "path"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("valid", "1 when sshd -t accepts the configuration"),
+    Field::text("error", "sshd's error message"),
+    Field::text("path", "the sshd binary that was run"),
+];
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -12,6 +12,7 @@
 use super::SSHD_BINARIES;
 use super::login::DEFAULT_FROM;
 use crate::i18n::{Msg, Said};
+use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -20,7 +21,13 @@ use std::net::IpAddr;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
-pub const FIELDS: &[&str] = &["libwrap", "refuses", "rule", "from", "binary"];
+pub const FIELDS: &[Field] = &[
+    Field::flag("libwrap", "1 when the sshd binary links libwrap, so the rules act"),
+    Field::flag("refuses", "1 when hosts.allow and hosts.deny refuse sshd's connections from the address"),
+    Field::text("rule", "file:line of the deciding rule"),
+    Field::text("from", "the client address evaluated"),
+    Field::text("binary", "the sshd binary read"),
+];
 
 /// Largest binary read for its dynamic section.
 const MAX_ELF: u64 = 64 * 1024 * 1024;
