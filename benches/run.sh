@@ -40,7 +40,7 @@ DOMAIN_RUNS="${DOMAIN_RUNS:-30}"    # runs of --only disk --only sys, --only sec
 KLOG_MIB="${KLOG_MIB:-32}"          # size of the generated kern.log (the probe reads the last 16 MiB)
 AUTH_MIB="${AUTH_MIB:-80}"          # size of the generated auth.log (the probe reads the last 64 MiB)
 KLOG_TAIL_MIB=16                    # src/host/klog/mod.rs TAIL_BYTES
-AUTH_TAIL_MIB=64                    # src/probe/ssh/auth_log.rs default_tail_mib
+AUTH_TAIL_MIB=64                    # src/probe/ssh/auth_log/mod.rs default_tail_mib
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/ecs-doctor"

@@ -414,6 +414,8 @@ messages! {
         OsIsADirectory = "os_is_a_directory",
         OsNotADirectory = "os_not_a_directory",
         OsOther = "os_other",
+        SkipNoConsoleKey = "skip_no_console_key",
+        SkipConsoleKeyUnreadable = "skip_console_key_unreadable",
         LoginScope = "login_scope",
         LoginKeysScope = "login_keys_scope",
         LoginColAccount = "login_col_account",

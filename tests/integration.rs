@@ -19,6 +19,7 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod lab;
+    pub mod layers;
     pub mod login;
     pub mod malformed;
     pub mod messages;

@@ -60,6 +60,9 @@ pub const MIRROR_NAME: &str = "mirrors.cloud.aliyuncs.com";
 pub const NTP_NAME: &str = "ntp.cloud.aliyuncs.com";
 
 pub const INSTANCE_ID: &str = "i-lab0000000000000001";
+/// The public key of the key pair "bound in the console" (metadata `public-keys/0/openssh-key`).
+pub const CONSOLE_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILrpnfFWciLUN/S/rnAWBeVR+FvRusQD9R2mU2uVZfk5 skp-lab0001";
 
 /// What the lab's metadata service does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +135,7 @@ fn md_value(path: &str) -> Option<&'static str> {
         "dns-conf/nameservers" => "100.100.2.136\n100.100.2.138",
         "source-address" => "http://mirrors.cloud.aliyuncs.com",
         "ntp-conf/ntp-servers" => "ntp.cloud.aliyuncs.com\nntp7.cloud.aliyuncs.com",
+        "public-keys/0/openssh-key" => CONSOLE_KEY,
         _ => return None,
     })
 }

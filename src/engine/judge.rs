@@ -3,10 +3,20 @@
 
 use crate::catalog::{Check, template};
 use crate::i18n::{Lang, Msg, trf};
-use crate::probe::{Observations, ProbeError};
+use crate::probe::{Observations, ProbeError, TableSpec};
 use crate::redact::redact;
-use crate::report::{CheckResult, Finding, Severity, Status};
+use crate::report::{CheckResult, Finding, Severity, Status, Table};
 use std::collections::BTreeMap;
+
+/// A probe's table in `lang`, control characters from the examined system removed and the
+/// cells redacted (the report's model is above the probes, so the probe cannot build it).
+fn table(spec: &TableSpec, lang: Lang) -> Table {
+    let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
+    Table {
+        columns: spec.columns.iter().map(|c| clean(c.render(lang))).collect(),
+        rows: spec.rows.iter().map(|r| r.iter().map(|c| clean(redact(&c.render(lang)))).collect()).collect(),
+    }
+}
 
 /// Most evidence lines kept per finding: enough to act on, short enough to read.
 const MAX_EVIDENCE: usize = 20;
@@ -200,6 +210,6 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     r.findings = findings;
     r.traces = obs.traces;
     r.explained_by = explained_by;
-    r.table = obs.table.map(|t| t.render(lang));
+    r.table = obs.table.map(|t| table(&t, lang));
     r
 }

@@ -45,10 +45,12 @@ pub const ITEMS: &[(&str, &str)] = &[
     ("dns-conf/nameservers", "dns_nameservers"),
     ("source-address", "source_address"),
     ("ntp-conf/ntp-servers", "ntp_servers"),
+    // The key pair bound to the instance in the console (sec.ssh.console-key).
+    ("public-keys/0/openssh-key", "public_key"),
 ];
 
 /// Keys of [`ITEMS`] that are not part of `host.cloud`.
-const NOT_IDENTITY: &[&str] = &["dns_nameservers", "source_address", "ntp_servers"];
+const NOT_IDENTITY: &[&str] = &["dns_nameservers", "source_address", "ntp_servers", "public_key"];
 /// Keys whose value may list several items, one per line.
 const MULTI_LINE: &[&str] = &["dns_nameservers", "ntp_servers"];
 

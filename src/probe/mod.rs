@@ -203,21 +203,6 @@ pub struct TableSpec {
     pub rows: Vec<Vec<Said>>,
 }
 
-impl TableSpec {
-    /// The table in `lang`, control characters from the examined system removed.
-    pub fn render(&self, lang: crate::i18n::Lang) -> crate::report::Table {
-        let clean = |s: String| s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>();
-        crate::report::Table {
-            columns: self.columns.iter().map(|c| clean(c.render(lang))).collect(),
-            rows: self
-                .rows
-                .iter()
-                .map(|r| r.iter().map(|c| clean(crate::redact::redact(&c.render(lang)))).collect())
-                .collect(),
-        }
-    }
-}
-
 impl Observations {
     pub fn of(items: Vec<Observation>) -> Observations {
         Observations { items, verdict: None, traces: Vec::new(), keyed: false, table: None }
@@ -573,6 +558,7 @@ probes! {
     ssh::ssh_authorized_keys => SshAuthorizedKeys,
     ssh::ssh_host_keys => SshHostKeys,
     ssh::ssh_key_files => SshKeyFiles,
+    ssh::console_key => ConsoleKey,
     ssh::sshd_config => SshdConfig,
     ssh::sshd_test => SshdTest,
     accounts::sudoers => Sudoers,

@@ -301,3 +301,37 @@ fn immutable_account_files_are_found() {
     assert_eq!(subjects(&rep, "sec.accounts.files-immutable"), vec!["/etc/shadow"]);
     assert_eq!(check(&rep, "sec.accounts.files-immutable")["findings"][0]["code"], "IMMUTABLE");
 }
+
+/// The key pair bound in the console (the lab's metadata service serves it) missing from every
+/// account's authorized keys is a warning naming root; once root's authorized_keys holds it
+/// (under another comment), the check is quiet. /root is a fresh tmpfs in a private mount
+/// namespace, so this machine's root keys are untouched.
+#[test]
+fn lab_the_console_key_pair_missing_from_root_is_named() {
+    use crate::topology::{CONSOLE_KEY, Lab, MdMode, lab_ok};
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let only = ["--only", "sec.ssh.console-key", "--metadata-url", "http://100.100.100.200"];
+    let no_keys = "set -e\nmount -t tmpfs -o mode=700 tmpfs /root\nexec \"$@\"\n";
+    let (r, code, _) = lab.doctor(&only, Some(no_keys));
+    let c = check(&r, "sec.ssh.console-key");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(code, 1);
+    assert_eq!(c["findings"][0]["code"], "CONSOLE_KEY_MISSING");
+    assert_eq!(c["findings"][0]["subject"], "root");
+    let ev = c["findings"][0]["evidence"].to_string();
+    assert!(ev.contains("public-keys/0/openssh-key: ssh-ed25519 …"), "{ev}");
+    assert!(ev.contains("/root/.ssh/authorized_keys: does not exist"), "{ev}");
+    let key = CONSOLE_KEY.replace("skp-lab0001", "root@cloud-init");
+    let with_key = format!(
+        "set -e\nmount -t tmpfs -o mode=700 tmpfs /root\nmkdir -m 700 /root/.ssh\n\
+         printf '%s\\n' '{key}' > /root/.ssh/authorized_keys\nexec \"$@\"\n"
+    );
+    let (r, code, _) = lab.doctor(&only, Some(&with_key));
+    let c = check(&r, "sec.ssh.console-key");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert_eq!(code, 0);
+    assert!(c["summary"].as_str().is_some_and(|s| s.ends_with("is in the authorized keys of root")), "{c:#}");
+}

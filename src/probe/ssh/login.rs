@@ -582,6 +582,31 @@ mod tests {
     }
 
     #[test]
+    fn deny_and_group_rules_in_sshd_order() {
+        let v = |f: &AccountFacts| evaluate(f, None, true, DEFAULT_FROM);
+        let r = v(&facts("ops", 1000, HASH, 1, &[("denyusers", "guest o*")]));
+        assert_eq!(r.why().map(|x| x.code), Some("denyusers"));
+        let mut f = facts("ops", 1000, HASH, 1, &[("allowgroups", "wheel admins")]);
+        assert_eq!(v(&f).why().map(|x| x.code), Some("allowgroups"));
+        f.groups.push("wheel".into());
+        assert!(v(&f).can(), "a supplementary group counts");
+        let mut f = facts("ops", 1000, HASH, 1, &[("denygroups", "contractors")]);
+        assert!(v(&f).can());
+        f.groups.push("contractors".into());
+        assert_eq!(v(&f).why().map(|x| x.code), Some("denygroups"));
+        // user@host: only from the office network.
+        let f = facts("ops", 1000, HASH, 1, &[("allowusers", "ops@10.0.0.0/8")]);
+        assert_eq!(v(&f).why().map(|x| x.code), Some("allowusers"));
+        assert!(evaluate(&f, None, true, "10.1.2.3").can());
+        // Keys off and no password: nothing left.
+        let r = v(&facts("ops", 1000, "*", 1, &[("pubkeyauthentication", "no")]));
+        assert_eq!(r.missing.iter().map(|m| m.code).collect::<Vec<_>>(), ["pubkey-off", "password-none"]);
+        // Keyboard-interactive through PAM is a password method too.
+        let r = v(&facts("ops", 1000, HASH, 0, &[("passwordauthentication", "no"), ("usepam", "yes")]));
+        assert_eq!(r.methods, vec![Method::Password]);
+    }
+
+    #[test]
     fn blockers_from_other_checks_refuse() {
         let mut f = facts("ops", 1000, HASH, 1, &[]);
         f.blockers.push(Blocker {

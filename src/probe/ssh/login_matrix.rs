@@ -76,7 +76,9 @@ fn evidence_of(f: &AccountFacts) -> Vec<String> {
             }
         }
     }
-    ev.push(f.account.loc.clone());
+    if !ev.contains(&f.account.loc) {
+        ev.push(f.account.loc.clone());
+    }
     ev
 }
 
@@ -219,4 +221,64 @@ pub fn summary_lines(login: &Login) -> Vec<String> {
             format!("{}: {} ({m}) {r}", f.account.name, can_cell(f).render(crate::i18n::Lang::En))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::Host;
+    use crate::probe::ssh::login::LoginOptions;
+    use crate::report::{Severity, Status};
+    use std::time::{Duration, Instant};
+
+    fn write(root: &std::path::Path, path: &str, text: &str) {
+        let p = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+
+    /// The named account (`why ssh --user U`) refused is critical with the reason; an account
+    /// that does not exist or has no login shell too; the others stay notes.
+    #[test]
+    fn the_named_account_refused_is_critical_with_its_reason() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let r = dir.path();
+        write(r, "/etc/ssh/sshd_config", "AllowUsers root\nUsePAM yes\n");
+        write(
+            r,
+            "/etc/passwd",
+            "root:x:0:0::/root:/bin/bash\nops:x:1000:1000::/home/ops:/bin/bash\nsvc:x:1001:1001::/srv:/usr/sbin/nologin\n",
+        );
+        write(
+            r,
+            "/etc/shadow",
+            "root:$6$s$0123456789abcdef:19000:0:99999:7:::\nops:$6$s$0123456789abcdef:19000:0:99999:7:::\n",
+        );
+        let catalog = crate::catalog::Catalog::load(&[]).expect("built-in catalog");
+        let check = catalog.get("sec.login.matrix").expect("sec.login.matrix");
+        let run = |user: Option<&str>| {
+            let ctx = ProbeContext::new(Host::new(r), Instant::now() + Duration::from_secs(10), false)
+                .with_login(LoginOptions { user: user.map(str::to_string), from: None });
+            crate::engine::judge::judge(check, observe(&Params {}, &ctx), crate::i18n::Lang::En, 0)
+        };
+        let quiet = run(None);
+        assert_eq!(quiet.status, Status::Ok, "{quiet:#?}");
+        assert!(quiet.findings.iter().all(|f| f.severity == Severity::Info));
+        let named = run(Some("ops"));
+        assert_eq!(named.status, Status::Crit);
+        assert_eq!(named.findings[0].subject.as_deref(), Some("ops"));
+        assert_eq!(
+            named.findings[0].message,
+            "ops cannot log in over SSH: AllowUsers does not name it (`AllowUsers root`)"
+        );
+        assert_eq!(named.findings[0].code.as_deref(), Some("allowusers"));
+        let ghost = run(Some("ghost"));
+        assert_eq!(ghost.findings[0].message, "ghost cannot log in over SSH: there is no such account");
+        let svc = run(Some("svc"));
+        assert_eq!(
+            svc.findings[0].message,
+            "svc cannot log in over SSH: its shell /usr/sbin/nologin does not allow logins"
+        );
+        assert_eq!(svc.status, Status::Crit);
+    }
 }

@@ -12,6 +12,7 @@
 //! and the effective-configuration reader ([`effective()`]).
 
 pub mod auth_log;
+pub mod console_key;
 pub mod effective;
 pub mod login;
 pub mod login_matrix;

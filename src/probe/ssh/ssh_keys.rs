@@ -24,13 +24,15 @@ pub struct KeyLines {
     pub broken: Vec<(usize, String)>,
     /// Lines that parse only when joined with the line(s) after them: the first line's number.
     pub split: Vec<usize>,
+    /// The keys of the valid lines, to compare with a key from elsewhere (the console's).
+    pub keys: Vec<ssh_key::public::KeyData>,
 }
 
 /// Whether a line is a key sshd would read: `[options] type base64 [comment]`. The key is parsed
 /// by the `ssh-key` crate; options (which may quote spaces: `command="echo a b"`) are skipped
 /// the way sshd skips them, up to the first whitespace outside quotes.
-fn parses(line: &str) -> Result<(), String> {
-    let key = |s: &str| ssh_key::PublicKey::from_openssh(s).map(|_| ()).map_err(|e| e.to_string());
+fn parses(line: &str) -> Result<ssh_key::public::KeyData, String> {
+    let key = |s: &str| ssh_key::PublicKey::from_openssh(s).map(|k| k.key_data().clone()).map_err(|e| e.to_string());
     let first = key(line);
     if first.is_ok() {
         return first;
@@ -72,17 +74,21 @@ pub fn parse_keys(text: &str) -> KeyLines {
             continue;
         }
         if raw.ends_with('\r') {
-            let with_cr = parses(raw.trim_start()).is_ok();
+            let with_cr = parses(raw.trim_start());
             out.crlf.push((n, parses(t).is_ok()));
-            if with_cr {
+            if let Ok(k) = with_cr {
                 out.valid += 1;
+                out.keys.push(k);
             } else {
                 out.broken.push((n, "the line ends in a carriage return (CRLF)".into()));
             }
             continue;
         }
         match parses(t) {
-            Ok(()) => out.valid += 1,
+            Ok(k) => {
+                out.valid += 1;
+                out.keys.push(k);
+            }
             Err(why) => {
                 // Joined with up to three following lines (a key pasted with hard wraps).
                 let mut joined = t.to_string();
@@ -107,6 +113,11 @@ pub fn parse_keys(text: &str) -> KeyLines {
         }
     }
     out
+}
+
+/// The key of one public key line (`type base64 [comment]`), for comparing.
+pub fn key_of(line: &str) -> Option<ssh_key::public::KeyData> {
+    parses(line.trim()).ok()
 }
 
 /// The AuthorizedKeysFile paths for an account: tokens expanded, relative paths under home.
