@@ -263,3 +263,55 @@ fn now_rfc3339() -> String {
         .map(|t| t.to_string())
         .unwrap_or_else(|_| jiff::Timestamp::now().to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::CatalogArgs;
+    use crate::config::Config;
+    use std::path::PathBuf;
+
+    fn options(root: &str, only: &[&str], report_dir: &std::path::Path) -> RunOptions {
+        let args = RunArgs {
+            only: only.iter().map(|s| s.to_string()).collect(),
+            catalog: CatalogArgs {
+                root: Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/roots")).join(root)),
+                ..CatalogArgs::default()
+            },
+            ..RunArgs::default()
+        };
+        let env = Env { report_dir: Some(report_dir.to_path_buf()), ..Env::default() };
+        RunOptions::resolve(&args, &Config::default(), &env).unwrap().with_argv(vec!["ecs-doctor".into()])
+    }
+
+    #[test]
+    fn diagnose_is_a_function_of_the_options_and_saves_nothing() {
+        let reports = tempfile::tempdir().unwrap();
+        let catalog = Catalog::load(&[]).unwrap();
+        let mut started = None;
+        let mut done = Vec::new();
+        let opts = options("degraded", &["sys.cpu"], reports.path());
+        let r = diagnose(&opts, &catalog, |p| match p {
+            Progress::Started { checks } => started = Some(checks),
+            Progress::Done(c) => done.push(c.id.clone()),
+        })
+        .unwrap();
+        assert_eq!(r.checks.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["sys.cpu.load"]);
+        assert_eq!((started, done), (Some(1), vec!["sys.cpu.load".to_string()]));
+        assert_eq!(r.summary.status.exit_status(), ExitStatus::Warning);
+        assert_eq!(r.run.argv, ["ecs-doctor"]);
+        assert!(r.run.root.as_deref().is_some_and(|root| root.ends_with("roots/degraded")));
+        assert_eq!(std::fs::read_dir(reports.path()).unwrap().count(), 0, "diagnose saves nothing");
+
+        let saved = save(&r, &opts).unwrap();
+        assert_eq!(crate::report::read(std::path::Path::new(&saved)).unwrap().run.id, r.run.id);
+    }
+
+    #[test]
+    fn an_unknown_selector_is_a_usage_error() {
+        let reports = tempfile::tempdir().unwrap();
+        let catalog = Catalog::load(&[]).unwrap();
+        let e = diagnose(&options("healthy", &["no.such.check"], reports.path()), &catalog, |_| {}).unwrap_err();
+        assert!(matches!(&e, Failure::Usage(m) if m.contains("no.such.check")), "{e:?}");
+    }
+}

@@ -33,8 +33,10 @@ struct Visit {
 
 impl Visit {
     /// Console messages of the page (Chromium logs them as `CONSOLE` lines with --enable-logging).
+    /// Messages of Chromium's own pages (`source: chrome://...`, such as "Slow network is detected"
+    /// from its UI components on a loaded machine) are not the page's and are left out.
     fn console(&self) -> Vec<&str> {
-        self.stderr.lines().filter(|l| l.contains(":CONSOLE")).collect()
+        self.stderr.lines().filter(|l| l.contains(":CONSOLE") && !l.contains("source: chrome://")).collect()
     }
 }
 
