@@ -1,13 +1,14 @@
 //! Every check against roots whose files are all garbage: random bytes, truncations, empty files
-//! and non-UTF-8 text at every path any fixture root uses. The engine turns a probe panic into an
+//! and non-UTF-8 text at every path any fixture root uses (the scenario roots and the case roots). The engine turns a probe panic into an
 //! `error` result saying "internal error": no check may ever say that.
 
 use crate::common::*;
 use std::path::{Path, PathBuf};
 
-/// Every file path (relative) used by any fixture root.
-fn fixture_paths() -> Vec<PathBuf> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file path (relative) used by any fixture root, the scenario roots and the case roots of
+/// tests/fixtures/checks/, with the content of the first root that has it (healthy first).
+fn fixture_paths() -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut std::collections::BTreeMap<PathBuf, Vec<u8>>) {
         let Ok(rd) = std::fs::read_dir(dir) else { return };
         for e in rd.flatten() {
             let p = e.path();
@@ -16,18 +17,27 @@ fn fixture_paths() -> Vec<PathBuf> {
                 walk(base, &p, out);
             } else if ft.is_file()
                 && let Ok(rel) = p.strip_prefix(base)
+                && !out.contains_key(rel)
             {
-                out.push(rel.to_path_buf());
+                out.insert(rel.to_path_buf(), std::fs::read(&p).unwrap_or_default());
             }
         }
     }
-    let roots = project_dir().join("tests/fixtures/roots");
-    let mut out = Vec::new();
-    for root in std::fs::read_dir(&roots).expect("fixture roots").flatten() {
-        walk(&root.path(), &root.path(), &mut out);
+    let fixtures = project_dir().join("tests/fixtures");
+    let mut roots = vec![fixtures.join("roots/healthy"), fixtures.join("roots/broken")];
+    let mut more: Vec<PathBuf> =
+        std::fs::read_dir(fixtures.join("roots")).expect("fixture roots").flatten().map(|e| e.path()).collect();
+    for check in std::fs::read_dir(fixtures.join("checks")).expect("case folders").flatten() {
+        for case in std::fs::read_dir(check.path()).into_iter().flatten().flatten() {
+            more.push(case.path().join("root"));
+        }
     }
-    out.sort();
-    out.dedup();
+    more.sort();
+    roots.extend(more);
+    let mut out = std::collections::BTreeMap::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        walk(root, root, &mut out);
+    }
     out
 }
 
@@ -71,17 +81,13 @@ impl Rng {
 #[test]
 fn no_probe_panics_on_garbage_anywhere() {
     let paths = fixture_paths();
-    let roots = project_dir().join("tests/fixtures/roots");
     for seed in (1..=16_u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)) {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut rng = Rng(seed);
-        for rel in &paths {
-            let original = std::fs::read(roots.join("healthy").join(rel))
-                .or_else(|_| std::fs::read(roots.join("broken").join(rel)))
-                .unwrap_or_default();
+        for (rel, original) in &paths {
             let target = dir.path().join(rel);
             std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&target, rng.bytes(&original)).expect("write");
+            std::fs::write(&target, rng.bytes(original)).expect("write");
         }
         let Some((r, code)) = run_json(dir.path(), &["--deadline", "20"]) else { return };
         assert!((0..=3).contains(&code), "seed {seed:#x}: exit {code}");
