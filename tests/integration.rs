@@ -19,8 +19,10 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod lab;
+    pub mod lab_sshd;
     pub mod layers;
     pub mod login;
+    pub mod login_lab;
     pub mod malformed;
     pub mod messages;
     pub mod netdiag_lab;

@@ -224,6 +224,20 @@ fn permit_root_login_no_where_root_is_the_only_account_is_a_lockout() {
     assert_eq!(status_of(&r, "sec.ssh.root-login"), "ok");
 }
 
+/// With accounts also from a directory service (SSSD), the local lockout is a warning: the
+/// directory's accounts were not examined.
+#[test]
+fn a_local_lockout_with_directory_accounts_is_a_warning() {
+    let root = root_with(&[("root", 0, ok_shadow(), true)], "PermitRootLogin no\nUsePAM yes\n");
+    write(&root.path().join("etc/nsswitch.conf"), "passwd:         files sss systemd\ngroup: files sss\n");
+    let Some((r, code)) = run_json(root.path(), &["--only", "sec.login.matrix"]) else { return };
+    assert_eq!(code, 1);
+    let m = check(&r, "sec.login.matrix");
+    assert_eq!(m["status"], "warn", "{m:#}");
+    assert_eq!(m["findings"][0]["code"], "LOCKED_OUT");
+    assert!(m["findings"][0]["evidence"].to_string().contains("passwd also from sss"), "{m:#}");
+}
+
 #[test]
 fn keys_with_bad_modes_or_unreadable_by_the_account_do_not_count() {
     let root = root_with(

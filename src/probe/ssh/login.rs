@@ -162,6 +162,10 @@ pub struct Login {
     /// sshd is running here (live) or the examined system is an image (`--root`): a lockout
     /// then is one.
     pub serving: bool,
+    /// Accounts also come from a directory service (`passwd:` in /etc/nsswitch.conf names sss,
+    /// ldap, winbind, nis ...): they are not examined, so a lockout of the local ones is not
+    /// certain. The source names, e.g. `sss`.
+    pub remote_accounts: Option<String>,
     /// How the settings were obtained (`sshd -T -C ...` or `sshd_config`) and notes.
     pub source: String,
     pub notes: Vec<String>,
@@ -281,6 +285,7 @@ pub fn scan(ctx: &ProbeContext) -> Result<Login, ProbeError> {
         out.push(facts);
     }
     let serving = !host.is_live() || sshd_running(ctx);
+    let remote_accounts = host.read_optional("/etc/nsswitch.conf").ok().flatten().and_then(|f| remote_sources(&f.text));
     Ok(Login {
         not_examined: capable.len().saturating_sub(MAX_ACCOUNTS),
         accounts: out,
@@ -290,11 +295,21 @@ pub fn scan(ctx: &ProbeContext) -> Result<Login, ProbeError> {
         shadow_note,
         from,
         serving,
+        remote_accounts,
         source: sources.first().cloned().unwrap_or_else(|| "sshd_config".into()),
         notes,
         sshd_installed,
         partial,
     })
+}
+
+/// The account sources of the `passwd:` line of nsswitch.conf other than local files.
+pub fn remote_sources(nsswitch: &str) -> Option<String> {
+    const LOCAL: &[&str] = &["files", "compat", "systemd", "altfiles", "cache", "usrfiles"];
+    let line = nsswitch.lines().map(str::trim).find(|l| l.starts_with("passwd:"))?;
+    let remote: Vec<&str> =
+        line["passwd:".len()..].split_whitespace().filter(|w| !w.starts_with('[') && !LOCAL.contains(w)).collect();
+    (!remote.is_empty()).then(|| remote.join(" "))
 }
 
 fn reason(said: Said, code: &'static str, evidence: Vec<String>) -> Reason {
@@ -604,6 +619,13 @@ mod tests {
         // Keyboard-interactive through PAM is a password method too.
         let r = v(&facts("ops", 1000, HASH, 0, &[("passwordauthentication", "no"), ("usepam", "yes")]));
         assert_eq!(r.methods, vec![Method::Password]);
+    }
+
+    #[test]
+    fn directory_services_are_named() {
+        assert_eq!(remote_sources("# x\npasswd:         files systemd\ngroup: files\n"), None);
+        assert_eq!(remote_sources("passwd: files sss [NOTFOUND=return] ldap\n").as_deref(), Some("sss ldap"));
+        assert_eq!(remote_sources("group: files\n"), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub const FIELDS: &[Field] = &[
     Field::num("able", "", "of those, accounts that can log in over SSH"),
     Field::flag("locked_out", "1 when no account can log in over SSH"),
     Field::flag("serving", "1 when sshd is running or enabled"),
+    Field::flag("remote_accounts", "1 when nsswitch.conf also takes accounts from a directory service (not examined)"),
     Field::text("why_all", "why each account cannot log in, in short"),
     Field::text("source", "where the SSH settings came from: sshd -T or the files"),
     Field::text("from", "the client address the settings were evaluated for"),
@@ -147,6 +148,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         .num("able", able as f64)
         .flag("locked_out", able == 0)
         .flag("serving", login.serving)
+        .flag("remote_accounts", login.remote_accounts.is_some())
         .text("source", &login.source)
         .text("from", &login.from)
         .word(
@@ -173,6 +175,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     }
     if login.not_examined > 0 {
         scope = scope.evidence(format!("{} more login accounts not examined", login.not_examined));
+    }
+    if let Some(r) = &login.remote_accounts {
+        scope = scope.evidence(format!("/etc/nsswitch.conf: passwd also from {r}: those accounts are not examined"));
     }
     if login.partial {
         scope =

@@ -1,0 +1,412 @@
+//! Real logins against a real sshd, and ecs-doctor on the same machine naming why they fail.
+//!
+//! The machine is `lab_sshd::Machine` (its own network namespace, a private mount namespace
+//! with its own /run and an overlay over /etc): its /etc/passwd, /etc/shadow and /etc/group are
+//! written there, /home and /root are fresh tmpfs mounts inside it, so the accounts, their
+//! homes and keys exist only for this sshd. sshd runs with Debian's own PAM stack (`UsePAM
+//! yes`): pam_unix judges expiry and passwords, pam_nologin the nologin file, as on a customer's
+//! server. A client on the same machine logs in over its loopback: `ssh -o BatchMode=yes` with a
+//! key, `sshpass` with a password. For each fault the test proves the login really fails and
+//! that ecs-doctor, run on that machine, names the cause and the account; in the healthy setup
+//! the logins succeed and the matrix says so. Root only, under the lab lock.
+
+use crate::integration::lab_sshd::{HOST_KEY, Machine, Sshd};
+use std::process::{Command, Stdio};
+
+const PORT: u16 = 2222;
+/// `openssl passwd -6 -salt abcdefgh lab-pass-1`.
+const HASH: &str = "$6$abcdefgh$d7YcbCBCUcdPIGAwrFw9JfLNiLi2ePzHoZd7FutBXl/KmdkgDaEE3aI8Eckbh76etkJFXcmLRTXS/T7gtdRe/.";
+const PASSWORD: &str = "lab-pass-1";
+
+const ONLY: &[&str] = &[
+    "--only",
+    "sec.login",
+    "--only",
+    "sec.accounts.password-expiry",
+    "--only",
+    "sec.accounts.login-shell",
+    "--only",
+    "sec.accounts.home",
+    "--only",
+    "sec.accounts.root-present",
+    "--only",
+    "sec.accounts.files-immutable",
+    "--only",
+    "sec.ssh.authorized-keys-usable",
+    "--only",
+    "sec.ssh.tcp-wrappers",
+];
+
+fn lab_ok() -> bool {
+    crate::integration::lab_sshd::ssh_lab_ok()
+        && crate::common::require(
+            std::path::Path::new("/usr/bin/sshpass").exists(),
+            "the login lab needs sshpass (apt-get install sshpass)",
+        )
+}
+
+fn today() -> i64 {
+    crate::integration::login::today()
+}
+
+/// sshd's configuration for the lab: Debian's defaults that matter (PAM, no keyboard-interactive)
+/// and `extra` lines first (the first value wins).
+fn config(extra: &str) -> String {
+    format!(
+        "# ecs-doctor login lab\n{extra}Port {PORT}\nListenAddress 127.0.0.1\nHostKey {HOST_KEY}\nPidFile none\n\
+         UsePAM yes\nKbdInteractiveAuthentication no\nPasswordAuthentication yes\n"
+    )
+}
+
+/// One account of the lab: name, uid, the shadow fields after the name, and its shell.
+struct Account {
+    name: &'static str,
+    uid: u32,
+    shadow: String,
+    shell: &'static str,
+    key: bool,
+}
+
+fn account(name: &'static str, uid: u32) -> Account {
+    Account { name, uid, shadow: format!("{HASH}:{}:0:99999:7:::", today() - 10), shell: "/bin/bash", key: true }
+}
+
+/// The lab machine with sshd started on `config` and the accounts written: passwd, shadow,
+/// group, a home with the client's key in ~/.ssh/authorized_keys (0600, owned by the account).
+struct Lab {
+    sshd: Sshd,
+    m: Machine,
+    _ns: crate::common::Netns,
+}
+
+impl Lab {
+    /// `tag` names the network namespace (unique per test: tests run in parallel).
+    fn new(tag: &str, accounts: &[Account], sshd_config: &str) -> Lab {
+        let ns = crate::common::Netns::new(tag);
+        ns.ip("link set lo up");
+        let m = Machine::new(&ns, false);
+        m.sh("mount -t tmpfs -o size=4m,mode=755 tmpfs /home && mount -t tmpfs -o size=4m,mode=700 tmpfs /root");
+        let sshd = Sshd::start(&m, sshd_config).unwrap_or_else(|e| panic!("sshd: {e}"));
+        let lab = Lab { sshd, m, _ns: ns };
+        lab.accounts(accounts);
+        lab
+    }
+
+    fn accounts(&self, accounts: &[Account]) {
+        let mut passwd = String::from(
+            "daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nsshd:x:100:65534::/run/sshd:/usr/sbin/nologin\n",
+        );
+        let mut shadow = String::from("daemon:*:19000:0:99999:7:::\nsshd:!:19000::::::\n");
+        let mut group = String::from("root:x:0:\nshadow:x:42:\nnogroup:x:65534:\n");
+        for a in accounts {
+            let home = if a.uid == 0 { "/root".to_string() } else { format!("/home/{}", a.name) };
+            passwd.insert_str(0, &format!("{}:x:{}:{}::{home}:{}\n", a.name, a.uid, a.uid, a.shell));
+            shadow.insert_str(0, &format!("{}:{}\n", a.name, a.shadow));
+            if a.uid != 0 {
+                group.push_str(&format!("{}:x:{}:\n", a.name, a.uid));
+            }
+            self.m.sh(&format!("mkdir -p {home}/.ssh && chmod 700 {home}/.ssh && chown -R {0}:{0} {home}", a.uid));
+            if a.key {
+                self.set_keys(a.name, a.uid, &self.public_key());
+            }
+        }
+        self.m.write("/etc/passwd", &passwd);
+        self.m.write_mode("/etc/shadow", &shadow, 0o640);
+        self.m.write("/etc/group", &group);
+    }
+
+    fn public_key(&self) -> String {
+        std::fs::read_to_string(self.sshd.client_key.with_extension("pub")).expect("client public key")
+    }
+
+    fn home(user: &str, uid: u32) -> String {
+        if uid == 0 { "/root".into() } else { format!("/home/{user}") }
+    }
+
+    /// Writes an account's authorized_keys (0600, owned by it).
+    fn set_keys(&self, user: &str, uid: u32, text: &str) {
+        let path = format!("{}/.ssh/authorized_keys", Lab::home(user, uid));
+        self.m.write_mode(&path, text, 0o600);
+        self.m.sh(&format!("chown {uid}:{uid} {path}"));
+    }
+
+    /// A real key login (`ssh -o BatchMode=yes` running `true`): whether it worked, and what the
+    /// client said.
+    fn key_login(&self, user: &str) -> (bool, String) {
+        let key = self.sshd.client_key.to_str().expect("utf-8 path");
+        let out = self
+            .m
+            .command(
+                "ssh",
+                &[
+                    "-o",
+                    "BatchMode=yes",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "ConnectTimeout=10",
+                    "-o",
+                    "LogLevel=ERROR",
+                    "-o",
+                    "IdentitiesOnly=yes",
+                    "-i",
+                    key,
+                    "-p",
+                    &PORT.to_string(),
+                    &format!("{user}@127.0.0.1"),
+                    "true",
+                ],
+            )
+            .stdin(Stdio::null())
+            .output()
+            .expect("ssh");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// A real password login (`sshpass`, password methods only, one prompt).
+    fn password_login(&self, user: &str) -> (bool, String) {
+        let out = self
+            .m
+            .command(
+                "sshpass",
+                &[
+                    "-p",
+                    PASSWORD,
+                    "ssh",
+                    "-o",
+                    "StrictHostKeyChecking=no",
+                    "-o",
+                    "UserKnownHostsFile=/dev/null",
+                    "-o",
+                    "PubkeyAuthentication=no",
+                    "-o",
+                    "PreferredAuthentications=password,keyboard-interactive",
+                    "-o",
+                    "NumberOfPasswordPrompts=1",
+                    "-o",
+                    "ConnectTimeout=10",
+                    "-o",
+                    "LogLevel=ERROR",
+                    "-p",
+                    &PORT.to_string(),
+                    &format!("{user}@127.0.0.1"),
+                    "true",
+                ],
+            )
+            .stdin(Stdio::null())
+            .output()
+            .expect("sshpass");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// Restarts sshd with another configuration (accounts and homes stay).
+    fn reconfigure(&mut self, sshd_config: &str) {
+        self.sshd.stop();
+        self.sshd = Sshd::start(&self.m, sshd_config).unwrap_or_else(|e| panic!("sshd: {e}"));
+    }
+
+    fn doctor(&self) -> (serde_json::Value, i32) {
+        let mut args = vec!["run", "--format", "json", "--no-save"];
+        args.extend_from_slice(ONLY);
+        self.m.doctor(&args)
+    }
+}
+
+fn matrix_row(r: &serde_json::Value, user: &str) -> serde_json::Value {
+    crate::common::check(r, "sec.login.matrix")["table"]["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|row| row[0] == user).cloned())
+        .unwrap_or_else(|| panic!("no matrix row for {user}: {:#}", crate::common::check(r, "sec.login.matrix")))
+}
+
+fn finding(r: &serde_json::Value, id: &str, subject: &str) -> serde_json::Value {
+    crate::common::check(r, id)["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|x| x["subject"] == subject).cloned())
+        .unwrap_or_else(|| panic!("no finding about {subject} in {id}: {:#}", crate::common::check(r, id)))
+}
+
+fn assert_quiet(r: &serde_json::Value) {
+    for c in r["checks"].as_array().expect("checks") {
+        assert!(c["status"] == "ok" || c["status"] == "skipped", "{c:#}");
+    }
+}
+
+#[test]
+fn lab_healthy_logins_work_and_the_matrix_agrees() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("lg-ok", &[account("root", 0), account("admin", 1000)], &config(""));
+    let (ok, err) = lab.key_login("admin");
+    assert!(ok, "admin's key login: {err}\nsshd: {}", lab.sshd.log());
+    assert!(lab.password_login("admin").0, "admin's password login\nsshd: {}", lab.sshd.log());
+    assert!(lab.key_login("root").0, "root's key login");
+    assert!(!lab.password_login("root").0, "root may not use a password (prohibit-password)");
+    let (r, code) = lab.doctor();
+    assert_quiet(&r);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(matrix_row(&r, "admin"), serde_json::json!(["admin", "yes", "key, password", "—"]));
+    assert_eq!(matrix_row(&r, "root"), serde_json::json!(["root", "yes", "key", "—"]));
+    let m = crate::common::check(&r, "sec.login.matrix");
+    assert_eq!(m["summary"], "2 of 2 login account(s) can log in over SSH");
+    assert!(m["findings"].as_array().is_none_or(|f| f.is_empty()), "{m:#}");
+}
+
+#[test]
+fn lab_each_account_fault_fails_for_real_and_is_named() {
+    if !lab_ok() {
+        return;
+    }
+    let t = today();
+    let mut lab = Lab::new(
+        "lg-faults",
+        &[
+            account("root", 0),
+            // Account expired yesterday.
+            Account { shadow: format!("{HASH}:{}:0:99999:7::{}:", t - 10, t - 1), ..account("gone", 1001) },
+            // Password older than its maximum age: must change, so no login without a terminal.
+            Account { shadow: format!("{HASH}:{}:0:30:7:::", t - 100), ..account("aged", 1002) },
+            // Locked, and no key.
+            Account { shadow: format!("!{HASH}:{}:0:99999:7:::", t - 10), key: false, ..account("locked", 1003) },
+            // A shell that does not exist.
+            Account { shell: "/usr/bin/zsh-not-installed", ..account("noshell", 1004) },
+            // Keys are the only way in for these three (no password).
+            Account { shadow: format!("*:{}:0:99999:7:::", t - 10), ..account("modes", 1005) },
+            Account { shadow: format!("*:{}:0:99999:7:::", t - 10), ..account("split", 1006) },
+            Account { shadow: format!("*:{}:0:99999:7:::", t - 10), ..account("crlf", 1007) },
+            // No key and (below) password logins off.
+            Account { key: false, ..account("nokey", 1008) },
+            account("admin", 1009),
+        ],
+        &config("AllowUsers root gone aged locked noshell modes split crlf nokey\n"),
+    );
+    let public = lab.public_key();
+    let key_line = public.trim_end();
+    // modes: authorized_keys writable by everyone (StrictModes refuses it).
+    lab.m.sh("chmod 666 /home/modes/.ssh/authorized_keys");
+    // split: the key pasted with a line break in the middle.
+    let (head, tail) = key_line.split_at(40);
+    lab.set_keys("split", 1006, &format!("{head}\n{tail}\n"));
+    // crlf: the key line with a Windows line end and no comment, so the CR follows the base64.
+    let bare: Vec<&str> = key_line.split_whitespace().take(2).collect();
+    lab.set_keys("crlf", 1007, &format!("{}\r\n", bare.join(" ")));
+
+    let fails = |user: &str, by_key: bool| {
+        let (ok, err) = if by_key { lab.key_login(user) } else { lab.password_login(user) };
+        assert!(!ok, "{user}'s login should fail (by {}): {err}", if by_key { "key" } else { "password" });
+    };
+    fails("admin", true); // AllowUsers leaves it out
+    fails("gone", true);
+    fails("aged", true);
+    fails("locked", false);
+    fails("noshell", true);
+    fails("modes", true);
+    fails("split", true);
+    assert!(lab.key_login("root").0, "root still gets in\nsshd: {}", lab.sshd.log());
+    let crlf_works = lab.key_login("crlf").0;
+    eprintln!("a key line ending in CR LF without a comment works with this sshd: {crlf_works}");
+
+    let (r, _) = lab.doctor();
+    let why = |user: &str| finding(&r, "sec.login.matrix", user)["message"].as_str().unwrap_or("").to_string();
+    assert!(why("admin").starts_with("admin cannot log in over SSH: AllowUsers does not name it"), "{}", why("admin"));
+    assert!(why("gone").contains("the account expired on"), "{}", why("gone"));
+    assert!(why("locked").contains("its password is locked"), "{}", why("locked"));
+    assert!(why("noshell").contains("its login shell /usr/bin/zsh-not-installed does not exist"), "{}", why("noshell"));
+    assert!(why("modes").contains("sshd refuses /home/modes/.ssh/authorized_keys"), "{}", why("modes"));
+    assert!(why("split").contains("no valid key in /home/split/.ssh/authorized_keys"), "{}", why("split"));
+    assert_eq!(finding(&r, "sec.accounts.password-expiry", "gone")["code"], "ACCOUNT_EXPIRED");
+    assert_eq!(finding(&r, "sec.accounts.password-expiry", "aged")["code"], "PASSWORD_EXPIRED");
+    assert_eq!(matrix_row(&r, "aged")[1], "after a password change");
+    assert_eq!(finding(&r, "sec.accounts.login-shell", "noshell")["code"], "SHELL_MISSING");
+    assert_eq!(
+        finding(&r, "sec.ssh.authorized-keys-usable", "/home/modes/.ssh/authorized_keys")["code"],
+        "KEYS_BAD_MODES"
+    );
+    assert_eq!(finding(&r, "sec.ssh.authorized-keys-usable", "/home/split/.ssh/authorized_keys")["code"], "KEY_SPLIT");
+    // Whatever this sshd does with a CR LF line, the matrix says the same.
+    assert_eq!(matrix_row(&r, "crlf")[1], if crlf_works { "yes" } else { "no" }, "CR LF key works: {crlf_works}");
+    // The evidence of the AllowUsers refusal comes from sshd -T for that account.
+    let ev = finding(&r, "sec.login.matrix", "admin")["evidence"].to_string();
+    assert!(ev.contains("-T -C user=admin"), "{ev}");
+
+    // Password logins off, no key: nothing left for nokey.
+    lab.reconfigure(&config("PasswordAuthentication no\n"));
+    let (ok, err) = lab.password_login("nokey");
+    assert!(!ok, "nokey's password login with PasswordAuthentication no: {err}");
+    assert!(!lab.password_login("root").0 && lab.key_login("root").0);
+    let (r, _) = lab.doctor();
+    let nokey = finding(&r, "sec.login.matrix", "nokey")["message"].as_str().unwrap_or("").to_string();
+    assert!(nokey.contains("no authorized keys") && nokey.contains("password logins are off"), "{nokey}");
+    assert_eq!(finding(&r, "sec.login.matrix", "nokey")["code"], "keys-none");
+}
+
+#[test]
+fn lab_nologin_refuses_everyone_but_root() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("lg-nologin", &[account("root", 0), account("admin", 1000)], &config(""));
+    assert!(lab.key_login("admin").0, "before: admin gets in\nsshd: {}", lab.sshd.log());
+    lab.m.write("/etc/nologin", "Maintenance until 03:00.\n");
+    let (ok, err) = lab.key_login("admin");
+    assert!(!ok, "admin with /etc/nologin: {err}");
+    assert!(lab.key_login("root").0, "root is spared by pam_nologin");
+    let (r, code) = lab.doctor();
+    assert_eq!(code, 2);
+    assert_eq!(finding(&r, "sec.login.nologin", "/etc/passwd")["code"], "NOLOGIN");
+    let admin = finding(&r, "sec.login.matrix", "admin");
+    assert_eq!(admin["message"], "admin cannot log in over SSH: /etc/nologin exists: only root may log in");
+    assert_eq!(matrix_row(&r, "root")[1], "yes");
+}
+
+#[test]
+fn lab_permit_root_login_no_with_root_alone_is_a_lockout() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("lg-root", &[account("root", 0)], &config("PermitRootLogin no\n"));
+    let (ok, err) = lab.key_login("root");
+    assert!(!ok, "root with PermitRootLogin no: {err}");
+    assert!(!lab.password_login("root").0);
+    let (r, code) = lab.doctor();
+    assert_eq!(code, 2);
+    let m = crate::common::check(&r, "sec.login.matrix");
+    assert_eq!(m["status"], "crit", "{m:#}");
+    assert_eq!(m["findings"][0]["code"], "LOCKED_OUT");
+    let msg = m["findings"][0]["message"].as_str().unwrap_or("");
+    assert!(msg.starts_with("you are locked out: no account can log in over SSH (root: root may not log in"), "{msg}");
+    assert!(msg.ends_with("use the console's VNC login"), "{msg}");
+    assert!(m["findings"][0]["evidence"].to_string().contains("permitrootlogin no"), "{m:#}");
+    // The hardening check alone would call this a green line.
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.ssh.root-login"]);
+    assert_eq!(crate::common::status_of(&r, "sec.ssh.root-login"), "ok");
+}
+
+#[test]
+fn lab_tcp_wrappers_refusing_sshd_are_critical() {
+    if !lab_ok() {
+        return;
+    }
+    let linked = Command::new("sh")
+        .args(["-c", "readelf -d /usr/sbin/sshd 2>/dev/null | grep -q libwrap || grep -q libwrap.so /usr/sbin/sshd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !crate::common::require(linked, "this /usr/sbin/sshd does not link libwrap (Debian's does)") {
+        return;
+    }
+    let lab = Lab::new("lg-wrap", &[account("root", 0), account("admin", 1000)], &config(""));
+    assert!(lab.key_login("admin").0);
+    lab.m.write("/etc/hosts.deny", "sshd: ALL\n");
+    let (ok, err) = lab.key_login("admin");
+    assert!(!ok, "hosts.deny sshd: ALL: {err}");
+    let (r, _) = lab.doctor();
+    let c = crate::common::check(&r, "sec.ssh.tcp-wrappers");
+    assert_eq!(c["status"], "crit", "{c:#}");
+    assert_eq!(
+        c["findings"][0]["message"],
+        "TCP wrappers refuse sshd connections from 198.51.100.7: /etc/hosts.deny:1: sshd: ALL"
+    );
+}
