@@ -33,6 +33,7 @@ mod integration {
     pub mod root_causes;
     pub mod secgroup;
     pub mod secgroup_lab;
+    pub mod secgroup_reach_lab;
     pub mod security;
     pub mod security_live;
     pub mod ticket;
