@@ -1,6 +1,7 @@
-//! Embeds every check file under `checks/` into the binary, so that one file is the whole tool, and
-//! records what the build targets for `ecs-doctor --version`: the target triple and the oldest glibc
-//! the binary runs on (ECS_DOCTOR_BUILD_TARGET, ECS_DOCTOR_BUILD_GLIBC).
+//! Embeds every check file under `checks/` (and every symptom file of `why` under `symptoms/`)
+//! into the binary, so that one file is the whole tool, and records what the build targets for
+//! `ecs-doctor --version`: the target triple and the oldest glibc the binary runs on
+//! (ECS_DOCTOR_BUILD_TARGET, ECS_DOCTOR_BUILD_GLIBC).
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -70,6 +71,19 @@ fn main() {
     for file in &files {
         println!("cargo:rerun-if-changed={}", file.display());
         let rel = file.strip_prefix(&checks).unwrap_or(file).to_string_lossy().replace('\\', "/");
+        let _ = writeln!(code, "    ({rel:?}, include_str!({:?})),", file.display().to_string());
+    }
+    code.push_str("];\n");
+    // The symptoms of `ecs-doctor why`, one file each under symptoms/.
+    let symptoms = manifest.join("symptoms");
+    println!("cargo:rerun-if-changed=symptoms");
+    let mut files = Vec::new();
+    collect(&symptoms, &mut files);
+    files.sort();
+    code.push_str("/// Built-in symptom files of `why`: (file name, contents).\npub static BUILTIN_SYMPTOMS: &[(&str, &str)] = &[\n");
+    for file in &files {
+        println!("cargo:rerun-if-changed={}", file.display());
+        let rel = file.strip_prefix(&symptoms).unwrap_or(file).to_string_lossy().replace('\\', "/");
         let _ = writeln!(code, "    ({rel:?}, include_str!({:?})),", file.display().to_string());
     }
     code.push_str("];\n");

@@ -27,6 +27,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
             cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
             cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
             cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
             cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
@@ -53,6 +54,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
+            cand why 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -67,6 +69,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
             cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
             cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
             cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
             cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
             cand --color 'Colour in the terminal output (honours NO_COLOR)'
@@ -230,6 +233,147 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'ecs-doctor;why'= {
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand ssh 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+            cand port 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+            cand dns 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+            cand network 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;why;ssh'= {
+            cand --user 'The user who cannot log in (asked on a terminal when left out)'
+            cand --from 'The address you connect from (default: anywhere), for the security group''s rules'
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
+            cand --format 'What goes to stdout (json is exactly report v1)'
+            cand -o 'Also write the rendered report to FILE'
+            cand --output 'Also write the rendered report to FILE'
+            cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
+            cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
+            cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
+            cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
+            cand --color 'Colour in the terminal output (honours NO_COLOR)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand --offline 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config'
+            cand --no-save 'Do not save the JSON report'
+            cand -q 'Less output: only checks that are not ok'
+            cand --quiet 'Less output: only checks that are not ok'
+            cand -v 'More output: every finding with all its evidence, and passing checks'' details'
+            cand --verbose 'More output: every finding with all its evidence, and passing checks'' details'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecs-doctor;why;port'= {
+            cand --from 'The address clients connect from (default: anywhere), for the security group''s rules'
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
+            cand --format 'What goes to stdout (json is exactly report v1)'
+            cand -o 'Also write the rendered report to FILE'
+            cand --output 'Also write the rendered report to FILE'
+            cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
+            cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
+            cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
+            cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
+            cand --color 'Colour in the terminal output (honours NO_COLOR)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand --offline 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config'
+            cand --no-save 'Do not save the JSON report'
+            cand -q 'Less output: only checks that are not ok'
+            cand --quiet 'Less output: only checks that are not ok'
+            cand -v 'More output: every finding with all its evidence, and passing checks'' details'
+            cand --verbose 'More output: every finding with all its evidence, and passing checks'' details'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecs-doctor;why;dns'= {
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
+            cand --format 'What goes to stdout (json is exactly report v1)'
+            cand -o 'Also write the rendered report to FILE'
+            cand --output 'Also write the rendered report to FILE'
+            cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
+            cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
+            cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
+            cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
+            cand --color 'Colour in the terminal output (honours NO_COLOR)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand --offline 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config'
+            cand --no-save 'Do not save the JSON report'
+            cand -q 'Less output: only checks that are not ok'
+            cand --quiet 'Less output: only checks that are not ok'
+            cand -v 'More output: every finding with all its evidence, and passing checks'' details'
+            cand --verbose 'More output: every finding with all its evidence, and passing checks'' details'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecs-doctor;why;network'= {
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
+            cand --format 'What goes to stdout (json is exactly report v1)'
+            cand -o 'Also write the rendered report to FILE'
+            cand --output 'Also write the rendered report to FILE'
+            cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
+            cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
+            cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
+            cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
+            cand --color 'Colour in the terminal output (honours NO_COLOR)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand --offline 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config'
+            cand --no-save 'Do not save the JSON report'
+            cand -q 'Less output: only checks that are not ok'
+            cand --quiet 'Less output: only checks that are not ok'
+            cand -v 'More output: every finding with all its evidence, and passing checks'' details'
+            cand --verbose 'More output: every finding with all its evidence, and passing checks'' details'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'ecs-doctor;why;help'= {
+            cand ssh 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+            cand port 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+            cand dns 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+            cand network 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ecs-doctor;why;help;ssh'= {
+        }
+        &'ecs-doctor;why;help;port'= {
+        }
+        &'ecs-doctor;why;help;dns'= {
+        }
+        &'ecs-doctor;why;help;network'= {
+        }
+        &'ecs-doctor;why;help;help'= {
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -274,6 +418,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand diff 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
+            cand why 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -301,6 +446,20 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;ticket;status'= {
         }
         &'ecs-doctor;help;trace'= {
+        }
+        &'ecs-doctor;help;why'= {
+            cand ssh 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+            cand port 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+            cand dns 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+            cand network 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
+        }
+        &'ecs-doctor;help;why;ssh'= {
+        }
+        &'ecs-doctor;help;why;port'= {
+        }
+        &'ecs-doctor;help;why;dns'= {
+        }
+        &'ecs-doctor;help;why;network'= {
         }
         &'ecs-doctor;help;completions'= {
         }

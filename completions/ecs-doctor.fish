@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= metadata-url= ecs-endpoint= offline no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= port= metadata-url= ecs-endpoint= offline no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -38,6 +38,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l deadline -d 'The 
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -63,6 +64,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "history" -d '
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "ticket" -d 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "trace" -d 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "why" -d 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -80,6 +82,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l deadline -
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
@@ -227,6 +230,145 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l root -d 
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s n -l no-dns -d 'Do not look up reverse DNS names of the hops'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand trace" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -s h -l help -d 'Print help'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -f -a "ssh" -d 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -f -a "port" -d 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -f -a "dns" -d 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -f -a "network" -d 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and not __fish_seen_subcommand_from ssh port dns network help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l user -d 'The user who cannot log in (asked on a terminal when left out)' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l from -d 'The address you connect from (default: anywhere), for the security group\'s rules' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s o -l output -d 'Also write the rendered report to FILE' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l no-save -d 'Do not save the JSON report'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s q -l quiet -d 'Less output: only checks that are not ok'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l from -d 'The address clients connect from (default: anywhere), for the security group\'s rules' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s o -l output -d 'Also write the rendered report to FILE' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l no-save -d 'Do not save the JSON report'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s q -l quiet -d 'Less output: only checks that are not ok'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s o -l output -d 'Also write the rendered report to FILE' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l no-save -d 'Do not save the JSON report'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s q -l quiet -d 'Less output: only checks that are not ok'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l only -d 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l skip -d 'Skip these checks: an id, id prefix or benchmark reference. Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l format -d 'What goes to stdout (json is exactly report v1)' -r -f -a "text\t'Grouped terminal report'
+json\t'Exactly report v1'
+markdown\t'For pasting into a ticket'
+prometheus\t'node_exporter textfile-collector gauges'
+nagios\t'One Nagios plugin status line with perf data'
+summary-json\t'One line of JSON under 24 KB (status, score, failing checks), for Cloud Assistant and log shippers'
+html\t'One self-contained HTML page (inline CSS and SVG charts) to read in a browser or forward'"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s o -l output -d 'Also write the rendered report to FILE' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l deadline -d 'The whole run ends within this time; unfinished checks become `error` with "timed out"' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l output-dir -d 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l upload-url -d 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
+zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l no-save -d 'Do not save the JSON report'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s q -l quiet -d 'Less output: only checks that are not ok'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from help" -f -a "ssh" -d 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from help" -f -a "port" -d 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from help" -f -a "dns" -d 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from help" -f -a "network" -d 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l checks-dir -d 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l root -d 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand completions" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
@@ -249,18 +391,23 @@ zh-CN\t''"
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from example" -s h -l help -d 'Print help'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "report" -d 'Render a saved report again'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "fleet" -d 'Work with the reports of many servers'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "ticket" -d 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "trace" -d 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "completions" -d 'Print a shell completion script'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
-complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "run" -d 'Run the selected checks, print the report, save the JSON report and print where it was saved'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "list" -d 'List the checks: id, category, title, where defined'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "explain" -d 'What a check looks at, why it matters, how to fix what it finds'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "report" -d 'Render a saved report again'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "fleet" -d 'Work with the reports of many servers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "history" -d 'List the saved reports: time, status, score and counts of each run'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "diff" -d 'What changed between two saved reports (default: the latest run against the last run whose status was ok): checks whose status changed, new and resolved findings, metrics'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "ticket" -d 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "trace" -d 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "why" -d 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "completions" -d 'Print a shell completion script'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "config" -d 'Settings file helpers: `ecs-doctor config example` prints a commented example'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and not __fish_seen_subcommand_from run list explain report fleet history diff ticket trace why completions config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from fleet" -f -a "summarize" -d 'Summarise many reports or summary lines: the most common problems by check and by subject, and the worst hosts. Unreadable or truncated files are reported and skipped'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from ticket" -f -a "status" -d 'Status and last update of a filed ticket (the latest one without ID)'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from why" -f -a "ssh" -d 'I cannot connect over SSH: security group, NIC and route, host firewall, sshd'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from why" -f -a "port" -d 'A service port cannot be reached from outside: NIC and route, host firewall, listener'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from why" -f -a "dns" -d 'Names do not resolve: NIC and route, resolver configuration, nameservers'
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from why" -f -a "network" -d 'The server has no network: NIC, address, routes, DNS, metadata, endpoints'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "example" -d 'Print a commented example that sets every key (for /etc/ecs-doctor/config.toml)'

@@ -43,6 +43,7 @@ pub fn dispatch(
         Some(Command::Config(c)) => Ok(cmd::config::run(&c)),
         Some(Command::Ticket(t)) => cmd::ticket::run(&t, argv, env),
         Some(Command::Trace(t)) => cmd::trace::run(&t, env),
+        Some(Command::Why(w)) => cmd::why::run(&w, argv, env),
         Some(Command::Completions(c)) => Ok(cmd::completions::run(&c)),
     }
 }

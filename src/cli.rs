@@ -55,10 +55,62 @@ pub enum Command {
     Ticket(TicketArgs),
     /// Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML.
     Trace(TraceArgs),
+    /// One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`,
+    /// `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`.
+    Why(WhyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Settings file helpers: `ecs-doctor config example` prints a commented example.
     Config(ConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WhyArgs {
+    #[command(subcommand)]
+    pub symptom: WhySymptom,
+}
+
+/// The complaints `why` walks (one file each under symptoms/ in the source).
+#[derive(Debug, Subcommand)]
+pub enum WhySymptom {
+    /// I cannot connect over SSH: security group, NIC and route, host firewall, sshd.
+    Ssh(WhySshArgs),
+    /// A service port cannot be reached from outside: NIC and route, host firewall, listener.
+    Port(WhyPortArgs),
+    /// Names do not resolve: NIC and route, resolver configuration, nameservers.
+    Dns(WhyRunArgs),
+    /// The server has no network: NIC, address, routes, DNS, metadata, endpoints.
+    Network(WhyRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WhySshArgs {
+    /// The user who cannot log in (asked on a terminal when left out).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// The address you connect from (default: anywhere), for the security group's rules.
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<std::net::IpAddr>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyPortArgs {
+    /// The TCP port that cannot be reached from outside (asked on a terminal when left out).
+    #[arg(value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// The address clients connect from (default: anywhere), for the security group's rules.
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<std::net::IpAddr>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WhyRunArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -116,6 +168,11 @@ pub struct RunArgs {
     /// when left out) or an http:// or https:// URL (HTTP request). Repeatable.
     #[arg(long = "target", value_name = "HOST[:PORT]")]
     pub targets: Vec<String>,
+    /// A TCP port that must be reachable from outside (a web server's 80/443, an API's 8080):
+    /// listening, not only on loopback, admitted by the host firewall and the security group.
+    /// Repeatable; adds to `ports` under `[access]` in the config.
+    #[arg(long = "port", value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub ports: Vec<u16>,
     /// Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud's; on Alibaba
     /// Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud.
     /// Also ECS_DOCTOR_METADATA_URL.

@@ -63,6 +63,8 @@ pub struct Config {
     pub ticket: crate::ticket::config::TicketConfig,
     #[serde(default)]
     pub net: NetSettings,
+    #[serde(default)]
+    pub access: AccessSettings,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
@@ -88,6 +90,15 @@ pub struct NetSettings {
     /// Like `--ecs-endpoint` (the flag and ECS_DOCTOR_ECS_ENDPOINT win).
     #[serde(default)]
     pub ecs_endpoint: Option<Spanned<String>>,
+}
+
+/// `[access]`: what must be reachable from outside.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessSettings {
+    /// TCP ports that must be reachable from outside, like `--port` (both add up).
+    #[serde(default)]
+    pub ports: Vec<Spanned<u16>>,
 }
 
 /// Whether `name` can be asked of a nameserver: letters, digits, `-`, `_` and dots, labels of
@@ -153,6 +164,11 @@ impl Config {
                 h.span().start,
                 Said::new(Msg::ConfigHistory).nest("error", m).to_string(),
             ));
+        }
+        for p in &cfg.access.ports {
+            if *p.get_ref() == 0 {
+                return Err(LoadError::at(&display, &source, p.span().start, say(Msg::ConfigPortZero, &[])));
+            }
         }
         for t in &cfg.net.targets {
             if let Err(m) = crate::host::endpoint::Target::parse(t.get_ref()) {
@@ -304,6 +320,7 @@ mod tests {
         "history.trend_warn_days",
         "history.trend_crit_days",
         "history.trend_horizon_days",
+        "access.ports",
     ];
 
     /// The dotted key paths of a TOML document, with check ids, subjects and fields as `*`.

@@ -29,6 +29,8 @@ mod integration {
     pub mod netlab;
     pub mod packages;
     pub mod reach_lab;
+    pub mod reach_port_lab;
+    pub mod reach_ssh_lab;
     pub mod render;
     pub mod root_causes;
     pub mod secgroup;
@@ -39,4 +41,5 @@ mod integration {
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;
+    pub mod why;
 }

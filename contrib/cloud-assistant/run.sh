@@ -17,7 +17,10 @@ BIN_SHA256="${BIN_SHA256:-}"
 DEADLINE="${DEADLINE:-40}"
 OUT_DIR="${OUT_DIR:-/var/lib/ecs-doctor/fleet}"
 UPLOAD_URL="${UPLOAD_URL:-}"
-# Extra arguments for `ecs-doctor run`, split on spaces: "--only disk", "--skip sec".
+# What to run: "run" (every check), or one complaint walked in order, the cause first:
+# "why ssh" for an instance nobody can log in to, "why port 443", "why network".
+COMMAND="${COMMAND:-run}"
+# Extra arguments for it, split on spaces: "--only disk", "--skip sec".
 ARGS="${ARGS:-}"
 set -u
 
@@ -43,5 +46,5 @@ mkdir -p "$OUT_DIR" && chmod 700 "$OUT_DIR"
 if [ -n "$UPLOAD_URL" ]; then
     export ECS_DOCTOR_UPLOAD_URL="$UPLOAD_URL"
 fi
-# shellcheck disable=SC2086 # ARGS is a list of words
-exec "$BIN" run --format summary-json --deadline "$DEADLINE" --output-dir "$OUT_DIR" $ARGS 2>>"$OUT_DIR/stderr.log"
+# shellcheck disable=SC2086 # COMMAND and ARGS are lists of words
+exec "$BIN" $COMMAND --format summary-json --deadline "$DEADLINE" --output-dir "$OUT_DIR" $ARGS 2>>"$OUT_DIR/stderr.log"

@@ -6,6 +6,7 @@
 
 pub mod condition;
 pub mod explain;
+pub mod symptom;
 pub mod template;
 
 use crate::i18n::{Msg, Said, Text, say};

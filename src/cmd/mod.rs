@@ -19,6 +19,7 @@ pub mod report;
 pub mod run;
 pub mod ticket;
 pub mod trace;
+pub mod why;
 
 use crate::catalog::Catalog;
 use crate::config::Config;

@@ -143,6 +143,7 @@ pub fn diagnose(
         },
         summary: Summary::of(&checks),
         checks,
+        diagnosis: None,
     })
 }
 

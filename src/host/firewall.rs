@@ -56,6 +56,38 @@ impl Match {
     }
 }
 
+/// The IP version a walk is for: IPv4 walks `iptables-save` and the `ip` and `inet` nftables
+/// families, IPv6 `ip6tables-save` and the `ip6` and `inet` families.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    V4,
+    V6,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "IPv4",
+            Family::V6 => "IPv6",
+        }
+    }
+
+    /// The listing program of iptables for this family.
+    pub fn iptables_save(self) -> &'static str {
+        match self {
+            Family::V4 => "iptables-save",
+            Family::V6 => "ip6tables-save",
+        }
+    }
+
+    fn nft_family(self, family: &str) -> bool {
+        match self {
+            Family::V4 => matches!(family, "ip" | "inet"),
+            Family::V6 => matches!(family, "ip6" | "inet"),
+        }
+    }
+}
+
 /// Where the walk of one ruleset ended for the port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
@@ -172,15 +204,20 @@ impl Iptables {
     }
 
     /// The walk view: the verdict of the filter table's INPUT chain for a new TCP connection
-    /// from anywhere to `port`.
+    /// from anywhere to `port` (an `iptables-save` listing: IPv4).
     pub fn tcp_verdict(&self, port: u16) -> Verdict {
+        self.tcp_verdict_for(port, Family::V4)
+    }
+
+    /// [`Iptables::tcp_verdict`] for a listing of `family` (`ip6tables-save` for IPv6).
+    pub fn tcp_verdict_for(&self, port: u16, family: Family) -> Verdict {
         let empty = IptTable::default();
         let t = self.filter().unwrap_or(&empty);
-        match walk_iptables(t, "INPUT", port, 0) {
+        match walk_iptables(t, "INPUT", port, family, 0) {
             Some(v) => v,
             None => match t.policies.get("INPUT").map(String::as_str) {
                 Some(p @ ("DROP" | "REJECT")) => {
-                    Verdict::Policy(format!("iptables-save: :INPUT {p} (no rule accepts tcp/{port})"))
+                    Verdict::Policy(format!("{}: :INPUT {p} (no rule accepts tcp/{port})", family.iptables_save()))
                 }
                 _ => Verdict::Accept,
             },
@@ -189,7 +226,7 @@ impl Iptables {
 }
 
 /// One iptables rule: whether it matches and where it goes.
-fn iptables_rule(w: &[String], port: u16) -> (Match, Option<String>) {
+fn iptables_rule(w: &[String], port: u16, family: Family) -> (Match, Option<String>) {
     let mut m = Match::Yes;
     let mut target = None;
     let mut i = 0;
@@ -227,7 +264,11 @@ fn iptables_rule(w: &[String], port: u16) -> (Match, Option<String>) {
                 });
             }
             "-s" | "--source" | "-d" | "--destination" => {
-                if val(i) != "0.0.0.0/0" || neg {
+                let any = match family {
+                    Family::V4 => "0.0.0.0/0",
+                    Family::V6 => "::/0",
+                };
+                if val(i) != any || neg {
                     m = m.and(Match::Maybe);
                 }
             }
@@ -261,22 +302,24 @@ fn iptables_rule(w: &[String], port: u16) -> (Match, Option<String>) {
     (m, target)
 }
 
-fn walk_iptables(t: &IptTable, chain: &str, port: u16, depth: usize) -> Option<Verdict> {
+fn walk_iptables(t: &IptTable, chain: &str, port: u16, family: Family, depth: usize) -> Option<Verdict> {
     if depth > MAX_DEPTH {
         return None;
     }
     for IptRule { words, line } in t.chains.get(chain).map(Vec::as_slice).unwrap_or(&[]) {
-        let (m, target) = iptables_rule(words, port);
+        let (m, target) = iptables_rule(words, port, family);
         let Some(target) = target else { continue };
         if m == Match::No {
             continue;
         }
         match target.as_str() {
             "ACCEPT" => return Some(Verdict::Accept),
-            "DROP" | "REJECT" if m == Match::Yes => return Some(Verdict::Rule(format!("iptables-save: {line}"))),
+            "DROP" | "REJECT" if m == Match::Yes => {
+                return Some(Verdict::Rule(format!("{}: {line}", family.iptables_save())));
+            }
             "RETURN" if m == Match::Yes => return None,
             other if t.chains.contains_key(other) || t.policies.contains_key(other) => {
-                match walk_iptables(t, other, port, depth + 1) {
+                match walk_iptables(t, other, port, family, depth + 1) {
                     Some(Verdict::Accept) => return Some(Verdict::Accept),
                     Some(v) if m == Match::Yes => return Some(v),
                     _ => {}
@@ -380,9 +423,10 @@ pub fn read_nft_listing(code: Option<i32>, stdout: &str, stderr: &str) -> Result
     }
 }
 
-/// The rules the IPv4 walk sees (`ip` and `inet` families) by `("family table", chain)`, and
+/// The rules a walk sees (the families of its [`Family`]) by `("family table", chain)`, and
 /// the base chains on the input hook of type filter, by priority.
 struct NftIndex<'a> {
+    family: Family,
     base: Vec<(i64, String, String, String)>, // (priority, family/table, chain, policy)
     rules: BTreeMap<(String, String), Vec<&'a [Json]>>,
 }
@@ -406,10 +450,9 @@ impl Nft {
         r
     }
 
-    fn index(&self) -> NftIndex<'_> {
-        let ipv4 = |family: &str| matches!(family, "ip" | "inet");
-        let mut n = NftIndex { base: Vec::new(), rules: BTreeMap::new() };
-        for c in self.chains.iter().filter(|c| ipv4(&c.family)) {
+    fn index(&self, family: Family) -> NftIndex<'_> {
+        let mut n = NftIndex { family, base: Vec::new(), rules: BTreeMap::new() };
+        for c in self.chains.iter().filter(|c| family.nft_family(&c.family)) {
             let table = format!("{} {}", c.family, c.table);
             n.rules.entry((table.clone(), c.name.clone())).or_default();
             if c.hook.as_deref() == Some("input") && c.kind.as_deref() == Some("filter") {
@@ -417,7 +460,7 @@ impl Nft {
                 n.base.push((c.prio.unwrap_or(0), table, c.name.clone(), policy));
             }
         }
-        for r in self.rules.iter().filter(|r| ipv4(&r.family)) {
+        for r in self.rules.iter().filter(|r| family.nft_family(&r.family)) {
             let table = format!("{} {}", r.family, r.table);
             n.rules.entry((table, r.chain.clone())).or_default().push(&r.expr);
         }
@@ -428,7 +471,12 @@ impl Nft {
     /// The walk view: the verdict of the input hook's filter chains, in priority order, for a
     /// new TCP connection from anywhere to `port`.
     pub fn tcp_verdict(&self, port: u16) -> Verdict {
-        let n = self.index();
+        self.tcp_verdict_for(port, Family::V4)
+    }
+
+    /// [`Nft::tcp_verdict`] for IPv4 or IPv6 packets.
+    pub fn tcp_verdict_for(&self, port: u16, family: Family) -> Verdict {
+        let n = self.index(family);
         let n = &n;
         for (_, table, chain, policy) in &n.base {
             match walk_nft(n, table, chain, port, 0) {
@@ -456,7 +504,7 @@ fn json_contains(right: &Json, want: &dyn Fn(&Json) -> bool) -> bool {
     }
 }
 
-fn nft_match(m: &Json, port: u16) -> Match {
+fn nft_match(m: &Json, port: u16, family: Family) -> Match {
     let op = m.get("op").and_then(Json::as_str).unwrap_or("==");
     let neg = op == "!=";
     let left = m.get("left").unwrap_or(&Json::Null);
@@ -476,7 +524,12 @@ fn nft_match(m: &Json, port: u16) -> Match {
                 _ => false,
             })),
             ("tcp", _) => Match::Maybe,
-            ("ip", "protocol") => yes_no(json_contains(right, &|x| x.as_str() == Some("tcp") || x.as_u64() == Some(6))),
+            // A match on the other IP version's header never sees this packet.
+            ("ip", _) if family == Family::V6 => Match::No,
+            ("ip6", _) if family == Family::V4 => Match::No,
+            ("ip", "protocol") | ("ip6", "nexthdr") => {
+                yes_no(json_contains(right, &|x| x.as_str() == Some("tcp") || x.as_u64() == Some(6)))
+            }
             ("udp" | "icmp" | "sctp", _) => Match::No.not(neg),
             _ => Match::Maybe,
         };
@@ -492,7 +545,13 @@ fn nft_match(m: &Json, port: u16) -> Match {
                     (false, true) => Match::Maybe,
                 }
             }
-            "nfproto" => Match::Yes,
+            "nfproto" => {
+                let want = match family {
+                    Family::V4 => "ipv4",
+                    Family::V6 => "ipv6",
+                };
+                yes_no(json_contains(right, &|x| x.as_str() == Some(want)))
+            }
             _ => Match::Maybe,
         };
     }
@@ -519,7 +578,7 @@ fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize) -> 
         let mut step = None;
         for e in expr {
             if let Some(mm) = e.get("match") {
-                m = m.and(nft_match(mm, port));
+                m = m.and(nft_match(mm, port, n.family));
             } else if e.get("accept").is_some() {
                 step = Some(Step::Verdict("accept"));
             } else if e.get("drop").is_some() || e.get("reject").is_some() {
@@ -651,6 +710,32 @@ mod tests {
         assert_eq!(v("*nat\n:INPUT DROP [0:0]\n-A INPUT -j DROP\nCOMMIT\n", 22), Verdict::Accept);
         assert_eq!(v("\0garbage\n-A\n*filter\n-A INPUT ! -p\n", 22), Verdict::Accept);
         assert_eq!(v("*filter\n:a - [0:0]\n-A INPUT -j a\n-A a -j a\nCOMMIT\n", 22), Verdict::Accept);
+    }
+
+    #[test]
+    fn ipv6_walks_see_only_their_family() {
+        // ip6tables-save: `::/0` is anywhere; the IPv4 listing does not apply to IPv6.
+        let v6 = parse_iptables(
+            "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s ::/0 -p tcp -m tcp --dport 8080 -j DROP\nCOMMIT\n",
+        );
+        assert!(matches!(v6.tcp_verdict_for(8080, Family::V6), Verdict::Rule(l) if l.starts_with("ip6tables-save: ")));
+        assert_eq!(v6.tcp_verdict_for(80, Family::V6), Verdict::Accept);
+        // nftables: an ip6 table is not walked for IPv4, an inet table for both; a match on the
+        // other family's header never matches, nfproto selects the family.
+        let j = r#"{"nftables":[{"chain":{"family":"ip6","table":"t6","name":"in","type":"filter","hook":"input","prio":0,"policy":"accept"}},
+        {"rule":{"family":"ip6","table":"t6","chain":"in","expr":[{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":8080}},{"drop":null}]}},
+        {"chain":{"family":"inet","table":"f","name":"in","type":"filter","hook":"input","prio":10,"policy":"accept"}},
+        {"rule":{"family":"inet","table":"f","chain":"in","expr":[{"match":{"op":"==","left":{"payload":{"protocol":"ip","field":"saddr"}},"right":"0.0.0.0/0"}},{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":9090}},{"drop":null}]}},
+        {"rule":{"family":"inet","table":"f","chain":"in","expr":[{"match":{"op":"==","left":{"meta":{"key":"nfproto"}},"right":"ipv6"}},{"match":{"op":"==","left":{"payload":{"protocol":"tcp","field":"dport"}},"right":7070}},{"reject":null}]}}]}"#;
+        let n = parse_nft(j).unwrap();
+        assert_eq!(n.tcp_verdict_for(8080, Family::V4), Verdict::Accept);
+        assert!(matches!(n.tcp_verdict_for(8080, Family::V6), Verdict::Rule(l) if l.contains("table ip6 t6")));
+        assert_eq!(n.tcp_verdict_for(9090, Family::V6), Verdict::Accept, "an ip saddr match never sees IPv6");
+        assert_eq!(n.tcp_verdict_for(7070, Family::V4), Verdict::Accept, "nfproto ipv6 only");
+        assert!(matches!(n.tcp_verdict_for(7070, Family::V6), Verdict::Rule(_)));
+        // `ip saddr` with a real prefix depends on the client: never a block for IPv4.
+        let j2 = j.replace("0.0.0.0/0", "198.51.100.0/24");
+        assert_eq!(parse_nft(&j2).unwrap().tcp_verdict_for(9090, Family::V4), Verdict::Accept);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod run;
 pub mod ticket;
 pub mod trace;
+pub mod why;
 
 pub use run::RunOptions;
 pub use ticket::TicketOptions;

@@ -6,7 +6,7 @@ use crate::cli::{Color, RunArgs};
 use crate::config::Config;
 use crate::host::endpoint::Target;
 use crate::i18n::Lang;
-use crate::probe::NetOptions;
+use crate::probe::{Access, NetOptions};
 use crate::report::Format;
 use std::path::PathBuf;
 
@@ -44,6 +44,17 @@ pub struct RunOptions {
     pub history: crate::history::Settings,
     /// The command line the report records (redacted when the report is built).
     pub argv: Vec<String>,
+}
+
+/// The service ports: the config's `[access] ports`, then `--port`, without repeats.
+pub fn access_ports(flags: &[u16], config: &Config) -> Vec<u16> {
+    let mut ports: Vec<u16> = Vec::new();
+    for p in config.access.ports.iter().map(|p| *p.get_ref()).chain(flags.iter().copied()) {
+        if !ports.contains(&p) {
+            ports.push(p);
+        }
+    }
+    ports
 }
 
 impl RunOptions {
@@ -90,10 +101,9 @@ impl RunOptions {
         let net = NetOptions {
             metadata_url,
             dns_name: config.net.dns_name.as_ref().map(|n| n.get_ref().clone()),
+            access: Access { ports: access_ports(&args.ports, config), from: None, user: None },
             offline: args.offline || config.net.offline,
             ecs_endpoint,
-            ports: Vec::new(),
-            from: None,
             cloud_credentials: crate::probe::CloudCredentials {
                 key_id: t.access_key_id.clone(),
                 key_secret: t.access_key_secret.clone(),
@@ -196,6 +206,7 @@ mod tests {
     #[test]
     fn every_setting_follows_flag_env_config_default() {
         let deadline: fn(&RunOptions) -> String = |o| o.deadline_s.to_string();
+        let ports: fn(&RunOptions) -> String = |o| format!("{:?}", o.net.access.ports);
         let metadata: fn(&RunOptions) -> String = |o| format!("{:?}", o.net.metadata_url);
         let upload: fn(&RunOptions) -> String = |o| format!("{:?}", o.upload_url);
         let report_dir: fn(&RunOptions) -> String = |o| o.report_dir.display().to_string();
@@ -211,6 +222,15 @@ mod tests {
             row("deadline: flag", &["--deadline", "5"], &[], "deadline = 20", "5", deadline),
             row("deadline: config", &[], &[], "deadline = 20", "20", deadline),
             row("deadline: default", &[], &[], "", "30", deadline),
+            row(
+                "ports: config, then flags, no repeats",
+                &["--port", "8080", "--port", "80"],
+                &[],
+                "[access]\nports = [80, 443]",
+                "[80, 443, 8080]",
+                ports,
+            ),
+            row("ports: none", &[], &[], "", "[]", ports),
             row(
                 "metadata: flag",
                 &["--metadata-url", "http://10.0.0.1"],

@@ -276,15 +276,13 @@ pub struct NetOptions {
     pub metadata_url: Option<String>,
     /// The name each nameserver must resolve (`net.dns.resolver-reachable`).
     pub dns_name: Option<String>,
+    /// What must be reachable from outside, and by whom.
+    pub access: Access,
     /// Ask nothing of the cloud's API (`--offline`, `[net] offline`).
     pub offline: bool,
     /// Where the ECS API is (`--ecs-endpoint`, `ECS_DOCTOR_ECS_ENDPOINT`, `[net] ecs_endpoint`);
     /// else the region's.
     pub ecs_endpoint: Option<String>,
-    /// TCP ports that must be reachable from outside, besides SSH's (`--port`, `[access] ports`).
-    pub ports: Vec<u16>,
-    /// The client address whose packets are judged (`--from`); else anywhere.
-    pub from: Option<std::net::IpAddr>,
     /// Access keys from the config (`[ticket]`), for the cloud's API.
     pub cloud_credentials: CloudCredentials,
 }
@@ -296,6 +294,20 @@ pub struct CloudCredentials {
     pub key_id: Option<String>,
     pub key_secret: Option<String>,
     pub token: Option<String>,
+}
+
+/// What must be reachable from outside, and by whom: the service ports (`--port`, `[access]
+/// ports`, `why port PORT`), the client address and the user of a complaint (`why ssh --from
+/// ADDR --user U`). Checks of reachability (listeners, the host firewall, the security group)
+/// and of logins read it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Access {
+    /// TCP ports that must be reachable from outside, without repeats, in the order given.
+    pub ports: Vec<u16>,
+    /// The address the client connects from; `None`: anywhere.
+    pub from: Option<std::net::IpAddr>,
+    /// The user who must be able to log in over SSH.
+    pub user: Option<String>,
 }
 
 /// One probe's result, computed once and shared by every check that names the same probe.
@@ -560,6 +572,9 @@ probes! {
     ssh::ssh_key_files => SshKeyFiles,
     ssh::console_key => ConsoleKey,
     ssh::sshd_config => SshdConfig,
+    net::service_ports => ServicePorts,
+    firewall::port_firewall => PortFirewall,
+    ssh::sshd_service => SshdService,
     ssh::sshd_test => SshdTest,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,

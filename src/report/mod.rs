@@ -1,6 +1,7 @@
 //! The report: the model that serialises exactly to report v1 (schema/report-v1.schema.json),
 //! the score, saving, and one renderer per format.
 
+pub mod diagnosis;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -54,6 +55,9 @@ pub struct Report {
     pub host: HostInfo,
     pub summary: Summary,
     pub checks: Vec<CheckResult>,
+    /// One complaint walked in order (`ecs-doctor why`); absent from a plain run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<diagnosis::Diagnosis>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -352,6 +356,7 @@ pub enum Format {
 /// Renders a report in a format: the one place that maps formats to renderers.
 pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> String {
     match format {
+        Format::Text if report.diagnosis.is_some() => diagnosis::render_text(report, opts),
         Format::Text => text::render(report, opts),
         Format::Json => json::render(report),
         Format::Markdown => markdown::render(report, opts),
@@ -433,6 +438,7 @@ mod tests {
             },
             summary: Summary::of(&checks),
             checks,
+            diagnosis: None,
         };
         let causes = Causes::of(&report);
         let ids = |v: &[&CheckResult]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();

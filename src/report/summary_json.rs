@@ -31,6 +31,13 @@ pub struct SummaryLine {
     pub status: OverallStatus,
     pub score: f64,
     pub counts: Counts,
+    /// The complaint of `ecs-doctor why` (`ssh`, `port` ...), when the report answers one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symptom: Option<String>,
+    /// Its cause: the first step that failed hard, with its message, never cut away (the
+    /// customer who cannot log in reads this line in the Cloud Assistant console).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<FailingCheck>,
     /// Failing checks (crit, then warn, then error; report order within a status).
     pub failing: Vec<FailingCheck>,
     /// Failing checks left out to fit the size bound.
@@ -163,6 +170,8 @@ fn line_at(report: &Report, delivery: &Delivery, level: &Level) -> SummaryLine {
         status: report.summary.status,
         score: report.summary.score,
         counts: report.summary.counts,
+        symptom: report.diagnosis.as_ref().map(|d| cut(&d.symptom, MAX_ID, &mut cutting)),
+        cause: super::diagnosis::cause_of(report).map(|(c, _)| failing_check(c, &LEVELS[0], &mut cutting)),
         failing,
         omitted: 0,
         truncated: cutting,
@@ -250,6 +259,7 @@ mod tests {
             },
             summary: Summary::of(&checks),
             checks,
+            diagnosis: None,
         }
     }
 
@@ -333,5 +343,42 @@ mod tests {
         let crit = l.failing.iter().filter(|f| f.status == Status::Crit).count();
         assert_eq!(crit, l.failing.len().min(134));
         assert!(l.failing.iter().take(crit).all(|f| f.status == Status::Crit));
+    }
+
+    /// `why`'s line names the symptom and carries the cause with its message, however many
+    /// other checks fail: the locked-out customer reads it in the Cloud Assistant console.
+    #[test]
+    fn the_cause_of_a_why_survives_every_cut() {
+        let long = "x".repeat(5000);
+        let mut checks: Vec<CheckResult> = (0..400)
+            .map(|i| {
+                check(
+                    &format!("sys.generated.c{i:04}"),
+                    Status::Crit,
+                    (0..25).map(|j| finding(Severity::Crit, &format!("/mnt/{i}/{j}"), &long)).collect(),
+                )
+            })
+            .collect();
+        checks.push(check(
+            "net.ssh.listening",
+            Status::Crit,
+            vec![finding(Severity::Crit, "ssh.service", "nothing listens for SSH: sshd is not running")],
+        ));
+        let mut r = report(checks);
+        r.diagnosis = Some(crate::report::diagnosis::Diagnosis::walk(
+            "ssh",
+            None,
+            &["net.ssh.listening".to_string()],
+            &r.checks,
+            Vec::new(),
+        ));
+        let a = render(&r, &Delivery::default());
+        assert!(a.len() <= MAX_BYTES, "{}", a.len());
+        let l: SummaryLine = serde_json::from_str(&a).unwrap();
+        assert_eq!(l.symptom.as_deref(), Some("ssh"));
+        let cause = l.cause.expect("cause");
+        assert_eq!((cause.id.as_str(), cause.subject.as_deref()), ("net.ssh.listening", Some("ssh.service")));
+        assert_eq!(cause.message.as_deref(), Some("nothing listens for SSH: sshd is not running"));
+        assert!(a.find("\"cause\"").unwrap() < a.find("\"failing\"").unwrap(), "the cause comes first");
     }
 }

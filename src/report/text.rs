@@ -103,7 +103,7 @@ impl Painter {
 }
 
 /// Terminal columns a string takes (CJK characters take two).
-fn display_width(s: &str) -> usize {
+pub fn display_width(s: &str) -> usize {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 

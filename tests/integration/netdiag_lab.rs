@@ -358,9 +358,11 @@ fn the_healthy_lab_has_no_warning_or_critical_in_the_whole_net_domain() {
     // Default settings (no config), the metadata service named, one target at the lab server.
     let wrap = format!("{}{}", fake_time(lab.dir.path(), &["chronyd"], TRACKING_OK), with_sshd(lab.dir.path()));
     let url = format!("http://{}/", topology::SERVER_IP);
-    let (r, code, _) = lab.doctor(&["--only", "net", "--metadata-url", MD, "--target", &url], Some(&wrap));
+    // The service port the checks of named ports judge: sshd's 2222.
+    let (r, code, _) =
+        lab.doctor(&["--only", "net", "--metadata-url", MD, "--target", &url, "--port", "2222"], Some(&wrap));
     let checks = r["checks"].as_array().expect("checks");
-    assert_eq!(checks.len(), 13, "every net check ran: {r:#}");
+    assert_eq!(checks.len(), 18, "every net check ran: {r:#}");
     for c in checks {
         let (id, status) = (c["id"].as_str().unwrap(), c["status"].as_str().unwrap());
         // conntrack is skipped when the module is not loaded on this kernel; the security group

@@ -83,7 +83,7 @@ pub fn ssh_ports(ctx: &ProbeContext) -> Vec<Port> {
 /// The ports of this run: SSH's, then the named ones (`--port`, `[access] ports`).
 fn ports(ctx: &ProbeContext) -> Vec<Port> {
     let mut ports = ssh_ports(ctx);
-    for p in &ctx.net.ports {
+    for p in &ctx.net.access.ports {
         if !ports.iter().any(|(q, _)| q == p) {
             ports.push((*p, format!("named port {p}")));
         }
@@ -171,7 +171,7 @@ fn credentials(ctx: &ProbeContext, metadata_url: &str) -> Result<creds::Source, 
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    let source = ctx.net.from.map_or(Source::Anywhere, Source::Addr);
+    let source = ctx.net.access.from.map_or(Source::Anywhere, Source::Addr);
     let ports = ports(ctx);
     if ports.is_empty() {
         return Err(ProbeError::skipped(Msg::SkipSecgroupNoPorts));

@@ -7,3 +7,4 @@ pub mod conntrack;
 pub mod interfaces;
 pub mod route_conflicts;
 pub mod routes;
+pub mod service_ports;

@@ -1,7 +1,9 @@
 //! The SSH server and the logins it admits: its effective configuration (`sshd_config`, which
 //! reads the files as sshd does and asks `sshd -T` on the live system), whether sshd accepts
 //! its configuration (`sshd_test`), authorized keys and host keys (owners and modes from
-//! `host::fsmeta`), and failed logins in the authentication logs (`auth_log`).
+//! `host::fsmeta`), failed logins in the authentication logs (`auth_log`), and whether sshd is
+//! there to answer: running, listening where clients reach it, on its configured port
+//! (`sshd_service`).
 //!
 //! Who can log in and why not: sshd's effective settings per connection (`effective`: `sshd -T
 //! -C user=...` or the files with Match blocks), the per-run login facts and verdicts (`login`),
@@ -21,6 +23,7 @@ pub mod ssh_host_keys;
 pub mod ssh_key_files;
 pub mod ssh_keys;
 pub mod sshd_config;
+pub mod sshd_service;
 pub mod sshd_test;
 pub mod tcp_wrappers;
 

@@ -168,6 +168,21 @@ fn read_config(
     Ok(())
 }
 
+/// Every global (outside `Match`) line of the configuration at `path` and its includes, in
+/// the order sshd reads them: (lowercase keyword, lowercase value, `file:line: text`). For the
+/// multi-valued keywords (`Port`, `ListenAddress`). Empty when the file cannot be read.
+pub fn global_lines(host: &Host, path: &str) -> Vec<(String, String, String)> {
+    read_settings(host, path)
+        .map(|s| {
+            s.entries
+                .into_iter()
+                .filter(|e| e.criteria.is_none())
+                .map(|e| (e.keyword, e.value.to_ascii_lowercase(), e.loc))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 pub const NO_SSHD: &str = "no sshd binary";
 
 /// How long `sshd -T` may take: it only parses files, so anything longer is a hang.
