@@ -395,7 +395,13 @@ pub fn fake_daemons(dir: &Path, daemons: &[&str]) -> String {
         if !p.exists() {
             std::fs::copy("/bin/sleep", &p).expect("copy sleep");
         }
-        s.push_str(&format!("{} 600 &\n", p.display()));
+        // Wait until the child has exec'd: until then /proc shows it as `sh` (a fork of the
+        // script), and a run that starts at once would not see the daemon (bounded: 5 s).
+        let comm: String = d.chars().take(15).collect();
+        s.push_str(&format!(
+            "{} 600 &\ni=0; while [ \"$(cat /proc/$!/comm 2>/dev/null)\" != '{comm}' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done\n",
+            p.display()
+        ));
     }
     s
 }
