@@ -12,12 +12,14 @@ mod integration {
     pub mod chinese;
     pub mod cli;
     pub mod completions;
+    pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod journal_lab;
     pub mod lab;
     pub mod lab_sshd;
     pub mod layers;
@@ -28,6 +30,7 @@ mod integration {
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;
+    pub mod pam_lab;
     pub mod reach_lab;
     pub mod reach_port_lab;
     pub mod reach_ssh_lab;

@@ -228,7 +228,7 @@ pub fn print(report: &Report, opts: &RunOptions, saved_to: Option<String>, deliv
         saved_to: saved_to.clone(),
     };
     let body = match opts.format {
-        Format::SummaryJson => report::summary_json::render(report, delivery),
+        Format::SummaryJson => crate::fmt::json_inert(report::summary_json::render(report, delivery)),
         format => report::render(report, format, &text_opts),
     };
     super::print(&body);

@@ -20,16 +20,19 @@ pub enum FleetFormat {
     Html,
 }
 
+/// The formats for people carry no control characters of their own, so the whole page is made
+/// inert ([`crate::fmt::inert_lines`]): host names, messages and subjects come from other
+/// machines. JSON keeps the exact text.
 pub fn render(s: &FleetSummary, format: FleetFormat, lang: Lang) -> String {
     match format {
-        FleetFormat::Text => text(s, lang),
+        FleetFormat::Text => crate::fmt::inert_lines(&text(s, lang)),
         FleetFormat::Json => {
             let mut out = serde_json::to_string_pretty(s).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
             out.push('\n');
             out
         }
-        FleetFormat::Markdown => markdown(s, lang),
-        FleetFormat::Html => html(s, lang),
+        FleetFormat::Markdown => crate::fmt::inert_lines(&markdown(s, lang)),
+        FleetFormat::Html => crate::fmt::inert_lines(&html(s, lang)),
     }
 }
 

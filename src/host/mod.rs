@@ -8,6 +8,7 @@ pub mod firewall;
 pub mod fsmeta;
 pub mod fstab;
 pub mod http;
+pub mod journal;
 pub mod klog;
 pub mod logread;
 pub mod metadata;

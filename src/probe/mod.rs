@@ -15,6 +15,7 @@ pub mod files;
 pub mod firewall;
 pub mod kernel;
 pub mod net;
+pub mod pam;
 pub mod processes;
 pub mod reach;
 pub mod resources;
@@ -557,6 +558,10 @@ probes! {
     cloud::metadata => Metadata,
     cloud::security_group => SecurityGroup,
     resources::oom_kills => OomKills,
+    pam::pam_limits => PamLimits,
+    pam::pam_lockout => PamLockout,
+    pam::pam_modules => PamModules,
+    pam::pam_rules => PamRules,
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
     processes::process_states => ProcessStates,
@@ -576,6 +581,7 @@ probes! {
     firewall::port_firewall => PortFirewall,
     ssh::sshd_service => SshdService,
     ssh::sshd_test => SshdTest,
+    ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
     ssh::tcp_wrappers => TcpWrappers,

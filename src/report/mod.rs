@@ -353,17 +353,84 @@ pub enum Format {
     Html,
 }
 
-/// Renders a report in a format: the one place that maps formats to renderers.
+/// Renders a report in a format: the one place that maps formats to renderers. Every format
+/// for people (text, Markdown, HTML, Nagios, Prometheus) renders the report made inert
+/// ([`Report::inert`]); the JSON formats keep the exact text (JSON escapes it, [`crate::fmt::json_inert`]
+/// also the C1 and bidi characters serde leaves raw).
 pub fn render(report: &Report, format: Format, opts: &text::TextOptions) -> String {
     match format {
-        Format::Text if report.diagnosis.is_some() => diagnosis::render_text(report, opts),
-        Format::Text => text::render(report, opts),
-        Format::Json => json::render(report),
-        Format::Markdown => markdown::render(report, opts),
-        Format::Prometheus => prometheus::render(report),
-        Format::Nagios => nagios::render(report),
-        Format::SummaryJson => summary_json::render_saved(report, opts.saved_to.as_deref()),
-        Format::Html => html::render(report, opts),
+        Format::Text if report.diagnosis.is_some() => diagnosis::render_text(&report.inert(), opts),
+        Format::Text => text::render(&report.inert(), opts),
+        Format::Json => crate::fmt::json_inert(json::render(report)),
+        Format::Markdown => markdown::render(&report.inert(), opts),
+        Format::Prometheus => prometheus::render(&report.inert()),
+        Format::Nagios => nagios::render(&report.inert()),
+        Format::SummaryJson => crate::fmt::json_inert(summary_json::render_saved(report, opts.saved_to.as_deref())),
+        Format::Html => html::render(&report.inert(), opts),
+    }
+}
+
+impl Report {
+    /// A copy whose every string that may come from the examined system (host fields, titles,
+    /// summaries, findings, evidence, tables, fixes, traced targets and reverse DNS names) is
+    /// made inert by [`crate::fmt::inert`]: what renderers for a terminal or a page print.
+    pub fn inert(&self) -> Report {
+        use crate::fmt::{inert, inert_lines};
+        let one = |s: &mut String| {
+            if let std::borrow::Cow::Owned(o) = inert(s) {
+                *s = o;
+            }
+        };
+        let mut r = self.clone();
+        one(&mut r.host.hostname);
+        one(&mut r.host.kernel);
+        one(&mut r.host.arch);
+        one(&mut r.host.os.pretty_name);
+        one(&mut r.host.os.id);
+        if let Some(v) = &mut r.host.os.version_id {
+            one(v);
+        }
+        r.host.cloud.identity = r.host.cloud.identity.iter().map(|(k, v)| (inert(k).into(), inert(v).into())).collect();
+        r.run.argv.iter_mut().for_each(one);
+        if let Some(root) = &mut r.run.root {
+            one(root);
+        }
+        if let Some(d) = &mut r.diagnosis {
+            // `why ssh --user NAME`: the subject is what the user typed, the rest are ids.
+            if let Some(subject) = &mut d.subject {
+                one(subject);
+            }
+            d.outside.iter_mut().for_each(one);
+        }
+        for c in &mut r.checks {
+            one(&mut c.id);
+            one(&mut c.title);
+            one(&mut c.summary);
+            if let Some(fix) = &mut c.remediation {
+                *fix = inert_lines(fix);
+            }
+            if let Some(kb) = &mut c.kb {
+                one(kb);
+            }
+            if let Some(t) = &mut c.table {
+                t.columns.iter_mut().for_each(one);
+                t.rows.iter_mut().flatten().for_each(one);
+            }
+            for t in &mut c.traces {
+                one(&mut t.target);
+                one(&mut t.protocol);
+                // Reverse DNS names are answers from the network.
+                t.hops.iter_mut().filter_map(|h| h.name.as_mut()).for_each(one);
+            }
+            for f in &mut c.findings {
+                one(&mut f.message);
+                f.evidence.iter_mut().for_each(one);
+                for s in [&mut f.subject, &mut f.code, &mut f.since].into_iter().flatten() {
+                    one(s);
+                }
+            }
+        }
+        r
     }
 }
 
@@ -471,5 +538,127 @@ mod tests {
         assert_eq!(score(&Counts { crit: 9, ..Default::default() }), 0.0);
         assert_eq!(overall(&Counts { error: 1, ok: 3, ..Default::default() }), OverallStatus::Unknown);
         assert_eq!(overall(&Counts { skipped: 1, ..Default::default() }), OverallStatus::Ok);
+    }
+
+    /// Strings an attacker who owns the examined box can plant (process names, cron lines, file
+    /// names, log lines, host names, DNS answers).
+    pub(crate) const HOSTILE: &[&str] = &[
+        "\x1b[31mred\x1b[0m",
+        "\x1b]0;pwned title\x07",
+        "\x1b]8;;http://evil/\x1b\\link\x1b]8;;\x1b\\",
+        "miner\x1b[1A\x1b[2K\x1b[10D",
+        "xmrig --donate 0\rkworker/0:1  ",
+        "cryptominer\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08\x08sshd",
+        "invoice\u{202e}fdp.sh\u{2066}x\u{2069}\u{200f}",
+        "nul\0in the middle",
+        "c1 csi \u{9b}2J and \u{85} next line",
+        "forged\n  [✓] sec.malware — nothing found",
+        "lossy \u{fffd}\u{fffd} bytes",
+        "``` fence ```` breakout\n```\n# Injected heading",
+    ];
+
+    #[test]
+    fn hostile_text_reaches_no_format_raw() {
+        use crate::host::facts::{OsInfo, Provider};
+        let h = HOSTILE.join(" ");
+        let findings: Vec<Finding> = HOSTILE
+            .iter()
+            .map(|s| Finding {
+                severity: Severity::Crit,
+                message: format!("suspicious process {s}"),
+                subject: Some(s.to_string()),
+                code: Some("proc.tmp".into()),
+                evidence: vec![s.to_string(), format!("* * * * * root {s}")],
+                since: None,
+            })
+            .collect();
+        let check = CheckResult {
+            id: "sec.proc.suspicious".into(),
+            category: "sec".into(),
+            title: format!("Suspicious {}", HOSTILE[0]),
+            status: Status::Crit,
+            summary: h.clone(),
+            findings,
+            remediation: Some(format!("kill {}", HOSTILE[4])),
+            kb: None,
+            metrics: Default::default(),
+            duration_ms: 1,
+            traces: vec![],
+            table: Some(Table {
+                columns: vec!["user".into()],
+                rows: HOSTILE.iter().map(|s| vec![s.to_string()]).collect(),
+            }),
+        };
+        let checks = vec![check];
+        let report = Report {
+            schema: SCHEMA.into(),
+            tool: Tool { name: "ecs-doctor".into(), version: "0".into() },
+            run: Run {
+                id: "r".into(),
+                started_at: "2026-11-20T03:00:00Z".into(),
+                finished_at: "2026-11-20T03:00:01Z".into(),
+                duration_ms: 1,
+                deadline_ms: 1,
+                privileged: true,
+                root: Some(HOSTILE[6].into()),
+                argv: vec![],
+            },
+            host: HostInfo {
+                hostname: HOSTILE[1].into(),
+                os: OsInfo { id: "debian".into(), version_id: None, pretty_name: HOSTILE[2].into() },
+                kernel: HOSTILE[3].into(),
+                arch: "x86_64".into(),
+                uptime_s: None,
+                cloud: Cloud {
+                    provider: Provider::Alibaba,
+                    identity: [("instance_id".into(), HOSTILE[7].into())].into(),
+                },
+            },
+            summary: Summary::of(&checks),
+            checks,
+            diagnosis: None,
+        };
+        // The same through `why`'s text: the user name asked about and what to check outside.
+        let mut why = report.clone();
+        why.diagnosis = Some(diagnosis::Diagnosis {
+            symptom: "ssh".into(),
+            subject: Some(HOSTILE[1].into()),
+            steps: vec![diagnosis::Step { check: "sec.proc.suspicious".into(), status: Status::Crit }],
+            cause: Some("sec.proc.suspicious".into()),
+            outside: vec![HOSTILE[9].into()],
+        });
+        let raw = |c: char| {
+            (c.is_control() && c != '\n' && c != '\t') || ('\u{2028}'..='\u{2069}').contains(&c) || c == '\u{200f}'
+        };
+        for format in [
+            Format::Text,
+            Format::Markdown,
+            Format::Html,
+            Format::Nagios,
+            Format::Prometheus,
+            Format::SummaryJson,
+            Format::Json,
+        ] {
+            for (verbose, report) in [(false, &report), (true, &report), (false, &why), (true, &why)] {
+                let opts = text::TextOptions { verbose, ..Default::default() };
+                let out = render(report, format, &opts);
+                let bad: Vec<(usize, char)> = out.char_indices().filter(|(_, c)| raw(*c)).collect();
+                assert!(bad.is_empty(), "{format:?}: raw {bad:?} in\n{out}");
+                // No line of the system's text became a line of the report.
+                assert!(!out.lines().any(|l| l.starts_with("  [✓] sec.malware")), "{format:?}:\n{out}");
+                assert!(!out.lines().any(|l| l == "# Injected heading"), "{format:?}:\n{out}");
+            }
+        }
+        // Shown visibly.
+        let text = render(&report, Format::Text, &text::TextOptions { verbose: true, ..Default::default() });
+        assert!(text.contains("\\x1b]0;pwned title\\x07"), "{text}");
+        assert!(text.contains("invoice\\u{202e}fdp.sh"), "{text}");
+        // Markdown: evidence stays inside a fence longer than any backtick run in it.
+        let md = render(&report, Format::Markdown, &Default::default());
+        assert!(md.contains("`````text"), "{md}");
+        // JSON keeps the exact text.
+        let back: Report = serde_json::from_str(&render(&report, Format::Json, &Default::default())).unwrap();
+        assert_eq!(back, report);
+        assert_eq!(back.checks[0].findings[3].evidence[0], HOSTILE[3]);
     }
 }

@@ -98,7 +98,7 @@ impl std::error::Error for BundleError {}
 /// Builds the archive in memory. `red` is the ticket's redactor (same masks as the ticket).
 pub fn build(input: &Input, host: &Host, red: &mut Redactor, max_bytes: u64) -> Result<Bundle, BundleError> {
     let report_json = redact_report_json(input.report, red);
-    let report_md = red.apply(&crate::report::markdown::render(input.report, &Default::default()));
+    let report_md = red.apply(&crate::report::markdown::render(&input.report.inert(), &Default::default()));
     let mut files: Vec<(String, Vec<u8>, Option<u64>)> = vec![
         ("ticket.md".into(), input.ticket_markdown.as_bytes().to_vec(), None),
         ("ticket.json".into(), input.ticket_json.as_bytes().to_vec(), None),

@@ -158,7 +158,7 @@ pub fn submit(
 /// stdout is the report).
 fn tell(to_stdout: bool, msg: String) {
     if to_stdout {
-        println!("{msg}");
+        println!("{}", crate::fmt::inert_lines(&msg.to_string()));
     } else {
         say(msg);
     }
@@ -372,7 +372,16 @@ pub fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     let (pending, _) = s.store.pending();
     for p in &pending {
         let err = p.meta.last_error.as_deref().map(|e| format!(" [{e}]")).unwrap_or_default();
-        println!("{} {} ({}): {}{err}", tt(l, T::Waiting), p.meta.key, p.meta.backend, p.meta.title);
+        println!(
+            "{}",
+            crate::fmt::inert_lines(&format!(
+                "{} {} ({}): {}{err}",
+                tt(l, T::Waiting),
+                p.meta.key,
+                p.meta.backend,
+                p.meta.title
+            ))
+        );
     }
     let Some(e) = entry else {
         if let Some(id) = id {
@@ -386,7 +395,17 @@ pub fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
         return Ok(ExitStatus::Ok);
     };
     if e.backend != "aliyun" {
-        println!("{} {} ({}, {}): {}", tt(l, T::StatusOf), e.id, e.backend, e.filed_at, e.title);
+        println!(
+            "{}",
+            crate::fmt::inert_lines(&format!(
+                "{} {} ({}, {}): {}",
+                tt(l, T::StatusOf),
+                e.id,
+                e.backend,
+                e.filed_at,
+                e.title
+            ))
+        );
         return Ok(ExitStatus::Ok);
     }
     let endpoint = e
@@ -400,6 +419,14 @@ pub fn status(s: &Settings, id: Option<&str>) -> Result<ExitStatus, Failure> {
     let (num, label, updated) = api.status(&e.id).map_err(|e| Failure::Tool(e.to_string()))?;
     let word = status_word(&num, l == Lang::ZhCn);
     let label = if label.is_empty() { String::new() } else { format!(", {label}") };
-    println!("{} {}: {num} {word}{label} · {} {updated}", tt(l, T::StatusOf), e.id, tt(l, T::LastUpdate));
+    println!(
+        "{}",
+        crate::fmt::inert_lines(&format!(
+            "{} {}: {num} {word}{label} · {} {updated}",
+            tt(l, T::StatusOf),
+            e.id,
+            tt(l, T::LastUpdate)
+        ))
+    );
     Ok(ExitStatus::Ok)
 }

@@ -86,7 +86,8 @@ pub fn table(t: &TraceData, lang: Lang) -> String {
         .hops
         .iter()
         .map(|h| match (h.address, &h.name) {
-            (Some(a), Some(n)) => format!("{n} ({a})"),
+            // A reverse DNS name is an answer from the network: made inert.
+            (Some(a), Some(n)) => format!("{} ({a})", crate::fmt::inert(n)),
             (Some(a), None) => a.to_string(),
             (None, _) => w.no_reply.to_string(),
         })

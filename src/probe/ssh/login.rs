@@ -79,7 +79,7 @@ pub struct Blocker {
 pub type BlockerSource = fn(&ProbeContext, &AccountFacts) -> Vec<Blocker>;
 
 /// Every source of blockers outside this module. PAM's checks add theirs here.
-pub const BLOCKER_SOURCES: &[BlockerSource] = &[];
+pub const BLOCKER_SOURCES: &[BlockerSource] = &[crate::probe::pam::login_blockers];
 
 /// The shell of an account as sshd sees it.
 #[derive(Debug, Clone, PartialEq)]

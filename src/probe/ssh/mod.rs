@@ -25,6 +25,7 @@ pub mod ssh_keys;
 pub mod sshd_config;
 pub mod sshd_service;
 pub mod sshd_test;
+pub mod sshd_words;
 pub mod tcp_wrappers;
 
 pub use effective::{Conn, Effective, effective};

@@ -38,6 +38,12 @@ fn log_file(family: &str, name: &str) -> Option<LogFile> {
 
 /// The authentication logs under /var/log (`auth.log*` and `secure*`), each family oldest
 /// first, at most [`MAX_ROTATED`] rotated files of each.
+/// The current authentication logs (`/var/log/auth.log`, `/var/log/secure`), without the
+/// rotated ones.
+pub(crate) fn current_logs(host: &Host) -> Vec<String> {
+    find_logs(host).into_iter().filter(|f| f.age.0 == 1).map(|f| f.path).collect()
+}
+
 pub(super) fn find_logs(host: &Host) -> Vec<LogFile> {
     let names = host.list_dir("/var/log").unwrap_or_default();
     let mut out = Vec::new();

@@ -11,13 +11,17 @@ use std::sync::LazyLock;
 /// Failed attempts that count as guesses. `Failed publickey` is left out on purpose: a client
 /// with several keys in its agent logs one for each key the server refuses before the right one,
 /// so a normal key login would look like guessing followed by success.
-const GUESS_METHODS: &[&str] = &["password", "keyboard-interactive/pam", "none"];
+const GUESS_METHODS: &[&str] = &["password", "keyboard-interactive/pam", "none", "unknown"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     Failed,
     Invalid,
     Accepted,
+    /// `pam_unix(sshd:auth): authentication failure; ... rhost=ADDR [user=USER]` (and the old
+    /// `sshd(pam_unix)[PID]: authentication failure; ...`): an attempt that counts unless sshd's
+    /// own `Failed` line for it follows (modern sshd logs both; RHEL 4 logged only this one).
+    PamFailure,
 }
 
 pub(super) static SSHD: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new("sshd"));
@@ -26,7 +30,7 @@ static FOR: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder:
 /// The message of an sshd line and sshd's pid: what follows `sshd[PID]: ` (or
 /// `sshd-session[PID]: `, OpenSSH 9.8 and later). Anchoring at the message start means a user
 /// name cannot smuggle in a fake `Failed password ... from` of its own.
-pub(super) fn sshd_message(line: &str) -> Option<(u32, &str)> {
+pub(crate) fn sshd_message(line: &str) -> Option<(u32, &str)> {
     sshd_message_from(line, SSHD.find(line.as_bytes())?)
 }
 
@@ -43,14 +47,55 @@ pub(super) fn sshd_tag(bytes: &[u8], mut at: usize) -> Option<(u32, usize)> {
         let mut after = at + 4;
         if bytes[after..].first_chunk::<8>() == Some(b"-session") {
             after += "-session".len();
+        } else if bytes[after..].first_chunk::<10>() == Some(b"(pam_unix)") {
+            after += "(pam_unix)".len(); // RHEL 4: `sshd(pam_unix)[PID]: `
         }
         if let Some(found) = pid_tag(bytes, after) {
+            return Some(found);
+        }
+        // RFC 5424 (`<PRI>1 TIME HOST sshd PROCID MSGID SD MSG`): the app name is a field.
+        if bytes.first() == Some(&b'<')
+            && bytes.get(after) == Some(&b' ')
+            && let Some(found) = rfc5424_tag(bytes, after + 1)
+        {
             return Some(found);
         }
         at = after + SSHD.find(&bytes[after..])?;
     }
 }
 
+/// `PROCID MSGID STRUCTURED-DATA ` of an RFC 5424 line from `at` (after the app name) → the
+/// pid (0 for `-`) and where the message starts. The structured data is `-` or `[...]`
+/// elements, whose quoted values may hold `]` (escaped or not).
+fn rfc5424_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
+    let word_end = |from: usize| memchr::memchr(b' ', b.get(from..)?).map(|i| from + i);
+    let pid_end = word_end(at)?;
+    let pid = match &b[at..pid_end] {
+        b"-" => 0,
+        digits => std::str::from_utf8(digits).ok()?.parse::<u32>().ok()?,
+    };
+    let msgid_end = word_end(pid_end + 1)?;
+    let mut i = msgid_end + 1;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    } else {
+        while b.get(i) == Some(&b'[') {
+            let mut quoted = false;
+            i += 1;
+            loop {
+                match *b.get(i)? {
+                    b'\\' if quoted => i += 1,
+                    b'"' => quoted = !quoted,
+                    b']' if !quoted => break,
+                    _ => {}
+                }
+                i += 1;
+            }
+            i += 1;
+        }
+    }
+    (b.get(i) == Some(&b' ')).then_some((pid, i + 1))
+}
 /// `[PID]: ` at `at` (what `u32` parses: digits, optionally after `+`) → the pid and where the
 /// message starts.
 fn pid_tag(b: &[u8], at: usize) -> Option<(u32, usize)> {
@@ -170,15 +215,21 @@ impl AddrCache {
 /// `USER from ADDR port N ...` → (the user's length, address). The address is taken from the
 /// last ` from ` that is followed by an address and ` port`: user names are chosen by the
 /// attacker.
-fn user_and_address(rest: &[u8], addrs: &mut AddrCache) -> Option<(usize, IpAddr)> {
+fn user_and_address(rest: &[u8], addrs: &mut AddrCache, end_ok: bool) -> Option<(usize, IpAddr)> {
     let mut end = rest.len();
     while let Some(i) = rfind_from(&rest[..end]) {
         let tail = &rest[i + 6..];
-        let addr_end = memchr::memchr(b' ', tail).unwrap_or(tail.len());
+        let addr_end = memchr::memchr2(b' ', b'\r', tail).unwrap_or(tail.len());
         let after = &tail[addr_end..];
-        // The word after the address is exactly `port`.
+        // The word after the address is exactly `port`, or, for `Invalid user` (`end_ok`), the
+        // address ends the message (OpenSSH before 7.5 logged it without a port; nothing of
+        // the client's follows the address there). Old sshd's `Failed ... ssh1: ruser from A`
+        // names another address after the port: only a port makes it the client's.
         let port = after.first_chunk::<5>() == Some(b" port") && matches!(after.get(5), None | Some(b' '));
-        if port && let Some(ip) = addrs.parse(tail, addr_end) {
+        let at_end = end_ok && after.iter().all(|b| b.is_ascii_whitespace());
+        if (port || at_end)
+            && let Some(ip) = addrs.parse(tail, addr_end)
+        {
             return Some((i, ip));
         }
         end = i;
@@ -210,7 +261,9 @@ pub(super) fn parse_message_with<'a>(message: &'a str, addrs: &mut AddrCache) ->
     let (text, times) = match strip(message.as_bytes(), b"message repeated ") {
         Some(_) => {
             let (n, inner) = message["message repeated ".len()..].split_once(" times: [")?;
-            (inner.trim_start().strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
+            // Trimmed on both sides first: a CRLF log ends the line in `]\r`.
+            let inner = inner.trim();
+            (inner.strip_suffix(']').unwrap_or(inner).trim_end(), n.parse().ok()?)
         }
         None => (message, 1),
     };
@@ -236,6 +289,10 @@ pub(super) fn parse_text(text: &[u8], addrs: &mut AddrCache) -> Option<(Kind, st
         (Kind::Accepted, &r[i + 5..])
     } else if let Some(r) = strip(text, b"Invalid user ") {
         (Kind::Invalid, r)
+    } else if let Some(r) =
+        strip(text, b"pam_unix(sshd:auth): authentication failure;").or_else(|| strip(text, b"authentication failure;"))
+    {
+        return pam_failure(text, r, addrs);
     } else {
         return None;
     };
@@ -243,9 +300,44 @@ pub(super) fn parse_text(text: &[u8], addrs: &mut AddrCache) -> Option<(Kind, st
         Kind::Failed => strip(r, b"invalid user ").unwrap_or(r),
         _ => r,
     };
-    let (user_len, ip) = user_and_address(r, addrs)?;
+    let (user_len, ip) = user_and_address(r, addrs, kind == Kind::Invalid)?;
     let start = text.len() - r.len();
     Some((kind, start..start + user_len, ip))
+}
+
+/// `... rhost=ADDR  user=USER`, the rest of a pam_unix failure: the first ` rhost=` (before the
+/// user name, which the attacker chose) names the address; a host name (sshd's UseDNS) is not
+/// an address and is not counted.
+fn pam_failure(text: &[u8], r: &[u8], addrs: &mut AddrCache) -> Option<(Kind, std::ops::Range<usize>, IpAddr)> {
+    let at = memchr::memmem::find(r, b" rhost=")? + 7;
+    let rest = &r[at..];
+    let end = memchr::memchr2(b' ', b'\t', rest).unwrap_or(rest.len());
+    let ip = addrs.parse(rest, end)?;
+    let base = text.len() - r.len();
+    let user = match memchr::memmem::find(&rest[end..], b" user=") {
+        Some(u) => {
+            let from = base + at + end + u + 6;
+            from..text.len()
+        }
+        None => base..base,
+    };
+    Some((Kind::PamFailure, user, ip))
+}
+
+/// What one log line counts as in `sec.auth.bruteforce`: a failed attempt (`failed`,
+/// `invalid` for `Invalid user`, `pam` for a pam_unix failure) from an address, `times` times;
+/// `None` for anything else (a login, a line of another program). One line alone: whether an
+/// `Invalid user` or pam_unix line and a `Failed` line are one attempt depends on their order.
+pub fn attempt(line: &str) -> Option<(IpAddr, &'static str, u32)> {
+    let (_, m) = sshd_message(line)?;
+    let (kind, _, ip, times) = parse_message_with(m, &mut AddrCache::default())?;
+    let k = match kind {
+        Kind::Failed => "failed",
+        Kind::Invalid => "invalid",
+        Kind::PamFailure => "pam",
+        Kind::Accepted => return None,
+    };
+    Some((ip, k, times))
 }
 
 /// `s` without the ASCII `prefix`, compared as a fixed-size array (no call to memcmp: this runs

@@ -12,7 +12,11 @@
 //! - Huge logs are read from a bounded tail and streamed; rotated gzip files are decompressed on
 //!   the fly, and a truncated one yields what it has (see [`crate::host::logread`]).
 //! - `Invalid user X from A` and the `Failed password for invalid user X from A` that follows it
-//!   are one attempt, not two (matched by sshd's pid); `message repeated N times` counts N.
+//!   are one attempt, not two (matched by sshd's pid); `message repeated N times` counts N;
+//!   pam_unix's `authentication failure ... rhost=A` counts unless sshd's Failed line for the
+//!   same attempt follows (or another PAM module lets it in).
+//! - A host without auth.log or secure (stock Debian 12) is read from the journal
+//!   ([`crate::host::journal`]): sshd's entries as syslog-like lines with RFC 3339 times.
 //!
 //! The stages, one file each: [`files`] (which files, rotation), [`stamp`] (line times),
 //! [`line`] (what an sshd line says), [`tally`] (the counts per source), [`scan`] (reading the
@@ -24,6 +28,11 @@ mod line;
 mod scan;
 pub(crate) mod stamp;
 mod tally;
+
+pub(crate) use files::current_logs;
+pub use line::attempt;
+pub(crate) use line::sshd_message;
+pub(crate) use stamp::line_time;
 
 use crate::i18n::{Msg, Said};
 use crate::probe::Field;
@@ -79,13 +88,12 @@ fn show_time(t: i64, tz: &TimeZone) -> String {
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let files = files::find_logs(&ctx.host);
-    if files.is_empty() {
-        return Err(ProbeError::skipped(Msg::SkipNoAuthLog));
-    }
     // Syslog times are local times: the live system's zone; a rescued disk's logs are compared
     // with their own newest line, where the zone cancels out.
     let tz = if ctx.host.is_live() { TimeZone::system() } else { TimeZone::UTC };
-    let scan = scan::read_logs(ctx, params, &files, &tz);
+    // No log file: the journal. (Both would count each failure twice where rsyslog copies the
+    // journal into auth.log.)
+    let scan = if files.is_empty() { scan::read_journal(ctx)? } else { scan::read_logs(ctx, params, &files, &tz) };
     if scan.logs.is_empty() {
         let first = &files[files.len() - 1].path;
         return match std::fs::File::open(ctx.host.path(first)) {

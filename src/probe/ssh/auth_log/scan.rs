@@ -92,7 +92,7 @@ impl Parser {
         // Only messages that start like these are read further (`Failed`, `Accepted`, `Invalid
         // user`, `message repeated`): sshd's other lines stop here, before any decoding.
         match raw.get(message_at) {
-            Some(b'F' | b'A' | b'I') => {
+            Some(b'F' | b'A' | b'I' | b'p' | b'a') => {
                 // Read as bytes: every byte the parse tests is ASCII, and the user and the line
                 // become text (with replacement characters) only where they are kept.
                 let (kind, user, ip) = parse_text(&raw[message_at..], &mut self.addrs)?;
@@ -247,10 +247,21 @@ impl Scan {
         let user = p.user.clone();
         self.newest = self.newest.max(t);
         match kind {
-            Kind::Invalid => {
+            Kind::Invalid | Kind::PamFailure => {
+                let pam = kind == Kind::PamFailure;
+                // pam_unix's line about an attempt whose `Invalid user` line waits already: the
+                // same attempt.
+                if pam {
+                    let waiting = |p: &Pending| p.ip == ip && !p.pam;
+                    if self.fresh.as_ref().is_some_and(|(fp, p)| *fp == pid && waiting(p))
+                        || self.pending.get(&pid).is_some_and(waiting)
+                    {
+                        return;
+                    }
+                }
                 let mut ev = self.spare.pop().unwrap_or_default();
                 ev.set(file, n, line);
-                let pending = Pending { t, ip, user, line: ev };
+                let pending = Pending { t, ip, pam, user, line: ev };
                 self.settle();
                 // An earlier line of the same sshd process that saw no `Failed` line counts now.
                 if !self.pending.is_empty()
@@ -285,11 +296,18 @@ impl Scan {
             }
             Kind::Accepted => {
                 // Its `Invalid user` lines still waiting count before this login.
+                let this_pid = pid;
                 self.settle();
                 if !self.pending_by_ip.is_empty() {
                     for pid in self.pending_by_ip.remove(&Key(ip)).map(Pids::all).into_iter().flatten() {
                         if let Some(p) = self.pending.remove(&pid) {
-                            self.fail_pending(p);
+                            if p.pam && pid == this_pid {
+                                // pam_unix failed, another module (pam_ldap, pam_sss) let the
+                                // same attempt in: no failure.
+                                self.spare.push(p.line);
+                            } else {
+                                self.fail_pending(p);
+                            }
                         }
                     }
                 }
@@ -422,6 +440,34 @@ impl Scan {
 
 /// Reads `files` in order, within the probe's time budget and each file's bounds: a reader
 /// thread fills the blocks and parses the second half of each ahead (see [`logread`]).
+/// sshd's entries of the journal, counted like a log file (a host that logs only to the
+/// journal: stock Debian 12 has no /var/log/auth.log).
+pub(super) fn read_journal(ctx: &ProbeContext) -> Result<Scan, crate::probe::ProbeError> {
+    let lines = match crate::host::journal::sshd_lines(&ctx.host, ctx.deadline) {
+        Ok(l) => l,
+        Err(crate::host::journal::Unavailable::None) => {
+            return Err(crate::probe::ProbeError::skipped(Msg::SkipNoAuthLog));
+        }
+        Err(crate::host::journal::Unavailable::Failed(why)) => {
+            return Err(crate::probe::ProbeError::failed(
+                "EIO",
+                Said::new(Msg::FailCommand).arg("command", "journalctl").arg("error", why),
+            ));
+        }
+    };
+    let mut scan = Scan::default();
+    let file = scan.file(&lines.source);
+    // Every line carries an RFC 3339 time: the zone and reference date are not used.
+    let reference = jiff::Timestamp::now().to_zoned(TimeZone::UTC).date();
+    scan.block(file, 1, &lines.text, None, &TimeZone::UTC, reference);
+    scan.flush_pending();
+    if lines.truncated {
+        scan.notes.push(Said::new(Msg::AuthJournalNewest).arg("entries", crate::host::journal::MAX_ENTRIES));
+    }
+    scan.logs.push(lines.source);
+    Ok(scan)
+}
+
 pub(super) fn read_logs(ctx: &ProbeContext, params: &Params, files: &[LogFile], tz: &TimeZone) -> Scan {
     let mut scan = Scan::default();
     let bounds = Bounds {
@@ -683,5 +729,50 @@ mod tests {
         }
         // The login from 192.0.2.3 after its failures, and the one from 192.0.2.1.
         assert!(all.matches("Accepted").count() >= 2, "{all}");
+    }
+
+    /// Failures per address of a log, whatever the blocks.
+    fn failures(log: &str) -> Vec<(String, usize)> {
+        let (tz, r) = (TimeZone::UTC, jiff::civil::date(2025, 11, 20));
+        let mut scan = Scan::default();
+        let f = scan.file("/l");
+        scan.block(f, 1, log.as_bytes(), None, &tz, r);
+        scan.flush_pending();
+        let mut v: Vec<(String, usize)> =
+            scan.sources.iter().map(|(ip, s)| (ip.to_string(), s.failures.len())).collect();
+        v.sort();
+        v
+    }
+
+    /// pam_unix failures and sshd's own lines about the same attempt are one attempt; one that
+    /// another PAM module let in is none; RHEL 4's pam_unix-only lines count each; old and
+    /// new formats (no port, RFC 5424, CRLF) read alike.
+    #[test]
+    fn pam_unix_lines_and_old_and_new_formats() {
+        let one = |a: &str| vec![(a.to_string(), 1)];
+        let log = "Nov 20 01:00:00 h sshd[1]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.1  user=root\n\
+                   Nov 20 01:00:02 h sshd[1]: Failed password for root from 192.0.2.1 port 4 ssh2\n";
+        assert_eq!(failures(log), one("192.0.2.1"));
+        let log = "Nov 20 01:00:00 h sshd[2]: Invalid user bob from 192.0.2.2 port 5\n\
+                   Nov 20 01:00:00 h sshd[2]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.2\n\
+                   Nov 20 01:00:01 h sshd[2]: Failed password for invalid user bob from 192.0.2.2 port 5 ssh2\n";
+        assert_eq!(failures(log), one("192.0.2.2"));
+        let log = "Nov 20 01:00:00 h sshd[3]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=192.0.2.3  user=rda\n\
+                   Nov 20 01:00:00 h sshd[3]: Accepted password for rda from 192.0.2.3 port 52100 ssh2\n";
+        assert_eq!(failures(log), vec![], "pam_ldap let the same attempt in");
+        let log = "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 \n\
+                   Jun 14 15:16:02 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 \n\
+                   Jun 14 15:16:03 combo sshd(pam_unix)[19940]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=host.example.com \n";
+        assert_eq!(failures(log), vec![("218.188.2.4".to_string(), 2)], "a host name is no address");
+        let log = "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186\r\n\
+                   Dec 10 07:13:43 LabSZ sshd[24227]: Failed password for root from 5.36.59.76 port 42393 ssh2\r\n\
+                   Dec 10 07:13:56 LabSZ sshd[24227]: message repeated 5 times: [ Failed password for root from 5.36.59.76 port 42393 ssh2]\r\n";
+        assert_eq!(failures(log), vec![("173.234.31.186".to_string(), 1), ("5.36.59.76".to_string(), 6)]);
+        let log = "<38>1 2019-07-08T17:40:16.954167-04:00 h.example.com sshd 57915 - - Failed unknown for invalid user redmond from 192.0.2.1 port 59197 ssh2\n\
+                   <38>1 2019-07-08T17:40:17.954167-04:00 h sshd 55555 - [timeQuality tzKnown=\"1\"][x@1 t=\"[b]\"] Failed password for a from 192.0.2.1 port 1 ssh2\n";
+        assert_eq!(failures(log), vec![("192.0.2.1".to_string(), 2)]);
+        // After the port, old sshd's text names another address: the client's is before it.
+        let log = "Sep 29 17:15:02 s sshd[12946]: Failed password for user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4\n";
+        assert_eq!(failures(log), one("127.0.0.1"));
     }
 }

@@ -15,6 +15,11 @@ pub(crate) const MONTHS: [&str; 12] =
 /// The time of a log line, in Unix seconds. `reference` is the file's last modification as a
 /// civil date in `tz`, for the year a classic syslog line does not carry.
 pub(crate) fn line_time(line: &str, tz: &TimeZone, reference: jiff::civil::Date) -> Option<i64> {
+    // RFC 5424: `<PRI>VERSION TIMESTAMP ...`.
+    let line = match line.strip_prefix('<') {
+        Some(r) => r.split_once(' ').map_or(line, |(_, rest)| rest),
+        None => line,
+    };
     let first = line.split(' ').next()?;
     if first.len() >= 19 && first.as_bytes().get(4) == Some(&b'-') {
         if let Ok(ts) = first.parse::<jiff::Timestamp>() {

@@ -111,6 +111,8 @@ impl Source {
 pub(super) struct Pending {
     pub(super) t: i64,
     pub(super) ip: IpAddr,
+    /// A pam_unix failure line rather than `Invalid user`.
+    pub(super) pam: bool,
     /// Where the user name is in the line's text.
     pub(super) user: std::ops::Range<usize>,
     pub(super) line: Ev,

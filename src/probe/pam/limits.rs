@@ -1,0 +1,172 @@
+//! pam_limits' files, /etc/security/limits.conf and /etc/security/limits.d/*.conf: values it
+//! cannot apply and lines it skips.
+//!
+//! - `maxlogins 0` (or `maxsyslogins 0`): pam_limits refuses every session of the accounts the
+//!   line names (PAM_PERM_DENIED; sshd then ends the connection right after the password or key
+//!   was accepted). Root is exempt.
+//! - A hard `nofile` above the kernel's `fs.nr_open` makes setrlimit fail with EPERM. Linux-PAM
+//!   before 1.5 refuses the session then (the classic "every login closes at once" of RHEL 7);
+//!   later versions skip an EPERM and open the session without the limit. Which one is
+//!   installed is read from pam_limits.so itself: the newer ones log "Could not set limit for
+//!   '%s' to soft=...", the older ones do not. (`unlimited` means fs.nr_open since 1.5.)
+//! - Lines pam_limits cannot parse are skipped with a log message: the limit someone wanted is
+//!   not applied.
+
+/// The kernel's default `fs.nr_open` (1024 * 1024), when /proc does not say.
+pub const DEFAULT_NR_OPEN: u64 = 1024 * 1024;
+
+const ITEMS: &[&str] = &[
+    "core",
+    "data",
+    "fsize",
+    "memlock",
+    "nofile",
+    "rss",
+    "stack",
+    "cpu",
+    "nproc",
+    "as",
+    "maxlogins",
+    "maxsyslogins",
+    "nonewprivs",
+    "priority",
+    "locks",
+    "sigpending",
+    "msgqueue",
+    "nice",
+    "rtprio",
+    "chroot",
+];
+
+/// One problem line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// `file:line`.
+    pub at: String,
+    /// `nofile-above-nr-open`, `no-logins` or `malformed`.
+    pub kind: &'static str,
+    pub domain: String,
+    pub value: String,
+    /// What is wrong (English, for evidence).
+    pub why: String,
+    /// `file:line: text`.
+    pub evidence: String,
+}
+
+/// The problems of one limits file.
+pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let shown: String = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        let at = format!("{path}:{}", n + 1);
+        let evidence = format!("{at}: {shown}");
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let mut bad = |why: String, domain: &str, value: &str| {
+            out.push(Problem {
+                at: at.clone(),
+                kind: "malformed",
+                domain: domain.to_string(),
+                value: value.to_string(),
+                why,
+                evidence: evidence.clone(),
+            })
+        };
+        let [domain, kind, item, value] = f[..] else {
+            bad(format!("{} field(s), not 4 (domain type item value): pam_limits skips the line", f.len()), f[0], "");
+            continue;
+        };
+        if !matches!(kind, "soft" | "hard" | "-") {
+            bad(format!("unknown type {kind:?} (soft, hard or -): pam_limits skips the line"), domain, value);
+            continue;
+        }
+        let item_l = item.to_ascii_lowercase();
+        if !ITEMS.contains(&item_l.as_str()) {
+            bad(format!("unknown item {item:?}: pam_limits skips the line"), domain, value);
+            continue;
+        }
+        if matches!(item_l.as_str(), "maxlogins" | "maxsyslogins") && value.trim() == "0" {
+            out.push(Problem {
+                at: at.clone(),
+                kind: "no-logins",
+                domain: domain.to_string(),
+                value: value.to_string(),
+                why: format!("{item_l} 0: pam_limits refuses every session"),
+                evidence: evidence.clone(),
+            });
+            continue;
+        }
+        let unlimited = matches!(value.to_ascii_lowercase().as_str(), "unlimited" | "infinity" | "-1");
+        let number = value.parse::<i64>().ok();
+        if !unlimited && number.is_none() {
+            bad(format!("value {value:?} is not a number: pam_limits skips the line"), domain, value);
+            continue;
+        }
+        if item_l == "nofile" && kind != "soft" {
+            // `unlimited` is taken as fs.nr_open by current pam_limits, as infinity by older ones.
+            let above = number.is_some_and(|v| v > 0 && v as u64 > nr_open);
+            if above {
+                out.push(Problem {
+                    at: at.clone(),
+                    kind: "nofile-above-nr-open",
+                    domain: domain.to_string(),
+                    value: value.to_string(),
+                    why: format!("hard nofile {value} is above fs.nr_open {nr_open}: setrlimit fails with EPERM"),
+                    evidence: evidence.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Whether the pam_limits.so in `bytes` opens a session whose limit setrlimit refuses with EPERM
+/// (Linux-PAM 1.5 and later, which also log the refused values) rather than refusing it.
+pub fn skips_eperm(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"Could not set limit for '%s' to soft=").is_some()
+}
+
+/// The limits files in the order pam_limits reads them.
+pub fn files(host: &crate::host::Host) -> Vec<String> {
+    let mut out = vec!["/etc/security/limits.conf".to_string()];
+    for name in host.list_dir("/etc/security/limits.d").unwrap_or_default() {
+        if name.ends_with(".conf") && !name.starts_with('.') {
+            out.push(format!("/etc/security/limits.d/{name}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_lines() {
+        let text = "# comment\n*  soft  nofile  65535\n* hard nofile 65535\nroot - nofile 2000000\n\
+                    @ops hard nofile unlimited\n* soft nofile 4000000\nbob hard nproc\n* medium nofile 1\n\
+                    * hard nofiles 5\n* hard nofile lots\n%:10 - maxlogins 2 # fine\n@guest hard maxlogins 0\n\
+                    * hard nofile unlimited\n";
+        let p = check("/etc/security/limits.conf", text, 1_048_576);
+        let got: Vec<(&str, &str, &str)> = p.iter().map(|x| (x.at.as_str(), x.kind, x.domain.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("/etc/security/limits.conf:4", "nofile-above-nr-open", "root"),
+                ("/etc/security/limits.conf:7", "malformed", "bob"),
+                ("/etc/security/limits.conf:8", "malformed", "*"),
+                ("/etc/security/limits.conf:9", "malformed", "*"),
+                ("/etc/security/limits.conf:10", "malformed", "*"),
+                ("/etc/security/limits.conf:12", "no-logins", "@guest"),
+            ]
+        );
+        assert_eq!(p[0].evidence, "/etc/security/limits.conf:4: root - nofile 2000000");
+        // Raised nr_open: the same line is fine.
+        assert!(check("f", "root - nofile 2000000\n", 4_000_000).is_empty());
+        assert!(skips_eperm(b"x\0Could not set limit for '%s' to soft=%d, hard=%d: %m; uid=%lu\0"));
+        assert!(!skips_eperm(b"Could not set limit for '%s': %m"));
+    }
+}

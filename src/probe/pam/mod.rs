@@ -1,0 +1,443 @@
+//! PAM, as sshd's logins go through it: the sshd stack ([`stack`]), its modules present or not
+//! ([`pam_modules`]), accounts pam_faillock or pam_tally2 lock now ([`pam_lockout`], parsing in
+//! [`lockout`]), rules that shut an account out ([`pam_rules`], parsing in [`rules`]) and
+//! pam_limits values that close every session ([`pam_limits`], parsing in [`limits`]).
+//!
+//! What locks or shuts out an account is also offered per account ([`blockers`]) for the
+//! login matrix.
+
+pub mod limits;
+pub mod lockout;
+pub mod rules;
+pub mod stack;
+
+use crate::host::Host;
+use crate::i18n::{Msg, Said};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
+
+/// The PAM service sshd uses.
+pub const SERVICE: &str = "sshd";
+
+/// Text from the examined system with control characters escaped (`\u{1b}`), so a crafted
+/// file or log line cannot drive the terminal.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
+/// The sshd stack, or `skipped` when the system has none.
+fn sshd_stack(host: &Host) -> Result<stack::Stack, ProbeError> {
+    let path = format!("/etc/pam.d/{SERVICE}");
+    match stack::read(host, SERVICE) {
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", &path))),
+        Err(e) => Err(ProbeError::io(&path, &e)),
+    }
+}
+
+/// Why an account cannot log in, by PAM: locked by a failure counter, or shut out by a rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blocker {
+    pub user: String,
+    /// `pam_faillock`, `pam_tally2`, `pam_succeed_if`, `pam_listfile`, `pam_access`.
+    pub module: String,
+    /// What it refuses: `password` (the auth group: password and keyboard-interactive logins)
+    /// or `all` (the account group: every login).
+    pub refuses: &'static str,
+    /// In words (English): `locked after 3 failures until 2026-12-06T01:10:00Z`, `uid >= 1000`.
+    pub reason: String,
+    pub evidence: Vec<String>,
+}
+
+/// What PAM refuses, per account, on `host` at `now` (Unix seconds): the facts of
+/// `sec.pam.lockout` and `sec.pam.rules` for the login matrix.
+pub fn blockers(host: &Host, now: u64) -> Vec<Blocker> {
+    let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
+    let accounts = crate::probe::accounts::passwd::read_accounts(host).map(|(a, _)| a).unwrap_or_default();
+    let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
+    let mech = lockout::mechanisms(host, &st);
+    let mut out: Vec<Blocker> = lockout::locks(host, &mech, &uids, now)
+        .0
+        .into_iter()
+        .map(|l| Blocker {
+            user: l.user.clone(),
+            module: l.module.to_string(),
+            refuses: "password",
+            reason: format!("locked after {} failures until {}", l.failures, unlock_words(l.unlock_at)),
+            evidence: l.evidence,
+        })
+        .collect();
+    let names = crate::host::fsmeta::Names::load(host);
+    out.extend(rules::exclusions(host, &st, &accounts, &names).into_iter().map(|e| Blocker {
+        user: e.user,
+        module: e.module,
+        refuses: if e.kind == stack::Kind::Auth { "password" } else { "all" },
+        reason: e.rule,
+        evidence: e.evidence,
+    }));
+    out
+}
+
+/// What PAM refuses to one account, for the login matrix ([`crate::probe::ssh::login`]): a lock
+/// by pam_faillock or pam_tally2 (password logins; a key still works) and the pam_succeed_if,
+/// pam_listfile and pam_access rules that shut it out (every login in the account stack,
+/// password logins in the auth stack). One of the matrix's [`BLOCKER_SOURCES`].
+///
+/// [`BLOCKER_SOURCES`]: crate::probe::ssh::login::BLOCKER_SOURCES
+pub fn login_blockers(
+    ctx: &ProbeContext,
+    facts: &crate::probe::ssh::login::AccountFacts,
+) -> Vec<crate::probe::ssh::login::Blocker> {
+    use crate::probe::ssh::login::Blocker as LoginBlocker;
+    let host = &ctx.host;
+    let user = &facts.account.name;
+    let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mech = lockout::mechanisms(host, &st);
+    if mech.faillock.is_some() || mech.tally2.is_some() {
+        let uids = vec![(user.clone(), facts.account.uid)];
+        for l in lockout::locks(host, &mech, &uids, now()).0.into_iter().filter(|l| &l.user == user) {
+            let reason = match l.unlock_at {
+                Some(t) => Said::new(Msg::PamBlockerLockedUntil).arg("until", lockout::show(t)),
+                None => Said::new(Msg::PamBlockerLockedForever),
+            }
+            .arg("module", l.module)
+            .arg("failures", l.failures);
+            out.push(LoginBlocker {
+                check: "sec.pam.lockout",
+                reason,
+                evidence: l.evidence.iter().map(|e| printable(e)).collect(),
+                passwords_only: true,
+            });
+        }
+    }
+    let names = crate::host::fsmeta::Names::load(host);
+    for e in rules::exclusions(host, &st, std::slice::from_ref(&facts.account), &names) {
+        out.push(LoginBlocker {
+            check: "sec.pam.rules",
+            reason: Said::new(Msg::PamBlockerRule)
+                .arg("module", &e.module)
+                .arg("group", e.kind.name())
+                .arg("rule", printable(&e.rule)),
+            evidence: e.evidence.iter().map(|l| printable(l)).collect(),
+            passwords_only: e.kind == stack::Kind::Auth,
+        });
+    }
+    out
+}
+
+/// When a lock ends, in English: the time, or that only an administrator ends it.
+fn unlock_words(at: Option<u64>) -> String {
+    match at {
+        Some(t) => lockout::show(t),
+        None => "an administrator resets it (faillock --reset)".into(),
+    }
+}
+
+fn now() -> u64 {
+    u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0)
+}
+
+/// `sec.pam.modules`: every module line of the sshd stack whose module is not installed.
+pub mod pam_modules {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Params {}
+
+    pub const FIELDS: &[Field] = &[
+        Field::text("kind", "missing (a module line), unreadable (a line PAM cannot read) or stack"),
+        Field::text("group", "the line's management group: auth, account, session, password"),
+        Field::text("control", "the line's control: required, requisite, sufficient, optional, [...]"),
+        Field::text("module", "the module as the line names it"),
+        Field::text("line", "the line, as file:number: text"),
+        Field::flag("refuses", "the line fails the stack when its module cannot be loaded"),
+        Field::num("lines", "", "module lines of the stack, includes followed"),
+        Field::num("modules", "", "different modules named"),
+        Field::text("module_dirs", "the module directories found"),
+        Field::num("problems", "", "lines PAM cannot read"),
+        Field::text("stack", "the file the stack starts in"),
+    ];
+
+    pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+        let st = sshd_stack(&ctx.host)?;
+        let dirs = stack::module_dirs(&ctx.host);
+        let mut items = Vec::new();
+        let mut modules = std::collections::BTreeSet::new();
+        if !dirs.is_empty() {
+            for l in &st.lines {
+                modules.insert(l.module.clone());
+                if stack::find_module(&ctx.host, &dirs, &l.module).is_some() {
+                    continue;
+                }
+                let refuses = !l.quiet_missing && l.control.fails_on("module_unknown");
+                if l.quiet_missing {
+                    continue; // `-type`: skipped silently by design
+                }
+                items.push(
+                    Observation::new(printable(&l.module))
+                        .text("kind", "missing")
+                        .text("group", l.kind.name())
+                        .text("control", l.control.text())
+                        .text("module", printable(&l.module))
+                        .text("line", printable(&l.loc))
+                        .flag("refuses", refuses)
+                        .evidence(printable(&l.evidence()))
+                        .evidence(format!("not found in {}", dirs.join(", "))),
+                );
+            }
+        }
+        for p in &st.problems {
+            items.push(
+                Observation::new(printable(p.split(": ").next().unwrap_or(p)))
+                    .text("kind", "unreadable")
+                    .text("line", printable(p))
+                    .flag("refuses", false)
+                    .evidence(printable(p)),
+            );
+        }
+        let mut scope = Observation::new(&st.file)
+            .num("lines", st.lines.len() as f64)
+            .num("modules", modules.len() as f64)
+            .num("problems", st.problems.len() as f64)
+            .text("stack", &st.file)
+            .text("kind", "stack");
+        scope = if dirs.is_empty() {
+            scope.word("module_dirs", Said::new(Msg::ValNone))
+        } else {
+            scope.text("module_dirs", dirs.join(", "))
+        };
+        items.insert(0, scope);
+        Ok(Observations::of(items))
+    }
+}
+
+/// `sec.pam.lockout`: accounts pam_faillock or pam_tally2 lock right now.
+pub mod pam_lockout {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Params {}
+
+    pub const FIELDS: &[Field] = &[
+        Field::flag("locked", "the account is locked now"),
+        Field::text("module", "pam_faillock or pam_tally2"),
+        Field::num("failures", "", "failures counted toward the lock"),
+        Field::num("deny", "", "failures that lock the account"),
+        Field::text("unlock_at", "when the lock ends by itself"),
+        Field::flag("permanent", "only an administrator ends the lock (unlock_time 0 or never)"),
+        Field::text("last_source", "where the last failure came from (host or tty)"),
+        Field::text("last_failure", "the last failure's time"),
+        Field::text("mechanism", "the lockout modules of the auth stack and their settings"),
+        Field::num("tallies", "", "accounts with recorded failures"),
+        Field::num("locked_accounts", "", "accounts locked now"),
+        Field::text("stack", "the file the stack starts in"),
+    ];
+
+    pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+        let st = sshd_stack(&ctx.host)?;
+        let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host).map(|(a, _)| a).unwrap_or_default();
+        let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
+        let mech = lockout::mechanisms(&ctx.host, &st);
+        let (locks, tallies) = lockout::locks(&ctx.host, &mech, &uids, now());
+        let mut mechanism = Vec::new();
+        if let Some(f) = &mech.faillock {
+            mechanism.push(format!("pam_faillock deny={} unlock_time={}", f.deny, f.unlock_time));
+        }
+        if let Some(t) = &mech.tally2 {
+            mechanism.push(format!("pam_tally2 deny={} unlock_time={}", t.deny, t.unlock_time));
+        }
+        let mut scope = Observation::new(&st.file)
+            .text("stack", &st.file)
+            .num("tallies", tallies as f64)
+            .num("locked_accounts", locks.len() as f64);
+        scope = if mechanism.is_empty() {
+            scope.word("mechanism", Said::new(Msg::ValNone))
+        } else {
+            scope.text("mechanism", mechanism.join(", "))
+        };
+        let mut items = vec![scope];
+        for l in locks {
+            let mut o = Observation::new(printable(&l.user))
+                .flag("locked", true)
+                .text("module", l.module)
+                .num("failures", l.failures as f64)
+                .num("deny", l.deny as f64)
+                .flag("permanent", l.unlock_at.is_none())
+                .text("unlock_at", l.unlock_at.map(lockout::show).unwrap_or_default())
+                .text("last_source", if l.last_source.is_empty() { "-".to_string() } else { printable(&l.last_source) })
+                .text("last_failure", lockout::show(l.last_failure))
+                .since(Some(lockout::show(l.first_failure)));
+            o.evidence = l.evidence.iter().map(|e| printable(e)).collect();
+            items.push(o);
+        }
+        Ok(Observations::of(items))
+    }
+}
+
+/// `sec.pam.rules`: login accounts that pam_succeed_if, pam_listfile or pam_access shut out.
+pub mod pam_rules {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Params {}
+
+    pub const FIELDS: &[Field] = &[
+        Field::flag("excluded", "a rule shuts the account out"),
+        Field::text("module", "pam_succeed_if, pam_listfile or pam_access"),
+        Field::text("group", "the stack of the rule: auth (password logins) or account (every login)"),
+        Field::text("rule", "the condition, list or access.conf line that refuses"),
+        Field::num("accounts", "", "login accounts"),
+        Field::num("excluded_accounts", "", "login accounts some rule shuts out"),
+        Field::flag("all_excluded", "no login account is left"),
+        Field::text("stack", "the file the stack starts in"),
+    ];
+
+    pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+        let st = sshd_stack(&ctx.host)?;
+        let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host)
+            .map(|(a, _)| a)
+            .map_err(|e| ProbeError::io("/etc/passwd", &e))?;
+        let names = crate::host::fsmeta::Names::load(&ctx.host);
+        let ex = rules::exclusions(&ctx.host, &st, &accounts, &names);
+        let login: Vec<&str> = accounts.iter().filter(|a| a.login || a.uid == 0).map(|a| a.name.as_str()).collect();
+        let mut shut: Vec<&str> =
+            ex.iter().filter(|e| e.kind == stack::Kind::Account).map(|e| e.user.as_str()).collect();
+        shut.sort_unstable();
+        shut.dedup();
+        let mut any: Vec<&str> = ex.iter().map(|e| e.user.as_str()).collect();
+        any.sort_unstable();
+        any.dedup();
+        let all = !login.is_empty() && login.iter().all(|u| shut.contains(u));
+        let mut scope = Observation::new(&st.file)
+            .text("stack", &st.file)
+            .num("accounts", login.len() as f64)
+            .num("excluded_accounts", any.len() as f64)
+            .flag("all_excluded", all);
+        if all {
+            for e in &ex {
+                for l in &e.evidence {
+                    if !scope.evidence.contains(l) {
+                        scope = scope.evidence(printable(l));
+                    }
+                }
+            }
+        }
+        let mut items = vec![scope];
+        for e in ex {
+            let mut o = Observation::new(printable(&e.user))
+                .flag("excluded", true)
+                .text("module", e.module)
+                .text("group", e.kind.name())
+                .text("rule", printable(&e.rule));
+            o.evidence = e.evidence.iter().map(|l| printable(l)).collect();
+            items.push(o);
+        }
+        Ok(Observations::of(items))
+    }
+}
+
+/// `sec.pam.limits`: pam_limits lines it cannot apply (sessions closed) or skips.
+pub mod pam_limits {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Params {}
+
+    pub const FIELDS: &[Field] = &[
+        Field::text("kind", "nofile-above-nr-open, no-logins or malformed"),
+        Field::text("domain", "whom the line applies to: a user, @group, * or a range"),
+        Field::text("value", "the line's value"),
+        Field::text("why", "what is wrong with the line"),
+        Field::flag("refuses_sessions", "pam_limits refuses the sessions the line applies to"),
+        Field::flag("not_applied", "the session opens without this limit"),
+        Field::flag("skipped_line", "pam_limits cannot parse the line and skips it"),
+        Field::num("nr_open", "", "the kernel's fs.nr_open"),
+        Field::num("files", "", "limits files read"),
+        Field::flag("in_stack", "pam_limits is in the sshd session stack"),
+        Field::text("pam_limits", "where pam_limits.so is"),
+    ];
+
+    const NR_OPEN: &str = "/proc/sys/fs/nr_open";
+
+    pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+        let host = &ctx.host;
+        let (nr_open, nr_note) = match host.read_line(NR_OPEN).and_then(|l| l.parse::<u64>().ok()) {
+            Some(n) => (n, format!("{NR_OPEN}: {n}")),
+            None => {
+                (limits::DEFAULT_NR_OPEN, format!("fs.nr_open: {} (the kernel's default)", limits::DEFAULT_NR_OPEN))
+            }
+        };
+        let in_stack = match stack::read(host, SERVICE) {
+            Ok(Some(s)) => s.lines.iter().any(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so"),
+            _ => false,
+        };
+        // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as the older.
+        let dirs = stack::module_dirs(host);
+        let module = stack::find_module(host, &dirs, "pam_limits.so");
+        let skips = module.as_ref().is_some_and(|m| {
+            let mut bytes = Vec::new();
+            std::fs::File::open(host.path(m))
+                .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 4 << 20), &mut bytes))
+                .is_ok()
+                && limits::skips_eperm(&bytes)
+        });
+        let module_note = match &module {
+            Some(m) if skips => {
+                format!("{m}: opens the session when setrlimit fails with EPERM (Linux-PAM 1.5 or later)")
+            }
+            Some(m) => format!("{m}: refuses the session when setrlimit fails (Linux-PAM before 1.5)"),
+            None => "pam_limits.so: not found; judged as Linux-PAM before 1.5".to_string(),
+        };
+        let mut items = Vec::new();
+        let mut read = Vec::new();
+        for path in limits::files(host) {
+            let text = match host.read_optional(&path) {
+                Ok(Some(f)) => f.text,
+                Ok(None) => continue,
+                Err(e) => return Err(ProbeError::io(&path, &e)),
+            };
+            read.push(path.clone());
+            for p in limits::check(&path, &text, nr_open) {
+                let nofile = p.kind == "nofile-above-nr-open";
+                let refuses = p.kind == "no-logins" || (nofile && !skips);
+                let mut o = Observation::new(&p.at)
+                    .text("kind", p.kind)
+                    .text("domain", printable(&p.domain))
+                    .text("value", printable(&p.value))
+                    .text("why", printable(&p.why))
+                    .num("nr_open", nr_open as f64)
+                    .flag("refuses_sessions", refuses)
+                    .flag("not_applied", nofile && skips)
+                    .flag("skipped_line", p.kind == "malformed")
+                    .evidence(printable(&p.evidence));
+                if nofile {
+                    o = o.evidence(nr_note.clone()).evidence(module_note.clone());
+                }
+                items.push(o);
+            }
+        }
+        if read.is_empty() {
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/etc/security/limits.conf")));
+        }
+        let scope = Observation::new(read[0].clone())
+            .num("files", read.len() as f64)
+            .num("nr_open", nr_open as f64)
+            .flag("in_stack", in_stack)
+            .text("pam_limits", module.unwrap_or_default())
+            .evidence(nr_note)
+            .evidence(module_note);
+        items.insert(0, scope);
+        Ok(Observations::of(items))
+    }
+}
