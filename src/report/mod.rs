@@ -588,6 +588,8 @@ mod tests {
                 columns: vec!["user".into()],
                 rows: HOSTILE.iter().map(|s| vec![s.to_string()]).collect(),
             }),
+            consequence_of: vec![],
+            explained_by: vec![],
         };
         let checks = vec![check];
         let report = Report {
