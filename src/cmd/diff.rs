@@ -1,8 +1,9 @@
 //! `ecs-doctor diff [A] [B]`: what changed between two saved reports (default: the latest run
-//! against the last run before it whose status was ok).
+//! against the last run before it whose status was ok, else against the run before it, saying so).
 
 use crate::cli::{DiffArgs, ListFormat};
 use crate::exit::{ExitStatus, Failure};
+use crate::history::diff::Baseline;
 use crate::i18n::{Msg, trf};
 use crate::options::Env;
 use crate::report::{OverallStatus, Report};
@@ -19,6 +20,7 @@ pub fn run(args: &DiffArgs, env: &Env) -> Result<ExitStatus, Failure> {
     let (dir, lang) = super::history::context(&args.dir, env)?;
     let dir_text = dir.display().to_string();
     let need_two = || Failure::Usage(trf(lang, Msg::DiffNeedTwo, &[("dir", &dir_text)]));
+    let mut baseline = Baseline::Named;
     let (a, b) = match (&args.a, &args.b) {
         (Some(a), Some(b)) => (named_report(&dir, a)?, named_report(&dir, b)?),
         (a, _) => {
@@ -31,22 +33,26 @@ pub fn run(args: &DiffArgs, env: &Env) -> Result<ExitStatus, Failure> {
                     if runs.len() < 2 {
                         return Err(need_two());
                     }
-                    let ok = runs[..runs.len() - 1]
-                        .iter()
-                        .rev()
-                        .find(|(_, r)| r.summary.status == OverallStatus::Ok)
-                        .ok_or_else(|| Failure::Usage(trf(lang, Msg::DiffNoOkRun, &[("dir", &dir_text)])))?;
-                    (ok.0.display().to_string(), ok.1.clone())
+                    let earlier = &runs[..runs.len() - 1];
+                    // A host that was never healthy: the run before the latest, and the text says so.
+                    let (base, from) = match earlier.iter().rev().find(|(_, r)| r.summary.status == OverallStatus::Ok) {
+                        Some(ok) => (Baseline::LastOk, ok),
+                        None => (Baseline::Previous, &earlier[earlier.len() - 1]),
+                    };
+                    baseline = base;
+                    (from.0.display().to_string(), from.1.clone())
                 }
             };
             (a, b)
         }
     };
     let name = |p: &str| Path::new(p).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-    let d = crate::history::diff::compare((&name(&a.0), &a.1), (&name(&b.0), &b.1));
+    let mut d = crate::history::diff::compare((&name(&a.0), &a.1), (&name(&b.0), &b.1));
+    d.baseline = baseline;
     let out = match args.dir.format {
-        ListFormat::Json => crate::history::diff::render_json(&d),
-        ListFormat::Text => crate::history::diff::render_text(&d, lang),
+        ListFormat::Json => crate::fmt::json_inert(crate::history::diff::render_json(&d)),
+        // Finding messages and subjects are the examined system's text.
+        ListFormat::Text => crate::fmt::inert_lines(&crate::history::diff::render_text(&d, lang, &dir_text)),
     };
     super::print(&out);
     Ok(ExitStatus::Ok)

@@ -47,8 +47,19 @@ pub struct MetricChange {
     pub to: Option<f64>,
 }
 
+/// Which run `from` is: named on the command line, the last earlier run whose status was ok
+/// (the default), or, when no earlier run was ok, simply the run before the latest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Baseline {
+    Named,
+    LastOk,
+    Previous,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
+    pub baseline: Baseline,
     pub from: RunRef,
     pub to: RunRef,
     pub status_changes: Vec<StatusChange>,
@@ -91,6 +102,7 @@ pub fn compare(a: (&str, &Report), b: (&str, &Report)) -> Diff {
     ids.sort();
     ids.dedup();
     let mut d = Diff {
+        baseline: Baseline::Named,
         from: run_ref(a),
         to: run_ref(b),
         status_changes: vec![],
@@ -182,8 +194,11 @@ fn num(metric: &str, v: Option<f64>) -> String {
     }
 }
 
-pub fn render_text(d: &Diff, lang: Lang) -> String {
+pub fn render_text(d: &Diff, lang: Lang, dir: &str) -> String {
     let mut out = String::new();
+    if d.baseline == Baseline::Previous {
+        let _ = writeln!(out, "{}\n", crate::i18n::trf(lang, Msg::DiffNoOkRun, &[("dir", dir)]));
+    }
     let run = |r: &RunRef| {
         format!("{} ({}, {} {}/100, {})", r.started_at, overall_word(r.status), tr(lang, Msg::Score), r.score, r.file)
     };

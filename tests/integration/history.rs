@@ -84,14 +84,34 @@ fn diff_of_two_named_reports_shows_resolved_and_changed_findings() {
 }
 
 #[test]
-fn diff_without_an_ok_run_says_what_to_do() {
+fn diff_without_an_ok_run_compares_the_last_two_runs_and_says_so() {
     let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().to_str().expect("p");
     for name in ["ecs-doctor-20261119T030000-aaaa0002.json", "ecs-doctor-20261120T030000-aaaa0003.json"] {
         std::fs::copy(history_dir().join(name), tmp.path().join(name)).expect("copy");
     }
-    let Some(out) = doctor(&["diff", "--dir", tmp.path().to_str().expect("p")]) else { return };
+    let Some(text) = run_ok(&["diff", "--dir", dir]) else { return };
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.contains("no earlier run with status ok") && first.contains("comparing the last two runs"), "{text}");
+    let from = text.lines().find(|l| l.starts_with("From:")).unwrap_or_default();
+    let to = text.lines().find(|l| l.starts_with("To:")).unwrap_or_default();
+    assert!(from.contains("aaaa0002.json") && from.contains("warn"), "{text}");
+    assert!(to.contains("aaaa0003.json") && to.contains("crit"), "{text}");
+    let Some(json) = run_ok(&["diff", "--dir", dir, "--format", "json"]) else { return };
+    let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(d["baseline"], "previous");
+    assert_eq!(d["from"]["status"], "warn");
+    assert_eq!(d["to"]["status"], "crit");
+    assert_eq!(d["resolved_findings"][0]["id"], "sys.memory.available", "{d:#}");
+    // With an ok run the default stays "since it last worked".
+    let Some(json) = run_ok(&["diff", "--dir", history_dir().to_str().expect("p"), "--format", "json"]) else { return };
+    let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(d["baseline"], "last_ok");
+    // One run or none: nothing to compare, a usage error naming what to do.
+    std::fs::remove_file(tmp.path().join("ecs-doctor-20261119T030000-aaaa0002.json")).expect("rm");
+    let Some(out) = doctor(&["diff", "--dir", dir]) else { return };
     assert_eq!(out.status.code(), Some(64));
-    assert!(stderr(&out).contains("no earlier run with status ok"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fewer than two saved reports"), "{}", stderr(&out));
     let empty = tempfile::tempdir().expect("tmp");
     let Some(out) = doctor(&["diff", "--dir", empty.path().to_str().expect("p")]) else { return };
     assert_eq!(out.status.code(), Some(64));
