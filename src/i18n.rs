@@ -191,6 +191,7 @@ messages! {
         SkipCronUnreadable = "skip_cron_unreadable",
         SkipFileLimits = "skip_file_limits",
         SkipNoMetadataService = "skip_no_metadata_service",
+        SkipNoCloudInit = "skip_no_cloud_init",
         SkipMetadataUnderRoot = "skip_metadata_under_root",
         SkipMetadataNotCloud = "skip_metadata_not_cloud",
         SkipMetadataOtherCloud = "skip_metadata_other_cloud",

@@ -11,6 +11,7 @@ mod integration {
     pub mod checks;
     pub mod chinese;
     pub mod cli;
+    pub mod clock_lab;
     pub mod completions;
     pub mod corpus;
     pub mod deadline;

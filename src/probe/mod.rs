@@ -520,6 +520,8 @@ probes! {
     disk::diskstats => Diskstats,
     dns::dns_resolvers => DnsResolvers,
     accounts::account_ids => AccountIds,
+    cloud::cloud_init => CloudInit,
+    clock::clock_settings => ClockSettings,
     ssh::auth_log => AuthLog,
     net::conntrack => Conntrack,
     files::cron => Cron,
