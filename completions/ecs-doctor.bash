@@ -188,7 +188,7 @@ _ecs__doctor() {
 
     case "${cmd}" in
         ecs__doctor)
-            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff ticket trace why completions config help"
+            opts="-o -q -v -h -V --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help --version run list explain report fleet history diff ticket trace why completions config help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -235,6 +235,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1004,7 +1008,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__run)
-            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1051,6 +1055,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1324,7 +1332,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__why__subcmd__dns)
-            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1371,6 +1379,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1486,7 +1498,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__why__subcmd__network)
-            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1536,6 +1548,10 @@ _ecs__doctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ecs-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1564,7 +1580,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__why__subcmd__port)
-            opts="-o -q -v -h --from --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --from --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1618,6 +1634,10 @@ _ecs__doctor() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --ecs-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1646,7 +1666,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__why__subcmd__ssh)
-            opts="-o -q -v -h --user --from --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-o -q -v -h --user --from --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1701,6 +1721,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ecs-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_ecs_doctor_global_optspecs
-    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= port= metadata-url= no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
+    string join \n only= skip= format= o/output= deadline= output-dir= upload-url= target= port= metadata-url= ecs-endpoint= offline no-save q/quiet v/verbose color= checks-dir= root= config= lang= h/help V/version
 end
 
 function __fish_ecs_doctor_needs_command
@@ -40,6 +40,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l upload-url -d 'Al
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -48,6 +49,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l root -d 'Examine 
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_needs_command" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -82,6 +84,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l upload-url
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -90,6 +93,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l root -d 'E
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand run" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -255,6 +259,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -263,6 +268,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from ssh" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -284,6 +290,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -292,6 +299,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from port" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -312,6 +320,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -320,6 +329,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from dns" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'
@@ -340,6 +350,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l target -d 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l port -d 'A TCP port that must be reachable from outside (a web server\'s 80/443, an API\'s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l metadata-url -d 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud\'s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL' -r
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l ecs-endpoint -d 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance\'s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT' -r
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l color -d 'Colour in the terminal output (honours NO_COLOR)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -348,6 +359,7 @@ complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_se
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l config -d 'Settings file (TOML); also ECS_DOCTOR_CONFIG' -r -F
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l lang -d 'Language of the human output (default from LANG)' -r -f -a "en\t''
 zh-CN\t''"
+complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l offline -d 'Ask nothing of the cloud\'s API (the security group is not read); also `offline = true` under [net] in the config'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -l no-save -d 'Do not save the JSON report'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s q -l quiet -d 'Less output: only checks that are not ok'
 complete -c ecs-doctor -n "__fish_ecs_doctor_using_subcommand why; and __fish_seen_subcommand_from network" -s v -l verbose -d 'More output: every finding with all its evidence, and passing checks\' details'

@@ -178,6 +178,14 @@ pub struct RunArgs {
     /// Also ECS_DOCTOR_METADATA_URL.
     #[arg(long, value_name = "URL")]
     pub metadata_url: Option<String>,
+    /// The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance's region,
+    /// ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT.
+    #[arg(long, value_name = "URL")]
+    pub ecs_endpoint: Option<String>,
+    /// Ask nothing of the cloud's API (the security group is not read); also `offline = true`
+    /// under [net] in the config.
+    #[arg(long)]
+    pub offline: bool,
     /// Do not save the JSON report.
     #[arg(long)]
     pub no_save: bool,

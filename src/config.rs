@@ -84,6 +84,12 @@ pub struct NetSettings {
     /// The name `net.dns.resolver-reachable` asks each nameserver for.
     #[serde(default)]
     pub dns_name: Option<Spanned<String>>,
+    /// Like `--offline`: no request to the cloud's API.
+    #[serde(default)]
+    pub offline: bool,
+    /// Like `--ecs-endpoint` (the flag and ECS_DOCTOR_ECS_ENDPOINT win).
+    #[serde(default)]
+    pub ecs_endpoint: Option<Spanned<String>>,
 }
 
 /// `[access]`: what must be reachable from outside.

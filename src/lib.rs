@@ -10,6 +10,7 @@
 pub mod app;
 pub mod catalog;
 pub mod cli;
+pub mod cloud;
 pub mod cmd;
 pub mod completions;
 pub mod config;

@@ -38,6 +38,10 @@ mod integration {
     pub mod reach_port_lab;
     pub mod reach_ssh_lab;
     pub mod render;
+    pub mod root_causes;
+    pub mod secgroup;
+    pub mod secgroup_lab;
+    pub mod secgroup_reach_lab;
     pub mod security;
     pub mod security_live;
     pub mod ticket;

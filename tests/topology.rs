@@ -60,6 +60,16 @@ pub const MIRROR_NAME: &str = "mirrors.cloud.aliyuncs.com";
 pub const NTP_NAME: &str = "ntp.cloud.aliyuncs.com";
 
 pub const INSTANCE_ID: &str = "i-lab0000000000000001";
+
+/// The RAM role the metadata service hands out when asked to ([`MetadataServer::with_role`]).
+pub const ROLE_NAME: &str = "EcsDoctorLabRole";
+/// Its STS credentials: (AccessKeyId, AccessKeySecret, SecurityToken); they expire in 2099.
+pub const ROLE_CREDENTIALS: (&str, &str, &str) = ("STS.labrole0001", "lab-role-secret-Qx7", "CAISlabroletoken0001");
+const ROLE_JSON: &str = concat!(
+    r#"{"AccessKeyId":"STS.labrole0001","AccessKeySecret":"lab-role-secret-Qx7","#,
+    r#""SecurityToken":"CAISlabroletoken0001","Expiration":"2099-01-01T00:00:00Z","#,
+    r#""LastUpdated":"2026-11-01T00:00:00Z","Code":"Success"}"#
+);
 /// The public key of the key pair "bound in the console" (metadata `public-keys/0/openssh-key`).
 pub const CONSOLE_KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILrpnfFWciLUN/S/rnAWBeVR+FvRusQD9R2mU2uVZfk5 skp-lab0001";
@@ -108,6 +118,9 @@ impl Drop for Daemon {
 /// The lab's metadata service: a thread in the server namespace.
 pub struct MetadataServer {
     pub mode: Arc<Mutex<MdMode>>,
+    /// Whether `ram/security-credentials/` names a role ([`ROLE_NAME`]); off by default, as on
+    /// an instance without a RAM role.
+    pub role: Arc<AtomicBool>,
     /// Every request: `METHOD path [token] [xff]`.
     pub log: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
@@ -121,7 +134,14 @@ impl Drop for MetadataServer {
 
 const TOKEN: &str = "lab-token-6b1d";
 
-fn md_value(path: &str) -> Option<&'static str> {
+fn md_value(path: &str, role: bool) -> Option<&'static str> {
+    if role {
+        match path {
+            "ram/security-credentials/" => return Some(ROLE_NAME),
+            p if p.strip_prefix("ram/security-credentials/") == Some(ROLE_NAME) => return Some(ROLE_JSON),
+            _ => {}
+        }
+    }
     Some(match path {
         "instance-id" => INSTANCE_ID,
         "region-id" => "cn-lab",
@@ -148,7 +168,7 @@ fn respond(s: &mut TcpStream, status: &str, ctype: &str, body: &str) {
     );
 }
 
-fn handle(mut s: TcpStream, mode: MdMode, log: &Mutex<Vec<String>>) {
+fn handle(mut s: TcpStream, mode: MdMode, role: bool, log: &Mutex<Vec<String>>) {
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
     let mut chunk = [0u8; 2048];
@@ -178,7 +198,7 @@ fn handle(mut s: TcpStream, mode: MdMode, log: &Mutex<Vec<String>>) {
     if let MdMode::Slow(ms) = mode {
         std::thread::sleep(Duration::from_millis(ms));
     }
-    let value = path.strip_prefix("/latest/meta-data/").and_then(md_value);
+    let value = path.strip_prefix("/latest/meta-data/").and_then(|p| md_value(p, role));
     let is_token_put = method == "PUT" && path == "/latest/api/token";
     match mode {
         MdMode::Forbidden => respond(&mut s, "403 Forbidden", "text/plain", "Forbidden"),
@@ -221,8 +241,9 @@ impl MetadataServer {
         let mode = Arc::new(Mutex::new(mode));
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
+        let role = Arc::new(AtomicBool::new(false));
         let (tx, rx) = std::sync::mpsc::channel();
-        let (m, l, st) = (mode.clone(), log.clone(), stop.clone());
+        let (m, l, st, ro) = (mode.clone(), log.clone(), stop.clone(), role.clone());
         spawn_in(ns, move || {
             let listener = TcpListener::bind((METADATA_IP, 80)).expect("bind the metadata address");
             listener.set_nonblocking(true).expect("nonblocking");
@@ -232,15 +253,21 @@ impl MetadataServer {
                     Ok((s, _)) => {
                         let _ = s.set_nonblocking(false);
                         let mode = *m.lock().unwrap();
+                        let role = ro.load(Ordering::SeqCst);
                         let l = l.clone();
-                        std::thread::spawn(move || handle(s, mode, &l));
+                        std::thread::spawn(move || handle(s, mode, role, &l));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
         rx.recv_timeout(Duration::from_secs(5)).expect("metadata server started");
-        MetadataServer { mode, log, stop }
+        MetadataServer { mode, role, log, stop }
+    }
+
+    /// Hands out the RAM role [`ROLE_NAME`] and its [`ROLE_CREDENTIALS`] from now on.
+    pub fn with_role(&self) {
+        self.role.store(true, Ordering::SeqCst);
     }
 
     pub fn set(&self, mode: MdMode) {
@@ -251,6 +278,16 @@ impl MetadataServer {
     pub fn requests(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
+}
+
+/// A TCP listener on `ip` (any free port) in the network namespace `ns`.
+pub fn listen_in(ns: &Netns, ip: &str) -> TcpListener {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let ip = ip.to_string();
+    spawn_in(ns, move || {
+        let _ = tx.send(TcpListener::bind((ip.as_str(), 0)));
+    });
+    rx.recv_timeout(Duration::from_secs(5)).expect("listener thread").expect("bind in the namespace")
 }
 
 /// Runs `f` on a thread of its own inside the network namespace `ns` (setns affects only that

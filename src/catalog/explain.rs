@@ -75,6 +75,9 @@ pub fn text(c: &Check, lang: Lang) -> String {
     if !c.aliases.is_empty() {
         out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::Aliases), c.aliases.join(", ")));
     }
+    if !c.depends_on.is_empty() {
+        out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::DependsOn), c.depends_on.join(", ")));
+    }
     out.push_str(&format!("\n{}: {}\n", tr(lang, Msg::DefinedIn), c.source));
     out
 }
@@ -116,6 +119,7 @@ pub fn json(c: &Check, lang: Lang) -> String {
         "thresholds": thresholds,
         "references": c.references,
         "aliases": c.aliases,
+        "depends_on": c.depends_on,
         "source": c.source,
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -149,6 +149,10 @@ struct CheckFile {
     probe: Spanned<ProbeSpec>,
     #[serde(default, rename = "judge")]
     judges: Vec<JudgeFile>,
+    /// Checks whose failure explains this one's (`depends_on = ["net.route.default"]`): when one
+    /// of them fails in the same run, this check's problems are marked as its consequences.
+    #[serde(default)]
+    depends_on: Vec<Spanned<String>>,
 }
 
 /// `[trend]`: which of the check's metrics say how full a subject is.
@@ -197,6 +201,10 @@ struct JudgeFile {
     message: Spanned<Text>,
     #[serde(default)]
     code: Option<Spanned<String>>,
+    /// This judge's own dependencies, instead of the check's (`depends_on = []`: what it finds is
+    /// never explained by another check, e.g. "no time daemon runs").
+    #[serde(default)]
+    depends_on: Option<Vec<Spanned<String>>>,
 }
 
 /// One rule of a check: compare a value of each observation with thresholds.
@@ -219,6 +227,9 @@ pub struct Judge {
     /// Thresholds the config sets for single subjects, by exact subject name (a mount point, an
     /// interface): they beat `warn`/`crit`.
     pub subjects: BTreeMap<String, SubjectThresholds>,
+    /// The checks whose failure explains what this judge finds, when the judge names its own
+    /// (else the check's [`Check::depends_on`]).
+    pub depends_on: Option<Vec<String>>,
 }
 
 /// The config's thresholds for one subject of one judge. A level left out keeps the judge's.
@@ -283,6 +294,8 @@ pub struct Check {
     pub trend: Option<Trend>,
     pub probe: ProbeSpec,
     pub judges: Vec<Judge>,
+    /// The checks whose failure explains this one's (ids, aliases resolved at load).
+    pub depends_on: Vec<String>,
     /// Where it was defined: `builtin:checks/disk/usage.space.toml` or a file path.
     pub source: String,
 }
@@ -357,6 +370,20 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         }
         Ok(())
     };
+    let deps = |list: &[Spanned<String>]| -> Result<Vec<String>, LoadError> {
+        let mut out: Vec<String> = Vec::new();
+        for d in list {
+            let dep = d.get_ref();
+            if !valid_id(dep) || *dep == id {
+                return Err(err(d.span().start, say(Msg::BadDependency, &[("id", &format!("{dep:?}"))])));
+            }
+            if !out.contains(dep) {
+                out.push(dep.clone());
+            }
+        }
+        Ok(out)
+    };
+    let depends_on = deps(&file.depends_on)?;
     let mut judges = Vec::new();
     for j in &file.judges {
         let field = j.field.get_ref();
@@ -406,6 +433,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             code: j.code.as_ref().map(|c| c.get_ref().clone()),
             overridden_at: None,
             subjects: BTreeMap::new(),
+            depends_on: j.depends_on.as_deref().map(deps).transpose()?,
         });
     }
     if let Some(ok) = &file.ok {
@@ -490,6 +518,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         trend,
         probe,
         judges,
+        depends_on,
         source: display.to_string(),
     })
 }
@@ -560,12 +589,100 @@ impl Catalog {
             }
         }
         checks.sort_by(|a, b| a.id.cmp(&b.id));
+        resolve_dependencies(&mut checks)?;
         Ok(Catalog { checks })
     }
 
     pub fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id || c.aliases.iter().any(|a| a == id))
     }
+}
+
+/// Resolves every `depends_on` to the id of a loaded check (an alias names its check) and
+/// refuses a dependency on a check that does not exist or a cycle (A depends on B depends on A:
+/// neither could be the root cause).
+fn resolve_dependencies(checks: &mut [Check]) -> Result<(), LoadError> {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for c in checks.iter() {
+        for n in std::iter::once(&c.id).chain(c.aliases.iter()) {
+            names.insert(n.clone(), c.id.clone());
+        }
+    }
+    let unknown = |c: &Check, dep: &str| LoadError {
+        file: c.source.clone(),
+        line: 1,
+        column: 1,
+        message: say(Msg::UnknownDependency, &[("id", &format!("{dep:?}"))]),
+    };
+    for c in checks.iter_mut() {
+        let resolve = |list: &mut Vec<String>| -> Result<(), String> {
+            for d in list.iter_mut() {
+                *d = names.get(d.as_str()).cloned().ok_or_else(|| d.clone())?;
+            }
+            list.dedup();
+            Ok(())
+        };
+        let mut deps = std::mem::take(&mut c.depends_on);
+        resolve(&mut deps).map_err(|d| unknown(c, &d))?;
+        c.depends_on = deps;
+        let mut judges = std::mem::take(&mut c.judges);
+        for j in judges.iter_mut() {
+            if let Some(list) = j.depends_on.as_mut() {
+                resolve(list).map_err(|d| unknown(c, &d))?;
+            }
+        }
+        c.judges = judges;
+    }
+    // Depth-first search for a cycle over every edge (check-wide and per judge).
+    let edges: BTreeMap<&str, Vec<&str>> = checks
+        .iter()
+        .map(|c| {
+            let mut e: Vec<&str> = c.depends_on.iter().map(String::as_str).collect();
+            for j in &c.judges {
+                e.extend(j.depends_on.iter().flatten().map(String::as_str));
+            }
+            (c.id.as_str(), e)
+        })
+        .collect();
+    fn visit<'a>(
+        n: &'a str,
+        edges: &BTreeMap<&'a str, Vec<&'a str>>,
+        state: &mut BTreeMap<&'a str, bool>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        match state.get(n) {
+            Some(true) => return None,
+            Some(false) => {
+                let start = path.iter().position(|p| *p == n).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+                cycle.push(n.to_string());
+                return Some(cycle);
+            }
+            None => {}
+        }
+        state.insert(n, false);
+        path.push(n);
+        for next in edges.get(n).into_iter().flatten() {
+            if let Some(c) = visit(next, edges, state, path) {
+                return Some(c);
+            }
+        }
+        path.pop();
+        state.insert(n, true);
+        None
+    }
+    let mut state = BTreeMap::new();
+    for c in checks.iter() {
+        if let Some(cycle) = visit(&c.id, &edges, &mut state, &mut Vec::new()) {
+            return Err(LoadError {
+                file: c.source.clone(),
+                line: 1,
+                column: 1,
+                message: say(Msg::DependencyCycle, &[("cycle", &cycle.join(" → "))]),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether a selector picks a check: an id or alias (`sec.ssh.root-login`), an id prefix ending at
@@ -649,6 +766,54 @@ mod tests {
         assert!(!valid_id("disk.usage.-x"));
         assert_eq!(id_from_path(Path::new("disk/usage.space.toml")).as_deref(), Some("disk.usage.space"));
         assert_eq!(id_from_path(Path::new("disk.usage.space.toml")).as_deref(), Some("disk.usage.space"));
+    }
+
+    fn write_check(dir: &Path, id: &str, extra: &str) {
+        let (domain, rest) = id.split_once('.').unwrap();
+        let path = dir.join(domain).join(format!("{rest}.toml"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!(
+                "id = \"{id}\"\ntitle.en = \"t\"\nwhy.en = \"w\"\nfix.en = \"f\"\n{extra}\n[probe.loadavg]\n\n\
+                 [[judge]]\nfield = \"load5_per_cpu\"\nwarn = \"> 100\"\nmessage.en = \"m\"\n"
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn dependencies_must_name_loaded_checks_without_a_cycle() {
+        let dir = tempfile::tempdir().unwrap();
+        // A plugin may depend on a built-in check, by id or alias.
+        write_check(dir.path(), "sys.test.a", "depends_on = [\"net.route.default\"]");
+        let c = Catalog::load(&[dir.path().to_path_buf()]).unwrap();
+        assert_eq!(c.get("sys.test.a").unwrap().depends_on, ["net.route.default"]);
+        assert!(c.get("net.dns.resolver-reachable").unwrap().depends_on.contains(&"net.route.default".to_string()));
+
+        write_check(dir.path(), "sys.test.a", "depends_on = [\"sys.test.nope\"]");
+        let e = Catalog::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(e.message.contains("sys.test.nope") && e.file.ends_with("a.toml"), "{e}");
+
+        write_check(dir.path(), "sys.test.a", "depends_on = [\"sys.test.a\"]");
+        let e = Catalog::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(e.message.contains("\"sys.test.a\"") && e.line == 5, "{e}");
+
+        write_check(dir.path(), "sys.test.a", "depends_on = [\"sys.test.b\"]");
+        write_check(dir.path(), "sys.test.b", "depends_on = [\"sys.test.a\"]");
+        let e = Catalog::load(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(e.message.contains("sys.test.a → sys.test.b → sys.test.a"), "{e}");
+    }
+
+    /// The built-in dependencies: every one names a built-in check, and a judge that says what
+    /// it finds has no explanation elsewhere keeps its own empty list.
+    #[test]
+    fn builtin_dependencies() {
+        let c = Catalog::load(&[]).unwrap();
+        let time = c.get("net.time.sync").unwrap();
+        let no_daemon = time.judges.iter().find(|j| j.code.as_deref() == Some("NO-NTP")).unwrap();
+        assert_eq!(no_daemon.depends_on.as_deref(), Some(&[][..]));
+        assert_eq!(c.get("net.route.default").unwrap().depends_on, ["net.addr.assigned"]);
     }
 
     #[test]

@@ -54,9 +54,12 @@ pub fn run(args: &RunArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let saved_to = if opts.save { save(&report, &opts) } else { None };
     let delivery = deliver(&report, &opts, saved_to.clone());
     print(&report, &opts, saved_to, &delivery)?;
-    // Tickets spooled while the network was down go out with the next run (nothing happens,
-    // and no packet is sent, when the spool is empty).
-    if let Ok(t) = TicketOptions::resolve(&TicketArgs::default(), &config, env) {
+    // Tickets spooled while the network was down go out with the next run of the live system
+    // (nothing happens, and no packet is sent, when the spool is empty). A run that examines
+    // another root (a rescued disk, a fixture) leaves the live host's spool alone.
+    if opts.catalog.host.is_live()
+        && let Ok(t) = TicketOptions::resolve(&TicketArgs::default(), &config, env)
+    {
         crate::ticket::filing::flush_if_pending(&t.settings);
     }
     Ok(report.summary.status.exit_status())
@@ -94,6 +97,8 @@ pub fn diagnose(
     on_progress(Progress::Started { checks: selected.len() });
     let mut checks =
         engine::run(selected, ctx.clone(), lang, engine::DEFAULT_WORKERS, |r| on_progress(Progress::Done(r)));
+    // Failures another failing check explains are its consequences (`depends_on`).
+    report::mark_consequences(&mut checks);
 
     // Fill forecasts from the saved history of this host (read only; --no-save runs see them too).
     let hostname = facts::hostname(host);

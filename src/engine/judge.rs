@@ -43,6 +43,8 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
         metrics: BTreeMap::new(),
         duration_ms,
         traces: Vec::new(),
+        consequence_of: Vec::new(),
+        explained_by: Vec::new(),
         table: None,
     }
 }
@@ -50,6 +52,7 @@ pub fn base(check: &Check, lang: Lang, status: Status, summary: String, duration
 /// The result of a check whose probe did not finish in time.
 pub fn timed_out(check: &Check, lang: Lang, message: String, duration_ms: u64) -> CheckResult {
     let mut r = base(check, lang, Status::Error, message.clone(), duration_ms);
+    r.explained_by = unfinished_deps(check);
     r.findings.push(Finding {
         severity: Severity::Info,
         message,
@@ -61,6 +64,11 @@ pub fn timed_out(check: &Check, lang: Lang, message: String, duration_ms: u64) -
     r
 }
 
+/// What may explain a check that could not finish: its check-wide dependencies.
+fn unfinished_deps(check: &Check) -> Vec<Vec<String>> {
+    if check.depends_on.is_empty() { Vec::new() } else { vec![check.depends_on.clone()] }
+}
+
 pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: Lang, duration_ms: u64) -> CheckResult {
     let obs = match observed {
         Err(ProbeError::Skipped(reason)) => {
@@ -69,6 +77,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         Err(ProbeError::Failed { code, message }) => {
             let message = message.render(lang);
             let mut r = base(check, lang, Status::Error, redact(&message), duration_ms);
+            r.explained_by = unfinished_deps(check);
             r.findings.push(Finding {
                 severity: Severity::Info,
                 message: redact(&message),
@@ -104,6 +113,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                 since: None,
             });
             r.remediation = Some(check.fix.get(lang).to_string());
+            r.explained_by = unfinished_deps(check);
         }
         r.metrics = v.metrics;
         return r;
@@ -137,18 +147,27 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
                     }
                 }
             }
-            findings.push(Finding {
-                severity,
-                message: template::render(j.message.get(lang), Some(o), obs.items.len(), lang),
-                subject: Some(o.subject.clone()),
-                // A code is an identifier to search for: always in English.
-                code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len(), Lang::En)),
-                evidence: evidence(&lines, lang),
-                since: o.since.clone(),
-            });
+            let deps = j.depends_on.as_ref().unwrap_or(&check.depends_on).clone();
+            findings.push((
+                deps,
+                Finding {
+                    severity,
+                    message: template::render(j.message.get(lang), Some(o), obs.items.len(), lang),
+                    subject: Some(o.subject.clone()),
+                    // A code is an identifier to search for: always in English.
+                    code: j.code.as_deref().map(|c| template::render(c, Some(o), obs.items.len(), Lang::En)),
+                    evidence: evidence(&lines, lang),
+                    since: o.since.clone(),
+                },
+            ));
         }
     }
-    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    findings.sort_by_key(|(_, f)| std::cmp::Reverse(f.severity));
+    // Each problem's possible explanations; a problem no dependency could explain leaves the
+    // check a root cause whatever else fails.
+    let explained_by: Vec<Vec<String>> =
+        findings.iter().filter(|(_, f)| f.severity != Severity::Info).map(|(d, _)| d.clone()).collect();
+    let findings: Vec<Finding> = findings.into_iter().map(|(_, f)| f).collect();
     let status = match findings.first().map(|f| f.severity) {
         Some(Severity::Crit) => Status::Crit,
         Some(Severity::Warn) => Status::Warn,
@@ -190,6 +209,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
     }
     r.findings = findings;
     r.traces = obs.traces;
+    r.explained_by = explained_by;
     r.table = obs.table.map(|t| table(&t, lang));
     r
 }

@@ -351,6 +351,8 @@ mod tests {
             metrics: metrics.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             duration_ms: 1,
             traces: Vec::new(),
+            consequence_of: Vec::new(),
+            explained_by: Vec::new(),
             table: None,
         }
     }

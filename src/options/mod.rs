@@ -53,6 +53,8 @@ pub struct Env {
     pub metadata_url: Option<String>,
     /// ECS_DOCTOR_UPLOAD_URL: like `--upload-url` (keeps the URL out of the process list).
     pub upload_url: Option<String>,
+    /// ECS_DOCTOR_ECS_ENDPOINT: like `--ecs-endpoint` (a stand-in API in tests).
+    pub ecs_endpoint: Option<String>,
     /// NO_COLOR is set (and not empty): no colour unless `--color always`.
     pub no_color: bool,
     /// The language of LC_ALL, LC_MESSAGES or LANG, when one is set.
@@ -75,6 +77,7 @@ impl Env {
             ticket_dir: os("ECS_DOCTOR_TICKET_DIR").map(PathBuf::from),
             metadata_url: text("ECS_DOCTOR_METADATA_URL"),
             upload_url: text("ECS_DOCTOR_UPLOAD_URL"),
+            ecs_endpoint: text("ECS_DOCTOR_ECS_ENDPOINT"),
             no_color: os("NO_COLOR").is_some(),
             lang: Lang::from_locale(|name| get(name).and_then(|v| v.into_string().ok())),
         }
@@ -95,6 +98,8 @@ pub enum OptionsError {
     Target(Said),
     /// `--metadata-url` that does not parse.
     MetadataUrl(Said),
+    /// `--ecs-endpoint` (or its variable, or `[net] ecs_endpoint`) without a host.
+    EcsEndpoint(String),
     /// `[ticket] timeout`, `max_report_age` or `attempts` out of range.
     TicketTimeout,
     TicketMaxAge,
@@ -113,6 +118,7 @@ impl OptionsError {
             OptionsError::UploadUrl(e) => Said::new(Msg::FlagUploadUrl).arg("error", e),
             OptionsError::Target(e) => Said::new(Msg::FlagTarget).nest("error", e.clone()),
             OptionsError::MetadataUrl(e) => Said::new(Msg::FlagMetadataUrl).nest("error", e.clone()),
+            OptionsError::EcsEndpoint(e) => Said::new(Msg::FlagEcsEndpoint).arg("url", format!("{e:?}")),
             OptionsError::TicketTimeout => Said::new(Msg::TicketTimeout),
             OptionsError::TicketMaxAge => Said::new(Msg::TicketMaxAge),
             OptionsError::TicketAttempts => Said::new(Msg::TicketAttempts),

@@ -85,6 +85,31 @@ impl RunOptions {
             config.net.metadata_url.as_ref().map(|u| Some(u.get_ref().clone())),
             || None,
         );
+        let ecs_endpoint = layer(
+            args.ecs_endpoint.clone().map(Some),
+            env.ecs_endpoint.clone().map(Some),
+            config.net.ecs_endpoint.as_ref().map(|e| Some(e.get_ref().clone())),
+            || None,
+        );
+        if let Some(e) = &ecs_endpoint {
+            let url = crate::cloud::ecs::normalize_endpoint(e);
+            if reqwest::Url::parse(&url).ok().and_then(|u| u.host_str().map(str::to_string)).is_none() {
+                return Err(OptionsError::EcsEndpoint(e.clone()));
+            }
+        }
+        let t = &config.ticket;
+        let net = NetOptions {
+            metadata_url,
+            dns_name: config.net.dns_name.as_ref().map(|n| n.get_ref().clone()),
+            access: Access { ports: access_ports(&args.ports, config), from: None, user: None },
+            offline: args.offline || config.net.offline,
+            ecs_endpoint,
+            cloud_credentials: crate::probe::CloudCredentials {
+                key_id: t.access_key_id.clone(),
+                key_secret: t.access_key_secret.clone(),
+                token: t.security_token.clone(),
+            },
+        };
         let mut skip = args.skip.clone();
         skip.extend(config.skip.iter().cloned());
         Ok(RunOptions {
@@ -96,11 +121,7 @@ impl RunOptions {
             output_dir: args.output_dir.clone(),
             upload_url,
             targets,
-            net: NetOptions {
-                metadata_url,
-                dns_name: config.net.dns_name.as_ref().map(|n| n.get_ref().clone()),
-                access: Access { ports: access_ports(&args.ports, config), from: None, user: None },
-            },
+            net,
             save: !args.no_save,
             quiet: args.quiet,
             verbose: args.verbose,

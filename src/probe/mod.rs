@@ -280,6 +280,22 @@ pub struct NetOptions {
     pub dns_name: Option<String>,
     /// What must be reachable from outside, and by whom.
     pub access: Access,
+    /// Ask nothing of the cloud's API (`--offline`, `[net] offline`).
+    pub offline: bool,
+    /// Where the ECS API is (`--ecs-endpoint`, `ECS_DOCTOR_ECS_ENDPOINT`, `[net] ecs_endpoint`);
+    /// else the region's.
+    pub ecs_endpoint: Option<String>,
+    /// Access keys from the config (`[ticket]`), for the cloud's API.
+    pub cloud_credentials: CloudCredentials,
+}
+
+/// Access keys the config gives; the environment and the RAM role come after them in the chain
+/// (`crate::cloud::creds`).
+#[derive(Debug, Clone, Default)]
+pub struct CloudCredentials {
+    pub key_id: Option<String>,
+    pub key_secret: Option<String>,
+    pub token: Option<String>,
 }
 
 /// What must be reachable from outside, and by whom: the service ports (`--port`, `[access]
@@ -548,6 +564,7 @@ probes! {
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
+    cloud::security_group => SecurityGroup,
     resources::oom_kills => OomKills,
     pam::pam_limits => PamLimits,
     pam::pam_lockout => PamLockout,

@@ -180,6 +180,8 @@ mod tests {
             duration_ms: 1,
             traces: Vec::new(),
             table: None,
+            consequence_of: Vec::new(),
+            explained_by: Vec::new(),
         }
     }
 

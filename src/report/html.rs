@@ -388,6 +388,11 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
         title = esc(&c.title),
         summary = esc(&c.summary)
     );
+    if !c.consequence_of.is_empty() {
+        let ids: Vec<String> = c.consequence_of.iter().map(|d| format!("<code>{}</code>", esc(d))).collect();
+        let text = esc(&crate::i18n::trf(lang, Msg::ConsequenceOf, &[("ids", "\u{1}")]));
+        let _ = write!(out, "<p class=\"consequence\">↳ {}</p>", text.replace('\u{1}', &ids.join(", ")));
+    }
     if let Some(t) = &c.table {
         out.push_str("<table class=\"matrix\"><thead><tr>");
         for h in &t.columns {
@@ -410,7 +415,8 @@ fn write_check(out: &mut String, c: &CheckResult, lang: Lang) {
         }
         out.push_str("</ul>");
     }
-    if let Some(fix) = &c.remediation {
+    // A consequence's fix is its root cause's.
+    if let Some(fix) = c.remediation.as_ref().filter(|_| c.consequence_of.is_empty()) {
         let _ = write!(out, "<div class=\"fix\"><strong>{}:</strong> {}</div>", tr(lang, Msg::HowToFix), prose(fix));
     }
     let drawn = charts(out, c, lang);
@@ -498,6 +504,32 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         let _ = writeln!(out, "<tr><th>{k}</th><td>{v}</td></tr>");
     }
     out.push_str("</table>\n");
+
+    let causes = super::Causes::of(report);
+    if causes.any() {
+        let _ = write!(
+            out,
+            "<section class=\"causes\"><h2>{}: {}</h2><ul>",
+            esc(tr(lang, Msg::RootCausesFirst)),
+            esc(&super::text::counts_line(&causes, lang))
+        );
+        let link = |c: &CheckResult| {
+            let class = status_class(c.status);
+            format!(
+                "<span class=\"badge {class}\">{class}</span>{title} <span class=\"id\">{id}</span>",
+                id = esc(&c.id),
+                title = esc(&c.title)
+            )
+        };
+        for root in causes.explaining() {
+            let _ = write!(out, "<li>{} — {}<ul>", link(root), esc(&root.summary));
+            for (depth, c) in causes.tree(&root.id) {
+                let _ = write!(out, "<li>{}{}</li>", "↳ ".repeat(depth), link(c));
+            }
+            out.push_str("</ul></li>\n");
+        }
+        out.push_str("</ul></section>\n");
+    }
 
     for domain in crate::catalog::DOMAINS {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();

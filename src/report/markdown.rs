@@ -3,7 +3,7 @@
 //! the checks that passed.
 
 use super::text::TextOptions;
-use super::{CheckResult, OverallStatus, Report, Severity, Status};
+use super::{Causes, CheckResult, OverallStatus, Report, Severity, Status};
 use crate::i18n::{Msg, tr};
 use std::fmt::Write as _;
 
@@ -56,6 +56,14 @@ fn write_table(out: &mut String, t: &super::Table) {
 fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
     let _ = writeln!(out, "### {} — {} (`{}`)\n", status_label(c.status), cell(&c.title), c.id);
     let _ = writeln!(out, "{}\n", cell(&c.summary));
+    if !c.consequence_of.is_empty() {
+        let ids: Vec<String> = c.consequence_of.iter().map(|d| format!("`{d}`")).collect();
+        let _ = writeln!(
+            out,
+            "↳ *{}*\n",
+            cell(&crate::i18n::trf(opts.lang, Msg::ConsequenceOf, &[("ids", &ids.join(", "))]))
+        );
+    }
     if let Some(t) = &c.table {
         write_table(out, t);
     }
@@ -77,7 +85,8 @@ fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
             let _ = writeln!(out, "  {fence}\n");
         }
     }
-    if let Some(fix) = &c.remediation {
+    // A consequence's fix is its root cause's.
+    if let Some(fix) = c.remediation.as_ref().filter(|_| c.consequence_of.is_empty()) {
         let _ = writeln!(
             out,
             "\n**{}:** {}\n",
@@ -110,6 +119,30 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         c.error,
         c.skipped
     );
+    let causes = Causes::of(report);
+    if causes.any() {
+        let _ = writeln!(
+            out,
+            "## {}: {}\n",
+            tr(opts.lang, Msg::RootCausesFirst),
+            super::text::counts_line(&causes, opts.lang)
+        );
+        for root in causes.explaining() {
+            let _ = writeln!(
+                out,
+                "- {} `{}` {}: {}",
+                status_label(root.status),
+                root.id,
+                cell(&root.title),
+                cell(&root.summary)
+            );
+            for (depth, c) in causes.tree(&root.id) {
+                let _ =
+                    writeln!(out, "{}- ↳ {} `{}` {}", "  ".repeat(depth), status_label(c.status), c.id, cell(&c.title));
+            }
+        }
+        out.push('\n');
+    }
     let cloud =
         serde_json::to_value(h.cloud.provider).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let _ = writeln!(out, "| | |\n|---|---|");

@@ -136,6 +136,15 @@ pub struct CheckResult {
     /// extra property of the check object: report v1 allows it, older readers ignore it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub traces: Vec<crate::trace::TraceData>,
+    /// The failing checks of the same run that explain this one's problems (its root cause is
+    /// elsewhere): set by [`mark_consequences`] after the run. Absent when this check is fine or
+    /// a root cause itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consequence_of: Vec<String>,
+    /// For each problem (a warn or crit finding, or the error that stopped the check): the checks
+    /// whose failure would explain it, from the check file's `depends_on`. Not part of the report.
+    #[serde(skip)]
+    pub explained_by: Vec<Vec<String>>,
     /// A table the check shows in every format (`sec.login.matrix`: one row per account). An
     /// extra property of the check object, like `traces`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -161,6 +170,112 @@ pub struct Finding {
     pub evidence: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since: Option<String>,
+}
+
+/// Whether a check's result is a failure another check's problem can be explained by.
+pub fn fails(s: Status) -> bool {
+    matches!(s, Status::Warn | Status::Crit)
+}
+
+/// Marks each failing check whose every problem is explained by a failing dependency in the same
+/// run as a consequence of those dependencies. A check with a problem none of its dependencies
+/// explains stays a root cause.
+pub fn mark_consequences(checks: &mut [CheckResult]) {
+    let failing: std::collections::BTreeSet<String> =
+        checks.iter().filter(|c| fails(c.status)).map(|c| c.id.clone()).collect();
+    for c in checks.iter_mut() {
+        c.consequence_of.clear();
+        if !(fails(c.status) || c.status == Status::Error) || c.explained_by.is_empty() {
+            continue;
+        }
+        let explained = c.explained_by.iter().all(|deps| deps.iter().any(|d| failing.contains(d)));
+        if !explained {
+            continue;
+        }
+        let mut of: Vec<String> = Vec::new();
+        for d in c.explained_by.iter().flatten() {
+            if failing.contains(d) && !of.contains(d) && *d != c.id {
+                of.push(d.clone());
+            }
+        }
+        c.consequence_of = of;
+    }
+    // A dependency that is itself explained by another one listed beside it adds nothing: the
+    // unreachable endpoint is the dead resolver's consequence only through the missing route.
+    let edges: BTreeMap<String, Vec<String>> =
+        checks.iter().map(|c| (c.id.clone(), c.consequence_of.clone())).collect();
+    let reaches = |from: &str, to: &str| {
+        let mut stack = vec![from.to_string()];
+        let mut seen = std::collections::BTreeSet::new();
+        while let Some(n) = stack.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n.clone()) {
+                stack.extend(edges.get(&n).into_iter().flatten().cloned());
+            }
+        }
+        false
+    };
+    for c in checks.iter_mut() {
+        let all = c.consequence_of.clone();
+        c.consequence_of.retain(|d| !all.iter().any(|e| e != d && reaches(d, e)));
+    }
+}
+
+/// Root causes and consequences among the failing checks (warn, crit, error) of a report.
+#[derive(Debug, Clone, Default)]
+pub struct Causes<'a> {
+    /// Failing checks that are not consequences, in report order; those that explain another
+    /// check first.
+    pub roots: Vec<&'a CheckResult>,
+    pub consequences: Vec<&'a CheckResult>,
+}
+
+impl<'a> Causes<'a> {
+    pub fn of(report: &'a Report) -> Causes<'a> {
+        let bad = |c: &&CheckResult| fails(c.status) || c.status == Status::Error;
+        let consequences: Vec<&CheckResult> =
+            report.checks.iter().filter(bad).filter(|c| !c.consequence_of.is_empty()).collect();
+        let mut roots: Vec<&CheckResult> =
+            report.checks.iter().filter(bad).filter(|c| c.consequence_of.is_empty()).collect();
+        roots.sort_by_key(|r| {
+            (!consequences.iter().any(|c| c.consequence_of.contains(&r.id)), std::cmp::Reverse(r.status))
+        });
+        Causes { roots, consequences }
+    }
+
+    /// Whether the report has any consequence at all (else renderers show nothing new).
+    pub fn any(&self) -> bool {
+        !self.consequences.is_empty()
+    }
+
+    /// The checks `root` directly explains.
+    pub fn explained_by(&self, root: &str) -> Vec<&'a CheckResult> {
+        self.consequences.iter().copied().filter(|c| c.consequence_of.iter().any(|d| d == root)).collect()
+    }
+
+    /// The failing checks `root` explains, directly or through another consequence, each with
+    /// its depth below `root` (1 = directly), depth first, every check once.
+    pub fn tree(&self, root: &str) -> Vec<(usize, &'a CheckResult)> {
+        let mut out: Vec<(usize, &CheckResult)> = Vec::new();
+        let mut stack: Vec<(usize, &CheckResult)> = self.explained_by(root).into_iter().rev().map(|c| (1, c)).collect();
+        while let Some((depth, c)) = stack.pop() {
+            if c.id == root || out.iter().any(|(_, o)| o.id == c.id) {
+                continue;
+            }
+            out.push((depth, c));
+            for next in self.explained_by(&c.id).into_iter().rev() {
+                stack.push((depth + 1, next));
+            }
+        }
+        out
+    }
+
+    /// The root causes that explain at least one other check.
+    pub fn explaining(&self) -> Vec<&'a CheckResult> {
+        self.roots.iter().copied().filter(|r| !self.explained_by(&r.id).is_empty()).collect()
+    }
 }
 
 impl Counts {
@@ -323,6 +438,98 @@ impl Report {
 mod tests {
     use super::*;
 
+    fn result(id: &str, status: Status, explained_by: &[&[&str]]) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            category: "net".into(),
+            title: id.into(),
+            status,
+            summary: "s".into(),
+            findings: Vec::new(),
+            remediation: None,
+            kb: None,
+            metrics: BTreeMap::new(),
+            duration_ms: 0,
+            traces: Vec::new(),
+            table: None,
+            consequence_of: Vec::new(),
+            explained_by: explained_by.iter().map(|d| d.iter().map(|s| s.to_string()).collect()).collect(),
+        }
+    }
+
+    /// No address explains no route, which explains the dead resolver and the unreachable
+    /// metadata service; the time check's "no daemon" problem is explained by nothing, and a
+    /// dependency that passed explains nothing.
+    #[test]
+    fn consequences_follow_failing_dependencies_only() {
+        let mut checks = vec![
+            result("net.addr.assigned", Status::Crit, &[&["net.link.state"]]),
+            result("net.link.state", Status::Ok, &[]),
+            result("net.route.default", Status::Crit, &[&["net.addr.assigned"]]),
+            result("net.dns.resolver-reachable", Status::Crit, &[&["net.route.default"], &["net.route.default"]]),
+            result("net.metadata.reachable", Status::Error, &[&["net.route.default"]]),
+            result("net.time.sync", Status::Warn, &[&["net.route.default"], &[]]),
+            result("net.reach.targets", Status::Crit, &[&["net.route.default", "net.dns.resolver-reachable"]]),
+            result("sys.cpu.load", Status::Warn, &[]),
+        ];
+        mark_consequences(&mut checks);
+        let of = |id: &str| checks.iter().find(|c| c.id == id).map(|c| c.consequence_of.clone()).unwrap_or_default();
+        assert!(of("net.addr.assigned").is_empty(), "its dependency passed");
+        assert_eq!(of("net.route.default"), ["net.addr.assigned"]);
+        assert_eq!(of("net.dns.resolver-reachable"), ["net.route.default"]);
+        assert_eq!(of("net.metadata.reachable"), ["net.route.default"], "an unfinished check is explained too");
+        assert!(of("net.time.sync").is_empty(), "one of its problems has no explanation");
+        assert!(of("sys.cpu.load").is_empty());
+        assert_eq!(of("net.reach.targets"), ["net.route.default"], "the resolver is itself the route's consequence");
+
+        let report = Report {
+            schema: SCHEMA.into(),
+            tool: Tool { name: "ecs-doctor".into(), version: "0".into() },
+            run: Run {
+                id: "12345678".into(),
+                started_at: "2026-01-01T00:00:00Z".into(),
+                finished_at: "2026-01-01T00:00:01Z".into(),
+                duration_ms: 1,
+                deadline_ms: 1,
+                privileged: false,
+                root: None,
+                argv: Vec::new(),
+            },
+            host: HostInfo {
+                hostname: "h".into(),
+                os: OsInfo { id: "debian".into(), version_id: None, pretty_name: "Debian".into() },
+                kernel: "k".into(),
+                arch: "x86_64".into(),
+                uptime_s: None,
+                cloud: Cloud { provider: Provider::None, identity: BTreeMap::new() },
+            },
+            summary: Summary::of(&checks),
+            checks,
+            diagnosis: None,
+        };
+        let causes = Causes::of(&report);
+        let ids = |v: &[&CheckResult]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(&causes.roots),
+            ["net.addr.assigned", "net.time.sync", "sys.cpu.load"],
+            "the explaining root first"
+        );
+        assert_eq!(causes.consequences.len(), 4);
+        assert_eq!(ids(&causes.explaining()), ["net.addr.assigned"]);
+        let tree: Vec<(usize, String)> =
+            causes.tree("net.addr.assigned").into_iter().map(|(d, c)| (d, c.id.clone())).collect();
+        assert_eq!(
+            tree,
+            [
+                (1, "net.route.default".to_string()),
+                (2, "net.dns.resolver-reachable".to_string()),
+                (2, "net.metadata.reachable".to_string()),
+                (2, "net.reach.targets".to_string())
+            ]
+        );
+        assert_eq!(text::counts_line(&causes, crate::i18n::Lang::En), "3 root causes, 4 consequences");
+    }
+
     #[test]
     fn score_and_status() {
         let c = Counts { ok: 5, warn: 1, crit: 1, error: 1, skipped: 2 };
@@ -381,6 +588,8 @@ mod tests {
                 columns: vec!["user".into()],
                 rows: HOSTILE.iter().map(|s| vec![s.to_string()]).collect(),
             }),
+            consequence_of: vec![],
+            explained_by: vec![],
         };
         let checks = vec![check];
         let report = Report {

@@ -68,6 +68,10 @@ pub struct FailingCheck {
     /// Distinct subjects of all its findings, in report order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
+    /// The failing checks that explain this one (report v1 `consequence_of`): it is not a root
+    /// cause. Root causes come first in `failing`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consequence_of: Vec<String>,
 }
 
 /// What happened to the full report besides stdout, shown in the line.
@@ -145,6 +149,7 @@ fn failing_check(c: &CheckResult, level: &Level, cutting: &mut bool) -> FailingC
         subject: first.and_then(|f| f.subject.as_deref()).map(|s| cut(s, MAX_ID, cutting)),
         message,
         subjects,
+        consequence_of: c.consequence_of.iter().map(|d| cut(d, MAX_ID, cutting)).collect(),
     }
 }
 
@@ -153,7 +158,8 @@ fn line_at(report: &Report, delivery: &Delivery, level: &Level) -> SummaryLine {
     let mut cutting = false;
     let mut failing: Vec<&CheckResult> =
         report.checks.iter().filter(|c| matches!(c.status, Status::Crit | Status::Warn | Status::Error)).collect();
-    failing.sort_by_key(|c| priority(c.status));
+    // Root causes first (the cause a fleet engine or Cloud Assistant reader needs), then by status.
+    failing.sort_by_key(|c| (!c.consequence_of.is_empty(), priority(c.status)));
     let failing = failing.into_iter().map(|c| failing_check(c, level, &mut cutting)).collect();
     SummaryLine {
         schema: SCHEMA.into(),
@@ -270,6 +276,8 @@ mod tests {
             metrics: Default::default(),
             duration_ms: 1,
             traces: Vec::new(),
+            consequence_of: Vec::new(),
+            explained_by: Vec::new(),
             table: None,
         }
     }

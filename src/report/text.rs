@@ -2,7 +2,7 @@
 //! with a mark, findings indented under it with evidence and a fix, a closing line with counts,
 //! and next steps. Colour only when asked for (the caller decides: terminal and no NO_COLOR).
 
-use super::{CheckResult, OverallStatus, Report, Severity, Status};
+use super::{Causes, CheckResult, OverallStatus, Report, Severity, Status};
 use crate::i18n::{Lang, Msg, tr};
 use anstyle::{AnsiColor, Style};
 use std::fmt::Write as _;
@@ -151,6 +151,10 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
     if !show_details {
         return;
     }
+    if !c.consequence_of.is_empty() {
+        let line = crate::i18n::trf(opts.lang, Msg::ConsequenceOf, &[("ids", &c.consequence_of.join(", "))]);
+        let _ = writeln!(out, "      {} {}", p.fg(AnsiColor::Cyan, "↳"), line);
+    }
     // A lone finding that only repeats the summary shows just its code and evidence.
     let repeats_summary = c.findings.len() == 1 && c.findings[0].message == c.summary;
     let shown = if opts.verbose { usize::MAX } else { FINDINGS_SHOWN };
@@ -174,7 +178,8 @@ fn write_check(out: &mut String, p: &Painter, c: &CheckResult, opts: &TextOption
     if c.findings.len() > shown {
         let _ = writeln!(out, "      {}", p.dim(&format!("… +{} (-v)", c.findings.len() - shown)));
     }
-    if let Some(fix) = &c.remediation {
+    // A consequence's fix is its root cause's: shown there.
+    if let Some(fix) = c.remediation.as_ref().filter(|_| c.consequence_of.is_empty()) {
         let label = format!("{}:", tr(opts.lang, Msg::Fix));
         let label_width = display_width(&label);
         let lines = wrap(fix, WIDTH.saturating_sub(8 + label_width));
@@ -251,6 +256,31 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         ],
     );
     let _ = writeln!(out, "{header}");
+    let causes = Causes::of(report);
+    if causes.any() {
+        let _ = writeln!(out, "\n{}: {}", p.bold(tr(opts.lang, Msg::RootCausesFirst)), counts_line(&causes, opts.lang));
+        for root in causes.explaining() {
+            let _ = writeln!(
+                out,
+                "  {} {} — {}  {}",
+                mark(&p, root.status),
+                p.bold(&root.title),
+                root.summary,
+                p.dim(&format!("({})", root.id))
+            );
+            for (depth, c) in causes.tree(&root.id) {
+                let indent = "  ".repeat(depth + 2);
+                let _ = writeln!(
+                    out,
+                    "{indent}{} {} {}  {}",
+                    p.fg(AnsiColor::Cyan, "↳"),
+                    mark(&p, c.status),
+                    c.title,
+                    p.dim(&format!("({})", c.id))
+                );
+            }
+        }
+    }
     for domain in crate::catalog::DOMAINS {
         let checks: Vec<&CheckResult> = report
             .checks
@@ -274,6 +304,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         OverallStatus::Unknown => p.fg(AnsiColor::Magenta, "UNKNOWN"),
     };
     let c = &s.counts;
+    let status = if causes.any() { format!("{status} · {}", counts_line(&causes, opts.lang)) } else { status };
     let _ = writeln!(
         out,
         "\n{}: {status} · {} ok · {} warn · {} crit · {} error · {} skipped · {:.2} s · {} {}/100",
@@ -292,11 +323,14 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     }
     let mut failing: Vec<&CheckResult> =
         report.checks.iter().filter(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error)).collect();
-    // Worst first: crit, then warn, then error.
-    failing.sort_by_key(|c| match c.status {
-        Status::Crit => 0,
-        Status::Warn => 1,
-        _ => 2,
+    // Root causes first, then worst first: crit, then warn, then error.
+    failing.sort_by_key(|c| {
+        let rank = match c.status {
+            Status::Crit => 0,
+            Status::Warn => 1,
+            _ => 2,
+        };
+        (!c.consequence_of.is_empty(), !causes.explaining().iter().any(|r| r.id == c.id), rank)
     });
     if !opts.quiet
         && let Some(first) = failing.first()
@@ -313,6 +347,21 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
     }
     out
+}
+
+/// "1 root cause, 4 consequences" in the run's language.
+pub fn counts_line(causes: &Causes, lang: Lang) -> String {
+    let n = |count: usize, one: Msg, many: Msg| {
+        crate::i18n::trf(lang, if count == 1 { one } else { many }, &[("count", &count.to_string())])
+    };
+    crate::i18n::trf(
+        lang,
+        Msg::CausesCounts,
+        &[
+            ("roots", &n(causes.roots.len(), Msg::RootCauseOne, Msg::RootCausesMany)),
+            ("consequences", &n(causes.consequences.len(), Msg::ConsequenceOne, Msg::ConsequencesMany)),
+        ],
+    )
 }
 
 #[cfg(test)]

@@ -88,6 +88,9 @@ pub struct Symptom {
     pub findings: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The failing checks that explain this one (it is not a root cause); root causes come first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consequence_of: Vec<String>,
 }
 
 /// The evidence of one finding, with the time it was seen.
@@ -238,7 +241,8 @@ pub fn instance(report: &Report) -> Instance {
 pub fn default_title(report: &Report, lang: Lang) -> String {
     let who = report.host.cloud.identity.get("instance_id").cloned().unwrap_or_else(|| report.host.hostname.clone());
     let mut bad: Vec<_> = report.checks.iter().filter(|c| failing(c.status)).collect();
-    bad.sort_by_key(|c| std::cmp::Reverse(c.status));
+    // The root cause names the ticket; its consequences are the "more problems".
+    bad.sort_by_key(|c| (!c.consequence_of.is_empty(), std::cmp::Reverse(c.status)));
     let zh = lang == Lang::ZhCn;
     let Some(first) = bad.first() else {
         return if zh {
@@ -263,7 +267,8 @@ pub fn default_title(report: &Report, lang: Lang) -> String {
 /// already redacted when they reach here; the caller redacts the finished ticket once more.
 pub fn build(report: &Report, answers: &Answers, key: &str, lang: Lang, now: &str) -> Ticket {
     let mut bad: Vec<_> = report.checks.iter().filter(|c| failing(c.status) || c.status == Status::Error).collect();
-    bad.sort_by_key(|c| std::cmp::Reverse(c.status));
+    // Root causes lead; their consequences follow.
+    bad.sort_by_key(|c| (!c.consequence_of.is_empty(), std::cmp::Reverse(c.status)));
     let symptoms = bad
         .iter()
         .map(|c| Symptom {
@@ -273,6 +278,7 @@ pub fn build(report: &Report, answers: &Answers, key: &str, lang: Lang, now: &st
             summary: c.summary.clone(),
             findings: c.findings.iter().map(|f| f.message.clone()).collect(),
             fix: c.remediation.clone(),
+            consequence_of: c.consequence_of.clone(),
         })
         .collect();
     let mut error_codes: Vec<String> = Vec::new();

@@ -135,6 +135,14 @@ pub fn markdown(t: &Ticket) -> String {
             s.check_id,
             cell(&s.summary)
         );
+        if !s.consequence_of.is_empty() {
+            let ids: Vec<String> = s.consequence_of.iter().map(|d| format!("`{d}`")).collect();
+            let _ = writeln!(
+                out,
+                "  - ↳ {}",
+                cell(&crate::i18n::trf(l, crate::i18n::Msg::ConsequenceOf, &[("ids", &ids.join(", "))]))
+            );
+        }
         for f in s.findings.iter().filter(|f| **f != s.summary) {
             let _ = writeln!(out, "  - {}", cell(f));
         }

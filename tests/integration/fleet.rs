@@ -31,7 +31,9 @@ fn failing_ids(report: &serde_json::Value) -> Vec<String> {
                 "error" => 2,
                 _ => return None,
             };
-            Some((rank, i, c["id"].as_str()?.to_string()))
+            // Root causes first: a consequence of another failing check comes after every root.
+            let consequence = c["consequence_of"].as_array().is_some_and(|a| !a.is_empty());
+            Some((rank + if consequence { 10 } else { 0 }, i, c["id"].as_str()?.to_string()))
         })
         .collect();
     ids.sort();

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! L0  exit · i18n · redact · fmt
-//! L1  host
+//! L1  host · cloud
 //! L2  trace · probe
 //! L3  catalog · report
 //! L4  engine · history · fleet · ticket
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 /// The layers, lowest first.
 const LAYERS: &[&[&str]] = &[
     &["exit", "i18n", "redact", "fmt"],
-    &["host"],
+    &["host", "cloud"],
     &["trace", "probe"],
     &["catalog", "report"],
     &["engine", "history", "fleet", "ticket"],

@@ -189,7 +189,8 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         assert!(stderr(&out).contains("No saved tickets to send."), "{}", stderr(&out));
         assert_eq!(lab.state().tickets.len(), 1);
 
-        // Down again: a later `ecs-doctor run` sends it once the network is back.
+        // Down again: a later `ecs-doctor run` of the live system sends it once the network is
+        // back; a run that examines another root (a rescued disk, a fixture) leaves it alone.
         set_lo(false);
         let out = file_aliyun(&lab, &d, &[]);
         set_lo(true);
@@ -197,6 +198,10 @@ fn network_down_spools_and_flush_then_run_file_exactly_once() {
         let root = project_dir().join("tests/fixtures/roots/healthy");
         let out =
             run(&d, &["run", "--no-save", "--only", "sys.cpu.load", "--root", root.to_str().expect("p")], true, None);
+        assert!(!stderr(&out).contains("Ticket filed"), "--root sent the live spool: {}", stderr(&out));
+        assert_eq!(d.spooled(), 1);
+        assert_eq!(lab.state().tickets.len(), 1);
+        let out = run(&d, &["run", "--no-save", "--only", "sys.cpu.load"], true, None);
         assert!(stderr(&out).contains("Ticket filed: T0002"), "{}\n{}", stdout(&out), stderr(&out));
         assert!(!stdout(&out).contains("Ticket filed"), "run's stdout is the report only");
         let st = lab.state();

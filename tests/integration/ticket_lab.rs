@@ -92,16 +92,16 @@ impl Lab {
     }
 }
 
-struct Req {
-    method: String,
-    path: String,
-    query: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub struct Req {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl Req {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
@@ -110,7 +110,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-fn read_request(s: &mut TcpStream) -> Option<Req> {
+pub fn read_request(s: &mut TcpStream) -> Option<Req> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -174,7 +174,7 @@ fn read_request(s: &mut TcpStream) -> Option<Req> {
     Some(Req { method, path, query, headers, body })
 }
 
-fn respond(s: &mut TcpStream, code: u16, body: &str) {
+pub fn respond(s: &mut TcpStream, code: u16, body: &str) {
     let reason = match code {
         200 => "OK",
         400 => "Bad Request",
@@ -237,7 +237,7 @@ fn pct_encode(s: &str) -> String {
         .collect()
 }
 
-fn parse_form(s: &str) -> BTreeMap<String, String> {
+pub fn parse_form(s: &str) -> BTreeMap<String, String> {
     s.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -248,7 +248,7 @@ fn parse_form(s: &str) -> BTreeMap<String, String> {
 }
 
 /// Recomputes the ACS3-HMAC-SHA256 signature of a received request; None when it is right.
-fn check_signature(req: &Req, st: &mut State) -> Option<String> {
+pub fn check_signature(req: &Req, st: &mut State) -> Option<String> {
     let auth = req.header("authorization")?;
     let rest = auth.strip_prefix("ACS3-HMAC-SHA256 ")?;
     let mut parts = BTreeMap::new();

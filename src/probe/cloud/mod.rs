@@ -1,6 +1,8 @@
 //! What the cloud platform says about this instance: the instance metadata service (fetched
-//! once per run by `host::metadata`; its values also fill the report's `host.cloud`), and what
-//! cloud-init applied of it (`cloud_init`).
+//! once per run by `host::metadata`; its values also fill the report's `host.cloud`), what
+//! cloud-init applied of it (`cloud_init`), and the security groups the ECS API shows
+//! (`security_group`).
 
 pub mod cloud_init;
 pub mod metadata;
+pub mod security_group;

@@ -16,7 +16,7 @@ pub const REFRESH_BEFORE_S: i64 = 180;
 #[derive(Debug)]
 pub enum Source {
     Static(Credentials),
-    Role { base: String, cached: Option<(Credentials, jiff::Timestamp)>, fetches: u32 },
+    Role { base: String, cached: Option<(Credentials, jiff::Timestamp)>, fetches: u32, role: Option<String> },
 }
 
 pub struct Inputs<'a> {
@@ -55,21 +55,32 @@ impl Source {
             }
         };
         let base = if base.ends_with('/') { base } else { format!("{base}/") };
-        Ok(Source::Role { base, cached: None, fetches: 0 })
+        Ok(Source::Role { base, cached: None, fetches: 0, role: None })
+    }
+
+    /// Whose credentials these are, for messages: `RAM role NAME` or `AccessKey LTAI****` (never
+    /// more than the first four characters of a key id).
+    pub fn principal(&self) -> String {
+        match self {
+            Source::Role { role: Some(r), .. } => format!("RAM role {r}"),
+            Source::Role { .. } => "the instance's RAM role".into(),
+            Source::Static(c) => format!("AccessKey {}****", c.key_id.chars().take(4).collect::<String>()),
+        }
     }
 
     /// Credentials valid for at least the next 180 s.
     pub fn get(&mut self) -> Result<Credentials, SendError> {
         match self {
             Source::Static(c) => Ok(c.clone()),
-            Source::Role { base, cached, fetches } => {
+            Source::Role { base, cached, fetches, role } => {
                 let now = jiff::Timestamp::now();
                 if let Some((c, exp)) = cached
                     && exp.as_second() - now.as_second() > REFRESH_BEFORE_S
                 {
                     return Ok(c.clone());
                 }
-                let (c, exp) = fetch_role(base)?;
+                let (c, exp, name) = fetch_role(base)?;
+                *role = Some(name);
                 *fetches += 1;
                 *cached = Some((c.clone(), exp));
                 Ok(c)
@@ -90,7 +101,7 @@ fn metadata_client() -> Result<reqwest::blocking::Client, SendError> {
 
 /// The role's credentials and their expiry. Uses the hardened mode's token when the service
 /// gives one, plain GETs otherwise.
-fn fetch_role(base: &str) -> Result<(Credentials, jiff::Timestamp), SendError> {
+fn fetch_role(base: &str) -> Result<(Credentials, jiff::Timestamp, String), SendError> {
     let client = metadata_client()?;
     let token_url = base.replace("/meta-data/", "/api/token");
     let token = client
@@ -136,5 +147,5 @@ fn fetch_role(base: &str) -> Result<(Credentials, jiff::Timestamp), SendError> {
     };
     let exp: jiff::Timestamp =
         exp.parse().map_err(|e| SendError::Rejected(format!("{url}: bad Expiration {exp:?}: {e}")))?;
-    Ok((Credentials { key_id, secret, token: Some(token) }, exp))
+    Ok((Credentials { key_id, secret, token: Some(token) }, exp, role.to_string()))
 }

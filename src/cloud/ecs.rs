@@ -1,0 +1,287 @@
+//! The two ECS API calls (version 2014-05-26, RPC style: `POST /` with a form body, signed with
+//! ACS3-HMAC-SHA256) that show what the security groups let in: `DescribeInstanceAttribute`
+//! (which groups the instance is in) and `DescribeSecurityGroupAttribute` (their ingress rules).
+//! Shapes in shared/platform/alibaba-cloud.md. Read-only; every request is bounded by the run's
+//! deadline; nothing secret goes into the evidence (no header, no credential, no token).
+
+use super::creds::Source;
+use super::http::{SendError, classify, retry};
+use super::secgroup::{Policy, Rule};
+use super::sign::{Call, date_now, nonce, rpc_headers};
+use std::time::{Duration, Instant};
+
+pub const VERSION: &str = "2014-05-26";
+/// The RAM actions the two calls need.
+pub const ACTIONS: [&str; 2] = ["ecs:DescribeInstanceAttribute", "ecs:DescribeSecurityGroupAttribute"];
+/// Longest one request may take.
+const REQUEST_LIMIT: Duration = Duration::from_secs(5);
+/// Most pages of rules read per group.
+const MAX_PAGES: usize = 20;
+
+/// The endpoints to try for a region, in order: the VPC one (reachable without internet
+/// access), then the public one.
+pub fn default_endpoints(region: &str) -> Vec<String> {
+    vec![format!("https://ecs-vpc.{region}.aliyuncs.com"), format!("https://ecs.{region}.aliyuncs.com")]
+}
+
+/// `https://` is added to a bare host; a trailing slash is dropped.
+pub fn normalize_endpoint(e: &str) -> String {
+    let e = e.trim().trim_end_matches('/');
+    if e.contains("://") { e.to_string() } else { format!("https://{e}") }
+}
+
+/// Why a call did not answer what was asked.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The credentials may not call this (`Forbidden.RAM` and its kin): a finding, not an error.
+    Forbidden { action: String, code: String, message: String },
+    /// The API refused or failed otherwise, with its error code.
+    Api { action: String, status: u16, code: String, message: String },
+    /// No answer (not sent, timed out, reset) or no credentials.
+    Send(SendError),
+}
+
+impl ApiError {
+    /// A code for the finding: the API's error code, or an errno-style word.
+    pub fn code(&self) -> String {
+        match self {
+            ApiError::Forbidden { code, .. } | ApiError::Api { code, .. } => code.clone(),
+            ApiError::Send(SendError::Unreachable(_)) => "ENETUNREACH".into(),
+            ApiError::Send(SendError::Ambiguous(m)) if m.contains("timed out") || m.contains("timeout") => {
+                "ETIMEDOUT".into()
+            }
+            ApiError::Send(_) => "EIO".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApiError::Forbidden { action, code, message } | ApiError::Api { action, code, message, .. } => {
+                write!(f, "{action}: {code}: {message}")
+            }
+            ApiError::Send(e) => f.write_str(e.message()),
+        }
+    }
+}
+
+pub struct Ecs<'a> {
+    pub client: reqwest::blocking::Client,
+    /// `scheme://host[:port]`.
+    pub endpoint: String,
+    pub creds: &'a mut Source,
+    pub deadline: Instant,
+    /// One line per request: action, parameters, outcome (never a secret).
+    pub evidence: Vec<String>,
+}
+
+fn form(params: &[(&str, String)]) -> String {
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", super::sign::encode(k), super::sign::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One permission of `DescribeSecurityGroupAttribute` as a rule of `group`.
+pub fn parse_permission(group: &str, p: &serde_json::Value) -> Rule {
+    let policy = match text(&p["Policy"]).map(|s| s.to_ascii_lowercase()) {
+        Some(s) if s == "drop" => Some(Policy::Drop),
+        Some(s) if s == "accept" => Some(Policy::Accept),
+        _ => None,
+    };
+    Rule {
+        group: group.to_string(),
+        rule_id: text(&p["SecurityGroupRuleId"]),
+        direction: text(&p["Direction"]).unwrap_or_default(),
+        protocol: text(&p["IpProtocol"]).unwrap_or_default(),
+        port_range: text(&p["PortRange"]).unwrap_or_default(),
+        source_cidr: text(&p["SourceCidrIp"]),
+        source_cidr_v6: text(&p["Ipv6SourceCidrIp"]),
+        source_group: text(&p["SourceGroupId"]),
+        source_prefix_list: text(&p["SourcePrefixListId"]),
+        policy,
+        priority: text(&p["Priority"]).and_then(|s| s.parse().ok()).unwrap_or(1),
+        description: text(&p["Description"]),
+    }
+}
+
+/// The group ids of a `DescribeInstanceAttribute` answer.
+pub fn parse_group_ids(v: &serde_json::Value) -> Vec<String> {
+    v["SecurityGroupIds"]["SecurityGroupId"].as_array().map(|a| a.iter().filter_map(text).collect()).unwrap_or_default()
+}
+
+impl Ecs<'_> {
+    fn host(&self) -> Result<String, ApiError> {
+        let bad = |why: String| ApiError::Send(SendError::Rejected(format!("ECS endpoint {:?}: {why}", self.endpoint)));
+        let url = reqwest::Url::parse(&self.endpoint).map_err(|e| bad(e.to_string()))?;
+        let host = url.host_str().ok_or_else(|| bad("no host".into()))?;
+        Ok(match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        })
+    }
+
+    fn call_once(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left < Duration::from_millis(50) {
+            return Err(ApiError::Send(SendError::Ambiguous(format!("{action}: timed out (the run's deadline)"))));
+        }
+        let host = self.host()?;
+        let creds = self.creds.get().map_err(ApiError::Send)?;
+        let body = form(params);
+        let call = Call {
+            host: &host,
+            action,
+            version: VERSION,
+            body: body.as_bytes(),
+            content_type: "application/x-www-form-urlencoded",
+        };
+        let headers = rpc_headers(&creds, &call, &date_now(), &nonce());
+        let url = format!("{}/", self.endpoint);
+        let mut req = self.client.post(&url).timeout(REQUEST_LIMIT.min(left));
+        for (k, v) in &headers {
+            if k != "host" {
+                req = req.header(k.as_str(), v.as_str());
+            }
+        }
+        let shown: String = params.iter().map(|(k, v)| format!(" {k}={v}")).collect();
+        let started = Instant::now();
+        let resp = req.body(body).send().map_err(|e| {
+            let err = classify(&url, &e);
+            self.evidence.push(crate::redact::redact(&format!("POST {url} {action}{shown}: {}", err.message())));
+            ApiError::Send(err)
+        })?;
+        let status = resp.status().as_u16();
+        let text = resp.text().map_err(|e| ApiError::Send(classify(&url, &e)))?;
+        let ms = started.elapsed().as_millis();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        let code = v["Code"].as_str().map(str::to_string);
+        let request_id = v["RequestId"].as_str().map(|r| format!(" (RequestId {r})")).unwrap_or_default();
+        self.evidence.push(crate::redact::redact(&format!(
+            "POST {url} {action}{shown}: HTTP {status}{}{request_id} in {ms} ms",
+            code.as_deref().map(|c| format!(" {c}")).unwrap_or_default()
+        )));
+        if (200..300).contains(&status) && v.is_object() {
+            return Ok(v);
+        }
+        let message: String =
+            crate::redact::redact(v["Message"].as_str().unwrap_or(text.trim())).chars().take(300).collect();
+        let code = code.unwrap_or_else(|| format!("HTTP-{status}"));
+        if code.starts_with("Forbidden") || code == "NoPermission" {
+            return Err(ApiError::Forbidden { action: action.into(), code, message });
+        }
+        if status >= 500 || status == 429 {
+            return Err(ApiError::Send(SendError::Ambiguous(format!("{action}: HTTP {status} {code}: {message}"))));
+        }
+        Err(ApiError::Api { action: action.into(), status, code, message })
+    }
+
+    /// A read-only call, tried again (within the deadline) when it got no answer.
+    fn call(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
+        let deadline = self.deadline;
+        let mut last = None;
+        let r = retry(2, deadline, |_| match self.call_once(action, params) {
+            Ok(v) => Ok(Ok(v)),
+            Err(ApiError::Send(e)) => Err(e),
+            Err(other) => {
+                last = Some(other);
+                Ok(Err(()))
+            }
+        });
+        match r {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(())) => Err(last.unwrap_or_else(|| ApiError::Send(SendError::Rejected(action.into())))),
+            Err(e) => Err(ApiError::Send(e)),
+        }
+    }
+
+    /// The security groups of an instance.
+    pub fn instance_groups(&mut self, instance_id: &str) -> Result<Vec<String>, ApiError> {
+        let v = self.call("DescribeInstanceAttribute", &[("InstanceId", instance_id.to_string())])?;
+        Ok(parse_group_ids(&v))
+    }
+
+    /// The ingress rules of a group, every page.
+    pub fn ingress_rules(&mut self, group: &str, region: &str) -> Result<Vec<Rule>, ApiError> {
+        let mut rules = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut params = vec![
+                ("SecurityGroupId", group.to_string()),
+                ("RegionId", region.to_string()),
+                ("Direction", "ingress".to_string()),
+            ];
+            if let Some(t) = &token {
+                params.push(("NextToken", t.clone()));
+            }
+            let v = self.call("DescribeSecurityGroupAttribute", &params)?;
+            if let Some(list) = v["Permissions"]["Permission"].as_array() {
+                rules.extend(list.iter().map(|p| parse_permission(group, p)));
+            }
+            token = text(&v["NextToken"]);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(rules)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The official response shapes (aliyun/alibabacloud-csharp-sdk models).
+    #[test]
+    fn parses_the_official_shapes() {
+        let inst: serde_json::Value = serde_json::from_str(
+            r#"{"InstanceId":"i-bp1","Status":"Running","SecurityGroupIds":{"SecurityGroupId":["sg-bp1a","sg-bp1b"]},
+                "PublicIpAddress":{"IpAddress":[]},"VpcAttributes":{"VpcId":"vpc-1","VSwitchId":"vsw-1",
+                "PrivateIpAddress":{"IpAddress":["172.16.0.5"]}},"RequestId":"r"}"#,
+        )
+        .unwrap();
+        assert_eq!(parse_group_ids(&inst), ["sg-bp1a", "sg-bp1b"]);
+        let sg: serde_json::Value = serde_json::from_str(
+            r#"{"SecurityGroupId":"sg-bp1a","RegionId":"cn-hangzhou","VpcId":"vpc-1","InnerAccessPolicy":"Accept",
+                "Permissions":{"Permission":[
+                  {"Direction":"ingress","IpProtocol":"TCP","PortRange":"22/22","SourceCidrIp":"0.0.0.0/0",
+                   "Ipv6SourceCidrIp":"","SourceGroupId":"","SourcePrefixListId":"","Policy":"Accept","Priority":"1",
+                   "NicType":"intranet","Description":"ssh","SecurityGroupRuleId":"sgr-1","CreateTime":"2024-01-01T00:00:00Z"},
+                  {"Direction":"ingress","IpProtocol":"ALL","PortRange":"-1/-1","SourceGroupId":"sg-bastion",
+                   "Policy":"Drop","Priority":5}]},"RequestId":"r"}"#,
+        )
+        .unwrap();
+        let rules: Vec<Rule> = sg["Permissions"]["Permission"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| parse_permission("sg-bp1a", p))
+            .collect();
+        assert_eq!(rules[0].port_range, "22/22");
+        assert_eq!(rules[0].source_cidr.as_deref(), Some("0.0.0.0/0"));
+        assert_eq!(rules[0].source_cidr_v6, None, "an empty field is no source");
+        assert_eq!(rules[0].policy, Some(Policy::Accept));
+        assert_eq!(rules[1].priority, 5, "a number as well as a string");
+        assert_eq!(rules[1].source_group.as_deref(), Some("sg-bastion"));
+        assert_eq!(rules[1].policy, Some(Policy::Drop));
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(default_endpoints("cn-hangzhou")[0], "https://ecs-vpc.cn-hangzhou.aliyuncs.com");
+        assert_eq!(normalize_endpoint("http://127.0.0.1:9/"), "http://127.0.0.1:9");
+        assert_eq!(normalize_endpoint("ecs.cn-beijing.aliyuncs.com"), "https://ecs.cn-beijing.aliyuncs.com");
+        let e = ApiError::Forbidden { action: "A".into(), code: "Forbidden.RAM".into(), message: "m".into() };
+        assert_eq!(e.code(), "Forbidden.RAM");
+    }
+}

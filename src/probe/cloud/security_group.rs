@@ -1,0 +1,293 @@
+//! Whether the instance's security groups (Alibaba Cloud) admit a new inbound TCP connection to
+//! SSH's port and to every port the user named, from anywhere or from `--from ADDR`: one
+//! observation per port (`22/tcp`), judged by `crate::cloud::secgroup` from the rules the ECS
+//! API gives (`DescribeInstanceAttribute`, then `DescribeSecurityGroupAttribute` per group).
+//!
+//! No request is made unless the cloud was detected (DMI, or a metadata service the user
+//! named), the run is not `--offline`, and credentials exist (the environment, the config, or
+//! the instance's RAM role from the metadata service). Without credentials, or when the API
+//! answers `Forbidden.RAM`, the check is skipped with the permission or flag that would let it
+//! look, and the inbound rule each port needs.
+
+use crate::cloud::secgroup::{self, Rule, Source, Verdict};
+use crate::cloud::{creds, ecs, http::SendError};
+use crate::i18n::{Msg, Said};
+use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+pub const FIELDS: &[Field] = &[
+    Field::num("port", "", "the TCP port judged"),
+    Field::text("source", "where the packet comes from: anywhere (0.0.0.0/0) or the --from address"),
+    Field::text(
+        "verdict",
+        "accept, drop, no-rule (default deny), restricted (some sources) or unknown (a source group)",
+    ),
+    Field::text("groups", "the instance's security groups"),
+    Field::text("group", "the group whose rule decides (all of them when none does)"),
+    Field::text("rule", "the deciding rule as the console shows it"),
+    Field::text("rules", "the rules that admit only some sources, or that cannot be judged from an address"),
+    Field::text("otherwise", "what decides for a source outside those rules"),
+    Field::text("needed", "the inbound rule the port needs for the source"),
+    Field::text("why_port", "why the port is checked (sshd -T, a named port)"),
+];
+
+/// How long `sshd -T` may take.
+const SSHD_T_LIMIT: Duration = Duration::from_secs(3);
+
+/// A port to check and why (`sshd -T: port 22`, `--port 8080`).
+pub type Port = (u16, String);
+
+/// SSH's ports: sshd's effective configuration (`sshd -T`) on the live system, else the Port
+/// lines of /etc/ssh/sshd_config, else 22 when sshd's configuration exists at all.
+pub fn ssh_ports(ctx: &ProbeContext) -> Vec<Port> {
+    let mut ports: Vec<Port> = Vec::new();
+    if ctx.host.is_live()
+        && let Some(Ok(out)) = ctx.run_once("sshd", &["-T"], SSHD_T_LIMIT)
+        && out.code == Some(0)
+    {
+        for line in out.stdout.lines() {
+            let mut w = line.split_whitespace();
+            if w.next().is_some_and(|k| k.eq_ignore_ascii_case("port"))
+                && let Some(p) = w.next().and_then(|p| p.parse::<u16>().ok())
+                && !ports.iter().any(|(q, _)| *q == p)
+            {
+                ports.push((p, format!("sshd -T: port {p}")));
+            }
+        }
+        if !ports.is_empty() {
+            return ports;
+        }
+    }
+    if let Ok(Some(f)) = ctx.host.read_optional("/etc/ssh/sshd_config") {
+        for (n, line) in f.text.lines().enumerate() {
+            let mut w = line.split_whitespace();
+            if w.next().is_some_and(|k| k.eq_ignore_ascii_case("port"))
+                && let Some(p) = w.next().and_then(|p| p.parse::<u16>().ok())
+                && !ports.iter().any(|(q, _)| *q == p)
+            {
+                ports.push((p, format!("/etc/ssh/sshd_config:{}: {}", n + 1, line.trim())));
+            }
+        }
+        if ports.is_empty() {
+            ports.push((22, "/etc/ssh/sshd_config: no Port line: sshd uses 22".into()));
+        }
+    }
+    ports
+}
+
+/// The ports of this run: SSH's, then the named ones (`--port`, `[access] ports`).
+fn ports(ctx: &ProbeContext) -> Vec<Port> {
+    let mut ports = ssh_ports(ctx);
+    for p in &ctx.net.access.ports {
+        if !ports.iter().any(|(q, _)| q == p) {
+            ports.push((*p, format!("named port {p}")));
+        }
+    }
+    ports
+}
+
+/// "inbound Accept TCP 22/22 from 0.0.0.0/0, priority 1; ..." for every port.
+fn rules_needed(ports: &[Port], source: Source) -> String {
+    ports.iter().map(|(p, _)| secgroup::needed_rule(*p, source, &Verdict::NoRule)).collect::<Vec<_>>().join("; ")
+}
+
+fn skipped(msg: Msg, ports: &[Port], source: Source) -> ProbeError {
+    ProbeError::Skipped(Said::new(msg).arg("rules", rules_needed(ports, source)))
+}
+
+/// Skipped for want of credentials, with why the chain found none.
+fn no_credentials(ports: &[Port], source: Source, why: String) -> ProbeError {
+    ProbeError::Skipped(
+        Said::new(Msg::SkipSecgroupNoCredentials)
+            .arg("actions", ecs::ACTIONS.join(", "))
+            .arg("detail", crate::redact::redact(&why))
+            .arg("rules", rules_needed(ports, source)),
+    )
+}
+
+fn groups_text(groups: &[String]) -> String {
+    groups.join(", ")
+}
+
+fn rules_text(rules: &[Rule]) -> String {
+    rules.iter().map(Rule::describe).collect::<Vec<_>>().join("; ")
+}
+
+/// The observation of one port.
+pub fn judge_port(port: u16, why: &str, source: Source, groups: &[String], rules: &[Rule]) -> Observation {
+    let verdict = secgroup::evaluate(rules, port, source);
+    let mut o = Observation::new(format!("{port}/tcp"))
+        .num("port", port as f64)
+        .text("source", source.describe())
+        .text("verdict", verdict.name())
+        .text("groups", groups_text(groups))
+        .text("needed", secgroup::needed_rule(port, source, &verdict))
+        .text("why_port", why.to_string())
+        .evidence(why.to_string());
+    match &verdict {
+        Verdict::Accept(r) | Verdict::Drop(r) => {
+            o = o.text("group", r.group.clone()).text("rule", r.describe());
+        }
+        Verdict::NoRule => {
+            o = o.text("group", groups_text(groups)).text("rule", "no rule admits it (dropped by default)");
+        }
+        Verdict::Restricted(rs) => {
+            o = o.text("group", groups_text(groups)).text("rules", rules_text(rs));
+        }
+        Verdict::Unknown { rules: rs, otherwise } => {
+            let group: Vec<String> = rs.iter().map(|r| r.group.clone()).fold(Vec::new(), |mut v, g| {
+                if !v.contains(&g) {
+                    v.push(g);
+                }
+                v
+            });
+            let otherwise = match otherwise.as_ref() {
+                Verdict::Accept(r) => format!("accepted by {}", r.describe()),
+                Verdict::Drop(r) => format!("dropped by {}", r.describe()),
+                _ => "dropped: no other rule admits it".into(),
+            };
+            o = o.text("group", group.join(", ")).text("rules", rules_text(rs)).text("otherwise", otherwise);
+        }
+    }
+    o
+}
+
+/// The credentials the chain finds (environment, config, RAM role), as `creds` resolves them
+/// for the ticket backend.
+fn credentials(ctx: &ProbeContext, metadata_url: &str) -> Result<creds::Source, String> {
+    let c = &ctx.net.cloud_credentials;
+    creds::Source::resolve(&creds::Inputs {
+        config_id: c.key_id.as_deref(),
+        config_secret: c.key_secret.as_deref(),
+        config_token: c.token.as_deref(),
+        metadata_url: Some(&format!("{}/latest/meta-data/", metadata_url.trim_end_matches('/'))),
+        on_alibaba: true,
+    })
+}
+
+pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    let source = ctx.net.access.from.map_or(Source::Anywhere, Source::Addr);
+    let ports = ports(ctx);
+    if ports.is_empty() {
+        return Err(ProbeError::skipped(Msg::SkipSecgroupNoPorts));
+    }
+    if ctx.net.offline {
+        return Err(skipped(Msg::SkipSecgroupOffline, &ports, source));
+    }
+    let endpoint = match ctx.metadata_source() {
+        crate::host::metadata::Source::NotApplicable(why) => {
+            return Err(ProbeError::Skipped(
+                Said::new(Msg::SkipSecgroupNotCloud).nest("why", why).arg("rules", rules_needed(&ports, source)),
+            ));
+        }
+        s => s.endpoint().cloned(),
+    };
+    let Some(endpoint) = endpoint else {
+        return Err(skipped(Msg::SkipSecgroupOffline, &ports, source));
+    };
+    let Some(md) = ctx.metadata() else {
+        return Err(ProbeError::failed(
+            "ENODATA",
+            Said::new(Msg::FailSecgroupMetadata).arg("error", endpoint.url.clone()),
+        ));
+    };
+    if let Some((failure, why)) = &md.failure {
+        let code = match failure {
+            crate::host::metadata::Failure::Timeout => "ETIMEDOUT",
+            crate::host::metadata::Failure::Refused => "ECONNREFUSED",
+            crate::host::metadata::Failure::Unreachable => "ENETUNREACH",
+            _ => "EIO",
+        };
+        return Err(ProbeError::failed(code, Said::new(Msg::FailSecgroupMetadata).arg("error", why.clone())));
+    }
+    let (Some(instance), Some(region)) = (md.values.get("instance_id"), md.values.get("region_id")) else {
+        return Err(ProbeError::failed(
+            "ENODATA",
+            Said::new(Msg::FailSecgroupMetadata).arg("error", format!("{}: no instance-id or region-id", md.url)),
+        ));
+    };
+    let mut creds = match credentials(ctx, &endpoint.url) {
+        Ok(c) => c,
+        Err(why) => return Err(no_credentials(&ports, source, why)),
+    };
+    // Asked now so that "no RAM role attached" (a flag or a role would let it look) is told
+    // apart from a metadata service that stopped answering.
+    match creds.get() {
+        Ok(_) => {}
+        Err(SendError::Rejected(why)) => {
+            return Err(no_credentials(&ports, source, why));
+        }
+        Err(e) => {
+            return Err(ProbeError::failed(
+                "ETIMEDOUT",
+                Said::new(Msg::FailSecgroupApi).arg("error", crate::redact::redact(e.message())),
+            ));
+        }
+    }
+    let client = crate::cloud::http::client(Duration::from_secs(5))
+        .map_err(|e| ProbeError::failed("EIO", Said::new(Msg::FailSecgroupApi).arg("error", e)))?;
+    let endpoints: Vec<String> = match &ctx.net.ecs_endpoint {
+        Some(e) => vec![ecs::normalize_endpoint(e)],
+        None => ecs::default_endpoints(region),
+    };
+    let mut evidence = Vec::new();
+    let mut outcome = None;
+    for (i, ep) in endpoints.iter().enumerate() {
+        let mut api = ecs::Ecs {
+            client: client.clone(),
+            endpoint: ep.clone(),
+            creds: &mut creds,
+            deadline: ctx.deadline,
+            evidence: Vec::new(),
+        };
+        let r = api.instance_groups(instance).and_then(|groups| {
+            let mut rules = Vec::new();
+            for g in &groups {
+                rules.extend(api.ingress_rules(g, region)?);
+            }
+            Ok((groups, rules))
+        });
+        evidence.extend(std::mem::take(&mut api.evidence));
+        let unreachable = matches!(r, Err(ecs::ApiError::Send(SendError::Unreachable(_))));
+        outcome = Some(r);
+        if !(unreachable && i + 1 < endpoints.len()) {
+            break;
+        }
+    }
+    let (groups, rules) = match outcome {
+        Some(Ok(v)) => v,
+        Some(Err(ecs::ApiError::Forbidden { action, code, message })) => {
+            let who = creds.principal();
+            return Err(ProbeError::Skipped(
+                Said::new(Msg::SkipSecgroupForbidden)
+                    .arg("who", who)
+                    .arg("action", format!("ecs:{action}"))
+                    .arg("code", code)
+                    .arg("actions", ecs::ACTIONS.join(", "))
+                    .arg("message", message)
+                    .arg("rules", rules_needed(&ports, source)),
+            ));
+        }
+        Some(Err(e)) => {
+            return Err(ProbeError::failed(
+                e.code(),
+                Said::new(Msg::FailSecgroupApi).arg("error", crate::redact::redact(&e.to_string())),
+            ));
+        }
+        None => return Err(ProbeError::failed("EIO", Said::new(Msg::FailSecgroupApi).arg("error", "no endpoint"))),
+    };
+    let items = ports
+        .iter()
+        .map(|(p, why)| {
+            let mut o = judge_port(*p, why, source, &groups, &rules);
+            o.evidence.extend(evidence.iter().cloned());
+            o
+        })
+        .collect();
+    Ok(Observations::of(items))
+}
