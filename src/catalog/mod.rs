@@ -296,7 +296,7 @@ pub struct Check {
     pub judges: Vec<Judge>,
     /// The checks whose failure explains this one's (ids, aliases resolved at load).
     pub depends_on: Vec<String>,
-    /// Where it was defined: `builtin:checks/disk/usage.space.toml` or a file path.
+    /// Where it was defined: `builtin:checks/disk/usage/space.toml` or a file path.
     pub source: String,
 }
 

@@ -186,7 +186,7 @@ fn list_and_explain() {
     let ids: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["id"].as_str()).collect();
     assert!(ids.contains(&"disk.usage.space") && ids.contains(&"sec.ssh.root-login"));
     let Some(out) = doctor(&["list"]) else { return };
-    assert!(stdout(&out).contains("builtin:checks/disk/usage.space.toml"));
+    assert!(stdout(&out).contains("builtin:checks/disk/usage/space.toml"));
     let Some(out) = doctor(&["explain", "disk.usage.space"]) else { return };
     let text = stdout(&out);
     assert!(text.contains("used_percent: warn >= 85, crit >= 95"), "{text}");

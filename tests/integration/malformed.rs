@@ -72,7 +72,7 @@ fn malformed_check_files_name_file_line_and_column() {
         (
             "disk/usage.space.toml",
             GOOD_HEAD.replace("sys.demo.value", "disk.usage.space") + "[probe.meminfo]\n",
-            "duplicate check id \"disk.usage.space\": already defined in builtin:checks/disk/usage.space.toml",
+            "duplicate check id \"disk.usage.space\": already defined in builtin:checks/disk/usage/space.toml",
         ),
         (
             "sys/demo.value.toml",
