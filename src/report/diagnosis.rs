@@ -221,6 +221,7 @@ mod tests {
             .unwrap(),
             summary: super::super::Summary::of(&checks),
             diagnosis: Some(Diagnosis::walk("ssh", Some("root".into()), &steps, &checks, Vec::new())),
+            repairs: Vec::new(),
             checks,
         };
         let text = render_text(&report, &TextOptions::default());

@@ -572,6 +572,21 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         }
         out.push_str("</section>\n");
     }
+    if !report.repairs.is_empty() {
+        let _ = write!(
+            out,
+            "<section class=\"repairs\"><h2>{}</h2><ul>",
+            esc(crate::i18n::rt(lang, crate::i18n::R::Repairs))
+        );
+        for r in &report.repairs {
+            let _ = write!(out, "<li>{}", esc(&super::repairs::line(r, report, lang)));
+            if !r.changes.is_empty() {
+                let _ = write!(out, "<pre>{}</pre>", esc(&r.changes.join("\n")));
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul></section>\n");
+    }
     let _ = writeln!(
         out,
         "<footer>ecs-doctor {} · {} · {}</footer></main></body></html>",
