@@ -18,6 +18,8 @@ mod integration {
     pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
+    pub mod fix;
+    pub mod fix_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;

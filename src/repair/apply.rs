@@ -75,6 +75,7 @@ fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: 
 fn restore(cx: &Context, r: &Record) -> Result<(), String> {
     for f in r.files.iter().rev() {
         let target = cx.host.path(&f.path);
+        files::remove_stale_temps(&target);
         let res = match &f.backup {
             Some(name) => {
                 cx.store.read_backup(&r.id, name).and_then(|bytes| files::write_atomic(&target, &bytes, &f.attrs, None))

@@ -185,6 +185,20 @@ pub fn write_atomic(path: &Path, bytes: &[u8], attrs: &Attrs, crash: Option<&str
     set_flags(path, attrs.flags)
 }
 
+/// Removes the temporary files a killed write left beside `path` (`.<name>.ecs-doctor-<pid>.tmp`).
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let prefix = format!(".{}.ecs-doctor-", name.to_string_lossy());
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if n.starts_with(&prefix) && n.ends_with(".tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
 /// Removes a file (a repair's new file, on undo), clearing its guard flags first.
 pub fn remove(path: &Path) -> std::io::Result<()> {
     match std::fs::symlink_metadata(path) {
