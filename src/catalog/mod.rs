@@ -23,7 +23,8 @@ include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
 /// How long a check may take unless its file says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub const DOMAINS: &[&str] = &["net", "disk", "sec", "sys"];
+/// The domains a check id starts with (the report's categories, in report order).
+pub use crate::report::DOMAINS;
 
 /// A problem in a check file or the config, with where it is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

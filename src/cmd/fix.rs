@@ -44,7 +44,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
         Some(path) => report::read(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => super::run::diagnose(&run_opts, &catalog, |_| {})?,
     };
-    let plan = plan::make(&report, &catalog, &host, lang);
+    let plan = plan::make(&report, |id| catalog.get(id).map(|c| c.repairs.as_slice()).unwrap_or(&[]), &host, lang);
     match &o.task {
         FixTask::Apply { ids, yes } => apply_plan(&cx, &o, &catalog, &mut report, &plan, ids, *yes),
         _ => {
@@ -70,7 +70,7 @@ fn text_options(o: &FixOptions, lang: Lang) -> report::text::TextOptions {
 fn command(o: &FixOptions, rest: &str) -> String {
     match &o.run.catalog.root {
         Some(root) if !o.run.catalog.host.is_live() => {
-            format!("ecs-doctor fix --root {} {rest}", crate::repair::shell_word(&root.to_string_lossy()))
+            format!("ecs-doctor fix --root {} {rest}", crate::fmt::shell_word(&root.to_string_lossy()))
         }
         _ => format!("ecs-doctor fix {rest}"),
     }

@@ -145,17 +145,9 @@ impl Command {
 
     /// The command line as shown to people (arguments with spaces quoted).
     pub fn line(&self) -> String {
-        let parts: Vec<String> = std::iter::once(&self.program).chain(&self.args).map(|a| shell_word(a)).collect();
+        let parts: Vec<String> =
+            std::iter::once(&self.program).chain(&self.args).map(|a| crate::fmt::shell_word(a)).collect();
         crate::fmt::inert(&parts.join(" ")).into_owned()
-    }
-}
-
-/// A word as a shell reads it back: quoted when it has spaces or shell characters.
-pub fn shell_word(a: &str) -> String {
-    if a.is_empty() || a.chars().any(|c| c.is_whitespace() || "'\"$`\\;&|<>()*?[]#~!{}".contains(c)) {
-        format!("'{}'", a.replace('\'', "'\\''"))
-    } else {
-        a.to_string()
     }
 }
 

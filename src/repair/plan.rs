@@ -3,7 +3,6 @@
 //! with a unified diff per file; and the findings that are not repaired, with why. Reads only.
 
 use super::{Change, RepairDecl, Skip, Target};
-use crate::catalog::Catalog;
 use crate::host::Host;
 use crate::i18n::{Lang, R, rt, rtf};
 use crate::report::{Finding, Repair, RepairState, Report, Severity, Status};
@@ -134,8 +133,9 @@ pub fn plan_one(
     Ok((change, diffs))
 }
 
-/// The plan for a report's warn and crit findings.
-pub fn make(report: &Report, catalog: &Catalog, host: &Host, lang: Lang) -> Plan {
+/// The plan for a report's warn and crit findings; `repairs_of` gives a check's `[[repair]]`
+/// tables (the catalog's).
+pub fn make<'a>(report: &Report, repairs_of: impl Fn(&str) -> &'a [RepairDecl], host: &Host, lang: Lang) -> Plan {
     let mut plan = Plan::default();
     for c in &report.checks {
         if c.status == Status::Error {
@@ -147,7 +147,7 @@ pub fn make(report: &Report, catalog: &Catalog, host: &Host, lang: Lang) -> Plan
             });
             continue;
         }
-        let decls: &[RepairDecl] = catalog.get(&c.id).map(|k| k.repairs.as_slice()).unwrap_or(&[]);
+        let decls = repairs_of(&c.id);
         for f in c.findings.iter().filter(|f| matches!(f.severity, Severity::Warn | Severity::Crit)) {
             let mut first: Option<String> = None;
             let mut reasons: Vec<Skip> = Vec::new();

@@ -531,7 +531,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         out.push_str("</ul></section>\n");
     }
 
-    for domain in crate::catalog::DOMAINS {
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();
         if checks.is_empty() {
             continue;

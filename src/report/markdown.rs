@@ -184,7 +184,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             let _ = writeln!(out, "- {}", cell(&super::repairs::line(r, report, opts.lang)));
         }
     }
-    for domain in crate::catalog::DOMAINS {
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();
         if checks.is_empty() {
             continue;

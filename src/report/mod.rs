@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "ecs-doctor/report/v1";
 
+/// The categories of checks (the domains their ids start with), in report order.
+pub const DOMAINS: &[&str] = &["net", "disk", "sec", "sys"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

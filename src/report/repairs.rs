@@ -7,7 +7,7 @@ use crate::i18n::{Lang, R, rtf};
 /// The `fix` command line for this report's system (`--root` when it examined one).
 fn fix_command(report: &Report, rest: &str) -> String {
     match report.run.root.as_deref() {
-        Some(root) if root != "/" => format!("ecs-doctor fix --root {} {rest}", crate::repair::shell_word(root)),
+        Some(root) if root != "/" => format!("ecs-doctor fix --root {} {rest}", crate::fmt::shell_word(root)),
         _ => format!("ecs-doctor fix {rest}"),
     }
 }

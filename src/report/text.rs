@@ -281,7 +281,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             }
         }
     }
-    for domain in crate::catalog::DOMAINS {
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report
             .checks
             .iter()

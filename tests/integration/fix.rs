@@ -106,10 +106,11 @@ fn the_plan_shows_each_diff_changes_nothing_and_starts_no_process() {
     assert_eq!(tree_state(&root), before);
 
     // Applying starts the validator, through the same seam: the log above could have caught one.
-    let Some(out) = fix(&root, &["--only", "disk.fstab", "--apply", "fstab-nofail-backup", "--yes", "--no-save"], &[(
-        "ECS_DOCTOR_TEST_SPAWN_LOG",
-        log,
-    )]) else {
+    let Some(out) = fix(
+        &root,
+        &["--only", "disk.fstab", "--apply", "fstab-nofail-backup", "--yes", "--no-save"],
+        &[("ECS_DOCTOR_TEST_SPAWN_LOG", log)],
+    ) else {
         return;
     };
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -279,7 +280,10 @@ fn a_repair_the_recheck_does_not_confirm_is_rolled_back() {
     };
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("rolled back, the system is as it was: disk.test.gone still finds it after the change"), "{err}");
+    assert!(
+        err.contains("rolled back, the system is as it was: disk.test.gone still finds it after the change"),
+        "{err}"
+    );
     assert_eq!(sha(&root.join("etc/fstab")), sha0);
     let Some(out) = fix(&root, &["--list"], &[]) else { return };
     assert!(stdout(&out).contains("  rolled back  disk.test.gone /backup"), "{}", stdout(&out));
@@ -290,12 +294,27 @@ fn bad_repair_tables_are_refused_where_they_are_written_and_explain_lists_the_re
     let head = "id = \"disk.test.gone\"\ntitle.en = \"t\"\nwhy.en = \"w\"\nfix.en = \"f\"\n[probe.fstab]\n\n\
                 [[judge]]\nfield = \"missing\"\nwarn = \"== 1\"\ncode = \"GONE\"\nmessage.en = \"m\"\n\n[[repair]]\n";
     for (body, want) in [
-        ("code = \"GONE\"\naction.teleport = {}\nrisk = \"safe\"\nchanges.en = \"c\"\n", ":15:8: unknown variant `teleport`"),
+        (
+            "code = \"GONE\"\naction.teleport = {}\nrisk = \"safe\"\nchanges.en = \"c\"\n",
+            ":15:8: unknown variant `teleport`",
+        ),
         ("code = \"GONE\"\naction.fstab = { edit = \"erase\" }\nrisk = \"safe\"\nchanges.en = \"c\"\n", ":15:"),
-        ("code = \"GONE\"\naction.fstab = { edit = \"uuid\", force = true }\nrisk = \"safe\"\nchanges.en = \"c\"\n", ":15:"),
-        ("code = \"NOPE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"safe\"\nchanges.en = \"c\"\n", ":14:8: no judge of this check gives the code \"NOPE\""),
-        ("code = \"GONE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"restart\"\nchanges.en = \"c\"\n", ":16:8: risk = \"restart\" needs the service"),
-        ("code = \"GONE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"often\"\nchanges.en = \"c\"\n", ":16:8: unknown risk \"often\""),
+        (
+            "code = \"GONE\"\naction.fstab = { edit = \"uuid\", force = true }\nrisk = \"safe\"\nchanges.en = \"c\"\n",
+            ":15:",
+        ),
+        (
+            "code = \"NOPE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"safe\"\nchanges.en = \"c\"\n",
+            ":14:8: no judge of this check gives the code \"NOPE\"",
+        ),
+        (
+            "code = \"GONE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"restart\"\nchanges.en = \"c\"\n",
+            ":16:8: risk = \"restart\" needs the service",
+        ),
+        (
+            "code = \"GONE\"\naction.fstab = { edit = \"uuid\" }\nrisk = \"often\"\nchanges.en = \"c\"\n",
+            ":16:8: unknown risk \"often\"",
+        ),
     ] {
         let dir = tempfile::tempdir().expect("tempdir");
         write(&dir.path().join("disk/test/gone.toml"), &format!("{head}{body}"));
