@@ -11,6 +11,8 @@ pub mod fsmeta;
 pub mod fstab;
 pub mod http;
 pub mod initramfs;
+#[cfg(test)]
+pub(crate) mod interrupt;
 pub mod journal;
 pub mod klog;
 pub mod logread;
