@@ -145,7 +145,9 @@ fn a_stub_resolv_conf_without_systemd_resolved_is_critical() {
         .expect("dnsmasq on the stub");
     let stub = topology::Daemon(stub);
     let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !std::fs::read_to_string(format!("/proc/{}/net/udp", stub.0.id())).unwrap_or_default().contains("3500007F:0035")
+    while !std::fs::read_to_string(format!("/proc/{}/net/udp", stub.0.id()))
+        .unwrap_or_default()
+        .contains("3500007F:0035")
     {
         assert!(std::time::Instant::now() < until, "the stub resolver did not start");
         std::thread::sleep(std::time::Duration::from_millis(20));

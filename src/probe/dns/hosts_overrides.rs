@@ -104,7 +104,12 @@ fn wanted(ctx: &ProbeContext, mapped: &BTreeMap<String, (IpAddr, usize, String)>
 }
 
 /// Asks the nameservers for each name's addresses (A and AAAA) at once; never past `until`.
-fn lookup_all(servers: &[IpAddr], names: &[String], timeout: Duration, until: Instant) -> Vec<Result<Vec<IpAddr>, String>> {
+fn lookup_all(
+    servers: &[IpAddr],
+    names: &[String],
+    timeout: Duration,
+    until: Instant,
+) -> Vec<Result<Vec<IpAddr>, String>> {
     let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build() else {
         return names.iter().map(|_| Err("no DNS client".to_string())).collect();
     };
@@ -211,10 +216,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
         items.push(o);
     }
-    let summary = Observation::new(path)
-        .num("names_checked", names.len() as f64)
-        .num("overridden", overridden as f64)
-        .text("names", if names.is_empty() { "none".into() } else { names.keys().cloned().collect::<Vec<_>>().join(", ") });
+    let summary =
+        Observation::new(path).num("names_checked", names.len() as f64).num("overridden", overridden as f64).text(
+            "names",
+            if names.is_empty() { "none".into() } else { names.keys().cloned().collect::<Vec<_>>().join(", ") },
+        );
     items.insert(0, summary);
     Ok(Observations::of(items))
 }

@@ -36,7 +36,10 @@ fn default_path() -> String {
 }
 
 pub const FIELDS: &[Field] = &[
-    Field::text("managers", "the tools that manage the file (systemd-resolved, NetworkManager, dhclient, ...), or none"),
+    Field::text(
+        "managers",
+        "the tools that manage the file (systemd-resolved, NetworkManager, dhclient, ...), or none",
+    ),
     Field::flag("is_link", "1 when the file is a symbolic link"),
     Field::text("link_target", "where the link points, or none"),
     Field::text("current_nameservers", "the nameservers the file names now"),
@@ -62,10 +65,17 @@ fn running(ctx: &ProbeContext, comm: &str) -> Option<String> {
     table.procs.iter().find(|p| p.comm == comm && p.state != 'Z').map(|p| format!("process {} (pid {})", p.comm, p.pid))
 }
 
+/// A configuration value with the `file:line: text` that sets it.
+pub type Setting = (String, String);
+
+/// What will rewrite the file: the manager, why (its process and config lines), the nameservers it
+/// will write when known, and the command that keeps the current file.
+type Rewrite = (&'static str, Vec<String>, Option<Vec<IpAddr>>, String);
+
 /// `key = value` lines of `[main]` in NetworkManager's configuration, in the order NM reads
 /// them (/usr/lib/NetworkManager/conf.d, NetworkManager.conf, /etc/NetworkManager/conf.d; a
 /// later value wins): the last `dns` and `rc-manager` with their `file:line: text`.
-pub fn nm_main(host: &Host) -> (Option<(String, String)>, Option<(String, String)>) {
+pub fn nm_main(host: &Host) -> (Option<Setting>, Option<Setting>) {
     let mut files = Vec::new();
     for dir in ["/usr/lib/NetworkManager/conf.d", "/run/NetworkManager/conf.d"] {
         for n in host.list_dir(dir).unwrap_or_default() {
@@ -147,7 +157,8 @@ fn dhclient_kept(host: &Host) -> Option<String> {
             }
             let path = format!("{dir}/{n}");
             if let Ok(Some(f)) = host.read_optional(&path)
-                && let Some((i, raw)) = f.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with("make_resolv_conf"))
+                && let Some((i, raw)) =
+                    f.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with("make_resolv_conf"))
             {
                 return Some(format!("{path}:{}: {raw}", i + 1));
             }
@@ -224,7 +235,8 @@ fn netplan_nameservers(host: &Host) -> Vec<String> {
             }
             let path = format!("{dir}/{n}");
             let Ok(Some(f)) = host.read_optional(&path) else { continue };
-            if let Some((i, raw)) = f.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with("nameservers:")) {
+            if let Some((i, raw)) = f.text.lines().enumerate().find(|(_, l)| l.trim_start().starts_with("nameservers:"))
+            {
                 out.push(format!("{path}:{}: {}", i + 1, raw.trim()));
             }
         }
@@ -302,7 +314,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     }
 
     // Who will overwrite the file with other nameservers.
-    let mut rewrite: Option<(&str, Vec<String>, Option<Vec<IpAddr>>, String)> = None;
+    let mut rewrite: Option<Rewrite> = None;
     let nm_leaves = nm_dns.as_ref().is_some_and(|(v, _)| v == "none")
         || nm_rc.as_ref().is_some_and(|(v, _)| matches!(v.as_str(), "unmanaged" | "none"));
     if let Some(proc_) = &nm
@@ -366,10 +378,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         if let Some(l) = stub_listening {
             o = o.field_evidence(
                 "stub_dead",
-                format!(
-                    "/proc/net/udp: {} on 127.0.0.53:53",
-                    if l { "a socket listens" } else { "no socket listens" }
-                ),
+                format!("/proc/net/udp: {} on 127.0.0.53:53", if l { "a socket listens" } else { "no socket listens" }),
             );
         }
         for (_, loc) in parsed.nameservers.iter().take(resolv_conf::MAXNS) {
@@ -427,10 +436,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let h = Host::new(dir.path());
         std::fs::create_dir_all(dir.path().join("etc/NetworkManager/conf.d")).unwrap();
-        std::fs::write(dir.path().join("etc/NetworkManager/NetworkManager.conf"), "[main]\nplugins=ifcfg-rh\ndns=default\n")
-            .unwrap();
-        std::fs::write(dir.path().join("etc/NetworkManager/conf.d/90-dns.conf"), "[logging]\ndns=x\n[main]\ndns=none\n")
-            .unwrap();
+        std::fs::write(
+            dir.path().join("etc/NetworkManager/NetworkManager.conf"),
+            "[main]\nplugins=ifcfg-rh\ndns=default\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("etc/NetworkManager/conf.d/90-dns.conf"),
+            "[logging]\ndns=x\n[main]\ndns=none\n",
+        )
+        .unwrap();
         let (dns, rc) = nm_main(&h);
         assert_eq!(dns.unwrap(), ("none".into(), "/etc/NetworkManager/conf.d/90-dns.conf:4: dns=none".into()));
         assert!(rc.is_none());
