@@ -409,11 +409,27 @@ impl ProbeContext {
         self.scans.metadata.get().cloned().flatten()
     }
 
+    /// Whether the examined root's /proc holds any process directory.
+    fn has_pids(&self) -> bool {
+        self.host
+            .list_dir("/proc")
+            .map(|names| names.iter().any(|n| n.bytes().all(|b| b.is_ascii_digit())))
+            .unwrap_or(false)
+    }
+
     /// The mount table, read once per run.
     pub fn mounts(&self) -> Result<Arc<MountTable>, ProbeError> {
         self.scans
             .mounts
             .get_or_init(|| {
+                // A rescued disk under --root has an empty /proc: nothing of it is mounted, and
+                // the mounts of the machine running the tool are not its own.
+                if !self.host.is_live()
+                    && !self.host.path("/proc/self/mountinfo").exists()
+                    && !self.host.path("/proc/mounts").exists()
+                {
+                    return Err(ProbeError::skipped(Msg::SkipMountsUnderRoot));
+                }
                 crate::host::mounts::read(&self.host)
                     .map(Arc::new)
                     .map_err(|e| ProbeError::io("/proc/self/mountinfo", &e))
@@ -450,6 +466,9 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
+                if !self.host.is_live() && !self.host.path("/proc/self").exists() && !self.has_pids() {
+                    return Err(ProbeError::skipped(Msg::SkipProcsUnderRoot));
+                }
                 let mut of = crate::host::procs::open_files(&self.host, self.deadline)
                     .map_err(|e| ProbeError::io("/proc", &e))?;
                 // ecs-doctor's own descriptors are not the examined system's.
