@@ -409,12 +409,10 @@ impl ProbeContext {
         self.scans.metadata.get().cloned().flatten()
     }
 
-    /// Whether the examined root's /proc holds any process directory.
-    fn has_pids(&self) -> bool {
-        self.host
-            .list_dir("/proc")
-            .map(|names| names.iter().any(|n| n.bytes().all(|b| b.is_ascii_digit())))
-            .unwrap_or(false)
+    /// Whether this is a system examined with --root whose /proc is empty or absent (a rescued
+    /// disk): nothing of it is mounted or running.
+    fn proc_empty_under_root(&self) -> bool {
+        !self.host.is_live() && self.host.list_dir("/proc").map(|names| names.is_empty()).unwrap_or(true)
     }
 
     /// The mount table, read once per run.
@@ -424,10 +422,7 @@ impl ProbeContext {
             .get_or_init(|| {
                 // A rescued disk under --root has an empty /proc: nothing of it is mounted, and
                 // the mounts of the machine running the tool are not its own.
-                if !self.host.is_live()
-                    && !self.host.path("/proc/self/mountinfo").exists()
-                    && !self.host.path("/proc/mounts").exists()
-                {
+                if self.proc_empty_under_root() {
                     return Err(ProbeError::skipped(Msg::SkipMountsUnderRoot));
                 }
                 crate::host::mounts::read(&self.host)
@@ -466,7 +461,7 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
-                if !self.host.is_live() && !self.host.path("/proc/self").exists() && !self.has_pids() {
+                if self.proc_empty_under_root() {
                     return Err(ProbeError::skipped(Msg::SkipProcsUnderRoot));
                 }
                 let mut of = crate::host::procs::open_files(&self.host, self.deadline)
