@@ -1013,6 +1013,17 @@ messages! {
         WriteFailed = "fix_write_failed",
         RestoreFailed = "fix_restore_failed",
         RecheckFailed = "fix_recheck_failed",
+        Runs = "fix_runs",
+        UndoRuns = "fix_undo_runs",
+        Irreversible = "fix_irreversible",
+        UndoIrreversible = "fix_undo_irreversible",
+        ReverseFailed = "fix_reverse_failed",
+        FwNoPort = "fix_fw_no_port",
+        FwNotLive = "fix_fw_not_live",
+        FwNativeNft = "fix_fw_native_nft",
+        FwNoRule = "fix_fw_no_rule",
+        FwDoAccept = "fix_fw_do_accept",
+        FwDoAcceptSaved = "fix_fw_do_accept_saved",
     }
 }
 

@@ -19,6 +19,7 @@ mod integration {
     pub mod deadline;
     pub mod disk_sys;
     pub mod fix;
+    pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fleet;
     pub mod fleet_lab;

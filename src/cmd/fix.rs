@@ -98,6 +98,13 @@ fn entry_text(n: usize, p: &Planned, lang: Lang) -> String {
     for c in &p.change.validate {
         out.push_str(&format!("{pad}{}: {}\n", rt(lang, R::Validate), c.line()));
     }
+    for l in &p.change.live {
+        out.push_str(&format!("{pad}{}: {}\n", rt(lang, R::Runs), l.run.line()));
+        match &l.undo {
+            Some(u) => out.push_str(&format!("{pad}{}: {}\n", rt(lang, R::UndoRuns), u.line())),
+            None => out.push_str(&format!("{pad}{}\n", rt(lang, R::Irreversible))),
+        }
+    }
     for c in &p.change.commands {
         out.push_str(&format!("{pad}{}: {}\n", rt(lang, R::Then), c.line()));
     }

@@ -2,7 +2,8 @@
 //!
 //! Apply: plan again against the system as it is now; back up every file it touches (bytes and
 //! attributes) into a new record with its manifest (state `applying`, sha256 before and after);
-//! write each file atomically; run the owner's checkers; run the reloads; run the check again.
+//! write each file atomically; run the owner's checkers; make the live changes (each saved in
+//! the record as it runs); run the reloads; run the check again.
 //! A checker that rejects the change, a reload that fails, a finding still there or a check that
 //! got worse rolls everything back at once (the backups written back, the reloads run again)
 //! and the record says why. Undo: the backups written back byte for byte with their mode, owner,
@@ -51,10 +52,16 @@ fn stamp() -> String {
 /// Whether the finding `p` repairs is gone from `after`, and the check is no worse than
 /// `before_status`; else why not.
 fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: Lang) -> Result<(), String> {
+    // The same finding: same subject and code (its message may name another rule or value now:
+    // a second firewall that still blocks the port is the same problem), or the same message
+    // when it has no code.
     if let Some(still) = after.findings.iter().find(|f| {
         matches!(f.severity, Severity::Warn | Severity::Crit)
             && f.subject == p.finding.subject
-            && f.message == p.finding.message
+            && match (&f.code, &p.finding.code) {
+                (Some(a), Some(b)) => a == b,
+                _ => f.message == p.finding.message,
+            }
     }) {
         return Err(rtf(lang, R::ReasonRecheck, &[("check", &p.check), ("message", &still.message)]));
     }
@@ -107,9 +114,23 @@ fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
     Ok(())
 }
 
-/// Rolls a record back: restore, reloads again, state `rolled-back` with the reason.
+/// Reverses the record's live changes that ran, last first; the first failure, said.
+fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
+    for l in r.live.iter().rev() {
+        let Some(u) = &l.undo else {
+            return Err(rtf(cx.lang, R::UndoIrreversible, &[("id", &r.id), ("command", &l.run.line())]));
+        };
+        if let Ran::Failed(out) = exec::run(u, cx.spawn_log) {
+            return Err(rtf(cx.lang, R::ReverseFailed, &[("command", &u.line()), ("output", &out)]));
+        }
+    }
+    Ok(())
+}
+
+/// Rolls a record back: live changes reversed, files restored, reloads again, state
+/// `rolled-back` with the reason.
 fn roll_back(cx: &Context, mut r: Record, reason: String) -> Outcome {
-    let restored = restore(cx, &r);
+    let restored = reverse_live(cx, &r).and_then(|_| restore(cx, &r));
     let reloaded = restored.clone().and_then(|_| run_commands(cx, &r.commands));
     r.updated_at = stamp();
     match restored.and(reloaded) {
@@ -170,6 +191,7 @@ pub fn apply(
         changes: p.changes(lang),
         files: Vec::new(),
         commands: p.change.commands.clone(),
+        live: Vec::new(),
         reason: None,
     };
     for (n, f) in p.change.files.iter().enumerate() {
@@ -221,6 +243,15 @@ pub fn apply(
             return roll_back(cx, record, reason);
         }
     }
+    for l in &p.change.live {
+        if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log) {
+            let reason = rtf(lang, R::ReasonCommand, &[("command", &l.run.line()), ("output", &out)]);
+            return roll_back(cx, record, reason);
+        }
+        record.live.push(l.clone());
+        // Saved at once: a process killed now still leaves the steps to reverse on record.
+        let _ = cx.store.save(&record);
+    }
     if let Err(reason) = run_commands(cx, &p.change.commands) {
         return roll_back(cx, record, reason);
     }
@@ -247,6 +278,9 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
     if !matches!(r.state, State::Applied | State::Applying) {
         return Err(rtf(lang, R::UndoNotApplied, &[("id", &r.id), ("state", r.state.said(lang))]));
     }
+    if let Some(l) = r.live.iter().find(|l| l.undo.is_none()) {
+        return Err(rtf(lang, R::UndoIrreversible, &[("id", &r.id), ("command", &l.run.line())]));
+    }
     for f in &r.files {
         let now = std::fs::read(cx.host.path(&f.path)).ok().map(|b| files::sha256(&b));
         let fine = now == f.sha256_after || now == f.sha256_before;
@@ -263,6 +297,7 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
             ));
         }
     }
+    reverse_live(cx, &r)?;
     restore(cx, &r)?;
     run_commands(cx, &r.commands)?;
     r.state = State::Undone;

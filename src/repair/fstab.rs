@@ -146,6 +146,7 @@ impl Action for Params {
             summary,
             files: vec![FileEdit { path: fstab::PATH.into(), after: Some(after) }],
             validate,
+            live: Vec::new(),
             commands,
             guards_login: false,
         })

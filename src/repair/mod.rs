@@ -28,6 +28,7 @@
 pub mod apply;
 pub mod exec;
 pub mod files;
+pub mod firewall;
 pub mod fstab;
 pub mod plan;
 pub mod store;
@@ -90,11 +91,27 @@ pub struct Change {
     pub files: Vec<FileEdit>,
     /// The owner's checkers, run after the files are written; one that fails rolls it back.
     pub validate: Vec<Command>,
+    /// Changes to the running system itself, made after validation, each with the command that
+    /// reverses it (a firewall rule inserted and deleted, a partition grown).
+    pub live: Vec<Live>,
     /// Reloads and other commands run after validation (and again after an undo or rollback).
     pub commands: Vec<Command>,
     /// The repair touches the login path (sshd, PAM, the firewall): it applies only when the
     /// login matrix shows every account that can log in now still can after.
     pub guards_login: bool,
+}
+
+/// A change to the running system that is not a file (a rule in the kernel's firewall, a grown
+/// partition): the command that makes it and the one that reverses it. Run after the files are
+/// written and validated, before the reloads; on a rollback or an undo the reversing commands
+/// run in the opposite order (only for the steps that ran), before the files are restored. A
+/// step with no `undo` cannot be reversed (a filesystem grown into new space): the plan says
+/// so, and `fix --undo` of such a repair refuses instead of pretending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Live {
+    pub run: Command,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<Command>,
 }
 
 /// One file a repair writes: its path on the examined system and its new content (`None`: the
@@ -227,6 +244,7 @@ macro_rules! actions {
 
 actions! {
     fstab => Fstab,
+    firewall => Firewall,
 }
 
 #[cfg(test)]

@@ -53,6 +53,13 @@ impl Planned {
         for c in &self.change.validate {
             out.push(format!("{}: {}", rt(lang, R::Validate), c.line()));
         }
+        for l in &self.change.live {
+            out.push(format!("{}: {}", rt(lang, R::Runs), l.run.line()));
+            out.push(match &l.undo {
+                Some(u) => format!("{}: {}", rt(lang, R::UndoRuns), u.line()),
+                None => rt(lang, R::Irreversible).to_string(),
+            });
+        }
         for c in &self.change.commands {
             out.push(format!("{}: {}", rt(lang, R::Then), c.line()));
         }
@@ -127,7 +134,7 @@ pub fn plan_one(
         }
         diffs.push((f.path.clone(), diff(&f.path, &before, f.after.as_deref())));
     }
-    if diffs.is_empty() && change.commands.is_empty() {
+    if diffs.is_empty() && change.commands.is_empty() && change.live.is_empty() {
         return Err(Skip::NotApplicable(change.summary));
     }
     Ok((change, diffs))

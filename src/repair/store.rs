@@ -88,6 +88,11 @@ pub struct Record {
     /// Commands to run again after the files are restored (reloads).
     #[serde(default)]
     pub commands: Vec<super::Command>,
+    /// The changes to the running system that ran (see [`super::Live`]), in order: a rollback
+    /// or an undo reverses them last first. Saved after each one, so a killed process leaves
+    /// the ones that really ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub live: Vec<super::Live>,
     /// Why it was rolled back or failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -214,6 +219,10 @@ mod tests {
                 attrs: Attrs { mode: 0o644, uid: 0, gid: 0, xattrs: vec![], flags: 0 },
             }],
             commands: vec![],
+            live: vec![super::super::Live {
+                run: super::super::Command::new("iptables", &["-I", "INPUT"]),
+                undo: Some(super::super::Command::new("iptables", &["-D", "INPUT"])),
+            }],
             reason: None,
         };
         s.save(&r).unwrap();
