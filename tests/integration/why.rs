@@ -143,6 +143,10 @@ fn markdown_and_html_show_the_diagnosis_cause_first() {
     insta::assert_snapshot!("why_ssh_markdown", md);
     let Some(html) = report("why-ssh.json", "html") else { return };
     assert!(html.contains("<section class=\"diagnosis none\">"), "{html}");
-    assert!(html.contains("<ol class=\"outside\"><li>The instance&#39;s security group") || html.contains("<ol class=\"outside\"><li>The instance"), "{html}");
+    assert!(
+        html.contains("<ol class=\"outside\"><li>The instance&#39;s security group")
+            || html.contains("<ol class=\"outside\"><li>The instance"),
+        "{html}"
+    );
     insta::assert_snapshot!("why_ssh_html", html);
 }
