@@ -23,6 +23,7 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod journal_lab;
+    pub mod kernel_corpus;
     pub mod lab;
     pub mod lab_sshd;
     pub mod layers;

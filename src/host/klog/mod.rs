@@ -71,9 +71,20 @@ pub const KEYWORDS: &[&str] = &[
     "LOCKUP",
     "soft lockup",
     "blocked for more than",
+    "blocked in I/O wait for more than",
+    "can't die for more than",
     "stall",
     "general protection fault",
+    "divide error",
+    "PANIC: double fault",
+    "Internal error:",
+    // die(): `divide_error: 0000 [#1]`, `invalid opcode: 0000 [#1]`, `stack segment: 0000 [#1]`
+    " [#",
+    "Unable to handle kernel",
     "Hardware Error",
+    "Machine Check Exception",
+    // sockets
+    "TCP: out of memory",
     // netfilter (net.conntrack.usage)
     "table full, dropping packet",
 ];

@@ -76,7 +76,10 @@ static RULES: [(&str, Guarded); 11] = [
     ),
     (
         "I/O error",
-        Guarded::new(r"Buffer I/O error on (?:dev|device) ([^\s,]+)", Guard::AnyOf(&["Buffer I/O error on dev"])),
+        Guarded::new(
+            r"Buffer I/O error on (?:dev|device) ([^\s,(]+(?:\(\d+,\d+\))?)",
+            Guard::AnyOf(&["Buffer I/O error on dev"]),
+        ),
     ),
     ("I/O error", Guarded::new(r"error, dev ([^\s,]+), sector", Guard::AnyOf(&["error, dev "]))),
     (
@@ -173,6 +176,8 @@ mod tests {
             Some(("nvme1n1".into(), "I/O error"))
         );
         assert_eq!(p("critical medium error, dev sdb, sector 77 op 0x0:(READ)"), Some(("sdb".into(), "I/O error")));
+        // 2.5 kernels name a device by its kdevname, major and minor in parentheses.
+        assert_eq!(p("Buffer I/O error on device sr(11,1), logical block 8"), Some(("sr(11,1)".into(), "I/O error")));
         assert_eq!(
             p("EXT4-fs error (device loop7): ext4_lookup:1855: inode #2: comm ls: deleted inode referenced"),
             Some(("loop7".into(), "filesystem error"))
