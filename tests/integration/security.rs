@@ -668,11 +668,20 @@ fn lynis_references_name_real_lynis_tests() {
     }
     assert!(registered.len() > 100, "found only {} Lynis tests", registered.len());
     let mut named = 0;
+    // checks/<domain>/<subject>/<property>.toml
+    let mut paths = Vec::new();
     for domain in ["net", "disk", "sys", "sec"] {
-        for entry in
+        for subject in
             std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("checks").join(domain)).expect("checks")
         {
-            let path = entry.expect("entry").path();
+            let dir = subject.expect("entry").path();
+            for entry in std::fs::read_dir(&dir).expect("subject folder") {
+                paths.push(entry.expect("entry").path());
+            }
+        }
+    }
+    {
+        for path in paths {
             let file: toml::Table = toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
             let Some(ids) = file.get("references").and_then(|r| r.get("lynis")).and_then(|v| v.as_str()) else {
                 continue;
