@@ -668,15 +668,16 @@ fn lynis_references_name_real_lynis_tests() {
     }
     assert!(registered.len() > 100, "found only {} Lynis tests", registered.len());
     let mut named = 0;
-    // checks/<domain>/<subject>/<property>.toml
+    // Check files live in subject folders: checks/<domain>/<subject>/<property>.toml.
     let mut paths = Vec::new();
-    for domain in ["net", "disk", "sys", "sec"] {
-        for subject in
-            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("checks").join(domain)).expect("checks")
-        {
-            let dir = subject.expect("entry").path();
-            for entry in std::fs::read_dir(&dir).expect("subject folder") {
-                paths.push(entry.expect("entry").path());
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("checks")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("checks") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                paths.push(path);
             }
         }
     }
