@@ -18,10 +18,7 @@ use std::collections::BTreeMap;
 pub struct Params {}
 
 pub const FIELDS: &[Field] = &[
-    Field::text(
-        "kind",
-        "the event: panic, oops, soft-lockup, hard-lockup, hung-task, rcu-stall, hardware-error, tcp-out-of-memory, crash-dump",
-    ),
+    Field::text("kind", "panic, oops, soft-lockup, hard-lockup, hung-task, rcu-stall, hardware-error, crash-dump and others"),
     Field::num("times", "", "how many times the event is in the log"),
     Field::text("first_time", "when it was first seen"),
     Field::text("last_time", "when it was last seen"),
