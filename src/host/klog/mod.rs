@@ -127,6 +127,10 @@ pub struct KernelLog {
     pub truncated: bool,
     /// Why earlier sources were not used.
     pub notes: Vec<String>,
+    /// When the examined system booted and how long it has been up, when known (the live
+    /// system, or a root with /proc/stat and /proc/uptime).
+    pub boot: Option<Timestamp>,
+    pub uptime_s: Option<u64>,
 }
 
 /// Why no kernel log could be read.
@@ -136,8 +140,16 @@ pub enum KlogError {
     Unavailable(Said),
 }
 
-/// Reads the kernel log of `host` (see the module doc for the order of sources).
+/// Reads the kernel log of `host` (see the module doc for the order of sources), with the
+/// system's boot time and uptime.
 pub fn read(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
+    let mut log = read_log(host, deadline)?;
+    log.boot = boot_time(host);
+    log.uptime_s = super::facts::uptime_s(host);
+    Ok(log)
+}
+
+fn read_log(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
     let mut notes = Vec::new();
     let mut denied = None;
     if host.is_live() {

@@ -18,12 +18,18 @@ use std::collections::BTreeMap;
 pub struct Params {}
 
 pub const FIELDS: &[Field] = &[
-    Field::text("kind", "panic, oops, soft-lockup, hard-lockup, hung-task, rcu-stall, hardware-error, crash-dump and others"),
+    Field::text(
+        "kind",
+        "panic, oops, soft-lockup, hard-lockup, hung-task, rcu-stall, hardware-error, crash-dump and others",
+    ),
     Field::num("times", "", "how many times the event is in the log"),
     Field::text("first_time", "when it was first seen"),
     Field::text("last_time", "when it was last seen"),
     Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
     Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::text("last_when", "when it was last seen and how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
+    Field::text("boot_time", "when the system booted (/proc/stat btime), if known"),
+    Field::num("uptime_s", "s", "seconds since the system booted, if known"),
     Field::text("detail", "the log line's message, or the crash dump's panic line"),
     Field::num("blocked_s", "s", "how long a hung task was blocked"),
     Field::num("events", "", "events found in the kernel log"),
@@ -162,6 +168,7 @@ fn crash_dumps(ctx: &ProbeContext, now: Timestamp) -> Vec<Observation> {
                 .text("first_time", show(t))
                 .text("last_time", show(t))
                 .num("age_hours", age_hours(t, now))
+                .word("last_when", super::when(t, now))
                 .since(Some(show(t)));
         }
         let mut detail = String::new();
