@@ -18,6 +18,7 @@ mod integration {
     pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
+    pub mod event_ageing;
     pub mod fix;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
@@ -25,7 +26,9 @@ mod integration {
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod hostile;
     pub mod journal_lab;
+    pub mod kernel_corpus;
     pub mod lab;
     pub mod lab_sshd;
     pub mod layers;

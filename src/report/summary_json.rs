@@ -370,6 +370,7 @@ mod tests {
             "ssh",
             None,
             &["net.ssh.listening".to_string()],
+            &Default::default(),
             &r.checks,
             Vec::new(),
         ));
