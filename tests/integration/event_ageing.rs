@@ -79,7 +79,8 @@ fn kernel_log_events_are_crit_while_recent_warn_for_a_week_and_a_note_after() {
     let since: Timestamp = since.parse().expect("since is a time");
     let want = ago(now, 24.0 * 30.0);
     assert!((since.as_second() - want.as_second()).abs() <= 1, "{since} vs {want}");
-    let boot = ago(now, 120.0).round(jiff::Unit::Second).expect("round");
+    // btime is whole seconds.
+    let boot = Timestamp::from_second(ago(now, 120.0).as_second()).expect("btime");
     assert!(evidence.contains(&format!("booted {boot}, up 5 d 0 h")), "{evidence}");
     let (_, msg, _, _) = finding_about(&r, "sys.memory.oom", "lastweek");
     assert!(msg.contains("(3 days ago)"), "{msg}");
