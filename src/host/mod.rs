@@ -16,6 +16,7 @@ pub mod klog;
 pub mod logread;
 pub mod metadata;
 pub mod mounts;
+pub mod netconf;
 pub mod pressure;
 pub mod procs;
 pub mod sample;
