@@ -58,13 +58,20 @@ fn attach() -> Option<Disk> {
 /// Mounts the disk read-only with an overlay on top at `$R`, runs `breakage` (sh, `$R` is the
 /// root) and then ecs-doctor on `$R` with `--only` for each id; all in a private mount namespace.
 fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
-    let d = disk.dir.path().join(format!("s{}", rand_tag()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    let d = d.to_str().expect("utf-8");
-    let mut args = String::new();
+    let mut args = String::from(" --format json");
     for id in only {
         args.push_str(&format!(" --only {id}"));
     }
+    let text = run_raw(disk, breakage, &args);
+    assert!(text.trim_start().starts_with('{'), "no report:\n{text}");
+    valid_report(&text)
+}
+
+/// [`run`] with any arguments of `run` (`args` starts with a space); what it printed.
+fn run_raw(disk: &Disk, breakage: &str, args: &str) -> String {
+    let d = disk.dir.path().join(format!("s{}", rand_tag()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    let d = d.to_str().expect("utf-8");
     let script = format!(
         "set -e\n\
          mkdir -p {d}/lower {d}/up {d}/work {d}/root\n\
@@ -72,7 +79,7 @@ fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
          mount -t overlay overlay -o lowerdir={d}/lower,upperdir={d}/up,workdir={d}/work {d}/root\n\
          R={d}/root\n\
          {breakage}\n\
-         exec unshare --net {BIN} run --format json --no-save --root {d}/root{args}\n",
+         exec unshare --net {BIN} run --no-save --root {d}/root{args}\n",
         dev = disk.lo.dev
     );
     let out = Command::new("unshare")
@@ -83,8 +90,8 @@ fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
         .output()
         .expect("unshare");
     let text = stdout(&out);
-    assert!(text.trim_start().starts_with('{'), "no report: {}\n{text}", stderr(&out));
-    valid_report(&text)
+    assert!(!text.trim().is_empty(), "no report: {}", stderr(&out));
+    text
 }
 
 fn rand_tag() -> u128 {
@@ -524,4 +531,47 @@ fn user_data_changed_after_the_first_boot_never_runs_and_a_missing_datasource_ap
         .and_then(|a| a.iter().find(|f| f["message"].as_str().is_some_and(|m| m.contains("DataSourceNone"))))
         .unwrap_or_else(|| panic!("no DataSourceNone finding: {rep:#}"));
     assert!(f["message"].as_str().is_some_and(|m| m.contains("nothing the console set")), "{f:#}");
+}
+
+#[test]
+fn the_rescue_run_of_a_broken_disk_says_what_to_repair_first() {
+    let Some(disk) = attach() else { return };
+    // Three faults at three stages of the boot, and the last boot ended in a panic: the kernel's
+    // initramfs removed, the root filesystem's UUID mistyped in fstab, an SELinux typo.
+    let j = tempfile::tempdir().expect("tempdir");
+    if !two_boot_journal(
+        j.path(),
+        &[("kernel", true, "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)")],
+    ) {
+        return;
+    }
+    let breakage = format!(
+        "rm $R/boot/initrd.img-*\n\
+         sed -i 's#^UUID=[0-9a-f-]* / #UUID=0badc0de-0000-4000-8000-00000000f00d / #' $R/etc/fstab\n\
+         printf 'SELINUX=enforcin\\n' > $R/etc/selinux/config\n\
+         mkdir -p $R/var/log/journal && cp -r {}/. $R/var/log/journal/",
+        j.path().display()
+    );
+    let text = run_raw(&disk, &breakage, " --format text");
+    // The first thing to repair is the first stage the boot fails at: GRUB's entry.
+    let next = text.split("Next steps:").nth(1).unwrap_or_else(|| panic!("no next steps:\n{text}"));
+    assert!(next.trim_start().starts_with("ecs-doctor explain sys.boot.entry"), "{text}");
+    let rep = run(&disk, &breakage, &[]);
+    for (id, status) in [
+        ("sys.boot.entry", "crit"),
+        ("disk.fstab.entries", "crit"),
+        ("sys.boot.selinux", "crit"),
+        ("sys.boot.previous", "warn"),
+        // A rescued disk has nothing mounted or running: skipped with the reason, never an error.
+        ("disk.mount.hung", "skipped"),
+        ("disk.mount.read-only", "skipped"),
+        ("disk.mount.hidden", "skipped"),
+        ("disk.usage.space", "skipped"),
+        ("disk.usage.inodes", "skipped"),
+        ("disk.usage.deleted-open", "skipped"),
+    ] {
+        assert_eq!(status_of(&rep, id), status, "{id}: {:#}", check(&rep, id));
+    }
+    let f = finding(&rep, "sys.boot.previous", "previous boot");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("Unable to mount root fs")), "{f:#}");
 }

@@ -12,6 +12,7 @@
 //!   it (`crashkernel=` on the default GRUB entry, else the running kernel's command line).
 
 use crate::host::journal::{self, BootEntry, Unavailable};
+use crate::i18n::{Msg, Said};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -203,7 +204,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             ));
             if let Some(p) = panic {
                 o = o
-                    .text("ended", "crash")
+                    .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
                     .text("at", ts(p.usec))
                     .text("detail", p.message.chars().take(300).collect::<String>())
@@ -211,7 +212,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                     .evidence(format!("{}: {} kernel: {}", boot.source, ts(p.usec), p.message));
             } else if let Some(r) = record_after_start.filter(|_| !clean) {
                 o = o
-                    .text("ended", "crash")
+                    .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
                     .text("at", r.0.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .text("detail", r.1.clone())
@@ -220,16 +221,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             } else if !clean && oom_at_end {
                 let e = oom.map(|e| (e.usec, e.message.clone())).unwrap_or_default();
                 o = o
-                    .text("ended", "out of memory")
+                    .word("ended", Said::new(Msg::ValBootEndedOom))
                     .flag("oom", true)
                     .text("at", ts(e.0))
                     .text("detail", e.1.chars().take(300).collect::<String>())
                     .text("source", boot.source.clone())
                     .evidence(format!("{}: {} kernel: {}", boot.source, ts(e.0), e.1));
             } else if !clean {
-                o = o.text("ended", "unclean").flag("unclean", true).text("at", ts(last));
+                o = o.word("ended", Said::new(Msg::ValBootEndedUnclean)).flag("unclean", true).text("at", ts(last));
             } else {
-                o = o.text("ended", "clean").flag("crashed", false).text("at", ts(last));
+                o = o.word("ended", Said::new(Msg::ValBootEndedClean)).flag("crashed", false).text("at", ts(last));
             }
             if let Some(e) = entries.last() {
                 o = o.evidence(format!("{}: last entry {} {}: {}", boot.source, ts(e.usec), e.ident, e.message));
@@ -245,7 +246,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         match records.last() {
             Some(r) => {
                 o = o
-                    .text("ended", "crash")
+                    .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
                     .text("at", r.0.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
                     .text("detail", r.1.clone())
@@ -254,26 +255,26 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             }
             None => {
                 o = o
-                    .text("ended", "unknown")
+                    .word("ended", Said::new(Msg::ValBootEndedUnknown))
                     .evidence("no journal of the previous boot, no pstore record, no crash dump".to_string())
             }
         }
     }
     let (enabled, reserved, ev) = kdump(ctx);
-    let state = match (enabled, reserved) {
-        (true, true) => "enabled, memory reserved (crashkernel=)",
-        (true, false) => "enabled, but no memory reserved (no crashkernel=)",
-        (false, true) => "memory reserved but the kdump service is not enabled",
-        (false, false) => "not configured",
-    };
+    let state = Said::new(match (enabled, reserved) {
+        (true, true) => Msg::ValKdumpReady,
+        (true, false) => Msg::ValKdumpNoMemory,
+        (false, true) => Msg::ValKdumpNotEnabled,
+        (false, false) => Msg::ValNotConfigured,
+    });
     // The check's ok text reads the first observation: it says kdump's state too.
-    o = o.text("kdump", state);
+    o = o.word("kdump", state.clone());
     let mut k = Observation::new("kdump")
         .text("kind", "kdump")
         .flag("kdump_enabled", enabled)
         .flag("crashkernel", reserved)
         .flag("kdump_broken", enabled && !reserved)
-        .text("kdump", state);
+        .word("kdump", state);
     for e in ev {
         k = k.evidence(e);
     }
