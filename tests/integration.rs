@@ -18,12 +18,15 @@ mod integration {
     pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
+    pub mod event_ageing;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod hostile;
     pub mod identity_lab;
     pub mod journal_lab;
+    pub mod kernel_corpus;
     pub mod lab;
     pub mod lab_sshd;
     pub mod layers;
@@ -39,6 +42,7 @@ mod integration {
     pub mod reach_port_lab;
     pub mod reach_ssh_lab;
     pub mod render;
+    pub mod resolve_lab;
     pub mod root_causes;
     pub mod secgroup;
     pub mod secgroup_lab;
