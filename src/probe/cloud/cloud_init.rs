@@ -366,7 +366,7 @@ fn semaphores(ctx: &ProbeContext, datasource: Option<&str>, log: &HostFile, inst
         .collect();
     // The user data cloud-init stored for this instance against what the datasource offers now.
     let stored_path = format!("{dir}/user-data.txt");
-    let stored = std::fs::read(host.path(&stored_path)).ok();
+    let stored = read_bounded(host, &stored_path);
     let current = current_user_data(ctx, datasource);
     let changed = match (&stored, &current) {
         (Some(a), Some((b, _))) => a.trim_ascii() != b.trim_ascii(),
@@ -405,13 +405,21 @@ fn semaphores(ctx: &ProbeContext, datasource: Option<&str>, log: &HostFile, inst
         .collect()
 }
 
+/// A file's bytes, at most 1 MiB (user data is at most 64 KiB; a hostile disk's file may never end).
+fn read_bounded(host: &crate::host::Host, path: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut b = Vec::new();
+    std::fs::File::open(host.path(path)).ok()?.take(1024 * 1024).read_to_end(&mut b).ok()?;
+    Some(b)
+}
+
 /// The user data the instance's datasource offers now, with where it was read: the NoCloud
 /// seed on the examined disk, else (live, where the metadata service may be asked) Alibaba
 /// Cloud's `latest/user-data`.
 fn current_user_data(ctx: &ProbeContext, datasource: Option<&str>) -> Option<(Vec<u8>, String)> {
     if datasource.is_some_and(|d| d.starts_with("DataSourceNoCloud")) {
         for p in ["/var/lib/cloud/seed/nocloud/user-data", "/var/lib/cloud/seed/nocloud-net/user-data"] {
-            if let Ok(b) = std::fs::read(ctx.host.path(p)) {
+            if let Some(b) = read_bounded(&ctx.host, p) {
                 return Some((b, p.to_string()));
             }
         }
