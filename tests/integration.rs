@@ -24,6 +24,7 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod hostile;
+    pub mod identity_lab;
     pub mod journal_lab;
     pub mod kernel_corpus;
     pub mod lab;

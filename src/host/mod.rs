@@ -1,6 +1,9 @@
 //! Everything that touches the machine goes through [`Host`], so `--root DIR` can point the
 //! whole tool at a fixture tree or a rescued disk mounted elsewhere.
 
+// The guest's network configuration files, compared with what the cloud console assigned.
+pub mod netconf;
+
 pub mod blockdev;
 pub mod bootloader;
 pub mod command;

@@ -263,6 +263,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
     login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
@@ -402,6 +403,27 @@ impl ProbeContext {
             Err(_) => Arc::default(),
         };
         Some(slot.get_or_init(|| crate::host::command::run(&program, args, limit, self.deadline)).clone())
+    }
+
+    /// What the metadata service says about the instance's network identity (hostname, NICs,
+    /// private IPs), asked once per run and only after the service answered (`metadata`).
+    pub fn metadata_network(&self) -> Result<Arc<crate::host::metadata::Network>, ProbeError> {
+        self.scans
+            .metadata_network
+            .get_or_init(|| {
+                let Some(md) = self.metadata() else {
+                    return Err(ProbeError::skipped(Msg::SkipNoMetadataService));
+                };
+                if md.failure.is_some() {
+                    return Err(ProbeError::skipped(Msg::SkipMetadataFailed));
+                }
+                let source = self.metadata_source();
+                let Some(ep) = source.endpoint() else {
+                    return Err(ProbeError::skipped(Msg::SkipNoMetadataService));
+                };
+                Ok(Arc::new(crate::host::metadata::fetch_network(ep, self.deadline)))
+            })
+            .clone()
     }
 
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
@@ -549,6 +571,7 @@ probes! {
     disk::block_devices => BlockDevices,
     boot::boot_entry => BootEntry,
     boot::initramfs_drivers => InitramfsDrivers,
+    boot::previous_boot => PreviousBoot,
     boot::selinux_config => SelinuxConfig,
     disk::deleted_open => DeletedOpen,
     disk::disk_errors => DiskErrors,
@@ -571,6 +594,7 @@ probes! {
     firewall::firewall_ssh => FirewallSsh,
     disk::fstab => Fstab,
     disk::fstab_types => FstabTypes,
+    disk::hidden_files => HiddenFiles,
     kernel::kernel_events => KernelEvents,
     net::interfaces => Interfaces,
     files::ld_preload => LdPreload,
@@ -581,6 +605,8 @@ probes! {
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
+    cloud::metadata_hostname => MetadataHostname,
+    cloud::metadata_nics => MetadataNics,
     cloud::security_group => SecurityGroup,
     resources::oom_kills => OomKills,
     pam::pam_limits => PamLimits,
