@@ -1018,6 +1018,14 @@ messages! {
         WriteFailed = "fix_write_failed",
         RestoreFailed = "fix_restore_failed",
         RecheckFailed = "fix_recheck_failed",
+        SshdAlready = "fix_sshd_already",
+        SshdDoSet = "fix_sshd_do_set",
+        SshdNoAddresses = "fix_sshd_no_addresses",
+        SshdAddressesFine = "fix_sshd_addresses_fine",
+        SshdDoListen = "fix_sshd_do_listen",
+        SshdNoLockLine = "fix_sshd_no_lock_line",
+        SshdDoUnlock = "fix_sshd_do_unlock",
+        LoginUnknown = "fix_login_unknown",
     }
 }
 

@@ -40,6 +40,21 @@ pub enum Outcome {
     Failed { record: Option<Record>, reason: String },
 }
 
+/// The check whose table says which accounts can log in over SSH (the lockout guard).
+pub const LOGIN_CHECK: &str = "sec.login.matrix";
+
+/// The accounts the login matrix says can log in (now, or after changing their password).
+pub fn able(r: &CheckResult, lang: Lang) -> Vec<String> {
+    use crate::i18n::{Msg, tr};
+    let yes = [tr(lang, Msg::LoginYes), tr(lang, Msg::LoginAfterChange)];
+    r.table
+        .iter()
+        .flat_map(|t| &t.rows)
+        .filter(|row| row.get(1).is_some_and(|c| yes.contains(&c.as_str())))
+        .filter_map(|row| row.first().cloned())
+        .collect()
+}
+
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
@@ -144,6 +159,15 @@ pub fn apply(
         Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
     };
     let p = Planned { change, diffs, ..p.clone() };
+    // The login path that works now must work after: the accounts that can log in, before.
+    let able_before = if p.change.guards_login {
+        match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return Outcome::Failed { record: None, reason: rtf(lang, R::LoginUnknown, &[("error", &e)]) },
+        }
+    } else {
+        Vec::new()
+    };
     let id = cx.store.new_id(&p.id, now());
     let backup_failed = |path: &str, e: &dyn std::fmt::Display| Outcome::Failed {
         record: None,
@@ -199,8 +223,12 @@ pub fn apply(
     files::crash_point(cx.crash_at, "after-backup");
     // A checker that already fails on the files as they are (a broken line elsewhere) cannot
     // judge the change: only one that passes before must pass after.
-    let passed_before: Vec<bool> =
-        p.change.validate.iter().map(|v| !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_))).collect();
+    let passed_before: Vec<bool> = p
+        .change
+        .validate
+        .iter()
+        .map(|v| !v.only_if_passing_before || !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_)))
+        .collect();
 
     for (f, rec) in p.change.files.iter().zip(&record.files) {
         let target = cx.host.path(&f.path);
@@ -219,6 +247,16 @@ pub fn apply(
         {
             let reason = rtf(lang, R::ReasonValidation, &[("command", &v.line()), ("output", &out)]);
             return roll_back(cx, record, reason);
+        }
+    }
+    if p.change.guards_login {
+        let after = match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)])),
+        };
+        let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
+        if !lost.is_empty() {
+            return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]));
         }
     }
     if let Err(reason) = run_commands(cx, &p.change.commands) {
