@@ -122,10 +122,12 @@ fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
     Ok(())
 }
 
-/// Rolls a record back: restore, reloads again, state `rolled-back` with the reason.
-fn roll_back(cx: &Context, mut r: Record, reason: String) -> Outcome {
+/// Rolls a record back: restore, the reloads again when they had run (`reloaded`: a service
+/// that never saw the change must not be reloaded, it could meet a file broken elsewhere),
+/// state `rolled-back` with the reason.
+fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
     let restored = restore(cx, &r);
-    let reloaded = restored.clone().and_then(|_| run_commands(cx, &r.commands));
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
     r.updated_at = stamp();
     match restored.and(reloaded) {
         Ok(()) => {
@@ -238,7 +240,7 @@ pub fn apply(
         };
         if let Err(e) = res {
             let reason = rtf(lang, R::WriteFailed, &[("path", &f.path), ("error", &e.to_string())]);
-            return roll_back(cx, record, reason);
+            return roll_back(cx, record, reason, false);
         }
     }
     for (v, before) in p.change.validate.iter().zip(passed_before) {
@@ -246,33 +248,33 @@ pub fn apply(
             && before
         {
             let reason = rtf(lang, R::ReasonValidation, &[("command", &v.line()), ("output", &out)]);
-            return roll_back(cx, record, reason);
+            return roll_back(cx, record, reason, false);
         }
     }
     if p.change.guards_login {
         let after = match recheck(LOGIN_CHECK) {
             Ok(r) => able(&r, lang),
-            Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)])),
+            Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
         };
         let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
         if !lost.is_empty() {
-            return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]));
+            return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
     }
     if let Err(reason) = run_commands(cx, &p.change.commands) {
-        return roll_back(cx, record, reason);
+        return roll_back(cx, record, reason, true);
     }
     let after = match recheck(&p.check) {
         Ok(a) => a,
-        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)])),
+        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)]), true),
     };
     if let Err(reason) = verify(&p, before, &after, lang) {
-        return roll_back(cx, record, reason);
+        return roll_back(cx, record, reason, true);
     }
     record.state = State::Applied;
     record.updated_at = stamp();
     if let Err(e) = cx.store.save(&record) {
-        return roll_back(cx, record, e.to_string());
+        return roll_back(cx, record, e.to_string(), true);
     }
     Outcome::Applied(record)
 }

@@ -42,7 +42,7 @@ pub fn insert_after_header(bytes: &[u8], new: &str) -> Vec<u8> {
         let end = rest.iter().position(|b| *b == b'\n').map_or(rest.len(), |p| p + 1);
         let (line, tail) = rest.split_at(end);
         let text = String::from_utf8_lossy(line);
-        if !inserted && !(text.trim().is_empty() || text.trim_start().starts_with('#')) {
+        if !(inserted || text.trim().is_empty() || text.trim_start().starts_with('#')) {
             out.extend_from_slice(new.as_bytes());
             out.push(b'\n');
             inserted = true;
