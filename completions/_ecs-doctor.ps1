@@ -58,6 +58,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('ticket', 'ticket', [CompletionResultType]::ParameterValue, 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML')
             [CompletionResult]::new('why', 'why', [CompletionResultType]::ParameterValue, 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'The repair plan for the current findings (changes nothing): each file''s diff, each command, and what is not repaired and why. `--apply [ID...]` repairs (with --yes or a terminal''s confirmation), each backed up and verified; `--undo [ID]`; `--list`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -406,6 +407,40 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
         'ecs-doctor;why;help;help' {
             break
         }
+        'ecs-doctor;fix' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Plan from this saved report instead of a fresh diagnosis (the changes are still worked out from the files as they are now)')
+            [CompletionResult]::new('--apply', '--apply', [CompletionResultType]::ParameterName, 'Apply the plan''s repairs: those named (ids from the plan), else the first repair of each finding. Each is backed up, validated and re-checked, and rolled back if it does not hold')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Undo a repair (a record id from --list; default: the latest applied one): every file it touched restored byte for byte, with its mode, owner and attributes')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Skip these checks: an id, id prefix or benchmark reference. Repeatable')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What goes to stdout (json is exactly report v1)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Also write the rendered report to FILE')
+            [CompletionResult]::new('--deadline', '--deadline', [CompletionResultType]::ParameterName, 'The whole run ends within this time; unfinished checks become `error` with "timed out"')
+            [CompletionResult]::new('--output-dir', '--output-dir', [CompletionResultType]::ParameterName, 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)')
+            [CompletionResult]::new('--upload-url', '--upload-url', [CompletionResultType]::ParameterName, 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list')
+            [CompletionResult]::new('--target', '--target', [CompletionResultType]::ParameterName, 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config')
+            [CompletionResult]::new('--metadata-url', '--metadata-url', [CompletionResultType]::ParameterName, 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL')
+            [CompletionResult]::new('--ecs-endpoint', '--ecs-endpoint', [CompletionResultType]::ParameterName, 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'Colour in the terminal output (honours NO_COLOR)')
+            [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
+            [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Settings file (TOML); also ECS_DOCTOR_CONFIG')
+            [CompletionResult]::new('--lang', '--lang', [CompletionResultType]::ParameterName, 'Language of the human output (default from LANG)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Apply without asking (needed when not on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Apply without asking (needed when not on a terminal)')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the repairs made on this system, when, and their state')
+            [CompletionResult]::new('--offline', '--offline', [CompletionResultType]::ParameterName, 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config')
+            [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not save the JSON report')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less output: only checks that are not ok')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less output: only checks that are not ok')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More output: every finding with all its evidence, and passing checks'' details')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More output: every finding with all its evidence, and passing checks'' details')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'ecs-doctor;completions' {
             [CompletionResult]::new('--checks-dir', '--checks-dir', [CompletionResultType]::ParameterName, 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d')
             [CompletionResult]::new('--root', '--root', [CompletionResultType]::ParameterName, 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)')
@@ -457,6 +492,7 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             [CompletionResult]::new('ticket', 'ticket', [CompletionResultType]::ParameterValue, 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it')
             [CompletionResult]::new('trace', 'trace', [CompletionResultType]::ParameterValue, 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML')
             [CompletionResult]::new('why', 'why', [CompletionResultType]::ParameterValue, 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`')
+            [CompletionResult]::new('fix', 'fix', [CompletionResultType]::ParameterValue, 'The repair plan for the current findings (changes nothing): each file''s diff, each command, and what is not repaired and why. `--apply [ID...]` repairs (with --yes or a terminal''s confirmation), each backed up and verified; `--undo [ID]`; `--list`')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Settings file helpers: `ecs-doctor config example` prints a commented example')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -514,6 +550,9 @@ Register-ArgumentCompleter -Native -CommandName 'ecs-doctor' -ScriptBlock {
             break
         }
         'ecs-doctor;help;why;network' {
+            break
+        }
+        'ecs-doctor;help;fix' {
             break
         }
         'ecs-doctor;help;completions' {

@@ -55,6 +55,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand why 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
+            cand fix 'The repair plan for the current findings (changes nothing): each file''s diff, each command, and what is not repaired and why. `--apply [ID...]` repairs (with --yes or a terminal''s confirmation), each backed up and verified; `--undo [ID]`; `--list`'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -374,6 +375,39 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         }
         &'ecs-doctor;why;help;help'= {
         }
+        &'ecs-doctor;fix'= {
+            cand --from 'Plan from this saved report instead of a fresh diagnosis (the changes are still worked out from the files as they are now)'
+            cand --apply 'Apply the plan''s repairs: those named (ids from the plan), else the first repair of each finding. Each is backed up, validated and re-checked, and rolled back if it does not hold'
+            cand --undo 'Undo a repair (a record id from --list; default: the latest applied one): every file it touched restored byte for byte, with its mode, owner and attributes'
+            cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
+            cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
+            cand --format 'What goes to stdout (json is exactly report v1)'
+            cand -o 'Also write the rendered report to FILE'
+            cand --output 'Also write the rendered report to FILE'
+            cand --deadline 'The whole run ends within this time; unfinished checks become `error` with "timed out"'
+            cand --output-dir 'Also write the full JSON report into DIR as <host>_<run id>.json (atomically, mode 0600), for a fleet engine to collect (Ansible fetch)'
+            cand --upload-url 'Also PUT the full JSON report to URL (a pre-signed object-storage URL), retrying transient failures; the local copy is written first and kept. Also ECS_DOCTOR_UPLOAD_URL, which keeps the URL out of the process list'
+            cand --target 'Extra endpoint for the reachability and path checks: HOST[:PORT] (TCP connect; port 443 when left out) or an http:// or https:// URL (HTTP request). Repeatable'
+            cand --port 'A TCP port that must be reachable from outside (a web server''s 80/443, an API''s 8080): listening, not only on loopback, admitted by the host firewall and the security group. Repeatable; adds to `ports` under `[access]` in the config'
+            cand --metadata-url 'Instance metadata base URL, `http://IP[:PORT]` (default: the detected cloud''s; on Alibaba Cloud http://100.100.100.200). Without it, no metadata service is asked off a cloud. Also ECS_DOCTOR_METADATA_URL'
+            cand --ecs-endpoint 'The ECS API endpoint, `https://HOST` or `http://HOST:PORT` (default: the instance''s region, ecs-vpc.<region>.aliyuncs.com then ecs.<region>.aliyuncs.com). Also ECS_DOCTOR_ECS_ENDPOINT'
+            cand --color 'Colour in the terminal output (honours NO_COLOR)'
+            cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
+            cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
+            cand --config 'Settings file (TOML); also ECS_DOCTOR_CONFIG'
+            cand --lang 'Language of the human output (default from LANG)'
+            cand -y 'Apply without asking (needed when not on a terminal)'
+            cand --yes 'Apply without asking (needed when not on a terminal)'
+            cand --list 'List the repairs made on this system, when, and their state'
+            cand --offline 'Ask nothing of the cloud''s API (the security group is not read); also `offline = true` under [net] in the config'
+            cand --no-save 'Do not save the JSON report'
+            cand -q 'Less output: only checks that are not ok'
+            cand --quiet 'Less output: only checks that are not ok'
+            cand -v 'More output: every finding with all its evidence, and passing checks'' details'
+            cand --verbose 'More output: every finding with all its evidence, and passing checks'' details'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'ecs-doctor;completions'= {
             cand --checks-dir 'Load extra check files (plugins) from DIR, besides the built-in ones and /etc/ecs-doctor/checks.d'
             cand --root 'Examine the system whose root filesystem is DIR (a fixture, or a rescued disk mounted elsewhere)'
@@ -419,6 +453,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand ticket 'Build a support ticket from the latest (or --from) report, ask only for what is missing, and file it'
             cand trace 'Per-hop path, loss and latency over time (MTR-like), with a latency heatmap in HTML'
             cand why 'One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`, `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`'
+            cand fix 'The repair plan for the current findings (changes nothing): each file''s diff, each command, and what is not repaired and why. `--apply [ID...]` repairs (with --yes or a terminal''s confirmation), each backed up and verified; `--undo [ID]`; `--list`'
             cand completions 'Print a shell completion script'
             cand config 'Settings file helpers: `ecs-doctor config example` prints a commented example'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -460,6 +495,8 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
         &'ecs-doctor;help;why;dns'= {
         }
         &'ecs-doctor;help;why;network'= {
+        }
+        &'ecs-doctor;help;fix'= {
         }
         &'ecs-doctor;help;completions'= {
         }

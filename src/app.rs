@@ -44,6 +44,7 @@ pub fn dispatch(
         Some(Command::Ticket(t)) => cmd::ticket::run(&t, argv, env),
         Some(Command::Trace(t)) => cmd::trace::run(&t, env),
         Some(Command::Why(w)) => cmd::why::run(&w, argv, env),
+        Some(Command::Fix(f)) => cmd::fix::run(&f, argv, env),
         Some(Command::Completions(c)) => Ok(cmd::completions::run(&c)),
     }
 }

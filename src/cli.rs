@@ -58,6 +58,10 @@ pub enum Command {
     /// One complaint walked in order, the cause first: `why ssh`, `why port PORT`, `why dns`,
     /// `why network`. Same output options as `run`; the JSON is report v1 with `diagnosis`.
     Why(WhyArgs),
+    /// The repair plan for the current findings (changes nothing): each file's diff, each
+    /// command, and what is not repaired and why. `--apply [ID...]` repairs (with --yes or a
+    /// terminal's confirmation), each backed up and verified; `--undo [ID]`; `--list`.
+    Fix(FixArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
     /// Settings file helpers: `ecs-doctor config example` prints a commented example.
@@ -109,6 +113,31 @@ pub struct WhyPortArgs {
 
 #[derive(Debug, Args)]
 pub struct WhyRunArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct FixArgs {
+    /// Plan from this saved report instead of a fresh diagnosis (the changes are still worked
+    /// out from the files as they are now).
+    #[arg(long, value_name = "REPORT", conflicts_with_all = ["undo", "list"])]
+    pub from: Option<PathBuf>,
+    /// Apply the plan's repairs: those named (ids from the plan), else the first repair of
+    /// each finding. Each is backed up, validated and re-checked, and rolled back if it does
+    /// not hold.
+    #[arg(long, value_name = "ID", num_args = 0.., conflicts_with_all = ["undo", "list"])]
+    pub apply: Option<Vec<String>>,
+    /// Apply without asking (needed when not on a terminal).
+    #[arg(short, long, requires = "apply")]
+    pub yes: bool,
+    /// Undo a repair (a record id from --list; default: the latest applied one): every file
+    /// it touched restored byte for byte, with its mode, owner and attributes.
+    #[arg(long, value_name = "ID", num_args = 0..=1, conflicts_with = "list")]
+    pub undo: Option<Option<String>>,
+    /// List the repairs made on this system, when, and their state.
+    #[arg(long)]
+    pub list: bool,
     #[command(flatten)]
     pub run: RunArgs,
 }

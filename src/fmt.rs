@@ -21,6 +21,15 @@ pub fn human_bytes(n: f64) -> String {
     if unit == 0 { format!("{} B", v as u64) } else { format!("{v:.1} {}", UNITS[unit]) }
 }
 
+/// A word as a shell reads it back: quoted when it has spaces or shell characters.
+pub fn shell_word(a: &str) -> String {
+    if a.is_empty() || a.chars().any(|c| c.is_whitespace() || "'\"$`\\;&|<>()*?[]#~!{}".contains(c)) {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    } else {
+        a.to_string()
+    }
+}
+
 /// Escapes text for HTML and SVG element content and quoted attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -502,6 +502,12 @@ messages! {
         LoginKeysNoValid = "login_keys_no_valid",
         LoginKeysEmpty = "login_keys_empty",
         LoginKeysNone = "login_keys_none",
+        RepairUnknownCode = "repair_unknown_code",
+        RepairBadRisk = "repair_bad_risk",
+        RepairNeedsService = "repair_needs_service",
+        RepairServiceWithoutRestart = "repair_service_without_restart",
+        RepairBadService = "repair_bad_service",
+        ExplainRepairs = "explain_repairs",
     }
 }
 
@@ -536,7 +542,12 @@ pub fn word(lang: Lang, key: &'static str) -> &'static str {
 
 /// Every key of every message set, for the completeness tests.
 pub fn all_keys() -> impl Iterator<Item = &'static str> {
-    Msg::ALL.iter().map(|m| m.key()).chain(T::ALL.iter().map(|t| t.key())).chain(W::ALL.iter().map(|w| w.key()))
+    Msg::ALL
+        .iter()
+        .map(|m| m.key())
+        .chain(T::ALL.iter().map(|t| t.key()))
+        .chain(W::ALL.iter().map(|w| w.key()))
+        .chain(R::ALL.iter().map(|r| r.key()))
 }
 
 /// The language of messages built where no language is passed (errors from loading the
@@ -953,4 +964,93 @@ messages! {
         NoInput = "fleet_no_input",
         Source = "fleet_source",
     }
+}
+
+messages! {
+    /// The words of `ecs-doctor fix` and of the repairs (plans, outcomes, records).
+    R {
+        CannotRead = "fix_cannot_read",
+        NotText = "fix_not_text",
+        FstabNoEntry = "fix_fstab_no_entry",
+        FstabAmbiguous = "fix_fstab_ambiguous",
+        FstabSystemMount = "fix_fstab_system_mount",
+        FstabHasNofail = "fix_fstab_has_nofail",
+        FstabNotBootBlocking = "fix_fstab_not_boot_blocking",
+        FstabDeviceNotMissing = "fix_fstab_device_not_missing",
+        FstabNotKernelName = "fix_fstab_not_kernel_name",
+        FstabNoUuid = "fix_fstab_no_uuid",
+        NoFilesystem = "fix_no_filesystem",
+        FstabUuidShared = "fix_fstab_uuid_shared",
+        FstabDoNofail = "fix_fstab_do_nofail",
+        FstabDoCommentOut = "fix_fstab_do_comment_out",
+        FstabDoUuid = "fix_fstab_do_uuid",
+        RiskSafe = "fix_risk_safe",
+        RiskRestart = "fix_risk_restart",
+        RiskReboot = "fix_risk_reboot",
+        PlanHeader = "fix_plan_header",
+        PlanNone = "fix_plan_none",
+        Risk = "fix_risk",
+        Validate = "fix_validate",
+        Then = "fix_then",
+        AlternativeOf = "fix_alternative_of",
+        NotRepairedHeader = "fix_not_repaired_header",
+        ApplyHint = "fix_apply_hint",
+        NoRepair = "fix_no_repair",
+        CheckError = "fix_check_error",
+        LoginGuard = "fix_login_guard",
+        NeedYes = "fix_need_yes",
+        AskApply = "fix_ask_apply",
+        NotApplied = "fix_not_applied",
+        UnknownId = "fix_unknown_id",
+        Applied = "fix_applied",
+        RolledBack = "fix_rolled_back",
+        Failed = "fix_failed",
+        ReasonValidation = "fix_reason_validation",
+        ReasonRecheck = "fix_reason_recheck",
+        ReasonWorse = "fix_reason_worse",
+        ReasonCommand = "fix_reason_command",
+        ReasonLockout = "fix_reason_lockout",
+        NothingToApply = "fix_nothing_to_apply",
+        OtherHost = "fix_other_host",
+        NotInstalled = "fix_not_installed",
+        ListEmpty = "fix_list_empty",
+        ListHeader = "fix_list_header",
+        StatePlanned = "fix_state_planned",
+        StateApplied = "fix_state_applied",
+        StateRolledBack = "fix_state_rolled_back",
+        StateUndone = "fix_state_undone",
+        StateFailed = "fix_state_failed",
+        StateInterrupted = "fix_state_interrupted",
+        Undone = "fix_undone",
+        UndoChangedSince = "fix_undo_changed_since",
+        UndoNothing = "fix_undo_nothing",
+        UndoUnknown = "fix_undo_unknown",
+        UndoNotApplied = "fix_undo_not_applied",
+        RepairedLine = "fix_repaired_line",
+        PlannedLine = "fix_planned_line",
+        OtherLine = "fix_other_line",
+        Repairs = "fix_repairs",
+        BackupFailed = "fix_backup_failed",
+        WriteFailed = "fix_write_failed",
+        RestoreFailed = "fix_restore_failed",
+        RecheckFailed = "fix_recheck_failed",
+        SshdAlready = "fix_sshd_already",
+        SshdDoSet = "fix_sshd_do_set",
+        SshdNoAddresses = "fix_sshd_no_addresses",
+        SshdAddressesFine = "fix_sshd_addresses_fine",
+        SshdDoListen = "fix_sshd_do_listen",
+        SshdNoLockLine = "fix_sshd_no_lock_line",
+        SshdDoUnlock = "fix_sshd_do_unlock",
+        LoginUnknown = "fix_login_unknown",
+    }
+}
+
+/// A word of `fix` in `lang`.
+pub fn rt(lang: Lang, msg: R) -> &'static str {
+    word(lang, msg.key())
+}
+
+/// A word of `fix` with `{name}` placeholders filled in.
+pub fn rtf(lang: Lang, msg: R, args: &[(&str, &str)]) -> String {
+    fill(rt(lang, msg), args)
 }

@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod options;
 pub mod probe;
 pub mod redact;
+pub mod repair;
 pub mod report;
 pub mod ticket;
 pub mod trace;

@@ -19,6 +19,9 @@ mod integration {
     pub mod deadline;
     pub mod disk_sys;
     pub mod event_ageing;
+    pub mod fix;
+    pub mod fix_lab;
+    pub mod fix_sshd_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;

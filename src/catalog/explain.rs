@@ -66,6 +66,20 @@ pub fn text(c: &Check, lang: Lang) -> String {
             }
         }
     }
+    if !c.repairs.is_empty() {
+        out.push_str(&format!("\n{}:\n", tr(lang, Msg::ExplainRepairs)));
+        for r in &c.repairs {
+            let a = r.action.action();
+            out.push_str(&format!(
+                "  {} (code {}, action.{}; {}): {}\n",
+                a.name(),
+                r.code,
+                r.action.kind(),
+                r.risk.said(lang),
+                r.changes.get(lang).trim()
+            ));
+        }
+    }
     if !c.references.is_empty() {
         out.push_str(&format!("\n{}:\n", tr(lang, Msg::References)));
         for (k, v) in &c.references {
@@ -120,6 +134,13 @@ pub fn json(c: &Check, lang: Lang) -> String {
         "references": c.references,
         "aliases": c.aliases,
         "depends_on": c.depends_on,
+        "repairs": c.repairs.iter().map(|r| json!({
+            "name": r.action.action().name(),
+            "code": r.code,
+            "action": r.action,
+            "risk": r.risk.key(),
+            "changes": r.changes.get(lang).trim(),
+        })).collect::<Vec<_>>(),
         "source": c.source,
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();

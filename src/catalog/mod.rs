@@ -23,7 +23,8 @@ include!(concat!(env!("OUT_DIR"), "/builtin_checks.rs"));
 /// How long a check may take unless its file says otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub const DOMAINS: &[&str] = &["net", "disk", "sec", "sys"];
+/// The domains a check id starts with (the report's categories, in report order).
+pub use crate::report::DOMAINS;
 
 /// A problem in a check file or the config, with where it is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -153,6 +154,22 @@ struct CheckFile {
     /// of them fails in the same run, this check's problems are marked as its consequences.
     #[serde(default)]
     depends_on: Vec<Spanned<String>>,
+    /// Repairs of this check's findings (`ecs-doctor fix`).
+    #[serde(default, rename = "repair")]
+    repairs: Vec<RepairFile>,
+}
+
+/// `[[repair]]`: which findings (by code), which built-in action, how risky, what it changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RepairFile {
+    code: Spanned<String>,
+    action: Spanned<crate::repair::ActionSpec>,
+    risk: Spanned<String>,
+    /// The service a `restart` risk restarts.
+    #[serde(default)]
+    service: Option<Spanned<String>>,
+    changes: Text,
 }
 
 /// `[trend]`: which of the check's metrics say how full a subject is.
@@ -331,6 +348,8 @@ pub struct Check {
     pub depends_on: Vec<String>,
     /// Where it was defined: `builtin:checks/disk/usage/space.toml` or a file path.
     pub source: String,
+    /// Its `[[repair]]` tables.
+    pub repairs: Vec<crate::repair::RepairDecl>,
 }
 
 /// Whether an id has the form `<domain>.<subject>.<property>` with lowercase, hyphenated segments.
@@ -554,6 +573,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             return Err(err(id_at, say(Msg::BadAlias, &[("alias", &format!("{alias:?}"))])));
         }
     }
+    let repairs = parse_repairs(&file.repairs, &judges, &err)?;
     let category = id.split('.').next().unwrap_or_default().to_string();
     Ok(Check {
         id,
@@ -572,7 +592,54 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         judges,
         depends_on,
         source: display.to_string(),
+        repairs,
     })
+}
+
+/// Validates the `[[repair]]` tables: the code names findings of this check's judges, the
+/// action's parameters are right, the risk is a known one (a restart names its service).
+fn parse_repairs(
+    files: &[RepairFile],
+    judges: &[Judge],
+    err: &dyn Fn(usize, String) -> LoadError,
+) -> Result<Vec<crate::repair::RepairDecl>, LoadError> {
+    use crate::repair::{RISKS, RepairDecl, Risk};
+    let codes: Vec<&str> = judges.iter().filter_map(|j| j.code.as_deref()).filter(|c| !c.contains('{')).collect();
+    let mut out = Vec::new();
+    for r in files {
+        let code = r.code.get_ref();
+        if !codes.contains(&code.as_str()) {
+            return Err(err(
+                r.code.span().start,
+                say(Msg::RepairUnknownCode, &[("code", &format!("{code:?}")), ("codes", &list(&codes))]),
+            ));
+        }
+        let action = r.action.get_ref().clone();
+        if let Err(m) = crate::repair::Action::validate(action.action()) {
+            return Err(err(r.action.span().start, m));
+        }
+        let service = r.service.as_ref().map(|s| (s.get_ref().clone(), s.span().start));
+        let risk = match (r.risk.get_ref().as_str(), service) {
+            ("restart", Some((s, at))) => {
+                if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || "@._-".contains(c)) {
+                    return Err(err(at, say(Msg::RepairBadService, &[("service", &format!("{s:?}"))])));
+                }
+                Risk::Restart(s)
+            }
+            ("restart", None) => return Err(err(r.risk.span().start, say(Msg::RepairNeedsService, &[]))),
+            (_, Some((_, at))) => return Err(err(at, say(Msg::RepairServiceWithoutRestart, &[]))),
+            ("safe", None) => Risk::Safe,
+            ("reboot", None) => Risk::Reboot,
+            (other, None) => {
+                return Err(err(
+                    r.risk.span().start,
+                    say(Msg::RepairBadRisk, &[("risk", &format!("{other:?}")), ("risks", &RISKS.join(", "))]),
+                ));
+            }
+        };
+        out.push(RepairDecl { code: code.clone(), action, risk, changes: r.changes.clone() });
+    }
+    Ok(out)
 }
 
 fn list(fields: &[&str]) -> String {

@@ -12,6 +12,7 @@ pub mod completions;
 pub mod config;
 pub mod diff;
 pub mod explain;
+pub mod fix;
 pub mod fleet;
 pub mod history;
 pub mod list;

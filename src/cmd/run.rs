@@ -152,6 +152,7 @@ pub fn diagnose(
         summary: Summary::of(&checks),
         checks,
         diagnosis: None,
+        repairs: Vec::new(),
     })
 }
 

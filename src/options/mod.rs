@@ -15,7 +15,10 @@
 //! precedence table test, and `cmd/<name>.rs` that runs it; a new flag of `run` is one field in
 //! `cli::RunArgs`, one `layer` line in [`run::RunOptions::resolve`] and one row in its table.
 
+pub mod fix;
 pub mod run;
+#[cfg(test)]
+pub mod testing;
 pub mod ticket;
 pub mod trace;
 pub mod why;
@@ -59,6 +62,14 @@ pub struct Env {
     pub no_color: bool,
     /// The language of LC_ALL, LC_MESSAGES or LANG, when one is set.
     pub lang: Option<Lang>,
+    /// ECS_DOCTOR_REPAIR_DIR: where `fix` keeps its repair records, as a path of the examined
+    /// system (default /var/lib/ecs-doctor/repairs).
+    pub repair_dir: Option<PathBuf>,
+    /// Test seams of `fix`, set only by tests: ECS_DOCTOR_TEST_CRASH_AT (kill the process at
+    /// `after-backup`, `before-rename` or `after-rename`) and ECS_DOCTOR_TEST_SPAWN_LOG (log
+    /// every process the repair layer starts to this file).
+    pub test_crash_at: Option<String>,
+    pub test_spawn_log: Option<PathBuf>,
 }
 
 impl Env {
@@ -80,6 +91,9 @@ impl Env {
             ecs_endpoint: text("ECS_DOCTOR_ECS_ENDPOINT"),
             no_color: os("NO_COLOR").is_some(),
             lang: Lang::from_locale(|name| get(name).and_then(|v| v.into_string().ok())),
+            repair_dir: os("ECS_DOCTOR_REPAIR_DIR").map(PathBuf::from),
+            test_crash_at: text("ECS_DOCTOR_TEST_CRASH_AT"),
+            test_spawn_log: os("ECS_DOCTOR_TEST_SPAWN_LOG").map(PathBuf::from),
         }
     }
 }
@@ -212,12 +226,8 @@ impl CatalogOptions {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::env;
     use super::*;
-
-    fn env(vars: &[(&str, &str)]) -> Env {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Env::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| OsString::from(v)))
-    }
 
     #[test]
     fn layer_takes_the_first_source_that_is_there() {

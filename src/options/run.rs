@@ -152,26 +152,11 @@ impl RunOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsString;
-
-    fn env(vars: &[(&str, &str)]) -> Env {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Env::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| OsString::from(v)))
-    }
-
-    fn config(toml: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("config.toml");
-        std::fs::write(&file, toml).unwrap();
-        Config::load(Some(&file)).unwrap_or_else(|e| panic!("{e}"))
-    }
+    use crate::options::testing::{command, config, env};
 
     fn args(flags: &[&str]) -> RunArgs {
-        use clap::Parser;
-        let mut argv = vec!["ecs-doctor", "run"];
-        argv.extend_from_slice(flags);
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            Some(crate::cli::Command::Run(r)) => r,
+        match command("run", flags) {
+            crate::cli::Command::Run(r) => r,
             other => panic!("{other:?}"),
         }
     }

@@ -163,27 +163,12 @@ fn settings(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::testing::{command, config, env};
     use crate::ticket::config::BackendKind;
-    use std::ffi::OsString;
-
-    fn env(vars: &[(&str, &str)]) -> Env {
-        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Env::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| OsString::from(v)))
-    }
-
-    fn config(toml: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("config.toml");
-        std::fs::write(&file, toml).unwrap();
-        Config::load(Some(&file)).unwrap_or_else(|e| panic!("{e}"))
-    }
 
     fn args(flags: &[&str]) -> TicketArgs {
-        use clap::Parser;
-        let mut argv = vec!["ecs-doctor", "ticket"];
-        argv.extend_from_slice(flags);
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            Some(crate::cli::Command::Ticket(t)) => t,
+        match command("ticket", flags) {
+            crate::cli::Command::Ticket(t) => t,
             other => panic!("{other:?}"),
         }
     }

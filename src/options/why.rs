@@ -58,22 +58,13 @@ impl WhyOptions {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::options::testing::{command, config};
 
     fn args(flags: &[&str]) -> RunArgs {
-        use clap::Parser;
-        let mut argv = vec!["ecs-doctor", "run"];
-        argv.extend_from_slice(flags);
-        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
-            Some(crate::cli::Command::Run(r)) => r,
+        match command("run", flags) {
+            crate::cli::Command::Run(r) => r,
             other => panic!("{other:?}"),
         }
-    }
-
-    fn config(toml: &str) -> Config {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("config.toml");
-        std::fs::write(&file, toml).unwrap();
-        Config::load(Some(&file)).unwrap()
     }
 
     #[test]

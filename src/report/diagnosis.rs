@@ -290,6 +290,7 @@ mod tests {
                 &checks,
                 Vec::new(),
             )),
+            repairs: Vec::new(),
             checks,
         };
         let text = render_text(&report, &TextOptions::default());

@@ -607,7 +607,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         out.push_str("</ul></section>\n");
     }
 
-    for domain in crate::catalog::DOMAINS {
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();
         if checks.is_empty() {
             continue;
@@ -647,6 +647,21 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             out.push_str("</ul></details>");
         }
         out.push_str("</section>\n");
+    }
+    if !report.repairs.is_empty() {
+        let _ = write!(
+            out,
+            "<section class=\"repairs\"><h2>{}</h2><ul>",
+            esc(crate::i18n::rt(lang, crate::i18n::R::Repairs))
+        );
+        for r in &report.repairs {
+            let _ = write!(out, "<li>{}", esc(&super::repairs::line(r, report, lang)));
+            if !r.changes.is_empty() {
+                let _ = write!(out, "<pre>{}</pre>", esc(&r.changes.join("\n")));
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul></section>\n");
     }
     let _ = writeln!(
         out,

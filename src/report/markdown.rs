@@ -228,7 +228,13 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     for c in &ordered {
         let _ = writeln!(out, "| {} | `{}` | {} |", status_label(c.status), c.id, cell(&c.summary));
     }
-    for domain in crate::catalog::DOMAINS {
+    if !report.repairs.is_empty() {
+        let _ = writeln!(out, "\n## {}\n", crate::i18n::rt(opts.lang, crate::i18n::R::Repairs));
+        for r in &report.repairs {
+            let _ = writeln!(out, "- {}", cell(&super::repairs::line(r, report, opts.lang)));
+        }
+    }
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report.checks.iter().filter(|c| c.category == *domain).collect();
         if checks.is_empty() {
             continue;

@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod nagios;
 pub mod prometheus;
 pub mod read;
+pub mod repairs;
 pub mod save;
 pub mod summary_json;
 pub mod text;
@@ -19,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SCHEMA: &str = "ecs-doctor/report/v1";
+
+/// The categories of checks (the domains their ids start with), in report order.
+pub const DOMAINS: &[&str] = &["net", "disk", "sec", "sys"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -58,6 +62,41 @@ pub struct Report {
     /// One complaint walked in order (`ecs-doctor why`); absent from a plain run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<diagnosis::Diagnosis>,
+    /// Repairs planned or made by `ecs-doctor fix` for this report's findings; absent from a
+    /// plain run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<Repair>,
+}
+
+/// One repair of `ecs-doctor fix`, planned or made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repair {
+    /// The plan's id (`fstab-nofail-data`), or the record's once applied.
+    pub id: String,
+    pub check: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The action kind and what it does (`fstab-nofail`).
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<String>,
+    pub state: RepairState,
+    /// Files changed (each with its diff) and commands run, as shown to the user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    /// When it was applied, rolled back or undone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RepairState {
+    Planned,
+    Applied,
+    RolledBack,
+    Undone,
+    Failed,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -451,6 +490,13 @@ impl Report {
                 }
             }
         }
+        for p in &mut r.repairs {
+            // Subjects and diffs are the examined system's text.
+            if let Some(s) = &mut p.subject {
+                one(s);
+            }
+            p.changes.iter_mut().for_each(|c| *c = inert_lines(c));
+        }
         r
     }
 }
@@ -527,6 +573,7 @@ mod tests {
             summary: Summary::of(&checks),
             checks,
             diagnosis: None,
+            repairs: Vec::new(),
         };
         let causes = Causes::of(&report);
         let ids = |v: &[&CheckResult]| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
@@ -640,6 +687,17 @@ mod tests {
             summary: Summary::of(&checks),
             checks,
             diagnosis: None,
+            // A repair's subject and diff are the system's text too.
+            repairs: vec![Repair {
+                id: "20261120T030001Z-fstab-nofail-data".into(),
+                check: "disk.fstab.entries".into(),
+                subject: Some(HOSTILE[1].into()),
+                action: "fstab-nofail".into(),
+                risk: Some("safe".into()),
+                state: RepairState::Applied,
+                changes: vec![format!("--- a/etc/fstab\n+{}", HOSTILE[4])],
+                at: Some("2026-11-20T03:00:01Z".into()),
+            }],
         };
         // The same through `why`'s text: the user name asked about and what to check outside.
         let mut why = report.clone();

@@ -260,6 +260,7 @@ mod tests {
             summary: Summary::of(&checks),
             checks,
             diagnosis: None,
+            repairs: Vec::new(),
         }
     }
 

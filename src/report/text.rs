@@ -281,7 +281,7 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             }
         }
     }
-    for domain in crate::catalog::DOMAINS {
+    for domain in super::DOMAINS {
         let checks: Vec<&CheckResult> = report
             .checks
             .iter()
@@ -320,6 +320,12 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     );
     if let Some(path) = &opts.saved_to {
         let _ = writeln!(out, "{} {path}", tr(opts.lang, Msg::ReportSaved));
+    }
+    if !report.repairs.is_empty() {
+        let _ = writeln!(out, "\n{}:", p.bold(crate::i18n::rt(opts.lang, crate::i18n::R::Repairs)));
+        for r in &report.repairs {
+            let _ = writeln!(out, "  {}", super::repairs::line(r, report, opts.lang));
+        }
     }
     let mut failing: Vec<&CheckResult> =
         report.checks.iter().filter(|c| matches!(c.status, Status::Warn | Status::Crit | Status::Error)).collect();

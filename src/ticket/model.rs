@@ -348,7 +348,19 @@ pub fn build(report: &Report, answers: &Answers, key: &str, lang: Lang, now: &st
         symptoms,
         error_codes,
         logs,
-        tried: answers.tried.clone(),
+        // What `ecs-doctor fix` did is tried already: support sees it, and how to undo it.
+        tried: answers
+            .tried
+            .iter()
+            .cloned()
+            .chain(
+                report
+                    .repairs
+                    .iter()
+                    .filter(|r| r.state != crate::report::RepairState::Planned)
+                    .map(|r| crate::report::repairs::line(r, report, lang)),
+            )
+            .collect(),
         impact: answers.impact,
         reproducibility,
         description: answers.description.clone().filter(|d| !d.trim().is_empty()),
@@ -431,5 +443,35 @@ mod tests {
         assert_eq!(t.instance.hostname, "web-1");
         assert!(t.title.starts_with("web-1: "), "{}", t.title);
         assert!(t.reproducibility.starts_with("reproduced"));
+    }
+
+    #[test]
+    fn the_repairs_fix_made_are_what_was_tried_with_their_undo() {
+        let mut r = report();
+        let repair = |state, id: &str| crate::report::Repair {
+            id: id.into(),
+            check: "disk.fstab.entries".into(),
+            subject: Some("/data".into()),
+            action: "fstab-nofail".into(),
+            risk: Some("safe".into()),
+            state,
+            changes: vec!["add nofail".into()],
+            at: Some("2026-11-20T03:04:00Z".into()),
+        };
+        r.repairs = vec![
+            repair(crate::report::RepairState::Planned, "fstab-comment-out-data"),
+            repair(crate::report::RepairState::Applied, "20261120T030400Z-fstab-nofail-data"),
+        ];
+        let answers = Answers { tried: vec!["rebooted".into()], ..Answers::default() };
+        let t = build(&r, &answers, "k1", Lang::En, "2026-11-20T03:05:00Z");
+        assert_eq!(t.tried.len(), 2, "{:?}", t.tried);
+        assert_eq!(t.tried[0], "rebooted");
+        assert!(
+            t.tried[1].starts_with(
+                "ecs-doctor repaired /data (disk.fstab.entries) at 2026-11-20T03:04:00Z; undo with ecs-doctor fix "
+            ) && t.tried[1].ends_with("--undo 20261120T030400Z-fstab-nofail-data"),
+            "{}",
+            t.tried[1]
+        );
     }
 }

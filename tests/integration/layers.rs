@@ -26,7 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["exit", "i18n", "redact", "fmt"],
     &["host", "cloud"],
     &["trace", "probe"],
-    &["catalog", "report"],
+    &["catalog", "report", "repair"],
     &["engine", "history", "fleet", "ticket"],
     &["config", "options", "cli", "completions"],
     &["cmd", "app"],

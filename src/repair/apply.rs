@@ -1,0 +1,312 @@
+//! Applying a planned repair, and undoing one: the same steps for every action.
+//!
+//! Apply: plan again against the system as it is now; back up every file it touches (bytes and
+//! attributes) into a new record with its manifest (state `applying`, sha256 before and after);
+//! write each file atomically; run the owner's checkers; run the reloads; run the check again.
+//! A checker that rejects the change, a reload that fails, a finding still there or a check that
+//! got worse rolls everything back at once (the backups written back, the reloads run again)
+//! and the record says why. Undo: the backups written back byte for byte with their mode, owner,
+//! attributes and flags, provided nobody changed the files since.
+
+use super::exec::{self, Ran};
+use super::files;
+use super::plan::{self, Planned};
+use super::store::{FileRecord, Record, State, Store};
+use crate::host::Host;
+use crate::i18n::{Lang, R, rtf};
+use crate::report::{CheckResult, Severity};
+use std::path::Path;
+
+/// What applying and undoing need besides the repair.
+pub struct Context<'a> {
+    pub host: &'a Host,
+    pub store: &'a Store,
+    pub lang: Lang,
+    /// Test seam: where to kill the process (`ECS_DOCTOR_TEST_CRASH_AT`).
+    pub crash_at: Option<&'a str>,
+    /// Test seam: where to log every process started (`ECS_DOCTOR_TEST_SPAWN_LOG`).
+    pub spawn_log: Option<&'a Path>,
+}
+
+/// How applying one repair ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Written, validated, and the check no longer finds it.
+    Applied(Record),
+    /// Written, then undone at once: the record's `reason` says why.
+    RolledBack(Record),
+    /// Nothing was changed (or a rollback itself failed: the reason says so and the record
+    /// keeps the backup for `fix --undo`).
+    Failed { record: Option<Record>, reason: String },
+}
+
+/// The check whose table says which accounts can log in over SSH (the lockout guard).
+pub const LOGIN_CHECK: &str = "sec.login.matrix";
+
+/// The accounts the login matrix says can log in (now, or after changing their password).
+pub fn able(r: &CheckResult, lang: Lang) -> Vec<String> {
+    use crate::i18n::{Msg, tr};
+    let yes = [tr(lang, Msg::LoginYes), tr(lang, Msg::LoginAfterChange)];
+    r.table
+        .iter()
+        .flat_map(|t| &t.rows)
+        .filter(|row| row.get(1).is_some_and(|c| yes.contains(&c.as_str())))
+        .filter_map(|row| row.first().cloned())
+        .collect()
+}
+
+fn now() -> jiff::Timestamp {
+    jiff::Timestamp::now()
+}
+
+fn stamp() -> String {
+    now().round(jiff::Unit::Second).map(|t| t.to_string()).unwrap_or_else(|_| now().to_string())
+}
+
+/// Whether the finding `p` repairs is gone from `after`, and the check is no worse than
+/// `before_status`; else why not.
+fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: Lang) -> Result<(), String> {
+    if let Some(still) = after.findings.iter().find(|f| {
+        matches!(f.severity, Severity::Warn | Severity::Crit)
+            && f.subject == p.finding.subject
+            && f.message == p.finding.message
+    }) {
+        return Err(rtf(lang, R::ReasonRecheck, &[("check", &p.check), ("message", &still.message)]));
+    }
+    if let Some(b) = before
+        && after.status > b.status
+    {
+        let s = |st: crate::report::Status| format!("{st:?}").to_lowercase();
+        return Err(rtf(
+            lang,
+            R::ReasonWorse,
+            &[("check", &p.check), ("before", &s(b.status)), ("after", &s(after.status))],
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the record's backups back (or removes files that did not exist), last file first.
+fn restore(cx: &Context, r: &Record) -> Result<(), String> {
+    for f in r.files.iter().rev() {
+        let target = cx.host.path(&f.path);
+        files::remove_stale_temps(&target);
+        let res = match &f.backup {
+            Some(name) => {
+                cx.store.read_backup(&r.id, name).and_then(|bytes| files::write_atomic(&target, &bytes, &f.attrs, None))
+            }
+            None => files::remove(&target),
+        };
+        res.map_err(|e| {
+            rtf(
+                cx.lang,
+                R::RestoreFailed,
+                &[
+                    ("path", &f.path),
+                    ("backup", &cx.store.path_of(&r.id).join(f.backup.as_deref().unwrap_or("-")).display().to_string()),
+                    ("error", &e.to_string()),
+                ],
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs the record's commands (reloads); the first failure, said.
+fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
+    for c in cmds {
+        if let Ran::Failed(out) = exec::run(c, cx.spawn_log) {
+            return Err(rtf(cx.lang, R::ReasonCommand, &[("command", &c.line()), ("output", &out)]));
+        }
+    }
+    Ok(())
+}
+
+/// Rolls a record back: restore, the reloads again when they had run (`reloaded`: a service
+/// that never saw the change must not be reloaded, it could meet a file broken elsewhere),
+/// state `rolled-back` with the reason.
+fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
+    let restored = restore(cx, &r);
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
+    r.updated_at = stamp();
+    match restored.and(reloaded) {
+        Ok(()) => {
+            r.state = State::RolledBack;
+            r.reason = Some(reason);
+            let _ = cx.store.save(&r);
+            Outcome::RolledBack(r)
+        }
+        Err(e) => {
+            let reason = format!("{reason}; {e}");
+            r.state = State::Failed;
+            r.reason = Some(reason.clone());
+            let _ = cx.store.save(&r);
+            Outcome::Failed { record: Some(r), reason }
+        }
+    }
+}
+
+/// Applies one planned repair. `before` is the check's result the plan came from; `recheck`
+/// runs the check again and returns its result.
+pub fn apply(
+    cx: &Context,
+    p: &Planned,
+    before: Option<&CheckResult>,
+    recheck: &dyn Fn(&str) -> Result<CheckResult, String>,
+) -> Outcome {
+    let lang = cx.lang;
+    // Plan again: the system may have changed since the plan was shown.
+    let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang) {
+        Ok(c) => c,
+        Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
+    };
+    let p = Planned { change, diffs, ..p.clone() };
+    // The login path that works now must work after: the accounts that can log in, before.
+    let able_before = if p.change.guards_login {
+        match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return Outcome::Failed { record: None, reason: rtf(lang, R::LoginUnknown, &[("error", &e)]) },
+        }
+    } else {
+        Vec::new()
+    };
+    let id = cx.store.new_id(&p.id, now());
+    let backup_failed = |path: &str, e: &dyn std::fmt::Display| Outcome::Failed {
+        record: None,
+        reason: rtf(
+            lang,
+            R::BackupFailed,
+            &[("path", path), ("dir", &cx.store.dir.display().to_string()), ("error", &e.to_string())],
+        ),
+    };
+    if let Err(e) = cx.store.create(&id) {
+        return backup_failed(&p.change.files.first().map(|f| f.path.clone()).unwrap_or_default(), &e);
+    }
+    let at = stamp();
+    let mut record = Record {
+        id: id.clone(),
+        repair: p.id.clone(),
+        check: p.check.clone(),
+        subject: p.finding.subject.clone(),
+        action: p.name(),
+        risk: p.decl.risk.key(),
+        state: State::Applying,
+        at: at.clone(),
+        updated_at: at,
+        changes: p.changes(lang),
+        files: Vec::new(),
+        commands: p.change.commands.clone(),
+        reason: None,
+    };
+    for (n, f) in p.change.files.iter().enumerate() {
+        let target = cx.host.path(&f.path);
+        let captured = match files::capture(&target) {
+            Ok(c) => c,
+            Err(e) => return backup_failed(&f.path, &e),
+        };
+        let (backup, sha_before, attrs) = match captured {
+            Some((bytes, attrs)) => match cx.store.backup(&id, n, &bytes) {
+                Ok(name) => (Some(name), Some(files::sha256(&bytes)), attrs),
+                Err(e) => return backup_failed(&f.path, &e),
+            },
+            None => (None, None, files::new_file_attrs(&target)),
+        };
+        record.files.push(FileRecord {
+            path: f.path.clone(),
+            backup,
+            sha256_before: sha_before,
+            sha256_after: f.after.as_deref().map(files::sha256),
+            attrs,
+        });
+    }
+    if let Err(e) = cx.store.save(&record) {
+        return backup_failed(&cx.store.path_of(&id).join("manifest.json").display().to_string(), &e);
+    }
+    files::crash_point(cx.crash_at, "after-backup");
+    // A checker that already fails on the files as they are (a broken line elsewhere) cannot
+    // judge the change: only one that passes before must pass after.
+    let passed_before: Vec<bool> = p
+        .change
+        .validate
+        .iter()
+        .map(|v| !v.only_if_passing_before || !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_)))
+        .collect();
+
+    for (f, rec) in p.change.files.iter().zip(&record.files) {
+        let target = cx.host.path(&f.path);
+        let res = match &f.after {
+            Some(bytes) => files::write_atomic(&target, bytes, &rec.attrs, cx.crash_at),
+            None => files::remove(&target),
+        };
+        if let Err(e) = res {
+            let reason = rtf(lang, R::WriteFailed, &[("path", &f.path), ("error", &e.to_string())]);
+            return roll_back(cx, record, reason, false);
+        }
+    }
+    for (v, before) in p.change.validate.iter().zip(passed_before) {
+        if let Ran::Failed(out) = exec::run(v, cx.spawn_log)
+            && before
+        {
+            let reason = rtf(lang, R::ReasonValidation, &[("command", &v.line()), ("output", &out)]);
+            return roll_back(cx, record, reason, false);
+        }
+    }
+    if p.change.guards_login {
+        let after = match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
+        };
+        let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
+        if !lost.is_empty() {
+            return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
+        }
+    }
+    if let Err(reason) = run_commands(cx, &p.change.commands) {
+        return roll_back(cx, record, reason, true);
+    }
+    let after = match recheck(&p.check) {
+        Ok(a) => a,
+        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)]), true),
+    };
+    if let Err(reason) = verify(&p, before, &after, lang) {
+        return roll_back(cx, record, reason, true);
+    }
+    record.state = State::Applied;
+    record.updated_at = stamp();
+    if let Err(e) = cx.store.save(&record) {
+        return roll_back(cx, record, e.to_string(), true);
+    }
+    Outcome::Applied(record)
+}
+
+/// Undoes an applied (or interrupted) repair: every file back byte for byte with its attributes,
+/// then the reloads. Refused when a file changed after the repair (a later repair or an edit
+/// would be lost).
+pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
+    let lang = cx.lang;
+    if !matches!(r.state, State::Applied | State::Applying) {
+        return Err(rtf(lang, R::UndoNotApplied, &[("id", &r.id), ("state", r.state.said(lang))]));
+    }
+    for f in &r.files {
+        let now = std::fs::read(cx.host.path(&f.path)).ok().map(|b| files::sha256(&b));
+        let fine = now == f.sha256_after || now == f.sha256_before;
+        if !fine {
+            return Err(rtf(
+                lang,
+                R::UndoChangedSince,
+                &[
+                    ("path", &f.path),
+                    ("id", &r.id),
+                    ("now", now.as_deref().unwrap_or("-")),
+                    ("after", f.sha256_after.as_deref().unwrap_or("-")),
+                ],
+            ));
+        }
+    }
+    restore(cx, &r)?;
+    run_commands(cx, &r.commands)?;
+    r.state = State::Undone;
+    r.updated_at = stamp();
+    cx.store.save(&r).map_err(|e| e.to_string())?;
+    Ok(r)
+}

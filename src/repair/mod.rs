@@ -1,0 +1,264 @@
+//! Repairs: what `ecs-doctor fix` may change, declared in the check files and carried out with a
+//! backup of every byte, a verified change and an undo.
+//!
+//! A check file names its repairs in `[[repair]]` tables:
+//!
+//! ```toml
+//! [[repair]]
+//! code = "ENODEV"                      # the findings it repairs: their `code`
+//! action.fstab = { edit = "nofail" }   # a built-in action kind and its parameters
+//! risk = "safe"                        # safe | restart (with service = "sshd") | reboot
+//! changes.en = "adds nofail to the entry's options"
+//! ```
+//!
+//! An action kind is one file here with a `Params` type (its parameters, unknown keys refused)
+//! that implements [`Action`], and one line in [`actions!`] below. An action only *plans*: from
+//! the finding and the system as it is now it works out a [`Change`] (the new content of each
+//! file it touches, the checker that validates them, the reloads to run after), or says why it
+//! cannot. It reads files and nothing else: it never writes and never starts a process. The
+//! framework does the rest, the same for every action: the diff in the plan, the confirmation,
+//! the backup (content, mode, owner, xattrs and ACLs, the immutable bit) with a manifest, the
+//! atomic write, the validation, the re-check of the finding, the rollback, the undo and the
+//! record in the report (`plan`, `apply`, `store`, `files`).
+//!
+//! Adding a repair is therefore one file (`src/repair/<kind>.rs`), one line in [`actions!`] and
+//! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
+//! against its real fault.
+
+pub mod apply;
+pub mod exec;
+pub mod files;
+pub mod fstab;
+pub mod lines;
+pub mod plan;
+pub mod sshd;
+pub mod store;
+
+use crate::host::Host;
+use crate::i18n::{Lang, Text};
+use crate::report::Finding;
+use serde::{Deserialize, Serialize};
+
+/// What one action kind must do: plan the change for one finding.
+pub trait Action {
+    /// A short name for repair ids and the plan (`fstab-nofail`): lowercase words and `-`.
+    fn name(&self) -> String;
+
+    /// Checks the parameters beyond their types when the check file is loaded; the message is
+    /// shown at the `[[repair]]` table (`file:line:column`).
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// The change this repair makes for `t.finding`, worked out from the system as it is now
+    /// (not from the report: a report may be old). Reads files only.
+    fn plan(&self, t: &Target) -> Result<Change, Skip>;
+}
+
+/// What an action is given: the examined system, the finding, the language of the run.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub host: &'a Host,
+    pub lang: Lang,
+    /// The check id.
+    pub check: &'a str,
+    pub finding: &'a Finding,
+}
+
+/// Why an action does not repair a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// It does not fit this finding (another repair of the same code may): said only when no
+    /// repair fits.
+    NotApplicable(String),
+    /// It fits, but cannot be done safely here: always said in the plan.
+    Refused(String),
+}
+
+impl Skip {
+    pub fn reason(&self) -> &str {
+        match self {
+            Skip::NotApplicable(r) | Skip::Refused(r) => r,
+        }
+    }
+}
+
+/// What a repair changes, as data: nothing happens until `fix --apply`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Change {
+    /// One line saying what it does here, in the run's language.
+    pub summary: String,
+    /// The files it writes (or removes), whole.
+    pub files: Vec<FileEdit>,
+    /// The owner's checkers, run after the files are written; one that fails rolls it back.
+    pub validate: Vec<Command>,
+    /// Reloads and other commands run after validation (and again after an undo or rollback).
+    pub commands: Vec<Command>,
+    /// The repair touches the login path (sshd, PAM, the firewall): it applies only when the
+    /// login matrix shows every account that can log in now still can after.
+    pub guards_login: bool,
+}
+
+/// One file a repair writes: its path on the examined system and its new content (`None`: the
+/// file is removed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileEdit {
+    pub path: String,
+    pub after: Option<Vec<u8>>,
+}
+
+/// A program a repair runs: looked up in the system directories, never through the shell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Command {
+    pub program: String,
+    pub args: Vec<String>,
+    /// When the program is not installed the step is skipped (and the plan says so) instead of
+    /// failing the repair.
+    #[serde(default)]
+    pub optional: bool,
+    /// Success also when a line of its output starts with this, whatever the exit status (a
+    /// checker whose status counts problems of the running system, not of the file:
+    /// `findmnt --verify` fails for any missing device, so only its `0 parse errors` counts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok_line: Option<String>,
+    /// As a validator: one that already fails before the change (a broken line elsewhere in
+    /// the file) cannot veto it. Without this, a validator must pass after the change, whatever
+    /// it said before (`sshd -t`: a config sshd rejects is never left in place).
+    #[serde(default)]
+    pub only_if_passing_before: bool,
+}
+
+impl Command {
+    pub fn new(program: &str, args: &[&str]) -> Command {
+        Command {
+            program: program.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            optional: false,
+            ok_line: None,
+            only_if_passing_before: false,
+        }
+    }
+
+    /// The same validator, vetoing only when it passed before the change.
+    pub fn only_if_passing_before(mut self) -> Command {
+        self.only_if_passing_before = true;
+        self
+    }
+
+    /// The same command, successful when a line of its output starts with `prefix`.
+    pub fn ok_when_line(mut self, prefix: &str) -> Command {
+        self.ok_line = Some(prefix.into());
+        self
+    }
+
+    /// The same command, skipped when its program is not installed.
+    pub fn optional(mut self) -> Command {
+        self.optional = true;
+        self
+    }
+
+    /// The command line as shown to people (arguments with spaces quoted).
+    pub fn line(&self) -> String {
+        let parts: Vec<String> =
+            std::iter::once(&self.program).chain(&self.args).map(|a| crate::fmt::shell_word(a)).collect();
+        crate::fmt::inert(&parts.join(" ")).into_owned()
+    }
+}
+
+/// How much a repair disturbs the running system.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Risk {
+    /// Takes effect without interrupting anything.
+    Safe,
+    /// Restarts (or reloads) the named service.
+    Restart(String),
+    /// Takes full effect at the next boot.
+    Reboot,
+}
+
+impl Risk {
+    /// As the report's `risk` says it: `safe`, `restart:sshd`, `reboot`.
+    pub fn key(&self) -> String {
+        match self {
+            Risk::Safe => "safe".into(),
+            Risk::Restart(s) => format!("restart:{s}"),
+            Risk::Reboot => "reboot".into(),
+        }
+    }
+
+    /// In words, in `lang`.
+    pub fn said(&self, lang: Lang) -> String {
+        match self {
+            Risk::Safe => crate::i18n::rt(lang, crate::i18n::R::RiskSafe).to_string(),
+            Risk::Restart(s) => crate::i18n::rtf(lang, crate::i18n::R::RiskRestart, &[("service", s)]),
+            Risk::Reboot => crate::i18n::rt(lang, crate::i18n::R::RiskReboot).to_string(),
+        }
+    }
+}
+
+/// The risk words a check file may write.
+pub const RISKS: &[&str] = &["safe", "restart", "reboot"];
+
+/// A `[[repair]]` table, validated: which findings, which action, how risky, what it changes.
+#[derive(Debug, Clone)]
+pub struct RepairDecl {
+    /// The `code` of the findings it repairs.
+    pub code: String,
+    pub action: ActionSpec,
+    pub risk: Risk,
+    /// What it changes, in words (the check file's `changes`).
+    pub changes: Text,
+}
+
+/// Declares the action kinds: one line per kind, `module => Variant` (the module is the file in
+/// this folder and the name check files write after `action.`). Each module has a `Params` type
+/// that implements [`Action`].
+macro_rules! actions {
+    ($($module:ident => $variant:ident,)*) => {
+        /// An action named by a check file: `action.<kind> = { parameters }`.
+        #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ActionSpec {
+            $($variant($module::Params),)*
+        }
+
+        impl ActionSpec {
+            /// The kind's name as written in check files.
+            pub fn kind(&self) -> &'static str {
+                match self { $(ActionSpec::$variant(_) => stringify!($module),)* }
+            }
+
+            /// The action itself.
+            pub fn action(&self) -> &dyn Action {
+                match self { $(ActionSpec::$variant(p) => p,)* }
+            }
+        }
+
+        /// Every action kind, for `explain` and the docs.
+        pub const KINDS: &[&str] = &[$(stringify!($module),)*];
+    };
+}
+
+actions! {
+    fstab => Fstab,
+    sshd => Sshd,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_lines_quote_what_a_shell_would_split() {
+        let c = Command::new("findmnt", &["--verify", "--tab-file", "/mnt/a b/etc/fstab"]);
+        assert_eq!(c.line(), "findmnt --verify --tab-file '/mnt/a b/etc/fstab'");
+        assert_eq!(Command::new("x", &["it's"]).line(), "x 'it'\\''s'");
+    }
+
+    #[test]
+    fn risks_have_a_key_and_words() {
+        assert_eq!(Risk::Restart("sshd".into()).key(), "restart:sshd");
+        assert!(Risk::Restart("sshd".into()).said(Lang::En).contains("sshd"));
+        assert_ne!(Risk::Safe.said(Lang::En), Risk::Safe.said(Lang::ZhCn));
+    }
+}
