@@ -8,6 +8,7 @@
 
 use super::Host;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
@@ -89,7 +90,8 @@ pub struct SocketTable {
     pub tables_read: Vec<String>,
     /// Processes whose descriptors could not be listed (not root, or gone).
     pub unreadable_processes: usize,
-    /// The run's deadline came before every process's descriptors were read.
+    /// Not everything was read: the run's deadline came first (a table or the processes'
+    /// descriptors), or a table was longer than [`MAX_SOCKETS`] sockets can be.
     pub truncated: bool,
 }
 
@@ -126,22 +128,28 @@ fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
 
 /// Parses one table (the header line and garbage lines are skipped).
 pub fn parse_table(text: &str, proto: Proto) -> Vec<Socket> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 10 || !f[0].ends_with(':') {
-            continue;
-        }
-        let (Some((local, local_port)), Some((remote, remote_port))) = (parse_endpoint(f[1]), parse_endpoint(f[2]))
-        else {
-            continue;
-        };
-        let Ok(state) = u8::from_str_radix(f[3], 16) else { continue };
-        let Ok(inode) = f[9].parse::<u64>() else { continue };
-        out.push(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode });
-    }
-    out
+    text.lines().filter_map(|line| parse_line(line, proto)).collect()
 }
+
+/// One line of a table; `None` for the header and garbage.
+pub fn parse_line(line: &str, proto: Proto) -> Option<Socket> {
+    let mut f = [""; 10];
+    let mut words = line.split_ascii_whitespace();
+    for slot in &mut f {
+        *slot = words.next()?;
+    }
+    if !f[0].ends_with(':') {
+        return None;
+    }
+    let ((local, local_port), (remote, remote_port)) = (parse_endpoint(f[1])?, parse_endpoint(f[2])?);
+    let state = u8::from_str_radix(f[3], 16).ok()?;
+    let inode = f[9].parse::<u64>().ok()?;
+    Some(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode })
+}
+
+/// The most bytes read of one table: [`MAX_SOCKETS`] lines of the kernel's 150-byte format with
+/// room to spare. Tables are streamed (a few 1 MiB buffers), never read whole.
+const MAX_TABLE_BYTES: u64 = MAX_SOCKETS as u64 * 256;
 
 /// `socket:[12345]` → 12345.
 pub fn socket_inode(link: &str) -> Option<u64> {
@@ -162,11 +170,22 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
         ("/proc/net/udp", Proto::Udp),
         ("/proc/net/udp6", Proto::Udp),
     ] {
-        match host.read(path) {
+        match std::fs::File::open(host.path(path)) {
             Ok(f) => {
                 table.tables_read.push(path.to_string());
-                let room = MAX_SOCKETS.saturating_sub(table.sockets.len());
-                table.sockets.extend(parse_table(&f.text, proto).into_iter().take(room));
+                let sockets = &mut table.sockets;
+                let read = super::tail::blocks(f.take(MAX_TABLE_BYTES), false, Some(deadline), &mut |block| {
+                    super::tail::lines(block, |line| {
+                        if sockets.len() < MAX_SOCKETS
+                            && let Some(s) = parse_line(&String::from_utf8_lossy(line), proto)
+                        {
+                            sockets.push(s);
+                        }
+                    })
+                });
+                if read.timed_out || read.bytes >= MAX_TABLE_BYTES {
+                    table.truncated = true;
+                }
             }
             // No IPv6 in the kernel: no tcp6/udp6.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -260,5 +279,25 @@ garbage line
         assert_eq!(socket_inode("socket:[42]"), Some(42));
         assert_eq!(socket_inode("pipe:[42]"), None);
         assert_eq!(socket_inode("socket:[x]"), None);
+    }
+
+    /// A socket table that never ends is streamed up to its cap and marked cut; one that is
+    /// only garbage gives no socket.
+    #[test]
+    fn endless_tables_are_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/net")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("proc/net/tcp")).unwrap();
+        std::fs::write(
+            dir.path().join("proc/net/udp"),
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+             0: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 15 2 0\n",
+        )
+        .unwrap();
+        let t = scan(&Host::new(dir.path()), Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.tables_read, ["/proc/net/tcp", "/proc/net/udp"]);
+        assert_eq!(t.sockets.len(), 1);
+        assert_eq!((t.sockets[0].proto, t.sockets[0].local_port), (Proto::Udp, 68));
     }
 }

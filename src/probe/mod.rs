@@ -96,6 +96,9 @@ impl Value {
     }
 }
 
+/// The most characters of one evidence line.
+pub const MAX_EVIDENCE_CHARS: usize = 2000;
+
 /// What a probe saw about one subject.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
@@ -151,13 +154,16 @@ impl Observation {
         self.num(name, if v { 1.0 } else { 0.0 })
     }
 
+    /// Adds a line of evidence, cut to [`MAX_EVIDENCE_CHARS`] (a line of a file that never
+    /// ends can be as long as what was read of it).
     pub fn evidence(mut self, line: impl Into<String>) -> Self {
-        self.evidence.push(line.into());
+        self.evidence.push(crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS));
         self
     }
 
     pub fn field_evidence(mut self, field: &str, line: impl Into<String>) -> Self {
-        self.field_evidence.entry(field.to_string()).or_default().push(line.into());
+        let line = crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS);
+        self.field_evidence.entry(field.to_string()).or_default().push(line);
         self
     }
 
