@@ -41,6 +41,18 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// The most read of a file that is small on every real system ([`Host::read_capped`]).
 pub const MAX_SMALL_FILE_BYTES: u64 = 64 * 1024;
 
+/// The most read of a /proc file other than a mount table: the kernel's own text (meminfo,
+/// loadavg, stat, diskstats, net/dev, ...) is kilobytes even on large machines; the socket tables,
+/// which are not, are streamed.
+pub const MAX_PROC_FILE_BYTES: u64 = 1024 * 1024;
+
+/// How much [`Host::read`] reads of a file: a mount table (4,000 mounts are 0.6 MB) and files
+/// outside /proc up to [`MAX_FILE_BYTES`], other /proc files up to [`MAX_PROC_FILE_BYTES`].
+fn default_cap(system_path: &str) -> u64 {
+    let mount_table = system_path.ends_with("/mountinfo") || system_path.ends_with("/mounts");
+    if system_path.starts_with("/proc/") && !mount_table { MAX_PROC_FILE_BYTES } else { MAX_FILE_BYTES }
+}
+
 /// The examined system: its root directory, and whether that is the live system we run on.
 #[derive(Debug, Clone)]
 pub struct Host {
@@ -85,7 +97,7 @@ impl Host {
     /// Reads a text file of the examined system, at most [`MAX_FILE_BYTES`], replacing bytes
     /// that are not UTF-8 (log and config files are not always clean).
     pub fn read(&self, system_path: &str) -> std::io::Result<HostFile> {
-        self.read_capped(system_path, MAX_FILE_BYTES)
+        self.read_capped(system_path, default_cap(system_path))
     }
 
     /// Like [`Host::read`], at most `max` bytes: for files that are small on any real system
