@@ -160,7 +160,7 @@ fn a_fifo_nobody_writes_ends_at_the_deadline() {
     assert_eq!(c["findings"][0]["code"], "ETIMEDOUT", "{c:#}");
 }
 
-/// A 10 MB crontab of suspicious lines: the reader keeps the first 4 MiB and the check says so,
+/// A 10 MB crontab of suspicious lines: the reader keeps the first 1 MiB and the check says so,
 /// and names 20 lines and how many more there are instead of a finding per line.
 #[test]
 fn a_huge_crontab_is_cut_and_says_so() {
@@ -174,6 +174,6 @@ fn a_huge_crontab_is_cut_and_says_so() {
     let findings = c["findings"].as_array().expect("findings");
     assert_eq!(findings.len(), 20, "{c:#}");
     let text = c.to_string();
-    assert!(text.contains("/etc/crontab: only the first 4 MiB were read (file too large)"), "{text:.3000}");
+    assert!(text.contains("/etc/crontab: only the first 1024 KiB were read (file too large)"), "{text:.3000}");
     assert!(text.contains("more suspicious lines not listed"), "{text:.3000}");
 }

@@ -217,8 +217,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         let mut file_notes = Vec::new();
         if file.truncated {
             file_notes.push(format!(
-                "{path}: only the first {} MiB were read (file too large)",
-                crate::host::MAX_FILE_BYTES >> 20
+                "{path}: only the first {} KiB were read (file too large)",
+                crate::host::MAX_FILE_BYTES >> 10
             ));
         }
         let first_item = items.len();
@@ -347,7 +347,7 @@ mod tests {
         let obs = observe(&Params {}, &ctx(dir.path())).unwrap();
         assert_eq!(obs.items.len(), 1 + MAX_HITS_PER_FILE);
         let ev = &obs.items[MAX_HITS_PER_FILE].evidence;
-        assert!(ev.iter().any(|e| e == "/etc/crontab: only the first 4 MiB were read (file too large)"), "{ev:?}");
+        assert!(ev.iter().any(|e| e == "/etc/crontab: only the first 1024 KiB were read (file too large)"), "{ev:?}");
         assert!(obs.items[0].evidence.iter().any(|e| e.contains("more suspicious lines not listed")));
     }
 }
