@@ -147,6 +147,25 @@ pub fn parse_line(line: &str, proto: Proto) -> Option<Socket> {
     Some(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode })
 }
 
+/// Lines that are not sockets before a table is given up: a kernel's table has one (the header);
+/// a file of garbage (a corrupt rescued disk) is not read to its cap.
+const MAX_GARBAGE_LINES: usize = 1000;
+
+/// A reader that ends (reads nothing more) once `stop` is set by whoever consumes its lines.
+struct Stoppable<'a, R> {
+    inner: R,
+    stop: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<R: Read> Read for Stoppable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// The most bytes read of one table: [`MAX_SOCKETS`] lines of the kernel's 150-byte format with
 /// room to spare. Tables are streamed (a few 1 MiB buffers), never read whole.
 const MAX_TABLE_BYTES: u64 = MAX_SOCKETS as u64 * 256;
@@ -174,16 +193,21 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
             Ok(f) => {
                 table.tables_read.push(path.to_string());
                 let sockets = &mut table.sockets;
-                let read = super::tail::blocks(f.take(MAX_TABLE_BYTES), false, Some(deadline), &mut |block| {
-                    super::tail::lines(block, |line| {
-                        if sockets.len() < MAX_SOCKETS
-                            && let Some(s) = parse_line(&String::from_utf8_lossy(line), proto)
-                        {
-                            sockets.push(s);
+                let (garbage, stop) = (&mut 0usize, &std::sync::atomic::AtomicBool::new(false));
+                let input = Stoppable { inner: f.take(MAX_TABLE_BYTES), stop };
+                let read = super::tail::blocks(input, false, Some(deadline), &mut |block| {
+                    super::tail::lines(block, |line| match parse_line(&String::from_utf8_lossy(line), proto) {
+                        Some(s) if sockets.len() < MAX_SOCKETS => sockets.push(s),
+                        Some(_) => {}
+                        None => {
+                            *garbage += 1;
+                            if *garbage > MAX_GARBAGE_LINES {
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
                         }
                     })
                 });
-                if read.timed_out || read.bytes >= MAX_TABLE_BYTES {
+                if read.timed_out || read.bytes >= MAX_TABLE_BYTES || *garbage > MAX_GARBAGE_LINES {
                     table.truncated = true;
                 }
             }
@@ -299,5 +323,11 @@ garbage line
         assert_eq!(t.tables_read, ["/proc/net/tcp", "/proc/net/udp"]);
         assert_eq!(t.sockets.len(), 1);
         assert_eq!((t.sockets[0].proto, t.sockets[0].local_port), (Proto::Udp, 68));
+        // Random bytes: given up after a thousand lines that are not sockets.
+        std::os::unix::fs::symlink("/dev/urandom", dir.path().join("proc/net/tcp6")).unwrap();
+        let t = scan(&Host::new(dir.path()), Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.tables_read, ["/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp"]);
+        assert_eq!(t.sockets.len(), 1);
     }
 }
