@@ -105,7 +105,9 @@ impl Host {
     /// symlink to /dev/zero on a rescued disk) costs `max`, not [`MAX_FILE_BYTES`].
     pub fn read_capped(&self, system_path: &str, max: u64) -> std::io::Result<HostFile> {
         let file = std::fs::File::open(self.path(system_path))?;
-        let mut bytes = Vec::new();
+        // Room for a whole /proc file up front: one read and the one that sees the end, not
+        // a small probe read first (10,000 processes are 30,000 such files).
+        let mut bytes = Vec::with_capacity(4096);
         file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
         let truncated = bytes.len() as u64 > max;
         if truncated {
