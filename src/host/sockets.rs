@@ -181,6 +181,16 @@ const MAX_SOCKETS: usize = 200_000;
 /// Reads the four tables and maps socket inodes to their processes (stops at `deadline`).
 /// Fails only when no table could be read at all.
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
+    scan_with(host, deadline, None)
+}
+
+/// [`scan`], with the socket owners of a descriptor walk already made ([`super::procs::OpenFiles`]):
+/// 100,000 sockets are 100,000 descriptor links, read once instead of twice.
+pub fn scan_with(
+    host: &Host,
+    deadline: Instant,
+    owners: Option<&std::collections::HashMap<u64, Vec<u32>>>,
+) -> std::io::Result<SocketTable> {
     let mut table = SocketTable::default();
     let mut last_err = None;
     for (path, proto) in [
@@ -221,6 +231,14 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
     }
     let wanted: std::collections::HashSet<u64> = table.sockets.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
     if wanted.is_empty() {
+        return Ok(table);
+    }
+    if let Some(owners) = owners {
+        for inode in wanted {
+            if let Some(pids) = owners.get(&inode) {
+                table.owners.insert(inode, pids.clone());
+            }
+        }
         return Ok(table);
     }
     for pid in super::procs::pids(host)? {

@@ -488,13 +488,24 @@ impl ProbeContext {
         self.scans
             .sockets
             .get_or_init(|| {
-                crate::host::sockets::scan(&self.host, self.deadline).map(Arc::new).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        ProbeError::skipped(Msg::SkipNoSockets)
-                    } else {
-                        ProbeError::io("/proc/net/tcp", &e)
-                    }
-                })
+                // The descriptor walk of the open-file scan (shared with the checks that count
+                // descriptors) gives the owners; without it, the socket scan walks them itself.
+                let open = self.open_files().ok();
+                let owners = open.as_ref().map(|o| &o.socket_owners);
+                let cut = open.as_ref().is_some_and(|o| o.truncated);
+                let scanned = crate::host::sockets::scan_with(&self.host, self.deadline, owners);
+                scanned
+                    .map(|mut t| {
+                        t.truncated |= cut;
+                        Arc::new(t)
+                    })
+                    .map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            ProbeError::skipped(Msg::SkipNoSockets)
+                        } else {
+                            ProbeError::io("/proc/net/tcp", &e)
+                        }
+                    })
             })
             .clone()
     }
