@@ -128,23 +128,26 @@ fn parse_endpoint(s: &str) -> Option<(IpAddr, u16)> {
 
 /// Parses one table (the header line and garbage lines are skipped).
 pub fn parse_table(text: &str, proto: Proto) -> Vec<Socket> {
-    text.lines().filter_map(|line| parse_line(line, proto)).collect()
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() < 10 || !f[0].ends_with(':') {
+            continue;
+        }
+        let (Some((local, local_port)), Some((remote, remote_port))) = (parse_endpoint(f[1]), parse_endpoint(f[2]))
+        else {
+            continue;
+        };
+        let Ok(state) = u8::from_str_radix(f[3], 16) else { continue };
+        let Ok(inode) = f[9].parse::<u64>() else { continue };
+        out.push(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode });
+    }
+    out
 }
 
 /// One line of a table; `None` for the header and garbage.
 pub fn parse_line(line: &str, proto: Proto) -> Option<Socket> {
-    let mut f = [""; 10];
-    let mut words = line.split_ascii_whitespace();
-    for slot in &mut f {
-        *slot = words.next()?;
-    }
-    if !f[0].ends_with(':') {
-        return None;
-    }
-    let ((local, local_port), (remote, remote_port)) = (parse_endpoint(f[1])?, parse_endpoint(f[2])?);
-    let state = u8::from_str_radix(f[3], 16).ok()?;
-    let inode = f[9].parse::<u64>().ok()?;
-    Some(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode })
+    parse_table(line, proto).pop()
 }
 
 /// Lines that are not sockets before a table is given up: a kernel's table has one (the header);
