@@ -24,7 +24,6 @@ mod integration {
     pub mod garbage;
     pub mod history;
     pub mod hostile;
-    pub mod hostile_hosts;
     pub mod journal_lab;
     pub mod kernel_corpus;
     pub mod lab;
@@ -49,6 +48,7 @@ mod integration {
     pub mod secgroup_reach_lab;
     pub mod security;
     pub mod security_live;
+    pub mod stress_hosts;
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;
