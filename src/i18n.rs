@@ -611,6 +611,21 @@ pub struct Said {
     pub args: Vec<(&'static str, Arg)>,
 }
 
+/// The most characters of one value shown in a message: a value read from the examined system (a
+/// line that was not understood, an OS error) can be as long as the file it came from.
+pub const MAX_ARG_CHARS: usize = 2000;
+
+/// `text` cut to `max` characters, with `…` when cut.
+pub fn cut_text(mut text: String, max: usize) -> String {
+    if text.len() > max
+        && let Some((at, _)) = text.char_indices().nth(max)
+    {
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
 /// The value of one placeholder of a [`Said`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
@@ -631,7 +646,7 @@ impl Said {
 
     /// Adds the value of the `{name}` placeholder.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Said {
-        self.args.push((name, Arg::Text(value.to_string())));
+        self.args.push((name, Arg::Text(cut_text(value.to_string(), MAX_ARG_CHARS))));
         self
     }
 

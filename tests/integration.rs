@@ -52,6 +52,7 @@ mod integration {
     pub mod secgroup_reach_lab;
     pub mod security;
     pub mod security_live;
+    pub mod stress_hosts;
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;

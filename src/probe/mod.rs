@@ -96,6 +96,9 @@ impl Value {
     }
 }
 
+/// The most characters of one evidence line.
+pub const MAX_EVIDENCE_CHARS: usize = 2000;
+
 /// What a probe saw about one subject.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
@@ -151,13 +154,16 @@ impl Observation {
         self.num(name, if v { 1.0 } else { 0.0 })
     }
 
+    /// Adds a line of evidence, cut to [`MAX_EVIDENCE_CHARS`] (a line of a file that never
+    /// ends can be as long as what was read of it).
     pub fn evidence(mut self, line: impl Into<String>) -> Self {
-        self.evidence.push(line.into());
+        self.evidence.push(crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS));
         self
     }
 
     pub fn field_evidence(mut self, field: &str, line: impl Into<String>) -> Self {
-        self.field_evidence.entry(field.to_string()).or_default().push(line.into());
+        let line = crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS);
+        self.field_evidence.entry(field.to_string()).or_default().push(line);
         self
     }
 
@@ -504,13 +510,24 @@ impl ProbeContext {
         self.scans
             .sockets
             .get_or_init(|| {
-                crate::host::sockets::scan(&self.host, self.deadline).map(Arc::new).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        ProbeError::skipped(Msg::SkipNoSockets)
-                    } else {
-                        ProbeError::io("/proc/net/tcp", &e)
-                    }
-                })
+                // The descriptor walk of the open-file scan (shared with the checks that count
+                // descriptors) gives the owners; without it, the socket scan walks them itself.
+                let open = self.open_files().ok();
+                let owners = open.as_ref().map(|o| &o.socket_owners);
+                let cut = open.as_ref().is_some_and(|o| o.truncated);
+                let scanned = crate::host::sockets::scan_with(&self.host, self.deadline, owners);
+                scanned
+                    .map(|mut t| {
+                        t.truncated |= cut;
+                        Arc::new(t)
+                    })
+                    .map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            ProbeError::skipped(Msg::SkipNoSockets)
+                        } else {
+                            ProbeError::io("/proc/net/tcp", &e)
+                        }
+                    })
             })
             .clone()
     }
