@@ -32,7 +32,7 @@ pub const FIELDS: &[Field] = &[
     Field::text("instance_id", "the instance id cloud-init last ran for (/var/lib/cloud/data/instance-id)"),
     Field::flag(
         "not_rerun",
-        "1 when a user-data script did not run at the last boot because it already ran for this instance (its semaphore)",
+        "1 when a user-data script did not rerun at the last boot: it already ran for this instance",
     ),
     Field::text("ran_at", "when the user-data scripts ran for this instance (the semaphore's time, UTC)"),
     Field::text("semaphore", "the semaphore file that keeps them from running again"),
