@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A fuzzing campaign over every target of fuzz/ (cargo-fuzz, libFuzzer), one target at a time.
 #
-#   fuzz/campaign.sh [--runs N] [--time SECONDS] [--targets "a b ..."] [--results FILE] [--ci]
+#   fuzz/campaign.sh [--runs N] [--time SECONDS] [--targets "a b ..."] [--results FILE] [--ci] [--no-build]
 #
 # Each target runs until N executions (default 10,000,000) or SECONDS of wall time (default 3600),
 # whichever comes first, inside its own empty network namespace (`unshare --net`, when root), with
@@ -36,6 +36,7 @@ time_s=3600
 targets="$ALL_TARGETS"
 results=""
 ci=0
+build=1
 while (($#)); do
     case "$1" in
         --runs) shift; runs="$1" ;;
@@ -43,6 +44,7 @@ while (($#)); do
         --targets) shift; targets="$1" ;;
         --results) shift; results="$1" ;;
         --ci) ci=1 ;;
+        --no-build) build=0 ;;
         -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz/campaign.sh: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -69,8 +71,10 @@ if ((ci)); then
     target_dir="${ECS_DOCTOR_FUZZ_TARGET:-${XDG_CACHE_HOME:-$HOME/.cache}/ecs-doctor-fuzz-target}"
     build_args+=(--codegen-units 16)
 fi
-log "building the fuzz targets (cargo +nightly fuzz build ${build_args[*]} --target-dir $target_dir)"
-(cd "$ROOT" && cargo +nightly fuzz build "${build_args[@]}" --target-dir "$target_dir" >&2)
+if ((build)); then
+    log "building the fuzz targets (cargo +nightly fuzz build ${build_args[*]} --target-dir $target_dir)"
+    (cd "$ROOT" && cargo +nightly fuzz build "${build_args[@]}" --target-dir "$target_dir" >&2)
+fi
 BIN_DIR="$target_dir/x86_64-unknown-linux-gnu/release"
 
 WORK="$(mktemp -d /tmp/ecs-doctor-fuzz.XXXXXX)"

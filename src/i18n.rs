@@ -203,6 +203,8 @@ messages! {
         SkipNoSockets = "skip_no_sockets",
         SkipBlockUnderRoot = "skip_block_under_root",
         SkipMountsUnderRoot = "skip_mounts_under_root",
+        SkipHiddenOldKernel = "skip_hidden_old_kernel",
+        SkipHiddenNeedsRoot = "skip_hidden_needs_root",
         SkipProcsUnderRoot = "skip_procs_under_root",
         BlockNotMounted = "block_not_mounted",
         SkipNoDefaultEntry = "skip_no_default_entry",
@@ -215,6 +217,12 @@ messages! {
         SkipNoMetadataService = "skip_no_metadata_service",
         SkipNoCloudInit = "skip_no_cloud_init",
         SkipMetadataUnderRoot = "skip_metadata_under_root",
+        SkipMetadataFailed = "skip_metadata_failed",
+        SkipNicsUnderRoot = "skip_nics_under_root",
+        SkipNoIpProgram = "skip_no_ip_program",
+        FailIpOutput = "fail_ip_output",
+        SkipNoMetadataNics = "skip_no_metadata_nics",
+        SkipNoMetadataHostname = "skip_no_metadata_hostname",
         SkipMetadataNotCloud = "skip_metadata_not_cloud",
         SkipSecgroupNoPorts = "skip_secgroup_no_ports",
         SkipSecgroupOffline = "skip_secgroup_offline",
@@ -371,6 +379,14 @@ messages! {
         ValAppArmorProfiles = "val_apparmor_profiles",
         ValAppArmorRootOnly = "val_apparmor_root_only",
         ValKdumpLoaded = "val_kdump_loaded",
+        ValBootEndedCrash = "val_boot_ended_crash",
+        ValBootEndedOom = "val_boot_ended_oom",
+        ValBootEndedUnclean = "val_boot_ended_unclean",
+        ValBootEndedClean = "val_boot_ended_clean",
+        ValBootEndedUnknown = "val_boot_ended_unknown",
+        ValKdumpReady = "val_kdump_ready",
+        ValKdumpNoMemory = "val_kdump_no_memory",
+        ValKdumpNotEnabled = "val_kdump_not_enabled",
         ValKdumpReserved = "val_kdump_reserved",
         ValNoSavedDmesg = "val_no_saved_dmesg",
         ValHardware = "val_hardware",
@@ -595,6 +611,21 @@ pub struct Said {
     pub args: Vec<(&'static str, Arg)>,
 }
 
+/// The most characters of one value shown in a message: a value read from the examined system (a
+/// line that was not understood, an OS error) can be as long as the file it came from.
+pub const MAX_ARG_CHARS: usize = 2000;
+
+/// `text` cut to `max` characters, with `…` when cut.
+pub fn cut_text(mut text: String, max: usize) -> String {
+    if text.len() > max
+        && let Some((at, _)) = text.char_indices().nth(max)
+    {
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}
+
 /// The value of one placeholder of a [`Said`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
@@ -615,7 +646,7 @@ impl Said {
 
     /// Adds the value of the `{name}` placeholder.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Said {
-        self.args.push((name, Arg::Text(value.to_string())));
+        self.args.push((name, Arg::Text(cut_text(value.to_string(), MAX_ARG_CHARS))));
         self
     }
 
@@ -1029,6 +1060,14 @@ messages! {
         FwNoRule = "fix_fw_no_rule",
         FwDoAccept = "fix_fw_do_accept",
         FwDoAcceptSaved = "fix_fw_do_accept_saved",
+        SshdAlready = "fix_sshd_already",
+        SshdDoSet = "fix_sshd_do_set",
+        SshdNoAddresses = "fix_sshd_no_addresses",
+        SshdAddressesFine = "fix_sshd_addresses_fine",
+        SshdDoListen = "fix_sshd_do_listen",
+        SshdNoLockLine = "fix_sshd_no_lock_line",
+        SshdDoUnlock = "fix_sshd_do_unlock",
+        LoginUnknown = "fix_login_unknown",
     }
 }
 

@@ -22,11 +22,13 @@ mod integration {
     pub mod fix;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
+    pub mod fix_sshd_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
     pub mod hostile;
+    pub mod identity_lab;
     pub mod journal_lab;
     pub mod kernel_corpus;
     pub mod lab;
@@ -51,6 +53,7 @@ mod integration {
     pub mod secgroup_reach_lab;
     pub mod security;
     pub mod security_live;
+    pub mod stress_hosts;
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;

@@ -115,8 +115,54 @@ impl Drop for Daemon {
     }
 }
 
+/// A NIC the lab's console "assigned": its MAC, its id, its primary and all its private IPs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabNic {
+    pub mac: String,
+    pub id: String,
+    pub primary: String,
+    pub private_ips: Vec<String>,
+}
+
+/// What the lab's console says about the instance's network identity (changed by tests).
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    pub hostname: String,
+    pub nics: Vec<LabNic>,
+}
+
+impl Identity {
+    /// The answer for a metadata path under /latest/meta-data/ that the identity owns.
+    fn value(&self, path: &str) -> Option<String> {
+        match path {
+            "hostname" => return Some(self.hostname.clone()),
+            "mac" => return self.nics.first().map(|n| n.mac.clone()),
+            "network/interfaces/macs/" => {
+                return Some(self.nics.iter().map(|n| format!("{}/", n.mac)).collect::<Vec<_>>().join("\n"));
+            }
+            _ => {}
+        }
+        let rest = path.strip_prefix("network/interfaces/macs/")?;
+        let (mac, item) = rest.split_once('/')?;
+        let nic = self.nics.iter().find(|n| n.mac == mac)?;
+        Some(match item {
+            "network-interface-id" => nic.id.clone(),
+            "primary-ip-address" => nic.primary.clone(),
+            "private-ipv4s" => {
+                format!("[{}]", nic.private_ips.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(","))
+            }
+            "netmask" => "255.255.255.0".into(),
+            "gateway" => ROUTER_CLIENT_IP.into(),
+            "vswitch-cidr-block" => "10.77.1.0/24".into(),
+            _ => return None,
+        })
+    }
+}
+
 /// The lab's metadata service: a thread in the server namespace.
 pub struct MetadataServer {
+    /// The hostname and NICs it reports ([`Lab::new`] sets the client's own: a healthy instance).
+    pub identity: Arc<Mutex<Identity>>,
     pub mode: Arc<Mutex<MdMode>>,
     /// Whether `ram/security-credentials/` names a role ([`ROLE_NAME`]); off by default, as on
     /// an instance without a RAM role.
@@ -168,7 +214,7 @@ fn respond(s: &mut TcpStream, status: &str, ctype: &str, body: &str) {
     );
 }
 
-fn handle(mut s: TcpStream, mode: MdMode, role: bool, log: &Mutex<Vec<String>>) {
+fn handle(mut s: TcpStream, mode: MdMode, role: bool, identity: &Identity, log: &Mutex<Vec<String>>) {
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
     let mut buf = Vec::new();
     let mut chunk = [0u8; 2048];
@@ -198,7 +244,9 @@ fn handle(mut s: TcpStream, mode: MdMode, role: bool, log: &Mutex<Vec<String>>) 
     if let MdMode::Slow(ms) = mode {
         std::thread::sleep(Duration::from_millis(ms));
     }
-    let value = path.strip_prefix("/latest/meta-data/").and_then(|p| md_value(p, role));
+    let value = path
+        .strip_prefix("/latest/meta-data/")
+        .and_then(|p| identity.value(p).or_else(|| md_value(p, role).map(str::to_string)));
     let is_token_put = method == "PUT" && path == "/latest/api/token";
     match mode {
         MdMode::Forbidden => respond(&mut s, "403 Forbidden", "text/plain", "Forbidden"),
@@ -229,7 +277,7 @@ fn handle(mut s: TcpStream, mode: MdMode, role: bool, log: &Mutex<Vec<String>>) 
             respond(&mut s, "403 Forbidden", "text/plain", "Forbidden")
         }
         _ => match value {
-            Some(v) => respond(&mut s, "200 OK", "text/plain", v),
+            Some(v) => respond(&mut s, "200 OK", "text/plain", &v),
             None => respond(&mut s, "404 Not Found", "text/plain", "Not Found"),
         },
     }
@@ -242,8 +290,9 @@ impl MetadataServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let role = Arc::new(AtomicBool::new(false));
+        let identity = Arc::new(Mutex::new(Identity::default()));
         let (tx, rx) = std::sync::mpsc::channel();
-        let (m, l, st, ro) = (mode.clone(), log.clone(), stop.clone(), role.clone());
+        let (m, l, st, ro, id) = (mode.clone(), log.clone(), stop.clone(), role.clone(), identity.clone());
         spawn_in(ns, move || {
             let listener = TcpListener::bind((METADATA_IP, 80)).expect("bind the metadata address");
             listener.set_nonblocking(true).expect("nonblocking");
@@ -254,15 +303,16 @@ impl MetadataServer {
                         let _ = s.set_nonblocking(false);
                         let mode = *m.lock().unwrap();
                         let role = ro.load(Ordering::SeqCst);
+                        let identity = id.lock().unwrap().clone();
                         let l = l.clone();
-                        std::thread::spawn(move || handle(s, mode, role, &l));
+                        std::thread::spawn(move || handle(s, mode, role, &identity, &l));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(10)),
                 }
             }
         });
         rx.recv_timeout(Duration::from_secs(5)).expect("metadata server started");
-        MetadataServer { mode, role, log, stop }
+        MetadataServer { identity, mode, role, log, stop }
     }
 
     /// Hands out the RAM role [`ROLE_NAME`] and its [`ROLE_CREDENTIALS`] from now on.
@@ -602,6 +652,21 @@ impl Lab {
         .expect("resolv.conf");
         let dns = start_dnsmasq(&server, dir.path());
         let metadata = MetadataServer::start(&server, mode);
+        // A healthy instance: the console's NIC is the client's c0 with its address, and the
+        // console's hostname is the one the client runs with (the machine's: no UTS namespace).
+        let mac =
+            String::from_utf8_lossy(&ns_exec(&client, &["cat", "/sys/class/net/c0/address"]).stdout).trim().to_string();
+        let hostname =
+            String::from_utf8_lossy(&Command::new("hostname").output().expect("hostname").stdout).trim().to_string();
+        *metadata.identity.lock().unwrap() = Identity {
+            hostname,
+            nics: vec![LabNic {
+                mac,
+                id: "eni-lab0000000000000c0".into(),
+                primary: CLIENT_IP.into(),
+                private_ips: vec![CLIENT_IP.into()],
+            }],
+        };
         Lab { web: Vec::new(), metadata, dns, etc, client, router, server, dir }
     }
 

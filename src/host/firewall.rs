@@ -21,6 +21,12 @@ use std::collections::BTreeMap;
 pub const NFT_JSON: &[&str] = &["-j", "list", "ruleset"];
 const MAX_DEPTH: usize = 16;
 
+/// Most rules a walk looks at. Jumps may branch (every rule of a chain jumping to the next
+/// chain, 16 deep), so the depth alone does not bound a walk: a crafted or corrupt listing
+/// (found by fuzzing: a chain whose rules jump to itself) would take forever. Past the budget
+/// the walk knows nothing more (the policy decides); real rulesets need a few thousand.
+const MAX_STEPS: usize = 100_000;
+
 /// What one listing says, counted: rules in total, rules that see incoming traffic, and
 /// whether the incoming policy drops by default.
 #[derive(Debug, Default, PartialEq)]
@@ -213,7 +219,8 @@ impl Iptables {
     pub fn tcp_verdict_for(&self, port: u16, family: Family) -> Verdict {
         let empty = IptTable::default();
         let t = self.filter().unwrap_or(&empty);
-        match walk_iptables(t, "INPUT", port, family, 0) {
+        let mut budget = MAX_STEPS;
+        match walk_iptables(t, "INPUT", port, family, 0, &mut budget) {
             Some(v) => v,
             None => match t.policies.get("INPUT").map(String::as_str) {
                 Some(p @ ("DROP" | "REJECT")) => {
@@ -302,11 +309,22 @@ fn iptables_rule(w: &[String], port: u16, family: Family) -> (Match, Option<Stri
     (m, target)
 }
 
-fn walk_iptables(t: &IptTable, chain: &str, port: u16, family: Family, depth: usize) -> Option<Verdict> {
+fn walk_iptables(
+    t: &IptTable,
+    chain: &str,
+    port: u16,
+    family: Family,
+    depth: usize,
+    budget: &mut usize,
+) -> Option<Verdict> {
     if depth > MAX_DEPTH {
         return None;
     }
     for IptRule { words, line } in t.chains.get(chain).map(Vec::as_slice).unwrap_or(&[]) {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
         let (m, target) = iptables_rule(words, port, family);
         let Some(target) = target else { continue };
         if m == Match::No {
@@ -319,7 +337,7 @@ fn walk_iptables(t: &IptTable, chain: &str, port: u16, family: Family, depth: us
             }
             "RETURN" if m == Match::Yes => return None,
             other if t.chains.contains_key(other) || t.policies.contains_key(other) => {
-                match walk_iptables(t, other, port, family, depth + 1) {
+                match walk_iptables(t, other, port, family, depth + 1, budget) {
                     Some(Verdict::Accept) => return Some(Verdict::Accept),
                     Some(v) if m == Match::Yes => return Some(v),
                     _ => {}
@@ -479,7 +497,8 @@ impl Nft {
         let n = self.index(family);
         let n = &n;
         for (_, table, chain, policy) in &n.base {
-            match walk_nft(n, table, chain, port, 0) {
+            let mut budget = MAX_STEPS;
+            match walk_nft(n, table, chain, port, 0, &mut budget) {
                 Some(Verdict::Accept) => continue,
                 Some(v) => return v,
                 None if policy == "drop" => {
@@ -568,12 +587,16 @@ enum Step {
     Jump(String, bool),
 }
 
-fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize) -> Option<Verdict> {
+fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize, budget: &mut usize) -> Option<Verdict> {
     if depth > MAX_DEPTH {
         return None;
     }
     let rules = n.rules.get(&(table.to_string(), chain.to_string()))?;
     for expr in rules.iter().copied() {
+        if *budget == 0 {
+            return None;
+        }
+        *budget -= 1;
         let mut m = Match::Yes;
         let mut step = None;
         for e in expr {
@@ -605,7 +628,7 @@ fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize) -> 
                 )));
             }
             Some(Step::Verdict("return")) if m == Match::Yes => return None,
-            Some(Step::Jump(target, goto)) => match walk_nft(n, table, &target, port, depth + 1) {
+            Some(Step::Jump(target, goto)) => match walk_nft(n, table, &target, port, depth + 1, budget) {
                 Some(Verdict::Accept) => return Some(Verdict::Accept),
                 Some(v) if m == Match::Yes => return Some(v),
                 None if goto && m == Match::Yes => return None,
@@ -794,5 +817,35 @@ mod tests {
         assert_eq!(counts(empty), Ruleset::default());
         assert_eq!(counts("}}}{{{\nchain {\n"), Ruleset::default());
         assert_eq!(counts(""), Ruleset::default());
+    }
+
+    /// Found by fuzzing (fuzz/campaign.sh, target `iptables`): rules that jump back to their
+    /// own chain made the walk branch at every level, 16 deep, which never ended. The walk now
+    /// looks at a bounded number of rules and the policy decides.
+    #[test]
+    fn jumps_that_branch_and_loop_end() {
+        let mut listing = String::from("*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n-A INPUT -p tcp -j A\n");
+        for _ in 0..30 {
+            listing.push_str("-A A -p tcp -m multiport -j A\n-A A -p tcp -j INPUT\n");
+        }
+        listing.push_str("COMMIT\n");
+        let v = parse_iptables(&listing).tcp_verdict(22);
+        assert!(matches!(v, Verdict::Policy(ref l) if l.contains(":INPUT DROP")), "{v:?}");
+        // The input the fuzzer found, as it found it.
+        let found = "*filter\n:TABLIShED -j INPUT -p tcp N UTPNDEPT\n\
+            -A INPUT -p tcp -mPUT -p tcp -m multipo-ctstate RELATED,ESTABLIShED -j INPUT -p tcp N UTPNDEPT\n\
+            -A INPUT -p tcp -m tcINPUhED -j INPUT -p tcp N UTPNDEPT DROP [0:0]\n\
+            :FORWARD ACC\0\u{85}T [OPD,ESTABLIShED -j INPUT -p tcp N UTPNDEPT\n\
+            -A INPUT -p tcp -m tcINPUhED -j INPUT -p tcp N UTPNDEPT DROP [0:0]\n";
+        let _ = parse_iptables(found).tcp_verdict(22);
+        let mut rules = String::new();
+        for _ in 0..30 {
+            rules.push_str(r#",{"rule":{"family":"ip","table":"t","chain":"c","expr":[{"jump":{"target":"c"}}]}}"#);
+        }
+        let nft = format!(
+            r#"{{"nftables":[{{"chain":{{"family":"ip","table":"t","name":"c","type":"filter","hook":"input","prio":0,"policy":"drop"}}}}{rules}]}}"#
+        );
+        let v = parse_nft(&nft).unwrap().tcp_verdict(22);
+        assert!(matches!(v, Verdict::Policy(_)), "{v:?}");
     }
 }

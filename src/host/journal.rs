@@ -94,8 +94,18 @@ pub fn sshd_lines(host: &Host, deadline: Instant) -> Result<Lines, Unavailable> 
         Some(d) => format!("journalctl -D {} (sshd)", d.display()),
         None => "journalctl (sshd)".to_string(),
     };
-    let mut child = Command::new(&program)
-        .args(&args)
+    let bytes = run(&program, &args, &shown, deadline)?;
+    let mut lines = parse(&bytes);
+    lines.truncated |= bytes.len() as u64 >= MAX_BYTES || lines.entries >= MAX_ENTRIES;
+    lines.source = shown;
+    Ok(lines)
+}
+
+/// Runs journalctl with `args` and reads its output (at most [`MAX_BYTES`], by [`TIMEOUT`] and
+/// `deadline`); an exit status other than 0 with no output is a failure with what it said.
+fn run(program: &std::path::Path, args: &[String], shown: &str, deadline: Instant) -> Result<Vec<u8>, Unavailable> {
+    let mut child = Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -136,10 +146,82 @@ pub fn sshd_lines(host: &Host, deadline: Instant) -> Result<Lines, Unavailable> 
         let why = if stderr.is_empty() { s.to_string() } else { stderr };
         return Err(Unavailable::Failed(format!("{shown}: {why}")));
     }
-    let mut lines = parse(&bytes);
-    lines.truncated |= bytes.len() as u64 >= MAX_BYTES || lines.entries >= MAX_ENTRIES;
-    lines.source = shown;
-    Ok(lines)
+    Ok(bytes)
+}
+
+/// One entry of a boot's journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BootEntry {
+    pub usec: i64,
+    /// SYSLOG_IDENTIFIER, else _COMM (`kernel` for the kernel's messages).
+    pub ident: String,
+    pub kernel: bool,
+    /// The message, one line.
+    pub message: String,
+}
+
+/// The end of the previous boot in the journal of `host`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PreviousBoot {
+    /// The last entries of that boot, oldest first.
+    pub entries: Vec<BootEntry>,
+    /// The command line, for evidence.
+    pub source: String,
+}
+
+/// Entries read from the end of the previous boot: enough for the kernel's last words and the
+/// shutdown sequence.
+const PREVIOUS_BOOT_ENTRIES: usize = 5000;
+
+/// Reads the last entries of the previous boot: on the live system the boot before this one
+/// (`journalctl -b -1`, the system's journal or [`DIR_ENV`]); under `--root` the last boot the
+/// disk's persistent journal recorded (`journalctl -D <root>/var/log/journal -b 0`: the disk is
+/// not running, its last boot is the one before the rescue). `Unavailable::None` when there is
+/// no journal or no such boot in it.
+pub fn previous_boot(host: &Host, deadline: Instant) -> Result<PreviousBoot, Unavailable> {
+    let dir = directory(host)?;
+    let Some(program) = crate::host::command::find("journalctl") else { return Err(Unavailable::None) };
+    let mut args: Vec<String> = vec!["--no-pager".into(), "-q".into(), "-o".into(), "json".into()];
+    args.push(format!("-n{PREVIOUS_BOOT_ENTRIES}"));
+    let boot = if host.is_live() { "-1" } else { "0" };
+    args.push("-b".into());
+    args.push(boot.into());
+    args.push("--output-fields=MESSAGE,_COMM,SYSLOG_IDENTIFIER,_TRANSPORT,__REALTIME_TIMESTAMP".into());
+    if let Some(d) = &dir {
+        args.push("-D".into());
+        args.push(d.display().to_string());
+    }
+    let shown = match &dir {
+        Some(d) => format!("journalctl -D {} -b {boot}", d.display()),
+        None => format!("journalctl -b {boot}"),
+    };
+    let bytes = match run(&program, &args, &shown, deadline) {
+        Ok(b) => b,
+        // journalctl says so when the journal holds one boot only or none at all.
+        Err(Unavailable::Failed(why))
+            if why.contains("not available")
+                || why.contains("No journal files")
+                || why.contains("Specifying boot ID") =>
+        {
+            return Err(Unavailable::None);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut out = PreviousBoot { entries: Vec::new(), source: shown };
+    for raw in bytes.split(|b| *b == b'\n') {
+        let Ok(serde_json::Value::Object(e)) = serde_json::from_slice::<serde_json::Value>(raw) else { continue };
+        let get = |k: &str| e.get(k).and_then(field);
+        let (Some(message), Some(usec)) = (get("MESSAGE"), get("__REALTIME_TIMESTAMP")) else { continue };
+        let Ok(usec) = usec.parse::<i64>() else { continue };
+        let ident = get("SYSLOG_IDENTIFIER").or_else(|| get("_COMM")).unwrap_or_default();
+        let kernel = get("_TRANSPORT").as_deref() == Some("kernel") || ident == "kernel";
+        let message: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        out.entries.push(BootEntry { usec, ident, kernel, message });
+    }
+    if out.entries.is_empty() {
+        return Err(Unavailable::None);
+    }
+    Ok(out)
 }
 
 /// A journal field as text: a string, or journald's array of bytes for one that is not UTF-8.

@@ -13,7 +13,7 @@ use super::facts::{self, Provider};
 use super::http::{self, HttpError, Request, Response};
 use crate::i18n::{Msg, Said};
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 /// The Alibaba Cloud metadata service, reachable only from inside an instance.
@@ -452,6 +452,145 @@ pub fn fetch(ep: &Endpoint, deadline: Instant) -> Metadata {
     }
     md.evidence = c.evidence;
     md
+}
+
+/// One network interface the console assigned (`network/interfaces/macs/<mac>/`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NicMeta {
+    pub mac: String,
+    /// `network-interface-id` (eni-...).
+    pub id: Option<String>,
+    pub primary_ip: Option<Ipv4Addr>,
+    /// `private-ipv4s`: every private IPv4 of the NIC, the primary one included.
+    pub private_ips: Vec<Ipv4Addr>,
+    pub netmask: Option<Ipv4Addr>,
+    pub gateway: Option<Ipv4Addr>,
+    pub vswitch_cidr: Option<String>,
+}
+
+impl NicMeta {
+    /// The prefix length of the NIC's subnet: from `netmask`, else the vSwitch's CIDR.
+    pub fn prefix(&self) -> Option<u8> {
+        if let Some(m) = self.netmask {
+            let bits = u32::from(m);
+            if bits.leading_ones() + bits.trailing_zeros() == 32 {
+                return Some(bits.leading_ones() as u8);
+            }
+        }
+        self.vswitch_cidr.as_ref()?.split_once('/')?.1.trim().parse().ok().filter(|p| *p <= 32)
+    }
+}
+
+/// What the service says about the instance's network identity: its hostname, the primary
+/// MAC and every NIC with its private IPs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Network {
+    /// The service's URL, for evidence.
+    pub url: String,
+    pub hostname: Option<String>,
+    /// The instance's user data as the console holds it now (`latest/user-data`), raw.
+    pub user_data: Option<Vec<u8>>,
+    pub primary_mac: Option<String>,
+    pub nics: Vec<NicMeta>,
+    pub evidence: Vec<String>,
+}
+
+/// NICs asked about at most (an ECS instance has at most a few dozen; the budget is the limit).
+const MAX_NICS: usize = 16;
+
+/// A list of addresses as the service gives it: a JSON array (`["10.0.0.5","10.0.0.6"]`) or
+/// one per line or comma.
+pub fn parse_ip_list(v: &str) -> Vec<Ipv4Addr> {
+    v.split([',', '\n', ' ', '[', ']', '"']).filter_map(|s| s.trim().parse().ok()).collect()
+}
+
+/// Asks the service for the hostname and the NICs (a second session: the token never leaves
+/// this module). Bounded like [`fetch`]: [`FETCH_BUDGET`] and `deadline`.
+pub fn fetch_network(ep: &Endpoint, deadline: Instant) -> Network {
+    let mut c = Client { ep, deadline, budget_end: Instant::now() + FETCH_BUDGET, evidence: Vec::new() };
+    let token = match c.request("PUT", TOKEN_PATH, &[("X-aliyun-ecs-metadata-token-ttl-seconds", TOKEN_TTL)]) {
+        Ok((r, _)) if r.status == 200 && !r.truncated => {
+            let t = String::from_utf8_lossy(&r.body).trim().to_string();
+            (!t.is_empty() && t.len() <= 1024 && t.bytes().all(|b| b.is_ascii_graphic())).then_some(t)
+        }
+        _ => None,
+    };
+    let get = |c: &mut Client, path: &str, multi: bool| -> Option<String> {
+        let header;
+        let headers: &[(&str, &str)] = match &token {
+            Some(t) => {
+                header = [("X-aliyun-ecs-metadata-token", t.as_str())];
+                &header
+            }
+            None => &[],
+        };
+        match c.request("GET", &format!("{META_PATH}{path}"), headers) {
+            Ok((r, _)) if r.status == 200 && !r.truncated => valid_value(&String::from_utf8_lossy(&r.body), multi).ok(),
+            _ => None,
+        }
+    };
+    let mut net = Network {
+        hostname: get(&mut c, "hostname", false),
+        primary_mac: get(&mut c, "mac", false),
+        ..Default::default()
+    };
+    let macs: Vec<String> = get(&mut c, "network/interfaces/macs/", true)
+        .map(|v| {
+            v.split(',')
+                .map(|m| m.trim().trim_end_matches('/').to_ascii_lowercase())
+                .filter(|m| m.len() == 17 && m.bytes().all(|b| b.is_ascii_hexdigit() || b == b':'))
+                .take(MAX_NICS)
+                .collect()
+        })
+        .unwrap_or_default();
+    for mac in macs {
+        let base = format!("network/interfaces/macs/{mac}/");
+        let nic = NicMeta {
+            id: get(&mut c, &format!("{base}network-interface-id"), false),
+            primary_ip: get(&mut c, &format!("{base}primary-ip-address"), false).and_then(|v| v.parse().ok()),
+            private_ips: get(&mut c, &format!("{base}private-ipv4s"), true)
+                .map(|v| parse_ip_list(&v))
+                .unwrap_or_default(),
+            netmask: get(&mut c, &format!("{base}netmask"), false).and_then(|v| v.parse().ok()),
+            gateway: get(&mut c, &format!("{base}gateway"), false).and_then(|v| v.parse().ok()),
+            vswitch_cidr: get(&mut c, &format!("{base}vswitch-cidr-block"), false),
+            mac,
+        };
+        let mut nic = nic;
+        if let Some(p) = nic.primary_ip
+            && !nic.private_ips.contains(&p)
+        {
+            nic.private_ips.insert(0, p);
+        }
+        net.evidence.push(format!(
+            "{}{META_PATH}{base}: {} primary {} private IPs {}",
+            ep.url,
+            nic.id.as_deref().unwrap_or("(no id)"),
+            nic.primary_ip.map_or_else(|| "unknown".to_string(), |p| p.to_string()),
+            nic.private_ips.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ")
+        ));
+        net.nics.push(nic);
+    }
+    if let Some(h) = &net.hostname {
+        net.evidence.push(format!("{}{META_PATH}hostname: {h}", ep.url));
+    }
+    // The user data is not a metadata value (a script, any bytes): kept raw, only compared.
+    let header;
+    let headers: &[(&str, &str)] = match &token {
+        Some(t) => {
+            header = [("X-aliyun-ecs-metadata-token", t.as_str())];
+            &header
+        }
+        None => &[],
+    };
+    if let Ok((r, _)) = c.request("GET", "/latest/user-data", headers)
+        && r.status == 200
+        && !r.truncated
+    {
+        net.user_data = Some(r.body);
+    }
+    net.evidence.extend(c.evidence.iter().filter(|l| l.contains("/user-data")).cloned());
+    net
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use super::Host;
 
 /// One line of /proc/self/mountinfo.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mount {
     pub mount_point: String,
     pub fstype: String,

@@ -254,6 +254,9 @@ pub struct DeletedFile {
 pub struct OpenFiles {
     /// pid → number of open descriptors.
     pub counts: BTreeMap<u32, u64>,
+    /// Socket inode → the pids holding a descriptor to it (in pid order, deduplicated), from the
+    /// same walk, so the socket table does not walk every descriptor again.
+    pub socket_owners: HashMap<u64, Vec<u32>>,
     pub deleted: Vec<DeletedFile>,
     /// Processes whose descriptors could not be listed (not root, or gone).
     pub unreadable: usize,
@@ -298,6 +301,13 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
             let Some(fd) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
             let Ok(target) = std::fs::read_link(entry.path()) else { continue };
             let target = target.to_string_lossy();
+            if let Some(inode) = super::sockets::socket_inode(&target) {
+                let pids = out.socket_owners.entry(inode).or_default();
+                if pids.last() != Some(&pid) {
+                    pids.push(pid);
+                }
+                continue;
+            }
             let Some(path) = target.strip_suffix(" (deleted)") else { continue };
             // memfd:, /SYSV shared memory and anon inodes are not files on a filesystem.
             if !path.starts_with('/') || path.starts_with("/memfd:") || path.starts_with("/SYSV") {

@@ -8,6 +8,7 @@
 
 use super::Host;
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
 
@@ -89,7 +90,8 @@ pub struct SocketTable {
     pub tables_read: Vec<String>,
     /// Processes whose descriptors could not be listed (not root, or gone).
     pub unreadable_processes: usize,
-    /// The run's deadline came before every process's descriptors were read.
+    /// Not everything was read: the run's deadline came first (a table or the processes'
+    /// descriptors), or a table was longer than [`MAX_SOCKETS`] sockets can be.
     pub truncated: bool,
 }
 
@@ -143,6 +145,34 @@ pub fn parse_table(text: &str, proto: Proto) -> Vec<Socket> {
     out
 }
 
+/// One line of a table; `None` for the header and garbage.
+pub fn parse_line(line: &str, proto: Proto) -> Option<Socket> {
+    parse_table(line, proto).pop()
+}
+
+/// Lines that are not sockets before a table is given up: a kernel's table has one (the header);
+/// a file of garbage (a corrupt rescued disk) is not read to its cap.
+const MAX_GARBAGE_LINES: usize = 1000;
+
+/// A reader that ends (reads nothing more) once `stop` is set by whoever consumes its lines.
+struct Stoppable<'a, R> {
+    inner: R,
+    stop: &'a std::sync::atomic::AtomicBool,
+}
+
+impl<R: Read> Read for Stoppable<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+}
+
+/// The most bytes read of one table: [`MAX_SOCKETS`] lines of the kernel's 150-byte format with
+/// room to spare. Tables are streamed (a few 1 MiB buffers), never read whole.
+const MAX_TABLE_BYTES: u64 = MAX_SOCKETS as u64 * 256;
+
 /// `socket:[12345]` → 12345.
 pub fn socket_inode(link: &str) -> Option<u64> {
     link.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
@@ -154,6 +184,16 @@ const MAX_SOCKETS: usize = 200_000;
 /// Reads the four tables and maps socket inodes to their processes (stops at `deadline`).
 /// Fails only when no table could be read at all.
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
+    scan_with(host, deadline, None)
+}
+
+/// [`scan`], with the socket owners of a descriptor walk already made ([`super::procs::OpenFiles`]):
+/// 100,000 sockets are 100,000 descriptor links, read once instead of twice.
+pub fn scan_with(
+    host: &Host,
+    deadline: Instant,
+    owners: Option<&std::collections::HashMap<u64, Vec<u32>>>,
+) -> std::io::Result<SocketTable> {
     let mut table = SocketTable::default();
     let mut last_err = None;
     for (path, proto) in [
@@ -162,11 +202,27 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
         ("/proc/net/udp", Proto::Udp),
         ("/proc/net/udp6", Proto::Udp),
     ] {
-        match host.read(path) {
+        match std::fs::File::open(host.path(path)) {
             Ok(f) => {
                 table.tables_read.push(path.to_string());
-                let room = MAX_SOCKETS.saturating_sub(table.sockets.len());
-                table.sockets.extend(parse_table(&f.text, proto).into_iter().take(room));
+                let sockets = &mut table.sockets;
+                let (garbage, stop) = (&mut 0usize, &std::sync::atomic::AtomicBool::new(false));
+                let input = Stoppable { inner: f.take(MAX_TABLE_BYTES), stop };
+                let read = super::tail::blocks(input, false, Some(deadline), &mut |block| {
+                    super::tail::lines(block, |line| match parse_line(&String::from_utf8_lossy(line), proto) {
+                        Some(s) if sockets.len() < MAX_SOCKETS => sockets.push(s),
+                        Some(_) => {}
+                        None => {
+                            *garbage += 1;
+                            if *garbage > MAX_GARBAGE_LINES {
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    })
+                });
+                if read.timed_out || read.bytes >= MAX_TABLE_BYTES || *garbage > MAX_GARBAGE_LINES {
+                    table.truncated = true;
+                }
             }
             // No IPv6 in the kernel: no tcp6/udp6.
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -178,6 +234,14 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
     }
     let wanted: std::collections::HashSet<u64> = table.sockets.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
     if wanted.is_empty() {
+        return Ok(table);
+    }
+    if let Some(owners) = owners {
+        for inode in wanted {
+            if let Some(pids) = owners.get(&inode) {
+                table.owners.insert(inode, pids.clone());
+            }
+        }
         return Ok(table);
     }
     for pid in super::procs::pids(host)? {
@@ -260,5 +324,31 @@ garbage line
         assert_eq!(socket_inode("socket:[42]"), Some(42));
         assert_eq!(socket_inode("pipe:[42]"), None);
         assert_eq!(socket_inode("socket:[x]"), None);
+    }
+
+    /// A socket table that never ends is streamed up to its cap and marked cut; one that is
+    /// only garbage gives no socket.
+    #[test]
+    fn endless_tables_are_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/net")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("proc/net/tcp")).unwrap();
+        std::fs::write(
+            dir.path().join("proc/net/udp"),
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\
+             0: 00000000:0044 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 15 2 0\n",
+        )
+        .unwrap();
+        let t = scan(&Host::new(dir.path()), Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.tables_read, ["/proc/net/tcp", "/proc/net/udp"]);
+        assert_eq!(t.sockets.len(), 1);
+        assert_eq!((t.sockets[0].proto, t.sockets[0].local_port), (Proto::Udp, 68));
+        // Random bytes: given up after a thousand lines that are not sockets.
+        std::os::unix::fs::symlink("/dev/urandom", dir.path().join("proc/net/tcp6")).unwrap();
+        let t = scan(&Host::new(dir.path()), Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert!(t.truncated);
+        assert_eq!(t.tables_read, ["/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp"]);
+        assert_eq!(t.sockets.len(), 1);
     }
 }

@@ -96,6 +96,9 @@ impl Value {
     }
 }
 
+/// The most characters of one evidence line.
+pub const MAX_EVIDENCE_CHARS: usize = 2000;
+
 /// What a probe saw about one subject.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Observation {
@@ -151,13 +154,16 @@ impl Observation {
         self.num(name, if v { 1.0 } else { 0.0 })
     }
 
+    /// Adds a line of evidence, cut to [`MAX_EVIDENCE_CHARS`] (a line of a file that never
+    /// ends can be as long as what was read of it).
     pub fn evidence(mut self, line: impl Into<String>) -> Self {
-        self.evidence.push(line.into());
+        self.evidence.push(crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS));
         self
     }
 
     pub fn field_evidence(mut self, field: &str, line: impl Into<String>) -> Self {
-        self.field_evidence.entry(field.to_string()).or_default().push(line.into());
+        let line = crate::i18n::cut_text(line.into(), MAX_EVIDENCE_CHARS);
+        self.field_evidence.entry(field.to_string()).or_default().push(line);
         self
     }
 
@@ -263,6 +269,7 @@ pub struct Scans {
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
+    metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
     login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
@@ -404,6 +411,27 @@ impl ProbeContext {
         Some(slot.get_or_init(|| crate::host::command::run(&program, args, limit, self.deadline)).clone())
     }
 
+    /// What the metadata service says about the instance's network identity (hostname, NICs,
+    /// private IPs), asked once per run and only after the service answered (`metadata`).
+    pub fn metadata_network(&self) -> Result<Arc<crate::host::metadata::Network>, ProbeError> {
+        self.scans
+            .metadata_network
+            .get_or_init(|| {
+                let Some(md) = self.metadata() else {
+                    return Err(ProbeError::skipped(Msg::SkipNoMetadataService));
+                };
+                if md.failure.is_some() {
+                    return Err(ProbeError::skipped(Msg::SkipMetadataFailed));
+                }
+                let source = self.metadata_source();
+                let Some(ep) = source.endpoint() else {
+                    return Err(ProbeError::skipped(Msg::SkipNoMetadataService));
+                };
+                Ok(Arc::new(crate::host::metadata::fetch_network(ep, self.deadline)))
+            })
+            .clone()
+    }
+
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
     pub fn metadata_if_fetched(&self) -> Option<Arc<crate::host::metadata::Metadata>> {
         self.scans.metadata.get().cloned().flatten()
@@ -482,13 +510,24 @@ impl ProbeContext {
         self.scans
             .sockets
             .get_or_init(|| {
-                crate::host::sockets::scan(&self.host, self.deadline).map(Arc::new).map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::NotFound {
-                        ProbeError::skipped(Msg::SkipNoSockets)
-                    } else {
-                        ProbeError::io("/proc/net/tcp", &e)
-                    }
-                })
+                // The descriptor walk of the open-file scan (shared with the checks that count
+                // descriptors) gives the owners; without it, the socket scan walks them itself.
+                let open = self.open_files().ok();
+                let owners = open.as_ref().map(|o| &o.socket_owners);
+                let cut = open.as_ref().is_some_and(|o| o.truncated);
+                let scanned = crate::host::sockets::scan_with(&self.host, self.deadline, owners);
+                scanned
+                    .map(|mut t| {
+                        t.truncated |= cut;
+                        Arc::new(t)
+                    })
+                    .map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::NotFound {
+                            ProbeError::skipped(Msg::SkipNoSockets)
+                        } else {
+                            ProbeError::io("/proc/net/tcp", &e)
+                        }
+                    })
             })
             .clone()
     }
@@ -549,6 +588,7 @@ probes! {
     disk::block_devices => BlockDevices,
     boot::boot_entry => BootEntry,
     boot::initramfs_drivers => InitramfsDrivers,
+    boot::previous_boot => PreviousBoot,
     boot::selinux_config => SelinuxConfig,
     disk::deleted_open => DeletedOpen,
     disk::disk_errors => DiskErrors,
@@ -571,6 +611,7 @@ probes! {
     firewall::firewall_ssh => FirewallSsh,
     disk::fstab => Fstab,
     disk::fstab_types => FstabTypes,
+    disk::hidden_files => HiddenFiles,
     kernel::kernel_events => KernelEvents,
     net::interfaces => Interfaces,
     files::ld_preload => LdPreload,
@@ -581,6 +622,8 @@ probes! {
     kernel::mac => Mac,
     resources::meminfo => Meminfo,
     cloud::metadata => Metadata,
+    cloud::metadata_hostname => MetadataHostname,
+    cloud::metadata_nics => MetadataNics,
     cloud::security_group => SecurityGroup,
     resources::oom_kills => OomKills,
     pam::pam_limits => PamLimits,

@@ -41,6 +41,21 @@ pub enum Outcome {
     Failed { record: Option<Record>, reason: String },
 }
 
+/// The check whose table says which accounts can log in over SSH (the lockout guard).
+pub const LOGIN_CHECK: &str = "sec.login.matrix";
+
+/// The accounts the login matrix says can log in (now, or after changing their password).
+pub fn able(r: &CheckResult, lang: Lang) -> Vec<String> {
+    use crate::i18n::{Msg, tr};
+    let yes = [tr(lang, Msg::LoginYes), tr(lang, Msg::LoginAfterChange)];
+    r.table
+        .iter()
+        .flat_map(|t| &t.rows)
+        .filter(|row| row.get(1).is_some_and(|c| yes.contains(&c.as_str())))
+        .filter_map(|row| row.first().cloned())
+        .collect()
+}
+
 fn now() -> jiff::Timestamp {
     jiff::Timestamp::now()
 }
@@ -127,11 +142,12 @@ fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
     Ok(())
 }
 
-/// Rolls a record back: live changes reversed, files restored, reloads again, state
-/// `rolled-back` with the reason.
-fn roll_back(cx: &Context, mut r: Record, reason: String) -> Outcome {
+/// Rolls a record back: live changes reversed, files restored, the reloads again when they had
+/// run (`reloaded`: a service that never saw the change must not be reloaded, it could meet a
+/// file broken elsewhere), state `rolled-back` with the reason.
+fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
     let restored = reverse_live(cx, &r).and_then(|_| restore(cx, &r));
-    let reloaded = restored.clone().and_then(|_| run_commands(cx, &r.commands));
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
     r.updated_at = stamp();
     match restored.and(reloaded) {
         Ok(()) => {
@@ -165,6 +181,15 @@ pub fn apply(
         Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
     };
     let p = Planned { change, diffs, ..p.clone() };
+    // The login path that works now must work after: the accounts that can log in, before.
+    let able_before = if p.change.guards_login {
+        match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return Outcome::Failed { record: None, reason: rtf(lang, R::LoginUnknown, &[("error", &e)]) },
+        }
+    } else {
+        Vec::new()
+    };
     let id = cx.store.new_id(&p.id, now());
     let backup_failed = |path: &str, e: &dyn std::fmt::Display| Outcome::Failed {
         record: None,
@@ -221,8 +246,12 @@ pub fn apply(
     files::crash_point(cx.crash_at, "after-backup");
     // A checker that already fails on the files as they are (a broken line elsewhere) cannot
     // judge the change: only one that passes before must pass after.
-    let passed_before: Vec<bool> =
-        p.change.validate.iter().map(|v| !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_))).collect();
+    let passed_before: Vec<bool> = p
+        .change
+        .validate
+        .iter()
+        .map(|v| !v.only_if_passing_before || !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_)))
+        .collect();
 
     for (f, rec) in p.change.files.iter().zip(&record.files) {
         let target = cx.host.path(&f.path);
@@ -232,7 +261,7 @@ pub fn apply(
         };
         if let Err(e) = res {
             let reason = rtf(lang, R::WriteFailed, &[("path", &f.path), ("error", &e.to_string())]);
-            return roll_back(cx, record, reason);
+            return roll_back(cx, record, reason, false);
         }
     }
     for (v, before) in p.change.validate.iter().zip(passed_before) {
@@ -240,32 +269,42 @@ pub fn apply(
             && before
         {
             let reason = rtf(lang, R::ReasonValidation, &[("command", &v.line()), ("output", &out)]);
-            return roll_back(cx, record, reason);
+            return roll_back(cx, record, reason, false);
+        }
+    }
+    if p.change.guards_login {
+        let after = match recheck(LOGIN_CHECK) {
+            Ok(r) => able(&r, lang),
+            Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
+        };
+        let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
+        if !lost.is_empty() {
+            return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
     }
     for l in &p.change.live {
         if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log) {
             let reason = rtf(lang, R::ReasonCommand, &[("command", &l.run.line()), ("output", &out)]);
-            return roll_back(cx, record, reason);
+            return roll_back(cx, record, reason, false);
         }
         record.live.push(l.clone());
         // Saved at once: a process killed now still leaves the steps to reverse on record.
         let _ = cx.store.save(&record);
     }
     if let Err(reason) = run_commands(cx, &p.change.commands) {
-        return roll_back(cx, record, reason);
+        return roll_back(cx, record, reason, true);
     }
     let after = match recheck(&p.check) {
         Ok(a) => a,
-        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)])),
+        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)]), true),
     };
     if let Err(reason) = verify(&p, before, &after, lang) {
-        return roll_back(cx, record, reason);
+        return roll_back(cx, record, reason, true);
     }
     record.state = State::Applied;
     record.updated_at = stamp();
     if let Err(e) = cx.store.save(&record) {
-        return roll_back(cx, record, e.to_string());
+        return roll_back(cx, record, e.to_string(), true);
     }
     Outcome::Applied(record)
 }

@@ -12,6 +12,7 @@
 //! (its parse errors: its other errors are about the running system, not the file); on a live
 //! systemd system `systemctl daemon-reload` then makes systemd read the file again.
 
+use super::lines::{line_of, replace_line};
 use super::{Action, Change, Command, FileEdit, Skip, Target};
 use crate::host::blockdev::{self, Content};
 use crate::host::fstab::{self, DeviceState, Entry};
@@ -97,7 +98,7 @@ impl Action for Params {
                 if state != DeviceState::Missing {
                     return Err(Skip::NotApplicable(rtf(l, R::FstabDeviceNotMissing, &args)));
                 }
-                (format!("# {old_line}  # ecs-doctor fix: device missing"), rtf(l, R::FstabDoCommentOut, &args))
+                (super::lines::commented(old_line, "device missing"), rtf(l, R::FstabDoCommentOut, &args))
             }
             Edit::Uuid => {
                 if !entry.spec.starts_with("/dev/") || entry.tag().is_some() {
@@ -136,6 +137,7 @@ impl Action for Params {
         let validate = vec![
             Command::new("findmnt", &["--verify", "--tab-file", &path.to_string_lossy()])
                 .ok_when_line("0 parse errors")
+                .only_if_passing_before()
                 .optional(),
         ];
         let mut commands = Vec::new();
@@ -151,32 +153,6 @@ impl Action for Params {
             guards_login: false,
         })
     }
-}
-
-/// Line `n` (1-based) of `bytes`, without its line ending; `None` when it is not UTF-8.
-fn line_of(bytes: &[u8], n: usize) -> Option<&str> {
-    let line = bytes.split(|b| *b == b'\n').nth(n.checked_sub(1)?)?;
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    std::str::from_utf8(line).ok()
-}
-
-/// `bytes` with line `n` (1-based) replaced, every other byte (line endings included) kept.
-fn replace_line(bytes: &[u8], n: usize, new: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(bytes.len() + 64);
-    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
-        if i > 0 {
-            out.push(b'\n');
-        }
-        if i + 1 == n {
-            out.extend_from_slice(new.as_bytes());
-            if line.ends_with(b"\r") {
-                out.push(b'\r');
-            }
-        } else {
-            out.extend_from_slice(line);
-        }
-    }
-    out
 }
 
 /// The fields of an fstab line with the whitespace between them: (start, end) byte ranges.
@@ -231,11 +207,6 @@ mod tests {
         );
         assert_eq!(with_option("/dev/vdb1 /data ext4", "nofail"), "/dev/vdb1 /data ext4 defaults,nofail");
         assert_eq!(replace_first_field("  /dev/vdb1\t/data ext4 rw 0 2", "UUID=u"), "  UUID=u\t/data ext4 rw 0 2");
-        assert_eq!(replace_line(b"a\r\nb\r\nc", 2, "B"), b"a\r\nB\r\nc");
-        assert_eq!(replace_line(b"a\nb\n", 1, "A"), b"A\nb\n");
-        assert_eq!(replace_line(b"\xff\xfe\nb\n", 2, "B"), b"\xff\xfe\nB\n", "a broken line elsewhere stays");
-        assert_eq!(line_of(b"a\r\nb\n", 1), Some("a"));
-        assert_eq!(line_of(b"\xff\n", 1), None);
     }
 
     fn finding(subject: &str, line: usize) -> Finding {

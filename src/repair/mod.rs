@@ -30,7 +30,9 @@ pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod lines;
 pub mod plan;
+pub mod sshd;
 pub mod store;
 
 use crate::host::Host;
@@ -136,6 +138,11 @@ pub struct Command {
     /// `findmnt --verify` fails for any missing device, so only its `0 parse errors` counts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ok_line: Option<String>,
+    /// As a validator: one that already fails before the change (a broken line elsewhere in
+    /// the file) cannot veto it. Without this, a validator must pass after the change, whatever
+    /// it said before (`sshd -t`: a config sshd rejects is never left in place).
+    #[serde(default)]
+    pub only_if_passing_before: bool,
 }
 
 impl Command {
@@ -145,7 +152,14 @@ impl Command {
             args: args.iter().map(|a| a.to_string()).collect(),
             optional: false,
             ok_line: None,
+            only_if_passing_before: false,
         }
+    }
+
+    /// The same validator, vetoing only when it passed before the change.
+    pub fn only_if_passing_before(mut self) -> Command {
+        self.only_if_passing_before = true;
+        self
     }
 
     /// The same command, successful when a line of its output starts with `prefix`.
@@ -245,6 +259,7 @@ macro_rules! actions {
 actions! {
     fstab => Fstab,
     firewall => Firewall,
+    sshd => Sshd,
 }
 
 #[cfg(test)]

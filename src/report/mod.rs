@@ -262,6 +262,18 @@ pub fn mark_consequences(checks: &mut [CheckResult]) {
     }
 }
 
+/// The checks of the boot chain in the order a boot meets them: GRUB's entry (kernel, initramfs,
+/// `root=`), the drivers in the initramfs, /etc/fstab's mounts, the SELinux policy. A server
+/// that does not boot is repaired in this order (a later stage is never reached while an
+/// earlier one fails); every other check comes after them.
+pub const BOOT_CHAIN: &[&str] =
+    &["sys.boot.entry", "sys.boot.initramfs", "disk.fstab.entries", "disk.fstab.types", "sys.boot.selinux"];
+
+/// Where a check stands in [`BOOT_CHAIN`] (checks outside it: after all of them).
+pub fn boot_stage(id: &str) -> usize {
+    BOOT_CHAIN.iter().position(|b| *b == id).unwrap_or(BOOT_CHAIN.len())
+}
+
 /// Root causes and consequences among the failing checks (warn, crit, error) of a report.
 #[derive(Debug, Clone, Default)]
 pub struct Causes<'a> {

@@ -336,7 +336,12 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
             Status::Warn => 1,
             _ => 2,
         };
-        (!c.consequence_of.is_empty(), !causes.explaining().iter().any(|r| r.id == c.id), rank)
+        (
+            !c.consequence_of.is_empty(),
+            !causes.explaining().iter().any(|r| r.id == c.id),
+            rank,
+            super::boot_stage(&c.id),
+        )
     });
     if !opts.quiet
         && let Some(first) = failing.first()

@@ -196,3 +196,72 @@ fn a_disk_its_filesystem_fills_is_ok() {
     no_finding(&rep, "disk.block.size", &fits.dev);
     no_finding(&rep, "disk.block.in-use", &fits.dev);
 }
+
+#[test]
+fn files_under_a_mount_point_are_found_without_changing_what_anyone_sees() {
+    if !require(is_root(), "the block-device lab needs root (loop devices, mounts)") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    if !require(sh("command -v mkfs.ext4 >/dev/null"), "mkfs.ext4 is missing (apt-get install e2fsprogs)") {
+        return;
+    }
+    assert!(sh(&format!("truncate -s 32M {d}/data.img && mkfs.ext4 -q -F {d}/data.img")));
+    let Some(disk) = Loop::attach(&dir.path().join("data.img"), false) else {
+        require(false, "losetup could not attach a loop device");
+        return;
+    };
+    // What the application wrote into /data before the data disk was mounted there, and an
+    // empty mount point next to it.
+    assert!(sh(&format!(
+        "mkdir -p {d}/data/logs/2026 {d}/empty\n\
+         head -c 3145728 /dev/zero > {d}/data/backup.tar\n\
+         echo started > {d}/data/logs/2026/app.log\n\
+         touch -d '2026-01-02 03:04:05' {d}/data/backup.tar"
+    )));
+    let before = std::fs::metadata(dir.path().join("data/backup.tar")).expect("stat");
+    let script = format!(
+        "set -e\n\
+         mount {dev} {d}/data\n\
+         mount -t tmpfs lab-empty {d}/empty\n\
+         cat /proc/self/mountinfo > {d}/mounts.before\n\
+         unshare --net {BIN} run --format json --no-save --only disk.mount.hidden > {d}/report.json || true\n\
+         cat /proc/self/mountinfo > {d}/mounts.after\n",
+        dev = disk.dev
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
+        .output()
+        .expect("unshare");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rep = valid_report(&std::fs::read_to_string(dir.path().join("report.json")).expect("report"));
+    let id = "disk.mount.hidden";
+    assert_eq!(status_of(&rep, id), "warn", "{rep:#}");
+    let f = finding(&rep, id, &format!("{d}/data"));
+    let m = f["message"].as_str().expect("message");
+    // backup.tar, logs, logs/2026, logs/2026/app.log.
+    assert!(m.contains("4 files and directories") && m.contains("3.0 MiB"), "{m}");
+    assert!(
+        m.contains(&format!("mounted there from {}", disk.dev))
+            && m.contains(&format!("{d}/data/backup.tar (3.0 MiB)")),
+        "{m}"
+    );
+    no_finding(&rep, id, &format!("{d}/empty"));
+    // Nothing was mounted or unmounted where anyone could see it, and nothing hidden was touched.
+    let (b, a) = (
+        std::fs::read_to_string(dir.path().join("mounts.before")).expect("before"),
+        std::fs::read_to_string(dir.path().join("mounts.after")).expect("after"),
+    );
+    assert_eq!(b, a, "the mount table changed");
+    let after = std::fs::metadata(dir.path().join("data/backup.tar")).expect("stat");
+    assert_eq!(
+        (before.accessed().ok(), before.modified().ok()),
+        (after.accessed().ok(), after.modified().ok()),
+        "the hidden file was opened"
+    );
+    // Outside the test's private namespace the disk was never mounted: the files are plain.
+    assert!(dir.path().join("data/backup.tar").is_file());
+}

