@@ -67,16 +67,14 @@ fn stamp() -> String {
 /// Whether the finding `p` repairs is gone from `after`, and the check is no worse than
 /// `before_status`; else why not.
 fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: Lang) -> Result<(), String> {
-    // The same finding: same subject and code (its message may name another rule or value now:
-    // a second firewall that still blocks the port is the same problem), or the same message
-    // when it has no code.
+    // The same finding: the same message, or the same subject and code at the same severity or
+    // worse (its message may name another rule now: a second firewall that still blocks the
+    // port is the same problem; a missing disk given nofail is a lesser one, a warning).
     if let Some(still) = after.findings.iter().find(|f| {
         matches!(f.severity, Severity::Warn | Severity::Crit)
             && f.subject == p.finding.subject
-            && match (&f.code, &p.finding.code) {
-                (Some(a), Some(b)) => a == b,
-                _ => f.message == p.finding.message,
-            }
+            && (f.message == p.finding.message
+                || (f.code.is_some() && f.code == p.finding.code && f.severity >= p.finding.severity))
     }) {
         return Err(rtf(lang, R::ReasonRecheck, &[("check", &p.check), ("message", &still.message)]));
     }
