@@ -251,6 +251,8 @@ messages! {
         SkipNotSystemd = "skip_not_systemd",
         SkipTraceNotPermitted = "skip_trace_not_permitted",
         SkipNoConntrack = "skip_no_conntrack",
+        SkipNoProcSysNet = "skip_no_proc_sys_net",
+        ValSysctlRuntimeOnly = "val_sysctl_runtime_only",
         SkipReachUnderRoot = "skip_reach_under_root",
         SkipNoTargetsNoMetadata = "skip_no_targets_no_metadata",
         SkipNoTargetsMetadataFailed = "skip_no_targets_metadata_failed",

@@ -22,6 +22,7 @@ pub mod sample;
 pub mod sntp;
 pub mod sockets;
 pub mod statfs;
+pub mod sysctl;
 pub mod tail;
 
 use std::io::Read;

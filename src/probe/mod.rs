@@ -591,6 +591,7 @@ probes! {
     ssh::sshd_test => SshdTest,
     ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
+    net::sysctls => Sysctls,
     processes::systemd_units => SystemdUnits,
     ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,
