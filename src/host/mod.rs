@@ -24,6 +24,7 @@ pub mod sockets;
 pub mod statfs;
 pub mod sysctl;
 pub mod tail;
+pub mod tc;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

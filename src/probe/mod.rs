@@ -573,6 +573,7 @@ probes! {
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
     processes::process_states => ProcessStates,
+    net::qdiscs => Qdiscs,
     reach::reach => Reach,
     disk::readonly_mounts => ReadonlyMounts,
     resources::resource_pressure => ResourcePressure,
