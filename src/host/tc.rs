@@ -24,15 +24,17 @@ fn clean(s: &str) -> String {
     s.chars().filter(|c| !c.is_control() || *c == '\t').map(|c| if c == '\t' { ' ' } else { c }).collect()
 }
 
-/// Parses `tc qdisc show` (lines that do not start with `qdisc` continue the previous one).
+/// Parses `tc qdisc show` (an indented line continues the previous one).
 pub fn parse_qdiscs(text: &str) -> Vec<Qdisc> {
     let mut out: Vec<Qdisc> = Vec::new();
     for raw in text.lines() {
         let line = clean(raw);
         let t: Vec<&str> = line.split_whitespace().collect();
         if t.first() != Some(&"qdisc") {
+            // A continuation is indented; anything else is not tc's.
             if let Some(last) = out.last_mut()
                 && !t.is_empty()
+                && raw.starts_with([' ', '\t'])
             {
                 last.params = format!("{} {}", last.params, t.join(" ")).trim().to_string();
             }
