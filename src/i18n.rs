@@ -197,6 +197,8 @@ messages! {
         SkipFileMissing = "skip_file_missing",
         SkipNoSockets = "skip_no_sockets",
         SkipBlockUnderRoot = "skip_block_under_root",
+        SkipMountsUnderRoot = "skip_mounts_under_root",
+        SkipProcsUnderRoot = "skip_procs_under_root",
         BlockNotMounted = "block_not_mounted",
         SkipNoDefaultEntry = "skip_no_default_entry",
         SkipNoInitramfs = "skip_no_initramfs",

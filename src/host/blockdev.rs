@@ -161,6 +161,83 @@ pub fn content(host: &Host, dev: &str) -> Content {
     }
 }
 
+/// The filesystems this machine sees, by their superblocks and udev's names: under `--root`,
+/// the rescue instance's disks, where the broken system's own disk is attached.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Visible {
+    /// (`/dev/loop3`, UUID in lower case, LABEL) of every readable filesystem.
+    pub filesystems: Vec<(String, String, String)>,
+    /// Names in /dev/disk/by-uuid and /dev/disk/by-label.
+    pub by_uuid: Vec<String>,
+    pub by_label: Vec<String>,
+}
+
+/// Scans the live machine's disks once (see [`Visible`]).
+pub fn visible() -> Visible {
+    let live = Host::live();
+    let mut filesystems = Vec::new();
+    for d in scan(&live).unwrap_or_default() {
+        let nodes = std::iter::once((&d.name, &d.content)).chain(d.partitions.iter().map(|p| (&p.name, &p.content)));
+        for (name, content) in nodes {
+            if let Content::Filesystem(sb) = content {
+                filesystems.push((format!("/dev/{name}"), sb.uuid.to_ascii_lowercase(), sb.label.clone()));
+            }
+        }
+    }
+    Visible {
+        filesystems,
+        by_uuid: live.list_dir("/dev/disk/by-uuid").unwrap_or_default(),
+        by_label: live.list_dir("/dev/disk/by-label").unwrap_or_default(),
+    }
+}
+
+impl Visible {
+    /// Whether anything was seen at all (else nothing can be said about a tag).
+    pub fn known(&self) -> bool {
+        !self.filesystems.is_empty() || !self.by_uuid.is_empty()
+    }
+
+    /// The filesystem a `UUID=` or `LABEL=` names: `Some(Some(dev))` found (with its device when
+    /// the superblock was read), `Some(None)` found by udev name only, `None` not seen.
+    pub fn find(&self, tag: &str, value: &str) -> Option<Option<String>> {
+        match tag {
+            "UUID" => {
+                let u = value.to_ascii_lowercase();
+                if let Some(f) = self.filesystems.iter().find(|f| f.1 == u) {
+                    return Some(Some(f.0.clone()));
+                }
+                self.by_uuid.iter().any(|n| n.eq_ignore_ascii_case(&u)).then_some(None)
+            }
+            "LABEL" => {
+                if let Some(f) = self.filesystems.iter().find(|f| f.2 == value) {
+                    return Some(Some(f.0.clone()));
+                }
+                let escaped = value.replace(' ', "\\x20");
+                self.by_label.iter().any(|n| *n == value || *n == escaped).then_some(None)
+            }
+            _ => None,
+        }
+    }
+
+    /// One evidence line naming what was looked at (at most 8 filesystems).
+    pub fn describe(&self) -> String {
+        let list: Vec<String> = self
+            .filesystems
+            .iter()
+            .take(8)
+            .map(|(d, u, l)| {
+                format!("{d} UUID={u}{}", if l.is_empty() { String::new() } else { format!(" LABEL={l}") })
+            })
+            .collect();
+        let more = self.filesystems.len().saturating_sub(8);
+        format!(
+            "filesystems this machine sees: {}{}",
+            if list.is_empty() { "none".to_string() } else { list.join(", ") },
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        )
+    }
+}
+
 fn le32(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?)))
 }

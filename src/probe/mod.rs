@@ -409,11 +409,22 @@ impl ProbeContext {
         self.scans.metadata.get().cloned().flatten()
     }
 
+    /// Whether this is a system examined with --root whose /proc is empty or absent (a rescued
+    /// disk): nothing of it is mounted or running.
+    fn proc_empty_under_root(&self) -> bool {
+        !self.host.is_live() && self.host.list_dir("/proc").map(|names| names.is_empty()).unwrap_or(true)
+    }
+
     /// The mount table, read once per run.
     pub fn mounts(&self) -> Result<Arc<MountTable>, ProbeError> {
         self.scans
             .mounts
             .get_or_init(|| {
+                // A rescued disk under --root has an empty /proc: nothing of it is mounted, and
+                // the mounts of the machine running the tool are not its own.
+                if self.proc_empty_under_root() {
+                    return Err(ProbeError::skipped(Msg::SkipMountsUnderRoot));
+                }
                 crate::host::mounts::read(&self.host)
                     .map(Arc::new)
                     .map_err(|e| ProbeError::io("/proc/self/mountinfo", &e))
@@ -450,6 +461,9 @@ impl ProbeContext {
         self.scans
             .open_files
             .get_or_init(|| {
+                if self.proc_empty_under_root() {
+                    return Err(ProbeError::skipped(Msg::SkipProcsUnderRoot));
+                }
                 let mut of = crate::host::procs::open_files(&self.host, self.deadline)
                     .map_err(|e| ProbeError::io("/proc", &e))?;
                 // ecs-doctor's own descriptors are not the examined system's.

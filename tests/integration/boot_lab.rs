@@ -25,7 +25,12 @@ fn boot_image() -> Option<PathBuf> {
 struct Disk {
     lo: Loop,
     dir: tempfile::TempDir,
+    /// One attachment at a time: two loop devices of the same image carry the same UUID, and a
+    /// scenario must find its own.
+    _one: std::sync::MutexGuard<'static, ()>,
 }
+
+static ONE_DISK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn attach() -> Option<Disk> {
     if !require(is_root(), "the boot lab needs root (loop devices, overlay mounts)") {
@@ -42,11 +47,12 @@ fn attach() -> Option<Disk> {
         require(false, "the Debian boot image could not be made (.ci/boot-root: debootstrap, network)");
         return None;
     };
+    let one = ONE_DISK.lock().unwrap_or_else(|e| e.into_inner());
     let Some(lo) = Loop::attach(&img, true) else {
         require(false, "losetup could not attach the boot image read-only");
         return None;
     };
-    Some(Disk { lo, dir: tempfile::tempdir().expect("tempdir") })
+    Some(Disk { lo, dir: tempfile::tempdir().expect("tempdir"), _one: one })
 }
 
 /// Mounts the disk read-only with an overlay on top at `$R`, runs `breakage` (sh, `$R` is the
@@ -128,6 +134,7 @@ fn the_healthy_debian_disk_boots_as_far_as_the_checks_can_tell() {
     no_problem(&rep, &BOOT);
     no_problem(&rep, &["disk.fstab.entries", "disk.fstab.types"]);
     assert_eq!(status_of(&rep, "disk.fstab.types"), "ok", "{:#}", check(&rep, "disk.fstab.types"));
+    assert_eq!(status_of(&rep, "disk.fstab.entries"), "ok", "{:#}", check(&rep, "disk.fstab.entries"));
     assert_eq!(status_of(&rep, "sys.boot.entry"), "ok", "{:#}", check(&rep, "sys.boot.entry"));
     assert_eq!(status_of(&rep, "sys.boot.initramfs"), "ok", "{:#}", check(&rep, "sys.boot.initramfs"));
     // nvme is built into Debian's cloud kernel; virtio_blk comes from the initramfs.
@@ -217,4 +224,48 @@ fn an_fstab_type_or_option_the_root_filesystem_refuses_is_critical() {
     let f = finding(&rep, "disk.fstab.types", "/");
     assert_eq!(f["severity"], "crit", "{rep:#}");
     assert!(f["message"].as_str().is_some_and(|m| m.contains("inode64")), "{f:#}");
+}
+
+#[test]
+fn fstab_uuids_and_labels_are_looked_for_on_the_disks_the_rescue_instance_sees() {
+    let Some(disk) = attach() else { return };
+    // The root filesystem's UUID mistyped: no disk here carries it, and / has no nofail.
+    let rep = run(
+        &disk,
+        "sed -i 's#^UUID=[0-9a-f-]* / #UUID=0badc0de-0000-4000-8000-00000000f00d / #' $R/etc/fstab",
+        &["disk.fstab.entries", "disk.mount", "disk.usage"],
+    );
+    assert_eq!(status_of(&rep, "disk.fstab.entries"), "crit", "{rep:#}");
+    let f = finding(&rep, "disk.fstab.entries", "/");
+    assert_eq!(f["code"], "ENODEV", "{f:#}");
+    assert!(
+        f["message"].as_str().is_some_and(|m| m.contains("UUID=0badc0de-0000-4000-8000-00000000f00d")
+            && m.contains("line 1")
+            && m.contains("will not boot")),
+        "{f:#}"
+    );
+    let ev = f["evidence"].to_string();
+    assert!(ev.contains("/etc/fstab:1: UUID=0badc0de") && ev.contains(&disk.lo.dev), "the disks looked at: {f:#}");
+    // A rescued disk has nothing mounted and nothing running: skipped with the reason, no error.
+    for id in
+        ["disk.mount.hung", "disk.mount.read-only", "disk.usage.space", "disk.usage.inodes", "disk.usage.deleted-open"]
+    {
+        assert_eq!(status_of(&rep, id), "skipped", "{id}: {:#}", check(&rep, id));
+    }
+
+    // By LABEL: the image's own label is found; a label no disk has is not; a data disk that is
+    // not attached to the rescue instance is only a note.
+    let rep = run(
+        &disk,
+        "sed -i 's#^UUID=[0-9a-f-]* / #LABEL=ecs-root / #' $R/etc/fstab\n\
+         echo 'LABEL=ecs-boot /boot ext4 defaults 0 2' >> $R/etc/fstab\n\
+         echo 'UUID=d0d0cafe-0000-4000-8000-000000000001 /data ext4 defaults,nofail 0 2' >> $R/etc/fstab",
+        &["disk.fstab.entries"],
+    );
+    assert_eq!(status_of(&rep, "disk.fstab.entries"), "crit", "{rep:#}");
+    let subjects = subjects(&rep, "disk.fstab.entries");
+    assert!(!subjects.contains(&"/".to_string()), "LABEL=ecs-root is the attached disk: {rep:#}");
+    let f = finding(&rep, "disk.fstab.entries", "/boot");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("LABEL=ecs-boot") && m.contains("line 2")), "{f:#}");
+    assert_eq!(finding(&rep, "disk.fstab.entries", "/data")["severity"], "info", "{rep:#}");
 }

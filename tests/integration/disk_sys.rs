@@ -281,3 +281,20 @@ fn odd_proc_files_and_escaped_mount_points_give_results_not_panics() {
         assert_ne!(status_of(&r, id), "error", "{id}: {:#}", check(&r, id));
     }
 }
+
+#[test]
+fn mounts_and_processes_of_a_rescued_disk_are_skipped_with_the_reason_under_root() {
+    // A system disk as a rescue instance sees it: files only, an empty /proc.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(&root.join("etc/fstab"), "UUID=0a1b2c3d-0000-4000-8000-000000000001 / ext4 defaults 0 1\n");
+    std::fs::create_dir_all(root.join("proc")).expect("mkdir proc");
+    let Some((rep, _)) = run_json(root, &["--only", "disk.mount", "--only", "disk.usage"]) else { return };
+    for id in
+        ["disk.mount.hung", "disk.mount.read-only", "disk.usage.space", "disk.usage.inodes", "disk.usage.deleted-open"]
+    {
+        assert_eq!(status_of(&rep, id), "skipped", "{id}: {:#}", check(&rep, id));
+        let why = check(&rep, id)["summary"].as_str().unwrap_or_default();
+        assert!(why.contains("--root") && why.contains("/proc is empty"), "{id}: {why}");
+    }
+}

@@ -668,11 +668,21 @@ fn lynis_references_name_real_lynis_tests() {
     }
     assert!(registered.len() > 100, "found only {} Lynis tests", registered.len());
     let mut named = 0;
-    for domain in ["net", "disk", "sys", "sec"] {
-        for entry in
-            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("checks").join(domain)).expect("checks")
-        {
+    // Check files live in subject folders: checks/<domain>/<subject>/<property>.toml.
+    let mut paths = Vec::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("checks")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("checks") {
             let path = entry.expect("entry").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                paths.push(path);
+            }
+        }
+    }
+    {
+        for path in paths {
             let file: toml::Table = toml::from_str(&std::fs::read_to_string(&path).expect("read")).expect("toml");
             let Some(ids) = file.get("references").and_then(|r| r.get("lynis")).and_then(|v| v.as_str()) else {
                 continue;

@@ -4,7 +4,7 @@
 //! them carries is a root the boot will not find either. Devices this machine cannot read (no
 //! root, a container) leave the answer unknown rather than wrong.
 
-use crate::host::blockdev::{self, Content};
+use crate::host::blockdev::{self, Visible};
 use crate::host::{Host, bootloader};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
@@ -27,43 +27,11 @@ pub const FIELDS: &[Field] = &[
     Field::text("source", "the file and line of the entry"),
 ];
 
-/// The filesystems this machine sees: (`/dev/loop3`, UUID, LABEL) for every readable one, and
-/// udev's /dev/disk/by-uuid and by-label names.
-struct Seen {
-    filesystems: Vec<(String, String, String)>,
-    by_uuid: Vec<String>,
-    by_label: Vec<String>,
-}
-
-fn seen() -> Seen {
-    let live = Host::live();
-    let mut filesystems = Vec::new();
-    for d in blockdev::scan(&live).unwrap_or_default() {
-        let nodes = std::iter::once((&d.name, &d.content)).chain(d.partitions.iter().map(|p| (&p.name, &p.content)));
-        for (name, content) in nodes {
-            if let Content::Filesystem(sb) = content {
-                filesystems.push((format!("/dev/{name}"), sb.uuid.to_ascii_lowercase(), sb.label.clone()));
-            }
-        }
-    }
-    Seen {
-        filesystems,
-        by_uuid: live.list_dir("/dev/disk/by-uuid").unwrap_or_default(),
-        by_label: live.list_dir("/dev/disk/by-label").unwrap_or_default(),
-    }
-}
-
 /// Whether a `root=` names a filesystem this machine sees; `None` when it cannot tell.
-fn root_found(host: &Host, spec: &str, seen: &Seen) -> Option<bool> {
-    let known = !seen.filesystems.is_empty() || !seen.by_uuid.is_empty();
-    if let Some(u) = spec.strip_prefix("UUID=") {
-        let u = u.to_ascii_lowercase();
-        let hit = seen.filesystems.iter().any(|f| f.1 == u) || seen.by_uuid.iter().any(|n| n.eq_ignore_ascii_case(&u));
-        return if hit { Some(true) } else { known.then_some(false) };
-    }
-    if let Some(l) = spec.strip_prefix("LABEL=") {
-        let hit = seen.filesystems.iter().any(|f| f.2 == l) || seen.by_label.iter().any(|n| n == l);
-        return if hit { Some(true) } else { known.then_some(false) };
+fn root_found(host: &Host, spec: &str, seen: &Visible) -> Option<bool> {
+    if let Some((tag @ ("UUID" | "LABEL"), value)) = spec.split_once('=') {
+        let hit = seen.find(tag, value).is_some();
+        return if hit { Some(true) } else { seen.known().then_some(false) };
     }
     // Kernel names differ between the rescue instance and the broken one.
     if spec.starts_with("/dev/") && host.is_live() {
@@ -75,7 +43,7 @@ fn root_found(host: &Host, spec: &str, seen: &Seen) -> Option<bool> {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let menu = super::menu(ctx)?;
     let mut items = Vec::new();
-    let mut seen_cache: Option<Seen> = None;
+    let mut seen_cache: Option<Visible> = None;
     if menu.default.is_none() {
         items.push(
             Observation::new(&menu.source)
@@ -112,25 +80,11 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         if let Some(root) = e.root() {
             o = o.text("root", root);
             if is_default {
-                let seen = seen_cache.get_or_insert_with(seen);
+                let seen = seen_cache.get_or_insert_with(blockdev::visible);
                 if let Some(found) = root_found(&ctx.host, root, seen) {
                     o = o.flag("root_missing", !found);
                     if !found {
-                        let list: Vec<String> = seen
-                            .filesystems
-                            .iter()
-                            .take(8)
-                            .map(|(d, u, l)| {
-                                format!(
-                                    "{d} UUID={u}{}",
-                                    if l.is_empty() { String::new() } else { format!(" LABEL={l}") }
-                                )
-                            })
-                            .collect();
-                        o = o.field_evidence(
-                            "root_missing",
-                            format!("filesystems this machine sees: {}", list.join(", ")),
-                        );
+                        o = o.field_evidence("root_missing", seen.describe());
                         o = o.field_evidence("root_missing", format!("{}: root={root}", e.source));
                     }
                 }

@@ -2,6 +2,7 @@
 //! stop the boot (no `nofail`), is a cloud data disk named by its unstable kernel name, is it
 //! mounted; plus syntax errors (with line numbers) and filesystem UUIDs found on two devices.
 
+use crate::host::blockdev;
 use crate::host::fstab::{self, DeviceState, Entry};
 use crate::i18n::{Msg, Said};
 use crate::probe::Field;
@@ -36,7 +37,65 @@ pub const FIELDS: &[Field] = &[
     Field::flag("syntax_error", "1 when the line cannot be parsed"),
     Field::text("problem", "why the line cannot be parsed"),
     Field::num("entries", "", "entries in /etc/fstab"),
+    Field::flag("network", "1 for a network filesystem (NFS, SMB, a FUSE mount such as ossfs)"),
+    Field::flag(
+        "network_needs_nofail",
+        "1 when a network filesystem is mounted at boot without nofail: an unreachable server holds up the boot",
+    ),
+    Field::flag("needs_netdev", "1 when systemd cannot tell the filesystem needs the network and _netdev is missing"),
+    Field::flag(
+        "not_attached",
+        "1 under --root when no disk this (rescue) machine sees carries the data disk's UUID or LABEL",
+    ),
+    Field::text("suggested", "the entry rewritten with the options it lacks"),
 ];
+
+/// Filesystem types systemd knows to be network filesystems (`fstype_is_network`): they are
+/// ordered after the network without `_netdev`. A `fuse.` prefix is looked through.
+const SYSTEMD_NETWORK_TYPES: &[&str] = &[
+    "afs",
+    "ceph",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "sshfs",
+    "ncpfs",
+    "ncp",
+    "nfs",
+    "nfs4",
+    "gfs",
+    "gfs2",
+    "glusterfs",
+    "pvfs2",
+    "ocfs2",
+    "lustre",
+    "davfs",
+];
+
+/// Whether systemd orders the entry after the network without being told.
+fn systemd_knows_network(e: &Entry) -> bool {
+    let t = e.vfstype.strip_prefix("fuse.").unwrap_or(&e.vfstype);
+    SYSTEMD_NETWORK_TYPES.contains(&t) || e.has("_netdev")
+}
+
+/// The entry as it should be written, with `add` appended to its options.
+fn with_options(e: &Entry, add: &[&str]) -> String {
+    let mut opts: Vec<&str> = e.options.iter().map(String::as_str).collect();
+    if opts.is_empty() {
+        opts.push("defaults");
+    }
+    for a in add {
+        if !e.has(a) {
+            opts.push(a);
+        }
+    }
+    let rest: Vec<&str> = e.raw.split_whitespace().skip(4).collect();
+    let tail = if rest.is_empty() { "0 0".to_string() } else { rest.join(" ") };
+    let mut fields = e.raw.split_whitespace();
+    let spec = fields.next().unwrap_or(&e.spec);
+    let file = fields.next().unwrap_or(&e.file);
+    format!("{spec} {file} {} {} {tail}", e.vfstype, opts.join(","))
+}
 
 /// Mount points of the system itself: the instance cannot run without them anyway, so
 /// `nofail` would not help.
@@ -88,23 +147,43 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         items[0] = items[0].clone().evidence(format!("{}: only the first part was read (file too large)", fstab::PATH));
     }
     let mut first_by_mount: BTreeMap<String, usize> = BTreeMap::new();
-    let states: Vec<DeviceState> =
-        tab.entries
-            .iter()
-            .map(|e| {
-                if e.names_block_device() {
-                    fstab::device_state(&ctx.host, e, &inventory)
-                } else {
-                    DeviceState::Unknown
+    // Under --root the examined disk has no udev links: a UUID= or LABEL= is looked for among
+    // the filesystems of the (rescue) machine's own disks, where the broken system's disk is.
+    let mut visible: Option<blockdev::Visible> = None;
+    let mut looked: Vec<Option<String>> = Vec::new();
+    let states: Vec<DeviceState> = tab
+        .entries
+        .iter()
+        .map(|e| {
+            let mut st = if e.names_block_device() {
+                fstab::device_state(&ctx.host, e, &inventory)
+            } else {
+                DeviceState::Unknown
+            };
+            let mut evidence = None;
+            if st == DeviceState::Unknown
+                && !ctx.host.is_live()
+                && let Some((tag @ ("UUID" | "LABEL"), value)) = e.tag()
+            {
+                let v = visible.get_or_insert_with(blockdev::visible);
+                if v.known() {
+                    st = match v.find(tag, value) {
+                        Some(dev) => DeviceState::Present(dev),
+                        None => DeviceState::Missing,
+                    };
+                    evidence = Some(v.describe());
                 }
-            })
-            .collect();
+            }
+            looked.push(evidence);
+            st
+        })
+        .collect();
     // The disk / is on: other partitions of it (a separate /home) are not detachable data disks.
     let system_disk = tab.entries.iter().zip(&states).find(|(e, _)| e.file == "/").and_then(|(_, st)| match st {
         DeviceState::Present(Some(d)) => parent_disk(d),
         _ => None,
     });
-    for (e, state) in tab.entries.iter().zip(states) {
+    for ((e, state), looked) in tab.entries.iter().zip(states).zip(looked) {
         let mut o = Observation::new(subject(e))
             .num("line", e.line as f64)
             .text("spec", &e.spec)
@@ -120,8 +199,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             DeviceState::Unknown => "unknown".into(),
         };
         o = o.text("device", device);
-        let missing = state == DeviceState::Missing;
-        if e.names_block_device() && state != DeviceState::Unknown {
+        let data_disk = e.names_block_device() && !e.is_swap() && !SYSTEM_MOUNTS.contains(&e.file.as_str());
+        // Under --root a data disk is often left attached to the broken instance: not finding
+        // it on the rescue instance says nothing about the boot.
+        let not_attached = looked.is_some() && state == DeviceState::Missing && data_disk;
+        if let Some(line) = &looked {
+            o = o.evidence(line.clone());
+        }
+        let missing = state == DeviceState::Missing && !not_attached;
+        if not_attached {
+            o = o.flag("not_attached", true);
+        } else if e.names_block_device() && state != DeviceState::Unknown {
             o = o.flag("missing", missing);
             // A missing device of an automatic, non-swap entry without nofail drops systemd
             // into emergency mode; a missing swap device only delays the boot.
@@ -131,10 +219,31 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             (DeviceState::Present(Some(d)), Some(sys)) => parent_disk(d).as_ref() == Some(sys),
             _ => false,
         };
-        let data_disk =
-            e.names_block_device() && !e.is_swap() && !SYSTEM_MOUNTS.contains(&e.file.as_str()) && !on_system_disk;
+        let data_disk = data_disk && !on_system_disk;
         if data_disk && !missing {
-            o = o.flag("needs_nofail", !e.nofail() && !e.noauto());
+            let needs = !e.nofail() && !e.noauto();
+            o = o.flag("needs_nofail", needs);
+            if needs {
+                o = o.text("suggested", with_options(e, &["nofail"]));
+            }
+        }
+        if e.is_network() && !e.is_swap() {
+            let no_nofail = !e.nofail() && !e.noauto();
+            let no_netdev = !systemd_knows_network(e);
+            o = o.flag("network", true).flag("network_needs_nofail", no_nofail).flag("needs_netdev", no_netdev);
+            let mut add = Vec::new();
+            if no_netdev {
+                add.push("_netdev");
+            }
+            if no_nofail {
+                add.push("nofail");
+                if !e.options.iter().any(|x| x.starts_with("x-systemd.mount-timeout=")) {
+                    add.push("x-systemd.mount-timeout=30s");
+                }
+            }
+            if !add.is_empty() {
+                o = o.text("suggested", with_options(e, &add));
+            }
         }
         if e.names_block_device() {
             o = o.flag("kernel_name", is_unstable_name(&e.spec));
