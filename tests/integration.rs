@@ -39,6 +39,7 @@ mod integration {
     pub mod reach_port_lab;
     pub mod reach_ssh_lab;
     pub mod render;
+    pub mod resolve_lab;
     pub mod root_causes;
     pub mod secgroup;
     pub mod secgroup_lab;

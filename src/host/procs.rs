@@ -104,7 +104,9 @@ pub fn parse_stat(text: &str) -> Option<Proc> {
 }
 
 fn read_cmdline(host: &Host, pid: u32) -> String {
-    let Ok(f) = host.read(&format!("/proc/{pid}/cmdline")) else { return String::new() };
+    let Ok(f) = host.read_capped(&format!("/proc/{pid}/cmdline"), super::MAX_SMALL_FILE_BYTES) else {
+        return String::new();
+    };
     let joined: String = f.text.trim_end_matches('\0').replace('\0', " ");
     let joined: String = joined.chars().take(MAX_CMDLINE * 4).collect();
     let red = crate::redact::redact(&joined);
@@ -125,7 +127,7 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
             table.truncated = true;
             break;
         }
-        let Ok(stat) = host.read(&format!("/proc/{pid}/stat")) else {
+        let Ok(stat) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else {
             table.unreadable += 1;
             continue;
         };
@@ -133,7 +135,7 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
             table.unreadable += 1;
             continue;
         };
-        if let Ok(status) = host.read(&format!("/proc/{pid}/status")) {
+        if let Ok(status) = host.read_capped(&format!("/proc/{pid}/status"), super::MAX_SMALL_FILE_BYTES) {
             p.uid = status
                 .text
                 .lines()
@@ -191,7 +193,7 @@ impl Lineage {
         let parents: HashMap<u32, u32> = pids
             .iter()
             .filter_map(|&pid| {
-                let stat = host.read(&format!("/proc/{pid}/stat")).ok()?;
+                let stat = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES).ok()?;
                 Some((pid, parse_stat(&stat.text)?.ppid))
             })
             .collect();
@@ -296,9 +298,10 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
             if !path.starts_with('/') || path.starts_with("/memfd:") || path.starts_with("/SYSV") {
                 continue;
             }
-            let mnt_id = host.read(&format!("/proc/{pid}/fdinfo/{fd}")).ok().and_then(|f| {
-                f.text.lines().find_map(|l| l.strip_prefix("mnt_id:")).and_then(|v| v.trim().parse().ok())
-            });
+            let mnt_id =
+                host.read_capped(&format!("/proc/{pid}/fdinfo/{fd}"), super::MAX_SMALL_FILE_BYTES).ok().and_then(|f| {
+                    f.text.lines().find_map(|l| l.strip_prefix("mnt_id:")).and_then(|v| v.trim().parse().ok())
+                });
             let ns = std::fs::read_link(host.path(format!("/proc/{pid}/ns/mnt")))
                 .map(|t| t.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| format!("pid {pid}"));
@@ -323,7 +326,7 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
 /// The soft and hard limit on open files of a process (/proc/PID/limits `Max open files`);
 /// `None` for unlimited or unreadable.
 pub fn nofile_limit(host: &Host, pid: u32) -> Option<(u64, Option<u64>)> {
-    let f = host.read(&format!("/proc/{pid}/limits")).ok()?;
+    let f = host.read_capped(&format!("/proc/{pid}/limits"), super::MAX_SMALL_FILE_BYTES).ok()?;
     let line = f.text.lines().find(|l| l.starts_with("Max open files"))?;
     let mut words = line["Max open files".len()..].split_whitespace();
     let soft = words.next()?.parse().ok()?;
@@ -405,5 +408,29 @@ mod tests {
         assert!(!p.cmdline.contains("hunter2"), "{}", p.cmdline);
         assert_eq!(nofile_limit(&host, 10), Some((1024, Some(4096))));
         assert_eq!(nofile_limit(&host, 7), None);
+    }
+
+    /// Process files that never end (symlinks to /dev/zero in a rescued disk's /proc) cost at
+    /// most the small-file cap each: the scan finishes and keeps a bounded command line.
+    #[test]
+    fn endless_process_files_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        for pid in [100, 101] {
+            let d = dir.path().join(format!("proc/{pid}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("stat"), format!("{pid} (sh) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 1000 10 0\n"))
+                .unwrap();
+            std::os::unix::fs::symlink("/dev/zero", d.join("cmdline")).unwrap();
+            std::os::unix::fs::symlink("/dev/urandom", d.join("status")).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("proc/102")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("proc/102/stat")).unwrap();
+        let host = Host::new(dir.path());
+        let f = host.read_capped("/proc/100/cmdline", crate::host::MAX_SMALL_FILE_BYTES).unwrap();
+        assert!(f.truncated && f.text.len() as u64 == crate::host::MAX_SMALL_FILE_BYTES);
+        let t = scan(&host, Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert_eq!(t.procs.len(), 2);
+        assert_eq!(t.unreadable, 1, "the endless stat is not a process");
+        assert!(t.procs.iter().all(|p| p.cmdline.chars().count() <= MAX_CMDLINE + 1));
     }
 }

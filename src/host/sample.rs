@@ -140,7 +140,7 @@ fn snapshot(host: &Host) -> Snapshot {
         s.net = parse_net_dev(&f.text);
     }
     for pid in procs::pids(host).unwrap_or_default() {
-        let Ok(f) = host.read(&format!("/proc/{pid}/stat")) else { continue };
+        let Ok(f) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else { continue };
         if let Some(p) = procs::parse_stat(&f.text) {
             s.procs.insert(pid, ProcTick { state: p.state, ppid: p.ppid, comm: p.comm, cpu_ticks: p.cpu_ticks });
         }
