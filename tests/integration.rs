@@ -30,6 +30,7 @@ mod integration {
     pub mod login_lab;
     pub mod malformed;
     pub mod messages;
+    pub mod net_counters_lab;
     pub mod net_settings_lab;
     pub mod netdiag_lab;
     pub mod netlab;

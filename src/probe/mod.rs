@@ -16,10 +16,12 @@ pub mod files;
 pub mod firewall;
 pub mod kernel;
 pub mod net;
+pub mod nic;
 pub mod pam;
 pub mod processes;
 pub mod reach;
 pub mod resources;
+pub mod socket;
 pub mod ssh;
 
 use crate::host::Host;
@@ -590,7 +592,14 @@ probes! {
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
     processes::process_states => ProcessStates,
-    net::qdiscs => Qdiscs,
+    nic::qdiscs => Qdiscs,
+    nic::nic_counters => NicCounters,
+    nic::nic_irqs => NicIrqs,
+    nic::softnet => Softnet,
+    socket::listen_queues => ListenQueues,
+    socket::tcp_counters => TcpCounters,
+    socket::udp_drops => UdpDrops,
+    reach::path_mtu => PathMtu,
     reach::reach => Reach,
     disk::readonly_mounts => ReadonlyMounts,
     resources::resource_pressure => ResourcePressure,

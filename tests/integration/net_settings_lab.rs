@@ -5,7 +5,7 @@
 //! ([`NetnsEtc`] removes it). Root only; run under the lab lock.
 
 use crate::common::*;
-use crate::topology::{NetnsEtc, ns_exec};
+use crate::topology::{NetnsEtc, finding, ns_exec};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -16,15 +16,15 @@ fn lab_ok() -> bool {
 }
 
 /// A namespace with a veth pair to a peer namespace (`d0` 10.61.0.1/24 ↔ `p0` 10.61.0.2/24) and
-/// loopback up, and its /etc/netns directory.
-struct Lab {
-    etc: NetnsEtc,
-    ns: Netns,
-    peer: Netns,
+/// loopback up, and its /etc/netns directory (also the counters lab's, `net_counters_lab.rs`).
+pub struct Lab {
+    pub etc: NetnsEtc,
+    pub ns: Netns,
+    pub peer: Netns,
 }
 
 impl Lab {
-    fn new(tag: &str) -> Lab {
+    pub fn new(tag: &str) -> Lab {
         let ns = Netns::new(tag);
         let peer = Netns::new(&format!("{tag}p"));
         let out = Command::new("ip")
@@ -53,13 +53,6 @@ impl Lab {
     fn ok(&self, args: &[&str]) -> bool {
         Command::new("ip").args(["netns", "exec", &self.ns.0]).args(args).output().is_ok_and(|o| o.status.success())
     }
-}
-
-fn finding<'a>(r: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
-    check(r, id)["findings"]
-        .as_array()
-        .and_then(|f| f.iter().find(|x| x["subject"] == subject))
-        .unwrap_or_else(|| panic!("no finding about {subject} in {:#}", check(r, id)))
 }
 
 /// A fresh namespace with the kernel's own settings is quiet; every injected setting is a finding
@@ -238,13 +231,13 @@ fn leftover_qdiscs_are_named_with_their_parameters_and_the_command_that_removes_
 /// test), and the healthy fixture root: the network-depth checks neither warn nor fail.
 #[test]
 fn network_depth_checks_are_quiet_on_this_machine_and_the_healthy_root() {
-    let only = ["--only", "net.sysctl", "--only", "net.nic"];
+    let only = ["--only", "net.sysctl", "--only", "net.nic", "--only", "net.socket", "--only", "net.mtu"];
     let Some(out) = doctor(&[&["run", "--format", "json", "--no-save"][..], &only[..]].concat()) else { return };
     let live = valid_report(&stdout(&out));
     let Some((healthy, _)) = run_json(&fixture_root("healthy"), &only) else { return };
     for (what, r) in [("this machine", &live), ("the healthy root", &healthy)] {
         let checks = r["checks"].as_array().expect("checks");
-        assert!(checks.len() >= 2, "{what}: {r:#}");
+        assert!(checks.len() >= 9, "{what}: {r:#}");
         for c in checks {
             assert!(c["status"] == "ok" || c["status"] == "skipped", "{what}: {c:#}");
         }

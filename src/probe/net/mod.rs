@@ -5,7 +5,6 @@
 
 pub mod conntrack;
 pub mod interfaces;
-pub mod qdiscs;
 pub mod route_conflicts;
 pub mod routes;
 pub mod service_ports;
