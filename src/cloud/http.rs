@@ -73,7 +73,9 @@ pub fn classify(url: &str, e: &reqwest::Error) -> SendError {
 
 /// Sorts a non-success status: 5xx and 429 may be retried, other codes will not change.
 pub fn status_error(url: &str, status: u16, body: &str) -> SendError {
-    let body: String = crate::redact::redact(body.trim()).chars().take(300).collect();
+    // The answer of a server (or of whatever sits in the path) is shown on a terminal and kept in
+    // the spool: inert, on one line.
+    let body: String = crate::fmt::inert(&crate::redact::redact(body.trim())).chars().take(300).collect();
     let msg = format!("{url}: HTTP {status}: {body}");
     if status >= 500 || status == 429 || status == 408 { SendError::Ambiguous(msg) } else { SendError::Rejected(msg) }
 }
