@@ -113,6 +113,16 @@ pub fn backoff(attempt: u32) -> Duration {
 mod tests {
     use super::*;
 
+    /// A server's answer is shown and kept inert, on one line.
+    #[test]
+    fn an_error_body_is_made_inert() {
+        let e = status_error("http://desk/x", 500, "boom\u{1b}[2J\u{1b}]0;t\u{7}\nline2\u{202e}");
+        let m = e.message();
+        assert!(!m.contains(['\u{1b}', '\u{7}', '\n', '\u{202e}']), "{m:?}");
+        assert!(m.contains("HTTP 500: boom\\x1b[2J\\x1b]0;t\\x07\\x0aline2\\u{202e}"), "{m:?}");
+        assert!(e.retryable());
+    }
+
     #[test]
     fn retries_only_what_may_succeed_and_stops_at_the_limit() {
         let far = Instant::now() + Duration::from_secs(60);

@@ -221,6 +221,14 @@ fn hostile_strings_reach_no_output_raw_and_json_keeps_them_exact() {
         }
     }
 
+    // A failure that quotes a name the user gave (here a config file that is not there).
+    let bad = dir.path().join(format!("c{EVIL}.toml").replace('/', "|"));
+    let Some(mut cmd) = doctor_cmd(&["run", "--no-save", "--config", bad.to_str().expect("utf-8")]) else { return };
+    let out = cmd.output().expect("spawn");
+    assert_eq!(out.status.code(), Some(64), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_inert("a failure on stderr", &err);
+
     // `explain` prints the check's own texts and the config's thresholds: nothing of the system.
     let Some(mut cmd) = doctor_cmd(&["explain", "sec.process.suspicious"]) else { return };
     let out = cmd.output().expect("spawn");

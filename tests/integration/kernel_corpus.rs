@@ -86,7 +86,12 @@ fn kern_log(lines: &[String], now: Timestamp) -> String {
         match offset_of(l) {
             Some((_, true)) => {
                 // `Mon DD HH:MM:SS host rest` → `RFC3339 host rest`.
-                let after = l.split_whitespace().skip(3).collect::<Vec<_>>().join(" ");
+                let mut rest = l.as_str();
+                for _ in 0..3 {
+                    rest = rest.trim_start();
+                    rest = &rest[rest.find(char::is_whitespace).unwrap_or(rest.len())..];
+                }
+                let after = rest.trim_start();
                 out.push_str(&format!("{t} {after}\n"));
             }
             _ => out.push_str(&format!("{t} corpus-host kernel: {l}\n")),
