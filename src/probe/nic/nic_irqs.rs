@@ -79,6 +79,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
         let mine: Vec<&IrqLine> = lines.iter().filter(|l| serves(&l.name, &iface, dev.as_deref())).collect();
         if mine.is_empty() {
+            // A virtual interface (veth, bridge, tunnel) raises no interrupt of its own.
+            items.push(
+                Observation::new(&iface).num("cpus", cpus as f64).num("irq_lines", 0.0).flag("irqbalance", irqbalance),
+            );
             continue;
         }
         let mut per_cpu = vec![0u64; cpus];
