@@ -37,6 +37,8 @@ mod integration {
     pub mod login_lab;
     pub mod malformed;
     pub mod messages;
+    pub mod net_counters_lab;
+    pub mod net_settings_lab;
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;

@@ -16,10 +16,12 @@ pub mod files;
 pub mod firewall;
 pub mod kernel;
 pub mod net;
+pub mod nic;
 pub mod pam;
 pub mod processes;
 pub mod reach;
 pub mod resources;
+pub mod socket;
 pub mod ssh;
 
 use crate::host::Host;
@@ -633,6 +635,14 @@ probes! {
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
     processes::process_states => ProcessStates,
+    nic::qdiscs => Qdiscs,
+    nic::nic_counters => NicCounters,
+    nic::nic_irqs => NicIrqs,
+    nic::softnet => Softnet,
+    socket::listen_queues => ListenQueues,
+    socket::tcp_counters => TcpCounters,
+    socket::udp_drops => UdpDrops,
+    reach::path_mtu => PathMtu,
     reach::reach => Reach,
     disk::readonly_mounts => ReadonlyMounts,
     resources::resource_pressure => ResourcePressure,
@@ -651,6 +661,7 @@ probes! {
     ssh::sshd_test => SshdTest,
     ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
+    net::sysctls => Sysctls,
     processes::systemd_units => SystemdUnits,
     ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,

@@ -8,3 +8,4 @@ pub mod interfaces;
 pub mod route_conflicts;
 pub mod routes;
 pub mod service_ports;
+pub mod sysctls;
