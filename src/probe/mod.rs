@@ -606,6 +606,7 @@ probes! {
     firewall::port_firewall => PortFirewall,
     ssh::sshd_service => SshdService,
     ssh::sshd_test => SshdTest,
+    ssh::sshd_use_dns => SshdUseDns,
     ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
     processes::systemd_units => SystemdUnits,
