@@ -17,7 +17,7 @@
 use super::Listings;
 use crate::host::firewall::{Family, Verdict};
 use crate::host::sockets::Proto;
-use crate::i18n::{Msg, Said};
+use crate::i18n::Msg;
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
@@ -82,24 +82,10 @@ fn text_of(v: &Verdict) -> Option<&str> {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    if !ctx.host.is_live() {
-        return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
-    }
-    if !ctx.privileged {
-        return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
-    }
+    let fw = Listings::live(ctx)?;
     let (ports, listening, port_evidence) = ssh_ports(ctx);
     if ports.is_empty() {
         return Err(ProbeError::skipped(Msg::SkipNoSshServer));
-    }
-    let fw = Listings::read(ctx, true);
-    if !fw.any() {
-        let why = if fw.notes.is_empty() {
-            "neither iptables-save nor nft is installed".to_string()
-        } else {
-            fw.notes.join("; ")
-        };
-        return Err(ProbeError::Skipped(Said::new(Msg::SkipFirewallUnlisted).arg("error", why)));
     }
     let rulesets = fw.names();
     let v6_host = crate::host::facts::has_global_ipv6(&ctx.host);

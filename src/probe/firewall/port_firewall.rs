@@ -40,21 +40,7 @@ fn text_of(v: &Verdict) -> String {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    if !ctx.host.is_live() {
-        return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
-    }
-    if !ctx.privileged {
-        return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
-    }
-    let fw = Listings::read(ctx, true);
-    if !fw.any() {
-        let why = if fw.notes.is_empty() {
-            "neither iptables-save nor nft is installed".to_string()
-        } else {
-            fw.notes.join("; ")
-        };
-        return Err(ProbeError::Skipped(Said::new(Msg::SkipFirewallUnlisted).arg("error", why)));
-    }
+    let fw = Listings::live(ctx)?;
     let rulesets = fw.names();
     let v6 = crate::host::facts::has_global_ipv6(&ctx.host);
     let named: Vec<u16> = ctx.net.access.ports.clone();
