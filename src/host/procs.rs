@@ -117,12 +117,13 @@ fn read_cmdline(host: &Host, pid: u32) -> String {
     out
 }
 
-/// Reads every process (stops at `deadline`, marking the table truncated).
+/// Reads every process (stops at `deadline`, marking the table truncated). Each /proc/PID/stat
+/// is read once: the run's own processes ([`Lineage`]) are found from the parents it gives, and
+/// only the others' status and command line are read.
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
     let mut table = ProcessTable::default();
-    let pids = pids(host)?;
-    let lineage = if host.is_live() { Lineage::of_this_process(host, &pids) } else { Lineage::default() };
-    for pid in pids {
+    let mut stats = Vec::new();
+    for pid in pids(host)? {
         if Instant::now() >= deadline {
             table.truncated = true;
             break;
@@ -135,6 +136,20 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
             table.unreadable += 1;
             continue;
         };
+        p.pid = pid;
+        stats.push(p);
+    }
+    let lineage = if host.is_live() { Lineage::of_this_process(&stats) } else { Lineage::default() };
+    for mut p in stats {
+        if lineage.is_own(p.pid) {
+            table.own.push(p.pid);
+            continue;
+        }
+        if Instant::now() >= deadline {
+            table.truncated = true;
+            break;
+        }
+        let pid = p.pid;
         if let Ok(status) = host.read_capped(&format!("/proc/{pid}/status"), super::MAX_SMALL_FILE_BYTES) {
             p.uid = status
                 .text
@@ -142,11 +157,6 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
                 .find_map(|l| l.strip_prefix("Uid:"))
                 .and_then(|v| v.split_whitespace().next())
                 .and_then(|v| v.parse().ok());
-        }
-        p.pid = pid;
-        if lineage.is_own(pid) {
-            table.own.push(pid);
-            continue;
         }
         // A zombie has no command line; reading a D-state process's can block on its memory
         // map lock for as long as it is stuck, so it is left out.
@@ -185,18 +195,13 @@ pub struct Lineage {
 
 impl Lineage {
     /// This process, its parent, and every process this run spawned ([`spawned`]) with their
-    /// descendants, found by following each pid's parent chain (/proc/PID/stat). Children of
-    /// this pid that it did not spawn are not ours: a shell that starts a daemon in the
-    /// background and then `exec`s ecs-doctor leaves that daemon as our child, and it is the
-    /// examined system's. A descendant that starts after this walk is not in the table either way.
-    pub fn of_this_process(host: &Host, pids: &[u32]) -> Lineage {
-        let parents: HashMap<u32, u32> = pids
-            .iter()
-            .filter_map(|&pid| {
-                let stat = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES).ok()?;
-                Some((pid, parse_stat(&stat.text)?.ppid))
-            })
-            .collect();
+    /// descendants, found by following each pid's parent chain in the scan's own reading of
+    /// /proc/PID/stat (`procs`; nothing is read again). Children of this pid that it did not
+    /// spawn are not ours: a shell that starts a daemon in the background and then `exec`s
+    /// ecs-doctor leaves that daemon as our child, and it is the examined system's. A descendant
+    /// that starts after the scan is not in the table either way.
+    pub fn of_this_process(procs: &[Proc]) -> Lineage {
+        let parents: HashMap<u32, u32> = procs.iter().map(|p| (p.pid, p.ppid)).collect();
         Lineage::from_parents(std::process::id(), std::os::unix::process::parent_id(), &spawned(), &parents)
     }
 
@@ -366,6 +371,27 @@ mod tests {
         assert_eq!(own, vec![50, 100, 101, 102, 103]);
         // Started by init (a unit or an orphan): init is never ours.
         assert!(!Lineage::from_parents(100, 1, &[], &parents).is_own(1));
+    }
+
+    /// On the live system the scan's one reading of each stat file yields the lineage: this test
+    /// process, its parent, and a child it spawned and recorded are the run's own, and none of
+    /// them is in the table of the examined system's processes.
+    #[test]
+    fn the_live_scan_leaves_out_this_process_its_parent_and_its_children() {
+        let Ok(mut child) = std::process::Command::new("sleep").arg("30").spawn() else { return };
+        note_spawned(child.id());
+        let t = scan(&Host::live(), Instant::now() + std::time::Duration::from_secs(20));
+        let _ = child.kill();
+        let _ = child.wait();
+        let t = t.unwrap();
+        let me = std::process::id();
+        for pid in [me, std::os::unix::process::parent_id(), child.id()] {
+            if pid > 1 {
+                assert!(t.own.contains(&pid), "{pid} not own: {:?}", t.own);
+                assert!(t.get(pid).is_none(), "{pid} in the table");
+            }
+        }
+        assert!(t.procs.iter().any(|p| p.pid == 1) || t.procs.len() > 1, "{} processes", t.procs.len());
     }
 
     #[test]
