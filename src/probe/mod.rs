@@ -566,6 +566,7 @@ probes! {
     self::exec => Exec,
     files::file_perms => FilePerms,
     resources::file_limits => FileLimits,
+    resources::process_limits => ProcessLimits,
     disk::filesystems => Filesystems,
     firewall::firewall => Firewall,
     firewall::firewall_ssh => FirewallSsh,

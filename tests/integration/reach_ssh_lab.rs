@@ -258,6 +258,102 @@ fn use_dns_with_a_dead_resolver_makes_logins_wait_and_is_named() {
     assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");
 }
 
+/// A pids cgroup made by a test (cgroup v1's pids hierarchy, else v2 with the pids controller
+/// enabled), removed on drop once its processes are gone (any left are moved out first).
+struct PidsCgroup {
+    dir: std::path::PathBuf,
+    parent: std::path::PathBuf,
+}
+
+impl PidsCgroup {
+    fn new(name: &str) -> PidsCgroup {
+        let v1 = std::path::PathBuf::from("/sys/fs/cgroup/pids");
+        let parent = if v1.join("cgroup.procs").exists() {
+            v1
+        } else {
+            let v2 = std::path::PathBuf::from("/sys/fs/cgroup");
+            std::fs::write(v2.join("cgroup.subtree_control"), "+pids").expect("enable the pids controller (cgroup v2)");
+            v2
+        };
+        let dir = parent.join(name);
+        std::fs::create_dir(&dir).expect("mkdir the cgroup");
+        PidsCgroup { dir, parent }
+    }
+
+    /// Mounts the same hierarchy in the machine, where `ip netns exec` gave /sys a fresh sysfs
+    /// without the cgroup file systems a real server has.
+    fn mount_in(&self, m: &Machine) {
+        if self.parent.ends_with("pids") {
+            m.sh("mount -t tmpfs cgroup /sys/fs/cgroup && mkdir /sys/fs/cgroup/pids && mount -t cgroup -o pids pids /sys/fs/cgroup/pids");
+        } else {
+            m.sh("mount -t cgroup2 cgroup2 /sys/fs/cgroup");
+        }
+    }
+
+    fn add(&self, pid: u32) {
+        std::fs::write(self.dir.join("cgroup.procs"), pid.to_string()).expect("move the process into the cgroup");
+    }
+
+    fn current(&self) -> u64 {
+        std::fs::read_to_string(self.dir.join("pids.current"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .expect("pids.current")
+    }
+
+    fn limit(&self, max: &str) {
+        std::fs::write(self.dir.join("pids.max"), max).expect("pids.max");
+    }
+}
+
+impl Drop for PidsCgroup {
+    fn drop(&mut self) {
+        for pid in std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default().lines() {
+            let _ = std::fs::write(self.parent.join("cgroup.procs"), pid);
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// A process limit, for real: sshd runs in a pids cgroup whose pids.max is what it already
+/// holds, so it cannot fork for a new connection. The real login fails, ecs-doctor names the
+/// cgroup and its limit, and `why ssh` gives it as the cause; with the limit raised the same
+/// login works and the check is quiet.
+#[test]
+fn sshd_in_a_cgroup_at_its_process_limit_refuses_logins_and_is_named() {
+    if !ssh_lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = server(&lab);
+    // Made before sshd, so that it is removed after sshd is gone.
+    let name = format!("ecsd-lab-{}", std::process::id());
+    let cg = PidsCgroup::new(&name);
+    cg.mount_in(&m);
+    let sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
+    cg.add(sshd.pid().expect("sshd runs"));
+    cg.limit(&cg.current().to_string());
+    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    assert!(!login.status.success(), "sshd cannot fork at its limit: {}\nsshd: {}", stderr(&login), sshd.log());
+    let (r, code) = m.doctor(&["run", "--format", "json", "--no-save", "--only", "sys.limits.processes"]);
+    assert_eq!(code, 2, "{r:#}");
+    let f = finding_of(&r, "sys.limits.processes");
+    assert_eq!(
+        (f["subject"].as_str(), f["code"].as_str()),
+        (Some(format!("cgroup /{name}").as_str()), Some("NPROC-FULL")),
+        "{f:#}"
+    );
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("is at its process limit (1 of 1") && msg.contains("pids.max"), "{msg}");
+    let (r, _) = m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["cause"], "sys.limits.processes", "{:#}", r["diagnosis"]);
+
+    cg.limit("max");
+    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success(), "room again: {}", sshd.log());
+    let (r, code) = m.doctor(&["run", "--format", "json", "--no-save", "--only", "sys.limits.processes"]);
+    assert_eq!((status_of(&r, "sys.limits.processes"), code), ("ok".to_string(), 0), "{r:#}");
+}
+
 /// `why ssh` and `why port` on the lab, as a locked-out customer runs them on the server
 /// (Cloud Assistant, the VNC console): the JSON is report v1 with the diagnosis, the text leads
 /// with the cause and fits the console's 80 columns, the summary line carries the cause.
