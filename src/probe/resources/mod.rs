@@ -5,4 +5,5 @@ pub mod file_limits;
 pub mod loadavg;
 pub mod meminfo;
 pub mod oom_kills;
+pub mod process_limits;
 pub mod resource_pressure;
