@@ -22,6 +22,7 @@ mod integration {
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod holders_lab;
     pub mod journal_lab;
     pub mod lab;
     pub mod lab_sshd;
