@@ -53,7 +53,8 @@ fn exit_code(outcome: Result<ExitStatus, Failure>) -> i32 {
     match outcome {
         Ok(s) => s.code(),
         Err(f) => {
-            eprintln!("ecs-doctor: {}", f.message());
+            // A failure may quote a file name, a desk's or an API's answer: inert on the terminal.
+            eprintln!("ecs-doctor: {}", crate::fmt::inert_lines(f.message()));
             f.status().code()
         }
     }

@@ -65,6 +65,9 @@ pub struct Config {
     pub net: NetSettings,
     #[serde(default)]
     pub access: AccessSettings,
+    /// How events read from logs age (`[events]`).
+    #[serde(default)]
+    pub events: Option<Spanned<EventSettings>>,
     #[serde(skip)]
     path: String,
     #[serde(skip)]
@@ -99,6 +102,31 @@ pub struct AccessSettings {
     /// TCP ports that must be reachable from outside, like `--port` (both add up).
     #[serde(default)]
     pub ports: Vec<Spanned<u16>>,
+}
+
+/// `[events]`: how an event read from a log (a kernel panic, an OOM kill, a disk error, a full
+/// conntrack table) ages: crit while younger than `crit_hours`, warn while younger than
+/// `warn_days`, a note after that ([`crate::catalog::EventWindows`]).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSettings {
+    #[serde(default)]
+    pub crit_hours: Option<f64>,
+    #[serde(default)]
+    pub warn_days: Option<f64>,
+}
+
+impl EventSettings {
+    /// The windows, the defaults for what is left out; `None` when a value is out of range.
+    pub fn windows(&self) -> Option<crate::catalog::EventWindows> {
+        let d = crate::catalog::EventWindows::default();
+        let w = crate::catalog::EventWindows {
+            crit_hours: self.crit_hours.unwrap_or(d.crit_hours),
+            warn_hours: self.warn_days.map(|d| d * 24.0).unwrap_or(d.warn_hours),
+        };
+        let ok = |h: f64| h.is_finite() && (0.0..=87_600.0).contains(&h);
+        (ok(w.crit_hours) && ok(w.warn_hours)).then_some(w)
+    }
 }
 
 /// Whether `name` can be asked of a nameserver: letters, digits, `-`, `_` and dots, labels of
@@ -164,6 +192,11 @@ impl Config {
                 h.span().start,
                 Said::new(Msg::ConfigHistory).nest("error", m).to_string(),
             ));
+        }
+        if let Some(e) = &cfg.events
+            && e.get_ref().windows().is_none()
+        {
+            return Err(LoadError::at(&display, &source, e.span().start, say(Msg::ConfigEvents, &[])));
         }
         for p in &cfg.access.ports {
             if *p.get_ref() == 0 {
@@ -251,6 +284,16 @@ impl Config {
     /// Precedence, level by level: a subject's thresholds, else the check-wide ones of the
     /// config, else the check file's.
     pub fn apply(&self, catalog: &mut Catalog) -> Result<(), LoadError> {
+        // The event windows first: a check's own thresholds beat them.
+        if let Some(e) = &self.events
+            && let Some(w) = e.get_ref().windows()
+        {
+            let at = self.place(e.span().start);
+            for j in catalog.checks.iter_mut().flat_map(|c| c.judges.iter_mut()).filter(|j| j.ageing.is_some()) {
+                j.age_with(w);
+                j.overridden_at = Some(at.clone());
+            }
+        }
         for (id, settings) in &self.checks {
             let Some(check) =
                 catalog.checks.iter_mut().find(|c| &c.id == id.get_ref() || c.aliases.contains(id.get_ref()))
@@ -321,6 +364,8 @@ mod tests {
         "history.trend_crit_days",
         "history.trend_horizon_days",
         "access.ports",
+        "events.crit_hours",
+        "events.warn_days",
     ];
 
     /// The dotted key paths of a TOML document, with check ids, subjects and fields as `*`.
@@ -358,6 +403,49 @@ mod tests {
         let mut want: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
         want.sort();
         assert_eq!(found, want, "config.example.toml and KEYS differ");
+    }
+
+    #[test]
+    fn event_windows_set_the_levels_of_every_ageing_judge_and_a_checks_thresholds_beat_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("config.toml");
+        std::fs::write(
+            &file,
+            "[events]\ncrit_hours = 2\nwarn_days = 1.5\n\n[checks.\"disk.io.errors\"]\nthresholds.age_hours = { crit = \"< 6\" }\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&file)).unwrap_or_else(|e| panic!("{e}"));
+        let mut catalog = Catalog::load(&[]).unwrap();
+        let before: Vec<String> = catalog
+            .checks
+            .iter()
+            .flat_map(|c| c.judges.iter())
+            .filter(|j| j.ageing.is_some())
+            .map(|j| j.levels())
+            .collect();
+        assert!(before.iter().any(|l| l == "warn < 168, crit < 24, info >= 168"), "{before:?}");
+        assert!(before.iter().any(|l| l == "warn < 168, info >= 168"), "{before:?}");
+        cfg.apply(&mut catalog).unwrap_or_else(|e| panic!("{e}"));
+        let levels = |id: &str| -> Vec<String> {
+            let c = catalog.checks.iter().find(|c| c.id == id).unwrap();
+            c.judges.iter().filter(|j| j.ageing.is_some()).map(|j| j.levels()).collect()
+        };
+        let oom = levels("sys.memory.oom");
+        assert_eq!(oom, vec!["warn < 36, crit < 2, info >= 36"]);
+        assert_eq!(levels("disk.io.errors"), vec!["warn < 36, crit < 6, info >= 36"]);
+        let health = levels("sys.kernel.health");
+        assert!(health.contains(&"warn < 36, info >= 36".to_string()), "{health:?}");
+        let c = catalog.checks.iter().find(|c| c.id == "sys.memory.oom").unwrap();
+        let j = c.judges.iter().find(|j| j.ageing.is_some()).unwrap();
+        assert!(j.overridden_at.as_deref().is_some_and(|a| a.ends_with("config.toml:1")), "{:?}", j.overridden_at);
+
+        for bad in ["[events]\ncrit_hours = -1\n", "[events]\nwarn_days = 1e9\n", "[events]\ncrit_hours = nan\n"] {
+            std::fs::write(&file, bad).unwrap();
+            let e = Config::load(Some(&file)).unwrap_err();
+            assert!(e.message.contains("[events]") && e.line >= 1, "{bad}: {e}");
+        }
+        std::fs::write(&file, "[events]\ncrit_days = 1\n").unwrap();
+        assert!(Config::load(Some(&file)).is_err());
     }
 
     #[test]

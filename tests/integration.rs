@@ -18,12 +18,15 @@ mod integration {
     pub mod corpus;
     pub mod deadline;
     pub mod disk_sys;
+    pub mod event_ageing;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
     pub mod holders_lab;
+    pub mod hostile;
     pub mod journal_lab;
+    pub mod kernel_corpus;
     pub mod lab;
     pub mod lab_sshd;
     pub mod layers;

@@ -196,6 +196,12 @@ struct JudgeFile {
     /// A note, not a problem: the finding has severity info and leaves the status ok.
     #[serde(default)]
     info: Option<Spanned<String>>,
+    /// The field is the age in hours of an event read from a log, and the levels follow the
+    /// event windows ([`EventWindows`], `[events]` in the config): `"crit"` is crit while recent,
+    /// warn for the warn window, info after; `"warn"` the same without crit. No warn, crit or
+    /// info beside it.
+    #[serde(default)]
+    ageing: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     filters: Vec<Spanned<String>>,
     message: Spanned<Text>,
@@ -230,6 +236,24 @@ pub struct Judge {
     /// The checks whose failure explains what this judge finds, when the judge names its own
     /// (else the check's [`Check::depends_on`]).
     pub depends_on: Option<Vec<String>>,
+    /// The field is an event's age in hours and the levels follow the event windows: `Some(true)`
+    /// when the event may be crit while recent, `Some(false)` when at worst warn.
+    pub ageing: Option<bool>,
+}
+
+/// How an event read from a log (the kernel log, an auth log) ages: crit while younger than
+/// `crit_hours` (for the kinds that can be crit), warn while younger than `warn_hours`, a note
+/// (info, "N days ago") after that. `[events]` in the config sets them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EventWindows {
+    pub crit_hours: f64,
+    pub warn_hours: f64,
+}
+
+impl Default for EventWindows {
+    fn default() -> EventWindows {
+        EventWindows { crit_hours: 24.0, warn_hours: 7.0 * 24.0 }
+    }
 }
 
 /// The config's thresholds for one subject of one judge. A level left out keeps the judge's.
@@ -249,6 +273,15 @@ impl Judge {
             Some(s) => (s.warn.as_ref().or(self.warn.as_ref()), s.crit.as_ref().or(self.crit.as_ref())),
             None => (self.warn.as_ref(), self.crit.as_ref()),
         }
+    }
+
+    /// Sets the levels of an ageing judge from the event windows (nothing for another judge).
+    pub fn age_with(&mut self, w: EventWindows) {
+        let Some(can_crit) = self.ageing else { return };
+        let hours = |op: &str, h: f64| Condition::parse(&format!("{op} {h}")).ok();
+        self.crit = if can_crit { hours("<", w.crit_hours) } else { None };
+        self.warn = hours("<", w.warn_hours);
+        self.info = hours(">=", w.warn_hours);
     }
 
     /// This judge's check-wide levels as [`Judge::describe`] shows them, with `info` after.
@@ -402,7 +435,23 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
                 .transpose()
         };
         let (warn, crit, info) = (cond(&j.warn)?, cond(&j.crit)?, cond(&j.info)?);
-        if warn.is_none() && crit.is_none() && info.is_none() {
+        let ageing = match &j.ageing {
+            None => None,
+            Some(a) if warn.is_some() || crit.is_some() || info.is_some() => {
+                return Err(err(a.span().start, say(Msg::JudgeAgeing, &[("value", &format!("{:?}", a.get_ref()))])));
+            }
+            Some(a) => match a.get_ref().as_str() {
+                "crit" => Some(true),
+                "warn" => Some(false),
+                _ => {
+                    return Err(err(
+                        a.span().start,
+                        say(Msg::JudgeAgeing, &[("value", &format!("{:?}", a.get_ref()))]),
+                    ));
+                }
+            },
+        };
+        if warn.is_none() && crit.is_none() && info.is_none() && ageing.is_none() {
             return Err(err(j.field.span().start, say(Msg::JudgeNoThreshold, &[("field", &format!("{field:?}"))])));
         }
         let mut filters = Vec::new();
@@ -423,7 +472,7 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
         if let Some(code) = &j.code {
             check_names(code.get_ref(), code.span().start, &["subject"])?;
         }
-        judges.push(Judge {
+        let mut judge = Judge {
             field: field.clone(),
             warn,
             crit,
@@ -434,7 +483,10 @@ pub fn parse_check(display: &str, rel: &Path, base_dir: Option<&Path>, source: &
             overridden_at: None,
             subjects: BTreeMap::new(),
             depends_on: j.depends_on.as_deref().map(deps).transpose()?,
-        });
+            ageing,
+        };
+        judge.age_with(EventWindows::default());
+        judges.push(judge);
     }
     if let Some(ok) = &file.ok {
         check_template(ok, &["count"])?;

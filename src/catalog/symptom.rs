@@ -18,9 +18,26 @@ struct SymptomFile {
     title: Text,
     #[serde(default)]
     asks: Vec<Spanned<String>>,
-    steps: Vec<Spanned<String>>,
+    steps: Vec<Spanned<StepEntry>>,
     #[serde(default)]
     outside: Outside,
+}
+
+/// A step: a check id, or a check narrowed to some subjects (`{ check = "disk.usage.space",
+/// subjects = ["/", "/var"] }`: only a full root or /var breaks logins, not a full /data).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum StepEntry {
+    Check(String),
+    Narrowed { check: String, subjects: Vec<String> },
+}
+
+impl StepEntry {
+    fn check(&self) -> &str {
+        match self {
+            StepEntry::Check(c) | StepEntry::Narrowed { check: c, .. } => c,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -49,6 +66,9 @@ pub struct Symptom {
     pub asks: Vec<Ask>,
     /// Check ids, in the order support walks them.
     pub steps: Vec<String>,
+    /// The steps narrowed to some of their check's subjects (mount points, ports): only
+    /// findings about those count for the complaint.
+    pub subjects: std::collections::BTreeMap<String, Vec<String>>,
     outside_en: Vec<String>,
     outside_zh: Vec<String>,
     pub source: String,
@@ -65,7 +85,30 @@ impl Symptom {
         let port = port.map_or_else(|| "<port>".to_string(), |p| p.to_string());
         list.iter().map(|s| s.replace("{port}", &port)).collect()
     }
+
+    /// The narrowed steps for a complaint about `user` (`why ssh --user U`): `{user}` in a
+    /// step's subjects is that account; without a user such a subject is dropped, and a step
+    /// left with none counts every finding.
+    pub fn narrowed(&self, user: Option<&str>) -> std::collections::BTreeMap<String, Vec<String>> {
+        self.subjects
+            .iter()
+            .filter_map(|(id, list)| {
+                let list: Vec<String> = list
+                    .iter()
+                    .filter_map(|s| match (s.as_str(), user) {
+                        (USER, Some(u)) => Some(u.to_string()),
+                        (USER, None) => None,
+                        _ => Some(s.clone()),
+                    })
+                    .collect();
+                (!list.is_empty()).then(|| (id.clone(), list))
+            })
+            .collect()
+    }
 }
+
+/// The subject of a step that stands for the account of the complaint.
+const USER: &str = "{user}";
 
 /// Parses and validates one symptom file against `catalog`.
 pub fn parse(display: &str, source: &str, catalog: &Catalog) -> Result<Symptom, LoadError> {
@@ -87,11 +130,19 @@ pub fn parse(display: &str, source: &str, catalog: &Catalog) -> Result<Symptom, 
         return Err(err(f.symptom.span().start, "a symptom needs at least one step".into()));
     }
     let mut steps = Vec::new();
+    let mut subjects = std::collections::BTreeMap::new();
     for s in &f.steps {
-        match catalog.get(s.get_ref()) {
+        let id = s.get_ref().check();
+        match catalog.get(id) {
             Some(c) if !steps.contains(&c.id) => steps.push(c.id.clone()),
-            Some(_) => return Err(err(s.span().start, format!("step {:?} is listed twice", s.get_ref()))),
-            None => return Err(err(s.span().start, format!("no check has the id {:?}", s.get_ref()))),
+            Some(_) => return Err(err(s.span().start, format!("step {id:?} is listed twice"))),
+            None => return Err(err(s.span().start, format!("no check has the id {id:?}"))),
+        }
+        if let StepEntry::Narrowed { subjects: list, .. } = s.get_ref() {
+            if list.is_empty() {
+                return Err(err(s.span().start, format!("step {id:?} is narrowed to no subject")));
+            }
+            subjects.insert(id.to_string(), list.clone());
         }
     }
     Ok(Symptom {
@@ -99,6 +150,7 @@ pub fn parse(display: &str, source: &str, catalog: &Catalog) -> Result<Symptom, 
         title: f.title,
         asks,
         steps,
+        subjects,
         outside_en: f.outside.en,
         outside_zh: f.outside.zh_cn,
         source: display.to_string(),
@@ -164,5 +216,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.outside(Lang::ZhCn, Some(8080)), ["TCP 8080"], "English when no translation");
+        let n = parse(
+            "x/ssh.toml",
+            "symptom = \"ssh\"\ntitle.en = \"t\"\nsteps = [\"net.route.default\", { check = \"disk.usage.space\", subjects = [\"/\"] }]\n",
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(n.steps, ["net.route.default", "disk.usage.space"]);
+        assert_eq!(n.subjects.get("disk.usage.space").map(Vec::as_slice), Some(&["/".to_string()][..]));
+        let e = parse(
+            "x/ssh.toml",
+            "symptom = \"ssh\"\ntitle.en = \"t\"\nsteps = [{ check = \"disk.usage.space\", subjects = [] }]\n",
+            &catalog,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("narrowed to no subject"), "{e}");
+        let u = parse(
+            "x/ssh.toml",
+            "symptom = \"ssh\"\ntitle.en = \"t\"\nsteps = [{ check = \"sec.pam.lockout\", subjects = [\"{user}\"] }]\n",
+            &catalog,
+        )
+        .unwrap();
+        assert_eq!(u.narrowed(Some("ops")).get("sec.pam.lockout"), Some(&vec!["ops".to_string()]));
+        assert!(u.narrowed(None).is_empty(), "no user: every account counts");
     }
 }

@@ -73,7 +73,9 @@ pub fn classify(url: &str, e: &reqwest::Error) -> SendError {
 
 /// Sorts a non-success status: 5xx and 429 may be retried, other codes will not change.
 pub fn status_error(url: &str, status: u16, body: &str) -> SendError {
-    let body: String = crate::redact::redact(body.trim()).chars().take(300).collect();
+    // The answer of a server (or of whatever sits in the path) is shown on a terminal and kept in
+    // the spool: inert, on one line.
+    let body: String = crate::fmt::inert(&crate::redact::redact(body.trim())).chars().take(300).collect();
     let msg = format!("{url}: HTTP {status}: {body}");
     if status >= 500 || status == 429 || status == 408 { SendError::Ambiguous(msg) } else { SendError::Rejected(msg) }
 }
@@ -110,6 +112,16 @@ pub fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A server's answer is shown and kept inert, on one line.
+    #[test]
+    fn an_error_body_is_made_inert() {
+        let e = status_error("http://desk/x", 500, "boom\u{1b}[2J\u{1b}]0;t\u{7}\nline2\u{202e}");
+        let m = e.message();
+        assert!(!m.contains(['\u{1b}', '\u{7}', '\n', '\u{202e}']), "{m:?}");
+        assert!(m.contains("HTTP 500: boom\\x1b[2J\\x1b]0;t\\x07\\x0aline2\\u{202e}"), "{m:?}");
+        assert!(e.retryable());
+    }
 
     #[test]
     fn retries_only_what_may_succeed_and_stops_at_the_limit() {

@@ -92,6 +92,11 @@ pub fn diagnose(
     let ctx = Arc::new(
         ProbeContext::new(host.clone(), deadline, privileged)
             .with_targets(opts.targets.clone())
+            .with_login(crate::probe::ssh::login::LoginOptions {
+                // `why ssh --user U --from ADDR`: the login matrix judges that account, from there.
+                user: opts.net.access.user.clone(),
+                from: opts.net.access.from.map(|a| a.to_string()),
+            })
             .with_net(opts.net.clone()),
     );
     on_progress(Progress::Started { checks: selected.len() });

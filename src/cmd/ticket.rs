@@ -96,7 +96,9 @@ pub fn run(args: &TicketArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus
         category = choose_category(s, &endpoint, &mut prompter)?;
     }
     let built = Built { ticket: &ticket, markdown: &md, json: &js, bundle: &bundle };
-    super::print(&preview(s, &endpoint, &built, &red, category.as_deref()));
+    // The title and the JSON body carry the report's text as it is (JSON escapes C0 controls
+    // only): the preview on a terminal is made inert like every report.
+    super::print(&crate::fmt::inert_lines(&preview(s, &endpoint, &built, &red, category.as_deref())));
     if o.dry_run {
         say(tt(l, T::DryRunNothingSent));
         return Ok(ExitStatus::Ok);

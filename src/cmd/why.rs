@@ -53,6 +53,7 @@ pub fn run(args: &WhyArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
         &symptom.name,
         opts.subject.clone(),
         &symptom.steps,
+        &symptom.narrowed(complaint.user.as_deref()),
         &report.checks,
         symptom.outside(lang, opts.port),
     ));

@@ -126,7 +126,40 @@ pub fn send(req: &Request) -> Result<Response, HttpError> {
         }
         buf.extend_from_slice(&chunk[..n]);
     };
-    let head_text = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+    let head = parse_head(&buf[..header_end])?;
+    let (content_length, chunked) = (head.content_length, head.chunked);
+    let mut raw = buf.split_off(header_end);
+    // Read the body: by length, chunked, or to the end; never more than the cap (plus the
+    // chunk framing), never past the limit.
+    let wire_cap = req.max_body.saturating_add(if chunked { 4096 } else { 1 });
+    let want = if chunked { wire_cap } else { content_length.map_or(wire_cap, |l| l.min(wire_cap)) };
+    while raw.len() < want {
+        if chunked && chunked_complete(&raw) {
+            break;
+        }
+        timeout(&stream, left())?;
+        let Some(n) = read_some(&mut stream, &mut chunk).map_err(|e| io_error(&e, limit))? else { continue };
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    Ok(body_of(head, raw, req.max_body))
+}
+
+/// The status line and the headers the client uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub content_length: Option<usize>,
+    pub chunked: bool,
+}
+
+/// Reads the head of an answer (`head` ends with the blank line): the status line must be
+/// `HTTP/1.x NNN`; unknown and malformed header lines are skipped.
+pub fn parse_head(head: &[u8]) -> Result<Head, HttpError> {
+    let head_text = String::from_utf8_lossy(head);
     let mut lines = head_text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
     let mut parts = status_line.split_whitespace();
@@ -150,30 +183,49 @@ pub fn send(req: &Request) -> Result<Response, HttpError> {
             _ => {}
         }
     }
-    let mut raw = buf.split_off(header_end);
-    // Read the body: by length, chunked, or to the end; never more than the cap (plus the
-    // chunk framing), never past the limit.
-    let wire_cap = req.max_body.saturating_add(if chunked { 4096 } else { 1 });
-    let want = if chunked { wire_cap } else { content_length.map_or(wire_cap, |l| l.min(wire_cap)) };
-    while raw.len() < want {
-        if chunked && chunked_complete(&raw) {
-            break;
-        }
-        timeout(&stream, left())?;
-        let Some(n) = read_some(&mut stream, &mut chunk).map_err(|e| io_error(&e, limit))? else { continue };
-        if n == 0 {
-            break;
-        }
-        raw.extend_from_slice(&chunk[..n]);
-    }
-    if !chunked && let Some(l) = content_length {
+    Ok(Head { status, content_type, content_length, chunked })
+}
+
+/// The response from its head and the body bytes as read from the wire (framing included),
+/// the body cut at `max_body`.
+pub fn body_of(head: Head, mut raw: Vec<u8>, max_body: usize) -> Response {
+    if !head.chunked
+        && let Some(l) = head.content_length
+    {
         raw.truncate(l);
     }
-    let mut body = if chunked { dechunk(&raw) } else { raw };
-    let declared_longer = content_length.is_some_and(|l| l > req.max_body);
-    let truncated = body.len() > req.max_body || declared_longer;
-    body.truncate(req.max_body);
-    Ok(Response { status, content_type, body, truncated })
+    let mut body = if head.chunked { dechunk(&raw) } else { raw };
+    let declared_longer = head.content_length.is_some_and(|l| l > max_body);
+    let truncated = body.len() > max_body || declared_longer;
+    body.truncate(max_body);
+    Response { status: head.status, content_type: head.content_type, body, truncated }
+}
+
+/// A whole answer as the server sent it before closing the connection, read the way [`send`]
+/// reads it from a socket: the headers (at most [`MAX_HEADER_BYTES`]), then the body by length,
+/// chunked or to the end, cut at `max_body` (what the fuzz target `http_answer` feeds).
+pub fn parse_answer(answer: &[u8], max_body: usize) -> Result<Response, HttpError> {
+    let found = memchr::memmem::find(answer, b"\r\n\r\n").filter(|i| *i <= MAX_HEADER_BYTES);
+    let Some(header_end) = found.map(|i| i + 4) else {
+        return Err(HttpError::Malformed(if answer.is_empty() {
+            "the connection closed without an answer".into()
+        } else if answer.len() > MAX_HEADER_BYTES {
+            format!("headers longer than {MAX_HEADER_BYTES} bytes")
+        } else {
+            "the connection closed inside the headers".into()
+        }));
+    };
+    let head = parse_head(&answer[..header_end])?;
+    let wire_cap = max_body.saturating_add(if head.chunked { 4096 } else { 1 });
+    let want = if head.chunked { wire_cap } else { head.content_length.map_or(wire_cap, |l| l.min(wire_cap)) };
+    let mut raw = Vec::new();
+    for piece in answer[header_end..].chunks(8192) {
+        if raw.len() >= want || (head.chunked && chunked_complete(&raw)) {
+            break;
+        }
+        raw.extend_from_slice(piece);
+    }
+    Ok(body_of(head, raw, max_body))
 }
 
 /// One read; `None` when a signal interrupted it before any byte came (EINTR), so the caller
@@ -305,5 +357,52 @@ mod tests {
         assert_eq!(get(addr, 2000, 100), Err(HttpError::Refused));
         assert_eq!(dechunk(b"zz\r\nabc"), b"");
         assert!(chunked_complete(b"zz\r\n"));
+    }
+
+    /// A signal delivered while the client is blocked reading the answer (EINTR, three times)
+    /// neither fails the request nor loses bytes: the read is retried within the limit.
+    #[test]
+    fn a_signal_during_the_read_is_retried() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let client = std::thread::spawn(move || {
+            tid_tx.send(crate::host::interrupt::thread_id()).unwrap();
+            get(addr, 60_000, 1024)
+        });
+        let tid = tid_rx.recv().unwrap();
+        let (mut s, _) = l.accept().unwrap();
+        let mut req = Vec::new();
+        let mut b = [0u8; 1024];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut b).unwrap();
+            assert!(n > 0, "the client closed before its request ended");
+            req.extend_from_slice(&b[..n]);
+        }
+        // Blocked on the headers; then, after half the headers came, blocked on the rest.
+        crate::host::interrupt::interrupt(tid, 3);
+        s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n").unwrap();
+        crate::host::interrupt::interrupt(tid, 2);
+        s.write_all(b"\r\ni-abc").unwrap();
+        drop(s);
+        let r = client.join().unwrap().expect("the interrupted reads are retried");
+        assert_eq!((r.status, r.body.as_slice(), r.truncated), (200, &b"i-abc"[..], false));
+    }
+
+    /// The whole-answer reader the fuzz target uses agrees with what the socket client reads.
+    #[test]
+    fn parse_answer_reads_like_the_client() {
+        let r = parse_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\ni-abcXX", 1024).unwrap();
+        assert_eq!((r.status, r.body.as_slice(), r.truncated), (200, &b"i-abc"[..], false));
+        let r =
+            parse_answer(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ni-a\r\n2\r\nbc\r\n0\r\n\r\n", 4)
+                .unwrap();
+        assert_eq!((r.body.as_slice(), r.truncated), (&b"i-ab"[..], true));
+        assert!(matches!(parse_answer(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", 10), Err(HttpError::Malformed(_))));
+        assert!(matches!(parse_answer(b"HTTP/1.1 200 OK\r\n", 10), Err(HttpError::Malformed(_))));
+        let mut long = b"HTTP/1.1 200 OK\r\nX: ".to_vec();
+        long.extend(std::iter::repeat_n(b'a', 20_000));
+        long.extend_from_slice(b"\r\n\r\nbody");
+        assert!(matches!(parse_answer(&long, 10), Err(HttpError::Malformed(_))));
     }
 }

@@ -11,6 +11,8 @@ pub mod fsmeta;
 pub mod fstab;
 pub mod http;
 pub mod initramfs;
+#[cfg(test)]
+pub(crate) mod interrupt;
 pub mod journal;
 pub mod klog;
 pub mod logread;
@@ -30,6 +32,9 @@ use std::path::{Path, PathBuf};
 /// The largest file the tool reads whole; anything longer is cut (and says so) so a corrupt or
 /// huge /proc or log file cannot exhaust memory.
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The most read of a file that is small on every real system ([`Host::read_capped`]).
+pub const MAX_SMALL_FILE_BYTES: u64 = 64 * 1024;
 
 /// The examined system: its root directory, and whether that is the live system we run on.
 #[derive(Debug, Clone)]
@@ -75,14 +80,23 @@ impl Host {
     /// Reads a text file of the examined system, at most [`MAX_FILE_BYTES`], replacing bytes
     /// that are not UTF-8 (log and config files are not always clean).
     pub fn read(&self, system_path: &str) -> std::io::Result<HostFile> {
+        self.read_capped(system_path, MAX_FILE_BYTES)
+    }
+
+    /// Like [`Host::read`], at most `max` bytes: for files that are small on any real system
+    /// (a process's `stat`, `status`, `cmdline`; one-line files), so one that never ends (a
+    /// symlink to /dev/zero on a rescued disk) costs `max`, not [`MAX_FILE_BYTES`].
+    pub fn read_capped(&self, system_path: &str, max: u64) -> std::io::Result<HostFile> {
         let file = std::fs::File::open(self.path(system_path))?;
         let mut bytes = Vec::new();
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-        let truncated = bytes.len() as u64 > MAX_FILE_BYTES;
+        file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+        let truncated = bytes.len() as u64 > max;
         if truncated {
-            bytes.truncate(MAX_FILE_BYTES as usize);
+            bytes.truncate(max as usize);
         }
-        Ok(HostFile { path: system_path.to_string(), text: String::from_utf8_lossy(&bytes).into_owned(), truncated })
+        // Valid UTF-8 (nearly always) becomes the String without a second copy.
+        let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(HostFile { path: system_path.to_string(), text, truncated })
     }
 
     /// Like [`Host::read`], but a missing file is `None` rather than an error.
@@ -96,7 +110,7 @@ impl Host {
 
     /// First line of a small file, trimmed; `None` when missing, unreadable or empty.
     pub fn read_line(&self, system_path: &str) -> Option<String> {
-        let f = self.read(system_path).ok()?;
+        let f = self.read_capped(system_path, MAX_SMALL_FILE_BYTES).ok()?;
         let line = f.text.lines().next()?.trim().to_string();
         (!line.is_empty()).then_some(line)
     }

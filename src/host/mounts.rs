@@ -31,6 +31,20 @@ pub struct MountTable {
     pub bad_lines: Vec<String>,
 }
 
+/// Most malformed lines kept (each cut to [`MAX_BAD_LINE_CHARS`]): a corrupt or endless mount
+/// table costs its reading, not a copy of itself.
+const MAX_BAD_LINES: usize = 20;
+const MAX_BAD_LINE_CHARS: usize = 200;
+
+impl MountTable {
+    fn bad_line(&mut self, path: &str, n: usize, line: &str) {
+        if self.bad_lines.len() < MAX_BAD_LINES {
+            let shown: String = line.chars().take(MAX_BAD_LINE_CHARS).collect();
+            self.bad_lines.push(format!("{path}:{n}: {shown}"));
+        }
+    }
+}
+
 /// Reads /proc/self/mountinfo (else /proc/mounts) under the host root.
 pub fn read(host: &Host) -> std::io::Result<MountTable> {
     if let Some(file) = host.read_optional("/proc/self/mountinfo")? {
@@ -41,7 +55,7 @@ pub fn read(host: &Host) -> std::io::Result<MountTable> {
             }
             match parse_mountinfo_line(line) {
                 Some(m) => table.mounts.push(m),
-                None => table.bad_lines.push(format!("{}:{}: {}", file.path, n + 1, line)),
+                None => table.bad_line(&file.path, n + 1, line),
             }
         }
         return Ok(table);
@@ -52,7 +66,7 @@ pub fn read(host: &Host) -> std::io::Result<MountTable> {
         let f: Vec<&str> = line.split_whitespace().collect();
         if f.len() < 4 {
             if !line.trim().is_empty() {
-                table.bad_lines.push(format!("{}:{}: {}", file.path, n + 1, line));
+                table.bad_line(&file.path, n + 1, line);
             }
             continue;
         }
@@ -142,5 +156,24 @@ mod tests {
         }
         assert_eq!(unescape("a\\04"), "a\\04");
         assert_eq!(unescape("\\134x"), "\\x");
+    }
+
+    /// A mount table that never ends (a symlink to /dev/zero on a rescued disk) or is all
+    /// garbage is read up to the cap, and only a few of its bad lines, cut short, are kept.
+    #[test]
+    fn endless_and_garbage_tables_stay_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/self")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("proc/self/mountinfo")).unwrap();
+        let t = read(&Host::new(dir.path())).unwrap();
+        assert!(t.mounts.is_empty());
+        assert_eq!(t.bad_lines.len(), 1, "one endless line of NULs");
+        assert!(t.bad_lines[0].chars().count() < 260);
+        std::fs::remove_file(dir.path().join("proc/self/mountinfo")).unwrap();
+        let garbage = "x".repeat(1000) + "\n";
+        std::fs::write(dir.path().join("proc/self/mountinfo"), garbage.repeat(10_000)).unwrap();
+        let t = read(&Host::new(dir.path())).unwrap();
+        assert_eq!(t.bad_lines.len(), MAX_BAD_LINES);
+        assert!(t.bad_lines.iter().all(|l| l.chars().count() < 260));
     }
 }

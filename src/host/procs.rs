@@ -104,7 +104,9 @@ pub fn parse_stat(text: &str) -> Option<Proc> {
 }
 
 fn read_cmdline(host: &Host, pid: u32) -> String {
-    let Ok(f) = host.read(&format!("/proc/{pid}/cmdline")) else { return String::new() };
+    let Ok(f) = host.read_capped(&format!("/proc/{pid}/cmdline"), super::MAX_SMALL_FILE_BYTES) else {
+        return String::new();
+    };
     let joined: String = f.text.trim_end_matches('\0').replace('\0', " ");
     let joined: String = joined.chars().take(MAX_CMDLINE * 4).collect();
     let red = crate::redact::redact(&joined);
@@ -115,17 +117,18 @@ fn read_cmdline(host: &Host, pid: u32) -> String {
     out
 }
 
-/// Reads every process (stops at `deadline`, marking the table truncated).
+/// Reads every process (stops at `deadline`, marking the table truncated). Each /proc/PID/stat
+/// is read once: the run's own processes ([`Lineage`]) are found from the parents it gives, and
+/// only the others' status and command line are read.
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
     let mut table = ProcessTable::default();
-    let pids = pids(host)?;
-    let lineage = if host.is_live() { Lineage::of_this_process(host, &pids) } else { Lineage::default() };
-    for pid in pids {
+    let mut stats = Vec::new();
+    for pid in pids(host)? {
         if Instant::now() >= deadline {
             table.truncated = true;
             break;
         }
-        let Ok(stat) = host.read(&format!("/proc/{pid}/stat")) else {
+        let Ok(stat) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else {
             table.unreadable += 1;
             continue;
         };
@@ -133,18 +136,27 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
             table.unreadable += 1;
             continue;
         };
-        if let Ok(status) = host.read(&format!("/proc/{pid}/status")) {
+        p.pid = pid;
+        stats.push(p);
+    }
+    let lineage = if host.is_live() { Lineage::of_this_process(&stats) } else { Lineage::default() };
+    for mut p in stats {
+        if lineage.is_own(p.pid) {
+            table.own.push(p.pid);
+            continue;
+        }
+        if Instant::now() >= deadline {
+            table.truncated = true;
+            break;
+        }
+        let pid = p.pid;
+        if let Ok(status) = host.read_capped(&format!("/proc/{pid}/status"), super::MAX_SMALL_FILE_BYTES) {
             p.uid = status
                 .text
                 .lines()
                 .find_map(|l| l.strip_prefix("Uid:"))
                 .and_then(|v| v.split_whitespace().next())
                 .and_then(|v| v.parse().ok());
-        }
-        p.pid = pid;
-        if lineage.is_own(pid) {
-            table.own.push(pid);
-            continue;
         }
         // A zombie has no command line; reading a D-state process's can block on its memory
         // map lock for as long as it is stuck, so it is left out.
@@ -183,18 +195,13 @@ pub struct Lineage {
 
 impl Lineage {
     /// This process, its parent, and every process this run spawned ([`spawned`]) with their
-    /// descendants, found by following each pid's parent chain (/proc/PID/stat). Children of
-    /// this pid that it did not spawn are not ours: a shell that starts a daemon in the
-    /// background and then `exec`s ecs-doctor leaves that daemon as our child, and it is the
-    /// examined system's. A descendant that starts after this walk is not in the table either way.
-    pub fn of_this_process(host: &Host, pids: &[u32]) -> Lineage {
-        let parents: HashMap<u32, u32> = pids
-            .iter()
-            .filter_map(|&pid| {
-                let stat = host.read(&format!("/proc/{pid}/stat")).ok()?;
-                Some((pid, parse_stat(&stat.text)?.ppid))
-            })
-            .collect();
+    /// descendants, found by following each pid's parent chain in the scan's own reading of
+    /// /proc/PID/stat (`procs`; nothing is read again). Children of this pid that it did not
+    /// spawn are not ours: a shell that starts a daemon in the background and then `exec`s
+    /// ecs-doctor leaves that daemon as our child, and it is the examined system's. A descendant
+    /// that starts after the scan is not in the table either way.
+    pub fn of_this_process(procs: &[Proc]) -> Lineage {
+        let parents: HashMap<u32, u32> = procs.iter().map(|p| (p.pid, p.ppid)).collect();
         Lineage::from_parents(std::process::id(), std::os::unix::process::parent_id(), &spawned(), &parents)
     }
 
@@ -296,9 +303,10 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
             if !path.starts_with('/') || path.starts_with("/memfd:") || path.starts_with("/SYSV") {
                 continue;
             }
-            let mnt_id = host.read(&format!("/proc/{pid}/fdinfo/{fd}")).ok().and_then(|f| {
-                f.text.lines().find_map(|l| l.strip_prefix("mnt_id:")).and_then(|v| v.trim().parse().ok())
-            });
+            let mnt_id =
+                host.read_capped(&format!("/proc/{pid}/fdinfo/{fd}"), super::MAX_SMALL_FILE_BYTES).ok().and_then(|f| {
+                    f.text.lines().find_map(|l| l.strip_prefix("mnt_id:")).and_then(|v| v.trim().parse().ok())
+                });
             let ns = std::fs::read_link(host.path(format!("/proc/{pid}/ns/mnt")))
                 .map(|t| t.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| format!("pid {pid}"));
@@ -323,7 +331,7 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
 /// The soft and hard limit on open files of a process (/proc/PID/limits `Max open files`);
 /// `None` for unlimited or unreadable.
 pub fn nofile_limit(host: &Host, pid: u32) -> Option<(u64, Option<u64>)> {
-    let f = host.read(&format!("/proc/{pid}/limits")).ok()?;
+    let f = host.read_capped(&format!("/proc/{pid}/limits"), super::MAX_SMALL_FILE_BYTES).ok()?;
     let line = f.text.lines().find(|l| l.starts_with("Max open files"))?;
     let mut words = line["Max open files".len()..].split_whitespace();
     let soft = words.next()?.parse().ok()?;
@@ -363,6 +371,27 @@ mod tests {
         assert_eq!(own, vec![50, 100, 101, 102, 103]);
         // Started by init (a unit or an orphan): init is never ours.
         assert!(!Lineage::from_parents(100, 1, &[], &parents).is_own(1));
+    }
+
+    /// On the live system the scan's one reading of each stat file yields the lineage: this test
+    /// process, its parent, and a child it spawned and recorded are the run's own, and none of
+    /// them is in the table of the examined system's processes.
+    #[test]
+    fn the_live_scan_leaves_out_this_process_its_parent_and_its_children() {
+        let Ok(mut child) = std::process::Command::new("sleep").arg("30").spawn() else { return };
+        note_spawned(child.id());
+        let t = scan(&Host::live(), Instant::now() + std::time::Duration::from_secs(20));
+        let _ = child.kill();
+        let _ = child.wait();
+        let t = t.unwrap();
+        let me = std::process::id();
+        for pid in [me, std::os::unix::process::parent_id(), child.id()] {
+            if pid > 1 {
+                assert!(t.own.contains(&pid), "{pid} not own: {:?}", t.own);
+                assert!(t.get(pid).is_none(), "{pid} in the table");
+            }
+        }
+        assert!(t.procs.iter().any(|p| p.pid == 1) || t.procs.len() > 1, "{} processes", t.procs.len());
     }
 
     #[test]
@@ -405,5 +434,29 @@ mod tests {
         assert!(!p.cmdline.contains("hunter2"), "{}", p.cmdline);
         assert_eq!(nofile_limit(&host, 10), Some((1024, Some(4096))));
         assert_eq!(nofile_limit(&host, 7), None);
+    }
+
+    /// Process files that never end (symlinks to /dev/zero in a rescued disk's /proc) cost at
+    /// most the small-file cap each: the scan finishes and keeps a bounded command line.
+    #[test]
+    fn endless_process_files_are_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        for pid in [100, 101] {
+            let d = dir.path().join(format!("proc/{pid}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("stat"), format!("{pid} (sh) S 1 1 1 0 -1 0 0 0 0 0 1 1 0 0 20 0 1 0 5 1000 10 0\n"))
+                .unwrap();
+            std::os::unix::fs::symlink("/dev/zero", d.join("cmdline")).unwrap();
+            std::os::unix::fs::symlink("/dev/urandom", d.join("status")).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("proc/102")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("proc/102/stat")).unwrap();
+        let host = Host::new(dir.path());
+        let f = host.read_capped("/proc/100/cmdline", crate::host::MAX_SMALL_FILE_BYTES).unwrap();
+        assert!(f.truncated && f.text.len() as u64 == crate::host::MAX_SMALL_FILE_BYTES);
+        let t = scan(&host, Instant::now() + std::time::Duration::from_secs(60)).unwrap();
+        assert_eq!(t.procs.len(), 2);
+        assert_eq!(t.unreadable, 1, "the endless stat is not a process");
+        assert!(t.procs.iter().all(|p| p.cmdline.chars().count() <= MAX_CMDLINE + 1));
     }
 }

@@ -162,7 +162,7 @@ fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>) -> Snapshot
         s.net = parse_net_dev(&f.text);
     }
     for pid in procs::pids(host).unwrap_or_default() {
-        let Ok(f) = host.read(&format!("/proc/{pid}/stat")) else { continue };
+        let Ok(f) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else { continue };
         if let Some(p) = procs::parse_stat(&f.text) {
             let want = match sched_of {
                 None => p.state == 'R',

@@ -229,4 +229,25 @@ mod tests {
         assert_eq!(silent, Err(SntpError::Timeout(0.2)));
         handle.join().unwrap();
     }
+
+    /// Signals delivered while the client waits for the answer (EINTR) do not end the wait:
+    /// the answer that comes afterwards is read.
+    #[test]
+    fn a_signal_during_the_wait_is_retried() {
+        let srv = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = srv.local_addr().unwrap();
+        let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+        let client = std::thread::spawn(move || {
+            tid_tx.send(crate::host::interrupt::thread_id()).unwrap();
+            query(addr, Duration::from_secs(60))
+        });
+        let tid = tid_rx.recv().unwrap();
+        let mut buf = [0u8; 64];
+        let (n, from) = srv.recv_from(&mut buf).unwrap();
+        assert_eq!(n, 48);
+        crate::host::interrupt::interrupt(tid, 3);
+        srv.send_to(&answer(&buf[..48], 0, 3, 42.0), from).unwrap();
+        let r = client.join().unwrap().expect("the interrupted waits are retried");
+        assert!((r.offset_s - 42.0).abs() < 0.5, "{r:?}");
+    }
 }

@@ -33,24 +33,55 @@ pub struct Diagnosis {
 pub struct Step {
     pub check: String,
     pub status: Status,
+    /// The subjects the step is narrowed to (the root filesystem of a full disk): its status
+    /// is that of the findings about them, not the whole check's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
+}
+
+impl Step {
+    /// Whether a finding of the step's check is about the complaint.
+    pub fn covers(&self, f: &super::Finding) -> bool {
+        self.subjects.is_empty() || f.subject.as_ref().is_some_and(|s| self.subjects.contains(s))
+    }
+
+    /// The status of `c` for this step: the check's own, or, narrowed, the worst of the findings
+    /// about the step's subjects (a check that could not run keeps its error or skip).
+    fn status_of(&self, c: &CheckResult) -> Status {
+        if self.subjects.is_empty() || matches!(c.status, Status::Error | Status::Skipped) {
+            return c.status;
+        }
+        match c.findings.iter().filter(|f| self.covers(f)).map(|f| f.severity).max() {
+            Some(Severity::Crit) => Status::Crit,
+            Some(Severity::Warn) => Status::Warn,
+            _ => Status::Ok,
+        }
+    }
 }
 
 impl Diagnosis {
     /// The walk of `steps` over the results of a run: each step's status (a check that did
-    /// not run is skipped), the first crit as the cause, and `outside` only when there is no
+    /// not run is skipped; a step narrowed to some subjects by `narrowed` counts only the
+    /// findings about them), the first crit as the cause, and `outside` only when there is no
     /// cause.
     pub fn walk(
         symptom: &str,
         subject: Option<String>,
         steps: &[String],
+        narrowed: &std::collections::BTreeMap<String, Vec<String>>,
         checks: &[CheckResult],
         outside: Vec<String>,
     ) -> Diagnosis {
         let steps: Vec<Step> = steps
             .iter()
-            .map(|id| Step {
-                check: id.clone(),
-                status: checks.iter().find(|c| &c.id == id).map_or(Status::Skipped, |c| c.status),
+            .map(|id| {
+                let mut step = Step {
+                    check: id.clone(),
+                    status: Status::Skipped,
+                    subjects: narrowed.get(id).cloned().unwrap_or_default(),
+                };
+                step.status = checks.iter().find(|c| &c.id == id).map_or(Status::Skipped, |c| step.status_of(c));
+                step
             })
             .collect();
         let cause = steps.iter().find(|s| s.status == Status::Crit).map(|s| s.check.clone());
@@ -100,9 +131,8 @@ pub fn render_text(report: &Report, opts: &TextOptions) -> String {
     let subject = d.subject.as_ref().map(|s| format!(" ({})", clean(s))).unwrap_or_default();
     let _ = writeln!(out, "ecs-doctor why {}{subject} · {}", d.symptom, clean(&report.host.hostname));
     let by_id = |id: &str| report.checks.iter().find(|c| c.id == id);
-    match d.cause.as_deref().and_then(by_id) {
-        Some(c) => {
-            let finding = c.findings.iter().find(|f| f.severity == Severity::Crit);
+    match cause_of(report) {
+        Some((c, finding)) => {
             let what = finding.map_or(c.summary.as_str(), |f| f.message.as_str());
             let subject = finding.and_then(|f| f.subject.as_deref()).map(|s| format!(" [{s}]")).unwrap_or_default();
             block(&mut out, tr(lang, Msg::WhyCause), &format!("{}{subject}: {what}", c.id), 8);
@@ -155,11 +185,14 @@ pub fn render_text(report: &Report, opts: &TextOptions) -> String {
     out
 }
 
-/// The cause's check and its first critical finding, for one-line summaries.
+/// The cause's check and its first critical finding about the complaint (a narrowed step's
+/// subjects), for the views and one-line summaries.
 pub fn cause_of(report: &Report) -> Option<(&CheckResult, Option<&super::Finding>)> {
-    let id = report.diagnosis.as_ref()?.cause.as_deref()?;
+    let d = report.diagnosis.as_ref()?;
+    let id = d.cause.as_deref()?;
     let c = report.checks.iter().find(|c| c.id == id)?;
-    Some((c, c.findings.iter().find(|f| f.severity == Severity::Crit)))
+    let step = d.steps.iter().find(|s| s.check == id)?;
+    Some((c, c.findings.iter().find(|f| f.severity == Severity::Crit && step.covers(f))))
 }
 
 #[cfg(test)]
@@ -189,12 +222,41 @@ mod tests {
     fn the_first_crit_is_the_cause_and_outside_only_without_one() {
         let steps: Vec<String> = ["a.b.c", "a.b.d", "a.b.e", "a.b.f"].iter().map(|s| s.to_string()).collect();
         let checks = vec![result("a.b.c", Status::Ok), result("a.b.d", Status::Warn), result("a.b.e", Status::Crit)];
-        let d = Diagnosis::walk("ssh", None, &steps, &checks, vec!["look outside".into()]);
+        let d = Diagnosis::walk("ssh", None, &steps, &Default::default(), &checks, vec!["look outside".into()]);
         assert_eq!(d.cause.as_deref(), Some("a.b.e"));
         assert!(d.outside.is_empty());
         assert_eq!(d.steps[3].status, Status::Skipped, "a step that did not run");
-        let d = Diagnosis::walk("ssh", None, &steps[..2], &checks, vec!["look outside".into()]);
+        let d = Diagnosis::walk("ssh", None, &steps[..2], &Default::default(), &checks, vec!["look outside".into()]);
         assert_eq!((d.cause, d.outside.len()), (None, 1));
+    }
+
+    /// A step narrowed to some subjects counts only the findings about them: a full /data is not
+    /// why SSH logins fail, a full / is, and the cause's finding is the one about /.
+    #[test]
+    fn a_narrowed_step_counts_its_subjects_only() {
+        let finding = |subject: &str| super::super::Finding {
+            severity: Severity::Crit,
+            message: format!("{subject} is full"),
+            subject: Some(subject.into()),
+            code: None,
+            evidence: Vec::new(),
+            since: None,
+        };
+        let steps = vec!["disk.usage.space".to_string()];
+        let narrowed: std::collections::BTreeMap<String, Vec<String>> =
+            [("disk.usage.space".to_string(), vec!["/".to_string()])].into();
+        let mut disk = result("disk.usage.space", Status::Crit);
+        disk.findings.push(finding("/data"));
+        let d = Diagnosis::walk("ssh", None, &steps, &narrowed, std::slice::from_ref(&disk), vec!["o".into()]);
+        assert_eq!((d.steps[0].status, d.cause.as_deref()), (Status::Ok, None));
+        assert_eq!(d.steps[0].subjects, ["/"]);
+        disk.findings.push(finding("/"));
+        let d = Diagnosis::walk("ssh", None, &steps, &narrowed, std::slice::from_ref(&disk), Vec::new());
+        assert_eq!(d.cause.as_deref(), Some("disk.usage.space"));
+        let mut skipped = result("disk.usage.space", Status::Skipped);
+        skipped.findings.clear();
+        let d = Diagnosis::walk("ssh", None, &steps, &narrowed, &[skipped], Vec::new());
+        assert_eq!(d.steps[0].status, Status::Skipped, "a check that did not run stays so");
     }
 
     #[test]
@@ -220,7 +282,14 @@ mod tests {
                 "kernel":"k","arch":"x86_64","cloud":{"provider":"none"}}))
             .unwrap(),
             summary: super::super::Summary::of(&checks),
-            diagnosis: Some(Diagnosis::walk("ssh", Some("root".into()), &steps, &checks, Vec::new())),
+            diagnosis: Some(Diagnosis::walk(
+                "ssh",
+                Some("root".into()),
+                &steps,
+                &Default::default(),
+                &checks,
+                Vec::new(),
+            )),
             checks,
         };
         let text = render_text(&report, &TextOptions::default());

@@ -72,6 +72,11 @@ details.passing{background:#fff;border:1px solid var(--line);border-radius:6px;p
 details.passing summary{cursor:pointer;color:var(--muted)}
 details.passing ul{padding-left:1rem}
 footer{color:var(--muted);font-size:.8rem;text-align:center;margin-top:2rem}
+section.diagnosis{background:#fff;border:1px solid var(--line);border-left:5px solid var(--crit);border-radius:6px;padding:.6rem .8rem;margin:.75rem 0}
+section.diagnosis.none{border-left-color:var(--ok)}
+section.diagnosis h2{margin-top:0}
+ol.steps{padding-left:1.5rem;margin:.4rem 0}ol.steps li{padding:.1rem 0}
+ol.outside{padding-left:1.5rem}
 @media (max-width:30rem){.score{font-size:2rem}table.identity th{width:5rem}}
 "#;
 
@@ -443,6 +448,74 @@ fn verdict(s: OverallStatus) -> (&'static str, &'static str) {
     }
 }
 
+/// The answer of `ecs-doctor why`: the cause and its fix first, then every step with its
+/// status, then what to check outside the server when nothing inside explains the complaint.
+fn write_diagnosis(out: &mut String, report: &Report, d: &super::diagnosis::Diagnosis, lang: Lang) {
+    let cause = super::diagnosis::cause_of(report);
+    let subject = d.subject.as_deref().map(|s| format!(" · {}", esc(s))).unwrap_or_default();
+    let _ = write!(
+        out,
+        "<section class=\"diagnosis{}\"><h2><code>ecs-doctor why {}</code>{subject}</h2>",
+        if cause.is_none() { " none" } else { "" },
+        esc(&d.symptom)
+    );
+    match cause {
+        Some((c, finding)) => {
+            let what = finding.map_or(c.summary.as_str(), |f| f.message.as_str());
+            let on = finding
+                .and_then(|f| f.subject.as_deref())
+                .map(|s| format!(" [<code>{}</code>]", esc(s)))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "<p class=\"cause\"><strong>{}</strong> <span class=\"id\">{}</span>{on}: {}</p>",
+                esc(tr(lang, Msg::WhyCause)),
+                esc(&c.id),
+                esc(what)
+            );
+            if let Some(fix) = &c.remediation {
+                let _ = write!(
+                    out,
+                    "<div class=\"fix\"><strong>{}</strong> {}</div>",
+                    esc(tr(lang, Msg::WhyFix)),
+                    prose(fix)
+                );
+            }
+            let _ = write!(out, "<p class=\"meta\">{}</p>", esc(&trf(lang, Msg::WhyExplain, &[("id", &c.id)])));
+        }
+        None => {
+            let _ = write!(out, "<p class=\"cause\">{}</p>", esc(tr(lang, Msg::WhyNoCause)));
+        }
+    }
+    let _ = write!(out, "<h3>{}</h3><ol class=\"steps\">", esc(tr(lang, Msg::WhyWalked)));
+    for s in &d.steps {
+        let class = status_class(s.status);
+        let title = report.checks.iter().find(|c| c.id == s.check).map(|c| esc(&c.title)).unwrap_or_default();
+        let only = if s.subjects.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                s.subjects.iter().map(|x| format!("<code>{}</code>", esc(x))).collect::<Vec<_>>().join(", ")
+            )
+        };
+        let _ = write!(
+            out,
+            "<li><span class=\"badge {class}\">{class}</span>{title} <span class=\"id\">{}</span>{only}</li>",
+            esc(&s.check)
+        );
+    }
+    out.push_str("</ol>");
+    if !d.outside.is_empty() {
+        let _ = write!(out, "<h3>{}</h3><ol class=\"outside\">", esc(tr(lang, Msg::WhyOutside)));
+        for o in &d.outside {
+            let _ = write!(out, "<li>{}</li>", prose(o));
+        }
+        out.push_str("</ol>");
+    }
+    out.push_str("</section>\n");
+}
+
 pub fn render(report: &Report, opts: &TextOptions) -> String {
     let lang = opts.lang;
     let h = &report.host;
@@ -505,6 +578,9 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
     }
     out.push_str("</table>\n");
 
+    if let Some(d) = &report.diagnosis {
+        write_diagnosis(&mut out, report, d, lang);
+    }
     let causes = super::Causes::of(report);
     if causes.any() {
         let _ = write!(

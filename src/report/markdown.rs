@@ -53,6 +53,53 @@ fn write_table(out: &mut String, t: &super::Table) {
     let _ = writeln!(out);
 }
 
+/// An id or name in a code span, whatever it holds.
+fn code(s: &str) -> String {
+    cell(&format!("`{}`", s.replace('`', "'")))
+}
+
+/// The answer of `ecs-doctor why`: the cause and its fix first, then every step with its
+/// status, then what to check outside the server when nothing inside explains the complaint.
+fn write_diagnosis(out: &mut String, report: &Report, d: &super::diagnosis::Diagnosis, opts: &TextOptions) {
+    let lang = opts.lang;
+    let subject = d.subject.as_deref().map(|s| format!(" · {}", code(s))).unwrap_or_default();
+    let _ = writeln!(out, "## {}{subject}\n", code(&format!("ecs-doctor why {}", d.symptom)));
+    match super::diagnosis::cause_of(report) {
+        Some((c, finding)) => {
+            let what = finding.map_or(c.summary.as_str(), |f| f.message.as_str());
+            let on = finding.and_then(|f| f.subject.as_deref()).map(|s| format!(" [{}]", code(s))).unwrap_or_default();
+            let _ = writeln!(out, "**{}** {}{on}: {}\n", tr(lang, Msg::WhyCause), code(&c.id), cell(what));
+            if let Some(fix) = &c.remediation {
+                let fix = fix.split_whitespace().collect::<Vec<_>>().join(" ");
+                let _ = writeln!(out, "**{}** {}\n", tr(lang, Msg::WhyFix), cell(&fix));
+            }
+            let _ = writeln!(out, "{}\n", cell(&crate::i18n::trf(lang, Msg::WhyExplain, &[("id", &c.id)])));
+        }
+        None => {
+            let _ = writeln!(out, "{}\n", cell(tr(lang, Msg::WhyNoCause)));
+        }
+    }
+    let _ = writeln!(out, "**{}**\n", tr(lang, Msg::WhyWalked));
+    let _ = writeln!(out, "| | {} | |\n|---|---|---|", tr(lang, Msg::ColCheck));
+    for s in &d.steps {
+        let title = report.checks.iter().find(|c| c.id == s.check).map(|c| cell(&c.title)).unwrap_or_default();
+        let only = if s.subjects.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.subjects.iter().map(|x| code(x)).collect::<Vec<_>>().join(", "))
+        };
+        let _ = writeln!(out, "| {} | {}{only} | {title} |", status_label(s.status), code(&s.check));
+    }
+    out.push('\n');
+    if !d.outside.is_empty() {
+        let _ = writeln!(out, "**{}**\n", tr(lang, Msg::WhyOutside));
+        for (i, o) in d.outside.iter().enumerate() {
+            let _ = writeln!(out, "{}. {}", i + 1, cell(o));
+        }
+        out.push('\n');
+    }
+}
+
 fn write_failing(out: &mut String, c: &CheckResult, opts: &TextOptions) {
     let _ = writeln!(out, "### {} — {} (`{}`)\n", status_label(c.status), cell(&c.title), c.id);
     let _ = writeln!(out, "{}\n", cell(&c.summary));
@@ -119,6 +166,9 @@ pub fn render(report: &Report, opts: &TextOptions) -> String {
         c.error,
         c.skipped
     );
+    if let Some(d) = &report.diagnosis {
+        write_diagnosis(&mut out, report, d, opts);
+    }
     let causes = Causes::of(report);
     if causes.any() {
         let _ = writeln!(

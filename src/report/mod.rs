@@ -401,6 +401,15 @@ impl Report {
                 one(subject);
             }
             d.outside.iter_mut().for_each(one);
+            // A saved report read back (`report --format html`) may have been edited.
+            one(&mut d.symptom);
+            if let Some(cause) = &mut d.cause {
+                one(cause);
+            }
+            for s in &mut d.steps {
+                one(&mut s.check);
+                s.subjects.iter_mut().for_each(one);
+            }
         }
         for c in &mut r.checks {
             one(&mut c.id);
@@ -625,7 +634,11 @@ mod tests {
         why.diagnosis = Some(diagnosis::Diagnosis {
             symptom: "ssh".into(),
             subject: Some(HOSTILE[1].into()),
-            steps: vec![diagnosis::Step { check: "sec.proc.suspicious".into(), status: Status::Crit }],
+            steps: vec![diagnosis::Step {
+                check: "sec.proc.suspicious".into(),
+                status: Status::Crit,
+                subjects: vec!["x\u{1b}[2J".into()],
+            }],
             cause: Some("sec.proc.suspicious".into()),
             outside: vec![HOSTILE[9].into()],
         });

@@ -369,6 +369,7 @@ mod tests {
             "ssh",
             None,
             &["net.ssh.listening".to_string()],
+            &Default::default(),
             &r.checks,
             Vec::new(),
         ));

@@ -94,9 +94,11 @@ impl Settings {
     }
 }
 
+/// Made inert ([`crate::fmt::inert_lines`]): a message may carry a desk's answer, a ticket id
+/// or title from the network or the examined system.
 pub fn say(msg: impl AsRef<str>) {
     let mut e = std::io::stderr().lock();
-    let _ = writeln!(e, "{}", msg.as_ref());
+    let _ = writeln!(e, "{}", crate::fmt::inert_lines(msg.as_ref()));
 }
 
 /// Files a ticket the user has confirmed: the file backend writes it (and records it in the

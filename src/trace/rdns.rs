@@ -101,6 +101,14 @@ impl Names {
     }
 }
 
+/// The host name a reverse lookup's answer gives: its first PTR record, without the final dot.
+pub fn ptr_of(answers: &[hickory_resolver::proto::rr::Record]) -> Option<String> {
+    answers.iter().find_map(|r| match &r.data {
+        hickory_resolver::proto::rr::RData::PTR(p) => Some(p.to_string().trim_end_matches('.').to_string()),
+        _ => None,
+    })
+}
+
 fn serve(servers: Vec<IpAddr>, rx: Receiver<IpAddr>, found: Found) {
     use hickory_resolver::Resolver;
     use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
@@ -130,10 +138,7 @@ fn serve(servers: Vec<IpAddr>, rx: Receiver<IpAddr>, found: Found) {
         let name = rt.block_on(async {
             let q = resolver.reverse_lookup(ptr_name(ip));
             match tokio::time::timeout(QUERY_TIMEOUT + Duration::from_millis(200), q).await {
-                Ok(Ok(lookup)) => lookup.answers().iter().find_map(|r| match &r.data {
-                    hickory_resolver::proto::rr::RData::PTR(p) => Some(p.to_string().trim_end_matches('.').to_string()),
-                    _ => None,
-                }),
+                Ok(Ok(lookup)) => ptr_of(lookup.answers()),
                 _ => None,
             }
         });

@@ -215,3 +215,161 @@ fn every_fail2ban_line_counted_is_blamed_on_fail2bans_host() {
         assert!(formats.contains_key(f), "no {f} line counted: {formats:?}");
     }
 }
+
+/// Attempts per address in the RHEL 7 /var/log/secure head (elastic/beats), from the data: an
+/// attempt is sshd's `Failed password` line, or a pam_unix `authentication failure` of a
+/// connection (sshd pid) whose Failed line never came before the log ends; `PAM N more
+/// authentication failures` repeats the count of a connection's Failed lines and is no attempt.
+fn rhel7_truth(text: &str) -> BTreeMap<String, u64> {
+    let mut truth: BTreeMap<String, u64> = BTreeMap::new();
+    let mut waiting: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for line in text.lines() {
+        let Some(pid) = line.split("sshd[").nth(1).and_then(|r| r.split(']').next()) else { continue };
+        if let Some(rest) = line.split(": Failed password for ").nth(1) {
+            let addr = rest.rsplit(" from ").next().and_then(|r| r.split(' ').next()).expect("address").to_string();
+            if let Some(w) = waiting.get_mut(pid)
+                && let Some(i) = w.iter().position(|a| *a == addr)
+            {
+                w.remove(i);
+            }
+            *truth.entry(addr).or_default() += 1;
+        } else if line.contains(": pam_unix(sshd:auth): authentication failure;") {
+            let rhost = line.split(" rhost=").nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or("");
+            if let Ok(ip) = rhost.parse::<IpAddr>() {
+                waiting.entry(pid.to_string()).or_default().push(ip.to_string());
+            }
+        }
+    }
+    for a in waiting.into_values().flatten() {
+        *truth.entry(a).or_default() += 1;
+    }
+    truth
+}
+
+/// A syslog log with its BSD stamps moved so that its last line is a minute old (the spacing
+/// kept; local time is UTC in a root without /etc/localtime).
+fn shifted_to_now(text: &str) -> String {
+    let stamp = |l: &str| -> Option<jiff::civil::DateTime> {
+        let head: String = l.chars().take(15).collect();
+        jiff::civil::DateTime::strptime("%Y %b %e %H:%M:%S", format!("2017 {head}")).ok()
+    };
+    let last = text.lines().filter_map(stamp).max().expect("stamped lines");
+    let now = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).datetime();
+    let mut out = String::new();
+    for l in text.lines() {
+        let Some(t) = stamp(l) else { continue };
+        let back = last.duration_until(t);
+        let moved =
+            now.checked_sub(jiff::SignedDuration::from_secs(60)).and_then(|n| n.checked_add(back)).expect("time");
+        out.push_str(&format!("{}{}\n", moved.strftime("%b %e %H:%M:%S"), &l[15..]));
+    }
+    out
+}
+
+#[test]
+fn rhel7_secure_shifted_to_now_flags_every_source_at_the_threshold_with_its_count() {
+    let src = corpus("beats/secure-rhel7.head.log");
+    if !src.exists() {
+        crate::common::require(false, "the real-log corpus ../shared/corpus/real-logs is not there");
+        return;
+    }
+    let text = std::fs::read_to_string(&src).expect("read");
+    let truth = rhel7_truth(&text);
+    // The whole log, every address.
+    assert_eq!(counted(&src, "secure"), truth);
+    // Shifted to now, through the check as a run judges it (the last 24 hours, warn at 20).
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("var/log")).expect("mkdir");
+    std::fs::write(dir.path().join("var/log/secure"), shifted_to_now(&text)).expect("write");
+    let catalog = ecs_doctor::catalog::Catalog::load(&[]).expect("catalog");
+    let check = catalog.checks.iter().find(|c| c.id == "sec.auth.bruteforce").expect("check");
+    let ctx = ecs_doctor::probe::ProbeContext::new(
+        ecs_doctor::host::Host::new(dir.path()),
+        std::time::Instant::now() + std::time::Duration::from_secs(60),
+        false,
+    );
+    let r = ecs_doctor::engine::judge::judge(check, ctx.observe(&check.probe), ecs_doctor::i18n::Lang::En, 0);
+    let flagged: BTreeMap<String, String> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity >= ecs_doctor::report::Severity::Warn)
+        .map(|f| (f.subject.clone().unwrap_or_default(), f.message.clone()))
+        .collect();
+    let over: BTreeMap<&String, &u64> = truth.iter().filter(|(_, n)| **n >= 20).collect();
+    assert!(!over.is_empty(), "the log holds a guessing wave: {truth:?}");
+    assert_eq!(flagged.keys().collect::<Vec<_>>(), over.keys().copied().collect::<Vec<_>>(), "{flagged:#?}");
+    for (addr, n) in over {
+        assert!(flagged[addr].contains(&format!(" {n} times")), "{addr}: {n}: {}", flagged[addr]);
+    }
+}
+
+/// Every form in which sshd (or PAM for it) writes a user name the client chose, around a real
+/// source address: what the line blames must be that address, whatever the name says. The names
+/// are the crafted ones of fail2ban's injection tests and more of the same kind.
+#[test]
+fn crafted_user_names_never_move_the_blame() {
+    let mut names: Vec<String> = vec![
+        "x from 6.6.6.6 port 1 ssh2".into(),
+        "x from 6.6.6.6 port 1 ssh2: from 7.7.7.7 port 2 ssh2".into(),
+        "test from 10.10.1.2 port 55555 ssh2:".into(),
+        "test 127.0.0.1 port 12345".into(),
+        "root from 2001:db8::66 port 22".into(),
+        "a rhost=6.6.6.6 user=b".into(),
+        "from 6.6.6.6".into(),
+        "Failed password for root from 6.6.6.6 port 1 ssh2".into(),
+        "x\u{1b}[2K from 6.6.6.6 port 1".into(),
+        String::new(),
+    ];
+    // The user names fail2ban's own injection lines carry (`for invalid user NAME from`).
+    for rel in ["fail2ban/sshd", "fail2ban/sshd-journal"] {
+        if !corpus(rel).exists() {
+            crate::common::require(false, "the real-log corpus ../shared/corpus/real-logs is not there");
+            return;
+        }
+        for (_, _, desc, line) in fail2ban_cases(rel) {
+            if desc.contains("inject")
+                && let Some(u) =
+                    line.split("invalid user ").nth(1).and_then(|r| r.rsplit_once(" from ")).map(|(u, _)| u)
+            {
+                names.push(u.to_string());
+            }
+        }
+    }
+    assert!(names.len() > 12, "{names:?}");
+    let mut uncounted = Vec::new();
+    let real: [IpAddr; 2] = ["192.0.2.77".parse().expect("ip"), "2001:db8::77".parse().expect("ip")];
+    for name in &names {
+        for ip in real {
+            let forms = [
+                format!("Failed password for {name} from {ip} port 40000 ssh2"),
+                format!("Failed password for invalid user {name} from {ip} port 40000 ssh2"),
+                format!("Failed none for invalid user {name} from {ip} port 40000 ssh2"),
+                format!("Failed keyboard-interactive/pam for {name} from {ip} port 40000 ssh2"),
+                format!("Invalid user {name} from {ip} port 40000"),
+                // OpenSSH before 7.5: no port.
+                format!("Invalid user {name} from {ip}"),
+                format!("message repeated 3 times: [ Failed password for {name} from {ip} port 40000 ssh2]"),
+                format!(
+                    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user={name}"
+                ),
+            ];
+            for msg in forms {
+                for line in [
+                    format!("Nov 20 03:00:00 web-1 sshd[42]: {msg}"),
+                    format!("2026-11-20T03:00:00.123456+08:00 web-1 sshd[42]: {msg}"),
+                    format!("<38>1 2026-11-20T03:00:00.123+08:00 web-1 sshd 42 - - {msg}"),
+                    format!("Nov 20 03:00:00 web-1 sshd-session[42]: {msg}"),
+                    format!("web-1 sshd[42]: {msg}"),
+                ] {
+                    match auth_log::attempt(&line) {
+                        Some((blamed, _, _)) => assert_eq!(blamed, ip, "{line}"),
+                        // Only a user name that is itself unparseable may make a line not count.
+                        None => uncounted.push(line),
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{uncounted:#?}");
+    assert!(uncounted.is_empty(), "{} lines not counted", uncounted.len());
+}

@@ -474,6 +474,47 @@ fn kernel_messages_injected_into_kmsg_are_found_with_their_subjects() {
     let hung = find("sys.kernel.health", &m);
     assert_eq!(hung["severity"], "warn", "{hung:#}");
     assert!(hung["message"].as_str().is_some_and(|s| s.contains("120 s")), "{hung:#}");
+
+    // When it happened: the record's time since boot plus the boot time (/proc/stat btime), so
+    // at or after the boot and not after the run (a minute of slack: btime is whole seconds and
+    // follows clock steps); the boot time and uptime are in the evidence.
+    let btime: i64 = std::fs::read_to_string("/proc/stat")
+        .expect("/proc/stat")
+        .lines()
+        .find_map(|l| l.strip_prefix("btime ").and_then(|v| v.trim().parse().ok()))
+        .expect("btime");
+    let finished: jiff::Timestamp =
+        rep["run"]["finished_at"].as_str().and_then(|t| t.parse().ok()).expect("finished_at");
+    for f in [&oom, &hung] {
+        let since: jiff::Timestamp = f["since"].as_str().and_then(|t| t.parse().ok()).expect("since");
+        assert!(since.as_second() >= btime && since.as_second() <= finished.as_second() + 60, "{f:#}");
+        let boot = jiff::Timestamp::from_second(btime).expect("btime").to_string();
+        assert!(f["evidence"].to_string().contains(&format!("booted {boot}, up ")), "{f:#}");
+        assert!(f["message"].as_str().is_some_and(|m| m.contains(" ago)")), "{f:#}");
+    }
+
+    // With windows of zero the same events are already notes: nothing warns.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[events]\ncrit_hours = 0\nwarn_days = 0\n").expect("write config");
+    let Some(out) = doctor(&[
+        "run",
+        "--format",
+        "json",
+        "--no-save",
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        "--only",
+        "sys.memory.oom",
+    ]) else {
+        return;
+    };
+    let rep = valid_report(&stdout(&out));
+    let oom = check(&rep, "sys.memory.oom")["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["subject"] == m.as_str()).cloned())
+        .unwrap_or_else(|| panic!("no finding about {m}"));
+    assert_eq!(oom["severity"], "info", "{oom:#}");
 }
 
 #[test]

@@ -12,7 +12,8 @@ pub const ED: &str = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILrpnfFWciLUN/S/rnAWBe
 pub const HASH: &str =
     "$6$saltsalt$ZWP2Mt1R3w3gS3mE0b2bH6h1o3b4Yz1p0Jx7d9iGv8wEw1Qy3mXh6z7Q0yY1J2nJ3kB4m5n6o7p8q9r0s1t2u.";
 
-const ONLY: &[&str] = &[
+/// The login checks (`--only` each), for the fixture roots here and the login lab.
+pub const ONLY: &[&str] = &[
     "--only",
     "sec.login",
     "--only",
@@ -28,7 +29,6 @@ const ONLY: &[&str] = &[
     "--only",
     "sec.ssh.authorized-keys-usable",
 ];
-
 fn chmod(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }

@@ -11,31 +11,13 @@
 //! the logins succeed and the matrix says so. Root only, under the lab lock.
 
 use crate::integration::lab_sshd::{HOST_KEY, Machine, Sshd};
+use crate::topology::{self, MdMode};
 use std::process::{Command, Stdio};
 
 const PORT: u16 = 2222;
 /// `openssl passwd -6 -salt abcdefgh lab-pass-1`.
 const HASH: &str = "$6$abcdefgh$d7YcbCBCUcdPIGAwrFw9JfLNiLi2ePzHoZd7FutBXl/KmdkgDaEE3aI8Eckbh76etkJFXcmLRTXS/T7gtdRe/.";
 const PASSWORD: &str = "lab-pass-1";
-
-const ONLY: &[&str] = &[
-    "--only",
-    "sec.login",
-    "--only",
-    "sec.accounts.password-expiry",
-    "--only",
-    "sec.accounts.login-shell",
-    "--only",
-    "sec.accounts.home",
-    "--only",
-    "sec.accounts.root-present",
-    "--only",
-    "sec.accounts.files-immutable",
-    "--only",
-    "sec.ssh.authorized-keys-usable",
-    "--only",
-    "sec.ssh.tcp-wrappers",
-];
 
 fn lab_ok() -> bool {
     crate::integration::lab_sshd::ssh_lab_ok()
@@ -50,10 +32,15 @@ fn today() -> i64 {
 }
 
 /// sshd's configuration for the lab: Debian's defaults that matter (PAM, no keyboard-interactive)
-/// and `extra` lines first (the first value wins).
+/// and `extra` lines first (the first value wins), on loopback.
 fn config(extra: &str) -> String {
+    config_on("127.0.0.1", extra)
+}
+
+/// [`config`] listening on `address` (`0.0.0.0`: a server clients reach).
+fn config_on(address: &str, extra: &str) -> String {
     format!(
-        "# ecs-doctor login lab\n{extra}Port {PORT}\nListenAddress 127.0.0.1\nHostKey {HOST_KEY}\nPidFile none\n\
+        "# ecs-doctor login lab\n{extra}Port {PORT}\nListenAddress {address}\nHostKey {HOST_KEY}\nPidFile none\n\
          UsePAM yes\nKbdInteractiveAuthentication no\nPasswordAuthentication yes\n"
     )
 }
@@ -71,12 +58,20 @@ fn account(name: &'static str, uid: u32) -> Account {
     Account { name, uid, shadow: format!("{HASH}:{}:0:99999:7:::", today() - 10), shell: "/bin/bash", key: true }
 }
 
+/// The network the lab machine lives in: a namespace of its own (loopback only), or the
+/// server of the topology lab (client ↔ router ↔ server, a default route, DNS).
+enum Net {
+    Own(crate::common::Netns),
+    Server(Box<topology::Lab>),
+}
+
 /// The lab machine with sshd started on `config` and the accounts written: passwd, shadow,
 /// group, a home with the client's key in ~/.ssh/authorized_keys (0600, owned by the account).
 struct Lab {
+    // Drop order: the daemon, the machine, then its network.
     sshd: Sshd,
     m: Machine,
-    _ns: crate::common::Netns,
+    net: Net,
 }
 
 impl Lab {
@@ -85,9 +80,22 @@ impl Lab {
         let ns = crate::common::Netns::new(tag);
         ns.ip("link set lo up");
         let m = Machine::new(&ns, false);
+        Lab::on(m, Net::Own(ns), accounts, sshd_config)
+    }
+
+    /// The lab on the topology lab's server, booted with systemd and resolving through the
+    /// lab's DNS, as a customer's server is: the network steps of `why ssh` pass there.
+    fn server(accounts: &[Account], sshd_config: &str) -> Lab {
+        let lab = topology::Lab::new(MdMode::Token);
+        let m = Machine::new(&lab.server, true);
+        m.write("/etc/resolv.conf", &format!("nameserver {}\n", topology::DNS1));
+        Lab::on(m, Net::Server(Box::new(lab)), accounts, sshd_config)
+    }
+
+    fn on(m: Machine, net: Net, accounts: &[Account], sshd_config: &str) -> Lab {
         m.sh("mount -t tmpfs -o size=4m,mode=755 tmpfs /home && mount -t tmpfs -o size=4m,mode=700 tmpfs /root");
         let sshd = Sshd::start(&m, sshd_config).unwrap_or_else(|e| panic!("sshd: {e}"));
-        let lab = Lab { sshd, m, _ns: ns };
+        let lab = Lab { sshd, m, net };
         lab.accounts(accounts);
         lab
     }
@@ -130,75 +138,52 @@ impl Lab {
         self.m.sh(&format!("chown {uid}:{uid} {path}"));
     }
 
-    /// A real key login (`ssh -o BatchMode=yes` running `true`): whether it worked, and what the
+    /// `ssh` to the lab's sshd as `user`, running `true`: from the machine's own namespace over
+    /// loopback, or from the topology lab's client to the server's address. `prefix` runs
+    /// before ssh (`sshpass -p PW`), `options` are ssh's own. Whether it worked, and what the
     /// client said.
+    fn ssh(&self, prefix: &[&str], options: &[&str], user: &str) -> (bool, String) {
+        let port = PORT.to_string();
+        let mut argv: Vec<&str> = prefix.to_vec();
+        argv.push("ssh");
+        let (ns, addr) = match &self.net {
+            Net::Own(ns) => (ns, "127.0.0.1"),
+            Net::Server(lab) => (&lab.client, topology::SERVER_IP),
+        };
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &ns.0]).args(&argv);
+        let target = format!("{user}@{addr}");
+        let common =
+            ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"];
+        cmd.args(common).args(["-o", "LogLevel=ERROR"]).args(options).args(["-p", &port, &target, "true"]);
+        let out = cmd.stdin(Stdio::null()).output().expect("ssh");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// A real key login (`ssh -o BatchMode=yes` with the lab's client key).
     fn key_login(&self, user: &str) -> (bool, String) {
         let key = self.sshd.client_key.to_str().expect("utf-8 path");
-        let out = self
-            .m
-            .command(
-                "ssh",
-                &[
-                    "-o",
-                    "BatchMode=yes",
-                    "-o",
-                    "StrictHostKeyChecking=no",
-                    "-o",
-                    "UserKnownHostsFile=/dev/null",
-                    "-o",
-                    "ConnectTimeout=10",
-                    "-o",
-                    "LogLevel=ERROR",
-                    "-o",
-                    "IdentitiesOnly=yes",
-                    "-i",
-                    key,
-                    "-p",
-                    &PORT.to_string(),
-                    &format!("{user}@127.0.0.1"),
-                    "true",
-                ],
-            )
-            .stdin(Stdio::null())
-            .output()
-            .expect("ssh");
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+        self.ssh(&[], &["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key], user)
     }
 
     /// A real password login (`sshpass`, password methods only, one prompt).
     fn password_login(&self, user: &str) -> (bool, String) {
-        let out = self
-            .m
-            .command(
-                "sshpass",
-                &[
-                    "-p",
-                    PASSWORD,
-                    "ssh",
-                    "-o",
-                    "StrictHostKeyChecking=no",
-                    "-o",
-                    "UserKnownHostsFile=/dev/null",
-                    "-o",
-                    "PubkeyAuthentication=no",
-                    "-o",
-                    "PreferredAuthentications=password,keyboard-interactive",
-                    "-o",
-                    "NumberOfPasswordPrompts=1",
-                    "-o",
-                    "ConnectTimeout=10",
-                    "-o",
-                    "LogLevel=ERROR",
-                    "-p",
-                    &PORT.to_string(),
-                    &format!("{user}@127.0.0.1"),
-                    "true",
-                ],
-            )
-            .stdin(Stdio::null())
-            .output()
-            .expect("sshpass");
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+        self.password_login_with(user, PASSWORD)
+    }
+
+    fn password_login_with(&self, user: &str, password: &str) -> (bool, String) {
+        self.ssh(
+            &["sshpass", "-p", password],
+            &[
+                "-o",
+                "PubkeyAuthentication=no",
+                "-o",
+                "PreferredAuthentications=password,keyboard-interactive",
+                "-o",
+                "NumberOfPasswordPrompts=1",
+            ],
+            user,
+        )
     }
 
     /// Restarts sshd with another configuration (accounts and homes stay).
@@ -209,7 +194,8 @@ impl Lab {
 
     fn doctor(&self) -> (serde_json::Value, i32) {
         let mut args = vec!["run", "--format", "json", "--no-save"];
-        args.extend_from_slice(ONLY);
+        args.extend_from_slice(crate::integration::login::ONLY);
+        args.extend_from_slice(&["--only", "sec.ssh.tcp-wrappers"]);
         self.m.doctor(&args)
     }
 }
@@ -409,4 +395,104 @@ fn lab_tcp_wrappers_refusing_sshd_are_critical() {
         c["findings"][0]["message"],
         "TCP wrappers refuse sshd connections from 198.51.100.7: /etc/hosts.deny:1: sshd: ALL"
     );
+}
+
+/// Debian's /etc/pam.d/sshd with pam_faillock around pam_unix (deny=3 in faillock.conf): three
+/// failed passwords lock the account, the right one is refused after them.
+fn faillock_stack() -> String {
+    let debian = std::fs::read_to_string("/etc/pam.d/sshd").unwrap_or_default();
+    let auth = "auth requisite pam_faillock.so preauth\nauth [success=1 default=bad] pam_unix.so\n\
+                auth [default=die] pam_faillock.so authfail\nauth sufficient pam_faillock.so authsucc\n\
+                auth required pam_deny.so\naccount required pam_faillock.so\n";
+    debian.replace("@include common-auth\n", auth)
+}
+
+/// `why ssh --user U --from ADDR` on a real server (the topology lab's, so the network steps
+/// pass), with a real client in the client namespace: each account the real sshd refuses
+/// (AllowUsers leaves it out, it expired, pam_faillock locked it after real failed logins) is
+/// the cause of the walk, named with its reason, in JSON and on the console's screen; the
+/// account that gets in has no cause.
+#[test]
+fn lab_why_ssh_user_names_the_refused_account() {
+    if !lab_ok() || !crate::topology::lab_ok() {
+        return;
+    }
+    let t = today();
+    let lab = Lab::server(
+        &[
+            account("root", 0),
+            account("admin", 1000),
+            Account { shadow: format!("{HASH}:{}:0:99999:7::{}:", t - 10, t - 1), ..account("gone", 1001) },
+            Account { key: false, ..account("pat", 1002) },
+        ],
+        &config_on("0.0.0.0", "AllowUsers root gone pat\n"),
+    );
+    lab.m.write("/etc/pam.d/sshd", &faillock_stack());
+    lab.m.write("/etc/security/faillock.conf", "deny = 3\nunlock_time = 900\n");
+    let why = |user: &str| {
+        let mut args = vec!["why", "ssh", "--user", user, "--from", topology::CLIENT_IP, "--format", "json"];
+        args.push("--no-save");
+        lab.m.doctor(&args)
+    };
+    let cause = |r: &serde_json::Value| {
+        let id =
+            r["diagnosis"]["cause"].as_str().unwrap_or_else(|| panic!("no cause: {:#}", r["diagnosis"])).to_string();
+        let f = crate::common::check(r, &id)["findings"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["severity"] == "crit").cloned())
+            .unwrap_or_else(|| panic!("no crit finding in {id}: {r:#}"));
+        (id, f["subject"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string())
+    };
+
+    // root gets in: nothing inside the server explains a complaint about it.
+    assert!(lab.key_login("root").0, "root's key login\nsshd: {}", lab.sshd.log());
+    let (r, _) = why("root");
+    assert!(r["diagnosis"]["cause"].is_null(), "{:#}", r["diagnosis"]);
+    // The matrix was evaluated for a connection from the client's address (--from).
+    let m = crate::common::check(&r, "sec.login.matrix");
+    assert!(m.to_string().contains(&format!("-C user=admin,host={0},addr={0}", topology::CLIENT_IP)), "{m:#}");
+
+    // AllowUsers leaves admin out: its real key login fails, and that is the cause.
+    let (ok, err) = lab.key_login("admin");
+    assert!(!ok, "admin is not in AllowUsers: {err}");
+    let (r, code) = why("admin");
+    assert_eq!(code, 2, "{r:#}");
+    let (id, subject, message) = cause(&r);
+    assert_eq!((id.as_str(), subject.as_str()), ("sec.login.matrix", "admin"));
+    assert!(message.starts_with("admin cannot log in over SSH: AllowUsers does not name it"), "{message}");
+    // The console's screen leads with it.
+    let out = lab.m.doctor_cmd(&["why", "ssh", "--user", "admin", "--no-save"]).output().expect("why");
+    let text = crate::common::stdout(&out);
+    let second = text.lines().nth(1).unwrap_or_default();
+    assert!(second.starts_with("Cause: sec.login.matrix [admin]: admin cannot log in over SSH: AllowUsers"), "{text}");
+
+    // gone expired yesterday: refused for real, named as expired.
+    let (ok, err) = lab.key_login("gone");
+    assert!(!ok, "an expired account: {err}");
+    let (r, _) = why("gone");
+    let (id, subject, message) = cause(&r);
+    assert_eq!((id.as_str(), subject.as_str()), ("sec.login.matrix", "gone"));
+    assert!(message.contains("the account expired on"), "{message}");
+
+    // pat logs in with its password; three wrong ones lock it (real tallies), then the right
+    // one is refused too, and pam_faillock is named.
+    let (ok, err) = lab.password_login("pat");
+    assert!(ok, "pat's password login before the lockout: {err}\nsshd: {}", lab.sshd.log());
+    for _ in 0..3 {
+        assert!(!lab.password_login_with("pat", "wrong-pass").0, "a wrong password logged in");
+    }
+    assert!(lab.m.path("/run/faillock/pat").exists(), "pam_faillock wrote pat's tally");
+    let (ok, err) = lab.password_login("pat");
+    assert!(!ok, "pat after three failures: {err}");
+    let (r, _) = why("pat");
+    let (id, subject, message) = cause(&r);
+    assert_eq!((id.as_str(), subject.as_str()), ("sec.login.matrix", "pat"), "{message}");
+    assert!(message.contains("pam_faillock locks it after 3 failed logins"), "{message}");
+    let lockout = r["diagnosis"]["steps"].as_array().and_then(|s| s.iter().find(|s| s["check"] == "sec.pam.lockout"));
+    assert_eq!(lockout.map(|s| (&s["status"], &s["subjects"])), Some((&"crit".into(), &serde_json::json!(["pat"]))));
+    // Another account's lockout is not why root cannot log in: the lockout step, narrowed to
+    // root, passes.
+    let (r, _) = why("root");
+    assert!(r["diagnosis"]["cause"].is_null(), "{:#}", r["diagnosis"]);
+    assert_eq!(crate::common::status_of(&r, "sec.pam.lockout"), "crit", "the check itself still sees pat");
 }

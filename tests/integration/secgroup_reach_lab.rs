@@ -65,16 +65,14 @@ fn sg_lab(groups: &[&'static str], rules: Vec<Perm>) -> SgLab {
 
 impl SgLab {
     fn doctor(&self) -> serde_json::Value {
-        let mut cmd = self.server.doctor_cmd(&[
-            "run",
-            "--format",
-            "json",
-            "--no-save",
-            "--only",
-            ID,
-            "--metadata-url",
-            "http://100.100.100.200",
-        ]);
+        self.doctor_with(&["run", "--format", "json", "--no-save", "--only", ID])
+    }
+
+    /// ecs-doctor with `args` on the server, the lab's metadata service and ECS stand-in named.
+    fn doctor_with(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.extend(["--metadata-url", "http://100.100.100.200"]);
+        let mut cmd = self.server.doctor_cmd(&args);
         cmd.env("ECS_DOCTOR_ECS_ENDPOINT", self.api.url());
         let out = cmd.output().expect("ecs-doctor on the server");
         let r = valid_report(&stdout(&out));
@@ -108,6 +106,10 @@ fn the_healthy_group_admits_ssh_and_the_check_is_quiet() {
     assert_eq!(c["status"], "ok", "{c:#}");
     assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");
     assert!(l.api.actions().iter().any(|a| a.starts_with("DescribeSecurityGroupAttribute")), "{:?}", l.api.actions());
+    // `why ssh` on the healthy lab: the group passes, nothing inside explains a complaint.
+    let r = l.doctor_with(&["why", "ssh", "--user", "root", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["steps"][0], serde_json::json!({"check": ID, "status": "ok"}), "{:#}", r["diagnosis"]);
+    assert!(r["diagnosis"]["cause"].is_null(), "{:#}", r["diagnosis"]);
 }
 
 #[test]
@@ -124,6 +126,13 @@ fn ssh_missing_from_the_group_fails_for_real_and_is_named() {
     let m = f["message"].as_str().unwrap_or_default();
     assert!(m.contains("sg-lab-a") && m.contains("inbound Accept TCP 22/22 from 0.0.0.0/0, priority 1"), "{m}");
     assert_eq!(f["code"], "SG-NO-RULE");
+    // `why ssh` walks the security group first: it is the cause, before anything inside.
+    let r = l.doctor_with(&["why", "ssh", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["cause"], ID, "{:#}", r["diagnosis"]);
+    assert_eq!(r["diagnosis"]["steps"][0]["check"], ID);
+    // And `why port` for a web port the group does not admit either.
+    let r = l.doctor_with(&["why", "port", "8080", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["steps"][0], serde_json::json!({"check": ID, "status": "crit"}), "{:#}", r["diagnosis"]);
 }
 
 #[test]

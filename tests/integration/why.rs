@@ -107,3 +107,46 @@ fn on_a_terminal_the_port_and_the_user_are_chosen_from_a_list() {
     let Some(screen) = on_a_terminal(&["why", "port", "8080", "--no-save", "--root", root], "") else { return };
     assert!(!screen.contains("Which TCP port"), "{screen}");
 }
+
+/// The answer of `why` in Markdown (a ticket) and HTML (a page to forward): the cause and its
+/// fix first, every step with its status (a narrowed step with its subjects), what to check
+/// outside when nothing inside explains it; text from the report escaped.
+#[test]
+fn markdown_and_html_show_the_diagnosis_cause_first() {
+    let report = |name: &str, format: &str| {
+        let f = project_dir().join("tests/fixtures/reports").join(name).display().to_string();
+        doctor(&["report", &f, "--format", format]).map(|o| stdout(&o))
+    };
+    let Some(md) = report("why-port.json", "markdown") else { return };
+    let why = md.find("## `ecs-doctor why port` · `tcp/6379`").expect(&md);
+    let cause = md.find("**Cause:** `net.port.listening` [`tcp/6379`]: ").expect(&md);
+    let fix = md.find("**Fix:** ").expect(&md);
+    let walked = md.find("**Walked in order:**").expect(&md);
+    assert!(why < cause && cause < fix && fix < walked, "cause, fix, then the walk:\n{md}");
+    assert!(walked < md.find("| status | check | summary |").expect(&md), "before the checks:\n{md}");
+    assert!(md.contains("| ❌ crit | `net.port.listening` |"), "{md}");
+    assert!(md.contains("| ➖ skipped | `net.security-group.inbound` |"), "{md}");
+    assert!(!md.contains("Check outside the server"), "a cause inside: nothing outside to check\n{md}");
+    insta::assert_snapshot!("why_port_markdown", md);
+    let Some(html) = report("why-port.json", "html") else { return };
+    let cause = html.find("<p class=\"cause\"><strong>Cause:</strong> <span class=\"id\">net.port.listening</span>");
+    let walked = html.find("<ol class=\"steps\">");
+    assert!(cause.is_some() && cause < walked, "{html}");
+    assert!(html.contains("<span class=\"badge crit\">crit</span>"), "{html}");
+    insta::assert_snapshot!("why_port_html", html);
+
+    let Some(md) = report("why-ssh.json", "markdown") else { return };
+    assert!(md.contains("No cause found inside the server"), "{md}");
+    assert!(md.contains("| ✅ ok | `sec.pam.lockout` (`root`) |"), "narrowed to the user: {md}");
+    let outside = md.find("**Check outside the server:**\n\n1. The instance's security group admits TCP").expect(&md);
+    assert!(outside < md.find("| status | check | summary |").expect(&md), "{md}");
+    insta::assert_snapshot!("why_ssh_markdown", md);
+    let Some(html) = report("why-ssh.json", "html") else { return };
+    assert!(html.contains("<section class=\"diagnosis none\">"), "{html}");
+    assert!(
+        html.contains("<ol class=\"outside\"><li>The instance&#39;s security group")
+            || html.contains("<ol class=\"outside\"><li>The instance"),
+        "{html}"
+    );
+    insta::assert_snapshot!("why_ssh_html", html);
+}

@@ -71,9 +71,20 @@ pub const KEYWORDS: &[&str] = &[
     "LOCKUP",
     "soft lockup",
     "blocked for more than",
+    "blocked in I/O wait for more than",
+    "can't die for more than",
     "stall",
     "general protection fault",
+    "divide error",
+    "PANIC: double fault",
+    "Internal error:",
+    // die(): `divide_error: 0000 [#1]`, `invalid opcode: 0000 [#1]`, `stack segment: 0000 [#1]`
+    " [#",
+    "Unable to handle kernel",
     "Hardware Error",
+    "Machine Check Exception",
+    // sockets
+    "TCP: out of memory",
     // netfilter (net.conntrack.usage)
     "table full, dropping packet",
 ];
@@ -116,6 +127,10 @@ pub struct KernelLog {
     pub truncated: bool,
     /// Why earlier sources were not used.
     pub notes: Vec<String>,
+    /// When the examined system booted and how long it has been up, when known (the live
+    /// system, or a root with /proc/stat and /proc/uptime).
+    pub boot: Option<Timestamp>,
+    pub uptime_s: Option<u64>,
 }
 
 /// Why no kernel log could be read.
@@ -125,8 +140,16 @@ pub enum KlogError {
     Unavailable(Said),
 }
 
-/// Reads the kernel log of `host` (see the module doc for the order of sources).
+/// Reads the kernel log of `host` (see the module doc for the order of sources), with the
+/// system's boot time and uptime.
 pub fn read(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
+    let mut log = read_log(host, deadline)?;
+    log.boot = boot_time(host);
+    log.uptime_s = super::facts::uptime_s(host);
+    Ok(log)
+}
+
+fn read_log(host: &Host, deadline: Instant) -> Result<KernelLog, KlogError> {
     let mut notes = Vec::new();
     let mut denied = None;
     if host.is_live() {

@@ -22,6 +22,9 @@ pub const FIELDS: &[Field] = &[
     Field::text("last_time", "when it was last seen"),
     Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
     Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::text("last_when", "when it was last seen and how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
+    Field::text("boot_time", "when the system booted (/proc/stat btime), if known"),
+    Field::num("uptime_s", "s", "seconds since the system booted, if known"),
     Field::flag("read_only_remount", "1 when the kernel remounted the filesystem read-only"),
     Field::flag("corruption", "1 when the filesystem reported corruption or shut down"),
     Field::text("mount", "where the device is mounted"),
@@ -76,7 +79,10 @@ static RULES: [(&str, Guarded); 11] = [
     ),
     (
         "I/O error",
-        Guarded::new(r"Buffer I/O error on (?:dev|device) ([^\s,]+)", Guard::AnyOf(&["Buffer I/O error on dev"])),
+        Guarded::new(
+            r"Buffer I/O error on (?:dev|device) ([^\s,(]+(?:\(\d+,\d+\))?)",
+            Guard::AnyOf(&["Buffer I/O error on dev"]),
+        ),
     ),
     ("I/O error", Guarded::new(r"error, dev ([^\s,]+), sector", Guard::AnyOf(&["error, dev "]))),
     (
@@ -173,6 +179,8 @@ mod tests {
             Some(("nvme1n1".into(), "I/O error"))
         );
         assert_eq!(p("critical medium error, dev sdb, sector 77 op 0x0:(READ)"), Some(("sdb".into(), "I/O error")));
+        // 2.5 kernels name a device by its kdevname, major and minor in parentheses.
+        assert_eq!(p("Buffer I/O error on device sr(11,1), logical block 8"), Some(("sr(11,1)".into(), "I/O error")));
         assert_eq!(
             p("EXT4-fs error (device loop7): ext4_lookup:1855: inode #2: comm ls: deleted inode referenced"),
             Some(("loop7".into(), "filesystem error"))

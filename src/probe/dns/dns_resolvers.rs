@@ -72,6 +72,11 @@ pub struct Answer {
     pub latency_ms: Option<f64>,
 }
 
+/// How many IPv4 addresses an answer holds (what "resolved" means for the check).
+pub fn addresses(answers: &[hickory_resolver::proto::rr::Record]) -> usize {
+    answers.iter().filter(|r| r.record_type() == RecordType::A).count()
+}
+
 /// Sorts a lookup result into the failure kinds the check judges.
 pub fn classify(result: Result<usize, NetError>, name: &str) -> (&'static str, String) {
     match result {
@@ -125,7 +130,7 @@ async fn ask(server: IpAddr, name: String, timeout: Duration) -> Answer {
     // The resolver's own timeout, plus a margin, bounds it even if it retried.
     let result =
         match tokio::time::timeout(timeout + Duration::from_millis(300), resolver.lookup(fqdn, RecordType::A)).await {
-            Ok(r) => r.map(|l| l.answers().iter().filter(|r| r.record_type() == RecordType::A).count()),
+            Ok(r) => r.map(|l| addresses(l.answers())),
             Err(_) => Err(NetError::Timeout),
         };
     let ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;

@@ -18,12 +18,18 @@ use std::collections::BTreeMap;
 pub struct Params {}
 
 pub const FIELDS: &[Field] = &[
-    Field::text("kind", "the event: panic, oops, soft-lockup, hung-task, crash-dump and others"),
+    Field::text(
+        "kind",
+        "panic, oops, soft-lockup, hard-lockup, hung-task, rcu-stall, hardware-error, crash-dump and others",
+    ),
     Field::num("times", "", "how many times the event is in the log"),
     Field::text("first_time", "when it was first seen"),
     Field::text("last_time", "when it was last seen"),
     Field::num("age_hours", "hours", "hours since it was last seen (-1 when the time is unknown)"),
     Field::flag("time_known", "1 when the log gave the event a time"),
+    Field::text("last_when", "when it was last seen and how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
+    Field::text("boot_time", "when the system booted (/proc/stat btime), if known"),
+    Field::num("uptime_s", "s", "seconds since the system booted, if known"),
     Field::text("detail", "the log line's message, or the crash dump's panic line"),
     Field::num("blocked_s", "s", "how long a hung task was blocked"),
     Field::num("events", "", "events found in the kernel log"),
@@ -35,13 +41,31 @@ pub const FIELDS: &[Field] = &[
 
 /// The rules, in order (the first that matches classifies the line), each behind literals its
 /// matches contain, compiled only when a line has them ([`Guarded`]).
-static RULES: [(&str, Guarded); 8] = [
-    ("panic", Guarded::new(r"Kernel panic - not syncing", Guard::AnyOf(&["Kernel panic - not syncing"]))),
+///
+/// A kernel Oops always carries the die counter `[#N]` (`Oops: 0002 [#1] SMP`, `divide error:
+/// 0000 [#1]`, `invalid opcode: 0000 [#1]` after a `BUG()`, s390's `illegal operation: 0001 [#1]`,
+/// `general protection fault: 0000 [#1]`, 6.x `Oops: general protection fault, ...: 0000 [#1]`,
+/// arm's `Internal error: Oops - BUG: 0 [#1]`; before 2.6 a bare `Oops: 0000` after `Unable to
+/// handle kernel NULL pointer dereference`): a line that only says `Oops:` (the
+/// benign `Oops: efitime: can't read time!` of old EFI firmware) or a user program's trap
+/// (`traps: a.out[42] trap divide error ip:...`, `... general protection fault ip:...`) is none.
+static RULES: [(&str, Guarded); 9] = [
+    (
+        "panic",
+        Guarded::new(
+            r"Kernel panic - not syncing|\bPANIC: double fault",
+            Guard::AnyOf(&["Kernel panic - not syncing", "PANIC: double fault"]),
+        ),
+    ),
     (
         "hung-task",
         Guarded::new(
-            r"\btask (\S+?):(\d+) blocked for more than (\d+) seconds",
-            Guard::AnyOf(&[" blocked for more than "]),
+            r"(?:\btask (.+?)|(\S+)):(\d+) (?:blocked (?:in I/O wait )?|can't die )for more than (\d+) seconds",
+            Guard::AnyOf(&[
+                " blocked for more than ",
+                " blocked in I/O wait for more than ",
+                " can't die for more than ",
+            ]),
         ),
     ),
     (
@@ -54,15 +78,19 @@ static RULES: [(&str, Guarded); 8] = [
     ("hard-lockup", Guarded::new(r"(?i)hard LOCKUP on cpu (\d+)", Guard::NoCase("hard lockup on cpu "))),
     (
         "rcu-stall",
-        Guarded::new(r"rcu.{0,20}(?:detected stalls?|self-detected stall)", Guard::AnyOf(&["detected stall"])),
+        Guarded::new(
+            r"rcu.{0,20}(?:detected (?:expedited )?stalls?|self-detected stall)",
+            Guard::AnyOf(&["detected stall", "detected expedited stall"]),
+        ),
     ),
     (
         "oops",
         Guarded::new(
-            r"\bOops:|general protection fault|BUG: unable to handle|kernel BUG at|BUG: kernel NULL pointer",
+            r"\bOops\b.*\[#\d+\]|\bOops: [0-9a-f]{4}\b|\w: [0-9a-f]{4} \[#\d+\]|Unable to handle kernel (?:NULL pointer|paging request)|\bgeneral protection fault\b.*\[#\d+\]|BUG: unable to handle|kernel BUG at|BUG: kernel NULL pointer|Internal error: .*\[#\d+\]",
             Guard::AnyOf(&[
-                "Oops:",
-                "general protection fault",
+                "[#",
+                "Oops: ",
+                "Unable to handle kernel ",
                 "BUG: unable to handle",
                 "kernel BUG at",
                 "BUG: kernel NULL pointer",
@@ -70,7 +98,14 @@ static RULES: [(&str, Guarded); 8] = [
         ),
     ),
     ("bug", Guarded::new(r"\bBUG: ", Guard::AnyOf(&["BUG: "]))),
-    ("hardware-error", Guarded::new(r"\[Hardware Error\]", Guard::AnyOf(&["[Hardware Error]"]))),
+    (
+        "hardware-error",
+        Guarded::new(
+            r"\[Hardware Error\]|Machine Check Exception: ",
+            Guard::AnyOf(&["[Hardware Error]", "Machine Check Exception: "]),
+        ),
+    ),
+    ("tcp-out-of-memory", Guarded::new(r"\bTCP: out of memory", Guard::AnyOf(&["TCP: out of memory"]))),
 ];
 
 /// What a line is about: (kind, subject, detail, blocked seconds).
@@ -79,7 +114,9 @@ fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
     let caps = re.captures(text)?;
     let detail: String = text.chars().take(200).collect();
     let (subject, blocked) = match *kind {
-        "hung-task" => (caps[1].to_string(), caps[3].parse().ok()),
+        // A task name with a newline in it (any program can name itself so) leaves `task NAME`
+        // on the line before in a syslog file: the part on this line names it then.
+        "hung-task" => (caps.get(1).or(caps.get(2)).map_or("", |m| m.as_str()).to_string(), caps[4].parse().ok()),
         "soft-lockup" => match caps.get(3) {
             Some(task) => (task.as_str().to_string(), caps[2].parse().ok()),
             None => (caps[1].to_string(), caps[2].parse().ok()),
@@ -87,6 +124,7 @@ fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
         "hard-lockup" => (format!("CPU#{}", &caps[1]), None),
         "rcu-stall" => ("RCU".to_string(), None),
         "hardware-error" => ("hardware".to_string(), None),
+        "tcp-out-of-memory" => ("TCP".to_string(), None),
         "bug" if text.contains("soft lockup") => return None,
         _ => ("kernel".to_string(), None),
     };
@@ -130,6 +168,7 @@ fn crash_dumps(ctx: &ProbeContext, now: Timestamp) -> Vec<Observation> {
                 .text("first_time", show(t))
                 .text("last_time", show(t))
                 .num("age_hours", age_hours(t, now))
+                .word("last_when", super::when(t, now))
                 .since(Some(show(t)));
         }
         let mut detail = String::new();
@@ -242,6 +281,53 @@ mod tests {
             c("mce: [Hardware Error]: Machine check events logged"),
             Some(("hardware-error", "hardware".into(), None))
         );
+        assert_eq!(
+            c("INFO: task kworker/u8:3:123 blocked in I/O wait for more than 122 seconds."),
+            Some(("hung-task", "kworker/u8:3".into(), Some(122.0)))
+        );
+        assert_eq!(
+            c("INFO: task Web Content:77 blocked for more than 120 seconds."),
+            Some(("hung-task", "Web Content".into(), Some(120.0)))
+        );
+        assert_eq!(
+            c("\u{fffd}!\u{fffd}:18088 blocked for more than 143 seconds."),
+            Some(("hung-task", "\u{fffd}!\u{fffd}".into(), Some(143.0)))
+        );
+        assert_eq!(
+            c("INFO: task syz-executor3:4321 can't die for more than 143 seconds."),
+            Some(("hung-task", "syz-executor3".into(), Some(143.0)))
+        );
+        assert_eq!(
+            c("INFO: rcu_sched detected expedited stalls on CPUs/tasks: { 0-... } 26002 jiffies"),
+            Some(("rcu-stall", "RCU".into(), None))
+        );
+        for oops in [
+            "divide error: 0000 [#1] SMP",
+            "Oops: divide error: 0000 [#1] PREEMPT SMP KASAN NOPTI",
+            "general protection fault: 0000 [#1] SMP KASAN",
+            "general protection fault, probably for non-canonical address 0xdffffc0000000000: 0000 [#1] PREEMPT SMP",
+            "Internal error: Oops - BUG: 0 [#1] PREEMPT SMP ARM",
+            "invalid opcode: 0000 [#1] SMP",
+            "Oops: 0000",
+            "Unable to handle kernel NULL pointer dereference at virtual address 00000098",
+        ] {
+            assert_eq!(c(oops).map(|(k, _, _)| k), Some("oops"), "{oops}");
+        }
+        assert_eq!(c("PANIC: double fault, error_code: 0x0"), Some(("panic", "kernel".into(), None)));
+        assert_eq!(
+            c("CPU 0: Machine Check Exception: 0000000000000007"),
+            Some(("hardware-error", "hardware".into(), None))
+        );
+        assert_eq!(c("TCP: out of memory -- consider tuning tcp_mem"), Some(("tcp-out-of-memory", "TCP".into(), None)));
+        // Not the kernel's own errors: a firmware note, user programs' traps, a warning.
+        for fine in [
+            "Oops: efitime: can't read time!",
+            "traps: a.out[4242] trap divide error ip:4004d4 sp:7ffd1f0d0a40 error:0 in a.out[400000+1000]",
+            "traps: php[77] general protection fault ip:7f3c sp:7ffc error:0 in libc.so.6[7f3c+1000]",
+            "WARNING: CPU: 0 PID: 1 at kernel/foo.c:1 bar+0x1/0x2",
+        ] {
+            assert_eq!(c(fine), None, "{fine}");
+        }
         assert_eq!(c("EXT4-fs error (device vdb1): x"), None);
         assert_eq!(c("installing stall detector"), None);
     }

@@ -21,6 +21,9 @@ pub const FIELDS: &[Field] = &[
     Field::num("drops", "", "packets dropped because the table was full (summed over CPUs)"),
     Field::num("table_full_events", "", "\"table full, dropping packet\" lines in the kernel log"),
     Field::text("last_table_full", "when the last of those was logged"),
+    Field::text("last_table_full_when", "the same with how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
+    Field::num("table_full_age_hours", "hours", "hours since the last of those lines"),
+    Field::flag("table_full_time_known", "1 when the last of those lines has a time"),
 ];
 
 const COUNT: &str = "/proc/sys/net/netfilter/nf_conntrack_count";
@@ -68,9 +71,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 last = Some(line);
             }
             if let Some(l) = last {
-                o = o.field_evidence("table_full_events", l.evidence.clone());
+                o = o
+                    .field_evidence("table_full_events", l.evidence.clone())
+                    .field_evidence("table_full_age_hours", l.evidence.clone())
+                    .flag("table_full_time_known", l.time.is_some());
                 if let Some(t) = l.time {
-                    o = o.text("last_table_full", t.to_string()).since(Some(t.to_string()));
+                    let now = jiff::Timestamp::now();
+                    o = o
+                        .text("last_table_full", crate::fmt::show(t))
+                        .word("last_table_full_when", crate::probe::kernel::when(t, now))
+                        .num("table_full_age_hours", crate::fmt::age_hours(t, now))
+                        .since(Some(crate::fmt::show(t)));
                 }
             }
             o = o.num("table_full_events", full as f64);

@@ -30,5 +30,23 @@ pub mod tcp_wrappers;
 
 pub use effective::{Conn, Effective, effective};
 
+/// The parameters of every probe that reads sshd's configuration: where it is.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshdParams {
+    #[serde(default = "default_sshd_config")]
+    pub path: String,
+}
+
+impl Default for SshdParams {
+    fn default() -> SshdParams {
+        SshdParams { path: default_sshd_config() }
+    }
+}
+
+fn default_sshd_config() -> String {
+    login::SSHD_CONFIG.into()
+}
+
 /// Where sshd lives on the distributions we meet.
 pub const SSHD_BINARIES: &[&str] = &["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/usr/bin/sshd"];

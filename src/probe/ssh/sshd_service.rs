@@ -18,27 +18,12 @@ use crate::host::Host;
 use crate::host::sockets::{Proto, Socket};
 use crate::i18n::{Msg, Said};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    #[serde(default = "default_path")]
-    pub path: String,
-}
-
-impl Default for Params {
-    fn default() -> Params {
-        Params { path: default_path() }
-    }
-}
-
-fn default_path() -> String {
-    "/etc/ssh/sshd_config".into()
-}
+/// Where sshd's configuration is (`path`, default /etc/ssh/sshd_config).
+pub type Params = super::SshdParams;
 
 pub const FIELDS: &[Field] = &[
     Field::flag("not_running", "1 when sshd is installed, nothing listens for it and the init system runs"),

@@ -11,26 +11,11 @@ use crate::host::command;
 use crate::i18n::{Msg, Said};
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    #[serde(default = "default_path")]
-    pub path: String,
-}
-
-impl Default for Params {
-    fn default() -> Params {
-        Params { path: default_path() }
-    }
-}
-
-fn default_path() -> String {
-    "/etc/ssh/sshd_config".into()
-}
+/// Where sshd's configuration is (`path`, default /etc/ssh/sshd_config).
+pub type Params = super::SshdParams;
 
 pub const FIELDS: &[Field] = &[
     Field::flag("valid", "1 when sshd -t accepts the configuration"),

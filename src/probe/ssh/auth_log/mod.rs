@@ -141,7 +141,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .num("failures", times.len() as f64)
             .text("users", if users.is_empty() { "-".to_string() } else { users.join(", ") })
             .text("first_seen", times.first().map(|t| show_time(*t, &tz)).unwrap_or_default())
-            .text("last_seen", times.last().map(|t| show_time(*t, &tz)).unwrap_or_default());
+            .text("last_seen", times.last().map(|t| show_time(*t, &tz)).unwrap_or_default())
+            // When it started, as every finding about events from a log says (`since`).
+            .since(times.first().and_then(|t| jiff::Timestamp::from_second(*t).ok()).map(crate::fmt::show));
         // What limited the reading goes with every finding: the counts may be partial.
         o.evidence = src.ring.iter().map(|e| scan.render(e)).chain(notes.iter().cloned()).collect();
         match worst {

@@ -1,0 +1,94 @@
+//! What the fuzz targets share: splitting one input into several files, and a scratch root
+//! (a fixture tree rebuilt for every input) that the tool's probes examine with `--root`
+//! semantics, so includes, file discovery and the probes' own limits are fuzzed the way a real
+//! rescued disk is read.
+
+use ecs_doctor::catalog::Catalog;
+use ecs_doctor::host::Host;
+use ecs_doctor::probe::{Observations, ProbeContext, ProbeError, ProbeSpec};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Files inside one input are separated by a NUL byte (which no text file of the examined system
+/// needs); a seed is its files joined with NUL.
+pub fn parts(data: &[u8], n: usize) -> Vec<&[u8]> {
+    let mut out: Vec<&[u8]> = data.splitn(n, |b| *b == 0).collect();
+    out.resize(n, &[]);
+    out
+}
+
+/// The input as text, the way the tool reads files (invalid UTF-8 replaced).
+pub fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// The scratch root of this fuzzing process: `$ECS_DOCTOR_FUZZ_TMP/root-<pid>` (tmpfs when
+/// possible). fuzz/campaign.sh and .ci/run point it at a directory they remove afterwards.
+fn root_dir() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = std::env::var_os("ECS_DOCTOR_FUZZ_TMP").map(PathBuf::from).unwrap_or_else(|| {
+            let shm = PathBuf::from("/dev/shm");
+            if shm.is_dir() { shm.join("ecs-doctor-fuzz") } else { std::env::temp_dir().join("ecs-doctor-fuzz") }
+        });
+        base.join(format!("root-{}", std::process::id()))
+    })
+}
+
+/// Rebuilds the scratch root with exactly these files (system path, contents) and returns a
+/// host rooted there. Empty contents still make the file (an empty config is a real case);
+/// `None` leaves it out.
+pub fn root(files: &[(&str, Option<&[u8]>)]) -> Host {
+    let dir = root_dir();
+    let _ = std::fs::remove_dir_all(dir);
+    for (path, body) in files {
+        let Some(body) = body else { continue };
+        let at = dir.join(path.trim_start_matches('/'));
+        if let Some(parent) = at.parent() {
+            std::fs::create_dir_all(parent).expect("scratch root");
+        }
+        std::fs::write(&at, body).expect("scratch root");
+    }
+    std::fs::create_dir_all(dir).expect("scratch root");
+    Host::new(dir.clone())
+}
+
+/// A probe context on `host` (not the live system: no program is run, nothing is sent).
+pub fn context(host: Host) -> ProbeContext {
+    ProbeContext::new(host, Instant::now() + Duration::from_secs(10), false)
+}
+
+/// The built-in catalog (the check files embedded in the binary).
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::load(&[]).expect("the built-in catalog loads"))
+}
+
+/// Runs every probe of these kinds exactly as the built-in checks name them (their parameters
+/// included), on `ctx`; each result's values are rendered as a finding would show them.
+pub fn probes(ctx: &ProbeContext, kinds: &[&str]) {
+    let mut ran = 0;
+    for check in &catalog().checks {
+        if kinds.contains(&check.probe.kind()) {
+            let _ = observe(ctx, &check.probe);
+            ran += 1;
+        }
+    }
+    assert!(ran > 0, "no built-in check uses the probes {kinds:?}");
+}
+
+/// Runs one probe and renders what it saw.
+pub fn observe(ctx: &ProbeContext, spec: &ProbeSpec) -> Result<Observations, ProbeError> {
+    let out = ctx.observe(spec);
+    // Everything a finding shows is rendered: evidence and values must stay printable.
+    if let Ok(obs) = &out {
+        for o in &obs.items {
+            for v in o.values.values() {
+                let _ = v.as_text();
+            }
+            let _ = o.evidence.len();
+        }
+    }
+    out
+}
