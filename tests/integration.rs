@@ -26,6 +26,7 @@ mod integration {
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod holders_lab;
     pub mod hostile;
     pub mod identity_lab;
     pub mod journal_lab;

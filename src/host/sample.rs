@@ -215,6 +215,15 @@ pub struct ProcTick {
     pub ppid: u32,
     pub comm: String,
     pub cpu_ticks: u64,
+    /// /proc/PID/schedstat: nanoseconds on a CPU and waiting for one; read only for a process
+    /// running or runnable at the start of the window (and for it again at the end).
+    pub sched: Option<(u64, u64)>,
+}
+
+/// `run_ns wait_ns timeslices` of /proc/PID/schedstat.
+pub fn parse_schedstat(text: &str) -> Option<(u64, u64)> {
+    let mut w = text.split_whitespace();
+    Some((w.next()?.parse().ok()?, w.next()?.parse().ok()?))
 }
 
 /// The counters at one moment.
@@ -231,13 +240,26 @@ pub struct Snapshot {
     pub counters: BTreeMap<String, u64>,
     pub softnet: Vec<Softnet>,
     pub procs: BTreeMap<u32, ProcTick>,
+    /// /proc/stat `processes`: processes and threads created since boot.
+    pub forks: Option<u64>,
+    /// /proc/stat `procs_running`: tasks runnable now (this sampler among them).
+    pub procs_running: Option<u64>,
 }
 
-fn snapshot(host: &Host) -> Snapshot {
+/// A `name value` line of /proc/stat (`processes 1160684`).
+pub fn stat_value(stat: &str, name: &str) -> Option<u64> {
+    stat.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// The counters now; `sched_of` names the processes whose schedstat to read (`None`: those
+/// running or runnable now).
+fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>) -> Snapshot {
     let mut s = Snapshot::default();
     if let Ok(f) = host.read("/proc/stat") {
         s.cpu = parse_cpu(&f.text);
         s.cpu_line = f.text.lines().find(|l| l.starts_with("cpu ")).unwrap_or_default().to_string();
+        s.forks = stat_value(&f.text, "processes");
+        s.procs_running = stat_value(&f.text, "procs_running");
     }
     if let Ok(f) = host.read("/proc/diskstats") {
         s.disks = parse_diskstats(&f.text);
@@ -260,7 +282,16 @@ fn snapshot(host: &Host) -> Snapshot {
     for pid in procs::pids(host).unwrap_or_default() {
         let Ok(f) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else { continue };
         if let Some(p) = procs::parse_stat(&f.text) {
-            s.procs.insert(pid, ProcTick { state: p.state, ppid: p.ppid, comm: p.comm, cpu_ticks: p.cpu_ticks });
+            let want = match sched_of {
+                None => p.state == 'R',
+                Some(first) => first.get(&pid).is_some_and(|t| t.sched.is_some()),
+            };
+            let sched = if want {
+                host.read(&format!("/proc/{pid}/schedstat")).ok().and_then(|f| parse_schedstat(&f.text))
+            } else {
+                None
+            };
+            s.procs.insert(pid, ProcTick { state: p.state, ppid: p.ppid, comm: p.comm, cpu_ticks: p.cpu_ticks, sched });
         }
     }
     s
@@ -279,14 +310,14 @@ pub struct Window {
 /// on a fixture root), another snapshot.
 pub fn sample(host: &Host, deadline: Instant) -> Window {
     let start = Instant::now();
-    let first = snapshot(host);
+    let first = snapshot(host, None);
     if host.is_live() {
         // Leave time after the window for the checks to finish before the deadline.
         let left = deadline.saturating_duration_since(Instant::now()).saturating_sub(Duration::from_millis(200));
         std::thread::sleep(WINDOW.saturating_sub(start.elapsed()).min(left));
     }
     let seconds = if host.is_live() { start.elapsed().as_secs_f64() } else { 0.0 };
-    let second = snapshot(host);
+    let second = snapshot(host, Some(&first.procs));
     Window { first, second, seconds }
 }
 
@@ -323,6 +354,28 @@ impl Window {
         })
     }
 
+    /// Processes that were running or waiting for a CPU the whole window (a spinning loop): (pid,
+    /// comm, percent of the window on a CPU or waiting for one), from /proc/PID/schedstat.
+    pub fn demanding(&self, min_percent: f64) -> Vec<(u32, String, f64)> {
+        if self.seconds <= 0.0 {
+            return Vec::new();
+        }
+        let mut v: Vec<(u32, String, f64)> = self
+            .second
+            .procs
+            .iter()
+            .filter_map(|(pid, p)| {
+                let (r1, w1) = self.first.procs.get(pid)?.sched?;
+                let (r2, w2) = p.sched?;
+                let ns = r2.saturating_sub(r1).saturating_add(w2.saturating_sub(w1));
+                let pct = (ns as f64 / (self.seconds * 1e9) * 1000.0).round() / 10.0;
+                (pct >= min_percent).then(|| (*pid, p.comm.clone(), pct))
+            })
+            .collect();
+        v.sort_by(|a, b| b.2.total_cmp(&a.2));
+        v
+    }
+
     /// Processes by CPU used during the window: (pid, comm, percent of one CPU), busiest first.
     pub fn top_cpu(&self, n: usize) -> Vec<(u32, String, f64)> {
         if self.seconds <= 0.0 {
@@ -354,6 +407,9 @@ mod tests {
         assert_eq!((c.user, c.steal, c.total()), (100, 20, 1020));
         assert!(parse_cpu("cpu0 1 2 3\n").is_none());
         assert!(parse_cpu("cpu  x").is_none());
+        let stat = "cpu  1 2 3 4\nprocesses 1160684\nprocs_running 3\nprocs_blocked 0\n";
+        assert_eq!((stat_value(stat, "processes"), stat_value(stat, "procs_running")), (Some(1160684), Some(3)));
+        assert_eq!(stat_value(stat, "procs"), None);
         let d = parse_diskstats(
             " 253       0 vda 1000 10 80000 500 2000 20 160000 4000 0 3000 4500 0 0 0 0\n 7 0 loop0 x\n garbage\n",
         );
@@ -387,10 +443,18 @@ mod tests {
         w.second.cpu = parse_cpu("cpu  130 0 0 850 0 0 0 120 0 0");
         let s = w.cpu_shares().unwrap();
         assert_eq!((s.busy, s.steal), (50.0, 20.0));
-        let t = |ticks| ProcTick { state: 'R', ppid: 1, comm: "x".into(), cpu_ticks: ticks };
+        let t = |ticks| ProcTick { state: 'R', ppid: 1, comm: "x".into(), cpu_ticks: ticks, sched: None };
         w.first.procs.insert(5, t(10));
         w.second.procs.insert(5, t(30));
         w.second.procs.insert(6, t(99));
         assert_eq!(w.top_cpu(3), vec![(5, "x".to_string(), 100.0)]);
+        // Spinning: 50 ms on a CPU and 150 ms waiting for one over 200 ms.
+        let s = |run, wait| ProcTick { sched: Some((run, wait)), ..t(0) };
+        w.first.procs.insert(7, s(1_000_000_000, 0));
+        w.second.procs.insert(7, s(1_050_000_000, 150_000_000));
+        w.second.procs.insert(8, s(5, 5));
+        assert_eq!(w.demanding(90.0), vec![(7, "x".to_string(), 100.0)]);
+        assert_eq!(parse_schedstat("192190526 57355734 690\n"), Some((192190526, 57355734)));
+        assert_eq!(parse_schedstat("x"), None);
     }
 }
