@@ -216,7 +216,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         parts.push((format!("SysV segment {id} (key {key}, created by pid {cpid})"), bytes));
     }
     parts.sort_by_key(|p| std::cmp::Reverse(p.1));
-    let mut sh = base("shared memory (Shmem)", shmem)
+    let mut sh = base("Shmem (tmpfs, SysV, memfd)", shmem)
         .text("largest", parts.first().map(|(n, b)| format!("{n} ({})", mib(*b))).unwrap_or_else(|| "none".into()))
         .text("fix", "`du -xsh /dev/shm/* /run/*; ipcs -m`")
         .evidence(format!("/proc/meminfo: Shmem: {} kB", shmem / 1024));
