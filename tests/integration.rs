@@ -27,6 +27,7 @@ mod integration {
     pub mod fleet_lab;
     pub mod garbage;
     pub mod history;
+    pub mod holders_lab;
     pub mod hostile;
     pub mod identity_lab;
     pub mod journal_lab;
@@ -38,6 +39,8 @@ mod integration {
     pub mod login_lab;
     pub mod malformed;
     pub mod messages;
+    pub mod net_counters_lab;
+    pub mod net_settings_lab;
     pub mod netdiag_lab;
     pub mod netlab;
     pub mod packages;

@@ -41,6 +41,8 @@ pub const CLIENT_IP: &str = "10.77.1.2";
 pub const ROUTER_CLIENT_IP: &str = "10.77.1.1";
 /// The server's own address (the web servers listen there).
 pub const SERVER_IP: &str = "10.88.0.2";
+/// The server's IPv6 address once [`Lab::with_ipv6`] gave it one.
+pub const SERVER_IP6: &str = "fd00:88::2";
 pub const HTTP_PORT: u16 = 80;
 pub const HTTPS_PORT: u16 = 8443;
 pub const METADATA_IP: &str = "100.100.100.200";
@@ -786,5 +788,24 @@ impl Lab {
         let mut args = vec!["iptables", "-w", "5"];
         args.extend(rule.split_whitespace());
         ns_exec(ns, &args);
+    }
+
+    /// [`Lab::iptables`] for IPv6 (`ip6tables`).
+    pub fn ip6tables(&self, ns: &Netns, rule: &str) {
+        let mut args = vec!["ip6tables", "-w", "5"];
+        args.extend(rule.split_whitespace());
+        ns_exec(ns, &args);
+    }
+
+    /// IPv6 on the client's and the server's links, routed by the router: the client is
+    /// [`CLIENT_IP6`], the server [`SERVER_IP6`] (global addresses, no duplicate detection).
+    pub fn with_ipv6(&self) {
+        self.client.ip("-6 addr add fd00:77::2/64 dev c0 nodad");
+        self.client.ip("-6 route add default via fd00:77::1");
+        self.router.ip("-6 addr add fd00:77::1/64 dev r0 nodad");
+        self.router.ip("-6 addr add fd00:88::1/64 dev r1 nodad");
+        self.server.ip(&format!("-6 addr add {SERVER_IP6}/64 dev s0 nodad"));
+        self.server.ip("-6 route add default via fd00:88::1");
+        ns_exec(&self.router, &["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"]);
     }
 }

@@ -98,6 +98,9 @@ impl Cidr {
 pub enum Source {
     /// Any address on the internet (IPv4): the question "can anyone reach it?".
     Anywhere,
+    /// Any address on the internet over IPv6 (`::/0`, a rule's `Ipv6SourceCidrIp`): the same
+    /// question for an instance with an IPv6 address.
+    AnywhereV6,
     /// One address (`--from ADDR`).
     Addr(IpAddr),
 }
@@ -107,15 +110,22 @@ impl Source {
     pub fn cidr_text(&self) -> String {
         match self {
             Source::Anywhere => "0.0.0.0/0".into(),
+            Source::AnywhereV6 => "::/0".into(),
             Source::Addr(a @ IpAddr::V4(_)) => format!("{a}/32"),
             Source::Addr(a) => format!("{a}/128"),
         }
+    }
+
+    /// Anyone, over IPv4 or IPv6: not one address.
+    pub fn is_anywhere(&self) -> bool {
+        matches!(self, Source::Anywhere | Source::AnywhereV6)
     }
 
     /// For people: `anywhere` or the address.
     pub fn describe(&self) -> String {
         match self {
             Source::Anywhere => "anywhere (0.0.0.0/0)".into(),
+            Source::AnywhereV6 => "anywhere over IPv6 (::/0)".into(),
             Source::Addr(a) => a.to_string(),
         }
     }
@@ -174,11 +184,12 @@ impl Rule {
             .filter_map(Cidr::parse)
             .collect();
         match source {
-            Source::Anywhere => {
-                let v4: Vec<&Cidr> = cidrs.iter().filter(|c| c.addr.is_ipv4()).collect();
-                if v4.iter().any(|c| c.is_everything()) {
+            Source::Anywhere | Source::AnywhereV6 => {
+                let v4 = source == Source::Anywhere;
+                let family: Vec<&Cidr> = cidrs.iter().filter(|c| c.addr.is_ipv4() == v4).collect();
+                if family.iter().any(|c| c.is_everything()) {
                     Takes::Yes
-                } else if v4.is_empty() {
+                } else if family.is_empty() {
                     Takes::No
                 } else {
                     Takes::Some
@@ -282,7 +293,7 @@ pub fn evaluate(rules: &[Rule], port: u16, source: Source) -> Verdict {
     };
     // A group or prefix-list rule weighed before the decision that would decide otherwise.
     let swaying: Vec<Rule> = unknown.iter().filter(|r| r.policy() != decided_policy).map(|r| (*r).clone()).collect();
-    if source == Source::Anywhere && decided_policy == Policy::Drop {
+    if source.is_anywhere() && decided_policy == Policy::Drop {
         // Not open to everyone: admitted to some sources? Only Accept rules that are not already
         // outranked by the deciding Drop rule count.
         let limit = match &decided {
@@ -421,6 +432,18 @@ mod tests {
         let open = rule("sg-a", "TCP", "22/22", "0.0.0.0/0", Accept, 2);
         assert_eq!(evaluate(&[ban.clone(), open.clone()], 22, ANY), Verdict::Accept(open.clone()));
         assert_eq!(evaluate(&[ban.clone(), open], 22, from("198.51.100.4")), Verdict::Drop(ban));
+        // Anyone over IPv6: only `::/0` in the IPv6 field admits everyone; an IPv4 rule does not.
+        const ANY6: Source = Source::AnywhereV6;
+        let v4_open = rule("sg-a", "TCP", "22/22", "0.0.0.0/0", Accept, 1);
+        assert_eq!(evaluate(std::slice::from_ref(&v4_open), 22, ANY6), Verdict::NoRule);
+        let v6_open = rule("sg-a", "TCP", "22/22", "::/0", Accept, 1);
+        assert_eq!(evaluate(&[v4_open.clone(), v6_open.clone()], 22, ANY6), Verdict::Accept(v6_open.clone()));
+        assert_eq!(evaluate(std::slice::from_ref(&v6_open), 22, ANY), Verdict::NoRule, "::/0 is not IPv4");
+        let v6_office = rule("sg-a", "TCP", "22/22", "2001:db8::/32", Accept, 1);
+        assert_eq!(evaluate(std::slice::from_ref(&v6_office), 22, ANY6).name(), "restricted");
+        let v6_drop = rule("sg-b", "TCP", "22/22", "::/0", Drop, 1);
+        assert_eq!(evaluate(&[v6_open, v6_drop.clone()], 22, ANY6), Verdict::Drop(v6_drop));
+        assert_eq!(needed_rule(22, ANY6, &Verdict::NoRule), "`inbound Accept TCP 22/22 from ::/0, priority 1`");
         // IPv6 sources are matched by their own field.
         let v6 = rule("sg-a", "TCP", "22/22", "2001:db8::/32", Accept, 1);
         assert_eq!(evaluate(std::slice::from_ref(&v6), 22, from("2001:db8::9")).name(), "accept");

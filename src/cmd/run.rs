@@ -300,7 +300,7 @@ mod tests {
         let catalog = Catalog::load(&[]).unwrap();
         let mut started = None;
         let mut done = Vec::new();
-        let opts = options("degraded", &["sys.cpu"], reports.path());
+        let opts = options("degraded", &["sys.cpu.load"], reports.path());
         let r = diagnose(&opts, &catalog, |p| match p {
             Progress::Started { checks } => started = Some(checks),
             Progress::Done(c) => done.push(c.id.clone()),

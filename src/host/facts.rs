@@ -94,6 +94,13 @@ pub fn cloud_provider(host: &Host) -> Provider {
     Provider::None
 }
 
+/// Whether the host has a global IPv6 address (/proc/net/if_inet6: scope 00, not link-local):
+/// clients may then reach it over IPv6, and what drops IPv6 matters.
+pub fn has_global_ipv6(host: &Host) -> bool {
+    host.read("/proc/net/if_inet6")
+        .is_ok_and(|f| f.text.lines().any(|l| l.split_whitespace().nth(3) == Some("00") && !l.starts_with("fe80")))
+}
+
 /// Whether this run can read what only root can read (on the live system: effective uid 0).
 pub fn privileged(host: &Host) -> bool {
     rustix::process::geteuid().is_root() || std::fs::File::open(host.path("/etc/shadow")).is_ok()

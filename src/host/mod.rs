@@ -21,13 +21,17 @@ pub mod klog;
 pub mod logread;
 pub mod metadata;
 pub mod mounts;
+pub mod pmtu;
 pub mod pressure;
 pub mod procs;
 pub mod sample;
 pub mod sntp;
+pub mod sockdiag;
 pub mod sockets;
 pub mod statfs;
+pub mod sysctl;
 pub mod tail;
+pub mod tc;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

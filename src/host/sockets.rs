@@ -44,6 +44,10 @@ pub struct Socket {
     pub state: u8,
     pub uid: Option<u32>,
     pub inode: u64,
+    /// Bytes waiting to be read; for a TCP listener, connections waiting to be accepted.
+    pub rx_queue: u64,
+    /// Datagrams a UDP socket dropped since it was opened (the last column of /proc/net/udp).
+    pub drops: u64,
 }
 
 impl Socket {
@@ -66,6 +70,16 @@ impl Socket {
     /// `0.0.0.0:6379/tcp`, `[::]:6379/tcp`.
     pub fn local_label(&self) -> String {
         format!("{}/{}", endpoint(self.local, self.local_port), self.proto.name())
+    }
+
+    /// The table the socket was read from.
+    pub fn table_path(&self) -> &'static str {
+        match (self.proto, self.local.is_ipv6()) {
+            (Proto::Tcp, false) => "/proc/net/tcp",
+            (Proto::Tcp, true) => "/proc/net/tcp6",
+            (Proto::Udp, false) => "/proc/net/udp",
+            (Proto::Udp, true) => "/proc/net/udp6",
+        }
     }
 
     pub fn remote_label(&self) -> String {
@@ -140,7 +154,20 @@ pub fn parse_table(text: &str, proto: Proto) -> Vec<Socket> {
         };
         let Ok(state) = u8::from_str_radix(f[3], 16) else { continue };
         let Ok(inode) = f[9].parse::<u64>() else { continue };
-        out.push(Socket { proto, local, local_port, remote, remote_port, state, uid: f[7].parse().ok(), inode });
+        let rx_queue = f[4].split_once(':').and_then(|(_, rx)| u64::from_str_radix(rx, 16).ok()).unwrap_or(0);
+        let drops = if proto == Proto::Udp { f.get(12).and_then(|d| d.parse().ok()).unwrap_or(0) } else { 0 };
+        out.push(Socket {
+            proto,
+            local,
+            local_port,
+            remote,
+            remote_port,
+            state,
+            uid: f[7].parse().ok(),
+            inode,
+            rx_queue,
+            drops,
+        });
     }
     out
 }

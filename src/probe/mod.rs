@@ -16,10 +16,12 @@ pub mod files;
 pub mod firewall;
 pub mod kernel;
 pub mod net;
+pub mod nic;
 pub mod pam;
 pub mod processes;
 pub mod reach;
 pub mod resources;
+pub mod socket;
 pub mod ssh;
 
 use crate::host::Host;
@@ -271,9 +273,14 @@ pub struct Scans {
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
     metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
     login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
+    /// Files read once per run and shared, by path (see [`ProbeContext::read_once`]).
+    files: Mutex<BTreeMap<String, SharedFile>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
     programs: Mutex<BTreeMap<String, ProgramRun>>,
 }
+
+/// One file's content, read once and shared by every probe that reads the same path.
+type SharedFile = Arc<OnceLock<Result<Arc<crate::host::HostFile>, ProbeError>>>;
 
 /// One program's run, done once and shared by every probe that asks for the same command line.
 type ProgramRun = Arc<OnceLock<Result<crate::host::command::Output, String>>>;
@@ -430,6 +437,16 @@ impl ProbeContext {
                 Ok(Arc::new(crate::host::metadata::fetch_network(ep, self.deadline)))
             })
             .clone()
+    }
+
+    /// Reads a file of the examined system at most once per run: probes that need the same /proc
+    /// file (`meminfo` and `memory_holders` both read /proc/meminfo) share one read.
+    pub fn read_once(&self, path: &str) -> Result<Arc<crate::host::HostFile>, ProbeError> {
+        let slot = match self.scans.files.lock() {
+            Ok(mut map) => map.entry(path.to_string()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        slot.get_or_init(|| self.host.read(path).map(Arc::new).map_err(|e| ProbeError::io(path, &e))).clone()
     }
 
     /// The metadata if a check already asked for it (never waits, never asks): for the report.
@@ -602,10 +619,15 @@ probes! {
     clock::clock_settings => ClockSettings,
     ssh::auth_log => AuthLog,
     net::conntrack => Conntrack,
+    resources::cpu_holders => CpuHolders,
+    resources::fork_rate => ForkRate,
+    resources::memory_holders => MemoryHolders,
+    net::proxy_settings => ProxySettings,
     files::cron => Cron,
     self::exec => Exec,
     files::file_perms => FilePerms,
     resources::file_limits => FileLimits,
+    resources::process_limits => ProcessLimits,
     disk::filesystems => Filesystems,
     firewall::firewall => Firewall,
     firewall::firewall_ssh => FirewallSsh,
@@ -633,6 +655,14 @@ probes! {
     accounts::passwd => Passwd,
     reach::path_trace => PathTrace,
     processes::process_states => ProcessStates,
+    nic::qdiscs => Qdiscs,
+    nic::nic_counters => NicCounters,
+    nic::nic_irqs => NicIrqs,
+    nic::softnet => Softnet,
+    socket::listen_queues => ListenQueues,
+    socket::tcp_counters => TcpCounters,
+    socket::udp_drops => UdpDrops,
+    reach::path_mtu => PathMtu,
     reach::reach => Reach,
     disk::readonly_mounts => ReadonlyMounts,
     resources::resource_pressure => ResourcePressure,
@@ -649,8 +679,10 @@ probes! {
     firewall::port_firewall => PortFirewall,
     ssh::sshd_service => SshdService,
     ssh::sshd_test => SshdTest,
+    ssh::sshd_use_dns => SshdUseDns,
     ssh::sshd_words => SshdWords,
     accounts::sudoers => Sudoers,
+    net::sysctls => Sysctls,
     processes::systemd_units => SystemdUnits,
     ssh::tcp_wrappers => TcpWrappers,
     clock::time_sync => TimeSync,

@@ -146,14 +146,7 @@ fn a_port_dropped_by_nftables_is_critical_for_ipv4_and_a_warning_for_ipv6_only()
         return;
     }
     let lab = Lab::new(MdMode::Token);
-    // IPv6 on the client's and the server's links, routed by the router.
-    lab.client.ip("-6 addr add fd00:77::2/64 dev c0 nodad");
-    lab.client.ip("-6 route add default via fd00:77::1");
-    lab.router.ip("-6 addr add fd00:77::1/64 dev r0 nodad");
-    lab.router.ip("-6 addr add fd00:88::1/64 dev r1 nodad");
-    lab.server.ip("-6 addr add fd00:88::2/64 dev s0 nodad");
-    lab.server.ip("-6 route add default via fd00:88::1");
-    crate::topology::ns_exec(&lab.router, &["sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1"]);
+    lab.with_ipv6();
     let m = Machine::new(&lab.server, true);
     let _web = http_server(&m, "::", PORT);
     tcp_connect_from(&lab.client, "[fd00:88::2]", PORT).expect("IPv6 works before the fault");

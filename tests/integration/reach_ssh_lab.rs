@@ -23,6 +23,22 @@ fn server(lab: &Lab) -> Machine {
     m
 }
 
+/// The real login was refused (nothing answers on the port), and ecs-doctor, run on the server,
+/// is critical about `id` with `code` for ssh.service: the report and that finding.
+fn refused_and_named(
+    login: &std::process::Output,
+    m: &Machine,
+    id: &str,
+    code: &str,
+) -> (serde_json::Value, serde_json::Value) {
+    assert!(!login.status.success() && stderr(login).contains("Connection refused"), "{}", stderr(login));
+    let (r, exit) = run_ssh_checks(m);
+    assert_eq!(exit, 2, "{r:#}");
+    let f = finding_of(&r, id).clone();
+    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("ssh.service"), Some(code)), "{f:#}");
+    (r, f)
+}
+
 fn finding_of<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     let c = check(r, id);
     assert_eq!(c["status"], "crit", "{id}: {c:#}");
@@ -91,11 +107,7 @@ fn sshd_on_loopback_only_is_critical_with_the_address() {
     let m = server(&lab);
     let sshd = Sshd::start(&m, &Sshd::config(22, "ListenAddress 127.0.0.1\n")).expect("sshd");
     let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
-    assert!(!login.status.success() && stderr(&login).contains("Connection refused"), "{}", stderr(&login));
-    let (r, code) = run_ssh_checks(&m);
-    assert_eq!(code, 2);
-    let f = finding_of(&r, "net.ssh.listen-address");
-    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("ssh.service"), Some("SSHD-LOOPBACK-ONLY")));
+    let (r, f) = refused_and_named(&login, &m, "net.ssh.listen-address", "SSHD-LOOPBACK-ONLY");
     assert!(f["message"].as_str().unwrap().contains("only on 127.0.0.1:22/tcp"), "{f:#}");
     assert!(f["evidence"].to_string().contains("127.0.0.1:22/tcp listening (sshd pid"), "{f:#}");
     // It runs, on the configured port: those two checks stay ok.
@@ -114,11 +126,7 @@ fn a_listen_address_the_host_does_not_have_is_critical_with_the_address() {
     assert!(sshd.wait_exited(), "sshd cannot bind: {}", sshd.log());
     assert!(sshd.log().contains("Cannot bind any address"), "{}", sshd.log());
     let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
-    assert!(!login.status.success() && stderr(&login).contains("Connection refused"), "{}", stderr(&login));
-    let (r, code) = run_ssh_checks(&m);
-    assert_eq!(code, 2);
-    let f = finding_of(&r, "net.ssh.listen-address");
-    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("ssh.service"), Some("SSHD-ADDRESS-MISSING")));
+    let (r, f) = refused_and_named(&login, &m, "net.ssh.listen-address", "SSHD-ADDRESS-MISSING");
     assert!(f["message"].as_str().unwrap().contains("listen on 10.88.0.99, which is not an address"), "{f:#}");
     assert_eq!(finding_of(&r, "net.ssh.listening")["code"], "SSHD-NOT-RUNNING");
 }
@@ -134,14 +142,216 @@ fn a_port_changed_in_the_config_but_not_applied_is_critical_with_both_ports() {
     // The customer moves sshd to 2222 and opens that port, but sshd is never restarted.
     m.write("/etc/ssh/sshd_config", &Sshd::config(2222, ""));
     let login = sshd.ssh_port_from(&lab.client, SERVER_IP, 2222, "root");
-    assert!(!login.status.success() && stderr(&login).contains("Connection refused"), "{}", stderr(&login));
-    let (r, code) = run_ssh_checks(&m);
-    assert_eq!(code, 2);
-    let f = finding_of(&r, "net.ssh.port");
-    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("ssh.service"), Some("SSHD-PORT-MISMATCH")));
+    let (r, f) = refused_and_named(&login, &m, "net.ssh.port", "SSHD-PORT-MISMATCH");
     let msg = f["message"].as_str().unwrap();
     assert!(msg.contains("says Port 2222 but the running sshd listens on 22"), "{msg}");
     assert_eq!(status_of(&r, "net.ssh.listening"), "ok", "{r:#}");
+}
+
+/// The host firewall over IPv6, for real: an ip6tables rule rejecting SSH refuses the real
+/// client over IPv6 while IPv4 still logs in (a warning: IPv6 clients are locked out, on a host
+/// with a global IPv6 address); an nftables inet table dropping SSH refuses both (critical).
+#[test]
+fn ssh_rejected_over_ipv6_is_a_warning_and_over_both_families_critical() {
+    if !ssh_lab_ok() || !require(std::path::Path::new("/usr/sbin/ip6tables").exists(), "this lab needs ip6tables") {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    lab.with_ipv6();
+    let m = server(&lab);
+    let sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
+    let v6 = crate::topology::SERVER_IP6;
+    let login = sshd.ssh_from(&lab.client, v6, "root");
+    assert!(login.status.success(), "a real login over IPv6 before the fault: {}", stderr(&login));
+    let only = ["run", "--format", "json", "--no-save", "--only", "net.firewall.local"];
+    let (r, code) = m.doctor(&only);
+    assert_eq!((status_of(&r, "net.firewall.local"), code), ("ok".to_string(), 0), "{r:#}");
+
+    lab.ip6tables(&lab.server, "-A INPUT -p tcp --dport 22 -j REJECT");
+    let login = sshd.ssh_from(&lab.client, v6, "root");
+    assert!(!login.status.success(), "IPv6 is rejected: {}", stderr(&login));
+    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success(), "IPv4 still logs in");
+    let (r, code) = m.doctor(&only);
+    let c = check(&r, "net.firewall.local");
+    assert_eq!((c["status"].as_str(), code), (Some("warn"), 1), "{c:#}");
+    let f = &c["findings"][0];
+    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("tcp/22"), Some("SSH-BLOCKED-IPV6")), "{f:#}");
+    let m6 = f["message"].as_str().unwrap_or_default();
+    assert!(m6.contains("admits SSH to tcp/22 over IPv4 but drops new IPv6 connections"), "{m6}");
+    assert!(m6.contains("--dport 22 -j REJECT"), "the ip6tables rule is named: {m6}");
+
+    // An inet table (both families) dropping SSH: every client is locked out.
+    lab.ip6tables(&lab.server, "-F INPUT");
+    let rules = m.dir.path().join("inet.nft");
+    std::fs::write(&rules, "table inet lab {\n chain input {\n  type filter hook input priority 0; policy accept;\n  tcp dport 22 drop\n }\n}\n")
+        .expect("rules");
+    let out = m.command("nft", &["-f", rules.to_str().expect("utf-8")]).output().expect("nft");
+    assert!(out.status.success(), "nft: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(!sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success(), "IPv4 is dropped");
+    assert!(!sshd.ssh_from(&lab.client, v6, "root").status.success(), "IPv6 is dropped");
+    let (r, code) = m.doctor(&only);
+    assert_eq!(code, 2, "{r:#}");
+    let f = finding_of(&r, "net.firewall.local");
+    assert_eq!(f["code"], "SSH-BLOCKED");
+    assert!(f["message"].as_str().unwrap_or_default().contains("table inet lab chain input"), "{f:#}");
+}
+
+/// `UseDNS yes` with a nameserver that never answers, for real: the router black-holes the only
+/// nameserver, so a query to it is never answered. A real login still gets through, after sshd
+/// asked that nameserver (the server's OUTPUT counter of queries to it moves during the login:
+/// no clock is read); ecs-doctor names the wait and the silent nameserver, as a consequence of
+/// the dead resolver. With `UseDNS no` the same login asks no nameserver and the check is quiet.
+#[test]
+fn use_dns_with_a_dead_resolver_makes_logins_wait_and_is_named() {
+    if !ssh_lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = server(&lab);
+    crate::topology::ns_exec(&lab.router, &["ip", "route", "add", "blackhole", "192.0.2.53/32"]);
+    lab.iptables(&lab.server, "-A OUTPUT -d 192.0.2.53/32 -p udp --dport 53");
+    m.write("/etc/resolv.conf", "nameserver 192.0.2.53\noptions timeout:1 attempts:1\n");
+    // Queries the server sent to the dead nameserver so far.
+    let queries = || -> u64 {
+        let out = crate::topology::ns_exec(&lab.server, &["iptables", "-w", "5", "-L", "OUTPUT", "-v", "-x", "-n"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains("192.0.2.53"))
+            .and_then(|l| l.split_whitespace().next()?.parse().ok())
+            .expect("the counting rule")
+    };
+    let mut sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS yes\n")).expect("sshd");
+    let before = queries();
+    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    assert!(login.status.success(), "the login gets through after the wait: {}", stderr(&login));
+    let after = queries();
+    assert!(after > before, "sshd asked the dead nameserver during the login ({before} → {after})");
+
+    let only =
+        ["run", "--format", "json", "--no-save", "--only", "net.ssh.use-dns", "--only", "net.dns.resolver-reachable"];
+    let (r, code) = m.doctor(&only);
+    assert_eq!(code, 2, "the dead resolver is critical: {r:#}");
+    let c = check(&r, "net.ssh.use-dns");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(c["consequence_of"], serde_json::json!(["net.dns.resolver-reachable"]), "{c:#}");
+    let f = &c["findings"][0];
+    assert_eq!((f["subject"].as_str(), f["code"].as_str()), (Some("sshd"), Some("SSH-USEDNS-WAIT")), "{f:#}");
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("every SSH login waits at least 1 s before sshd asks for a key or password"), "{msg}");
+    assert!(msg.contains("nameserver(s) 192.0.2.53 do not answer"), "{msg}");
+    assert!(f["evidence"].to_string().contains("usedns yes"), "{f:#}");
+    // `why ssh` walks it after the daemon: a warning on the way, not the cause (logins get in).
+    let (r, _) = m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
+    let step =
+        r["diagnosis"]["steps"].as_array().and_then(|s| s.iter().find(|s| s["check"] == "net.ssh.use-dns").cloned());
+    assert_eq!(step.map(|s| s["status"].clone()), Some("warn".into()), "{:#}", r["diagnosis"]);
+
+    // UseDNS no: the same login asks no nameserver, and the check is quiet.
+    sshd.stop();
+    let sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS no\n")).expect("sshd");
+    let before = queries();
+    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success());
+    assert_eq!(queries(), before, "no DNS query during the login");
+    let (r, _) = m.doctor(&only);
+    let c = check(&r, "net.ssh.use-dns");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");
+}
+
+/// A pids cgroup made by a test (cgroup v1's pids hierarchy, else v2 with the pids controller
+/// enabled), removed on drop once its processes are gone (any left are moved out first).
+struct PidsCgroup {
+    dir: std::path::PathBuf,
+    parent: std::path::PathBuf,
+}
+
+impl PidsCgroup {
+    fn new(name: &str) -> PidsCgroup {
+        let v1 = std::path::PathBuf::from("/sys/fs/cgroup/pids");
+        let parent = if v1.join("cgroup.procs").exists() {
+            v1
+        } else {
+            let v2 = std::path::PathBuf::from("/sys/fs/cgroup");
+            std::fs::write(v2.join("cgroup.subtree_control"), "+pids").expect("enable the pids controller (cgroup v2)");
+            v2
+        };
+        let dir = parent.join(name);
+        std::fs::create_dir(&dir).expect("mkdir the cgroup");
+        PidsCgroup { dir, parent }
+    }
+
+    /// Mounts the same hierarchy in the machine, where `ip netns exec` gave /sys a fresh sysfs
+    /// without the cgroup file systems a real server has.
+    fn mount_in(&self, m: &Machine) {
+        if self.parent.ends_with("pids") {
+            m.sh("mount -t tmpfs cgroup /sys/fs/cgroup && mkdir /sys/fs/cgroup/pids && mount -t cgroup -o pids pids /sys/fs/cgroup/pids");
+        } else {
+            m.sh("mount -t cgroup2 cgroup2 /sys/fs/cgroup");
+        }
+    }
+
+    fn add(&self, pid: u32) {
+        std::fs::write(self.dir.join("cgroup.procs"), pid.to_string()).expect("move the process into the cgroup");
+    }
+
+    fn current(&self) -> u64 {
+        std::fs::read_to_string(self.dir.join("pids.current"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .expect("pids.current")
+    }
+
+    fn limit(&self, max: &str) {
+        std::fs::write(self.dir.join("pids.max"), max).expect("pids.max");
+    }
+}
+
+impl Drop for PidsCgroup {
+    fn drop(&mut self) {
+        for pid in std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default().lines() {
+            let _ = std::fs::write(self.parent.join("cgroup.procs"), pid);
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// A process limit, for real: sshd runs in a pids cgroup whose pids.max is what it already
+/// holds, so it cannot fork for a new connection. The real login fails, ecs-doctor names the
+/// cgroup and its limit, and `why ssh` gives it as the cause; with the limit raised the same
+/// login works and the check is quiet.
+#[test]
+fn sshd_in_a_cgroup_at_its_process_limit_refuses_logins_and_is_named() {
+    if !ssh_lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = server(&lab);
+    // Made before sshd, so that it is removed after sshd is gone.
+    let name = format!("ecsd-lab-{}", std::process::id());
+    let cg = PidsCgroup::new(&name);
+    cg.mount_in(&m);
+    let sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
+    cg.add(sshd.pid().expect("sshd runs"));
+    cg.limit(&cg.current().to_string());
+    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    assert!(!login.status.success(), "sshd cannot fork at its limit: {}\nsshd: {}", stderr(&login), sshd.log());
+    let (r, code) = m.doctor(&["run", "--format", "json", "--no-save", "--only", "sys.limits.processes"]);
+    assert_eq!(code, 2, "{r:#}");
+    let f = finding_of(&r, "sys.limits.processes");
+    assert_eq!(
+        (f["subject"].as_str(), f["code"].as_str()),
+        (Some(format!("cgroup /{name}").as_str()), Some("NPROC-FULL")),
+        "{f:#}"
+    );
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("is at its process limit (1 of 1") && msg.contains("pids.max"), "{msg}");
+    let (r, _) = m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
+    assert_eq!(r["diagnosis"]["cause"], "sys.limits.processes", "{:#}", r["diagnosis"]);
+
+    cg.limit("max");
+    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success(), "room again: {}", sshd.log());
+    let (r, code) = m.doctor(&["run", "--format", "json", "--no-save", "--only", "sys.limits.processes"]);
+    assert_eq!((status_of(&r, "sys.limits.processes"), code), ("ok".to_string(), 0), "{r:#}");
 }
 
 /// `why ssh` and `why port` on the lab, as a locked-out customer runs them on the server

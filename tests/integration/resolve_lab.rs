@@ -1,9 +1,10 @@
-//! Name resolution order, /etc/hosts overrides, resolv.conf managers and the systemd-resolved
-//! stub, injected for real in the network lab (`tests/topology.rs`): dnsmasq answers the lab's
+//! Name resolution order, /etc/hosts overrides, resolv.conf managers, the systemd-resolved
+//! stub and system-wide proxies, injected for real in the network lab (`tests/topology.rs`): dnsmasq answers the lab's
 //! names, and the files under test are laid over /etc (and a tmpfs over /run) in the wrapper's
 //! private mount namespace, so glibc in that namespace really resolves through them and nothing
 //! changes on the machine. Managers are fake daemons (copies of sleep named like them) in a
-//! private PID namespace.
+//! private PID namespace. Proxies point at the lab server's address, where nothing listens (refused)
+//! or the router drops the SYN (no answer), or at a listener the test opens there.
 
 use crate::common::*;
 use crate::topology::{self, Lab, MdMode, fake_daemons, lab_ok};
@@ -212,4 +213,68 @@ fn a_hand_edited_resolv_conf_that_networkmanager_will_overwrite_is_a_warning() {
     let (r, _, _) =
         lab.doctor(&["--only", id], Some(&wrap(&lab, &[("/etc/NetworkManager/NetworkManager.conf", nm)], &run)));
     assert_eq!(status_of(&r, id), "ok", "{r:#}");
+}
+
+#[test]
+fn a_system_wide_proxy_that_does_not_answer_or_catches_the_metadata_service_is_named() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let server = topology::SERVER_IP;
+    // Nothing listens on 3128 (refused); 3129 is dropped by the router (no answer).
+    lab.iptables(&lab.router, &format!("-A FORWARD -d {server} -p tcp --dport 3129 -j DROP"));
+    let env = format!("LANG=C.UTF-8\nhttp_proxy=\"http://user:secret@{server}:3128/\"\nno_proxy=localhost,127.0.0.1\n");
+    let profile = format!("# corporate proxy\nexport https_proxy=http://{server}:3129\n");
+    let apt = format!("Acquire::http::Proxy \"http://{server}:3128/\";\n");
+    let script = wrap(
+        &lab,
+        &[("/etc/environment", &env), ("/etc/profile.d/proxy.sh", &profile), ("/etc/apt/apt.conf.d/95proxy", &apt)],
+        "",
+    );
+    let (r, code, _) = lab.doctor(&["--only", "net.proxy", "--metadata-url", MD, "--deadline", "5"], Some(&script));
+    assert_eq!(code, 2, "{r:#}");
+    let id = "net.proxy.reachable";
+    let c = check(&r, id);
+    assert_eq!(c["status"], "crit", "{c:#}");
+    let f = topology::finding(&r, id, "/etc/environment http_proxy");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("crit"), Some("PROXY-ECONNREFUSED")), "{f:#}");
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!("http://{server}:3128")) && msg.contains("sed -i '2s/^/# /' /etc/environment"),
+        "{msg}"
+    );
+    assert!(!r.to_string().contains("secret"), "the proxy's password leaked");
+    assert!(f["evidence"].to_string().contains("/etc/environment:2: http_proxy="), "{f:#}");
+    let f = topology::finding(&r, id, "/etc/profile.d/proxy.sh https_proxy");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("PROXY-ETIMEDOUT")), "{f:#}");
+    let f = topology::finding(&r, id, "/etc/apt/apt.conf.d/95proxy Acquire::http::Proxy");
+    assert_eq!(f["severity"], "crit", "{f:#}");
+
+    // The plain-HTTP proxy would carry the metadata service: no_proxy lacks 100.100.100.200.
+    let id = "net.proxy.bypass";
+    let c = check(&r, id);
+    assert_eq!(c["status"], "warn", "{c:#}");
+    assert_eq!(subjects(&r, id), vec!["/etc/environment http_proxy"], "{c:#}");
+    let msg = c["findings"][0]["message"].as_str().unwrap();
+    assert!(msg.contains("100.100.100.200 (metadata service)"), "{msg}");
+    assert!(
+        msg.contains("sed -i '3s|no_proxy=.*|no_proxy=\"localhost,127.0.0.1,100.100.100.200\"|' /etc/environment"),
+        "{msg}"
+    );
+
+    // A proxy that answers, with the metadata address in no_proxy: nothing to report.
+    let live = topology::listen_in(&lab.server, server);
+    let port = live.local_addr().expect("addr").port();
+    let env = format!("http_proxy=http://{server}:{port}\nno_proxy=localhost,100.100.0.0/16\n");
+    let (r, code, _) = lab
+        .doctor(&["--only", "net.proxy", "--metadata-url", MD], Some(&wrap(&lab, &[("/etc/environment", &env)], "")));
+    assert_eq!(code, 0, "{r:#}");
+    for id in ["net.proxy.reachable", "net.proxy.bypass"] {
+        assert_eq!(status_of(&r, id), "ok", "{r:#}");
+    }
+    assert!(
+        check(&r, "net.proxy.reachable")["summary"].as_str().unwrap().contains(&format!("{server}:{port}")),
+        "{r:#}"
+    );
 }

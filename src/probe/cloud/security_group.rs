@@ -34,6 +34,13 @@ pub const FIELDS: &[Field] = &[
     Field::text("otherwise", "what decides for a source outside those rules"),
     Field::text("needed", "the inbound rule the port needs for the source"),
     Field::text("why_port", "why the port is checked (sshd -T, a named port)"),
+    Field::flag(
+        "v6_blocked",
+        "1 when the port is open to anyone over IPv4 but not over IPv6, on a host with a global IPv6 address",
+    ),
+    Field::text("verdict_v6", "the verdict for anyone over IPv6 (::/0), or not judged"),
+    Field::text("rule_v6", "what decides over IPv6"),
+    Field::text("needed_v6", "the inbound rule the port needs for anyone over IPv6"),
 ];
 
 /// How long `sshd -T` may take.
@@ -118,18 +125,43 @@ fn rules_text(rules: &[Rule]) -> String {
     rules.iter().map(Rule::describe).collect::<Vec<_>>().join("; ")
 }
 
-/// The observation of one port.
-pub fn judge_port(port: u16, why: &str, source: Source, groups: &[String], rules: &[Rule]) -> Observation {
+/// What decides a verdict, in words.
+fn decided_by(v: &Verdict) -> String {
+    match v {
+        Verdict::Accept(r) => format!("accepted by {}", r.describe()),
+        Verdict::Drop(r) => format!("dropped by {}", r.describe()),
+        Verdict::Restricted(rs) | Verdict::Unknown { rules: rs, .. } => format!("admitted only by {}", rules_text(rs)),
+        Verdict::NoRule => "no rule admits it (dropped by default)".into(),
+    }
+}
+
+/// The observation of one port. `ipv6`: the host has a global IPv6 address, so "from
+/// anywhere" is asked over IPv6 (`::/0`) too.
+pub fn judge_port(port: u16, why: &str, source: Source, groups: &[String], rules: &[Rule], ipv6: bool) -> Observation {
     let verdict = secgroup::evaluate(rules, port, source);
+    let o = judge_port_v4(port, why, source, groups, &verdict);
+    if !(ipv6 && source == Source::Anywhere) {
+        return o.flag("v6_blocked", false).text("verdict_v6", "not judged");
+    }
+    let v6 = secgroup::evaluate(rules, port, Source::AnywhereV6);
+    let blocked = matches!(verdict, Verdict::Accept(_)) && matches!(v6, Verdict::Drop(_) | Verdict::NoRule);
+    o.flag("v6_blocked", blocked)
+        .text("verdict_v6", v6.name())
+        .text("rule_v6", decided_by(&v6))
+        .text("needed_v6", secgroup::needed_rule(port, Source::AnywhereV6, &v6))
+        .evidence(format!("IPv6 (::/0): {}", decided_by(&v6)))
+}
+
+fn judge_port_v4(port: u16, why: &str, source: Source, groups: &[String], verdict: &Verdict) -> Observation {
     let mut o = Observation::new(format!("{port}/tcp"))
         .num("port", port as f64)
         .text("source", source.describe())
         .text("verdict", verdict.name())
         .text("groups", groups_text(groups))
-        .text("needed", secgroup::needed_rule(port, source, &verdict))
+        .text("needed", secgroup::needed_rule(port, source, verdict))
         .text("why_port", why.to_string())
         .evidence(why.to_string());
-    match &verdict {
+    match verdict {
         Verdict::Accept(r) | Verdict::Drop(r) => {
             o = o.text("group", r.group.clone()).text("rule", r.describe());
         }
@@ -281,13 +313,65 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
         None => return Err(ProbeError::failed("EIO", Said::new(Msg::FailSecgroupApi).arg("error", "no endpoint"))),
     };
+    let ipv6 = crate::host::facts::has_global_ipv6(&ctx.host);
     let items = ports
         .iter()
         .map(|(p, why)| {
-            let mut o = judge_port(*p, why, source, &groups, &rules);
+            let mut o = judge_port(*p, why, source, &groups, &rules, ipv6);
             o.evidence.extend(evidence.iter().cloned());
             o
         })
         .collect();
     Ok(Observations::of(items))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::secgroup::Policy;
+    use crate::report::{Severity, Status};
+
+    fn rule(src: &str) -> Rule {
+        let mut r = Rule {
+            group: "sg-a".into(),
+            rule_id: Some("sgr-1".into()),
+            direction: "ingress".into(),
+            protocol: "TCP".into(),
+            port_range: "22/22".into(),
+            policy: Some(Policy::Accept),
+            priority: 1,
+            ..Default::default()
+        };
+        if src.contains(':') {
+            r.source_cidr_v6 = Some(src.into());
+        } else {
+            r.source_cidr = Some(src.into());
+        }
+        r
+    }
+
+    /// Open to anyone over IPv4 only, on a host with an IPv6 address: a warning naming the
+    /// IPv6 rule it needs; with `::/0` admitted too, or no IPv6 address, quiet.
+    #[test]
+    fn ipv6_from_anywhere_is_judged_when_the_host_has_ipv6() {
+        let catalog = crate::catalog::Catalog::load(&[]).expect("built-in catalog");
+        let check = catalog.get("net.security-group.inbound").expect("check");
+        let groups = ["sg-a".to_string()];
+        let judge = |rules: &[Rule], ipv6: bool| {
+            let o = judge_port(22, "sshd -T: port 22", Source::Anywhere, &groups, rules, ipv6);
+            crate::engine::judge::judge(check, Ok(Observations::of(vec![o])), crate::i18n::Lang::En, 0)
+        };
+        let v4_only = [rule("0.0.0.0/0")];
+        let r = judge(&v4_only, true);
+        assert_eq!(r.status, Status::Warn, "{r:#?}");
+        assert_eq!(r.findings[0].severity, Severity::Warn);
+        assert_eq!(r.findings[0].code.as_deref(), Some("SG-NO-IPV6"));
+        assert!(r.findings[0].message.contains("not over IPv6 (no rule admits it"), "{}", r.findings[0].message);
+        assert!(r.findings[0].message.ends_with("Needed: `inbound Accept TCP 22/22 from ::/0, priority 1`"));
+        assert_eq!(judge(&v4_only, false).status, Status::Ok, "no IPv6 address: IPv6 is not asked");
+        assert_eq!(judge(&[rule("0.0.0.0/0"), rule("::/0")], true).status, Status::Ok);
+        // Closed over IPv4 too: the IPv4 finding is the one that matters.
+        let r = judge(&[rule("::/0")], true);
+        assert_eq!(r.findings.iter().map(|f| f.code.as_deref()).collect::<Vec<_>>(), [Some("SG-NO-RULE")]);
+    }
 }

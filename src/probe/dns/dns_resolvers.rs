@@ -37,8 +37,11 @@ fn default_path() -> String {
     "/etc/resolv.conf".into()
 }
 
+/// How long each nameserver has to answer, unless the check file says otherwise.
+pub const DEFAULT_TIMEOUT_MS: u64 = 1000;
+
 fn default_timeout_ms() -> u64 {
-    1000
+    DEFAULT_TIMEOUT_MS
 }
 
 pub const FIELDS: &[Field] = &[

@@ -12,7 +12,8 @@ pub mod firewall_ssh;
 pub mod port_firewall;
 
 use crate::host::firewall::{Family, Iptables, NFT_JSON, Nft, Verdict, parse_iptables, read_nft_listing};
-use crate::probe::ProbeContext;
+use crate::i18n::{Msg, Said};
+use crate::probe::{ProbeContext, ProbeError};
 use std::time::Duration;
 
 const LISTING_TIMEOUT: Duration = Duration::from_secs(3);
@@ -59,6 +60,28 @@ impl Listings {
             }
         }
         l
+    }
+
+    /// The live system's listings (IPv4 and IPv6), for a probe that walks them: skipped under
+    /// `--root` (the rules live in the running kernel), without root, or when nothing could be
+    /// listed (with why).
+    pub fn live(ctx: &ProbeContext) -> Result<Listings, ProbeError> {
+        if !ctx.host.is_live() {
+            return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
+        }
+        if !ctx.privileged {
+            return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
+        }
+        let fw = Listings::read(ctx, true);
+        if !fw.any() {
+            let why = if fw.notes.is_empty() {
+                "neither iptables-save nor nft is installed".to_string()
+            } else {
+                fw.notes.join("; ")
+            };
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipFirewallUnlisted).arg("error", why)));
+        }
+        Ok(fw)
     }
 
     /// Whether anything could be listed.

@@ -32,13 +32,6 @@ pub const FIELDS: &[Field] = &[
     Field::text("addresses", "the addresses it listens on, or none"),
 ];
 
-/// Whether the host has a global IPv6 address (/proc/net/if_inet6, scope 00).
-fn global_ipv6(ctx: &ProbeContext) -> bool {
-    ctx.host
-        .read("/proc/net/if_inet6")
-        .is_ok_and(|f| f.text.lines().any(|l| l.split_whitespace().nth(3) == Some("00") && !l.starts_with("fe80")))
-}
-
 fn text_of(v: &Verdict) -> String {
     match v {
         Verdict::Rule(l) | Verdict::Policy(l) => l.clone(),
@@ -47,23 +40,9 @@ fn text_of(v: &Verdict) -> String {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    if !ctx.host.is_live() {
-        return Err(ProbeError::skipped(Msg::SkipFirewallUnderRoot));
-    }
-    if !ctx.privileged {
-        return Err(ProbeError::skipped(Msg::SkipFirewallNeedsRoot));
-    }
-    let fw = Listings::read(ctx, true);
-    if !fw.any() {
-        let why = if fw.notes.is_empty() {
-            "neither iptables-save nor nft is installed".to_string()
-        } else {
-            fw.notes.join("; ")
-        };
-        return Err(ProbeError::Skipped(Said::new(Msg::SkipFirewallUnlisted).arg("error", why)));
-    }
+    let fw = Listings::live(ctx)?;
     let rulesets = fw.names();
-    let v6 = global_ipv6(ctx);
+    let v6 = crate::host::facts::has_global_ipv6(&ctx.host);
     let named: Vec<u16> = ctx.net.access.ports.clone();
     let mut scope = Observation::new("host firewall").text("rulesets", &rulesets);
     scope = if named.is_empty() {

@@ -4,11 +4,16 @@
 //! - `maxlogins 0` (or `maxsyslogins 0`): pam_limits refuses every session of the accounts the
 //!   line names (PAM_PERM_DENIED; sshd then ends the connection right after the password or key
 //!   was accepted). Root is exempt.
-//! - A hard `nofile` above the kernel's `fs.nr_open` makes setrlimit fail with EPERM. Linux-PAM
-//!   before 1.5 refuses the session then (the classic "every login closes at once" of RHEL 7);
-//!   later versions skip an EPERM and open the session without the limit. Which one is
-//!   installed is read from pam_limits.so itself: the newer ones log "Could not set limit for
-//!   '%s' to soft=...", the older ones do not. (`unlimited` means fs.nr_open since 1.5.)
+//! - A hard `nofile` above the kernel's `fs.nr_open` makes setrlimit fail with EPERM (the kernel
+//!   refuses it, for root too). Upstream Linux-PAM's pam_limits (every release up to 1.7, as
+//!   shipped by RHEL, CentOS, Alibaba Cloud Linux, Fedora, SUSE) then refuses the session
+//!   (`status |= setrlimit(...)`, PAM_PERM_DENIED): every login the line applies to closes
+//!   right after it was accepted, the classic "the session closes at once". Debian's and
+//!   Ubuntu's pam_limits carry a patch that skips an EPERM and logs the refused values ("Could
+//!   not set limit for '%s' to soft=..."): the session opens without the limit. Which code this
+//!   system runs is read from its pam_limits.so: the patched module holds that message, the
+//!   upstream one ("Could not set limit for '%s': %m") does not. (`unlimited` means fs.nr_open
+//!   since 1.5.)
 //! - Lines pam_limits cannot parse are skipped with a log message: the limit someone wanted is
 //!   not applied.
 
@@ -124,7 +129,8 @@ pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
 }
 
 /// Whether the pam_limits.so in `bytes` opens a session whose limit setrlimit refuses with EPERM
-/// (Linux-PAM 1.5 and later, which also log the refused values) rather than refusing it.
+/// (Debian's and Ubuntu's patched module, which also logs the refused values) rather than
+/// refusing it (upstream Linux-PAM).
 pub fn skips_eperm(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"Could not set limit for '%s' to soft=").is_some()
 }

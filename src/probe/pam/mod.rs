@@ -382,7 +382,7 @@ pub mod pam_limits {
             Ok(Some(s)) => s.lines.iter().any(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so"),
             _ => false,
         };
-        // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as the older.
+        // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as upstream's.
         let dirs = stack::module_dirs(host);
         let module = stack::find_module(host, &dirs, "pam_limits.so");
         let skips = module.as_ref().is_some_and(|m| {
@@ -394,10 +394,10 @@ pub mod pam_limits {
         });
         let module_note = match &module {
             Some(m) if skips => {
-                format!("{m}: opens the session when setrlimit fails with EPERM (Linux-PAM 1.5 or later)")
+                format!("{m}: skips a limit setrlimit refuses with EPERM and opens the session (Debian's patch)")
             }
-            Some(m) => format!("{m}: refuses the session when setrlimit fails (Linux-PAM before 1.5)"),
-            None => "pam_limits.so: not found; judged as Linux-PAM before 1.5".to_string(),
+            Some(m) => format!("{m}: refuses the session when setrlimit fails (upstream Linux-PAM)"),
+            None => "pam_limits.so: not found; judged as upstream Linux-PAM (refuses the session)".to_string(),
         };
         let mut items = Vec::new();
         let mut read = Vec::new();

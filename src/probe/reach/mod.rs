@@ -3,6 +3,7 @@
 //! `[net] targets`), else the cloud's defaults ([`targets_of`]). Parsing and resolving an
 //! endpoint is `host::endpoint`'s, shared with the config, `trace` and time sync.
 
+pub mod path_mtu;
 pub mod path_trace;
 #[allow(
     clippy::module_inception,

@@ -31,7 +31,7 @@ const PSI: &str = "/proc/pressure/memory";
 const PATH: &str = "/proc/meminfo";
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-    let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
+    let file = ctx.read_once(PATH)?;
     let m = parse(&file.text);
     let get = |k: &str| m.get(k).copied();
     let total = get("MemTotal")

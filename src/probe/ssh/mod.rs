@@ -3,7 +3,7 @@
 //! its configuration (`sshd_test`), authorized keys and host keys (owners and modes from
 //! `host::fsmeta`), failed logins in the authentication logs (`auth_log`), and whether sshd is
 //! there to answer: running, listening where clients reach it, on its configured port
-//! (`sshd_service`).
+//! (`sshd_service`), and whether its logins wait for DNS (`sshd_use_dns`).
 //!
 //! Who can log in and why not: sshd's effective settings per connection (`effective`: `sshd -T
 //! -C user=...` or the files with Match blocks), the per-run login facts and verdicts (`login`),
@@ -25,6 +25,7 @@ pub mod ssh_keys;
 pub mod sshd_config;
 pub mod sshd_service;
 pub mod sshd_test;
+pub mod sshd_use_dns;
 pub mod sshd_words;
 pub mod tcp_wrappers;
 

@@ -1,0 +1,205 @@
+//! Socket counters and path MTU, produced for real in network namespaces: a listener with a
+//! backlog of 1 that never accepts, flooded with connects (ListenOverflows, its queue full); a
+//! UDP socket with a tiny receive buffer that never reads, flooded with datagrams
+//! (RcvbufErrors, the socket's own drops); TIME_WAIT sockets filling a ten-port range; and a
+//! router that forwards onto a smaller MTU and drops its own "fragmentation needed" (a path MTU
+//! black hole, in the three-namespace lab of `tests/topology.rs`). The flooders run while
+//! ecs-doctor samples, so the counters move inside its window. Root only; run under the lab lock.
+
+use crate::common::*;
+use crate::integration::net_settings_lab::Lab;
+use crate::topology::{self, Daemon, MdMode, SERVER_IP, finding};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn lab_ok() -> bool {
+    require(is_root(), "the counters lab needs root (ip netns)")
+        && require(Command::new("python3").arg("-V").output().is_ok(), "python3 is not installed")
+}
+
+/// Starts `python3 -c SCRIPT` in the namespace and waits for it to print `ready`.
+fn python(ns: &Netns, script: &str) -> Daemon {
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "python3", "-c", script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3");
+    let out = child.stdout.take().expect("stdout");
+    let d = Daemon(child);
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).expect("read python's first line");
+    assert_eq!(line.trim(), "ready", "the helper did not start");
+    d
+}
+
+/// A counter of /proc/net/netstat or snmp as the namespace sees it.
+fn counter(ns: &Netns, file: &str, group: &str, name: &str) -> u64 {
+    let out = Command::new("ip").args(["netns", "exec", &ns.0, "cat", file]).output().expect("cat");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    for pair in lines.chunks(2) {
+        if let [names, values] = pair
+            && names.starts_with(&format!("{group}:"))
+        {
+            let i = names.split_whitespace().position(|n| n == name).expect("counter name");
+            return values.split_whitespace().nth(i).and_then(|v| v.parse().ok()).expect("counter value");
+        }
+    }
+    panic!("no {group} {name} in {file}")
+}
+
+/// Waits (bounded by a count of checks, not by time) until `f` holds.
+fn until(what: &str, mut f: impl FnMut() -> bool) {
+    for _ in 0..500 {
+        if f() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("{what} never happened");
+}
+
+const LISTEN_FLOOD: &str = r#"
+import socket, time
+l = socket.socket()
+l.bind(("127.0.0.1", 7070))
+l.listen(1)
+print("ready", flush=True)
+held = []
+while True:
+    s = socket.socket()
+    s.setblocking(False)
+    try:
+        s.connect(("127.0.0.1", 7070))
+    except BlockingIOError:
+        pass
+    held.append(s)
+    if len(held) > 200:
+        held.pop(0).close()
+    time.sleep(0.002)
+"#;
+
+/// A listener that never accepts: its queue fills, the kernel drops the connects that follow,
+/// and the finding names the socket and its program; without the flood, nothing warns.
+#[test]
+fn a_full_listen_queue_is_named_with_its_program() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("listen");
+    let r = b.ns.doctor_json(&["net.socket.listen-queue"]);
+    assert_eq!(status_of(&r, "net.socket.listen-queue"), "ok", "{r:#}");
+
+    let flood = python(&b.ns, LISTEN_FLOOD);
+    until("ListenOverflows", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenOverflows") > 0);
+    let r = b.ns.doctor_json(&["net.socket.listen-queue"]);
+    let c = check(&r, "net.socket.listen-queue");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let f = finding(&r, "net.socket.listen-queue", "127.0.0.1:7070/tcp");
+    assert_eq!(f["code"], "LISTEN-QUEUE-FULL");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&format!("python3 (pid {})", flood.0.id())), "{f:#}");
+    assert!(m.contains("room for 1"), "{f:#}");
+    assert!(f.to_string().contains("netlink sock_diag: 127.0.0.1:7070/tcp accept queue"), "{f:#}");
+    drop(flood);
+}
+
+const UDP_FLOOD: &str = r#"
+import socket, time
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+r.bind(("127.0.0.1", 7071))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+print("ready", flush=True)
+while True:
+    s.sendto(b"x" * 512, ("127.0.0.1", 7071))
+    time.sleep(0.001)
+"#;
+
+/// A UDP socket that never reads, with a tiny buffer, flooded: the socket is named.
+#[test]
+fn a_udp_socket_dropping_datagrams_is_named_with_its_program() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("udp");
+    let r = b.ns.doctor_json(&["net.socket.udp-drops"]);
+    assert_eq!(status_of(&r, "net.socket.udp-drops"), "ok", "{r:#}");
+    let flood = python(&b.ns, UDP_FLOOD);
+    until("RcvbufErrors", || counter(&b.ns, "/proc/net/snmp", "Udp", "RcvbufErrors") > 0);
+    let r = b.ns.doctor_json(&["net.socket.udp-drops"]);
+    assert_eq!(status_of(&r, "net.socket.udp-drops"), "warn", "{r:#}");
+    let f = finding(&r, "net.socket.udp-drops", "127.0.0.1:7071/udp");
+    assert_eq!(f["code"], "UDP-RCVBUF");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains(&format!("python3 (pid {})", flood.0.id()))), "{f:#}");
+    drop(flood);
+}
+
+const TIME_WAIT: &str = r#"
+import socket, threading
+l = socket.socket()
+l.bind(("127.0.0.1", 7072))
+l.listen(16)
+def serve():
+    while True:
+        c, _ = l.accept()
+        c.recv(1)
+        c.close()
+threading.Thread(target=serve, daemon=True).start()
+for i in range(7):
+    s = socket.create_connection(("127.0.0.1", 7072))
+    s.close()
+print("ready", flush=True)
+threading.Event().wait()
+"#;
+
+/// Seven connections closed first by this side, in a namespace whose ephemeral range is ten
+/// ports: seven TIME_WAIT sockets hold 70 % of the range.
+#[test]
+fn time_wait_sockets_filling_the_port_range_warn() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("tw");
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    assert_eq!(status_of(&r, "net.socket.tcp"), "ok", "{r:#}");
+    crate::topology::ns_exec(&b.ns, &["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=40000 40009"]);
+    let _held = python(&b.ns, TIME_WAIT);
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    assert_eq!(status_of(&r, "net.socket.tcp"), "warn", "{r:#}");
+    let f = finding(&r, "net.socket.tcp", "net.ipv4.ip_local_port_range");
+    assert_eq!(f["code"], "TCP-TIME-WAIT");
+    assert!(f["message"].as_str().is_some_and(|m| m.starts_with("7 sockets in TIME_WAIT, 70%")), "{f:#}");
+}
+
+/// The router forwards onto a link of MTU 1400 and drops the "fragmentation needed" it would
+/// send: a black hole, found with the largest size that passes (1400) and the fixes. Once the
+/// ICMP gets through, the path announces its MTU and nothing warns.
+#[test]
+fn a_path_that_drops_big_packets_silently_is_a_black_hole_with_the_size_that_passes() {
+    if !topology::lab_ok() {
+        return;
+    }
+    let lab = topology::Lab::new(MdMode::Token);
+    lab.router.ip("link set r1 mtu 1400");
+    lab.server.ip("link set s0 mtu 1400");
+    lab.iptables(&lab.router, "-A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP");
+    let target = format!("{SERVER_IP}:80");
+    let args = ["--only", "net.mtu", "--target", &target];
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, "net.mtu.path");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let f = finding(&r, "net.mtu.path", SERVER_IP);
+    assert_eq!(f["code"], "MTU-BLACK-HOLE");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("larger than 1400 bytes"), "{f:#}");
+    assert!(m.contains("ip link set dev c0 mtu 1400") && m.contains("--set-mss 1360"), "{f:#}");
+
+    lab.iptables(&lab.router, "-D OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP");
+    let (r, _, _) = lab.doctor(&args, None);
+    let c = check(&r, "net.mtu.path");
+    assert_eq!(c["status"], "ok", "{c:#}");
+    let f = finding(&r, "net.mtu.path", SERVER_IP);
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("info"), Some("MTU-ANNOUNCED")), "{f:#}");
+}
