@@ -134,10 +134,9 @@ while True:
 /// Starts [`SYN_FLOOD`] in the namespace after dropping the handshake's last ACK to `port`.
 fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
     let dport = port.to_string();
-    crate::topology::ns_exec(
-        ns,
-        &["iptables", "-A", "INPUT", "-p", "tcp", "--dport", &dport, "--tcp-flags", "SYN,ACK,FIN,RST", "ACK", "-j", "DROP"],
-    );
+    let rule = format!("-A INPUT -p tcp --dport {dport} --tcp-flags SYN,ACK,FIN,RST ACK -j DROP");
+    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
+    crate::topology::ns_exec(ns, &args);
     let mut child = Command::new("ip")
         .args(["netns", "exec", &ns.0, "python3", "-c", SYN_FLOOD, &dport, &backlog.to_string()])
         .stdout(Stdio::piped())
