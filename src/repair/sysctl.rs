@@ -85,14 +85,19 @@ fn first(v: &str) -> Option<f64> {
     v.split_whitespace().next()?.parse().ok()
 }
 
-/// Whether `value` is as good as `target`: equal, or (a floor) every field at least as large.
+/// Whether `value` is as good as `target`: equal, or (a floor) at least as large: a number at
+/// least as large, a range of two numbers (`ip_local_port_range`) at least as wide, several
+/// numbers (`tcp_mem`) each at least as large.
 fn good(value: &str, target: &str, raise: bool) -> bool {
     if !raise {
         return same(value, target);
     }
     let v: Vec<f64> = value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
     let t: Vec<f64> = target.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-    !t.is_empty() && v.len() == t.len() && v.iter().zip(&t).all(|(v, t)| v >= t)
+    match (&v[..], &t[..]) {
+        ([lo, hi], [tlo, thi]) => hi - lo >= thi - tlo,
+        _ => !t.is_empty() && v.len() == t.len() && v.iter().zip(&t).all(|(v, t)| v >= t),
+    }
 }
 
 /// Whether `pattern` (`*` for a part or part of one) matches `key`.
@@ -299,6 +304,8 @@ mod tests {
         assert!(good("32768   60999", "32768 60999", false));
         assert!(!good("40000 40001", "32768 60999", false));
         assert!(good("8192", "4096", true) && !good("16", "4096", true) && !good("x", "4096", true));
+        assert!(good("1024 65535", "32768 60999", true), "a wider range is kept, though it starts lower");
+        assert!(!good("40000 40099", "32768 60999", true));
         assert!(matches("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.eth0.rp_filter"));
         assert!(!matches("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.eth0.arp_ignore"));
         assert_eq!(written("net.ipv4.conf.eth0/100.rp_filter"), "net/ipv4/conf/eth0.100/rp_filter");

@@ -242,3 +242,71 @@ fn a_value_the_kernel_refuses_rolls_back_and_a_later_file_is_named() {
     );
     assert!(!plan.contains("sysctl-net-ipv4-ip-local-port-range  ·"), "{plan}");
 }
+
+/// Runs `f` on a thread that has entered the named network namespace (its sockets live there).
+pub fn in_netns<T: Send + 'static>(ns: &Netns, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let path = format!("/run/netns/{}", ns.0);
+    let handle = std::thread::spawn(move || {
+        let fd = std::fs::File::open(&path).expect("open the namespace");
+        rustix::thread::move_into_link_name_space(
+            std::os::fd::AsFd::as_fd(&fd),
+            Some(rustix::thread::LinkNameSpaceType::Network),
+        )
+        .expect("setns");
+        f()
+    });
+    match handle.join() {
+        Ok(v) => v,
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+/// Real connections over the namespace's loopback, each closed by the client first: the
+/// client's end stays in TIME_WAIT for a minute, holding its ephemeral port.
+fn time_wait_sockets(ns: &Netns, n: usize) {
+    in_netns(ns, move || {
+        let server = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        let to = server.local_addr().expect("addr");
+        for _ in 0..n {
+            let client = std::net::TcpStream::connect(to).expect("connect");
+            let (mut accepted, _) = server.accept().expect("accept");
+            client.shutdown(std::net::Shutdown::Both).expect("shutdown");
+            drop(client);
+            let mut buf = [0u8; 1];
+            let _ = std::io::Read::read(&mut accepted, &mut buf);
+            drop(accepted);
+        }
+    });
+}
+
+#[test]
+fn time_wait_sockets_filling_a_narrow_port_range_get_the_default_range() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("fxtw");
+    let repairs = tempfile::tempdir().expect("tempdir");
+    b.conf("90-ports.conf", "net.ipv4.ip_local_port_range = 40000 40099\n");
+    let ports = b.etc.0.join("sysctl.d/90-ports.conf");
+    b.sysctl("net.ipv4.ip_local_port_range=40000 40099");
+    time_wait_sockets(&b.ns, 70);
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    let f = crate::topology::finding(&r, "net.socket.tcp", "net.ipv4.ip_local_port_range");
+    assert_eq!(f["code"], "TCP-TIME-WAIT", "{f:#}");
+    let original = file_state(&ports);
+
+    let out = fix_in(&b.ns, repairs.path(), &["--only", "net.socket.tcp", "--no-save", "--apply", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("sysctl-net-ipv4-ip-local-port-range: repaired and verified"), "{}", stderr(&out));
+    assert_eq!(value(&b.ns, "net.ipv4.ip_local_port_range"), "32768 60999");
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    assert!(!findings(&r, "net.socket.tcp").contains("TCP-TIME-WAIT"), "{r:#}");
+    assert!(
+        std::fs::read_to_string(&ports).expect("ports").starts_with("# net.ipv4.ip_local_port_range = 40000 40099  #"),
+        "the narrow range is commented out"
+    );
+
+    assert_eq!(undo_all(&b.ns, repairs.path()), 1);
+    assert_eq!(file_state(&ports), original);
+    assert_eq!(value(&b.ns, "net.ipv4.ip_local_port_range"), "40000 40099");
+}
