@@ -25,6 +25,7 @@ mod integration {
     pub mod fix_sshd_lab;
     pub mod fleet;
     pub mod fleet_lab;
+    pub mod fstab_lab;
     pub mod garbage;
     pub mod history;
     pub mod holders_lab;
