@@ -382,6 +382,8 @@ messages! {
         ValUnknown = "val_unknown",
         ValNoneMeasured = "val_none_measured",
         ValNotConfigured = "val_not_configured",
+        ValForever = "val_forever",
+        ValSystemdDefault = "val_systemd_default",
         ValNotPresent = "val_not_present",
         ValEnabled = "val_enabled",
         ValDisabled = "val_disabled",

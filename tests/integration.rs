@@ -26,6 +26,7 @@ mod integration {
     pub mod fix_system_lab;
     pub mod fleet;
     pub mod fleet_lab;
+    pub mod fstab_lab;
     pub mod garbage;
     pub mod history;
     pub mod holders_lab;
