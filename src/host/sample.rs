@@ -244,7 +244,14 @@ pub struct Snapshot {
     pub forks: Option<u64>,
     /// /proc/stat `procs_running`: tasks runnable now (this sampler among them).
     pub procs_running: Option<u64>,
+    /// The TCP connections with their segments sent and retransmitted (netlink; the live
+    /// system only, at most [`MAX_CONNS`]).
+    pub tcp_conns: Vec<super::sockdiag::TcpConn>,
 }
+
+/// Connections whose counters the window reads at each end: enough to name the peer of a lossy
+/// path, bounded on a host with 100,000 connections.
+pub const MAX_CONNS: usize = 4096;
 
 /// A `name value` line of /proc/stat (`processes 1160684`).
 pub fn stat_value(stat: &str, name: &str) -> Option<u64> {
@@ -253,8 +260,11 @@ pub fn stat_value(stat: &str, name: &str) -> Option<u64> {
 
 /// The counters now; `sched_of` names the processes whose schedstat to read (`None`: those
 /// running or runnable now).
-fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>) -> Snapshot {
+fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>, deadline: Instant) -> Snapshot {
     let mut s = Snapshot::default();
+    if host.is_live() {
+        s.tcp_conns = super::sockdiag::tcp_conns(deadline, MAX_CONNS).unwrap_or_default();
+    }
     if let Ok(f) = host.read("/proc/stat") {
         s.cpu = parse_cpu(&f.text);
         s.cpu_line = f.text.lines().find(|l| l.starts_with("cpu ")).unwrap_or_default().to_string();
@@ -310,14 +320,14 @@ pub struct Window {
 /// on a fixture root), another snapshot.
 pub fn sample(host: &Host, deadline: Instant) -> Window {
     let start = Instant::now();
-    let first = snapshot(host, None);
+    let first = snapshot(host, None, deadline);
     if host.is_live() {
         // Leave time after the window for the checks to finish before the deadline.
         let left = deadline.saturating_duration_since(Instant::now()).saturating_sub(Duration::from_millis(200));
         std::thread::sleep(WINDOW.saturating_sub(start.elapsed()).min(left));
     }
     let seconds = if host.is_live() { start.elapsed().as_secs_f64() } else { 0.0 };
-    let second = snapshot(host, Some(&first.procs));
+    let second = snapshot(host, Some(&first.procs), deadline);
     Window { first, second, seconds }
 }
 
@@ -336,6 +346,26 @@ impl Window {
         let now = *self.second.counters.get(key)?;
         let before = self.first.counters.get(key).copied().unwrap_or(now);
         Some((now, now.saturating_sub(before)))
+    }
+
+    /// The connections that retransmitted during the window, most first: (local, remote,
+    /// segments retransmitted, segments sent), from tcp_info at both ends (a connection opened
+    /// during the window counts from zero).
+    pub fn retransmitting(&self) -> Vec<(std::net::SocketAddr, std::net::SocketAddr, u64, u64)> {
+        let before: std::collections::HashMap<_, _> =
+            self.first.tcp_conns.iter().map(|c| ((c.local, c.remote), (c.total_retrans, c.segs_out))).collect();
+        let mut v: Vec<_> = self
+            .second
+            .tcp_conns
+            .iter()
+            .filter_map(|c| {
+                let (r0, s0) = before.get(&(c.local, c.remote)).copied().unwrap_or((0, 0));
+                let re = u64::from(c.total_retrans.saturating_sub(r0));
+                (re > 0).then(|| (c.local, c.remote, re, u64::from(c.segs_out.wrapping_sub(s0))))
+            })
+            .collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+        v
     }
 
     /// Busy, I/O wait and steal percentages (zeros when nothing moved).
