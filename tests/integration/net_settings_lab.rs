@@ -9,7 +9,7 @@ use crate::topology::{NetnsEtc, finding, ns_exec};
 use std::path::PathBuf;
 use std::process::Command;
 
-fn lab_ok() -> bool {
+pub fn lab_ok() -> bool {
     require(is_root(), "the settings lab needs root (ip netns, sysctl, tc)")
         && require(Command::new("ip").arg("-V").output().is_ok(), "iproute2 (ip) is not installed")
         && require(Command::new("tc").arg("-V").output().is_ok(), "iproute2 (tc) is not installed")
@@ -50,7 +50,7 @@ impl Lab {
         std::fs::write(self.etc.0.join("sysctl.d").join(name), body).expect("write sysctl.d file");
     }
 
-    fn ok(&self, args: &[&str]) -> bool {
+    pub fn ok(&self, args: &[&str]) -> bool {
         Command::new("ip").args(["netns", "exec", &self.ns.0]).args(args).output().is_ok_and(|o| o.status.success())
     }
 }

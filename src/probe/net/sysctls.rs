@@ -58,11 +58,30 @@ pub const FIELDS: &[Field] = &[
 /// other file (and after 99-sysctl.conf, the link to /etc/sysctl.conf).
 pub const OVERRIDE_FILE: &str = "/etc/sysctl.d/99-zz-ecs-doctor.conf";
 /// What one conntrack entry costs in kernel memory, roughly (struct nf_conn and its slab).
-const CONNTRACK_ENTRY_BYTES: f64 = 320.0;
+pub const CONNTRACK_ENTRY_BYTES: f64 = 320.0;
+/// The share of memory a full conntrack table may take that the repair sizes it to.
+pub const CONNTRACK_FIX_PERCENT: f64 = 5.0;
 const IFF_UP: u32 = 0x1;
 /// Interface names of container bridges, overlays and tunnels: a host with one up forwards.
 const ROUTER_IFACES: &[&str] =
     &["docker", "br-", "cni", "flannel", "cali", "vxlan", "tun", "tap", "wg", "ppp", "ipsec", "vti", "virbr", "kube"];
+
+/// The conntrack table size whose full table takes about `percent` of `mem_total` bytes: a
+/// multiple of 1024, at least 65536 (the kernel's own floor for small machines).
+pub fn conntrack_max_for(mem_total: f64, percent: f64) -> u64 {
+    ((mem_total * percent / 100.0 / CONNTRACK_ENTRY_BYTES) as u64 / 1024 * 1024).max(65536)
+}
+
+/// MemTotal of /proc/meminfo, in bytes.
+pub fn mem_total(host: &Host) -> Option<f64> {
+    host.read_optional("/proc/meminfo").ok().flatten().and_then(|f| {
+        f.text
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|r| r.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|kib| kib * 1024.0)
+    })
+}
 
 /// What the probe read once and every setting shares.
 struct Facts {
@@ -344,15 +363,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
 
-    let mem_total = host.read_optional("/proc/meminfo").ok().flatten().and_then(|f| {
-        f.text
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|r| r.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kib| kib * 1024.0)
-    });
-    if let Some(total) = mem_total.filter(|t| *t > 0.0) {
-        let fix = ((total * 0.05 / CONNTRACK_ENTRY_BYTES) as u64 / 1024 * 1024).max(65536).to_string();
+    if let Some(total) = mem_total(host).filter(|t| *t > 0.0) {
+        let fix = conntrack_max_for(total, CONNTRACK_FIX_PERCENT).to_string();
         if let Some((o, v)) = setting(&facts, host, "net.netfilter.nf_conntrack_max", &fix)
             && let Some(n) = num(&v)
         {
