@@ -1077,6 +1077,14 @@ messages! {
         SshdDoListen = "fix_sshd_do_listen",
         SshdNoLockLine = "fix_sshd_no_lock_line",
         SshdDoUnlock = "fix_sshd_do_unlock",
+        PermsNotPlain = "fix_perms_not_plain",
+        PermsNoPath = "fix_perms_no_path",
+        PermsForeignAbove = "fix_perms_foreign_above",
+        PermsShared = "fix_perms_shared",
+        PermsNoRule = "fix_perms_no_rule",
+        PermsNoAccount = "fix_perms_no_account",
+        PermsAlready = "fix_perms_already",
+        PermsDo = "fix_perms_do",
         LoginUnknown = "fix_login_unknown",
     }
 }

@@ -31,6 +31,7 @@ pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod lines;
+pub mod perms;
 pub mod plan;
 pub mod sshd;
 pub mod store;
@@ -260,6 +261,7 @@ actions! {
     fstab => Fstab,
     firewall => Firewall,
     sshd => Sshd,
+    perms => Perms,
 }
 
 #[cfg(test)]
