@@ -31,6 +31,7 @@ pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod lines;
+pub mod perms;
 pub mod plan;
 pub mod sshd;
 pub mod store;
@@ -262,6 +263,7 @@ actions! {
     firewall => Firewall,
     sshd => Sshd,
     sysctl => Sysctl,
+    perms => Perms,
 }
 
 #[cfg(test)]
