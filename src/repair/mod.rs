@@ -33,6 +33,7 @@ pub mod fstab;
 pub mod lines;
 pub mod perms;
 pub mod plan;
+pub mod security_group;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
@@ -110,7 +111,9 @@ pub struct Change {
 /// written and validated, before the reloads; on a rollback or an undo the reversing commands
 /// run in the opposite order (only for the steps that ran), before the files are restored. A
 /// step with no `undo` cannot be reversed (a filesystem grown into new space): the plan says
-/// so, and `fix --undo` of such a repair refuses instead of pretending.
+/// so, and `fix --undo` of such a repair refuses instead of pretending. A step may also be a
+/// call to the cloud's API rather than a program (`security_group::API`: a rule added to the
+/// security group, revoked on undo), which `exec::run` sends instead of starting a process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {
     pub run: Command,
@@ -264,6 +267,7 @@ actions! {
     sshd => Sshd,
     sysctl => Sysctl,
     perms => Perms,
+    security_group => SecurityGroup,
 }
 
 #[cfg(test)]
