@@ -25,13 +25,16 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+pub mod adjtime;
 pub mod apply;
 pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grub;
 pub mod lines;
 pub mod plan;
+pub mod selinux;
 pub mod sshd;
 pub mod store;
 
@@ -260,6 +263,9 @@ actions! {
     fstab => Fstab,
     firewall => Firewall,
     sshd => Sshd,
+    grub => Grub,
+    selinux => Selinux,
+    adjtime => Adjtime,
 }
 
 #[cfg(test)]

@@ -22,9 +22,9 @@ fn boot_image() -> Option<PathBuf> {
     Some(path)
 }
 
-struct Disk {
-    lo: Loop,
-    dir: tempfile::TempDir,
+pub struct Disk {
+    pub lo: Loop,
+    pub dir: tempfile::TempDir,
     /// One attachment at a time: two loop devices of the same image carry the same UUID, and a
     /// scenario must find its own.
     _one: std::sync::MutexGuard<'static, ()>,
@@ -32,7 +32,7 @@ struct Disk {
 
 static ONE_DISK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn attach() -> Option<Disk> {
+pub fn attach() -> Option<Disk> {
     if !require(is_root(), "the boot lab needs root (loop devices, overlay mounts)") {
         return None;
     }
