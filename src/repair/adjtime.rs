@@ -74,10 +74,7 @@ impl Action for Params {
         Ok(Change {
             summary: rtf(l, R::AdjtimeDoUtc, &[]),
             files: vec![FileEdit { path: PATH.into(), after: Some(after) }],
-            validate: Vec::new(),
-            live: Vec::new(),
-            commands: Vec::new(),
-            guards_login: false,
+            ..Change::default()
         })
     }
 }

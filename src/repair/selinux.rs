@@ -142,14 +142,7 @@ impl Action for Params {
         let old = text.lines().nth(line - 1).unwrap_or("");
         let indent = &old[..old.len() - old.trim_start().len()];
         let after = replace_line(bytes, line, &format!("{indent}{key}={new_value}"));
-        Ok(Change {
-            summary,
-            files: vec![FileEdit { path: PATH.into(), after: Some(after) }],
-            validate: Vec::new(),
-            live: Vec::new(),
-            commands: Vec::new(),
-            guards_login: false,
-        })
+        Ok(Change { summary, files: vec![FileEdit { path: PATH.into(), after: Some(after) }], ..Change::default() })
     }
 }
 

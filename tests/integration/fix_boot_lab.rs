@@ -10,7 +10,7 @@
 //! nothing; apply fixes it (the checks are ok when run again under `--root`); undo restores the
 //! sha256, mode and owner of every file; the plan follows the rescue run's order.
 
-use super::boot_lab::{Disk, attach};
+use super::boot_lab::{Disk, attach, overlay};
 use crate::common::*;
 use std::path::PathBuf;
 use std::process::Command;
@@ -28,14 +28,11 @@ fn session(disk: &Disk, script: &str) -> PathBuf {
     std::fs::create_dir_all(&d).expect("mkdir");
     let ds = d.to_str().expect("utf-8");
     let full = format!(
-        "set -e\n\
-         mkdir -p {ds}/lower {ds}/up {ds}/work {ds}/root\n\
-         mount -o ro {dev} {ds}/lower\n\
-         mount -t overlay overlay -o lowerdir={ds}/lower,upperdir={ds}/up,workdir={ds}/work {ds}/root\n\
-         R={ds}/root D={ds} DEV={dev} BIN={BIN}\n\
+        "{}D={ds} DEV={dev} BIN={BIN}\n\
          state() {{ for f in {FILES}; do if [ -e $R$f ]; then echo \"$f $(stat -c '%a %u %g' $R$f) $(sha256sum < $R$f | cut -c1-64)\"; else echo \"$f absent\"; fi; done > $D/$1; }}\n\
          doctor() {{ out=$1; shift; rc=0; unshare --net $BIN \"$@\" > $D/$out 2>&1 || rc=$?; echo $rc > $D/$out.rc; }}\n\
          {script}\n",
+        overlay(disk, ds),
         dev = disk.lo.dev
     );
     let out = Command::new("unshare")
