@@ -25,15 +25,18 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+pub mod adjtime;
 pub mod apply;
 pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grub;
 pub mod lines;
 pub mod perms;
 pub mod plan;
 pub mod security_group;
+pub mod selinux;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
@@ -268,6 +271,9 @@ actions! {
     sysctl => Sysctl,
     perms => Perms,
     security_group => SecurityGroup,
+    grub => Grub,
+    selinux => Selinux,
+    adjtime => Adjtime,
 }
 
 #[cfg(test)]
