@@ -32,6 +32,7 @@ pub mod firewall;
 pub mod fstab;
 pub mod lines;
 pub mod plan;
+pub mod resolver;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
@@ -262,6 +263,7 @@ actions! {
     firewall => Firewall,
     sshd => Sshd,
     sysctl => Sysctl,
+    resolver => Resolver,
 }
 
 #[cfg(test)]
