@@ -1128,6 +1128,16 @@ messages! {
         SysctlLaterLine = "fix_sysctl_later_line",
         SysctlDo = "fix_sysctl_do",
         SysctlDoComment = "fix_sysctl_do_comment",
+        ResolverNoHostsLine = "fix_resolver_no_hosts_line",
+        ResolverHostsFine = "fix_resolver_hosts_fine",
+        ResolverDoNsswitch = "fix_resolver_do_nsswitch",
+        ResolverNoHostsEntry = "fix_resolver_no_hosts_entry",
+        ResolverDoHosts = "fix_resolver_do_hosts",
+        ResolverStubNotLive = "fix_resolver_stub_not_live",
+        ResolverNotLink = "fix_resolver_not_link",
+        ResolverNoUpstream = "fix_resolver_no_upstream",
+        ResolverAlreadyUpstream = "fix_resolver_already_upstream",
+        ResolverDoStub = "fix_resolver_do_stub",
     }
 }
 

@@ -21,6 +21,7 @@ mod integration {
     pub mod event_ageing;
     pub mod fix;
     pub mod fix_boot_lab;
+    pub mod fix_dns_lab;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_login_lab;

@@ -35,6 +35,7 @@ pub mod grub;
 pub mod lines;
 pub mod perms;
 pub mod plan;
+pub mod resolver;
 pub mod security_group;
 pub mod selinux;
 pub mod sshd;
@@ -274,6 +275,7 @@ actions! {
     grub => Grub,
     selinux => Selinux,
     adjtime => Adjtime,
+    resolver => Resolver,
 }
 
 #[cfg(test)]
