@@ -55,7 +55,7 @@ pub const FIELDS: &[Field] = &[
     Field::num("device_timeout_s", "s", "the same in seconds, -1 for forever"),
     Field::text(
         "device_timeout_from",
-        "where that wait is set: the entry's x-systemd.device-timeout=, system.conf's DefaultDeviceTimeoutSec=, or systemd's default",
+        "where the wait is set: x-systemd.device-timeout=, DefaultDeviceTimeoutSec=, or the default",
     ),
 ];
 
