@@ -17,6 +17,7 @@ mod integration {
     pub mod completions;
     pub mod corpus;
     pub mod deadline;
+    pub mod dhcp_lab;
     pub mod disk_sys;
     pub mod event_ageing;
     pub mod fix;

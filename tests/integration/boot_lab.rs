@@ -360,52 +360,19 @@ fn fstab_uuids_and_labels_are_looked_for_on_the_disks_the_rescue_instance_sees()
 /// boot recorded on the disk ends with `last_words` (ident, kernel?, message), the one before it
 /// shut down cleanly. The entries end an hour ago.
 fn two_boot_journal(dir: &std::path::Path, last_words: &[(&str, bool, &str)]) -> bool {
-    use crate::integration::journal_lab::JOURNAL_REMOTE;
-    if !require(std::path::Path::new(JOURNAL_REMOTE).exists(), "systemd-journal-remote is not installed") {
-        return false;
-    }
-    let end =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
-            - 3_600_000_000;
-    let earlier: Vec<(&str, bool, &str)> = vec![
-        ("kernel", true, "Linux version 6.1.0-lab (debian-kernel@lists.debian.org)"),
-        ("systemd", false, "Started ssh.service - OpenBSD Secure Shell server."),
-        ("systemd", false, "Stopping ssh.service - OpenBSD Secure Shell server..."),
-        ("systemd-journald", false, "Journal stopped"),
-    ];
-    let mut last: Vec<(&str, bool, &str)> = vec![
-        ("kernel", true, "Linux version 6.1.0-lab (debian-kernel@lists.debian.org)"),
-        ("systemd", false, "Started ssh.service - OpenBSD Secure Shell server."),
-    ];
+    use crate::integration::journal_lab::{BOOTED, CLEAN_SHUTDOWN, now_usec, write_boots};
+    let end = now_usec() - 3_600_000_000;
+    let mut earlier = BOOTED.to_vec();
+    earlier.extend_from_slice(CLEAN_SHUTDOWN);
+    let mut last = BOOTED.to_vec();
     last.extend_from_slice(last_words);
-    let mut export = String::new();
-    let boots = [
-        ("1111111111111111111111111111aaaa", &earlier, end - 86_400_000_000),
-        ("2222222222222222222222222222bbbb", &last, end - 600_000_000),
-    ];
-    for (boot, entries, start) in boots {
-        for (i, (ident, kernel, msg)) in entries.iter().enumerate() {
-            let usec = start + i as i64 * 60_000_000;
-            let transport = if *kernel { "kernel" } else { "journal" };
-            export.push_str(&format!(
-                "__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID={boot}\n_MACHINE_ID=0123456789abcdef0123456789abcdef\n\
-                 _HOSTNAME=ecs-rescued\n_TRANSPORT={transport}\nSYSLOG_IDENTIFIER={ident}\nPRIORITY=4\nMESSAGE={msg}\n\n",
-                1_000_000 + i as i64 * 60_000_000
-            ));
-        }
-    }
-    let machine = dir.join("0123456789abcdef0123456789abcdef");
-    std::fs::create_dir_all(&machine).expect("mkdir journal");
-    let input = dir.join("input.export");
-    std::fs::write(&input, export).expect("write export");
-    let out = Command::new(JOURNAL_REMOTE)
-        .arg(format!("--output={}", machine.join("system.journal").display()))
-        .arg(&input)
-        .output()
-        .expect("systemd-journal-remote");
-    assert!(out.status.success(), "systemd-journal-remote: {}", stderr(&out));
-    std::fs::remove_file(&input).expect("rm export");
-    true
+    write_boots(
+        dir,
+        &[
+            ("1111111111111111111111111111aaaa", end - 86_400_000_000, &earlier),
+            ("2222222222222222222222222222bbbb", end - 600_000_000, &last),
+        ],
+    )
 }
 
 #[test]

@@ -59,6 +59,58 @@ pub fn write_journal(dir: &Path, entries: &[Entry]) -> bool {
     true
 }
 
+/// One journal entry of a boot: (SYSLOG_IDENTIFIER, from the kernel?, message).
+pub type BootLine<'a> = (&'a str, bool, &'a str);
+
+/// The first entries of a boot.
+pub const BOOTED: &[BootLine] = &[
+    ("kernel", true, "Linux version 6.1.0-lab (debian-kernel@lists.debian.org)"),
+    ("systemd", false, "Started ssh.service - OpenBSD Secure Shell server."),
+];
+
+/// The last entries of a boot that went down through the shutdown sequence.
+pub const CLEAN_SHUTDOWN: &[BootLine] = &[
+    ("systemd", false, "Stopping ssh.service - OpenBSD Secure Shell server..."),
+    ("systemd-journald", false, "Journal stopped"),
+];
+
+pub fn now_usec() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
+/// Writes boots (boot id, first entry's time in Unix µs, entries one minute apart) as one
+/// machine's journal into `dir/<machine-id>/system.journal` with systemd-journal-remote; returns
+/// whether it could (false: skipped, the tool is missing).
+pub fn write_boots(dir: &Path, boots: &[(&str, i64, &[BootLine])]) -> bool {
+    if !require(Path::new(JOURNAL_REMOTE).exists(), "systemd-journal-remote is not installed") {
+        return false;
+    }
+    let mut export = String::new();
+    for (boot, start, entries) in boots {
+        for (i, (ident, kernel, msg)) in entries.iter().enumerate() {
+            let usec = start + i as i64 * 60_000_000;
+            let transport = if *kernel { "kernel" } else { "journal" };
+            export.push_str(&format!(
+                "__REALTIME_TIMESTAMP={usec}\n__MONOTONIC_TIMESTAMP={}\n_BOOT_ID={boot}\n_MACHINE_ID=0123456789abcdef0123456789abcdef\n\
+                 _HOSTNAME=ecs-rescued\n_TRANSPORT={transport}\nSYSLOG_IDENTIFIER={ident}\nPRIORITY=4\nMESSAGE={msg}\n\n",
+                1_000_000 + i as i64 * 60_000_000
+            ));
+        }
+    }
+    let machine = dir.join("0123456789abcdef0123456789abcdef");
+    std::fs::create_dir_all(&machine).expect("mkdir journal");
+    let input = dir.join("input.export");
+    std::fs::write(&input, export).expect("write export");
+    let out = Command::new(JOURNAL_REMOTE)
+        .arg(format!("--output={}", machine.join("system.journal").display()))
+        .arg(&input)
+        .output()
+        .expect("systemd-journal-remote");
+    assert!(out.status.success(), "systemd-journal-remote: {}", stderr(&out));
+    std::fs::remove_file(&input).expect("rm export");
+    true
+}
+
 /// `Dec 10 06:55:46 LabSZ sshd[24200]: message` → (seconds since the year's start, pid, message).
 fn syslog_line(line: &str) -> Option<(i64, u32, String)> {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -146,4 +198,201 @@ fn loghub_brute_force_found_in_a_real_journal_by_root_and_live_path() {
     let r = valid_report(&stdout(&out));
     let (got, got_total) = reported(&r);
     assert_eq!((got, got_total), (top, total as f64), "the live path counts the same");
+}
+
+/// A pstore record as the kernel's ramoops backend shows it in /sys/fs/pstore after a panic: the
+/// header pstore writes (`<reason>#<count> Part<n>`), then the kernel log's tail in syslog form
+/// (`<level>[seconds] message`).
+pub const RAMOOPS_PANIC: &str = "Panic#1 Part1\n\
+<6>[ 4209.998001] sysrq: Trigger a crash\n\
+<0>[ 4210.112301] Kernel panic - not syncing: sysrq triggered crash\n\
+<4>[ 4210.112400] CPU: 1 PID: 4242 Comm: bash Not tainted 6.1.0-50-cloud-amd64 #1  Debian 6.1.158-1\n\
+<4>[ 4210.112450] Hardware name: Alibaba Cloud Alibaba Cloud ECS, BIOS 449e491 04/01/2014\n\
+<4>[ 4210.112500] Call Trace:\n\
+<4>[ 4210.112510]  <TASK>\n\
+<4>[ 4210.112520]  dump_stack_lvl+0x44/0x5c\n\
+<4>[ 4210.112530]  panic+0x118/0x2ed\n\
+<4>[ 4210.112540]  sysrq_handle_crash+0x16/0x20\n\
+<4>[ 4210.112550]  __handle_sysrq.cold+0x43/0x11b\n\
+<4>[ 4210.112560]  write_sysrq_trigger+0x24/0x40\n\
+<4>[ 4210.112570]  </TASK>\n\
+<0>[ 4210.113000] Kernel Offset: 0x1c000000 from 0xffffffff81000000 (relocation range: 0xffffffff80000000-0xffffffffbfffffff)\n";
+
+/// An Oops record of a crash long ago, still in the ramoops area.
+pub const RAMOOPS_OLD_OOPS: &str = "Oops#1 Part1\n\
+<1>[  100.000100] BUG: kernel NULL pointer dereference, address: 0000000000000008\n\
+<4>[  100.000200] Oops: 0000 [#1] PREEMPT SMP NOPTI\n";
+
+/// `ecs-doctor run --only sys.boot.previous` on this (live) system with its journal at `journal`.
+fn live_previous_boot(journal: &Path) -> Option<serde_json::Value> {
+    let mut cmd = doctor_cmd(&["run", "--format", "json", "--no-save", "--only", "sys.boot.previous"])?;
+    let out = cmd.env(JOURNAL_DIR_ENV, journal).output().expect("ecs-doctor");
+    Some(valid_report(&stdout(&out)))
+}
+
+const JOURNAL_DIR_ENV: &str = "ECS_DOCTOR_JOURNAL_DIR";
+
+fn previous(r: &serde_json::Value) -> &serde_json::Value {
+    check(r, "sys.boot.previous")["findings"]
+        .as_array()
+        .and_then(|a| a.iter().find(|f| f["subject"] == "previous boot"))
+        .unwrap_or_else(|| panic!("no finding about the previous boot: {r:#}"))
+}
+
+#[test]
+fn on_the_live_system_the_previous_boot_is_the_one_before_this_one_in_the_journal() {
+    let now = now_usec();
+    // The previous boot died in a kernel panic two hours ago; this boot (running for an hour)
+    // had an OOM kill, which is not how the previous boot ended.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut prev = BOOTED.to_vec();
+    prev.push(("kernel", true, "Kernel panic - not syncing: Fatal exception in interrupt"));
+    let mut this = BOOTED.to_vec();
+    this.push(("kernel", true, "Out of memory: Killed process 999 (stress) total-vm:2097152kB"));
+    if !write_boots(
+        dir.path(),
+        &[
+            ("3333333333333333333333333333aaaa", now - 7_200_000_000, &prev),
+            ("4444444444444444444444444444bbbb", now - 3_600_000_000, &this),
+        ],
+    ) {
+        return;
+    }
+    let Some(r) = live_previous_boot(dir.path()) else { return };
+    let f = previous(&r);
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("Fatal exception in interrupt") && !m.contains("stress"), "{m}");
+    assert!(f["evidence"].to_string().contains(&format!("journalctl -D {} -b -1", dir.path().display())), "{f:#}");
+
+    // The previous boot stopped mid-way without a shutdown (a forced restart): a note.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut prev = BOOTED.to_vec();
+    prev.push(("CRON", false, "(root) CMD (run-parts --report /etc/cron.hourly)"));
+    write_boots(
+        dir.path(),
+        &[
+            ("5555555555555555555555555555aaaa", now - 7_200_000_000, &prev),
+            ("6666666666666666666666666666bbbb", now - 3_600_000_000, BOOTED),
+        ],
+    );
+    let Some(r) = live_previous_boot(dir.path()) else { return };
+    let f = previous(&r);
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert!(f["message"].as_str().is_some_and(|m| m.contains("without a shutdown")), "{f:#}");
+
+    // It shut down cleanly: nothing to say.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut prev = BOOTED.to_vec();
+    prev.extend_from_slice(CLEAN_SHUTDOWN);
+    write_boots(
+        dir.path(),
+        &[
+            ("7777777777777777777777777777aaaa", now - 7_200_000_000, &prev),
+            ("8888888888888888888888888888bbbb", now - 3_600_000_000, BOOTED),
+        ],
+    );
+    let Some(r) = live_previous_boot(dir.path()) else { return };
+    let c = check(&r, "sys.boot.previous");
+    assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");
+    assert!(c["summary"].as_str().is_some_and(|s| s.contains("ended: clean")), "{c:#}");
+}
+
+/// Writes the two ramoops records into `dir` with their times (the panic at `panic_at`, Unix s;
+/// the old Oops 40 days before), as the kernel dates pstore files.
+fn ramoops_records(dir: &Path, panic_at: i64) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for (name, text, at) in
+        [("dmesg-ramoops-0", RAMOOPS_PANIC, panic_at), ("dmesg-ramoops-1", RAMOOPS_OLD_OOPS, panic_at - 40 * 86_400)]
+    {
+        let p = dir.join(name);
+        std::fs::write(&p, text).expect("record");
+        let ok = Command::new("touch").arg("-d").arg(format!("@{at}")).arg(&p).status().is_ok_and(|s| s.success());
+        assert!(ok, "touch {}", p.display());
+    }
+}
+
+#[test]
+fn a_panic_only_pstore_kept_is_how_the_previous_boot_ended_live_and_after_systemd_pstore_archived_it() {
+    if !require(is_root(), "the pstore lab needs root (a private mount over /sys/fs/pstore)") {
+        return;
+    }
+    let now = now_usec();
+    let panic_at = (now - 7_080_000_000) / 1_000_000;
+    // The journal of the previous boot just stops: the panic never reached the disk.
+    let journal = tempfile::tempdir().expect("tempdir");
+    let mut prev = BOOTED.to_vec();
+    prev.push(("CRON", false, "(root) CMD (run-parts --report /etc/cron.hourly)"));
+    if !write_boots(
+        journal.path(),
+        &[
+            ("9999999999999999999999999999aaaa", now - 7_200_000_000, &prev),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaabbbb", now - 3_600_000_000, BOOTED),
+        ],
+    ) {
+        return;
+    }
+    let records = tempfile::tempdir().expect("tempdir");
+    ramoops_records(records.path(), panic_at);
+
+    // Live: the kernel's records in /sys/fs/pstore (this machine's own pstore has no backend; a
+    // private mount puts the records where the kernel shows them, for ecs-doctor only).
+    let script = format!(
+        "set -e\nmount --bind {} /sys/fs/pstore\nexec unshare --net {BIN} run --format json --no-save --only sys.boot.previous\n",
+        records.path().display()
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .env("NO_COLOR", "1")
+        .env(JOURNAL_DIR_ENV, journal.path())
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
+        .output()
+        .expect("unshare");
+    let r = valid_report(&stdout(&out));
+    let f = previous(&r);
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("Kernel panic - not syncing: sysrq triggered crash") && m.contains("pstore"), "{m}");
+    assert!(!m.contains("NULL pointer"), "a record 40 days old is not the last reboot: {m}");
+    assert!(f["evidence"].to_string().contains("/sys/fs/pstore/dmesg-ramoops-0"), "{f:#}");
+
+    // The next boot's systemd-pstore (the real one) moved them to /var/lib/systemd/pstore and
+    // joined them in a dmesg.txt; the rescued disk is read under --root.
+    let pstore = "/lib/systemd/systemd-pstore";
+    if !require(Path::new(pstore).exists(), "systemd-pstore is missing (apt-get install systemd)") {
+        return;
+    }
+    let root = tempfile::tempdir().expect("tempdir");
+    let archive = root.path().join("var/lib/systemd/pstore");
+    std::fs::create_dir_all(&archive).expect("mkdir");
+    let script = format!(
+        "set -e\nmount --bind {} /sys/fs/pstore\nmount --bind {} /var/lib/systemd/pstore\nexec {pstore}\n",
+        records.path().display(),
+        archive.display()
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
+        .output()
+        .expect("unshare");
+    assert!(out.status.success(), "systemd-pstore: {}", stderr(&out));
+    let mut archived: Vec<String> = std::fs::read_dir(&archive)
+        .expect("archive")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    archived.sort();
+    assert_eq!(archived, ["dmesg-ramoops-0", "dmesg-ramoops-1", "dmesg.txt"], "systemd-pstore's archive");
+    let disk_journal = root.path().join("var/log/journal");
+    let mut last = BOOTED.to_vec();
+    last.push(("CRON", false, "(root) CMD (run-parts --report /etc/cron.hourly)"));
+    write_boots(&disk_journal, &[("bbbbbbbbbbbbbbbbbbbbbbbbbbbbaaaa", now - 7_200_000_000, &last)]);
+    let Some((r, _)) = run_json(root.path(), &["--only", "sys.boot.previous"]) else { return };
+    let f = previous(&r);
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("Kernel panic - not syncing: sysrq triggered crash"), "{m}");
+    // The record's own time (the crash), not the time systemd-pstore wrote dmesg.txt.
+    let at = jiff::Timestamp::from_second(panic_at).expect("time").strftime("%Y-%m-%d %H:%M:%S UTC").to_string();
+    assert!(m.contains(&at), "{at} in {m}");
+    assert!(f["evidence"].to_string().contains("/var/lib/systemd/pstore/dmesg-ramoops-0"), "{f:#}");
 }

@@ -77,23 +77,30 @@ fn panic_line(text: &str) -> Option<String> {
 /// A crash seen in a record that outlived the boot: (time, detail, evidence line).
 type Record = (Timestamp, String, String);
 
-/// pstore records: `dmesg-*` files under /sys/fs/pstore and systemd-pstore's archive (one level of
+/// The `dmesg*` files of a pstore directory. systemd-pstore writes a `dmesg.txt` next to the
+/// records it archives, all of them joined, dated when it ran (the boot after the crash): it is
+/// read only when the records themselves are not there, whose times are the crash's.
+fn dmesg_files(names: Vec<String>) -> Vec<String> {
+    let records = names.iter().any(|n| n.starts_with("dmesg-"));
+    names.into_iter().filter(|n| n.starts_with("dmesg") && !(records && n == "dmesg.txt")).collect()
+}
+
+/// pstore records: `dmesg-*` files under /sys/fs/pstore (`dmesg-ramoops-N`, `dmesg-efi-N`,
+/// `dmesg-erst-N`, the file's time is the record's) and systemd-pstore's archive (one level of
 /// subdirectories), whose first line says `Panic#1 Part1` or `Oops#1 Part1`.
 fn pstore(ctx: &ProbeContext) -> Vec<Record> {
     let mut files = Vec::new();
     for dir in ["/sys/fs/pstore", "/var/lib/systemd/pstore"] {
-        for n in ctx.host.list_dir(dir).unwrap_or_default().into_iter().take(256) {
+        let names: Vec<String> = ctx.host.list_dir(dir).unwrap_or_default().into_iter().take(256).collect();
+        for n in &names {
             let p = format!("{dir}/{n}");
             if ctx.host.path(&p).is_dir() {
-                for m in ctx.host.list_dir(&p).unwrap_or_default().into_iter().take(64) {
-                    if m.starts_with("dmesg") {
-                        files.push(format!("{p}/{m}"));
-                    }
-                }
-            } else if n.starts_with("dmesg") {
-                files.push(p);
+                let inner = ctx.host.list_dir(&p).unwrap_or_default().into_iter().take(64).collect();
+                files.extend(dmesg_files(inner).into_iter().map(|m| format!("{p}/{m}")));
             }
         }
+        let top = names.into_iter().filter(|n| !ctx.host.path(format!("{dir}/{n}")).is_dir()).collect();
+        files.extend(dmesg_files(top).into_iter().map(|n| format!("{dir}/{n}")));
     }
     let mut out = Vec::new();
     for f in files {
@@ -306,6 +313,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn systemd_pstores_joined_dmesg_txt_is_read_only_without_the_records() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            super::dmesg_files(names(&["dmesg-ramoops-0", "dmesg.txt", "console-ramoops-0"])),
+            names(&["dmesg-ramoops-0"])
+        );
+        assert_eq!(super::dmesg_files(names(&["dmesg.txt"])), names(&["dmesg.txt"]));
+    }
+
     #[test]
     fn panic_lines_lose_their_prefix() {
         let t = "Panic#1 Part1\n<6>[ 10.0] ok\n<0>[ 1234.567890] Kernel panic - not syncing: Out of memory and no killable processes...\n";
