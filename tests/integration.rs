@@ -64,6 +64,7 @@ mod integration {
     pub mod security;
     pub mod security_live;
     pub mod stress_hosts;
+    pub mod throttle_lab;
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;

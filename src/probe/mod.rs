@@ -646,6 +646,7 @@ probes! {
     disk::deleted_open => DeletedOpen,
     disk::disk_errors => DiskErrors,
     disk::diskstats => Diskstats,
+    disk::io_throttle => IoThrottle,
     dns::dns_resolvers => DnsResolvers,
     dns::hosts_overrides => HostsOverrides,
     dns::nsswitch_hosts => NsswitchHosts,

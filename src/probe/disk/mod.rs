@@ -12,4 +12,5 @@ pub mod filesystems;
 pub mod fstab;
 pub mod fstab_types;
 pub mod hidden_files;
+pub mod io_throttle;
 pub mod readonly_mounts;

@@ -1,0 +1,188 @@
+//! A disk held at its limit, for real: a loop device (the disk) whose backing store is a second
+//! loop device throttled to 40 writes a second by the block layer's own throttle (cgroup v2
+//! io.max, or blkio.throttle on cgroup v1) for the cgroup of eight writers that keep it saturated
+//! with direct I/O. The upper device is what a cloud disk at its IOPS limit looks like from the
+//! guest: busy all the time, eight requests in flight, each waiting for the pace below. There is
+//! no device-mapper in the lab kernel (no dm-delay). Everything is undone when the test ends,
+//! also on failure. Root only; run under the lab lock.
+
+use crate::common::*;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// A loop device, detached on drop.
+struct Loop(String);
+
+impl Loop {
+    fn attach(backing: &Path, direct: bool) -> Loop {
+        let mut cmd = Command::new("losetup");
+        cmd.args(["-f", "--show"]);
+        if direct {
+            cmd.arg("--direct-io=on");
+        }
+        let out = cmd.arg(backing).output().expect("losetup");
+        assert!(out.status.success(), "losetup: {}", String::from_utf8_lossy(&out.stderr));
+        Loop(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn name(&self) -> &str {
+        self.0.trim_start_matches("/dev/")
+    }
+
+    /// `7:3`, from /sys/block/<name>/dev.
+    fn maj_min(&self) -> String {
+        std::fs::read_to_string(format!("/sys/block/{}/dev", self.name())).expect("/sys/block/*/dev").trim().to_string()
+    }
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").args(["-d", &self.0]).status();
+    }
+}
+
+/// A cgroup that limits writes to one device, removed on drop (after its processes are gone).
+struct Throttle(PathBuf);
+
+impl Throttle {
+    fn new(device: &str, iops: u32) -> Option<Throttle> {
+        let tag = format!("ecsd-throttle-{}", std::process::id());
+        let v1 = Path::new("/sys/fs/cgroup/blkio");
+        if v1.join("blkio.throttle.write_iops_device").exists() {
+            let dir = v1.join(&tag);
+            std::fs::create_dir_all(&dir).expect("mkdir blkio cgroup");
+            std::fs::write(dir.join("blkio.throttle.write_iops_device"), format!("{device} {iops}\n"))
+                .expect("blkio.throttle.write_iops_device");
+            return Some(Throttle(dir));
+        }
+        let v2 = Path::new("/sys/fs/cgroup");
+        let controllers = std::fs::read_to_string(v2.join("cgroup.controllers")).unwrap_or_default();
+        if controllers.split_whitespace().any(|c| c == "io") {
+            let _ = std::fs::write(v2.join("cgroup.subtree_control"), "+io\n");
+            let dir = v2.join(&tag);
+            std::fs::create_dir_all(&dir).expect("mkdir cgroup");
+            std::fs::write(dir.join("io.max"), format!("{device} wiops={iops}\n")).expect("io.max");
+            return Some(Throttle(dir));
+        }
+        None
+    }
+}
+
+impl Drop for Throttle {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+    }
+}
+
+/// Processes killed (and reaped) on drop.
+struct Writers(Vec<Child>);
+
+impl Drop for Writers {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+        }
+        for c in &mut self.0 {
+            let _ = c.wait();
+        }
+    }
+}
+
+fn lab_ok() -> bool {
+    require(is_root(), "the throttle lab needs root (loop devices, cgroups)")
+        && require(Command::new("losetup").arg("-V").output().is_ok(), "losetup (util-linux) is not installed")
+}
+
+fn run() -> serde_json::Value {
+    let out = doctor(&["run", "--format", "json", "--no-save", "--only", "disk.io.throttle"]).expect("a namespace");
+    valid_report(&stdout(&out))
+}
+
+#[test]
+fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
+    if !lab_ok() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let backing = dir.path().join("backing");
+    let f = std::fs::File::create(&backing).expect("create the backing file");
+    f.set_len(2 << 30).expect("a sparse 2 GiB file");
+    let lower = Loop::attach(&backing, false);
+    let disk = Loop::attach(Path::new(&lower.0), true);
+    let subject = disk.0.clone();
+
+    // Idle: nothing is judged.
+    let r = run();
+    assert_eq!(status_of(&r, "disk.io.throttle"), "ok", "{r:#}");
+
+    let throttle = Throttle::new(&lower.maj_min(), 40);
+    let Some(throttle) = throttle else {
+        assert!(!lab_required(), "no blkio throttle (cgroup v1) or io controller (cgroup v2) here");
+        eprintln!("skipped: no blkio throttle (cgroup v1) or io controller (cgroup v2)");
+        return;
+    };
+    let procs = throttle.0.join("cgroup.procs");
+    let writers = Writers(
+        (0..8)
+            .map(|i| {
+                let script = format!(
+                    "echo $$ > {} && exec dd if=/dev/zero of={} bs=64k seek={} count=100000 oflag=direct status=none",
+                    procs.display(),
+                    disk.0,
+                    i * 2000
+                );
+                Command::new("sh")
+                    .args(["-c", &script])
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("sh")
+            })
+            .collect(),
+    );
+    // Saturated: eight writes in flight on the disk (counted, not timed).
+    let inflight = || {
+        std::fs::read_to_string(format!("/sys/block/{}/inflight", disk.name()))
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|v| v.parse::<u64>().ok())
+            .sum::<u64>()
+    };
+    let mut full = false;
+    for _ in 0..500 {
+        if inflight() >= 8 {
+            full = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(full, "the writers never filled the disk's queue");
+
+    let mut found = None;
+    for _ in 0..5 {
+        let r = run();
+        let c = check(&r, "disk.io.throttle").clone();
+        if let Some(f) = c["findings"].as_array().and_then(|f| f.iter().find(|f| f["subject"] == subject.as_str())) {
+            found = Some((f.clone(), c.clone()));
+            break;
+        }
+    }
+    drop(writers);
+    let (f, c) = found.expect("the throttled disk was never found at its limit in 5 runs");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("DISK-AT-LIMIT")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.starts_with(&format!("{subject} is held at a ceiling of ")), "{f:#}");
+    let iops: f64 = m
+        .trim_start_matches(&format!("{subject} is held at a ceiling of "))
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse().ok())
+        .expect("the ceiling's IOPS");
+    assert!(iops > 0.0 && iops <= 120.0, "a ceiling near the 40 writes a second of the throttle: {f:#}");
+    assert!(f["evidence"].to_string().contains("I/Os in flight at the start of the window"), "{f:#}");
+    // The throttled device below is not the one named (its I/O waits in the throttle, not in flight).
+    let named: Vec<&str> =
+        c["findings"].as_array().into_iter().flatten().filter_map(|f| f["subject"].as_str()).collect();
+    assert!(!named.contains(&lower.0.as_str()), "{c:#}");
+}
