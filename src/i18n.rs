@@ -1085,6 +1085,12 @@ messages! {
         PermsNoAccount = "fix_perms_no_account",
         PermsAlready = "fix_perms_already",
         PermsDo = "fix_perms_do",
+        NologinGone = "fix_nologin_gone",
+        NologinDo = "fix_nologin_do",
+        FaillockNotLive = "fix_faillock_not_live",
+        FaillockNotLocked = "fix_faillock_not_locked",
+        FaillockDo = "fix_faillock_do",
+        ChattrDo = "fix_chattr_do",
         LoginUnknown = "fix_login_unknown",
     }
 }

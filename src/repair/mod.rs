@@ -26,11 +26,14 @@
 //! against its real fault.
 
 pub mod apply;
+pub mod chattr;
 pub mod exec;
+pub mod faillock;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod lines;
+pub mod nologin;
 pub mod perms;
 pub mod plan;
 pub mod sshd;
@@ -262,6 +265,9 @@ actions! {
     firewall => Firewall,
     sshd => Sshd,
     perms => Perms,
+    faillock => Faillock,
+    nologin => Nologin,
+    chattr => Chattr,
 }
 
 #[cfg(test)]
