@@ -38,6 +38,7 @@ pub mod perms;
 pub mod plan;
 pub mod sshd;
 pub mod store;
+pub mod sysctl;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -268,6 +269,7 @@ actions! {
     faillock => Faillock,
     nologin => Nologin,
     chattr => Chattr,
+    sysctl => Sysctl,
 }
 
 #[cfg(test)]
