@@ -27,12 +27,15 @@
 
 pub mod adjtime;
 pub mod apply;
+pub mod chattr;
 pub mod exec;
+pub mod faillock;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod grub;
 pub mod lines;
+pub mod nologin;
 pub mod perms;
 pub mod plan;
 pub mod resolver;
@@ -276,6 +279,9 @@ actions! {
     selinux => Selinux,
     adjtime => Adjtime,
     resolver => Resolver,
+    faillock => Faillock,
+    nologin => Nologin,
+    chattr => Chattr,
 }
 
 #[cfg(test)]

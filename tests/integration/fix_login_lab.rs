@@ -346,3 +346,113 @@ fn lab_use_dns_is_turned_off_and_logins_stop_asking_the_dead_nameserver() {
     assert_eq!(sha_on(&m, SSHD_CONFIG), sha);
     assert_eq!(status(&m, "net.ssh.use-dns"), "warn", "undone");
 }
+
+/// pam_faillock (deny=3 in the lab's PAM stack) locks `pat` after three real wrong passwords;
+/// then even the right one is refused. The repair is faillock's own reset: the right password
+/// works again. It cannot be undone, and the plan and `fix --undo` say so.
+#[test]
+fn lab_an_account_pam_faillock_locked_is_unlocked_and_its_password_works_again() {
+    if !lab_ok() {
+        return;
+    }
+    let lab =
+        Lab::new("fx-faillock", &[account("root", 0), Account { key: false, ..account("pat", 1002) }], &config(""));
+    lab.m.write("/etc/pam.d/sshd", &crate::integration::login_lab::faillock_stack());
+    lab.m.write("/etc/security/faillock.conf", "deny = 3\nunlock_time = 900\n");
+    let (ok, err) = lab.password_login("pat");
+    assert!(ok, "pat's password login before: {err}\nsshd: {}", lab.sshd.log());
+    for _ in 0..3 {
+        assert!(!lab.password_login_with("pat", "wrong-pass").0, "a wrong password logged in");
+    }
+    assert!(!lab.password_login("pat").0, "pat is locked: the right password is refused");
+    assert_eq!(status(&lab.m, "sec.pam.lockout"), "crit");
+    let tally = sha_on(&lab.m, "/run/faillock/pat");
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.pam.lockout"]));
+    assert!(plan.contains("runs: faillock --dir /run/faillock --user pat --reset"), "{plan}");
+    assert!(plan.contains("cannot be undone"), "{plan}");
+    assert_eq!(sha_on(&lab.m, "/run/faillock/pat"), tally, "the plan changes nothing");
+
+    apply(&lab.m, "sec.pam.lockout");
+    let (ok, err) = lab.password_login("pat");
+    assert!(ok, "pat's password works again: {err}\nsshd: {}", lab.sshd.log());
+    let out = fix(&lab.m, &["--undo"]);
+    assert_ne!(out.status.code(), Some(0), "a reset cannot be undone");
+    assert!(stderr(&out).contains("which cannot be reversed: not undone"), "{}", stderr(&out));
+}
+
+/// /etc/nologin left behind by maintenance: pam_nologin refuses admin's real login (root's
+/// still works). The file is moved into the record (backed up) and removed, admin logs in;
+/// undo puts it back byte for byte with its mode and owner, and admin is refused again.
+#[test]
+fn lab_a_nologin_file_left_behind_is_removed_and_put_back_on_undo() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-nologin", &[account("root", 0), account("admin", 1000)], &config(""));
+    lab.m.write_mode("/etc/nologin", "Maintenance until 03:00.\n", 0o640);
+    assert!(!lab.key_login("admin").0, "pam_nologin refuses admin");
+    assert!(lab.key_login("root").0, "root is spared");
+    assert_eq!(status(&lab.m, "sec.login.nologin"), "crit");
+    let before = (sha_on(&lab.m, "/etc/nologin"), stat_on(&lab.m, "/etc/nologin"));
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.login.nologin"]));
+    assert!(plan.contains("    -Maintenance until 03:00."), "the removal as a diff: {plan}");
+    assert!(lab.m.path("/etc/nologin").exists(), "the plan changes nothing");
+
+    apply(&lab.m, "sec.login.nologin");
+    assert!(!lab.m.path("/etc/nologin").exists());
+    let (ok, err) = lab.key_login("admin");
+    assert!(ok, "admin logs in again: {err}");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, "/etc/nologin"), stat_on(&lab.m, "/etc/nologin")), before, "put back as it was");
+    assert!(!lab.key_login("admin").0, "undone: refused again");
+}
+
+/// `chattr +i /etc/shadow` and `chattr +a /etc/passwd` (the machine's /etc is an overlay on a
+/// tmpfs, which keeps inode flags): a real `chpasswd` fails. Both flags cleared, the password
+/// change works and the new password logs in; two undos set both flags again.
+#[test]
+fn lab_immutable_and_append_only_account_files_are_cleared_and_a_password_change_works() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-chattr", &[account("root", 0), account("admin", 1000)], &config(""));
+    let flags = |path: &str| -> String {
+        let out = lab.m.command("lsattr", &["-d", path]).output().expect("lsattr");
+        stdout(&out).split_whitespace().next().unwrap_or_default().to_string()
+    };
+    let set = lab.m.command("chattr", &["+i", "/etc/shadow"]).status().is_ok_and(|s| s.success())
+        && lab.m.command("chattr", &["+a", "/etc/passwd"]).status().is_ok_and(|s| s.success());
+    if !crate::common::require(set, "the lab machine's /etc does not keep inode flags (chattr)") {
+        return;
+    }
+    let chpasswd = |pw: &str| {
+        let mut c = lab.m.command("sh", &["-c", &format!("echo admin:{pw} | chpasswd")]);
+        c.output().is_ok_and(|o| o.status.success())
+    };
+    assert!(!chpasswd("changed-pass-1"), "chpasswd fails on an immutable /etc/shadow");
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.accounts.files-immutable"]);
+    let f = |s: &str| crate::integration::login_lab::finding(&r, "sec.accounts.files-immutable", s)["code"].clone();
+    assert_eq!((f("/etc/shadow"), f("/etc/passwd")), ("IMMUTABLE".into(), "APPEND_ONLY".into()));
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.accounts.files-immutable"]));
+    assert!(
+        plan.contains("runs: chattr -i /etc/shadow") && plan.contains("undo runs: chattr +i /etc/shadow"),
+        "{plan}"
+    );
+    assert!(plan.contains("runs: chattr -a /etc/passwd"), "{plan}");
+    assert!(flags("/etc/shadow").contains('i'), "the plan changes nothing");
+
+    apply(&lab.m, "sec.accounts.files-immutable");
+    assert!(!flags("/etc/shadow").contains('i') && !flags("/etc/passwd").contains('a'));
+    assert!(chpasswd("changed-pass-1"), "the password change works now");
+    assert!(lab.password_login_with("admin", "changed-pass-1").0, "and the new password logs in");
+
+    undo(&lab.m);
+    undo(&lab.m);
+    assert!(flags("/etc/shadow").contains('i') && flags("/etc/passwd").contains('a'), "both flags back");
+    assert!(!chpasswd("changed-pass-2"), "undone: the password change fails again");
+    let _ = lab.m.command("chattr", &["-i", "-a", "/etc/shadow", "/etc/passwd"]).status();
+}
