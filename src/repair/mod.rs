@@ -32,6 +32,7 @@ pub mod firewall;
 pub mod fstab;
 pub mod lines;
 pub mod plan;
+pub mod quarantine;
 pub mod security_group;
 pub mod sshd;
 pub mod store;
@@ -264,6 +265,7 @@ actions! {
     firewall => Firewall,
     sshd => Sshd,
     security_group => SecurityGroup,
+    quarantine => Quarantine,
 }
 
 #[cfg(test)]
