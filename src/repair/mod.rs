@@ -36,6 +36,7 @@ pub mod quarantine;
 pub mod security_group;
 pub mod sshd;
 pub mod store;
+pub mod sysctl;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -266,6 +267,7 @@ actions! {
     sshd => Sshd,
     security_group => SecurityGroup,
     quarantine => Quarantine,
+    sysctl => Sysctl,
 }
 
 #[cfg(test)]
