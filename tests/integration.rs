@@ -26,6 +26,7 @@ mod integration {
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_login_lab;
+    pub mod fix_quarantine_lab;
     pub mod fix_secgroup_lab;
     pub mod fix_sshd_lab;
     pub mod fix_system_lab;

@@ -142,9 +142,15 @@ pub fn crash_point(seam: Option<&str>, here: &str) {
 
 /// Writes `bytes` to `path` atomically with the given attributes: temporary file in the same
 /// directory, fsync, rename, fsync of the directory. An immutable or append-only file has the
-/// flag cleared for the rename and set again on the new file. `crash` is the test seam.
+/// flag cleared for the rename and set again on the new file. A missing directory is made,
+/// private to root (0700). `crash` is the test seam.
 pub fn write_atomic(path: &Path, bytes: &[u8], attrs: &Attrs, crash: Option<&str>) -> std::io::Result<()> {
     let dir = parent(path)?;
+    if !dir.exists() {
+        // A new file in a directory of the tool's own (the quarantine): private to root.
+        std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.ecs-doctor-{}.tmp", std::process::id()));
     let _ = std::fs::remove_file(&tmp);

@@ -39,6 +39,7 @@ pub mod nologin;
 pub mod perms;
 pub mod plan;
 pub mod resolver;
+pub mod quarantine;
 pub mod security_group;
 pub mod selinux;
 pub mod sshd;
@@ -282,6 +283,7 @@ actions! {
     faillock => Faillock,
     nologin => Nologin,
     chattr => Chattr,
+    quarantine => Quarantine,
 }
 
 #[cfg(test)]

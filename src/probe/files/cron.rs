@@ -186,6 +186,27 @@ fn format_of(path: &str) -> Format {
     }
 }
 
+/// The suspicious lines of the cron file `path` (its system path decides how it is read): line
+/// number (1-based), the line, and why. The quarantine repair reads a file with the same rules.
+pub fn suspicious_lines<'t>(path: &str, text: &'t str) -> Vec<(usize, &'t str, &'static str)> {
+    let format = format_of(path);
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let command = match format {
+            Format::Script if line.trim_start().starts_with('#') => continue,
+            Format::Script => line,
+            _ => match table_command(line, format) {
+                Some(c) => c,
+                None => continue,
+            },
+        };
+        if let Some(reason) = classify(command) {
+            found.push((n + 1, line, reason));
+        }
+    }
+    found
+}
+
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let mut files: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
     let mut unreadable = Vec::new();
@@ -222,30 +243,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             ));
         }
         let first_item = items.len();
-        let format = format_of(path);
-        let mut hits = 0usize;
-        for (n, line) in file.text.lines().enumerate() {
-            let command = match format {
-                Format::Script if line.trim_start().starts_with('#') => continue,
-                Format::Script => line,
-                _ => match table_command(line, format) {
-                    Some(c) => c,
-                    None => continue,
-                },
-            };
-            if let Some(reason) = classify(command) {
-                hits += 1;
-                if hits > MAX_HITS_PER_FILE {
-                    continue;
-                }
-                items.push(
-                    Observation::new(path)
-                        .flag("suspicious", true)
-                        .num("line", (n + 1) as f64)
-                        .text("reason", reason)
-                        .evidence(format!("{path}:{}: {line}", n + 1)),
-                );
-            }
+        let found = suspicious_lines(path, &file.text);
+        let hits = found.len();
+        for (n, line, reason) in found.into_iter().take(MAX_HITS_PER_FILE) {
+            items.push(
+                Observation::new(path)
+                    .flag("suspicious", true)
+                    .num("line", n as f64)
+                    .text("reason", reason)
+                    .evidence(format!("{path}:{n}: {line}")),
+            );
         }
         if hits > MAX_HITS_PER_FILE {
             file_notes.push(format!("{path}: {} more suspicious lines not listed", hits - MAX_HITS_PER_FILE));

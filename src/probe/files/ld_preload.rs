@@ -15,15 +15,20 @@ pub const FIELDS: &[Field] = &[
     Field::num("entries", "", "libraries listed"),
 ];
 
-const PATH: &str = "/etc/ld.so.preload";
+pub const PATH: &str = "/etc/ld.so.preload";
+
+/// The libraries one line of /etc/ld.so.preload names: the linker splits on whitespace and
+/// colons, and a `#` starts a comment.
+pub fn libraries(line: &str) -> Vec<&str> {
+    let body = line.split('#').next().unwrap_or("");
+    body.split([' ', '\t', ':']).filter(|s| !s.is_empty()).collect()
+}
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let file = ctx.host.read_optional(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
     let mut items = Vec::new();
     for (n, line) in file.iter().flat_map(|f| f.text.lines().enumerate()) {
-        let body = line.split('#').next().unwrap_or("");
-        // The linker splits on whitespace and colons.
-        for lib in body.split([' ', '\t', ':']).filter(|s| !s.is_empty()) {
+        for lib in libraries(line) {
             items.push(Observation::new(lib).flag("preloaded", true).evidence(format!("{PATH}:{}: {line}", n + 1)));
         }
     }
