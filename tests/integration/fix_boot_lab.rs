@@ -243,3 +243,58 @@ fn a_saved_entry_of_a_removed_kernel_is_moved_in_grubenv_and_an_selinux_word_tha
     }
     assert_eq!(read(&d, "state-undone"), before, "undone: sha256, mode and owner");
 }
+
+#[test]
+fn a_removed_initramfs_is_built_again_in_a_chroot_with_the_binds_undone_and_undo_removes_it() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot.entry --only sys.boot.initramfs";
+    let d = session(
+        &disk,
+        &format!(
+            "rm $R/boot/initrd.img-*\n\
+             mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
+             state state-before; mounts mounts-before\n\
+             doctor plan fix --no-save --root $R {only}\n\
+             state state-plan; mounts mounts-plan\n\
+             doctor apply fix --no-save --root $R {only} --apply --yes\n\
+             state state-after; mounts mounts-after\n\
+             doctor after.json run --no-save --root $R --format json {only}\n\
+             doctor undo fix --root $R --undo\n\
+             state state-undone; mounts mounts-undone\n\
+             doctor undone.json run --no-save --root $R --format json {only}\n"
+        ),
+    );
+    let plan = read(&d, "plan");
+    let r = format!("{}/root", d.display());
+    for want in [
+        "initramfs-build-gnu-linux  ·  sys.boot.entry  ·  GNU/Linux".to_string(),
+        "build /boot/initrd.img-6.1.0-50-cloud-amd64 again for kernel 6.1.0-50-cloud-amd64".into(),
+        format!("runs: mount --bind /dev {r}/dev"),
+        format!("undo runs: umount {r}/dev"),
+        format!("runs: chroot {r} /usr/sbin/update-initramfs -c -k 6.1.0-50-cloud-amd64"),
+        format!("undo runs: chroot {r} /usr/sbin/update-initramfs -d -k 6.1.0-50-cloud-amd64"),
+        format!("runs: umount {r}/sys"),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+    }
+    let before = read(&d, "state-before");
+    assert!(before.contains("/boot/initrd.img-6.1.0-50-cloud-amd64 absent"), "{before}");
+    assert_eq!(read(&d, "state-plan"), before, "the plan changed nothing");
+    let mounts = read(&d, "mounts-before");
+    assert_eq!(read(&d, "mounts-plan"), mounts, "the plan mounted nothing");
+
+    assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+    assert_eq!(read(&d, "mounts-after"), mounts, "/dev, /proc and /sys unbound after the build");
+    let after = valid_report(&read(&d, "after.json"));
+    assert_eq!(status_of(&after, "sys.boot.entry"), "ok", "{after:#}");
+    // The new initramfs is the disk's own build: the cloud's drivers are in it.
+    assert_eq!(status_of(&after, "sys.boot.initramfs"), "ok", "{after:#}");
+    let built = read(&d, "state-after");
+    assert!(!built.contains("initrd.img-6.1.0-50-cloud-amd64 absent"), "{built}");
+
+    assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
+    assert_eq!(read(&d, "state-undone"), before, "undo removed what the build made");
+    assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
+    let undone = valid_report(&read(&d, "undone.json"));
+    assert_eq!(status_of(&undone, "sys.boot.entry"), "crit", "{undone:#}");
+}
