@@ -38,6 +38,7 @@ pub mod plan;
 pub mod selinux;
 pub mod sshd;
 pub mod store;
+pub mod sysctl;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -279,6 +280,7 @@ actions! {
     selinux => Selinux,
     adjtime => Adjtime,
     initramfs => Initramfs,
+    sysctl => Sysctl,
 }
 
 #[cfg(test)]
