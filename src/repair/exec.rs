@@ -42,7 +42,8 @@ pub fn run(cmd: &Command, spawn_log: Option<&Path>) -> Ran {
     };
     log();
     let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
-    match crate::host::command::run(&program, &args, LIMIT, Instant::now() + LIMIT) {
+    let limit = cmd.limit_s.map(Duration::from_secs).map_or(LIMIT, |l| l.max(LIMIT));
+    match crate::host::command::run(&program, &args, limit, Instant::now() + limit) {
         Ok(o) if o.code == Some(0) => Ran::Ok,
         Ok(o)
             if cmd

@@ -4,11 +4,17 @@
 //!   (a missing disk, or one that may be detached);
 //! - `edit = "comment-out"`: comments out the line of a device that is gone;
 //! - `edit = "uuid"`: names a disk by its filesystem UUID instead of its kernel name
-//!   (`/dev/vdb1`), read from the device's superblock.
+//!   (`/dev/vdb1`), read from the device's superblock;
+//! - `edit = "type"`: the declared type replaced by the one in the device's superblock (an ext4
+//!   disk declared `xfs` fails to mount and stops the boot), the device found among the disks
+//!   this machine sees as `disk.fstab.types` finds it (under `--root`: by UUID or LABEL);
+//! - `edit = "options"`: the options that filesystem refuses removed (`inode64` on ext4,
+//!   `nobarrier` on XFS since Linux 4.19), `defaults` when none is left.
 //!
 //! Only the entry's line changes; every other byte of the file stays. The system's own mounts
-//! (`/`, `/boot`, `/usr`, `/var`, ...) are never touched: nofail would not help them and
-//! commenting them out would break the boot. Validated with `findmnt --verify --tab-file`
+//! (`/`, `/boot`, `/usr`, `/var`, ...) are never given nofail or commented out: nofail would not
+//! help them and commenting them out would break the boot; their type and options are repaired
+//! like any other (a root declared with the wrong type is what stops the boot). Validated with `findmnt --verify --tab-file`
 //! (its parse errors: its other errors are about the running system, not the file); on a live
 //! systemd system `systemctl daemon-reload` then makes systemd read the file again.
 
@@ -31,6 +37,8 @@ pub enum Edit {
     Nofail,
     CommentOut,
     Uuid,
+    Type,
+    Options,
 }
 
 /// Mount points of the system itself (as in the fstab probe).
@@ -52,6 +60,8 @@ impl Action for Params {
             Edit::Nofail => "fstab-nofail",
             Edit::CommentOut => "fstab-comment-out",
             Edit::Uuid => "fstab-uuid",
+            Edit::Type => "fstab-type",
+            Edit::Options => "fstab-options",
         }
         .into()
     }
@@ -76,7 +86,7 @@ impl Action for Params {
         };
         let line_no = entry.line.to_string();
         let args = [("subject", wanted.as_str()), ("line", line_no.as_str()), ("spec", entry.spec.as_str())];
-        if SYSTEM_MOUNTS.contains(&entry.file.as_str()) {
+        if SYSTEM_MOUNTS.contains(&entry.file.as_str()) && !matches!(self.edit, Edit::Type | Edit::Options) {
             return Err(Skip::Refused(rtf(l, R::FstabSystemMount, &args)));
         }
         let inventory = fstab::inventory(t.host);
@@ -132,6 +142,38 @@ impl Action for Params {
                 a.push(("uuid", &uuid));
                 (new, rtf(l, R::FstabDoUuid, &a))
             }
+            Edit::Type | Edit::Options => {
+                use crate::probe::disk::fstab_types;
+                let Some((device, sb)) = fstab_types::find(&entry.spec, t.host) else {
+                    return Err(Skip::Refused(rtf(l, R::FstabTypeUnknown, &args)));
+                };
+                let mut a = args.to_vec();
+                a.extend([("device", device.as_str()), ("actual", sb.fstype), ("declared", entry.vfstype.as_str())]);
+                if self.edit == Edit::Type {
+                    if fstab_types::compatible(&entry.vfstype, sb.fstype) || sb.fstype == "swap" {
+                        return Err(Skip::NotApplicable(rtf(l, R::FstabTypeFine, &a)));
+                    }
+                    (replace_field(old_line, 2, sb.fstype), rtf(l, R::FstabDoType, &a))
+                } else {
+                    // Judged against what is on the device: a wrong declared type is the other
+                    // repair's, and its options may be right for the real one.
+                    let bad = fstab_types::refused_options(sb.fstype, &entry.options).unwrap_or_default();
+                    if bad.is_empty() {
+                        let why = if fstab_types::compatible(&entry.vfstype, sb.fstype) {
+                            R::FstabTypeFine
+                        } else {
+                            R::FstabOptionsFollowType
+                        };
+                        return Err(Skip::NotApplicable(rtf(l, why, &a)));
+                    }
+                    let kept: Vec<&str> =
+                        entry.options.iter().map(String::as_str).filter(|o| !bad.contains(o)).collect();
+                    let kept = if kept.is_empty() { "defaults".to_string() } else { kept.join(",") };
+                    let refused = bad.join(",");
+                    a.push(("refused", &refused));
+                    (replace_field(old_line, 3, &kept), rtf(l, R::FstabDoOptions, &a))
+                }
+            }
         };
         let after = replace_line(&bytes, entry.line, &new_line);
         let validate = vec![
@@ -186,7 +228,12 @@ fn with_option(line: &str, opt: &str) -> String {
 
 /// The line with its first field replaced.
 fn replace_first_field(line: &str, new: &str) -> String {
-    match fields(line).first() {
+    replace_field(line, 0, new)
+}
+
+/// The line with field `n` (0-based) replaced, the whitespace around it kept.
+fn replace_field(line: &str, n: usize, new: &str) -> String {
+    match fields(line).get(n) {
         Some(&(s, e)) => format!("{}{new}{}", &line[..s], &line[e..]),
         None => line.to_string(),
     }
@@ -207,6 +254,7 @@ mod tests {
         );
         assert_eq!(with_option("/dev/vdb1 /data ext4", "nofail"), "/dev/vdb1 /data ext4 defaults,nofail");
         assert_eq!(replace_first_field("  /dev/vdb1\t/data ext4 rw 0 2", "UUID=u"), "  UUID=u\t/data ext4 rw 0 2");
+        assert_eq!(replace_field("UUID=a\t/  xfs\tdefaults 0 1", 2, "ext4"), "UUID=a\t/  ext4\tdefaults 0 1");
     }
 
     fn finding(subject: &str, line: usize) -> Finding {

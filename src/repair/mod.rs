@@ -34,6 +34,7 @@ pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod grub;
+pub mod initramfs;
 pub mod lines;
 pub mod nologin;
 pub mod perms;
@@ -156,6 +157,10 @@ pub struct Command {
     /// it said before (`sshd -t`: a config sshd rejects is never left in place).
     #[serde(default)]
     pub only_if_passing_before: bool,
+    /// How long it may take, in seconds, when longer than [`exec::LIMIT`] (an initramfs being
+    /// built).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit_s: Option<u64>,
 }
 
 impl Command {
@@ -166,7 +171,14 @@ impl Command {
             optional: false,
             ok_line: None,
             only_if_passing_before: false,
+            limit_s: None,
         }
+    }
+
+    /// The same command, allowed `secs` seconds (more than [`exec::LIMIT`]).
+    pub fn with_limit(mut self, secs: u64) -> Command {
+        self.limit_s = Some(secs);
+        self
     }
 
     /// The same validator, vetoing only when it passed before the change.
@@ -284,6 +296,7 @@ actions! {
     nologin => Nologin,
     chattr => Chattr,
     quarantine => Quarantine,
+    initramfs => Initramfs,
 }
 
 #[cfg(test)]

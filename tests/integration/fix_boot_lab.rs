@@ -243,3 +243,126 @@ fn a_saved_entry_of_a_removed_kernel_is_moved_in_grubenv_and_an_selinux_word_tha
     }
     assert_eq!(read(&d, "state-undone"), before, "undone: sha256, mode and owner");
 }
+
+#[test]
+fn a_removed_initramfs_is_built_again_in_a_chroot_with_the_binds_undone_and_undo_removes_it() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot.entry --only sys.boot.initramfs";
+    let d = session(
+        &disk,
+        &format!(
+            "rm $R/boot/initrd.img-*\n\
+             mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
+             state state-before; mounts mounts-before\n\
+             doctor plan fix --no-save --root $R {only}\n\
+             state state-plan; mounts mounts-plan\n\
+             doctor apply fix --no-save --root $R {only} --apply --yes\n\
+             state state-after; mounts mounts-after\n\
+             doctor after.json run --no-save --root $R --format json {only}\n\
+             doctor undo fix --root $R --undo\n\
+             state state-undone; mounts mounts-undone\n\
+             doctor undone.json run --no-save --root $R --format json {only}\n"
+        ),
+    );
+    let plan = read(&d, "plan");
+    let r = format!("{}/root", d.display());
+    for want in [
+        "initramfs-build-gnu-linux  ·  sys.boot.entry  ·  GNU/Linux".to_string(),
+        "build /boot/initrd.img-6.1.0-50-cloud-amd64 again for kernel 6.1.0-50-cloud-amd64".into(),
+        format!("runs: mount --bind /dev {r}/dev"),
+        format!("undo runs: umount {r}/dev"),
+        format!("runs: chroot {r} /usr/sbin/update-initramfs -c -k 6.1.0-50-cloud-amd64"),
+        format!("undo runs: chroot {r} /usr/sbin/update-initramfs -d -k 6.1.0-50-cloud-amd64"),
+        format!("runs: umount {r}/sys"),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+    }
+    let before = read(&d, "state-before");
+    assert!(before.contains("/boot/initrd.img-6.1.0-50-cloud-amd64 absent"), "{before}");
+    assert_eq!(read(&d, "state-plan"), before, "the plan changed nothing");
+    let mounts = read(&d, "mounts-before");
+    assert_eq!(read(&d, "mounts-plan"), mounts, "the plan mounted nothing");
+
+    assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+    assert_eq!(read(&d, "mounts-after"), mounts, "/dev, /proc and /sys unbound after the build");
+    let after = valid_report(&read(&d, "after.json"));
+    assert_eq!(status_of(&after, "sys.boot.entry"), "ok", "{after:#}");
+    // The new initramfs is the disk's own build: the cloud's drivers are in it.
+    assert_eq!(status_of(&after, "sys.boot.initramfs"), "ok", "{after:#}");
+    let built = read(&d, "state-after");
+    assert!(!built.contains("initrd.img-6.1.0-50-cloud-amd64 absent"), "{built}");
+
+    assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
+    assert_eq!(read(&d, "state-undone"), before, "undo removed what the build made");
+    assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
+    let undone = valid_report(&read(&d, "undone.json"));
+    assert_eq!(status_of(&undone, "sys.boot.entry"), "crit", "{undone:#}");
+}
+
+#[test]
+fn the_root_filesystem_declared_with_another_type_or_options_it_refuses_is_repaired_from_its_superblock() {
+    let Some(disk) = attach() else { return };
+    let only = "--only disk.fstab.types";
+    let d = session(
+        &disk,
+        &format!(
+            "fstate() {{ echo \"$(stat -c '%a %u %g' $R/etc/fstab) $(sha256sum < $R/etc/fstab | cut -c1-64)\" > $D/$1; }}\n\
+             fstate original\n\
+             sed -i 's# / ext4 # / xfs #' $R/etc/fstab && chmod 640 $R/etc/fstab && chown 0:4 $R/etc/fstab\n\
+             fstate type-before\n\
+             doctor type-plan fix --no-save --root $R {only}\n\
+             fstate type-plan-state\n\
+             doctor type-apply fix --no-save --root $R {only} --apply fstab-type-root --yes\n\
+             cp $R/etc/fstab $D/type-fstab\n\
+             doctor type-after.json run --no-save --root $R --format json {only}\n\
+             doctor type-undo fix --root $R --undo\n\
+             fstate type-undone\n\
+             sed -i 's# / xfs # / ext4 #; s#defaults,errors=remount-ro#noatime,inode64,errors=remount-ro#' $R/etc/fstab\n\
+             fstate options-before\n\
+             doctor options-plan fix --no-save --root $R {only}\n\
+             doctor options-apply fix --no-save --root $R {only} --apply fstab-options-root --yes\n\
+             cp $R/etc/fstab $D/options-fstab\n\
+             doctor options-after.json run --no-save --root $R --format json {only}\n\
+             doctor options-undo fix --root $R --undo\n\
+             fstate options-undone\n"
+        ),
+    );
+    let dev = &disk.lo.dev;
+    let plan = read(&d, "type-plan");
+    for want in [
+        "fstab-type-root  ·  disk.fstab.types  ·  /".to_string(),
+        format!("mount / as ext4, the type in {dev}'s superblock, instead of xfs (line 1 of /etc/fstab)"),
+        " / xfs defaults,errors=remount-ro 0 1\n".into(),
+        " / ext4 defaults,errors=remount-ro 0 1\n".into(),
+        "validate: findmnt --verify --tab-file ".into(),
+        // errors= is refused by the declared xfs only: the type repair is the one to make.
+        "they suit ext4, the real one, which fstab-type writes".into(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+    }
+    let before = read(&d, "type-before");
+    assert_eq!(read(&d, "type-plan-state"), before, "the plan changed nothing");
+    assert_eq!(read(&d, "type-apply.rc").trim(), "0", "{}", read(&d, "type-apply"));
+    assert!(read(&d, "type-fstab").contains(" / ext4 defaults,errors=remount-ro 0 1"), "{}", read(&d, "type-fstab"));
+    let after = valid_report(&read(&d, "type-after.json"));
+    assert_eq!(status_of(&after, "disk.fstab.types"), "ok", "{after:#}");
+    assert_eq!(read(&d, "type-undo.rc").trim(), "0", "{}", read(&d, "type-undo"));
+    assert_eq!(read(&d, "type-undone"), before, "undone: sha256, mode and owner");
+    assert!(before.starts_with("640 0 4 "), "{before}");
+
+    let plan = read(&d, "options-plan");
+    for want in [
+        "fstab-options-root  ·  disk.fstab.types  ·  /",
+        "remove inode64, which ext4 refuses, from the options of / (line 1 of /etc/fstab)",
+        " / ext4 noatime,inode64,errors=remount-ro 0 1\n",
+        " / ext4 noatime,errors=remount-ro 0 1\n",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}");
+    }
+    assert_eq!(read(&d, "options-apply.rc").trim(), "0", "{}", read(&d, "options-apply"));
+    let after = valid_report(&read(&d, "options-after.json"));
+    assert_eq!(status_of(&after, "disk.fstab.types"), "ok", "{after:#}");
+    assert_eq!(read(&d, "options-undo.rc").trim(), "0", "{}", read(&d, "options-undo"));
+    assert_eq!(read(&d, "options-undone"), read(&d, "options-before"), "undone");
+    assert_ne!(read(&d, "options-before"), read(&d, "original"));
+}

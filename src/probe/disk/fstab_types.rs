@@ -38,8 +38,20 @@ const REFUSED: &[(&str, &[&str])] = &[
     ("ext2", &["inode64", "inode32", "allocsize=", "logbufs=", "logbsize=", "nouuid", "largeio", "swalloc"]),
 ];
 
+/// The options of `options` a filesystem of type `kind` refuses; `None` for a type not known here.
+pub fn refused_options<'a>(kind: &str, options: &'a [String]) -> Option<Vec<&'a str>> {
+    let (_, refused) = REFUSED.iter().find(|(t, _)| *t == kind)?;
+    Some(
+        options
+            .iter()
+            .map(String::as_str)
+            .filter(|o| refused.iter().any(|r| if r.ends_with('=') { o.starts_with(r) } else { o == r }))
+            .collect(),
+    )
+}
+
 /// Whether `declared` (fstab's type) mounts a filesystem of type `actual`.
-fn compatible(declared: &str, actual: &str) -> bool {
+pub fn compatible(declared: &str, actual: &str) -> bool {
     let ext = |t: &str| matches!(t, "ext2" | "ext3" | "ext4");
     declared == "auto"
         || declared == actual
@@ -50,7 +62,7 @@ fn compatible(declared: &str, actual: &str) -> bool {
 }
 
 /// The superblock of the device an fstab spec names, among the disks this machine sees.
-fn find(spec: &str, host: &Host) -> Option<(String, Superblock)> {
+pub fn find(spec: &str, host: &Host) -> Option<(String, Superblock)> {
     let live = Host::live();
     let disks = blockdev::scan(&live).ok()?;
     let nodes = disks
@@ -103,13 +115,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             o = o.text("device", &dev).text("actual", sb.fstype).evidence(line);
             o = o.flag("type_mismatch", !compatible(&e.vfstype, sb.fstype) && sb.fstype != "swap");
             let kind = if e.vfstype == "auto" { sb.fstype } else { e.vfstype.as_str() };
-            if let Some((_, refused)) = REFUSED.iter().find(|(t, _)| *t == kind) {
-                let bad: Vec<&str> = e
-                    .options
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|o| refused.iter().any(|r| if r.ends_with('=') { o.starts_with(r) } else { o == r }))
-                    .collect();
+            if let Some(bad) = refused_options(kind, &e.options) {
                 o = o.flag("options_refused", !bad.is_empty()).text("refused", bad.join(","));
             }
         }
