@@ -1098,6 +1098,12 @@ messages! {
         ResolverNoUpstream = "fix_resolver_no_upstream",
         ResolverAlreadyUpstream = "fix_resolver_already_upstream",
         ResolverDoStub = "fix_resolver_do_stub",
+        ProxyNoSubject = "fix_proxy_no_subject",
+        ProxyNotShellFile = "fix_proxy_not_shell_file",
+        ProxyGone = "fix_proxy_gone",
+        ProxyCovered = "fix_proxy_covered",
+        ProxyCompound = "fix_proxy_compound",
+        ProxyDo = "fix_proxy_do",
     }
 }
 

@@ -32,6 +32,7 @@ pub mod firewall;
 pub mod fstab;
 pub mod lines;
 pub mod plan;
+pub mod proxy;
 pub mod resolver;
 pub mod sshd;
 pub mod store;
@@ -264,6 +265,7 @@ actions! {
     sshd => Sshd,
     sysctl => Sysctl,
     resolver => Resolver,
+    proxy => Proxy,
 }
 
 #[cfg(test)]
