@@ -1104,6 +1104,13 @@ messages! {
         ProxyCovered = "fix_proxy_covered",
         ProxyCompound = "fix_proxy_compound",
         ProxyDo = "fix_proxy_do",
+        LinkNoRootQdisc = "fix_link_no_root_qdisc",
+        LinkClassful = "fix_link_classful",
+        LinkDoQdisc = "fix_link_do_qdisc",
+        LinkNoDevice = "fix_link_no_device",
+        LinkAlreadyUp = "fix_link_already_up",
+        LinkDoUp = "fix_link_do_up",
+        LinkNotLive = "fix_link_not_live",
     }
 }
 

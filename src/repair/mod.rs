@@ -31,6 +31,7 @@ pub mod files;
 pub mod firewall;
 pub mod fstab;
 pub mod lines;
+pub mod link;
 pub mod plan;
 pub mod proxy;
 pub mod resolver;
@@ -266,6 +267,7 @@ actions! {
     sysctl => Sysctl,
     resolver => Resolver,
     proxy => Proxy,
+    link => Link,
 }
 
 #[cfg(test)]
