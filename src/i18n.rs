@@ -206,6 +206,7 @@ messages! {
         SkipHiddenOldKernel = "skip_hidden_old_kernel",
         SkipHiddenNeedsRoot = "skip_hidden_needs_root",
         SkipProcsUnderRoot = "skip_procs_under_root",
+        SkipKernelStateUnderRoot = "skip_kernel_state_under_root",
         BlockNotMounted = "block_not_mounted",
         SkipNoDefaultEntry = "skip_no_default_entry",
         SkipNoInitramfs = "skip_no_initramfs",

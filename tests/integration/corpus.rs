@@ -28,7 +28,7 @@ fn counted(log: &Path, name: &str) -> BTreeMap<String, u64> {
         std::time::Instant::now() + std::time::Duration::from_secs(60),
         false,
     );
-    let params = auth_log::Params { window_hours: 24.0 * 365.0 * 30.0, tail_mib: 64, top: 100_000 };
+    let params = auth_log::Params { window_hours: 24.0 * 365.0 * 30.0, tail_mib: 64, top: 100_000, history_hours: 0.0 };
     let obs = auth_log::observe(&params, &ctx).expect("the probe reads the corpus");
     let mut out = BTreeMap::new();
     for o in obs.items.iter().skip(1) {

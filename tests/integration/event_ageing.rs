@@ -161,3 +161,46 @@ fn the_event_windows_come_from_the_config_and_a_checks_own_thresholds_beat_them(
     assert_eq!(out.status.code(), Some(64), "{out:?}");
     assert!(stderr(&out).contains("config.toml:1") && stderr(&out).contains("[events]"), "{}", stderr(&out));
 }
+
+/// A login after many failures is critical within the window (24 hours), and before it still
+/// reported as it ages: a warning for a week, a note after (under `--root` the window ends at the
+/// newest line of the logs).
+#[test]
+fn a_login_after_many_failures_ages_like_every_logged_event() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    let now = Timestamp::now();
+    let mut log = String::new();
+    // (address, hours before the newest line when it logged in)
+    for (n, (ip, h)) in
+        [("198.51.100.8", 24.0 * 10.0), ("198.51.100.7", 24.0 * 3.0), ("198.51.100.9", 0.0)].iter().enumerate()
+    {
+        let login = ago(now, *h);
+        for i in 0..12 {
+            let t = login.checked_sub(SignedDuration::from_secs(60 * (12 - i))).expect("time");
+            log.push_str(&format!(
+                "{} web-1 sshd[{}]: Failed password for root from {ip} port {} ssh2\n",
+                t.strftime("%b %e %H:%M:%S"),
+                1000 + n * 100 + i as usize,
+                40000 + i
+            ));
+        }
+        log.push_str(&format!(
+            "{} web-1 sshd[{}]: Accepted password for deploy from {ip} port 50000 ssh2\n",
+            login.strftime("%b %e %H:%M:%S"),
+            1099 + n * 100
+        ));
+    }
+    write(&root.join("var/log/auth.log"), &log);
+    let Some((r, code)) = run_json(root, &["--only", "sec.auth.bruteforce"]) else { return };
+    assert_eq!(code, 2, "{r:#}");
+    let (sev, msg, _, _) = finding_about(&r, "sec.auth.bruteforce", "198.51.100.9");
+    assert_eq!(sev, "crit", "{msg}");
+    let (sev, msg, _, evidence) = finding_about(&r, "sec.auth.bruteforce", "198.51.100.7");
+    assert_eq!(sev, "warn", "{msg}");
+    assert!(msg.contains("after 12 failed attempts") && msg.contains("(3 days ago)"), "{msg}");
+    assert!(evidence.contains("Accepted password for deploy from 198.51.100.7"), "{evidence}");
+    let (sev, msg, _, _) = finding_about(&r, "sec.auth.bruteforce", "198.51.100.8");
+    assert_eq!(sev, "info", "{msg}");
+    assert!(msg.contains("(10 days ago)"), "{msg}");
+}

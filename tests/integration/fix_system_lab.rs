@@ -92,11 +92,13 @@ fn at_boot(lab: &Lab, keys: &[&str]) -> Vec<String> {
 const TUNING: &str = "# copied from a tuning guide\nnet.ipv4.icmp_echo_ignore_all = 1\n\
 net.ipv4.ip_local_port_range = 40000 40001\nnet.core.somaxconn = 16\nnet.ipv4.conf.all.arp_announce = 0\n";
 
+// net.ipv4.tcp_max_syn_backlog is not among them: with SYN cookies on (the default) it limits
+// nothing, and with them off it is judged against the listeners' backlogs (net_counters_lab
+// floods a real listener for that); a namespace with no listener gives it nothing to judge.
 const KEYS: &[&str] = &[
     "net.ipv4.icmp_echo_ignore_all",
     "net.ipv4.ip_local_port_range",
     "net.core.somaxconn",
-    "net.ipv4.tcp_max_syn_backlog",
     "net.ipv4.conf.all.rp_filter",
     "net.ipv4.ip_forward",
     "net.ipv4.conf.all.arp_ignore",
@@ -132,7 +134,6 @@ fn kernel_settings_are_set_now_and_at_boot_and_undone() {
         "net.ipv4.icmp_echo_ignore_all=1",
         "net.ipv4.ip_local_port_range=40000 40001",
         "net.core.somaxconn=16",
-        "net.ipv4.tcp_max_syn_backlog=32",
         "net.ipv4.conf.all.rp_filter=1",
         "net.ipv4.ip_forward=0",
         "net.ipv4.conf.all.arp_ignore=0",
@@ -165,7 +166,6 @@ fn kernel_settings_are_set_now_and_at_boot_and_undone() {
         "runs: sysctl -q -w net.ipv4.icmp_echo_ignore_all=0",
         "undo runs: sysctl -q -w net.ipv4.icmp_echo_ignore_all=1",
         "runs: sysctl -q -w 'net.ipv4.ip_local_port_range=32768 60999'",
-        "set net.ipv4.tcp_max_syn_backlog to 1024 now (it is 32)",
         "set net.ipv4.conf.all.rp_filter to 2 now (it is 1)",
         "set net.ipv4.ip_forward to 1 now (it is 0)",
         "set net.ipv4.conf.all.arp_ignore to 1 now (it is 0)",
@@ -187,7 +187,7 @@ fn kernel_settings_are_set_now_and_at_boot_and_undone() {
     let r = b.ns.doctor_json(&["net.sysctl.settings"]);
     assert_eq!(status_of(&r, "net.sysctl.settings"), "ok", "{r:#}");
     assert!(b.ok(&["ping", "-c", "1", "-W", "2", "127.0.0.1"]), "ping is answered again");
-    let good = ["0", "32768 60999", "4096", "1024", "2", "1", "1", "2"];
+    let good = ["0", "32768 60999", "4096", "2", "1", "1", "2"];
     assert_eq!(KEYS.iter().map(|k| value(&b.ns, k)).collect::<Vec<_>>(), good);
     assert_eq!(at_boot(&b, KEYS), good, "what the boot applies keeps the repair");
     let text = std::fs::read_to_string(&tuning).expect("tuning");

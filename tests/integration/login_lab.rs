@@ -496,3 +496,90 @@ fn lab_why_ssh_user_names_the_refused_account() {
     assert!(r["diagnosis"]["cause"].is_null(), "{:#}", r["diagnosis"]);
     assert_eq!(crate::common::status_of(&r, "sec.pam.lockout"), "crit", "the check itself still sees pat");
 }
+
+/// sshd's words about a real brute force: twelve real password logins with wrong passwords, then
+/// one with the right password, as this sshd logged them (`-E`), split at that first accepted
+/// login: the attack and the login it ended with, and whatever the log says after it.
+fn real_brute_force_then_login(lab: &mut Lab, user: &str, after: impl FnOnce(&Lab)) -> (Vec<String>, Vec<String>) {
+    for i in 0..12 {
+        let (ok, err) = lab.password_login_with(user, &format!("wrong-{i}"));
+        assert!(!ok, "a wrong password let {user} in: {err}");
+    }
+    let (ok, err) = lab.password_login(user);
+    assert!(ok, "{user}'s password login after the failures: {err}\nsshd: {}", lab.sshd.log());
+    after(lab);
+    // sshd writes its lines as the sessions end; stopping it flushes them all.
+    lab.sshd.stop();
+    let log = lab.sshd.log();
+    let lines: Vec<String> = log.lines().map(|l| l.trim_end().to_string()).filter(|l| !l.is_empty()).collect();
+    let accepted = format!("Accepted password for {user} from 127.0.0.1");
+    let at = lines.iter().position(|l| l.starts_with(&accepted)).unwrap_or_else(|| panic!("no `{accepted}`:\n{log}"));
+    let failed =
+        lines[..at].iter().filter(|l| l.starts_with(&format!("Failed password for {user} from 127.0.0.1"))).count();
+    assert_eq!(failed, 12, "sshd logged each wrong password:\n{log}");
+    (lines[..=at].to_vec(), lines[at + 1..].to_vec())
+}
+
+/// `lines` as sshd's journal entries one second apart, the first at `start`.
+fn stamped(lines: &[String], start: jiff::Timestamp) -> Vec<crate::integration::journal_lab::Entry> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| crate::integration::journal_lab::Entry {
+            usec: start.as_microsecond() + i as i64 * 1_000_000,
+            pid: 4100,
+            message: l.clone(),
+        })
+        .collect()
+}
+
+/// A real brute force against a real sshd that ends in a real login (sec.auth.bruteforce): in the
+/// last 24 hours it is critical; three days later (the same sshd words, dated three days back,
+/// and the attacker logging in again today without a failure) it is still reported, as a
+/// warning that says when. The logs are a journal (systemd-journal-remote) read through --root.
+#[test]
+fn lab_a_real_login_after_a_real_brute_force_is_named_then_and_days_later() {
+    if !lab_ok() {
+        return;
+    }
+    let mut lab = Lab::new("lg-brute", &[account("root", 0), account("alice", 1000)], &config(""));
+    let (attack, rest) = real_brute_force_then_login(&mut lab, "alice", |lab| {
+        let (ok, err) = lab.password_login("alice");
+        assert!(ok, "alice's second login: {err}");
+    });
+    let again = rest.iter().position(|l| l.starts_with("Accepted password for alice from 127.0.0.1"));
+    let again = again.unwrap_or_else(|| panic!("no second login in {rest:#?}"));
+    let now = jiff::Timestamp::now();
+    let hours = |h: i64| jiff::SignedDuration::from_hours(h);
+
+    // Within the day: critical, naming the account and the count.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let journal = dir.path().join("recent/var/log/journal");
+    let mut entries = stamped(&attack, now - hours(1));
+    entries.extend(stamped(&rest, now - hours(1) + jiff::SignedDuration::from_secs(attack.len() as i64)));
+    if !crate::integration::journal_lab::write_journal(&journal, &entries) {
+        return;
+    }
+    let Some((r, _)) = crate::common::run_json(&dir.path().join("recent"), &["--only", "sec.auth.bruteforce"]) else {
+        return;
+    };
+    let f = finding(&r, "sec.auth.bruteforce", "127.0.0.1");
+    assert_eq!(f["severity"], "crit", "{f:#}");
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("as alice after 12 failed attempts"), "{msg}");
+
+    // Three days later: the attack and its login three days back, the second login today.
+    let journal = dir.path().join("aged/var/log/journal");
+    let mut entries = stamped(&attack, now - hours(73));
+    entries.extend(stamped(&rest[..=again], now - jiff::SignedDuration::from_mins(10)));
+    assert!(crate::integration::journal_lab::write_journal(&journal, &entries));
+    let Some((r, code)) = crate::common::run_json(&dir.path().join("aged"), &["--only", "sec.auth.bruteforce"]) else {
+        return;
+    };
+    assert_eq!(code, 1, "a warning, no longer critical: {r:#}");
+    let f = finding(&r, "sec.auth.bruteforce", "127.0.0.1");
+    assert_eq!(f["severity"], "warn", "{f:#}");
+    let msg = f["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("as alice after 12 failed attempts") && msg.contains("(3 days ago)"), "{msg}");
+    assert!(f.to_string().contains("Accepted password for alice from 127.0.0.1"), "the login is the evidence: {f:#}");
+}

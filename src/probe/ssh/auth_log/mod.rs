@@ -51,6 +51,14 @@ pub struct Params {
     /// Sources reported (the ones with most failures; sources with a suspicious login always).
     #[serde(default = "default_top")]
     pub top: usize,
+    /// How far back a login after many failures is still reported (older than the window: an
+    /// event that ages, see `[events]`).
+    #[serde(default = "default_history_hours")]
+    pub history_hours: f64,
+}
+
+fn default_history_hours() -> f64 {
+    30.0 * 24.0
 }
 
 fn default_window_hours() -> f64 {
@@ -77,6 +85,10 @@ pub const FIELDS: &[Field] = &[
     Field::num("window_hours", "hours", "the window looked at"),
     Field::text("logs", "the log files read"),
     Field::text("note", "why part of the logs was not read (truncated, too large)"),
+    Field::num("earlier_login_failures", "", "failures in the window before a login older than the window"),
+    Field::text("earlier_login_user", "the account of that login"),
+    Field::num("earlier_login_age_hours", "hours", "hours from that login to the end of the window"),
+    Field::text("earlier_login_when", "when that login was and how long before the end of the window"),
 ];
 
 /// A time as the findings show it: local `YYYY-MM-DD HH:MM:SS` in `tz`.
@@ -102,6 +114,7 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         };
     }
     let window = (params.window_hours * 3600.0) as i64;
+    let history = (params.history_hours.max(params.window_hours) * 3600.0) as i64;
     let end = if ctx.host.is_live() { jiff::Timestamp::now().as_second() } else { scan.newest };
     let (from, to) = (end - window, end + 300);
     let in_window = |t: &i64| *t >= from && *t <= to;
@@ -119,18 +132,30 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .filter(|a| in_window(&a.t))
             .map(|a| (times.partition_point(|t| *t <= a.t), a))
             .max_by_key(|(n, _)| *n);
-        if times.is_empty() && worst.is_none_or(|(n, _)| n == 0) {
+        // A login after failures before the window (within the history): the same count, taken
+        // over the window that ended at that login.
+        let earlier = {
+            let mut all = src.failures.clone();
+            all.sort_unstable();
+            src.accepts
+                .iter()
+                .filter(|a| a.t < from && a.t >= end - history)
+                .map(|a| (all.partition_point(|t| *t <= a.t) - all.partition_point(|t| *t < a.t - window), a))
+                .max_by_key(|(n, a)| (*n, a.t))
+                .filter(|(n, _)| *n > 0)
+        };
+        if times.is_empty() && worst.is_none_or(|(n, _)| n == 0) && earlier.is_none() {
             continue;
         }
-        rows.push((ip, src, times, worst));
+        rows.push((ip, src, times, worst, earlier));
     }
     rows.sort_by(|a, b| b.2.len().cmp(&a.2.len()).then(a.0.cmp(b.0)));
     let sources = rows.len();
     // Evidence is English, like the log lines it goes with.
     let notes: Vec<String> = scan.notes.iter().map(|n| n.render(crate::i18n::Lang::En)).collect();
     let mut items = Vec::new();
-    for (i, (ip, src, times, worst)) in rows.into_iter().enumerate() {
-        let suspicious = worst.is_some_and(|(n, _)| n > 0);
+    for (i, (ip, src, times, worst, earlier)) in rows.into_iter().enumerate() {
+        let suspicious = worst.is_some_and(|(n, _)| n > 0) || earlier.is_some();
         if i >= params.top && !suspicious {
             continue;
         }
@@ -154,6 +179,19 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 }
             }
             _ => o = o.num("failures_before_success", 0.0).text("accepted_user", "-"),
+        }
+        if let Some((n, a)) = earlier
+            && let Ok(at) = jiff::Timestamp::from_second(a.t)
+            && let Ok(end_ts) = jiff::Timestamp::from_second(end)
+        {
+            o = o
+                .num("earlier_login_failures", n as f64)
+                .text("earlier_login_user", crate::redact::redact(&a.user))
+                .num("earlier_login_age_hours", crate::fmt::age_hours(at, end_ts))
+                .word("earlier_login_when", crate::probe::kernel::when(at, end_ts));
+            for l in a.evidence.iter().chain(&notes) {
+                o = o.field_evidence("earlier_login_age_hours", l.clone());
+            }
         }
         items.push(o);
     }
