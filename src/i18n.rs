@@ -1161,6 +1161,19 @@ messages! {
         ResolverNoUpstream = "fix_resolver_no_upstream",
         ResolverAlreadyUpstream = "fix_resolver_already_upstream",
         ResolverDoStub = "fix_resolver_do_stub",
+        ProxyNoSubject = "fix_proxy_no_subject",
+        ProxyNotShellFile = "fix_proxy_not_shell_file",
+        ProxyGone = "fix_proxy_gone",
+        ProxyCovered = "fix_proxy_covered",
+        ProxyCompound = "fix_proxy_compound",
+        ProxyDo = "fix_proxy_do",
+        LinkNoRootQdisc = "fix_link_no_root_qdisc",
+        LinkClassful = "fix_link_classful",
+        LinkDoQdisc = "fix_link_do_qdisc",
+        LinkNoDevice = "fix_link_no_device",
+        LinkAlreadyUp = "fix_link_already_up",
+        LinkDoUp = "fix_link_do_up",
+        LinkNotLive = "fix_link_not_live",
     }
 }
 

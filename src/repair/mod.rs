@@ -38,7 +38,9 @@ pub mod initramfs;
 pub mod lines;
 pub mod nologin;
 pub mod perms;
+pub mod link;
 pub mod plan;
+pub mod proxy;
 pub mod resolver;
 pub mod quarantine;
 pub mod security_group;
@@ -297,6 +299,8 @@ actions! {
     chattr => Chattr,
     quarantine => Quarantine,
     initramfs => Initramfs,
+    proxy => Proxy,
+    link => Link,
 }
 
 #[cfg(test)]

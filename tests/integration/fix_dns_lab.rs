@@ -192,3 +192,60 @@ fn a_link_to_a_dead_stub_is_pointed_at_the_upstream_list_or_refused_without_one(
     assert_eq!(link(), "../run/systemd/resolve/stub-resolv.conf", "the link points back");
     assert_eq!(getent(&m, topology::GOOD_NAME), None);
 }
+
+/// curl with the variables a login shell gets (/etc/environment, then profile.d), asking the
+/// metadata service: what a script on the server sees.
+fn curl_metadata(m: &Machine) -> Option<String> {
+    let script = "set -a; . /etc/environment; . /etc/profile.d/proxy.sh; set +a; \
+                  curl -s -f -m 3 http://100.100.100.200/latest/meta-data/instance-id";
+    let out = m.command("sh", &["-c", script]).output().expect("curl");
+    out.status.success().then(|| stdout(&out))
+}
+
+#[test]
+fn a_proxy_that_would_carry_the_metadata_service_gets_no_proxy_and_is_undone() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Plain);
+    let m = client(&lab);
+    let server = topology::SERVER_IP;
+    // Nothing listens on the proxy's port: everything sent through it fails.
+    let env = format!("LANG=C.UTF-8\nhttp_proxy=\"http://{server}:3128/\"\nno_proxy=localhost,127.0.0.1\n");
+    m.write("/etc/environment", &env);
+    m.write("/etc/profile.d/proxy.sh", &format!("# corporate proxy\nexport http_proxy=http://{server}:3129\n"));
+    let path = m.path("/etc/environment");
+    assert_eq!(curl_metadata(&m), None, "the fault is real: the metadata request goes to the dead proxy");
+    let args = ["--only", "net.proxy.bypass", "--metadata-url", MD];
+    let r = run(&m, &args);
+    let mut found = subjects(&r, "net.proxy.bypass");
+    found.sort();
+    assert_eq!(found, ["/etc/environment http_proxy", "/etc/profile.d/proxy.sh http_proxy"], "{r:#}");
+    let original = file_state(&path);
+    let profile = file_state(&m.path("/etc/profile.d/proxy.sh"));
+
+    let out = fix(&m, &args);
+    let plan = stdout(&out);
+    for want in [
+        "proxy-no-proxy-etc-environment-http-proxy  ·  net.proxy.bypass  ·  /etc/environment http_proxy",
+        "set no_proxy=\"localhost,127.0.0.1,100.100.100.200\" in /etc/environment",
+        "    -no_proxy=localhost,127.0.0.1",
+        "    +no_proxy=\"localhost,127.0.0.1,100.100.100.200\"",
+        "    +export no_proxy=\"localhost,127.0.0.1,100.100.100.200\"",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!(file_state(&path), original, "the plan changes nothing");
+
+    // /etc/environment's no_proxy also applies to login shells: that one repair covers both.
+    let out = fix(&m, &[&args[..], &["--apply", "proxy-no-proxy-etc-environment-http-proxy", "--yes"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(curl_metadata(&m).as_deref(), Some(topology::INSTANCE_ID), "the metadata service is asked directly");
+    assert_eq!(status_of(&run(&m, &args), "net.proxy.bypass"), "ok");
+    assert_eq!(file_state(&m.path("/etc/profile.d/proxy.sh")), profile, "the profile file is not touched");
+
+    let out = fix(&m, &["--undo"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(file_state(&path), original, "sha256, mode and owner restored");
+    assert_eq!(curl_metadata(&m), None);
+}

@@ -1,0 +1,159 @@
+//! `action.link`: the live state of a network interface (`net.nic.qdisc`, `net.link.state`).
+//!
+//! - `edit = "qdisc"`: removes a leftover root qdisc the finding names (a netem that delays and
+//!   drops, a tbf that caps the rate): `tc qdisc del dev DEV root`, undone by adding the same
+//!   qdisc back with the handle and parameters `tc qdisc show` printed for it (in the finding's
+//!   evidence). Refused for a classful shaper (htb, hfsc, cbq: its classes and filters cannot be
+//!   put back from that line), a non-default qdisc below another one, and under `--root`.
+//! - `edit = "up"`: switches on an interface that is switched off: `ip link set dev DEV up`,
+//!   undone with `ip link set dev DEV down`. The distribution's interface configuration is not
+//!   changed (the plan says so): the next boot brings the interface up as configured.
+
+use super::{Action, Change, Command, Live, Skip, Target};
+use crate::host::tc::{self, Qdisc};
+use crate::i18n::{R, rtf};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub edit: Edit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Edit {
+    Qdisc,
+    Up,
+}
+
+/// Qdiscs that a `tc qdisc show` line describes whole (no classes, no filters below).
+const CLASSLESS: &[&str] = &["netem", "tbf", "sfq", "red", "choke", "codel", "pie", "cake", "fq_pie", "sfb", "gred"];
+/// The qdiscs a kernel or distribution sets by itself (as net.nic.qdisc judges them).
+const DEFAULTS: &[&str] =
+    &["noqueue", "pfifo_fast", "fq_codel", "fq", "mq", "mqprio", "pfifo", "bfifo", "ingress", "clsact"];
+
+/// An interface name as the kernel allows it (no spaces, `/` or control characters, < 16 bytes).
+fn is_ifname(s: &str) -> bool {
+    !s.is_empty() && s.len() < 16 && s.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != ':')
+}
+
+/// The qdiscs the finding's evidence shows on `dev` (`tc qdisc show: qdisc tbf 8001: dev d0 ...`).
+fn shown(evidence: &[String], dev: &str) -> Vec<Qdisc> {
+    let text: Vec<&str> = evidence.iter().filter_map(|e| e.strip_prefix("tc qdisc show: ")).collect();
+    tc::parse_qdiscs(&text.join("\n")).into_iter().filter(|q| q.dev == dev).collect()
+}
+
+fn qdisc(t: &Target, dev: &str) -> Result<Change, Skip> {
+    let l = t.lang;
+    let odd: Vec<Qdisc> = shown(&t.finding.evidence, dev)
+        .into_iter()
+        .filter(|q| {
+            let default_cake = q.kind == "cake" && tc::param(&q.params, "bandwidth").is_none();
+            !(DEFAULTS.contains(&q.kind.as_str()) || default_cake)
+        })
+        .collect();
+    let Some(root) = odd.iter().find(|q| q.parent.is_none()) else {
+        return Err(Skip::Refused(rtf(l, R::LinkNoRootQdisc, &[("dev", dev)])));
+    };
+    if odd.len() > 1 || !CLASSLESS.contains(&root.kind.as_str()) {
+        let cmd = format!("tc qdisc del dev {dev} root");
+        return Err(Skip::Refused(rtf(l, R::LinkClassful, &[("dev", dev), ("qdisc", &root.kind), ("command", &cmd)])));
+    }
+    let params: Vec<&str> = root.params.split_whitespace().collect();
+    if params.iter().any(|p| p.chars().any(|c| c.is_control())) || !root.handle.ends_with(':') {
+        return Err(Skip::Refused(rtf(l, R::NotText, &[("path", &format!("tc qdisc show dev {dev}"))])));
+    }
+    let mut add = vec!["qdisc", "add", "dev", dev, "root", "handle", root.handle.as_str(), root.kind.as_str()];
+    add.extend(params.iter().copied());
+    let shown = format!("{} {}", root.kind, root.params).trim().to_string();
+    Ok(Change {
+        summary: rtf(l, R::LinkDoQdisc, &[("dev", dev), ("qdisc", &shown)]),
+        live: vec![Live {
+            run: Command::new("tc", &["qdisc", "del", "dev", dev, "root"]),
+            undo: Some(Command::new("tc", &add)),
+        }],
+        ..Change::default()
+    })
+}
+
+fn up(t: &Target, dev: &str) -> Result<Change, Skip> {
+    let flags = t.host.read_line(&format!("/sys/class/net/{dev}/flags"));
+    let is_up =
+        flags.as_deref().is_some_and(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).is_ok_and(|f| f & 1 != 0));
+    if flags.is_none() {
+        return Err(Skip::NotApplicable(rtf(t.lang, R::LinkNoDevice, &[("dev", dev)])));
+    }
+    if is_up {
+        return Err(Skip::NotApplicable(rtf(t.lang, R::LinkAlreadyUp, &[("dev", dev)])));
+    }
+    Ok(Change {
+        summary: rtf(t.lang, R::LinkDoUp, &[("dev", dev)]),
+        live: vec![Live {
+            run: Command::new("ip", &["link", "set", "dev", dev, "up"]),
+            undo: Some(Command::new("ip", &["link", "set", "dev", dev, "down"])),
+        }],
+        ..Change::default()
+    })
+}
+
+impl Action for Params {
+    fn name(&self) -> String {
+        match self.edit {
+            Edit::Qdisc => "qdisc-remove".into(),
+            Edit::Up => "link-up".into(),
+        }
+    }
+
+    fn plan(&self, t: &Target) -> Result<Change, Skip> {
+        let dev = t.finding.subject.clone().unwrap_or_default();
+        if !is_ifname(&dev) {
+            return Err(Skip::NotApplicable(rtf(t.lang, R::LinkNoDevice, &[("dev", &dev)])));
+        }
+        if !t.host.is_live() {
+            return Err(Skip::Refused(rtf(t.lang, R::LinkNotLive, &[("dev", &dev)])));
+        }
+        match self.edit {
+            Edit::Qdisc => qdisc(t, &dev),
+            Edit::Up => up(t, &dev),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::Host;
+    use crate::i18n::Lang;
+    use crate::report::{Finding, Severity};
+
+    fn plan(evidence: &[&str]) -> Result<Change, Skip> {
+        let host = Host::live();
+        let f = Finding {
+            severity: Severity::Warn,
+            message: "m".into(),
+            subject: Some("d0".into()),
+            code: Some("QDISC-RATE-LIMIT".into()),
+            evidence: evidence.iter().map(|s| s.to_string()).collect(),
+            since: None,
+        };
+        Params { edit: Edit::Qdisc }.plan(&Target { host: &host, lang: Lang::En, check: "net.nic.qdisc", finding: &f })
+    }
+
+    #[test]
+    fn a_classless_root_qdisc_is_removed_and_put_back_with_its_handle_and_parameters() {
+        let c = plan(&["tc qdisc show: qdisc tbf 8001: dev d0 root refcnt 2 rate 1Mbit burst 4Kb lat 400ms"]).unwrap();
+        assert_eq!(c.live[0].run.line(), "tc qdisc del dev d0 root");
+        assert_eq!(
+            c.live[0].undo.as_ref().unwrap().line(),
+            "tc qdisc add dev d0 root handle 8001: tbf rate 1Mbit burst 4Kb lat 400ms"
+        );
+        let htb = plan(&[
+            "tc qdisc show: qdisc htb 1: dev d0 root refcnt 2 r2q 10 default 0x10",
+            "tc class show dev d0: class htb 1:10 root prio 0 rate 2Mbit ceil 2Mbit",
+        ]);
+        assert!(matches!(htb, Err(Skip::Refused(r)) if r.contains("tc qdisc del dev d0 root")));
+        assert!(matches!(plan(&["tc qdisc show: qdisc noqueue 0: dev d0 root refcnt 2"]), Err(Skip::Refused(_))));
+        assert!(!is_ifname("a b") && !is_ifname("../x") && is_ifname("eth0.100"));
+    }
+}
