@@ -31,7 +31,7 @@ impl Default for Params {
 
 pub const FIELDS: &[Field] = &[
     Field::num("iops", "1/s", "reads and writes completed per second over the window"),
-    Field::num("mb_per_s", "MB/s", "megabytes read and written per second over the window"),
+    Field::num("mb_per_s", "", "megabytes (10^6 bytes) read and written per second over the window"),
     Field::num("util_percent", "%", "share of the window the device had I/O in flight"),
     Field::num("queue_start", "", "I/Os in flight at the start of the window"),
     Field::num("queue_end", "", "I/Os in flight at the end of the window"),
