@@ -39,6 +39,7 @@ pub mod plan;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
+pub mod wrappers;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -269,6 +270,7 @@ actions! {
     faillock => Faillock,
     nologin => Nologin,
     chattr => Chattr,
+    wrappers => Wrappers,
     sysctl => Sysctl,
 }
 
