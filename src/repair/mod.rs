@@ -48,6 +48,7 @@ pub mod selinux;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
+pub mod wrappers;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -301,6 +302,8 @@ actions! {
     initramfs => Initramfs,
     proxy => Proxy,
     link => Link,
+    wrappers => Wrappers,
+    sysctl => Sysctl,
 }
 
 #[cfg(test)]

@@ -456,3 +456,38 @@ fn lab_immutable_and_append_only_account_files_are_cleared_and_a_password_change
     assert!(!chpasswd("changed-pass-2"), "undone: the password change fails again");
     let _ = lab.m.command("chattr", &["-i", "-a", "/etc/shadow", "/etc/passwd"]).status();
 }
+
+/// `sshd: ALL` in /etc/hosts.deny, with the real sshd linked against libwrap: admin's real login
+/// is closed at once. The line is commented out, admin logs in again, undo brings it back.
+#[test]
+fn lab_a_hosts_deny_line_that_refuses_sshd_is_commented_out() {
+    if !lab_ok() {
+        return;
+    }
+    let linked = std::process::Command::new("sh")
+        .args(["-c", "readelf -d /usr/sbin/sshd 2>/dev/null | grep -q libwrap || grep -q libwrap.so /usr/sbin/sshd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !crate::common::require(linked, "this /usr/sbin/sshd does not link libwrap (Debian's does)") {
+        return;
+    }
+    let lab = Lab::new("fx-wrap", &[account("root", 0), account("admin", 1000)], &config(""));
+    lab.m.write("/etc/hosts.allow", "# nothing allowed here\n");
+    lab.m.write("/etc/hosts.deny", "# hardening guide, step 4\nsshd: ALL\n");
+    let (ok, err) = lab.key_login("admin");
+    assert!(!ok, "hosts.deny refuses the connection: {err}");
+    assert_eq!(status(&lab.m, "sec.ssh.tcp-wrappers"), "crit");
+    let before = sha_on(&lab.m, "/etc/hosts.deny");
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.ssh.tcp-wrappers"]));
+    assert!(plan.contains("    -sshd: ALL\n    +# sshd: ALL  # ecs-doctor fix: it refused SSH connections"), "{plan}");
+    assert_eq!(sha_on(&lab.m, "/etc/hosts.deny"), before, "the plan changes nothing");
+
+    apply(&lab.m, "sec.ssh.tcp-wrappers");
+    let (ok, err) = lab.key_login("admin");
+    assert!(ok, "admin gets in again: {err}");
+
+    undo(&lab.m);
+    assert_eq!(sha_on(&lab.m, "/etc/hosts.deny"), before);
+    assert!(!lab.key_login("admin").0, "undone: refused again");
+}

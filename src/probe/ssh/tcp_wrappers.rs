@@ -187,6 +187,9 @@ pub fn decide<'a>(allow: &'a [Rule], deny: &'a [Rule], addr: &str) -> Option<(&'
     deny.iter().find(|r| hits(r)).map(|r| (r, verdict_of(r, true)))
 }
 
+/// How the evidence names the client address the rules were judged for.
+pub const FROM_PREFIX: &str = "judged for a connection from ";
+
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let read = |p: &str| ctx.host.read_optional(p).map_err(|e| ProbeError::io(p, &e));
     let allow = read("/etc/hosts.allow")?.map(|f| parse_rules("/etc/hosts.allow", &f.text)).unwrap_or_default();
@@ -218,6 +221,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         None => Observation::new("/etc/hosts.deny").flag("refuses", false).word("rule", Said::new(Msg::ValNone)),
     };
     o = o.flag("libwrap", libwrap).text("from", &from).text("binary", *binary).evidence(link_line);
+    // The address judged, for the repair (`action.wrappers`), which decides again for it.
+    o = o.evidence(format!("{FROM_PREFIX}{from}"));
     Ok(Observations::of(vec![o]))
 }
 
