@@ -20,6 +20,7 @@ mod integration {
     pub mod disk_sys;
     pub mod event_ageing;
     pub mod fix;
+    pub mod fix_account_lab;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_quarantine_lab;

@@ -25,7 +25,9 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+pub mod account;
 pub mod apply;
+pub mod asked;
 pub mod exec;
 pub mod files;
 pub mod firewall;
@@ -267,6 +269,7 @@ actions! {
     sshd => Sshd,
     security_group => SecurityGroup,
     quarantine => Quarantine,
+    account => Account,
     sysctl => Sysctl,
 }
 
