@@ -26,16 +26,21 @@
 //! against its real fault.
 
 pub mod account;
+pub mod adjtime;
 pub mod apply;
 pub mod asked;
 pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grub;
 pub mod lines;
+pub mod perms;
 pub mod plan;
 pub mod quarantine;
+pub mod resolver;
 pub mod security_group;
+pub mod selinux;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
@@ -267,10 +272,15 @@ actions! {
     fstab => Fstab,
     firewall => Firewall,
     sshd => Sshd,
+    sysctl => Sysctl,
+    perms => Perms,
     security_group => SecurityGroup,
+    grub => Grub,
+    selinux => Selinux,
+    adjtime => Adjtime,
+    resolver => Resolver,
     quarantine => Quarantine,
     account => Account,
-    sysctl => Sysctl,
 }
 
 #[cfg(test)]
