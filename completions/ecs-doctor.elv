@@ -380,6 +380,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --apply 'Apply the plan''s repairs: those named (ids from the plan), else the first repair of each finding. Each is backed up, validated and re-checked, and rolled back if it does not hold'
             cand --undo 'Undo a repair (a record id from --list; default: the latest applied one): every file it touched restored byte for byte, with its mode, owner and attributes'
             cand --client 'The address you connect from: the security group is judged for it, and its repair admits this address only (SSH is never opened to everyone on a guess)'
+            cand --user 'The account that must be able to log in: the account repairs (an expired password or account) apply to it only, never to every expired account'
             cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
             cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
             cand --format 'What goes to stdout (json is exactly report v1)'

@@ -142,6 +142,10 @@ pub struct FixArgs {
     /// admits this address only (SSH is never opened to everyone on a guess).
     #[arg(long, value_name = "ADDR", conflicts_with_all = ["undo", "list"])]
     pub client: Option<std::net::IpAddr>,
+    /// The account that must be able to log in: the account repairs (an expired password or
+    /// account) apply to it only, never to every expired account.
+    #[arg(long, value_name = "USER", conflicts_with_all = ["undo", "list"])]
+    pub user: Option<String>,
     #[command(flatten)]
     pub run: RunArgs,
 }

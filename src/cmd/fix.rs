@@ -33,8 +33,8 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
         ecs_endpoint: o.run.net.ecs_endpoint.clone(),
         credentials: o.run.net.cloud_credentials.clone(),
         offline: o.run.net.offline,
-        client: o.client,
     });
+    crate::repair::asked::set(crate::repair::asked::Asked { client: o.client, user: o.user.clone() });
     let cx = Context {
         host: &host,
         store: &store,

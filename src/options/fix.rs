@@ -34,6 +34,8 @@ pub struct FixOptions {
     pub repair_dir: PathBuf,
     /// `--client ADDR`: where the customer connects from (the security group's repair).
     pub client: Option<std::net::IpAddr>,
+    /// `--user USER`: the account that must be able to log in (the account repairs).
+    pub user: Option<String>,
     /// Test seams (see [`Env`]).
     pub crash_at: Option<String>,
     pub spawn_log: Option<PathBuf>,
@@ -56,12 +58,16 @@ impl FixOptions {
         if let Some(c) = args.client {
             run.net.access.from = Some(c);
         }
+        if let Some(u) = &args.user {
+            run.net.access.user = Some(u.clone());
+        }
         Ok(FixOptions {
             run,
             task,
             from: args.from.clone(),
             repair_dir: layer(None, env.repair_dir.clone(), None, || PathBuf::from(crate::repair::store::DEFAULT_DIR)),
             client: args.client,
+            user: args.user.clone(),
             crash_at: env.test_crash_at.clone(),
             spawn_log: env.test_spawn_log.clone(),
         })
@@ -109,6 +115,9 @@ mod tests {
                 format!("{:?}", o.run.net.access.from)
             }),
             (("client: none", &[], &[], "None"), |o| format!("{:?}", o.client)),
+            (("user: flag, judged by the diagnosis", &["--user", "alice"], &[], "Some(\"alice\")"), |o| {
+                format!("{:?}", o.run.net.access.user)
+            }),
             (("crash seam", &[], &[("ECS_DOCTOR_TEST_CRASH_AT", "after-backup")], "Some(\"after-backup\")"), |o| {
                 format!("{:?}", o.crash_at)
             }),

@@ -25,9 +25,11 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+pub mod account;
 pub mod adjtime;
 pub mod apply;
 pub mod chattr;
+pub mod asked;
 pub mod exec;
 pub mod faillock;
 pub mod files;
@@ -304,6 +306,7 @@ actions! {
     link => Link,
     wrappers => Wrappers,
     sysctl => Sysctl,
+    account => Account,
 }
 
 #[cfg(test)]

@@ -92,6 +92,36 @@ pub fn diff(path: &str, before: &[u8], after: Option<&[u8]>) -> String {
         .to_string()
 }
 
+/// The files whose second field is a password hash: a plan, a record and a report never show
+/// one.
+const HASH_FILES: &[&str] = &["/etc/shadow", "/etc/gshadow"];
+
+/// `bytes` as a diff may show them: in /etc/shadow and /etc/gshadow each password hash is
+/// replaced by `<hash>` (a lock mark `!` before it kept; `*`, `!`, `x` and empty fields shown as
+/// they are, they hide nothing).
+pub fn masked(path: &str, bytes: &[u8]) -> Vec<u8> {
+    if !HASH_FILES.contains(&path) {
+        return bytes.to_vec();
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+        }
+        let mut fields: Vec<&[u8]> = line.split(|b| *b == b':').collect();
+        let hidden;
+        if let Some(h) = fields.get(1)
+            && h.len() > 2
+        {
+            let lock = h.iter().take_while(|b| **b == b'!').count();
+            hidden = [&h[..lock], b"<hash>"].concat();
+            fields[1] = &hidden;
+        }
+        out.extend_from_slice(&fields.join(&b':'));
+    }
+    out
+}
+
 /// A subject as part of an id: lowercase letters, digits and `-` (`/data` → `data`, `/` → `root`).
 fn slug(subject: Option<&str>) -> String {
     let s = subject.unwrap_or("");
@@ -132,7 +162,8 @@ pub fn plan_one(
         if f.after.as_deref() == Some(before.as_slice()) {
             continue;
         }
-        diffs.push((f.path.clone(), diff(&f.path, &before, f.after.as_deref())));
+        let after = f.after.as_deref().map(|a| masked(&f.path, a));
+        diffs.push((f.path.clone(), diff(&f.path, &masked(&f.path, &before), after.as_deref())));
     }
     if diffs.is_empty() && change.commands.is_empty() && change.live.is_empty() {
         return Err(Skip::NotApplicable(change.summary));
@@ -217,6 +248,11 @@ mod tests {
         assert_eq!(slug(Some("UUID=ab-12 (swap)")), "uuid-ab-12-swap");
         assert_eq!(slug(None), "host");
         let d = diff("/etc/fstab", b"a\nb\nc\n", Some(b"a\nB\nc\n"));
+        assert_eq!(
+            masked("/etc/shadow", b"root:$6$salt$hash:19000:0:99999:7:::\nx:!$6$s$h:1::::::\ny:*:1::::::\nz::1::::::"),
+            b"root:<hash>:19000:0:99999:7:::\nx:!<hash>:1::::::\ny:*:1::::::\nz::1::::::"
+        );
+        assert_eq!(masked("/etc/passwd", b"a:x:1"), b"a:x:1");
         assert_eq!(d, "--- a/etc/fstab\n+++ b/etc/fstab\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
     }
 }

@@ -59,8 +59,6 @@ pub struct Access {
     pub credentials: CloudCredentials,
     /// `--offline`: no call at all.
     pub offline: bool,
-    /// `fix --client ADDR`: the address the customer connects from.
-    pub client: Option<IpAddr>,
 }
 
 static ACCESS: RwLock<Option<Access>> = RwLock::new(None);
@@ -180,9 +178,9 @@ fn named_port(t: &Target) -> bool {
 }
 
 /// Who the rule is for, and where that came from; `Err` with the reason when it would be a guess.
-fn source_for(t: &Target, a: &Access, rules: &[Rule], port: u16) -> Result<(Source, String), String> {
+fn source_for(t: &Target, rules: &[Rule], port: u16) -> Result<(Source, String), String> {
     let l = t.lang;
-    let client = a
+    let client = super::asked::get()
         .client
         .map(|c| (c, rtf(l, R::SgFromFlag, &[])))
         .or_else(|| login_source().map(|c| (c, rtf(l, R::SgFromSession, &[]))));
@@ -255,7 +253,7 @@ impl Action for Params {
         let Some(group) = groups.first().cloned() else {
             return Err(cannot(format!("{instance} is in no security group")));
         };
-        let (source, origin) = source_for(t, &a, &rules, port).map_err(|why| refuse(why, region, &group))?;
+        let (source, origin) = source_for(t, &rules, port).map_err(|why| refuse(why, region, &group))?;
         let verdict = secgroup::evaluate(&rules, port, source);
         let deciding = match &verdict {
             Verdict::Unknown { otherwise, .. } => otherwise.as_ref(),
