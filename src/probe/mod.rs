@@ -58,7 +58,7 @@ pub struct Field {
 }
 
 /// The units a field may name.
-pub const UNITS: &[&str] = &["", "%", "bytes", "bytes/s", "MB/s", "1/s", "ms", "s", "hours", "days"];
+pub const UNITS: &[&str] = &["", "%", "bytes", "bytes/s", "1/s", "ms", "s", "hours", "days"];
 
 impl Field {
     pub const fn num(name: &'static str, unit: &'static str, doc: &'static str) -> Field {
