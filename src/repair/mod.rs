@@ -30,6 +30,7 @@ pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod limits;
 pub mod lines;
 pub mod link;
 pub mod plan;
@@ -268,6 +269,7 @@ actions! {
     resolver => Resolver,
     proxy => Proxy,
     link => Link,
+    limits => Limits,
 }
 
 #[cfg(test)]
