@@ -103,25 +103,12 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
-    use crate::report::{Finding, Severity};
+    use crate::repair::testing::{after, finding, root};
 
     fn plan(edit: Edit, text: &str, subject: &str) -> Result<Change, Skip> {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("etc/security")).unwrap();
-        std::fs::create_dir_all(dir.path().join("proc/sys/fs")).unwrap();
-        std::fs::write(dir.path().join("etc/security/limits.conf"), text).unwrap();
-        std::fs::write(dir.path().join("proc/sys/fs/nr_open"), "1048576\n").unwrap();
-        let host = Host::new(dir.path());
-        let f = Finding {
-            severity: Severity::Crit,
-            message: "m".into(),
-            subject: Some(subject.into()),
-            code: None,
-            evidence: Vec::new(),
-            since: None,
-        };
-        Params { edit }.plan(&Target { host: &host, lang: Lang::En, check: "sec.pam.limits", finding: &f })
+        let dir = root(&[("/etc/security/limits.conf", text), ("/proc/sys/fs/nr_open", "1048576\n")]);
+        let f = finding(subject, "m", &[]);
+        crate::repair::testing::plan(&Params { edit }, &Host::new(dir.path()), "sec.pam.limits", &f)
     }
 
     #[test]
@@ -129,7 +116,7 @@ mod tests {
         let text = "# limits\n*  hard  nofile  2000000  # tuning\nalice hard maxlogins 0\n";
         let c = plan(Edit::NrOpen, text, "/etc/security/limits.conf:2").unwrap();
         assert_eq!(
-            String::from_utf8(c.files[0].after.clone().unwrap()).unwrap(),
+            after(&c),
             "# limits\n# *  hard  nofile  2000000  # tuning  # ecs-doctor fix: above fs.nr_open 1048576\n* hard nofile 1048576\nalice hard maxlogins 0\n"
         );
         assert!(c.guards_login);
