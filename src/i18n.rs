@@ -1186,6 +1186,10 @@ messages! {
         LinkAlreadyUp = "fix_link_already_up",
         LinkDoUp = "fix_link_do_up",
         LinkNotLive = "fix_link_not_live",
+        LimitsNoLine = "fix_limits_no_line",
+        LimitsLineFine = "fix_limits_line_fine",
+        LimitsDoNrOpen = "fix_limits_do_nr_open",
+        LimitsDoCommentOut = "fix_limits_do_comment_out",
     }
 }
 

@@ -124,20 +124,11 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
-    use crate::report::{Finding, Severity};
+    use crate::repair::testing::finding;
 
     fn plan(evidence: &[&str]) -> Result<Change, Skip> {
-        let host = Host::live();
-        let f = Finding {
-            severity: Severity::Warn,
-            message: "m".into(),
-            subject: Some("d0".into()),
-            code: Some("QDISC-RATE-LIMIT".into()),
-            evidence: evidence.iter().map(|s| s.to_string()).collect(),
-            since: None,
-        };
-        Params { edit: Edit::Qdisc }.plan(&Target { host: &host, lang: Lang::En, check: "net.nic.qdisc", finding: &f })
+        let f = finding("d0", "m", evidence);
+        crate::repair::testing::plan(&Params { edit: Edit::Qdisc }, &Host::live(), "net.nic.qdisc", &f)
     }
 
     #[test]

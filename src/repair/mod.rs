@@ -40,6 +40,7 @@ pub mod initramfs;
 pub mod lines;
 pub mod link;
 pub mod nologin;
+pub mod limits;
 pub mod perms;
 pub mod plan;
 pub mod proxy;
@@ -307,6 +308,49 @@ actions! {
     wrappers => Wrappers,
     sysctl => Sysctl,
     account => Account,
+    limits => Limits,
+}
+
+/// What the actions' unit tests share: a finding, a root of files, a plan against them.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Action, Change, Skip, Target};
+    use crate::host::Host;
+    use crate::i18n::Lang;
+    use crate::report::{Finding, Severity};
+
+    /// A warn finding with this subject, message and evidence (no code).
+    pub fn finding(subject: &str, message: &str, evidence: &[&str]) -> Finding {
+        Finding {
+            severity: Severity::Warn,
+            message: message.into(),
+            subject: Some(subject.into()),
+            code: None,
+            evidence: evidence.iter().map(|s| s.to_string()).collect(),
+            since: None,
+        }
+    }
+
+    /// A temporary root holding `files` (system path, text).
+    pub fn root(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (p, text) in files {
+            let path = dir.path().join(p.trim_start_matches('/'));
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        dir
+    }
+
+    /// `action` planned for `f` on `host`.
+    pub fn plan(action: &dyn Action, host: &Host, check: &str, f: &Finding) -> Result<Change, Skip> {
+        action.plan(&Target { host, lang: Lang::En, check, finding: f })
+    }
+
+    /// The new content of the change's first file.
+    pub fn after(c: &Change) -> String {
+        String::from_utf8(c.files[0].after.clone().unwrap_or_default()).expect("utf-8")
+    }
 }
 
 #[cfg(test)]

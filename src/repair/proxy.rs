@@ -126,30 +126,12 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
-    use crate::report::{Finding, Severity};
+    use crate::repair::testing::{after, finding, root};
 
     fn plan(files: &[(&str, &str)], subject: &str, message: &str) -> Result<Change, Skip> {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, text) in files {
-            let path = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let host = Host::new(dir.path());
-        let f = Finding {
-            severity: Severity::Warn,
-            message: message.into(),
-            subject: Some(subject.into()),
-            code: Some("PROXY-NO-BYPASS".into()),
-            evidence: Vec::new(),
-            since: None,
-        };
-        Params {}.plan(&Target { host: &host, lang: Lang::En, check: "net.proxy.bypass", finding: &f })
-    }
-
-    fn after(c: &Change) -> String {
-        String::from_utf8(c.files[0].after.clone().unwrap()).unwrap()
+        let dir = root(files);
+        let f = finding(subject, message, &[]);
+        crate::repair::testing::plan(&Params {}, &Host::new(dir.path()), "net.proxy.bypass", &f)
     }
 
     #[test]

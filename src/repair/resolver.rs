@@ -185,34 +185,12 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
-    use crate::report::{Finding, Severity};
-
-    fn finding(subject: &str) -> Finding {
-        Finding {
-            severity: Severity::Warn,
-            message: "m".into(),
-            subject: Some(subject.into()),
-            code: None,
-            evidence: Vec::new(),
-            since: None,
-        }
-    }
+    use crate::repair::testing::{after, finding, root};
 
     fn plan(edit: Edit, files: &[(&str, &str)], subject: &str) -> Result<Change, Skip> {
-        let dir = tempfile::tempdir().unwrap();
-        for (p, text) in files {
-            let path = dir.path().join(p.trim_start_matches('/'));
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        let host = Host::new(dir.path());
-        let f = finding(subject);
-        Params { edit }.plan(&Target { host: &host, lang: Lang::En, check: "net.dns.x", finding: &f })
-    }
-
-    fn after(c: &Change) -> String {
-        String::from_utf8(c.files[0].after.clone().unwrap()).unwrap()
+        let dir = root(files);
+        let f = finding(subject, "m", &[]);
+        crate::repair::testing::plan(&Params { edit }, &Host::new(dir.path()), "net.dns.x", &f)
     }
 
     #[test]

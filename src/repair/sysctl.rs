@@ -264,18 +264,7 @@ mod tests {
     use super::*;
     use crate::host::Host;
     use crate::i18n::Lang;
-    use crate::report::{Finding, Severity};
-
-    fn finding(subject: &str) -> Finding {
-        Finding {
-            severity: Severity::Warn,
-            message: "m".into(),
-            subject: Some(subject.into()),
-            code: Some("SYSCTL-X".into()),
-            evidence: Vec::new(),
-            since: None,
-        }
-    }
+    use crate::repair::testing::finding;
 
     fn params(value: &str) -> Params {
         Params { value: Some(value.into()), ..Params::default() }
@@ -321,13 +310,13 @@ mod tests {
     fn an_examined_root_is_refused_and_a_subject_that_is_not_a_setting_does_not_fit() {
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
-        let f = finding("net.ipv4.ip_forward");
+        let f = finding("net.ipv4.ip_forward", "m", &[]);
         let t = Target { host: &host, lang: Lang::En, check: "net.sysctl.settings", finding: &f };
         assert!(matches!(params("1").plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
-        let f = finding("0.0.0.0:80");
+        let f = finding("0.0.0.0:80", "m", &[]);
         let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f };
         assert!(matches!(params("1").plan(&t), Err(Skip::NotApplicable(_))));
-        let f = finding("net.ipv4.conf.all.arp_announce");
+        let f = finding("net.ipv4.conf.all.arp_announce", "m", &[]);
         let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f };
         let p = Params { subject: Some("net.ipv4.conf.*.arp_ignore".into()), ..params("1") };
         assert!(matches!(p.plan(&t), Err(Skip::NotApplicable(r)) if r.contains("arp_ignore")));
