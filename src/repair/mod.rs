@@ -306,7 +306,6 @@ actions! {
     proxy => Proxy,
     link => Link,
     wrappers => Wrappers,
-    sysctl => Sysctl,
     account => Account,
     limits => Limits,
 }
