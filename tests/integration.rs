@@ -21,6 +21,7 @@ mod integration {
     pub mod event_ageing;
     pub mod fix;
     pub mod fix_boot_lab;
+    pub mod fix_disk_lab;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_sshd_lab;

@@ -31,6 +31,7 @@ pub mod exec;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grow;
 pub mod grub;
 pub mod initramfs;
 pub mod lines;
@@ -280,6 +281,7 @@ actions! {
     selinux => Selinux,
     adjtime => Adjtime,
     initramfs => Initramfs,
+    grow => Grow,
     sysctl => Sysctl,
 }
 
