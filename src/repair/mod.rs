@@ -35,7 +35,10 @@ pub mod grow;
 pub mod grub;
 pub mod initramfs;
 pub mod lines;
+pub mod perms;
 pub mod plan;
+pub mod resolver;
+pub mod security_group;
 pub mod selinux;
 pub mod sshd;
 pub mod store;
@@ -114,7 +117,9 @@ pub struct Change {
 /// written and validated, before the reloads; on a rollback or an undo the reversing commands
 /// run in the opposite order (only for the steps that ran), before the files are restored. A
 /// step with no `undo` cannot be reversed (a filesystem grown into new space): the plan says
-/// so, and `fix --undo` of such a repair refuses instead of pretending.
+/// so, and `fix --undo` of such a repair refuses instead of pretending. A step may also be a
+/// call to the cloud's API rather than a program (`security_group::API`: a rule added to the
+/// security group, revoked on undo), which `exec::run` sends instead of starting a process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {
     pub run: Command,
@@ -277,12 +282,15 @@ actions! {
     fstab => Fstab,
     firewall => Firewall,
     sshd => Sshd,
+    sysctl => Sysctl,
+    perms => Perms,
+    security_group => SecurityGroup,
     grub => Grub,
     selinux => Selinux,
     adjtime => Adjtime,
+    resolver => Resolver,
     initramfs => Initramfs,
     grow => Grow,
-    sysctl => Sysctl,
 }
 
 #[cfg(test)]
