@@ -23,6 +23,7 @@ mod integration {
     pub mod fix;
     pub mod fix_account_lab;
     pub mod fix_boot_lab;
+    pub mod fix_disk_lab;
     pub mod fix_dns_lab;
     pub mod fix_firewall_lab;
     pub mod fix_lab;

@@ -161,6 +161,46 @@ pub fn content(host: &Host, dev: &str) -> Content {
     }
 }
 
+/// The geometry XFS_IOC_FSGEOMETRY_V1 fills in (`struct xfs_fsop_geom_v1`, xfs_fs.h).
+#[repr(C)]
+#[derive(Default)]
+struct XfsGeometryV1 {
+    blocksize: u32,
+    rtextsize: u32,
+    agblocks: u32,
+    agcount: u32,
+    logblocks: u32,
+    sectsize: u32,
+    inodesize: u32,
+    imaxpct: u32,
+    datablocks: u64,
+    rtblocks: u64,
+    rtextents: u64,
+    logstart: u64,
+    uuid: [u8; 16],
+    sunit: u32,
+    swidth: u32,
+    version: i32,
+    flags: u32,
+    logsectsize: u32,
+    rtsectsize: u32,
+    dirblocksize: u32,
+}
+
+/// The size of a mounted XFS filesystem as the filesystem itself knows it (its data blocks ×
+/// block size, by the XFS_IOC_FSGEOMETRY_V1 ioctl on its mount point). Right after `xfs_growfs`
+/// the superblock read through the block device can still be the old one (the device's page
+/// cache is not the filesystem's buffer), so a mounted XFS is measured this way.
+pub fn xfs_mounted_size(mount_point: &std::path::Path) -> Option<u64> {
+    use rustix::ioctl::{Getter, Opcode, ioctl, opcode};
+    const XFS_IOC_FSGEOMETRY_V1: Opcode = opcode::read::<XfsGeometryV1>(b'X', 100);
+    let dir = std::fs::File::open(mount_point).ok()?;
+    // SAFETY: XFS_IOC_FSGEOMETRY_V1 is _IOR('X', 100, struct xfs_fsop_geom_v1), and the kernel
+    // writes exactly that struct, which XfsGeometryV1 lays out field for field (112 bytes).
+    let g: XfsGeometryV1 = unsafe { ioctl(&dir, Getter::<XFS_IOC_FSGEOMETRY_V1, XfsGeometryV1>::new()) }.ok()?;
+    (g.blocksize > 0).then(|| g.datablocks.saturating_mul(u64::from(g.blocksize)))
+}
+
 /// The filesystems this machine sees, by their superblocks and udev's names: under `--root`,
 /// the rescue instance's disks, where the broken system's own disk is attached.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -410,6 +450,12 @@ mod tests {
         g[510] = 0;
         assert_eq!(identify(&g), Content::Unknown);
         assert_eq!(identify(&[0u8; 100]), Content::Unknown, "too short to call empty");
+    }
+
+    #[test]
+    fn the_xfs_geometry_struct_is_the_kernels() {
+        assert_eq!(std::mem::size_of::<XfsGeometryV1>(), 112);
+        assert_eq!(xfs_mounted_size(std::path::Path::new("/nonexistent-mount")), None);
     }
 
     #[test]

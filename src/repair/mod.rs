@@ -35,6 +35,7 @@ pub mod faillock;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grow;
 pub mod grub;
 pub mod initramfs;
 pub mod lines;
@@ -350,6 +351,7 @@ pub(crate) mod testing {
     pub fn after(c: &Change) -> String {
         String::from_utf8(c.files[0].after.clone().unwrap_or_default()).expect("utf-8")
     }
+    grow => Grow,
 }
 
 #[cfg(test)]

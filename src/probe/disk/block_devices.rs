@@ -201,7 +201,15 @@ fn observe_disk(
         if let (Some(space), true) = (space, judged) {
             let grow_part =
                 part.is_some_and(|p| Some(p.end()) == last_end && disk.size.saturating_sub(p.end()) >= PARTITION_SLACK);
-            let (fs_size, exact) = match fs.and_then(|sb| sb.size) {
+            // A mounted XFS is measured by the filesystem itself: its superblock on the device
+            // can be stale right after xfs_growfs.
+            let mounted_xfs = match (fs, mount) {
+                (Some(sb), Some(m)) if sb.fstype == "xfs" && ctx.host.is_live() => {
+                    blockdev::xfs_mounted_size(&ctx.host.path(&m.mount_point))
+                }
+                _ => None,
+            };
+            let (fs_size, exact) = match mounted_xfs.or(fs.and_then(|sb| sb.size)) {
                 Some(s) => (Some(s), true),
                 None => (mount.and_then(|m| statvfs_size(ctx, &m.mount_point)), false),
             };
