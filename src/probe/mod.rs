@@ -511,6 +511,11 @@ impl ProbeContext {
         self.scans
             .processes
             .get_or_init(|| {
+                // A rescued disk's empty /proc has no processes: "0 processes, all fine" would
+                // say nothing true about it.
+                if self.proc_empty_under_root() {
+                    return Err(ProbeError::skipped(Msg::SkipProcsUnderRoot));
+                }
                 crate::host::procs::scan(&self.host, self.deadline)
                     .map(Arc::new)
                     .map_err(|e| ProbeError::io("/proc", &e))

@@ -177,6 +177,10 @@ fn no_check_errs_on_the_healthy_rescued_disk_and_the_running_kernels_view_is_ski
         let s = check(&rep, id)["summary"].as_str().unwrap_or_default().to_string();
         assert!(s.contains("--root") && (s.contains("/proc/") || s.contains("/sys/")), "{id}: {s}");
     }
+    // Nothing runs on it: no "0 processes, all fine".
+    for id in ["sys.process.states", "sec.process.suspicious", "sys.cpu.holders"] {
+        assert_eq!(status_of(&rep, id), "skipped", "{id}: {:#}", check(&rep, id));
+    }
 }
 
 #[test]
