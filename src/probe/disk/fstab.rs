@@ -55,7 +55,7 @@ pub const FIELDS: &[Field] = &[
     Field::num("device_timeout_s", "s", "the same in seconds, -1 for forever"),
     Field::text(
         "device_timeout_from",
-        "where the wait is set: x-systemd.device-timeout=, DefaultDeviceTimeoutSec=, or the default",
+        "where the wait is set: x-systemd.device-timeout=, DefaultDeviceTimeoutSec= or the default",
     ),
 ];
 
