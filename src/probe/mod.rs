@@ -512,6 +512,11 @@ impl ProbeContext {
         self.scans
             .processes
             .get_or_init(|| {
+                // A rescued disk's empty /proc has no processes: "0 processes, all fine" would
+                // say nothing true about it.
+                if self.proc_empty_under_root() {
+                    return Err(ProbeError::skipped(Msg::SkipProcsUnderRoot));
+                }
                 let pass = self.stat_pass()?;
                 Ok(Arc::new(crate::host::procs::scan_from(&self.host, self.deadline, &pass)))
             })

@@ -185,6 +185,10 @@ fn no_check_errs_on_the_healthy_rescued_disk_and_the_running_kernels_view_is_ski
         let s = check(&rep, id)["summary"].as_str().unwrap_or_default().to_string();
         assert!(s.contains("--root") && (s.contains("/proc/") || s.contains("/sys/")), "{id}: {s}");
     }
+    // Nothing runs on it: no "0 processes, all fine".
+    for id in ["sys.process.states", "sec.process.suspicious", "sys.cpu.holders"] {
+        assert_eq!(status_of(&rep, id), "skipped", "{id}: {:#}", check(&rep, id));
+    }
 }
 
 #[test]
@@ -579,6 +583,35 @@ fn user_data_changed_after_the_first_boot_never_runs_and_a_missing_datasource_ap
     assert!(f["message"].as_str().is_some_and(|m| m.contains("nothing the console set")), "{f:#}");
 }
 
+/// The README's "Rescue a server that does not boot" shows this run: each check line it shows is
+/// in the real output with the same mark, title and id, and the same message up to what differs
+/// from run to run (the time, the overlay's path); its first next step is the run's.
+fn readme_shows(text: &str) {
+    let readme = std::fs::read_to_string(project_dir().join("README.md")).expect("README.md");
+    let section = readme.split("## Rescue a server that does not boot").nth(1).expect("the rescue section");
+    let block = section.split("```console").nth(1).and_then(|b| b.split("```").next()).expect("its console block");
+    let shown: Vec<&str> = block.lines().filter(|l| l.starts_with("  [")).collect();
+    assert!(shown.len() >= 5, "{block}");
+    // What differs between runs: a time, and where the disk is mounted.
+    let stable = |l: &str| {
+        let l = l.split(" at 20").next().unwrap_or(l).to_string();
+        l.split(" (seen in ").next().unwrap_or(&l).to_string()
+    };
+    for line in shown {
+        let found =
+            text.lines().any(|l| stable(l) == stable(line) && l.ends_with(line.rsplit("  ").next().unwrap_or("")));
+        assert!(found, "the README shows a line this run does not print:\n{line}\n\nthe run:\n{text}");
+    }
+    let first_step = |t: &str| {
+        t.split("Next steps:")
+            .nth(1)
+            .and_then(|n| n.lines().find(|l| !l.trim().is_empty()))
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    assert_eq!(first_step(block), first_step(text), "the README's next step");
+}
+
 #[test]
 fn the_rescue_run_of_a_broken_disk_says_what_to_repair_first() {
     let Some(disk) = attach() else { return };
@@ -602,6 +635,7 @@ fn the_rescue_run_of_a_broken_disk_says_what_to_repair_first() {
     // The first thing to repair is the first stage the boot fails at: GRUB's entry.
     let next = text.split("Next steps:").nth(1).unwrap_or_else(|| panic!("no next steps:\n{text}"));
     assert!(next.trim_start().starts_with("ecs-doctor explain sys.boot.entry"), "{text}");
+    readme_shows(&text);
     let rep = run(&disk, &breakage, &[]);
     for (id, status) in [
         ("sys.boot.entry", "crit"),

@@ -58,6 +58,9 @@ pub fn runnable(w: &Window) -> Option<u64> {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    if let Some(skip) = ctx.kernel_state_absent("/proc") {
+        return Err(skip);
+    }
     let w = ctx.window();
     let cpus = crate::probe::resources::loadavg::online_cpus(&ctx.host).unwrap_or(1).max(1) as u64;
     let own: Vec<u32> = ctx.processes().map(|t| t.own.clone()).unwrap_or_default();
