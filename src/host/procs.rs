@@ -251,9 +251,9 @@ pub struct DeletedFile {
 pub struct OpenFiles {
     /// pid → number of open descriptors.
     pub counts: BTreeMap<u32, u64>,
-    /// Socket inode → the pids holding a descriptor to it (in pid order, deduplicated), from the
-    /// same walk, so the socket table does not walk every descriptor again.
-    pub socket_owners: HashMap<u64, Vec<u32>>,
+    /// Socket inode → the pids holding a descriptor to it, from the same walk, so the socket
+    /// table does not walk every descriptor again.
+    pub socket_owners: super::sockets::Owners,
     pub deleted: Vec<DeletedFile>,
     /// Processes whose descriptors could not be listed (not root, or gone).
     pub unreadable: usize,
@@ -277,6 +277,7 @@ fn mount_ids(text: &str) -> HashMap<u64, (String, String)> {
 pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> {
     let mut out = OpenFiles::default();
     let mut ns_mounts: HashMap<String, HashMap<u64, (String, String)>> = HashMap::new();
+    let mut sockets = Vec::new();
     for pid in pids(host)? {
         if Instant::now() >= deadline {
             out.truncated = true;
@@ -304,10 +305,7 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
             let Ok(target) = rustix::fs::readlinkat(&dir, name, Vec::new()) else { continue };
             let target = target.to_string_lossy();
             if let Some(inode) = super::sockets::socket_inode(&target) {
-                let pids = out.socket_owners.entry(inode).or_default();
-                if pids.last() != Some(&pid) {
-                    pids.push(pid);
-                }
+                sockets.push((inode, pid));
                 continue;
             }
             let Some(path) = target.strip_suffix(" (deleted)") else { continue };
@@ -337,6 +335,7 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
         }
         out.counts.insert(pid, count);
     }
+    out.socket_owners = super::sockets::Owners::from_pairs(sockets);
     Ok(out)
 }
 

@@ -527,24 +527,22 @@ impl ProbeContext {
         self.scans
             .sockets
             .get_or_init(|| {
-                // The descriptor walk of the open-file scan (shared with the checks that count
-                // descriptors) gives the owners; without it, the socket scan walks them itself.
+                // The tables first, while another check's open-file scan walks the descriptors;
+                // that walk (shared with the checks that count descriptors) then gives the
+                // owners. Without it, the socket scan walks them itself.
+                let mut t = crate::host::sockets::read_tables(&self.host, self.deadline).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        ProbeError::skipped(Msg::SkipNoSockets)
+                    } else {
+                        ProbeError::io("/proc/net/tcp", &e)
+                    }
+                })?;
                 let open = self.open_files().ok();
+                t.truncated |= open.as_ref().is_some_and(|o| o.truncated);
                 let owners = open.as_ref().map(|o| &o.socket_owners);
-                let cut = open.as_ref().is_some_and(|o| o.truncated);
-                let scanned = crate::host::sockets::scan_with(&self.host, self.deadline, owners);
-                scanned
-                    .map(|mut t| {
-                        t.truncated |= cut;
-                        Arc::new(t)
-                    })
-                    .map_err(|e| {
-                        if e.kind() == std::io::ErrorKind::NotFound {
-                            ProbeError::skipped(Msg::SkipNoSockets)
-                        } else {
-                            ProbeError::io("/proc/net/tcp", &e)
-                        }
-                    })
+                crate::host::sockets::find_owners(&mut t, &self.host, self.deadline, owners)
+                    .map_err(|e| ProbeError::io("/proc", &e))?;
+                Ok(Arc::new(t))
             })
             .clone()
     }

@@ -30,9 +30,11 @@ pub const FIELDS: &[Field] = &[
 ];
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    // The kernel's answer first: it needs nothing else, so it is asked while the socket table and
+    // the window are read by other checks.
+    let queues = if ctx.host.is_live() { crate::host::sockdiag::listen_queues(ctx.deadline).ok() } else { None };
     let table = ctx.sockets()?;
     let w = ctx.window();
-    let queues = if ctx.host.is_live() { crate::host::sockdiag::listen_queues(ctx.deadline).ok() } else { None };
     let somaxconn = crate::host::sysctl::current(&ctx.host, "net.core.somaxconn").and_then(|v| v.parse::<f64>().ok());
     let listening: Vec<_> = table.sockets.iter().filter(|s| s.proto == Proto::Tcp && s.state == TCP_LISTEN).collect();
     let (overflows, drops) = (w.counter("TcpExt.ListenOverflows"), w.counter("TcpExt.ListenDrops"));
