@@ -289,12 +289,12 @@ pub fn open_files(host: &Host, deadline: Instant) -> std::io::Result<OpenFiles> 
             out.unreadable += 1;
             continue;
         };
-        let Ok(mut entries) = rustix::fs::Dir::read_from(&dir) else {
+        let Ok(entries) = rustix::fs::Dir::read_from(&dir) else {
             out.unreadable += 1;
             continue;
         };
         let mut count = 0u64;
-        while let Some(entry) = entries.next() {
+        for entry in entries {
             let Ok(entry) = entry else { break };
             let name = entry.file_name();
             if name == c"." || name == c".." {
