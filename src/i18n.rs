@@ -206,6 +206,7 @@ messages! {
         SkipHiddenOldKernel = "skip_hidden_old_kernel",
         SkipHiddenNeedsRoot = "skip_hidden_needs_root",
         SkipProcsUnderRoot = "skip_procs_under_root",
+        SkipKernelStateUnderRoot = "skip_kernel_state_under_root",
         BlockNotMounted = "block_not_mounted",
         SkipNoDefaultEntry = "skip_no_default_entry",
         SkipNoInitramfs = "skip_no_initramfs",
@@ -1079,6 +1080,16 @@ messages! {
         SshdNoLockLine = "fix_sshd_no_lock_line",
         SshdDoUnlock = "fix_sshd_do_unlock",
         LoginUnknown = "fix_login_unknown",
+        SysctlNotKey = "fix_sysctl_not_key",
+        SysctlOtherKey = "fix_sysctl_other_key",
+        SysctlNoMemory = "fix_sysctl_no_memory",
+        SysctlNotLive = "fix_sysctl_not_live",
+        SysctlMissing = "fix_sysctl_missing",
+        SysctlAlready = "fix_sysctl_already",
+        SysctlReadOnly = "fix_sysctl_read_only",
+        SysctlLaterLine = "fix_sysctl_later_line",
+        SysctlDo = "fix_sysctl_do",
+        SysctlDoComment = "fix_sysctl_do_comment",
     }
 }
 

@@ -23,6 +23,7 @@ mod integration {
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_sshd_lab;
+    pub mod fix_system_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod garbage;

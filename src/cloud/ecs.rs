@@ -5,9 +5,9 @@
 //! deadline; nothing secret goes into the evidence (no header, no credential, no token).
 
 use super::creds::Source;
-use super::http::{SendError, classify, retry};
+use super::http::SendError;
+use super::rpc::{Rpc, RpcError};
 use super::secgroup::{Policy, Rule};
-use super::sign::{Call, date_now, nonce, rpc_headers};
 use std::time::{Duration, Instant};
 
 pub const VERSION: &str = "2014-05-26";
@@ -24,11 +24,7 @@ pub fn default_endpoints(region: &str) -> Vec<String> {
     vec![format!("https://ecs-vpc.{region}.aliyuncs.com"), format!("https://ecs.{region}.aliyuncs.com")]
 }
 
-/// `https://` is added to a bare host; a trailing slash is dropped.
-pub fn normalize_endpoint(e: &str) -> String {
-    let e = e.trim().trim_end_matches('/');
-    if e.contains("://") { e.to_string() } else { format!("https://{e}") }
-}
+pub use super::rpc::normalize_endpoint;
 
 /// Why a call did not answer what was asked.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +51,21 @@ impl ApiError {
     }
 }
 
+impl From<RpcError> for ApiError {
+    /// `Forbidden.RAM` and its kin are a permission to name; a transient answer the retries did
+    /// not get past is no answer.
+    fn from(e: RpcError) -> ApiError {
+        match e {
+            RpcError::Send(s) => ApiError::Send(s),
+            RpcError::Api { action, code, message, .. } if code.starts_with("Forbidden") || code == "NoPermission" => {
+                ApiError::Forbidden { action, code, message }
+            }
+            e @ RpcError::Api { .. } if e.retryable() => ApiError::Send(SendError::Ambiguous(e.to_string())),
+            RpcError::Api { action, status, code, message, .. } => ApiError::Api { action, status, code, message },
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -74,14 +85,6 @@ pub struct Ecs<'a> {
     pub deadline: Instant,
     /// One line per request: action, parameters, outcome (never a secret).
     pub evidence: Vec<String>,
-}
-
-fn form(params: &[(&str, String)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", super::sign::encode(k), super::sign::encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 fn text(v: &serde_json::Value) -> Option<String> {
@@ -121,88 +124,16 @@ pub fn parse_group_ids(v: &serde_json::Value) -> Vec<String> {
 }
 
 impl Ecs<'_> {
-    fn host(&self) -> Result<String, ApiError> {
-        let bad = |why: String| ApiError::Send(SendError::Rejected(format!("ECS endpoint {:?}: {why}", self.endpoint)));
-        let url = reqwest::Url::parse(&self.endpoint).map_err(|e| bad(e.to_string()))?;
-        let host = url.host_str().ok_or_else(|| bad("no host".into()))?;
-        Ok(match url.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.to_string(),
-        })
-    }
-
-    fn call_once(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
-        if left < Duration::from_millis(50) {
-            return Err(ApiError::Send(SendError::Ambiguous(format!("{action}: timed out (the run's deadline)"))));
-        }
-        let host = self.host()?;
-        let creds = self.creds.get().map_err(ApiError::Send)?;
-        let body = form(params);
-        let call = Call {
-            host: &host,
-            action,
-            version: VERSION,
-            body: body.as_bytes(),
-            content_type: "application/x-www-form-urlencoded",
-        };
-        let headers = rpc_headers(&creds, &call, &date_now(), &nonce());
-        let url = format!("{}/", self.endpoint);
-        let mut req = self.client.post(&url).timeout(REQUEST_LIMIT.min(left));
-        for (k, v) in &headers {
-            if k != "host" {
-                req = req.header(k.as_str(), v.as_str());
-            }
-        }
-        let shown: String = params.iter().map(|(k, v)| format!(" {k}={v}")).collect();
-        let started = Instant::now();
-        let resp = req.body(body).send().map_err(|e| {
-            let err = classify(&url, &e);
-            self.evidence.push(crate::redact::redact(&format!("POST {url} {action}{shown}: {}", err.message())));
-            ApiError::Send(err)
-        })?;
-        let status = resp.status().as_u16();
-        let text = resp.text().map_err(|e| ApiError::Send(classify(&url, &e)))?;
-        let ms = started.elapsed().as_millis();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-        let code = v["Code"].as_str().map(str::to_string);
-        let request_id = v["RequestId"].as_str().map(|r| format!(" (RequestId {r})")).unwrap_or_default();
-        self.evidence.push(crate::redact::redact(&format!(
-            "POST {url} {action}{shown}: HTTP {status}{}{request_id} in {ms} ms",
-            code.as_deref().map(|c| format!(" {c}")).unwrap_or_default()
-        )));
-        if (200..300).contains(&status) && v.is_object() {
-            return Ok(v);
-        }
-        let message: String =
-            crate::redact::redact(v["Message"].as_str().unwrap_or(text.trim())).chars().take(300).collect();
-        let code = code.unwrap_or_else(|| format!("HTTP-{status}"));
-        if code.starts_with("Forbidden") || code == "NoPermission" {
-            return Err(ApiError::Forbidden { action: action.into(), code, message });
-        }
-        if status >= 500 || status == 429 {
-            return Err(ApiError::Send(SendError::Ambiguous(format!("{action}: HTTP {status} {code}: {message}"))));
-        }
-        Err(ApiError::Api { action: action.into(), status, code, message })
-    }
-
     /// A read-only call, tried again (within the deadline) when it got no answer.
     fn call(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
-        let deadline = self.deadline;
-        let mut last = None;
-        let r = retry(2, deadline, |_| match self.call_once(action, params) {
-            Ok(v) => Ok(Ok(v)),
-            Err(ApiError::Send(e)) => Err(e),
-            Err(other) => {
-                last = Some(other);
-                Ok(Err(()))
-            }
-        });
-        match r {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(())) => Err(last.unwrap_or_else(|| ApiError::Send(SendError::Rejected(action.into())))),
-            Err(e) => Err(ApiError::Send(e)),
-        }
+        let rpc = Rpc {
+            client: &self.client,
+            endpoint: &self.endpoint,
+            version: VERSION,
+            deadline: self.deadline,
+            request_limit: Some(REQUEST_LIMIT),
+        };
+        rpc.call(self.creds, action, params, 2, &mut self.evidence).map_err(ApiError::from)
     }
 
     /// The security groups of an instance.

@@ -460,6 +460,23 @@ impl ProbeContext {
         !self.host.is_live() && self.host.list_dir("/proc").map(|names| names.is_empty()).unwrap_or(true)
     }
 
+    /// `skipped` when `path` (a file or directory the running kernel makes: /proc/meminfo,
+    /// /sys/class/net) is absent or empty under --root: a rescued disk's /proc and /sys are empty,
+    /// and this machine's own are not the examined system's. `None` on the live system, or when
+    /// the root has it (a fixture, a copied /proc).
+    pub fn kernel_state_absent(&self, path: &str) -> Option<ProbeError> {
+        if self.host.is_live() {
+            return None;
+        }
+        let p = self.host.path(path);
+        let present = match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => self.host.list_dir(path).is_ok_and(|names| !names.is_empty()),
+            Ok(_) => true,
+            Err(_) => false,
+        };
+        (!present).then(|| ProbeError::Skipped(Said::new(Msg::SkipKernelStateUnderRoot).arg("path", path)))
+    }
+
     /// The mount table, read once per run.
     pub fn mounts(&self) -> Result<Arc<MountTable>, ProbeError> {
         self.scans

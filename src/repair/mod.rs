@@ -34,6 +34,7 @@ pub mod lines;
 pub mod plan;
 pub mod sshd;
 pub mod store;
+pub mod sysctl;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -260,6 +261,7 @@ actions! {
     fstab => Fstab,
     firewall => Firewall,
     sshd => Sshd,
+    sysctl => Sysctl,
 }
 
 #[cfg(test)]

@@ -114,10 +114,12 @@ impl Store {
         self.dir.join(id)
     }
 
-    /// A new record id: the time and the plan's id (`20261206T031500Z-fstab-nofail-data`),
-    /// with a number added when one exists already.
+    /// A new record id: the time to the millisecond and the plan's id
+    /// (`20261206T031500.250Z-fstab-nofail-data`), with a number added when one exists already.
+    /// The ids sort in the order the repairs were made, also several in one second (`fix --undo`
+    /// undoes the latest first).
     pub fn new_id(&self, repair: &str, now: jiff::Timestamp) -> String {
-        let stamp = now.strftime("%Y%m%dT%H%M%SZ").to_string();
+        let stamp = now.strftime("%Y%m%dT%H%M%S%.3fZ").to_string();
         let base = format!("{stamp}-{repair}");
         let mut id = base.clone();
         let mut n = 2;
@@ -194,11 +196,13 @@ mod tests {
     fn records_round_trip_and_list_oldest_first() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::new(dir.path().join("repairs"));
-        let t: jiff::Timestamp = "2026-12-06T03:15:00Z".parse().unwrap();
+        let t: jiff::Timestamp = "2026-12-06T03:15:00.25Z".parse().unwrap();
         let id = s.new_id("fstab-nofail-data", t);
-        assert_eq!(id, "20261206T031500Z-fstab-nofail-data");
+        assert_eq!(id, "20261206T031500.250Z-fstab-nofail-data");
         s.create(&id).unwrap();
-        assert_eq!(s.new_id("fstab-nofail-data", t), "20261206T031500Z-fstab-nofail-data-2");
+        assert_eq!(s.new_id("fstab-nofail-data", t), "20261206T031500.250Z-fstab-nofail-data-2");
+        let later: jiff::Timestamp = "2026-12-06T03:15:00.9Z".parse().unwrap();
+        assert!(s.new_id("a", later) > id, "a later repair in the same second sorts after");
         let name = s.backup(&id, 0, b"old\n").unwrap();
         let r = Record {
             id: id.clone(),

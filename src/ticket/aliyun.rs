@@ -1,5 +1,6 @@
 //! The `aliyun` backend: Alibaba Cloud's ticket API (product Workorder, version 2021-06-10,
-//! RPC style: `POST /` with a form body, signed with ACS3-HMAC-SHA256).
+//! RPC style: `POST /` with a form body, signed with ACS3-HMAC-SHA256, sent by
+//! [`crate::cloud::rpc`] as the ECS calls are).
 //!
 //! Filing: the bundle is uploaded once (`GetAttachmentUploadUrl`, then a PUT to the signed URL)
 //! and its object key kept in the spool; then `CreateTicket`. The API has no idempotency
@@ -9,8 +10,8 @@
 
 use super::creds::Source;
 use super::http::{SendError, classify, retry, status_error};
-use super::sign::{Call, date_now, nonce, rpc_headers};
 use super::store::Spooled;
+use crate::cloud::rpc::Rpc;
 use std::time::Instant;
 
 pub const VERSION: &str = "2021-06-10";
@@ -25,71 +26,35 @@ pub struct Aliyun<'a> {
     pub deadline: Instant,
 }
 
-/// `https://` is added to a bare host; a trailing slash is dropped.
-pub fn normalize_endpoint(e: &str) -> String {
-    let e = e.trim().trim_end_matches('/');
-    if e.contains("://") { e.to_string() } else { format!("https://{e}") }
-}
-
-fn form(params: &[(&str, String)]) -> String {
-    params
-        .iter()
-        .map(|(k, v)| format!("{}={}", super::sign::encode(k), super::sign::encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
+pub use crate::cloud::rpc::normalize_endpoint;
 
 impl Aliyun<'_> {
-    fn host(&self) -> Result<String, SendError> {
-        let url = reqwest::Url::parse(&self.endpoint)
-            .map_err(|e| SendError::Rejected(format!("endpoint {:?}: {e}", self.endpoint)))?;
-        let host =
-            url.host_str().ok_or_else(|| SendError::Rejected(format!("endpoint {:?}: no host", self.endpoint)))?;
-        Ok(match url.port() {
-            Some(p) => format!("{host}:{p}"),
-            None => host.to_string(),
-        })
+    /// One signed call, sent at most `attempts` times (each signed afresh: a new date and
+    /// nonce) while it gets no answer or a transient one.
+    fn call_tries(
+        &mut self,
+        action: &str,
+        params: &[(&str, String)],
+        attempts: u32,
+    ) -> Result<serde_json::Value, SendError> {
+        let rpc = Rpc {
+            client: self.client,
+            endpoint: &self.endpoint,
+            version: VERSION,
+            deadline: self.deadline,
+            request_limit: None,
+        };
+        rpc.call(&mut self.creds, action, params, attempts, &mut Vec::new()).map_err(|e| e.into_send())
     }
 
-    /// One signed call, once: a new date and nonce every time.
+    /// One signed call, once.
     fn call_once(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, SendError> {
-        let host = self.host()?;
-        let creds = self.creds.get()?;
-        let body = form(params);
-        let call = Call {
-            host: &host,
-            action,
-            version: VERSION,
-            body: body.as_bytes(),
-            content_type: "application/x-www-form-urlencoded",
-        };
-        let headers = rpc_headers(&creds, &call, &date_now(), &nonce());
-        let url = format!("{}/", self.endpoint);
-        let mut req = self.client.post(&url);
-        for (k, v) in &headers {
-            if k != "host" {
-                req = req.header(k.as_str(), v.as_str());
-            }
-        }
-        let resp = req.body(body).send().map_err(|e| classify(&url, &e))?;
-        let status = resp.status().as_u16();
-        let text = resp.text().map_err(|e| classify(&url, &e))?;
-        if !(200..300).contains(&status) {
-            return Err(status_error(&format!("{action} {url}"), status, &text));
-        }
-        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            SendError::Rejected(format!("{action}: not JSON ({e}): {}", text.chars().take(200).collect::<String>()))
-        })?;
-        if v["Success"] == serde_json::Value::Bool(false) {
-            return Err(SendError::Rejected(format!("{action}: {} {}", v["Code"], v["Message"])));
-        }
-        Ok(v)
+        self.call_tries(action, params, 1)
     }
 
     /// A call that changes nothing, retried.
     fn call(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, SendError> {
-        let (attempts, deadline) = (self.attempts, self.deadline);
-        retry(attempts, deadline, |_| self.call_once(action, params))
+        self.call_tries(action, params, self.attempts)
     }
 
     /// The ticket whose description carries `key`, if the service has it.

@@ -149,6 +149,77 @@ fn the_healthy_debian_disk_boots_as_far_as_the_checks_can_tell() {
     assert!(!c.contains("\"warn\"") && !c.contains("\"crit\""), "{c}");
 }
 
+/// The checks that read what the running kernel shows (/proc, /sys): a rescued disk has none of
+/// it, and this machine's own is not the disk's.
+const KERNEL_VIEW: [&str; 7] = [
+    "net.addr.assigned",
+    "net.link.state",
+    "net.route.default",
+    "sys.cpu.load",
+    "sys.memory.available",
+    "sys.memory.holders",
+    "sys.kernel.health",
+];
+
+#[test]
+fn no_check_errs_on_the_healthy_rescued_disk_and_the_running_kernels_view_is_skipped() {
+    let Some(disk) = attach() else { return };
+    // The whole catalog, as a rescue run does it.
+    let rep = run(&disk, "true", &[]);
+    let checks = rep["checks"].as_array().expect("checks");
+    assert!(checks.len() > 50, "the whole catalog ran: {}", checks.len());
+    for c in checks {
+        assert_ne!(c["status"], "error", "{} errs on the healthy disk under --root: {c:#}", c["id"]);
+    }
+    no_problem(&rep, &KERNEL_VIEW);
+    for id in KERNEL_VIEW.iter().filter(|id| **id != "sys.kernel.health") {
+        assert_eq!(status_of(&rep, id), "skipped", "{id}: {:#}", check(&rep, id));
+        let s = check(&rep, id)["summary"].as_str().unwrap_or_default().to_string();
+        assert!(s.contains("--root") && (s.contains("/proc/") || s.contains("/sys/")), "{id}: {s}");
+    }
+}
+
+#[test]
+fn kdump_under_root_is_read_from_the_disks_boot_configuration_not_this_machines_kernel() {
+    let Some(disk) = attach() else { return };
+    let id = "sys.kernel.health";
+    // This machine runs without crashkernel= (the assertion below would prove nothing otherwise).
+    let live = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    assert!(!live.contains("crashkernel="), "{live}");
+    // A kernel log without events gives the check something to read; kdump-tools enabled.
+    let dump = "mkdir -p $R/var/log && printf 'Dec  5 09:00:00 ecs-rescued kernel: [    0.000000] Linux version 6.1.0-50-cloud-amd64\\n' > $R/var/log/kern.log\n\
+                mkdir -p $R/etc/systemd/system/multi-user.target.wants\n\
+                ln -s /lib/systemd/system/kdump-tools.service $R/etc/systemd/system/multi-user.target.wants/\n";
+    let summary = |rep: &serde_json::Value| check(rep, id)["summary"].as_str().unwrap_or_default().to_string();
+
+    // crashkernel= on the default GRUB entry of the disk.
+    let rep = run(
+        &disk,
+        &format!("{dump}sed -i 's#\\(linux\\t*/boot/vmlinuz[^ ]* .*\\)$#\\1 crashkernel=256M#' $R/boot/grub/grub.cfg"),
+        &[id],
+    );
+    assert_eq!(status_of(&rep, id), "ok", "{rep:#}");
+    let s = summary(&rep);
+    assert!(s.contains("kdump: enabled, memory reserved (crashkernel=)"), "{s}");
+
+    // The same disk without it: kdump enabled but nothing reserved, from the disk's own entry.
+    let rep = run(&disk, dump, &[id]);
+    let s = summary(&rep);
+    assert!(s.contains("kdump: enabled, but no memory reserved (no crashkernel=)"), "{s}");
+
+    // No grub.cfg (GRUB not yet configured): /etc/default/grub's GRUB_CMDLINE_LINUX.
+    let rep = run(
+        &disk,
+        &format!(
+            "{dump}rm $R/boot/grub/grub.cfg\n\
+             printf 'GRUB_DEFAULT=0\\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\\nGRUB_CMDLINE_LINUX=\"console=ttyS0 crashkernel=512M\"\\n' > $R/etc/default/grub"
+        ),
+        &[id],
+    );
+    let s = summary(&rep);
+    assert!(s.contains("kdump: enabled, memory reserved (crashkernel=)"), "{s}");
+}
+
 #[test]
 fn a_removed_initramfs_a_removed_kernel_and_a_root_uuid_of_no_disk_are_critical() {
     let Some(disk) = attach() else { return };

@@ -105,6 +105,126 @@ fn a_full_listen_queue_is_named_with_its_program() {
     drop(flood);
 }
 
+/// A listener on 127.0.0.1:PORT with backlog BACKLOG that never accepts, and a plain loop of
+/// non-blocking connect()s to it whose last handshake ACK the namespace's iptables drops: every
+/// connection stays half-open on the server (SYN_RECV), as in a SYN flood. The sockets are held
+/// open so nothing closes the half-open ones early.
+const SYN_FLOOD: &str = r#"
+import resource, socket, sys, time
+port, backlog = int(sys.argv[1]), int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_NOFILE, (8192, 8192))
+l = socket.socket()
+l.bind(("127.0.0.1", port))
+l.listen(backlog)
+print("ready", flush=True)
+held = []
+while True:
+    s = socket.socket()
+    s.setblocking(False)
+    try:
+        s.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    held.append(s)
+    if len(held) > 8000:
+        held.pop(0).close()
+    time.sleep(0.004)
+"#;
+
+/// Starts [`SYN_FLOOD`] in the namespace after dropping the handshake's last ACK to `port`.
+fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
+    let dport = port.to_string();
+    let rule = format!("-A INPUT -p tcp --dport {dport} --tcp-flags SYN,ACK,FIN,RST ACK -j DROP");
+    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
+    crate::topology::ns_exec(ns, &args);
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "python3", "-c", SYN_FLOOD, &dport, &backlog.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python3");
+    let out = child.stdout.take().expect("stdout");
+    let d = Daemon(child);
+    let mut line = String::new();
+    BufReader::new(out).read_line(&mut line).expect("read python's first line");
+    assert_eq!(line.trim(), "ready", "the flooder did not start");
+    d
+}
+
+/// A SYN flood on a listener with a backlog of 4, SYN cookies on and a small
+/// tcp_max_syn_backlog: its SYN queue fills with half-open handshakes and the kernel answers the
+/// rest with cookies. net.socket.tcp names the listener and its program with the cookies of the
+/// window; net.socket.listen-queue names its full SYN queue. A namespace without the flood is
+/// quiet, and so is the same one with tcp_max_syn_backlog small while cookies are on.
+#[test]
+fn a_syn_flood_answered_with_cookies_names_the_listener_and_its_program() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("syncookie");
+    b.sysctl("net.ipv4.tcp_syncookies=1");
+    b.sysctl("net.ipv4.tcp_max_syn_backlog=16");
+    let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
+    for id in ["net.socket.tcp", "net.socket.listen-queue", "net.sysctl.settings"] {
+        assert_eq!(status_of(&r, id), "ok", "{id} before the flood: {r:#}");
+    }
+
+    let flood = syn_flood(&b.ns, 7073, 4);
+    until("SyncookiesSent", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "SyncookiesSent") > 0);
+    let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
+    let who = format!("python3 (pid {})", flood.0.id());
+    let f = finding(&r, "net.socket.tcp", "TcpExt.SyncookiesSent");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("TCP-SYNCOOKIES")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&format!("for 127.0.0.1:7073/tcp ({who})")), "{f:#}");
+    assert!(f.to_string().contains("half-open connection(s) to 127.0.0.1:7073/tcp (SYN_RECV)"), "{f:#}");
+
+    let f = finding(&r, "net.socket.listen-queue", "127.0.0.1:7073/tcp");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("SYN-QUEUE-FULL")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&who) && m.contains("room for 4") && m.contains("SYN cookies"), "{f:#}");
+    // Cookies on: tcp_max_syn_backlog = 16 limits nothing.
+    assert_eq!(status_of(&r, "net.sysctl.settings"), "ok", "{r:#}");
+    drop(flood);
+}
+
+/// The same flood with SYN cookies off, a listener asking a backlog of 64 and
+/// tcp_max_syn_backlog = 8: the kernel drops SYNs once 7 handshakes are half-open (ListenDrops
+/// without ListenOverflows). The setting is judged against the listener that asks more, which is
+/// named; the listener's full SYN queue is named with the drops.
+#[test]
+fn tcp_max_syn_backlog_below_a_listeners_backlog_with_cookies_off_drops_and_is_named() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("synback");
+    b.sysctl("net.ipv4.tcp_syncookies=0");
+    b.sysctl("net.ipv4.tcp_max_syn_backlog=8");
+    let flood = syn_flood(&b.ns, 7074, 64);
+    until("ListenDrops", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenDrops") > 0);
+    assert_eq!(counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenOverflows"), 0, "no accept queue overflowed");
+    let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
+    let who = format!("python3 (pid {})", flood.0.id());
+
+    let f = finding(&r, "net.sysctl.settings", "net.ipv4.tcp_max_syn_backlog");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("SYSCTL-SYN-BACKLOG")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&format!("127.0.0.1:7074/tcp ({who}) has a backlog of 64")), "{f:#}");
+    assert!(m.contains("once 7 handshakes are half-open"), "{f:#}");
+    assert!(m.contains("sysctl -w net.ipv4.tcp_max_syn_backlog=1024") && m.contains("no sysctl file"), "{f:#}");
+
+    let f = finding(&r, "net.socket.listen-queue", "127.0.0.1:7074/tcp");
+    assert_eq!((f["severity"].as_str(), f["code"].as_str()), (Some("warn"), Some("SYN-QUEUE-FULL")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&who) && m.contains("room for 7") && m.contains("tcp_syncookies is 0"), "{f:#}");
+    drop(flood);
+
+    // Cookies back on: the same small tcp_max_syn_backlog drops nothing and is not judged.
+    b.sysctl("net.ipv4.tcp_syncookies=1");
+    let r = b.ns.doctor_json(&["net.sysctl"]);
+    assert_eq!(status_of(&r, "net.sysctl.settings"), "ok", "{r:#}");
+}
+
 const UDP_FLOOD: &str = r#"
 import socket, time
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

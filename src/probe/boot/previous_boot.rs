@@ -133,8 +133,11 @@ fn vmcores(ctx: &ProbeContext) -> Vec<Record> {
     out
 }
 
-/// (enabled, crashkernel reserved, evidence) of kdump.
-fn kdump(ctx: &ProbeContext) -> (bool, bool, Vec<String>) {
+/// (enabled, crashkernel reserved, evidence) of kdump: the kdump service enabled in the examined
+/// system's systemd configuration, and `crashkernel=` on the command line it boots with (the
+/// default GRUB entry; without one, the running kernel's on the live system and
+/// `GRUB_CMDLINE_LINUX` of /etc/default/grub under --root, never this machine's own).
+pub(crate) fn kdump(ctx: &ProbeContext) -> (bool, bool, Vec<String>) {
     let mut ev = Vec::new();
     let mut enabled = false;
     for unit in ["kdump.service", "kdump-tools.service"] {
@@ -155,11 +158,8 @@ fn kdump(ctx: &ProbeContext) -> (bool, bool, Vec<String>) {
     }
     let cmdline = match super::menu(ctx).ok().and_then(|m| m.default.and_then(|d| m.entries.get(d).cloned())) {
         Some(e) => Some((format!("{}: default entry {}", e.source, e.title), e.options)),
-        None => ctx
-            .host
-            .is_live()
-            .then(|| ctx.host.read_line("/proc/cmdline").map(|l| ("/proc/cmdline".to_string(), l)))
-            .flatten(),
+        None if ctx.host.is_live() => ctx.host.read_line("/proc/cmdline").map(|l| ("/proc/cmdline".to_string(), l)),
+        None => default_grub_cmdline(ctx),
     };
     let reserved = cmdline.as_ref().is_some_and(|(_, l)| l.split_whitespace().any(|w| w.starts_with("crashkernel=")));
     if let Some((src, line)) = cmdline {
@@ -167,6 +167,34 @@ fn kdump(ctx: &ProbeContext) -> (bool, bool, Vec<String>) {
         ev.push(format!("{src}: {word}"));
     }
     (enabled, reserved, ev)
+}
+
+/// The kernel command line /etc/default/grub gives every entry grub-mkconfig writes
+/// (`GRUB_CMDLINE_LINUX` and `GRUB_CMDLINE_LINUX_DEFAULT`, quotes removed), with where it is.
+fn default_grub_cmdline(ctx: &ProbeContext) -> Option<(String, String)> {
+    let f = ctx.host.read_optional("/etc/default/grub").ok().flatten()?;
+    let mut words = Vec::new();
+    let mut lines = Vec::new();
+    for (i, l) in f.text.lines().enumerate() {
+        let l = l.trim();
+        for key in ["GRUB_CMDLINE_LINUX=", "GRUB_CMDLINE_LINUX_DEFAULT="] {
+            if let Some(v) = l.strip_prefix(key) {
+                words.push(v.trim_matches(|c| c == '"' || c == '\'').to_string());
+                lines.push((i + 1).to_string());
+            }
+        }
+    }
+    (!lines.is_empty()).then(|| (format!("{}:{}", f.path, lines.join(",")), words.join(" ")))
+}
+
+/// kdump's state in words, from (enabled, crashkernel reserved).
+pub(crate) fn kdump_words(enabled: bool, reserved: bool) -> Msg {
+    match (enabled, reserved) {
+        (true, true) => Msg::ValKdumpReady,
+        (true, false) => Msg::ValKdumpNoMemory,
+        (false, true) => Msg::ValKdumpNotEnabled,
+        (false, false) => Msg::ValNotConfigured,
+    }
 }
 
 fn is_any(m: &str, list: &[&str]) -> bool {
@@ -261,12 +289,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
     let (enabled, reserved, ev) = kdump(ctx);
-    let state = Said::new(match (enabled, reserved) {
-        (true, true) => Msg::ValKdumpReady,
-        (true, false) => Msg::ValKdumpNoMemory,
-        (false, true) => Msg::ValKdumpNotEnabled,
-        (false, false) => Msg::ValNotConfigured,
-    });
+    let state = Said::new(kdump_words(enabled, reserved));
     // The check's ok text reads the first observation: it says kdump's state too.
     o = o.word("kdump", state.clone());
     let mut k = Observation::new("kdump")

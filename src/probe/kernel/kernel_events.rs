@@ -133,16 +133,22 @@ fn classify(text: &str) -> Option<(&'static str, String, String, Option<f64>)> {
     Some((kind, subject, detail, blocked))
 }
 
-/// Whether kdump would capture the next crash: `loaded`, `reserved` (crashkernel= set but no
-/// crash kernel loaded) or `not configured`.
-fn kdump_state(ctx: &ProbeContext) -> Msg {
+/// Whether kdump would capture the next crash, with the lines that show it: on a running system
+/// `loaded`, `reserved` (crashkernel= set but no crash kernel loaded) or `not configured`; on a
+/// rescued disk (--root without /proc/cmdline) what it will boot with: the kdump service and the
+/// `crashkernel=` of its default boot entry or /etc/default/grub, never this machine's own.
+fn kdump_state(ctx: &ProbeContext) -> (Msg, Vec<String>) {
     if ctx.host.read_line("/sys/kernel/kexec_crash_loaded").as_deref() == Some("1") {
-        return Msg::ValKdumpLoaded;
+        return (Msg::ValKdumpLoaded, Vec::new());
+    }
+    if ctx.kernel_state_absent("/proc/cmdline").is_some() {
+        let (enabled, reserved, evidence) = crate::probe::boot::previous_boot::kdump(ctx);
+        return (crate::probe::boot::previous_boot::kdump_words(enabled, reserved), evidence);
     }
     if ctx.host.read_line("/proc/cmdline").is_some_and(|l| l.contains("crashkernel=")) {
-        return Msg::ValKdumpReserved;
+        return (Msg::ValKdumpReserved, Vec::new());
     }
-    Msg::ValNotConfigured
+    (Msg::ValNotConfigured, Vec::new())
 }
 
 /// Crash dumps: directories under /var/crash holding a vmcore (RHEL/Alibaba Cloud Linux) or a
@@ -205,7 +211,7 @@ fn crash_dumps(ctx: &ProbeContext, now: Timestamp) -> Vec<Observation> {
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let now = Timestamp::now();
     let dumps = crash_dumps(ctx, now);
-    let kdump = kdump_state(ctx);
+    let (kdump, kdump_evidence) = kdump_state(ctx);
     let log = match ctx.kernel_log() {
         Ok(log) => Some(log),
         // Without a kernel log the crash dumps still say something.
@@ -227,6 +233,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         None => Observation::new("/var/crash").text("source", "/var/crash").num("events", 0.0),
     };
     summary = summary.word("kdump", Said::new(kdump)).num("crash_dumps", dumps.len() as f64);
+    for line in kdump_evidence {
+        summary = summary.evidence(format!("kdump: {line}"));
+    }
     let mut items = vec![summary];
     for ((kind, _), (g, detail, blocked)) in groups {
         let mut o = g.observation(now).text("kind", kind).text("detail", detail);

@@ -226,6 +226,9 @@ fn read_num(host: &Host, path: &str) -> Option<f64> {
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let host = &ctx.host;
+    if let Some(skip) = ctx.kernel_state_absent("/sys/class/net") {
+        return Err(skip);
+    }
     let names: Vec<String> = host
         .list_dir("/sys/class/net")
         .map_err(|e| ProbeError::io("/sys/class/net", &e))?

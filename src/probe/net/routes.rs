@@ -136,6 +136,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let v6path = "/proc/net/ipv6_route";
     let v6 = ctx.host.read_optional(v6path).map_err(|e| ProbeError::io(v6path, &e))?;
     if v4.is_none() && v6.is_none() {
+        if let Some(skip) = ctx.kernel_state_absent(v4path) {
+            return Err(skip);
+        }
         return Err(ProbeError::failed("ENOENT", Said::new(Msg::FailNoRoutes)));
     }
     let mut bad = Vec::new();

@@ -32,6 +32,20 @@ pub const FIELDS: &[Field] = &[
     Field::num("port_range_size", "", "ephemeral ports in net.ipv4.ip_local_port_range"),
     Field::num("somaxconn", "", "net.core.somaxconn: the largest accept queue a listener gets"),
     Field::num("tcp_max_syn_backlog", "", "net.ipv4.tcp_max_syn_backlog: half-open connections per listener"),
+    Field::num("syncookies", "", "net.ipv4.tcp_syncookies: 0 off, 1 when a SYN queue is full, 2 always"),
+    Field::flag("listeners_known", "1 when the listeners' backlogs were read (netlink, live system)"),
+    Field::text("listener", "the listening socket with the largest backlog"),
+    Field::text("process", "the processes holding that socket"),
+    Field::num("largest_backlog", "", "the largest backlog a listener has (asked, capped by somaxconn)"),
+    Field::num(
+        "syn_queue_limit",
+        "",
+        "half-open connections a listener keeps with tcp_syncookies 0: 3/4 of tcp_max_syn_backlog",
+    ),
+    Field::flag(
+        "syn_backlog_short",
+        "1 when SYN cookies are off and tcp_max_syn_backlog drops SYNs below a listener's backlog",
+    ),
     Field::num("ip_forward", "", "net.ipv4.ip_forward"),
     Field::flag("routes_traffic", "1 when the host forwards for others (container bridge, VPN, NAT rules)"),
     Field::num("arp_ignore", "", "net.ipv4.conf.all.arp_ignore"),
@@ -44,11 +58,30 @@ pub const FIELDS: &[Field] = &[
 /// other file (and after 99-sysctl.conf, the link to /etc/sysctl.conf).
 pub const OVERRIDE_FILE: &str = "/etc/sysctl.d/99-zz-ecs-doctor.conf";
 /// What one conntrack entry costs in kernel memory, roughly (struct nf_conn and its slab).
-const CONNTRACK_ENTRY_BYTES: f64 = 320.0;
+pub const CONNTRACK_ENTRY_BYTES: f64 = 320.0;
+/// The share of memory a full conntrack table may take that the repair sizes it to.
+pub const CONNTRACK_FIX_PERCENT: f64 = 5.0;
 const IFF_UP: u32 = 0x1;
 /// Interface names of container bridges, overlays and tunnels: a host with one up forwards.
 const ROUTER_IFACES: &[&str] =
     &["docker", "br-", "cni", "flannel", "cali", "vxlan", "tun", "tap", "wg", "ppp", "ipsec", "vti", "virbr", "kube"];
+
+/// The conntrack table size whose full table takes about `percent` of `mem_total` bytes: a
+/// multiple of 1024, at least 65536 (the kernel's own floor for small machines).
+pub fn conntrack_max_for(mem_total: f64, percent: f64) -> u64 {
+    ((mem_total * percent / 100.0 / CONNTRACK_ENTRY_BYTES) as u64 / 1024 * 1024).max(65536)
+}
+
+/// MemTotal of /proc/meminfo, in bytes.
+pub fn mem_total(host: &Host) -> Option<f64> {
+    host.read_optional("/proc/meminfo").ok().flatten().and_then(|f| {
+        f.text
+            .lines()
+            .find_map(|l| l.strip_prefix("MemTotal:"))
+            .and_then(|r| r.split_whitespace().next()?.parse::<f64>().ok())
+            .map(|kib| kib * 1024.0)
+    })
+}
 
 /// What the probe read once and every setting shares.
 struct Facts {
@@ -97,6 +130,49 @@ fn setting(facts: &Facts, host: &Host, key: &str, fix_value: &str) -> Option<(Ob
     };
     o = o.text("fix_cmd", cmd).text("fix_value", fix_value).text("fix_file", fix_file);
     Some((o, value))
+}
+
+/// `net.ipv4.tcp_max_syn_backlog` against what the listeners ask: with SYN cookies off, the
+/// kernel drops a SYN once three quarters of it are half-open, however large the listener's
+/// backlog; with cookies on it limits nothing (Linux 4.4 and later). The listeners' backlogs come
+/// from netlink on the live system; elsewhere only a value below any kernel's default warns.
+fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
+    use crate::probe::socket::listen_queues;
+    let host = &ctx.host;
+    let max = num(&sysctl::current(host, "net.ipv4.tcp_max_syn_backlog")?)?;
+    let cookies = sysctl::current(host, "net.ipv4.tcp_syncookies").and_then(|c| num(&c));
+    let all = if host.is_live() { listen_queues::listeners(ctx).ok() } else { None };
+    let largest = all.as_ref().and_then(|a| {
+        a.list
+            .iter()
+            .filter_map(|l| Some((l, u64::from(l.queue?.size))))
+            .max_by_key(|(l, size)| (*size, l.socket.inode))
+    });
+    let known = all.as_ref().is_some_and(|a| a.list.iter().all(|l| l.queue.is_some()));
+    // The value that lets the largest backlog fill with cookies off: backlog = 3/4 of it.
+    let need = largest.map_or(0, |(_, size)| (size * 4).div_ceil(3));
+    let fix = need.max(1024).next_power_of_two().to_string();
+    let (mut o, _) = setting(facts, host, "net.ipv4.tcp_max_syn_backlog", &fix)?;
+    o = o.num("tcp_max_syn_backlog", max).flag("listeners_known", known);
+    if let Some(c) = cookies {
+        o = o.num("syncookies", c).evidence(format!("/proc/sys/net/ipv4/tcp_syncookies: {c}"));
+    }
+    if let (Some((l, size)), Some(all)) = (largest, &all) {
+        let limit = listen_queues::syn_queue_limit(size, 0, max as u64);
+        let (process, _) = crate::probe::processes::listeners::owners_label(ctx, &all.table, &[l.socket.inode]);
+        o = o
+            .text("listener", l.socket.local_label())
+            .word("process", process)
+            .num("largest_backlog", size as f64)
+            .num("syn_queue_limit", limit as f64)
+            .flag("syn_backlog_short", cookies == Some(0.0) && limit < size)
+            .evidence(format!(
+                "netlink sock_diag: {} backlog {size}, the largest of {} listener(s)",
+                l.socket.local_label(),
+                all.list.len()
+            ));
+    }
+    Some(o)
 }
 
 fn num(v: &str) -> Option<f64> {
@@ -256,10 +332,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     {
         items.push(o.num("somaxconn", n));
     }
-    if let Some((o, v)) = setting(&facts, host, "net.ipv4.tcp_max_syn_backlog", "1024")
-        && let Some(n) = num(&v)
-    {
-        items.push(o.num("tcp_max_syn_backlog", n));
+    if let Some(o) = syn_backlog(ctx, &facts) {
+        items.push(o);
     }
 
     if let Some((mut o, v)) = setting(&facts, host, "net.ipv4.ip_forward", "1")
@@ -289,15 +363,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
 
-    let mem_total = host.read_optional("/proc/meminfo").ok().flatten().and_then(|f| {
-        f.text
-            .lines()
-            .find_map(|l| l.strip_prefix("MemTotal:"))
-            .and_then(|r| r.split_whitespace().next()?.parse::<f64>().ok())
-            .map(|kib| kib * 1024.0)
-    });
-    if let Some(total) = mem_total.filter(|t| *t > 0.0) {
-        let fix = ((total * 0.05 / CONNTRACK_ENTRY_BYTES) as u64 / 1024 * 1024).max(65536).to_string();
+    if let Some(total) = mem_total(host).filter(|t| *t > 0.0) {
+        let fix = conntrack_max_for(total, CONNTRACK_FIX_PERCENT).to_string();
         if let Some((o, v)) = setting(&facts, host, "net.netfilter.nf_conntrack_max", &fix)
             && let Some(n) = num(&v)
         {

@@ -69,6 +69,9 @@ fn parse(text: &str) -> Option<Load> {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    if let Some(skip) = ctx.kernel_state_absent(PATH) {
+        return Err(skip);
+    }
     let file = ctx.host.read(PATH).map_err(|e| ProbeError::io(PATH, &e))?;
     let l = parse(&file.text).ok_or_else(|| {
         ProbeError::failed(

@@ -31,6 +31,9 @@ const PSI: &str = "/proc/pressure/memory";
 const PATH: &str = "/proc/meminfo";
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    if let Some(skip) = ctx.kernel_state_absent(PATH) {
+        return Err(skip);
+    }
     let file = ctx.read_once(PATH)?;
     let m = parse(&file.text);
     let get = |k: &str| m.get(k).copied();

@@ -124,6 +124,9 @@ fn hugepage_settings(host: &Host) -> Vec<String> {
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    if let Some(skip) = ctx.kernel_state_absent("/proc/meminfo") {
+        return Err(skip);
+    }
     let file = ctx.read_once("/proc/meminfo")?;
     let m = parse_meminfo(&file.text);
     let get = |k: &str| m.get(k).copied();

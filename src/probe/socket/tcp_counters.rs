@@ -6,6 +6,8 @@
 
 use crate::host::sockets::Proto;
 use crate::host::sysctl;
+use crate::probe::processes::listeners::owners_label;
+use crate::probe::socket::listen_queues;
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +22,10 @@ pub const FIELDS: &[Field] = &[
     Field::num("retransmit_percent", "%", "retransmitted segments as a share of segments sent, in the window"),
     Field::num("syncookies_window", "", "SYN cookies sent during the window (a SYN queue overflowed)"),
     Field::num("syncookies_total", "", "SYN cookies sent since boot"),
+    Field::num("syn_full_listeners", "", "listening sockets whose SYN queue is full now"),
+    Field::text("listener", "the listening socket whose SYN queue is fullest (address:port/tcp)"),
+    Field::text("process", "the processes holding that socket"),
+    Field::num("syn_recv", "", "its half-open connections (SYN_RECV)"),
     Field::num("time_wait", "", "TCP sockets in TIME_WAIT in this namespace"),
     Field::num("port_range_size", "", "ephemeral ports (net.ipv4.ip_local_port_range)"),
     Field::num("time_wait_percent", "%", "TIME_WAIT sockets as a share of the ephemeral ports"),
@@ -73,13 +79,34 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         items.push(o);
     }
     if let Some((total, d)) = w.counter("TcpExt.SyncookiesSent") {
-        items.push(
-            Observation::new("TcpExt.SyncookiesSent")
-                .num("window_ms", window_ms)
-                .num("syncookies_window", d as f64)
-                .num("syncookies_total", total as f64)
-                .evidence(format!("/proc/net/netstat: TcpExt SyncookiesSent {total} (+{d} in {window_ms} ms)")),
-        );
+        let mut o = Observation::new("TcpExt.SyncookiesSent")
+            .num("window_ms", window_ms)
+            .num("syncookies_window", d as f64)
+            .num("syncookies_total", total as f64)
+            .evidence(format!("/proc/net/netstat: TcpExt SyncookiesSent {total} (+{d} in {window_ms} ms)"));
+        // Who the cookies answer for: the listener whose SYN queue is full (only worth the scan
+        // when cookies went out during the window).
+        if d > 0
+            && let Ok(all) = listen_queues::listeners(ctx)
+        {
+            let full = all.syn_full();
+            o = o.num("syn_full_listeners", full.len() as f64);
+            if let Some(l) = full.first() {
+                let (process, _) = owners_label(ctx, &all.table, &[l.socket.inode]);
+                o = o
+                    .text("listener", l.socket.local_label())
+                    .word("process", process)
+                    .num("syn_recv", l.syn_recv as f64)
+                    .evidence(format!(
+                        "{}: {} half-open connection(s) to {} (SYN_RECV), its SYN queue holds {}",
+                        l.socket.table_path(),
+                        l.syn_recv,
+                        l.socket.local_label(),
+                        all.syn_limit(l).unwrap_or(l.syn_recv)
+                    ));
+            }
+        }
+        items.push(o);
     }
 
     // TIME_WAIT from this namespace's own socket table (sockstat's tw is the whole machine's on

@@ -1,0 +1,335 @@
+//! `action.sysctl`: sets a kernel setting (sysctl) to a good value now and at every boot.
+//!
+//! - Now: a live step `sysctl -q -w <key>=<value>` (which writes /proc/sys, the examined
+//!   network namespace's for `net.*`), with `sysctl -q -w <key>=<old value>` as its undo.
+//! - At boot: a drop-in `/etc/sysctl.d/99-zz-ecs-doctor-<key>.conf` holding `<key> = <value>`,
+//!   named to be applied after every other file of /etc/sysctl.d, /run/sysctl.d and
+//!   /usr/lib/sysctl.d (the same name order `systemd-sysctl` and `sysctl --system` use); and
+//!   every line of a plain file under /etc (a `.conf` of /etc/sysctl.d, /etc/sysctl.conf) that
+//!   sets the key to another value commented out with the reason, so no file says the opposite
+//!   of what is in force. A line that would still be applied after the drop-in and is not such a
+//!   file (a later name in /run or /usr/lib) makes the repair refuse, naming it.
+//!
+//! Parameters: `value` (the value to set) or `conntrack_memory_percent` (an `nf_conntrack_max`
+//! whose full table takes that share of memory); `key` (the setting, when the finding's subject
+//! is something else: a listening socket) or `subject` (a pattern the finding's subject, itself a
+//! sysctl, must match: `net.ipv4.conf.*.rp_filter`); neither: the subject is the key. With
+//! `raise = true` the value is a floor: a larger value in force is left alone.
+//!
+//! Refused on an examined root (`--root`: the value in force belongs to a running kernel) and
+//! where the kernel shows the setting read-only (`nf_conntrack_max` in a network namespace other
+//! than the host's: the host's value applies).
+
+use super::lines::{commented, line_of, replace_line};
+use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
+use crate::host::sysctl::{self, Assignment, Config};
+use crate::i18n::{R, rtf};
+use crate::probe::net::sysctls::{conntrack_max_for, mem_total};
+use serde::{Deserialize, Serialize};
+use std::os::unix::fs::PermissionsExt;
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    /// The setting it changes, whatever the finding's subject (`net.core.somaxconn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Repairs only findings whose subject, a setting, matches this pattern (`*` for a part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The value to set (`0`, `32768 60999`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// For `nf_conntrack_max`: the size whose full table takes this share of memory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conntrack_memory_percent: Option<f64>,
+    /// The value is a floor: a larger value in force is kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub raise: bool,
+}
+
+/// Where the repaired value of `key` is kept: sorted after every other sysctl.d file (and after
+/// 99-sysctl.conf, the link to /etc/sysctl.conf).
+pub fn drop_in(key: &str) -> String {
+    let name: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '_' || c == '-' { c } else { '_' })
+        .collect();
+    format!("/etc/sysctl.d/99-zz-ecs-doctor-{name}.conf")
+}
+
+/// The key as `sysctl` and the files take it: dotted, or with slashes when a part holds a dot
+/// (`net/ipv4/conf/eth0.100/rp_filter`).
+fn written(key: &str) -> String {
+    if key.contains('/') {
+        sysctl::proc_path(key).trim_start_matches("/proc/sys/").to_string()
+    } else {
+        key.to_string()
+    }
+}
+
+/// Whether `s` looks like a sysctl key (lowercase parts joined by dots; `*` only in patterns).
+fn is_key(s: &str, pattern: bool) -> bool {
+    s.contains('.')
+        && !s.starts_with('.')
+        && !s.ends_with('.')
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c) || (pattern && c == '*'))
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.split_whitespace().eq(b.split_whitespace())
+}
+
+/// The first number of a value.
+fn first(v: &str) -> Option<f64> {
+    v.split_whitespace().next()?.parse().ok()
+}
+
+/// Whether `value` is as good as `target`: equal, or (a floor) at least as large: a number at
+/// least as large, a range of two numbers (`ip_local_port_range`) at least as wide, several
+/// numbers (`tcp_mem`) each at least as large.
+fn good(value: &str, target: &str, raise: bool) -> bool {
+    if !raise {
+        return same(value, target);
+    }
+    let v: Vec<f64> = value.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    let t: Vec<f64> = target.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+    match (&v[..], &t[..]) {
+        ([lo, hi], [tlo, thi]) => hi - lo >= thi - tlo,
+        _ => !t.is_empty() && v.len() == t.len() && v.iter().zip(&t).all(|(v, t)| v >= t),
+    }
+}
+
+/// Whether `pattern` (`*` for a part or part of one) matches `key`.
+fn matches(pattern: &str, key: &str) -> bool {
+    let mut c = Config::default();
+    c.assignments.extend(sysctl::parse("-", &format!("{pattern} = x\n")));
+    c.setter(key).is_some()
+}
+
+impl Params {
+    /// The setting this repair changes for `t`'s finding.
+    fn key_for(&self, t: &Target) -> Result<String, Skip> {
+        if let Some(k) = &self.key {
+            return Ok(k.clone());
+        }
+        let subject = t.finding.subject.clone().unwrap_or_default();
+        if !is_key(&subject, false) {
+            return Err(Skip::NotApplicable(rtf(t.lang, R::SysctlNotKey, &[("subject", &subject)])));
+        }
+        if let Some(p) = &self.subject
+            && !matches(p, &subject)
+        {
+            return Err(Skip::NotApplicable(rtf(t.lang, R::SysctlOtherKey, &[("subject", &subject), ("pattern", p)])));
+        }
+        Ok(subject)
+    }
+
+    fn target(&self, t: &Target) -> Result<String, Skip> {
+        if let Some(v) = &self.value {
+            return Ok(v.clone());
+        }
+        let pct = self.conntrack_memory_percent.unwrap_or(0.0);
+        let total =
+            mem_total(t.host).filter(|m| *m > 0.0).ok_or_else(|| Skip::Refused(rtf(t.lang, R::SysctlNoMemory, &[])))?;
+        Ok(conntrack_max_for(total, pct).to_string())
+    }
+}
+
+impl Action for Params {
+    fn name(&self) -> String {
+        match &self.key {
+            Some(k) => format!("sysctl-{}", k.rsplit('.').next().unwrap_or(k).replace('_', "-")),
+            None => "sysctl".into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.value.is_some() == self.conntrack_memory_percent.is_some() {
+            return Err("give value = \"<value>\" or conntrack_memory_percent = <percent>, one of the two".into());
+        }
+        if self.key.is_some() && self.subject.is_some() {
+            return Err(
+                "key (the setting to change) and subject (a pattern of the finding's subject) exclude each other"
+                    .into(),
+            );
+        }
+        if self.key.as_deref().is_some_and(|k| !is_key(k, false)) {
+            return Err("key must be a sysctl name such as net.core.somaxconn".into());
+        }
+        if self.subject.as_deref().is_some_and(|k| !is_key(k, true)) {
+            return Err("subject must be a sysctl name, `*` for a part: net.ipv4.conf.*.rp_filter".into());
+        }
+        if let Some(v) = &self.value
+            && (v.trim().is_empty() || v.chars().any(|c| c.is_control() || c == '=' || c == '#'))
+        {
+            return Err("value must be a plain sysctl value (no `=`, `#` or control characters)".into());
+        }
+        if let Some(p) = self.conntrack_memory_percent
+            && !(p > 0.0 && p <= 25.0)
+        {
+            return Err("conntrack_memory_percent must be above 0 and at most 25".into());
+        }
+        if self.raise && self.value.as_deref().is_some_and(|v| first(v).is_none()) {
+            return Err("raise = true needs a number as the value".into());
+        }
+        Ok(())
+    }
+
+    fn plan(&self, t: &Target) -> Result<Change, Skip> {
+        let l = t.lang;
+        let key = self.key_for(t)?;
+        let target = self.target(t)?;
+        if !t.host.is_live() {
+            return Err(Skip::Refused(rtf(l, R::SysctlNotLive, &[("key", &key), ("value", &target)])));
+        }
+        let proc = sysctl::proc_path(&key);
+        let Some(old) = sysctl::current(t.host, &key) else {
+            return Err(Skip::NotApplicable(rtf(l, R::SysctlMissing, &[("key", &key), ("path", &proc)])));
+        };
+        if good(&old, &target, self.raise) {
+            return Err(Skip::NotApplicable(rtf(l, R::SysctlAlready, &[("key", &key), ("value", &old)])));
+        }
+        let writable = std::fs::metadata(t.host.path(&proc)).is_ok_and(|m| m.permissions().mode() & 0o222 != 0);
+        if !writable {
+            return Err(Skip::Refused(rtf(l, R::SysctlReadOnly, &[("key", &key), ("path", &proc)])));
+        }
+
+        // The boot configuration: the lines that set another value, and whether one of them
+        // would still be applied after the drop-in.
+        let file = drop_in(&key);
+        let name = file.rsplit('/').next().unwrap_or_default().to_string();
+        let config = Config::read(t.host);
+        let conflicting: Vec<&Assignment> = config
+            .assignments
+            .iter()
+            .filter(|a| a.key == key && !good(&a.value, &target, self.raise) && a.file != file)
+            .collect();
+        let editable = |a: &Assignment| {
+            let plain = std::fs::symlink_metadata(t.host.path(&a.file)).is_ok_and(|m| m.file_type().is_file());
+            plain && (a.file == sysctl::SYSCTL_CONF || a.file.starts_with("/etc/sysctl.d/"))
+        };
+        let applied_later = |a: &Assignment| {
+            a.file == sysctl::SYSCTL_CONF || a.file.rsplit('/').next().is_some_and(|n| n > name.as_str())
+        };
+        let still_later = config
+            .assignments
+            .iter()
+            .filter(|a| a.file != file && matches(&a.key, &key) && !good(&a.value, &target, self.raise))
+            .filter(|a| !(a.key == key && editable(a)))
+            .find(|a| applied_later(a));
+        if let Some(a) = still_later {
+            return Err(Skip::Refused(rtf(l, R::SysctlLaterLine, &[("line", &a.evidence()), ("file", &file)])));
+        }
+        let mut files: Vec<FileEdit> = Vec::new();
+        let mut commented_out = Vec::new();
+        for a in conflicting.iter().filter(|a| editable(a)) {
+            let at = files.iter().position(|f| f.path == a.file);
+            let before = match at {
+                Some(i) => files[i].after.clone().unwrap_or_default(),
+                None => std::fs::read(t.host.path(&a.file)).map_err(|e| {
+                    Skip::Refused(rtf(l, R::CannotRead, &[("path", &a.file), ("error", &e.to_string())]))
+                })?,
+            };
+            let Some(line) = line_of(&before, a.line).filter(|s| s.trim() == a.text).map(str::to_string) else {
+                return Err(Skip::Refused(rtf(l, R::NotText, &[("path", &a.at())])));
+            };
+            let after = replace_line(&before, a.line, &commented(&line, &format!("replaced by {file}")));
+            match at {
+                Some(i) => files[i].after = Some(after),
+                None => files.push(FileEdit { path: a.file.clone(), after: Some(after) }),
+            }
+            commented_out.push(a.at());
+        }
+        let body = format!(
+            "# Written by `ecs-doctor fix` for {} ({}); `ecs-doctor fix --undo` removes it.\n{} = {}\n",
+            t.check,
+            t.finding.code.as_deref().unwrap_or("-"),
+            written(&key),
+            target
+        );
+        files.insert(0, FileEdit { path: file.clone(), after: Some(body.into_bytes()) });
+        let set = |v: &str| Command::new("sysctl", &["-q", "-w", &format!("{}={v}", written(&key))]);
+        let live = vec![Live { run: set(&target), undo: Some(set(&old)) }];
+        let mut summary = rtf(l, R::SysctlDo, &[("key", &key), ("value", &target), ("old", &old), ("file", &file)]);
+        if !commented_out.is_empty() {
+            summary.push_str(&rtf(l, R::SysctlDoComment, &[("lines", &commented_out.join(", "))]));
+        }
+        Ok(Change { summary, files, validate: Vec::new(), live, commands: Vec::new(), guards_login: false })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::Host;
+    use crate::i18n::Lang;
+    use crate::report::{Finding, Severity};
+
+    fn finding(subject: &str) -> Finding {
+        Finding {
+            severity: Severity::Warn,
+            message: "m".into(),
+            subject: Some(subject.into()),
+            code: Some("SYSCTL-X".into()),
+            evidence: Vec::new(),
+            since: None,
+        }
+    }
+
+    fn params(value: &str) -> Params {
+        Params { value: Some(value.into()), ..Params::default() }
+    }
+
+    #[test]
+    fn parameters_are_checked_when_the_check_file_loads() {
+        assert!(params("0").validate().is_ok());
+        assert!(Params::default().validate().is_err(), "a value is needed");
+        assert!(Params { conntrack_memory_percent: Some(5.0), ..params("1") }.validate().is_err());
+        assert!(Params { conntrack_memory_percent: Some(50.0), ..Params::default() }.validate().is_err());
+        assert!(Params { key: Some("net.core.somaxconn".into()), raise: true, ..params("4096") }.validate().is_ok());
+        assert!(Params { key: Some("Net Core".into()), ..params("1") }.validate().is_err());
+        assert!(params("1 # x").validate().is_err());
+        assert!(Params { raise: true, ..params("yes") }.validate().is_err());
+        assert!(
+            Params { key: Some("a.b".into()), subject: Some("a.*".into()), ..params("1") }.validate().is_err(),
+            "key and subject exclude each other"
+        );
+        assert_eq!(Params { key: Some("net.core.somaxconn".into()), ..params("1") }.name(), "sysctl-somaxconn");
+        assert_eq!(params("0").name(), "sysctl");
+    }
+
+    #[test]
+    fn values_keys_and_files() {
+        assert!(good("32768   60999", "32768 60999", false));
+        assert!(!good("40000 40001", "32768 60999", false));
+        assert!(good("8192", "4096", true) && !good("16", "4096", true) && !good("x", "4096", true));
+        assert!(good("1024 65535", "32768 60999", true), "a wider range is kept, though it starts lower");
+        assert!(!good("40000 40099", "32768 60999", true));
+        assert!(matches("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.eth0.rp_filter"));
+        assert!(!matches("net.ipv4.conf.*.rp_filter", "net.ipv4.conf.eth0.arp_ignore"));
+        assert_eq!(written("net.ipv4.conf.eth0/100.rp_filter"), "net/ipv4/conf/eth0.100/rp_filter");
+        assert_eq!(
+            drop_in("net.ipv4.conf.eth0/100.rp_filter"),
+            "/etc/sysctl.d/99-zz-ecs-doctor-net.ipv4.conf.eth0_100.rp_filter.conf"
+        );
+        assert!(drop_in("net.ipv4.ip_forward").as_str() > "/etc/sysctl.d/99-sysctl.conf");
+        assert!(is_key("net.ipv4.ip_forward", false) && !is_key("0.0.0.0:80 x", false) && !is_key("eth0", false));
+    }
+
+    #[test]
+    fn an_examined_root_is_refused_and_a_subject_that_is_not_a_setting_does_not_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Host::new(dir.path());
+        let f = finding("net.ipv4.ip_forward");
+        let t = Target { host: &host, lang: Lang::En, check: "net.sysctl.settings", finding: &f };
+        assert!(matches!(params("1").plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
+        let f = finding("0.0.0.0:80");
+        let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f };
+        assert!(matches!(params("1").plan(&t), Err(Skip::NotApplicable(_))));
+        let f = finding("net.ipv4.conf.all.arp_announce");
+        let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f };
+        let p = Params { subject: Some("net.ipv4.conf.*.arp_ignore".into()), ..params("1") };
+        assert!(matches!(p.plan(&t), Err(Skip::NotApplicable(r)) if r.contains("arp_ignore")));
+    }
+}
