@@ -269,6 +269,7 @@ pub struct Scans {
     processes: OnceLock<Result<Arc<crate::host::procs::ProcessTable>, ProbeError>>,
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
+    listeners: OnceLock<Result<Arc<socket::listen_queues::Listeners>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
     metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
@@ -562,6 +563,12 @@ impl ProbeContext {
                 Ok(Arc::new(t))
             })
             .clone()
+    }
+
+    /// The listening TCP sockets with their queues ([`socket::listen_queues::listeners`]), read
+    /// once per run: 100,000 listeners are one netlink dump and one list, not one per check.
+    pub fn listeners(&self) -> Result<Arc<socket::listen_queues::Listeners>, ProbeError> {
+        self.scans.listeners.get_or_init(|| socket::listen_queues::read_listeners(self).map(Arc::new)).clone()
     }
 
     /// The shared sampling window (counters read twice ~200 ms apart), taken once per run by

@@ -126,8 +126,13 @@ fn sysctl_num(ctx: &ProbeContext, key: &str) -> Option<u64> {
 }
 
 /// The listening TCP sockets with their queues (the socket scan shared by the run, netlink on
-/// the live system).
-pub fn listeners(ctx: &ProbeContext) -> Result<Listeners, ProbeError> {
+/// the live system), read once per run and shared by the checks that ask.
+pub fn listeners(ctx: &ProbeContext) -> Result<Arc<Listeners>, ProbeError> {
+    ctx.listeners()
+}
+
+/// [`listeners`], read (see [`ProbeContext::listeners`]).
+pub fn read_listeners(ctx: &ProbeContext) -> Result<Listeners, ProbeError> {
     // The kernel's answer first: it needs nothing else, so it is asked while the socket table is
     // read (by this check or another).
     let queues = if ctx.host.is_live() { crate::host::sockdiag::listen_queues(ctx.deadline).ok() } else { None };
