@@ -270,6 +270,17 @@ pub fn apply(
             return roll_back(cx, record, reason, false);
         }
     }
+    for l in &p.change.live {
+        if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log) {
+            let reason = rtf(lang, R::ReasonCommand, &[("command", &l.run.line()), ("output", &out)]);
+            return roll_back(cx, record, reason, false);
+        }
+        record.live.push(l.clone());
+        // Saved at once: a process killed now still leaves the steps to reverse on record.
+        let _ = cx.store.save(&record);
+    }
+    // After the files and the live steps (a key file given back to its account, a rule in the
+    // running firewall), before the reloads: the login matrix reads the files as sshd will.
     if p.change.guards_login {
         let after = match recheck(LOGIN_CHECK) {
             Ok(r) => able(&r, lang),
@@ -279,15 +290,6 @@ pub fn apply(
         if !lost.is_empty() {
             return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
-    }
-    for l in &p.change.live {
-        if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log) {
-            let reason = rtf(lang, R::ReasonCommand, &[("command", &l.run.line()), ("output", &out)]);
-            return roll_back(cx, record, reason, false);
-        }
-        record.live.push(l.clone());
-        // Saved at once: a process killed now still leaves the steps to reverse on record.
-        let _ = cx.store.save(&record);
     }
     if let Err(reason) = run_commands(cx, &p.change.commands) {
         return roll_back(cx, record, reason, true);

@@ -13,7 +13,7 @@ use ecs_doctor::repair::files::sha256;
 use std::process::Output;
 
 /// The server: booted with systemd, its ssh unit enabled (as in `reach_ssh_lab`).
-fn server(lab: &Lab) -> Machine {
+pub(crate) fn server(lab: &Lab) -> Machine {
     let m = Machine::new(&lab.server, true);
     m.sh("mkdir -p /etc/systemd/system/multi-user.target.wants && \
           ln -sf /lib/systemd/system/ssh.service /etc/systemd/system/multi-user.target.wants/ssh.service");
@@ -22,7 +22,7 @@ fn server(lab: &Lab) -> Machine {
 
 /// A real login as root from the client. sshd re-executes itself on SIGHUP and its socket is
 /// closed for a moment, so a refused connection is tried again (at most 40 times).
-fn root_logs_in(sshd: &Sshd, lab: &Lab) -> Output {
+pub(crate) fn root_logs_in(sshd: &Sshd, lab: &Lab) -> Output {
     let mut out = sshd.ssh_from(&lab.client, SERVER_IP, "root");
     for _ in 0..40 {
         if out.status.success() || !stderr(&out).contains("Connection refused") {
@@ -34,18 +34,18 @@ fn root_logs_in(sshd: &Sshd, lab: &Lab) -> Output {
     out
 }
 
-fn fix(m: &Machine, args: &[&str]) -> Output {
+pub(crate) fn fix(m: &Machine, args: &[&str]) -> Output {
     let mut all = vec!["fix"];
     all.extend_from_slice(args);
     m.doctor_cmd(&all).output().expect("ecs-doctor fix on the machine")
 }
 
-fn status(m: &Machine, id: &str) -> String {
+pub(crate) fn status(m: &Machine, id: &str) -> String {
     let (r, _) = m.doctor(&["run", "--format", "json", "--no-save", "--only", id]);
     status_of(&r, id)
 }
 
-fn sha_on(m: &Machine, path: &str) -> String {
+pub(crate) fn sha_on(m: &Machine, path: &str) -> String {
     sha256(&std::fs::read(m.path(path)).expect("read on the machine"))
 }
 

@@ -163,7 +163,10 @@ impl Machine {
             .env_remove("LC_MESSAGES")
             .env_remove("ECS_DOCTOR_CONFIG")
             .env_remove("ECS_DOCTOR_METADATA_URL")
-            .env("ECS_DOCTOR_REPORT_DIR", self.dir.path().join("reports"));
+            .env("ECS_DOCTOR_REPORT_DIR", self.dir.path().join("reports"))
+            // The machine's own repair records (`fix`): not this host's /var/lib/ecs-doctor,
+            // and not another test's machine (`fix --undo` takes the latest).
+            .env("ECS_DOCTOR_REPAIR_DIR", self.dir.path().join("repairs"));
         cmd
     }
 

@@ -14,12 +14,13 @@ use crate::integration::lab_sshd::{HOST_KEY, Machine, Sshd};
 use crate::topology::{self, MdMode};
 use std::process::{Command, Stdio};
 
-const PORT: u16 = 2222;
+pub(crate) const PORT: u16 = 2222;
 /// `openssl passwd -6 -salt abcdefgh lab-pass-1`.
-const HASH: &str = "$6$abcdefgh$d7YcbCBCUcdPIGAwrFw9JfLNiLi2ePzHoZd7FutBXl/KmdkgDaEE3aI8Eckbh76etkJFXcmLRTXS/T7gtdRe/.";
-const PASSWORD: &str = "lab-pass-1";
+pub(crate) const HASH: &str =
+    "$6$abcdefgh$d7YcbCBCUcdPIGAwrFw9JfLNiLi2ePzHoZd7FutBXl/KmdkgDaEE3aI8Eckbh76etkJFXcmLRTXS/T7gtdRe/.";
+pub(crate) const PASSWORD: &str = "lab-pass-1";
 
-fn lab_ok() -> bool {
+pub(crate) fn lab_ok() -> bool {
     crate::integration::lab_sshd::ssh_lab_ok()
         && crate::common::require(
             std::path::Path::new("/usr/bin/sshpass").exists(),
@@ -27,13 +28,13 @@ fn lab_ok() -> bool {
         )
 }
 
-fn today() -> i64 {
+pub(crate) fn today() -> i64 {
     crate::integration::login::today()
 }
 
 /// sshd's configuration for the lab: Debian's defaults that matter (PAM, no keyboard-interactive)
 /// and `extra` lines first (the first value wins), on loopback.
-fn config(extra: &str) -> String {
+pub(crate) fn config(extra: &str) -> String {
     config_on("127.0.0.1", extra)
 }
 
@@ -46,37 +47,37 @@ fn config_on(address: &str, extra: &str) -> String {
 }
 
 /// One account of the lab: name, uid, the shadow fields after the name, and its shell.
-struct Account {
-    name: &'static str,
-    uid: u32,
-    shadow: String,
-    shell: &'static str,
-    key: bool,
+pub(crate) struct Account {
+    pub(crate) name: &'static str,
+    pub(crate) uid: u32,
+    pub(crate) shadow: String,
+    pub(crate) shell: &'static str,
+    pub(crate) key: bool,
 }
 
-fn account(name: &'static str, uid: u32) -> Account {
+pub(crate) fn account(name: &'static str, uid: u32) -> Account {
     Account { name, uid, shadow: format!("{HASH}:{}:0:99999:7:::", today() - 10), shell: "/bin/bash", key: true }
 }
 
 /// The network the lab machine lives in: a namespace of its own (loopback only), or the
 /// server of the topology lab (client ↔ router ↔ server, a default route, DNS).
-enum Net {
+pub(crate) enum Net {
     Own(crate::common::Netns),
     Server(Box<topology::Lab>),
 }
 
 /// The lab machine with sshd started on `config` and the accounts written: passwd, shadow,
 /// group, a home with the client's key in ~/.ssh/authorized_keys (0600, owned by the account).
-struct Lab {
+pub(crate) struct Lab {
     // Drop order: the daemon, the machine, then its network.
-    sshd: Sshd,
-    m: Machine,
-    net: Net,
+    pub(crate) sshd: Sshd,
+    pub(crate) m: Machine,
+    pub(crate) net: Net,
 }
 
 impl Lab {
     /// `tag` names the network namespace (unique per test: tests run in parallel).
-    fn new(tag: &str, accounts: &[Account], sshd_config: &str) -> Lab {
+    pub(crate) fn new(tag: &str, accounts: &[Account], sshd_config: &str) -> Lab {
         let ns = crate::common::Netns::new(tag);
         ns.ip("link set lo up");
         let m = Machine::new(&ns, false);
@@ -123,16 +124,16 @@ impl Lab {
         self.m.write("/etc/group", &group);
     }
 
-    fn public_key(&self) -> String {
+    pub(crate) fn public_key(&self) -> String {
         std::fs::read_to_string(self.sshd.client_key.with_extension("pub")).expect("client public key")
     }
 
-    fn home(user: &str, uid: u32) -> String {
+    pub(crate) fn home(user: &str, uid: u32) -> String {
         if uid == 0 { "/root".into() } else { format!("/home/{user}") }
     }
 
     /// Writes an account's authorized_keys (0600, owned by it).
-    fn set_keys(&self, user: &str, uid: u32, text: &str) {
+    pub(crate) fn set_keys(&self, user: &str, uid: u32, text: &str) {
         let path = format!("{}/.ssh/authorized_keys", Lab::home(user, uid));
         self.m.write_mode(&path, text, 0o600);
         self.m.sh(&format!("chown {uid}:{uid} {path}"));
@@ -161,17 +162,17 @@ impl Lab {
     }
 
     /// A real key login (`ssh -o BatchMode=yes` with the lab's client key).
-    fn key_login(&self, user: &str) -> (bool, String) {
+    pub(crate) fn key_login(&self, user: &str) -> (bool, String) {
         let key = self.sshd.client_key.to_str().expect("utf-8 path");
         self.ssh(&[], &["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key], user)
     }
 
     /// A real password login (`sshpass`, password methods only, one prompt).
-    fn password_login(&self, user: &str) -> (bool, String) {
+    pub(crate) fn password_login(&self, user: &str) -> (bool, String) {
         self.password_login_with(user, PASSWORD)
     }
 
-    fn password_login_with(&self, user: &str, password: &str) -> (bool, String) {
+    pub(crate) fn password_login_with(&self, user: &str, password: &str) -> (bool, String) {
         self.ssh(
             &["sshpass", "-p", password],
             &[
@@ -187,7 +188,7 @@ impl Lab {
     }
 
     /// Restarts sshd with another configuration (accounts and homes stay).
-    fn reconfigure(&mut self, sshd_config: &str) {
+    pub(crate) fn reconfigure(&mut self, sshd_config: &str) {
         self.sshd.stop();
         self.sshd = Sshd::start(&self.m, sshd_config).unwrap_or_else(|e| panic!("sshd: {e}"));
     }
@@ -200,14 +201,14 @@ impl Lab {
     }
 }
 
-fn matrix_row(r: &serde_json::Value, user: &str) -> serde_json::Value {
+pub(crate) fn matrix_row(r: &serde_json::Value, user: &str) -> serde_json::Value {
     crate::common::check(r, "sec.login.matrix")["table"]["rows"]
         .as_array()
         .and_then(|rows| rows.iter().find(|row| row[0] == user).cloned())
         .unwrap_or_else(|| panic!("no matrix row for {user}: {:#}", crate::common::check(r, "sec.login.matrix")))
 }
 
-fn finding(r: &serde_json::Value, id: &str, subject: &str) -> serde_json::Value {
+pub(crate) fn finding(r: &serde_json::Value, id: &str, subject: &str) -> serde_json::Value {
     crate::common::check(r, id)["findings"]
         .as_array()
         .and_then(|f| f.iter().find(|x| x["subject"] == subject).cloned())
@@ -399,7 +400,7 @@ fn lab_tcp_wrappers_refusing_sshd_are_critical() {
 
 /// Debian's /etc/pam.d/sshd with pam_faillock around pam_unix (deny=3 in faillock.conf): three
 /// failed passwords lock the account, the right one is refused after them.
-fn faillock_stack() -> String {
+pub(crate) fn faillock_stack() -> String {
     let debian = std::fs::read_to_string("/etc/pam.d/sshd").unwrap_or_default();
     let auth = "auth requisite pam_faillock.so preauth\nauth [success=1 default=bad] pam_unix.so\n\
                 auth [default=die] pam_faillock.so authfail\nauth sufficient pam_faillock.so authsucc\n\

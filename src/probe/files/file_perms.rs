@@ -82,7 +82,16 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
                 .flag("others_can_modify", others_can_modify)
                 .flag("secret_exposed", secret_exposed)
                 .flag("too_open", too_open)
-                .evidence(format!("{}: mode {mode}, owner {owner}:{group}", rule.path)),
+                // The rule too, for the repair (`action.perms`, edit `at-most`).
+                .evidence(format!(
+                    "{}: mode {mode}, owner {owner}:{group}; at most {} (group {})",
+                    rule.path,
+                    fsmeta::mode_str(max),
+                    std::iter::once("root")
+                        .chain(rule.groups.iter().map(String::as_str))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                )),
         );
     }
     let n = items.len() as f64;
