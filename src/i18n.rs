@@ -459,6 +459,7 @@ messages! {
         LogStoppedGzipCap = "log_stopped_gzip_cap",
         LogStoppedCorrupt = "log_stopped_corrupt",
         LogStoppedTimeLimit = "log_stopped_time_limit",
+        LogStoppedNotAFile = "log_stopped_not_a_file",
         AuthNotReadTimeLimit = "auth_not_read_time_limit",
         AuthTailOnly = "auth_tail_only",
         AuthFileNote = "auth_file_note",

@@ -49,6 +49,29 @@ fn netns_prefix() -> Option<&'static [&'static str]> {
     })
 }
 
+/// Runs `cmd` on a pseudo-terminal (util-linux `script`), typing `answers` on it: what a person
+/// at a terminal sees (the screen is its stdout; `script`'s own complaints are its stderr).
+pub fn on_a_pty(cmd: &Command, answers: &str) -> Output {
+    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
+        .collect();
+    let mut script = Command::new("script");
+    script.args(["-qec", &line.join(" "), "/dev/null"]);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    let piped = std::process::Stdio::piped;
+    let mut child = script.stdin(piped()).stdout(piped()).stderr(piped()).spawn().expect("script");
+    {
+        use std::io::Write;
+        child.stdin.take().expect("stdin").write_all(answers.as_bytes()).expect("answers");
+    }
+    child.wait_with_output().expect("output")
+}
+
 /// A command that runs ecs-doctor inside its own network namespace, so nothing it does can reach
 /// any network but its own loopback. Reports go to a throw-away directory; colour is off.
 pub fn doctor_cmd(args: &[&str]) -> Option<Command> {

@@ -75,8 +75,13 @@ pub fn for_each_block_with<T: Send>(
     } else {
         let (file, tailed) = tail::open_tail(path, b.tail_bytes)?;
         end.tailed = tailed;
+        let not_a_file = std::fs::metadata(path).is_ok_and(|m| !m.is_file());
         // A cut first line is dropped.
-        tail::blocks_with(file, tailed, Some(b.until), pre, &mut deliver)
+        let read = tail::blocks_with(file, tailed, Some(b.until), pre, &mut deliver);
+        if not_a_file && read.bytes >= tail::NOT_A_FILE_BYTES.min(b.tail_bytes) {
+            end.stopped = Some(Said::new(Msg::LogStoppedNotAFile).arg("mib", tail::NOT_A_FILE_BYTES >> 20));
+        }
+        read
     };
     end.lines = next - 1;
     if let Some(e) = read.error {
@@ -108,6 +113,25 @@ mod tests {
 
     fn bounds(tail: u64) -> Bounds {
         Bounds { tail_bytes: tail, gz_bytes: 1 << 20, until: Instant::now() + Duration::from_secs(10) }
+    }
+
+    /// A log that is a device (a rescued disk's auth.log linked to /dev/urandom) is read for one
+    /// block, not for the whole tail, and the reading says why it stopped.
+    #[test]
+    fn a_device_where_a_log_should_be_is_read_for_one_block() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("auth.log");
+        std::os::unix::fs::symlink("/dev/urandom", &log).expect("symlink");
+        let mut bytes = 0usize;
+        let end = for_each_block(&log, false, &bounds(64 << 20), &mut |_, b| {
+            bytes += b.len();
+            tail::count_lines(b)
+        })
+        .expect("readable");
+        assert!(bytes as u64 <= tail::NOT_A_FILE_BYTES, "{bytes}");
+        assert!(!end.tailed);
+        let said = end.stopped.map(|s| s.render(crate::i18n::Lang::En)).unwrap_or_default();
+        assert!(said.contains("not a regular file"), "{said}");
     }
 
     fn collect(path: &Path, gz: bool, b: &Bounds) -> (Vec<String>, ReadEnd) {

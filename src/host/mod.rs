@@ -53,6 +53,33 @@ pub const MAX_SMALL_FILE_BYTES: u64 = 64 * 1024;
 /// mounts (a container host).
 pub const MAX_MOUNT_TABLE_BYTES: u64 = 4 * 1024 * 1024;
 
+/// How much of a file is read before deciding whether it is text: a file read whole that holds a
+/// NUL byte or is mostly bytes that are not UTF-8 text in its first 64 KiB (a corrupt rescued
+/// disk, a symlink to /dev/urandom), or that is not a regular file at all (a device, a pipe: it
+/// may never end), is read no further. Random bytes decode to about 2.5 times their size and have
+/// a "line" every 256 bytes: a megabyte of them per file, judged by several checks at once, cost
+/// seconds and a hundred megabytes (benches/hostile.sh).
+pub const TEXT_PROBE_BYTES: u64 = 64 * 1024;
+
+/// Whether `b` looks like something other than text: a NUL byte, or more than one byte in eight
+/// that is not UTF-8 or is a control character other than tab, newline, carriage return, form
+/// feed and escape.
+pub fn looks_binary(b: &[u8]) -> bool {
+    if memchr::memchr(0, b).is_some() {
+        return true;
+    }
+    let mut bad = 0usize;
+    for chunk in b.utf8_chunks() {
+        bad += chunk.invalid().len();
+        bad += chunk
+            .valid()
+            .bytes()
+            .filter(|&c| (c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || c == 0x7f)
+            .count();
+    }
+    bad * 8 > b.len()
+}
+
 /// How much [`Host::read`] reads of a file: [`MAX_MOUNT_TABLE_BYTES`] of a mount table,
 /// [`MAX_FILE_BYTES`] of anything else.
 fn default_cap(system_path: &str) -> u64 {
@@ -74,6 +101,9 @@ pub struct HostFile {
     pub text: String,
     /// True when the file was longer than [`MAX_FILE_BYTES`] and only its start was read.
     pub truncated: bool,
+    /// True when reading stopped after [`TEXT_PROBE_BYTES`] because the file is not text or not
+    /// a regular file (see [`looks_binary`]); `truncated` is then true too.
+    pub not_text: bool,
 }
 
 impl Host {
@@ -110,19 +140,33 @@ impl Host {
     /// Like [`Host::read`], at most `max` bytes: for files that are small on any real system
     /// (a process's `stat`, `status`, `cmdline`; one-line files), so one that never ends (a
     /// symlink to /dev/zero on a rescued disk) costs `max`, not [`MAX_FILE_BYTES`].
+    ///
+    /// A file longer than [`TEXT_PROBE_BYTES`] (when `max` allows more) is read further only when
+    /// its first part is text and it is a regular file (see [`TEXT_PROBE_BYTES`]).
     pub fn read_capped(&self, system_path: &str, max: u64) -> std::io::Result<HostFile> {
-        let file = std::fs::File::open(self.path(system_path))?;
+        let mut file = std::fs::File::open(self.path(system_path))?;
         // Room for a whole /proc file up front: one read and the one that sees the end, not
         // a small probe read first (10,000 processes are 30,000 such files).
         let mut bytes = Vec::with_capacity(4096);
-        file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
-        let truncated = bytes.len() as u64 > max;
-        if truncated {
+        let probe = max.min(TEXT_PROBE_BYTES);
+        (&mut file).take(probe.saturating_add(1)).read_to_end(&mut bytes)?;
+        let mut not_text = false;
+        if bytes.len() as u64 > probe && max > probe {
+            let regular = file.metadata().map(|m| m.is_file()).unwrap_or(false);
+            if !regular || looks_binary(&bytes[..probe as usize]) {
+                not_text = true;
+                bytes.truncate(probe as usize);
+            } else {
+                file.take(max - probe).read_to_end(&mut bytes)?;
+            }
+        }
+        let truncated = not_text || bytes.len() as u64 > max;
+        if bytes.len() as u64 > max {
             bytes.truncate(max as usize);
         }
         // Valid UTF-8 (nearly always) becomes the String without a second copy.
         let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        Ok(HostFile { path: system_path.to_string(), text, truncated })
+        Ok(HostFile { path: system_path.to_string(), text, truncated, not_text })
     }
 
     /// Like [`Host::read`], but a missing file is `None` rather than an error.
@@ -193,4 +237,47 @@ pub fn errno_name_raw(raw: i32) -> String {
         _ => return format!("errno {raw}"),
     };
     name.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_what_is_not() {
+        assert!(!looks_binary(b"PermitRootLogin no\n# comment\tand tab\r\n\x1b[0m colour\n"));
+        assert!(!looks_binary("中文注释 résumé\n".repeat(100).as_bytes()));
+        assert!(looks_binary(b"text\0more"));
+        let noise: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80).collect();
+        assert!(looks_binary(&noise));
+        // A few stray bytes in a long text file do not make it binary.
+        let mut mostly = "a normal line of a config file\n".repeat(100).into_bytes();
+        mostly[10] = 0xff;
+        assert!(!looks_binary(&mostly));
+    }
+
+    /// A file read whole is read past its first 64 KiB only when that part is text and the file
+    /// is a regular file: random bytes, NUL bytes and devices that never end cost 64 KiB.
+    #[test]
+    fn files_that_are_not_text_are_read_no_further_than_the_probe() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "x = 1\n".repeat(50_000);
+        std::fs::write(dir.path().join("big.conf"), &text).unwrap();
+        let mut noise = text.clone().into_bytes();
+        noise[100] = 0;
+        std::fs::write(dir.path().join("nul.conf"), &noise).unwrap();
+        std::os::unix::fs::symlink("/dev/urandom", dir.path().join("random.conf")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.conf")).unwrap();
+        let host = Host::new(dir.path());
+        let f = host.read("/big.conf").unwrap();
+        assert_eq!((f.text.len(), f.truncated, f.not_text), (text.len(), false, false));
+        for p in ["/nul.conf", "/random.conf", "/zero.conf"] {
+            let f = host.read(p).unwrap();
+            assert!(f.truncated && f.not_text, "{p}");
+            assert!(f.text.len() <= 3 * TEXT_PROBE_BYTES as usize, "{p}: {}", f.text.len());
+        }
+        // A small cap is read as before: the probe is no larger than the cap.
+        let f = host.read_capped("/random.conf", 100).unwrap();
+        assert!(f.truncated && !f.not_text);
+    }
 }

@@ -380,7 +380,7 @@ mod tests {
     use crate::host::HostFile;
 
     fn file(path: &str, text: &str) -> HostFile {
-        HostFile { path: path.into(), text: text.into(), truncated: false }
+        HostFile { path: path.into(), text: text.into(), truncated: false, not_text: false }
     }
 
     #[test]

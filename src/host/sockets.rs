@@ -7,7 +7,6 @@
 //! sockets are listed without an owner.
 
 use super::Host;
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Instant;
@@ -99,7 +98,7 @@ pub fn endpoint(addr: IpAddr, port: u16) -> String {
 pub struct SocketTable {
     pub sockets: Vec<Socket>,
     /// Socket inode → pids holding a descriptor to it (sorted, deduplicated).
-    pub owners: BTreeMap<u64, Vec<u32>>,
+    pub owners: Owners,
     /// The tables that were read (`/proc/net/tcp`, ...).
     pub tables_read: Vec<String>,
     /// Processes whose descriptors could not be listed (not root, or gone).
@@ -111,7 +110,69 @@ pub struct SocketTable {
 
 impl SocketTable {
     pub fn owners_of(&self, inode: u64) -> &[u32] {
-        self.owners.get(&inode).map(Vec::as_slice).unwrap_or(&[])
+        self.owners.get(inode)
+    }
+}
+
+/// Socket inode → the pids holding a descriptor to it, kept compact: 100,000 sockets are 100,000
+/// entries, so three flat arrays (inodes sorted, where each one's pids end, the pids) rather than
+/// a map of small vectors (about 16 bytes an entry instead of about 80).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Owners {
+    inodes: Vec<u64>,
+    ends: Vec<u32>,
+    pids: Vec<u32>,
+}
+
+impl Owners {
+    /// From (inode, pid) pairs in any order, with repeats (a process holding a socket twice).
+    pub fn from_pairs(mut pairs: Vec<(u64, u32)>) -> Owners {
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut o = Owners { pids: Vec::with_capacity(pairs.len()), ..Owners::default() };
+        for (inode, pid) in pairs {
+            if o.inodes.last() != Some(&inode) {
+                if !o.inodes.is_empty() {
+                    o.ends.push(o.pids.len() as u32);
+                }
+                o.inodes.push(inode);
+            }
+            o.pids.push(pid);
+        }
+        if !o.inodes.is_empty() {
+            o.ends.push(o.pids.len() as u32);
+        }
+        o.inodes.shrink_to_fit();
+        o.ends.shrink_to_fit();
+        o
+    }
+
+    /// The pids holding `inode` (sorted), empty when none.
+    pub fn get(&self, inode: u64) -> &[u32] {
+        let Ok(i) = self.inodes.binary_search(&inode) else { return &[] };
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.pids[start..self.ends[i] as usize]
+    }
+
+    /// How many sockets have an owner.
+    pub fn len(&self) -> usize {
+        self.inodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.inodes.is_empty()
+    }
+
+    /// Only the sockets `keep` wants.
+    pub fn only(&self, keep: impl Fn(u64) -> bool) -> Owners {
+        let mut pairs = Vec::new();
+        for (i, &inode) in self.inodes.iter().enumerate() {
+            if keep(inode) {
+                let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+                pairs.extend(self.pids[start..self.ends[i] as usize].iter().map(|&p| (inode, p)));
+            }
+        }
+        Owners::from_pairs(pairs)
     }
 }
 
@@ -211,16 +272,14 @@ const MAX_SOCKETS: usize = 200_000;
 /// Reads the four tables and maps socket inodes to their processes (stops at `deadline`).
 /// Fails only when no table could be read at all.
 pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
-    scan_with(host, deadline, None)
+    let mut table = read_tables(host, deadline)?;
+    find_owners(&mut table, host, deadline, None)?;
+    Ok(table)
 }
 
-/// [`scan`], with the socket owners of a descriptor walk already made ([`super::procs::OpenFiles`]):
-/// 100,000 sockets are 100,000 descriptor links, read once instead of twice.
-pub fn scan_with(
-    host: &Host,
-    deadline: Instant,
-    owners: Option<&std::collections::HashMap<u64, Vec<u32>>>,
-) -> std::io::Result<SocketTable> {
+/// The four tables, without owners (see [`find_owners`]). Fails only when no table could be read
+/// at all.
+pub fn read_tables(host: &Host, deadline: Instant) -> std::io::Result<SocketTable> {
     let mut table = SocketTable::default();
     let mut last_err = None;
     for (path, proto) in [
@@ -259,18 +318,30 @@ pub fn scan_with(
     if table.tables_read.is_empty() {
         return Err(last_err.unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound)));
     }
-    let wanted: std::collections::HashSet<u64> = table.sockets.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+    table.sockets.shrink_to_fit();
+    Ok(table)
+}
+
+/// Fills in the owners of `table`'s sockets: from the socket owners of a descriptor walk already
+/// made ([`super::procs::OpenFiles`]; 100,000 sockets are 100,000 descriptor links, read once
+/// instead of twice), else by walking every process's descriptors (stops at `deadline`).
+pub fn find_owners(
+    table: &mut SocketTable,
+    host: &Host,
+    deadline: Instant,
+    owners: Option<&Owners>,
+) -> std::io::Result<()> {
+    let mut wanted: Vec<u64> = table.sockets.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
     if wanted.is_empty() {
-        return Ok(table);
+        return Ok(());
     }
     if let Some(owners) = owners {
-        for inode in wanted {
-            if let Some(pids) = owners.get(&inode) {
-                table.owners.insert(inode, pids.clone());
-            }
-        }
-        return Ok(table);
+        table.owners = owners.only(|inode| wanted.binary_search(&inode).is_ok());
+        return Ok(());
     }
+    let mut pairs = Vec::new();
     for pid in super::procs::pids(host)? {
         if Instant::now() >= deadline {
             table.truncated = true;
@@ -284,15 +355,13 @@ pub fn scan_with(
             let Ok(entry) = entry else { continue };
             let Ok(target) = std::fs::read_link(entry.path()) else { continue };
             let Some(inode) = target.to_str().and_then(socket_inode) else { continue };
-            if wanted.contains(&inode) {
-                let pids = table.owners.entry(inode).or_default();
-                if pids.last() != Some(&pid) {
-                    pids.push(pid);
-                }
+            if wanted.binary_search(&inode).is_ok() {
+                pairs.push((inode, pid));
             }
         }
     }
-    Ok(table)
+    table.owners = Owners::from_pairs(pairs);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -339,6 +408,19 @@ garbage line
         }
         let u = parse_table(t, Proto::Udp);
         assert!(u[2].is_listening() && u[2].on_all_addresses(), "{:?}", u[2]);
+    }
+
+    #[test]
+    fn owners_are_found_by_inode() {
+        let o = Owners::from_pairs(vec![(30, 7), (10, 5), (30, 2), (10, 5), (20, 9)]);
+        assert_eq!(
+            (o.get(10), o.get(20), o.get(30), o.get(25), o.get(0)),
+            (&[5][..], &[9][..], &[2, 7][..], &[][..], &[][..])
+        );
+        assert_eq!(o.len(), 3);
+        let some = o.only(|i| i != 20);
+        assert_eq!((some.get(20), some.get(30), some.len()), (&[][..], &[2, 7][..], 2));
+        assert!(Owners::from_pairs(Vec::new()).get(1).is_empty());
     }
 
     #[test]

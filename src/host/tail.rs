@@ -201,11 +201,20 @@ pub fn blocks_with<T: Send>(
     out
 }
 
+/// The most read of a log that is not a regular file (a device or a pipe where a log should be, as
+/// on a corrupt or hostile rescued disk: /dev/urandom never ends).
+pub const NOT_A_FILE_BYTES: u64 = BLOCK as u64;
+
 /// Opens `path` for reading its last `max` bytes: the file positioned there and whether its
 /// start is skipped (then the first line read is cut and should be dropped).
 pub fn open_tail(path: &std::path::Path, max: u64) -> std::io::Result<(std::io::Take<File>, bool)> {
     let mut file = File::open(path)?;
-    let len = file.metadata()?.len();
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        // A device or a pipe has no end to read back from, and may never end.
+        return Ok((file.take(max.min(NOT_A_FILE_BYTES)), false));
+    }
+    let len = meta.len();
     let tailed = len > max;
     if tailed {
         file.seek(SeekFrom::Start(len - max))?;

@@ -270,6 +270,7 @@ pub struct Scans {
     stat_pass: OnceLock<Result<Arc<crate::host::procs::StatPass>, ProbeError>>,
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
+    listeners: OnceLock<Result<Arc<socket::listen_queues::Listeners>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
     metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
@@ -549,26 +550,30 @@ impl ProbeContext {
         self.scans
             .sockets
             .get_or_init(|| {
-                // The descriptor walk of the open-file scan (shared with the checks that count
-                // descriptors) gives the owners; without it, the socket scan walks them itself.
+                // The tables first, while another check's open-file scan walks the descriptors;
+                // that walk (shared with the checks that count descriptors) then gives the
+                // owners. Without it, the socket scan walks them itself.
+                let mut t = crate::host::sockets::read_tables(&self.host, self.deadline).map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::NotFound {
+                        ProbeError::skipped(Msg::SkipNoSockets)
+                    } else {
+                        ProbeError::io("/proc/net/tcp", &e)
+                    }
+                })?;
                 let open = self.open_files().ok();
+                t.truncated |= open.as_ref().is_some_and(|o| o.truncated);
                 let owners = open.as_ref().map(|o| &o.socket_owners);
-                let cut = open.as_ref().is_some_and(|o| o.truncated);
-                let scanned = crate::host::sockets::scan_with(&self.host, self.deadline, owners);
-                scanned
-                    .map(|mut t| {
-                        t.truncated |= cut;
-                        Arc::new(t)
-                    })
-                    .map_err(|e| {
-                        if e.kind() == std::io::ErrorKind::NotFound {
-                            ProbeError::skipped(Msg::SkipNoSockets)
-                        } else {
-                            ProbeError::io("/proc/net/tcp", &e)
-                        }
-                    })
+                crate::host::sockets::find_owners(&mut t, &self.host, self.deadline, owners)
+                    .map_err(|e| ProbeError::io("/proc", &e))?;
+                Ok(Arc::new(t))
             })
             .clone()
+    }
+
+    /// The listening TCP sockets with their queues ([`socket::listen_queues::listeners`]), read
+    /// once per run: 100,000 listeners are one netlink dump and one list, not one per check.
+    pub fn listeners(&self) -> Result<Arc<socket::listen_queues::Listeners>, ProbeError> {
+        self.scans.listeners.get_or_init(|| socket::listen_queues::read_listeners(self).map(Arc::new)).clone()
     }
 
     /// The shared sampling window (counters read twice ~200 ms apart), taken once per run by

@@ -49,6 +49,42 @@ pub fn sh(script: &str) -> bool {
     out.status.success()
 }
 
+/// A fresh directory holding `<name>.img`, an ext4 filesystem of `size` (truncate's syntax),
+/// attached to a loop device. Fields drop in order: the device is detached before the directory
+/// goes.
+struct Ext4Disk {
+    disk: Loop,
+    dir: tempfile::TempDir,
+}
+
+/// [`Ext4Disk`]; `None` (skipped, saying why) without root, mkfs.ext4 or a free loop device.
+fn ext4_disk(name: &str, size: &str) -> Option<Ext4Disk> {
+    if !require(is_root(), "the block-device lab needs root (loop devices, mounts)") {
+        return None;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().to_str().expect("utf-8");
+    if !require(sh("command -v mkfs.ext4 >/dev/null"), "mkfs.ext4 is missing (apt-get install e2fsprogs)") {
+        return None;
+    }
+    assert!(sh(&format!("truncate -s {size} {d}/{name}.img && mkfs.ext4 -q -F {d}/{name}.img")));
+    let Some(disk) = Loop::attach(&dir.path().join(format!("{name}.img")), false) else {
+        require(false, "losetup could not attach a loop device");
+        return None;
+    };
+    Some(Ext4Disk { disk, dir })
+}
+
+/// `script` run by sh in a private mount namespace: its mounts vanish with it.
+fn in_private_mounts(script: &str) -> std::process::Output {
+    Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", script])
+        .env("NO_COLOR", "1")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
+        .output()
+        .expect("unshare")
+}
+
 fn finding<'a>(rep: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde_json::Value {
     check(rep, id)["findings"]
         .as_array()
@@ -115,12 +151,7 @@ fn enlarged_disks_blank_disks_and_forgotten_filesystems_are_named_with_the_comma
         x = xfs.dev,
         f = fits.dev
     );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        .env("NO_COLOR", "1")
-        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
-        .output()
-        .expect("unshare");
+    let out = in_private_mounts(&script);
     let rep = valid_report(&stdout(&out));
     let err = stderr(&out);
 
@@ -158,30 +189,15 @@ fn enlarged_disks_blank_disks_and_forgotten_filesystems_are_named_with_the_comma
 
 #[test]
 fn a_disk_its_filesystem_fills_is_ok() {
-    if !require(is_root(), "the block-device lab needs root (loop devices, mounts)") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(lab) = ext4_disk("fits", "64M") else { return };
+    let (fits, dir) = (&lab.disk, &lab.dir);
     let d = dir.path().to_str().expect("utf-8");
-    if !require(sh("command -v mkfs.ext4 >/dev/null"), "mkfs.ext4 is missing (apt-get install e2fsprogs)") {
-        return;
-    }
-    assert!(sh(&format!("truncate -s 64M {d}/fits.img && mkfs.ext4 -q -F {d}/fits.img")));
-    let Some(fits) = Loop::attach(&dir.path().join("fits.img"), false) else {
-        require(false, "losetup could not attach a loop device");
-        return;
-    };
     std::fs::create_dir_all(dir.path().join("fits")).expect("mkdir");
     let script = format!(
         "set -e\nmount {f} {d}/fits\nexec unshare --net {BIN} run --format json --no-save --only disk.block\n",
         f = fits.dev
     );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        .env("NO_COLOR", "1")
-        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
-        .output()
-        .expect("unshare");
+    let out = in_private_mounts(&script);
     let rep = valid_report(&stdout(&out));
     // This machine's own disks are judged too: a stock machine gives no warning. Loop devices
     // of the other lab tests running at the same time (the enlarged disks above) may.
@@ -199,19 +215,9 @@ fn a_disk_its_filesystem_fills_is_ok() {
 
 #[test]
 fn files_under_a_mount_point_are_found_without_changing_what_anyone_sees() {
-    if !require(is_root(), "the block-device lab needs root (loop devices, mounts)") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(lab) = ext4_disk("data", "32M") else { return };
+    let (disk, dir) = (&lab.disk, &lab.dir);
     let d = dir.path().to_str().expect("utf-8");
-    if !require(sh("command -v mkfs.ext4 >/dev/null"), "mkfs.ext4 is missing (apt-get install e2fsprogs)") {
-        return;
-    }
-    assert!(sh(&format!("truncate -s 32M {d}/data.img && mkfs.ext4 -q -F {d}/data.img")));
-    let Some(disk) = Loop::attach(&dir.path().join("data.img"), false) else {
-        require(false, "losetup could not attach a loop device");
-        return;
-    };
     // What the application wrote into /data before the data disk was mounted there, and an
     // empty mount point next to it.
     assert!(sh(&format!(
@@ -230,12 +236,7 @@ fn files_under_a_mount_point_are_found_without_changing_what_anyone_sees() {
          cat /proc/self/mountinfo > {d}/mounts.after\n",
         dev = disk.dev
     );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &script])
-        .env("NO_COLOR", "1")
-        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("block-lab-reports"))
-        .output()
-        .expect("unshare");
+    let out = in_private_mounts(&script);
     assert!(out.status.success(), "{}", stderr(&out));
     let rep = valid_report(&std::fs::read_to_string(dir.path().join("report.json")).expect("report"));
     let id = "disk.mount.hidden";

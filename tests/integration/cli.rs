@@ -213,23 +213,11 @@ fn config_thresholds_and_skip_apply() {
 
 /// Runs ecs-doctor on a pseudo-terminal (util-linux `script`) and returns what the terminal showed.
 fn on_terminal(args: &[&str], no_color: bool) -> Option<String> {
-    let cmd = doctor_cmd(args)?;
-    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
-        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
-        .collect();
-    let mut script = std::process::Command::new("script");
-    script.args(["-qec", &line.join(" "), "/dev/null"]);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => script.env(k, v),
-            None => script.env_remove(k),
-        };
-    }
+    let mut cmd = doctor_cmd(args)?;
     if !no_color {
-        script.env_remove("NO_COLOR");
+        cmd.env_remove("NO_COLOR");
     }
-    let out = script.output().ok()?;
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    Some(stdout(&on_a_pty(&cmd, "")))
 }
 
 #[test]

@@ -39,6 +39,32 @@ fn refused_and_named(
     (r, f)
 }
 
+/// The topology lab, its [`server`] and a real sshd on port 22 with `extra` config lines. Fields
+/// drop in order: the daemon, its machine, then the lab's namespaces.
+struct SshLab {
+    sshd: Sshd,
+    m: Machine,
+    lab: Lab,
+}
+
+impl SshLab {
+    /// `None` (skipped, saying why) where the SSH lab cannot run.
+    fn start(extra: &str) -> Option<SshLab> {
+        if !ssh_lab_ok() {
+            return None;
+        }
+        let lab = Lab::new(MdMode::Token);
+        let m = server(&lab);
+        let sshd = Sshd::start(&m, &Sshd::config(22, extra)).expect("sshd");
+        Some(SshLab { sshd, m, lab })
+    }
+
+    /// A real login as root from the lab's client.
+    fn login(&self) -> std::process::Output {
+        self.sshd.ssh_from(&self.lab.client, SERVER_IP, "root")
+    }
+}
+
 fn finding_of<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     let c = check(r, id);
     assert_eq!(c["status"], "crit", "{id}: {c:#}");
@@ -47,15 +73,10 @@ fn finding_of<'a>(r: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 #[test]
 fn the_healthy_ssh_lab_logs_in_and_the_ssh_checks_are_quiet() {
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Lab::new(MdMode::Token);
-    let m = server(&lab);
-    let sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
-    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    let Some(l) = SshLab::start("") else { return };
+    let login = l.login();
     assert!(login.status.success(), "a real login works: {}", stderr(&login));
-    let (r, code) = run_ssh_checks(&m);
+    let (r, code) = run_ssh_checks(&l.m);
     for c in r["checks"].as_array().expect("checks") {
         assert_eq!(c["status"], "ok", "{c:#}");
         assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "no note either: {c:#}");
@@ -66,17 +87,13 @@ fn the_healthy_ssh_lab_logs_in_and_the_ssh_checks_are_quiet() {
 
 #[test]
 fn a_stopped_sshd_is_critical_naming_the_unit_and_whether_it_is_enabled() {
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Lab::new(MdMode::Token);
-    let m = server(&lab);
-    let mut sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
-    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success());
-    sshd.stop();
-    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    let Some(mut l) = SshLab::start("") else { return };
+    assert!(l.login().status.success());
+    l.sshd.stop();
+    let login = l.login();
+    let (m, lab) = (&l.m, &l.lab);
     assert!(!login.status.success() && stderr(&login).contains("Connection refused"), "{}", stderr(&login));
-    let (r, code) = run_ssh_checks(&m);
+    let (r, code) = run_ssh_checks(m);
     assert_eq!(code, 2, "{r:#}");
     let f = finding_of(&r, "net.ssh.listening");
     assert_eq!(f["subject"], "ssh.service", "{f:#}");
@@ -85,7 +102,7 @@ fn a_stopped_sshd_is_critical_naming_the_unit_and_whether_it_is_enabled() {
     assert!(msg.contains("ssh.service is enabled"), "{msg}");
     // Not enabled: still critical (openssh-server is installed, nothing answers), and says so.
     m.sh("rm /etc/systemd/system/multi-user.target.wants/ssh.service");
-    let (r, _) = run_ssh_checks(&m);
+    let (r, _) = run_ssh_checks(m);
     let msg = finding_of(&r, "net.ssh.listening")["message"].as_str().unwrap().to_string();
     assert!(msg.contains("ssh.service is disabled"), "{msg}");
 
@@ -100,14 +117,8 @@ fn a_stopped_sshd_is_critical_naming_the_unit_and_whether_it_is_enabled() {
 
 #[test]
 fn sshd_on_loopback_only_is_critical_with_the_address() {
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Lab::new(MdMode::Token);
-    let m = server(&lab);
-    let sshd = Sshd::start(&m, &Sshd::config(22, "ListenAddress 127.0.0.1\n")).expect("sshd");
-    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
-    let (r, f) = refused_and_named(&login, &m, "net.ssh.listen-address", "SSHD-LOOPBACK-ONLY");
+    let Some(l) = SshLab::start("ListenAddress 127.0.0.1\n") else { return };
+    let (r, f) = refused_and_named(&l.login(), &l.m, "net.ssh.listen-address", "SSHD-LOOPBACK-ONLY");
     assert!(f["message"].as_str().unwrap().contains("only on 127.0.0.1:22/tcp"), "{f:#}");
     assert!(f["evidence"].to_string().contains("127.0.0.1:22/tcp listening (sshd pid"), "{f:#}");
     // It runs, on the configured port: those two checks stay ok.
@@ -133,16 +144,11 @@ fn a_listen_address_the_host_does_not_have_is_critical_with_the_address() {
 
 #[test]
 fn a_port_changed_in_the_config_but_not_applied_is_critical_with_both_ports() {
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Lab::new(MdMode::Token);
-    let m = server(&lab);
-    let sshd = Sshd::start(&m, &Sshd::config(22, "")).expect("sshd");
+    let Some(l) = SshLab::start("") else { return };
     // The customer moves sshd to 2222 and opens that port, but sshd is never restarted.
-    m.write("/etc/ssh/sshd_config", &Sshd::config(2222, ""));
-    let login = sshd.ssh_port_from(&lab.client, SERVER_IP, 2222, "root");
-    let (r, f) = refused_and_named(&login, &m, "net.ssh.port", "SSHD-PORT-MISMATCH");
+    l.m.write("/etc/ssh/sshd_config", &Sshd::config(2222, ""));
+    let login = l.sshd.ssh_port_from(&l.lab.client, SERVER_IP, 2222, "root");
+    let (r, f) = refused_and_named(&login, &l.m, "net.ssh.port", "SSHD-PORT-MISMATCH");
     let msg = f["message"].as_str().unwrap();
     assert!(msg.contains("says Port 2222 but the running sshd listens on 22"), "{msg}");
     assert_eq!(status_of(&r, "net.ssh.listening"), "ok", "{r:#}");

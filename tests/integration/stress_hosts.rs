@@ -87,6 +87,14 @@ fn files_that_never_end() {
             let summary = c["summary"].as_str().unwrap_or_default().chars().count();
             assert!(summary < 2500, "{dev}: {}: summary of {summary} characters", c["id"]);
         }
+        // A log that is a device is read for one block, and the check says so.
+        let auth = said(&r, "sec.auth.bruteforce");
+        assert!(
+            auth.contains("not a regular file (a device or a pipe): only its first 1 MiB were read"),
+            "{dev}: {auth:.2000}"
+        );
+        // Garbage is never taken for a value, however many numbers it happens to hold.
+        assert_eq!(status_of(&r, "sys.limits.files"), "error", "{dev}: {:#}", check(&r, "sys.limits.files"));
         // A file of garbage lines is a handful of findings, not one per line.
         let fstab = check(&r, "disk.fstab.entries")["findings"].as_array().map_or(0, Vec::len);
         assert!(fstab <= 20, "{dev}: {fstab} fstab findings");

@@ -3,7 +3,7 @@
 //! planted-secret corpus that must not appear in anything the ticket produces.
 
 use super::ticket_lab::check_bundle;
-use crate::common::{doctor_cmd, fixture_root, project_dir, require, stderr, stdout, valid_report, write};
+use crate::common::{doctor_cmd, fixture_root, on_a_pty, project_dir, require, stderr, stdout, valid_report, write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -208,24 +208,7 @@ fn on_a_terminal_it_asks_multiple_choice_then_free_text_then_confirms() {
     // impact: 1 (down); started: 2 (within the hour), Enter keeps the estimate; tried: 1 and
     // 5 (other) + its text; title: Enter; description; e-mail: Enter; send: y.
     let answers = "1\n2\n\n1,5\ncleared /tmp\n\nDisk full since the nightly batch\n\ny\n";
-    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
-        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
-        .collect();
-    let mut script = Command::new("script");
-    script.args(["-qec", &line.join(" "), "/dev/null"]);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => script.env(k, v),
-            None => script.env_remove(k),
-        };
-    }
-    let mut child = script.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("script");
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().expect("stdin");
-        stdin.write_all(answers.as_bytes()).expect("answers");
-    }
-    let out = child.wait_with_output().expect("script output");
+    let out = on_a_pty(&cmd, answers);
     let screen = stdout(&out);
     for q in [
         "How does the problem affect your service?",
@@ -281,22 +264,7 @@ fn answering_no_sends_nothing() {
     ) else {
         return;
     };
-    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
-        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
-        .collect();
-    let mut script = Command::new("script");
-    script.args(["-qec", &line.join(" "), "/dev/null"]);
-    for (k, v) in cmd.get_envs() {
-        if let Some(v) = v {
-            script.env(k, v);
-        }
-    }
-    let mut child = script.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("script");
-    {
-        use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(b"n\n").expect("answer");
-    }
-    let out = child.wait_with_output().expect("output");
+    let out = on_a_pty(&cmd, "n\n");
     let screen = stdout(&out);
     assert!(!screen.contains("How does the problem"), "every field was given: no question but the last\n{screen}");
     assert!(screen.contains("Cancelled: nothing was sent."), "{screen}");

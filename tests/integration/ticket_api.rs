@@ -5,7 +5,7 @@
 //! loopback of the test's own.
 
 use super::ticket_lab::{CATEGORY, DESK_HEADER, Fail, KEY_ID, Lab, SECRET, State, check_bundle};
-use crate::common::{doctor_here, in_private_netns, project_dir, stderr, stdout, write};
+use crate::common::{doctor_here, in_private_netns, on_a_pty, project_dir, stderr, stdout, write};
 use std::path::PathBuf;
 use std::process::Output;
 
@@ -352,24 +352,7 @@ fn on_a_terminal_the_category_is_chosen_from_list_categories() {
         cmd.env("ECS_DOCTOR_TICKET_DIR", d.state())
             .env("ALIBABA_CLOUD_ACCESS_KEY_ID", KEY_ID)
             .env("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET);
-        let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
-            .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
-            .collect();
-        let mut script = std::process::Command::new("script");
-        script.args(["-qec", &line.join(" "), "/dev/null"]);
-        for (k, v) in cmd.get_envs() {
-            match v {
-                Some(v) => script.env(k, v),
-                None => script.env_remove(k),
-            };
-        }
-        let mut child =
-            script.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("script");
-        {
-            use std::io::Write;
-            child.stdin.take().expect("stdin").write_all(b"1\ny\n").expect("answers");
-        }
-        let out = child.wait_with_output().expect("output");
+        let out = on_a_pty(&cmd, "1\ny\n");
         let screen = stdout(&out);
         assert!(screen.contains("Which category fits best?") && screen.contains("1) ECS instance (18376)"), "{screen}");
         assert!(screen.contains("Ticket filed: T0001"), "{screen}");

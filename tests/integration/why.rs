@@ -66,24 +66,7 @@ fn on_a_terminal(args: &[&str], answers: &str) -> Option<String> {
         return None;
     }
     let cmd = doctor_cmd(args)?;
-    let line: Vec<String> = std::iter::once(cmd.get_program().to_string_lossy().into_owned())
-        .chain(cmd.get_args().map(|a| format!("'{}'", a.to_string_lossy())))
-        .collect();
-    let mut script = std::process::Command::new("script");
-    script.args(["-qec", &line.join(" "), "/dev/null"]);
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => script.env(k, v),
-            None => script.env_remove(k),
-        };
-    }
-    let mut child =
-        script.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().expect("script");
-    {
-        use std::io::Write;
-        child.stdin.take().expect("stdin").write_all(answers.as_bytes()).expect("answers");
-    }
-    Some(stdout(&child.wait_with_output().expect("output")))
+    Some(stdout(&on_a_pty(&cmd, answers)))
 }
 
 /// On a terminal, what the symptom needs and no flag gave is asked as a multiple-choice question:

@@ -443,7 +443,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> HostFile {
-        HostFile { path: path.into(), text: text.into(), truncated: false }
+        HostFile { path: path.into(), text: text.into(), truncated: false, not_text: false }
     }
 
     #[test]

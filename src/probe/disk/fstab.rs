@@ -172,7 +172,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 
     let mut items = vec![Observation::new(fstab::PATH).num("entries", tab.entries.len() as f64)];
     if file.truncated {
-        items[0] = items[0].clone().evidence(format!("{}: only the first part was read (file too large)", fstab::PATH));
+        let why = if file.not_text { "not a text file" } else { "file too large" };
+        items[0] = items[0].clone().evidence(format!("{}: only the first part was read ({why})", fstab::PATH));
     }
     let mut first_by_mount: BTreeMap<String, usize> = BTreeMap::new();
     // Under --root the examined disk has no udev links: a UUID= or LABEL= is looked for among

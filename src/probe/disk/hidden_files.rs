@@ -45,12 +45,13 @@ const MAX_DEPTH: usize = 16;
 const BUDGET: Duration = Duration::from_secs(3);
 
 fn is_under(path: &str, dir: &str) -> bool {
-    dir == "/" || path == dir || path.starts_with(&format!("{dir}/"))
+    dir == "/" || path == dir || (path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/')
 }
 
-/// The mount a mount point sits on: the last mounted one whose mount point holds it.
-fn parent_of<'a>(m: &Mount, before: &'a [Mount]) -> Option<&'a Mount> {
-    before.iter().rev().find(|p| p.mount_point != m.mount_point && is_under(&m.mount_point, &p.mount_point))
+/// The mount a mount point sits on: the last mounted one whose mount point holds it (its index
+/// in `before`).
+fn parent_of(m: &Mount, before: &[Mount]) -> Option<usize> {
+    before.iter().rposition(|p| p.mount_point != m.mount_point && is_under(&m.mount_point, &p.mount_point))
 }
 
 #[derive(Debug, Default)]
@@ -118,6 +119,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let until = Instant::now() + BUDGET.min(ctx.deadline.saturating_duration_since(Instant::now()));
     let mut items = Vec::new();
     let mut looked = 0usize;
+    // The detached copy of the last mount below, kept for the next mount point on it (4,000 mount
+    // points side by side on one filesystem are one copy, and one open descriptor at a time).
+    let mut last: Option<(usize, Option<OwnedFd>)> = None;
     for (i, m) in table.mounts.iter().enumerate() {
         if m.mount_point == "/"
             || excluded.contains(&m.fstype.as_str())
@@ -125,7 +129,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         {
             continue;
         }
-        let Some(parent) = parent_of(m, &table.mounts[..i]) else { continue };
+        let Some(p) = parent_of(m, &table.mounts[..i]) else { continue };
+        let parent = &table.mounts[p];
         // A network or pseudo filesystem below: not a disk whose space the files take.
         if excluded.contains(&parent.fstype.as_str())
             || crate::host::fstab::NETWORK_FSTYPES.contains(&parent.fstype.as_str())
@@ -135,21 +140,25 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         if Instant::now() > until {
             break;
         }
-        let tree = match rustix::mount::open_tree(
-            CWD,
-            parent.mount_point.as_str(),
-            OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
-        ) {
-            Ok(t) => t,
-            Err(rustix::io::Errno::NOSYS) => return Err(ProbeError::skipped(Msg::SkipHiddenOldKernel)),
-            Err(rustix::io::Errno::PERM) | Err(rustix::io::Errno::ACCESS) => {
-                return Err(ProbeError::skipped(Msg::SkipHiddenNeedsRoot));
-            }
-            Err(_) => continue,
-        };
+        if last.as_ref().is_none_or(|(at, _)| *at != p) {
+            let tree = match rustix::mount::open_tree(
+                CWD,
+                parent.mount_point.as_str(),
+                OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
+            ) {
+                Ok(t) => Some(t),
+                Err(rustix::io::Errno::NOSYS) => return Err(ProbeError::skipped(Msg::SkipHiddenOldKernel)),
+                Err(rustix::io::Errno::PERM) | Err(rustix::io::Errno::ACCESS) => {
+                    return Err(ProbeError::skipped(Msg::SkipHiddenNeedsRoot));
+                }
+                Err(_) => None,
+            };
+            last = Some((p, tree));
+        }
+        let Some(tree) = last.as_ref().and_then(|(_, t)| t.as_ref()) else { continue };
         let rel = m.mount_point.strip_prefix(&parent.mount_point).unwrap_or(&m.mount_point);
         // A file mount point (a bind-mounted /etc/hosts) hides one file, not a directory.
-        let Ok(dir) = open_beneath(&tree, rel) else { continue };
+        let Ok(dir) = open_beneath(tree, rel) else { continue };
         looked += 1;
         let mut c = Count::default();
         walk(&dir, &m.mount_point, 0, &mut c, until);
@@ -207,8 +216,10 @@ mod tests {
     #[test]
     fn the_mount_below() {
         let table = [m("/"), m("/srv"), m("/data"), m("/srv/data")];
-        assert_eq!(parent_of(&table[3], &table[..3]).map(|p| p.mount_point.as_str()), Some("/srv"));
-        assert_eq!(parent_of(&table[2], &table[..2]).map(|p| p.mount_point.as_str()), Some("/"));
+        assert_eq!(parent_of(&table[3], &table[..3]), Some(1), "/srv");
+        assert_eq!(parent_of(&table[2], &table[..2]), Some(0), "/");
         assert!(!is_under("/database", "/data"));
+        assert!(is_under("/data/x", "/data") && is_under("/data", "/data") && is_under("/x", "/"));
+        assert!(!is_under("/dat", "/data"));
     }
 }

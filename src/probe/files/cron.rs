@@ -236,7 +236,12 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         };
         checked += 1;
         let mut file_notes = Vec::new();
-        if file.truncated {
+        if file.not_text {
+            file_notes.push(format!(
+                "{path}: only the first {} KiB were read (not a text file)",
+                crate::host::TEXT_PROBE_BYTES >> 10
+            ));
+        } else if file.truncated {
             file_notes.push(format!(
                 "{path}: only the first {} KiB were read (file too large)",
                 crate::host::MAX_FILE_BYTES >> 10

@@ -146,7 +146,7 @@ fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
         a.list
             .iter()
             .filter_map(|l| Some((l, u64::from(l.queue?.size))))
-            .max_by_key(|(l, size)| (*size, l.socket.inode))
+            .max_by_key(|(l, size)| (*size, a.socket(l).inode))
     });
     let known = all.as_ref().is_some_and(|a| a.list.iter().all(|l| l.queue.is_some()));
     // The value that lets the largest backlog fill with cookies off: backlog = 3/4 of it.
@@ -159,16 +159,17 @@ fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
     }
     if let (Some((l, size)), Some(all)) = (largest, &all) {
         let limit = listen_queues::syn_queue_limit(size, 0, max as u64);
-        let (process, _) = crate::probe::processes::listeners::owners_label(ctx, &all.table, &[l.socket.inode]);
+        let socket = all.socket(l);
+        let (process, _) = crate::probe::processes::listeners::owners_label(ctx, &all.table, &[socket.inode]);
         o = o
-            .text("listener", l.socket.local_label())
+            .text("listener", socket.local_label())
             .word("process", process)
             .num("largest_backlog", size as f64)
             .num("syn_queue_limit", limit as f64)
             .flag("syn_backlog_short", cookies == Some(0.0) && limit < size)
             .evidence(format!(
                 "netlink sock_diag: {} backlog {size}, the largest of {} listener(s)",
-                l.socket.local_label(),
+                socket.local_label(),
                 all.list.len()
             ));
     }

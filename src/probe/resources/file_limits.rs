@@ -31,9 +31,10 @@ const MIN_FDS: u64 = 50;
 /// Processes at or above this share of their limit are reported (the check judges them).
 const LISTED_PERCENT: f64 = 50.0;
 
-/// `allocated  unused  max`
+/// `allocated  unused  max`, and nothing else (a corrupt file that happens to hold three numbers
+/// among its garbage is not a file table).
 fn parse_file_nr(text: &str) -> Option<(u64, u64, u64)> {
-    let f: Vec<u64> = text.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    let f: Vec<u64> = text.split_whitespace().map(|v| v.parse().ok()).collect::<Option<_>>()?;
     (f.len() == 3 && f[2] > 0).then(|| (f[0], f[1], f[2]))
 }
 
@@ -120,5 +121,6 @@ mod tests {
         assert_eq!(parse_file_nr("1 2"), None);
         assert_eq!(parse_file_nr("1 0 0"), None);
         assert_eq!(parse_file_nr("\u{fffd}"), None);
+        assert_eq!(parse_file_nr("53 \u{fffd}\u{7}x 0 junk 4\n"), None, "three numbers among garbage");
     }
 }

@@ -104,7 +104,11 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         .and_then(|f| f.split_once('/'))
         .and_then(|(_, t)| t.parse::<f64>().ok())
         .ok_or_else(|| {
-            ProbeError::failed("EINVAL", crate::i18n::Said::new(Msg::FailRead).arg("path", "/proc/loadavg"))
+            let said = crate::i18n::Said::new(Msg::FailBadFormat)
+                .arg("path", "/proc/loadavg")
+                .arg("expected", "\"1.00 0.50 0.25 1/200 1234\"")
+                .arg("found", format!("{loadavg:?}"));
+            ProbeError::failed("EINVAL", said)
         })?;
     let num = |path: &str| ctx.host.read_line(path).and_then(|l| l.trim().parse::<f64>().ok());
     let pid_max = num("/proc/sys/kernel/pid_max");

@@ -48,21 +48,16 @@ pub const FIELDS: &[Field] = &[
 /// TCP_SYN_RECV as /proc/net/tcp prints it (request sockets of a listener).
 pub const TCP_SYN_RECV: u8 = 0x03;
 
-/// One listening TCP socket with its queues.
+/// One listening TCP socket with its queues; the socket itself is [`Listeners::socket`] (100,000
+/// listeners are not copied out of the socket table).
 #[derive(Debug, Clone)]
 pub struct Listener {
-    pub socket: Socket,
+    /// Where the socket is in the table's `sockets`.
+    pub index: usize,
     /// Its accept queue from netlink (live system only).
     pub queue: Option<AcceptQueue>,
     /// Its half-open connections (SYN_RECV lines for its address and port).
     pub syn_recv: u64,
-}
-
-impl Listener {
-    /// Connections waiting to be accepted: netlink's count, else /proc/net/tcp's rx_queue.
-    pub fn waiting(&self) -> u64 {
-        self.queue.map_or(self.socket.rx_queue, |q| u64::from(q.waiting))
-    }
 }
 
 /// The listening TCP sockets of this namespace and the settings that size their SYN queues.
@@ -84,6 +79,16 @@ pub fn syn_queue_limit(size: u64, syncookies: u64, max_syn_backlog: u64) -> u64 
 }
 
 impl Listeners {
+    /// The listening socket `l` is.
+    pub fn socket(&self, l: &Listener) -> &Socket {
+        &self.table.sockets[l.index]
+    }
+
+    /// Connections waiting to be accepted: netlink's count, else /proc/net/tcp's rx_queue.
+    pub fn waiting(&self, l: &Listener) -> u64 {
+        l.queue.map_or(self.socket(l).rx_queue, |q| u64::from(q.waiting))
+    }
+
     /// How many half-open connections `l` may have (`None` without its queue size).
     pub fn syn_limit(&self, l: &Listener) -> Option<u64> {
         let size = u64::from(l.queue?.size);
@@ -126,17 +131,27 @@ fn sysctl_num(ctx: &ProbeContext, key: &str) -> Option<u64> {
 }
 
 /// The listening TCP sockets with their queues (the socket scan shared by the run, netlink on
-/// the live system).
-pub fn listeners(ctx: &ProbeContext) -> Result<Listeners, ProbeError> {
-    let table = ctx.sockets()?;
+/// the live system), read once per run and shared by the checks that ask.
+pub fn listeners(ctx: &ProbeContext) -> Result<Arc<Listeners>, ProbeError> {
+    ctx.listeners()
+}
+
+/// [`listeners`], read (see [`ProbeContext::listeners`]).
+pub fn read_listeners(ctx: &ProbeContext) -> Result<Listeners, ProbeError> {
+    // The kernel's answer first: it needs nothing else, so it is asked while the socket table is
+    // read (by this check or another).
     let queues = if ctx.host.is_live() { crate::host::sockdiag::listen_queues(ctx.deadline).ok() } else { None };
-    let listening: Vec<&Socket> =
-        table.sockets.iter().filter(|s| s.proto == Proto::Tcp && s.state == TCP_LISTEN).collect();
-    let syn = count_syn_recv(&table.sockets, &listening);
+    let table = ctx.sockets()?;
+    let listening: Vec<(usize, &Socket)> =
+        table.sockets.iter().enumerate().filter(|(_, s)| s.proto == Proto::Tcp && s.state == TCP_LISTEN).collect();
+    let syn = {
+        let sockets: Vec<&Socket> = listening.iter().map(|(_, s)| *s).collect();
+        count_syn_recv(&table.sockets, &sockets)
+    };
     let list = listening
         .iter()
-        .map(|s| Listener {
-            socket: (*s).clone(),
+        .map(|(index, s)| Listener {
+            index: *index,
             queue: queues.as_ref().and_then(|q| q.get(&s.inode)).copied(),
             syn_recv: syn.get(&s.inode).copied().unwrap_or(0),
         })
@@ -160,8 +175,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let mut items = Vec::new();
     let mut full_count = 0;
     for l in &all.list {
-        let s = &l.socket;
-        let waiting = l.waiting();
+        let s = all.socket(l);
+        let waiting = all.waiting(l);
         if waiting == 0 && l.syn_recv == 0 {
             continue;
         }
@@ -195,7 +210,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 s.local_label()
             ));
             if let Some(limit) = all.syn_limit(l) {
-                let full = syn_full.iter().any(|f| f.socket.inode == s.inode);
+                let full = syn_full.iter().any(|f| f.index == l.index);
                 o = o.num("syn_queue_limit", limit as f64).flag("syn_queue_full", full);
             }
         }

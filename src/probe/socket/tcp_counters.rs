@@ -156,16 +156,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             let full = all.syn_full();
             o = o.num("syn_full_listeners", full.len() as f64);
             if let Some(l) = full.first() {
-                let (process, _) = owners_label(ctx, &all.table, &[l.socket.inode]);
+                let socket = all.socket(l);
+                let (process, _) = owners_label(ctx, &all.table, &[socket.inode]);
                 o = o
-                    .text("listener", l.socket.local_label())
+                    .text("listener", socket.local_label())
                     .word("process", process)
                     .num("syn_recv", l.syn_recv as f64)
                     .evidence(format!(
                         "{}: {} half-open connection(s) to {} (SYN_RECV), its SYN queue holds {}",
-                        l.socket.table_path(),
+                        socket.table_path(),
                         l.syn_recv,
-                        l.socket.local_label(),
+                        socket.local_label(),
                         all.syn_limit(l).unwrap_or(l.syn_recv)
                     ));
             }
