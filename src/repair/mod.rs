@@ -28,8 +28,8 @@
 pub mod account;
 pub mod adjtime;
 pub mod apply;
-pub mod chattr;
 pub mod asked;
+pub mod chattr;
 pub mod exec;
 pub mod faillock;
 pub mod files;
@@ -38,10 +38,10 @@ pub mod fstab;
 pub mod grow;
 pub mod grub;
 pub mod initramfs;
+pub mod limits;
 pub mod lines;
 pub mod link;
 pub mod nologin;
-pub mod limits;
 pub mod perms;
 pub mod plan;
 pub mod proxy;
@@ -309,6 +309,7 @@ actions! {
     wrappers => Wrappers,
     account => Account,
     limits => Limits,
+    grow => Grow,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.
@@ -351,7 +352,6 @@ pub(crate) mod testing {
     pub fn after(c: &Change) -> String {
         String::from_utf8(c.files[0].after.clone().unwrap_or_default()).expect("utf-8")
     }
-    grow => Grow,
 }
 
 #[cfg(test)]
