@@ -26,6 +26,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let (config, catalog) = super::load_catalog(&catalog_options)?;
     let o = FixOptions::resolve(args, &config, env).map_err(|e| e.failure(lang))?;
     let host = o.run.catalog.host.clone();
+    let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
     let store = store::store_for(&host, &o.repair_dir);
     let cx = Context {
         host: &host,

@@ -27,6 +27,7 @@
 
 pub mod apply;
 pub mod chattr;
+pub mod console_key;
 pub mod exec;
 pub mod faillock;
 pub mod files;
@@ -45,6 +46,11 @@ use crate::host::Host;
 use crate::i18n::{Lang, Text};
 use crate::report::Finding;
 use serde::{Deserialize, Serialize};
+
+/// The metadata service `fix` was told to ask (`--metadata-url`), for the actions that read the
+/// instance's own metadata (`console_key`); set once by the command, `None` inside: ask only the
+/// detected cloud's own.
+pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
@@ -271,6 +277,7 @@ actions! {
     nologin => Nologin,
     chattr => Chattr,
     wrappers => Wrappers,
+    console_key => ConsoleKey,
     sysctl => Sysctl,
 }
 
