@@ -480,7 +480,7 @@ _ecs__doctor() {
             return 0
             ;;
         ecs__subcmd__doctor__subcmd__fix)
-            opts="-y -o -q -v -h --from --apply --yes --undo --list --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
+            opts="-y -o -q -v -h --from --apply --yes --undo --list --client --only --skip --format --output --deadline --output-dir --upload-url --target --port --metadata-url --ecs-endpoint --offline --no-save --quiet --verbose --color --checks-dir --root --config --lang --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +495,10 @@ _ecs__doctor() {
                     return 0
                     ;;
                 --undo)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

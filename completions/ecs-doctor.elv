@@ -379,6 +379,7 @@ set edit:completion:arg-completer[ecs-doctor] = {|@words|
             cand --from 'Plan from this saved report instead of a fresh diagnosis (the changes are still worked out from the files as they are now)'
             cand --apply 'Apply the plan''s repairs: those named (ids from the plan), else the first repair of each finding. Each is backed up, validated and re-checked, and rolled back if it does not hold'
             cand --undo 'Undo a repair (a record id from --list; default: the latest applied one): every file it touched restored byte for byte, with its mode, owner and attributes'
+            cand --client 'The address you connect from: the security group is judged for it, and its repair admits this address only (SSH is never opened to everyone on a guess)'
             cand --only 'Run only these checks: an id or id prefix (net, disk.usage, sec.ssh.root-login), or a benchmark the checks reference (cis, mlps3, lynis). Repeatable'
             cand --skip 'Skip these checks: an id, id prefix or benchmark reference. Repeatable'
             cand --format 'What goes to stdout (json is exactly report v1)'

@@ -138,6 +138,10 @@ pub struct FixArgs {
     /// List the repairs made on this system, when, and their state.
     #[arg(long)]
     pub list: bool,
+    /// The address you connect from: the security group is judged for it, and its repair
+    /// admits this address only (SSH is never opened to everyone on a guess).
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["undo", "list"])]
+    pub client: Option<std::net::IpAddr>,
     #[command(flatten)]
     pub run: RunArgs,
 }

@@ -20,13 +20,17 @@ mod integration {
     pub mod disk_sys;
     pub mod event_ageing;
     pub mod fix;
+    pub mod fix_boot_lab;
+    pub mod fix_dns_lab;
     pub mod fix_firewall_lab;
     pub mod fix_lab;
     pub mod fix_login_lab;
+    pub mod fix_secgroup_lab;
     pub mod fix_sshd_lab;
     pub mod fix_system_lab;
     pub mod fleet;
     pub mod fleet_lab;
+    pub mod fstab_lab;
     pub mod garbage;
     pub mod history;
     pub mod holders_lab;

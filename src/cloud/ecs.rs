@@ -126,6 +126,11 @@ pub fn parse_group_ids(v: &serde_json::Value) -> Vec<String> {
 impl Ecs<'_> {
     /// A read-only call, tried again (within the deadline) when it got no answer.
     fn call(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
+        self.send(action, params, 2)
+    }
+
+    /// A call sent up to `attempts` times while it got no answer.
+    fn send(&mut self, action: &str, params: &[(&str, String)], attempts: u32) -> Result<serde_json::Value, ApiError> {
         let rpc = Rpc {
             client: &self.client,
             endpoint: &self.endpoint,
@@ -133,7 +138,16 @@ impl Ecs<'_> {
             deadline: self.deadline,
             request_limit: Some(REQUEST_LIMIT),
         };
-        rpc.call(self.creds, action, params, 2, &mut self.evidence).map_err(ApiError::from)
+        rpc.call(self.creds, action, params, attempts, &mut self.evidence).map_err(ApiError::from)
+    }
+
+    /// A call that changes something: sent with a `ClientToken` (the same for every retry of
+    /// this call, so the API carries out the change once however often it arrives), tried
+    /// again within the deadline while it got no answer.
+    pub fn change(&mut self, action: &str, params: &[(&str, String)]) -> Result<serde_json::Value, ApiError> {
+        let mut params = params.to_vec();
+        params.push(("ClientToken", super::sign::nonce()));
+        self.send(action, &params, 3)
     }
 
     /// The security groups of an instance.
@@ -166,6 +180,31 @@ impl Ecs<'_> {
         }
         Ok(rules)
     }
+}
+
+/// Runs `f` against each endpoint in turn (the region's VPC endpoint, then its public one),
+/// going on to the next only when one could not be reached; the evidence of every request is
+/// added to `evidence`.
+pub fn on_endpoints<T>(
+    client: &reqwest::blocking::Client,
+    endpoints: &[String],
+    creds: &mut Source,
+    deadline: Instant,
+    evidence: &mut Vec<String>,
+    mut f: impl FnMut(&mut Ecs) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let mut outcome = Err(ApiError::Send(SendError::Rejected("no ECS endpoint".into())));
+    for (i, ep) in endpoints.iter().enumerate() {
+        let mut api =
+            Ecs { client: client.clone(), endpoint: ep.clone(), creds: &mut *creds, deadline, evidence: Vec::new() };
+        outcome = f(&mut api);
+        evidence.append(&mut api.evidence);
+        let unreachable = matches!(outcome, Err(ApiError::Send(SendError::Unreachable(_))));
+        if !(unreachable && i + 1 < endpoints.len()) {
+            break;
+        }
+    }
+    outcome
 }
 
 #[cfg(test)]

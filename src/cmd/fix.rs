@@ -28,6 +28,14 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let host = o.run.catalog.host.clone();
     let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
     let store = store::store_for(&host, &o.repair_dir);
+    // How a step that is an ECS API call (the security group) reaches it: as the check does.
+    crate::repair::security_group::set_access(crate::repair::security_group::Access {
+        metadata: crate::host::metadata::source(&host, o.run.net.metadata_url.as_deref()).endpoint().cloned(),
+        ecs_endpoint: o.run.net.ecs_endpoint.clone(),
+        credentials: o.run.net.cloud_credentials.clone(),
+        offline: o.run.net.offline,
+        client: o.client,
+    });
     let cx = Context {
         host: &host,
         store: &store,

@@ -23,6 +23,9 @@ pub struct Entry {
     pub options: String,
     /// Where it was read (`/boot/grub/grub.cfg:119` or the BLS file).
     pub source: String,
+    /// What GRUB's `default` (and `saved_entry`) would say to start it: its id (or title), after
+    /// its submenu's (`gnulinux-advanced-…>gnulinux-6.1.0-50-…`).
+    pub path: String,
 }
 
 impl Entry {
@@ -41,6 +44,8 @@ pub struct Menu {
     pub default: Option<usize>,
     /// How the default was chosen (`set default="0"`, `saved_entry=…`).
     pub default_reason: String,
+    /// grub.cfg's top-level `set default="…"`: its value as written and its line (1-based).
+    pub set_default: Option<(String, usize)>,
 }
 
 /// Reads the boot menu of the examined system; `None` when there is no grub.cfg.
@@ -64,11 +69,23 @@ pub fn read(host: &Host) -> Option<Menu> {
                 Some(i) => (Some(i), format!("grubenv saved_entry={}", entries[i].id)),
                 None => (Some(0), "the newest entry".to_string()),
             };
-            return Some(Menu { source: BLS_DIR.into(), entries, default, default_reason: reason });
+            for e in &mut entries {
+                e.path = e.id.clone();
+            }
+            let set_default = parse_grub_cfg(&cfg.text, &cfg.path, None).set_default;
+            return Some(Menu { source: BLS_DIR.into(), entries, default, default_reason: reason, set_default });
         }
     }
     Some(parse_grub_cfg(&cfg.text, &cfg.path, saved.as_deref()))
 }
+
+/// The grubenv of the examined system: its path and variables, when there is one.
+pub fn grubenv(host: &Host) -> Option<(String, Vec<(String, String)>)> {
+    GRUBENVS.iter().find_map(|p| host.read(p).ok()).map(|f| (f.path.clone(), parse_env(&f.text)))
+}
+
+/// The grubenv paths, most specific first.
+pub const GRUBENV_PATHS: &[&str] = GRUBENVS;
 
 fn parse_env(text: &str) -> Vec<(String, String)> {
     text.lines()
@@ -203,7 +220,7 @@ pub fn parse_grub_cfg(text: &str, path: &str, saved: Option<&str>) -> Menu {
             default_value = Some((v.to_string(), n + 1));
         }
     }
-    let (value, reason) = match default_value {
+    let (value, reason) = match &default_value {
         Some((v, line)) if v.contains("saved_entry") => {
             let s = saved.unwrap_or("0").to_string();
             let r = format!("{path}:{line}: set default=\"{v}\", grubenv saved_entry={s}");
@@ -214,6 +231,19 @@ pub fn parse_grub_cfg(text: &str, path: &str, saved: Option<&str>) -> Menu {
     };
     menu.default = resolve(&value, &top, &menu.entries);
     menu.default_reason = reason;
+    menu.set_default = default_value;
+    let name = |id: &str, title: &str| if id.is_empty() { title.to_string() } else { id.to_string() };
+    for (title, id, items) in &top {
+        let sub = (!title.is_empty() || !id.is_empty()).then(|| name(id, title));
+        for &i in items {
+            let e = &mut menu.entries[i];
+            let own = name(&e.id, &e.title);
+            e.path = match &sub {
+                Some(s) => format!("{s}>{own}"),
+                None => own,
+            };
+        }
+    }
     menu
 }
 
@@ -290,6 +320,9 @@ submenu 'Advanced options' $menuentry_id_option 'gnulinux-advanced-abc' {
         assert_eq!(d.initrds, vec!["/boot/initrd.img-6.1.0-50-cloud-amd64"]);
         assert_eq!(d.root(), Some("UUID=abc"));
         assert!(m.default_reason.contains("grub.cfg:5: set default=\"0\""), "{}", m.default_reason);
+        assert_eq!(m.set_default, Some(("0".to_string(), 5)));
+        assert_eq!(m.entries[0].path, "gnulinux-simple-abc");
+        assert_eq!(m.entries[2].path, "gnulinux-advanced-abc>gnulinux-6.1.0-40-advanced-abc");
 
         let saved = DEBIAN.replace("set default=\"0\"", "set default=\"${saved_entry}\"");
         for (s, want) in [

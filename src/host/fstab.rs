@@ -27,6 +27,158 @@ pub struct Entry {
     pub options: Vec<String>,
 }
 
+/// How long systemd waits for something (a device, a job).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Wait {
+    Seconds(f64),
+    Forever,
+}
+
+impl Wait {
+    /// A job timeout as systemd reads it: a time span, where `0` and `infinity` mean no timeout
+    /// (`parse_sec_fix_0`); `None` when it is not a time span (systemd ignores it then).
+    pub fn of_job_timeout(text: &str) -> Option<Wait> {
+        let t = text.trim();
+        if t == "infinity" {
+            return Some(Wait::Forever);
+        }
+        let s = timespan_seconds(t)?;
+        Some(if s == 0.0 { Wait::Forever } else { Wait::Seconds(s) })
+    }
+
+    /// `90s`, `2min 30s`, `forever`.
+    pub fn show(&self) -> String {
+        match self {
+            Wait::Forever => "forever".into(),
+            Wait::Seconds(s) => {
+                let whole = s.round() as u64;
+                if (s - whole as f64).abs() > 1e-9 {
+                    format!("{}ms", (s * 1000.0).round() as u64)
+                } else if whole >= 60 && whole.is_multiple_of(60) {
+                    format!("{}min", whole / 60)
+                } else if whole >= 60 {
+                    format!("{}min {}s", whole / 60, whole % 60)
+                } else {
+                    format!("{whole}s")
+                }
+            }
+        }
+    }
+
+    /// Seconds, -1 for forever.
+    pub fn seconds(&self) -> f64 {
+        match self {
+            Wait::Forever => -1.0,
+            Wait::Seconds(s) => *s,
+        }
+    }
+}
+
+/// A systemd time span in seconds (`90`, `90s`, `1min 30s`, `1.5h`, `500ms`; systemd.time(5)).
+pub fn timespan_seconds(text: &str) -> Option<f64> {
+    const UNITS: &[(&str, f64)] = &[
+        ("usec", 1e-6),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("msec", 1e-3),
+        ("ms", 1e-3),
+        ("seconds", 1.0),
+        ("second", 1.0),
+        ("sec", 1.0),
+        ("s", 1.0),
+        ("minutes", 60.0),
+        ("minute", 60.0),
+        ("min", 60.0),
+        ("m", 60.0),
+        ("hours", 3600.0),
+        ("hour", 3600.0),
+        ("hr", 3600.0),
+        ("h", 3600.0),
+        ("days", 86400.0),
+        ("day", 86400.0),
+        ("d", 86400.0),
+        ("weeks", 604800.0),
+        ("week", 604800.0),
+        ("w", 604800.0),
+    ];
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number: f64 = rest[..end].parse().ok()?;
+        rest = rest[end..].trim_start();
+        let unit_end = rest.find(|c: char| c.is_ascii_digit() || c == '.' || c.is_whitespace()).unwrap_or(rest.len());
+        let unit = &rest[..unit_end];
+        let factor = if unit.is_empty() { 1.0 } else { UNITS.iter().find(|(u, _)| *u == unit)?.1 };
+        total += number * factor;
+        rest = rest[unit_end..].trim_start();
+    }
+    Some(total)
+}
+
+/// The examined system's systemd version, from the name of its shared library
+/// (`libsystemd-shared-252.so`, systemd 231 and later); `None` when not found.
+fn systemd_version(host: &Host) -> Option<u32> {
+    [
+        "/usr/lib/systemd",
+        "/usr/lib/x86_64-linux-gnu/systemd",
+        "/usr/lib/aarch64-linux-gnu/systemd",
+        "/usr/lib64/systemd",
+    ]
+    .iter()
+    .flat_map(|d| host.list_dir(d).unwrap_or_default())
+    .filter_map(|n| n.strip_prefix("libsystemd-shared-")?.split(['.', '-']).next()?.parse().ok())
+    .max()
+}
+
+/// systemd's default wait for a device of an fstab entry: `DefaultDeviceTimeoutSec=` (systemd
+/// 252 and later) or, before 252, `DefaultTimeoutStartSec=`, in /etc/systemd/system.conf and its
+/// drop-ins (the last one read counts), else 90 s; with the line that sets it.
+pub fn default_device_timeout(host: &Host) -> (Wait, Option<String>) {
+    let mut files = vec!["/etc/systemd/system.conf".to_string()];
+    for dir in ["/usr/lib/systemd/system.conf.d", "/etc/systemd/system.conf.d", "/run/systemd/system.conf.d"] {
+        let mut names = host.list_dir(dir).unwrap_or_default();
+        names.retain(|n| n.ends_with(".conf"));
+        names.sort();
+        files.extend(names.into_iter().map(|n| format!("{dir}/{n}")));
+    }
+    let mut device: Option<(Wait, String)> = None;
+    let mut start: Option<(Wait, String)> = None;
+    for path in files {
+        let Ok(f) = host.read(&path) else { continue };
+        let mut in_manager = false;
+        for (i, l) in f.text.lines().enumerate() {
+            let l = l.trim();
+            if l.starts_with('[') {
+                in_manager = l == "[Manager]";
+                continue;
+            }
+            if !in_manager || l.starts_with('#') || l.starts_with(';') {
+                continue;
+            }
+            let Some((k, v)) = l.split_once('=') else { continue };
+            let slot = match k.trim() {
+                "DefaultDeviceTimeoutSec" => &mut device,
+                "DefaultTimeoutStartSec" => &mut start,
+                _ => continue,
+            };
+            if let Some(w) = Wait::of_job_timeout(v) {
+                *slot = Some((w, format!("{path}:{}: {l}", i + 1)));
+            }
+        }
+    }
+    if systemd_version(host).is_some_and(|v| v >= 252) {
+        start = None;
+    }
+    match device.or(start) {
+        Some((w, line)) => (w, Some(line)),
+        None => (Wait::Seconds(90.0), None),
+    }
+}
+
 /// A line that is not a valid entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SyntaxError {
@@ -64,9 +216,21 @@ impl Entry {
         self.vfstype == "swap"
     }
 
-    /// `nofail`, or the systemd spelling of "do not wait for it".
+    /// `nofail`: the boot goes on without the entry. (`x-systemd.device-timeout=0` is not that:
+    /// systemd reads a zero job timeout as none, and the boot waits for the device forever.)
     pub fn nofail(&self) -> bool {
-        self.has("nofail") || self.has("x-systemd.device-timeout=0")
+        self.has("nofail")
+    }
+
+    /// The entry's own device timeout (`x-systemd.device-timeout=`, or the older
+    /// `comment=systemd.device-timeout=`), as written and as a wait; the last one counts.
+    pub fn device_timeout(&self) -> Option<(String, Wait)> {
+        self.options.iter().rev().find_map(|o| {
+            let v = o
+                .strip_prefix("x-systemd.device-timeout=")
+                .or_else(|| o.strip_prefix("comment=systemd.device-timeout="))?;
+            Some((o.clone(), Wait::of_job_timeout(v)?))
+        })
     }
 
     pub fn noauto(&self) -> bool {
@@ -315,6 +479,7 @@ mod tests {
         assert!(!t.entries[0].read_only(), "errors=remount-ro is not ro");
         assert_eq!(t.entries[1].file, "/mnt/my data");
         assert!(t.entries[1].nofail());
+        assert_eq!(t.entries[1].device_timeout(), None);
         assert!(t.entries[1].names_block_device());
         assert!(!t.entries[2].names_block_device());
         assert!(t.entries[3].is_swap());
@@ -378,5 +543,52 @@ mod tests {
         let inv = inventory(&Host::new(root));
         assert_eq!(inv.by_uuid.get("aaa"), Some(&vec!["/dev/vda1".to_string(), "/dev/vdb1".to_string()]));
         assert!(!inv.by_uuid.contains_key("raid"));
+    }
+
+    #[test]
+    fn device_timeouts_read_as_systemd_reads_them() {
+        let t = parse(
+            "UUID=a /a ext4 defaults,x-systemd.device-timeout=5s 0 2\nUUID=b /b ext4 x-systemd.device-timeout=0 0 2\n\
+             UUID=c /c ext4 comment=systemd.device-timeout=2min 0 2\nUUID=d /d ext4 x-systemd.device-timeout=soon 0 2\n",
+        );
+        let w: Vec<Option<Wait>> = t.entries.iter().map(|e| e.device_timeout().map(|(_, w)| w)).collect();
+        assert_eq!(w, vec![Some(Wait::Seconds(5.0)), Some(Wait::Forever), Some(Wait::Seconds(120.0)), None]);
+        // A zero timeout is no timeout, not nofail: the boot waits for the device forever.
+        assert!(!t.entries[1].nofail());
+        assert_eq!(timespan_seconds("1min 30s"), Some(90.0));
+        assert_eq!(timespan_seconds("1.5h"), Some(5400.0));
+        assert_eq!(timespan_seconds("500ms"), Some(0.5));
+        assert_eq!(timespan_seconds("90"), Some(90.0));
+        assert_eq!(timespan_seconds("5 parsecs"), None);
+        assert_eq!(Wait::Seconds(90.0).show(), "1min 30s");
+        assert_eq!(Wait::Seconds(5.0).show(), "5s");
+        assert_eq!(Wait::Seconds(120.0).show(), "2min");
+    }
+
+    #[test]
+    fn the_default_device_timeout_comes_from_system_conf_and_its_drop_ins() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Host::new(dir.path());
+        assert_eq!(default_device_timeout(&host), (Wait::Seconds(90.0), None));
+        std::fs::create_dir_all(dir.path().join("etc/systemd/system.conf.d")).unwrap();
+        std::fs::write(
+            dir.path().join("etc/systemd/system.conf"),
+            "[Manager]\n#DefaultDeviceTimeoutSec=90s\nDefaultTimeoutStartSec=3min\n",
+        )
+        .unwrap();
+        let (w, line) = default_device_timeout(&host);
+        assert_eq!(w, Wait::Seconds(180.0));
+        assert_eq!(line.as_deref(), Some("/etc/systemd/system.conf:3: DefaultTimeoutStartSec=3min"));
+        std::fs::write(
+            dir.path().join("etc/systemd/system.conf.d/10-dev.conf"),
+            "[Manager]\nDefaultDeviceTimeoutSec=20s\n",
+        )
+        .unwrap();
+        assert_eq!(default_device_timeout(&host).0, Wait::Seconds(20.0));
+        // systemd 252 and later wait DefaultDeviceTimeoutSec only: DefaultTimeoutStartSec is for units.
+        std::fs::remove_file(dir.path().join("etc/systemd/system.conf.d/10-dev.conf")).unwrap();
+        std::fs::create_dir_all(dir.path().join("usr/lib/x86_64-linux-gnu/systemd")).unwrap();
+        std::fs::write(dir.path().join("usr/lib/x86_64-linux-gnu/systemd/libsystemd-shared-252.so"), "").unwrap();
+        assert_eq!(default_device_timeout(&host), (Wait::Seconds(90.0), None));
     }
 }

@@ -117,28 +117,62 @@ fn read_cmdline(host: &Host, pid: u32) -> String {
     out
 }
 
-/// Reads every process (stops at `deadline`, marking the table truncated). Each /proc/PID/stat
-/// is read once: the run's own processes ([`Lineage`]) are found from the parents it gives, and
-/// only the others' status and command line are read.
-pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
-    let mut table = ProcessTable::default();
-    let mut stats = Vec::new();
+/// One pass over every /proc/PID/stat, shared by the process table ([`scan_from`]) and the
+/// sampling window's first reading ([`super::sample`]): each file is read once per run.
+#[derive(Debug, Clone)]
+pub struct StatPass {
+    /// Every process that could be read, by pid.
+    pub procs: Vec<Proc>,
+    pub unreadable: usize,
+    /// Stopped early at the run's deadline.
+    pub truncated: bool,
+    /// /proc/PID/schedstat (time on a CPU, time waiting for one) of the processes running or
+    /// runnable at the pass, for the window's "wanted a core the whole time".
+    pub sched: BTreeMap<u32, (u64, u64)>,
+    /// When the pass was made.
+    pub at: Instant,
+}
+
+/// Reads every /proc/PID/stat once (stops at `deadline`), and the schedstat of the running ones.
+pub fn stat_pass(host: &Host, deadline: Instant) -> std::io::Result<StatPass> {
+    let mut pass =
+        StatPass { procs: Vec::new(), unreadable: 0, truncated: false, sched: BTreeMap::new(), at: Instant::now() };
     for pid in pids(host)? {
         if Instant::now() >= deadline {
-            table.truncated = true;
+            pass.truncated = true;
             break;
         }
         let Ok(stat) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else {
-            table.unreadable += 1;
+            pass.unreadable += 1;
             continue;
         };
         let Some(mut p) = parse_stat(&stat.text) else {
-            table.unreadable += 1;
+            pass.unreadable += 1;
             continue;
         };
         p.pid = pid;
-        stats.push(p);
+        if p.state == 'R'
+            && let Some(t) =
+                host.read(&format!("/proc/{pid}/schedstat")).ok().and_then(|f| super::sample::parse_schedstat(&f.text))
+        {
+            pass.sched.insert(pid, t);
+        }
+        pass.procs.push(p);
     }
+    Ok(pass)
+}
+
+/// Reads every process (stops at `deadline`, marking the table truncated): [`stat_pass`], then
+/// [`scan_from`].
+pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
+    Ok(scan_from(host, deadline, &stat_pass(host, deadline)?))
+}
+
+/// The process table from a pass over /proc/PID/stat: the run's own processes ([`Lineage`]) are
+/// found from the parents it gives, and only the others' status and command line are read.
+pub fn scan_from(host: &Host, deadline: Instant, pass: &StatPass) -> ProcessTable {
+    let mut table = ProcessTable { unreadable: pass.unreadable, truncated: pass.truncated, ..Default::default() };
+    let stats = pass.procs.clone();
     let lineage = if host.is_live() { Lineage::of_this_process(&stats) } else { Lineage::default() };
     for mut p in stats {
         if lineage.is_own(p.pid) {
@@ -165,7 +199,7 @@ pub fn scan(host: &Host, deadline: Instant) -> std::io::Result<ProcessTable> {
         }
         table.procs.push(p);
     }
-    Ok(table)
+    table
 }
 
 /// The pids of the child processes this run started that may still be running (programs it

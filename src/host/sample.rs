@@ -244,7 +244,14 @@ pub struct Snapshot {
     pub forks: Option<u64>,
     /// /proc/stat `procs_running`: tasks runnable now (this sampler among them).
     pub procs_running: Option<u64>,
+    /// The TCP connections with their segments sent and retransmitted (netlink; the live
+    /// system only, at most [`MAX_CONNS`]).
+    pub tcp_conns: Vec<super::sockdiag::TcpConn>,
 }
+
+/// Connections whose counters the window reads at each end: enough to name the peer of a lossy
+/// path, bounded on a host with 100,000 connections.
+pub const MAX_CONNS: usize = 4096;
 
 /// A `name value` line of /proc/stat (`processes 1160684`).
 pub fn stat_value(stat: &str, name: &str) -> Option<u64> {
@@ -253,8 +260,16 @@ pub fn stat_value(stat: &str, name: &str) -> Option<u64> {
 
 /// The counters now; `sched_of` names the processes whose schedstat to read (`None`: those
 /// running or runnable now).
-fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>) -> Snapshot {
+fn snapshot(
+    host: &Host,
+    sched_of: Option<&BTreeMap<u32, ProcTick>>,
+    deadline: Instant,
+    pass: Option<&procs::StatPass>,
+) -> Snapshot {
     let mut s = Snapshot::default();
+    if host.is_live() {
+        s.tcp_conns = super::sockdiag::tcp_conns(deadline, MAX_CONNS).unwrap_or_default();
+    }
     if let Ok(f) = host.read("/proc/stat") {
         s.cpu = parse_cpu(&f.text);
         s.cpu_line = f.text.lines().find(|l| l.starts_with("cpu ")).unwrap_or_default().to_string();
@@ -278,6 +293,20 @@ fn snapshot(host: &Host, sched_of: Option<&BTreeMap<u32, ProcTick>>) -> Snapshot
     }
     if let Ok(f) = host.read("/proc/net/softnet_stat") {
         s.softnet = parse_softnet(&f.text);
+    }
+    if let Some(pass) = pass {
+        // The run's shared pass over /proc/PID/stat (the process table's too): not read again.
+        for p in &pass.procs {
+            let tick = ProcTick {
+                state: p.state,
+                ppid: p.ppid,
+                comm: p.comm.clone(),
+                cpu_ticks: p.cpu_ticks,
+                sched: pass.sched.get(&p.pid).copied(),
+            };
+            s.procs.insert(p.pid, tick);
+        }
+        return s;
     }
     for pid in procs::pids(host).unwrap_or_default() {
         let Ok(f) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else { continue };
@@ -304,21 +333,33 @@ pub struct Window {
     pub second: Snapshot,
     /// Seconds between the snapshots (0 on a fixture root).
     pub seconds: f64,
+    /// Seconds between the two readings of the processes (longer than `seconds` when the first
+    /// came from the run's earlier pass over /proc/PID/stat).
+    pub proc_seconds: f64,
 }
 
 /// Takes the window: a snapshot, a pause of [`WINDOW`] (less when the deadline is near; none
 /// on a fixture root), another snapshot.
 pub fn sample(host: &Host, deadline: Instant) -> Window {
+    sample_with(host, deadline, None)
+}
+
+/// [`sample`], the first reading of the processes taken from `pass` (the run's one pass over
+/// /proc/PID/stat, which the process table shares) instead of reading them again; the
+/// processes' rates are over the time since that pass.
+pub fn sample_with(host: &Host, deadline: Instant, pass: Option<&procs::StatPass>) -> Window {
     let start = Instant::now();
-    let first = snapshot(host, None);
+    let first = snapshot(host, None, deadline, pass);
+    let procs_start = pass.map_or(start, |p| p.at.min(start));
     if host.is_live() {
         // Leave time after the window for the checks to finish before the deadline.
         let left = deadline.saturating_duration_since(Instant::now()).saturating_sub(Duration::from_millis(200));
         std::thread::sleep(WINDOW.saturating_sub(start.elapsed()).min(left));
     }
     let seconds = if host.is_live() { start.elapsed().as_secs_f64() } else { 0.0 };
-    let second = snapshot(host, Some(&first.procs));
-    Window { first, second, seconds }
+    let proc_seconds = if host.is_live() { procs_start.elapsed().as_secs_f64() } else { 0.0 };
+    let second = snapshot(host, Some(&first.procs), deadline, None);
+    Window { first, second, seconds, proc_seconds }
 }
 
 /// CPU shares over the window, in percent of all CPU time.
@@ -336,6 +377,26 @@ impl Window {
         let now = *self.second.counters.get(key)?;
         let before = self.first.counters.get(key).copied().unwrap_or(now);
         Some((now, now.saturating_sub(before)))
+    }
+
+    /// The connections that retransmitted during the window, most first: (local, remote,
+    /// segments retransmitted, segments sent), from tcp_info at both ends (a connection opened
+    /// during the window counts from zero).
+    pub fn retransmitting(&self) -> Vec<(std::net::SocketAddr, std::net::SocketAddr, u64, u64)> {
+        let before: std::collections::HashMap<_, _> =
+            self.first.tcp_conns.iter().map(|c| ((c.local, c.remote), (c.total_retrans, c.segs_out))).collect();
+        let mut v: Vec<_> = self
+            .second
+            .tcp_conns
+            .iter()
+            .filter_map(|c| {
+                let (r0, s0) = before.get(&(c.local, c.remote)).copied().unwrap_or((0, 0));
+                let re = u64::from(c.total_retrans.saturating_sub(r0));
+                (re > 0).then(|| (c.local, c.remote, re, u64::from(c.segs_out.wrapping_sub(s0))))
+            })
+            .collect();
+        v.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+        v
     }
 
     /// Busy, I/O wait and steal percentages (zeros when nothing moved).
@@ -357,7 +418,8 @@ impl Window {
     /// Processes that were running or waiting for a CPU the whole window (a spinning loop): (pid,
     /// comm, percent of the window on a CPU or waiting for one), from /proc/PID/schedstat.
     pub fn demanding(&self, min_percent: f64) -> Vec<(u32, String, f64)> {
-        if self.seconds <= 0.0 {
+        let secs = self.proc_seconds;
+        if secs <= 0.0 {
             return Vec::new();
         }
         let mut v: Vec<(u32, String, f64)> = self
@@ -368,7 +430,7 @@ impl Window {
                 let (r1, w1) = self.first.procs.get(pid)?.sched?;
                 let (r2, w2) = p.sched?;
                 let ns = r2.saturating_sub(r1).saturating_add(w2.saturating_sub(w1));
-                let pct = (ns as f64 / (self.seconds * 1e9) * 1000.0).round() / 10.0;
+                let pct = (ns as f64 / (secs * 1e9) * 1000.0).round() / 10.0;
                 (pct >= min_percent).then(|| (*pid, p.comm.clone(), pct))
             })
             .collect();
@@ -378,7 +440,8 @@ impl Window {
 
     /// Processes by CPU used during the window: (pid, comm, percent of one CPU), busiest first.
     pub fn top_cpu(&self, n: usize) -> Vec<(u32, String, f64)> {
-        if self.seconds <= 0.0 {
+        let secs = self.proc_seconds;
+        if secs <= 0.0 {
             return Vec::new();
         }
         let mut v: Vec<(u32, String, f64)> = self
@@ -388,7 +451,7 @@ impl Window {
             .filter_map(|(pid, p)| {
                 let before = self.first.procs.get(pid)?;
                 let d = p.cpu_ticks.saturating_sub(before.cpu_ticks);
-                (d > 0).then(|| (*pid, p.comm.clone(), (d as f64 / USER_HZ / self.seconds * 1000.0).round() / 10.0))
+                (d > 0).then(|| (*pid, p.comm.clone(), (d as f64 / USER_HZ / secs * 1000.0).round() / 10.0))
             })
             .collect();
         v.sort_by(|a, b| b.2.total_cmp(&a.2));
@@ -438,7 +501,7 @@ mod tests {
 
     #[test]
     fn shares_and_top_processes() {
-        let mut w = Window { seconds: 0.2, ..Default::default() };
+        let mut w = Window { seconds: 0.2, proc_seconds: 0.2, ..Default::default() };
         w.first.cpu = parse_cpu("cpu  100 0 0 800 0 0 0 100 0 0");
         w.second.cpu = parse_cpu("cpu  130 0 0 850 0 0 0 120 0 0");
         let s = w.cpu_shares().unwrap();

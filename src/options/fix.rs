@@ -32,6 +32,8 @@ pub struct FixOptions {
     /// Where the repair records are, as a path of the examined system: ECS_DOCTOR_REPAIR_DIR,
     /// else /var/lib/ecs-doctor/repairs (inside `--root` when given).
     pub repair_dir: PathBuf,
+    /// `--client ADDR`: where the customer connects from (the security group's repair).
+    pub client: Option<std::net::IpAddr>,
     /// Test seams (see [`Env`]).
     pub crash_at: Option<String>,
     pub spawn_log: Option<PathBuf>,
@@ -51,11 +53,15 @@ impl FixOptions {
             run.save = false;
         }
         run.format = layer(args.run.format, None, None, || Format::Text);
+        if let Some(c) = args.client {
+            run.net.access.from = Some(c);
+        }
         Ok(FixOptions {
             run,
             task,
             from: args.from.clone(),
             repair_dir: layer(None, env.repair_dir.clone(), None, || PathBuf::from(crate::repair::store::DEFAULT_DIR)),
+            client: args.client,
             crash_at: env.test_crash_at.clone(),
             spawn_log: env.test_spawn_log.clone(),
         })
@@ -99,6 +105,10 @@ mod tests {
             (("--no-save wins", &["--apply", "--yes", "--no-save"], &[], "false"), |o| o.run.save.to_string()),
             (("format: flag", &["--format", "json"], &[], "Json"), |o| format!("{:?}", o.run.format)),
             (("format: default", &[], &[], "Text"), |o| format!("{:?}", o.run.format)),
+            (("client: flag, judged by the diagnosis", &["--client", "203.0.113.7"], &[], "Some(203.0.113.7)"), |o| {
+                format!("{:?}", o.run.net.access.from)
+            }),
+            (("client: none", &[], &[], "None"), |o| format!("{:?}", o.client)),
             (("crash seam", &[], &[("ECS_DOCTOR_TEST_CRASH_AT", "after-backup")], "Some(\"after-backup\")"), |o| {
                 format!("{:?}", o.crash_at)
             }),

@@ -267,6 +267,7 @@ pub struct Scans {
     mounts: OnceLock<Result<Arc<MountTable>, ProbeError>>,
     kernel_log: OnceLock<Result<Arc<crate::host::klog::KernelLog>, ProbeError>>,
     processes: OnceLock<Result<Arc<crate::host::procs::ProcessTable>, ProbeError>>,
+    stat_pass: OnceLock<Result<Arc<crate::host::procs::StatPass>, ProbeError>>,
     open_files: OnceLock<Result<Arc<crate::host::procs::OpenFiles>, ProbeError>>,
     sockets: OnceLock<Result<Arc<crate::host::sockets::SocketTable>, ProbeError>>,
     window: OnceLock<Arc<crate::host::sample::Window>>,
@@ -511,9 +512,8 @@ impl ProbeContext {
         self.scans
             .processes
             .get_or_init(|| {
-                crate::host::procs::scan(&self.host, self.deadline)
-                    .map(Arc::new)
-                    .map_err(|e| ProbeError::io("/proc", &e))
+                let pass = self.stat_pass()?;
+                Ok(Arc::new(crate::host::procs::scan_from(&self.host, self.deadline, &pass)))
             })
             .clone()
     }
@@ -569,7 +569,26 @@ impl ProbeContext {
     /// The shared sampling window (counters read twice ~200 ms apart), taken once per run by
     /// the first check that needs it; the others wait for it.
     pub fn window(&self) -> Arc<crate::host::sample::Window> {
-        self.scans.window.get_or_init(|| Arc::new(crate::host::sample::sample(&self.host, self.deadline))).clone()
+        self.scans
+            .window
+            .get_or_init(|| {
+                let pass = self.stat_pass().ok();
+                Arc::new(crate::host::sample::sample_with(&self.host, self.deadline, pass.as_deref()))
+            })
+            .clone()
+    }
+
+    /// The one pass over every /proc/PID/stat of the run, shared by the process table and the
+    /// sampling window's first reading.
+    fn stat_pass(&self) -> Result<Arc<crate::host::procs::StatPass>, ProbeError> {
+        self.scans
+            .stat_pass
+            .get_or_init(|| {
+                crate::host::procs::stat_pass(&self.host, self.deadline)
+                    .map(Arc::new)
+                    .map_err(|e| ProbeError::io("/proc", &e))
+            })
+            .clone()
     }
 
     /// Runs a probe, sharing the result between checks that name the same probe and parameters

@@ -1,6 +1,7 @@
 //! The one place the repair layer starts a process (a validator such as `findmnt --verify`, a
 //! reload such as `systemctl daemon-reload`): looked up in the system directories, no shell,
-//! under a time limit. Planning never comes here; a test proves it through the spawn log
+//! under a time limit; and a step that is an ECS API call (`ecs-api …`, the security group),
+//! sent by the tool itself. Planning never comes here; a test proves it through the spawn log
 //! (`ECS_DOCTOR_TEST_SPAWN_LOG`: every command started here is appended to that file).
 
 use super::Command;
@@ -24,14 +25,22 @@ pub enum Ran {
 
 /// Runs a command of a repair; `spawn_log` is the test seam.
 pub fn run(cmd: &Command, spawn_log: Option<&Path>) -> Ran {
+    let log = || {
+        if let Some(log) = spawn_log
+            && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log)
+        {
+            let _ = writeln!(f, "{}", cmd.line());
+        }
+    };
+    // A step that is an API call (the security group): sent by the tool, no process.
+    if cmd.program == super::security_group::API {
+        log();
+        return super::security_group::run(cmd);
+    }
     let Some(program) = crate::host::command::find(&cmd.program) else {
         return if cmd.optional { Ran::NotInstalled } else { Ran::Failed(format!("{} is not installed", cmd.program)) };
     };
-    if let Some(log) = spawn_log
-        && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log)
-    {
-        let _ = writeln!(f, "{}", cmd.line());
-    }
+    log();
     let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
     match crate::host::command::run(&program, &args, LIMIT, Instant::now() + LIMIT) {
         Ok(o) if o.code == Some(0) => Ran::Ok,

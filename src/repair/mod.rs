@@ -25,6 +25,7 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+pub mod adjtime;
 pub mod apply;
 pub mod chattr;
 pub mod console_key;
@@ -33,10 +34,14 @@ pub mod faillock;
 pub mod files;
 pub mod firewall;
 pub mod fstab;
+pub mod grub;
 pub mod lines;
 pub mod nologin;
 pub mod perms;
 pub mod plan;
+pub mod resolver;
+pub mod security_group;
+pub mod selinux;
 pub mod sshd;
 pub mod store;
 pub mod sysctl;
@@ -120,7 +125,9 @@ pub struct Change {
 /// written and validated, before the reloads; on a rollback or an undo the reversing commands
 /// run in the opposite order (only for the steps that ran), before the files are restored. A
 /// step with no `undo` cannot be reversed (a filesystem grown into new space): the plan says
-/// so, and `fix --undo` of such a repair refuses instead of pretending.
+/// so, and `fix --undo` of such a repair refuses instead of pretending. A step may also be a
+/// call to the cloud's API rather than a program (`security_group::API`: a rule added to the
+/// security group, revoked on undo), which `exec::run` sends instead of starting a process.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Live {
     pub run: Command,
@@ -279,6 +286,11 @@ actions! {
     wrappers => Wrappers,
     console_key => ConsoleKey,
     sysctl => Sysctl,
+    security_group => SecurityGroup,
+    grub => Grub,
+    selinux => Selinux,
+    adjtime => Adjtime,
+    resolver => Resolver,
 }
 
 #[cfg(test)]

@@ -198,6 +198,10 @@ pub fn make<'a>(report: &Report, repairs_of: impl Fn(&str) -> &'a [RepairDecl], 
             }
         }
     }
+    // A server that does not boot is repaired in the order its boot meets the faults (the
+    // rescue run's "what to repair first"); the rest in report order.
+    plan.repairs.sort_by_key(|p| crate::report::boot_stage(&p.check));
+    plan.unrepaired.sort_by_key(|u| crate::report::boot_stage(&u.check));
     plan
 }
 

@@ -22,9 +22,9 @@ fn boot_image() -> Option<PathBuf> {
     Some(path)
 }
 
-struct Disk {
-    lo: Loop,
-    dir: tempfile::TempDir,
+pub struct Disk {
+    pub lo: Loop,
+    pub dir: tempfile::TempDir,
     /// One attachment at a time: two loop devices of the same image carry the same UUID, and a
     /// scenario must find its own.
     _one: std::sync::MutexGuard<'static, ()>,
@@ -32,7 +32,7 @@ struct Disk {
 
 static ONE_DISK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-fn attach() -> Option<Disk> {
+pub fn attach() -> Option<Disk> {
     if !require(is_root(), "the boot lab needs root (loop devices, overlay mounts)") {
         return None;
     }
@@ -73,14 +73,9 @@ fn run_raw(disk: &Disk, breakage: &str, args: &str) -> String {
     std::fs::create_dir_all(&d).expect("mkdir");
     let d = d.to_str().expect("utf-8");
     let script = format!(
-        "set -e\n\
-         mkdir -p {d}/lower {d}/up {d}/work {d}/root\n\
-         mount -o ro {dev} {d}/lower\n\
-         mount -t overlay overlay -o lowerdir={d}/lower,upperdir={d}/up,workdir={d}/work {d}/root\n\
-         R={d}/root\n\
-         {breakage}\n\
+        "{}{breakage}\n\
          exec unshare --net {BIN} run --no-save --root {d}/root{args}\n",
-        dev = disk.lo.dev
+        overlay(disk, d)
     );
     let out = Command::new("unshare")
         .args(["--mount", "--propagation", "private", "sh", "-c", &script])
@@ -92,6 +87,19 @@ fn run_raw(disk: &Disk, breakage: &str, args: &str) -> String {
     let text = stdout(&out);
     assert!(!text.trim().is_empty(), "no report: {}", stderr(&out));
     text
+}
+
+/// Shell lines (`set -e` first) that mount the disk read-only at `D/lower` with an overlay on top
+/// at `$R` (`D/root`), writes going to `D/up`.
+pub fn overlay(disk: &Disk, d: &str) -> String {
+    format!(
+        "set -e\n\
+         mkdir -p {d}/lower {d}/up {d}/work {d}/root\n\
+         mount -o ro {dev} {d}/lower\n\
+         mount -t overlay overlay -o lowerdir={d}/lower,upperdir={d}/up,workdir={d}/work {d}/root\n\
+         R={d}/root\n",
+        dev = disk.lo.dev
+    )
 }
 
 fn rand_tag() -> u128 {

@@ -13,14 +13,14 @@ use std::path::Path;
 use std::process::Command;
 
 /// A loop device over an ext4 image, detached when dropped (even when the test fails).
-struct Disk {
+pub(crate) struct Disk {
     dev: String,
-    uuid: String,
+    pub(crate) uuid: String,
     attached: bool,
 }
 
 impl Disk {
-    fn new(dir: &Path, name: &str) -> Option<Disk> {
+    pub(crate) fn new(dir: &Path, name: &str) -> Option<Disk> {
         let img = dir.join(name);
         std::fs::File::create(&img).expect("image").set_len(16 << 20).expect("size");
         let made = Command::new("mkfs.ext4").args(["-q", "-F"]).arg(&img).status().is_ok_and(|s| s.success());
@@ -41,7 +41,7 @@ impl Disk {
 
     /// Makes `root/dev/<name>` the device's node (as the kernel names it in that system) and
     /// udev's `root/dev/disk/by-uuid/<uuid>` link to it.
-    fn appear_as(&self, root: &Path, name: &str) {
+    pub(crate) fn appear_as(&self, root: &Path, name: &str) {
         let out = Command::new("stat").args(["-c", "%Hr %Lr", &self.dev]).output().expect("stat");
         let numbers = String::from_utf8_lossy(&out.stdout).trim().to_string();
         let (major, minor) = numbers.split_once(' ').expect("major minor");
@@ -55,7 +55,7 @@ impl Disk {
     }
 
     /// Detaches it, and removes its node and link as the kernel and udev do.
-    fn detach(&mut self, root: &Path, name: &str) {
+    pub(crate) fn detach(&mut self, root: &Path, name: &str) {
         let ok = Command::new("losetup").args(["-d", &self.dev]).status().is_ok_and(|s| s.success());
         assert!(ok, "losetup -d {}", self.dev);
         self.attached = false;

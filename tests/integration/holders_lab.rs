@@ -109,11 +109,7 @@ fn a_fork_storm_is_a_warning_naming_the_parent() {
     }
     let id = "sys.process.fork-rate";
     // Children that live 50 ms, so the window's second reading catches some; never waited for.
-    let storm = spawn(Command::new("perl").args([
-        "-e",
-        "$SIG{CHLD}='IGNORE'; while (1) { my $p = fork; if (defined $p && $p == 0) { select(undef, undef, undef, 0.05); exit 0 } }",
-        "ecsd-fork-marker",
-    ]));
+    let storm = spawn(Command::new("perl").args(["-e", FORK_LOOP, "ecsd-fork-marker"]));
     let mut named = false;
     let mut warned = None;
     for _ in 0..10 {
@@ -178,4 +174,70 @@ fn a_quiet_pid_namespace_has_no_cpu_or_memory_holder_to_report() {
         assert_eq!(c["status"], "ok", "{c:#}");
         assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");
     }
+}
+
+/// A perl loop forking children that live 50 ms (`marker` in its command line).
+const FORK_LOOP: &str = "$SIG{CHLD}='IGNORE'; while (1) { my $p = fork; if (defined $p && $p == 0) { select(undef, undef, undef, 0.05); exit 0 } }";
+
+/// ecs-doctor's sys.process.fork-rate in a PID namespace of its own (a container's view: its
+/// own /proc), started by `sh -c SCRIPT` as the namespace's first process (the fork loop's code
+/// is `$ECSD_FORK_LOOP` there).
+fn fork_rate_in_pid_namespace(script: &str) -> serde_json::Value {
+    let out = Command::new("unshare")
+        .args(["--net", "--pid", "--fork", "--mount-proc", "sh", "-c", script, "lab", BIN])
+        .args(["run", "--format", "json", "--no-save", "--only", "sys.process.fork-rate"])
+        .env("ECSD_FORK_LOOP", FORK_LOOP)
+        .env("NO_COLOR", "1")
+        .env_remove("ECS_DOCTOR_CONFIG")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
+        .output()
+        .expect("unshare");
+    valid_report(&stdout(&out))
+}
+
+/// /proc/stat's counter is the machine's: a fork storm on the host, seen from a PID namespace
+/// of its own, is never blamed on that namespace (info, "outside"); the same storm inside the
+/// namespace warns and names its parent there.
+#[test]
+fn a_fork_storm_outside_a_pid_namespace_is_not_blamed_on_it() {
+    if !lab_ok() {
+        return;
+    }
+    let id = "sys.process.fork-rate";
+    let storm = spawn(Command::new("perl").args(["-e", FORK_LOOP, "ecsd-fork-outside"]));
+    let mut outside = None;
+    for _ in 0..10 {
+        let r = fork_rate_in_pid_namespace("exec \"$@\"");
+        let c = check(&r, id).clone();
+        assert_ne!(c["status"], "warn", "a storm outside the namespace was blamed on it: {c:#}");
+        if let Some(f) = c["findings"].as_array().and_then(|f| f.first()).filter(|f| f["code"] == "FORK-STORM-OUTSIDE")
+        {
+            outside = Some(f.clone());
+            break;
+        }
+    }
+    drop(storm);
+    let f = outside.expect("the host's fork loop never made 500 processes a second in 10 runs");
+    assert_eq!(f["severity"], "info", "{f:#}");
+    assert!(f["message"].as_str().unwrap_or_default().contains("none of them seen in this PID namespace"), "{f:#}");
+    assert!(f["evidence"].to_string().contains("/proc/self/ns/pid -> pid:["), "{f:#}");
+
+    // The storm inside the namespace (its pid there is 2: sh is 1 and execs ecs-doctor).
+    let script = "perl -e \"$ECSD_FORK_LOOP\" ecsd-fork-inside & exec \"$@\"";
+    let mut inside = None;
+    for _ in 0..10 {
+        let r = fork_rate_in_pid_namespace(script);
+        let c = check(&r, id).clone();
+        if c["status"] == "warn" {
+            inside = Some(c);
+            break;
+        }
+    }
+    let c = inside.expect("the namespace's fork loop never warned in 10 runs");
+    let f = &c["findings"][0];
+    assert_eq!(f["code"], "FORK-STORM", "{c:#}");
+    assert!(
+        f["message"].as_str().unwrap_or_default().contains("this PID namespace (a container) takes part: perl (pid"),
+        "{f:#}"
+    );
 }

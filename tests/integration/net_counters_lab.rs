@@ -225,6 +225,64 @@ fn tcp_max_syn_backlog_below_a_listeners_backlog_with_cookies_off_drops_and_is_n
     assert_eq!(status_of(&r, "net.sysctl.settings"), "ok", "{r:#}");
 }
 
+/// A sink on the peer's 10.61.0.2:7075 that reads whatever it is sent.
+const SINK: &str = r#"
+import socket, threading
+l = socket.socket()
+l.bind(("10.61.0.2", 7075))
+l.listen(64)
+print("ready", flush=True)
+def sink(c):
+    while c.recv(65536):
+        pass
+while True:
+    c, _ = l.accept()
+    threading.Thread(target=sink, args=(c,), daemon=True).start()
+"#;
+
+/// Sixteen connections to the sink, each sending as fast as it can.
+const SENDERS: &str = r#"
+import socket, threading
+conns = [socket.create_connection(("10.61.0.2", 7075)) for _ in range(16)]
+def send(s):
+    while True:
+        s.sendall(b"x" * 1400)
+for s in conns:
+    threading.Thread(target=send, args=(s,), daemon=True).start()
+print("ready", flush=True)
+threading.Event().wait()
+"#;
+
+/// Data over TCP across the veth to the peer namespace: quiet while the path is clean; once the
+/// peer's iptables drops 30 % of the segments at random (`-m statistic`, as sch_netem would),
+/// the retransmitted share of the window warns and names the peer and the interface the route
+/// to it leaves by.
+#[test]
+fn a_lossy_path_is_a_retransmission_rate_named_with_its_peer_and_interface() {
+    if !lab_ok() {
+        return;
+    }
+    let b = Lab::new("retrans");
+    let _sink = python(&b.peer, SINK);
+    let _senders = python(&b.ns, SENDERS);
+    until("data moving", || counter(&b.ns, "/proc/net/snmp", "Tcp", "OutSegs") > 1000);
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    assert_eq!(status_of(&r, "net.socket.tcp"), "ok", "a clean veth under load: {r:#}");
+
+    let rule = "-A INPUT -p tcp --dport 7075 -m statistic --mode random --probability 0.3 -j DROP";
+    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
+    crate::topology::ns_exec(&b.peer, &args);
+    let before = counter(&b.ns, "/proc/net/snmp", "Tcp", "RetransSegs");
+    until("retransmissions", || counter(&b.ns, "/proc/net/snmp", "Tcp", "RetransSegs") > before + 100);
+    let r = b.ns.doctor_json(&["net.socket.tcp"]);
+    let f = finding(&r, "net.socket.tcp", "Tcp.RetransSegs");
+    assert_eq!(f["code"], "TCP-RETRANS", "{f:#}");
+    assert!(matches!(f["severity"].as_str(), Some("warn" | "crit")), "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("most of them to 10.61.0.2 (d0)"), "{f:#}");
+    assert!(f.to_string().contains("-> 10.61.0.2:7075:"), "the connections are the evidence: {f:#}");
+}
+
 const UDP_FLOOD: &str = r#"
 import socket, time
 r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -2,7 +2,9 @@
 //! request's ACS3-HMAC-SHA256 signature recomputed by the ticket lab's independent checker
 //! (nonce reuse, date skew, STS token signed), answering `DescribeInstanceAttribute` and
 //! `DescribeSecurityGroupAttribute` in the official response shapes (shared/platform/
-//! alibaba-cloud.md) from rules a test sets, or `Forbidden.RAM`. It can also be the metadata
+//! alibaba-cloud.md) from rules a test sets, or `Forbidden.RAM`; `AuthorizeSecurityGroup` and
+//! `RevokeSecurityGroup` (`Permissions.1.*`, a `ClientToken` required and honoured) add and
+//! remove the rule they describe, so the groups it describes afterwards include the change. It can also be the metadata
 //! service (instance id, region, a RAM role and its STS credentials) for loopback tests.
 //!
 //! It listens wherever the test puts it: on 127.0.0.1 inside `common::in_private_netns`, or on
@@ -48,16 +50,18 @@ impl Perm {
     }
 
     fn json(&self) -> serde_json::Value {
-        let (cidr, sg, pl) = if let Some(g) = self.source.strip_prefix("sg:") {
-            ("", g, "")
+        let (cidr, cidr6, sg, pl) = if let Some(g) = self.source.strip_prefix("sg:") {
+            ("", "", g, "")
         } else if let Some(p) = self.source.strip_prefix("pl:") {
-            ("", "", p)
+            ("", "", "", p)
+        } else if self.source.contains(':') {
+            ("", self.source.as_str(), "", "")
         } else {
-            (self.source.as_str(), "", "")
+            (self.source.as_str(), "", "", "")
         };
         serde_json::json!({
             "Direction": "ingress", "IpProtocol": self.protocol, "PortRange": self.ports,
-            "SourceCidrIp": cidr, "Ipv6SourceCidrIp": "", "SourceGroupId": sg, "SourcePrefixListId": pl,
+            "SourceCidrIp": cidr, "Ipv6SourceCidrIp": cidr6, "SourceGroupId": sg, "SourcePrefixListId": pl,
             "SourceGroupOwnerAccount": "", "SourcePortRange": "", "DestCidrIp": "", "Policy": self.policy,
             "Priority": self.priority.to_string(), "NicType": "intranet", "Description": format!("lab {}", self.id),
             "SecurityGroupRuleId": self.id, "CreateTime": "2026-11-01T00:00:00Z"
@@ -74,8 +78,13 @@ pub struct EcsState {
     pub forbidden: bool,
     /// Serve a RAM role from the metadata paths.
     pub role: bool,
+    /// The credentials may read the groups but not change them (Forbidden.RAM on changes).
+    pub read_only: bool,
     /// Every request: `ACTION key=value...` (ECS) or `GET path` (metadata).
     pub requests: Vec<String>,
+    /// The `ClientToken`s of the changes carried out (a change sent again with the same token
+    /// is carried out once, as the API does).
+    pub tokens: Vec<String>,
     /// Signature checks and the like that failed; a test asserts it is empty.
     pub problems: Vec<String>,
     /// The signature checker's state (nonces, the STS credentials issued).
@@ -209,6 +218,70 @@ fn handle(mut s: TcpStream, state: &Arc<Mutex<EcsState>>) {
             });
             drop(st);
             respond(&mut s, 200, &body.to_string())
+        }
+        "AuthorizeSecurityGroup" | "RevokeSecurityGroup" => {
+            let group = get("SecurityGroupId");
+            if get("RegionId") != REGION {
+                st.problems.push(format!("{action} RegionId {:?}", get("RegionId")));
+            }
+            let Some(g) = st.groups.iter().copied().find(|g| *g == group) else {
+                drop(st);
+                return respond(
+                    &mut s,
+                    404,
+                    r#"{"Code":"InvalidSecurityGroupId.NotFound","Message":"The specified security group does not exist.","RequestId":"lab-404"}"#,
+                );
+            };
+            if st.read_only {
+                drop(st);
+                return respond(
+                    &mut s,
+                    403,
+                    r#"{"Code":"Forbidden.RAM","Message":"User not authorized to operate on the specified resource.","RequestId":"lab-forbidden"}"#,
+                );
+            }
+            let token = get("ClientToken");
+            if token.is_empty() {
+                st.problems.push(format!("{action} without a ClientToken"));
+            }
+            let p = |k: &str| get(&format!("Permissions.1.{k}"));
+            let source = [p("SourceCidrIp"), p("Ipv6SourceCidrIp")].into_iter().find(|v| !v.is_empty());
+            let policy = if p("Policy").eq_ignore_ascii_case("drop") { "Drop" } else { "Accept" };
+            let (Some(source), true, Ok(priority)) =
+                (source, p("IpProtocol").eq_ignore_ascii_case("tcp"), p("Priority").parse::<u32>())
+            else {
+                st.problems.push(format!("{action}: incomplete permission {params:?}"));
+                drop(st);
+                return respond(&mut s, 400, r#"{"Code":"MissingParameter","Message":"permission","RequestId":"lab"}"#);
+            };
+            if !st.tokens.contains(&token) {
+                st.tokens.push(token);
+                let same = |r: &Perm| {
+                    r.group == g
+                        && r.ports == p("PortRange")
+                        && r.source == source
+                        && r.policy == policy
+                        && r.priority == priority
+                };
+                if action == "AuthorizeSecurityGroup" {
+                    if !st.rules.iter().any(same) {
+                        let id: &'static str = format!("sgr-fix{}", st.rules.len() + 1).leak();
+                        st.rules.push(Perm {
+                            group: g,
+                            id,
+                            protocol: "TCP",
+                            ports: p("PortRange"),
+                            source,
+                            policy,
+                            priority,
+                        });
+                    }
+                } else {
+                    st.rules.retain(|r| !same(r));
+                }
+            }
+            drop(st);
+            respond(&mut s, 200, r#"{"RequestId":"lab-change"}"#)
         }
         other => {
             st.problems.push(format!("unexpected action {other:?}"));

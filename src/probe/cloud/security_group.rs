@@ -189,10 +189,10 @@ fn judge_port_v4(port: u16, why: &str, source: Source, groups: &[String], verdic
     o
 }
 
-/// The credentials the chain finds (environment, config, RAM role), as `creds` resolves them
-/// for the ticket backend.
-fn credentials(ctx: &ProbeContext, metadata_url: &str) -> Result<creds::Source, String> {
-    let c = &ctx.net.cloud_credentials;
+/// The credentials the chain finds (environment, config, RAM role from the metadata service at
+/// `metadata_url`), as `creds` resolves them for the ticket backend; the security-group repair
+/// uses the same.
+pub fn credentials(c: &crate::probe::CloudCredentials, metadata_url: &str) -> Result<creds::Source, String> {
     creds::Source::resolve(&creds::Inputs {
         config_id: c.key_id.as_deref(),
         config_secret: c.key_secret.as_deref(),
@@ -243,7 +243,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             Said::new(Msg::FailSecgroupMetadata).arg("error", format!("{}: no instance-id or region-id", md.url)),
         ));
     };
-    let mut creds = match credentials(ctx, &endpoint.url) {
+    let mut creds = match credentials(&ctx.net.cloud_credentials, &endpoint.url) {
         Ok(c) => c,
         Err(why) => return Err(no_credentials(&ports, source, why)),
     };
@@ -268,32 +268,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         None => ecs::default_endpoints(region),
     };
     let mut evidence = Vec::new();
-    let mut outcome = None;
-    for (i, ep) in endpoints.iter().enumerate() {
-        let mut api = ecs::Ecs {
-            client: client.clone(),
-            endpoint: ep.clone(),
-            creds: &mut creds,
-            deadline: ctx.deadline,
-            evidence: Vec::new(),
-        };
-        let r = api.instance_groups(instance).and_then(|groups| {
-            let mut rules = Vec::new();
-            for g in &groups {
-                rules.extend(api.ingress_rules(g, region)?);
-            }
-            Ok((groups, rules))
-        });
-        evidence.extend(std::mem::take(&mut api.evidence));
-        let unreachable = matches!(r, Err(ecs::ApiError::Send(SendError::Unreachable(_))));
-        outcome = Some(r);
-        if !(unreachable && i + 1 < endpoints.len()) {
-            break;
+    let outcome = ecs::on_endpoints(&client, &endpoints, &mut creds, ctx.deadline, &mut evidence, |api| {
+        let groups = api.instance_groups(instance)?;
+        let mut rules = Vec::new();
+        for g in &groups {
+            rules.extend(api.ingress_rules(g, region)?);
         }
-    }
+        Ok((groups, rules))
+    });
     let (groups, rules) = match outcome {
-        Some(Ok(v)) => v,
-        Some(Err(ecs::ApiError::Forbidden { action, code, message })) => {
+        Ok(v) => v,
+        Err(ecs::ApiError::Forbidden { action, code, message }) => {
             let who = creds.principal();
             return Err(ProbeError::Skipped(
                 Said::new(Msg::SkipSecgroupForbidden)
@@ -305,13 +290,12 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                     .arg("rules", rules_needed(&ports, source)),
             ));
         }
-        Some(Err(e)) => {
+        Err(e) => {
             return Err(ProbeError::failed(
                 e.code(),
                 Said::new(Msg::FailSecgroupApi).arg("error", crate::redact::redact(&e.to_string())),
             ));
         }
-        None => return Err(ProbeError::failed("EIO", Said::new(Msg::FailSecgroupApi).arg("error", "no endpoint"))),
     };
     let ipv6 = crate::host::facts::has_global_ipv6(&ctx.host);
     let items = ports

@@ -51,6 +51,12 @@ pub const FIELDS: &[Field] = &[
         "1 under --root when no disk this (rescue) machine sees carries the data disk's UUID or LABEL",
     ),
     Field::text("suggested", "the entry rewritten with the options it lacks"),
+    Field::text("device_timeout", "how long the boot waits for the entry's device (`90s`, `forever`)"),
+    Field::num("device_timeout_s", "s", "the same in seconds, -1 for forever"),
+    Field::text(
+        "device_timeout_from",
+        "where the wait is set: x-systemd.device-timeout=, DefaultDeviceTimeoutSec= or the default",
+    ),
 ];
 
 /// Filesystem types systemd knows to be network filesystems (`fstype_is_network`): they are
@@ -132,6 +138,24 @@ fn active_swaps(ctx: &ProbeContext) -> Option<Vec<String>> {
     )
 }
 
+/// How long systemd waits at boot for the entry's device before it gives up (and, without
+/// nofail, drops into emergency mode), and where that is set.
+fn device_wait(o: Observation, e: &Entry, default: &(fstab::Wait, Option<String>)) -> Observation {
+    let (wait, from) = match e.device_timeout() {
+        Some((opt, w)) => (w, Some(opt)),
+        None => (default.0, default.1.clone()),
+    };
+    let o = o.num("device_timeout_s", wait.seconds());
+    let o = match wait {
+        fstab::Wait::Forever => o.word("device_timeout", Said::new(Msg::ValForever)),
+        w => o.text("device_timeout", w.show()),
+    };
+    match from {
+        Some(from) => o.text("device_timeout_from", from),
+        None => o.word("device_timeout_from", Said::new(Msg::ValSystemdDefault)),
+    }
+}
+
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let file = match ctx.host.read_optional(fstab::PATH) {
         Ok(Some(f)) => f,
@@ -143,6 +167,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     // The mount table tells what is mounted; without one (a rescued disk) that is unknown.
     let mounts = ctx.mounts().ok().filter(|t| !t.mounts.is_empty());
     let swaps = active_swaps(ctx);
+    let default_wait = fstab::default_device_timeout(&ctx.host);
     let ev = |e: &Entry| format!("{}:{}: {}", fstab::PATH, e.line, e.raw);
 
     let mut items = vec![Observation::new(fstab::PATH).num("entries", tab.entries.len() as f64)];
@@ -203,6 +228,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         };
         o = o.text("device", device);
         let data_disk = e.names_block_device() && !e.is_swap() && !SYSTEM_MOUNTS.contains(&e.file.as_str());
+        if e.names_block_device() && !e.is_swap() && !e.noauto() {
+            o = device_wait(o, e, &default_wait);
+        }
         // Under --root a data disk is often left attached to the broken instance: not finding
         // it on the rescue instance says nothing about the boot.
         let not_attached = looked.is_some() && state == DeviceState::Missing && data_disk;

@@ -126,7 +126,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .num("cpus", cpus as f64)
             .evidence(format!(
                 "/proc/{pid}/stat, schedstat: {comm} was on a CPU {pct}% of {:.0} ms and on a CPU or waiting for one {demand}%",
-                w.seconds * 1000.0
+                w.proc_seconds * 1000.0
             ));
         if let Some(p) = proc_ {
             o = o.evidence(format!("/proc/{pid}: {}", p.describe()));
@@ -152,7 +152,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     summary = summary.num("pinning_count", pinning as f64);
     for (pid, comm, pct) in &top {
         summary = summary
-            .evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.seconds * 1000.0));
+            .evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.proc_seconds * 1000.0));
     }
     items.insert(0, summary);
     Ok(Observations::of(items))

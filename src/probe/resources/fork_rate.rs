@@ -4,6 +4,11 @@
 //! average without any one process standing out in `top`. The parent with the most children
 //! that appeared during the window is named when the window caught any (this tool's own
 //! children are not counted).
+//!
+//! The counter is the whole machine's, also inside a container: in a PID namespace of its own
+//! (/proc/self/ns/pid is not the machine's first, `pid:[4026531836]`) a storm is blamed on this namespace
+//! only when the window saw new processes in it; otherwise it is said to be the machine's,
+//! outside this namespace. On a fixture root (`--root`) there is no window and no rate.
 
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
@@ -20,7 +25,18 @@ pub const FIELDS: &[Field] = &[
     Field::num("window_ms", "ms", "how long the window lasted"),
     Field::text("top_parent", "the process whose new children the window caught most often, or none"),
     Field::num("top_parent_children", "", "how many of those children"),
+    Field::num("seen_children", "", "new processes the window saw in this PID namespace (not this tool's)"),
+    Field::flag("pid_namespace", "1 inside a PID namespace of its own (a container): the counter is the machine's"),
 ];
+
+/// The machine's first PID namespace as /proc/PID/ns/pid names it: its inode is the kernel's
+/// constant PROC_PID_INIT_INO (0xEFFFFFFC).
+const INIT_PID_NS: &str = "pid:[4026531836]";
+
+/// Whether the link /proc/self/ns/pid names a PID namespace below the machine's (a container's).
+pub fn in_child_pid_namespace(link: &str) -> bool {
+    link.starts_with("pid:[") && link != INIT_PID_NS
+}
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let w = ctx.window();
@@ -33,6 +49,17 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     if w.seconds <= 0.0 {
         // A fixture root: the counter read twice without waiting, no rate.
         return Ok(Observations::of(vec![o.num("forks", 0.0).text("top_parent", "none")]));
+    }
+    // Only the live system has a namespace to ask about (a fixture root returned above).
+    let link = std::fs::read_link(ctx.host.path("/proc/self/ns/pid"))
+        .map(|l| l.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let pid_ns = in_child_pid_namespace(&link);
+    o = o.flag("pid_namespace", pid_ns);
+    if pid_ns {
+        o = o.evidence(format!(
+            "/proc/self/ns/pid -> {link}: a PID namespace of its own; /proc/stat counts the whole machine's processes"
+        ));
     }
     let created = b.saturating_sub(a);
     let rate = (created as f64 / w.seconds).round();
@@ -47,6 +74,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
     let top = by_parent.iter().max_by_key(|(_, n)| **n).map(|(pp, n)| (*pp, *n));
+    o = o.num("seen_children", by_parent.values().sum::<usize>() as f64);
     o = o
         .num("forks", created as f64)
         .num("forks_per_s", rate)
@@ -74,4 +102,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         None => o = o.text("top_parent", "none"),
     }
     Ok(Observations::of(vec![o]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pid_namespace_other_than_the_first_is_a_containers() {
+        assert!(in_child_pid_namespace("pid:[4026532507]"));
+        assert!(!in_child_pid_namespace("pid:[4026531836]"));
+        assert!(!in_child_pid_namespace(""), "unreadable: the machine's, as before");
+    }
 }

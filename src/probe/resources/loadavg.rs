@@ -109,7 +109,7 @@ fn with_window(mut o: Observation, ctx: &ProbeContext) -> Observation {
         o.text("top_cpu", names.join(", "))
     };
     for (pid, comm, pct) in &top {
-        o = o.evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.seconds * 1000.0));
+        o = o.evidence(format!("/proc/{pid}/stat: {comm} used {pct}% of a CPU over {:.0} ms", w.proc_seconds * 1000.0));
     }
     let Some(shares) = w.cpu_shares() else { return o };
     o.num("busy_percent", shares.busy)

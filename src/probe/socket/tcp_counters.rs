@@ -17,9 +17,18 @@ pub struct Params {}
 
 pub const FIELDS: &[Field] = &[
     Field::num("window_ms", "ms", "the sampling window"),
-    Field::num("out_segs_window", "", "TCP segments sent during the window"),
+    Field::num(
+        "out_segs_window",
+        "",
+        "new TCP segments sent during the window (Tcp OutSegs, retransmissions not counted)",
+    ),
+    Field::num("segs_sent_window", "", "TCP segments sent during the window, retransmissions included"),
     Field::num("retrans_window", "", "TCP segments retransmitted during the window"),
-    Field::num("retransmit_percent", "%", "retransmitted segments as a share of segments sent, in the window"),
+    Field::num("retransmit_percent", "%", "retransmitted segments as a share of all segments sent, in the window"),
+    Field::flag("attributed", "1 when the connections that retransmitted during the window were read (tcp_info)"),
+    Field::text("peer", "the peer most retransmissions of the window went to, with the interface the route leaves by"),
+    Field::num("peer_retrans_window", "", "segments retransmitted to that peer during the window"),
+    Field::num("peer_segs_window", "", "segments sent to that peer during the window"),
     Field::num("syncookies_window", "", "SYN cookies sent during the window (a SYN queue overflowed)"),
     Field::num("syncookies_total", "", "SYN cookies sent since boot"),
     Field::num("syn_full_listeners", "", "listening sockets whose SYN queue is full now"),
@@ -55,6 +64,51 @@ pub fn sockstat_tcp(text: &str) -> std::collections::BTreeMap<String, u64> {
     out
 }
 
+/// Names the peer the window's retransmissions went to (the connections' tcp_info read at both
+/// ends of the window, summed by remote address) and the interface the route to it leaves by.
+fn attribute(ctx: &ProbeContext, w: &crate::host::sample::Window, mut o: Observation) -> Observation {
+    let conns = w.retransmitting();
+    if w.second.tcp_conns.is_empty() {
+        return o.flag("attributed", false);
+    }
+    o = o.flag("attributed", !conns.is_empty());
+    let mut by_peer: std::collections::BTreeMap<std::net::IpAddr, (u64, u64)> = std::collections::BTreeMap::new();
+    for (_, remote, re, segs) in &conns {
+        let e = by_peer.entry(remote.ip()).or_default();
+        e.0 += re;
+        e.1 += segs;
+    }
+    let Some((peer, (re, segs))) = by_peer.iter().max_by_key(|(ip, (re, _))| (*re, std::cmp::Reverse(**ip))) else {
+        return o;
+    };
+    let routes = ctx
+        .host
+        .read_optional("/proc/net/route")
+        .ok()
+        .flatten()
+        .map(|f| crate::probe::net::routes::parse_ipv4("/proc/net/route", &f.text, &mut Vec::new()))
+        .unwrap_or_default();
+    let iface = match peer {
+        ip if ip.is_loopback() => Some("lo".to_string()),
+        std::net::IpAddr::V4(a) => crate::probe::net::route_conflicts::route_for(*a, &routes).map(|r| r.iface.clone()),
+        std::net::IpAddr::V6(_) => None,
+    };
+    let label = match &iface {
+        Some(i) => format!("{peer} ({i})"),
+        None => peer.to_string(),
+    };
+    o = o.text("peer", label).num("peer_retrans_window", *re as f64).num("peer_segs_window", *segs as f64);
+    for (local, remote, re, segs) in conns.iter().take(5) {
+        o = o.evidence(format!(
+            "netlink tcp_info: {local} -> {remote}: {re} of {segs} segment(s) sent during the window were retransmissions"
+        ));
+    }
+    if let Some(i) = iface {
+        o = o.evidence(format!("/proc/net/route: {peer} is reached through {i}"));
+    }
+    o
+}
+
 const TIME_WAIT: u8 = 0x06;
 const SOCKSTAT: &str = "/proc/net/sockstat";
 
@@ -73,8 +127,15 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .evidence(format!(
                 "/proc/net/snmp: Tcp OutSegs {out_total} (+{out_d}), RetransSegs {re_total} (+{re_d}) in {window_ms} ms"
             ));
-        if out_d > 0 {
-            o = o.num("retransmit_percent", (re_d as f64 * 1000.0 / out_d as f64).round() / 10.0);
+        // OutSegs counts new segments only (a retransmission is not in it): the share of every
+        // segment sent is RetransSegs over both.
+        let sent = out_d + re_d;
+        o = o.num("segs_sent_window", sent as f64);
+        if sent > 0 {
+            o = o.num("retransmit_percent", (re_d as f64 * 1000.0 / sent as f64).round() / 10.0);
+        }
+        if re_d > 0 {
+            o = attribute(ctx, &w, o);
         }
         items.push(o);
     }
@@ -86,6 +147,9 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             .evidence(format!("/proc/net/netstat: TcpExt SyncookiesSent {total} (+{d} in {window_ms} ms)"));
         // Who the cookies answer for: the listener whose SYN queue is full (only worth the scan
         // when cookies went out during the window).
+        if d > 0 {
+            o = o.num("syn_full_listeners", 0.0);
+        }
         if d > 0
             && let Ok(all) = listen_queues::listeners(ctx)
         {

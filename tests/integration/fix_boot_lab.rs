@@ -1,0 +1,245 @@
+//! `ecs-doctor fix --root` on a real Debian system disk that does not boot (root only, under the
+//! lab lock): the debootstrap'ed bookworm disk of `boot_lab`, attached read-only to a loop
+//! device and broken in an overlay in a private mount namespace, as a rescue instance sees a
+//! broken server's disk.
+//!
+//! The faults are made with the distribution's own tools: a newer kernel was installed (its
+//! files beside the real one), grub-mkconfig wrote the menu with it as the default (pinned in
+//! /etc/default/grub, or `GRUB_DEFAULT=saved` and `grub-set-default`), then its files were removed
+//! by hand; an SELinux typo; /etc/adjtime LOCAL. Each: the plan shows the diffs and changes
+//! nothing; apply fixes it (the checks are ok when run again under `--root`); undo restores the
+//! sha256, mode and owner of every file; the plan follows the rescue run's order.
+
+use super::boot_lab::{Disk, attach, overlay};
+use crate::common::*;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The files the boot repairs touch, as `state` prints them.
+const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64";
+
+/// Runs `script` (sh) in a private mount namespace with the disk mounted read-only under an
+/// overlay at `$R`; `$D` is a directory for what it writes, `$BIN` the tool, `$DEV` the disk;
+/// `state NAME` writes each of [`FILES`]' mode, owner and sha256 to `$D/NAME`. Returns `$D`.
+fn session(disk: &Disk, script: &str) -> PathBuf {
+    let d = disk.dir.path().join(format!("s{}", std::process::id()));
+    let n = std::fs::read_dir(disk.dir.path()).map(|r| r.count()).unwrap_or(0);
+    let d = d.with_extension(n.to_string());
+    std::fs::create_dir_all(&d).expect("mkdir");
+    let ds = d.to_str().expect("utf-8");
+    let full = format!(
+        "{}D={ds} DEV={dev} BIN={BIN}\n\
+         state() {{ for f in {FILES}; do if [ -e $R$f ]; then echo \"$f $(stat -c '%a %u %g' $R$f) $(sha256sum < $R$f | cut -c1-64)\"; else echo \"$f absent\"; fi; done > $D/$1; }}\n\
+         doctor() {{ out=$1; shift; rc=0; unshare --net $BIN \"$@\" > $D/$out 2>&1 || rc=$?; echo $rc > $D/$out.rc; }}\n\
+         {script}\n",
+        overlay(disk, ds),
+        dev = disk.lo.dev
+    );
+    let out = Command::new("unshare")
+        .args(["--mount", "--propagation", "private", "sh", "-c", &full])
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .env("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("fix-boot-lab-reports"))
+        .output()
+        .expect("unshare");
+    assert!(out.status.success(), "the session failed:\n{}{}", stdout(&out), stderr(&out));
+    d
+}
+
+fn read(d: &std::path::Path, name: &str) -> String {
+    std::fs::read_to_string(d.join(name)).unwrap_or_default()
+}
+
+/// The newer kernel whose files are removed after grub-mkconfig made it the default.
+pub const GONE: &str = "6.1.0-99-cloud-amd64";
+
+/// Shell lines: kernel [`GONE`] installed beside the disk's own (its files copies of it), the
+/// menu written by the disk's own grub-mkconfig with `grub_default` in /etc/default/grub (then
+/// `grub-set-default` when it is `saved`), and the kernel's files removed by hand.
+///
+/// grub-mkconfig asks grub-probe about the disk under /, which here is an overlay on a loop
+/// device it cannot name: for that one run grub-probe answers as on a one-disk instance (as
+/// .ci/boot-root does when it makes the image); everything in grub.cfg is Debian's own scripts'.
+pub fn newer_kernel_removed(grub_default: &str) -> String {
+    let set_saved = if grub_default == "saved" {
+        format!("chroot $R grub-set-default \"gnulinux-advanced-$U>gnulinux-{GONE}-advanced-$U\"\n")
+    } else {
+        String::new()
+    };
+    format!(
+        "V=$(cd $R/boot && ls vmlinuz-* | sed 's/^vmlinuz-//' | head -n 1)\n\
+         U=$(blkid -s UUID -o value $DEV)\n\
+         cp $R/boot/vmlinuz-$V $R/boot/vmlinuz-{GONE} && cp $R/boot/initrd.img-$V $R/boot/initrd.img-{GONE}\n\
+         printf '# written by the lab\\nGRUB_DEFAULT=\"%s\"\\nGRUB_TIMEOUT=5\\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\\nGRUB_CMDLINE_LINUX=\"\"\\n' \"{grub_default}\" > $R/etc/default/grub\n\
+         mv $R/usr/sbin/grub-probe $R/usr/sbin/grub-probe.real\n\
+         cat > $R/usr/sbin/grub-probe <<PROBE\n\
+#!/bin/sh\n\
+t=''\n\
+for a in \"\\$@\"; do case \"\\$a\" in --target=*) t=\"\\${{a#--target=}}\";; esac; done\n\
+p=''\n\
+for a in \"\\$@\"; do [ \"\\$p\" = -t ] && t=\"\\$a\"; p=\"\\$a\"; done\n\
+case \"\\$t\" in device) echo /dev/vda1;; fs) echo ext2;; fs_uuid) echo $U;; fs_label) echo ecs-root;; partmap) echo msdos;; drive) echo '(hd0,msdos1)';; bios_hints|compatibility_hint) echo hd0,msdos1;; hints_string) echo --hint-bios=hd0,msdos1;; disk) echo /dev/vda;; partuuid|abstraction) echo;; *) exit 1;; esac\n\
+PROBE\n\
+         chmod 755 $R/usr/sbin/grub-probe\n\
+         mkdir -p $R/dev/disk/by-uuid && : > $R/dev/vda1 && ln -sfn ../../vda1 $R/dev/disk/by-uuid/$U\n\
+         chroot $R grub-mkconfig -o /boot/grub/grub.cfg 2>/dev/null\n\
+         {set_saved}\
+         mv $R/usr/sbin/grub-probe.real $R/usr/sbin/grub-probe\n\
+         rm -rf $R/dev/disk $R/dev/vda1\n\
+         rm $R/boot/vmlinuz-{GONE} $R/boot/initrd.img-{GONE}\n"
+    )
+}
+
+/// The lines of `state` output that differ.
+fn changed(a: &str, b: &str) -> Vec<String> {
+    a.lines()
+        .zip(b.lines())
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.split(' ').next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// Mode and owner of each line of `state` output (the sha256 left out).
+fn modes(s: &str) -> Vec<String> {
+    s.lines().map(|l| l.split(' ').take(4).collect::<Vec<_>>().join(" ")).collect()
+}
+
+#[test]
+fn a_grub_default_to_a_removed_kernel_an_selinux_typo_and_adjtime_local_are_repaired_in_boot_order_and_undone() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot --only sys.clock.settings";
+    let d = session(
+        &disk,
+        &format!(
+            "U=$(blkid -s UUID -o value $DEV)\n\
+             {}\
+             printf 'SELINUX=enforcin\\n' > $R/etc/selinux/config && chmod 600 $R/etc/selinux/config\n\
+             printf '0.000000 1733400000 0.000000\\n1733400000\\nLOCAL\\n' > $R/etc/adjtime && chown 0:4 $R/etc/adjtime && chmod 640 $R/etc/adjtime\n\
+             state state-before\n\
+             doctor rescue run --no-save --root $R\n\
+             doctor plan fix --no-save --root $R {only}\n\
+             state state-plan\n\
+             doctor apply fix --no-save --root $R {only} --apply --yes\n\
+             doctor after.json run --no-save --root $R --format json {only}\n\
+             state state-after\n\
+             for i in 1 2 3; do doctor undo$i fix --root $R --undo; done\n\
+             state state-undone\n\
+             doctor undone.json run --no-save --root $R --format json {only}\n",
+            newer_kernel_removed(&format!("gnulinux-advanced-$U>gnulinux-{GONE}-advanced-$U"))
+        ),
+    );
+    // The rescue run says to repair GRUB's entry first; the plan goes in that order.
+    let rescue = read(&d, "rescue");
+    let next = rescue.split("Next steps:").nth(1).unwrap_or_else(|| panic!("no next steps:\n{rescue}"));
+    assert!(next.trim_start().starts_with("ecs-doctor explain sys.boot.entry"), "{rescue}");
+    let plan = read(&d, "plan");
+    let at = |what: &str| plan.find(what).unwrap_or_else(|| panic!("{what:?} not in\n{plan}"));
+    assert!(
+        at("·  sys.boot.entry  ·") < at("·  sys.boot.selinux  ·")
+            && at("·  sys.boot.selinux  ·") < at("·  sys.clock.settings  ·"),
+        "boot order: {plan}"
+    );
+    for want in [
+        format!("GRUB's default instead of 'GNU/Linux, with Linux {GONE}', whose kernel /boot/vmlinuz-{GONE} is gone"),
+        format!(">gnulinux-{GONE}-advanced-"),
+        "-   set default=\"gnulinux-advanced-".into(),
+        "+   set default=\"gnulinux-advanced-".into(),
+        ">gnulinux-6.1.0-50-cloud-amd64-advanced-".into(),
+        "-GRUB_DEFAULT=\"gnulinux-advanced-".into(),
+        "+GRUB_DEFAULT=\"gnulinux-advanced-".into(),
+        "/usr/bin/grub-script-check /boot/grub/grub.cfg".into(),
+        "-SELINUX=enforcin\n".into(),
+        "+SELINUX=enforcing\n".into(),
+        "is a typo of enforcing".into(),
+        "-LOCAL\n".into(),
+        "+UTC\n".into(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+    }
+    assert_eq!(read(&d, "plan.rc").trim(), "2", "the plan exits like run: critical\n{plan}");
+    let before = read(&d, "state-before");
+    assert_eq!(before.lines().count(), 6, "{before}");
+    assert_eq!(read(&d, "state-plan"), before, "the plan changed nothing");
+
+    assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+    let after = valid_report(&read(&d, "after.json"));
+    for id in ["sys.boot.entry", "sys.boot.selinux", "sys.clock.settings"] {
+        assert_eq!(status_of(&after, id), "ok", "{id} after the repairs: {:#}", check(&after, id));
+    }
+    let state_after = read(&d, "state-after");
+    assert_eq!(
+        changed(&before, &state_after),
+        ["/boot/grub/grub.cfg", "/etc/default/grub", "/etc/selinux/config", "/etc/adjtime"],
+        "{before}\n{state_after}"
+    );
+    assert_eq!(modes(&state_after), modes(&before), "modes and owners kept");
+
+    for i in 1..=3 {
+        assert_eq!(read(&d, &format!("undo{i}.rc")).trim(), "0", "{}", read(&d, &format!("undo{i}")));
+    }
+    assert_eq!(read(&d, "state-undone"), before, "undone: sha256, mode and owner");
+    let undone = valid_report(&read(&d, "undone.json"));
+    for id in ["sys.boot.entry", "sys.boot.selinux"] {
+        assert_eq!(status_of(&undone, id), "crit", "{id}: {undone:#}");
+    }
+    assert_eq!(status_of(&undone, "sys.clock.settings"), "warn", "{undone:#}");
+}
+
+#[test]
+fn a_saved_entry_of_a_removed_kernel_is_moved_in_grubenv_and_an_selinux_word_that_is_no_typo_becomes_permissive() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot.entry --only sys.boot.selinux";
+    let d = session(
+        &disk,
+        &format!(
+            "{}\
+             printf '# This file controls the state of SELinux on the system.\\nSELINUX=0\\nSELINUXTYPE=default\\n' > $R/etc/selinux/config\n\
+             mkdir -p $R/etc/selinux/default/policy\n\
+             state state-before\n\
+             doctor plan fix --no-save --root $R {only}\n\
+             state state-plan\n\
+             doctor apply fix --no-save --root $R {only} --apply --yes\n\
+             doctor after.json run --no-save --root $R --format json {only}\n\
+             chroot $R grub-editenv /boot/grub/grubenv list > $D/editenv\n\
+             state state-after\n\
+             for i in 1 2; do doctor undo$i fix --root $R --undo; done\n\
+             state state-undone\n",
+            newer_kernel_removed("saved")
+        ),
+    );
+    let plan = read(&d, "plan");
+    for want in [
+        "--- a/boot/grub/grubenv".to_string(),
+        "-saved_entry=gnulinux-advanced-".into(),
+        format!(">gnulinux-{GONE}-advanced-"),
+        "+saved_entry=gnulinux-advanced-".into(),
+        "validate: chroot ".into(),
+        "/usr/bin/grub-editenv /boot/grub/grubenv list".into(),
+        "SELINUX=0 on line 2 of /etc/selinux/config is no mode and not clearly a typo of one: write SELINUX=permissive"
+            .into(),
+        "+SELINUX=permissive\n".into(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+    }
+    assert!(!plan.contains("--- a/boot/grub/grub.cfg"), "GRUB_DEFAULT=saved: grub.cfg stays\n{plan}");
+    let before = read(&d, "state-before");
+    assert_eq!(read(&d, "state-plan"), before, "the plan changed nothing");
+    assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+    let after = valid_report(&read(&d, "after.json"));
+    for id in ["sys.boot.entry", "sys.boot.selinux"] {
+        assert_eq!(status_of(&after, id), "ok", "{id} after the repairs: {:#}", check(&after, id));
+    }
+    // GRUB's own tool reads the block the repair wrote.
+    let env = read(&d, "editenv");
+    assert!(
+        env.contains("saved_entry=gnulinux-advanced-") && env.contains(">gnulinux-6.1.0-50-cloud-amd64-advanced-"),
+        "{env}"
+    );
+    let state_after = read(&d, "state-after");
+    assert_eq!(changed(&before, &state_after), ["/boot/grub/grubenv", "/etc/selinux/config"], "{state_after}");
+    for i in 1..=2 {
+        assert_eq!(read(&d, &format!("undo{i}.rc")).trim(), "0", "{}", read(&d, &format!("undo{i}")));
+    }
+    assert_eq!(read(&d, "state-undone"), before, "undone: sha256, mode and owner");
+}
