@@ -74,7 +74,17 @@ const ROLE_JSON: &str = concat!(
 );
 /// The public key of the key pair "bound in the console" (metadata `public-keys/0/openssh-key`).
 pub const CONSOLE_KEY: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILrpnfFWciLUN/S/rnAWBeVR+FvRusQD9R2mU2uVZfk5 skp-lab0001";
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhJX9qLJeNPC1e/gKX4Ebf5ruRRlfR4XgxNa6Poc4BL skp-lab0001";
+/// Its private half (a throwaway key made for the lab, nothing else): the "downloaded .pem" a
+/// real login with the console's key pair uses.
+pub const CONSOLE_PRIVATE_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+QyNTUxOQAAACAYSV/aiyXjTwtXv4Cl+BG3+a7kUZX0eF4MTWuj6HOASwAAAJAdZrIKHWay
+CgAAAAtzc2gtZWQyNTUxOQAAACAYSV/aiyXjTwtXv4Cl+BG3+a7kUZX0eF4MTWuj6HOASw
+AAAEDtrxl7erhXU31+HZMW6USk236tnhs/pEETQ6NkGTKMIBhJX9qLJeNPC1e/gKX4Ebf5
+ruRRlfR4XgxNa6Poc4BLAAAAC3NrcC1sYWIwMDAxAQI=
+-----END OPENSSH PRIVATE KEY-----
+";
 
 /// What the lab's metadata service does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

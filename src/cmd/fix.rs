@@ -26,6 +26,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let (config, catalog) = super::load_catalog(&catalog_options)?;
     let o = FixOptions::resolve(args, &config, env).map_err(|e| e.failure(lang))?;
     let host = o.run.catalog.host.clone();
+    let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
     let store = store::store_for(&host, &o.repair_dir);
     // How a step that is an ECS API call (the security group) reaches it: as the check does.
     crate::repair::security_group::set_access(crate::repair::security_group::Access {

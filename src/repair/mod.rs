@@ -30,6 +30,7 @@ pub mod adjtime;
 pub mod apply;
 pub mod asked;
 pub mod chattr;
+pub mod console_key;
 pub mod exec;
 pub mod faillock;
 pub mod files;
@@ -58,6 +59,11 @@ use crate::host::Host;
 use crate::i18n::{Lang, Text};
 use crate::report::Finding;
 use serde::{Deserialize, Serialize};
+
+/// The metadata service `fix` was told to ask (`--metadata-url`), for the actions that read the
+/// instance's own metadata (`console_key`); set once by the command, `None` inside: ask only the
+/// detected cloud's own.
+pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
@@ -310,6 +316,7 @@ actions! {
     account => Account,
     limits => Limits,
     grow => Grow,
+    console_key => ConsoleKey,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

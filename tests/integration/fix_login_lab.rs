@@ -491,3 +491,61 @@ fn lab_a_hosts_deny_line_that_refuses_sshd_is_commented_out() {
     assert_eq!(sha_on(&lab.m, "/etc/hosts.deny"), before);
     assert!(!lab.key_login("admin").0, "undone: refused again");
 }
+
+/// The key pair bound in the console (the lab's metadata service serves its public key) is in
+/// nobody's authorized keys: a real login with its private key is refused. The repair reads the
+/// key again from the metadata service and appends it to root's authorized_keys: the same login
+/// works, root's other key still does; undo gives the file back byte for byte.
+#[test]
+fn lab_the_console_key_pair_is_added_to_roots_keys_and_its_private_key_logs_in() {
+    use crate::integration::login_lab::config_on;
+    use crate::topology::{CONSOLE_PRIVATE_KEY, METADATA_IP};
+    if !lab_ok() || !crate::topology::lab_ok() {
+        return;
+    }
+    let lab = Lab::server(&[account("root", 0)], &config_on("0.0.0.0", "PermitRootLogin prohibit-password\n"));
+    let pem = lab.m.dir.path().join("console-key.pem");
+    std::fs::write(&pem, CONSOLE_PRIVATE_KEY).expect("write the key");
+    std::fs::set_permissions(&pem, std::os::unix::fs::PermissionsExt::from_mode(0o600)).expect("chmod");
+    let console_login = || {
+        let key = pem.to_str().expect("utf-8 path");
+        lab.ssh(&[], &["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key], "root")
+    };
+    let (ok, err) = console_login();
+    assert!(!ok, "the console's key opens nothing yet: {err}");
+    assert!(lab.key_login("root").0, "root's own key works\nsshd: {}", lab.sshd.log());
+    let url = format!("http://{METADATA_IP}");
+    let only = ["--only", "sec.ssh.console-key", "--metadata-url", url.as_str()];
+    let status_now = || {
+        let mut args = vec!["run", "--format", "json", "--no-save"];
+        args.extend_from_slice(&only);
+        crate::common::status_of(&lab.m.doctor(&args).0, "sec.ssh.console-key")
+    };
+    assert_eq!(status_now(), "warn");
+    let keys = "/root/.ssh/authorized_keys";
+    let before = (sha_on(&lab.m, keys), stat_on(&lab.m, keys));
+
+    let mut args = vec![];
+    args.extend_from_slice(&only);
+    let plan = stdout(&fix(&lab.m, &args));
+    assert!(
+        plan.contains(
+            "    +ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBhJX9qLJeNPC1e/gKX4Ebf5ruRRlfR4XgxNa6Poc4BL skp-lab0001"
+        ),
+        "{plan}"
+    );
+    assert_eq!((sha_on(&lab.m, keys), stat_on(&lab.m, keys)), before, "the plan changes nothing");
+
+    args.extend_from_slice(&["--apply", "--yes", "--no-save"]);
+    let out = fix(&lab.m, &args);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stderr(&out), stdout(&out));
+    assert_eq!(status_now(), "ok");
+    let (ok, err) = console_login();
+    assert!(ok, "the console's private key logs in as root now: {err}\nsshd: {}", lab.sshd.log());
+    assert!(lab.key_login("root").0, "root's own key still works");
+    assert_eq!(stat_on(&lab.m, keys), before.1, "same mode and owner");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, keys), stat_on(&lab.m, keys)), before);
+    assert!(!console_login().0, "undone: refused again");
+}

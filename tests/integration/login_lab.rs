@@ -39,7 +39,7 @@ pub(crate) fn config(extra: &str) -> String {
 }
 
 /// [`config`] listening on `address` (`0.0.0.0`: a server clients reach).
-fn config_on(address: &str, extra: &str) -> String {
+pub(crate) fn config_on(address: &str, extra: &str) -> String {
     format!(
         "# ecs-doctor login lab\n{extra}Port {PORT}\nListenAddress {address}\nHostKey {HOST_KEY}\nPidFile none\n\
          UsePAM yes\nKbdInteractiveAuthentication no\nPasswordAuthentication yes\n"
@@ -86,7 +86,7 @@ impl Lab {
 
     /// The lab on the topology lab's server, booted with systemd and resolving through the
     /// lab's DNS, as a customer's server is: the network steps of `why ssh` pass there.
-    fn server(accounts: &[Account], sshd_config: &str) -> Lab {
+    pub(crate) fn server(accounts: &[Account], sshd_config: &str) -> Lab {
         let lab = topology::Lab::new(MdMode::Token);
         let m = Machine::new(&lab.server, true);
         m.write("/etc/resolv.conf", &format!("nameserver {}\n", topology::DNS1));
@@ -143,7 +143,7 @@ impl Lab {
     /// loopback, or from the topology lab's client to the server's address. `prefix` runs
     /// before ssh (`sshpass -p PW`), `options` are ssh's own. Whether it worked, and what the
     /// client said.
-    fn ssh(&self, prefix: &[&str], options: &[&str], user: &str) -> (bool, String) {
+    pub(crate) fn ssh(&self, prefix: &[&str], options: &[&str], user: &str) -> (bool, String) {
         let port = PORT.to_string();
         let mut argv: Vec<&str> = prefix.to_vec();
         argv.push("ssh");
