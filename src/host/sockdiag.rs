@@ -79,9 +79,10 @@ fn addr_at(m: &[u8], at: usize, family: u8, port_at: usize) -> Option<SocketAddr
     Some(SocketAddr::new(ip, port))
 }
 
-/// Reads the connection messages of one receive into `out` (at most `max`); true when the
-/// dump is complete (or `out` is full).
-pub fn parse_conn_messages(mut b: &[u8], out: &mut Vec<TcpConn>, max: usize) -> std::io::Result<bool> {
+/// Walks the netlink messages of one receive, handing each SOCK_DIAG_BY_FAMILY message's
+/// payload (its own bytes only) to `each`, which returns true to stop early. Ok(true) when the
+/// dump is complete (NLMSG_DONE) or `each` stopped it; an NLMSG_ERROR becomes its errno.
+fn walk_messages(mut b: &[u8], mut each: impl FnMut(&[u8]) -> bool) -> std::io::Result<bool> {
     while b.len() >= 16 {
         let len = u32_at(b, 0).unwrap_or(0) as usize;
         let kind = u16::from_ne_bytes([b[4], b[5]]);
@@ -94,37 +95,43 @@ pub fn parse_conn_messages(mut b: &[u8], out: &mut Vec<TcpConn>, max: usize) -> 
                 let errno = u32_at(b, 16).map_or(0, |e| -(e as i32));
                 return Err(std::io::Error::from_raw_os_error(errno.max(1)));
             }
-            SOCK_DIAG_BY_FAMILY if len >= 16 + MSG_LEN => {
-                let m = &b[16..len];
-                let family = m[0];
-                if let (Some(local), Some(remote)) = (addr_at(m, 8, family, 4), addr_at(m, 24, family, 6)) {
-                    // The attributes after the message: (len u16, type u16, payload), 4-aligned.
-                    let mut a = m.get(MSG_LEN..).unwrap_or(&[]);
-                    while a.len() >= 4 {
-                        let alen = usize::from(u16::from_ne_bytes([a[0], a[1]]));
-                        let atype = u16::from_ne_bytes([a[2], a[3]]);
-                        if alen < 4 || alen > a.len() {
-                            break;
-                        }
-                        if atype == INET_DIAG_INFO
-                            && let (Some(retrans), Some(segs)) =
-                                (u32_at(a, 4 + TCPI_TOTAL_RETRANS), u32_at(a, 4 + TCPI_SEGS_OUT))
-                            && alen >= 4 + TCPI_SEGS_OUT + 4
-                        {
-                            out.push(TcpConn { local, remote, total_retrans: retrans, segs_out: segs });
-                            if out.len() >= max {
-                                return Ok(true);
-                            }
-                        }
-                        a = a.get((alen + 3) & !3..).unwrap_or(&[]);
-                    }
-                }
-            }
+            SOCK_DIAG_BY_FAMILY if len >= 16 + MSG_LEN && each(&b[16..len]) => return Ok(true),
             _ => {}
         }
         b = b.get((len + 3) & !3..).unwrap_or(&[]);
     }
     Ok(false)
+}
+
+/// Reads the connection messages of one receive into `out` (at most `max`); true when the
+/// dump is complete (or `out` is full).
+pub fn parse_conn_messages(b: &[u8], out: &mut Vec<TcpConn>, max: usize) -> std::io::Result<bool> {
+    walk_messages(b, |m| {
+        let family = m[0];
+        let (Some(local), Some(remote)) = (addr_at(m, 8, family, 4), addr_at(m, 24, family, 6)) else {
+            return false;
+        };
+        // The attributes after the message: (len u16, type u16, payload), 4-aligned.
+        let mut a = m.get(MSG_LEN..).unwrap_or(&[]);
+        while a.len() >= 4 {
+            let alen = usize::from(u16::from_ne_bytes([a[0], a[1]]));
+            let atype = u16::from_ne_bytes([a[2], a[3]]);
+            if alen < 4 || alen > a.len() {
+                break;
+            }
+            if atype == INET_DIAG_INFO
+                && let (Some(retrans), Some(segs)) = (u32_at(a, 4 + TCPI_TOTAL_RETRANS), u32_at(a, 4 + TCPI_SEGS_OUT))
+                && alen >= 4 + TCPI_SEGS_OUT + 4
+            {
+                out.push(TcpConn { local, remote, total_retrans: retrans, segs_out: segs });
+                if out.len() >= max {
+                    return true;
+                }
+            }
+            a = a.get((alen + 3) & !3..).unwrap_or(&[]);
+        }
+        false
+    })
 }
 
 /// The TCP connections of this network namespace (IPv4 and IPv6) with their segments sent and
@@ -166,31 +173,18 @@ fn u32_at(b: &[u8], at: usize) -> Option<u32> {
 }
 
 /// Reads the messages of one receive into `out`; true when the dump is complete.
-pub fn parse_messages(mut b: &[u8], out: &mut BTreeMap<u64, AcceptQueue>) -> std::io::Result<bool> {
-    while b.len() >= 16 {
-        let len = u32_at(b, 0).unwrap_or(0) as usize;
-        let kind = u16::from_ne_bytes([b[4], b[5]]);
-        if len < 16 || len > b.len() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "truncated netlink message"));
-        }
-        match kind {
-            NLMSG_DONE => return Ok(true),
-            NLMSG_ERROR => {
-                let errno = u32_at(b, 16).map_or(0, |e| -(e as i32));
-                return Err(std::io::Error::from_raw_os_error(errno.max(1)));
-            }
-            SOCK_DIAG_BY_FAMILY if len >= 16 + MSG_LEN => {
-                let m = &b[16..];
-                let (Some(rq), Some(wq), Some(inode)) = (u32_at(m, 56), u32_at(m, 60), u32_at(m, 68)) else {
-                    break;
-                };
-                out.insert(u64::from(inode), AcceptQueue { waiting: rq, size: wq });
-            }
-            _ => {}
-        }
-        b = b.get((len + 3) & !3..).unwrap_or(&[]);
-    }
-    Ok(false)
+pub fn parse_messages(b: &[u8], out: &mut BTreeMap<u64, AcceptQueue>) -> std::io::Result<bool> {
+    let mut short = false;
+    let done = walk_messages(b, |m| {
+        let (Some(rq), Some(wq), Some(inode)) = (u32_at(m, 56), u32_at(m, 60), u32_at(m, 68)) else {
+            short = true;
+            return true;
+        };
+        out.insert(u64::from(inode), AcceptQueue { waiting: rq, size: wq });
+        false
+    })?;
+    // A message too short for its fields ended the walk early, as before: not a complete dump.
+    Ok(done && !short)
 }
 
 /// Every listening TCP socket (IPv4 and IPv6) of this network namespace, by socket inode.
