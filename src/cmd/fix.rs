@@ -29,7 +29,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
     let store = store::store_for(&host, &o.repair_dir);
     // How a step that is an ECS API call (the security group) reaches it: as the check does.
-    crate::repair::security_group::set_access(crate::repair::security_group::Access {
+    crate::repair::net::security_group::set_access(crate::repair::net::security_group::Access {
         metadata: crate::host::metadata::source(&host, o.run.net.metadata_url.as_deref()).endpoint().cloned(),
         ecs_endpoint: o.run.net.ecs_endpoint.clone(),
         credentials: o.run.net.cloud_credentials.clone(),

@@ -33,9 +33,9 @@ pub fn run(cmd: &Command, spawn_log: Option<&Path>) -> Ran {
         }
     };
     // A step that is an API call (the security group): sent by the tool, no process.
-    if cmd.program == super::security_group::API {
+    if cmd.program == super::net::security_group::API {
         log();
-        return super::security_group::run(cmd);
+        return super::net::security_group::run(cmd);
     }
     let Some(program) = crate::host::command::find(&cmd.program) else {
         return if cmd.optional { Ran::NotInstalled } else { Ran::Failed(format!("{} is not installed", cmd.program)) };

@@ -21,39 +21,22 @@
 //! atomic write, the validation, the re-check of the finding, the rollback, the undo and the
 //! record in the report (`plan`, `apply`, `store`, `files`).
 //!
-//! Adding a repair is therefore one file (`src/repair/<kind>.rs`), one line in [`actions!`] and
+//! Adding a repair is therefore one file (`src/repair/<domain>/<kind>.rs`, the domain of the checks
+//! it mainly repairs, with one `pub mod` line in that folder's `mod.rs`), one line in [`actions!`] and
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
-pub mod account;
-pub mod adjtime;
 pub mod apply;
 pub mod asked;
-pub mod chattr;
-pub mod console_key;
+pub mod disk;
 pub mod exec;
-pub mod faillock;
 pub mod files;
-pub mod firewall;
-pub mod fstab;
-pub mod grow;
-pub mod grub;
-pub mod initramfs;
-pub mod limits;
 pub mod lines;
-pub mod link;
-pub mod nologin;
-pub mod perms;
+pub mod net;
 pub mod plan;
-pub mod proxy;
-pub mod quarantine;
-pub mod resolver;
-pub mod security_group;
-pub mod selinux;
-pub mod sshd;
+pub mod sec;
 pub mod store;
-pub mod sysctl;
-pub mod wrappers;
+pub mod sys;
 
 use crate::host::Host;
 use crate::i18n::{Lang, Text};
@@ -265,16 +248,16 @@ pub struct RepairDecl {
     pub changes: Text,
 }
 
-/// Declares the action kinds: one line per kind, `module => Variant` (the module is the file in
-/// this folder and the name check files write after `action.`). Each module has a `Params` type
+/// Declares the action kinds: one line per kind, `domain::module => Variant` (the module is the
+/// file `src/repair/<domain>/<module>.rs` and the name check files write after `action.`). Each module has a `Params` type
 /// that implements [`Action`].
 macro_rules! actions {
-    ($($module:ident => $variant:ident,)*) => {
+    ($($domain:ident :: $module:ident => $variant:ident,)*) => {
         /// An action named by a check file: `action.<kind> = { parameters }`.
         #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
         #[serde(rename_all = "snake_case")]
         pub enum ActionSpec {
-            $($variant($module::Params),)*
+            $($variant($domain::$module::Params),)*
         }
 
         impl ActionSpec {
@@ -295,28 +278,28 @@ macro_rules! actions {
 }
 
 actions! {
-    fstab => Fstab,
-    firewall => Firewall,
-    sshd => Sshd,
-    sysctl => Sysctl,
-    perms => Perms,
-    security_group => SecurityGroup,
-    grub => Grub,
-    selinux => Selinux,
-    adjtime => Adjtime,
-    resolver => Resolver,
-    faillock => Faillock,
-    nologin => Nologin,
-    chattr => Chattr,
-    quarantine => Quarantine,
-    initramfs => Initramfs,
-    proxy => Proxy,
-    link => Link,
-    wrappers => Wrappers,
-    account => Account,
-    limits => Limits,
-    grow => Grow,
-    console_key => ConsoleKey,
+    disk::fstab => Fstab,
+    net::firewall => Firewall,
+    sec::sshd => Sshd,
+    net::sysctl => Sysctl,
+    sec::perms => Perms,
+    net::security_group => SecurityGroup,
+    sys::grub => Grub,
+    sys::selinux => Selinux,
+    sys::adjtime => Adjtime,
+    net::resolver => Resolver,
+    sec::faillock => Faillock,
+    sec::nologin => Nologin,
+    sec::chattr => Chattr,
+    sec::quarantine => Quarantine,
+    sys::initramfs => Initramfs,
+    net::proxy => Proxy,
+    net::link => Link,
+    sec::wrappers => Wrappers,
+    sec::account => Account,
+    sec::limits => Limits,
+    disk::grow => Grow,
+    sec::console_key => ConsoleKey,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

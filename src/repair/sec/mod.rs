@@ -1,0 +1,17 @@
+//! Repairs of the login path and of security findings: sshd, file modes, accounts, PAM, persistence.
+//!
+//! One file per action kind; each kind's `super::` reaches the framework through the glob below.
+
+#[allow(unused_imports)]
+use super::*;
+
+pub mod account;
+pub mod chattr;
+pub mod console_key;
+pub mod faillock;
+pub mod limits;
+pub mod nologin;
+pub mod perms;
+pub mod quarantine;
+pub mod sshd;
+pub mod wrappers;
