@@ -299,6 +299,7 @@ actions! {
     sec::account => Account,
     sec::limits => Limits,
     disk::grow => Grow,
+    disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
 }
 
