@@ -18,8 +18,16 @@
 //! changes nothing; apply deletes exactly the archived journals and the packages (the active
 //! journal, apt's lock, the filler and an unrelated cache file keep their bytes) and the check
 //! no longer finds /var; undo refuses.
+//!
+//! And network shares in a rescued disk's /etc/fstab (`--root`): an Alibaba Cloud NAS (NFS)
+//! line without nofail and an ossfs (FUSE) line without _netdev. What they do at boot is shown
+//! by systemd's own fstab generator run on the file: the NAS mount required by
+//! remote-fs.target (the boot fails when the server does not answer) and the ossfs mount pulled
+//! in by local-fs.target (before the network); after the repairs, both merely wanted by
+//! remote-fs.target. findmnt --verify validates the file; undo restores it byte for byte.
 
 use super::block_lab::{Loop, sh};
+use super::fix::{copy_of, fix, tree_state};
 use super::journal_lab::JOURNAL_REMOTE;
 use crate::common::*;
 use std::collections::BTreeMap;
@@ -339,4 +347,119 @@ fn a_var_that_the_cleanup_cannot_empty_enough_is_said_to_stay_full() {
     ] {
         assert!(plan.contains(want), "{want:?} not in\n{plan}");
     }
+}
+
+const FSTAB_GENERATOR: &str = "/lib/systemd/system-generators/systemd-fstab-generator";
+
+/// The mount units systemd's fstab generator makes of `fstab` and what pulls each in
+/// (`remote-fs.target.requires/srv-share.mount`), sorted.
+fn generated(fstab: &std::path::Path) -> Vec<String> {
+    let out = tempfile::tempdir().expect("tempdir");
+    let dirs: Vec<std::path::PathBuf> = ["normal", "early", "late"].iter().map(|d| out.path().join(d)).collect();
+    for d in &dirs {
+        std::fs::create_dir(d).expect("mkdir");
+    }
+    let ran = Command::new(FSTAB_GENERATOR)
+        .args(&dirs)
+        .env("SYSTEMD_FSTAB", fstab)
+        .env("SYSTEMD_PROC_CMDLINE", "")
+        .output()
+        .expect("systemd-fstab-generator");
+    assert!(ran.status.success(), "{}", stderr(&ran));
+    let mut links = Vec::new();
+    for target in std::fs::read_dir(&dirs[0]).expect("generated").map(|e| e.expect("entry").path()) {
+        if target.is_dir() {
+            for unit in std::fs::read_dir(&target).expect("target dir").map(|e| e.expect("entry")) {
+                let t = target.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                links.push(format!("{t}/{}", unit.file_name().to_string_lossy()));
+            }
+        }
+    }
+    links.retain(|l| l.ends_with(".mount"));
+    links.sort();
+    links
+}
+
+#[test]
+fn network_shares_get_nofail_and_netdev_as_systemds_generator_shows_and_undo_restores() {
+    if !require(std::path::Path::new(FSTAB_GENERATOR).exists(), "systemd's fstab generator is missing") {
+        return;
+    }
+    let dir = copy_of("healthy");
+    let root = dir.path().join("root");
+    let fstab = root.join("etc/fstab");
+    let healthy = std::fs::read_to_string(&fstab).expect("fstab");
+    let nas = "0a1b2c-xyz12.cn-hangzhou.nas.aliyuncs.com:/ /srv/share nfs vers=3,nolock,proto=tcp,noresvport 0 0";
+    let oss = "ossfs#my-bucket /mnt/oss fuse.ossfs allow_other,nofail 0 0";
+    std::fs::write(&fstab, format!("{healthy}{nas}\n{oss}\n")).expect("fstab");
+    let original = std::fs::read(&fstab).expect("fstab");
+    assert_eq!(
+        generated(&fstab),
+        [
+            "local-fs.target.requires/-.mount",
+            "local-fs.target.wants/data.mount",
+            "local-fs.target.wants/mnt-oss.mount",
+            "remote-fs.target.requires/srv-share.mount"
+        ],
+        "before: the NAS holds up the boot, ossfs is mounted before the network"
+    );
+    let Some((rep, _)) = run_json(&root, &["--only", "disk.fstab.entries"]) else { return };
+    let findings = crate::common::check(&rep, "disk.fstab.entries")["findings"].as_array().cloned().unwrap_or_default();
+    let codes: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f["subject"].as_str().unwrap_or("").to_string(), f["code"].as_str().unwrap_or("").to_string()))
+        .collect();
+    assert_eq!(codes, [("/srv/share".into(), "SHARE-NO-NOFAIL".into()), ("/mnt/oss".into(), "NO-NETDEV".into())]);
+
+    let before = tree_state(&root);
+    let Some(out) = fix(&root, &["--only", "disk.fstab.entries"], &[]) else { return };
+    let plan = stdout(&out);
+    for want in [
+        "fstab-nofail-srv-share  ·  disk.fstab.entries  ·  /srv/share",
+        "add nofail (and a 30 s mount timeout when it has none) to line 4 of /etc/fstab (/srv/share)",
+        &format!("    -{nas}"),
+        "    +0a1b2c-xyz12.cn-hangzhou.nas.aliyuncs.com:/ /srv/share nfs vers=3,nolock,proto=tcp,noresvport,nofail,x-systemd.mount-timeout=30s 0 0",
+        "fstab-netdev-mnt-oss  ·  disk.fstab.entries  ·  /mnt/oss",
+        "add _netdev to line 5 of /etc/fstab (/mnt/oss): systemd mounts it after the network is up",
+        "    +ossfs#my-bucket /mnt/oss fuse.ossfs allow_other,nofail,_netdev 0 0",
+        "validate: findmnt --verify --tab-file",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}");
+    }
+    assert_eq!(tree_state(&root), before, "the plan changes nothing");
+
+    let Some(out) = fix(
+        &root,
+        &[
+            "--only",
+            "disk.fstab.entries",
+            "--apply",
+            "fstab-nofail-srv-share",
+            "fstab-netdev-mnt-oss",
+            "--yes",
+            "--no-save",
+        ],
+        &[],
+    ) else {
+        return;
+    };
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let Some((rep, _)) = run_json(&root, &["--only", "disk.fstab.entries"]) else { return };
+    assert_eq!(status_of(&rep, "disk.fstab.entries"), "ok", "{rep:#}");
+    assert_eq!(
+        generated(&fstab),
+        [
+            "local-fs.target.requires/-.mount",
+            "local-fs.target.wants/data.mount",
+            "remote-fs.target.wants/mnt-oss.mount",
+            "remote-fs.target.wants/srv-share.mount"
+        ],
+        "after: neither holds up the boot, both wait for the network"
+    );
+
+    for _ in 0..2 {
+        let Some(out) = fix(&root, &["--undo"], &[]) else { return };
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&fstab).expect("fstab"), original, "undone byte for byte");
 }
