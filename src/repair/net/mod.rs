@@ -8,6 +8,7 @@ use super::*;
 pub mod firewall;
 pub mod link;
 pub mod proxy;
+pub mod resolv_conf;
 pub mod resolver;
 pub mod security_group;
 pub mod sysctl;
