@@ -300,6 +300,8 @@ actions! {
     sec::limits => Limits,
     disk::grow => Grow,
     sec::console_key => ConsoleKey,
+    net::hostname => Hostname,
+    net::route => Route,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.
