@@ -306,6 +306,8 @@ actions! {
     disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
     net::resolv_conf => ResolvConf,
+    net::hostname => Hostname,
+    net::route => Route,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.
