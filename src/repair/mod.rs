@@ -297,6 +297,7 @@ actions! {
     net::link => Link,
     sec::wrappers => Wrappers,
     sec::account => Account,
+    sec::home => Home,
     sec::limits => Limits,
     disk::grow => Grow,
     sec::console_key => ConsoleKey,
