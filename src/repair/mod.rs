@@ -301,6 +301,7 @@ actions! {
     net::link => Link,
     sec::wrappers => Wrappers,
     sec::account => Account,
+    sec::home => Home,
     sec::limits => Limits,
     disk::grow => Grow,
     disk::cleanup => Cleanup,

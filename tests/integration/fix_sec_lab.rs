@@ -165,3 +165,66 @@ fn lab_a_setuid_root_copy_in_a_home_loses_its_bits_and_undo_gives_them_back() {
     assert_eq!((sha_on(&lab.m, prog), stat_on(&lab.m, prog)), before, "undone: setuid root again");
     assert!(root_by_it());
 }
+
+/// bob's home is gone: a real password login lands in / ("Could not chdir to home directory").
+/// The repair makes /home/bob as useradd would (bob's, the mode this machine's login.defs
+/// implies, /etc/skel copied in); the same login lands in it. Undo refuses while the home holds
+/// a file bob wrote since, then removes exactly what it made, and the login lands in / again.
+#[test]
+fn lab_a_missing_home_is_made_with_the_skeleton_and_undo_removes_exactly_that() {
+    use ecs_doctor::repair::sec::home::home_mode;
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-home", &[account("root", 0), account("bob", 1001)], &config(""));
+    lab.m.sh("rm -rf /home/bob");
+    let lands_in = || {
+        let out = lab.password_run("bob", "pwd");
+        assert!(out.status.success(), "bob's password login: {}\nsshd: {}", stderr(&out), lab.sshd.log());
+        (stdout(&out).trim().to_string(), stderr(&out))
+    };
+    let (dir, said) = lands_in();
+    assert_eq!(dir, "/", "without a home the login lands in /: {said}");
+    assert!(said.contains("Could not chdir to home directory /home/bob"), "{said}");
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.accounts.home"]);
+    assert_eq!(crate::integration::login_lab::finding(&r, "sec.accounts.home", "bob")["code"], "HOME_MISSING");
+
+    let defs = std::fs::read_to_string(lab.m.path("/etc/login.defs")).unwrap_or_default();
+    let (mode, why) = home_mode(&defs);
+    let mut skel: Vec<String> = std::fs::read_dir(lab.m.path("/etc/skel"))
+        .map(|d| {
+            d.flatten().filter(|e| e.path().is_file()).map(|e| e.file_name().to_string_lossy().into_owned()).collect()
+        })
+        .unwrap_or_default();
+    skel.sort();
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.accounts.home"]));
+    let summary = format!("create /home/bob for bob, owned by 1001:1001, mode {mode:04o} ({why} in /etc/login.defs)");
+    assert!(plan.contains(&summary), "{summary:?} not in\n{plan}");
+    for f in &skel {
+        assert!(plan.contains(&format!("+++ b/home/bob/{f}")), "{f} not in\n{plan}");
+    }
+    assert!(!lab.m.path("/home/bob").exists(), "the plan changes nothing");
+
+    apply(&lab.m, "sec.accounts.home");
+    assert_eq!(stat_on(&lab.m, "/home/bob"), (mode, 1001, 1001));
+    for f in &skel {
+        let (ours, theirs) = (format!("/home/bob/{f}"), format!("/etc/skel/{f}"));
+        assert_eq!(sha_on(&lab.m, &ours), sha_on(&lab.m, &theirs), "{f} copied");
+        assert_eq!(stat_on(&lab.m, &ours), (stat_on(&lab.m, &theirs).0, 1001, 1001), "{f} is bob's");
+    }
+    let (dir, said) = lands_in();
+    assert_eq!(dir, "/home/bob", "the login lands in the new home: {said}");
+    assert_eq!(status(&lab.m, "sec.accounts.home"), "ok");
+
+    // bob writes a file of its own: undo would take it away, so it refuses and changes nothing.
+    assert!(as_user(&lab.m, 1001, "echo mine > /home/bob/notes"), "bob can write its home");
+    let out = fix(&lab.m, &["--undo"]);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("holds /home/bob/notes now, which the repair did not write"), "{}", stderr(&out));
+    assert_eq!(stat_on(&lab.m, "/home/bob"), (mode, 1001, 1001), "nothing changed");
+    lab.m.sh("rm /home/bob/notes");
+
+    undo(&lab.m);
+    assert!(!lab.m.path("/home/bob").exists(), "undo removes exactly what it made");
+    assert_eq!(lands_in().0, "/", "undone: the login lands in / again");
+}
