@@ -1082,6 +1082,7 @@ messages! {
         Applied = "fix_applied",
         RolledBack = "fix_rolled_back",
         Failed = "fix_failed",
+        AlreadyGone = "fix_already_gone",
         ReasonValidation = "fix_reason_validation",
         ReasonRecheck = "fix_reason_recheck",
         ReasonWorse = "fix_reason_worse",

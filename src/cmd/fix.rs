@@ -4,7 +4,8 @@
 //! prints and saves.
 //!
 //! Exit status: the plan exits like `run` (the diagnosis's status). `--apply` exits 0 when every
-//! chosen repair was applied and verified (or there was nothing to apply), 2 when one was rolled
+//! chosen repair was applied and verified (or there was nothing to apply, or nothing left to change
+//! because an earlier repair of the run fixed its finding too), 2 when one was rolled
 //! back or failed, 64 without `--yes` off a terminal or for an id not in the plan. `--undo` and
 //! `--list` exit 0, 3 when a record cannot be restored, 64 for an unknown record.
 
@@ -226,6 +227,10 @@ fn apply_plan(
                 let reason = r.reason.clone().unwrap_or_default();
                 let line = rtf(lang, R::RolledBack, &[("id", &r.id), ("reason", &reason)]);
                 (Some(r), line, RepairState::RolledBack)
+            }
+            Outcome::Unneeded(line) => {
+                eprintln!("{}\n", crate::fmt::inert_lines(&line));
+                continue;
             }
             Outcome::Failed { record, reason } => {
                 all_held = false;

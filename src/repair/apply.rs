@@ -39,6 +39,9 @@ pub enum Outcome {
     /// Nothing was changed (or a rollback itself failed: the reason says so and the record
     /// keeps the backup for `fix --undo`).
     Failed { record: Option<Record>, reason: String },
+    /// Nothing was left to change and the check no longer finds it: an earlier repair of the
+    /// same run fixed it too (a dead nameserver replaced fixes "not the platform's" as well).
+    Unneeded(String),
 }
 
 /// The check whose table says which accounts can log in over SSH (the lockout guard).
@@ -227,6 +230,15 @@ pub fn apply(
     // Plan again: the system may have changed since the plan was shown.
     let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang) {
         Ok(c) => c,
+        Err(super::Skip::NotApplicable(why)) => {
+            // Nothing left to change: gone already (an earlier repair of this run), or not.
+            return match recheck(&p.check) {
+                Ok(after) if verify(p, before, &after, lang).is_ok() => {
+                    Outcome::Unneeded(rtf(lang, R::AlreadyGone, &[("id", &p.id), ("check", &p.check)]))
+                }
+                _ => Outcome::Failed { record: None, reason: why },
+            };
+        }
         Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
     };
     let p = Planned { change, diffs, ..p.clone() };

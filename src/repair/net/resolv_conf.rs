@@ -463,7 +463,9 @@ fn nameservers(t: &Target, edit: Edit) -> Result<Change, Skip> {
     let mgr = manager(t, &text, &alive)?;
     let (after, used) = match dead {
         Some(ip) => edit_nameservers(&before, &|n| n == ip, "does not answer", &alive, true),
-        None => edit_nameservers(&before, &|n| !alive.contains(&n), "not the platform's nameserver", &alive, false),
+        // The platform's own stay even when one does not answer now (a route or a firewall to
+        // fix, not a nameserver to replace): only the others are not the platform's.
+        None => edit_nameservers(&before, &|n| !all.contains(&n), "not the platform's nameserver", &alive, false),
     };
     let added: Vec<IpAddr> = used.iter().filter(|ip| alive.contains(ip)).copied().collect();
     let mut summary = match dead {
