@@ -1210,6 +1210,11 @@ messages! {
         LimitsLineFine = "fix_limits_line_fine",
         LimitsDoNrOpen = "fix_limits_do_nr_open",
         LimitsDoCommentOut = "fix_limits_do_comment_out",
+        RlimitNoProcess = "fix_rlimit_no_process",
+        RlimitNotLive = "fix_rlimit_not_live",
+        RlimitGone = "fix_rlimit_gone",
+        RlimitAtHard = "fix_rlimit_at_hard",
+        RlimitDo = "fix_rlimit_do",
     }
 }
 

@@ -313,6 +313,7 @@ actions! {
     sec::limits => Limits,
     disk::grow => Grow,
     sec::console_key => ConsoleKey,
+    sys::rlimit => Rlimit,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

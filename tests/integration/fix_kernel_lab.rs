@@ -235,3 +235,114 @@ fn a_conntrack_table_larger_than_memory_is_sized_to_it_from_a_namespace() {
     drop(guard);
     assert_ne!(ct_max(), huge, "the host's value is back");
 }
+
+/// A bash the test starts that opens files until its soft limit (64) refuses one, then answers
+/// each line it reads with whether one more file opens (`opened` or `EMFILE`). Killed when
+/// dropped.
+struct FilesAtLimit {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+const AT_LIMIT: &str = "ulimit -Sn 64
+while exec {fd}</dev/null; do :; done
+echo ready
+while read -r _; do if exec {fd}</dev/null; then echo opened; else echo EMFILE; fi; done";
+
+impl FilesAtLimit {
+    fn start() -> FilesAtLimit {
+        use std::io::BufRead;
+        let mut child = Command::new("bash")
+            .args(["-c", AT_LIMIT])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("bash");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        out.read_line(&mut line).expect("ready");
+        assert_eq!(line.trim(), "ready");
+        FilesAtLimit { child, out }
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process can open one more file now.
+    fn opens_one_more(&mut self) -> bool {
+        use std::io::{BufRead, Write};
+        let stdin = self.child.stdin.as_mut().expect("stdin");
+        stdin.write_all(b"try\n").and_then(|_| stdin.flush()).expect("ask");
+        let mut line = String::new();
+        self.out.read_line(&mut line).expect("answer");
+        line.trim() == "opened"
+    }
+
+    /// Its soft and hard limit on open files.
+    fn limits(&self) -> (String, String) {
+        let text = std::fs::read_to_string(format!("/proc/{}/limits", self.pid())).expect("limits");
+        let line = text.lines().find(|l| l.starts_with("Max open files")).expect("Max open files").to_string();
+        let f: Vec<&str> = line.split_whitespace().collect();
+        (f[3].to_string(), f[4].to_string())
+    }
+}
+
+impl Drop for FilesAtLimit {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `ecs-doctor fix ARGS` in its own network namespace, its records in `repairs`.
+fn fix_here(repairs: &std::path::Path, args: &[&str]) -> Option<std::process::Output> {
+    let mut cmd = doctor_cmd(&[&["fix"], args].concat())?;
+    Some(cmd.env("ECS_DOCTOR_REPAIR_DIR", repairs).output().expect("ecs-doctor fix"))
+}
+
+#[test]
+fn a_process_at_its_open_files_limit_gets_its_hard_limit_and_undo_lowers_it_again() {
+    if !require(is_root(), "the repair lab needs root (a network namespace for ecs-doctor)") {
+        return;
+    }
+    let mut p = FilesAtLimit::start();
+    let subject = format!("bash (pid {})", p.pid());
+    let (soft, hard) = p.limits();
+    assert_eq!(soft, "64");
+    assert!(hard.parse::<u64>().expect("a number") > 200, "the hard limit leaves room: {hard}");
+    assert!(!p.opens_one_more(), "the fault is real: the process cannot open a file");
+    let run = |args: &[&str]| doctor(args).expect("ecs-doctor");
+    let r = valid_report(&stdout(&run(&["run", "--only", "sys.limits.files", "--format", "json", "--no-save"])));
+    let f = finding(&r, "sys.limits.files", &subject);
+    assert_eq!(f["code"], "EMFILE", "{f:#}");
+
+    let repairs = tempfile::tempdir().expect("tempdir");
+    let args = ["--only", "sys.limits.files", "--no-save"];
+    let out = fix_here(repairs.path(), &args).expect("fix");
+    let plan = stdout(&out);
+    let pid = p.pid().to_string();
+    for want in [
+        format!("rlimit-nofile-bash-pid-{pid}  ·  sys.limits.files  ·  {subject}"),
+        format!("raise the open-files soft limit of {subject} from 64 to its hard limit {hard} now"),
+        format!("runs: prlimit --pid {pid} --nofile={hard}:{hard}"),
+        format!("undo runs: prlimit --pid {pid} --nofile=64:{hard}"),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!(p.limits(), (soft.clone(), hard.clone()), "the plan changes nothing");
+
+    let out = fix_here(repairs.path(), &[&args[..], &["--apply", "--yes"]].concat()).expect("fix");
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("repaired and verified"), "{}", stderr(&out));
+    assert_eq!(p.limits(), (hard.clone(), hard.clone()));
+    assert!(p.opens_one_more(), "the process opens files again");
+    let r = valid_report(&stdout(&run(&["run", "--only", "sys.limits.files", "--format", "json", "--no-save"])));
+    assert!(!subjects(&r, "sys.limits.files").contains(&subject), "{r:#}");
+
+    let out = fix_here(repairs.path(), &["--undo"]).expect("fix --undo");
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(p.limits(), (soft, hard), "the old soft limit is back");
+    assert!(!p.opens_one_more(), "and the process is at it again");
+}
