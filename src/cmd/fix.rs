@@ -27,6 +27,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let o = FixOptions::resolve(args, &config, env).map_err(|e| e.failure(lang))?;
     let host = o.run.catalog.host.clone();
     let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
+    let _ = crate::repair::DNS_NAME.set(o.run.net.dns_name.clone());
     let store = store::store_for(&host, &o.repair_dir);
     // How a step that is an ECS API call (the security group) reaches it: as the check does.
     crate::repair::net::security_group::set_access(crate::repair::net::security_group::Access {

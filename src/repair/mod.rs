@@ -48,6 +48,10 @@ use serde::{Deserialize, Serialize};
 /// detected cloud's own.
 pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
+/// The name `fix` asks nameservers for (`[net] dns_name`), for the actions that prove a
+/// nameserver answers before naming it (`resolv_conf`); `None` inside: the platform's default.
+pub static DNS_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
     /// A short name for repair ids and the plan (`fstab-nofail`): lowercase words and `-`.
@@ -310,10 +314,15 @@ actions! {
     net::link => Link,
     sec::wrappers => Wrappers,
     sec::account => Account,
+    sec::home => Home,
     sec::limits => Limits,
     disk::grow => Grow,
+    disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
     sys::rlimit => Rlimit,
+    net::resolv_conf => ResolvConf,
+    net::hostname => Hostname,
+    net::route => Route,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

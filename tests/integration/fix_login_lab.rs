@@ -15,7 +15,7 @@ use std::os::unix::fs::MetadataExt;
 
 /// Retries a login while sshd is re-executing itself after SIGHUP (its socket closed for a
 /// moment: "Connection refused"), at most 40 times.
-fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
+pub(crate) fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
     let mut out = f();
     for _ in 0..40 {
         if out.0 || !out.1.contains("Connection refused") {
@@ -28,25 +28,25 @@ fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
 }
 
 /// Mode (permission bits), uid and gid of a path on the machine.
-fn stat_on(m: &Machine, path: &str) -> (u32, u32, u32) {
+pub(crate) fn stat_on(m: &Machine, path: &str) -> (u32, u32, u32) {
     let md = std::fs::metadata(m.path(path)).unwrap_or_else(|e| panic!("stat {path} on the machine: {e}"));
     (md.mode() & 0o7777, md.uid(), md.gid())
 }
 
-fn apply(m: &Machine, only: &str) -> std::process::Output {
+pub(crate) fn apply(m: &Machine, only: &str) -> std::process::Output {
     let out = fix(m, &["--only", only, "--apply", "--yes", "--no-save"]);
     assert_eq!(out.status.code(), Some(0), "fix --apply for {only}: {}\n{}", stderr(&out), stdout(&out));
     assert!(stderr(&out).contains(&format!("repaired and verified ({only} no longer finds it)")), "{}", stderr(&out));
     out
 }
 
-fn undo(m: &Machine) {
+pub(crate) fn undo(m: &Machine) {
     let out = fix(m, &["--undo"]);
     assert_eq!(out.status.code(), Some(0), "fix --undo: {}", stderr(&out));
 }
 
 /// Whether account `uid` (no supplementary groups) can run `script` on the machine.
-fn as_user(m: &Machine, uid: u32, script: &str) -> bool {
+pub(crate) fn as_user(m: &Machine, uid: u32, script: &str) -> bool {
     let (u, g) = (format!("--reuid={uid}"), format!("--regid={uid}"));
     m.command("setpriv", &[&u, &g, "--clear-groups", "sh", "-c", script]).output().is_ok_and(|o| o.status.success())
 }
@@ -300,51 +300,35 @@ fn lab_a_key_file_sshd_refuses_for_its_modes_or_owner_is_given_back_and_the_key_
     assert!(!lab.key_login("modes").0 && !lab.key_login("owned").0, "undone: both refused again");
 }
 
-/// `UseDNS yes` with a nameserver that never answers (the router black-holes it, as in
-/// `reach_ssh_lab`): every login first asks it. The repair writes `UseDNS no`, sshd is reloaded,
+/// `UseDNS yes` with a nameserver that never answers (`reach_ssh_lab`'s
+/// `SshLab::with_dead_nameserver`): every login first asks it. The repair writes `UseDNS no`, sshd is reloaded,
 /// and the same login asks no nameserver at all (the server's counter of queries to it stays);
 /// undo gives the file back.
 #[test]
 fn lab_use_dns_is_turned_off_and_logins_stop_asking_the_dead_nameserver() {
-    use crate::integration::fix_sshd_lab::{root_logs_in, server};
-    use crate::integration::lab_sshd::{Sshd, ssh_lab_ok};
-    use crate::topology::{Lab as Net, MdMode};
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Net::new(MdMode::Token);
-    let m = server(&lab);
-    crate::topology::ns_exec(&lab.router, &["ip", "route", "add", "blackhole", "192.0.2.53/32"]);
-    lab.iptables(&lab.server, "-A OUTPUT -d 192.0.2.53/32 -p udp --dport 53");
-    m.write("/etc/resolv.conf", "nameserver 192.0.2.53\noptions timeout:1 attempts:1\n");
-    let queries = || -> u64 {
-        let out = crate::topology::ns_exec(&lab.server, &["iptables", "-w", "5", "-L", "OUTPUT", "-v", "-x", "-n"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find(|l| l.contains("192.0.2.53"))
-            .and_then(|l| l.split_whitespace().next()?.parse().ok())
-            .expect("the counting rule")
-    };
-    let sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS yes\n")).expect("sshd");
-    let before = queries();
-    assert!(root_logs_in(&sshd, &lab).status.success());
-    assert!(queries() > before, "sshd asked the dead nameserver during the login");
-    assert_eq!(status(&m, "net.ssh.use-dns"), "warn");
-    let sha = sha_on(&m, SSHD_CONFIG);
+    use crate::integration::fix_sshd_lab::root_logs_in;
+    use crate::integration::reach_ssh_lab::SshLab;
+    let Some(l) = SshLab::with_dead_nameserver("UseDNS yes\n") else { return };
+    let (m, sshd, lab) = (&l.m, &l.sshd, &l.lab);
+    let before = l.dns_queries();
+    assert!(root_logs_in(sshd, lab).status.success());
+    assert!(l.dns_queries() > before, "sshd asked the dead nameserver during the login");
+    assert_eq!(status(m, "net.ssh.use-dns"), "warn");
+    let sha = sha_on(m, SSHD_CONFIG);
 
-    let plan = stdout(&fix(&m, &["--only", "net.ssh.use-dns"]));
+    let plan = stdout(&fix(m, &["--only", "net.ssh.use-dns"]));
     assert!(plan.contains("    -UseDNS yes") && plan.contains("    +UseDNS no"), "{plan}");
-    assert_eq!(sha_on(&m, SSHD_CONFIG), sha);
-    apply(&m, "net.ssh.use-dns");
-    let login = root_logs_in(&sshd, &lab);
+    assert_eq!(sha_on(m, SSHD_CONFIG), sha);
+    apply(m, "net.ssh.use-dns");
+    let login = root_logs_in(sshd, lab);
     assert!(login.status.success(), "root logs in after the reload: {}", stderr(&login));
-    let before = queries();
-    assert!(root_logs_in(&sshd, &lab).status.success());
-    assert_eq!(queries(), before, "no DNS query during the login now");
+    let before = l.dns_queries();
+    assert!(root_logs_in(sshd, lab).status.success());
+    assert_eq!(l.dns_queries(), before, "no DNS query during the login now");
 
-    undo(&m);
-    assert_eq!(sha_on(&m, SSHD_CONFIG), sha);
-    assert_eq!(status(&m, "net.ssh.use-dns"), "warn", "undone");
+    undo(m);
+    assert_eq!(sha_on(m, SSHD_CONFIG), sha);
+    assert_eq!(status(m, "net.ssh.use-dns"), "warn", "undone");
 }
 
 /// pam_faillock (deny=3 in the lab's PAM stack) locks `pat` after three real wrong passwords;

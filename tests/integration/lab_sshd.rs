@@ -92,6 +92,16 @@ impl Drop for Machine {
 impl Machine {
     /// Sets up the machine in `ns`. With `systemd_booted`, `/run/systemd/system` exists.
     pub fn new(ns: &Netns, systemd_booted: bool) -> Machine {
+        Machine::start(ns, systemd_booted, false)
+    }
+
+    /// [`Machine::new`] with a hostname of its own (a UTS namespace, starting with this host's
+    /// name): `hostname NAME` on the machine leaves this host's name alone.
+    pub fn with_own_hostname(ns: &Netns, systemd_booted: bool) -> Machine {
+        Machine::start(ns, systemd_booted, true)
+    }
+
+    fn start(ns: &Netns, systemd_booted: bool, uts: bool) -> Machine {
         let dir = tempfile::tempdir().expect("tempdir");
         let setup = format!(
             "set -e\nmount -t tmpfs -o size=16m,mode=755 tmpfs /run\nmkdir -m 755 /run/sshd /run/.etc-upper /run/.etc-work\n\
@@ -100,7 +110,9 @@ impl Machine {
             if systemd_booted { "mkdir -p /run/systemd/system\n" } else { "" }
         );
         let mut holder = Command::new("ip")
-            .args(["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private", "sh", "-c", &setup])
+            .args(["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private"])
+            .args(if uts { &["--uts"][..] } else { &[] })
+            .args(["sh", "-c", &setup])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -142,7 +154,8 @@ impl Machine {
     /// `program args...` on the machine (its network and mount namespaces).
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new("nsenter");
-        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net", "--", program]).args(args);
+        // --uts: the machine's own hostname when it has one (else this host's, the same).
+        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net", "--uts", "--", program]).args(args);
         cmd
     }
 
