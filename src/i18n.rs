@@ -1073,6 +1073,7 @@ messages! {
         NotRepairedHeader = "fix_not_repaired_header",
         ApplyHint = "fix_apply_hint",
         NoRepair = "fix_no_repair",
+        SameChange = "fix_same_change",
         CheckError = "fix_check_error",
         LoginGuard = "fix_login_guard",
         NeedYes = "fix_need_yes",
@@ -1201,6 +1202,8 @@ messages! {
         SysctlLaterLine = "fix_sysctl_later_line",
         SysctlDo = "fix_sysctl_do",
         SysctlDoComment = "fix_sysctl_do_comment",
+        SysctlDoInitialNs = "fix_sysctl_do_initial_ns",
+        SysctlConntrackEnough = "fix_sysctl_conntrack_enough",
         ResolverNoHostsLine = "fix_resolver_no_hosts_line",
         ResolverHostsFine = "fix_resolver_hosts_fine",
         ResolverDoNsswitch = "fix_resolver_do_nsswitch",
@@ -1257,6 +1260,11 @@ messages! {
         LimitsLineFine = "fix_limits_line_fine",
         LimitsDoNrOpen = "fix_limits_do_nr_open",
         LimitsDoCommentOut = "fix_limits_do_comment_out",
+        RlimitNoProcess = "fix_rlimit_no_process",
+        RlimitNotLive = "fix_rlimit_not_live",
+        RlimitGone = "fix_rlimit_gone",
+        RlimitAtHard = "fix_rlimit_at_hard",
+        RlimitDo = "fix_rlimit_do",
     }
 }
 

@@ -27,6 +27,7 @@ mod integration {
     pub mod fix_dns_lab;
     pub mod fix_firewall_lab;
     pub mod fix_identity_lab;
+    pub mod fix_kernel_lab;
     pub mod fix_lab;
     pub mod fix_limits_lab;
     pub mod fix_login_lab;

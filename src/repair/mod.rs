@@ -115,6 +115,19 @@ pub struct Change {
     pub guards_login: bool,
 }
 
+impl Change {
+    /// Whether `other` does the same: the same files, live steps, checkers and commands (the
+    /// files' words may differ, such as the finding a drop-in's comment names).
+    pub fn same_steps(&self, other: &Change) -> bool {
+        let paths = |c: &Change| c.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        !self.live.is_empty()
+            && self.live == other.live
+            && paths(self) == paths(other)
+            && self.validate == other.validate
+            && self.commands == other.commands
+    }
+}
+
 /// A change to the running system that is not a file (a rule in the kernel's firewall, a grown
 /// partition): the command that makes it and the one that reverses it. Run after the files are
 /// written and validated, before the reloads; on a rollback or an undo the reversing commands
@@ -306,6 +319,7 @@ actions! {
     disk::grow => Grow,
     disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
+    sys::rlimit => Rlimit,
     net::resolv_conf => ResolvConf,
     net::hostname => Hostname,
     net::route => Route,
