@@ -302,6 +302,7 @@ actions! {
     sec::console_key => ConsoleKey,
     net::hostname => Hostname,
     net::route => Route,
+    net::nic => Nic,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.
