@@ -10,6 +10,11 @@
 //! - default route: deleted, or pointing at a gateway that does not answer ARP; the repair adds
 //!   the console's gateway (the route is checked with `ip route`, packets go through again);
 //!   with no metadata service to ask, it is refused and nothing changes.
+//! - NICs: a secondary ENI (a veth with the console's MAC) and a secondary private IP the
+//!   router can ping only after the repair; configured in ifupdown, ifcfg or netplan, or refused
+//!   (NetworkManager, nothing configures the network).
+//! - path MTU: a router forwarding onto MTU 1400 that drops its "fragmentation needed"; the
+//!   interface gets the largest size that passed, live and in its ifupdown stanza.
 //!
 //! Each: the plan changes nothing, apply makes the check ok on a re-run, undo restores sha256,
 //! mode and owner of every file and reverses the live step. Root only; run under the lab lock.
@@ -392,4 +397,56 @@ fn the_nic_configuration_follows_the_distribution_or_is_refused_with_why() {
     let before = addrs(&m);
     let _ = fix(&m, &[&args[..], &["--apply", "--yes"]].concat());
     assert_eq!(addrs(&m), before, "nothing changed");
+}
+
+fn mtu_of(m: &Machine, dev: &str) -> String {
+    std::fs::read_to_string(m.path(&format!("/sys/class/net/{dev}/mtu"))).unwrap_or_default().trim().to_string()
+}
+
+/// The router forwards onto a link of MTU 1400 and drops the "fragmentation needed" it would
+/// send (as in net_counters_lab): c0 gets the largest size that passed, now and in its stanza.
+#[test]
+fn a_path_mtu_black_hole_gets_the_size_that_passes_now_and_at_boot_and_is_undone() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = Machine::new(&lab.client, false);
+    m.write_mode("/etc/network/interfaces", IFUPDOWN, 0o644);
+    let target = format!("{}:80", topology::SERVER_IP);
+    let id = "net.mtu.path";
+    let args = ["--only", id, "--target", &target];
+    assert_eq!(status_of(&run(&m, &args), id), "ok", "the healthy lab is quiet");
+    assert!(fix(&m, &args).status.success());
+
+    lab.router.ip("link set r1 mtu 1400");
+    lab.server.ip("link set s0 mtu 1400");
+    lab.iptables(&lab.router, "-A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, topology::SERVER_IP)["code"], "MTU-BLACK-HOLE", "{r:#}");
+    let main = m.path("/etc/network/interfaces");
+    let before = file_state(&main);
+
+    let plan = stdout(&fix(&m, &args));
+    contains_all(
+        &plan,
+        &[
+            "mtu-path-10-88-0-2  ·  net.mtu.path  ·  10.88.0.2",
+            "set c0's MTU to 1400, the largest size that passed (was 1500): now (`ip link set dev c0 mtu 1400`) and at the next boot (/etc/network/interfaces)",
+            "     gateway 10.77.1.1\n    +    mtu 1400\n",
+            "runs: ip link set dev c0 mtu 1400",
+            "undo runs: ip link set dev c0 mtu 1500",
+        ],
+    );
+    assert_eq!((file_state(&main), mtu_of(&m, "c0")), (before.clone(), "1500".into()), "the plan changes nothing");
+
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert_eq!(mtu_of(&m, "c0"), "1400");
+    let r = run(&m, &args);
+    assert_eq!(status_of(&r, id), "ok", "full-size packets of the new MTU pass: {r:#}");
+    let after = file_state(&main);
+    assert_eq!((after.1, after.2, after.3), (before.1, before.2, before.3), "mode and owner kept");
+
+    undone(&m);
+    assert_eq!((file_state(&main), mtu_of(&m, "c0")), (before, "1500".into()), "file and MTU as before");
 }

@@ -59,14 +59,16 @@ fn header(w: &Want) -> String {
 
 /// Where an ifupdown stanza for `dev` is: the file, its text, the line (0-based) after which
 /// new option lines go, and its method (`static`, `dhcp`, `manual`).
-struct Stanza {
-    path: String,
-    text: String,
-    end: usize,
-    method: String,
+pub(super) struct Stanza {
+    pub path: String,
+    pub text: String,
+    /// The `iface` line (0-based).
+    pub start: usize,
+    pub end: usize,
+    pub method: String,
 }
 
-fn ifupdown_files(t: &Target) -> Vec<crate::host::HostFile> {
+pub(super) fn ifupdown_files(t: &Target) -> Vec<crate::host::HostFile> {
     let mut files: Vec<crate::host::HostFile> = t.host.read_optional(INTERFACES).ok().flatten().into_iter().collect();
     let mut names = t.host.list_dir(INTERFACES_D).unwrap_or_default();
     names.sort();
@@ -79,7 +81,7 @@ fn ifupdown_files(t: &Target) -> Vec<crate::host::HostFile> {
 }
 
 /// The `iface DEV inet ...` stanza of `dev`, if a file has one.
-fn find_stanza(files: &[crate::host::HostFile], dev: &str) -> Option<Stanza> {
+pub(super) fn find_stanza(files: &[crate::host::HostFile], dev: &str) -> Option<Stanza> {
     for f in files {
         let lines: Vec<&str> = f.text.lines().collect();
         let Some(start) = lines.iter().position(|l| {
@@ -101,7 +103,7 @@ fn find_stanza(files: &[crate::host::HostFile], dev: &str) -> Option<Stanza> {
                 end = i;
             }
         }
-        return Some(Stanza { path: f.path.clone(), text: f.text.clone(), end, method });
+        return Some(Stanza { path: f.path.clone(), text: f.text.clone(), start, end, method });
     }
     None
 }
@@ -122,7 +124,7 @@ fn sources_dir(files: &[crate::host::HostFile]) -> bool {
 }
 
 /// Lines of `text` with `new` inserted after line `after` (0-based), a final newline kept.
-fn insert_lines(text: &str, after: usize, new: &[String]) -> String {
+pub(super) fn insert_lines(text: &str, after: usize, new: &[String]) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let at = (after + 1).min(lines.len());
     for (i, l) in new.iter().enumerate() {
