@@ -323,6 +323,8 @@ actions! {
     net::resolv_conf => ResolvConf,
     net::hostname => Hostname,
     net::route => Route,
+    net::nic => Nic,
+    net::mtu => Mtu,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

@@ -9,6 +9,8 @@ pub mod console;
 pub mod firewall;
 pub mod hostname;
 pub mod link;
+pub mod mtu;
+pub mod nic;
 pub mod proxy;
 pub mod resolv_conf;
 pub mod resolver;
