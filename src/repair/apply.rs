@@ -351,7 +351,17 @@ pub fn apply(
             Ok(r) => able(&r, lang),
             Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
         };
-        let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
+        let target = super::Target { host: cx.host, lang, check: &p.check, finding: &p.finding };
+        let meant = p.decl.action.action().shuts_out(&target);
+        let mut lost: Vec<&str> = able_before
+            .iter()
+            .filter(|a| !after.contains(a) && Some(a.as_str()) != meant.as_deref())
+            .map(String::as_str)
+            .collect();
+        // Shutting one account out never closes the only way in.
+        if let Some(m) = meant.as_deref().filter(|m| after.is_empty() && able_before.iter().any(|a| a == m)) {
+            lost.push(m);
+        }
         if !lost.is_empty() {
             return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }

@@ -66,6 +66,13 @@ pub trait Action {
     /// The change this repair makes for `t.finding`, worked out from the system as it is now
     /// (not from the report: a report may be old). Reads files only.
     fn plan(&self, t: &Target) -> Result<Change, Skip>;
+
+    /// The account this repair means to shut out (a second root disabled), which the login
+    /// guard lets go: every *other* account that can log in now must still can after, and
+    /// some account must (the only way in is never closed). `None`: none, the guard is strict.
+    fn shuts_out(&self, _t: &Target) -> Option<String> {
+        None
+    }
 }
 
 /// What an action is given: the examined system, the finding, the language of the run.
