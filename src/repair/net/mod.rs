@@ -11,3 +11,4 @@ pub mod proxy;
 pub mod resolver;
 pub mod security_group;
 pub mod sysctl;
+pub mod timesync;
