@@ -224,10 +224,11 @@ fn chrony(t: &Target) -> Result<Chrony, Skip> {
     match (bin, conf) {
         (Some(_), Some(f)) => Ok(Chrony { conf: f.path, text: f.text }),
         _ => {
-            let others: Vec<&str> = ["/usr/sbin/ntpd", "/usr/lib/systemd/systemd-timesyncd", "/lib/systemd/systemd-timesyncd"]
-                .into_iter()
-                .filter(|p| t.host.path(p).is_file())
-                .collect();
+            let others: Vec<&str> =
+                ["/usr/sbin/ntpd", "/usr/lib/systemd/systemd-timesyncd", "/lib/systemd/systemd-timesyncd"]
+                    .into_iter()
+                    .filter(|p| t.host.path(p).is_file())
+                    .collect();
             let others = if others.is_empty() { "-".to_string() } else { others.join(", ") };
             Err(Skip::Refused(rtf(t.lang, R::TimeNoChrony, &[("others", &others)])))
         }
@@ -253,10 +254,8 @@ fn chrony_servers(
     servers: &[String],
     from: &str,
 ) -> (Option<FileEdit>, Vec<String>, Option<String>) {
-    let have: Vec<String> = time_sync::configured_servers(t.host, &["chronyd"])
-        .into_iter()
-        .map(|s| s.host.to_ascii_lowercase())
-        .collect();
+    let have: Vec<String> =
+        time_sync::configured_servers(t.host, &["chronyd"]).into_iter().map(|s| s.host.to_ascii_lowercase()).collect();
     let missing: Vec<String> = servers.iter().filter(|s| !have.contains(&s.to_ascii_lowercase())).cloned().collect();
     let dir = sourcedir(t.host, &c.text);
     if missing.is_empty() {
@@ -302,7 +301,11 @@ fn waitsync() -> Command {
 fn start_step(t: &Target, d: &Daemon) -> Result<(Live, String), Skip> {
     if systemd_booted(t.host) {
         let Some(unit) = unit_of(t.host, d.units) else {
-            return Err(Skip::Refused(rtf(t.lang, R::TimeNoUnit, &[("daemon", d.name), ("units", &d.units.join(", "))])));
+            return Err(Skip::Refused(rtf(
+                t.lang,
+                R::TimeNoUnit,
+                &[("daemon", d.name), ("units", &d.units.join(", "))],
+            )));
         };
         let (run, undo) = if enabled(t.host, &unit) {
             (Command::new("systemctl", &["start", &unit]), Command::new("systemctl", &["stop", &unit]))
@@ -352,9 +355,19 @@ fn stop_steps(t: &Target, d: &Daemon, pid: u32) -> Result<(Live, Option<Command>
         .map(|p| p.to_string_lossy().into_owned())
         .filter(|p| p.starts_with('/') && !p.ends_with(" (deleted)"));
     let argv: Vec<String> = std::fs::read(t.host.path(format!("/proc/{pid}/cmdline")))
-        .map(|b| b.split(|c| *c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+        .map(|b| {
+            b.split(|c| *c == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+        })
         .unwrap_or_default();
-    let (Some(exe), Some(_)) = (exe, argv.first()) else {
+    // The program as it was started (argv[0] when it is a path: a multi-call binary reached
+    // through a link knows by that name what to be), else the executable when it has that name.
+    let base = |p: &str| p.rsplit('/').next().unwrap_or_default().to_string();
+    let program = match (argv.first(), exe) {
+        (Some(a0), _) if a0.starts_with('/') && t.host.path(a0).is_file() => Some(a0.clone()),
+        (Some(a0), Some(exe)) if base(a0) == base(&exe) => Some(exe),
+        _ => None,
+    };
+    let Some(exe) = program else {
         return Err(Skip::Refused(rtf(l, R::TimeCannotRestart, &[("daemon", d.name), ("pid", &pid.to_string())])));
     };
     let args: Vec<&str> = argv[1..].iter().map(String::as_str).collect();
