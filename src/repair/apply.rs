@@ -171,9 +171,10 @@ fn restore(cx: &Context, r: &Record) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the record's commands (reloads); the first failure, said.
-fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
-    for c in cmds {
+/// Runs the record's commands (reloads); the first failure, said. After an undo or a rollback
+/// (`applying` false) the waits for the change to take effect are left out.
+fn run_commands(cx: &Context, cmds: &[super::Command], applying: bool) -> Result<(), String> {
+    for c in cmds.iter().filter(|c| applying || !c.apply_only) {
         if let Ran::Failed(out) = exec::run(c, cx.spawn_log) {
             return Err(rtf(cx.lang, R::ReasonCommand, &[("command", &c.line()), ("output", &out)]));
         }
@@ -199,7 +200,7 @@ fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
 /// file broken elsewhere), state `rolled-back` with the reason.
 fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
     let restored = reverse_live(cx, &r).and_then(|_| restore(cx, &r));
-    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands, false)) } else { Ok(()) };
     r.updated_at = stamp();
     match restored.and(reloaded) {
         Ok(()) => {
@@ -366,7 +367,7 @@ pub fn apply(
             return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
     }
-    if let Err(reason) = run_commands(cx, &p.change.commands) {
+    if let Err(reason) = run_commands(cx, &p.change.commands, true) {
         return roll_back(cx, record, reason, true);
     }
     let after = match recheck(&p.check) {
@@ -416,7 +417,7 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
     }
     reverse_live(cx, &r)?;
     restore(cx, &r)?;
-    run_commands(cx, &r.commands)?;
+    run_commands(cx, &r.commands, false)?;
     r.state = State::Undone;
     r.updated_at = stamp();
     cx.store.save(&r).map_err(|e| e.to_string())?;

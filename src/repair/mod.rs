@@ -115,7 +115,8 @@ pub struct Change {
     /// Changes to the running system itself, made after validation, each with the command that
     /// reverses it (a firewall rule inserted and deleted, a partition grown).
     pub live: Vec<Live>,
-    /// Reloads and other commands run after validation (and again after an undo or rollback).
+    /// Reloads and other commands run after validation (and again after an undo or rollback,
+    /// except those marked [`Command::apply_only`]).
     pub commands: Vec<Command>,
     /// The repair touches the login path (sshd, PAM, the firewall): it applies only when the
     /// login matrix shows every account that can log in now still can after.
@@ -181,6 +182,10 @@ pub struct Command {
     /// built).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_s: Option<u64>,
+    /// As a command: run when the repair is applied, not again after an undo or a rollback (a
+    /// wait for the change to take effect before the check runs again: `chronyc waitsync`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub apply_only: bool,
 }
 
 impl Command {
@@ -192,7 +197,14 @@ impl Command {
             ok_line: None,
             only_if_passing_before: false,
             limit_s: None,
+            apply_only: false,
         }
+    }
+
+    /// The same command, run when the repair is applied but not after an undo or a rollback.
+    pub fn apply_only(mut self) -> Command {
+        self.apply_only = true;
+        self
     }
 
     /// The same command, allowed `secs` seconds (more than [`exec::LIMIT`]).
@@ -332,6 +344,7 @@ actions! {
     net::route => Route,
     net::nic => Nic,
     net::mtu => Mtu,
+    net::timesync => Timesync,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

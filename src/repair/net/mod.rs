@@ -17,3 +17,4 @@ pub mod resolver;
 pub mod route;
 pub mod security_group;
 pub mod sysctl;
+pub mod timesync;
