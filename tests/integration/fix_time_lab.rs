@@ -319,3 +319,69 @@ fn chronyd_and_ntpd_at_once_ntpd_is_stopped_and_started_again_on_undo() {
     assert_eq!(cmdline[1..], args, "with the same arguments");
     assert_eq!(codes(&run(&m)), ["NTP-CONFLICT"], "as before");
 }
+
+/// ntpsec as its package installs it, on the machine: ntpd in /usr/sbin (an overlay of the
+/// machine's own), the package's init script, defaults, ntp.conf (the public Debian pools) and
+/// its ntpsec account.
+fn install_ntpsec(m: &Machine) {
+    let pkg = Path::new(NTPD).ancestors().nth(3).expect("the unpacked package");
+    m.sh(&format!(
+        "mkdir -p /run/lock /run/.sbin-up /run/.sbin-wk && \
+         mount -t overlay overlay -o lowerdir=/usr/sbin,upperdir=/run/.sbin-up,workdir=/run/.sbin-wk /usr/sbin && \
+         cp {NTPD} /usr/sbin/ntpd && \
+         echo 'ntpsec:x:990:990::/nonexistent:/usr/sbin/nologin' >> /etc/passwd && echo 'ntpsec:x:990:' >> /etc/group"
+    ));
+    for (file, mode) in [("etc/init.d/ntpsec", 0o755), ("etc/default/ntpsec", 0o644), ("etc/ntpsec/ntp.conf", 0o644)] {
+        let text = std::fs::read_to_string(pkg.join(file)).expect("a file of the package");
+        m.write_mode(&format!("/{file}"), &text, mode);
+    }
+}
+
+#[test]
+fn ntpd_that_reaches_none_of_its_servers_is_given_the_platform_servers_and_undone() {
+    if !time_lab_ok()
+        || !require(Path::new(NTPD).exists(), &format!("the ntpd lab needs ntpsec's ntpd at {NTPD} (.ci/run)"))
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let _server = ntp_server(&lab);
+    let m = client(&lab);
+    install_ntpsec(&m);
+    // The fault: Debian's public pools, which nothing answers for from this network.
+    m.sh("/etc/init.d/ntpsec start >/dev/null");
+    assert_eq!(daemons(&m, "ntpd").len(), 1, "ntpd runs");
+    let r = run(&m);
+    assert_eq!(codes(&r), ["NTP-UNREACHABLE"], "{r:#}");
+    let conf = m.path("/etc/ntpsec/ntp.conf");
+    let original = file_state(&conf);
+
+    let out = fix(&m, &[]);
+    let plan = stdout(&out);
+    for want in [
+        "time-platform-servers-system-clock  ·  net.time.sync  ·  system clock",
+        "give ntpd the platform's time servers ntp.cloud.aliyuncs.com, ntp7.cloud.aliyuncs.com",
+        "in /etc/ntpsec/ntp.conf, read with `/etc/init.d/ntpsec restart`",
+        "+server ntp.cloud.aliyuncs.com iburst\n     pool 0.debian.pool.ntp.org iburst",
+        "then: /etc/init.d/ntpsec restart",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!(file_state(&conf), original, "the plan changes nothing");
+    let before = daemons(&m, "ntpd");
+
+    let out = fix(&m, &["--apply", "--yes"]);
+    assert_applied(&out);
+    let r = run(&m);
+    let c = check(&r, ID);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"]["offset_s"].as_f64().is_some_and(|o| o < 0.5), "answered by the lab's server: {c:#}");
+    let now = daemons(&m, "ntpd");
+    assert!(now.len() == 1 && now != before, "ntpd was restarted: {before:?} {now:?}");
+
+    let out = undo(&m);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(file_state(&conf), original, "sha256, mode and owner restored");
+    assert_eq!(daemons(&m, "ntpd").len(), 1, "ntpd runs again, as before");
+    assert_eq!(codes(&run(&m)), ["NTP-UNREACHABLE"], "as before");
+}
