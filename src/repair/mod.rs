@@ -48,6 +48,10 @@ use serde::{Deserialize, Serialize};
 /// detected cloud's own.
 pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
+/// The name `fix` asks nameservers for (`[net] dns_name`), for the actions that prove a
+/// nameserver answers before naming it (`resolv_conf`); `None` inside: the platform's default.
+pub static DNS_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
     /// A short name for repair ids and the plan (`fstab-nofail`): lowercase words and `-`.
@@ -62,6 +66,13 @@ pub trait Action {
     /// The change this repair makes for `t.finding`, worked out from the system as it is now
     /// (not from the report: a report may be old). Reads files only.
     fn plan(&self, t: &Target) -> Result<Change, Skip>;
+
+    /// The account this repair means to shut out (a second root disabled), which the login
+    /// guard lets go: every *other* account that can log in now must still can after, and
+    /// some account must (the only way in is never closed). `None`: none, the guard is strict.
+    fn shuts_out(&self, _t: &Target) -> Option<String> {
+        None
+    }
 }
 
 /// What an action is given: the examined system, the finding, the language of the run.
@@ -110,6 +121,19 @@ pub struct Change {
     /// The repair touches the login path (sshd, PAM, the firewall): it applies only when the
     /// login matrix shows every account that can log in now still can after.
     pub guards_login: bool,
+}
+
+impl Change {
+    /// Whether `other` does the same: the same files, live steps, checkers and commands (the
+    /// files' words may differ, such as the finding a drop-in's comment names).
+    pub fn same_steps(&self, other: &Change) -> bool {
+        let paths = |c: &Change| c.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        !self.live.is_empty()
+            && self.live == other.live
+            && paths(self) == paths(other)
+            && self.validate == other.validate
+            && self.commands == other.commands
+    }
 }
 
 /// A change to the running system that is not a file (a rule in the kernel's firewall, a grown
@@ -309,9 +333,17 @@ actions! {
     net::link => Link,
     sec::wrappers => Wrappers,
     sec::account => Account,
+    sec::home => Home,
     sec::limits => Limits,
     disk::grow => Grow,
+    disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
+    sys::rlimit => Rlimit,
+    net::resolv_conf => ResolvConf,
+    net::hostname => Hostname,
+    net::route => Route,
+    net::nic => Nic,
+    net::mtu => Mtu,
     net::timesync => Timesync,
 }
 

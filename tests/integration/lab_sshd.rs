@@ -97,7 +97,13 @@ impl Drop for Machine {
 impl Machine {
     /// Sets up the machine in `ns`. With `systemd_booted`, `/run/systemd/system` exists.
     pub fn new(ns: &Netns, systemd_booted: bool) -> Machine {
-        Machine::build(ns, systemd_booted, false)
+        Machine::build(ns, systemd_booted, false, false)
+    }
+
+    /// [`Machine::new`] with a hostname of its own (a UTS namespace, starting with this host's
+    /// name): `hostname NAME` on the machine leaves this host's name alone.
+    pub fn with_own_hostname(ns: &Netns, systemd_booted: bool) -> Machine {
+        Machine::build(ns, systemd_booted, false, true)
     }
 
     /// The same machine (no systemd), also with a PID namespace of its own: its /proc shows only
@@ -105,10 +111,10 @@ impl Machine {
     /// its), and every one of them ends with the machine. Its init ignores SIGCHLD, so a daemon
     /// that ends leaves no zombie behind.
     pub fn with_own_pids(ns: &Netns) -> Machine {
-        Machine::build(ns, false, true)
+        Machine::build(ns, false, true, false)
     }
 
-    fn build(ns: &Netns, systemd_booted: bool, own_pids: bool) -> Machine {
+    fn build(ns: &Netns, systemd_booted: bool, own_pids: bool, uts: bool) -> Machine {
         let dir = tempfile::tempdir().expect("tempdir");
         let setup = format!(
             "set -e\nmount -t tmpfs -o size=16m,mode=755 tmpfs /run\nmkdir -m 755 /run/sshd /run/.etc-upper /run/.etc-work\n\
@@ -121,6 +127,9 @@ impl Machine {
         let mut args = vec!["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private"];
         if own_pids {
             args.extend(["--pid", "--fork", "--kill-child", "--mount-proc"]);
+        }
+        if uts {
+            args.push("--uts");
         }
         args.extend(["sh", "-c", &setup]);
         let mut holder = Command::new("ip")
@@ -178,7 +187,8 @@ impl Machine {
     /// `program args...` on the machine (its network and mount namespaces).
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new("nsenter");
-        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net"]);
+        // --uts: the machine's own hostname when it has one (else this host's, the same).
+        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net", "--uts"]);
         if self.own_pids {
             cmd.arg("--pid");
         }
