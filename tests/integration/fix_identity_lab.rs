@@ -197,7 +197,12 @@ fn a_missing_or_dead_default_route_gets_the_console_gateway_and_is_undone() {
     undone(&m);
     assert_eq!(default_routes(&m), "", "undone: no default route, as before");
 
-    // A default route through a gateway that does not answer ARP.
+    // A default route through a gateway that does not answer ARP, the one the static
+    // configuration names (the next boot would bring it back).
+    let stale = IFUPDOWN.replace("gateway 10.77.1.1", "gateway 10.77.1.50");
+    m.write_mode("/etc/network/interfaces", &stale, 0o640);
+    let main = m.path("/etc/network/interfaces");
+    let file_before = file_state(&main);
     lab.client.ip("route add default via 10.77.1.50 dev c0 metric 10");
     assert!(!reaches_server(&m), "the fault is real");
     let before = default_routes(&m);
@@ -212,14 +217,23 @@ fn a_missing_or_dead_default_route_gets_the_console_gateway_and_is_undone() {
             "runs: ip route del default via 10.77.1.50 dev c0 metric 10",
             "undo runs: ip route add default via 10.77.1.50 dev c0 metric 10",
             "runs: ip route add default via 10.77.1.1 dev c0",
+            "    -    gateway 10.77.1.50\n    +    gateway 10.77.1.1\n",
         ],
     );
-    assert_eq!(default_routes(&m), before, "the plan changes nothing");
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (before.clone(), file_before.clone()),
+        "the plan changes nothing"
+    );
     applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
     assert!(reaches_server(&m), "packets go through the console's gateway");
     assert_eq!(status_of(&run(&m, &args), id), "ok");
     undone(&m);
-    assert_eq!(default_routes(&m), before, "the dead route is back with its metric, the other gone");
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (before, file_before),
+        "the dead route is back with its metric, the other gone, the file as it was"
+    );
 }
 
 const SECOND_MAC: &str = "00:16:3e:0a:00:21";

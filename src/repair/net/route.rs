@@ -9,12 +9,15 @@
 //!   (unless it is there already). When the silent gateway is the console's own, nothing in the
 //!   guest can repair it: refused, with why.
 //!
-//! The live routing table only: where the interface gets its address from DHCP (every ECS
-//! image), the next lease puts the same route back by itself. The gateway is read again from
+//! Where the interface is configured with a static address (ifupdown's `inet static` stanza,
+//! an ifcfg file with `BOOTPROTO=none`/`static`), its gateway there is set to the console's
+//! too (replaced or added), or the next boot brings the fault back; with DHCP (every ECS image
+//! by default) the next lease puts the same route back by itself. The gateway is read again from
 //! the metadata service when planning ([`super::console`]), never guessed (the vSwitch's
 //! `.253` is only a habit): without an answer the repair is refused. Refused under `--root`.
 
-use super::{Action, Change, Command, Live, Skip, Target};
+use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
+use crate::host::netconf::Manager;
 use crate::i18n::{R, rtf};
 use crate::probe::net::routes::{Ipv4Route, parse_ipv4};
 use serde::{Deserialize, Serialize};
@@ -53,6 +56,64 @@ fn route(verb: &str, gw: Ipv4Addr, dev: &str, metric: Option<u32>) -> Command {
         args.extend(["metric", m.as_str()]);
     }
     Command::new("ip", &args)
+}
+
+/// The gateway in the distribution's configuration, where the interface is configured with a
+/// static address there (with DHCP the lease gives the route): ifupdown's `gateway` line of the
+/// interface's `inet static` stanza, ifcfg's `GATEWAY=`, replaced or added; `None` when the
+/// configuration already says `gw` or does not configure the interface statically.
+fn persistent(t: &Target, dev: &str, gw: Ipv4Addr) -> Option<FileEdit> {
+    match crate::host::netconf::read(t.host).manager? {
+        Manager::Ifupdown => {
+            let files = super::nic::ifupdown_files(t);
+            let s = super::nic::find_stanza(&files, dev).filter(|s| s.method == "static")?;
+            let lines: Vec<&str> = s.text.lines().collect();
+            let line = format!("    gateway {gw}");
+            let existing =
+                (s.start + 1..=s.end).find(|i| lines.get(*i).is_some_and(|l| l.trim().starts_with("gateway ")));
+            let text = match existing {
+                Some(i) if lines[i].split_whitespace().nth(1) == Some(gw.to_string().as_str()) => return None,
+                Some(i) => {
+                    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+                    out[i] = line;
+                    out.join("\n") + "\n"
+                }
+                None => super::nic::insert_lines(&s.text, s.end, &[line]),
+            };
+            Some(FileEdit { path: s.path, after: Some(text.into_bytes()) })
+        }
+        Manager::Ifcfg => {
+            let path = format!("/etc/sysconfig/network-scripts/ifcfg-{dev}");
+            let f = t.host.read_optional(&path).ok().flatten().filter(|f| !f.truncated && !f.not_text)?;
+            let value = |key: &str| {
+                f.text.lines().find_map(|l| {
+                    l.trim().strip_prefix(key).map(|v| v.trim().trim_matches(|c| c == '"' || c == '\'').to_string())
+                })
+            };
+            let method = value("BOOTPROTO=").unwrap_or_default().to_ascii_lowercase();
+            if !matches!(method.as_str(), "none" | "static" | "") || value("GATEWAY=") == Some(gw.to_string()) {
+                return None;
+            }
+            let mut found = false;
+            let mut out: Vec<String> = f
+                .text
+                .lines()
+                .map(|l| {
+                    if l.trim_start().starts_with("GATEWAY=") {
+                        found = true;
+                        format!("GATEWAY={gw}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect();
+            if !found {
+                out.push(format!("GATEWAY={gw}"));
+            }
+            Some(FileEdit { path, after: Some((out.join("\n") + "\n").into_bytes()) })
+        }
+        Manager::Netplan | Manager::NetworkManager => None,
+    }
 }
 
 impl Action for Params {
@@ -100,14 +161,24 @@ impl Action for Params {
                 if !has_console_route {
                     live.push(add);
                 }
-                Ok(Change { summary: said(R::RouteDoReplace, &[("route", &subject)]), live, ..Change::default() })
+                Ok(Change {
+                    summary: said(R::RouteDoReplace, &[("route", &subject)]),
+                    files: persistent(t, &dev, gw).into_iter().collect(),
+                    live,
+                    ..Change::default()
+                })
             }
             _ => {
                 if let Some(r) = now.first() {
                     let shown = format!("default via {} dev {}", r.gateway, r.iface);
                     return Err(Skip::NotApplicable(said(R::RouteExists, &[("route", &shown)])));
                 }
-                Ok(Change { summary: said(R::RouteDoAdd, &[]), live: vec![add], ..Change::default() })
+                Ok(Change {
+                    summary: said(R::RouteDoAdd, &[]),
+                    files: persistent(t, &dev, gw).into_iter().collect(),
+                    live: vec![add],
+                    ..Change::default()
+                })
             }
         }
     }
