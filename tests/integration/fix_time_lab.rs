@@ -13,6 +13,11 @@
 //!   `chronyc reload sources`, and it synchronises; undo takes them away again.
 //! - chronyd and ntpd (ntpsec's, unpacked: the package conflicts with chrony's) both run
 //!   (NTP-CONFLICT): apply ends ntpd, undo starts it again with the same arguments.
+//! - ntpsec installed on the machine as its package does it (its init script, defaults and
+//!   ntp.conf; ntpd overlaid into /usr/sbin) follows the public pools nothing answers for
+//!   (NTP-UNREACHABLE): apply writes the platform servers into ntp.conf and restarts it through
+//!   the init script; ntpd follows the lab's server (asked over mode 6); undo restores ntp.conf
+//!   byte for byte and restarts it again.
 //!
 //! The client's daemons run in the machine's own PID namespace (other tests' daemons are not its,
 //! and all of them end with it). Its chronyd disciplines this machine's clock against the same
@@ -348,9 +353,14 @@ fn ntpd_that_reaches_none_of_its_servers_is_given_the_platform_servers_and_undon
     let _server = ntp_server(&lab);
     let m = client(&lab);
     install_ntpsec(&m);
-    // The fault: Debian's public pools, which nothing answers for from this network.
+    // The fault: the package's ntp.conf, Debian's public pools, which nothing answers for from
+    // this network. It wants 3 agreeing sources (`tos minsane 3`), which ECS's seven platform
+    // servers give but the lab's one server cannot: told to follow one, the rest unchanged.
+    let stock = std::fs::read_to_string(m.path("/etc/ntpsec/ntp.conf")).expect("ntp.conf");
+    assert!(stock.contains("\ntos minclock 4 minsane 3\n"), "the package's ntp.conf changed: {stock}");
+    m.write("/etc/ntpsec/ntp.conf", &stock.replace("\ntos minclock 4 minsane 3\n", "\ntos minclock 1 minsane 1\n"));
     m.sh("/etc/init.d/ntpsec start >/dev/null");
-    assert_eq!(daemons(&m, "ntpd").len(), 1, "ntpd runs");
+    wait_for(|| daemons(&m, "ntpd").len() == 1, "ntpd runs");
     let r = run(&m);
     assert_eq!(codes(&r), ["NTP-UNREACHABLE"], "{r:#}");
     let conf = m.path("/etc/ntpsec/ntp.conf");
@@ -362,7 +372,8 @@ fn ntpd_that_reaches_none_of_its_servers_is_given_the_platform_servers_and_undon
         "time-platform-servers-system-clock  ·  net.time.sync  ·  system clock",
         "give ntpd the platform's time servers ntp.cloud.aliyuncs.com, ntp7.cloud.aliyuncs.com",
         "in /etc/ntpsec/ntp.conf, read with `/etc/init.d/ntpsec restart`",
-        "+server ntp.cloud.aliyuncs.com iburst\n     pool 0.debian.pool.ntp.org iburst",
+        "+# ecs-doctor fix: the platform's time servers (ntp-conf/ntp-servers of the metadata service http://100.100.100.200",
+        "+server ntp.cloud.aliyuncs.com iburst\n    +server ntp7.cloud.aliyuncs.com iburst\n     pool 0.debian.pool.ntp.org iburst",
         "then: /etc/init.d/ntpsec restart",
     ] {
         assert!(plan.contains(want), "{want:?} not in\n{plan}{}", stderr(&out));
@@ -378,10 +389,45 @@ fn ntpd_that_reaches_none_of_its_servers_is_given_the_platform_servers_and_undon
     assert!(c["metrics"]["offset_s"].as_f64().is_some_and(|o| o < 0.5), "answered by the lab's server: {c:#}");
     let now = daemons(&m, "ntpd");
     assert!(now.len() == 1 && now != before, "ntpd was restarted: {before:?} {now:?}");
+    // ntpd itself follows the lab's server now (its system variables, asked over mode 6).
+    let until = Instant::now() + Duration::from_secs(120);
+    let mut vars = ntpd_vars(&m);
+    while !vars.contains(&format!("refid={}", topology::SERVER_IP)) {
+        assert!(Instant::now() < until, "ntpd did not synchronise to the lab's server: {vars}");
+        std::thread::sleep(Duration::from_secs(1));
+        vars = ntpd_vars(&m);
+    }
+    assert!(!vars.contains("stratum=16"), "{vars}");
 
     let out = undo(&m);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(file_state(&conf), original, "sha256, mode and owner restored");
-    assert_eq!(daemons(&m, "ntpd").len(), 1, "ntpd runs again, as before");
+    wait_for(|| daemons(&m, "ntpd").len() == 1, "ntpd runs again, as before");
+    assert_ne!(daemons(&m, "ntpd"), now, "restarted to read the restored file");
     assert_eq!(codes(&run(&m)), ["NTP-UNREACHABLE"], "as before");
+}
+
+/// Waits up to 20 s for `ok`.
+fn wait_for(ok: impl Fn() -> bool, what: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !ok() {
+        assert!(Instant::now() < until, "not so after 20 s: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// ntpd's system variables `stratum` and `refid` (`stratum=3, refid=10.88.0.2` once it follows
+/// the lab's server, `refid=INIT` and stratum 16 before), asked on the machine the way ntpq
+/// asks: an NTP mode 6 READVAR request to 127.0.0.1:123 (ntpq itself needs ntpsec's Python
+/// module, which the unpacked package does not bring).
+fn ntpd_vars(m: &Machine) -> String {
+    let script = "import socket\n\
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+s.settimeout(2)\n\
+q = b'stratum,refid'\n\
+s.sendto(bytes([0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, len(q)]) + q + bytes(-len(q) % 4), ('127.0.0.1', 123))\n\
+d = s.recv(2048)\n\
+print(d[12:12 + int.from_bytes(d[10:12], 'big')].decode(errors='replace'))\n";
+    let out = m.command("python3", &["-c", script]).output().expect("python3");
+    format!("{}{}", stdout(&out), stderr(&out))
 }

@@ -254,8 +254,10 @@ fn chrony_servers(
     servers: &[String],
     from: &str,
 ) -> (Option<FileEdit>, Vec<String>, Option<String>) {
-    let have: Vec<String> =
-        time_sync::configured_servers(t.host, &["chronyd"]).into_iter().map(|s| s.host.to_ascii_lowercase()).collect();
+    let have: Vec<String> = time_sync::configured_servers(t.host, &["chronyd"], None)
+        .into_iter()
+        .map(|s| s.host.to_ascii_lowercase())
+        .collect();
     let missing: Vec<String> = servers.iter().filter(|s| !have.contains(&s.to_ascii_lowercase())).cloned().collect();
     let dir = sourcedir(t.host, &c.text);
     if missing.is_empty() {
@@ -285,24 +287,16 @@ fn chrony_servers(
 
 /// ntpd's configuration files: ntpsec's (Debian 12 and later), then ntp's.
 pub const NTP_CONFS: &[&str] = &["/etc/ntpsec/ntp.conf", "/etc/ntp.conf"];
-const NTPD: &[&str] = &["/usr/sbin/ntpd", "/sbin/ntpd"];
 
 /// The file a running ntpd reads: its `-c`/`--configfile` argument, else the first of
 /// [`NTP_CONFS`] that exists.
-fn ntp_conf(t: &Target, pid: Option<u32>) -> Option<(String, String)> {
-    let argv: Vec<String> = pid
-        .and_then(|p| std::fs::read(t.host.path(format!("/proc/{p}/cmdline"))).ok())
-        .map(|b| b.split(|c| *c == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect())
-        .unwrap_or_default();
-    let named = argv.iter().enumerate().find_map(|(i, a)| match a.as_str() {
-        "-c" | "--configfile" => argv.get(i + 1).cloned(),
-        _ => a.strip_prefix("--configfile=").map(str::to_string),
-    });
-    let read = |p: &str| t.host.read_optional(p).ok().flatten().map(|f| (f.path, f.text));
-    match named {
-        Some(p) if p.starts_with('/') => read(&p),
-        _ => NTP_CONFS.iter().find_map(|p| read(p)),
+fn ntp_conf(t: &Target, pid: u32) -> Option<(String, String)> {
+    let read = |p: &str| t.host.read_optional(p).ok().flatten().filter(|f| !f.truncated && !f.not_text);
+    match time_sync::ntpd_conf_arg(t.host, pid) {
+        Some(p) => read(&p),
+        None => NTP_CONFS.iter().find_map(|p| read(p)),
     }
+    .map(|f| (f.path, f.text))
 }
 
 /// ntp.conf with the platform servers it lacks, in a block before its first server, pool or
@@ -450,39 +444,21 @@ fn start(t: &Target) -> Result<Change, Skip> {
     if let Some((name, _)) = running(t.host).first() {
         return Err(Skip::NotApplicable(rtf(l, R::TimeRunsAlready, &[("daemon", name)])));
     }
-    // chrony when it is installed; else ntpd, with its own configuration.
-    let ntpd = NTPD.iter().any(|b| t.host.path(b).is_file()).then(|| ntp_conf(t, None)).flatten();
-    let c = match (chrony(t), ntpd) {
-        (Ok(c), _) => Some(c),
-        (Err(_), Some(_)) => None,
-        (Err(e), None) => return Err(e),
-    };
+    let c = chrony(t)?;
     let (servers, from) = platform_servers(t.host, l)?;
-    let name = if c.is_some() { "chronyd" } else { "ntpd" };
-    let d = daemon(name).ok_or_else(|| Skip::NotApplicable(String::new()))?;
+    let d = daemon("chronyd").ok_or_else(|| Skip::NotApplicable(String::new()))?;
     let (step, how) = start_step(t, d)?;
-    let (edit, validate, commands) = match &c {
-        Some(c) => {
-            let (edit, _, _) = chrony_servers(t, c, &servers, &from);
-            let v = edit.iter().map(|e| validate(e, &c.conf)).collect();
-            (edit, v, vec![waitsync()])
-        }
-        // ntpd has no checker and no wait of its own: the re-check asks the servers directly.
-        None => {
-            let (path, text) = ntp_conf(t, None).unwrap_or_default();
-            (ntp_servers(&path, &text, &servers, &from).0, Vec::new(), Vec::new())
-        }
-    };
+    let (edit, _, _) = chrony_servers(t, &c, &servers, &from);
     Ok(Change {
         summary: rtf(
             l,
             R::TimeDoStart,
-            &[("daemon", name), ("how", &how), ("servers", &servers.join(", ")), ("from", &from)],
+            &[("daemon", "chronyd"), ("how", &how), ("servers", &servers.join(", ")), ("from", &from)],
         ),
-        validate,
+        validate: edit.iter().map(|e| validate(e, &c.conf)).collect(),
         files: edit.into_iter().collect(),
         live: vec![step],
-        commands,
+        commands: vec![waitsync()],
         ..Change::default()
     })
 }
@@ -534,7 +510,7 @@ fn sources(t: &Target) -> Result<Change, Skip> {
 /// servers directly).
 fn ntpd_sources(t: &Target, pid: u32) -> Result<Change, Skip> {
     let l = t.lang;
-    let Some((path, text)) = ntp_conf(t, Some(pid)) else {
+    let Some((path, text)) = ntp_conf(t, pid) else {
         return Err(Skip::Refused(rtf(l, R::CannotRead, &[("path", NTP_CONFS[0]), ("error", "-")])));
     };
     let (servers, from) = platform_servers(t.host, l)?;
