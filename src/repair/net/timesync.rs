@@ -22,6 +22,11 @@
 //! - `edit = "sources"` (NOT-SYNCED): chronyd runs but follows no server: the platform's servers
 //!   added, `chronyc reload sources` (or the unit restarted), waited for. Refused when chrony has
 //!   them already (they do not answer: the network is the problem, not the configuration).
+//!   The same for NTP-UNREACHABLE, and there a running ntpd too: the servers it lacks go into
+//!   the ntp.conf it reads (its `-c`, else /etc/ntpsec/ntp.conf or /etc/ntp.conf) before its
+//!   first `server`/`pool`/`peer` line (the first ones are the ones it asks first), and it is
+//!   restarted (`systemctl restart` of its unit, else its init script's `restart`; again after
+//!   an undo, to read the restored file). ntpd has no `waitsync`: the re-check asks the servers.
 //! - `edit = "one"` (NTP-CONFLICT): several daemons run; chronyd is kept (else ntpd, openntpd,
 //!   systemd-timesyncd, in that order) and the others stopped: `systemctl disable --now` of the
 //!   unit /proc/PID/cgroup names (undo `enable --now`); without systemd the init script's
