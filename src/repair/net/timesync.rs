@@ -24,7 +24,7 @@
 //!   them already (they do not answer: the network is the problem, not the configuration).
 //!   The same for NTP-UNREACHABLE, and there a running ntpd too: the servers it lacks go into
 //!   the ntp.conf it reads (its `-c`, else /etc/ntpsec/ntp.conf or /etc/ntp.conf) before its
-//!   first `server`/`pool`/`peer` line (the first ones are the ones it asks first), and it is
+//!   first `server`/`pool`/`peer` line (the check asks the first few over SNTP), and it is
 //!   restarted (`systemctl restart` of its unit, else its init script's `restart`; again after
 //!   an undo, to read the restored file). ntpd has no `waitsync`: the re-check asks the servers.
 //! - `edit = "one"` (NTP-CONFLICT): several daemons run; chronyd is kept (else ntpd, openntpd,
@@ -305,7 +305,7 @@ fn ntp_conf(t: &Target, pid: u32) -> Option<(String, String)> {
 }
 
 /// ntp.conf with the platform servers it lacks, in a block before its first server, pool or
-/// peer line (the servers are asked in file order, and the first ones answer for the file);
+/// peer line (the check asks the first few servers over SNTP, in file order);
 /// `None` when it has them all.
 fn ntp_servers(path: &str, text: &str, servers: &[String], from: &str) -> (Option<FileEdit>, Vec<String>) {
     let have: Vec<String> =
