@@ -8,8 +8,9 @@
 //!   (`hostname`), /etc/hostname and the /etc/hosts loopback line; with cloud-init's
 //!   `preserve_hostname: true` the guest's own name is not replaced.
 //! - default route: deleted, or pointing at a gateway that does not answer ARP; the repair adds
-//!   the console's gateway (the route is checked with `ip route`, packets go through again);
-//!   with no metadata service to ask, it is refused and nothing changes.
+//!   the console's gateway (the route is checked with `ip route`, packets go through again) and
+//!   writes it into c0's ifupdown `inet static` stanza (missing there, or the dead one), a DHCP
+//!   stanza left alone; with no metadata service to ask, it is refused and nothing changes.
 //! - NICs: a secondary ENI (a veth with the console's MAC) and a secondary private IP the
 //!   router can ping only after the repair; configured in ifupdown, ifcfg or netplan, or refused
 //!   (NetworkManager, nothing configures the network).
@@ -178,8 +179,12 @@ fn a_missing_or_dead_default_route_gets_the_console_gateway_and_is_undone() {
     assert_eq!(default_routes(&m), "");
 
     // The platform's services keep a route of their own (a policy route, a VPN's split route):
-    // the console answers, and gives the gateway.
+    // the console answers, and gives the gateway. The static stanza of c0 has no gateway (the
+    // next boot would come up without a default route again): it gets the console's.
     lab.client.ip("route add 100.100.0.0/16 via 10.77.1.1 dev c0");
+    let main = m.path("/etc/network/interfaces");
+    m.write_mode("/etc/network/interfaces", &IFUPDOWN.replace("    gateway 10.77.1.1\n", ""), 0o640);
+    let file_before = file_state(&main);
     let plan = stdout(&fix(&m, &args));
     contains_all(
         &plan,
@@ -188,16 +193,44 @@ fn a_missing_or_dead_default_route_gets_the_console_gateway_and_is_undone() {
             "add the default route through the console's gateway 10.77.1.1 on c0",
             "runs: ip route add default via 10.77.1.1 dev c0",
             "undo runs: ip route del default via 10.77.1.1 dev c0",
+            "+++ b/etc/network/interfaces",
+            "     iface c0 inet static\n         address 10.77.1.2/24\n    +    gateway 10.77.1.1\n",
         ],
     );
-    assert_eq!(default_routes(&m), "", "the plan changes nothing");
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (String::new(), file_before.clone()),
+        "the plan changes nothing"
+    );
     applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
     assert!(reaches_server(&m), "packets go through the gateway again");
     assert_eq!(status_of(&run(&m, &args), id), "ok");
+    let written = std::fs::read_to_string(&main).expect("interfaces");
+    assert!(written.contains("iface c0 inet static\n    address 10.77.1.2/24\n    gateway 10.77.1.1\n"), "{written}");
+    undone(&m);
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (String::new(), file_before),
+        "undone: no default route, as before, and the stanza as it was"
+    );
+
+    // With DHCP the next lease sets the route: the configuration is left alone.
+    m.write_mode("/etc/network/interfaces", "auto c0\niface c0 inet dhcp\n", 0o644);
+    let file_before = file_state(&main);
+    let plan = stdout(&fix(&m, &args));
+    contains_all(&plan, &["add the default route through the console's gateway 10.77.1.1 on c0"]);
+    assert!(!plan.contains("etc/network/interfaces"), "{plan}");
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert!(reaches_server(&m), "packets go through the gateway again");
+    assert_eq!(file_state(&main), file_before, "the DHCP stanza is not touched");
     undone(&m);
     assert_eq!(default_routes(&m), "", "undone: no default route, as before");
 
-    // A default route through a gateway that does not answer ARP.
+    // A default route through a gateway that does not answer ARP, the one the static
+    // configuration names (the next boot would bring it back).
+    let stale = IFUPDOWN.replace("gateway 10.77.1.1", "gateway 10.77.1.50");
+    m.write_mode("/etc/network/interfaces", &stale, 0o640);
+    let file_before = file_state(&main);
     lab.client.ip("route add default via 10.77.1.50 dev c0 metric 10");
     assert!(!reaches_server(&m), "the fault is real");
     let before = default_routes(&m);
@@ -212,14 +245,23 @@ fn a_missing_or_dead_default_route_gets_the_console_gateway_and_is_undone() {
             "runs: ip route del default via 10.77.1.50 dev c0 metric 10",
             "undo runs: ip route add default via 10.77.1.50 dev c0 metric 10",
             "runs: ip route add default via 10.77.1.1 dev c0",
+            "    -    gateway 10.77.1.50\n    +    gateway 10.77.1.1\n",
         ],
     );
-    assert_eq!(default_routes(&m), before, "the plan changes nothing");
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (before.clone(), file_before.clone()),
+        "the plan changes nothing"
+    );
     applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
     assert!(reaches_server(&m), "packets go through the console's gateway");
     assert_eq!(status_of(&run(&m, &args), id), "ok");
     undone(&m);
-    assert_eq!(default_routes(&m), before, "the dead route is back with its metric, the other gone");
+    assert_eq!(
+        (default_routes(&m), file_state(&main)),
+        (before, file_before),
+        "the dead route is back with its metric, the other gone, the file as it was"
+    );
 }
 
 const SECOND_MAC: &str = "00:16:3e:0a:00:21";

@@ -13,6 +13,11 @@
 //!   `chronyc reload sources`, and it synchronises; undo takes them away again.
 //! - chronyd and ntpd (ntpsec's, unpacked: the package conflicts with chrony's) both run
 //!   (NTP-CONFLICT): apply ends ntpd, undo starts it again with the same arguments.
+//! - ntpsec installed on the machine as its package does it (its init script, defaults and
+//!   ntp.conf; ntpd overlaid into /usr/sbin) follows the public pools nothing answers for
+//!   (NTP-UNREACHABLE): apply writes the platform servers into ntp.conf and restarts it through
+//!   the init script; ntpd follows the lab's server (asked over mode 6); undo restores ntp.conf
+//!   byte for byte and restarts it again.
 //!
 //! The client's daemons run in the machine's own PID namespace (other tests' daemons are not its,
 //! and all of them end with it). Its chronyd disciplines this machine's clock against the same
@@ -318,4 +323,111 @@ fn chronyd_and_ntpd_at_once_ntpd_is_stopped_and_started_again_on_undo() {
         cmdline.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into()).collect();
     assert_eq!(cmdline[1..], args, "with the same arguments");
     assert_eq!(codes(&run(&m)), ["NTP-CONFLICT"], "as before");
+}
+
+/// ntpsec as its package installs it, on the machine: ntpd in /usr/sbin (an overlay of the
+/// machine's own), the package's init script, defaults, ntp.conf (the public Debian pools) and
+/// its ntpsec account.
+fn install_ntpsec(m: &Machine) {
+    let pkg = Path::new(NTPD).ancestors().nth(3).expect("the unpacked package");
+    m.sh(&format!(
+        "mkdir -p /run/lock /run/.sbin-up /run/.sbin-wk && \
+         mount -t overlay overlay -o lowerdir=/usr/sbin,upperdir=/run/.sbin-up,workdir=/run/.sbin-wk /usr/sbin && \
+         cp {NTPD} /usr/sbin/ntpd && \
+         echo 'ntpsec:x:990:990::/nonexistent:/usr/sbin/nologin' >> /etc/passwd && echo 'ntpsec:x:990:' >> /etc/group"
+    ));
+    for (file, mode) in [("etc/init.d/ntpsec", 0o755), ("etc/default/ntpsec", 0o644), ("etc/ntpsec/ntp.conf", 0o644)] {
+        let text = std::fs::read_to_string(pkg.join(file)).expect("a file of the package");
+        m.write_mode(&format!("/{file}"), &text, mode);
+    }
+}
+
+#[test]
+fn ntpd_that_reaches_none_of_its_servers_is_given_the_platform_servers_and_undone() {
+    if !time_lab_ok()
+        || !require(Path::new(NTPD).exists(), &format!("the ntpd lab needs ntpsec's ntpd at {NTPD} (.ci/run)"))
+    {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let _server = ntp_server(&lab);
+    let m = client(&lab);
+    install_ntpsec(&m);
+    // The fault: the package's ntp.conf, Debian's public pools, which nothing answers for from
+    // this network. It wants 3 agreeing sources (`tos minsane 3`), which ECS's seven platform
+    // servers give but the lab's one server cannot: told to follow one, the rest unchanged.
+    let stock = std::fs::read_to_string(m.path("/etc/ntpsec/ntp.conf")).expect("ntp.conf");
+    assert!(stock.contains("\ntos minclock 4 minsane 3\n"), "the package's ntp.conf changed: {stock}");
+    m.write("/etc/ntpsec/ntp.conf", &stock.replace("\ntos minclock 4 minsane 3\n", "\ntos minclock 1 minsane 1\n"));
+    m.sh("/etc/init.d/ntpsec start >/dev/null");
+    wait_for(|| daemons(&m, "ntpd").len() == 1, "ntpd runs");
+    let r = run(&m);
+    assert_eq!(codes(&r), ["NTP-UNREACHABLE"], "{r:#}");
+    let conf = m.path("/etc/ntpsec/ntp.conf");
+    let original = file_state(&conf);
+
+    let out = fix(&m, &[]);
+    let plan = stdout(&out);
+    for want in [
+        "time-platform-servers-system-clock  ·  net.time.sync  ·  system clock",
+        "give ntpd the platform's time servers ntp.cloud.aliyuncs.com, ntp7.cloud.aliyuncs.com",
+        "in /etc/ntpsec/ntp.conf, read with `/etc/init.d/ntpsec restart`",
+        "+# ecs-doctor fix: the platform's time servers (ntp-conf/ntp-servers of the metadata service http://100.100.100.200",
+        "+server ntp.cloud.aliyuncs.com iburst\n    +server ntp7.cloud.aliyuncs.com iburst\n     pool 0.debian.pool.ntp.org iburst",
+        "then: /etc/init.d/ntpsec restart",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!(file_state(&conf), original, "the plan changes nothing");
+    let before = daemons(&m, "ntpd");
+
+    let out = fix(&m, &["--apply", "--yes"]);
+    assert_applied(&out);
+    let r = run(&m);
+    let c = check(&r, ID);
+    assert_eq!(c["status"], "ok", "{c:#}");
+    assert!(c["metrics"]["offset_s"].as_f64().is_some_and(|o| o < 0.5), "answered by the lab's server: {c:#}");
+    let now = daemons(&m, "ntpd");
+    assert!(now.len() == 1 && now != before, "ntpd was restarted: {before:?} {now:?}");
+    // ntpd itself follows the lab's server now (its system variables, asked over mode 6).
+    let until = Instant::now() + Duration::from_secs(120);
+    let mut vars = ntpd_vars(&m);
+    while !vars.contains(&format!("refid={}", topology::SERVER_IP)) {
+        assert!(Instant::now() < until, "ntpd did not synchronise to the lab's server: {vars}");
+        std::thread::sleep(Duration::from_secs(1));
+        vars = ntpd_vars(&m);
+    }
+    assert!(!vars.contains("stratum=16"), "{vars}");
+
+    let out = undo(&m);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(file_state(&conf), original, "sha256, mode and owner restored");
+    wait_for(|| daemons(&m, "ntpd").len() == 1, "ntpd runs again, as before");
+    assert_ne!(daemons(&m, "ntpd"), now, "restarted to read the restored file");
+    assert_eq!(codes(&run(&m)), ["NTP-UNREACHABLE"], "as before");
+}
+
+/// Waits up to 20 s for `ok`.
+fn wait_for(ok: impl Fn() -> bool, what: &str) {
+    let until = Instant::now() + Duration::from_secs(20);
+    while !ok() {
+        assert!(Instant::now() < until, "not so after 20 s: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// ntpd's system variables `stratum` and `refid` (`stratum=3, refid=10.88.0.2` once it follows
+/// the lab's server, `refid=INIT` and stratum 16 before), asked on the machine the way ntpq
+/// asks: an NTP mode 6 READVAR request to 127.0.0.1:123 (ntpq itself needs ntpsec's Python
+/// module, which the unpacked package does not bring).
+fn ntpd_vars(m: &Machine) -> String {
+    let script = "import socket\n\
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+s.settimeout(2)\n\
+q = b'stratum,refid'\n\
+s.sendto(bytes([0x16, 2, 0, 1, 0, 0, 0, 0, 0, 0, 0, len(q)]) + q + bytes(-len(q) % 4), ('127.0.0.1', 123))\n\
+d = s.recv(2048)\n\
+print(d[12:12 + int.from_bytes(d[10:12], 'big')].decode(errors='replace'))\n";
+    let out = m.command("python3", &["-c", script]).output().expect("python3");
+    format!("{}{}", stdout(&out), stderr(&out))
 }

@@ -162,9 +162,30 @@ fn read_set(host: &Host, files: &[&str], dirs: &[(&str, &str)]) -> Vec<(String, 
     paths.into_iter().filter_map(|p| host.read_optional(&p).ok().flatten().map(|f| (f.path, f.text))).collect()
 }
 
+/// The file a running ntpd reads as its command line names it (`-c FILE`, `-cFILE`,
+/// `--configfile FILE`, `--configfile=FILE`; an absolute path), from /proc/PID/cmdline: `None`
+/// when it names none and reads its built-in default (one of [`NTP_FILES`]). Debian's init
+/// script points it at a DHCP-given file this way, whose servers are the ones it asks.
+pub fn ntpd_conf_arg(host: &Host, pid: u32) -> Option<String> {
+    let raw = std::fs::read(host.path(format!("/proc/{pid}/cmdline"))).ok()?;
+    let argv: Vec<String> = raw.split(|c| *c == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    argv.iter()
+        .enumerate()
+        .skip(1)
+        .find_map(|(i, a)| match a.as_str() {
+            "-c" | "--configfile" => argv.get(i + 1).cloned(),
+            _ => a
+                .strip_prefix("--configfile=")
+                .or_else(|| a.strip_prefix("-c").filter(|_| !a.starts_with("--")))
+                .map(str::to_string),
+        })
+        .filter(|p| p.starts_with('/'))
+}
+
 /// The time servers configured for the running daemons (all daemons' files when none of
-/// chronyd, ntpd, systemd-timesyncd runs), in file order, without repeats.
-pub fn configured_servers(host: &Host, running: &[&str]) -> Vec<Configured> {
+/// chronyd, ntpd, systemd-timesyncd runs), in file order, without repeats. `ntpd_conf` is the
+/// file a running ntpd was told to read ([`ntpd_conf_arg`]): then its servers are that file's.
+pub fn configured_servers(host: &Host, running: &[&str], ntpd_conf: Option<&str>) -> Vec<Configured> {
     let any = !running.iter().any(|d| matches!(*d, "chronyd" | "ntpd" | "systemd-timesyncd" | "openntpd"));
     let mut all = Vec::new();
     if any || running.contains(&"chronyd") {
@@ -172,8 +193,10 @@ pub fn configured_servers(host: &Host, running: &[&str]) -> Vec<Configured> {
             all.extend(servers_in_ntp_style(&p, &t));
         }
     }
+    let named: Vec<&str> = ntpd_conf.filter(|_| !running.contains(&"openntpd")).into_iter().collect();
+    let ntp_files = if named.is_empty() { NTP_FILES } else { &named[..] };
     if any || running.contains(&"ntpd") || running.contains(&"openntpd") {
-        for (p, t) in read_set(host, NTP_FILES, &[]) {
+        for (p, t) in read_set(host, ntp_files, &[]) {
             all.extend(servers_in_ntp_style(&p, &t));
         }
     }
@@ -206,8 +229,9 @@ fn ask(host: &str, limit: Duration) -> SntpResult {
 
 /// Asks the configured servers at once (each on a thread that may be abandoned: a name lookup
 /// has no timeout) and adds the offset of the best answer to `o`.
-fn sntp_fallback(ctx: &ProbeContext, running: &[&str], mut o: Observation) -> Observation {
-    let servers: Vec<Configured> = configured_servers(&ctx.host, running).into_iter().take(MAX_SNTP).collect();
+fn sntp_fallback(ctx: &ProbeContext, running: &[&str], ntpd_conf: Option<&str>, mut o: Observation) -> Observation {
+    let servers: Vec<Configured> =
+        configured_servers(&ctx.host, running, ntpd_conf).into_iter().take(MAX_SNTP).collect();
     if servers.is_empty() {
         return o.evidence(
             "no time server configured (chrony.conf, ntp.conf, timesyncd.conf) to ask: the offset is unknown",
@@ -274,8 +298,12 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     }
     let mut running: Vec<&str> = Vec::new();
     let mut evidence = Vec::new();
+    let mut ntpd_conf = None;
     for (comm, shown) in DAEMONS {
         if let Some(p) = procs.procs.iter().find(|p| p.comm == *comm) {
+            if *shown == "ntpd" {
+                ntpd_conf = ntpd_conf_arg(&ctx.host, p.pid);
+            }
             running.push(shown);
             evidence.push(format!("/proc/{}: {shown} runs (pid {})", p.pid, p.pid));
         }
@@ -327,7 +355,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
     if ctx.host.is_live() && !tracked {
-        o = sntp_fallback(ctx, &running, o);
+        o = sntp_fallback(ctx, &running, ntpd_conf.as_deref(), o);
     }
     Ok(Observations::of(vec![o]))
 }
@@ -369,6 +397,39 @@ mod tests {
         assert_eq!(hosts(servers_in_timesyncd(&[main.clone(), drop_in])), ["ntp.cloud.aliyuncs.com"]);
         let other_section = ("/x".to_string(), "[Other]\nNTP=nope\n".to_string());
         assert!(servers_in_timesyncd(&[other_section]).is_empty());
+    }
+
+    #[test]
+    fn the_file_a_running_ntpd_reads_is_the_one_its_command_line_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Host::new(dir.path());
+        let cmdline = |pid: u32, argv: &[&str]| {
+            let d = dir.path().join(format!("proc/{pid}"));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join("cmdline"), argv.iter().map(|a| format!("{a}\0")).collect::<String>()).unwrap();
+        };
+        cmdline(
+            1,
+            &["/usr/sbin/ntpd", "-p", "/run/ntpd.pid", "-c", "/etc/ntpsec/ntp.conf", "-g", "-u", "ntpsec:ntpsec"],
+        );
+        cmdline(2, &["ntpd", "-g", "--configfile=/run/ntpsec/ntp.conf.dhcp"]);
+        cmdline(3, &["ntpd", "-c/etc/x.conf"]);
+        cmdline(4, &["/usr/sbin/ntpd", "-g", "-N"]);
+        cmdline(5, &["ntpd", "-c", "relative.conf"]);
+        assert_eq!(ntpd_conf_arg(&host, 1).as_deref(), Some("/etc/ntpsec/ntp.conf"));
+        assert_eq!(ntpd_conf_arg(&host, 2).as_deref(), Some("/run/ntpsec/ntp.conf.dhcp"));
+        assert_eq!(ntpd_conf_arg(&host, 3).as_deref(), Some("/etc/x.conf"));
+        assert_eq!(ntpd_conf_arg(&host, 4), None);
+        assert_eq!(ntpd_conf_arg(&host, 5), None);
+        assert_eq!(ntpd_conf_arg(&host, 6), None);
+
+        std::fs::create_dir_all(dir.path().join("etc/ntpsec")).unwrap();
+        std::fs::write(dir.path().join("etc/ntpsec/ntp.conf"), "pool 0.debian.pool.ntp.org iburst\n").unwrap();
+        std::fs::write(dir.path().join("etc/x.conf"), "server 10.0.0.9 iburst\n").unwrap();
+        let hosts =
+            |c: Option<&str>| configured_servers(&host, &["ntpd"], c).into_iter().map(|c| c.host).collect::<Vec<_>>();
+        assert_eq!(hosts(None), ["0.debian.pool.ntp.org"]);
+        assert_eq!(hosts(Some("/etc/x.conf")), ["10.0.0.9"]);
     }
 
     #[test]

@@ -22,6 +22,11 @@
 //! - `edit = "sources"` (NOT-SYNCED): chronyd runs but follows no server: the platform's servers
 //!   added, `chronyc reload sources` (or the unit restarted), waited for. Refused when chrony has
 //!   them already (they do not answer: the network is the problem, not the configuration).
+//!   The same for NTP-UNREACHABLE, and there a running ntpd too: the servers it lacks go into
+//!   the ntp.conf it reads (its `-c`, else /etc/ntpsec/ntp.conf or /etc/ntp.conf) before its
+//!   first `server`/`pool`/`peer` line (the check asks the first few over SNTP), and it is
+//!   restarted (`systemctl restart` of its unit, else its init script's `restart`; again after
+//!   an undo, to read the restored file). ntpd has no `waitsync`: the re-check asks the servers.
 //! - `edit = "one"` (NTP-CONFLICT): several daemons run; chronyd is kept (else ntpd, openntpd,
 //!   systemd-timesyncd, in that order) and the others stopped: `systemctl disable --now` of the
 //!   unit /proc/PID/cgroup names (undo `enable --now`); without systemd the init script's
@@ -254,8 +259,10 @@ fn chrony_servers(
     servers: &[String],
     from: &str,
 ) -> (Option<FileEdit>, Vec<String>, Option<String>) {
-    let have: Vec<String> =
-        time_sync::configured_servers(t.host, &["chronyd"]).into_iter().map(|s| s.host.to_ascii_lowercase()).collect();
+    let have: Vec<String> = time_sync::configured_servers(t.host, &["chronyd"], None)
+        .into_iter()
+        .map(|s| s.host.to_ascii_lowercase())
+        .collect();
     let missing: Vec<String> = servers.iter().filter(|s| !have.contains(&s.to_ascii_lowercase())).cloned().collect();
     let dir = sourcedir(t.host, &c.text);
     if missing.is_empty() {
@@ -281,6 +288,64 @@ fn chrony_servers(
         }
     };
     (Some(edit), missing, dir)
+}
+
+/// ntpd's configuration files: ntpsec's (Debian 12 and later), then ntp's.
+pub const NTP_CONFS: &[&str] = &["/etc/ntpsec/ntp.conf", "/etc/ntp.conf"];
+
+/// The file a running ntpd reads: its `-c`/`--configfile` argument, else the first of
+/// [`NTP_CONFS`] that exists.
+fn ntp_conf(t: &Target, pid: u32) -> Option<(String, String)> {
+    let read = |p: &str| t.host.read_optional(p).ok().flatten().filter(|f| !f.truncated && !f.not_text);
+    match time_sync::ntpd_conf_arg(t.host, pid) {
+        Some(p) => read(&p),
+        None => NTP_CONFS.iter().find_map(|p| read(p)),
+    }
+    .map(|f| (f.path, f.text))
+}
+
+/// ntp.conf with the platform servers it lacks, in a block before its first server, pool or
+/// peer line (the check asks the first few servers over SNTP, in file order);
+/// `None` when it has them all.
+fn ntp_servers(path: &str, text: &str, servers: &[String], from: &str) -> (Option<FileEdit>, Vec<String>) {
+    let have: Vec<String> =
+        time_sync::servers_in_ntp_style(path, text).into_iter().map(|c| c.host.to_ascii_lowercase()).collect();
+    let missing: Vec<String> = servers.iter().filter(|s| !have.contains(&s.to_ascii_lowercase())).cloned().collect();
+    if missing.is_empty() {
+        return (None, missing);
+    }
+    let block = format!(
+        "# ecs-doctor fix: the platform's time servers ({})\n{}",
+        crate::fmt::inert(from),
+        missing.iter().map(|s| format!("server {s} iburst\n")).collect::<String>()
+    );
+    let mut out = String::new();
+    let mut placed = false;
+    for line in text.split_inclusive('\n') {
+        let first = line.split('#').next().unwrap_or_default().split_whitespace().next();
+        if !placed && matches!(first, Some("server" | "pool" | "peer" | "servers")) {
+            out.push_str(&block);
+            placed = true;
+        }
+        out.push_str(line);
+    }
+    if !placed {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&block);
+    }
+    (Some(FileEdit { path: path.to_string(), after: Some(out.into_bytes()) }), missing)
+}
+
+/// How a running daemon reads its configuration again: `systemctl restart` of its unit, else its
+/// init script's `restart`.
+fn restart(t: &Target, d: &Daemon, pid: u32) -> Option<Command> {
+    if systemd_booted(t.host) {
+        let unit = unit_of_pid(t.host, pid).or_else(|| unit_of(t.host, d.units))?;
+        return Some(Command::new("systemctl", &["restart", &unit]));
+    }
+    init_script(t.host, d.scripts).map(|s| Command::new(&s, &["restart"]))
 }
 
 /// `chronyd -p -f FILE`: chrony's own parser reads the written file (a sources file holds only
@@ -390,7 +455,11 @@ fn start(t: &Target) -> Result<Change, Skip> {
     let (step, how) = start_step(t, d)?;
     let (edit, _, _) = chrony_servers(t, &c, &servers, &from);
     Ok(Change {
-        summary: rtf(l, R::TimeDoStart, &[("how", &how), ("servers", &servers.join(", ")), ("from", &from)]),
+        summary: rtf(
+            l,
+            R::TimeDoStart,
+            &[("daemon", "chronyd"), ("how", &how), ("servers", &servers.join(", ")), ("from", &from)],
+        ),
         validate: edit.iter().map(|e| validate(e, &c.conf)).collect(),
         files: edit.into_iter().collect(),
         live: vec![step],
@@ -401,7 +470,11 @@ fn start(t: &Target) -> Result<Change, Skip> {
 
 fn sources(t: &Target) -> Result<Change, Skip> {
     let l = t.lang;
-    if !running(t.host).iter().any(|(n, _)| *n == "chronyd") {
+    let now = running(t.host);
+    if !now.iter().any(|(n, _)| *n == "chronyd") {
+        if let Some((_, pid)) = now.iter().find(|(n, _)| *n == "ntpd") {
+            return ntpd_sources(t, *pid);
+        }
         return Err(Skip::NotApplicable(rtf(l, R::TimeChronydStopped, &[])));
     }
     let c = chrony(t)?;
@@ -417,17 +490,57 @@ fn sources(t: &Target) -> Result<Change, Skip> {
     {
         Command::new("systemctl", &["restart", &unit])
     } else {
-        return Err(Skip::Refused(rtf(l, R::TimeNoRestart, &[("path", &c.conf)])));
+        return Err(Skip::Refused(rtf(l, R::TimeNoRestart, &[("daemon", "chronyd"), ("path", &c.conf)])));
     };
     Ok(Change {
         summary: rtf(
             l,
             R::TimeDoSources,
-            &[("servers", &missing.join(", ")), ("from", &from), ("path", &edit.path), ("how", &reread.line())],
+            &[
+                ("daemon", "chronyd"),
+                ("servers", &missing.join(", ")),
+                ("from", &from),
+                ("path", &edit.path),
+                ("how", &reread.line()),
+            ],
         ),
         validate: vec![validate(&edit, &c.conf)],
         files: vec![edit],
         commands: vec![reread, waitsync()],
+        ..Change::default()
+    })
+}
+
+/// A running ntpd given the platform's servers: ntp.conf, then a restart (the re-check asks the
+/// servers directly).
+fn ntpd_sources(t: &Target, pid: u32) -> Result<Change, Skip> {
+    let l = t.lang;
+    let Some((path, text)) = ntp_conf(t, pid) else {
+        return Err(Skip::Refused(rtf(l, R::CannotRead, &[("path", NTP_CONFS[0]), ("error", "-")])));
+    };
+    let (servers, from) = platform_servers(t.host, l)?;
+    let (edit, missing) = ntp_servers(&path, &text, &servers, &from);
+    let Some(edit) = edit else {
+        return Err(Skip::Refused(rtf(l, R::TimeHasServers, &[("servers", &servers.join(", "))])));
+    };
+    let d = daemon("ntpd").ok_or_else(|| Skip::NotApplicable(String::new()))?;
+    let Some(reread) = restart(t, d, pid) else {
+        return Err(Skip::Refused(rtf(l, R::TimeNoRestart, &[("daemon", "ntpd"), ("path", &path)])));
+    };
+    Ok(Change {
+        summary: rtf(
+            l,
+            R::TimeDoSources,
+            &[
+                ("daemon", "ntpd"),
+                ("servers", &missing.join(", ")),
+                ("from", &from),
+                ("path", &edit.path),
+                ("how", &reread.line()),
+            ],
+        ),
+        files: vec![edit],
+        commands: vec![reread],
         ..Change::default()
     })
 }
@@ -489,6 +602,23 @@ mod tests {
         for bad in ["", "-x", "a b", "a\nserver evil", "a;b", ".x", "x#y"] {
             assert!(!is_server_name(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn ntp_conf_gets_the_missing_servers_before_its_first_source() {
+        let servers = vec!["ntp.cloud.aliyuncs.com".to_string(), "ntp7.cloud.aliyuncs.com".to_string()];
+        let conf = "driftfile /var/lib/ntpsec/ntp.drift\n# pool x\npool 0.debian.pool.ntp.org iburst\nserver ntp7.cloud.aliyuncs.com\nrestrict default kod\n";
+        let (edit, missing) = ntp_servers("/etc/ntpsec/ntp.conf", conf, &servers, "metadata");
+        assert_eq!(missing, ["ntp.cloud.aliyuncs.com"]);
+        let after = String::from_utf8(edit.and_then(|e| e.after).unwrap_or_default()).unwrap_or_default();
+        assert_eq!(
+            after,
+            "driftfile /var/lib/ntpsec/ntp.drift\n# pool x\n# ecs-doctor fix: the platform's time servers (metadata)\nserver ntp.cloud.aliyuncs.com iburst\npool 0.debian.pool.ntp.org iburst\nserver ntp7.cloud.aliyuncs.com\nrestrict default kod\n"
+        );
+        let (edit, _) = ntp_servers("/etc/ntp.conf", "driftfile /x", &servers, "m");
+        assert!(String::from_utf8(edit.and_then(|e| e.after).unwrap_or_default()).unwrap_or_default().ends_with("/x\n# ecs-doctor fix: the platform's time servers (m)\nserver ntp.cloud.aliyuncs.com iburst\nserver ntp7.cloud.aliyuncs.com iburst\n"));
+        let all = "server ntp.cloud.aliyuncs.com\nserver NTP7.cloud.aliyuncs.com\n";
+        assert_eq!(ntp_servers("/etc/ntp.conf", all, &servers, "m").0, None);
     }
 
     #[test]
