@@ -305,6 +305,7 @@ actions! {
     sec::wrappers => Wrappers,
     sec::account => Account,
     sec::home => Home,
+    sec::sudoers => Sudoers,
     sec::limits => Limits,
     disk::grow => Grow,
     sec::console_key => ConsoleKey,

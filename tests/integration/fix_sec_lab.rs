@@ -342,3 +342,51 @@ fn key_options(lab: &Lab) -> Vec<&str> {
     let key = lab.sshd.client_key.to_str().expect("utf-8 path");
     vec!["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key]
 }
+
+/// Real sudo on the lab machine: admin (a password) and ecs (its key only, password `!`) each
+/// have a NOPASSWD rule in /etc/sudoers.d, as cloud images write them; both become root with
+/// `sudo -n`. admin's rule is made to ask: `sudo -n` fails, admin's real password works, visudo
+/// validated it. ecs's is refused (it would lose sudo) and ecs still uses it. Undo restores.
+#[test]
+fn lab_a_nopasswd_rule_asks_for_the_password_but_never_takes_sudo_away() {
+    use crate::integration::login_lab::PASSWORD;
+    if !lab_ok() {
+        return;
+    }
+    if !crate::common::require(
+        std::path::Path::new("/usr/bin/sudo").exists(),
+        "sudo is not installed (apt-get install sudo)",
+    ) {
+        return;
+    }
+    let lab = Lab::new("fx-sudo", &[account("root", 0), account("admin", 1000), key_only("ecs", 1001)], &config(""));
+    let rules = "/etc/sudoers.d/90-cloud-init-users";
+    lab.m.write_mode(rules, "# Created by cloud-init\nadmin ALL=(ALL) NOPASSWD:ALL\n", 0o440);
+    lab.m.write_mode("/etc/sudoers.d/91-ecs", "ecs ALL=(ALL) NOPASSWD:ALL\n", 0o440);
+    let sudo_n = |uid: u32| as_user(&lab.m, uid, "sudo -n true");
+    assert!(sudo_n(1000) && sudo_n(1001), "the fault is real: both are root without a password");
+    let before = (sha_on(&lab.m, rules), stat_on(&lab.m, rules));
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.accounts.sudo-nopasswd"]));
+    for want in [
+        "    -admin ALL=(ALL) NOPASSWD:ALL",
+        "    +admin ALL=(ALL) PASSWD:ALL",
+        &format!("validate: visudo -c -q -f {rules}"),
+        "sudo would then ask ecs for a password they do not have",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}");
+    }
+    assert_eq!((sha_on(&lab.m, rules), stat_on(&lab.m, rules)), before, "the plan changes nothing");
+
+    let out = fix(&lab.m, &["--only", "sec.accounts.sudo-nopasswd", "--apply", "--yes", "--no-save"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stderr(&out), stdout(&out));
+    assert!(stderr(&out).contains("repaired and verified"), "{}", stderr(&out));
+    assert!(!sudo_n(1000), "admin's sudo asks for a password now");
+    assert!(as_user(&lab.m, 1000, &format!("echo {PASSWORD} | sudo -S -p '' true")), "and admin's password works");
+    assert!(sudo_n(1001), "ecs keeps its sudo");
+    assert_eq!(stat_on(&lab.m, rules), before.1, "mode 0440 and owner kept");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, rules), stat_on(&lab.m, rules)), before);
+    assert!(sudo_n(1000), "undone: admin needs no password again");
+}

@@ -15,4 +15,5 @@ pub mod nologin;
 pub mod perms;
 pub mod quarantine;
 pub mod sshd;
+pub mod sudoers;
 pub mod wrappers;
