@@ -1225,6 +1225,12 @@ messages! {
         LimitsLineFine = "fix_limits_line_fine",
         LimitsDoNrOpen = "fix_limits_do_nr_open",
         LimitsDoCommentOut = "fix_limits_do_comment_out",
+        ShellsRefused = "fix_shells_refused",
+        ShellsNotPath = "fix_shells_not_path",
+        ShellsNotProgram = "fix_shells_not_program",
+        ShellsForeign = "fix_shells_foreign",
+        ShellsAlready = "fix_shells_already",
+        ShellsDo = "fix_shells_do",
     }
 }
 

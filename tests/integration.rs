@@ -29,6 +29,7 @@ mod integration {
     pub mod fix_lab;
     pub mod fix_limits_lab;
     pub mod fix_login_lab;
+    pub mod fix_more_lab;
     pub mod fix_quarantine_lab;
     pub mod fix_sec_lab;
     pub mod fix_secgroup_lab;

@@ -309,6 +309,7 @@ actions! {
     sec::limits => Limits,
     disk::grow => Grow,
     sec::console_key => ConsoleKey,
+    sec::shells => Shells,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.
