@@ -39,6 +39,9 @@ pub enum Outcome {
     /// Nothing was changed (or a rollback itself failed: the reason says so and the record
     /// keeps the backup for `fix --undo`).
     Failed { record: Option<Record>, reason: String },
+    /// Nothing was left to change and the check no longer finds it: an earlier repair of the
+    /// same run fixed it too (a dead nameserver replaced fixes "not the platform's" as well).
+    Unneeded(String),
 }
 
 /// The check whose table says which accounts can log in over SSH (the lockout guard).
@@ -168,9 +171,10 @@ fn restore(cx: &Context, r: &Record) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the record's commands (reloads); the first failure, said.
-fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
-    for c in cmds {
+/// Runs the record's commands (reloads); the first failure, said. After an undo or a rollback
+/// (`applying` false) the waits for the change to take effect are left out.
+fn run_commands(cx: &Context, cmds: &[super::Command], applying: bool) -> Result<(), String> {
+    for c in cmds.iter().filter(|c| applying || !c.apply_only) {
         if let Ran::Failed(out) = exec::run(c, cx.spawn_log) {
             return Err(rtf(cx.lang, R::ReasonCommand, &[("command", &c.line()), ("output", &out)]));
         }
@@ -196,7 +200,7 @@ fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
 /// file broken elsewhere), state `rolled-back` with the reason.
 fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
     let restored = reverse_live(cx, &r).and_then(|_| restore(cx, &r));
-    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands, false)) } else { Ok(()) };
     r.updated_at = stamp();
     match restored.and(reloaded) {
         Ok(()) => {
@@ -227,6 +231,15 @@ pub fn apply(
     // Plan again: the system may have changed since the plan was shown.
     let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang) {
         Ok(c) => c,
+        Err(super::Skip::NotApplicable(why)) => {
+            // Nothing left to change: gone already (an earlier repair of this run), or not.
+            return match recheck(&p.check) {
+                Ok(after) if verify(p, before, &after, lang).is_ok() => {
+                    Outcome::Unneeded(rtf(lang, R::AlreadyGone, &[("id", &p.id), ("check", &p.check)]))
+                }
+                _ => Outcome::Failed { record: None, reason: why },
+            };
+        }
         Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
     };
     let p = Planned { change, diffs, ..p.clone() };
@@ -354,7 +367,7 @@ pub fn apply(
             return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
     }
-    if let Err(reason) = run_commands(cx, &p.change.commands) {
+    if let Err(reason) = run_commands(cx, &p.change.commands, true) {
         return roll_back(cx, record, reason, true);
     }
     let after = match recheck(&p.check) {
@@ -404,7 +417,7 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
     }
     reverse_live(cx, &r)?;
     restore(cx, &r)?;
-    run_commands(cx, &r.commands)?;
+    run_commands(cx, &r.commands, false)?;
     r.state = State::Undone;
     r.updated_at = stamp();
     cx.store.save(&r).map_err(|e| e.to_string())?;

@@ -8,12 +8,17 @@
 //! limit needs) has exactly that hard limit; the login matrix guards it; undo restores the file
 //! byte for byte.
 //!
+//! The same under upstream Linux-PAM's pam_limits (built by `.ci/upstream-pam-limits`, bound over
+//! Debian's in the login lab's mount namespace): the login really is refused, and named.
+//!
 //! Root only; run under the lab lock.
 
 use crate::common::*;
 use crate::integration::fix_system_lab::file_state;
 use crate::integration::lab_sshd::{Machine, Sshd, ssh_lab_ok};
+use crate::integration::login_lab::{self, account};
 use crate::topology::{Lab, MdMode, SERVER_IP};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `ulimit -Hn` in a real root login from the client: the hard nofile its session got.
@@ -84,12 +89,7 @@ fn a_hard_nofile_above_nr_open_is_set_to_nr_open_and_a_real_login_still_works() 
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let login = hard_nofile(&sshd, &lab);
     assert!(login.status.success(), "a real login works after the repair: {}", stderr(&login));
-    // Raising a hard limit needs CAP_SYS_RESOURCE; a sandbox that drops it caps every session at
-    // the limit it was started with, whatever the file says.
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let caps = status.lines().find_map(|l| l.strip_prefix("CapEff:")).map(str::trim).unwrap_or("0");
-    let sys_resource = u64::from_str_radix(caps, 16).is_ok_and(|c| c & (1 << 24) != 0);
-    if sys_resource {
+    if can_raise_hard_limits() {
         assert_eq!(stdout(&login).trim(), nr_open.to_string(), "the session gets the limit the file now says");
     } else {
         eprintln!("this machine drops CAP_SYS_RESOURCE: the session's hard nofile stays {}", stdout(&login).trim());
@@ -100,4 +100,138 @@ fn a_hard_nofile_above_nr_open_is_set_to_nr_open_and_a_real_login_still_works() 
     let out = fix(&m, &["--undo"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(file_state(&path), original, "sha256, mode and owner restored");
+}
+
+/// Whether this process (and so the lab's sshd) may raise a hard limit: that needs
+/// CAP_SYS_RESOURCE, and a sandbox that drops it caps every session at the hard limit it was
+/// started with, whatever limits.conf says.
+fn can_raise_hard_limits() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let caps = status.lines().find_map(|l| l.strip_prefix("CapEff:")).map(str::trim).unwrap_or("0");
+    u64::from_str_radix(caps, 16).is_ok_and(|c| c & (1 << 24) != 0)
+}
+
+/// This process's hard nofile, which the lab's sshd inherits: a value setrlimit grants a session
+/// with or without CAP_SYS_RESOURCE.
+fn own_hard_nofile() -> u64 {
+    let limits = std::fs::read_to_string("/proc/self/limits").expect("/proc/self/limits");
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).expect("Max open files");
+    line.split_whitespace().nth(4).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("hard nofile in {line:?}"))
+}
+
+/// Upstream Linux-PAM's own pam_limits.so, built once by `.ci/upstream-pam-limits` into a cache
+/// (`None` with the reason printed, or a failure when the lab is required, when it cannot be).
+pub(crate) fn upstream_pam_limits() -> Option<PathBuf> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/upstream-pam-limits");
+    let out = Command::new(&script).stdin(Stdio::null()).output();
+    let why = match &out {
+        Ok(o) if o.status.success() => {
+            let path = PathBuf::from(stdout(o).trim());
+            if path.is_file() {
+                return Some(path);
+            }
+            format!("{} printed {}, which is no file", script.display(), path.display())
+        }
+        Ok(o) => format!("{} failed: {}", script.display(), stderr(o)),
+        Err(e) => format!("cannot run {}: {e}", script.display()),
+    };
+    require(false, &format!("the upstream pam_limits lab needs upstream Linux-PAM's pam_limits.so: {why}"));
+    None
+}
+
+/// The distribution's pam_limits.so on this machine (its real path), which the lab binds over.
+fn distro_pam_limits() -> Option<PathBuf> {
+    ["/usr/lib/x86_64-linux-gnu/security", "/lib/x86_64-linux-gnu/security", "/usr/lib64/security", "/lib/security"]
+        .iter()
+        .find_map(|d| std::fs::canonicalize(Path::new(d).join("pam_limits.so")).ok())
+}
+
+/// The same fault under upstream Linux-PAM's pam_limits (as RHEL, Alibaba Cloud Linux and Fedora
+/// ship it: `.ci/upstream-pam-limits` builds it from the release tarball), bound over Debian's
+/// module inside the login lab's private mount namespace: a hard nofile above fs.nr_open for
+/// alice makes setrlimit fail with EPERM, pam_limits refuses the session and sshd drops alice's
+/// real key login right after the key was accepted, while root (not named by the line) still gets
+/// in. sec.pam.limits names the file:line and alice (crit) and that this module refuses. The
+/// repair lowers the value to fs.nr_open (the check is ok), and alice's real login works again
+/// where sshd may raise a hard limit (CAP_SYS_RESOURCE; a sandbox that drops it still refuses any
+/// hard nofile above the one sshd started with, which is asserted and printed instead); undo
+/// brings the line and the refusal back; a value the kernel grants here lets alice in.
+#[test]
+fn lab_upstream_pam_limits_refuses_the_login_until_the_value_is_one_the_kernel_grants() {
+    if !login_lab::lab_ok() {
+        return;
+    }
+    let Some(module) = upstream_pam_limits() else { return };
+    let Some(distro) = distro_pam_limits() else {
+        require(false, "the upstream pam_limits lab needs the distribution's pam_limits.so (libpam-modules)");
+        return;
+    };
+    let lab = login_lab::Lab::new("fx-uplim", &[account("root", 0), account("alice", 1000)], &login_lab::config(""));
+    // The cache is under ~ and the lab machine has its own /root: the module goes in by a copy.
+    let copy = lab.m.dir.path().join("pam_limits.so");
+    std::fs::copy(&module, &copy).expect("copy the upstream module");
+    lab.m.sh(&format!("mount --bind {} {}", copy.display(), distro.display()));
+    let (ok, said) = lab.key_login("alice");
+    assert!(ok, "alice logs in under upstream's pam_limits first: {said}\nsshd: {}", lab.sshd.log());
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+
+    let nr_open: u64 = std::fs::read_to_string("/proc/sys/fs/nr_open").expect("nr_open").trim().parse().expect("n");
+    let too_many = nr_open + 1;
+    let base = std::fs::read_to_string(lab.m.path("/etc/security/limits.conf")).unwrap_or_default();
+    let at = format!("/etc/security/limits.conf:{}", base.lines().count() + 1);
+    lab.m.write("/etc/security/limits.conf", &format!("{base}alice hard nofile {too_many}\n"));
+    let path = lab.m.path("/etc/security/limits.conf");
+    let original = file_state(&path);
+    let (ok, said) = lab.key_login("alice");
+    assert!(!ok, "upstream's pam_limits let alice's session open: {said}");
+    let log = lab.sshd.log();
+    assert!(log.contains("Accepted publickey for alice"), "the key was accepted: {log}");
+    assert!(log.contains("pam_open_session(): Permission denied"), "PAM refused the session: {log}");
+    assert!(lab.key_login("root").0, "root is not named by the line and gets in");
+
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "sec.pam.limits"), vec![at.clone()], "{r:#}");
+    let f = findings(&r, "sec.pam.limits");
+    let want = format!(
+        "{at} sets hard nofile {too_many} for alice, above fs.nr_open {nr_open}: this pam_limits refuses the \
+         session, so every login of alice is closed at once"
+    );
+    assert!(f.contains(&want), "{want:?} not in {f}");
+    let evidence = check(&r, "sec.pam.limits")["findings"].to_string();
+    let module = "pam_limits.so: refuses the session when setrlimit fails (upstream Linux-PAM)";
+    assert!(evidence.contains(module), "the check read which pam_limits runs: {evidence}");
+
+    let out = fix(&lab.m, &["--only", "sec.pam.limits"]);
+    let plan = stdout(&out);
+    assert!(plan.contains(&format!("    +alice hard nofile {nr_open}")), "{plan}{}", stderr(&out));
+    assert_eq!(file_state(&path), original, "the plan changes nothing");
+    let out = fix(&lab.m, &["--only", "sec.pam.limits", "--apply", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+    let (ok, said) = lab.key_login("alice");
+    if can_raise_hard_limits() {
+        assert!(ok, "alice's real login works after the repair: {said}\nsshd: {}", lab.sshd.log());
+    } else {
+        // fs.nr_open is above the hard limit sshd was started with, and raising it needs the
+        // capability this sandbox drops: upstream's pam_limits still refuses here (not on a server).
+        assert!(!ok, "without CAP_SYS_RESOURCE no session gets a hard nofile above {}", own_hard_nofile());
+        eprintln!("this machine drops CAP_SYS_RESOURCE: the repaired value fs.nr_open is still refused here");
+    }
+
+    let out = fix(&lab.m, &["--undo"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(file_state(&path), original, "sha256, mode and owner restored");
+    assert!(!lab.key_login("alice").0, "the undone repair brings the refusal back");
+
+    // The cause was that line: at a value the kernel grants (the hard limit sshd already has,
+    // which needs no capability) alice's real session opens again, and the check is quiet.
+    let granted = own_hard_nofile();
+    lab.m.write("/etc/security/limits.conf", &format!("{base}alice hard nofile {granted}\n"));
+    let (ok, said) = lab.key_login("alice");
+    assert!(ok, "alice logs in with hard nofile {granted}: {said}\nsshd: {}", lab.sshd.log());
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
 }

@@ -12,7 +12,8 @@
 //! - pam_limits `maxlogins 0`: the password is accepted and the session closed; sec.pam.limits
 //!   names the line (crit). A hard nofile above fs.nr_open: Debian 12's pam_limits opens the
 //!   session without the limit (the login works, the limit is not there), and the check says
-//!   exactly that (warn, not crit).
+//!   exactly that (warn, not crit). Upstream's pam_limits refusing that login for real:
+//!   fix_limits_lab.rs.
 //! - pam_succeed_if `uid >= 5000`: every login account is shut out, the login is refused;
 //!   sec.pam.rules names alice and says nobody can log in (crit).
 //!
