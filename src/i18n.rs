@@ -1167,6 +1167,7 @@ messages! {
         SudoContinued = "fix_sudo_continued",
         SudoAlready = "fix_sudo_already",
         SudoWhoUnknown = "fix_sudo_who_unknown",
+        SudoOtherPassword = "fix_sudo_other_password",
         SudoNoPassword = "fix_sudo_no_password",
         SudoDo = "fix_sudo_do",
         SshdAlready = "fix_sshd_already",
