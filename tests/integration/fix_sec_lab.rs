@@ -391,7 +391,7 @@ fn lab_a_nopasswd_rule_asks_for_the_password_but_never_takes_sudo_away() {
         "    +admin ALL=(ALL) PASSWD:ALL",
         &format!("validate: visudo -c -q -f {rules}"),
         "sudo would then ask ecs for a password they do not have (the rule at /etc/sudoers.d/91-ecs:1)",
-        "who OPS (at /etc/sudoers.d/92-ops:2) cannot be known",
+        "who OPS is (at /etc/sudoers.d/92-ops:2) cannot be known",
     ] {
         assert!(plan.contains(want), "{want:?} not in\n{plan}");
     }
