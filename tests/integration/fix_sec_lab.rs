@@ -11,6 +11,9 @@
 //!   and given back, and the keys log in.
 //! - A root-owned setuid copy of `id` in a home: an ordinary account runs it and is root (its
 //!   effective uid is 0); the bits removed, it is not; undo makes it setuid again.
+//! - A `NOPASSWD:` sudo rule: Debian's real sudo lets the account be root with `sudo -n`; the
+//!   rule made to ask, `sudo -n` says "a password is required" and the account's password
+//!   works; the key-only account's rule and an alias's are refused in the plan and keep working.
 //!
 //! Root only, under the lab lock.
 
