@@ -31,6 +31,7 @@ mod integration {
     pub mod fix_lab;
     pub mod fix_limits_lab;
     pub mod fix_login_lab;
+    pub mod fix_more_lab;
     pub mod fix_nameservers_lab;
     pub mod fix_quarantine_lab;
     pub mod fix_sec_lab;

@@ -11,6 +11,9 @@
 //!   and given back, and the keys log in.
 //! - A root-owned setuid copy of `id` in a home: an ordinary account runs it and is root (its
 //!   effective uid is 0); the bits removed, it is not; undo makes it setuid again.
+//! - A `NOPASSWD:` sudo rule: Debian's real sudo lets the account be root with `sudo -n`; the
+//!   rule made to ask, `sudo -n` says "a password is required" and the account's password
+//!   works; the key-only account's rule and an alias's are refused in the plan and keep working.
 //!
 //! Root only, under the lab lock.
 
@@ -341,4 +344,75 @@ fn lab_a_second_root_is_disabled_but_never_when_it_is_the_only_way_in() {
 fn key_options(lab: &Lab) -> Vec<&str> {
     let key = lab.sshd.client_key.to_str().expect("utf-8 path");
     vec!["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", key]
+}
+
+/// Real sudo on the lab machine (Debian's sudo and its /etc/sudoers, `@includedir
+/// /etc/sudoers.d`, PAM): admin (a password) and ecs (its key only, password `*`) each have a
+/// NOPASSWD rule in /etc/sudoers.d, as cloud images write them, and a `User_Alias` OPS has
+/// one too; admin and ecs become root with `sudo -n`. The plan makes admin's rule ask (the
+/// diff, visudo as its validation) and shows the two refusals: ecs would lose sudo, and who
+/// OPS is cannot be known from the rule. Applied: admin's `sudo -n` fails ("a password is
+/// required"), admin's real password works, ecs still uses its rule. Undo restores the file
+/// byte for byte (mode 0440 and owner too) and admin needs no password again.
+#[test]
+fn lab_a_nopasswd_rule_asks_for_the_password_but_never_takes_sudo_away() {
+    use crate::integration::login_lab::PASSWORD;
+    if !lab_ok() {
+        return;
+    }
+    if !crate::common::require(
+        std::path::Path::new("/usr/bin/sudo").exists() && std::path::Path::new("/etc/sudoers").exists(),
+        "sudo is not installed (apt-get install sudo)",
+    ) {
+        return;
+    }
+    let lab = Lab::new("fx-sudo", &[account("root", 0), account("admin", 1000), key_only("ecs", 1001)], &config(""));
+    let rules = "/etc/sudoers.d/90-cloud-init-users";
+    // No lecture file in this host's /var/lib/sudo, no syslog line: the lab leaves no trace.
+    lab.m.write_mode("/etc/sudoers.d/00-lab", "Defaults lecture=never, !syslog\n", 0o440);
+    lab.m.write_mode(rules, "# Created by cloud-init\nadmin ALL=(ALL) NOPASSWD:ALL\n", 0o440);
+    lab.m.write_mode("/etc/sudoers.d/91-ecs", "ecs ALL=(ALL) NOPASSWD:ALL\n", 0o440);
+    lab.m.write_mode("/etc/sudoers.d/92-ops", "User_Alias OPS = admin\nOPS ALL=(ALL) NOPASSWD: /usr/bin/id\n", 0o440);
+    let visudo = lab.m.command("visudo", &["-c"]).output().expect("visudo");
+    assert!(visudo.status.success(), "the lab's sudoers are valid: {}{}", stdout(&visudo), stderr(&visudo));
+    let sudo_n = |uid: u32| as_user(&lab.m, uid, "sudo -n true");
+    let said = |uid: u32| {
+        let (u, g) = (format!("--reuid={uid}"), format!("--regid={uid}"));
+        let out = lab.m.command("setpriv", &[&u, &g, "--clear-groups", "sudo", "-n", "true"]).output().expect("sudo");
+        stderr(&out)
+    };
+    assert!(sudo_n(1000) && sudo_n(1001), "the fault is real: both are root without a password");
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.accounts.sudo-nopasswd"]);
+    let f = crate::integration::login_lab::finding(&r, "sec.accounts.sudo-nopasswd", "admin");
+    assert_eq!(f["code"], "SUDO_NOPASSWD", "{f:#}");
+    let before = (sha_on(&lab.m, rules), stat_on(&lab.m, rules));
+
+    let plan = stdout(&fix(&lab.m, &["--only", "sec.accounts.sudo-nopasswd"]));
+    for want in [
+        "make the sudo rule at /etc/sudoers.d/90-cloud-init-users:2 ask for a password",
+        "    -admin ALL=(ALL) NOPASSWD:ALL",
+        "    +admin ALL=(ALL) PASSWD:ALL",
+        &format!("validate: visudo -c -q -f {rules}"),
+        "sudo would then ask ecs for a password they do not have (the rule at /etc/sudoers.d/91-ecs:1)",
+        "who OPS is (at /etc/sudoers.d/92-ops:2) cannot be known",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}");
+    }
+    assert_eq!((sha_on(&lab.m, rules), stat_on(&lab.m, rules)), before, "the plan changes nothing");
+
+    let out = fix(&lab.m, &["--only", "sec.accounts.sudo-nopasswd", "--apply", "--yes", "--no-save"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{}", stderr(&out), stdout(&out));
+    assert!(stderr(&out).contains("repaired and verified"), "{}", stderr(&out));
+    assert!(!sudo_n(1000), "admin's sudo asks for a password now");
+    assert!(said(1000).contains("a password is required"), "{}", said(1000));
+    assert!(as_user(&lab.m, 1000, &format!("echo {PASSWORD} | sudo -S -p '' true")), "and admin's password works");
+    assert!(!as_user(&lab.m, 1000, "echo wrong-pass | sudo -S -p '' true"), "a wrong one does not");
+    assert!(sudo_n(1001), "ecs keeps its sudo");
+    assert_eq!(stat_on(&lab.m, rules), before.1, "mode 0440 and owner kept");
+    let now = std::fs::read_to_string(lab.m.path(rules)).expect("rules");
+    assert_eq!(now, "# Created by cloud-init\nadmin ALL=(ALL) PASSWD:ALL\n");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, rules), stat_on(&lab.m, rules)), before);
+    assert!(sudo_n(1000), "undone: admin needs no password again");
 }

@@ -38,6 +38,9 @@ struct Walk {
     rules: usize,
     hits: Vec<Observation>,
     notes: Vec<String>,
+    /// `file:line` of each `Defaults` that makes sudo ask for another account's password
+    /// (`rootpw`, `targetpw`, `runaspw`): the repair then cannot know whose password it needs.
+    other_password: Vec<String>,
 }
 
 /// sudo reads every file of an includedir except names ending in `~` or containing a `.`.
@@ -67,7 +70,7 @@ fn resolve(from_file: &str, path: &str) -> String {
 }
 
 /// Cuts a trailing comment: `#` at the start of a word, unless `#<digits>` (a uid, as in `(#0)`).
-fn strip_comment(line: &str) -> &str {
+pub(crate) fn strip_comment(line: &str) -> &str {
     let b = line.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         if c == b'#' && (i == 0 || b[i - 1].is_ascii_whitespace()) && !b.get(i + 1).is_some_and(u8::is_ascii_digit) {
@@ -144,7 +147,11 @@ fn read_file(host: &Host, path: &str, depth: usize, w: &mut Walk) -> std::io::Re
         let evidence = format!("{path}:{n}: {}", line.trim_end());
         let keyword = body.split_whitespace().next().unwrap_or("");
         if keyword == "Defaults" || keyword.starts_with("Defaults:") || keyword.starts_with("Defaults>") {
-            let disables = body.split([' ', '\t', ',']).any(|opt| opt.trim() == "!authenticate");
+            let options: Vec<&str> = body.split([' ', '\t', ',']).map(str::trim).collect();
+            let disables = options.contains(&"!authenticate");
+            if options.iter().any(|o| ["rootpw", "targetpw", "runaspw"].contains(o)) {
+                w.other_password.push(loc.clone());
+            }
             if disables {
                 let who = keyword.split_once([':', '>']).map(|(_, w)| w).unwrap_or("everyone");
                 w.hits.push(hit(who, "Defaults !authenticate", &loc, evidence));
@@ -170,6 +177,15 @@ fn include(host: &Host, path: &str, depth: usize, w: &mut Walk) {
 
 fn hit(who: &str, tag: &str, loc: &str, evidence: String) -> Observation {
     Observation::new(who).flag("nopasswd", true).text("tag", tag).text("location", loc).evidence(evidence)
+}
+
+/// `file:line` of every `Defaults rootpw`, `targetpw` or `runaspw` in the sudoers files of the
+/// examined system (/etc/sudoers and its includes): with one, sudo asks for root's (or the
+/// target's) password instead of the user's.
+pub fn other_password_defaults(host: &Host) -> std::io::Result<Vec<String>> {
+    let mut w = Walk::default();
+    read_file(host, &default_path(), 0, &mut w)?;
+    Ok(w.other_password)
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {

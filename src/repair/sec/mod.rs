@@ -14,5 +14,7 @@ pub mod limits;
 pub mod nologin;
 pub mod perms;
 pub mod quarantine;
+pub mod shells;
 pub mod sshd;
+pub mod sudoers;
 pub mod wrappers;
