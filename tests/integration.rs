@@ -30,6 +30,7 @@ mod integration {
     pub mod fix_limits_lab;
     pub mod fix_login_lab;
     pub mod fix_quarantine_lab;
+    pub mod fix_sec_lab;
     pub mod fix_secgroup_lab;
     pub mod fix_sshd_lab;
     pub mod fix_system_lab;

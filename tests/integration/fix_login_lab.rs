@@ -15,7 +15,7 @@ use std::os::unix::fs::MetadataExt;
 
 /// Retries a login while sshd is re-executing itself after SIGHUP (its socket closed for a
 /// moment: "Connection refused"), at most 40 times.
-fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
+pub(crate) fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
     let mut out = f();
     for _ in 0..40 {
         if out.0 || !out.1.contains("Connection refused") {
@@ -28,25 +28,25 @@ fn login(f: impl Fn() -> (bool, String)) -> (bool, String) {
 }
 
 /// Mode (permission bits), uid and gid of a path on the machine.
-fn stat_on(m: &Machine, path: &str) -> (u32, u32, u32) {
+pub(crate) fn stat_on(m: &Machine, path: &str) -> (u32, u32, u32) {
     let md = std::fs::metadata(m.path(path)).unwrap_or_else(|e| panic!("stat {path} on the machine: {e}"));
     (md.mode() & 0o7777, md.uid(), md.gid())
 }
 
-fn apply(m: &Machine, only: &str) -> std::process::Output {
+pub(crate) fn apply(m: &Machine, only: &str) -> std::process::Output {
     let out = fix(m, &["--only", only, "--apply", "--yes", "--no-save"]);
     assert_eq!(out.status.code(), Some(0), "fix --apply for {only}: {}\n{}", stderr(&out), stdout(&out));
     assert!(stderr(&out).contains(&format!("repaired and verified ({only} no longer finds it)")), "{}", stderr(&out));
     out
 }
 
-fn undo(m: &Machine) {
+pub(crate) fn undo(m: &Machine) {
     let out = fix(m, &["--undo"]);
     assert_eq!(out.status.code(), Some(0), "fix --undo: {}", stderr(&out));
 }
 
 /// Whether account `uid` (no supplementary groups) can run `script` on the machine.
-fn as_user(m: &Machine, uid: u32, script: &str) -> bool {
+pub(crate) fn as_user(m: &Machine, uid: u32, script: &str) -> bool {
     let (u, g) = (format!("--reuid={uid}"), format!("--regid={uid}"));
     m.command("setpriv", &[&u, &g, "--clear-groups", "sh", "-c", script]).output().is_ok_and(|o| o.status.success())
 }

@@ -91,6 +91,13 @@ fn ssh_host_key_permissions() {
     assert_eq!(subjects(&r, "sec.ssh.host-key-perms"), vec!["/etc/ssh/ssh_host_ed25519_key"]);
     assert!(findings(&r, "sec.ssh.host-key-perms").contains("mode 0644"));
 
+    // 0640 in root's own group: Debian's sshd refuses it ("bad permissions"), so it is no
+    // safer than another group (fix_sec_lab proves the refusal with the real sshd).
+    let grouped = host_key_root(&[("ssh_host_ed25519_key", 0o640, 0)]);
+    let Some(r) = run_sec(grouped.path(), "sec.ssh.host-key-perms") else { return };
+    assert_eq!(status_of(&r, "sec.ssh.host-key-perms"), "crit", "{r:#}");
+    assert!(findings(&r, "sec.ssh.host-key-perms").contains("mode 0640"));
+
     if is_root() {
         let bad = host_key_root(&[("ssh_host_rsa_key", 0o640, 4)]);
         let Some(r) = run_sec(bad.path(), "sec.ssh.host-key-perms") else { return };

@@ -14,7 +14,16 @@
 //! - `edit = "keys"`: what StrictModes refuses in the chain of the key file the finding names:
 //!   group and world write removed, a component inside the home (and the file itself) that
 //!   belongs to another account given to the account, and what the account cannot read (a file
-//!   owned by root, mode 0600) given to it.
+//!   owned by root, mode 0600) given to it;
+//! - `edit = "keys-entry"`: the one entry `sec.ssh.authorized-keys` names (an account's home, its
+//!   `~/.ssh`, or `~/.ssh/authorized_keys{,2}`): write access for the group and others removed
+//!   (`chmod go-w`), and the entry given to the account (its uid and primary gid) when neither
+//!   it nor root owns it. The account is the one the check examined the entry for (the first
+//!   login account, or root, whose home holds it at that place); a system directory (`/`,
+//!   `/home`, ...) is never given to an account.
+//!
+//! `remove` may name the set-id bits too (`bits = "6000"`: `chmod ug-s`, for set-user-ID
+//! programs where no package puts them); the old mode, bits included, is the undo.
 //!
 //! The changes are live steps (`chmod`, `chown` with numeric ids), each with the command that
 //! gives the old mode or owner back: the plan shows both, `fix --undo` runs the second. Symbolic
@@ -43,6 +52,7 @@ pub enum Edit {
     HostKey,
     AtMost,
     Keys,
+    KeysEntry,
 }
 
 /// Shared directories that are world-writable on purpose (with the sticky bit): never closed.
@@ -172,6 +182,50 @@ fn inside(path: &str, dir: &str) -> bool {
     !dir.is_empty() && !SYSTEM_DIRS.contains(&dir) && (path == dir || path.starts_with(&format!("{dir}/")))
 }
 
+/// The account whose home, `~/.ssh` or `~/.ssh/authorized_keys{,2}` is `path`, as
+/// `sec.ssh.authorized-keys` examines them: login accounts and root, the first with that home.
+fn owner_of_entry(t: &Target, path: &str) -> Option<(u32, u32)> {
+    let (accounts, _) = crate::probe::accounts::passwd::read_accounts(t.host).ok()?;
+    let mut seen = std::collections::BTreeSet::new();
+    for a in accounts.iter().filter(|a| a.login || a.uid == 0) {
+        let home = a.home.trim_end_matches('/');
+        if home.is_empty() || !home.starts_with('/') || !seen.insert(home.to_string()) {
+            continue;
+        }
+        let entries = [
+            home.to_string(),
+            format!("{home}/.ssh"),
+            format!("{home}/.ssh/authorized_keys"),
+            format!("{home}/.ssh/authorized_keys2"),
+        ];
+        if entries.iter().any(|e| e == path) {
+            return Some((a.uid, a.gid));
+        }
+    }
+    None
+}
+
+/// `keys-entry`: the entry closed to the group and others, and given to its account when
+/// neither it nor root owns it.
+fn keys_entry(t: &Target, path: &str, su: &Superuser, ids: &Names) -> Result<Want, Skip> {
+    let l = t.lang;
+    let (uid, gid) =
+        owner_of_entry(t, path).ok_or_else(|| Skip::Refused(rtf(l, R::PermsNoAccount, &[("path", path)])))?;
+    let m = meta_of(t, path)?;
+    let mut w = Want { mode: m.mode & !0o022, ..Want::of(path, m) };
+    if m.kind == Kind::Dir && m.mode & 0o002 != 0 && (m.mode & fsmeta::S_ISVTX != 0 || SHARED.contains(&path)) {
+        return Err(Skip::Refused(rtf(l, R::PermsShared, &[("path", path)])));
+    }
+    if m.uid != uid && !su.owns(&m) {
+        if SYSTEM_DIRS.contains(&path) {
+            return Err(Skip::Refused(rtf(l, R::PermsForeignAbove, &[("path", path), ("owner", &ids.user(m.uid))])));
+        }
+        w.uid = uid;
+        w.gid = gid;
+    }
+    Ok(w)
+}
+
 /// The changes StrictModes and readability need along the chain of `path`, the key file of `who`.
 fn keys_chain(t: &Target, path: &str, who: &Who, ids: &Names) -> Result<Vec<Want>, Skip> {
     let l = t.lang;
@@ -240,14 +294,18 @@ impl Action for Params {
             Edit::HostKey => "perms-host-key",
             Edit::AtMost => "perms-at-most",
             Edit::Keys => "perms-keys",
+            Edit::KeysEntry => "perms-keys-entry",
         }
         .into()
     }
 
     fn validate(&self) -> Result<(), String> {
         match (self.edit, &self.bits) {
-            (Edit::Remove, Some(b)) if fsmeta::parse_mode(b).is_some_and(|m| m != 0 && m <= 0o777) => Ok(()),
-            (Edit::Remove, _) => Err("edit = \"remove\" needs bits = \"<octal permission bits>\" (\"0002\")".into()),
+            (Edit::Remove, Some(b)) if fsmeta::parse_mode(b).is_some_and(|m| m != 0 && m <= 0o7777) => Ok(()),
+            (Edit::Remove, _) => {
+                Err("edit = \"remove\" needs bits = \"<octal mode bits>\" (\"0002\", \"6000\" for the set-id bits)"
+                    .into())
+            }
             (_, Some(_)) => Err("bits is only for edit = \"remove\"".into()),
             _ => Ok(()),
         }
@@ -301,6 +359,7 @@ impl Action for Params {
                     .ok_or_else(|| Skip::Refused(rtf(l, R::PermsNoAccount, &[("path", path)])))?;
                 keys_chain(t, path, &who, &ids)?
             }
+            Edit::KeysEntry => vec![keys_entry(t, path, &su, &ids)?],
         };
         let wants: Vec<Want> = wants.into_iter().filter(Want::changes).collect();
         if wants.is_empty() {
@@ -313,7 +372,7 @@ impl Action for Params {
             validate: Vec::new(),
             live: wants.iter().flat_map(|w| w.steps(t)).collect(),
             commands: Vec::new(),
-            guards_login: self.edit == Edit::Keys || self.edit == Edit::AtMost,
+            guards_login: matches!(self.edit, Edit::Keys | Edit::KeysEntry | Edit::AtMost),
         })
     }
 }
@@ -423,5 +482,39 @@ mod tests {
         assert!(c.guards_login);
         let nobody = finding("/srv/keys/x", &[]);
         assert!(matches!(plan(&Params { edit: Edit::Keys, bits: None }, &host, &nobody), Err(Skip::Refused(_))));
+    }
+
+    #[test]
+    fn one_key_entry_is_closed_and_given_back_and_set_id_bits_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let uid = rustix::process::getuid().as_raw();
+        let gid = rustix::process::getgid().as_raw();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::create_dir_all(root.join("home/al/.ssh")).unwrap();
+        std::fs::create_dir_all(root.join("tmp")).unwrap();
+        std::fs::write(root.join("etc/passwd"), format!("al:x:{uid}:{gid}::/home/al:/bin/sh\n")).unwrap();
+        std::fs::write(root.join("home/al/.ssh/authorized_keys"), "k").unwrap();
+        chmod(&root.join("home/al/.ssh/authorized_keys"), 0o666);
+        chmod(&root.join("home/al/.ssh"), 0o777);
+        chmod(&root.join("home/al"), 0o775);
+        let host = Host::new(root);
+        let p = Params { edit: Edit::KeysEntry, bits: None };
+        let one = |path: &str| plan(&p, &host, &finding(path, &[])).map(|c| runs(&c));
+        let at = |p: &str| root.join(p.trim_start_matches('/')).display().to_string();
+        let keys = "/home/al/.ssh/authorized_keys";
+        assert_eq!(one(keys).unwrap(), [format!("chmod 00644 {} / chmod 00666 {}", at(keys), at(keys))]);
+        assert_eq!(one("/home/al/.ssh").unwrap(), [format!("chmod 00755 {0} / chmod 00777 {0}", at("/home/al/.ssh"))]);
+        assert_eq!(one("/home/al").unwrap(), [format!("chmod 00755 {0} / chmod 00775 {0}", at("/home/al"))]);
+        assert!(matches!(one("/home/al/notes"), Err(Skip::Refused(_))), "not an entry of the account's keys");
+        assert!(plan(&p, &host, &finding(keys, &[])).unwrap().guards_login);
+
+        std::fs::write(root.join("tmp/sh"), "x").unwrap();
+        chmod(&root.join("tmp/sh"), 0o6755);
+        let setid = Params { edit: Edit::Remove, bits: Some("6000".into()) };
+        assert!(setid.validate().is_ok());
+        let c = plan(&setid, &host, &finding("/tmp/sh", &[])).unwrap();
+        assert_eq!(runs(&c), [format!("chmod 00755 {0} / chmod 06755 {0}", at("/tmp/sh"))]);
+        assert!(Params { edit: Edit::Remove, bits: Some("17777".into()) }.validate().is_err());
     }
 }
