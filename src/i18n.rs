@@ -469,6 +469,7 @@ messages! {
         PamBlockerLockedUntil = "pam_blocker_locked_until",
         PamBlockerLockedForever = "pam_blocker_locked_forever",
         PamBlockerRule = "pam_blocker_rule",
+        PamBlockerLimitsConf = "pam_blocker_limits_conf",
         OsPermissionDenied = "os_permission_denied",
         OsTimedOut = "os_timed_out",
         OsInvalidData = "os_invalid_data",

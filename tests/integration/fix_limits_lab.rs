@@ -235,3 +235,64 @@ fn lab_upstream_pam_limits_refuses_the_login_until_the_value_is_one_the_kernel_g
     let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
     assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
 }
+
+/// A missing /etc/security/limits.conf under the distribution's own pam_limits (Debian's, as
+/// installed here): pam_limits cannot read its settings and fails the session, so every real key
+/// login is closed right after the key was accepted, root's too. sec.pam.limits names the file
+/// and the sshd stack's pam_limits line (crit), and the login matrix says nobody gets in because
+/// of it. The check's fix, an empty file, lets both in again and everything is quiet.
+#[test]
+fn lab_a_missing_limits_conf_refuses_every_login_roots_too_and_is_named() {
+    if !login_lab::lab_ok() {
+        return;
+    }
+    let lab = login_lab::Lab::new("fx-nolim", &[account("root", 0), account("alice", 1000)], &login_lab::config(""));
+    for user in ["alice", "root"] {
+        let (ok, said) = lab.key_login(user);
+        assert!(ok, "{user} logs in first: {said}\nsshd: {}", lab.sshd.log());
+    }
+    let only = ["run", "--format", "json", "--no-save", "--only", "sec.pam.limits", "--only", "sec.login.matrix"];
+    let (r, _) = lab.m.doctor(&only);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+
+    lab.m.sh("rm /etc/security/limits.conf");
+    for user in ["alice", "root"] {
+        assert!(!lab.key_login(user).0, "{user} got a session without limits.conf");
+        let log = lab.sshd.log();
+        assert!(log.contains(&format!("Accepted publickey for {user}")), "the key was accepted: {log}");
+    }
+    let log = lab.sshd.log();
+    assert_eq!(log.matches("PAM: pam_open_session(): Error in service module").count(), 2, "{log}");
+
+    let (r, code) = lab.m.doctor(&only);
+    assert_eq!(code, 2, "{r:#}");
+    assert_eq!(status_of(&r, "sec.pam.limits"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "sec.pam.limits"), vec!["/etc/security/limits.conf"], "{r:#}");
+    let f = findings(&r, "sec.pam.limits");
+    assert!(f.contains("PAM_LIMITS_CONF_MISSING"), "{f}");
+    assert!(
+        f.contains(
+            "/etc/security/limits.conf is missing and the sshd session stack runs pam_limits as `required`: \
+             pam_limits cannot read its settings and fails every session, root's too"
+        ),
+        "{f}"
+    );
+    assert!(f.contains("session required pam_limits.so"), "the stack's line is the evidence: {f}");
+    let m = check(&r, "sec.login.matrix");
+    assert_eq!(m["status"], "crit", "{m:#}");
+    for user in ["alice", "root"] {
+        let row = login_lab::matrix_row(&r, user);
+        assert_eq!(row[1], "no", "{row}");
+        let why = row[3].as_str().unwrap_or_default();
+        assert!(why.contains("pam_limits cannot read /etc/security/limits.conf, which is missing"), "{row}");
+    }
+
+    lab.m.sh("install -m 644 /dev/null /etc/security/limits.conf");
+    for user in ["alice", "root"] {
+        let (ok, said) = lab.key_login(user);
+        assert!(ok, "{user} logs in with an empty limits.conf: {said}\nsshd: {}", lab.sshd.log());
+    }
+    let (r, _) = lab.m.doctor(&only);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "sec.login.matrix"), "ok", "{r:#}");
+}

@@ -125,7 +125,29 @@ pub fn login_blockers(
             passwords_only: e.kind == stack::Kind::Auth,
         });
     }
+    if let Ok(Some((path, line))) = limits_conf_missing(host, &st) {
+        out.push(LoginBlocker {
+            check: "sec.pam.limits",
+            reason: Said::new(Msg::PamBlockerLimitsConf).arg("path", printable(&path)),
+            evidence: vec![printable(&format!("{path}: missing")), printable(&line.evidence())],
+            passwords_only: false,
+        });
+    }
     out
+}
+
+/// pam_limits' settings file when it is missing and a pam_limits line of the sshd session stack
+/// then fails every session (see [`limits`]), with that line; `None` when the file is there (or a
+/// vendor copy stands in for it) or no pam_limits line's failure fails the session.
+fn limits_conf_missing(host: &Host, st: &stack::Stack) -> std::io::Result<Option<(String, stack::Line)>> {
+    let lines: Vec<&stack::Line> =
+        st.lines.iter().filter(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so").collect();
+    let conf = lines.first().and_then(|l| l.arg("conf"));
+    let main = conf.unwrap_or(limits::CONF);
+    if host.read_optional(main)?.is_some() || conf.is_none() && host.path(limits::VENDOR_CONF).is_file() {
+        return Ok(None);
+    }
+    Ok(lines.into_iter().find(|l| l.control.fails_on("service_err")).map(|l| (main.to_string(), l.clone())))
 }
 
 /// When a lock ends, in English: the time, or that only an administrator ends it.
@@ -355,7 +377,7 @@ pub mod pam_limits {
     pub struct Params {}
 
     pub const FIELDS: &[Field] = &[
-        Field::text("kind", "nofile-above-nr-open, no-logins or malformed"),
+        Field::text("kind", "nofile-above-nr-open, no-logins, malformed or conf-missing"),
         Field::text("domain", "whom the line applies to: a user, @group, * or a range"),
         Field::text("value", "the line's value"),
         Field::text("why", "what is wrong with the line"),
@@ -366,6 +388,7 @@ pub mod pam_limits {
         Field::num("files", "", "limits files read"),
         Field::flag("in_stack", "pam_limits is in the sshd session stack"),
         Field::text("pam_limits", "where pam_limits.so is"),
+        Field::text("control", "the control of the pam_limits line in the sshd session stack (conf-missing)"),
     ];
 
     const NR_OPEN: &str = "/proc/sys/fs/nr_open";
@@ -378,10 +401,11 @@ pub mod pam_limits {
                 (limits::DEFAULT_NR_OPEN, format!("fs.nr_open: {} (the kernel's default)", limits::DEFAULT_NR_OPEN))
             }
         };
-        let in_stack = match stack::read(host, SERVICE) {
-            Ok(Some(s)) => s.lines.iter().any(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so"),
-            _ => false,
-        };
+        // pam_limits in the sshd session stack, and the file it reads (`conf=`).
+        let st = stack::read(host, SERVICE).ok().flatten().unwrap_or_default();
+        let first = st.lines.iter().find(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so");
+        let in_stack = first.is_some();
+        let conf = first.and_then(|l| l.arg("conf")).map(str::to_string);
         // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as upstream's.
         let dirs = stack::module_dirs(host);
         let module = stack::find_module(host, &dirs, "pam_limits.so");
@@ -400,8 +424,19 @@ pub mod pam_limits {
             None => "pam_limits.so: not found; judged as upstream Linux-PAM (refuses the session)".to_string(),
         };
         let mut items = Vec::new();
+        let main = conf.clone().unwrap_or_else(|| limits::CONF.to_string());
+        if let Some((main, line)) = limits_conf_missing(host, &st).map_err(|e| ProbeError::io(&main, &e))? {
+            items.push(
+                Observation::new(&main)
+                    .text("kind", "conf-missing")
+                    .text("control", line.control.text())
+                    .flag("refuses_sessions", true)
+                    .evidence(format!("{main}: missing"))
+                    .evidence(printable(&line.evidence())),
+            );
+        }
         let mut read = Vec::new();
-        for path in limits::files(host) {
+        for path in limits::files(host, conf.as_deref()) {
             let text = match host.read_optional(&path) {
                 Ok(Some(f)) => f.text,
                 Ok(None) => continue,
@@ -427,10 +462,10 @@ pub mod pam_limits {
                 items.push(o);
             }
         }
-        if read.is_empty() {
-            return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/etc/security/limits.conf")));
+        if read.is_empty() && items.is_empty() {
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", main)));
         }
-        let scope = Observation::new(read[0].clone())
+        let scope = Observation::new(read.first().cloned().unwrap_or(main))
             .num("files", read.len() as f64)
             .num("nr_open", nr_open as f64)
             .flag("in_stack", in_stack)
