@@ -1,7 +1,11 @@
 //! `action.fstab`: edits one /etc/fstab entry, the one a `disk.fstab.*` finding is about.
 //!
 //! - `edit = "nofail"`: adds `nofail` to a data disk's options, so the boot goes on without it
-//!   (a missing disk, or one that may be detached);
+//!   (a missing disk, or one that may be detached); to a network share's, with
+//!   `x-systemd.mount-timeout=30s` unless it sets one (as the check suggests), so the boot goes on
+//!   when the file server does not answer;
+//! - `edit = "netdev"`: adds `_netdev` to a share systemd does not know needs the network (a FUSE
+//!   filesystem such as ossfs), so it is mounted after the network is up;
 //! - `edit = "comment-out"`: comments out the line of a device that is gone;
 //! - `edit = "uuid"`: names a disk by its filesystem UUID instead of its kernel name
 //!   (`/dev/vdb1`), read from the device's superblock;
@@ -39,6 +43,7 @@ pub enum Edit {
     Uuid,
     Type,
     Options,
+    Netdev,
 }
 
 /// Mount points of the system itself (as in the fstab probe).
@@ -62,6 +67,7 @@ impl Action for Params {
             Edit::Uuid => "fstab-uuid",
             Edit::Type => "fstab-type",
             Edit::Options => "fstab-options",
+            Edit::Netdev => "fstab-netdev",
         }
         .into()
     }
@@ -102,7 +108,21 @@ impl Action for Params {
                 if entry.is_swap() || entry.noauto() {
                     return Err(Skip::NotApplicable(rtf(l, R::FstabNotBootBlocking, &args)));
                 }
-                (with_option(old_line, "nofail"), rtf(l, R::FstabDoNofail, &args))
+                if entry.is_network() {
+                    let mut new = with_option(old_line, "nofail");
+                    if !entry.options.iter().any(|o| o.starts_with("x-systemd.mount-timeout=")) {
+                        new = with_option(&new, "x-systemd.mount-timeout=30s");
+                    }
+                    (new, rtf(l, R::FstabDoNofailShare, &args))
+                } else {
+                    (with_option(old_line, "nofail"), rtf(l, R::FstabDoNofail, &args))
+                }
+            }
+            Edit::Netdev => {
+                if entry.has("_netdev") || !entry.is_network() || entry.is_swap() {
+                    return Err(Skip::NotApplicable(rtf(l, R::FstabHasNetdev, &args)));
+                }
+                (with_option(old_line, "_netdev"), rtf(l, R::FstabDoNetdev, &args))
             }
             Edit::CommentOut => {
                 if state != DeviceState::Missing {

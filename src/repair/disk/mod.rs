@@ -5,5 +5,6 @@
 #[allow(unused_imports)]
 use super::*;
 
+pub mod cleanup;
 pub mod fstab;
 pub mod grow;
