@@ -155,12 +155,14 @@ pub fn skips_eperm(bytes: &[u8]) -> bool {
 }
 
 /// The limits files in the order pam_limits reads them: the `conf=` file alone when one is given,
-/// else [`CONF`] and limits.d/*.conf.
+/// else [`CONF`] (or, when it is missing, the [`VENDOR_CONF`] that stands in for it) and
+/// limits.d/*.conf.
 pub fn files(host: &crate::host::Host, conf: Option<&str>) -> Vec<String> {
     if let Some(conf) = conf {
         return vec![conf.to_string()];
     }
-    let mut out = vec![CONF.to_string()];
+    let main = if !host.path(CONF).exists() && host.path(VENDOR_CONF).is_file() { VENDOR_CONF } else { CONF };
+    let mut out = vec![main.to_string()];
     for name in host.list_dir("/etc/security/limits.d").unwrap_or_default() {
         if name.ends_with(".conf") && !name.starts_with('.') {
             out.push(format!("/etc/security/limits.d/{name}"));

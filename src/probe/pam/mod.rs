@@ -125,29 +125,71 @@ pub fn login_blockers(
             passwords_only: e.kind == stack::Kind::Auth,
         });
     }
-    if let Ok(Some((path, line))) = limits_conf_missing(host, &st) {
+    if let Ok(Some(m)) = limits_conf_missing(host, &st)
+        && m.fails_sessions()
+    {
         out.push(LoginBlocker {
             check: "sec.pam.limits",
-            reason: Said::new(Msg::PamBlockerLimitsConf).arg("path", printable(&path)),
-            evidence: vec![printable(&format!("{path}: missing")), printable(&line.evidence())],
+            reason: Said::new(Msg::PamBlockerLimitsConf).arg("path", printable(&m.path)),
+            evidence: m.evidence(),
             passwords_only: false,
         });
     }
     out
 }
 
-/// pam_limits' settings file when it is missing and a pam_limits line of the sshd session stack
-/// then fails every session (see [`limits`]), with that line; `None` when the file is there (or a
-/// vendor copy stands in for it) or no pam_limits line's failure fails the session.
-fn limits_conf_missing(host: &Host, st: &stack::Stack) -> std::io::Result<Option<(String, stack::Line)>> {
+/// pam_limits' settings file missing, as the sshd session stack meets it (see [`limits`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfMissing {
+    /// The file: /etc/security/limits.conf, or the `conf=` argument's.
+    pub path: String,
+    /// Where a dangling link at `path` points (pam_limits follows it and finds nothing).
+    pub link_to: Option<String>,
+    /// The pam_limits line that meets it: the first whose failure fails the session, else the
+    /// first (`optional`: the session opens, without any limit).
+    pub line: stack::Line,
+}
+
+impl LimitsConfMissing {
+    /// Whether the failing pam_limits fails the session (`required`, `requisite`, a bracket
+    /// that makes an error fatal) rather than being passed over (`optional`, `sufficient`).
+    pub fn fails_sessions(&self) -> bool {
+        self.line.control.fails_on("service_err")
+    }
+
+    /// The file as found (missing, or a link to nothing) and the stack's line, printable.
+    pub fn evidence(&self) -> Vec<String> {
+        let file = match &self.link_to {
+            Some(to) => format!("{}: missing (a link to {to}, which does not exist)", self.path),
+            None => format!("{}: missing", self.path),
+        };
+        vec![printable(&file), printable(&self.line.evidence())]
+    }
+}
+
+/// pam_limits' settings file when it is missing while the sshd session stack runs pam_limits:
+/// pam_limits cannot read its settings and returns an error for every session, root's too, so
+/// the session fails where its line's control makes that error fatal (see [`limits`]). `None`
+/// when the file is there (or, without `conf=`, a vendor copy stands in for it) or no
+/// pam_limits runs in the session stack.
+pub fn limits_conf_missing(host: &Host, st: &stack::Stack) -> std::io::Result<Option<LimitsConfMissing>> {
     let lines: Vec<&stack::Line> =
         st.lines.iter().filter(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so").collect();
-    let conf = lines.first().and_then(|l| l.arg("conf"));
-    let main = conf.unwrap_or(limits::CONF);
-    if host.read_optional(main)?.is_some() || conf.is_none() && host.path(limits::VENDOR_CONF).is_file() {
+    let Some(first) = lines.first() else { return Ok(None) };
+    let conf = first.arg("conf");
+    let path = conf.unwrap_or(limits::CONF);
+    // pam_limits opens the file (following links): only its absence counts, not its content.
+    match std::fs::metadata(host.path(path)) {
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    if conf.is_none() && host.path(limits::VENDOR_CONF).is_file() {
         return Ok(None);
     }
-    Ok(lines.into_iter().find(|l| l.control.fails_on("service_err")).map(|l| (main.to_string(), l.clone())))
+    let link_to = std::fs::read_link(host.path(path)).ok().map(|t| t.to_string_lossy().into_owned());
+    let line = lines.iter().find(|l| l.control.fails_on("service_err")).unwrap_or(first);
+    Ok(Some(LimitsConfMissing { path: path.to_string(), link_to, line: (*line).clone() }))
 }
 
 /// When a lock ends, in English: the time, or that only an administrator ends it.
@@ -425,15 +467,15 @@ pub mod pam_limits {
         };
         let mut items = Vec::new();
         let main = conf.clone().unwrap_or_else(|| limits::CONF.to_string());
-        if let Some((main, line)) = limits_conf_missing(host, &st).map_err(|e| ProbeError::io(&main, &e))? {
-            items.push(
-                Observation::new(&main)
-                    .text("kind", "conf-missing")
-                    .text("control", line.control.text())
-                    .flag("refuses_sessions", true)
-                    .evidence(format!("{main}: missing"))
-                    .evidence(printable(&line.evidence())),
-            );
+        if let Some(m) = limits_conf_missing(host, &st).map_err(|e| ProbeError::io(&main, &e))? {
+            let fails = m.fails_sessions();
+            let mut o = Observation::new(&m.path)
+                .text("kind", "conf-missing")
+                .text("control", m.line.control.text())
+                .flag("refuses_sessions", fails)
+                .flag("not_applied", !fails);
+            o.evidence = m.evidence();
+            items.push(o);
         }
         let mut read = Vec::new();
         for path in limits::files(host, conf.as_deref()) {
