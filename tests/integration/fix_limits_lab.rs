@@ -18,6 +18,7 @@ use crate::integration::fix_system_lab::file_state;
 use crate::integration::lab_sshd::{Machine, Sshd, ssh_lab_ok};
 use crate::integration::login_lab::{self, account};
 use crate::topology::{Lab, MdMode, SERVER_IP};
+use ecs_doctor::repair::files;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -284,15 +285,14 @@ fn a_missing_limits_conf(tag: &str, upstream: bool) -> Option<serde_json::Value>
         let copy = lab.m.dir.path().join("pam_limits.so");
         std::fs::copy(module, &copy).expect("copy the upstream module");
         lab.m.sh(&format!("mount --bind {} {}", copy.display(), distro.display()));
+        let seen = lab.m.command("sha256sum", &[distro.to_str().expect("utf-8 path")]).output().expect("sha256sum");
+        let want = files::sha256(&std::fs::read(module).expect("the upstream module"));
+        assert!(stdout(&seen).starts_with(&want), "sshd loads upstream's module: {}", stdout(&seen));
     }
     assert_logins(&lab, true, "logs in first");
     let only = ["run", "--format", "json", "--no-save", "--only", "sec.pam.limits", "--only", "sec.login.matrix"];
     let (r, _) = lab.m.doctor(&only);
     assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
-    if upstream {
-        let module = "pam_limits.so: refuses the session when setrlimit fails (upstream Linux-PAM)";
-        assert!(check(&r, "sec.pam.limits").to_string().contains(module), "upstream's module runs: {r:#}");
-    }
 
     let conf = "/etc/security/limits.conf";
     let path = lab.m.path(conf);
