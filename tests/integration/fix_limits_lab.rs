@@ -18,6 +18,7 @@ use crate::integration::fix_system_lab::file_state;
 use crate::integration::lab_sshd::{Machine, Sshd, ssh_lab_ok};
 use crate::integration::login_lab::{self, account};
 use crate::topology::{Lab, MdMode, SERVER_IP};
+use ecs_doctor::repair::files;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -234,4 +235,141 @@ fn lab_upstream_pam_limits_refuses_the_login_until_the_value_is_one_the_kernel_g
     assert!(ok, "alice logs in with hard nofile {granted}: {said}\nsshd: {}", lab.sshd.log());
     let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.pam.limits"]);
     assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+}
+
+/// Every real login of the lab's accounts, by key (alice, root) and by password (alice, with
+/// sshpass): whether each got a session.
+fn logins(lab: &login_lab::Lab) -> Vec<(String, bool, String)> {
+    let mut out = Vec::new();
+    for user in ["alice", "root"] {
+        let (ok, said) = lab.key_login(user);
+        out.push((format!("{user} (key)"), ok, said));
+    }
+    let (ok, said) = lab.password_login("alice");
+    out.push(("alice (password)".into(), ok, said));
+    out
+}
+
+/// Asserts that every login of [`logins`] got a session (`want`) or none.
+fn assert_logins(lab: &login_lab::Lab, want: bool, when: &str) {
+    for (who, ok, said) in logins(lab) {
+        assert_eq!(ok, want, "{who} {when}: {said}\nsshd: {}", lab.sshd.log());
+    }
+}
+
+/// A missing /etc/security/limits.conf, with real logins, under this machine's pam_limits
+/// (Debian's) or, with `upstream`, under upstream Linux-PAM's bound over it: pam_limits cannot
+/// read its settings and fails the session, so every real login (key or password, root's too)
+/// is closed right after it was accepted. sec.pam.limits names the file and the sshd stack's
+/// pam_limits line (crit) and the login matrix says nobody gets in because of it. The repair
+/// creates the file with no limits (a plan first, which changes nothing); every login works
+/// again and both checks are quiet; undo removes the file and the refusals come back. The
+/// report after the undo (`None` when the lab is skipped).
+fn a_missing_limits_conf(tag: &str, upstream: bool) -> Option<serde_json::Value> {
+    if !login_lab::lab_ok() {
+        return None;
+    }
+    let module = if upstream {
+        let module = upstream_pam_limits()?;
+        let Some(distro) = distro_pam_limits() else {
+            require(false, "the upstream pam_limits lab needs the distribution's pam_limits.so (libpam-modules)");
+            return None;
+        };
+        Some((module, distro))
+    } else {
+        None
+    };
+    let lab = login_lab::Lab::new(tag, &[account("root", 0), account("alice", 1000)], &login_lab::config(""));
+    if let Some((module, distro)) = &module {
+        // The cache is under ~ and the lab machine has its own /root: the module goes in by a copy.
+        let copy = lab.m.dir.path().join("pam_limits.so");
+        std::fs::copy(module, &copy).expect("copy the upstream module");
+        lab.m.sh(&format!("mount --bind {} {}", copy.display(), distro.display()));
+        let seen = lab.m.command("sha256sum", &[distro.to_str().expect("utf-8 path")]).output().expect("sha256sum");
+        let want = files::sha256(&std::fs::read(module).expect("the upstream module"));
+        assert!(stdout(&seen).starts_with(&want), "sshd loads upstream's module: {}", stdout(&seen));
+    }
+    assert_logins(&lab, true, "logs in first");
+    let only = ["run", "--format", "json", "--no-save", "--only", "sec.pam.limits", "--only", "sec.login.matrix"];
+    let (r, _) = lab.m.doctor(&only);
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+
+    let conf = "/etc/security/limits.conf";
+    let path = lab.m.path(conf);
+    lab.m.sh(&format!("rm {conf}"));
+    assert_logins(&lab, false, "got a session without limits.conf");
+    let log = lab.sshd.log();
+    for user in ["alice", "root"] {
+        assert!(log.contains(&format!("Accepted publickey for {user}")), "{user}'s key was accepted: {log}");
+    }
+    assert!(log.contains("Accepted password for alice"), "alice's password was accepted: {log}");
+    assert_eq!(log.matches("PAM: pam_open_session(): Error in service module").count(), 3, "{log}");
+
+    let (r, code) = lab.m.doctor(&only);
+    assert_eq!(code, 2, "{r:#}");
+    assert_eq!(status_of(&r, "sec.pam.limits"), "crit", "{r:#}");
+    assert_eq!(subjects(&r, "sec.pam.limits"), vec![conf], "{r:#}");
+    let f = findings(&r, "sec.pam.limits");
+    assert!(f.contains("PAM_LIMITS_CONF_MISSING"), "{f}");
+    assert!(
+        f.contains(
+            "/etc/security/limits.conf is missing and the sshd session stack runs pam_limits as `required`: \
+             pam_limits cannot read its settings and fails every session, root's too"
+        ),
+        "{f}"
+    );
+    assert!(f.contains("/etc/security/limits.conf: missing"), "{f}");
+    assert!(f.contains("session required pam_limits.so"), "the stack's line is the evidence: {f}");
+    assert_eq!(check(&r, "sec.login.matrix")["status"], "crit", "{r:#}");
+    for user in ["alice", "root"] {
+        let row = login_lab::matrix_row(&r, user);
+        assert_eq!(row[1], "no", "{row}");
+        let why = row[3].as_str().unwrap_or_default();
+        assert!(why.contains("pam_limits cannot read /etc/security/limits.conf, which is missing"), "{row}");
+    }
+
+    let out = fix(&lab.m, &["--only", "sec.pam.limits"]);
+    let plan = stdout(&out);
+    for want in [
+        "create /etc/security/limits.conf with no limits in it (a comment; mode 0644), so that pam_limits \
+         (`/etc/pam.d/sshd:",
+        "+# /etc/security/limits.conf: created by `ecs-doctor fix` (sec.pam.limits, PAM_LIMITS_CONF_MISSING).",
+        "applied only when every account that can log in now still can after",
+    ] {
+        assert!(plan.contains(want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert!(!path.exists(), "the plan changes nothing");
+
+    let out = fix(&lab.m, &["--only", "sec.pam.limits", "--apply", "--yes"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let (_, mode, uid, gid) = file_state(&path);
+    assert_eq!((mode, uid, gid), (0o644, 0, 0), "a file pam_limits (and everyone) may read, root's");
+    assert_logins(&lab, true, "logs in after the repair");
+    let (r, code) = lab.m.doctor(&only);
+    assert_eq!(code, 0, "{r:#}");
+    assert_eq!(status_of(&r, "sec.pam.limits"), "ok", "{r:#}");
+    assert_eq!(status_of(&r, "sec.login.matrix"), "ok", "{r:#}");
+
+    let out = fix(&lab.m, &["--undo"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(!path.exists(), "undo removes the file the repair created");
+    assert_logins(&lab, false, "got a session after the undo");
+    let (r, code) = lab.m.doctor(&only);
+    assert_eq!(code, 2, "{r:#}");
+    Some(r)
+}
+
+/// [`a_missing_limits_conf`] under the distribution's own pam_limits (Debian's, as installed).
+#[test]
+fn lab_a_missing_limits_conf_refuses_every_login_roots_too_and_is_named() {
+    let Some(r) = a_missing_limits_conf("fx-nolim", false) else { return };
+    assert_eq!(subjects(&r, "sec.pam.limits"), vec!["/etc/security/limits.conf"], "named again after undo: {r:#}");
+}
+
+/// [`a_missing_limits_conf`] under upstream Linux-PAM's pam_limits, as RHEL, Alibaba Cloud Linux
+/// and Fedora ship it (built by `.ci/upstream-pam-limits`, bound over Debian's in the lab).
+#[test]
+fn lab_a_missing_limits_conf_under_upstream_pam_limits_is_repaired_and_undone() {
+    let Some(r) = a_missing_limits_conf("fx-uplim2", true) else { return };
+    assert_eq!(subjects(&r, "sec.pam.limits"), vec!["/etc/security/limits.conf"], "named again after undo: {r:#}");
 }

@@ -51,6 +51,58 @@ pub(crate) fn as_user(m: &Machine, uid: u32, script: &str) -> bool {
     m.command("setpriv", &[&u, &g, "--clear-groups", "sh", "-c", script]).output().is_ok_and(|o| o.status.success())
 }
 
+/// The lab machine's ed25519 host key made faulty (for `sec.ssh.host-key-perms`), and the real
+/// sshd's verdict on it: a configuration whose only host key it is, which `sshd -t` loads or
+/// refuses.
+pub(crate) struct HostKeyLab {
+    pub(crate) lab: Lab,
+    pub(crate) key: &'static str,
+}
+
+impl HostKeyLab {
+    /// A lab (named `tag`, root only) whose host key `fault` (a shell command, `{key}` for the
+    /// key's path) made faulty; `None` when the machine has no such key (a failure when the lab
+    /// is required).
+    pub(crate) fn new(tag: &str, fault: &str) -> Option<HostKeyLab> {
+        let lab = Lab::new(tag, &[account("root", 0)], &config(""));
+        // The check reads /etc/ssh/ssh_host_*_key: the machine's own key is the one made faulty.
+        let key = "/etc/ssh/ssh_host_ed25519_key";
+        if !lab.m.path(key).exists() {
+            crate::common::require(false, "this machine has no /etc/ssh/ssh_host_ed25519_key (ssh-keygen -A)");
+            return None;
+        }
+        lab.m.sh(&fault.replace("{key}", key));
+        lab.m.write("/etc/ssh/lab_hostkey_only.conf", &format!("HostKey {key}\nPidFile none\n"));
+        Some(HostKeyLab { lab, key })
+    }
+
+    /// Whether the real sshd loads the key (`sshd -t` with it alone), and what it said.
+    pub(crate) fn loads(&self) -> (bool, String) {
+        let out = self
+            .lab
+            .m
+            .command("/usr/sbin/sshd", &["-t", "-f", "/etc/ssh/lab_hostkey_only.conf"])
+            .output()
+            .expect("sshd -t");
+        (out.status.success(), stderr(&out))
+    }
+
+    /// The key's sha256, mode, owner and group, for "changes nothing" and "undo gives it back".
+    pub(crate) fn state(&self) -> (String, (u32, u32, u32)) {
+        (sha_on(&self.lab.m, self.key), stat_on(&self.lab.m, self.key))
+    }
+
+    /// `fix`'s plan for the check: it runs `chmod 00600` on the key (returned whole) and changes
+    /// nothing.
+    pub(crate) fn plan(&self) -> String {
+        let before = self.state();
+        let plan = stdout(&fix(&self.lab.m, &["--only", "sec.ssh.host-key-perms"]));
+        assert!(plan.contains(&format!("runs: chmod 00600 {}", self.key)), "{plan}");
+        assert_eq!(self.state(), before, "the plan changes nothing");
+        plan
+    }
+}
+
 const SSHD_CONFIG: &str = "/etc/ssh/sshd_config";
 
 #[test]
@@ -152,38 +204,24 @@ fn lab_a_host_key_others_can_read_is_closed_and_sshd_loads_it_again() {
     if !lab_ok() {
         return;
     }
-    let lab = Lab::new("fx-hostkey", &[account("root", 0)], &config(""));
-    let key = "/etc/ssh/ssh_host_ed25519_key";
-    if !lab.m.path(key).exists() {
-        crate::common::require(false, "this machine has no /etc/ssh/ssh_host_ed25519_key (ssh-keygen -A)");
-        return;
-    }
-    lab.m.sh(&format!("chmod 0644 {key}"));
-    // sshd's own verdict on that key: a configuration whose only host key it is.
-    lab.m.write("/etc/ssh/lab_hostkey_only.conf", &format!("HostKey {key}\nPidFile none\n"));
-    let loads = || {
-        let out =
-            lab.m.command("/usr/sbin/sshd", &["-t", "-f", "/etc/ssh/lab_hostkey_only.conf"]).output().expect("sshd -t");
-        (out.status.success(), stderr(&out))
-    };
-    let (ok, said) = loads();
+    let Some(h) = HostKeyLab::new("fx-hostkey", "chmod 0644 {key}") else { return };
+    let (lab, key) = (&h.lab, h.key);
+    let (ok, said) = h.loads();
     assert!(!ok && said.contains("too open"), "sshd refuses the open key: {said}");
     assert_eq!(status(&lab.m, "sec.ssh.host-key-perms"), "crit");
-    let before = (sha_on(&lab.m, key), stat_on(&lab.m, key));
+    let before = h.state();
 
-    let plan = stdout(&fix(&lab.m, &["--only", "sec.ssh.host-key-perms"]));
-    assert!(plan.contains(&format!("runs: chmod 00600 {key}")), "{plan}");
+    let plan = h.plan();
     assert!(plan.contains(&format!("undo runs: chmod 00644 {key}")), "{plan}");
-    assert_eq!((sha_on(&lab.m, key), stat_on(&lab.m, key)), before, "the plan changes nothing");
 
     apply(&lab.m, "sec.ssh.host-key-perms");
     assert_eq!(stat_on(&lab.m, key).0, 0o600);
-    let (ok, said) = loads();
+    let (ok, said) = h.loads();
     assert!(ok, "sshd loads the key now: {said}");
     assert!(login(|| lab.key_login("root")).0);
 
     undo(&lab.m);
-    assert_eq!((sha_on(&lab.m, key), stat_on(&lab.m, key)), before);
+    assert_eq!(h.state(), before);
     assert_eq!(status(&lab.m, "sec.ssh.host-key-perms"), "crit", "undone");
 }
 

@@ -18,7 +18,7 @@
 //! Root only, under the lab lock.
 
 use crate::common::{stderr, stdout};
-use crate::integration::fix_login_lab::{apply, as_user, login, stat_on, undo};
+use crate::integration::fix_login_lab::{HostKeyLab, apply, as_user, login, stat_on, undo};
 use crate::integration::fix_sshd_lab::{fix, sha_on, status};
 use crate::integration::login_lab::{Account, Lab, account, config, lab_ok, today};
 
@@ -32,41 +32,27 @@ fn lab_a_host_key_its_group_can_read_is_refused_by_sshd_found_and_closed() {
     if !lab_ok() {
         return;
     }
-    let lab = Lab::new("fx-hkgroup", &[account("root", 0)], &config(""));
-    // The check reads /etc/ssh/ssh_host_*_key: the machine's own key is the one made faulty.
-    let host_key = "/etc/ssh/ssh_host_ed25519_key";
-    if !lab.m.path(host_key).exists() {
-        crate::common::require(false, "this machine has no /etc/ssh/ssh_host_ed25519_key (ssh-keygen -A)");
-        return;
-    }
-    lab.m.sh(&format!("chown 0:0 {host_key} && chmod 0640 {host_key}"));
-    lab.m.write("/etc/ssh/lab_hostkey_only.conf", &format!("HostKey {host_key}\nPidFile none\n"));
-    let loads = || {
-        let out =
-            lab.m.command("/usr/sbin/sshd", &["-t", "-f", "/etc/ssh/lab_hostkey_only.conf"]).output().expect("sshd -t");
-        (out.status.success(), stderr(&out))
-    };
-    let (ok, said) = loads();
+    let Some(h) = HostKeyLab::new("fx-hkgroup", "chown 0:0 {key} && chmod 0640 {key}") else { return };
+    let (lab, host_key) = (&h.lab, h.key);
+    let (ok, said) = h.loads();
     assert!(!ok && said.contains("bad permissions"), "the real sshd refuses a 0640 root:root key: {said}");
     let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", "sec.ssh.host-key-perms"]);
     let f = crate::integration::login_lab::finding(&r, "sec.ssh.host-key-perms", host_key);
     assert_eq!(f["code"], "HOST-KEY-GROUP", "{f:#}");
     assert_eq!(f["severity"], "crit", "{f:#}");
-    let before = (sha_on(&lab.m, host_key), stat_on(&lab.m, host_key));
+    let before = h.state();
 
-    let plan = stdout(&fix(&lab.m, &["--only", "sec.ssh.host-key-perms"]));
-    assert!(plan.contains(&format!("runs: chmod 00600 {host_key}")), "{plan}");
-    assert_eq!((sha_on(&lab.m, host_key), stat_on(&lab.m, host_key)), before, "the plan changes nothing");
+    h.plan();
 
     apply(&lab.m, "sec.ssh.host-key-perms");
     assert_eq!(stat_on(&lab.m, host_key), (0o600, 0, 0));
-    let (ok, said) = loads();
+    let (ok, said) = h.loads();
     assert!(ok, "sshd loads the key now: {said}");
     assert_eq!(status(&lab.m, "sec.ssh.host-key-perms"), "ok");
 
     undo(&lab.m);
-    assert_eq!((sha_on(&lab.m, host_key), stat_on(&lab.m, host_key)), before);
-    assert!(!loads().0, "undone: refused again");
+    assert_eq!(h.state(), before);
+    assert!(!h.loads().0, "undone: refused again");
 }
 
 /// Three accounts StrictModes shuts out, each for one entry `sec.ssh.authorized-keys` names:

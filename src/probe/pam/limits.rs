@@ -15,7 +15,20 @@
 //!   upstream one ("Could not set limit for '%s': %m") does not. (`unlimited` means fs.nr_open
 //!   since 1.5.)
 //! - Lines pam_limits cannot parse are skipped with a log message: the limit someone wanted is
-//!   not applied.
+//!   not applied. `<domain> -` (two fields) is no such line: it exempts the domain from every
+//!   limit. A value of `-` (like `-1`, `unlimited`, `infinity`) means no limit.
+//! - A missing /etc/security/limits.conf (or the file of a `conf=` argument): pam_limits cannot
+//!   read its settings and returns PAM_SERVICE_ERR for every session, root's too (Linux-PAM up to
+//!   1.5, Debian's and upstream's alike: "PAM: pam_open_session(): Error in service module"). With
+//!   `session required pam_limits.so` in /etc/pam.d/sshd every SSH login closes right after it
+//!   was accepted. A vendor copy (/usr/etc/security/limits.conf, read by later releases built
+//!   with a vendor directory) is taken as the file being there.
+
+/// The file pam_limits reads first (its only one with a `conf=` argument).
+pub const CONF: &str = "/etc/security/limits.conf";
+
+/// Where pam_limits builds with a vendor directory find their defaults when [`CONF`] is missing.
+pub const VENDOR_CONF: &str = "/usr/etc/security/limits.conf";
 
 /// The kernel's default `fs.nr_open` (1024 * 1024), when /proc does not say.
 pub const DEFAULT_NR_OPEN: u64 = 1024 * 1024;
@@ -80,6 +93,12 @@ pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
                 evidence: evidence.clone(),
             })
         };
+        if let [_, t] = f[..]
+            && t.starts_with('-')
+        {
+            // `<domain> -`: no limits at all for the domain.
+            continue;
+        }
         let [domain, kind, item, value] = f[..] else {
             bad(format!("{} field(s), not 4 (domain type item value): pam_limits skips the line", f.len()), f[0], "");
             continue;
@@ -104,7 +123,7 @@ pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
             });
             continue;
         }
-        let unlimited = matches!(value.to_ascii_lowercase().as_str(), "unlimited" | "infinity" | "-1");
+        let unlimited = matches!(value.to_ascii_lowercase().as_str(), "unlimited" | "infinity" | "-1" | "-");
         let number = value.parse::<i64>().ok();
         if !unlimited && number.is_none() {
             bad(format!("value {value:?} is not a number: pam_limits skips the line"), domain, value);
@@ -135,9 +154,15 @@ pub fn skips_eperm(bytes: &[u8]) -> bool {
     memchr::memmem::find(bytes, b"Could not set limit for '%s' to soft=").is_some()
 }
 
-/// The limits files in the order pam_limits reads them.
-pub fn files(host: &crate::host::Host) -> Vec<String> {
-    let mut out = vec!["/etc/security/limits.conf".to_string()];
+/// The limits files in the order pam_limits reads them: the `conf=` file alone when one is given,
+/// else [`CONF`] (or, when it is missing, the [`VENDOR_CONF`] that stands in for it) and
+/// limits.d/*.conf.
+pub fn files(host: &crate::host::Host, conf: Option<&str>) -> Vec<String> {
+    if let Some(conf) = conf {
+        return vec![conf.to_string()];
+    }
+    let main = if !host.path(CONF).exists() && host.path(VENDOR_CONF).is_file() { VENDOR_CONF } else { CONF };
+    let mut out = vec![main.to_string()];
     for name in host.list_dir("/etc/security/limits.d").unwrap_or_default() {
         if name.ends_with(".conf") && !name.starts_with('.') {
             out.push(format!("/etc/security/limits.d/{name}"));
@@ -155,7 +180,7 @@ mod tests {
         let text = "# comment\n*  soft  nofile  65535\n* hard nofile 65535\nroot - nofile 2000000\n\
                     @ops hard nofile unlimited\n* soft nofile 4000000\nbob hard nproc\n* medium nofile 1\n\
                     * hard nofiles 5\n* hard nofile lots\n%:10 - maxlogins 2 # fine\n@guest hard maxlogins 0\n\
-                    * hard nofile unlimited\n";
+                    * hard nofile unlimited\nops -\n* hard nofile -\nroot - # two fields\n";
         let p = check("/etc/security/limits.conf", text, 1_048_576);
         let got: Vec<(&str, &str, &str)> = p.iter().map(|x| (x.at.as_str(), x.kind, x.domain.as_str())).collect();
         assert_eq!(

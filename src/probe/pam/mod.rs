@@ -125,7 +125,71 @@ pub fn login_blockers(
             passwords_only: e.kind == stack::Kind::Auth,
         });
     }
+    if let Ok(Some(m)) = limits_conf_missing(host, &st)
+        && m.fails_sessions()
+    {
+        out.push(LoginBlocker {
+            check: "sec.pam.limits",
+            reason: Said::new(Msg::PamBlockerLimitsConf).arg("path", printable(&m.path)),
+            evidence: m.evidence(),
+            passwords_only: false,
+        });
+    }
     out
+}
+
+/// pam_limits' settings file missing, as the sshd session stack meets it (see [`limits`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimitsConfMissing {
+    /// The file: /etc/security/limits.conf, or the `conf=` argument's.
+    pub path: String,
+    /// Where a dangling link at `path` points (pam_limits follows it and finds nothing).
+    pub link_to: Option<String>,
+    /// The pam_limits line that meets it: the first whose failure fails the session, else the
+    /// first (`optional`: the session opens, without any limit).
+    pub line: stack::Line,
+}
+
+impl LimitsConfMissing {
+    /// Whether the failing pam_limits fails the session (`required`, `requisite`, a bracket
+    /// that makes an error fatal) rather than being passed over (`optional`, `sufficient`).
+    pub fn fails_sessions(&self) -> bool {
+        self.line.control.fails_on("service_err")
+    }
+
+    /// The file as found (missing, or a link to nothing) and the stack's line, printable.
+    pub fn evidence(&self) -> Vec<String> {
+        let file = match &self.link_to {
+            Some(to) => format!("{}: missing (a link to {to}, which does not exist)", self.path),
+            None => format!("{}: missing", self.path),
+        };
+        vec![printable(&file), printable(&self.line.evidence())]
+    }
+}
+
+/// pam_limits' settings file when it is missing while the sshd session stack runs pam_limits:
+/// pam_limits cannot read its settings and returns an error for every session, root's too, so
+/// the session fails where its line's control makes that error fatal (see [`limits`]). `None`
+/// when the file is there (or, without `conf=`, a vendor copy stands in for it) or no
+/// pam_limits runs in the session stack.
+pub fn limits_conf_missing(host: &Host, st: &stack::Stack) -> std::io::Result<Option<LimitsConfMissing>> {
+    let lines: Vec<&stack::Line> =
+        st.lines.iter().filter(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so").collect();
+    let Some(first) = lines.first() else { return Ok(None) };
+    let conf = first.arg("conf");
+    let path = conf.unwrap_or(limits::CONF);
+    // pam_limits opens the file (following links): only its absence counts, not its content.
+    match std::fs::metadata(host.path(path)) {
+        Ok(_) => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    if conf.is_none() && host.path(limits::VENDOR_CONF).is_file() {
+        return Ok(None);
+    }
+    let link_to = std::fs::read_link(host.path(path)).ok().map(|t| t.to_string_lossy().into_owned());
+    let line = lines.iter().find(|l| l.control.fails_on("service_err")).unwrap_or(first);
+    Ok(Some(LimitsConfMissing { path: path.to_string(), link_to, line: (*line).clone() }))
 }
 
 /// When a lock ends, in English: the time, or that only an administrator ends it.
@@ -355,7 +419,7 @@ pub mod pam_limits {
     pub struct Params {}
 
     pub const FIELDS: &[Field] = &[
-        Field::text("kind", "nofile-above-nr-open, no-logins or malformed"),
+        Field::text("kind", "nofile-above-nr-open, no-logins, malformed or conf-missing"),
         Field::text("domain", "whom the line applies to: a user, @group, * or a range"),
         Field::text("value", "the line's value"),
         Field::text("why", "what is wrong with the line"),
@@ -366,6 +430,7 @@ pub mod pam_limits {
         Field::num("files", "", "limits files read"),
         Field::flag("in_stack", "pam_limits is in the sshd session stack"),
         Field::text("pam_limits", "where pam_limits.so is"),
+        Field::text("control", "the control of the pam_limits line in the sshd session stack (conf-missing)"),
     ];
 
     const NR_OPEN: &str = "/proc/sys/fs/nr_open";
@@ -378,10 +443,11 @@ pub mod pam_limits {
                 (limits::DEFAULT_NR_OPEN, format!("fs.nr_open: {} (the kernel's default)", limits::DEFAULT_NR_OPEN))
             }
         };
-        let in_stack = match stack::read(host, SERVICE) {
-            Ok(Some(s)) => s.lines.iter().any(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so"),
-            _ => false,
-        };
+        // pam_limits in the sshd session stack, and the file it reads (`conf=`).
+        let st = stack::read(host, SERVICE).ok().flatten().unwrap_or_default();
+        let first = st.lines.iter().find(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so");
+        let in_stack = first.is_some();
+        let conf = first.and_then(|l| l.arg("conf")).map(str::to_string);
         // How this system's pam_limits meets an EPERM (see [`limits`]); unknown: as upstream's.
         let dirs = stack::module_dirs(host);
         let module = stack::find_module(host, &dirs, "pam_limits.so");
@@ -400,8 +466,19 @@ pub mod pam_limits {
             None => "pam_limits.so: not found; judged as upstream Linux-PAM (refuses the session)".to_string(),
         };
         let mut items = Vec::new();
+        let main = conf.clone().unwrap_or_else(|| limits::CONF.to_string());
+        if let Some(m) = limits_conf_missing(host, &st).map_err(|e| ProbeError::io(&main, &e))? {
+            let fails = m.fails_sessions();
+            let mut o = Observation::new(&m.path)
+                .text("kind", "conf-missing")
+                .text("control", m.line.control.text())
+                .flag("refuses_sessions", fails)
+                .flag("not_applied", !fails);
+            o.evidence = m.evidence();
+            items.push(o);
+        }
         let mut read = Vec::new();
-        for path in limits::files(host) {
+        for path in limits::files(host, conf.as_deref()) {
             let text = match host.read_optional(&path) {
                 Ok(Some(f)) => f.text,
                 Ok(None) => continue,
@@ -427,10 +504,10 @@ pub mod pam_limits {
                 items.push(o);
             }
         }
-        if read.is_empty() {
-            return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/etc/security/limits.conf")));
+        if read.is_empty() && items.is_empty() {
+            return Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", main)));
         }
-        let scope = Observation::new(read[0].clone())
+        let scope = Observation::new(read.first().cloned().unwrap_or(main))
             .num("files", read.len() as f64)
             .num("nr_open", nr_open as f64)
             .flag("in_stack", in_stack)
