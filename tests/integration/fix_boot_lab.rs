@@ -9,6 +9,11 @@
 //! by hand; an SELinux typo; /etc/adjtime LOCAL. Each: the plan shows the diffs and changes
 //! nothing; apply fixes it (the checks are ok when run again under `--root`); undo restores the
 //! sha256, mode and owner of every file; the plan follows the rescue run's order.
+//!
+//! The initramfs: removed (built again from nothing), cut short as a full /boot leaves it (built
+//! again, the cut one kept until undo puts it back), and built by the disk's own
+//! update-initramfs with `MODULES=list`, so the cloud's disk driver is left out (the driver named
+//! in /etc/initramfs-tools/modules and the initramfs built again, with it).
 
 use super::boot_lab::{Disk, attach, overlay};
 use crate::common::*;
@@ -16,7 +21,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// The files the boot repairs touch, as `state` prints them.
-const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64";
+const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64 /boot/initrd.img-6.1.0-50-cloud-amd64.ecs-doctor-old /etc/initramfs-tools/modules";
 
 /// Runs `script` (sh) in a private mount namespace with the disk mounted read-only under an
 /// overlay at `$R`; `$D` is a directory for what it writes, `$BIN` the tool, `$DEV` the disk;
@@ -365,4 +370,87 @@ fn the_root_filesystem_declared_with_another_type_or_options_it_refuses_is_repai
     assert_eq!(read(&d, "options-undo.rc").trim(), "0", "{}", read(&d, "options-undo"));
     assert_eq!(read(&d, "options-undone"), read(&d, "options-before"), "undone");
     assert_ne!(read(&d, "options-before"), read(&d, "original"));
+}
+
+/// The disk's initramfs and its kernel.
+const INITRD: &str = "/boot/initrd.img-6.1.0-50-cloud-amd64";
+const KVER: &str = "6.1.0-50-cloud-amd64";
+
+#[test]
+fn an_initramfs_cut_short_or_built_without_the_disk_driver_is_built_again_and_undo_puts_the_old_one_back() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot.initramfs";
+    // (the fault, the repair to apply, what the check says before, what it no longer says after)
+    let without_virtio = format!(
+        "sed -i 's/^MODULES=.*/MODULES=list/' $R/etc/initramfs-tools/initramfs.conf\n\
+         for m in dev proc sys; do mount --bind /$m $R/$m; done\n\
+         chroot $R update-initramfs -u -k {KVER} > $D/broken.log 2>&1\n\
+         for m in sys proc dev; do umount $R/$m; done\n"
+    );
+    let cases = [
+        (format!("truncate -s $(( $(stat -c %s $R{INITRD}) / 2 )) $R{INITRD}\n"), "initramfs-rebuild-boot-initrd-img-6-1-0-50-cloud-amd64", INITRD),
+        (without_virtio, "initramfs-driver-virtio-blk", "virtio_blk"),
+    ];
+    for (fault, id, subject) in cases {
+        let d = session(
+            &disk,
+            &format!(
+                "{fault}\
+                 mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
+                 state state-before; mounts mounts-before\n\
+                 doctor before.json run --no-save --root $R --format json {only}\n\
+                 doctor plan fix --no-save --root $R {only}\n\
+                 state state-plan; mounts mounts-plan\n\
+                 doctor apply fix --no-save --root $R {only} --apply {id} --yes\n\
+                 state state-after; mounts mounts-after\n\
+                 doctor after.json run --no-save --root $R --format json {only}\n\
+                 doctor undo fix --root $R --undo\n\
+                 state state-undone; mounts mounts-undone\n\
+                 doctor undone.json run --no-save --root $R --format json {only}\n"
+            ),
+        );
+        let has = |rep: &serde_json::Value| {
+            check(rep, "sys.boot.initramfs")["findings"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["subject"] == subject).cloned())
+                .filter(|f| f["severity"] == "crit")
+        };
+        let before = valid_report(&read(&d, "before.json"));
+        let code = has(&before).map(|f| f["code"].clone()).unwrap_or_default();
+        assert_eq!(code, if subject == INITRD { "EINVAL" } else { "DRIVER-MISSING" }, "{before:#}");
+
+        let plan = read(&d, "plan");
+        let r = format!("{}/root", d.display());
+        let mut wants = vec![
+            format!("{id}  ·  sys.boot.initramfs  ·  {subject}"),
+            format!("runs: cp -a {r}{INITRD} {r}{INITRD}.ecs-doctor-old"),
+            format!("runs: chroot {r} /usr/sbin/update-initramfs -u -k {KVER}"),
+            format!("undo runs: mv -f {r}{INITRD}.ecs-doctor-old {r}{INITRD}"),
+            format!("runs: umount {r}/sys"),
+        ];
+        if subject == "virtio_blk" {
+            wants.push("+virtio_blk".into());
+            wants.push("--- a/etc/initramfs-tools/modules".into());
+        }
+        for want in wants {
+            assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+        }
+        let state = read(&d, "state-before");
+        assert!(state.contains(&format!("{INITRD}.ecs-doctor-old absent")), "{state}");
+        assert_eq!(read(&d, "state-plan"), state, "the plan changed nothing");
+        let mounts = read(&d, "mounts-before");
+        assert_eq!(read(&d, "mounts-plan"), mounts, "the plan mounted nothing");
+
+        assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+        assert_eq!(read(&d, "mounts-after"), mounts, "/dev, /proc and /sys unbound after the build");
+        let after = valid_report(&read(&d, "after.json"));
+        assert!(has(&after).is_none(), "{subject} still: {:#}", check(&after, "sys.boot.initramfs"));
+        let built = read(&d, "state-after");
+        assert!(!built.contains(&format!("{INITRD}.ecs-doctor-old absent")), "the old one is kept: {built}");
+
+        assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
+        assert_eq!(read(&d, "state-undone"), state, "undo put the old initramfs (and the modules list) back");
+        assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
+        assert!(has(&valid_report(&read(&d, "undone.json"))).is_some(), "the fault is back after undo");
+    }
 }
