@@ -4,7 +4,8 @@
 //! prints and saves.
 //!
 //! Exit status: the plan exits like `run` (the diagnosis's status). `--apply` exits 0 when every
-//! chosen repair was applied and verified (or there was nothing to apply), 2 when one was rolled
+//! chosen repair was applied and verified (or there was nothing to apply, or nothing left to change
+//! because an earlier repair of the run fixed its finding too), 2 when one was rolled
 //! back or failed, 64 without `--yes` off a terminal or for an id not in the plan. `--undo` and
 //! `--list` exit 0, 3 when a record cannot be restored, 64 for an unknown record.
 
@@ -27,6 +28,7 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let o = FixOptions::resolve(args, &config, env).map_err(|e| e.failure(lang))?;
     let host = o.run.catalog.host.clone();
     let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
+    let _ = crate::repair::DNS_NAME.set(o.run.net.dns_name.clone());
     let store = store::store_for(&host, &o.repair_dir);
     // How a step that is an ECS API call (the security group) reaches it: as the check does.
     crate::repair::net::security_group::set_access(crate::repair::net::security_group::Access {
@@ -225,6 +227,10 @@ fn apply_plan(
                 let reason = r.reason.clone().unwrap_or_default();
                 let line = rtf(lang, R::RolledBack, &[("id", &r.id), ("reason", &reason)]);
                 (Some(r), line, RepairState::RolledBack)
+            }
+            Outcome::Unneeded(line) => {
+                eprintln!("{}\n", crate::fmt::inert_lines(&line));
+                continue;
             }
             Outcome::Failed { record, reason } => {
                 all_held = false;

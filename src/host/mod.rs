@@ -13,6 +13,7 @@ pub mod firewall;
 pub mod fsmeta;
 pub mod fstab;
 pub mod http;
+pub mod ifaddr;
 pub mod initramfs;
 #[cfg(test)]
 pub(crate) mod interrupt;

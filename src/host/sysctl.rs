@@ -16,6 +16,33 @@ pub const DIRS: &[&str] =
     &["/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d"];
 pub const SYSCTL_CONF: &str = "/etc/sysctl.conf";
 
+/// kthreadd's /proc directory: PID 2 is a kernel thread, always in the initial namespaces (when
+/// PID 2 is kthreadd, this process shares that PID namespace).
+pub const KTHREADD: &str = "/proc/2";
+
+/// The inode number of a network namespace link (`net:[4026531840]`).
+pub fn netns_inum(link: &std::path::Path) -> Option<u64> {
+    let l = std::fs::read_link(link).ok()?;
+    l.to_str()?.strip_prefix("net:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The initial network namespace's number, read from kthreadd's (`None` when PID 2 is not
+/// kthreadd: another PID namespace, such as a container's, or no /proc).
+pub fn initial_netns() -> Option<u64> {
+    let comm = std::fs::read_to_string(format!("{KTHREADD}/comm")).ok()?;
+    let status = std::fs::read_to_string(format!("{KTHREADD}/status")).ok()?;
+    let kernel_thread = status.lines().any(|l| l.split_whitespace().eq(["PPid:", "0"]));
+    if comm.trim() != "kthreadd" || !kernel_thread {
+        return None;
+    }
+    netns_inum(std::path::Path::new(&format!("{KTHREADD}/ns/net")))
+}
+
+/// This process's network namespace's number.
+pub fn own_netns() -> Option<u64> {
+    netns_inum(std::path::Path::new("/proc/self/ns/net"))
+}
+
 /// One assignment in a sysctl configuration file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assignment {

@@ -39,6 +39,9 @@ pub enum Outcome {
     /// Nothing was changed (or a rollback itself failed: the reason says so and the record
     /// keeps the backup for `fix --undo`).
     Failed { record: Option<Record>, reason: String },
+    /// Nothing was left to change and the check no longer finds it: an earlier repair of the
+    /// same run fixed it too (a dead nameserver replaced fixes "not the platform's" as well).
+    Unneeded(String),
 }
 
 /// The check whose table says which accounts can log in over SSH (the lockout guard).
@@ -91,6 +94,57 @@ fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: 
     Ok(())
 }
 
+/// The directories above `path` that do not exist (the write will make them), outermost first.
+fn missing_dirs(host: &Host, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = crate::host::fsmeta::parent(path).to_string();
+    while at != "/" && !at.is_empty() && std::fs::symlink_metadata(host.path(&at)).is_err() {
+        out.insert(0, at.clone());
+        at = crate::host::fsmeta::parent(&at).to_string();
+    }
+    out
+}
+
+/// The tool's own directories (the quarantine): removed when empty, but what other repairs keep
+/// there does not stop an undo.
+const OWN_DIRS: &str = "/var/lib/ecs-doctor/";
+
+/// A directory the repair made that holds something it did not write (a file the account added
+/// to the home the repair created): its path and that entry. Undoing would take it away.
+fn foreign_in_made_dirs(host: &Host, r: &Record) -> Option<(String, String)> {
+    let ours: std::collections::BTreeSet<&str> = r
+        .files
+        .iter()
+        .flat_map(|f| std::iter::once(f.path.as_str()).chain(f.made_dirs.iter().map(String::as_str)))
+        .collect();
+    for d in r.files.iter().flat_map(|f| &f.made_dirs) {
+        if d.starts_with(OWN_DIRS) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(host.path(d)) else { continue };
+        for e in entries.flatten() {
+            let p = format!("{}/{}", d.trim_end_matches('/'), e.file_name().to_string_lossy());
+            if !ours.contains(p.as_str()) {
+                return Some((d.clone(), p));
+            }
+        }
+    }
+    None
+}
+
+/// Removes the directories a new file's write made, innermost first, those that are empty.
+fn remove_made_dirs(host: &Host, f: &FileRecord) -> std::io::Result<()> {
+    for d in f.made_dirs.iter().rev() {
+        match std::fs::remove_dir(host.path(d)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound || e.kind() == std::io::ErrorKind::DirectoryNotEmpty => {
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Writes the record's backups back (or removes files that did not exist), last file first.
 fn restore(cx: &Context, r: &Record) -> Result<(), String> {
     for f in r.files.iter().rev() {
@@ -100,7 +154,7 @@ fn restore(cx: &Context, r: &Record) -> Result<(), String> {
             Some(name) => {
                 cx.store.read_backup(&r.id, name).and_then(|bytes| files::write_atomic(&target, &bytes, &f.attrs, None))
             }
-            None => files::remove(&target),
+            None => files::remove(&target).and_then(|_| remove_made_dirs(cx.host, f)),
         };
         res.map_err(|e| {
             rtf(
@@ -117,9 +171,10 @@ fn restore(cx: &Context, r: &Record) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the record's commands (reloads); the first failure, said.
-fn run_commands(cx: &Context, cmds: &[super::Command]) -> Result<(), String> {
-    for c in cmds {
+/// Runs the record's commands (reloads); the first failure, said. After an undo or a rollback
+/// (`applying` false) the waits for the change to take effect are left out.
+fn run_commands(cx: &Context, cmds: &[super::Command], applying: bool) -> Result<(), String> {
+    for c in cmds.iter().filter(|c| applying || !c.apply_only) {
         if let Ran::Failed(out) = exec::run(c, cx.spawn_log) {
             return Err(rtf(cx.lang, R::ReasonCommand, &[("command", &c.line()), ("output", &out)]));
         }
@@ -145,7 +200,7 @@ fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
 /// file broken elsewhere), state `rolled-back` with the reason.
 fn roll_back(cx: &Context, mut r: Record, reason: String, reloaded: bool) -> Outcome {
     let restored = reverse_live(cx, &r).and_then(|_| restore(cx, &r));
-    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands)) } else { Ok(()) };
+    let reloaded = if reloaded { restored.clone().and_then(|_| run_commands(cx, &r.commands, false)) } else { Ok(()) };
     r.updated_at = stamp();
     match restored.and(reloaded) {
         Ok(()) => {
@@ -176,6 +231,15 @@ pub fn apply(
     // Plan again: the system may have changed since the plan was shown.
     let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang) {
         Ok(c) => c,
+        Err(super::Skip::NotApplicable(why)) => {
+            // Nothing left to change: gone already (an earlier repair of this run), or not.
+            return match recheck(&p.check) {
+                Ok(after) if verify(p, before, &after, lang).is_ok() => {
+                    Outcome::Unneeded(rtf(lang, R::AlreadyGone, &[("id", &p.id), ("check", &p.check)]))
+                }
+                _ => Outcome::Failed { record: None, reason: why },
+            };
+        }
         Err(s) => return Outcome::Failed { record: None, reason: s.reason().to_string() },
     };
     let p = Planned { change, diffs, ..p.clone() };
@@ -230,12 +294,14 @@ pub fn apply(
             },
             None => (None, None, files::new_file_attrs(&target)),
         };
+        let made_dirs = if f.after.is_some() { missing_dirs(cx.host, &f.path) } else { Vec::new() };
         record.files.push(FileRecord {
             path: f.path.clone(),
             backup,
             sha256_before: sha_before,
             sha256_after: f.after.as_deref().map(files::sha256),
             attrs,
+            made_dirs,
         });
     }
     if let Err(e) = cx.store.save(&record) {
@@ -286,12 +352,22 @@ pub fn apply(
             Ok(r) => able(&r, lang),
             Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
         };
-        let lost: Vec<&str> = able_before.iter().filter(|a| !after.contains(a)).map(String::as_str).collect();
+        let target = super::Target { host: cx.host, lang, check: &p.check, finding: &p.finding };
+        let meant = p.decl.action.action().shuts_out(&target);
+        let mut lost: Vec<&str> = able_before
+            .iter()
+            .filter(|a| !after.contains(a) && Some(a.as_str()) != meant.as_deref())
+            .map(String::as_str)
+            .collect();
+        // Shutting one account out never closes the only way in.
+        if let Some(m) = meant.as_deref().filter(|m| after.is_empty() && able_before.iter().any(|a| a == m)) {
+            lost.push(m);
+        }
         if !lost.is_empty() {
             return roll_back(cx, record, rtf(lang, R::ReasonLockout, &[("accounts", &lost.join(", "))]), false);
         }
     }
-    if let Err(reason) = run_commands(cx, &p.change.commands) {
+    if let Err(reason) = run_commands(cx, &p.change.commands, true) {
         return roll_back(cx, record, reason, true);
     }
     let after = match recheck(&p.check) {
@@ -311,7 +387,7 @@ pub fn apply(
 
 /// Undoes an applied (or interrupted) repair: every file back byte for byte with its attributes,
 /// then the reloads. Refused when a file changed after the repair (a later repair or an edit
-/// would be lost).
+/// would be lost), or when a directory it made holds something it did not write.
 pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
     let lang = cx.lang;
     if !matches!(r.state, State::Applied | State::Applying) {
@@ -336,9 +412,12 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
             ));
         }
     }
+    if let Some((dir, entry)) = foreign_in_made_dirs(cx.host, &r) {
+        return Err(rtf(lang, R::UndoDirHolds, &[("dir", &dir), ("id", &r.id), ("entry", &entry)]));
+    }
     reverse_live(cx, &r)?;
     restore(cx, &r)?;
-    run_commands(cx, &r.commands)?;
+    run_commands(cx, &r.commands, false)?;
     r.state = State::Undone;
     r.updated_at = stamp();
     cx.store.save(&r).map_err(|e| e.to_string())?;

@@ -48,6 +48,10 @@ use serde::{Deserialize, Serialize};
 /// detected cloud's own.
 pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
+/// The name `fix` asks nameservers for (`[net] dns_name`), for the actions that prove a
+/// nameserver answers before naming it (`resolv_conf`); `None` inside: the platform's default.
+pub static DNS_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
     /// A short name for repair ids and the plan (`fstab-nofail`): lowercase words and `-`.
@@ -62,6 +66,13 @@ pub trait Action {
     /// The change this repair makes for `t.finding`, worked out from the system as it is now
     /// (not from the report: a report may be old). Reads files only.
     fn plan(&self, t: &Target) -> Result<Change, Skip>;
+
+    /// The account this repair means to shut out (a second root disabled), which the login
+    /// guard lets go: every *other* account that can log in now must still can after, and
+    /// some account must (the only way in is never closed). `None`: none, the guard is strict.
+    fn shuts_out(&self, _t: &Target) -> Option<String> {
+        None
+    }
 }
 
 /// What an action is given: the examined system, the finding, the language of the run.
@@ -104,11 +115,25 @@ pub struct Change {
     /// Changes to the running system itself, made after validation, each with the command that
     /// reverses it (a firewall rule inserted and deleted, a partition grown).
     pub live: Vec<Live>,
-    /// Reloads and other commands run after validation (and again after an undo or rollback).
+    /// Reloads and other commands run after validation (and again after an undo or rollback,
+    /// except those marked [`Command::apply_only`]).
     pub commands: Vec<Command>,
     /// The repair touches the login path (sshd, PAM, the firewall): it applies only when the
     /// login matrix shows every account that can log in now still can after.
     pub guards_login: bool,
+}
+
+impl Change {
+    /// Whether `other` does the same: the same files, live steps, checkers and commands (the
+    /// files' words may differ, such as the finding a drop-in's comment names).
+    pub fn same_steps(&self, other: &Change) -> bool {
+        let paths = |c: &Change| c.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>();
+        !self.live.is_empty()
+            && self.live == other.live
+            && paths(self) == paths(other)
+            && self.validate == other.validate
+            && self.commands == other.commands
+    }
 }
 
 /// A change to the running system that is not a file (a rule in the kernel's firewall, a grown
@@ -157,6 +182,10 @@ pub struct Command {
     /// built).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit_s: Option<u64>,
+    /// As a command: run when the repair is applied, not again after an undo or a rollback (a
+    /// wait for the change to take effect before the check runs again: `chronyc waitsync`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub apply_only: bool,
 }
 
 impl Command {
@@ -168,7 +197,14 @@ impl Command {
             ok_line: None,
             only_if_passing_before: false,
             limit_s: None,
+            apply_only: false,
         }
+    }
+
+    /// The same command, run when the repair is applied but not after an undo or a rollback.
+    pub fn apply_only(mut self) -> Command {
+        self.apply_only = true;
+        self
     }
 
     /// The same command, allowed `secs` seconds (more than [`exec::LIMIT`]).
@@ -297,10 +333,18 @@ actions! {
     net::link => Link,
     sec::wrappers => Wrappers,
     sec::account => Account,
+    sec::home => Home,
     sec::limits => Limits,
     disk::grow => Grow,
     disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
+    sys::rlimit => Rlimit,
+    net::resolv_conf => ResolvConf,
+    net::hostname => Hostname,
+    net::route => Route,
+    net::nic => Nic,
+    net::mtu => Mtu,
+    net::timesync => Timesync,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

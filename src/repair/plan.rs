@@ -191,6 +191,11 @@ pub fn make<'a>(report: &Report, repairs_of: impl Fn(&str) -> &'a [RepairDecl], 
             let mut reasons: Vec<Skip> = Vec::new();
             for d in decls.iter().filter(|d| f.code.as_deref() == Some(d.code.as_str())) {
                 match plan_one(d, &c.id, f, host, lang) {
+                    // Two findings one change repairs (a conntrack table full and nearly full):
+                    // planned once, the other finding says which repair covers it.
+                    Ok((change, _)) if let Some(same) = plan.repairs.iter().find(|p| p.change.same_steps(&change)) => {
+                        reasons.push(Skip::Refused(rtf(lang, R::SameChange, &[("id", &same.id)])));
+                    }
                     Ok((change, diffs)) => {
                         let base = format!("{}-{}", d.action.action().name(), slug(f.subject.as_deref()));
                         let mut id = base.clone();

@@ -65,6 +65,10 @@ pub struct FileRecord {
     pub sha256_after: Option<String>,
     /// The attributes before (those a new file gets, when it did not exist).
     pub attrs: Attrs,
+    /// The directories that did not exist before and the write makes for a new file, outermost
+    /// first (a home created with its skeleton): undo and rollback remove them again once empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub made_dirs: Vec<String>,
 }
 
 /// The manifest of one repair.
@@ -221,6 +225,7 @@ mod tests {
                 sha256_before: Some(files::sha256(b"old\n")),
                 sha256_after: Some(files::sha256(b"new\n")),
                 attrs: Attrs { mode: 0o644, uid: 0, gid: 0, xattrs: vec![], flags: 0 },
+                made_dirs: vec![],
             }],
             commands: vec![],
             live: vec![super::super::Live {

@@ -20,9 +20,9 @@ use crate::topology::{self, Lab, MdMode, lab_ok};
 use std::process::Output;
 
 const REPAIRS: &str = "/run/ecs-doctor-repairs";
-const MD: &str = "http://100.100.100.200";
+pub const MD: &str = "http://100.100.100.200";
 
-fn fix(m: &Machine, args: &[&str]) -> Output {
+pub fn fix(m: &Machine, args: &[&str]) -> Output {
     let mut all = vec!["fix", "--no-save"];
     if args.first().is_some_and(|a| *a == "--undo") {
         all.pop();
@@ -32,20 +32,20 @@ fn fix(m: &Machine, args: &[&str]) -> Output {
 }
 
 /// `getent hosts NAME` on the machine: its answer, or None.
-fn getent(m: &Machine, name: &str) -> Option<String> {
+pub fn getent(m: &Machine, name: &str) -> Option<String> {
     let out = m.command("getent", &["hosts", name]).output().expect("getent");
     out.status.success().then(|| stdout(&out))
 }
 
 /// The lab's client as a machine whose resolv.conf names the lab's (the platform's) DNS.
-fn client(lab: &Lab) -> Machine {
+pub fn client(lab: &Lab) -> Machine {
     let m = Machine::new(&lab.client, false);
     let _ = std::fs::remove_file(m.path("/etc/resolv.conf"));
     m.write("/etc/resolv.conf", &format!("nameserver {}\n", topology::DNS1));
     m
 }
 
-fn run(m: &Machine, args: &[&str]) -> serde_json::Value {
+pub fn run(m: &Machine, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["run", "--format", "json", "--no-save"];
     all.extend_from_slice(args);
     m.doctor(&all).0

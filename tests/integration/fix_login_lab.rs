@@ -300,51 +300,35 @@ fn lab_a_key_file_sshd_refuses_for_its_modes_or_owner_is_given_back_and_the_key_
     assert!(!lab.key_login("modes").0 && !lab.key_login("owned").0, "undone: both refused again");
 }
 
-/// `UseDNS yes` with a nameserver that never answers (the router black-holes it, as in
-/// `reach_ssh_lab`): every login first asks it. The repair writes `UseDNS no`, sshd is reloaded,
+/// `UseDNS yes` with a nameserver that never answers (`reach_ssh_lab`'s
+/// `SshLab::with_dead_nameserver`): every login first asks it. The repair writes `UseDNS no`, sshd is reloaded,
 /// and the same login asks no nameserver at all (the server's counter of queries to it stays);
 /// undo gives the file back.
 #[test]
 fn lab_use_dns_is_turned_off_and_logins_stop_asking_the_dead_nameserver() {
-    use crate::integration::fix_sshd_lab::{root_logs_in, server};
-    use crate::integration::lab_sshd::{Sshd, ssh_lab_ok};
-    use crate::topology::{Lab as Net, MdMode};
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Net::new(MdMode::Token);
-    let m = server(&lab);
-    crate::topology::ns_exec(&lab.router, &["ip", "route", "add", "blackhole", "192.0.2.53/32"]);
-    lab.iptables(&lab.server, "-A OUTPUT -d 192.0.2.53/32 -p udp --dport 53");
-    m.write("/etc/resolv.conf", "nameserver 192.0.2.53\noptions timeout:1 attempts:1\n");
-    let queries = || -> u64 {
-        let out = crate::topology::ns_exec(&lab.server, &["iptables", "-w", "5", "-L", "OUTPUT", "-v", "-x", "-n"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find(|l| l.contains("192.0.2.53"))
-            .and_then(|l| l.split_whitespace().next()?.parse().ok())
-            .expect("the counting rule")
-    };
-    let sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS yes\n")).expect("sshd");
-    let before = queries();
-    assert!(root_logs_in(&sshd, &lab).status.success());
-    assert!(queries() > before, "sshd asked the dead nameserver during the login");
-    assert_eq!(status(&m, "net.ssh.use-dns"), "warn");
-    let sha = sha_on(&m, SSHD_CONFIG);
+    use crate::integration::fix_sshd_lab::root_logs_in;
+    use crate::integration::reach_ssh_lab::SshLab;
+    let Some(l) = SshLab::with_dead_nameserver("UseDNS yes\n") else { return };
+    let (m, sshd, lab) = (&l.m, &l.sshd, &l.lab);
+    let before = l.dns_queries();
+    assert!(root_logs_in(sshd, lab).status.success());
+    assert!(l.dns_queries() > before, "sshd asked the dead nameserver during the login");
+    assert_eq!(status(m, "net.ssh.use-dns"), "warn");
+    let sha = sha_on(m, SSHD_CONFIG);
 
-    let plan = stdout(&fix(&m, &["--only", "net.ssh.use-dns"]));
+    let plan = stdout(&fix(m, &["--only", "net.ssh.use-dns"]));
     assert!(plan.contains("    -UseDNS yes") && plan.contains("    +UseDNS no"), "{plan}");
-    assert_eq!(sha_on(&m, SSHD_CONFIG), sha);
-    apply(&m, "net.ssh.use-dns");
-    let login = root_logs_in(&sshd, &lab);
+    assert_eq!(sha_on(m, SSHD_CONFIG), sha);
+    apply(m, "net.ssh.use-dns");
+    let login = root_logs_in(sshd, lab);
     assert!(login.status.success(), "root logs in after the reload: {}", stderr(&login));
-    let before = queries();
-    assert!(root_logs_in(&sshd, &lab).status.success());
-    assert_eq!(queries(), before, "no DNS query during the login now");
+    let before = l.dns_queries();
+    assert!(root_logs_in(sshd, lab).status.success());
+    assert_eq!(l.dns_queries(), before, "no DNS query during the login now");
 
-    undo(&m);
-    assert_eq!(sha_on(&m, SSHD_CONFIG), sha);
-    assert_eq!(status(&m, "net.ssh.use-dns"), "warn", "undone");
+    undo(m);
+    assert_eq!(sha_on(m, SSHD_CONFIG), sha);
+    assert_eq!(status(m, "net.ssh.use-dns"), "warn", "undone");
 }
 
 /// pam_faillock (deny=3 in the lab's PAM stack) locks `pat` after three real wrong passwords;

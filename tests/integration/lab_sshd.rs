@@ -77,6 +77,11 @@ pub fn ssh_lab_ok() -> bool {
 /// overlay), held by a sleeping process. See the module doc.
 pub struct Machine {
     holder: Child,
+    /// The process whose namespaces are the machine's (the holder, or its child in a PID
+    /// namespace of its own).
+    target: u32,
+    /// The machine has a PID namespace of its own ([`Machine::with_own_pids`]).
+    own_pids: bool,
     /// The network namespace's name.
     pub netns: String,
     pub dir: tempfile::TempDir,
@@ -92,15 +97,43 @@ impl Drop for Machine {
 impl Machine {
     /// Sets up the machine in `ns`. With `systemd_booted`, `/run/systemd/system` exists.
     pub fn new(ns: &Netns, systemd_booted: bool) -> Machine {
+        Machine::build(ns, systemd_booted, false, false)
+    }
+
+    /// [`Machine::new`] with a hostname of its own (a UTS namespace, starting with this host's
+    /// name): `hostname NAME` on the machine leaves this host's name alone.
+    pub fn with_own_hostname(ns: &Netns, systemd_booted: bool) -> Machine {
+        Machine::build(ns, systemd_booted, false, true)
+    }
+
+    /// The same machine (no systemd), also with a PID namespace of its own: its /proc shows only
+    /// the processes started on it (daemons of other tests running at the same time are not
+    /// its), and every one of them ends with the machine. Its init ignores SIGCHLD, so a daemon
+    /// that ends leaves no zombie behind.
+    pub fn with_own_pids(ns: &Netns) -> Machine {
+        Machine::build(ns, false, true, false)
+    }
+
+    fn build(ns: &Netns, systemd_booted: bool, own_pids: bool, uts: bool) -> Machine {
         let dir = tempfile::tempdir().expect("tempdir");
         let setup = format!(
             "set -e\nmount -t tmpfs -o size=16m,mode=755 tmpfs /run\nmkdir -m 755 /run/sshd /run/.etc-upper /run/.etc-work\n\
              mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/.etc-upper,workdir=/run/.etc-work /etc\n\
-             {}echo ready\nexec sleep 100000\n",
-            if systemd_booted { "mkdir -p /run/systemd/system\n" } else { "" }
+             {}echo ready\nexec {}\n",
+            if systemd_booted { "mkdir -p /run/systemd/system\n" } else { "" },
+            // perl (perl-base is essential on Debian) ignores SIGCHLD for the exec'd sleep.
+            if own_pids { "perl -e '$SIG{CHLD} = \"IGNORE\"; exec \"sleep\", \"100000\"'" } else { "sleep 100000" }
         );
+        let mut args = vec!["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private"];
+        if own_pids {
+            args.extend(["--pid", "--fork", "--kill-child", "--mount-proc"]);
+        }
+        if uts {
+            args.push("--uts");
+        }
+        args.extend(["sh", "-c", &setup]);
         let mut holder = Command::new("ip")
-            .args(["netns", "exec", &ns.0, "unshare", "--mount", "--propagation", "private", "sh", "-c", &setup])
+            .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -113,12 +146,24 @@ impl Machine {
             let _ = holder.wait();
             panic!("the lab machine in {} did not come up: {line:?}", ns.0);
         }
-        Machine { holder, netns: ns.0.clone(), dir }
+        // In a PID namespace the machine's init is unshare's child.
+        let target = if own_pids {
+            let children = format!("/proc/{0}/task/{0}/children", holder.id());
+            std::fs::read_to_string(&children).ok().and_then(|c| c.split_whitespace().next()?.parse().ok())
+        } else {
+            Some(holder.id())
+        };
+        let Some(target) = target else {
+            let _ = holder.kill();
+            let _ = holder.wait();
+            panic!("the lab machine in {} has no init", ns.0);
+        };
+        Machine { holder, target, own_pids, netns: ns.0.clone(), dir }
     }
 
-    /// The pid of the process holding the namespaces.
+    /// The pid (in this test's PID namespace) of the process holding the namespaces.
     pub fn pid(&self) -> u32 {
-        self.holder.id()
+        self.target
     }
 
     /// A path of the machine's file system, as seen from outside (through /proc/PID/root).
@@ -142,7 +187,12 @@ impl Machine {
     /// `program args...` on the machine (its network and mount namespaces).
     pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut cmd = Command::new("nsenter");
-        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net", "--", program]).args(args);
+        // --uts: the machine's own hostname when it has one (else this host's, the same).
+        cmd.args(["--target", &self.pid().to_string(), "--mount", "--net", "--uts"]);
+        if self.own_pids {
+            cmd.arg("--pid");
+        }
+        cmd.args(["--", program]).args(args);
         cmd
     }
 

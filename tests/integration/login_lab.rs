@@ -144,6 +144,12 @@ impl Lab {
     /// before ssh (`sshpass -p PW`), `options` are ssh's own. Whether it worked, and what the
     /// client said.
     pub(crate) fn ssh(&self, prefix: &[&str], options: &[&str], user: &str) -> (bool, String) {
+        let out = self.ssh_run(prefix, options, user, "true");
+        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// [`Lab::ssh`] running `command` in the session; its whole output.
+    pub(crate) fn ssh_run(&self, prefix: &[&str], options: &[&str], user: &str, command: &str) -> std::process::Output {
         let port = PORT.to_string();
         let mut argv: Vec<&str> = prefix.to_vec();
         argv.push("ssh");
@@ -156,9 +162,8 @@ impl Lab {
         let target = format!("{user}@{addr}");
         let common =
             ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"];
-        cmd.args(common).args(["-o", "LogLevel=ERROR"]).args(options).args(["-p", &port, &target, "true"]);
-        let out = cmd.stdin(Stdio::null()).output().expect("ssh");
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+        cmd.args(common).args(["-o", "LogLevel=ERROR"]).args(options).args(["-p", &port, &target, command]);
+        cmd.stdin(Stdio::null()).output().expect("ssh")
     }
 
     /// A real key login (`ssh -o BatchMode=yes` with the lab's client key).
@@ -170,6 +175,19 @@ impl Lab {
     /// A real password login (`sshpass`, password methods only, one prompt).
     pub(crate) fn password_login(&self, user: &str) -> (bool, String) {
         self.password_login_with(user, PASSWORD)
+    }
+
+    /// A real password login running `command`: its whole output.
+    pub(crate) fn password_run(&self, user: &str, command: &str) -> std::process::Output {
+        let options = [
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password,keyboard-interactive",
+            "-o",
+            "NumberOfPasswordPrompts=1",
+        ];
+        self.ssh_run(&["sshpass", "-p", PASSWORD], &options, user, command)
     }
 
     pub(crate) fn password_login_with(&self, user: &str, password: &str) -> (bool, String) {

@@ -17,10 +17,43 @@ fn lab_ok() -> bool {
         && require(Command::new("python3").arg("-V").output().is_ok(), "python3 is not installed")
 }
 
-/// Starts `python3 -c SCRIPT` in the namespace and waits for it to print `ready`.
-fn python(ns: &Netns, script: &str) -> Daemon {
+/// The namespace pair of a counters lab (`net_settings_lab::Lab`), after the `sysctls` are set
+/// in it and ecs-doctor (`--only` each of `only`) found the `quiet` checks ok there: the state
+/// before the fault. `None` (skipped with the reason) where the lab cannot run.
+fn quiet_lab(tag: &str, sysctls: &[&str], only: &[&str], quiet: &[&str]) -> Option<Lab> {
+    if !lab_ok() {
+        return None;
+    }
+    let b = Lab::new(tag);
+    for kv in sysctls {
+        b.sysctl(kv);
+    }
+    assert_quiet(&b.ns, only, quiet);
+    Some(b)
+}
+
+/// ecs-doctor in `ns` (`--only` each of `only`) finds each of `quiet` ok.
+fn assert_quiet(ns: &Netns, only: &[&str], quiet: &[&str]) {
+    if quiet.is_empty() {
+        return;
+    }
+    let r = ns.doctor_json(only);
+    for id in quiet {
+        assert_eq!(status_of(&r, id), "ok", "{id} before the fault: {r:#}");
+    }
+}
+
+/// Appends an iptables `rule` (`-A INPUT ...`) in the namespace.
+fn iptables(ns: &Netns, rule: &str) {
+    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
+    crate::topology::ns_exec(ns, &args);
+}
+
+/// Starts `python3 -c SCRIPT ARGS...` in the namespace and waits for it to print `ready`.
+fn python(ns: &Netns, script: &str, args: &[&str]) -> Daemon {
     let mut child = Command::new("ip")
         .args(["netns", "exec", &ns.0, "python3", "-c", script])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -49,67 +82,30 @@ fn counter(ns: &Netns, file: &str, group: &str, name: &str) -> u64 {
     panic!("no {group} {name} in {file}")
 }
 
-/// Waits (bounded by a count of checks, not by time) until `f` holds.
-fn until(what: &str, mut f: impl FnMut() -> bool) {
+/// Waits (bounded by a count of checks, not by time) until the namespace's counter `file` `group`
+/// `name` is above `above`.
+fn until_above(ns: &Netns, (file, group, name): (&str, &str, &str), above: u64) {
     for _ in 0..500 {
-        if f() {
+        if counter(ns, file, group, name) > above {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    panic!("{what} never happened");
+    panic!("{group} {name} in {file} never went above {above}");
 }
 
-const LISTEN_FLOOD: &str = r#"
-import socket, time
-l = socket.socket()
-l.bind(("127.0.0.1", 7070))
-l.listen(1)
-print("ready", flush=True)
-held = []
-while True:
-    s = socket.socket()
-    s.setblocking(False)
-    try:
-        s.connect(("127.0.0.1", 7070))
-    except BlockingIOError:
-        pass
-    held.append(s)
-    if len(held) > 200:
-        held.pop(0).close()
-    time.sleep(0.002)
-"#;
-
-/// A listener that never accepts: its queue fills, the kernel drops the connects that follow,
-/// and the finding names the socket and its program; without the flood, nothing warns.
-#[test]
-fn a_full_listen_queue_is_named_with_its_program() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("listen");
-    let r = b.ns.doctor_json(&["net.socket.listen-queue"]);
-    assert_eq!(status_of(&r, "net.socket.listen-queue"), "ok", "{r:#}");
-
-    let flood = python(&b.ns, LISTEN_FLOOD);
-    until("ListenOverflows", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenOverflows") > 0);
-    let r = b.ns.doctor_json(&["net.socket.listen-queue"]);
-    let c = check(&r, "net.socket.listen-queue");
-    assert_eq!(c["status"], "warn", "{c:#}");
-    let f = finding(&r, "net.socket.listen-queue", "127.0.0.1:7070/tcp");
-    assert_eq!(f["code"], "LISTEN-QUEUE-FULL");
-    let m = f["message"].as_str().unwrap_or_default();
-    assert!(m.contains(&format!("python3 (pid {})", flood.0.id())), "{f:#}");
-    assert!(m.contains("room for 1"), "{f:#}");
-    assert!(f.to_string().contains("netlink sock_diag: 127.0.0.1:7070/tcp accept queue"), "{f:#}");
-    drop(flood);
-}
+const LISTEN_OVERFLOWS: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "ListenOverflows");
+const LISTEN_DROPS: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "ListenDrops");
+const SYNCOOKIES_SENT: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "SyncookiesSent");
+const OUT_SEGS: (&str, &str, &str) = ("/proc/net/snmp", "Tcp", "OutSegs");
+const RETRANS_SEGS: (&str, &str, &str) = ("/proc/net/snmp", "Tcp", "RetransSegs");
+const UDP_RCVBUF_ERRORS: (&str, &str, &str) = ("/proc/net/snmp", "Udp", "RcvbufErrors");
 
 /// A listener on 127.0.0.1:PORT with backlog BACKLOG that never accepts, and a plain loop of
-/// non-blocking connect()s to it whose last handshake ACK the namespace's iptables drops: every
-/// connection stays half-open on the server (SYN_RECV), as in a SYN flood. The sockets are held
-/// open so nothing closes the half-open ones early.
-const SYN_FLOOD: &str = r#"
+/// non-blocking connect()s to it: its accept queue fills. Where the namespace's iptables drops the
+/// handshake's last ACK ([`syn_flood`]) every connection stays half-open on the server (SYN_RECV),
+/// as in a SYN flood. The sockets are held open so nothing closes the half-open ones early.
+const CONNECT_FLOOD: &str = r#"
 import resource, socket, sys, time
 port, backlog = int(sys.argv[1]), int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_NOFILE, (8192, 8192))
@@ -131,24 +127,30 @@ while True:
     time.sleep(0.004)
 "#;
 
-/// Starts [`SYN_FLOOD`] in the namespace after dropping the handshake's last ACK to `port`.
+/// Starts [`CONNECT_FLOOD`] in the namespace after dropping the handshake's last ACK to `port`.
 fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
-    let dport = port.to_string();
-    let rule = format!("-A INPUT -p tcp --dport {dport} --tcp-flags SYN,ACK,FIN,RST ACK -j DROP");
-    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
-    crate::topology::ns_exec(ns, &args);
-    let mut child = Command::new("ip")
-        .args(["netns", "exec", &ns.0, "python3", "-c", SYN_FLOOD, &dport, &backlog.to_string()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("python3");
-    let out = child.stdout.take().expect("stdout");
-    let d = Daemon(child);
-    let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).expect("read python's first line");
-    assert_eq!(line.trim(), "ready", "the flooder did not start");
-    d
+    iptables(ns, &format!("-A INPUT -p tcp --dport {port} --tcp-flags SYN,ACK,FIN,RST ACK -j DROP"));
+    python(ns, CONNECT_FLOOD, &[&port.to_string(), &backlog.to_string()])
+}
+
+/// A listener that never accepts: its queue fills, the kernel drops the connects that follow,
+/// and the finding names the socket and its program; without the flood, nothing warns.
+#[test]
+fn a_full_listen_queue_is_named_with_its_program() {
+    let q = ["net.socket.listen-queue"];
+    let Some(b) = quiet_lab("listen", &[], &q, &q) else { return };
+    let flood = python(&b.ns, CONNECT_FLOOD, &["7070", "1"]);
+    until_above(&b.ns, LISTEN_OVERFLOWS, 0);
+    let r = b.ns.doctor_json(&["net.socket.listen-queue"]);
+    let c = check(&r, "net.socket.listen-queue");
+    assert_eq!(c["status"], "warn", "{c:#}");
+    let f = finding(&r, "net.socket.listen-queue", "127.0.0.1:7070/tcp");
+    assert_eq!(f["code"], "LISTEN-QUEUE-FULL");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains(&format!("python3 (pid {})", flood.0.id())), "{f:#}");
+    assert!(m.contains("room for 1"), "{f:#}");
+    assert!(f.to_string().contains("netlink sock_diag: 127.0.0.1:7070/tcp accept queue"), "{f:#}");
+    drop(flood);
 }
 
 /// A SYN flood on a listener with a backlog of 4, SYN cookies on and a small
@@ -158,19 +160,11 @@ fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
 /// quiet, and so is the same one with tcp_max_syn_backlog small while cookies are on.
 #[test]
 fn a_syn_flood_answered_with_cookies_names_the_listener_and_its_program() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("syncookie");
-    b.sysctl("net.ipv4.tcp_syncookies=1");
-    b.sysctl("net.ipv4.tcp_max_syn_backlog=16");
-    let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
-    for id in ["net.socket.tcp", "net.socket.listen-queue", "net.sysctl.settings"] {
-        assert_eq!(status_of(&r, id), "ok", "{id} before the flood: {r:#}");
-    }
-
+    let sysctls = ["net.ipv4.tcp_syncookies=1", "net.ipv4.tcp_max_syn_backlog=16"];
+    let quiet = ["net.socket.tcp", "net.socket.listen-queue", "net.sysctl.settings"];
+    let Some(b) = quiet_lab("syncookie", &sysctls, &["net.socket", "net.sysctl"], &quiet) else { return };
     let flood = syn_flood(&b.ns, 7073, 4);
-    until("SyncookiesSent", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "SyncookiesSent") > 0);
+    until_above(&b.ns, SYNCOOKIES_SENT, 0);
     let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
     let who = format!("python3 (pid {})", flood.0.id());
     let f = finding(&r, "net.socket.tcp", "TcpExt.SyncookiesSent");
@@ -194,15 +188,12 @@ fn a_syn_flood_answered_with_cookies_names_the_listener_and_its_program() {
 /// named; the listener's full SYN queue is named with the drops.
 #[test]
 fn tcp_max_syn_backlog_below_a_listeners_backlog_with_cookies_off_drops_and_is_named() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("synback");
-    b.sysctl("net.ipv4.tcp_syncookies=0");
-    b.sysctl("net.ipv4.tcp_max_syn_backlog=8");
+    let sysctls = ["net.ipv4.tcp_syncookies=0", "net.ipv4.tcp_max_syn_backlog=8"];
+    let Some(b) = quiet_lab("synback", &sysctls, &[], &[]) else { return };
     let flood = syn_flood(&b.ns, 7074, 64);
-    until("ListenDrops", || counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenDrops") > 0);
-    assert_eq!(counter(&b.ns, "/proc/net/netstat", "TcpExt", "ListenOverflows"), 0, "no accept queue overflowed");
+    until_above(&b.ns, LISTEN_DROPS, 0);
+    let (file, group, name) = LISTEN_OVERFLOWS;
+    assert_eq!(counter(&b.ns, file, group, name), 0, "no accept queue overflowed");
     let r = b.ns.doctor_json(&["net.socket", "net.sysctl"]);
     let who = format!("python3 (pid {})", flood.0.id());
 
@@ -259,21 +250,16 @@ threading.Event().wait()
 /// to it leaves by.
 #[test]
 fn a_lossy_path_is_a_retransmission_rate_named_with_its_peer_and_interface() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("retrans");
-    let _sink = python(&b.peer, SINK);
-    let _senders = python(&b.ns, SENDERS);
-    until("data moving", || counter(&b.ns, "/proc/net/snmp", "Tcp", "OutSegs") > 1000);
-    let r = b.ns.doctor_json(&["net.socket.tcp"]);
-    assert_eq!(status_of(&r, "net.socket.tcp"), "ok", "a clean veth under load: {r:#}");
+    let Some(b) = quiet_lab("retrans", &[], &[], &[]) else { return };
+    let _sink = python(&b.peer, SINK, &[]);
+    let _senders = python(&b.ns, SENDERS, &[]);
+    until_above(&b.ns, OUT_SEGS, 1000);
+    // A clean veth under load is quiet.
+    assert_quiet(&b.ns, &["net.socket.tcp"], &["net.socket.tcp"]);
 
-    let rule = "-A INPUT -p tcp --dport 7075 -m statistic --mode random --probability 0.3 -j DROP";
-    let args: Vec<&str> = std::iter::once("iptables").chain(rule.split_whitespace()).collect();
-    crate::topology::ns_exec(&b.peer, &args);
-    let before = counter(&b.ns, "/proc/net/snmp", "Tcp", "RetransSegs");
-    until("retransmissions", || counter(&b.ns, "/proc/net/snmp", "Tcp", "RetransSegs") > before + 100);
+    iptables(&b.peer, "-A INPUT -p tcp --dport 7075 -m statistic --mode random --probability 0.3 -j DROP");
+    let (file, group, name) = RETRANS_SEGS;
+    until_above(&b.ns, RETRANS_SEGS, counter(&b.ns, file, group, name) + 100);
     let r = b.ns.doctor_json(&["net.socket.tcp"]);
     let f = finding(&r, "net.socket.tcp", "Tcp.RetransSegs");
     assert_eq!(f["code"], "TCP-RETRANS", "{f:#}");
@@ -298,14 +284,10 @@ while True:
 /// A UDP socket that never reads, with a tiny buffer, flooded: the socket is named.
 #[test]
 fn a_udp_socket_dropping_datagrams_is_named_with_its_program() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("udp");
-    let r = b.ns.doctor_json(&["net.socket.udp-drops"]);
-    assert_eq!(status_of(&r, "net.socket.udp-drops"), "ok", "{r:#}");
-    let flood = python(&b.ns, UDP_FLOOD);
-    until("RcvbufErrors", || counter(&b.ns, "/proc/net/snmp", "Udp", "RcvbufErrors") > 0);
+    let q = ["net.socket.udp-drops"];
+    let Some(b) = quiet_lab("udp", &[], &q, &q) else { return };
+    let flood = python(&b.ns, UDP_FLOOD, &[]);
+    until_above(&b.ns, UDP_RCVBUF_ERRORS, 0);
     let r = b.ns.doctor_json(&["net.socket.udp-drops"]);
     assert_eq!(status_of(&r, "net.socket.udp-drops"), "warn", "{r:#}");
     let f = finding(&r, "net.socket.udp-drops", "127.0.0.1:7071/udp");
@@ -336,14 +318,10 @@ threading.Event().wait()
 /// ports: seven TIME_WAIT sockets hold 70 % of the range.
 #[test]
 fn time_wait_sockets_filling_the_port_range_warn() {
-    if !lab_ok() {
-        return;
-    }
-    let b = Lab::new("tw");
-    let r = b.ns.doctor_json(&["net.socket.tcp"]);
-    assert_eq!(status_of(&r, "net.socket.tcp"), "ok", "{r:#}");
-    crate::topology::ns_exec(&b.ns, &["sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=40000 40009"]);
-    let _held = python(&b.ns, TIME_WAIT);
+    let q = ["net.socket.tcp"];
+    let Some(b) = quiet_lab("tw", &[], &q, &q) else { return };
+    b.sysctl("net.ipv4.ip_local_port_range=40000 40009");
+    let _held = python(&b.ns, TIME_WAIT, &[]);
     let r = b.ns.doctor_json(&["net.socket.tcp"]);
     assert_eq!(status_of(&r, "net.socket.tcp"), "warn", "{r:#}");
     let f = finding(&r, "net.socket.tcp", "net.ipv4.ip_local_port_range");

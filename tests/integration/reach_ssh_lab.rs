@@ -41,15 +41,18 @@ fn refused_and_named(
 
 /// The topology lab, its [`server`] and a real sshd on port 22 with `extra` config lines. Fields
 /// drop in order: the daemon, its machine, then the lab's namespaces.
-struct SshLab {
-    sshd: Sshd,
-    m: Machine,
-    lab: Lab,
+pub(crate) struct SshLab {
+    pub(crate) sshd: Sshd,
+    pub(crate) m: Machine,
+    pub(crate) lab: Lab,
 }
+
+/// The nameserver [`SshLab::with_dead_nameserver`] makes the server's only one.
+const DEAD_NAMESERVER: &str = "192.0.2.53";
 
 impl SshLab {
     /// `None` (skipped, saying why) where the SSH lab cannot run.
-    fn start(extra: &str) -> Option<SshLab> {
+    pub(crate) fn start(extra: &str) -> Option<SshLab> {
         if !ssh_lab_ok() {
             return None;
         }
@@ -59,8 +62,30 @@ impl SshLab {
         Some(SshLab { sshd, m, lab })
     }
 
+    /// [`SshLab::start`] with a server whose only nameserver never answers, for real: the router
+    /// black-holes it (192.0.2.53, one try of 1 s), and the server's OUTPUT chain counts the
+    /// queries sent to it ([`SshLab::dns_queries`]).
+    pub(crate) fn with_dead_nameserver(extra: &str) -> Option<SshLab> {
+        let l = SshLab::start(extra)?;
+        crate::topology::ns_exec(&l.lab.router, &["ip", "route", "add", "blackhole", &format!("{DEAD_NAMESERVER}/32")]);
+        l.lab.iptables(&l.lab.server, &format!("-A OUTPUT -d {DEAD_NAMESERVER}/32 -p udp --dport 53"));
+        l.m.write("/etc/resolv.conf", &format!("nameserver {DEAD_NAMESERVER}\noptions timeout:1 attempts:1\n"));
+        Some(l)
+    }
+
+    /// The queries the server sent to the dead nameserver so far (no clock is read).
+    pub(crate) fn dns_queries(&self) -> u64 {
+        let out =
+            crate::topology::ns_exec(&self.lab.server, &["iptables", "-w", "5", "-L", "OUTPUT", "-v", "-x", "-n"]);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.contains(DEAD_NAMESERVER))
+            .and_then(|l| l.split_whitespace().next()?.parse().ok())
+            .expect("the counting rule")
+    }
+
     /// A real login as root from the lab's client.
-    fn login(&self) -> std::process::Output {
+    pub(crate) fn login(&self) -> std::process::Output {
         self.sshd.ssh_from(&self.lab.client, SERVER_IP, "root")
     }
 }
@@ -209,33 +234,16 @@ fn ssh_rejected_over_ipv6_is_a_warning_and_over_both_families_critical() {
 /// the dead resolver. With `UseDNS no` the same login asks no nameserver and the check is quiet.
 #[test]
 fn use_dns_with_a_dead_resolver_makes_logins_wait_and_is_named() {
-    if !ssh_lab_ok() {
-        return;
-    }
-    let lab = Lab::new(MdMode::Token);
-    let m = server(&lab);
-    crate::topology::ns_exec(&lab.router, &["ip", "route", "add", "blackhole", "192.0.2.53/32"]);
-    lab.iptables(&lab.server, "-A OUTPUT -d 192.0.2.53/32 -p udp --dport 53");
-    m.write("/etc/resolv.conf", "nameserver 192.0.2.53\noptions timeout:1 attempts:1\n");
-    // Queries the server sent to the dead nameserver so far.
-    let queries = || -> u64 {
-        let out = crate::topology::ns_exec(&lab.server, &["iptables", "-w", "5", "-L", "OUTPUT", "-v", "-x", "-n"]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find(|l| l.contains("192.0.2.53"))
-            .and_then(|l| l.split_whitespace().next()?.parse().ok())
-            .expect("the counting rule")
-    };
-    let mut sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS yes\n")).expect("sshd");
-    let before = queries();
-    let login = sshd.ssh_from(&lab.client, SERVER_IP, "root");
+    let Some(mut l) = SshLab::with_dead_nameserver("UseDNS yes\n") else { return };
+    let before = l.dns_queries();
+    let login = l.login();
     assert!(login.status.success(), "the login gets through after the wait: {}", stderr(&login));
-    let after = queries();
+    let after = l.dns_queries();
     assert!(after > before, "sshd asked the dead nameserver during the login ({before} → {after})");
 
     let only =
         ["run", "--format", "json", "--no-save", "--only", "net.ssh.use-dns", "--only", "net.dns.resolver-reachable"];
-    let (r, code) = m.doctor(&only);
+    let (r, code) = l.m.doctor(&only);
     assert_eq!(code, 2, "the dead resolver is critical: {r:#}");
     let c = check(&r, "net.ssh.use-dns");
     assert_eq!(c["status"], "warn", "{c:#}");
@@ -247,18 +255,18 @@ fn use_dns_with_a_dead_resolver_makes_logins_wait_and_is_named() {
     assert!(msg.contains("nameserver(s) 192.0.2.53 do not answer"), "{msg}");
     assert!(f["evidence"].to_string().contains("usedns yes"), "{f:#}");
     // `why ssh` walks it after the daemon: a warning on the way, not the cause (logins get in).
-    let (r, _) = m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
+    let (r, _) = l.m.doctor(&["why", "ssh", "--format", "json", "--no-save"]);
     let step =
         r["diagnosis"]["steps"].as_array().and_then(|s| s.iter().find(|s| s["check"] == "net.ssh.use-dns").cloned());
     assert_eq!(step.map(|s| s["status"].clone()), Some("warn".into()), "{:#}", r["diagnosis"]);
 
     // UseDNS no: the same login asks no nameserver, and the check is quiet.
-    sshd.stop();
-    let sshd = Sshd::start(&m, &Sshd::config(22, "UseDNS no\n")).expect("sshd");
-    let before = queries();
-    assert!(sshd.ssh_from(&lab.client, SERVER_IP, "root").status.success());
-    assert_eq!(queries(), before, "no DNS query during the login");
-    let (r, _) = m.doctor(&only);
+    l.sshd.stop();
+    l.sshd = Sshd::start(&l.m, &Sshd::config(22, "UseDNS no\n")).expect("sshd");
+    let before = l.dns_queries();
+    assert!(l.login().status.success());
+    assert_eq!(l.dns_queries(), before, "no DNS query during the login");
+    let (r, _) = l.m.doctor(&only);
     let c = check(&r, "net.ssh.use-dns");
     assert_eq!(c["status"], "ok", "{c:#}");
     assert!(c["findings"].as_array().is_none_or(|f| f.is_empty()), "{c:#}");

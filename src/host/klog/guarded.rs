@@ -123,6 +123,7 @@ pub const CORPUS: &[&str] = &[
     "oom_reaper: reaped process 4242 (java)",
     "eth0: renamed from veth0c1d2e3",
     "nf_conntrack: table full, dropping packet",
+    "nf_conntrack: nf_conntrack: table full in netns 4026532174, dropping packet",
     "INFO: task kworker/u8:3:123 blocked in I/O wait for more than 122 seconds.",
     "INFO: task syz-executor3:4321 can't die for more than 143 seconds.",
     "INFO: rcu_sched detected expedited stalls on CPUs/tasks: { 0-... } 26002 jiffies s: 1045 root: 0x1/.",

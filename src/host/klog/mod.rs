@@ -85,8 +85,9 @@ pub const KEYWORDS: &[&str] = &[
     "Machine Check Exception",
     // sockets
     "TCP: out of memory",
-    // netfilter (net.conntrack.usage)
-    "table full, dropping packet",
+    // netfilter (net.conntrack.usage): "table full, dropping packet", since Linux 6.x
+    // "table full in netns N, dropping packet"
+    "nf_conntrack: table full",
 ];
 
 static PREFILTER: LazyLock<Option<Regex>> = LazyLock::new(|| {

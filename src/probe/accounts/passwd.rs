@@ -17,6 +17,7 @@ pub const FIELDS: &[Field] = &[
     Field::text("shell", "the login shell"),
     Field::flag("login_shell", "1 when the shell lets the account log in (not nologin or false)"),
     Field::num("invalid_lines", "", "lines of /etc/passwd that could not be parsed"),
+    Field::flag("disabled", "1 when /etc/shadow says the account has expired: PAM refuses every login, keys included"),
 ];
 
 const PATH: &str = "/etc/passwd";
@@ -78,11 +79,18 @@ pub fn read_accounts(host: &crate::host::Host) -> std::io::Result<(Vec<Account>,
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let (accounts, invalid) = read_accounts(&ctx.host).map_err(|e| ProbeError::io(PATH, &e))?;
+    // An unreadable /etc/shadow (not root) disables nobody: the accounts are judged as they are.
+    let shadow = super::shadow::read_shadow(&ctx.host).ok().flatten().unwrap_or_default();
+    let today = super::shadow::today();
     let mut items: Vec<Observation> = accounts
         .into_iter()
         .map(|a| {
-            Observation::new(&a.name)
-                .text("name", &a.name)
+            let expired = shadow.get(&a.name).filter(|e| e.ageing(today).account_expired);
+            let mut o = Observation::new(&a.name).flag("disabled", expired.is_some());
+            if let Some(e) = expired {
+                o = o.field_evidence("disabled", e.loc.clone());
+            }
+            o.text("name", &a.name)
                 .num("uid", a.uid as f64)
                 .num("gid", a.gid as f64)
                 .text("home", a.home)

@@ -44,7 +44,7 @@ pub const SNTP_TIMEOUT: Duration = Duration::from_secs(1);
 pub const MAX_SNTP: usize = 4;
 
 /// Process names (comm, at most 15 characters) of time daemons, with the name shown.
-const DAEMONS: &[(&str, &str)] =
+pub const DAEMONS: &[(&str, &str)] =
     &[("chronyd", "chronyd"), ("ntpd", "ntpd"), ("systemd-timesyn", "systemd-timesyncd"), ("openntpd", "openntpd")];
 
 /// What `chronyc -n tracking` says.

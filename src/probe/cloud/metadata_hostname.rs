@@ -22,17 +22,18 @@ pub const FIELDS: &[Field] = &[
     Field::flag("not_persistent", "1 when /etc/hostname holds another name than the running one"),
 ];
 
-/// Whether cloud.cfg (or a drop-in) says `preserve_hostname: true`; the last one read wins.
-fn preserve_hostname(ctx: &ProbeContext) -> (bool, Option<String>) {
+/// Whether cloud.cfg (or a drop-in) says `preserve_hostname: true`; the last one read wins
+/// (with the line that says it, `path:line: text`).
+pub fn preserve_hostname(host: &crate::host::Host) -> (bool, Option<String>) {
     let mut files = vec!["/etc/cloud/cloud.cfg".to_string()];
-    for n in ctx.host.list_dir("/etc/cloud/cloud.cfg.d").unwrap_or_default() {
+    for n in host.list_dir("/etc/cloud/cloud.cfg.d").unwrap_or_default() {
         if n.ends_with(".cfg") {
             files.push(format!("/etc/cloud/cloud.cfg.d/{n}"));
         }
     }
     let mut out = (false, None);
     for p in files {
-        let Ok(Some(f)) = ctx.host.read_optional(&p) else { continue };
+        let Ok(Some(f)) = host.read_optional(&p) else { continue };
         for (i, line) in f.text.lines().enumerate() {
             if let Some(v) = line.trim_start().strip_prefix("preserve_hostname:") {
                 let v = v.split('#').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -44,7 +45,7 @@ fn preserve_hostname(ctx: &ProbeContext) -> (bool, Option<String>) {
 }
 
 /// A hostname compared as a name: case-insensitive, the short name of a FQDN matches.
-fn same(a: &str, b: &str) -> bool {
+pub fn same(a: &str, b: &str) -> bool {
     let short = |s: &str| s.split('.').next().unwrap_or(s).to_ascii_lowercase();
     a.eq_ignore_ascii_case(b) || short(a) == short(b)
 }
@@ -62,7 +63,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     };
     let running = crate::host::facts::hostname(&ctx.host);
     let etc = ctx.host.read_line("/etc/hostname").map(|s| s.chars().filter(|c| !c.is_control()).collect::<String>());
-    let (preserved, preserve_line) = preserve_hostname(ctx);
+    let (preserved, preserve_line) = preserve_hostname(&ctx.host);
     let mut o = Observation::new(&running)
         .text("console_hostname", &console)
         .text("hostname", &running)

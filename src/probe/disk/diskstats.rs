@@ -31,69 +31,110 @@ pub const FIELDS: &[Field] = &[
 /// devices: their I/O is the I/O of the file's disk).
 const IGNORED_PREFIXES: &[&str] = &["loop", "ram", "zram", "sr", "fd", "nbd"];
 
-/// Whole disks and device-mapper/md volumes, from /sys/block when the examined system has it;
-/// partitions are left out so a disk's I/O is not counted twice.
-fn is_disk(ctx: &ProbeContext, whole: &Option<Vec<String>>, name: &str) -> bool {
-    if IGNORED_PREFIXES.iter().any(|p| name.starts_with(p)) {
-        return false;
-    }
-    match whole {
-        Some(list) if !list.is_empty() => list.iter().any(|n| n == name),
-        _ => !ctx.host.path(format!("/sys/class/block/{name}/partition")).exists(),
+/// Whether a device is a whole disk or a device-mapper/md volume, from /sys/block when the
+/// examined system has it (else: it has no `partition` file); partitions are left out so a
+/// disk's I/O is not counted twice. Read /sys/block once, then ask for each name.
+pub fn whole_devices(ctx: &ProbeContext) -> impl Fn(&str) -> bool + '_ {
+    let whole = ctx.host.list_dir("/sys/block").ok().filter(|l| !l.is_empty());
+    move |name: &str| match &whole {
+        Some(list) => list.iter().any(|n| n == name),
+        None => !ctx.host.path(format!("/sys/class/block/{name}/partition")).exists(),
     }
 }
 
-fn rate(a: u64, b: u64, secs: f64) -> f64 {
-    if secs <= 0.0 { 0.0 } else { (b.saturating_sub(a) as f64 / secs * 10.0).round() / 10.0 }
+/// Why the sampling window holds no disk: /proc/diskstats missing, unreadable, or empty.
+pub fn no_disks(ctx: &ProbeContext) -> ProbeError {
+    match ctx.host.read("/proc/diskstats") {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/proc/diskstats"))
+        }
+        Err(e) => ProbeError::io("/proc/diskstats", &e),
+        Ok(_) => ProbeError::Skipped(Said::new(Msg::SkipNoDisks).arg("path", "/proc/diskstats")),
+    }
+}
+
+/// What one device did between two readings `secs` apart: the differences of its counters, and
+/// the utilisation and await iostat computes from them (rounded to 0.1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Delta {
+    pub reads: u64,
+    pub writes: u64,
+    /// Reads and writes completed.
+    pub ios: u64,
+    pub read_sectors: u64,
+    pub write_sectors: u64,
+    /// Milliseconds the I/Os spent waiting and being served.
+    pub wait_ms: u64,
+    /// Milliseconds the device had I/O in flight.
+    pub busy_ms: u64,
+    /// Share of the window the device was busy (at most 100; 0 without a window).
+    pub util_percent: f64,
+    /// Average time an I/O waited and was served (0 without I/O).
+    pub await_ms: f64,
+}
+
+/// The [`Delta`] between readings `a` and `b` of one device, `secs` apart (a counter that went
+/// back counts as 0).
+pub fn delta(a: &DiskStat, b: &DiskStat, secs: f64) -> Delta {
+    let reads = b.reads.saturating_sub(a.reads);
+    let writes = b.writes.saturating_sub(a.writes);
+    let ios = reads + writes;
+    let wait_ms = b.read_ms.saturating_sub(a.read_ms) + b.write_ms.saturating_sub(a.write_ms);
+    let busy_ms = b.io_ms.saturating_sub(a.io_ms);
+    let round = |x: f64| (x * 10.0).round() / 10.0;
+    Delta {
+        reads,
+        writes,
+        ios,
+        read_sectors: b.read_sectors.saturating_sub(a.read_sectors),
+        write_sectors: b.write_sectors.saturating_sub(a.write_sectors),
+        wait_ms,
+        busy_ms,
+        util_percent: if secs <= 0.0 { 0.0 } else { round((busy_ms as f64 / (secs * 1000.0) * 100.0).min(100.0)) },
+        await_ms: if ios == 0 { 0.0 } else { round(wait_ms as f64 / ios as f64) },
+    }
+}
+
+/// `n` per second over `secs`, rounded to 0.1 (0 without a window).
+pub fn rate(n: u64, secs: f64) -> f64 {
+    if secs <= 0.0 { 0.0 } else { (n as f64 / secs * 10.0).round() / 10.0 }
 }
 
 /// One device's rates between two readings `secs` apart; also returns the utilisation.
 pub fn measure(a: &DiskStat, b: &DiskStat, secs: f64) -> (Observation, f64) {
-    let ios = b.reads.saturating_sub(a.reads) + b.writes.saturating_sub(a.writes);
-    let wait_ms = b.read_ms.saturating_sub(a.read_ms) + b.write_ms.saturating_sub(a.write_ms);
-    let await_ms = if ios == 0 { 0.0 } else { (wait_ms as f64 / ios as f64 * 10.0).round() / 10.0 };
-    let util = if secs <= 0.0 {
-        0.0
-    } else {
-        ((b.io_ms.saturating_sub(a.io_ms) as f64 / (secs * 1000.0) * 100.0).min(100.0) * 10.0).round() / 10.0
-    };
+    let d = delta(a, b, secs);
     let o = Observation::new(format!("/dev/{}", b.name))
-        .num("iops", rate(0, ios, secs))
-        .num("read_iops", rate(a.reads, b.reads, secs))
-        .num("write_iops", rate(a.writes, b.writes, secs))
-        .num("read_bytes_per_s", rate(a.read_sectors.saturating_mul(512), b.read_sectors.saturating_mul(512), secs))
-        .num("write_bytes_per_s", rate(a.write_sectors.saturating_mul(512), b.write_sectors.saturating_mul(512), secs))
-        .num("await_ms", await_ms)
-        .num("util_percent", util)
+        .num("iops", rate(d.ios, secs))
+        .num("read_iops", rate(d.reads, secs))
+        .num("write_iops", rate(d.writes, secs))
+        .num("read_bytes_per_s", rate(d.read_sectors.saturating_mul(512), secs))
+        .num("write_bytes_per_s", rate(d.write_sectors.saturating_mul(512), secs))
+        .num("await_ms", d.await_ms)
+        .num("util_percent", d.util_percent)
         .num("in_flight", b.in_flight as f64)
         .evidence(format!(
             "/proc/diskstats over {:.0} ms: {} I/Os ({} reads, {} writes), {} ms waiting, {} ms busy",
             secs * 1000.0,
-            ios,
-            b.reads.saturating_sub(a.reads),
-            b.writes.saturating_sub(a.writes),
-            wait_ms,
-            b.io_ms.saturating_sub(a.io_ms)
+            d.ios,
+            d.reads,
+            d.writes,
+            d.wait_ms,
+            d.busy_ms
         ));
-    (o, util)
+    (o, d.util_percent)
 }
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let w = ctx.window();
     if w.second.disks.is_empty() {
-        return Err(match ctx.host.read("/proc/diskstats") {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/proc/diskstats"))
-            }
-            Err(e) => ProbeError::io("/proc/diskstats", &e),
-            Ok(_) => ProbeError::Skipped(Said::new(Msg::SkipNoDisks).arg("path", "/proc/diskstats")),
-        });
+        return Err(no_disks(ctx));
     }
-    let whole = ctx.host.list_dir("/sys/block").ok();
+    let is_whole = whole_devices(ctx);
     let secs = w.seconds;
     let mut items = Vec::new();
     let mut max_util: f64 = 0.0;
-    for b in w.second.disks.iter().filter(|d| is_disk(ctx, &whole, &d.name)) {
+    let disks = w.second.disks.iter().filter(|d| !IGNORED_PREFIXES.iter().any(|p| d.name.starts_with(p)));
+    for b in disks.filter(|d| is_whole(&d.name)) {
         let a = w
             .first
             .disks
@@ -160,8 +201,12 @@ mod tests {
 
     #[test]
     fn rates() {
-        assert_eq!(rate(100, 150, 0.2), 250.0);
-        assert_eq!(rate(150, 100, 0.2), 0.0);
-        assert_eq!(rate(1, 2, 0.0), 0.0);
+        assert_eq!(rate(50, 0.2), 250.0);
+        assert_eq!(rate(1, 0.0), 0.0);
+        // A counter that went back (a device replaced between the readings) counts as 0.
+        let a = DiskStat { name: "vdb".into(), reads: 150, io_ms: 900, ..Default::default() };
+        let b = DiskStat { reads: 100, io_ms: 1000, ..a.clone() };
+        let d = delta(&a, &b, 0.2);
+        assert_eq!((d.reads, d.ios, d.busy_ms, d.util_percent, d.await_ms), (0, 0, 100, 50.0, 0.0));
     }
 }

@@ -6,8 +6,8 @@
 //! shared window (the same reads as `disk.io.latency`); whole devices only, partitions are
 //! counted in their disk. On a fixture root there is no window and nothing is judged.
 
+use super::diskstats::{Delta, delta, no_disks, rate, whole_devices};
 use crate::host::sample::DiskStat;
-use crate::i18n::{Msg, Said};
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
@@ -47,20 +47,16 @@ const IGNORED_PREFIXES: &[&str] = &["ram", "zram", "sr", "fd"];
 
 /// One device between two readings `secs` apart.
 pub fn judge(a: &DiskStat, b: &DiskStat, secs: f64, p: &Params) -> Observation {
-    let ios = b.reads.saturating_sub(a.reads) + b.writes.saturating_sub(a.writes);
-    let sectors = b.read_sectors.saturating_sub(a.read_sectors) + b.write_sectors.saturating_sub(a.write_sectors);
-    let wait_ms = b.read_ms.saturating_sub(a.read_ms) + b.write_ms.saturating_sub(a.write_ms);
-    let busy_ms = b.io_ms.saturating_sub(a.io_ms);
-    let round = |x: f64| (x * 10.0).round() / 10.0;
-    let util = round((busy_ms as f64 / (secs * 1000.0) * 100.0).min(100.0));
-    let (await_ms, service_ms) =
-        if ios == 0 { (0.0, 0.0) } else { (round(wait_ms as f64 / ios as f64), round(busy_ms as f64 / ios as f64)) };
+    let d = delta(a, b, secs);
+    let Delta { ios, wait_ms, busy_ms, await_ms, util_percent: util, .. } = d;
+    let sectors = d.read_sectors + d.write_sectors;
+    let service_ms = if ios == 0 { 0.0 } else { (busy_ms as f64 / ios as f64 * 10.0).round() / 10.0 };
     let at_ceiling = ios > 0
         && util >= p.min_util_percent
         && a.in_flight >= p.min_queue
         && b.in_flight >= p.min_queue
         && await_ms >= p.wait_factor * service_ms.max(0.1);
-    let iops = round(ios as f64 / secs);
+    let iops = rate(ios, secs);
     let mb = (sectors as f64 * 512.0 / secs / 1e6 * 100.0).round() / 100.0;
     Observation::new(format!("/dev/{}", b.name))
         .num("iops", iops)
@@ -80,27 +76,17 @@ pub fn judge(a: &DiskStat, b: &DiskStat, secs: f64, p: &Params) -> Observation {
             "/proc/diskstats {} over {:.0} ms: {ios} I/Os ({} reads, {} writes), {sectors} sectors, {busy_ms} ms busy, {wait_ms} ms waiting",
             b.name,
             secs * 1000.0,
-            b.reads.saturating_sub(a.reads),
-            b.writes.saturating_sub(a.writes)
+            d.reads,
+            d.writes
         ))
 }
 
 pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
     let w = ctx.window();
     if w.second.disks.is_empty() {
-        return Err(match ctx.host.read("/proc/diskstats") {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", "/proc/diskstats"))
-            }
-            Err(e) => ProbeError::io("/proc/diskstats", &e),
-            Ok(_) => ProbeError::Skipped(Said::new(Msg::SkipNoDisks).arg("path", "/proc/diskstats")),
-        });
+        return Err(no_disks(ctx));
     }
-    let whole = ctx.host.list_dir("/sys/block").ok().filter(|l| !l.is_empty());
-    let is_whole = |name: &str| match &whole {
-        Some(list) => list.iter().any(|n| n == name),
-        None => !ctx.host.path(format!("/sys/class/block/{name}/partition")).exists(),
-    };
+    let is_whole = whole_devices(ctx);
     let mut items = Vec::new();
     let mut measured = 0;
     for b in w.second.disks.iter().filter(|d| !IGNORED_PREFIXES.iter().any(|p| d.name.starts_with(p))) {

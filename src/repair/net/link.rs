@@ -34,7 +34,7 @@ const DEFAULTS: &[&str] =
     &["noqueue", "pfifo_fast", "fq_codel", "fq", "mq", "mqprio", "pfifo", "bfifo", "ingress", "clsact"];
 
 /// An interface name as the kernel allows it (no spaces, `/` or control characters, < 16 bytes).
-fn is_ifname(s: &str) -> bool {
+pub fn is_ifname(s: &str) -> bool {
     !s.is_empty() && s.len() < 16 && s.chars().all(|c| c.is_ascii_graphic() && c != '/' && c != ':')
 }
 

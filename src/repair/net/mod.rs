@@ -5,9 +5,16 @@
 #[allow(unused_imports)]
 use super::*;
 
+pub mod console;
 pub mod firewall;
+pub mod hostname;
 pub mod link;
+pub mod mtu;
+pub mod nic;
 pub mod proxy;
+pub mod resolv_conf;
 pub mod resolver;
+pub mod route;
 pub mod security_group;
 pub mod sysctl;
+pub mod timesync;

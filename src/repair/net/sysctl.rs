@@ -17,14 +17,19 @@
 //! `raise = true` the value is a floor: a larger value in force is left alone.
 //!
 //! Refused on an examined root (`--root`: the value in force belongs to a running kernel) and
-//! where the kernel shows the setting read-only (`nf_conntrack_max` in a network namespace other
-//! than the host's: the host's value applies).
+//! where the kernel shows the setting read-only. A few netfilter settings are kept once for the
+//! whole kernel and only the initial network namespace may write them (`nf_conntrack_max`,
+//! `nf_conntrack_buckets`, `nf_conntrack_expect_max`: the kernel's conntrack sysctl docs): in
+//! another network namespace of the same host (same root filesystem as kthreadd, PID 2, the
+//! kernel's own thread that always lives in the initial namespaces) they are written from there,
+//! `nsenter --net=/proc/2/ns/net sysctl -q -w ...`; in a container (another root filesystem, or
+//! another PID 2) they stay refused: the host's value applies and the host's files keep it.
 
 use super::lines::{commented, line_of, replace_line};
 use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
 use crate::host::sysctl::{self, Assignment, Config};
 use crate::i18n::{R, rtf};
-use crate::probe::net::sysctls::{conntrack_max_for, mem_total};
+use crate::probe::net::sysctls::{CONNTRACK_ENTRY_BYTES, conntrack_max_for, mem_total};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::PermissionsExt;
 
@@ -46,6 +51,28 @@ pub struct Params {
     /// The value is a floor: a larger value in force is kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raise: bool,
+}
+
+/// Settings the kernel keeps once for every network namespace, writable only from the initial one.
+const INITIAL_NS_ONLY: &[&str] = &[
+    "net.netfilter.nf_conntrack_max",
+    "net.nf_conntrack_max",
+    "net.netfilter.nf_conntrack_buckets",
+    "net.netfilter.nf_conntrack_expect_max",
+];
+
+/// The network namespace to enter to write `key` (`/proc/2/ns/net`), when the setting is one of
+/// [`INITIAL_NS_ONLY`], this process is in another network namespace, and it shares the initial
+/// one's root filesystem (the same host, not a container: its /etc/sysctl.d is the host's).
+fn initial_netns(key: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    if !INITIAL_NS_ONLY.contains(&key) {
+        return None;
+    }
+    let initial = sysctl::initial_netns()?;
+    let root = |p: &str| std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()));
+    let same_root = root("/").is_some() && root("/") == root(&format!("{}/root", sysctl::KTHREADD));
+    (sysctl::own_netns()? != initial && same_root).then(|| format!("{}/ns/net", sysctl::KTHREADD))
 }
 
 /// Where the repaired value of `key` is kept: sorted after every other sysctl.d file (and after
@@ -188,10 +215,23 @@ impl Action for Params {
             return Err(Skip::NotApplicable(rtf(l, R::SysctlMissing, &[("key", &key), ("path", &proc)])));
         };
         if good(&old, &target, self.raise) {
+            // A table already as large as memory allows: growing it more is not the answer.
+            if self.raise
+                && self.conntrack_memory_percent.is_some()
+                && let (Some(n), Some(total)) = (first(&old), mem_total(t.host).filter(|m| *m > 0.0))
+            {
+                let percent = format!("{:.1}", n * CONNTRACK_ENTRY_BYTES * 100.0 / total);
+                return Err(Skip::Refused(rtf(
+                    l,
+                    R::SysctlConntrackEnough,
+                    &[("key", &key), ("value", &old), ("percent", &percent)],
+                )));
+            }
             return Err(Skip::NotApplicable(rtf(l, R::SysctlAlready, &[("key", &key), ("value", &old)])));
         }
         let writable = std::fs::metadata(t.host.path(&proc)).is_ok_and(|m| m.permissions().mode() & 0o222 != 0);
-        if !writable {
+        let enter = if writable { None } else { initial_netns(&key) };
+        if !writable && enter.is_none() {
             return Err(Skip::Refused(rtf(l, R::SysctlReadOnly, &[("key", &key), ("path", &proc)])));
         }
 
@@ -249,9 +289,18 @@ impl Action for Params {
             target
         );
         files.insert(0, FileEdit { path: file.clone(), after: Some(body.into_bytes()) });
-        let set = |v: &str| Command::new("sysctl", &["-q", "-w", &format!("{}={v}", written(&key))]);
+        let set = |v: &str| {
+            let assign = format!("{}={v}", written(&key));
+            match &enter {
+                Some(ns) => Command::new("nsenter", &[&format!("--net={ns}"), "sysctl", "-q", "-w", &assign]),
+                None => Command::new("sysctl", &["-q", "-w", &assign]),
+            }
+        };
         let live = vec![Live { run: set(&target), undo: Some(set(&old)) }];
         let mut summary = rtf(l, R::SysctlDo, &[("key", &key), ("value", &target), ("old", &old), ("file", &file)]);
+        if enter.is_some() {
+            summary.push_str(&rtf(l, R::SysctlDoInitialNs, &[("key", &key)]));
+        }
         if !commented_out.is_empty() {
             summary.push_str(&rtf(l, R::SysctlDoComment, &[("lines", &commented_out.join(", "))]));
         }

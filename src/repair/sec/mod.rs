@@ -9,6 +9,7 @@ pub mod account;
 pub mod chattr;
 pub mod console_key;
 pub mod faillock;
+pub mod home;
 pub mod limits;
 pub mod nologin;
 pub mod perms;

@@ -1,4 +1,5 @@
-//! Repairs of the boot chain and the clock: GRUB entry, SELinux mode, initramfs, adjtime.
+//! Repairs of the boot chain and the clock: GRUB entry, SELinux mode, initramfs, adjtime; and a
+//! running process's resource limits.
 //!
 //! One file per action kind; each kind's `super::` reaches the framework through the glob below.
 
@@ -8,4 +9,5 @@ use super::*;
 pub mod adjtime;
 pub mod grub;
 pub mod initramfs;
+pub mod rlimit;
 pub mod selinux;
