@@ -11,11 +11,11 @@
 //! sha256, mode and owner of every file; the plan follows the rescue run's order.
 //!
 //! The initramfs: removed (built again from nothing), cut short as a full /boot leaves it (built
-//! again, the cut one kept until undo puts it back), and built by the disk's own
-//! update-initramfs with `MODULES=list`, so the cloud's disk driver is left out (the driver named
-//! in /etc/initramfs-tools/modules and the initramfs built again, with it).
+//! again, the cut one kept until undo puts it back, sha256 and all), and repacked without
+//! virtio_blk on a disk whose initramfs-tools takes only the modules it lists (`MODULES=list`):
+//! the driver named in /etc/initramfs-tools/modules and the initramfs built again, with it.
 
-use super::boot_lab::{Disk, attach, overlay};
+use super::boot_lab::{Disk, attach, overlay, repack};
 use crate::common::*;
 use std::path::PathBuf;
 use std::process::Command;
@@ -377,60 +377,71 @@ const INITRD: &str = "/boot/initrd.img-6.1.0-50-cloud-amd64";
 const KVER: &str = "6.1.0-50-cloud-amd64";
 
 #[test]
-fn an_initramfs_cut_short_or_built_without_the_disk_driver_is_built_again_and_undo_puts_the_old_one_back() {
+fn an_initramfs_cut_short_or_repacked_without_the_disk_driver_is_built_again_and_undo_puts_the_old_one_back() {
     let Some(disk) = attach() else { return };
     let only = "--only sys.boot.initramfs";
-    // (the fault, the repair to apply, what the check says before, what it no longer says after)
+    // The healthy disk: nothing to repair.
+    let d = session(&disk, &format!("doctor plan fix --no-save --root $R {only}\n"));
+    let plan = read(&d, "plan");
+    assert!(!plan.contains("initramfs-"), "a repair planned on the healthy disk:\n{plan}");
+
+    // Repacked without virtio_blk, on a disk whose initramfs-tools is told to take only the
+    // modules it lists (MODULES=list): building it again as it is would leave the driver out
+    // again, so the rebuilt one holds it only through the line the repair adds to the list.
     let without_virtio = format!(
-        "sed -i 's/^MODULES=.*/MODULES=list/' $R/etc/initramfs-tools/initramfs.conf\n\
-         for m in dev proc sys; do mount --bind /$m $R/$m; done\n\
-         chroot $R update-initramfs -u -k {KVER} > $D/broken.log 2>&1\n\
-         for m in sys proc dev; do umount $R/$m; done\n"
+        "sed -i 's/^MODULES=.*/MODULES=list/' $R/etc/initramfs-tools/initramfs.conf\n{}",
+        repack("find . -name 'virtio_blk.ko*' -delete", "zstd -q -1")
     );
+    // A full /boot leaves an initramfs cut short.
+    let cut_short = format!("truncate -s $(( $(stat -c %s $R{INITRD}) / 2 )) $R{INITRD}\n");
+    // (the fault, the repair to apply, the finding's subject and code)
     let cases = [
-        (format!("truncate -s $(( $(stat -c %s $R{INITRD}) / 2 )) $R{INITRD}\n"), "initramfs-rebuild-boot-initrd-img-6-1-0-50-cloud-amd64", INITRD),
-        (without_virtio, "initramfs-driver-virtio-blk", "virtio_blk"),
+        (cut_short, "initramfs-rebuild-boot-initrd-img-6-1-0-50-cloud-amd64", INITRD, "EINVAL"),
+        (without_virtio, "initramfs-driver-virtio-blk", "virtio_blk", "DRIVER-MISSING"),
     ];
-    for (fault, id, subject) in cases {
+    for (fault, id, subject, code) in cases {
         let d = session(
             &disk,
             &format!(
                 "{fault}\
                  mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
-                 state state-before; mounts mounts-before\n\
+                 listing() {{ chroot $R lsinitramfs {INITRD} > $D/$1 2>&1 || true; }}\n\
+                 state state-before; mounts mounts-before; listing listing-before\n\
                  doctor before.json run --no-save --root $R --format json {only}\n\
                  doctor plan fix --no-save --root $R {only}\n\
                  state state-plan; mounts mounts-plan\n\
                  doctor apply fix --no-save --root $R {only} --apply {id} --yes\n\
-                 state state-after; mounts mounts-after\n\
+                 state state-after; mounts mounts-after; listing listing-after\n\
                  doctor after.json run --no-save --root $R --format json {only}\n\
                  doctor undo fix --root $R --undo\n\
                  state state-undone; mounts mounts-undone\n\
                  doctor undone.json run --no-save --root $R --format json {only}\n"
             ),
         );
-        let has = |rep: &serde_json::Value| {
+        let alarm = |rep: &serde_json::Value| {
             check(rep, "sys.boot.initramfs")["findings"]
                 .as_array()
                 .and_then(|f| f.iter().find(|f| f["subject"] == subject).cloned())
                 .filter(|f| f["severity"] == "crit")
         };
         let before = valid_report(&read(&d, "before.json"));
-        let code = has(&before).map(|f| f["code"].clone()).unwrap_or_default();
-        assert_eq!(code, if subject == INITRD { "EINVAL" } else { "DRIVER-MISSING" }, "{before:#}");
+        let found = alarm(&before).unwrap_or_else(|| panic!("no crit about {subject}: {before:#}"));
+        assert_eq!(found["code"], code, "{found:#}");
 
         let plan = read(&d, "plan");
         let r = format!("{}/root", d.display());
         let mut wants = vec![
             format!("{id}  ·  sys.boot.initramfs  ·  {subject}"),
             format!("runs: cp -a {r}{INITRD} {r}{INITRD}.ecs-doctor-old"),
-            format!("runs: chroot {r} /usr/sbin/update-initramfs -u -k {KVER}"),
             format!("undo runs: mv -f {r}{INITRD}.ecs-doctor-old {r}{INITRD}"),
+            format!("runs: mount --bind /dev {r}/dev"),
+            format!("runs: chroot {r} /usr/sbin/update-initramfs -u -k {KVER}"),
+            format!("undo runs: cp -a {r}{INITRD}.ecs-doctor-old {r}{INITRD}"),
             format!("runs: umount {r}/sys"),
         ];
         if subject == "virtio_blk" {
             wants.push("+virtio_blk".into());
-            wants.push("--- a/etc/initramfs-tools/modules".into());
+            wants.push("/etc/initramfs-tools/modules".into());
         }
         for want in wants {
             assert!(plan.contains(&want), "{want:?} not in\n{plan}");
@@ -444,13 +455,34 @@ fn an_initramfs_cut_short_or_built_without_the_disk_driver_is_built_again_and_un
         assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
         assert_eq!(read(&d, "mounts-after"), mounts, "/dev, /proc and /sys unbound after the build");
         let after = valid_report(&read(&d, "after.json"));
-        assert!(has(&after).is_none(), "{subject} still: {:#}", check(&after, "sys.boot.initramfs"));
+        assert!(alarm(&after).is_none(), "{subject} still: {:#}", check(&after, "sys.boot.initramfs"));
         let built = read(&d, "state-after");
-        assert!(!built.contains(&format!("{INITRD}.ecs-doctor-old absent")), "the old one is kept: {built}");
+        let line = |s: &str, f: &str| s.lines().find(|l| l.split(' ').next() == Some(f)).unwrap_or("").to_string();
+        // The old initramfs kept beside the new one, byte for byte.
+        let old_hash = line(&state, INITRD).rsplit(' ').next().unwrap_or("").to_string();
+        assert_eq!(
+            line(&built, &format!("{INITRD}.ecs-doctor-old")).rsplit(' ').next(),
+            Some(old_hash.as_str()),
+            "{built}"
+        );
+        assert_ne!(line(&built, INITRD), line(&state, INITRD), "built again: {built}");
+        let listed = read(&d, "listing-after");
+        if subject == "virtio_blk" {
+            assert!(!read(&d, "listing-before").contains("virtio_blk.ko"), "{}", read(&d, "listing-before"));
+            assert!(listed.contains("/virtio_blk.ko"), "the rebuilt initramfs lacks virtio_blk:\n{listed}");
+            let modules = line(&built, "/etc/initramfs-tools/modules");
+            assert_ne!(modules, line(&state, "/etc/initramfs-tools/modules"), "{built}");
+        } else {
+            // The disk's own build of the disk's own config: the check is ok again.
+            assert_eq!(status_of(&after, "sys.boot.initramfs"), "ok", "{after:#}");
+            assert!(listed.contains("/virtio_blk.ko"), "{listed}");
+            assert_eq!(changed(&state, &built), [INITRD.to_string(), format!("{INITRD}.ecs-doctor-old")], "{built}");
+        }
 
         assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
         assert_eq!(read(&d, "state-undone"), state, "undo put the old initramfs (and the modules list) back");
         assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
-        assert!(has(&valid_report(&read(&d, "undone.json"))).is_some(), "the fault is back after undo");
+        let undone = valid_report(&read(&d, "undone.json"));
+        assert!(alarm(&undone).is_some(), "the fault is back after undo: {undone:#}");
     }
 }

@@ -14,6 +14,15 @@
 //! to type, when the entry's kernel is gone too (repair the entry first), when the kernel's
 //! modules are not on the disk, when neither tool is installed there, or when this process
 //! cannot mount (not root). The initramfs takes effect at the next boot.
+//!
+//! `build = "again"` (`sys.boot.initramfs` EINVAL: the initramfs is there but cannot be unpacked,
+//! as a full /boot leaves it) and `build = "with-driver"` (DRIVER-MISSING: the finding's cloud
+//! driver is neither in it nor built into the kernel) replace the main initramfs the entry loads
+//! with `update-initramfs -u -k <version>` or `dracut -f`: it is copied beside itself
+//! (`<initramfs>.ecs-doctor-old`) first and undo moves that copy back, so undo gives back the very
+//! bytes. `with-driver` first names the driver where the tool reads it, so every later build keeps
+//! it too: a line in /etc/initramfs-tools/modules, or `add_drivers` in a /etc/dracut.conf.d
+//! drop-in (a file undo restores or removes); refused when the kernel has no such module.
 
 use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
 use crate::host::Host;
@@ -69,24 +78,32 @@ fn kernel_has_module(host: &Host, version: &str, module: &str) -> bool {
 }
 
 /// The file edit that makes the distribution's tool include `module` (`None`: it already
-/// does): initramfs-tools' modules list, or a dracut drop-in.
-fn driver_edit(host: &Host, module: &str, initramfs_tools: bool) -> Option<FileEdit> {
+/// does): initramfs-tools' modules list, or a dracut drop-in. A list that cannot be read is a
+/// refusal, never an empty file written over it.
+fn driver_edit(t: &Target, module: &str, initramfs_tools: bool) -> Result<Option<FileEdit>, Skip> {
     let note = "# ecs-doctor fix: the cloud's driver, missing from the initramfs";
     if initramfs_tools {
-        let old = std::fs::read(host.path(INITRAMFS_TOOLS_MODULES)).unwrap_or_default();
-        let text = String::from_utf8_lossy(&old);
-        if text.lines().any(|l| l.split_whitespace().next() == Some(module)) {
-            return None;
+        let old = if t.host.path(INITRAMFS_TOOLS_MODULES).exists() {
+            super::grub::read_text(t, INITRAMFS_TOOLS_MODULES)?
+        } else {
+            String::new()
+        };
+        if old.lines().any(|l| l.split_whitespace().next() == Some(module)) {
+            return Ok(None);
         }
-        let mut after = old.clone();
-        if !after.is_empty() && !after.ends_with(b"\n") {
-            after.push(b'\n');
+        let mut after = old;
+        if !after.is_empty() && !after.ends_with('\n') {
+            after.push('\n');
         }
-        after.extend_from_slice(format!("{note}\n{module}\n").as_bytes());
-        Some(FileEdit { path: INITRAMFS_TOOLS_MODULES.into(), after: Some(after) })
+        after.push_str(&format!("{note}\n{module}\n"));
+        Ok(Some(FileEdit { path: INITRAMFS_TOOLS_MODULES.into(), after: Some(after.into_bytes()) }))
     } else {
         let path = format!("/etc/dracut.conf.d/ecs-doctor-{module}.conf");
-        Some(FileEdit { path, after: Some(format!("{note}\nadd_drivers+=\" {module} \"\n").into_bytes()) })
+        let after = format!("{note}\nadd_drivers+=\" {module} \"\n").into_bytes();
+        if std::fs::read(t.host.path(&path)).is_ok_and(|b| b == after) {
+            return Ok(None);
+        }
+        Ok(Some(FileEdit { path, after: Some(after) }))
     }
 }
 
@@ -195,25 +212,29 @@ impl Action for Params {
                     &[("version", version), ("driver", &driver)],
                 )));
             }
-            files.extend(driver_edit(host, &driver, update.is_some()));
+            files.extend(driver_edit(t, &driver, update.is_some())?);
         }
         let b: Vec<&str> = build.iter().map(String::as_str).collect();
         let u: Vec<&str> = undo.iter().map(String::as_str).collect();
-        // The build step and its undo, as they run here (the undo of a replacement puts the kept
-        // initramfs back, outside any chroot).
         let (run, reverse) = if live {
             (Command::new(b[0], &b[1..]), Command::new(u[0], &u[1..]))
         } else {
             (chrooted(&root, &b), chrooted(&root, &u))
         };
-        let reverse = if located.is_some() { Command::new("mv", &["-f", &host_kept, &host_target]) } else { reverse };
         let mut steps = Vec::new();
-        if located.is_some() {
+        // Replacing an initramfs that is there: a copy is kept beside it first, whose undo puts
+        // it back; so a build that fails half-way (the step after it, never recorded as done)
+        // leaves the old bytes in place too. The build's own undo copies them back (the copy
+        // step's undo then moves them, removing the kept copy), outside any chroot.
+        let reverse = if located.is_some() {
             steps.push(Live {
                 run: Command::new("cp", &["-a", &host_target, &host_kept]),
-                undo: Some(Command::new("rm", &["-f", &host_kept])),
+                undo: Some(Command::new("mv", &["-f", &host_kept, &host_target])),
             });
-        }
+            Command::new("cp", &["-a", &host_kept, &host_target])
+        } else {
+            reverse
+        };
         if live {
             steps.push(Live { run: run.with_limit(BUILD_LIMIT_S), undo: Some(reverse) });
         } else {
@@ -337,8 +358,12 @@ mod tests {
                     assert_eq!(runs[0], format!("cp -a {i} {i}.ecs-doctor-old"));
                     assert_eq!(runs[4], format!("chroot {r} /usr/sbin/update-initramfs -u -k 6.1.0-9-amd64"));
                     assert_eq!(
-                        c.live[4].undo.as_ref().map(Command::line),
+                        c.live[0].undo.as_ref().map(Command::line),
                         Some(format!("mv -f {i}.ecs-doctor-old {i}"))
+                    );
+                    assert_eq!(
+                        c.live[4].undo.as_ref().map(Command::line),
+                        Some(format!("cp -a {i}.ecs-doctor-old {i}"))
                     );
                     assert_eq!(runs.len(), 8, "{runs:?}");
                     if build == Build::WithDriver {
