@@ -1107,6 +1107,7 @@ messages! {
         StateFailed = "fix_state_failed",
         StateInterrupted = "fix_state_interrupted",
         Undone = "fix_undone",
+        UndoneLive = "fix_undone_live",
         UndoChangedSince = "fix_undo_changed_since",
         UndoDirHolds = "fix_undo_dir_holds",
         UndoNothing = "fix_undo_nothing",

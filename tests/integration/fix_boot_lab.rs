@@ -480,6 +480,12 @@ fn an_initramfs_cut_short_or_repacked_without_the_disk_driver_is_built_again_and
         }
 
         assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
+        let said = if subject == "virtio_blk" {
+            "undone; /etc/initramfs-tools/modules restored byte for byte"
+        } else {
+            "undone; what it ran reversed"
+        };
+        assert!(read(&d, "undo").contains(said), "{}", read(&d, "undo"));
         assert_eq!(read(&d, "state-undone"), state, "undo put the old initramfs (and the modules list) back");
         assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
         let undone = valid_report(&read(&d, "undone.json"));
