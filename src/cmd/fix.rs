@@ -319,6 +319,12 @@ fn undo(cx: &Context, id: Option<&str>) -> Result<ExitStatus, Failure> {
     };
     let r = apply::undo(cx, record).map_err(Failure::Tool)?;
     let files: Vec<&str> = r.files.iter().map(|f| f.path.as_str()).collect();
-    super::print(&format!("{}\n", rtf(lang, R::Undone, &[("id", &r.id), ("files", &files.join(", "))])));
+    // A repair of commands only (an initramfs built, a firewall rule) names no file.
+    let said = if files.is_empty() {
+        rtf(lang, R::UndoneLive, &[("id", &r.id)])
+    } else {
+        rtf(lang, R::Undone, &[("id", &r.id), ("files", &files.join(", "))])
+    };
+    super::print(&format!("{said}\n"));
     Ok(ExitStatus::Ok)
 }

@@ -115,7 +115,7 @@ fn finding<'a>(rep: &'a serde_json::Value, id: &str, subject: &str) -> &'a serde
 
 /// Unpacks the image's initramfs (zstd cpio) into `$R/tmp/ird`, runs `edit` there, and repacks it
 /// with `pack` (a shell pipeline reading the cpio archive on stdin) over the original.
-fn repack(edit: &str, pack: &str) -> String {
+pub fn repack(edit: &str, pack: &str) -> String {
     format!(
         "I=$(ls $R/boot/initrd.img-*)\n\
          mkdir -p $R/tmp/ird && cd $R/tmp/ird\n\

@@ -9,14 +9,19 @@
 //! by hand; an SELinux typo; /etc/adjtime LOCAL. Each: the plan shows the diffs and changes
 //! nothing; apply fixes it (the checks are ok when run again under `--root`); undo restores the
 //! sha256, mode and owner of every file; the plan follows the rescue run's order.
+//!
+//! The initramfs: removed (built again from nothing), cut short as a full /boot leaves it (built
+//! again, the cut one kept until undo puts it back, sha256 and all), and repacked without
+//! virtio_blk on a disk whose initramfs-tools takes only the modules it lists (`MODULES=list`):
+//! the driver named in /etc/initramfs-tools/modules and the initramfs built again, with it.
 
-use super::boot_lab::{Disk, attach, overlay};
+use super::boot_lab::{Disk, attach, overlay, repack};
 use crate::common::*;
 use std::path::PathBuf;
 use std::process::Command;
 
 /// The files the boot repairs touch, as `state` prints them.
-const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64";
+const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64 /boot/initrd.img-6.1.0-50-cloud-amd64.ecs-doctor-old /etc/initramfs-tools/modules";
 
 /// Runs `script` (sh) in a private mount namespace with the disk mounted read-only under an
 /// overlay at `$R`; `$D` is a directory for what it writes, `$BIN` the tool, `$DEV` the disk;
@@ -159,7 +164,7 @@ fn a_grub_default_to_a_removed_kernel_an_selinux_typo_and_adjtime_local_are_repa
     }
     assert_eq!(read(&d, "plan.rc").trim(), "2", "the plan exits like run: critical\n{plan}");
     let before = read(&d, "state-before");
-    assert_eq!(before.lines().count(), 6, "{before}");
+    assert_eq!(before.lines().count(), FILES.split(' ').count(), "{before}");
     assert_eq!(read(&d, "state-plan"), before, "the plan changed nothing");
 
     assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
@@ -365,4 +370,125 @@ fn the_root_filesystem_declared_with_another_type_or_options_it_refuses_is_repai
     assert_eq!(read(&d, "options-undo.rc").trim(), "0", "{}", read(&d, "options-undo"));
     assert_eq!(read(&d, "options-undone"), read(&d, "options-before"), "undone");
     assert_ne!(read(&d, "options-before"), read(&d, "original"));
+}
+
+/// The disk's initramfs and its kernel.
+const INITRD: &str = "/boot/initrd.img-6.1.0-50-cloud-amd64";
+const KVER: &str = "6.1.0-50-cloud-amd64";
+
+#[test]
+fn an_initramfs_cut_short_or_repacked_without_the_disk_driver_is_built_again_and_undo_puts_the_old_one_back() {
+    let Some(disk) = attach() else { return };
+    let only = "--only sys.boot.initramfs";
+    // The healthy disk: nothing to repair.
+    let d = session(&disk, &format!("doctor plan fix --no-save --root $R {only}\n"));
+    let plan = read(&d, "plan");
+    assert!(!plan.contains("initramfs-"), "a repair planned on the healthy disk:\n{plan}");
+
+    // Repacked without virtio_blk, on a disk whose initramfs-tools is told to take only the
+    // modules it lists (MODULES=list): building it again as it is would leave the driver out
+    // again, so the rebuilt one holds it only through the line the repair adds to the list.
+    let without_virtio = format!(
+        "sed -i 's/^MODULES=.*/MODULES=list/' $R/etc/initramfs-tools/initramfs.conf\n{}",
+        repack("find . -name 'virtio_blk.ko*' -delete", "zstd -q -1")
+    );
+    // A full /boot leaves an initramfs cut short.
+    let cut_short = format!("truncate -s $(( $(stat -c %s $R{INITRD}) / 2 )) $R{INITRD}\n");
+    // (the fault, the repair to apply, the finding's subject and code)
+    let cases = [
+        (cut_short, "initramfs-rebuild-boot-initrd-img-6-1-0-50-cloud-amd64", INITRD, "EINVAL"),
+        (without_virtio, "initramfs-driver-virtio-blk", "virtio_blk", "DRIVER-MISSING"),
+    ];
+    for (fault, id, subject, code) in cases {
+        let d = session(
+            &disk,
+            &format!(
+                "{fault}\
+                 mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
+                 listing() {{ chroot $R lsinitramfs {INITRD} > $D/$1 2>&1 || true; }}\n\
+                 state state-before; mounts mounts-before; listing listing-before\n\
+                 doctor before.json run --no-save --root $R --format json {only}\n\
+                 doctor plan fix --no-save --root $R {only}\n\
+                 state state-plan; mounts mounts-plan\n\
+                 doctor apply fix --no-save --root $R {only} --apply {id} --yes\n\
+                 state state-after; mounts mounts-after; listing listing-after\n\
+                 doctor after.json run --no-save --root $R --format json {only}\n\
+                 doctor undo fix --root $R --undo\n\
+                 state state-undone; mounts mounts-undone\n\
+                 doctor undone.json run --no-save --root $R --format json {only}\n"
+            ),
+        );
+        let alarm = |rep: &serde_json::Value| {
+            check(rep, "sys.boot.initramfs")["findings"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["subject"] == subject).cloned())
+                .filter(|f| f["severity"] == "crit")
+        };
+        let before = valid_report(&read(&d, "before.json"));
+        let found = alarm(&before).unwrap_or_else(|| panic!("no crit about {subject}: {before:#}"));
+        assert_eq!(found["code"], code, "{found:#}");
+
+        let plan = read(&d, "plan");
+        let r = format!("{}/root", d.display());
+        let mut wants = vec![
+            format!("{id}  ·  sys.boot.initramfs  ·  {subject}"),
+            format!("runs: cp -a {r}{INITRD} {r}{INITRD}.ecs-doctor-old"),
+            format!("undo runs: mv -f {r}{INITRD}.ecs-doctor-old {r}{INITRD}"),
+            format!("runs: mount --bind /dev {r}/dev"),
+            format!("runs: chroot {r} /usr/sbin/update-initramfs -u -k {KVER}"),
+            format!("undo runs: cp -a {r}{INITRD}.ecs-doctor-old {r}{INITRD}"),
+            format!("runs: umount {r}/sys"),
+        ];
+        if subject == "virtio_blk" {
+            wants.push("+virtio_blk".into());
+            wants.push("/etc/initramfs-tools/modules".into());
+        }
+        for want in wants {
+            assert!(plan.contains(&want), "{want:?} not in\n{plan}");
+        }
+        let state = read(&d, "state-before");
+        assert!(state.contains(&format!("{INITRD}.ecs-doctor-old absent")), "{state}");
+        assert_eq!(read(&d, "state-plan"), state, "the plan changed nothing");
+        let mounts = read(&d, "mounts-before");
+        assert_eq!(read(&d, "mounts-plan"), mounts, "the plan mounted nothing");
+
+        assert_eq!(read(&d, "apply.rc").trim(), "0", "{}", read(&d, "apply"));
+        assert_eq!(read(&d, "mounts-after"), mounts, "/dev, /proc and /sys unbound after the build");
+        let after = valid_report(&read(&d, "after.json"));
+        assert!(alarm(&after).is_none(), "{subject} still: {:#}", check(&after, "sys.boot.initramfs"));
+        let built = read(&d, "state-after");
+        let line = |s: &str, f: &str| s.lines().find(|l| l.split(' ').next() == Some(f)).unwrap_or("").to_string();
+        // The old initramfs kept beside the new one, byte for byte.
+        let old_hash = line(&state, INITRD).rsplit(' ').next().unwrap_or("").to_string();
+        assert_eq!(
+            line(&built, &format!("{INITRD}.ecs-doctor-old")).rsplit(' ').next(),
+            Some(old_hash.as_str()),
+            "{built}"
+        );
+        assert_ne!(line(&built, INITRD), line(&state, INITRD), "built again: {built}");
+        let listed = read(&d, "listing-after");
+        if subject == "virtio_blk" {
+            assert!(!read(&d, "listing-before").contains("virtio_blk.ko"), "{}", read(&d, "listing-before"));
+            assert!(listed.contains("/virtio_blk.ko"), "the rebuilt initramfs lacks virtio_blk:\n{listed}");
+            let modules = line(&built, "/etc/initramfs-tools/modules");
+            assert_ne!(modules, line(&state, "/etc/initramfs-tools/modules"), "{built}");
+        } else {
+            // The disk's own build of the disk's own config: the check is ok again.
+            assert_eq!(status_of(&after, "sys.boot.initramfs"), "ok", "{after:#}");
+            assert!(listed.contains("/virtio_blk.ko"), "{listed}");
+            assert_eq!(changed(&state, &built), [INITRD.to_string(), format!("{INITRD}.ecs-doctor-old")], "{built}");
+        }
+
+        assert_eq!(read(&d, "undo.rc").trim(), "0", "{}", read(&d, "undo"));
+        let said = if subject == "virtio_blk" {
+            "undone; /etc/initramfs-tools/modules restored byte for byte"
+        } else {
+            "undone; what it ran reversed"
+        };
+        assert!(read(&d, "undo").contains(said), "{}", read(&d, "undo"));
+        assert_eq!(read(&d, "state-undone"), state, "undo put the old initramfs (and the modules list) back");
+        assert_eq!(read(&d, "mounts-undone"), mounts, "undo unbound what it bound");
+        let undone = valid_report(&read(&d, "undone.json"));
+        assert!(alarm(&undone).is_some(), "the fault is back after undo: {undone:#}");
+    }
 }
