@@ -1215,6 +1215,7 @@ messages! {
         SysctlNotKey = "fix_sysctl_not_key",
         SysctlOtherKey = "fix_sysctl_other_key",
         SysctlNoMemory = "fix_sysctl_no_memory",
+        SysctlNoCount = "fix_sysctl_no_count",
         SysctlNotLive = "fix_sysctl_not_live",
         SysctlMissing = "fix_sysctl_missing",
         SysctlAlready = "fix_sysctl_already",

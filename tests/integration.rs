@@ -39,6 +39,7 @@ mod integration {
     pub mod fix_sshd_lab;
     pub mod fix_system_lab;
     pub mod fix_time_lab;
+    pub mod fix_tune_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod fstab_lab;

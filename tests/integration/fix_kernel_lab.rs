@@ -30,14 +30,14 @@ static GLOBAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// A global kernel setting changed by a test: the old value is written back when it is dropped
 /// (also when the test fails), and the restore is printed. Held, it keeps the other tests of
 /// this file from changing it too.
-struct GlobalSetting {
+pub struct GlobalSetting {
     path: &'static str,
     old: String,
     _one_at_a_time: std::sync::MutexGuard<'static, ()>,
 }
 
 impl GlobalSetting {
-    fn set(path: &'static str, value: &str) -> GlobalSetting {
+    pub fn set(path: &'static str, value: &str) -> GlobalSetting {
         let one = GLOBAL.lock().unwrap_or_else(|e| e.into_inner());
         let old = std::fs::read_to_string(path).expect("read the host's value").trim().to_string();
         std::fs::write(path, value).expect("write the host's value (the test runs in the host's namespace)");

@@ -84,7 +84,7 @@ fn counter(ns: &Netns, file: &str, group: &str, name: &str) -> u64 {
 
 /// Waits (bounded by a count of checks, not by time) until the namespace's counter `file` `group`
 /// `name` is above `above`.
-fn until_above(ns: &Netns, (file, group, name): (&str, &str, &str), above: u64) {
+pub fn until_above(ns: &Netns, (file, group, name): (&str, &str, &str), above: u64) {
     for _ in 0..500 {
         if counter(ns, file, group, name) > above {
             return;
@@ -95,7 +95,7 @@ fn until_above(ns: &Netns, (file, group, name): (&str, &str, &str), above: u64) 
 }
 
 const LISTEN_OVERFLOWS: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "ListenOverflows");
-const LISTEN_DROPS: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "ListenDrops");
+pub const LISTEN_DROPS: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "ListenDrops");
 const SYNCOOKIES_SENT: (&str, &str, &str) = ("/proc/net/netstat", "TcpExt", "SyncookiesSent");
 const OUT_SEGS: (&str, &str, &str) = ("/proc/net/snmp", "Tcp", "OutSegs");
 const RETRANS_SEGS: (&str, &str, &str) = ("/proc/net/snmp", "Tcp", "RetransSegs");
@@ -128,7 +128,7 @@ while True:
 "#;
 
 /// Starts [`CONNECT_FLOOD`] in the namespace after dropping the handshake's last ACK to `port`.
-fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
+pub fn syn_flood(ns: &Netns, port: u16, backlog: u32) -> Daemon {
     iptables(ns, &format!("-A INPUT -p tcp --dport {port} --tcp-flags SYN,ACK,FIN,RST ACK -j DROP"));
     python(ns, CONNECT_FLOOD, &[&port.to_string(), &backlog.to_string()])
 }

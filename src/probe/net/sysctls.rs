@@ -72,6 +72,13 @@ pub fn conntrack_max_for(mem_total: f64, percent: f64) -> u64 {
     ((mem_total * percent / 100.0 / CONNTRACK_ENTRY_BYTES) as u64 / 1024 * 1024).max(65536)
 }
 
+/// The `tcp_max_syn_backlog` that lets a listener's backlog of `largest` fill with SYN cookies
+/// off (the kernel keeps three quarters of it half-open): at least 1024, the kernel's default
+/// on any machine with some memory, rounded up to a power of two.
+pub fn syn_backlog_for(largest: u64) -> u64 {
+    largest.saturating_mul(4).div_ceil(3).max(1024).next_power_of_two()
+}
+
 /// MemTotal of /proc/meminfo, in bytes.
 pub fn mem_total(host: &Host) -> Option<f64> {
     host.read_optional("/proc/meminfo").ok().flatten().and_then(|f| {
@@ -149,9 +156,7 @@ fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
             .max_by_key(|(l, size)| (*size, a.socket(l).inode))
     });
     let known = all.as_ref().is_some_and(|a| a.list.iter().all(|l| l.queue.is_some()));
-    // The value that lets the largest backlog fill with cookies off: backlog = 3/4 of it.
-    let need = largest.map_or(0, |(_, size)| (size * 4).div_ceil(3));
-    let fix = need.max(1024).next_power_of_two().to_string();
+    let fix = syn_backlog_for(largest.map_or(0, |(_, size)| size)).to_string();
     let (mut o, _) = setting(facts, host, "net.ipv4.tcp_max_syn_backlog", &fix)?;
     o = o.num("tcp_max_syn_backlog", max).flag("listeners_known", known);
     if let Some(c) = cookies {

@@ -10,8 +10,9 @@
 //!   of what is in force. A line that would still be applied after the drop-in and is not such a
 //!   file (a later name in /run or /usr/lib) makes the repair refuse, naming it.
 //!
-//! Parameters: `value` (the value to set) or `conntrack_memory_percent` (an `nf_conntrack_max`
-//! whose full table takes that share of memory); `key` (the setting, when the finding's subject
+//! Parameters: `value` (the value to set), `conntrack_memory_percent` (an `nf_conntrack_max`
+//! whose full table takes that share of memory) or `sized` (a value worked out from this host when
+//! the repair is planned: [`Sized`]); `key` (the setting, when the finding's subject
 //! is something else: a listening socket) or `subject` (a pattern the finding's subject, itself a
 //! sysctl, must match: `net.ipv4.conf.*.rp_filter`); neither: the subject is the key. With
 //! `raise = true` the value is a floor: a larger value in force is left alone.
@@ -29,7 +30,7 @@ use super::lines::{commented, line_of, replace_line};
 use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
 use crate::host::sysctl::{self, Assignment, Config};
 use crate::i18n::{R, rtf};
-use crate::probe::net::sysctls::{CONNTRACK_ENTRY_BYTES, conntrack_max_for, mem_total};
+use crate::probe::net::sysctls::{CONNTRACK_ENTRY_BYTES, conntrack_max_for, mem_total, syn_backlog_for};
 use serde::{Deserialize, Serialize};
 use std::os::unix::fs::PermissionsExt;
 
@@ -48,9 +49,82 @@ pub struct Params {
     /// For `nf_conntrack_max`: the size whose full table takes this share of memory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conntrack_memory_percent: Option<f64>,
+    /// A value worked out from this host when the repair is planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sized: Option<Sized>,
     /// The value is a floor: a larger value in force is kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub raise: bool,
+}
+
+/// Values worked out from the host, each the kernel's own default for this machine (what it
+/// would hold had nobody lowered it) or, when the load in force needs more, twice that load, so
+/// the check that found the limit too tight finds it half used at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Sized {
+    /// `net.ipv4.tcp_max_syn_backlog`: with SYN cookies off a listener keeps at most three
+    /// quarters of it half-open, so the value whose three quarters hold the largest backlog a
+    /// listener asks, at least 1024 (the kernel's default on any machine with some memory), a
+    /// power of two: what net.sysctl.settings' finding itself prints as the fix.
+    SynBacklog,
+    /// `fs.file-max`: the kernel's default is about 10% of memory for files at 1 KiB each
+    /// (`files_maxfiles_init`: MemTotal in KiB / 10, at least 8192), or twice the files open now.
+    FileMax,
+    /// `kernel.pid_max` or `kernel.threads-max`, whichever is the smaller (the limit in force,
+    /// as sys.limits.processes judges it; the finding's subject is `kernel`, not a cgroup):
+    /// pid_max to the kernel's default, 1024 a possible CPU and at least 32768 (`pid_idr_init`),
+    /// at most 4194304 (PID_MAX_LIMIT); threads-max to the kernel's default, as many 16 KiB
+    /// thread stacks as an eighth of memory holds (`set_max_threads`); either at least twice the
+    /// threads running now.
+    ProcessLimit,
+}
+
+/// See [`Sized::FileMax`]: the kernel's NR_FILE floor.
+const NR_FILE: u64 = 8192;
+/// See [`Sized::ProcessLimit`]: PID_MAX_DEFAULT, PIDS_PER_CPU_DEFAULT and PID_MAX_LIMIT (64-bit).
+const PID_MAX_DEFAULT: u64 = 32_768;
+const PIDS_PER_CPU: u64 = 1024;
+const PID_MAX_LIMIT: u64 = 4_194_304;
+/// See [`Sized::ProcessLimit`]: THREAD_SIZE on x86_64 and arm64, and the kernel's bounds
+/// (MIN_THREADS, FUTEX_TID_MASK).
+const THREAD_STACK_BYTES: f64 = 16_384.0;
+const MIN_THREADS: u64 = 20;
+const MAX_THREADS: u64 = 0x3fff_ffff;
+
+/// [`Sized::FileMax`] for `mem_total` bytes and `used` files open.
+pub fn file_max_for(mem_total: f64, used: u64) -> u64 {
+    ((mem_total / 1024.0 / 10.0) as u64).max(NR_FILE).max(used.saturating_mul(2))
+}
+
+/// [`Sized::ProcessLimit`]'s pid_max for `cpus` possible CPUs and `threads` running.
+pub fn pid_max_for(cpus: u64, threads: u64) -> u64 {
+    PID_MAX_DEFAULT.max(cpus.saturating_mul(PIDS_PER_CPU)).max(threads.saturating_mul(2)).min(PID_MAX_LIMIT)
+}
+
+/// [`Sized::ProcessLimit`]'s threads-max for `mem_total` bytes and `threads` running.
+pub fn threads_max_for(mem_total: f64, threads: u64) -> u64 {
+    ((mem_total / (8.0 * THREAD_STACK_BYTES)) as u64).max(MIN_THREADS).max(threads.saturating_mul(2)).min(MAX_THREADS)
+}
+
+/// How many CPUs the kernel may ever bring up (`/sys/devices/system/cpu/possible`, `0-3,8`).
+fn possible_cpus(text: &str) -> Option<u64> {
+    let mut n = 0;
+    for part in text.trim().split(',') {
+        n += match part.split_once('-') {
+            Some((a, b)) => b.trim().parse::<u64>().ok()?.checked_sub(a.trim().parse::<u64>().ok()?)? + 1,
+            None => {
+                part.trim().parse::<u64>().ok()?;
+                1
+            }
+        };
+    }
+    (n > 0).then_some(n)
+}
+
+/// The kernel's count of threads (the fourth field of /proc/loadavg, `running/total`).
+fn threads(host: &crate::host::Host) -> Option<u64> {
+    host.read_line("/proc/loadavg")?.split_whitespace().nth(3)?.split_once('/')?.1.parse().ok()
 }
 
 /// Settings the kernel keeps once for every network namespace, writable only from the initial one.
@@ -141,6 +215,18 @@ impl Params {
             return Ok(k.clone());
         }
         let subject = t.finding.subject.clone().unwrap_or_default();
+        if self.sized == Some(Sized::ProcessLimit) {
+            // The kernel's limit, not a cgroup's pids.max (another repair's matter).
+            if subject != "kernel" {
+                return Err(Skip::NotApplicable(rtf(t.lang, R::SysctlNotKey, &[("subject", &subject)])));
+            }
+            let num = |k: &str| sysctl::current(t.host, k).and_then(|v| first(&v));
+            return Ok(match (num("kernel.pid_max"), num("kernel.threads-max")) {
+                (Some(p), Some(m)) if m < p => "kernel.threads-max",
+                _ => "kernel.pid_max",
+            }
+            .to_string());
+        }
         if !is_key(&subject, false) {
             return Err(Skip::NotApplicable(rtf(t.lang, R::SysctlNotKey, &[("subject", &subject)])));
         }
@@ -152,14 +238,57 @@ impl Params {
         Ok(subject)
     }
 
-    fn target(&self, t: &Target) -> Result<String, Skip> {
+    fn target(&self, t: &Target, key: &str) -> Result<String, Skip> {
         if let Some(v) = &self.value {
             return Ok(v.clone());
+        }
+        if let Some(sized) = self.sized {
+            return self.sized(sized, t, key).map(|v| v.to_string());
         }
         let pct = self.conntrack_memory_percent.unwrap_or(0.0);
         let total =
             mem_total(t.host).filter(|m| *m > 0.0).ok_or_else(|| Skip::Refused(rtf(t.lang, R::SysctlNoMemory, &[])))?;
         Ok(conntrack_max_for(total, pct).to_string())
+    }
+
+    /// The value [`Sized`] gives `key` on this host.
+    fn sized(&self, sized: Sized, t: &Target, key: &str) -> Result<u64, Skip> {
+        let memory =
+            || mem_total(t.host).filter(|m| *m > 0.0).ok_or_else(|| Skip::Refused(rtf(t.lang, R::SysctlNoMemory, &[])));
+        let unknown = |path: &str| Skip::Refused(rtf(t.lang, R::SysctlNoCount, &[("path", path)]));
+        match sized {
+            Sized::SynBacklog => {
+                let ctx = crate::probe::ProbeContext::new(
+                    t.host.clone(),
+                    std::time::Instant::now() + std::time::Duration::from_secs(5),
+                    true,
+                );
+                let largest = crate::probe::socket::listen_queues::listeners(&ctx)
+                    .ok()
+                    .and_then(|a| a.list.iter().filter_map(|l| Some(u64::from(l.queue?.size))).max())
+                    .unwrap_or(0);
+                Ok(syn_backlog_for(largest))
+            }
+            Sized::FileMax => {
+                let nr = t.host.read_line("/proc/sys/fs/file-nr").ok_or_else(|| unknown("/proc/sys/fs/file-nr"))?;
+                let f: Vec<u64> = nr.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+                let used = f.first().copied().unwrap_or(0).saturating_sub(f.get(1).copied().unwrap_or(0));
+                Ok(file_max_for(memory()?, used))
+            }
+            Sized::ProcessLimit => {
+                let running = threads(t.host).ok_or_else(|| unknown("/proc/loadavg"))?;
+                if key == "kernel.threads-max" {
+                    Ok(threads_max_for(memory()?, running))
+                } else {
+                    let cpus = t
+                        .host
+                        .read_line("/sys/devices/system/cpu/possible")
+                        .and_then(|c| possible_cpus(&c))
+                        .ok_or_else(|| unknown("/sys/devices/system/cpu/possible"))?;
+                    Ok(pid_max_for(cpus, running))
+                }
+            }
+        }
     }
 }
 
@@ -172,8 +301,18 @@ impl Action for Params {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if self.value.is_some() == self.conntrack_memory_percent.is_some() {
-            return Err("give value = \"<value>\" or conntrack_memory_percent = <percent>, one of the two".into());
+        let given = [self.value.is_some(), self.conntrack_memory_percent.is_some(), self.sized.is_some()];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(
+                "give value = \"<value>\", conntrack_memory_percent = <percent> or sized = \"<what>\", one of them"
+                    .into(),
+            );
+        }
+        if self.sized.is_some() && !self.raise {
+            return Err("sized = ... is a floor worked out from the host: give raise = true with it".into());
+        }
+        if self.sized == Some(Sized::ProcessLimit) && (self.key.is_some() || self.subject.is_some()) {
+            return Err("sized = \"process-limit\" chooses the key itself (pid_max or threads-max)".into());
         }
         if self.key.is_some() && self.subject.is_some() {
             return Err(
@@ -206,7 +345,7 @@ impl Action for Params {
     fn plan(&self, t: &Target) -> Result<Change, Skip> {
         let l = t.lang;
         let key = self.key_for(t)?;
-        let target = self.target(t)?;
+        let target = self.target(t, &key)?;
         if !t.host.is_live() {
             return Err(Skip::Refused(rtf(l, R::SysctlNotLive, &[("key", &key), ("value", &target)])));
         }
@@ -335,6 +474,50 @@ mod tests {
         );
         assert_eq!(Params { key: Some("net.core.somaxconn".into()), ..params("1") }.name(), "sysctl-somaxconn");
         assert_eq!(params("0").name(), "sysctl");
+    }
+
+    #[test]
+    fn sized_values_are_the_kernels_defaults_or_twice_the_load() {
+        let gib = 1024.0 * 1024.0 * 1024.0;
+        // 24 GiB: the kernel's own defaults for fs.file-max and kernel.threads-max.
+        assert_eq!(file_max_for(24.0 * gib, 900), 2_516_582);
+        assert_eq!(file_max_for(1.0 * gib, 600_000), 1_200_000, "twice the files open");
+        assert_eq!(file_max_for(16.0 * 1024.0 * 1024.0, 10), 8192, "NR_FILE at least");
+        assert_eq!(threads_max_for(24.0 * gib, 400), 196_608);
+        assert_eq!(threads_max_for(1024.0 * 1024.0, 3), 20);
+        assert_eq!(pid_max_for(2, 454), 32_768);
+        assert_eq!(pid_max_for(64, 454), 65_536, "1024 a CPU");
+        assert_eq!(pid_max_for(2, 100_000), 200_000);
+        assert_eq!(pid_max_for(8192, 0), 4_194_304, "at most PID_MAX_LIMIT");
+        assert_eq!(possible_cpus("0-1\n"), Some(2));
+        assert_eq!(possible_cpus("0-3,8,10-11"), Some(7));
+        assert_eq!(possible_cpus("x"), None);
+        assert_eq!(syn_backlog_for(0), 1024);
+        assert_eq!(syn_backlog_for(4096), 8192, "three quarters of 8192 hold 4096");
+        let p =
+            Params { sized: Some(Sized::FileMax), key: Some("fs.file-max".into()), raise: true, ..Params::default() };
+        assert!(p.validate().is_ok());
+        assert!(Params { raise: false, ..p.clone() }.validate().is_err(), "a floor");
+        assert!(Params { value: Some("1".into()), ..p.clone() }.validate().is_err(), "one of them");
+        let p = Params { sized: Some(Sized::ProcessLimit), raise: true, ..Params::default() };
+        assert!(p.validate().is_ok());
+        assert!(Params { key: Some("kernel.pid_max".into()), ..p }.validate().is_err(), "it chooses the key");
+    }
+
+    #[test]
+    fn the_process_limit_repair_fits_the_kernels_limit_not_a_cgroup() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = Host::new(dir.path());
+        let p = Params { sized: Some(Sized::ProcessLimit), raise: true, ..Params::default() };
+        let f = finding("cgroup /system.slice/ssh.service", "m", &[]);
+        let t = Target { host: &host, lang: Lang::En, check: "sys.limits.processes", finding: &f };
+        assert!(matches!(p.plan(&t), Err(Skip::NotApplicable(r)) if r.contains("not a kernel setting")));
+        std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).unwrap();
+        std::fs::write(dir.path().join("proc/sys/kernel/pid_max"), "32768\n").unwrap();
+        std::fs::write(dir.path().join("proc/sys/kernel/threads-max"), "512\n").unwrap();
+        let f = finding("kernel", "m", &[]);
+        let t = Target { host: &host, lang: Lang::En, check: "sys.limits.processes", finding: &f };
+        assert_eq!(p.key_for(&t).unwrap(), "kernel.threads-max", "the smaller one is the limit");
     }
 
     #[test]
