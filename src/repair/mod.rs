@@ -339,6 +339,7 @@ actions! {
     disk::cleanup => Cleanup,
     sec::console_key => ConsoleKey,
     sys::rlimit => Rlimit,
+    sys::timezone => Timezone,
     net::resolv_conf => ResolvConf,
     net::hostname => Hostname,
     net::route => Route,

@@ -1,6 +1,15 @@
-//! `action.grub`: GRUB's default entry loads a kernel that is gone (removed by hand to free
-//! /boot, or an `update-grub` that never ran after a removal): make the newest installed kernel
-//! the default, where GRUB and the distribution read the default from.
+//! `action.grub`: GRUB's default entry cannot boot the system as it is, so make the newest
+//! installed kernel the default, where GRUB and the distribution read the default from. Three
+//! faults, one per finding of `sys.boot.entry`:
+//!
+//! - `KERNEL-MISSING`: the default loads a kernel that is gone (removed by hand to free /boot, or
+//!   an `update-grub` that never ran after a removal);
+//! - `DEFAULT-UNKNOWN`: the default names no entry (GRUB_DEFAULT pinned to a kernel removed
+//!   since, a saved_entry of a menu generated again): GRUB falls back to the first entry, which
+//!   is not necessarily one that boots, and says nothing;
+//! - `NO-INITRD`: the default loads no initramfs (the menu was generated while it was missing):
+//!   an entry whose kernel and initramfs are both there is made the default instead; when there
+//!   is none, building the initramfs is the repair and this one refuses with the commands.
 //!
 //! - `set default="${saved_entry}"` (GRUB_DEFAULT=saved: RHEL, CentOS, Alibaba Cloud Linux, and
 //!   every BLS system): `saved_entry=` in grubenv, as `grub2-set-default` writes it (the block
@@ -77,18 +86,19 @@ fn rescue(e: &Entry) -> bool {
     t.contains("recovery") || t.contains("rescue") || e.id.contains("rescue") || e.id.contains("recovery")
 }
 
-/// The entry of the newest installed kernel: (index, version).
-fn newest(host: &Host, menu: &Menu) -> Option<(usize, String)> {
+/// The entry of the newest installed kernel: (index, version); with `need_initrd`, only an
+/// entry whose initramfs is there too, and never the entry `except`.
+fn newest(host: &Host, menu: &Menu, need_initrd: bool, except: Option<usize>) -> Option<(usize, String)> {
     menu.entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| !rescue(e))
+        .filter(|(i, e)| !rescue(e) && Some(*i) != except)
         .filter_map(|(i, e)| {
             let k = e.kernel.as_deref()?;
             bootloader::locate(host, k)?;
             let v = kernel_version(k)?;
             let initrd = !e.initrds.is_empty() && e.initrds.iter().all(|p| bootloader::locate(host, p).is_some());
-            Some((i, v.to_string(), initrd))
+            (initrd || !need_initrd).then(|| (i, v.to_string(), initrd))
         })
         .max_by(|a, b| a.2.cmp(&b.2).then_with(|| version_cmp(&a.1, &b.1)).then_with(|| b.0.cmp(&a.0)))
         .map(|(i, v, _)| (i, v))
@@ -167,6 +177,17 @@ fn grub_default(text: &str) -> Option<(usize, String)> {
         .last()
 }
 
+/// What is wrong with GRUB's default.
+#[derive(Clone, Copy)]
+enum Fault<'a> {
+    /// Its kernel (this path) is gone.
+    KernelGone(&'a str),
+    /// It names no entry.
+    Unknown,
+    /// Its entry loads no initramfs.
+    NoInitrd,
+}
+
 impl Action for Params {
     fn name(&self) -> String {
         "grub-default".into()
@@ -178,17 +199,34 @@ impl Action for Params {
         let Some(menu) = bootloader::read(host) else {
             return Err(Skip::NotApplicable(rtf(l, R::CannotRead, &[("path", "grub.cfg"), ("error", "-")])));
         };
-        let Some(old) = menu.default.and_then(|i| menu.entries.get(i)) else {
-            return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[])));
-        };
-        let Some(gone) = old.kernel.as_deref().filter(|k| bootloader::locate(host, k).is_none()) else {
-            return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[])));
-        };
         let cfg =
             bootloader::GRUB_CFGS.iter().find(|p| host.path(p).is_file()).copied().unwrap_or("/boot/grub/grub.cfg");
         let regen = regenerate_command(host, cfg);
-        let Some((idx, version)) = newest(host, &menu) else {
-            return Err(Skip::Refused(rtf(l, R::GrubNoKernel, &[("kernel", gone), ("regen", &regen)])));
+        let old = menu.default.and_then(|i| menu.entries.get(i));
+        let fault = match old {
+            None => Fault::Unknown,
+            Some(o) => match o.kernel.as_deref() {
+                Some(k) if bootloader::locate(host, k).is_none() => {
+                    // The same change repairs both findings: planned once, for the kernel.
+                    if t.finding.code.as_deref() == Some("NO-INITRD") {
+                        return Err(Skip::NotApplicable(rtf(l, R::GrubKernelFirst, &[("kernel", k)])));
+                    }
+                    Fault::KernelGone(k)
+                }
+                Some(_) if o.initrds.is_empty() => Fault::NoInitrd,
+                _ => return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[]))),
+            },
+        };
+        let Some((idx, version)) = newest(host, &menu, matches!(fault, Fault::NoInitrd), menu.default) else {
+            return Err(Skip::Refused(match (fault, old) {
+                (Fault::KernelGone(gone), _) => rtf(l, R::GrubNoKernel, &[("kernel", gone), ("regen", &regen)]),
+                (Fault::NoInitrd, Some(o)) => {
+                    let k = o.kernel.as_deref().unwrap_or("-");
+                    let v = kernel_version(k).unwrap_or("<version>");
+                    rtf(l, R::GrubNoInitrdEntry, &[("entry", &o.title), ("version", v), ("regen", &regen)])
+                }
+                _ => rtf(l, R::GrubNoKernel, &[("kernel", "-"), ("regen", &regen)]),
+            }));
         };
         let new = &menu.entries[idx];
         if !plain(&new.path) {
@@ -230,7 +268,7 @@ impl Action for Params {
             if let Some(text) = host.read_optional(DEFAULT_GRUB).ok().flatten().map(|f| f.text)
                 && let Some((n, value)) = grub_default(&text)
             {
-                let names_old = value == old.path || value == old.id || value == old.title;
+                let names_old = old.is_some_and(|o| value == o.path || value == o.id || value == o.title);
                 let as_written = menu.set_default.as_ref().is_some_and(|(v, _)| *v == value);
                 if value != "0" && value != "saved" && (names_old || as_written) {
                     let bytes = std::fs::read(host.path(DEFAULT_GRUB)).map_err(|e| {
@@ -252,18 +290,26 @@ impl Action for Params {
             }
         }
         let written: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let summary = rtf(
-            l,
-            R::GrubDoDefault,
-            &[
-                ("entry", &new.title),
-                ("version", &version),
-                ("old", &old.title),
-                ("kernel", gone),
-                ("files", &written.join(", ")),
-                ("regen", &regen),
-            ],
-        );
+        let files_list = written.join(", ");
+        let old_title = old.map(|o| o.title.as_str()).unwrap_or("-");
+        let mut args = vec![
+            ("entry", new.title.as_str()),
+            ("version", version.as_str()),
+            ("old", old_title),
+            ("files", files_list.as_str()),
+            ("regen", regen.as_str()),
+        ];
+        let summary = match fault {
+            Fault::KernelGone(gone) => {
+                args.push(("kernel", gone));
+                rtf(l, R::GrubDoDefault, &args)
+            }
+            Fault::Unknown => {
+                args.push(("why", &menu.default_reason));
+                rtf(l, R::GrubDoUnknown, &args)
+            }
+            Fault::NoInitrd => rtf(l, R::GrubDoInitrd, &args),
+        };
         Ok(Change { summary, files, validate, live: Vec::new(), commands: Vec::new(), guards_login: false })
     }
 }
