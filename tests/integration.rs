@@ -25,6 +25,7 @@ mod integration {
     pub mod fix_boot_lab;
     pub mod fix_disk_lab;
     pub mod fix_dns_lab;
+    pub mod fix_duplicate_lab;
     pub mod fix_entry_lab;
     pub mod fix_firewall_lab;
     pub mod fix_identity_lab;
