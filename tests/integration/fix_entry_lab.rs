@@ -191,3 +191,36 @@ fn a_default_entry_without_an_initramfs_gives_way_to_the_newest_entry_that_has_o
     ];
     cycle_holds(&d, "NO-INITRD", &want, &["/boot/grub/grub.cfg"]);
 }
+
+#[test]
+fn a_root_uuid_no_disk_carries_becomes_the_root_of_the_systems_own_fstab_and_is_undone() {
+    let Some(disk) = attach() else { return };
+    // The menu was written when the root filesystem had another UUID (made again from a
+    // backup, or `tune2fs -U`), fstab updated since and the menu not: root=UUID= names a
+    // filesystem no disk carries, on every kernel line, and GRUB_CMDLINE_LINUX pins it too.
+    let old = "0b5e7a4c-5d2a-4c1e-9a63-2f0c1d8e9b17";
+    let d = session(
+        &disk,
+        FILES,
+        &format!(
+            "{}sed -i \"s/root=UUID=$U/root=UUID={old}/\" $R/boot/grub/grub.cfg\n\
+             sed -i 's/^GRUB_CMDLINE_LINUX=\"\"/GRUB_CMDLINE_LINUX=\"root=UUID={old}\"/' $R/etc/default/grub\n\
+             echo $U > $D/uuid\n{CYCLE}",
+            menu_made("0", "", "")
+        ),
+    );
+    let u = read(&d, "uuid").trim().to_string();
+    let dev = &disk.lo.dev;
+    let want = [
+        format!(
+            "boot root=UUID={u} (the / of /etc/fstab, {dev}) instead of root=UUID={old}, which no filesystem here has; written in /boot/grub/grub.cfg, /etc/default/grub"
+        ),
+        format!("+\tlinux\t/boot/vmlinuz-6.1.0-50-cloud-amd64 root=UUID={u} ro "),
+        format!("-GRUB_CMDLINE_LINUX=\"root=UUID={old}\""),
+        format!("+GRUB_CMDLINE_LINUX=\"root=UUID={u}\""),
+    ];
+    cycle_holds(&d, "ENODEV", &want, &["/boot/grub/grub.cfg", "/etc/default/grub"]);
+    let cfg = read(&d, "grub.cfg-after");
+    assert!(!cfg.contains(old), "every kernel line: {cfg}");
+    assert!(cfg.matches(&format!("root=UUID={u} ")).count() >= 2, "{cfg}");
+}

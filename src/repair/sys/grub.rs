@@ -7,6 +7,8 @@
 //! - `DEFAULT-UNKNOWN`: the default names no entry (GRUB_DEFAULT pinned to a kernel removed
 //!   since, a saved_entry of a menu generated again): GRUB falls back to the first entry, which
 //!   is not necessarily one that boots, and says nothing;
+//! - `ENODEV`: the default boots a `root=` no filesystem here has: the `/` of the system's own
+//!   /etc/fstab replaces it, when that filesystem is seen (see [`plan_root`]);
 //! - `NO-INITRD`: the default loads no initramfs (the menu was generated while it was missing):
 //!   an entry whose kernel and initramfs are both there is made the default instead; when there
 //!   is none, building the initramfs is the repair and this one refuses with the commands.
@@ -202,6 +204,9 @@ impl Action for Params {
         let cfg =
             bootloader::GRUB_CFGS.iter().find(|p| host.path(p).is_file()).copied().unwrap_or("/boot/grub/grub.cfg");
         let regen = regenerate_command(host, cfg);
+        if t.finding.code.as_deref() == Some("ENODEV") {
+            return plan_root(t, &menu, cfg, &regen);
+        }
         let old = menu.default.and_then(|i| menu.entries.get(i));
         let fault = match old {
             None => Fault::Unknown,
@@ -314,6 +319,112 @@ impl Action for Params {
     }
 }
 
+/// `line` with every whitespace- or quote-delimited word `old` replaced by `new`; `None` when
+/// it has none.
+fn replace_word(line: &str, old: &str, new: &str) -> Option<String> {
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || c == '"' || c == '\'');
+    let mut out = String::new();
+    let mut rest = line;
+    let mut hit = false;
+    while let Some(i) = rest.find(old) {
+        let before = if i > 0 { rest[..i].chars().last() } else { out.chars().last() };
+        let after = rest[i + old.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if edge(before) && edge(after) {
+            out.push_str(new);
+            hit = true;
+        } else {
+            out.push_str(old);
+        }
+        rest = &rest[i + old.len()..];
+    }
+    out.push_str(rest);
+    hit.then_some(out)
+}
+
+/// `ENODEV`: the default entry boots `root=` a filesystem no disk here carries (the root
+/// filesystem made again or its UUID changed, fstab updated and the menu not). The root the
+/// system itself names, the `/` line of its /etc/fstab, replaces it when that filesystem is
+/// seen here: on every kernel line of grub.cfg (or the BLS entries' `options` and grubenv's
+/// `kernelopts`) and in GRUB_CMDLINE_LINUX of /etc/default/grub, so the next update-grub keeps
+/// it. Refused when fstab's `/` is not seen either: which disk is the root is not guessed.
+fn plan_root(t: &Target, menu: &Menu, cfg: &str, regen: &str) -> Result<Change, Skip> {
+    use crate::probe::boot::boot_entry::root_found;
+    let l = t.lang;
+    let host = t.host;
+    let Some(old) = menu.default.and_then(|i| menu.entries.get(i)).and_then(|e| e.root()) else {
+        return Err(Skip::NotApplicable(rtf(l, R::GrubRootFine, &[])));
+    };
+    let seen = crate::host::blockdev::visible();
+    if root_found(host, old, &seen) != Some(false) {
+        return Err(Skip::NotApplicable(rtf(l, R::GrubRootFine, &[])));
+    }
+    let fstab_root = host
+        .read_optional(crate::host::fstab::PATH)
+        .ok()
+        .flatten()
+        .and_then(|f| crate::host::fstab::parse(&f.text).entries.into_iter().find(|e| e.file == "/"))
+        .map(|e| e.spec);
+    let Some(new) = fstab_root.filter(|n| n != old && root_found(host, n, &seen) == Some(true) && plain(n)) else {
+        return Err(Skip::Refused(rtf(l, R::GrubRootUnknown, &[("root", old)])));
+    };
+    let device = new.split_once('=').and_then(|(tag, v)| seen.find(tag, v).flatten()).unwrap_or_else(|| new.clone());
+    let (old_w, new_w) = (format!("root={old}"), format!("root={new}"));
+    let mut files = Vec::new();
+    let mut validate = Vec::new();
+    let edit = |path: &str, only: &dyn Fn(&str) -> bool| -> Result<Option<FileEdit>, Skip> {
+        let text = read_text(t, path)?;
+        let mut changed = false;
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            match replace_word(line, &old_w, &new_w).filter(|_| only(line.trim_start())) {
+                Some(n) => {
+                    out.push_str(&n);
+                    changed = true;
+                }
+                None => out.push_str(line),
+            }
+        }
+        Ok(changed.then(|| FileEdit { path: path.to_string(), after: Some(out.into_bytes()) }))
+    };
+    if menu.source == bootloader::BLS_DIR {
+        for e in &menu.entries {
+            files.extend(edit(&e.source, &|l: &str| l.starts_with("options"))?);
+        }
+        if let Some((path, vars)) = bootloader::grubenv(host)
+            && let Some((_, opts)) = vars.iter().find(|(k, _)| k == "kernelopts")
+            && let Some(new_opts) = replace_word(opts, &old_w, &new_w)
+        {
+            let text = read_text(t, &path)?;
+            let after = grubenv_with(Some(&text), "kernelopts", &new_opts)
+                .ok_or_else(|| Skip::Refused(rtf(l, R::GrubEnvFull, &[("path", &path)])))?;
+            validate.extend(grub_tool(host, &["grub-editenv", "grub2-editenv"], &[&path, "list"]));
+            files.push(FileEdit { path, after: Some(after) });
+        }
+    } else {
+        let kernel_line =
+            |l: &str| ["linux", "linux16", "linuxefi"].iter().any(|k| l.split_whitespace().next() == Some(*k));
+        files.extend(edit(cfg, &kernel_line)?);
+        validate.extend(grub_tool(host, &["grub-script-check", "grub2-script-check"], &[cfg]));
+    }
+    if host.path(DEFAULT_GRUB).is_file()
+        && let Some(f) = edit(DEFAULT_GRUB, &|l: &str| l.starts_with("GRUB_CMDLINE_LINUX"))?
+    {
+        files.push(f);
+        validate.push(Command::new("sh", &["-n", &host.path(DEFAULT_GRUB).to_string_lossy()]).only_if_passing_before());
+    }
+    if files.is_empty() {
+        return Err(Skip::Refused(rtf(l, R::GrubRootUnknown, &[("root", old)])));
+    }
+    let written: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let summary = rtf(
+        l,
+        R::GrubDoRoot,
+        &[("new", &new), ("device", &device), ("old", old), ("files", &written.join(", ")), ("regen", regen)],
+    );
+    Ok(Change { summary, files, validate, live: Vec::new(), commands: Vec::new(), guards_login: false })
+}
+
 /// A file of the examined system as text, or the refusal that says why not.
 pub fn read_text(t: &Target, path: &str) -> Result<String, Skip> {
     let bytes = std::fs::read(t.host.path(path))
@@ -350,5 +461,15 @@ mod tests {
             Some((3, "a>b".into()))
         );
         assert!(!plain("it's \"x\"") && plain("gnulinux-advanced-1>gnulinux-6.1-advanced-1"));
+        assert_eq!(
+            replace_word("\tlinux /vmlinuz root=UUID=a ro root=UUID=ab quiet\n", "root=UUID=a", "root=UUID=b")
+                .as_deref(),
+            Some("\tlinux /vmlinuz root=UUID=b ro root=UUID=ab quiet\n")
+        );
+        assert_eq!(
+            replace_word("GRUB_CMDLINE_LINUX=\"root=UUID=a\"", "root=UUID=a", "root=UUID=b").as_deref(),
+            Some("GRUB_CMDLINE_LINUX=\"root=UUID=b\"")
+        );
+        assert_eq!(replace_word("xroot=UUID=a", "root=UUID=a", "root=UUID=b"), None);
     }
 }
