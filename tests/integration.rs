@@ -25,11 +25,14 @@ mod integration {
     pub mod fix_boot_lab;
     pub mod fix_disk_lab;
     pub mod fix_dns_lab;
+    pub mod fix_duplicate_lab;
+    pub mod fix_entry_lab;
     pub mod fix_firewall_lab;
     pub mod fix_identity_lab;
     pub mod fix_kernel_lab;
     pub mod fix_lab;
     pub mod fix_limits_lab;
+    pub mod fix_listen_lab;
     pub mod fix_login_lab;
     pub mod fix_more_lab;
     pub mod fix_nameservers_lab;
@@ -40,6 +43,7 @@ mod integration {
     pub mod fix_system_lab;
     pub mod fix_time_lab;
     pub mod fix_tune_lab;
+    pub mod fix_zone_lab;
     pub mod fleet;
     pub mod fleet_lab;
     pub mod fstab_lab;

@@ -10,7 +10,7 @@ use super::Host;
 /// The places grub.cfg lives, most specific first.
 pub const GRUB_CFGS: &[&str] = &["/boot/grub2/grub.cfg", "/boot/grub/grub.cfg"];
 const GRUBENVS: &[&str] = &["/boot/grub2/grubenv", "/boot/grub/grubenv"];
-const BLS_DIR: &str = "/boot/loader/entries";
+pub const BLS_DIR: &str = "/boot/loader/entries";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Entry {

@@ -341,6 +341,7 @@ actions! {
     sec::console_key => ConsoleKey,
     sec::shells => Shells,
     sys::rlimit => Rlimit,
+    sys::timezone => Timezone,
     net::resolv_conf => ResolvConf,
     net::hostname => Hostname,
     net::route => Route,

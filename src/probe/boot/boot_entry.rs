@@ -28,7 +28,7 @@ pub const FIELDS: &[Field] = &[
 ];
 
 /// Whether a `root=` names a filesystem this machine sees; `None` when it cannot tell.
-fn root_found(host: &Host, spec: &str, seen: &Visible) -> Option<bool> {
+pub fn root_found(host: &Host, spec: &str, seen: &Visible) -> Option<bool> {
     if let Some((tag @ ("UUID" | "LABEL"), value)) = spec.split_once('=') {
         let hit = seen.find(tag, value).is_some();
         return if hit { Some(true) } else { seen.known().then_some(false) };

@@ -13,7 +13,12 @@
 //!   disk declared `xfs` fails to mount and stops the boot), the device found among the disks
 //!   this machine sees as `disk.fstab.types` finds it (under `--root`: by UUID or LABEL);
 //! - `edit = "options"`: the options that filesystem refuses removed (`inode64` on ext4,
-//!   `nobarrier` on XFS since Linux 4.19), `defaults` when none is left.
+//!   `nobarrier` on XFS since Linux 4.19), `defaults` when none is left;
+//! - `edit = "duplicate"`: comments out the later of two lines for one mount point, when that
+//!   changes nothing the boot mounts: both name the same device, or systemd starts the system
+//!   (its fstab generator mounts the first line and refuses the later one, "Duplicate entry",
+//!   failing the generator run). With another init, `mount -a` mounts both, the later over the
+//!   earlier: which one is meant is not guessed, refused.
 //!
 //! Only the entry's line changes; every other byte of the file stays. The system's own mounts
 //! (`/`, `/boot`, `/usr`, `/var`, ...) are never given nofail or commented out: nofail would not
@@ -44,6 +49,7 @@ pub enum Edit {
     Type,
     Options,
     Netdev,
+    Duplicate,
 }
 
 /// Mount points of the system itself (as in the fstab probe).
@@ -68,6 +74,7 @@ impl Action for Params {
             Edit::Type => "fstab-type",
             Edit::Options => "fstab-options",
             Edit::Netdev => "fstab-netdev",
+            Edit::Duplicate => "fstab-duplicate",
         }
         .into()
     }
@@ -101,6 +108,25 @@ impl Action for Params {
             Skip::Refused(rtf(l, R::NotText, &[("path", &format!("{}:{}", fstab::PATH, entry.line))]))
         })?;
         let (new_line, summary) = match self.edit {
+            Edit::Duplicate => {
+                let Some(first) =
+                    tab.entries.iter().find(|e| e.file == entry.file && !e.is_swap() && e.line < entry.line)
+                else {
+                    return Err(Skip::NotApplicable(rtf(l, R::FstabNotDuplicate, &args)));
+                };
+                let first_line = first.line.to_string();
+                let mut a = args.to_vec();
+                a.extend([("first_line", first_line.as_str()), ("first_spec", first.spec.as_str())]);
+                let why = if first.spec == entry.spec {
+                    R::FstabDoDuplicateSame
+                } else if ["/lib/systemd/systemd", "/usr/lib/systemd/systemd"].iter().any(|p| t.host.path(p).is_file())
+                {
+                    R::FstabDoDuplicateSystemd
+                } else {
+                    return Err(Skip::Refused(rtf(l, R::FstabDuplicateUnclear, &a)));
+                };
+                (super::lines::commented(old_line, &format!("duplicate of line {}", first.line)), rtf(l, why, &a))
+            }
             Edit::Nofail => {
                 if entry.nofail() {
                     return Err(Skip::NotApplicable(rtf(l, R::FstabHasNofail, &args)));
@@ -291,6 +317,35 @@ mod tests {
     fn plan(root: &std::path::Path, edit: Edit, f: &Finding) -> Result<Change, Skip> {
         let host = Host::new(root);
         Params { edit }.plan(&Target { host: &host, lang: Lang::En, check: "disk.fstab.entries", finding: f })
+    }
+
+    #[test]
+    fn the_later_line_of_a_mount_point_is_commented_out_only_when_the_boot_mounts_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        let fstab = "tmpfs /srv tmpfs defaults 0 0\nLABEL=srv /srv ext4 defaults 0 2\n";
+        std::fs::write(root.join("etc/fstab"), fstab).unwrap();
+        // Without systemd, mount -a mounts both: not guessed.
+        assert!(
+            matches!(plan(root, Edit::Duplicate, &finding("/srv", 2)), Err(Skip::Refused(r)) if r.contains("not guessed"))
+        );
+        std::fs::create_dir_all(root.join("lib/systemd")).unwrap();
+        std::fs::write(root.join("lib/systemd/systemd"), "").unwrap();
+        let c = plan(root, Edit::Duplicate, &finding("/srv", 2)).unwrap();
+        assert_eq!(
+            String::from_utf8(c.files[0].after.clone().unwrap()).unwrap(),
+            "tmpfs /srv tmpfs defaults 0 0\n# LABEL=srv /srv ext4 defaults 0 2  # ecs-doctor fix: duplicate of line 1\n"
+        );
+        assert!(c.summary.contains("systemd mounts line 1 (tmpfs)"), "{}", c.summary);
+        // The first line is not the duplicate.
+        assert!(matches!(plan(root, Edit::Duplicate, &finding("/srv", 1)), Err(Skip::NotApplicable(_))));
+        // The same device twice: the later goes, whatever the init.
+        std::fs::remove_file(root.join("lib/systemd/systemd")).unwrap();
+        std::fs::write(root.join("etc/fstab"), "tmpfs /srv tmpfs defaults 0 0\ntmpfs /srv tmpfs size=1g 0 0\n")
+            .unwrap();
+        let c = plan(root, Edit::Duplicate, &finding("/srv", 2)).unwrap();
+        assert!(c.summary.contains("it mounts tmpfs again, as line 1 does"), "{}", c.summary);
     }
 
     #[test]

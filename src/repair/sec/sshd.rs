@@ -5,7 +5,9 @@
 //!   that sets the keyword to another value (in the main file, a drop-in or a Match block) and
 //!   writes `Keyword value` first in sshd_config (sshd takes the first value it reads);
 //! - `edit = "listen-address"`: comments out each `ListenAddress` this host does not have (with
-//!   none left sshd listens on every address);
+//!   none left sshd listens on every address); for `SSHD-LOOPBACK-ONLY` (sshd answers this
+//!   server alone), the loopback `ListenAddress` lines when no line clients can reach is left,
+//!   and the missing addresses with them, so sshd listens on every address;
 //! - `edit = "unlock"`: comments out the access lines that lock every account out (the
 //!   `DenyUsers`, `AllowUsers`, `DenyGroups`, `AllowGroups`, `AuthenticationMethods` or
 //!   authentication switches the login matrix names), so the setting in force before them
@@ -149,20 +151,53 @@ impl Action for Params {
                 let have = crate::probe::ssh::sshd_service::host_addresses(t.host)
                     .ok_or_else(|| Skip::Refused(rtf(l, R::SshdNoAddresses, &[])))?;
                 let mut gone = Vec::new();
+                let mut loopback = Vec::new();
+                // Whether a line is left that clients outside can reach (an address of this host
+                // that is not loopback, the unspecified address, or a name sshd resolves).
+                let mut reachable = false;
                 for e in settings.entries.iter().filter(|e| e.keyword == "listenaddress" && e.criteria.is_none()) {
-                    if let Some(ip) = listen_ip(&e.value)
-                        && !ip.is_unspecified()
-                        && !have.contains(&ip)
-                        && let Some((file, n)) = split_loc(&e.loc)
-                    {
-                        out.entry(file).or_default().push((n, format!("{ip} is not an address of this host")));
-                        gone.push(ip.to_string());
+                    let Some(loc) = split_loc(&e.loc) else { continue };
+                    match listen_ip(&e.value) {
+                        Some(ip) if ip.is_loopback() => loopback.push((ip, loc)),
+                        Some(ip) if !ip.is_unspecified() && !have.contains(&ip) => gone.push((ip, loc)),
+                        _ => reachable = true,
                     }
                 }
-                if gone.is_empty() {
-                    return Err(Skip::NotApplicable(rtf(l, R::SshdAddressesFine, &[])));
+                let loopback_only = t.finding.code.as_deref() == Some("SSHD-LOOPBACK-ONLY");
+                if loopback_only {
+                    // sshd bound to loopback alone: the loopback lines go, and the lines of
+                    // addresses this host does not have with them (sshd bound to those alone
+                    // would not start); with none left sshd listens on every address.
+                    if reachable || loopback.is_empty() {
+                        return Err(Skip::Refused(rtf(l, R::SshdNoLoopbackLine, &[])));
+                    }
+                    let mut names = Vec::new();
+                    for (ip, (file, n)) in &loopback {
+                        out.entry(file.clone())
+                            .or_default()
+                            .push((*n, format!("{ip} is loopback: clients outside were refused")));
+                        names.push(ip.to_string());
+                    }
+                    for (ip, (file, n)) in &gone {
+                        out.entry(file.clone()).or_default().push((*n, format!("{ip} is not an address of this host")));
+                        names.push(ip.to_string());
+                    }
+                    summary = rtf(l, R::SshdDoLoopback, &[("addresses", &names.join(", "))]);
+                } else {
+                    if gone.is_empty() {
+                        return Err(Skip::NotApplicable(rtf(l, R::SshdAddressesFine, &[])));
+                    }
+                    if !reachable && !loopback.is_empty() {
+                        // Only loopback would be left: the repair of SSHD-LOOPBACK-ONLY comments
+                        // these lines out with the loopback ones, in one change.
+                        return Err(Skip::NotApplicable(rtf(l, R::SshdLoopbackFirst, &[])));
+                    }
+                    for (ip, (file, n)) in &gone {
+                        out.entry(file.clone()).or_default().push((*n, format!("{ip} is not an address of this host")));
+                    }
+                    let names: Vec<String> = gone.iter().map(|(ip, _)| ip.to_string()).collect();
+                    summary = rtf(l, R::SshdDoListen, &[("addresses", &names.join(", "))]);
                 }
-                summary = rtf(l, R::SshdDoListen, &[("addresses", &gone.join(", "))]);
             }
             Edit::Unlock => {
                 // The lines the login matrix names as the refusals, that are sshd settings.

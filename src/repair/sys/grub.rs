@@ -1,6 +1,17 @@
-//! `action.grub`: GRUB's default entry loads a kernel that is gone (removed by hand to free
-//! /boot, or an `update-grub` that never ran after a removal): make the newest installed kernel
-//! the default, where GRUB and the distribution read the default from.
+//! `action.grub`: GRUB's default entry cannot boot the system as it is, so make the newest
+//! installed kernel the default, where GRUB and the distribution read the default from. Three
+//! faults, one per finding of `sys.boot.entry`:
+//!
+//! - `KERNEL-MISSING`: the default loads a kernel that is gone (removed by hand to free /boot, or
+//!   an `update-grub` that never ran after a removal);
+//! - `DEFAULT-UNKNOWN`: the default names no entry (GRUB_DEFAULT pinned to a kernel removed
+//!   since, a saved_entry of a menu generated again): GRUB falls back to the first entry, which
+//!   is not necessarily one that boots, and says nothing;
+//! - `ENODEV`: the default boots a `root=` no filesystem here has: the `/` of the system's own
+//!   /etc/fstab replaces it, when that filesystem is seen (see [`plan_root`]);
+//! - `NO-INITRD`: the default loads no initramfs (the menu was generated while it was missing):
+//!   an entry whose kernel and initramfs are both there is made the default instead; when there
+//!   is none, building the initramfs is the repair and this one refuses with the commands.
 //!
 //! - `set default="${saved_entry}"` (GRUB_DEFAULT=saved: RHEL, CentOS, Alibaba Cloud Linux, and
 //!   every BLS system): `saved_entry=` in grubenv, as `grub2-set-default` writes it (the block
@@ -77,18 +88,19 @@ fn rescue(e: &Entry) -> bool {
     t.contains("recovery") || t.contains("rescue") || e.id.contains("rescue") || e.id.contains("recovery")
 }
 
-/// The entry of the newest installed kernel: (index, version).
-fn newest(host: &Host, menu: &Menu) -> Option<(usize, String)> {
+/// The entry of the newest installed kernel: (index, version); with `need_initrd`, only an
+/// entry whose initramfs is there too, and never the entry `except`.
+fn newest(host: &Host, menu: &Menu, need_initrd: bool, except: Option<usize>) -> Option<(usize, String)> {
     menu.entries
         .iter()
         .enumerate()
-        .filter(|(_, e)| !rescue(e))
+        .filter(|(i, e)| !rescue(e) && Some(*i) != except)
         .filter_map(|(i, e)| {
             let k = e.kernel.as_deref()?;
             bootloader::locate(host, k)?;
             let v = kernel_version(k)?;
             let initrd = !e.initrds.is_empty() && e.initrds.iter().all(|p| bootloader::locate(host, p).is_some());
-            Some((i, v.to_string(), initrd))
+            (initrd || !need_initrd).then(|| (i, v.to_string(), initrd))
         })
         .max_by(|a, b| a.2.cmp(&b.2).then_with(|| version_cmp(&a.1, &b.1)).then_with(|| b.0.cmp(&a.0)))
         .map(|(i, v, _)| (i, v))
@@ -167,6 +179,17 @@ fn grub_default(text: &str) -> Option<(usize, String)> {
         .last()
 }
 
+/// What is wrong with GRUB's default.
+#[derive(Clone, Copy)]
+enum Fault<'a> {
+    /// Its kernel (this path) is gone.
+    KernelGone(&'a str),
+    /// It names no entry.
+    Unknown,
+    /// Its entry loads no initramfs.
+    NoInitrd,
+}
+
 impl Action for Params {
     fn name(&self) -> String {
         "grub-default".into()
@@ -178,17 +201,37 @@ impl Action for Params {
         let Some(menu) = bootloader::read(host) else {
             return Err(Skip::NotApplicable(rtf(l, R::CannotRead, &[("path", "grub.cfg"), ("error", "-")])));
         };
-        let Some(old) = menu.default.and_then(|i| menu.entries.get(i)) else {
-            return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[])));
-        };
-        let Some(gone) = old.kernel.as_deref().filter(|k| bootloader::locate(host, k).is_none()) else {
-            return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[])));
-        };
         let cfg =
             bootloader::GRUB_CFGS.iter().find(|p| host.path(p).is_file()).copied().unwrap_or("/boot/grub/grub.cfg");
         let regen = regenerate_command(host, cfg);
-        let Some((idx, version)) = newest(host, &menu) else {
-            return Err(Skip::Refused(rtf(l, R::GrubNoKernel, &[("kernel", gone), ("regen", &regen)])));
+        if t.finding.code.as_deref() == Some("ENODEV") {
+            return plan_root(t, &menu, cfg, &regen);
+        }
+        let old = menu.default.and_then(|i| menu.entries.get(i));
+        let fault = match old {
+            None => Fault::Unknown,
+            Some(o) => match o.kernel.as_deref() {
+                Some(k) if bootloader::locate(host, k).is_none() => {
+                    // The same change repairs both findings: planned once, for the kernel.
+                    if t.finding.code.as_deref() == Some("NO-INITRD") {
+                        return Err(Skip::NotApplicable(rtf(l, R::GrubKernelFirst, &[("kernel", k)])));
+                    }
+                    Fault::KernelGone(k)
+                }
+                Some(_) if o.initrds.is_empty() => Fault::NoInitrd,
+                _ => return Err(Skip::NotApplicable(rtf(l, R::GrubDefaultFine, &[]))),
+            },
+        };
+        let Some((idx, version)) = newest(host, &menu, matches!(fault, Fault::NoInitrd), menu.default) else {
+            return Err(Skip::Refused(match (fault, old) {
+                (Fault::KernelGone(gone), _) => rtf(l, R::GrubNoKernel, &[("kernel", gone), ("regen", &regen)]),
+                (Fault::NoInitrd, Some(o)) => {
+                    let k = o.kernel.as_deref().unwrap_or("-");
+                    let v = kernel_version(k).unwrap_or("<version>");
+                    rtf(l, R::GrubNoInitrdEntry, &[("entry", &o.title), ("version", v), ("regen", &regen)])
+                }
+                _ => rtf(l, R::GrubNoKernel, &[("kernel", "-"), ("regen", &regen)]),
+            }));
         };
         let new = &menu.entries[idx];
         if !plain(&new.path) {
@@ -230,7 +273,7 @@ impl Action for Params {
             if let Some(text) = host.read_optional(DEFAULT_GRUB).ok().flatten().map(|f| f.text)
                 && let Some((n, value)) = grub_default(&text)
             {
-                let names_old = value == old.path || value == old.id || value == old.title;
+                let names_old = old.is_some_and(|o| value == o.path || value == o.id || value == o.title);
                 let as_written = menu.set_default.as_ref().is_some_and(|(v, _)| *v == value);
                 if value != "0" && value != "saved" && (names_old || as_written) {
                     let bytes = std::fs::read(host.path(DEFAULT_GRUB)).map_err(|e| {
@@ -252,20 +295,134 @@ impl Action for Params {
             }
         }
         let written: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-        let summary = rtf(
-            l,
-            R::GrubDoDefault,
-            &[
-                ("entry", &new.title),
-                ("version", &version),
-                ("old", &old.title),
-                ("kernel", gone),
-                ("files", &written.join(", ")),
-                ("regen", &regen),
-            ],
-        );
+        let files_list = written.join(", ");
+        let old_title = old.map(|o| o.title.as_str()).unwrap_or("-");
+        let mut args = vec![
+            ("entry", new.title.as_str()),
+            ("version", version.as_str()),
+            ("old", old_title),
+            ("files", files_list.as_str()),
+            ("regen", regen.as_str()),
+        ];
+        let summary = match fault {
+            Fault::KernelGone(gone) => {
+                args.push(("kernel", gone));
+                rtf(l, R::GrubDoDefault, &args)
+            }
+            Fault::Unknown => {
+                args.push(("why", &menu.default_reason));
+                rtf(l, R::GrubDoUnknown, &args)
+            }
+            Fault::NoInitrd => rtf(l, R::GrubDoInitrd, &args),
+        };
         Ok(Change { summary, files, validate, live: Vec::new(), commands: Vec::new(), guards_login: false })
     }
+}
+
+/// `line` with every whitespace- or quote-delimited word `old` replaced by `new`; `None` when
+/// it has none.
+fn replace_word(line: &str, old: &str, new: &str) -> Option<String> {
+    let edge = |c: Option<char>| c.is_none_or(|c| c.is_whitespace() || c == '"' || c == '\'');
+    let mut out = String::new();
+    let mut rest = line;
+    let mut hit = false;
+    while let Some(i) = rest.find(old) {
+        let before = if i > 0 { rest[..i].chars().last() } else { out.chars().last() };
+        let after = rest[i + old.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if edge(before) && edge(after) {
+            out.push_str(new);
+            hit = true;
+        } else {
+            out.push_str(old);
+        }
+        rest = &rest[i + old.len()..];
+    }
+    out.push_str(rest);
+    hit.then_some(out)
+}
+
+/// `ENODEV`: the default entry boots `root=` a filesystem no disk here carries (the root
+/// filesystem made again or its UUID changed, fstab updated and the menu not). The root the
+/// system itself names, the `/` line of its /etc/fstab, replaces it when that filesystem is
+/// seen here: on every kernel line of grub.cfg (or the BLS entries' `options` and grubenv's
+/// `kernelopts`) and in GRUB_CMDLINE_LINUX of /etc/default/grub, so the next update-grub keeps
+/// it. Refused when fstab's `/` is not seen either: which disk is the root is not guessed.
+fn plan_root(t: &Target, menu: &Menu, cfg: &str, regen: &str) -> Result<Change, Skip> {
+    use crate::probe::boot::boot_entry::root_found;
+    let l = t.lang;
+    let host = t.host;
+    let Some(old) = menu.default.and_then(|i| menu.entries.get(i)).and_then(|e| e.root()) else {
+        return Err(Skip::NotApplicable(rtf(l, R::GrubRootFine, &[])));
+    };
+    let seen = crate::host::blockdev::visible();
+    if root_found(host, old, &seen) != Some(false) {
+        return Err(Skip::NotApplicable(rtf(l, R::GrubRootFine, &[])));
+    }
+    let fstab_root = host
+        .read_optional(crate::host::fstab::PATH)
+        .ok()
+        .flatten()
+        .and_then(|f| crate::host::fstab::parse(&f.text).entries.into_iter().find(|e| e.file == "/"))
+        .map(|e| e.spec);
+    let Some(new) = fstab_root.filter(|n| n != old && root_found(host, n, &seen) == Some(true) && plain(n)) else {
+        return Err(Skip::Refused(rtf(l, R::GrubRootUnknown, &[("root", old)])));
+    };
+    let device = new.split_once('=').and_then(|(tag, v)| seen.find(tag, v).flatten()).unwrap_or_else(|| new.clone());
+    let (old_w, new_w) = (format!("root={old}"), format!("root={new}"));
+    let mut files = Vec::new();
+    let mut validate = Vec::new();
+    let edit = |path: &str, only: &dyn Fn(&str) -> bool| -> Result<Option<FileEdit>, Skip> {
+        let text = read_text(t, path)?;
+        let mut changed = false;
+        let mut out = String::with_capacity(text.len());
+        for line in text.split_inclusive('\n') {
+            match replace_word(line, &old_w, &new_w).filter(|_| only(line.trim_start())) {
+                Some(n) => {
+                    out.push_str(&n);
+                    changed = true;
+                }
+                None => out.push_str(line),
+            }
+        }
+        Ok(changed.then(|| FileEdit { path: path.to_string(), after: Some(out.into_bytes()) }))
+    };
+    if menu.source == bootloader::BLS_DIR {
+        for e in &menu.entries {
+            files.extend(edit(&e.source, &|l: &str| l.starts_with("options"))?);
+        }
+        if let Some((path, vars)) = bootloader::grubenv(host)
+            && let Some((_, opts)) = vars.iter().find(|(k, _)| k == "kernelopts")
+            && let Some(new_opts) = replace_word(opts, &old_w, &new_w)
+        {
+            let text = read_text(t, &path)?;
+            let after = grubenv_with(Some(&text), "kernelopts", &new_opts)
+                .ok_or_else(|| Skip::Refused(rtf(l, R::GrubEnvFull, &[("path", &path)])))?;
+            validate.extend(grub_tool(host, &["grub-editenv", "grub2-editenv"], &[&path, "list"]));
+            files.push(FileEdit { path, after: Some(after) });
+        }
+    } else {
+        let kernel_line =
+            |l: &str| ["linux", "linux16", "linuxefi"].iter().any(|k| l.split_whitespace().next() == Some(*k));
+        files.extend(edit(cfg, &kernel_line)?);
+        validate.extend(grub_tool(host, &["grub-script-check", "grub2-script-check"], &[cfg]));
+    }
+    if host.path(DEFAULT_GRUB).is_file()
+        && let Some(f) = edit(DEFAULT_GRUB, &|l: &str| l.starts_with("GRUB_CMDLINE_LINUX"))?
+    {
+        files.push(f);
+        validate.push(Command::new("sh", &["-n", &host.path(DEFAULT_GRUB).to_string_lossy()]).only_if_passing_before());
+    }
+    if files.is_empty() {
+        return Err(Skip::Refused(rtf(l, R::GrubRootUnknown, &[("root", old)])));
+    }
+    let written: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let summary = rtf(
+        l,
+        R::GrubDoRoot,
+        &[("new", &new), ("device", &device), ("old", old), ("files", &written.join(", ")), ("regen", regen)],
+    );
+    Ok(Change { summary, files, validate, live: Vec::new(), commands: Vec::new(), guards_login: false })
 }
 
 /// A file of the examined system as text, or the refusal that says why not.
@@ -304,5 +461,15 @@ mod tests {
             Some((3, "a>b".into()))
         );
         assert!(!plain("it's \"x\"") && plain("gnulinux-advanced-1>gnulinux-6.1-advanced-1"));
+        assert_eq!(
+            replace_word("\tlinux /vmlinuz root=UUID=a ro root=UUID=ab quiet\n", "root=UUID=a", "root=UUID=b")
+                .as_deref(),
+            Some("\tlinux /vmlinuz root=UUID=b ro root=UUID=ab quiet\n")
+        );
+        assert_eq!(
+            replace_word("GRUB_CMDLINE_LINUX=\"root=UUID=a\"", "root=UUID=a", "root=UUID=b").as_deref(),
+            Some("GRUB_CMDLINE_LINUX=\"root=UUID=b\"")
+        );
+        assert_eq!(replace_word("xroot=UUID=a", "root=UUID=a", "root=UUID=b"), None);
     }
 }
