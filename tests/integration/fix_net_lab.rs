@@ -14,7 +14,7 @@
 
 use crate::common::*;
 use crate::integration::fix_system_lab::file_state;
-use crate::integration::lab_sshd::Machine;
+use crate::integration::lab_sshd::{Machine, tcp_connect_from};
 use crate::topology::{self, Lab, MdMode, lab_ok};
 use std::process::Output;
 
@@ -114,4 +114,143 @@ fn an_mtu_below_1280_gets_1500_once_the_gateway_carries_it_now_and_at_boot_and_i
     let said = format!("{}{}", stdout(&out), stderr(&out));
     contains_all(&said, &["rolled back, the system is as it was: ping -c 3 -W 1 -M do -s 1472 -I c0 10.77.1.1 failed"]);
     assert_eq!((file_state(&main), mtu_of(&m, "c0")), (before, "1000".into()), "rolled back");
+}
+
+/// Undoes every applied repair on the machine, latest first; how many.
+fn undo_all(m: &Machine) -> usize {
+    let mut n = 0;
+    loop {
+        let out = fix(m, &["--undo"]);
+        if stderr(&out).contains("No applied repair to undo") {
+            return n;
+        }
+        assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+        n += 1;
+        assert!(n < 10, "undo does not end");
+    }
+}
+
+/// Whether `to` answers a ping from the machine.
+fn pings(m: &Machine, to: &str) -> bool {
+    m.command("ping", &["-c", "1", "-W", "1", to]).output().is_ok_and(|o| o.status.success())
+}
+
+fn routes_of(m: &Machine) -> String {
+    stdout(&m.command("ip", &["-4", "route", "show"]).output().expect("ip route"))
+}
+
+const MD: &str = "http://100.100.100.200";
+
+/// c0's stanza, and a bridge-like interface whose stanza adds a route at boot.
+const IFUPDOWN_ROUTE: &str = "auto lo\niface lo inet loopback\n\n\
+auto c0\niface c0 inet static\n    address 10.77.1.2/24\n    gateway 10.77.1.1\n\n\
+iface br-lab inet manual\n    up ip route add 10.77.1.0/25 dev br-lab\n";
+
+#[test]
+fn routes_that_take_the_subnet_the_vpc_or_the_metadata_away_are_corrected_and_undone() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    let m = Machine::new(&lab.client, false);
+    m.write_mode("/etc/network/interfaces", IFUPDOWN_ROUTE, 0o640);
+    let id = "net.route.conflicts";
+    let args = ["--only", id, "--metadata-url", MD];
+    assert_eq!(status_of(&run(&m, &args), id), "ok", "the healthy lab is quiet");
+    assert!(fix(&m, &args).status.success());
+    // A bridge-like interface (a veth pair, as docker's) in the instance.
+    lab.client.ip("link add br-lab type veth peer name br-lab-p");
+    lab.client.ip("link set br-lab up");
+    lab.client.ip("link set br-lab-p up");
+    let main = m.path("/etc/network/interfaces");
+    let before = file_state(&main);
+    let table = routes_of(&m);
+
+    // ROUTE-VSWITCH: half of the instance's own subnet, the gateway's half, sent into it.
+    lab.client.ip("route add 10.77.1.0/25 dev br-lab");
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "the fault is real");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, "10.77.1.0/25 dev br-lab")["code"], "ROUTE-VSWITCH", "{r:#}");
+    let plan = stdout(&fix(&m, &args));
+    contains_all(
+        &plan,
+        &[
+            "  ·  net.route.conflicts  ·  10.77.1.0/25 dev br-lab",
+            "delete 10.77.1.0/25 dev br-lab, which takes addresses of the VPC away from the primary interface, now (`ip route del`; undo adds it back) and the line that adds it at boot (/etc/network/interfaces)",
+            "     iface br-lab inet manual\n    -    up ip route add 10.77.1.0/25 dev br-lab\n",
+            "runs: ip route del 10.77.1.0/25 dev br-lab",
+            "undo runs: ip route add 10.77.1.0/25 dev br-lab",
+        ],
+    );
+    assert_eq!(file_state(&main), before, "the plan changes nothing");
+    assert!(routes_of(&m).contains("10.77.1.0/25 dev br-lab"));
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert!(pings(&m, topology::ROUTER_CLIENT_IP), "the gateway answers again");
+    assert_eq!(status_of(&run(&m, &args), id), "ok");
+    assert!(!std::fs::read_to_string(&main).unwrap_or_default().contains("10.77.1.0/25"));
+    assert_eq!(undo_all(&m), 1);
+    assert_eq!(file_state(&main), before, "sha256, mode and owner");
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "the route is back");
+    lab.client.ip("route del 10.77.1.0/25 dev br-lab");
+    assert_eq!(routes_of(&m), table);
+
+    // ROUTE-VPC: another vSwitch of the VPC (behind the router) sent into the bridge.
+    lab.router.ip("addr add 10.77.2.1/32 dev lo");
+    assert!(pings(&m, "10.77.2.1"));
+    lab.client.ip("route add 10.77.0.0/16 dev br-lab metric 5");
+    assert!(!pings(&m, "10.77.2.1"), "the fault is real");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, "10.77.0.0/16 dev br-lab")["code"], "ROUTE-VPC", "{r:#}");
+    let plan = stdout(&fix(&m, &args));
+    contains_all(
+        &plan,
+        &[
+            "runs: ip route del 10.77.0.0/16 dev br-lab metric 5",
+            "undo runs: ip route add 10.77.0.0/16 dev br-lab metric 5",
+            "no network configuration here adds it",
+        ],
+    );
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert!(pings(&m, "10.77.2.1"), "the VPC's other vSwitch answers");
+    assert_eq!(status_of(&run(&m, &args), id), "ok");
+    assert_eq!(undo_all(&m), 1);
+    assert!(routes_of(&m).contains("10.77.0.0/16 dev br-lab scope link metric 5"), "{}", routes_of(&m));
+    assert!(!pings(&m, "10.77.2.1"));
+    lab.client.ip("route del 10.77.0.0/16 dev br-lab metric 5");
+
+    // ROUTE-AWAY: the platform's addresses sent into the bridge; a host route each through c0.
+    lab.client.ip("route add 100.100.0.0/16 dev br-lab");
+    assert!(tcp_connect_from(&lab.client, topology::METADATA_IP, 80).is_err(), "the fault is real");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, topology::METADATA_IP)["code"], "ROUTE-AWAY", "{r:#}");
+    let plan = stdout(&fix(&m, &args));
+    contains_all(
+        &plan,
+        &[
+            "give 100.100.100.200 a host route through the primary interface (100.100.100.200/32 via 10.77.1.1 dev c0), so 100.100.0.0/16 dev br-lab keeps the rest of its traffic",
+            "runs: ip route add 100.100.100.200/32 via 10.77.1.1 dev c0",
+            "undo runs: ip route del 100.100.100.200/32 via 10.77.1.1 dev c0",
+            "runs: ip route add 100.100.2.136/32 via 10.77.1.1 dev c0",
+        ],
+    );
+    assert!(tcp_connect_from(&lab.client, topology::METADATA_IP, 80).is_err(), "the plan changes nothing");
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    tcp_connect_from(&lab.client, topology::METADATA_IP, 80).expect("the metadata service answers again");
+    assert_eq!(status_of(&run(&m, &args), id), "ok");
+    assert_eq!(undo_all(&m), 3);
+    assert!(tcp_connect_from(&lab.client, topology::METADATA_IP, 80).is_err(), "undone");
+    lab.client.ip("route del 100.100.0.0/16 dev br-lab");
+
+    // ROUTE-OVERLAP (no metadata to compare with): part of c0's connected subnet on the bridge.
+    lab.router.ip("addr add 10.77.1.200/24 dev r0");
+    lab.client.ip("route add 10.77.1.128/25 dev br-lab");
+    assert!(!pings(&m, "10.77.1.200"), "the fault is real");
+    let r = run(&m, &["--only", id]);
+    assert_eq!(topology::finding(&r, id, "10.77.1.128/25 dev br-lab")["code"], "ROUTE-OVERLAP", "{r:#}");
+    contains_all(&stdout(&fix(&m, &["--only", id])), &["runs: ip route del 10.77.1.128/25 dev br-lab"]);
+    applied(&fix(&m, &["--only", id, "--apply", "--yes"]));
+    assert!(pings(&m, "10.77.1.200"));
+    assert_eq!(status_of(&run(&m, &["--only", id]), id), "ok");
+    assert_eq!(undo_all(&m), 1);
+    assert!(!pings(&m, "10.77.1.200"));
 }
