@@ -1294,6 +1294,7 @@ messages! {
         NicNetworkManager = "fix_nic_network_manager",
         NicNoManager = "fix_nic_no_manager",
         NicDo = "fix_nic_do",
+        NicDoLive = "fix_nic_do_live",
         MtuNotMeasured = "fix_mtu_not_measured",
         MtuChanged = "fix_mtu_changed",
         MtuTooSmall = "fix_mtu_too_small",

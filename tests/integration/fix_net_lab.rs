@@ -254,3 +254,66 @@ fn routes_that_take_the_subnet_the_vpc_or_the_metadata_away_are_corrected_and_un
     assert_eq!(undo_all(&m), 1);
     assert!(!pings(&m, "10.77.1.200"));
 }
+
+const IFUPDOWN_DHCP: &str = "auto lo\niface lo inet loopback\n\nauto c0\niface c0 inet dhcp\n";
+
+/// c0 loses its address (and with it the default route); the metadata service stays reachable
+/// through a second link to the router (c9, routing only 100.100.0.0/16), as a secondary ENI
+/// would keep it. The console's primary IP comes back on c0 live, the DHCP stanza unchanged.
+#[test]
+fn the_primary_interface_without_its_address_gets_the_console_ip_live_and_is_undone() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new(MdMode::Token);
+    lab.router.ip(&format!("link add r9 type veth peer name c9 netns {}", lab.client.0));
+    lab.router.ip("addr add 10.99.0.1/24 dev r9");
+    lab.router.ip("link set r9 up");
+    lab.client.ip("addr add 10.99.0.2/24 dev c9");
+    lab.client.ip("link set c9 up");
+    lab.client.ip("route add 100.100.0.0/16 via 10.99.0.1 dev c9");
+    let m = Machine::new(&lab.client, false);
+    m.write_mode("/etc/network/interfaces", IFUPDOWN_DHCP, 0o644);
+    let main = m.path("/etc/network/interfaces");
+    let before = file_state(&main);
+    let id = "net.addr.assigned";
+    let args = ["--only", id, "--metadata-url", MD];
+    assert_eq!(status_of(&run(&m, &args), id), "ok", "the healthy lab is quiet");
+    assert!(fix(&m, &args).status.success());
+
+    // EADDRNOTAVAIL: no address at all on c0.
+    lab.client.ip("addr flush dev c0");
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "the fault is real");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, "c0")["code"], "EADDRNOTAVAIL", "{r:#}");
+    let plan = stdout(&fix(&m, &args));
+    contains_all(
+        &plan,
+        &[
+            "nic-addresses-c0  ·  net.addr.assigned  ·  c0",
+            "configure 10.77.1.2/24 on c0 (NIC eni-lab0000000000000c0) as the console assigned them, now (`ip addr add`); the configuration (ifupdown: /etc/network/interfaces) gives them at boot already, so nothing is written",
+            "runs: ip addr add 10.77.1.2/24 dev c0",
+            "undo runs: ip addr del 10.77.1.2/24 dev c0",
+        ],
+    );
+    assert!(!plan.contains("+++ b/etc/network/interfaces"), "{plan}");
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "the plan changes nothing");
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert!(pings(&m, topology::ROUTER_CLIENT_IP), "c0 reaches the vSwitch again");
+    assert_eq!(status_of(&run(&m, &args), id), "ok");
+    assert_eq!(undo_all(&m), 1);
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "undone");
+    assert_eq!(file_state(&main), before);
+
+    // DHCP: only a link-local address (what a DHCP client that got no lease leaves).
+    lab.client.ip("addr add 169.254.7.7/16 dev c0");
+    let r = run(&m, &args);
+    assert_eq!(topology::finding(&r, id, "c0")["code"], "DHCP", "{r:#}");
+    contains_all(&stdout(&fix(&m, &args)), &["runs: ip addr add 10.77.1.2/24 dev c0"]);
+    applied(&fix(&m, &[&args[..], &["--apply", "--yes"]].concat()));
+    assert!(pings(&m, topology::ROUTER_CLIENT_IP));
+    assert_eq!(status_of(&run(&m, &args), id), "ok");
+    assert_eq!(undo_all(&m), 1);
+    assert!(!pings(&m, topology::ROUTER_CLIENT_IP), "undone");
+    assert_eq!(file_state(&main), before);
+}
