@@ -7,6 +7,12 @@
 //! - MTU below 1280 on c0: full-size packets cannot leave; the repair sets 1500 live and in the
 //!   ifupdown stanza, and keeps it only because the router answers full-size pings (a router
 //!   whose link carries less makes it roll back).
+//! - Routes into a veth (as docker's bridge) over the vSwitch, the VPC, c0's subnet and the
+//!   platform's addresses: the gateway, another vSwitch, an address of c0's subnet and the
+//!   metadata service (TCP) unreachable; deleted (with the ifupdown line that adds it at boot)
+//!   or, for the metadata and DNS addresses, a /32 through c0.
+//! - c0 without its address, or with only a link-local one: the console's IP added live (the
+//!   metadata service reachable over a second link), the DHCP stanza left as it is.
 //!
 //! Each: the healthy lab is quiet, the plan changes nothing, apply makes the check ok and real
 //! packets pass, undo restores the files (sha256, mode, owner) and reverses the live step.
