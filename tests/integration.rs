@@ -36,6 +36,7 @@ mod integration {
     pub mod fix_login_lab;
     pub mod fix_more_lab;
     pub mod fix_nameservers_lab;
+    pub mod fix_net_lab;
     pub mod fix_quarantine_lab;
     pub mod fix_sec_lab;
     pub mod fix_secgroup_lab;

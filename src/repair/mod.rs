@@ -348,6 +348,7 @@ actions! {
     net::nic => Nic,
     net::mtu => Mtu,
     net::timesync => Timesync,
+    net::route_conflict => RouteConflict,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

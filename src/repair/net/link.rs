@@ -8,6 +8,18 @@
 //! - `edit = "up"`: switches on an interface that is switched off: `ip link set dev DEV up`,
 //!   undone with `ip link set dev DEV down`. The distribution's interface configuration is not
 //!   changed (the plan says so): the next boot brings the interface up as configured.
+//! - `edit = "mtu"`: gives an interface whose MTU is below 1280 (`net.link.state` MTU-LOW)
+//!   Ethernet's 1500 back: `ip link set dev DEV mtu 1500`, undone with the MTU it had, and in
+//!   the distribution's configuration where it configures the interface (the same ifupdown
+//!   `mtu` / ifcfg `MTU=` edit as `action.mtu`). Why 1500 and not another size: the console
+//!   does not publish an MTU (the metadata service has none), and 1500 is what every ECS NIC
+//!   (virtio-net, ERI) and vSwitch carries by default, the size the interface had before
+//!   something lowered it; jumbo frames (8500) are an opt-in the guest keeps. 1500 is not
+//!   taken on trust, though: the driver refuses an MTU above its maximum (`ip link set` fails
+//!   and the repair rolls back), and after the change the peer the interface's traffic goes to
+//!   (the default gateway on it, else a resolved neighbour) must answer full-size 1500-byte
+//!   don't-fragment echo requests (`ping -M do -s 1472`), or the repair rolls back: a link
+//!   whose other end really carries less keeps its MTU. No peer to ask: refused.
 
 use super::{Action, Change, Command, Live, Skip, Target};
 use crate::host::tc::{self, Qdisc};
@@ -25,7 +37,13 @@ pub struct Params {
 pub enum Edit {
     Qdisc,
     Up,
+    Mtu,
 }
+
+/// The MTU `edit = "mtu"` sets: Ethernet's, ECS's default (see the module's comment).
+pub const ETHERNET_MTU: u16 = 1500;
+/// Below this the interface is judged too small (IPv6's minimum link MTU).
+const IPV6_MIN_MTU: u16 = 1280;
 
 /// Qdiscs that a `tc qdisc show` line describes whole (no classes, no filters below).
 const CLASSLESS: &[&str] = &["netem", "tbf", "sfq", "red", "choke", "codel", "pie", "cake", "fq_pie", "sfb", "gred"];
@@ -97,11 +115,75 @@ fn up(t: &Target, dev: &str) -> Result<Change, Skip> {
     })
 }
 
+/// Whom `dev`'s traffic goes to, to prove full-size frames pass: the gateway of a usable route
+/// on it (the default route's first), else a resolved neighbour (/proc/net/arp, flags 0x2).
+fn peer(t: &Target, dev: &str) -> Option<std::net::Ipv4Addr> {
+    let mut bad = Vec::new();
+    let text = |p: &str| t.host.read_optional(p).ok().flatten().map(|f| f.text).unwrap_or_default();
+    let mut routes: Vec<_> =
+        crate::probe::net::routes::parse_ipv4("/proc/net/route", &text("/proc/net/route"), &mut bad)
+            .into_iter()
+            .filter(|r| r.iface == dev && r.is_usable() && !r.gateway.is_unspecified())
+            .collect();
+    routes.sort_by_key(|r| (!r.is_default(), r.metric));
+    if let Some(r) = routes.first() {
+        return Some(r.gateway);
+    }
+    text("/proc/net/arp").lines().skip(1).find_map(|l| {
+        let w: Vec<&str> = l.split_whitespace().collect();
+        match w.as_slice() {
+            [ip, _, flags, _, _, d]
+                if *d == dev && u32::from_str_radix(flags.trim_start_matches("0x"), 16).is_ok_and(|f| f & 2 != 0) =>
+            {
+                ip.parse().ok()
+            }
+            _ => None,
+        }
+    })
+}
+
+fn mtu(t: &Target, dev: &str) -> Result<Change, Skip> {
+    let l = t.lang;
+    let Some(now) = t.host.read_line(&format!("/sys/class/net/{dev}/mtu")).and_then(|v| v.trim().parse::<u16>().ok())
+    else {
+        return Err(Skip::NotApplicable(rtf(l, R::LinkNoDevice, &[("dev", dev)])));
+    };
+    let (was, size) = (now.to_string(), ETHERNET_MTU.to_string());
+    if now >= IPV6_MIN_MTU {
+        return Err(Skip::NotApplicable(rtf(l, R::LinkMtuFine, &[("dev", dev), ("mtu", &was)])));
+    }
+    let Some(peer) = peer(t, dev) else {
+        return Err(Skip::Refused(rtf(l, R::LinkMtuNoPeer, &[("dev", dev)])));
+    };
+    let peer = peer.to_string();
+    let file = super::mtu::persistent(t, dev, ETHERNET_MTU);
+    let at_boot = file.as_ref().map_or_else(|| rtf(l, R::LinkMtuNotAtBoot, &[]), |f| f.path.clone());
+    // The proof: full-size don't-fragment echo requests (1472 bytes of data, 8 of ICMP header,
+    // 20 of IP header) answered by the peer; a link that carries less rolls the repair back.
+    let data = (ETHERNET_MTU - 28).to_string();
+    let proof = Command::new("ping", &["-c", "3", "-W", "1", "-M", "do", "-s", &data, "-I", dev, &peer]).apply_only();
+    Ok(Change {
+        summary: rtf(
+            l,
+            R::LinkDoMtu,
+            &[("dev", dev), ("size", &size), ("old", &was), ("peer", &peer), ("path", &at_boot)],
+        ),
+        files: file.into_iter().collect(),
+        live: vec![Live {
+            run: Command::new("ip", &["link", "set", "dev", dev, "mtu", &size]),
+            undo: Some(Command::new("ip", &["link", "set", "dev", dev, "mtu", &was])),
+        }],
+        commands: vec![proof],
+        ..Change::default()
+    })
+}
+
 impl Action for Params {
     fn name(&self) -> String {
         match self.edit {
             Edit::Qdisc => "qdisc-remove".into(),
             Edit::Up => "link-up".into(),
+            Edit::Mtu => "link-mtu".into(),
         }
     }
 
@@ -116,6 +198,7 @@ impl Action for Params {
         match self.edit {
             Edit::Qdisc => qdisc(t, &dev),
             Edit::Up => up(t, &dev),
+            Edit::Mtu => mtu(t, &dev),
         }
     }
 }

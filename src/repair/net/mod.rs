@@ -15,6 +15,7 @@ pub mod proxy;
 pub mod resolv_conf;
 pub mod resolver;
 pub mod route;
+pub mod route_conflict;
 pub mod security_group;
 pub mod sysctl;
 pub mod timesync;

@@ -49,7 +49,7 @@ pub fn measured(evidence: &[String]) -> Option<Measured> {
 }
 
 /// The persistent setting, in the distribution's format, when the interface is configured there.
-fn persistent(t: &Target, iface: &str, size: u16) -> Option<FileEdit> {
+pub(super) fn persistent(t: &Target, iface: &str, size: u16) -> Option<FileEdit> {
     match netconf::read(t.host).manager? {
         Manager::Ifupdown => {
             let files = super::nic::ifupdown_files(t);

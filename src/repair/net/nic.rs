@@ -20,6 +20,10 @@
 //!     keyfile readable by others, and files this tool creates get 0644);
 //!   - with no configuration found, refused: a live change alone would be lost at the boot.
 //!
+//! When the configuration gives the addresses at boot already (a DHCP stanza for the primary
+//! address, an address written there: `net.addr.assigned` EADDRNOTAVAIL, DHCP, a lease that
+//! never came), no file is written and the plan says the change is live only.
+//!
 //! The addresses and prefix come from the metadata service, read again when planning
 //! ([`super::console`]): the NIC is found by the interface's MAC. The gateway is left to the
 //! primary NIC's default route (a second default route through a secondary NIC would take
@@ -323,19 +327,25 @@ impl Action for Params {
         }
         let shown: Vec<String> = missing.iter().map(|a| format!("{a}/{prefix}")).collect();
         let manager = conf.manager.map_or("-", Manager::name);
+        // The configuration gives the addresses at boot already (DHCP, or written there): only
+        // the running interface lacks them (`net.addr.assigned`: a lease that never came).
+        let unchanged = t
+            .host
+            .read_optional(&file.path)
+            .ok()
+            .flatten()
+            .is_some_and(|f| Some(f.text.as_bytes()) == file.after.as_deref());
+        let msg = if unchanged { R::NicDoLive } else { R::NicDo };
+        let args = [
+            ("dev", dev.as_str()),
+            ("eni", eni.as_str()),
+            ("addrs", &shown.join(", ")),
+            ("manager", manager),
+            ("path", file.path.as_str()),
+        ];
         Ok(Change {
-            summary: rtf(
-                l,
-                R::NicDo,
-                &[
-                    ("dev", &dev),
-                    ("eni", &eni),
-                    ("addrs", &shown.join(", ")),
-                    ("manager", manager),
-                    ("path", &file.path),
-                ],
-            ),
-            files: vec![file],
+            summary: rtf(l, msg, &args),
+            files: if unchanged { Vec::new() } else { vec![file] },
             live,
             ..Change::default()
         })
