@@ -1325,6 +1325,11 @@ messages! {
         RlimitGone = "fix_rlimit_gone",
         RlimitAtHard = "fix_rlimit_at_hard",
         RlimitDo = "fix_rlimit_do",
+        KeysNotPlain = "fix_keys_not_plain",
+        KeysNoSplit = "fix_keys_no_split",
+        KeysNoBroken = "fix_keys_no_broken",
+        KeysDoJoin = "fix_keys_do_join",
+        KeysDoComment = "fix_keys_do_comment",
     }
 }
 

@@ -347,6 +347,7 @@ actions! {
     net::nic => Nic,
     net::mtu => Mtu,
     net::timesync => Timesync,
+    sec::authorized_keys => AuthorizedKeys,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

@@ -6,6 +6,7 @@
 use super::*;
 
 pub mod account;
+pub mod authorized_keys;
 pub mod chattr;
 pub mod console_key;
 pub mod faillock;

@@ -1,0 +1,126 @@
+//! `ecs-doctor fix` for the login-path findings of branch s-access, each against its fault made
+//! for real on the login lab's machine (`login_lab::Lab`: a real sshd with Debian's PAM stack,
+//! real accounts, real key and password logins) or a server of the topology lab:
+//!
+//! - `sec.ssh.authorized-keys-usable` KEY_SPLIT: an account's only key pasted over two lines,
+//!   so its real key login is refused; the plan shows the join and changes nothing; apply joins
+//!   it and the login works; undo gives the file back byte for byte (mode, owner) and the login
+//!   is refused again.
+//! - KEY_BROKEN: a key cut short beside a key that works: the cut key's real login is refused
+//!   before and after (commenting out admits no one), the working key logs in before and after,
+//!   the line stays in the file behind `# ecs-doctor: ...`; undo gives the file back.
+//!
+//! Root only, under the lab lock.
+
+use crate::common::{stderr, stdout};
+use crate::integration::fix_login_lab::{apply, stat_on, undo};
+use crate::integration::fix_sshd_lab::{fix, sha_on, status};
+use crate::integration::login_lab::{Account, Lab, account, config, lab_ok};
+
+const USABLE: &str = "sec.ssh.authorized-keys-usable";
+
+/// An account with no password: keys are its only way in.
+fn key_only(name: &'static str, uid: u32) -> Account {
+    Account { shadow: format!("*:{}:0:99999:7:::", crate::integration::login_lab::today() - 10), ..account(name, uid) }
+}
+
+#[test]
+fn lab_a_key_split_over_two_lines_is_joined_and_logs_in() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-split", &[account("root", 0), key_only("split", 1007)], &config(""));
+    assert!(lab.key_login("split").0, "the key logs in first\nsshd: {}", lab.sshd.log());
+    let key = lab.public_key();
+    let key = key.trim();
+    let (head, tail) = key.split_at(45);
+    lab.set_keys("split", 1007, &format!("# laptop, pasted from the web console\n{head}\n{tail}\n"));
+    let (ok, err) = lab.key_login("split");
+    assert!(!ok, "the split key is refused: {err}");
+    let path = "/home/split/.ssh/authorized_keys";
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", USABLE]);
+    let f = crate::integration::login_lab::finding(&r, USABLE, path);
+    assert_eq!(f["code"], "KEY_SPLIT", "{f:#}");
+    let before = (sha_on(&lab.m, path), stat_on(&lab.m, path));
+    assert_eq!(before.1, (0o600, 1007, 1007));
+
+    let out = fix(&lab.m, &["--only", USABLE]);
+    let plan = stdout(&out);
+    for want in [
+        "keys-join".to_string(),
+        format!("  ·  {USABLE}  ·  {path}"),
+        format!("-{head}"),
+        format!("-{tail}"),
+        format!("+{key}"),
+        "applied only when every account that can log in now still can after".to_string(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!((sha_on(&lab.m, path), stat_on(&lab.m, path)), before, "the plan changes nothing");
+
+    apply(&lab.m, USABLE);
+    let (ok, err) = lab.key_login("split");
+    assert!(ok, "the joined key logs in: {err}\nsshd: {}", lab.sshd.log());
+    assert_eq!(status(&lab.m, USABLE), "ok");
+    let text = std::fs::read_to_string(lab.m.path(path)).expect("keys");
+    assert_eq!(text, format!("# laptop, pasted from the web console\n{key}\n"));
+    assert_eq!(stat_on(&lab.m, path), before.1, "mode and owner kept");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, path), stat_on(&lab.m, path)), before, "sha256, mode and owner restored");
+    assert!(!lab.key_login("split").0, "undone: refused again");
+}
+
+#[test]
+fn lab_a_key_cut_short_is_commented_out_not_deleted_and_admits_no_one() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-broken", &[account("root", 0), key_only("broken", 1008)], &config(""));
+    // A second key pair whose public key was pasted cut short.
+    let other = lab.m.dir.path().join("other_ed25519");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "cut", "-f"])
+        .arg(&other)
+        .status()
+        .expect("ssh-keygen");
+    assert!(made.success());
+    let other_pub = std::fs::read_to_string(other.with_extension("pub")).expect("pub");
+    let cut = &other_pub.trim()[..40];
+    let good = lab.public_key();
+    lab.set_keys("broken", 1008, &format!("{}\n{cut}\n", good.trim()));
+    let other_login = || {
+        let k = other.to_str().expect("utf-8");
+        lab.ssh(&[], &["-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-i", k], "broken")
+    };
+    assert!(!other_login().0, "the cut key is refused");
+    assert!(lab.key_login("broken").0, "the whole key logs in\nsshd: {}", lab.sshd.log());
+    let path = "/home/broken/.ssh/authorized_keys";
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", USABLE]);
+    let f = crate::integration::login_lab::finding(&r, USABLE, path);
+    assert_eq!(f["code"], "KEY_BROKEN", "{f:#}");
+    let before = (sha_on(&lab.m, path), stat_on(&lab.m, path));
+
+    let out = fix(&lab.m, &["--only", USABLE]);
+    let plan = stdout(&out);
+    for want in [
+        "keys-comment-out".to_string(),
+        format!("  ·  {USABLE}  ·  {path}"),
+        format!("-{cut}"),
+        format!("+# ecs-doctor: not a key sshd can read: {cut}"),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!((sha_on(&lab.m, path), stat_on(&lab.m, path)), before, "the plan changes nothing");
+
+    apply(&lab.m, USABLE);
+    assert_eq!(status(&lab.m, USABLE), "ok");
+    let text = std::fs::read_to_string(lab.m.path(path)).expect("keys");
+    assert_eq!(text, format!("{}\n# ecs-doctor: not a key sshd can read: {cut}\n", good.trim()), "kept, not deleted");
+    assert!(lab.key_login("broken").0, "the whole key still logs in");
+    assert!(!other_login().0, "the cut key is still refused: nothing is admitted");
+    assert_eq!(stat_on(&lab.m, path), before.1, "mode and owner kept");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, path), stat_on(&lab.m, path)), before, "sha256, mode and owner restored");
+}
