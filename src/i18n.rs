@@ -1330,6 +1330,10 @@ messages! {
         KeysNoBroken = "fix_keys_no_broken",
         KeysDoJoin = "fix_keys_do_join",
         KeysDoComment = "fix_keys_do_comment",
+        PamModuleGone = "fix_pam_module_gone",
+        PamModuleDecides = "fix_pam_module_decides",
+        PamModuleNoPlace = "fix_pam_module_no_place",
+        PamModuleDo = "fix_pam_module_do",
     }
 }
 

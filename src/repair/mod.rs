@@ -348,6 +348,7 @@ actions! {
     net::mtu => Mtu,
     net::timesync => Timesync,
     sec::authorized_keys => AuthorizedKeys,
+    sec::pam_module => PamModule,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

@@ -9,6 +9,12 @@
 //! - KEY_BROKEN: a key cut short beside a key that works: the cut key's real login is refused
 //!   before and after (commenting out admits no one), the working key logs in before and after,
 //!   the line stays in the file behind `# ecs-doctor: ...`; undo gives the file back.
+//! - `sec.pam.modules` PAM_MODULE_MISSING: `session required pam_lastlog2.so` (copied from a
+//!   distribution that has it) in Debian's /etc/pam.d/sshd refuses every real login; the plan
+//!   comments it out and changes nothing; apply lets the login in; undo gives the file back and
+//!   the login is refused again. `auth required pam_google_authenticator.so` (a second factor)
+//!   missing is refused by the plan with why, and nothing changes: the password login stays
+//!   refused.
 //!
 //! Root only, under the lab lock.
 
@@ -123,4 +129,83 @@ fn lab_a_key_cut_short_is_commented_out_not_deleted_and_admits_no_one() {
 
     undo(&lab.m);
     assert_eq!((sha_on(&lab.m, path), stat_on(&lab.m, path)), before, "sha256, mode and owner restored");
+}
+
+const MODULES: &str = "sec.pam.modules";
+
+#[test]
+fn lab_a_missing_session_module_is_commented_out_and_logins_work_again() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-pammod", &[account("root", 0), account("ops", 1009)], &config(""));
+    assert!(lab.key_login("ops").0 && lab.password_login("ops").0, "ops logs in first\nsshd: {}", lab.sshd.log());
+    let pam = "/etc/pam.d/sshd";
+    let text = std::fs::read_to_string(lab.m.path(pam)).expect("pam.d/sshd");
+    lab.m.write(pam, &format!("{text}session    required     pam_lastlog2.so silent\n"));
+    let n = text.split('\n').count();
+    let (ok, err) = lab.key_login("ops");
+    assert!(!ok, "the missing session module refuses the key login: {err}");
+    assert!(!lab.password_login("ops").0, "and the password login");
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", MODULES]);
+    let f = crate::integration::login_lab::finding(&r, MODULES, "pam_lastlog2.so");
+    assert_eq!(f["code"], "PAM_MODULE_MISSING", "{f:#}");
+    let before = (sha_on(&lab.m, pam), stat_on(&lab.m, pam));
+
+    let out = fix(&lab.m, &["--only", MODULES]);
+    let plan = stdout(&out);
+    for want in [
+        "pam-comment-out-missing".to_string(),
+        format!("  ·  {MODULES}  ·  pam_lastlog2.so"),
+        "-session    required     pam_lastlog2.so silent".to_string(),
+        "+# ecs-doctor: module not installed: session    required     pam_lastlog2.so silent".to_string(),
+        format!("{pam}:{n}"),
+        "applied only when every account that can log in now still can after".to_string(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert_eq!((sha_on(&lab.m, pam), stat_on(&lab.m, pam)), before, "the plan changes nothing");
+
+    apply(&lab.m, MODULES);
+    let (ok, err) = lab.key_login("ops");
+    assert!(ok, "the key login works again: {err}\nsshd: {}", lab.sshd.log());
+    assert!(lab.password_login("ops").0, "the password login too");
+    assert_eq!(status(&lab.m, MODULES), "ok");
+
+    undo(&lab.m);
+    assert_eq!((sha_on(&lab.m, pam), stat_on(&lab.m, pam)), before, "sha256, mode and owner restored");
+    assert!(!lab.key_login("ops").0, "undone: refused again");
+}
+
+#[test]
+fn lab_a_missing_second_factor_is_not_commented_out() {
+    if !lab_ok() {
+        return;
+    }
+    let lab = Lab::new("fx-pam2fa", &[account("root", 0), account("ops", 1010)], &config(""));
+    let pam = "/etc/pam.d/sshd";
+    let text = std::fs::read_to_string(lab.m.path(pam)).expect("pam.d/sshd");
+    lab.m.write(
+        pam,
+        &text.replacen(
+            "@include common-auth\n",
+            "@include common-auth\nauth required pam_google_authenticator.so\n",
+            1,
+        ),
+    );
+    let (ok, err) = lab.password_login("ops");
+    assert!(!ok, "the missing second factor refuses the password login: {err}");
+    let (r, _) = lab.m.doctor(&["run", "--format", "json", "--no-save", "--only", MODULES]);
+    let f = crate::integration::login_lab::finding(&r, MODULES, "pam_google_authenticator.so");
+    assert_eq!(f["code"], "PAM_MODULE_MISSING", "{f:#}");
+    let before = sha_on(&lab.m, pam);
+
+    let out = fix(&lab.m, &["--only", MODULES]);
+    let plan = stdout(&out);
+    assert!(plan.contains("pam_google_authenticator.so may decide who logs in"), "{plan}{}", stderr(&out));
+    assert!(!plan.contains("+# ecs-doctor: module not installed"), "{plan}");
+    let out = fix(&lab.m, &["--only", MODULES, "--apply", "--yes", "--no-save"]);
+    assert!(!stderr(&out).contains("repaired and verified"), "{}", stderr(&out));
+    assert_eq!(sha_on(&lab.m, pam), before, "nothing changes");
+    assert!(!lab.password_login("ops").0, "still refused: a second factor is never dropped");
 }

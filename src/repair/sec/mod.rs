@@ -13,6 +13,7 @@ pub mod faillock;
 pub mod home;
 pub mod limits;
 pub mod nologin;
+pub mod pam_module;
 pub mod perms;
 pub mod quarantine;
 pub mod shells;
