@@ -1334,6 +1334,11 @@ messages! {
         PamModuleDecides = "fix_pam_module_decides",
         PamModuleNoPlace = "fix_pam_module_no_place",
         PamModuleDo = "fix_pam_module_do",
+        SshdStartNoUnit = "fix_sshd_start_no_unit",
+        SshdStartNoScript = "fix_sshd_start_no_script",
+        SshdStartNotLive = "fix_sshd_start_not_live",
+        SshdStartNotInstalled = "fix_sshd_start_not_installed",
+        SshdStartDo = "fix_sshd_start_do",
     }
 }
 

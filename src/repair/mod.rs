@@ -349,6 +349,7 @@ actions! {
     net::timesync => Timesync,
     sec::authorized_keys => AuthorizedKeys,
     sec::pam_module => PamModule,
+    net::sshd_start => SshdStart,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

@@ -15,6 +15,11 @@
 //!   the login is refused again. `auth required pam_google_authenticator.so` (a second factor)
 //!   missing is refused by the plan with why, and nothing changes: the password login stays
 //!   refused.
+//! - `net.ssh.listening` SSHD-NOT-RUNNING: on the topology lab's server (a PID namespace of its
+//!   own whose PID 1 is not systemd, with `/run/systemd/system`, so the check is critical) a
+//!   real sshd logs the client in, then is stopped: the login is refused; the plan names the
+//!   init script's start and changes nothing; apply starts sshd through Debian's
+//!   `/etc/init.d/ssh` and the client logs in; undo stops it and the login is refused again.
 //!
 //! Root only, under the lab lock.
 
@@ -208,4 +213,65 @@ fn lab_a_missing_second_factor_is_not_commented_out() {
     assert!(!stderr(&out).contains("repaired and verified"), "{}", stderr(&out));
     assert_eq!(sha_on(&lab.m, pam), before, "nothing changes");
     assert!(!lab.password_login("ops").0, "still refused: a second factor is never dropped");
+}
+
+const LISTENING: &str = "net.ssh.listening";
+
+#[test]
+fn lab_a_stopped_sshd_is_started_by_its_init_script_and_stopped_on_undo() {
+    use crate::integration::lab_sshd::{AUTHORIZED_KEYS, HOST_KEY, Machine, Sshd, ssh_lab_ok};
+    use crate::topology::{Lab as Net, MdMode, SERVER_IP};
+    if !ssh_lab_ok()
+        || !crate::common::require(std::path::Path::new("/etc/init.d/ssh").exists(), "needs /etc/init.d/ssh")
+    {
+        return;
+    }
+    let net = Net::new(MdMode::Token);
+    let m = Machine::with_own_pids(&net.server);
+    m.sh("mkdir -p /run/systemd/system");
+    // The distribution's pid file (the init script stops sshd by it).
+    let cfg = format!(
+        "Port 22\nHostKey {HOST_KEY}\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+         PermitRootLogin prohibit-password\nAuthorizedKeysFile {AUTHORIZED_KEYS}/%u\n"
+    );
+    let mut sshd = Sshd::start(&m, &cfg).expect("sshd");
+    assert!(sshd.ssh_from(&net.client, SERVER_IP, "root").status.success(), "a real login works first");
+    // The fault: sshd killed by its pid (in the machine's PID namespace nsenter forks, so the
+    // daemon is not the child `Sshd` holds), its stale pid file left behind as a crash leaves it.
+    m.sh("kill $(cat /run/sshd.pid)");
+    sshd.stop();
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while m.listening(22) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let login = sshd.ssh_from(&net.client, SERVER_IP, "root");
+    assert!(!login.status.success(), "sshd stopped: refused");
+    let (r, _) = m.doctor(&["run", "--format", "json", "--no-save", "--only", LISTENING]);
+    let f = crate::integration::login_lab::finding(&r, LISTENING, "ssh.service");
+    assert_eq!(f["code"], "SSHD-NOT-RUNNING", "{f:#}");
+
+    let out = fix(&m, &["--only", LISTENING]);
+    let plan = stdout(&out);
+    for want in [
+        format!("sshd-start-ssh-service  ·  {LISTENING}  ·  ssh.service"),
+        "runs: env SYSTEMCTL_SKIP_REDIRECT=1 /etc/init.d/ssh start".to_string(),
+        "undo runs: env SYSTEMCTL_SKIP_REDIRECT=1 /etc/init.d/ssh stop".to_string(),
+        "validate: sshd -t".to_string(),
+    ] {
+        assert!(plan.contains(&want), "{want:?} not in\n{plan}{}", stderr(&out));
+    }
+    assert!(!m.listening(22), "the plan starts nothing");
+
+    apply(&m, LISTENING);
+    let login = sshd.ssh_from(&net.client, SERVER_IP, "root");
+    assert!(login.status.success(), "sshd runs again and the client logs in: {}", stderr(&login));
+    assert_eq!(status(&m, LISTENING), "ok");
+
+    undo(&m);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while m.listening(22) && std::time::Instant::now() < until {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(!m.listening(22), "undo stops it");
+    assert!(!sshd.ssh_from(&net.client, SERVER_IP, "root").status.success(), "refused again, as before");
 }

@@ -16,5 +16,6 @@ pub mod resolv_conf;
 pub mod resolver;
 pub mod route;
 pub mod security_group;
+pub mod sshd_start;
 pub mod sysctl;
 pub mod timesync;
