@@ -1358,6 +1358,20 @@ messages! {
         RlimitGone = "fix_rlimit_gone",
         RlimitAtHard = "fix_rlimit_at_hard",
         RlimitDo = "fix_rlimit_do",
+        KeysNotPlain = "fix_keys_not_plain",
+        KeysNoSplit = "fix_keys_no_split",
+        KeysNoBroken = "fix_keys_no_broken",
+        KeysDoJoin = "fix_keys_do_join",
+        KeysDoComment = "fix_keys_do_comment",
+        PamModuleGone = "fix_pam_module_gone",
+        PamModuleDecides = "fix_pam_module_decides",
+        PamModuleNoPlace = "fix_pam_module_no_place",
+        PamModuleDo = "fix_pam_module_do",
+        SshdStartNoUnit = "fix_sshd_start_no_unit",
+        SshdStartNoScript = "fix_sshd_start_no_script",
+        SshdStartNotLive = "fix_sshd_start_not_live",
+        SshdStartNotInstalled = "fix_sshd_start_not_installed",
+        SshdStartDo = "fix_sshd_start_do",
     }
 }
 

@@ -21,6 +21,7 @@ mod integration {
     pub mod disk_sys;
     pub mod event_ageing;
     pub mod fix;
+    pub mod fix_access_lab;
     pub mod fix_account_lab;
     pub mod fix_boot_lab;
     pub mod fix_disk_lab;

@@ -349,6 +349,9 @@ actions! {
     net::mtu => Mtu,
     net::timesync => Timesync,
     net::route_conflict => RouteConflict,
+    sec::authorized_keys => AuthorizedKeys,
+    sec::pam_module => PamModule,
+    net::sshd_start => SshdStart,
 }
 
 /// What the actions' unit tests share: a finding, a root of files, a plan against them.

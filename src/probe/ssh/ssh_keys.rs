@@ -24,6 +24,8 @@ pub struct KeyLines {
     pub broken: Vec<(usize, String)>,
     /// Lines that parse only when joined with the line(s) after them: the first line's number.
     pub split: Vec<usize>,
+    /// The same keys as `(first line number, lines it spans)`, for the repair that joins them.
+    pub split_spans: Vec<(usize, usize)>,
     /// The keys of the valid lines, to compare with a key from elsewhere (the console's).
     pub keys: Vec<ssh_key::public::KeyData>,
 }
@@ -104,6 +106,7 @@ pub fn parse_keys(text: &str) -> KeyLines {
                 match found {
                     Some(extra) => {
                         out.split.push(n);
+                        out.split_spans.push((n, extra + 1));
                         out.broken.push((n, format!("a key split over {} lines", extra + 1)));
                         i += extra;
                     }
@@ -301,6 +304,7 @@ mod tests {
         let text = format!("{head}\n{tail}\nssh-rsa AAAAnot-base64!\ngarbage line\n{RSA}\r\n");
         let k = parse_keys(&text);
         assert_eq!(k.split, vec![1], "{k:?}");
+        assert_eq!(k.split_spans, vec![(1, 2)], "{k:?}");
         let broken: Vec<usize> = k.broken.iter().map(|b| b.0).collect();
         assert!(broken.contains(&1) && broken.contains(&3) && broken.contains(&4), "{k:?}");
         assert_eq!(k.crlf.len(), 1);

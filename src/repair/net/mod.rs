@@ -17,5 +17,6 @@ pub mod resolver;
 pub mod route;
 pub mod route_conflict;
 pub mod security_group;
+pub mod sshd_start;
 pub mod sysctl;
 pub mod timesync;

@@ -6,12 +6,14 @@
 use super::*;
 
 pub mod account;
+pub mod authorized_keys;
 pub mod chattr;
 pub mod console_key;
 pub mod faillock;
 pub mod home;
 pub mod limits;
 pub mod nologin;
+pub mod pam_module;
 pub mod perms;
 pub mod quarantine;
 pub mod shells;
