@@ -4,7 +4,7 @@
 //! kernel's legacy lz4 framing). Only the names are kept (the drivers are `.ko` files); file
 //! data is skipped as it streams past, so memory stays small whatever the image's size.
 //!
-//! Crates: `cpio` reads the newc headers, `flate2` gzip, `lzma-rs` xz, `ruzstd` zstd and
+//! Crates: `cpio` reads the newc headers, `flate2` gzip, `lzma-rs` xz (through crates/xz), `ruzstd` zstd and
 //! `lz4_flex` the lz4 blocks: all pure Rust, so the portable build needs no C toolchain.
 
 use std::io::{Cursor, Read};
@@ -112,10 +112,7 @@ pub fn list(image: &[u8]) -> Result<Listing, InitramfsError> {
                 stream_entries(d.take(MAX_UNPACKED_BYTES), &mut out).map_err(|e| corrupt(e.to_string()))?;
             }
             "xz" => {
-                let mut unpacked = Vec::new();
-                let mut input = std::io::BufReader::new(rest);
-                let mut sink = Bounded { out: &mut unpacked, left: MAX_UNPACKED_BYTES };
-                lzma_rs::xz_decompress(&mut input, &mut sink).map_err(|e| corrupt(e.to_string()))?;
+                let unpacked = ecs_doctor_xz::decompress(rest, MAX_UNPACKED_BYTES).map_err(corrupt)?;
                 stream_entries(Cursor::new(unpacked), &mut out).map_err(|e| corrupt(e.to_string()))?;
             }
             _ => {
@@ -128,26 +125,6 @@ pub fn list(image: &[u8]) -> Result<Listing, InitramfsError> {
         break;
     }
     Ok(out)
-}
-
-/// A writer that refuses to grow past a limit.
-struct Bounded<'a> {
-    out: &'a mut Vec<u8>,
-    left: u64,
-}
-
-impl std::io::Write for Bounded<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if buf.len() as u64 > self.left {
-            return Err(std::io::Error::other("unpacked size over the limit"));
-        }
-        self.left -= buf.len() as u64;
-        self.out.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// The kernel's legacy lz4 format (`lz4 -l`): a magic, then blocks of a 32-bit little-endian

@@ -26,6 +26,26 @@
 //! the `[[repair]]` table in the check file; `tests/integration/fix*.rs` show how to test one
 //! against its real fault.
 
+/// The parameters of a kind whose one parameter says which of its edits a `[[repair]]` makes
+/// (`action.<kind> = { edit = "..." }`): `Params { edit }` and `Edit`, whose variants are
+/// written in kebab-case in check files. Defined before the kind modules so they can use it.
+macro_rules! edit_params {
+    ($($(#[$doc:meta])* $variant:ident),+ $(,)?) => {
+        #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct Params {
+            pub edit: Edit,
+        }
+
+        /// Which edit the repair makes (`edit = "..."` in the check file, kebab-case).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+        #[serde(rename_all = "kebab-case")]
+        pub enum Edit {
+            $($(#[$doc])* $variant),+
+        }
+    };
+}
+
 pub mod apply;
 pub mod asked;
 pub mod disk;

@@ -23,18 +23,18 @@ use std::process::Command;
 /// The files the boot repairs touch, as `state` prints them.
 const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub /etc/selinux/config /etc/adjtime /boot/initrd.img-6.1.0-50-cloud-amd64 /boot/initrd.img-6.1.0-50-cloud-amd64.ecs-doctor-old /etc/initramfs-tools/modules";
 
-/// Runs `script` (sh) in a private mount namespace with the disk mounted read-only under an
-/// overlay at `$R`; `$D` is a directory for what it writes, `$BIN` the tool, `$DEV` the disk;
-/// `state NAME` writes each of [`FILES`]' mode, owner and sha256 to `$D/NAME`. Returns `$D`.
-fn session(disk: &Disk, script: &str) -> PathBuf {
-    let d = disk.dir.path().join(format!("s{}", std::process::id()));
+/// Runs `script` (sh) in a private mount namespace with the disk under an overlay at `$R`; `$D`
+/// is a directory for what it writes, `$BIN` the tool, `$DEV` the disk; `state NAME` writes
+/// each of `files`' (space-separated) mode, owner and sha256 (a link: its target) to `$D/NAME`;
+/// `doctor OUT ARGS` runs the tool in a network namespace of its own. Returns `$D`.
+pub(crate) fn session(disk: &Disk, files: &str, script: &str) -> PathBuf {
     let n = std::fs::read_dir(disk.dir.path()).map(|r| r.count()).unwrap_or(0);
-    let d = d.with_extension(n.to_string());
+    let d = disk.dir.path().join(format!("s{}.{n}", std::process::id()));
     std::fs::create_dir_all(&d).expect("mkdir");
     let ds = d.to_str().expect("utf-8");
     let full = format!(
         "{}D={ds} DEV={dev} BIN={BIN}\n\
-         state() {{ for f in {FILES}; do if [ -e $R$f ]; then echo \"$f $(stat -c '%a %u %g' $R$f) $(sha256sum < $R$f | cut -c1-64)\"; else echo \"$f absent\"; fi; done > $D/$1; }}\n\
+         state() {{ for f in {files}; do if [ -L $R$f ]; then echo \"$f -> $(readlink $R$f) $(stat -c '%u %g' $R$f)\"; elif [ -e $R$f ]; then echo \"$f $(stat -c '%a %u %g' $R$f) $(sha256sum < $R$f | cut -c1-64)\"; else echo \"$f absent\"; fi; done > $D/$1; }}\n\
          doctor() {{ out=$1; shift; rc=0; unshare --net $BIN \"$@\" > $D/$out 2>&1 || rc=$?; echo $rc > $D/$out.rc; }}\n\
          {script}\n",
         overlay(disk, ds),
@@ -52,30 +52,31 @@ fn session(disk: &Disk, script: &str) -> PathBuf {
     d
 }
 
-fn read(d: &std::path::Path, name: &str) -> String {
+pub(crate) fn read(d: &std::path::Path, name: &str) -> String {
     std::fs::read_to_string(d.join(name)).unwrap_or_default()
 }
 
-/// The newer kernel whose files are removed after grub-mkconfig made it the default.
-pub const GONE: &str = "6.1.0-99-cloud-amd64";
+/// The lines of `state` output that differ (their paths).
+pub(crate) fn changed(a: &str, b: &str) -> Vec<String> {
+    a.lines()
+        .zip(b.lines())
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.split(' ').next().unwrap_or("").to_string())
+        .collect()
+}
 
-/// Shell lines: kernel [`GONE`] installed beside the disk's own (its files copies of it), the
-/// menu written by the disk's own grub-mkconfig with `grub_default` in /etc/default/grub (then
-/// `grub-set-default` when it is `saved`), and the kernel's files removed by hand.
+/// Shell lines: `$V` the disk's kernel, `$U` its filesystem's UUID; `setup` run, then the menu
+/// written by the disk's own grub-mkconfig with `grub_default` in /etc/default/grub, then
+/// `teardown`.
 ///
-/// grub-mkconfig asks grub-probe about the disk under /, which here is an overlay on a loop
-/// device it cannot name: for that one run grub-probe answers as on a one-disk instance (as
-/// .ci/boot-root does when it makes the image); everything in grub.cfg is Debian's own scripts'.
-pub fn newer_kernel_removed(grub_default: &str) -> String {
-    let set_saved = if grub_default == "saved" {
-        format!("chroot $R grub-set-default \"gnulinux-advanced-$U>gnulinux-{GONE}-advanced-$U\"\n")
-    } else {
-        String::new()
-    };
+/// grub-mkconfig asks grub-probe about the disk under /, an overlay on a loop device it cannot
+/// name: for that one run grub-probe answers as on a one-disk instance (as .ci/boot-root does
+/// when it makes the image); everything in grub.cfg is Debian's own scripts'.
+pub(crate) fn grub_menu(grub_default: &str, setup: &str, teardown: &str) -> String {
     format!(
         "V=$(cd $R/boot && ls vmlinuz-* | sed 's/^vmlinuz-//' | head -n 1)\n\
          U=$(blkid -s UUID -o value $DEV)\n\
-         cp $R/boot/vmlinuz-$V $R/boot/vmlinuz-{GONE} && cp $R/boot/initrd.img-$V $R/boot/initrd.img-{GONE}\n\
+         {setup}\n\
          printf '# written by the lab\\nGRUB_DEFAULT=\"%s\"\\nGRUB_TIMEOUT=5\\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\\nGRUB_CMDLINE_LINUX=\"\"\\n' \"{grub_default}\" > $R/etc/default/grub\n\
          mv $R/usr/sbin/grub-probe $R/usr/sbin/grub-probe.real\n\
          cat > $R/usr/sbin/grub-probe <<PROBE\n\
@@ -89,20 +90,43 @@ PROBE\n\
          chmod 755 $R/usr/sbin/grub-probe\n\
          mkdir -p $R/dev/disk/by-uuid && : > $R/dev/vda1 && ln -sfn ../../vda1 $R/dev/disk/by-uuid/$U\n\
          chroot $R grub-mkconfig -o /boot/grub/grub.cfg 2>/dev/null\n\
-         {set_saved}\
          mv $R/usr/sbin/grub-probe.real $R/usr/sbin/grub-probe\n\
          rm -rf $R/dev/disk $R/dev/vda1\n\
-         rm $R/boot/vmlinuz-{GONE} $R/boot/initrd.img-{GONE}\n"
+         {teardown}\n"
     )
 }
 
-/// The lines of `state` output that differ.
-fn changed(a: &str, b: &str) -> Vec<String> {
-    a.lines()
-        .zip(b.lines())
-        .filter(|(x, y)| x != y)
-        .map(|(x, _)| x.split(' ').next().unwrap_or("").to_string())
-        .collect()
+/// The finding codes of check `id` at warn or crit in a report.
+pub(crate) fn alarm_codes(id: &str, rep: &serde_json::Value) -> Vec<String> {
+    check(rep, id)["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|f| f["severity"] == "warn" || f["severity"] == "crit")
+                .map(|f| f["code"].as_str().unwrap_or("-").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The newer kernel whose files are removed after grub-mkconfig made it the default.
+pub const GONE: &str = "6.1.0-99-cloud-amd64";
+
+/// Shell lines: kernel [`GONE`] installed beside the disk's own (its files copies of it), the
+/// menu written by the disk's own grub-mkconfig with `grub_default` in /etc/default/grub (then
+/// `grub-set-default` when it is `saved`), and the kernel's files removed by hand
+/// ([`grub_menu`]).
+pub fn newer_kernel_removed(grub_default: &str) -> String {
+    let set_saved = if grub_default == "saved" {
+        format!("chroot $R grub-set-default \"gnulinux-advanced-$U>gnulinux-{GONE}-advanced-$U\"\n")
+    } else {
+        String::new()
+    };
+    grub_menu(
+        grub_default,
+        &format!("cp $R/boot/vmlinuz-$V $R/boot/vmlinuz-{GONE} && cp $R/boot/initrd.img-$V $R/boot/initrd.img-{GONE}"),
+        &format!("{set_saved}rm $R/boot/vmlinuz-{GONE} $R/boot/initrd.img-{GONE}"),
+    )
 }
 
 /// Mode and owner of each line of `state` output (the sha256 left out).
@@ -116,6 +140,7 @@ fn a_grub_default_to_a_removed_kernel_an_selinux_typo_and_adjtime_local_are_repa
     let only = "--only sys.boot --only sys.clock.settings";
     let d = session(
         &disk,
+        FILES,
         &format!(
             "U=$(blkid -s UUID -o value $DEV)\n\
              {}\
@@ -197,6 +222,7 @@ fn a_saved_entry_of_a_removed_kernel_is_moved_in_grubenv_and_an_selinux_word_tha
     let only = "--only sys.boot.entry --only sys.boot.selinux";
     let d = session(
         &disk,
+        FILES,
         &format!(
             "{}\
              printf '# This file controls the state of SELinux on the system.\\nSELINUX=0\\nSELINUXTYPE=default\\n' > $R/etc/selinux/config\n\
@@ -255,6 +281,7 @@ fn a_removed_initramfs_is_built_again_in_a_chroot_with_the_binds_undone_and_undo
     let only = "--only sys.boot.entry --only sys.boot.initramfs";
     let d = session(
         &disk,
+        FILES,
         &format!(
             "rm $R/boot/initrd.img-*\n\
              mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\
@@ -310,6 +337,7 @@ fn the_root_filesystem_declared_with_another_type_or_options_it_refuses_is_repai
     let only = "--only disk.fstab.types";
     let d = session(
         &disk,
+        FILES,
         &format!(
             "fstate() {{ echo \"$(stat -c '%a %u %g' $R/etc/fstab) $(sha256sum < $R/etc/fstab | cut -c1-64)\" > $D/$1; }}\n\
              fstate original\n\
@@ -381,7 +409,7 @@ fn an_initramfs_cut_short_or_repacked_without_the_disk_driver_is_built_again_and
     let Some(disk) = attach() else { return };
     let only = "--only sys.boot.initramfs";
     // The healthy disk: nothing to repair.
-    let d = session(&disk, &format!("doctor plan fix --no-save --root $R {only}\n"));
+    let d = session(&disk, FILES, &format!("doctor plan fix --no-save --root $R {only}\n"));
     let plan = read(&d, "plan");
     assert!(!plan.contains("initramfs-"), "a repair planned on the healthy disk:\n{plan}");
 
@@ -402,6 +430,7 @@ fn an_initramfs_cut_short_or_repacked_without_the_disk_driver_is_built_again_and
     for (fault, id, subject, code) in cases {
         let d = session(
             &disk,
+            FILES,
             &format!(
                 "{fault}\
                  mounts() {{ grep -c \" $R/\" /proc/self/mountinfo > $D/$1 || true; }}\n\

@@ -7,7 +7,7 @@
 //! this disk (which has no systemd: `mount -a` would mount both) are refused.
 
 use super::boot_lab::attach;
-use super::fix_entry_lab::{changed, read, session};
+use super::fix_boot_lab::{changed, read, session};
 use crate::common::*;
 
 const GENERATOR: &str = "/lib/systemd/system-generators/systemd-fstab-generator";

@@ -7,86 +7,12 @@
 //! when the menu was made (`NO-INITRD`). Each: the plan shows the diffs and changes nothing;
 //! apply makes `sys.boot.entry` ok under `--root`; undo restores sha256, mode and owner.
 
-use super::boot_lab::{Disk, attach, overlay};
+use super::boot_lab::attach;
+use super::fix_boot_lab::{alarm_codes, changed, grub_menu, read, session};
 use crate::common::*;
-use std::path::PathBuf;
-use std::process::Command;
 
 /// The files the repairs may touch, as `state` prints them.
 const FILES: &str = "/boot/grub/grub.cfg /boot/grub/grubenv /etc/default/grub";
-
-/// Runs `script` (sh) in a private mount namespace with the disk under an overlay at `$R`; `$D`
-/// is a directory for what it writes, `$BIN` the tool, `$DEV` the disk; `state NAME` writes
-/// each of `files`' (space-separated) mode, owner and sha256 (a link: its target) to `$D/NAME`;
-/// `doctor OUT ARGS` runs the tool in a network namespace of its own. Returns `$D`.
-pub(crate) fn session(disk: &Disk, files: &str, script: &str) -> PathBuf {
-    let n = std::fs::read_dir(disk.dir.path()).map(|r| r.count()).unwrap_or(0);
-    let d = disk.dir.path().join(format!("e{}.{n}", std::process::id()));
-    std::fs::create_dir_all(&d).expect("mkdir");
-    let ds = d.to_str().expect("utf-8");
-    let full = format!(
-        "{}D={ds} DEV={dev} BIN={BIN}\n\
-         state() {{ for f in {files}; do if [ -L $R$f ]; then echo \"$f -> $(readlink $R$f) $(stat -c '%u %g' $R$f)\"; elif [ -e $R$f ]; then echo \"$f $(stat -c '%a %u %g' $R$f) $(sha256sum < $R$f | cut -c1-64)\"; else echo \"$f absent\"; fi; done > $D/$1; }}\n\
-         doctor() {{ out=$1; shift; rc=0; unshare --net $BIN \"$@\" > $D/$out 2>&1 || rc=$?; echo $rc > $D/$out.rc; }}\n\
-         {script}\n",
-        overlay(disk, ds),
-        dev = disk.lo.dev
-    );
-    let out = Command::new("unshare")
-        .args(["--mount", "--propagation", "private", "sh", "-c", &full])
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
-        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("fix-entry-lab-reports"))
-        .output()
-        .expect("unshare");
-    assert!(out.status.success(), "the session failed:\n{}{}", stdout(&out), stderr(&out));
-    d
-}
-
-pub(crate) fn read(d: &std::path::Path, name: &str) -> String {
-    std::fs::read_to_string(d.join(name)).unwrap_or_default()
-}
-
-/// The lines of `state` output that differ (their paths).
-pub(crate) fn changed(a: &str, b: &str) -> Vec<String> {
-    a.lines()
-        .zip(b.lines())
-        .filter(|(x, y)| x != y)
-        .map(|(x, _)| x.split(' ').next().unwrap_or("").to_string())
-        .collect()
-}
-
-/// Shell lines: `$V` the disk's kernel, `$U` its filesystem's UUID; `setup` run, then the menu
-/// written by the disk's own grub-mkconfig with `grub_default` in /etc/default/grub, then
-/// `teardown`.
-///
-/// grub-mkconfig asks grub-probe about the disk under /, an overlay on a loop device it cannot
-/// name: for that one run grub-probe answers as on a one-disk instance (as .ci/boot-root and
-/// `fix_boot_lab` do); everything in grub.cfg is Debian's own scripts'.
-fn menu_made(grub_default: &str, setup: &str, teardown: &str) -> String {
-    format!(
-        "V=$(cd $R/boot && ls vmlinuz-* | sed 's/^vmlinuz-//' | head -n 1)\n\
-         U=$(blkid -s UUID -o value $DEV)\n\
-         {setup}\n\
-         printf '# written by the lab\\nGRUB_DEFAULT=\"%s\"\\nGRUB_TIMEOUT=5\\nGRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\\nGRUB_CMDLINE_LINUX=\"\"\\n' \"{grub_default}\" > $R/etc/default/grub\n\
-         mv $R/usr/sbin/grub-probe $R/usr/sbin/grub-probe.real\n\
-         cat > $R/usr/sbin/grub-probe <<PROBE\n\
-#!/bin/sh\n\
-t=''\n\
-for a in \"\\$@\"; do case \"\\$a\" in --target=*) t=\"\\${{a#--target=}}\";; esac; done\n\
-p=''\n\
-for a in \"\\$@\"; do [ \"\\$p\" = -t ] && t=\"\\$a\"; p=\"\\$a\"; done\n\
-case \"\\$t\" in device) echo /dev/vda1;; fs) echo ext2;; fs_uuid) echo $U;; fs_label) echo ecs-root;; partmap) echo msdos;; drive) echo '(hd0,msdos1)';; bios_hints|compatibility_hint) echo hd0,msdos1;; hints_string) echo --hint-bios=hd0,msdos1;; disk) echo /dev/vda;; partuuid|abstraction) echo;; *) exit 1;; esac\n\
-PROBE\n\
-         chmod 755 $R/usr/sbin/grub-probe\n\
-         mkdir -p $R/dev/disk/by-uuid && : > $R/dev/vda1 && ln -sfn ../../vda1 $R/dev/disk/by-uuid/$U\n\
-         chroot $R grub-mkconfig -o /boot/grub/grub.cfg 2>/dev/null\n\
-         mv $R/usr/sbin/grub-probe.real $R/usr/sbin/grub-probe\n\
-         rm -rf $R/dev/disk $R/dev/vda1\n\
-         {teardown}\n"
-    )
-}
 
 /// The plan, apply, run, undo sequence each scenario goes through, for `sys.boot.entry`.
 const CYCLE: &str = "state state-before\n\
@@ -102,23 +28,10 @@ const CYCLE: &str = "state state-before\n\
      state state-undone\n\
      doctor undone.json run --no-save --root $R --format json --only sys.boot.entry\n";
 
-/// The finding codes of `sys.boot.entry` at warn or crit in a report.
-fn codes(rep: &serde_json::Value) -> Vec<String> {
-    check(rep, "sys.boot.entry")["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|f| f["severity"] == "warn" || f["severity"] == "crit")
-                .map(|f| f["code"].as_str().unwrap_or("-").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Checks the plan, apply and undo of one scenario: `want` in the plan, `files` changed.
 fn cycle_holds(d: &std::path::Path, code: &str, want: &[String], files: &[&str]) {
     let before = valid_report(&read(d, "before.json"));
-    assert_eq!(codes(&before), [code], "the fault: {:#}", check(&before, "sys.boot.entry"));
+    assert_eq!(alarm_codes("sys.boot.entry", &before), [code], "the fault: {:#}", check(&before, "sys.boot.entry"));
     let plan = read(d, "plan");
     for w in want {
         assert!(plan.contains(w.as_str()), "{w:?} not in\n{plan}");
@@ -135,7 +48,12 @@ fn cycle_holds(d: &std::path::Path, code: &str, want: &[String], files: &[&str])
     assert_eq!(read(d, "undo.rc").trim(), "0", "{}", read(d, "undo"));
     assert_eq!(read(d, "state-undone"), state, "undone: sha256, mode and owner");
     let undone = valid_report(&read(d, "undone.json"));
-    assert_eq!(codes(&undone), [code], "the fault is back: {:#}", check(&undone, "sys.boot.entry"));
+    assert_eq!(
+        alarm_codes("sys.boot.entry", &undone),
+        [code],
+        "the fault is back: {:#}",
+        check(&undone, "sys.boot.entry")
+    );
 }
 
 #[test]
@@ -147,7 +65,7 @@ fn a_grub_default_pinned_to_a_kernel_removed_since_becomes_the_newest_installed_
     let d = session(
         &disk,
         FILES,
-        &format!("{}chmod 640 $R/etc/default/grub && chown 0:4 $R/etc/default/grub\n{CYCLE}", menu_made(gone, "", "")),
+        &format!("{}chmod 640 $R/etc/default/grub && chown 0:4 $R/etc/default/grub\n{CYCLE}", grub_menu(gone, "", "")),
     );
     // The first entry of the menu is the newest kernel's (Debian's "simple" entry): chosen by
     // its id, which the next update-grub writes again.
@@ -180,7 +98,7 @@ fn a_default_entry_without_an_initramfs_gives_way_to_the_newest_entry_that_has_o
     let d = session(
         &disk,
         FILES,
-        &format!("{}{CYCLE}", menu_made("0", "cp $R/boot/vmlinuz-$V $R/boot/vmlinuz-6.1.0-99-cloud-amd64", "")),
+        &format!("{}{CYCLE}", grub_menu("0", "cp $R/boot/vmlinuz-$V $R/boot/vmlinuz-6.1.0-99-cloud-amd64", "")),
     );
     let want = [
         "(kernel 6.1.0-50-cloud-amd64, the newest whose initramfs is there) GRUB's default instead of ".to_string(),
@@ -206,7 +124,7 @@ fn a_root_uuid_no_disk_carries_becomes_the_root_of_the_systems_own_fstab_and_is_
             "{}sed -i \"s/root=UUID=$U/root=UUID={old}/\" $R/boot/grub/grub.cfg\n\
              sed -i 's/^GRUB_CMDLINE_LINUX=\"\"/GRUB_CMDLINE_LINUX=\"root=UUID={old}\"/' $R/etc/default/grub\n\
              echo $U > $D/uuid\n{CYCLE}",
-            menu_made("0", "", "")
+            grub_menu("0", "", "")
         ),
     );
     let u = read(&d, "uuid").trim().to_string();

@@ -7,7 +7,7 @@
 //! bytes, mode and owner.
 
 use super::boot_lab::attach;
-use super::fix_entry_lab::{changed, read, session};
+use super::fix_boot_lab::{alarm_codes, changed, read, session};
 use crate::common::*;
 
 const FILES: &str = "/etc/localtime /etc/timezone";
@@ -27,22 +27,14 @@ const CYCLE: &str = "state state-before\n\
      env -u TZ chroot $R date +%Z > $D/date-undone\n\
      doctor undone.json run --no-save --root $R --format json --only sys.clock.settings\n";
 
-/// The warn and crit codes of `sys.clock.settings`.
-fn codes(rep: &serde_json::Value) -> Vec<String> {
-    check(rep, "sys.clock.settings")["findings"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter(|f| f["severity"] == "warn" || f["severity"] == "crit")
-                .map(|f| f["code"].as_str().unwrap_or("-").to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn cycle_holds(d: &std::path::Path, code: &[&str], want: &[&str], dates: [&str; 3], files: &[&str]) {
     let before = valid_report(&read(d, "before.json"));
-    assert_eq!(codes(&before), code, "the fault: {:#}", check(&before, "sys.clock.settings"));
+    assert_eq!(
+        alarm_codes("sys.clock.settings", &before),
+        code,
+        "the fault: {:#}",
+        check(&before, "sys.clock.settings")
+    );
     let plan = read(d, "plan");
     for w in want {
         assert!(plan.contains(w), "{w:?} not in\n{plan}");
@@ -56,7 +48,12 @@ fn cycle_holds(d: &std::path::Path, code: &[&str], want: &[&str], dates: [&str; 
     assert_eq!(read(d, "undo.rc").trim(), "0", "{}", read(d, "undo"));
     assert_eq!(read(d, "state-undone"), state, "undone");
     let undone = valid_report(&read(d, "undone.json"));
-    assert_eq!(codes(&undone), code, "the fault is back: {:#}", check(&undone, "sys.clock.settings"));
+    assert_eq!(
+        alarm_codes("sys.clock.settings", &undone),
+        code,
+        "the fault is back: {:#}",
+        check(&undone, "sys.clock.settings")
+    );
     let got = [read(d, "date-before"), read(d, "date-after"), read(d, "date-undone")];
     assert_eq!(got.map(|s| s.trim().to_string()), dates, "date in a chroot before, after, undone");
 }

@@ -24,17 +24,8 @@
 use super::{Action, Change, Command, Live, Skip, Target};
 use crate::host::tc::{self, Qdisc};
 use crate::i18n::{R, rtf};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub edit: Edit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Edit {
+edit_params! {
     Qdisc,
     Up,
     Mtu,

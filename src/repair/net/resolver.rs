@@ -15,7 +15,6 @@ use super::lines::{commented, line_of, replace_line};
 use super::{Action, Change, Command, FileEdit, Live, Skip, Target};
 use crate::i18n::{R, rtf};
 use crate::probe::dns::{hosts_overrides, nsswitch_hosts, resolv_conf};
-use serde::{Deserialize, Serialize};
 
 pub const NSSWITCH: &str = "/etc/nsswitch.conf";
 pub const HOSTS: &str = "/etc/hosts";
@@ -24,15 +23,7 @@ pub const RESOLV_CONF: &str = "/etc/resolv.conf";
 pub const RESOLVED_UPSTREAM: &str = "/run/systemd/resolve/resolv.conf";
 const STUB: &str = "127.0.0.53";
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub edit: Edit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Edit {
+edit_params! {
     Nsswitch,
     HostsLine,
     Stub,

@@ -43,17 +43,8 @@ use crate::host::facts::{self, Provider};
 use crate::host::metadata;
 use crate::i18n::{Lang, R, rtf};
 use crate::probe::clock::time_sync;
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub edit: Edit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Edit {
+edit_params! {
     Start,
     Sources,
     One,

@@ -20,17 +20,8 @@ use super::lines::{commented, line_of, replace_line};
 use super::{Action, Change, FileEdit, Skip, Target};
 use crate::i18n::{R, rtf};
 use crate::probe::pam::limits::{DEFAULT_NR_OPEN, check};
-use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct Params {
-    pub edit: Edit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Edit {
+edit_params! {
     NrOpen,
     CommentOut,
     CreateConf,
