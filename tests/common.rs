@@ -235,11 +235,10 @@ pub fn in_private_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'stati
     }
 }
 
-/// The same as `doctor_cmd` but without a namespace of its own: for use inside
-/// `in_private_netns`, whose namespace the child inherits.
-pub fn doctor_here(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args);
+/// The environment every ecs-doctor a test starts runs in: no colour, English, no config file,
+/// no cloud credentials and no metadata address from the test's own environment, reports in the
+/// scratch directory.
+pub fn clean_doctor_env(cmd: &mut Command) -> &mut Command {
     cmd.env("NO_COLOR", "1")
         .env_remove("ECS_DOCTOR_CONFIG")
         .env("LANG", "C.UTF-8")
@@ -248,7 +247,15 @@ pub fn doctor_here(args: &[&str]) -> Command {
         .env_remove("ALIBABA_CLOUD_ACCESS_KEY_ID")
         .env_remove("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
         .env_remove("ALIBABA_CLOUD_SECURITY_TOKEN")
-        .env_remove("ECS_DOCTOR_METADATA_URL");
-    cmd.env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"));
+        .env_remove("ECS_DOCTOR_METADATA_URL")
+        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
+}
+
+/// The same as `doctor_cmd` but without a namespace of its own: for use inside
+/// `in_private_netns`, whose namespace the child inherits.
+pub fn doctor_here(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args);
+    clean_doctor_env(&mut cmd);
     cmd
 }

@@ -3,6 +3,7 @@
 //! plan from the system as it is now and start no process while planning. Nothing is sent
 //! anywhere but to the kernel.
 
+use super::netlink::{self, NLM_F_DUMP, NLM_F_REQUEST, u32_at};
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
@@ -17,17 +18,9 @@ pub struct Addr {
 
 const RTM_NEWADDR: u16 = 20;
 const RTM_GETADDR: u16 = 22;
-const NLM_F_REQUEST: u16 = 0x1;
-const NLM_F_DUMP: u16 = 0x300;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const AF_INET: u8 = 2;
 const IFA_ADDRESS: u16 = 1;
 const IFA_LOCAL: u16 = 2;
-
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    b.get(at..at + 4).map(|s| u32::from_ne_bytes([s[0], s[1], s[2], s[3]]))
-}
 
 /// The dump request: nlmsghdr (16 bytes) and ifaddrmsg (8 bytes) for AF_INET.
 fn request(seq: u32) -> [u8; 24] {
@@ -41,50 +34,38 @@ fn request(seq: u32) -> [u8; 24] {
 }
 
 /// Reads the RTM_NEWADDR messages of one receive into `out`; true when the dump is complete.
-pub fn parse(mut b: &[u8], out: &mut Vec<Addr>) -> std::io::Result<bool> {
-    while b.len() >= 16 {
-        let len = u32_at(b, 0).unwrap_or(0) as usize;
-        let kind = u16::from_ne_bytes([b[4], b[5]]);
-        if len < 16 || len > b.len() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "truncated netlink message"));
+pub fn parse(b: &[u8], out: &mut Vec<Addr>) -> std::io::Result<bool> {
+    // The payload: ifaddrmsg (family, prefix, flags, scope, index u32), then the attributes.
+    netlink::walk(b, RTM_NEWADDR, 8, |m| {
+        if m[0] != AF_INET {
+            return false;
         }
-        match kind {
-            NLMSG_DONE => return Ok(true),
-            NLMSG_ERROR => {
-                let errno = u32_at(b, 16).map_or(0, |e| -(e as i32));
-                return Err(std::io::Error::from_raw_os_error(errno.max(1)));
+        let (prefix, index) = (m[1], u32_at(m, 4).unwrap_or(0));
+        // The attributes: (len u16, type u16, payload), 4-aligned. IFA_LOCAL is the
+        // interface's own address (IFA_ADDRESS is the peer's on a point-to-point link).
+        let mut a = &m[8..];
+        let (mut local, mut address) = (None, None);
+        while a.len() >= 4 {
+            let alen = usize::from(u16::from_ne_bytes([a[0], a[1]]));
+            let atype = u16::from_ne_bytes([a[2], a[3]]);
+            if alen < 4 || alen > a.len() {
+                break;
             }
-            RTM_NEWADDR if len >= 24 && b[16] == AF_INET => {
-                let (prefix, index) = (b[17], u32_at(b, 20).unwrap_or(0));
-                // The attributes: (len u16, type u16, payload), 4-aligned. IFA_LOCAL is the
-                // interface's own address (IFA_ADDRESS is the peer's on a point-to-point link).
-                let mut a = &b[24..len];
-                let (mut local, mut address) = (None, None);
-                while a.len() >= 4 {
-                    let alen = usize::from(u16::from_ne_bytes([a[0], a[1]]));
-                    let atype = u16::from_ne_bytes([a[2], a[3]]);
-                    if alen < 4 || alen > a.len() {
-                        break;
-                    }
-                    if alen == 8 {
-                        let ip = Ipv4Addr::new(a[4], a[5], a[6], a[7]);
-                        match atype {
-                            IFA_LOCAL => local = Some(ip),
-                            IFA_ADDRESS => address = Some(ip),
-                            _ => {}
-                        }
-                    }
-                    a = a.get((alen + 3) & !3..).unwrap_or(&[]);
-                }
-                if let Some(addr) = local.or(address) {
-                    out.push(Addr { index, addr, prefix: prefix.min(32) });
+            if alen == 8 {
+                let ip = Ipv4Addr::new(a[4], a[5], a[6], a[7]);
+                match atype {
+                    IFA_LOCAL => local = Some(ip),
+                    IFA_ADDRESS => address = Some(ip),
+                    _ => {}
                 }
             }
-            _ => {}
+            a = a.get((alen + 3) & !3..).unwrap_or(&[]);
         }
-        b = b.get((len + 3) & !3..).unwrap_or(&[]);
-    }
-    Ok(false)
+        if let Some(addr) = local.or(address) {
+            out.push(Addr { index, addr, prefix: prefix.min(32) });
+        }
+        false
+    })
 }
 
 /// Every IPv4 address of this network namespace.
@@ -119,6 +100,7 @@ pub fn of(host: &super::Host, name: &str) -> std::io::Result<Vec<(Ipv4Addr, u8)>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::netlink::{NLMSG_DONE, NLMSG_ERROR};
 
     fn msg(kind: u16, body: &[u8]) -> Vec<u8> {
         let len = 16 + body.len();

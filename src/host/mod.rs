@@ -22,6 +22,7 @@ pub mod klog;
 pub mod logread;
 pub mod metadata;
 pub mod mounts;
+pub mod netlink;
 pub mod pmtu;
 pub mod pressure;
 pub mod procs;

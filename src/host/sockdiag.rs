@@ -7,6 +7,7 @@
 //! window reads at both ends to tell which peer the retransmissions go to. Nothing is sent
 //! anywhere but to the kernel.
 
+use super::netlink::{self, NLM_F_DUMP, NLM_F_REQUEST, u32_at};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
@@ -19,10 +20,6 @@ pub struct AcceptQueue {
 }
 
 const SOCK_DIAG_BY_FAMILY: u16 = 20;
-const NLM_F_REQUEST: u16 = 0x1;
-const NLM_F_DUMP: u16 = 0x300;
-const NLMSG_ERROR: u16 = 2;
-const NLMSG_DONE: u16 = 3;
 const TCP_LISTEN_BIT: u32 = 1 << 10;
 const IPPROTO_TCP: u8 = 6;
 /// nlmsghdr (16 bytes) + inet_diag_req_v2 (56 bytes).
@@ -79,28 +76,9 @@ fn addr_at(m: &[u8], at: usize, family: u8, port_at: usize) -> Option<SocketAddr
     Some(SocketAddr::new(ip, port))
 }
 
-/// Walks the netlink messages of one receive, handing each SOCK_DIAG_BY_FAMILY message's
-/// payload (its own bytes only) to `each`, which returns true to stop early. Ok(true) when the
-/// dump is complete (NLMSG_DONE) or `each` stopped it; an NLMSG_ERROR becomes its errno.
-fn walk_messages(mut b: &[u8], mut each: impl FnMut(&[u8]) -> bool) -> std::io::Result<bool> {
-    while b.len() >= 16 {
-        let len = u32_at(b, 0).unwrap_or(0) as usize;
-        let kind = u16::from_ne_bytes([b[4], b[5]]);
-        if len < 16 || len > b.len() {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, "truncated netlink message"));
-        }
-        match kind {
-            NLMSG_DONE => return Ok(true),
-            NLMSG_ERROR => {
-                let errno = u32_at(b, 16).map_or(0, |e| -(e as i32));
-                return Err(std::io::Error::from_raw_os_error(errno.max(1)));
-            }
-            SOCK_DIAG_BY_FAMILY if len >= 16 + MSG_LEN && each(&b[16..len]) => return Ok(true),
-            _ => {}
-        }
-        b = b.get((len + 3) & !3..).unwrap_or(&[]);
-    }
-    Ok(false)
+/// [`netlink::walk`] over the SOCK_DIAG_BY_FAMILY messages (each at least an inet_diag_msg).
+fn walk_messages(b: &[u8], each: impl FnMut(&[u8]) -> bool) -> std::io::Result<bool> {
+    netlink::walk(b, SOCK_DIAG_BY_FAMILY, MSG_LEN, each)
 }
 
 /// Reads the connection messages of one receive into `out` (at most `max`); true when the
@@ -168,10 +146,6 @@ pub fn tcp_conns(deadline: Instant, max: usize) -> std::io::Result<Vec<TcpConn>>
     Ok(out)
 }
 
-fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_ne_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
 /// Reads the messages of one receive into `out`; true when the dump is complete.
 pub fn parse_messages(b: &[u8], out: &mut BTreeMap<u64, AcceptQueue>) -> std::io::Result<bool> {
     let mut short = false;
@@ -215,6 +189,7 @@ pub fn listen_queues(deadline: Instant) -> std::io::Result<BTreeMap<u64, AcceptQ
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::host::netlink::NLMSG_DONE;
 
     /// One SOCK_DIAG_BY_FAMILY message for 10.0.0.1:40000 -> 10.0.0.2:7075 with a tcp_info of
     /// `retrans` retransmitted and `segs` sent, and the dump's end.

@@ -27,17 +27,8 @@ use std::process::{Command, Output};
 
 /// `ecs-doctor fix ARGS` inside the lab's namespace, its records in `repairs`.
 pub fn fix_in(ns: &Netns, repairs: &Path, args: &[&str]) -> Output {
-    Command::new("ip")
-        .args(["netns", "exec", &ns.0, BIN, "fix"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .env_remove("ECS_DOCTOR_CONFIG")
-        .env_remove("ECS_DOCTOR_METADATA_URL")
+    clean_doctor_env(Command::new("ip").args(["netns", "exec", &ns.0, BIN, "fix"]).args(args))
         .env("ECS_DOCTOR_REPAIR_DIR", repairs)
-        .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
         .output()
         .expect("ip netns exec ecs-doctor fix")
 }

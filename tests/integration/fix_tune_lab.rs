@@ -308,10 +308,7 @@ impl PidNs {
     }
 
     fn doctor_json(&self, only: &str) -> serde_json::Value {
-        let out = self
-            .run(&[BIN, "run", "--format", "json", "--no-save", "--only", only])
-            .env("NO_COLOR", "1")
-            .env_remove("ECS_DOCTOR_CONFIG")
+        let out = clean_doctor_env(&mut self.run(&[BIN, "run", "--format", "json", "--no-save", "--only", only]))
             .output()
             .expect("ecs-doctor run");
         assert!(!stdout(&out).trim().is_empty(), "ecs-doctor said nothing: {}", stderr(&out));
@@ -319,16 +316,8 @@ impl PidNs {
     }
 
     fn fix(&self, repairs: &std::path::Path, args: &[&str]) -> Output {
-        self.run(&[BIN, "fix"])
-            .args(args)
-            .env("NO_COLOR", "1")
-            .env("LANG", "C.UTF-8")
-            .env_remove("LC_ALL")
-            .env_remove("LC_MESSAGES")
-            .env_remove("ECS_DOCTOR_CONFIG")
-            .env_remove("ECS_DOCTOR_METADATA_URL")
+        clean_doctor_env(self.run(&[BIN, "fix"]).args(args))
             .env("ECS_DOCTOR_REPAIR_DIR", repairs)
-            .env("ECS_DOCTOR_REPORT_DIR", scratch_dir().join("reports"))
             .output()
             .expect("ecs-doctor fix")
     }

@@ -46,12 +46,7 @@ pub const COMMENT: &str = "# ecs-doctor: not a key sshd can read: ";
 /// /etc/passwd.
 fn is_key_file(t: &Target, path: &str) -> bool {
     let Ok((accounts, _)) = crate::probe::accounts::passwd::read_accounts(t.host) else { return false };
-    let settings = crate::probe::ssh::sshd_config::read_settings(t.host, super::sshd::CONFIG).ok();
-    let patterns: Vec<String> = settings
-        .as_ref()
-        .and_then(|s| s.entries.iter().find(|e| e.keyword == "authorizedkeysfile" && e.criteria.is_none()))
-        .map(|e| e.value.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_else(|| vec![".ssh/authorized_keys".into(), ".ssh/authorized_keys2".into()]);
+    let patterns = super::perms::key_file_patterns(t);
     accounts.iter().any(|a| key_paths(&patterns, &a.name, a.uid, &a.home).iter().any(|p| p == path))
 }
 

@@ -155,16 +155,22 @@ struct Who {
     home: String,
 }
 
+/// The AuthorizedKeysFile patterns of sshd's main settings (outside Match blocks), sshd's
+/// default when none is set.
+pub(super) fn key_file_patterns(t: &Target) -> Vec<String> {
+    let settings = crate::probe::ssh::sshd_config::read_settings(t.host, super::sshd::CONFIG).ok();
+    settings
+        .as_ref()
+        .and_then(|s| s.entries.iter().find(|e| e.keyword == "authorizedkeysfile" && e.criteria.is_none()))
+        .map(|e| e.value.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_else(|| vec![".ssh/authorized_keys".into(), ".ssh/authorized_keys2".into()])
+}
+
 /// The account a key file belongs to: the one whose AuthorizedKeysFile paths name it, else the
 /// one whose home it is in.
 fn owner_of_keys(t: &Target, path: &str, ids: &Names) -> Option<Who> {
     let (accounts, _) = crate::probe::accounts::passwd::read_accounts(t.host).ok()?;
-    let settings = crate::probe::ssh::sshd_config::read_settings(t.host, super::sshd::CONFIG).ok();
-    let patterns: Vec<String> = settings
-        .as_ref()
-        .and_then(|s| s.entries.iter().find(|e| e.keyword == "authorizedkeysfile" && e.criteria.is_none()))
-        .map(|e| e.value.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_else(|| vec![".ssh/authorized_keys".into(), ".ssh/authorized_keys2".into()]);
+    let patterns = key_file_patterns(t);
     let by_pattern = accounts
         .iter()
         .find(|a| crate::probe::ssh::ssh_keys::key_paths(&patterns, &a.name, a.uid, &a.home).iter().any(|p| p == path));
