@@ -316,7 +316,16 @@ fn chronyd_and_ntpd_at_once_ntpd_is_stopped_and_started_again_on_undo() {
 
     let out = undo(&m);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    let again = daemons(&m, "ntpd");
+    // ntpd forks into the background when started: its process may appear just after the
+    // undo returns, so it is looked for a few times (a bounded wait, not a timing assertion).
+    let mut again = daemons(&m, "ntpd");
+    for _ in 0..50 {
+        if !again.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        again = daemons(&m, "ntpd");
+    }
     assert_eq!(again.len(), 1, "ntpd runs again");
     let cmdline = std::fs::read(m.path(&format!("/proc/{}/cmdline", again[0]))).expect("cmdline");
     let cmdline: Vec<String> =
