@@ -99,10 +99,14 @@ pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
             // `<domain> -`: no limits at all for the domain.
             continue;
         }
-        let [domain, kind, item, value] = f[..] else {
-            bad(format!("{} field(s), not 4 (domain type item value): pam_limits skips the line", f.len()), f[0], "");
+        // pam_limits scans the first four fields (`sscanf("%s%s%s%s")`) and ignores the rest;
+        // it lowercases the type.
+        let [domain, kind, item, value, ..] = f[..] else {
+            bad(format!("{} field(s), fewer than 4 (domain type item value): pam_limits skips the line", f.len()), f[0], "");
             continue;
         };
+        let kind_l = kind.to_ascii_lowercase();
+        let kind = kind_l.as_str();
         if !matches!(kind, "soft" | "hard" | "-") {
             bad(format!("unknown type {kind:?} (soft, hard or -): pam_limits skips the line"), domain, value);
             continue;
@@ -195,6 +199,9 @@ mod tests {
             ]
         );
         assert_eq!(p[0].evidence, "/etc/security/limits.conf:4: root - nofile 2000000");
+        // Upstream reads the first four fields and lowercases the type: neither line is skipped.
+        assert!(check("f", "* Hard nofile 65535 trailing words\n@ops soft nproc 100 200\n", 1_048_576).is_empty());
+        assert_eq!(check("f", "root HARD nofile 2000000 extra\n", 1_048_576)[0].kind, "nofile-above-nr-open");
         // Raised nr_open: the same line is fine.
         assert!(check("f", "root - nofile 2000000\n", 4_000_000).is_empty());
         assert!(skips_eperm(b"x\0Could not set limit for '%s' to soft=%d, hard=%d: %m; uid=%lu\0"));
