@@ -1,6 +1,7 @@
-//! The two ECS API calls (version 2014-05-26, RPC style: `POST /` with a form body, signed with
+//! The ECS API calls (version 2014-05-26, RPC style: `POST /` with a form body, signed with
 //! ACS3-HMAC-SHA256) that show what the security groups let in: `DescribeInstanceAttribute`
-//! (which groups the instance is in) and `DescribeSecurityGroupAttribute` (their ingress rules).
+//! (which groups the instance is in) and `DescribeSecurityGroupAttribute` (their ingress rules);
+//! and `DescribeDisks` (the instance's disks, their category and size: `disk.io.throttle`).
 //! Shapes in shared/platform/alibaba-cloud.md. Read-only; every request is bounded by the run's
 //! deadline; nothing secret goes into the evidence (no header, no credential, no token).
 
@@ -13,6 +14,8 @@ use std::time::{Duration, Instant};
 pub const VERSION: &str = "2014-05-26";
 /// The RAM actions the two calls need.
 pub const ACTIONS: [&str; 2] = ["ecs:DescribeInstanceAttribute", "ecs:DescribeSecurityGroupAttribute"];
+/// The RAM action `disk.io.throttle` needs to learn a disk's category ([`Ecs::instance_disks`]).
+pub const DISK_ACTIONS: [&str; 1] = ["ecs:DescribeDisks"];
 /// Longest one request may take.
 const REQUEST_LIMIT: Duration = Duration::from_secs(5);
 /// Most pages of rules read per group.
@@ -179,6 +182,32 @@ impl Ecs<'_> {
             }
         }
         Ok(rules)
+    }
+}
+
+impl Ecs<'_> {
+    /// The disks attached to an instance (`DescribeDisks` with `RegionId` and `InstanceId`, every
+    /// page by `NextToken`), in the shape [`super::disks::parse`] reads.
+    pub fn instance_disks(&mut self, instance_id: &str, region: &str) -> Result<Vec<super::disks::Disk>, ApiError> {
+        let mut disks = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let mut params = vec![
+                ("RegionId", region.to_string()),
+                ("InstanceId", instance_id.to_string()),
+                ("MaxResults", "100".to_string()),
+            ];
+            if let Some(t) = &token {
+                params.push(("NextToken", t.clone()));
+            }
+            let v = self.call("DescribeDisks", &params)?;
+            disks.extend(super::disks::parse(&v));
+            token = text(&v["NextToken"]);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(disks)
     }
 }
 

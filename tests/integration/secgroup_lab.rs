@@ -8,7 +8,8 @@
 //! service (instance id, region, a RAM role and its STS credentials) for loopback tests.
 //!
 //! It listens wherever the test puts it: on 127.0.0.1 inside `common::in_private_netns`, or on
-//! an address of a lab namespace (`start_in`).
+//! an address of a lab namespace (`start_in`). `DescribeDisks` answers the disks a test sets (the
+//! throttle lab).
 
 use super::ticket_lab::{self, Req};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -89,6 +90,8 @@ pub struct EcsState {
     pub problems: Vec<String>,
     /// The signature checker's state (nonces, the STS credentials issued).
     pub sig: ticket_lab::State,
+    /// The instance's disks as `DescribeDisks` lists them (`Disks.Disk[]` entries).
+    pub disks: Vec<serde_json::Value>,
 }
 
 pub struct EcsStandIn {
@@ -215,6 +218,21 @@ fn handle(mut s: TcpStream, state: &Arc<Mutex<EcsState>>) {
                 "SecurityGroupId": group, "SecurityGroupName": format!("{group} (lab)"), "Description": "",
                 "RegionId": REGION, "VpcId": "vpc-lab0001", "InnerAccessPolicy": "Accept",
                 "Permissions": {"Permission": perms}, "RequestId": "lab-sg"
+            });
+            drop(st);
+            respond(&mut s, 200, &body.to_string())
+        }
+        "DescribeDisks" => {
+            // The official shape (alibabacloud-go ecs-20140526 DescribeDisksResponseBody).
+            if get("RegionId") != REGION {
+                st.problems.push(format!("DescribeDisks RegionId {:?}", get("RegionId")));
+            }
+            if get("InstanceId") != INSTANCE {
+                st.problems.push(format!("DescribeDisks InstanceId {:?}", get("InstanceId")));
+            }
+            let body = serde_json::json!({
+                "RequestId": "lab-disks", "TotalCount": st.disks.len(), "PageNumber": 1, "PageSize": 100,
+                "NextToken": "", "Disks": {"Disk": st.disks}
             });
             drop(st);
             respond(&mut s, 200, &body.to_string())

@@ -186,3 +186,140 @@ fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
         c["findings"].as_array().into_iter().flatten().filter_map(|f| f["subject"].as_str()).collect();
     assert!(!named.contains(&lower.0.as_str()), "{c:#}");
 }
+
+/// The lab disk's size as the ECS stand-in describes it: an ESSD PL0 of 20 GiB may do
+/// min{1,800 + 12 × 20, 10,000} = 2,040 IOPS, the pace the lab throttles it to.
+const PL0_GIB: u32 = 20;
+const PL0_IOPS: u32 = 2040;
+
+/// One disk of `DescribeDisks` in the official shape.
+fn described(id: &str, device: &str, serial: &str, category: &str, level: &str, size: u32) -> serde_json::Value {
+    serde_json::json!({
+        "DiskId": id, "SerialNumber": serial, "Category": category, "PerformanceLevel": level, "Size": size,
+        "Type": "data", "Device": device, "Status": "In_use", "InstanceId": super::secgroup_lab::INSTANCE,
+        "RegionId": super::secgroup_lab::REGION, "ZoneId": "cn-lab-a", "Portable": true, "MultiAttach": "Disabled",
+        "Tags": {"Tag": []}, "OperationLocks": {"OperationLock": []}
+    })
+}
+
+/// The lab disk held at an ESSD PL0's limit, with the ECS API stand-in (every request's signature
+/// checked) as the metadata service and the API, in a network namespace of the test's own: the
+/// finding names the device, the category and its limit; the same ceiling on a disk that may do
+/// far more says the limit is elsewhere; without credentials it names the permission; an idle
+/// disk is quiet and asks the API nothing.
+#[test]
+fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit() {
+    use super::secgroup_lab::{EcsStandIn, EcsState};
+    if !lab_ok() {
+        return;
+    }
+    in_private_netns(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backing = dir.path().join("backing");
+        let f = std::fs::File::create(&backing).expect("create the backing file");
+        f.set_len(2 << 30).expect("a sparse 2 GiB file");
+        let lower = Loop::attach(&backing, false);
+        let disk = Loop::attach(Path::new(&lower.0), true);
+        let subject = disk.0.clone();
+        let system = described("d-lab0system000000001", "/dev/xvda", "lab0system000000001", "cloud_essd", "PL1", 40);
+        let pl0 = described("d-lab0data00000000001", &subject, "", "cloud_essd", "PL0", PL0_GIB);
+        let state = EcsState { role: true, disks: vec![system.clone(), pl0], ..Default::default() };
+        let api = EcsStandIn::start(state);
+        let url = api.url();
+        let run = || {
+            let args = ["run", "--format", "json", "--no-save", "--only", "disk.io.throttle", "--metadata-url", &url];
+            let out = doctor_here(&args).env("ECS_DOCTOR_ECS_ENDPOINT", &url).output().expect("ecs-doctor");
+            valid_report(&stdout(&out))
+        };
+        let described_disks = || api.actions().iter().filter(|a| a.starts_with("DescribeDisks")).count();
+
+        // Idle: quiet, and nothing is asked of the API.
+        let r = run();
+        assert_eq!(status_of(&r, "disk.io.throttle"), "ok", "{r:#}");
+        assert_eq!(described_disks(), 0, "{:?}", api.actions());
+
+        let Some(throttle) = Throttle::new(&lower.maj_min(), PL0_IOPS) else {
+            assert!(!lab_required(), "no blkio throttle (cgroup v1) or io controller (cgroup v2) here");
+            eprintln!("skipped: no blkio throttle (cgroup v1) or io controller (cgroup v2)");
+            return;
+        };
+        let procs = throttle.0.join("cgroup.procs");
+        let writers = Writers(
+            (0..8)
+                .map(|i| {
+                    let script = format!(
+                        "echo $$ > {} && exec dd if=/dev/zero of={} bs=4k seek={} count=200000 oflag=direct status=none",
+                        procs.display(),
+                        disk.0,
+                        i * 32000
+                    );
+                    Command::new("sh")
+                        .args(["-c", &script])
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .expect("sh")
+                })
+                .collect(),
+        );
+        let inflight = || {
+            std::fs::read_to_string(format!("/sys/block/{}/inflight", disk.name()))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum::<u64>()
+        };
+        let mut full = false;
+        for _ in 0..500 {
+            if inflight() >= 8 {
+                full = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert!(full, "the writers never filled the disk's queue");
+        let held = |r: &serde_json::Value| {
+            check(r, "disk.io.throttle")["findings"]
+                .as_array()
+                .and_then(|f| f.iter().find(|f| f["subject"] == subject.as_str()).cloned())
+        };
+        let find = || (0..5).find_map(|_| held(&run()));
+
+        // At the PL0 limit: the device, the category, the limit and what to do.
+        let f = find().expect("the throttled disk was never found at its limit in 5 runs");
+        let m = f["message"].as_str().unwrap_or_default().to_string();
+        assert_eq!(f["code"], "DISK-AT-LIMIT", "{f:#}");
+        assert!(m.starts_with(&format!("{subject} is held at a ceiling of ")), "{m}");
+        assert!(
+            m.contains(&format!(
+                "this disk (d-lab0data00000000001: ESSD PL0, {PL0_GIB} GiB) is at its ESSD PL0 limit of {PL0_IOPS} IOPS: resize it or raise its performance level"
+            )),
+            "{m}"
+        );
+        assert!(
+            f["evidence"].to_string().contains("DescribeDisks: d-lab0data00000000001 cloud_essd PL0 20 GiB"),
+            "{f:#}"
+        );
+        assert!(described_disks() >= 1);
+
+        // The same ceiling on a disk that may do far more: the limit is elsewhere.
+        let pl1 = described("d-lab0data00000000001", &subject, "", "cloud_essd", "PL1", 500);
+        api.state().disks = vec![system, pl1];
+        let f = find().expect("the throttled disk was not found at its ceiling again");
+        let m = f["message"].as_str().unwrap_or_default().to_string();
+        assert!(m.contains("(d-lab0data00000000001: ESSD PL1, 500 GiB) may do 26800 IOPS and 350 MB/s"), "{m}");
+        assert!(m.contains("well above this ceiling: the limit is elsewhere"), "{m}");
+
+        // No credentials: nothing is asked, and the permission that would let it look is named.
+        api.state().role = false;
+        let before = described_disks();
+        let f = find().expect("the throttled disk was not found at its ceiling without credentials");
+        let m = f["message"].as_str().unwrap_or_default().to_string();
+        assert!(m.contains("no credentials to look up the disk's category") && m.contains("ecs:DescribeDisks"), "{m}");
+        assert_eq!(described_disks(), before, "no DescribeDisks without credentials");
+        drop(writers);
+        let st = api.state();
+        assert!(st.problems.is_empty(), "the ECS stand-in saw: {:?}", st.problems);
+    });
+}

@@ -9,8 +9,8 @@
 //! answers `Forbidden.RAM`, the check is skipped with the permission or flag that would let it
 //! look, and the inbound rule each port needs.
 
+use crate::cloud::ecs;
 use crate::cloud::secgroup::{self, Rule, Source, Verdict};
-use crate::cloud::{creds, ecs, http::SendError};
 use crate::i18n::{Msg, Said};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 use serde::{Deserialize, Serialize};
@@ -190,83 +190,34 @@ fn judge_port_v4(port: u16, why: &str, source: Source, groups: &[String], verdic
 }
 
 /// The credentials the chain finds (environment, config, RAM role from the metadata service at
-/// `metadata_url`), as `creds` resolves them for the ticket backend; the security-group repair
-/// uses the same.
-pub fn credentials(c: &crate::probe::CloudCredentials, metadata_url: &str) -> Result<creds::Source, String> {
-    creds::Source::resolve(&creds::Inputs {
-        config_id: c.key_id.as_deref(),
-        config_secret: c.key_secret.as_deref(),
-        config_token: c.token.as_deref(),
-        metadata_url: Some(&format!("{}/latest/meta-data/", metadata_url.trim_end_matches('/'))),
-        on_alibaba: true,
-    })
-}
+/// `metadata_url`); the security-group repair uses the same.
+pub use super::ecs_access::credentials;
 
 pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
+    use super::ecs_access::{self, Denied};
     let source = ctx.net.access.from.map_or(Source::Anywhere, Source::Addr);
     let ports = ports(ctx);
     if ports.is_empty() {
         return Err(ProbeError::skipped(Msg::SkipSecgroupNoPorts));
     }
-    if ctx.net.offline {
-        return Err(skipped(Msg::SkipSecgroupOffline, &ports, source));
-    }
-    let endpoint = match ctx.metadata_source() {
-        crate::host::metadata::Source::NotApplicable(why) => {
+    let access = match ecs_access::access(ctx) {
+        Ok(a) => a,
+        Err(Denied::Offline) => return Err(skipped(Msg::SkipSecgroupOffline, &ports, source)),
+        Err(Denied::NotCloud(why)) => {
             return Err(ProbeError::Skipped(
                 Said::new(Msg::SkipSecgroupNotCloud).nest("why", why).arg("rules", rules_needed(&ports, source)),
             ));
         }
-        s => s.endpoint().cloned(),
-    };
-    let Some(endpoint) = endpoint else {
-        return Err(skipped(Msg::SkipSecgroupOffline, &ports, source));
-    };
-    let Some(md) = ctx.metadata() else {
-        return Err(ProbeError::failed(
-            "ENODATA",
-            Said::new(Msg::FailSecgroupMetadata).arg("error", endpoint.url.clone()),
-        ));
-    };
-    if let Some((failure, why)) = &md.failure {
-        let code = match failure {
-            crate::host::metadata::Failure::Timeout => "ETIMEDOUT",
-            crate::host::metadata::Failure::Refused => "ECONNREFUSED",
-            crate::host::metadata::Failure::Unreachable => "ENETUNREACH",
-            _ => "EIO",
-        };
-        return Err(ProbeError::failed(code, Said::new(Msg::FailSecgroupMetadata).arg("error", why.clone())));
-    }
-    let (Some(instance), Some(region)) = (md.values.get("instance_id"), md.values.get("region_id")) else {
-        return Err(ProbeError::failed(
-            "ENODATA",
-            Said::new(Msg::FailSecgroupMetadata).arg("error", format!("{}: no instance-id or region-id", md.url)),
-        ));
-    };
-    let mut creds = match credentials(&ctx.net.cloud_credentials, &endpoint.url) {
-        Ok(c) => c,
-        Err(why) => return Err(no_credentials(&ports, source, why)),
-    };
-    // Asked now so that "no RAM role attached" (a flag or a role would let it look) is told
-    // apart from a metadata service that stopped answering.
-    match creds.get() {
-        Ok(_) => {}
-        Err(SendError::Rejected(why)) => {
-            return Err(no_credentials(&ports, source, why));
+        Err(Denied::NoCredentials(why)) => return Err(no_credentials(&ports, source, why)),
+        Err(Denied::Metadata { code, error }) => {
+            return Err(ProbeError::failed(code, Said::new(Msg::FailSecgroupMetadata).arg("error", error)));
         }
-        Err(e) => {
-            return Err(ProbeError::failed(
-                "ETIMEDOUT",
-                Said::new(Msg::FailSecgroupApi).arg("error", crate::redact::redact(e.message())),
-            ));
+        Err(Denied::Api { code, error }) => {
+            return Err(ProbeError::failed(code, Said::new(Msg::FailSecgroupApi).arg("error", error)));
         }
-    }
-    let client = crate::cloud::http::client(Duration::from_secs(5))
-        .map_err(|e| ProbeError::failed("EIO", Said::new(Msg::FailSecgroupApi).arg("error", e)))?;
-    let endpoints: Vec<String> = match &ctx.net.ecs_endpoint {
-        Some(e) => vec![ecs::normalize_endpoint(e)],
-        None => ecs::default_endpoints(region),
     };
+    let ecs_access::Access { instance, region, mut creds, client, endpoints } = access;
+    let (instance, region) = (instance.as_str(), region.as_str());
     let mut evidence = Vec::new();
     let outcome = ecs::on_endpoints(&client, &endpoints, &mut creds, ctx.deadline, &mut evidence, |api| {
         let groups = api.instance_groups(instance)?;

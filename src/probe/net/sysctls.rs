@@ -141,7 +141,8 @@ fn setting(facts: &Facts, host: &Host, key: &str, fix_value: &str) -> Option<(Ob
 
 /// `net.ipv4.tcp_max_syn_backlog` against what the listeners ask: with SYN cookies off, the
 /// kernel drops a SYN once three quarters of it are half-open, however large the listener's
-/// backlog; with cookies on it limits nothing (Linux 4.4 and later). The listeners' backlogs come
+/// backlog; with cookies on it limits nothing on Linux 4.4 and later (before 4.4 it also caps the
+/// listener's SYN table, [`listen_queues::SynModel`]). The listeners' backlogs come
 /// from netlink on the live system; elsewhere only a value below any kernel's default warns.
 fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
     use crate::probe::socket::listen_queues;
@@ -163,7 +164,7 @@ fn syn_backlog(ctx: &ProbeContext, facts: &Facts) -> Option<Observation> {
         o = o.num("syncookies", c).evidence(format!("/proc/sys/net/ipv4/tcp_syncookies: {c}"));
     }
     if let (Some((l, size)), Some(all)) = (largest, &all) {
-        let limit = listen_queues::syn_queue_limit(size, 0, max as u64);
+        let limit = listen_queues::syn_queue_limit_for(all.model, size, 0, max as u64);
         let socket = all.socket(l);
         let (process, _) = crate::probe::processes::listeners::owners_label(ctx, &all.table, &[socket.inode]);
         o = o

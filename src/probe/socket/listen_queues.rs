@@ -7,9 +7,13 @@
 //! system: the backlog the program asked for, capped by net.core.somaxconn. A socket is named
 //! with the processes that hold it.
 //!
-//! How full a SYN queue may get is the kernel's rule since Linux 4.4: the listener's backlog,
-//! and with `net.ipv4.tcp_syncookies = 0` also three quarters of `net.ipv4.tcp_max_syn_backlog`
-//! (a SYN that arrives beyond it is dropped; with cookies on it is answered with a cookie).
+//! How full a SYN queue may get depends on the running kernel ([`SynModel`]). Since Linux 4.4 it
+//! is the listener's backlog, and with `net.ipv4.tcp_syncookies = 0` also three quarters of
+//! `net.ipv4.tcp_max_syn_backlog` (a SYN that arrives beyond it is dropped; with cookies on it is
+//! answered with a cookie). Before 4.4 (CentOS 7 and Alibaba Cloud Linux 2 run 3.10) the listener
+//! has a table of half-open requests sized when it called listen(): min(backlog,
+//! tcp_max_syn_backlog), at least 8, plus one, rounded up to a power of two; the queue is full
+//! when it holds that many, and the same last-quarter rule applies without cookies.
 
 use crate::host::sockdiag::AcceptQueue;
 use crate::host::sockets::{Proto, Socket, SocketTable, TCP_LISTEN};
@@ -68,6 +72,72 @@ pub struct Listeners {
     pub somaxconn: Option<u64>,
     pub syncookies: Option<u64>,
     pub max_syn_backlog: Option<u64>,
+    /// How the running kernel sizes a SYN queue.
+    pub model: SynModel,
+}
+
+/// The kernel's rule for how many half-open connections a listener keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SynModel {
+    /// Linux 4.4 and later: the backlog itself (`inet_csk_reqsk_queue_is_full`: qlen >=
+    /// sk_max_ack_backlog).
+    Backlog,
+    /// Before 4.4 (3.10 on CentOS 7 and Alibaba Cloud Linux 2): a table of
+    /// roundup_pow_of_two(max(min(backlog, tcp_max_syn_backlog), 8) + 1) entries, full when qlen
+    /// reaches it. Linux 3.10 net/core/request_sock.c, reqsk_queue_alloc():
+    /// `nr_table_entries = min_t(u32, nr_table_entries, sysctl_max_syn_backlog);
+    /// nr_table_entries = max_t(u32, nr_table_entries, 8);
+    /// nr_table_entries = roundup_pow_of_two(nr_table_entries + 1);` and `max_qlen_log` =
+    /// log2 of it; include/net/request_sock.h, reqsk_queue_is_full(): `qlen >> max_qlen_log`;
+    /// net/ipv4/tcp_ipv4.c, tcp_v4_conn_request(): a cookie when full and syncookies is on, else
+    /// a drop, and without cookies a drop once `sysctl_max_syn_backlog - qlen <
+    /// (sysctl_max_syn_backlog >> 2)` (unproven peers). The table and max_qlen_log went in 4.4
+    /// ("tcp: remove max_qlen_log").
+    Table,
+}
+
+impl SynModel {
+    /// The model of kernel release `release` (`3.10.0-1160.el7.x86_64`); an unreadable release
+    /// is taken as a current kernel.
+    pub fn for_release(release: &str) -> SynModel {
+        let mut parts = release.split(|c: char| !c.is_ascii_digit());
+        let major: Option<u32> = parts.next().and_then(|v| v.parse().ok());
+        let minor: Option<u32> = parts.next().and_then(|v| v.parse().ok());
+        match (major, minor) {
+            (Some(a), Some(b)) if (a, b) < (4, 4) => SynModel::Table,
+            _ => SynModel::Backlog,
+        }
+    }
+
+    /// The words the evidence uses for it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SynModel::Backlog => "Linux 4.4+ rule: the backlog",
+            SynModel::Table => {
+                "pre-4.4 rule: a table of min(backlog, tcp_max_syn_backlog), at least 8, plus 1, rounded up to a power of two"
+            }
+        }
+    }
+}
+
+/// The release of the kernel whose rule applies: the running one (or a fixture root's
+/// /proc/sys/kernel/osrelease), else under `--root` the newest kernel installed there
+/// (/lib/modules).
+pub fn kernel_release(host: &crate::host::Host) -> Option<String> {
+    let running = crate::host::facts::kernel(host);
+    if running != "unknown" {
+        return Some(running);
+    }
+    let mut installed: Vec<String> = ["/lib/modules", "/usr/lib/modules"]
+        .iter()
+        .filter_map(|d| host.list_dir(d).ok())
+        .flatten()
+        .filter(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    installed.sort_by_key(|v| {
+        v.split(|c: char| !c.is_ascii_digit()).filter_map(|p| p.parse::<u64>().ok()).collect::<Vec<_>>()
+    });
+    installed.pop()
 }
 
 /// The half-open connections a listener with an accept queue of `size` keeps before new SYNs
@@ -75,7 +145,19 @@ pub struct Listeners {
 /// `tcp_max_syn_backlog` less a quarter (tcp_conn_request drops a SYN when fewer than a quarter
 /// of tcp_max_syn_backlog is left).
 pub fn syn_queue_limit(size: u64, syncookies: u64, max_syn_backlog: u64) -> u64 {
-    if syncookies >= 1 { size } else { size.min(max_syn_backlog - (max_syn_backlog >> 2) + 1) }
+    syn_queue_limit_for(SynModel::Backlog, size, syncookies, max_syn_backlog)
+}
+
+/// [`syn_queue_limit`] by the rule of `model`: before 4.4 the queue is the listener's table
+/// (see [`SynModel::Table`]) rather than its backlog.
+pub fn syn_queue_limit_for(model: SynModel, size: u64, syncookies: u64, max_syn_backlog: u64) -> u64 {
+    let queue = match model {
+        SynModel::Backlog => size,
+        SynModel::Table => {
+            size.min(max_syn_backlog).max(8).saturating_add(1).checked_next_power_of_two().unwrap_or(u64::MAX)
+        }
+    };
+    if syncookies >= 1 { queue } else { queue.min(max_syn_backlog - (max_syn_backlog >> 2) + 1) }
 }
 
 impl Listeners {
@@ -92,7 +174,12 @@ impl Listeners {
     /// How many half-open connections `l` may have (`None` without its queue size).
     pub fn syn_limit(&self, l: &Listener) -> Option<u64> {
         let size = u64::from(l.queue?.size);
-        Some(syn_queue_limit(size, self.syncookies.unwrap_or(1), self.max_syn_backlog.unwrap_or(u64::MAX)))
+        Some(syn_queue_limit_for(
+            self.model,
+            size,
+            self.syncookies.unwrap_or(1),
+            self.max_syn_backlog.unwrap_or(u64::MAX),
+        ))
     }
 
     /// The listeners whose SYN queue is full now, fullest first.
@@ -161,6 +248,7 @@ pub fn read_listeners(ctx: &ProbeContext) -> Result<Listeners, ProbeError> {
         somaxconn: sysctl_num(ctx, "net.core.somaxconn"),
         syncookies: sysctl_num(ctx, "net.ipv4.tcp_syncookies"),
         max_syn_backlog: sysctl_num(ctx, "net.ipv4.tcp_max_syn_backlog"),
+        model: kernel_release(&ctx.host).map_or(SynModel::Backlog, |r| SynModel::for_release(&r)),
         table,
     })
 }
@@ -211,7 +299,11 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             ));
             if let Some(limit) = all.syn_limit(l) {
                 let full = syn_full.iter().any(|f| f.index == l.index);
-                o = o.num("syn_queue_limit", limit as f64).flag("syn_queue_full", full);
+                o = o.num("syn_queue_limit", limit as f64).flag("syn_queue_full", full).evidence(format!(
+                    "SYN queue of {} holds {limit} ({})",
+                    s.local_label(),
+                    all.model.describe()
+                ));
             }
         }
         if let Some(c) = all.syncookies {
@@ -291,5 +383,48 @@ mod tests {
         assert_eq!(syn_queue_limit(64, 0, 8), 7, "dropped once 8 - qlen < 2");
         assert_eq!(syn_queue_limit(4, 0, 1024), 4);
         assert_eq!(syn_queue_limit(64, 0, 2), 3);
+    }
+
+    /// Linux 3.10's table (reqsk_queue_alloc): min(backlog, tcp_max_syn_backlog), at least 8,
+    /// plus one, rounded up to a power of two; full at that many (qlen >> max_qlen_log).
+    #[test]
+    fn before_4_4_the_syn_queue_is_a_power_of_two_table() {
+        let t = |size, cookies, max| syn_queue_limit_for(SynModel::Table, size, cookies, max);
+        assert_eq!(t(128, 1, 1024), 256, "backlog 128: 129 rounded up");
+        assert_eq!(t(511, 1, 1024), 512);
+        assert_eq!(t(512, 1, 1024), 1024);
+        assert_eq!(t(4096, 1, 128), 256, "capped by tcp_max_syn_backlog before rounding");
+        assert_eq!(t(1, 1, 1024), 16, "at least 8: 9 rounded up");
+        assert_eq!(t(5, 1, 2), 16, "the minimum of 8 beats a tiny tcp_max_syn_backlog");
+        // Without cookies the last quarter of tcp_max_syn_backlog is kept for proven peers too.
+        assert_eq!(t(128, 0, 1024), 256);
+        assert_eq!(t(4096, 0, 256), 193, "table 512, but a drop once 256 - qlen < 64");
+        // The same listener on a current kernel: the backlog.
+        assert_eq!(syn_queue_limit_for(SynModel::Backlog, 128, 1, 1024), 128);
+        assert_eq!(syn_queue_limit_for(SynModel::Backlog, 4096, 0, 256), 193);
+    }
+
+    #[test]
+    fn the_model_follows_the_kernel_release() {
+        assert_eq!(SynModel::for_release("3.10.0-1160.119.1.el7.x86_64"), SynModel::Table);
+        assert_eq!(SynModel::for_release("4.19.91-27.al7.x86_64"), SynModel::Backlog);
+        assert_eq!(SynModel::for_release("4.3.6"), SynModel::Table);
+        assert_eq!(SynModel::for_release("4.4.0-210-generic"), SynModel::Backlog);
+        assert_eq!(SynModel::for_release("6.1.0-9-amd64"), SynModel::Backlog);
+        assert_eq!(SynModel::for_release("unknown"), SynModel::Backlog);
+    }
+
+    /// Under `--root` without a running kernel's release: the newest kernel installed there.
+    #[test]
+    fn a_root_without_a_release_uses_its_newest_installed_kernel() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for v in ["3.10.0-862.el7.x86_64", "3.10.0-1160.el7.x86_64", "extramodules"] {
+            std::fs::create_dir_all(dir.path().join("lib/modules").join(v)).expect("mkdir");
+        }
+        let host = crate::host::Host::new(dir.path());
+        assert_eq!(kernel_release(&host).as_deref(), Some("3.10.0-1160.el7.x86_64"));
+        std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).expect("mkdir");
+        std::fs::write(dir.path().join("proc/sys/kernel/osrelease"), "5.10.134-16.al8.x86_64\n").expect("write");
+        assert_eq!(kernel_release(&host).as_deref(), Some("5.10.134-16.al8.x86_64"));
     }
 }
