@@ -289,6 +289,7 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         // At the PL0 limit: the device, the category, the limit and what to do.
         let f = find().expect("the throttled disk was never found at its limit in 5 runs");
         let m = f["message"].as_str().unwrap_or_default().to_string();
+        eprintln!("{m}");
         assert_eq!(f["code"], "DISK-AT-LIMIT", "{f:#}");
         assert!(m.starts_with(&format!("{subject} is held at a ceiling of ")), "{m}");
         assert!(
@@ -308,6 +309,7 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         api.state().disks = vec![system, pl1];
         let f = find().expect("the throttled disk was not found at its ceiling again");
         let m = f["message"].as_str().unwrap_or_default().to_string();
+        eprintln!("{m}");
         assert!(m.contains("(d-lab0data00000000001: ESSD PL1, 500 GiB) may do 26800 IOPS and 350 MB/s"), "{m}");
         assert!(m.contains("well above this ceiling: the limit is elsewhere"), "{m}");
 
@@ -316,6 +318,7 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         let before = described_disks();
         let f = find().expect("the throttled disk was not found at its ceiling without credentials");
         let m = f["message"].as_str().unwrap_or_default().to_string();
+        eprintln!("{m}");
         assert!(m.contains("no credentials to look up the disk's category") && m.contains("ecs:DescribeDisks"), "{m}");
         assert_eq!(described_disks(), before, "no DescribeDisks without credentials");
         drop(writers);
