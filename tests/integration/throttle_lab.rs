@@ -88,6 +88,14 @@ impl Drop for Writers {
     }
 }
 
+/// The two tests of this lab one at a time: a disk one of them saturates would be a finding in
+/// the other's idle run.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn lab_ok() -> bool {
     require(is_root(), "the throttle lab needs root (loop devices, cgroups)")
         && require(Command::new("losetup").arg("-V").output().is_ok(), "losetup (util-linux) is not installed")
@@ -100,6 +108,7 @@ fn run() -> serde_json::Value {
 
 #[test]
 fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
+    let _one = one_at_a_time();
     if !lab_ok() {
         return;
     }
@@ -210,6 +219,7 @@ fn described(id: &str, device: &str, serial: &str, category: &str, level: &str, 
 #[test]
 fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit() {
     use super::secgroup_lab::{EcsStandIn, EcsState};
+    let _one = one_at_a_time();
     if !lab_ok() {
         return;
     }
@@ -226,11 +236,13 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         let state = EcsState { role: true, disks: vec![system.clone(), pl0], ..Default::default() };
         let api = EcsStandIn::start(state);
         let url = api.url();
-        let run = || {
-            let args = ["run", "--format", "json", "--no-save", "--only", "disk.io.throttle", "--metadata-url", &url];
+        let run_with = |extra: &[&str]| {
+            let mut args = vec!["run", "--format", "json", "--no-save", "--only", "disk.io.throttle"];
+            args.extend_from_slice(extra);
             let out = doctor_here(&args).env("ECS_DOCTOR_ECS_ENDPOINT", &url).output().expect("ecs-doctor");
             valid_report(&stdout(&out))
         };
+        let run = || run_with(&["--metadata-url", &url]);
         let described_disks = || api.actions().iter().filter(|a| a.starts_with("DescribeDisks")).count();
 
         // Idle: quiet, and nothing is asked of the API.
@@ -312,6 +324,18 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         eprintln!("{m}");
         assert!(m.contains("(d-lab0data00000000001: ESSD PL1, 500 GiB) may do 26800 IOPS and 350 MB/s"), "{m}");
         assert!(m.contains("well above this ceiling: the limit is elsewhere"), "{m}");
+
+        // --offline, and no cloud detected (no metadata URL; DMI does not say Alibaba here):
+        // nothing at all is asked, not even the metadata service.
+        let asked = api.state().requests.len();
+        let find_with = |extra: &[&str]| (0..5).find_map(|_| held(&run_with(extra)));
+        let f = find_with(&["--offline", "--metadata-url", &url]).expect("not found at its ceiling with --offline");
+        let m = f["message"].as_str().unwrap_or_default().to_string();
+        assert!(m.contains("--offline: the disk's category was not looked up"), "{m}");
+        let f = find_with(&[]).expect("not found at its ceiling off the cloud");
+        let m = f["message"].as_str().unwrap_or_default().to_string();
+        assert!(m.ends_with("; its IOPS or throughput limit caps it (the cloud disk's category and size, the instance type's disk limit, a cgroup's io.max)"), "{m}");
+        assert_eq!(api.state().requests.len(), asked, "{:?}", api.state().requests);
 
         // No credentials: nothing is asked, and the permission that would let it look is named.
         api.state().role = false;
