@@ -27,23 +27,26 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
     let (config, catalog) = super::load_catalog(&catalog_options)?;
     let o = FixOptions::resolve(args, &config, env).map_err(|e| e.failure(lang))?;
     let host = o.run.catalog.host.clone();
-    let _ = crate::repair::METADATA_URL.set(o.run.net.metadata_url.clone());
-    let _ = crate::repair::DNS_NAME.set(o.run.net.dns_name.clone());
     let store = store::store_for(&host, &o.repair_dir);
-    // How a step that is an ECS API call (the security group) reaches it: as the check does.
-    crate::repair::net::security_group::set_access(crate::repair::net::security_group::Access {
-        metadata: crate::host::metadata::source(&host, o.run.net.metadata_url.as_deref()).endpoint().cloned(),
-        ecs_endpoint: o.run.net.ecs_endpoint.clone(),
-        credentials: o.run.net.cloud_credentials.clone(),
-        offline: o.run.net.offline,
-    });
-    crate::repair::asked::set(crate::repair::asked::Asked { client: o.client, user: o.user.clone() });
+    let told = crate::repair::Told {
+        asked: crate::repair::asked::Asked { client: o.client, user: o.user.clone() },
+        metadata_url: o.run.net.metadata_url.clone(),
+        dns_name: o.run.net.dns_name.clone(),
+        // How a step that is an ECS API call (the security group) reaches it: as the check does.
+        ecs: crate::repair::net::security_group::Access {
+            metadata: crate::host::metadata::source(&host, o.run.net.metadata_url.as_deref()).endpoint().cloned(),
+            ecs_endpoint: o.run.net.ecs_endpoint.clone(),
+            credentials: o.run.net.cloud_credentials.clone(),
+            offline: o.run.net.offline,
+        },
+    };
     let cx = Context {
         host: &host,
         store: &store,
         lang,
         crash_at: o.crash_at.as_deref(),
         spawn_log: o.spawn_log.as_deref(),
+        told: &told,
     };
     match &o.task {
         FixTask::List => return list(&store, &o, lang),
@@ -55,7 +58,8 @@ pub fn run(args: &FixArgs, argv: Vec<String>, env: &Env) -> Result<ExitStatus, F
         Some(path) => report::read(path).map_err(|e| Failure::Usage(e.to_string()))?,
         None => super::run::diagnose(&run_opts, &catalog, |_| {})?,
     };
-    let plan = plan::make(&report, |id| catalog.get(id).map(|c| c.repairs.as_slice()).unwrap_or(&[]), &host, lang);
+    let plan =
+        plan::make(&report, |id| catalog.get(id).map(|c| c.repairs.as_slice()).unwrap_or(&[]), &host, lang, &told);
     match &o.task {
         FixTask::Apply { ids, yes } => apply_plan(&cx, &o, &catalog, &mut report, &plan, ids, *yes),
         _ => {

@@ -738,9 +738,32 @@ probes! {
     files::world_writable => WorldWritable,
 }
 
+/// The probe kinds that wait for the shared sampling window ([`ProbeSpec::waits_for_window`]).
+pub const WINDOW_KINDS: &[&str] = &[
+    "cpu_holders",
+    "diskstats",
+    "fork_rate",
+    "io_throttle",
+    "listen_queues",
+    "loadavg",
+    "nic_counters",
+    "process_states",
+    "resource_pressure",
+    "softnet",
+    "tcp_counters",
+    "udp_drops",
+];
+
 impl ProbeSpec {
     fn cache_key(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| format!("{self:?}"))
+    }
+
+    /// Whether this probe waits for the shared sampling window ([`ProbeContext::window`]): the
+    /// engine starts the window as the run begins and gives these probes a worker last, so
+    /// that ~200 ms of waiting does not hold the workers the other checks need.
+    pub fn waits_for_window(&self) -> bool {
+        WINDOW_KINDS.contains(&self.kind())
     }
 }
 
@@ -748,6 +771,30 @@ impl ProbeSpec {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// [`ProbeSpec::waits_for_window`] names exactly the probes whose source asks for the
+    /// window: a new probe that waits for it, left off the list, would hold a worker again.
+    #[test]
+    fn the_probes_that_wait_for_the_window_are_the_ones_that_ask_for_it() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/probe");
+        let mut asking = std::collections::BTreeSet::new();
+        for group in std::fs::read_dir(&src).unwrap() {
+            let group = group.unwrap().path();
+            if !group.is_dir() {
+                continue;
+            }
+            for file in std::fs::read_dir(&group).unwrap() {
+                let file = file.unwrap().path();
+                let text = std::fs::read_to_string(&file).unwrap_or_default();
+                if text.contains("ctx.window()") {
+                    asking.insert(file.file_stem().unwrap().to_string_lossy().to_string());
+                }
+            }
+        }
+        let listed: std::collections::BTreeSet<String> = WINDOW_KINDS.iter().map(|k| k.to_string()).collect();
+        assert!(listed.iter().all(|k| KINDS.iter().any(|(kind, _)| kind == k)), "{listed:?}");
+        assert_eq!(listed, asking);
+    }
 
     /// Two probes asking for the same command line get one run's output; another command
     /// line runs on its own; a program that is not installed is `None`.

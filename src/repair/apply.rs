@@ -27,6 +27,8 @@ pub struct Context<'a> {
     pub crash_at: Option<&'a str>,
     /// Test seam: where to log every process started (`ECS_DOCTOR_TEST_SPAWN_LOG`).
     pub spawn_log: Option<&'a Path>,
+    /// What `fix` was told: the actions plan with it, the API steps reach the ECS API with it.
+    pub told: &'a super::Told,
 }
 
 /// How applying one repair ended.
@@ -175,7 +177,7 @@ fn restore(cx: &Context, r: &Record) -> Result<(), String> {
 /// (`applying` false) the waits for the change to take effect are left out.
 fn run_commands(cx: &Context, cmds: &[super::Command], applying: bool) -> Result<(), String> {
     for c in cmds.iter().filter(|c| applying || !c.apply_only) {
-        if let Ran::Failed(out) = exec::run(c, cx.spawn_log) {
+        if let Ran::Failed(out) = exec::run(c, cx.spawn_log, cx.told) {
             return Err(rtf(cx.lang, R::ReasonCommand, &[("command", &c.line()), ("output", &out)]));
         }
     }
@@ -188,7 +190,7 @@ fn reverse_live(cx: &Context, r: &Record) -> Result<(), String> {
         let Some(u) = &l.undo else {
             return Err(rtf(cx.lang, R::UndoIrreversible, &[("id", &r.id), ("command", &l.run.line())]));
         };
-        if let Ran::Failed(out) = exec::run(u, cx.spawn_log) {
+        if let Ran::Failed(out) = exec::run(u, cx.spawn_log, cx.told) {
             return Err(rtf(cx.lang, R::ReverseFailed, &[("command", &u.line()), ("output", &out)]));
         }
     }
@@ -229,7 +231,7 @@ pub fn apply(
 ) -> Outcome {
     let lang = cx.lang;
     // Plan again: the system may have changed since the plan was shown.
-    let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang) {
+    let (change, diffs) = match plan::plan_one(&p.decl, &p.check, &p.finding, cx.host, lang, cx.told) {
         Ok(c) => c,
         Err(super::Skip::NotApplicable(why)) => {
             // Nothing left to change: gone already (an earlier repair of this run), or not.
@@ -314,7 +316,7 @@ pub fn apply(
         .change
         .validate
         .iter()
-        .map(|v| !v.only_if_passing_before || !matches!(exec::run(v, cx.spawn_log), Ran::Failed(_)))
+        .map(|v| !v.only_if_passing_before || !matches!(exec::run(v, cx.spawn_log, cx.told), Ran::Failed(_)))
         .collect();
 
     for (f, rec) in p.change.files.iter().zip(&record.files) {
@@ -329,7 +331,7 @@ pub fn apply(
         }
     }
     for (v, before) in p.change.validate.iter().zip(passed_before) {
-        if let Ran::Failed(out) = exec::run(v, cx.spawn_log)
+        if let Ran::Failed(out) = exec::run(v, cx.spawn_log, cx.told)
             && before
         {
             let reason = rtf(lang, R::ReasonValidation, &[("command", &v.line()), ("output", &out)]);
@@ -337,7 +339,7 @@ pub fn apply(
         }
     }
     for l in &p.change.live {
-        if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log) {
+        if let Ran::Failed(out) = exec::run(&l.run, cx.spawn_log, cx.told) {
             let reason = rtf(lang, R::ReasonCommand, &[("command", &l.run.line()), ("output", &out)]);
             return roll_back(cx, record, reason, false);
         }
@@ -352,7 +354,7 @@ pub fn apply(
             Ok(r) => able(&r, lang),
             Err(e) => return roll_back(cx, record, rtf(lang, R::LoginUnknown, &[("error", &e)]), false),
         };
-        let target = super::Target { host: cx.host, lang, check: &p.check, finding: &p.finding };
+        let target = super::Target { host: cx.host, lang, check: &p.check, finding: &p.finding, told: cx.told };
         let meant = p.decl.action.action().shuts_out(&target);
         let mut lost: Vec<&str> = able_before
             .iter()

@@ -23,8 +23,9 @@ pub enum Ran {
     Failed(String),
 }
 
-/// Runs a command of a repair; `spawn_log` is the test seam.
-pub fn run(cmd: &Command, spawn_log: Option<&Path>) -> Ran {
+/// Runs a command of a repair; `spawn_log` is the test seam; `told` says how an API step
+/// reaches the API.
+pub fn run(cmd: &Command, spawn_log: Option<&Path>, told: &super::Told) -> Ran {
     let log = || {
         if let Some(log) = spawn_log
             && let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(log)
@@ -35,7 +36,7 @@ pub fn run(cmd: &Command, spawn_log: Option<&Path>) -> Ran {
     // A step that is an API call (the security group): sent by the tool, no process.
     if cmd.program == super::net::security_group::API {
         log();
-        return super::net::security_group::run(cmd);
+        return super::net::security_group::run(cmd, &told.ecs);
     }
     let Some(program) = crate::host::command::find(&cmd.program) else {
         return if cmd.optional { Ran::NotInstalled } else { Ran::Failed(format!("{} is not installed", cmd.program)) };

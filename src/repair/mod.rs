@@ -63,14 +63,33 @@ use crate::i18n::{Lang, Text};
 use crate::report::Finding;
 use serde::{Deserialize, Serialize};
 
-/// The metadata service `fix` was told to ask (`--metadata-url`), for the actions that read the
-/// instance's own metadata (`console_key`); set once by the command, `None` inside: ask only the
-/// detected cloud's own.
-pub static METADATA_URL: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+/// What `ecs-doctor fix` was told and how it reaches services, built once by the command and
+/// carried by every [`Target`] and every step it runs: the actions read it from there, never
+/// from process-wide settings.
+#[derive(Debug, Clone, Default)]
+pub struct Told {
+    /// `--client ADDR` and `--user USER`: what the diagnosis does not know and a repair must not
+    /// guess.
+    pub asked: asked::Asked,
+    /// The metadata service `fix` was told to ask (`--metadata-url`), for the actions that read
+    /// the instance's own metadata (`console_key`, the platform's nameservers and time servers);
+    /// `None`: ask only the detected cloud's own.
+    pub metadata_url: Option<String>,
+    /// The name asked of nameservers (`[net] dns_name`) by the actions that prove a nameserver
+    /// answers before naming it (`resolv_conf`); `None`: the platform's default.
+    pub dns_name: Option<String>,
+    /// How a step that is an ECS API call (the security group) reaches the API.
+    pub ecs: net::security_group::Access,
+}
 
-/// The name `fix` asks nameservers for (`[net] dns_name`), for the actions that prove a
-/// nameserver answers before naming it (`resolv_conf`); `None` inside: the platform's default.
-pub static DNS_NAME: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+impl Told {
+    /// Nothing told: no client, no user, no named services (tests and `--undo` of file-only
+    /// repairs).
+    pub fn none() -> &'static Told {
+        static NONE: std::sync::OnceLock<Told> = std::sync::OnceLock::new();
+        NONE.get_or_init(Told::default)
+    }
+}
 
 /// What one action kind must do: plan the change for one finding.
 pub trait Action {
@@ -103,6 +122,8 @@ pub struct Target<'a> {
     /// The check id.
     pub check: &'a str,
     pub finding: &'a Finding,
+    /// What `fix` was told ([`Told`]).
+    pub told: &'a Told,
 }
 
 /// Why an action does not repair a finding.
@@ -407,7 +428,7 @@ pub(crate) mod testing {
 
     /// `action` planned for `f` on `host`.
     pub fn plan(action: &dyn Action, host: &Host, check: &str, f: &Finding) -> Result<Change, Skip> {
-        action.plan(&Target { host, lang: Lang::En, check, finding: f })
+        action.plan(&Target { host, lang: Lang::En, check, finding: f, told: super::Told::none() })
     }
 
     /// The new content of the change's first file.

@@ -147,8 +147,9 @@ pub fn plan_one(
     finding: &Finding,
     host: &Host,
     lang: Lang,
+    told: &super::Told,
 ) -> Result<(Change, Vec<(String, String)>), Skip> {
-    let t = Target { host, lang, check, finding };
+    let t = Target { host, lang, check, finding, told };
     let change = decl.action.action().plan(&t)?;
     let mut diffs = Vec::new();
     for f in &change.files {
@@ -173,7 +174,13 @@ pub fn plan_one(
 
 /// The plan for a report's warn and crit findings; `repairs_of` gives a check's `[[repair]]`
 /// tables (the catalog's).
-pub fn make<'a>(report: &Report, repairs_of: impl Fn(&str) -> &'a [RepairDecl], host: &Host, lang: Lang) -> Plan {
+pub fn make<'a>(
+    report: &Report,
+    repairs_of: impl Fn(&str) -> &'a [RepairDecl],
+    host: &Host,
+    lang: Lang,
+    told: &super::Told,
+) -> Plan {
     let mut plan = Plan::default();
     for c in &report.checks {
         if c.status == Status::Error {
@@ -190,7 +197,7 @@ pub fn make<'a>(report: &Report, repairs_of: impl Fn(&str) -> &'a [RepairDecl], 
             let mut first: Option<String> = None;
             let mut reasons: Vec<Skip> = Vec::new();
             for d in decls.iter().filter(|d| f.code.as_deref() == Some(d.code.as_str())) {
-                match plan_one(d, &c.id, f, host, lang) {
+                match plan_one(d, &c.id, f, host, lang, told) {
                     // Two findings one change repairs (a conntrack table full and nearly full):
                     // planned once, the other finding says which repair covers it.
                     Ok((change, _)) if let Some(same) = plan.repairs.iter().find(|p| p.change.same_steps(&change)) => {

@@ -307,7 +307,13 @@ mod tests {
 
     fn plan(root: &std::path::Path, edit: Edit, f: &Finding) -> Result<Change, Skip> {
         let host = Host::new(root);
-        Params { edit }.plan(&Target { host: &host, lang: Lang::En, check: "disk.fstab.entries", finding: f })
+        Params { edit }.plan(&Target {
+            host: &host,
+            lang: Lang::En,
+            check: "disk.fstab.entries",
+            finding: f,
+            told: crate::repair::Told::none(),
+        })
     }
 
     #[test]

@@ -131,10 +131,22 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
-        let t = Target { host: &host, lang: Lang::En, check: "disk.block.size", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: Lang::En,
+            check: "disk.block.size",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
         let host = Host::live();
-        let t = Target { host: &host, lang: Lang::En, check: "disk.block.size", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: Lang::En,
+            check: "disk.block.size",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("/dev/nonexistent9p1")));
     }
 }

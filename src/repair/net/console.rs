@@ -1,7 +1,7 @@
 //! What the cloud console says about the instance's network identity, for the repairs that take
 //! their values from it (`hostname`, `nic`, `route`): read again from the metadata service when
 //! planning, never from the report. The service `fix` was told to ask (`--metadata-url`,
-//! [`super::METADATA_URL`]) or the detected cloud's own; never under `--root` (the service
+//! [`super::super::Told::metadata_url`]) or the detected cloud's own; never under `--root` (the service
 //! describes the machine running the tool). Without an answer the repair is refused with the
 //! reason: these values are never guessed.
 
@@ -16,7 +16,7 @@ pub fn network(t: &Target) -> Result<Network, Skip> {
     if !t.host.is_live() {
         return Err(Skip::Refused(rtf(l, R::ConsoleNotLive, &[])));
     }
-    let explicit = super::METADATA_URL.get().cloned().flatten();
+    let explicit = t.told.metadata_url.clone();
     let source = metadata::source(t.host, explicit.as_deref());
     let Some(ep) = source.endpoint() else {
         return Err(Skip::Refused(rtf(l, R::ConsoleNoService, &[("url", "-")])));

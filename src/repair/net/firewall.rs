@@ -288,10 +288,22 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
-        let t = Target { host: &host, lang: Lang::En, check: "net.firewall.local", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: Lang::En,
+            check: "net.firewall.local",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
         let host = Host::live();
-        let t = Target { host: &host, lang: Lang::En, check: "net.firewall.local", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: Lang::En,
+            check: "net.firewall.local",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         match (Params {}).plan(&t) {
             Err(Skip::Refused(r)) => assert!(r.contains("nft insert rule inet fw input tcp dport 22 accept"), "{r}"),
             other => panic!("{other:?}"),

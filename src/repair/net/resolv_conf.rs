@@ -17,7 +17,7 @@
 //!
 //! The platform's nameservers are known, never guessed: they are read again from the metadata
 //! service when planning (`dns-conf/nameservers`; the service `fix` was told to ask with
-//! `--metadata-url`, [`super::METADATA_URL`], or the detected cloud's own), never under `--root`
+//! `--metadata-url`, [`super::super::Told::metadata_url`], or the detected cloud's own), never under `--root`
 //! (the service describes the machine running the tool), and each is asked for a name first
 //! (`[net] dns_name`, else the platform mirror's): one that does not answer from here is not
 //! written, and when none answers the repair is refused, since it would not help.
@@ -373,7 +373,7 @@ fn platform(t: &Target) -> Result<(Vec<IpAddr>, Vec<IpAddr>, String, String), Sk
     if !t.host.is_live() {
         return Err(Skip::Refused(rtf(l, R::DnsNotLive, &[("path", RESOLV_CONF)])));
     }
-    let explicit = super::METADATA_URL.get().cloned().flatten();
+    let explicit = t.told.metadata_url.clone();
     let source = metadata::source(t.host, explicit.as_deref());
     let Some(ep) = source.endpoint() else {
         return Err(Skip::Refused(rtf(l, R::DnsNoPlatform, &[])));
@@ -387,11 +387,7 @@ fn platform(t: &Target) -> Result<(Vec<IpAddr>, Vec<IpAddr>, String, String), Sk
     if all.is_empty() {
         return Err(Skip::Refused(rtf(l, R::DnsNoPlatformNs, &[("url", &url), ("error", "no address")])));
     }
-    let name = super::DNS_NAME
-        .get()
-        .cloned()
-        .flatten()
-        .unwrap_or_else(|| dns_resolvers::default_name(Provider::Alibaba).to_string());
+    let name = t.told.dns_name.clone().unwrap_or_else(|| dns_resolvers::default_name(Provider::Alibaba).to_string());
     let timeout = Duration::from_millis(dns_resolvers::DEFAULT_TIMEOUT_MS);
     let answers = dns_resolvers::ask_all(&all, &name, timeout, Instant::now() + Duration::from_secs(5))
         .map_err(|e| Skip::Refused(e.render(l)))?;

@@ -30,7 +30,6 @@ use crate::i18n::{Lang, R, rtf};
 use crate::probe::CloudCredentials;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, Serialize)]
@@ -46,8 +45,8 @@ pub const DESCRIPTION: &str = "ecs-doctor-fix";
 /// How long reading the groups or one change may take.
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// How to reach the ECS API, from the options of `ecs-doctor fix` (set once by the command,
-/// before it plans, applies or undoes).
+/// How to reach the ECS API, from the options of `ecs-doctor fix` (in [`super::super::Told`],
+/// for planning, applying and undoing).
 #[derive(Debug, Clone, Default)]
 pub struct Access {
     /// The metadata service (named, or detected on an Alibaba Cloud instance); `None`: not an
@@ -59,19 +58,6 @@ pub struct Access {
     pub credentials: CloudCredentials,
     /// `--offline`: no call at all.
     pub offline: bool,
-}
-
-static ACCESS: RwLock<Option<Access>> = RwLock::new(None);
-
-/// Sets how this process reaches the ECS API.
-pub fn set_access(a: Access) {
-    if let Ok(mut slot) = ACCESS.write() {
-        *slot = Some(a);
-    }
-}
-
-fn access() -> Access {
-    ACCESS.read().ok().and_then(|a| a.clone()).unwrap_or_default()
 }
 
 /// The client address of the SSH session this runs in (`SSH_CONNECTION`, else `SSH_CLIENT`):
@@ -180,7 +166,9 @@ fn named_port(t: &Target) -> bool {
 /// Who the rule is for, and where that came from; `Err` with the reason when it would be a guess.
 fn source_for(t: &Target, rules: &[Rule], port: u16) -> Result<(Source, String), String> {
     let l = t.lang;
-    let client = super::asked::get()
+    let client = t
+        .told
+        .asked
         .client
         .map(|c| (c, rtf(l, R::SgFromFlag, &[])))
         .or_else(|| login_source().map(|c| (c, rtf(l, R::SgFromSession, &[]))));
@@ -217,7 +205,7 @@ impl Action for Params {
         let Some(port) = port_of(&subject) else {
             return Err(Skip::NotApplicable(rtf(l, R::SgNoPort, &[("subject", &subject)])));
         };
-        let a = access();
+        let a = &t.told.ecs;
         let by_hand =
             |region: &str, group: &str, source: &str, priority: u32| steps(l, region, group, port, source, priority);
         let refuse = |why: String, region: &str, group: &str| {
@@ -240,7 +228,7 @@ impl Action for Params {
             let why = md.failure.map(|(_, w)| w).unwrap_or_else(|| format!("{}: no instance-id or region-id", md.url));
             return Err(cannot(why));
         };
-        let mut s = Session::open(&a, region).map_err(cannot)?;
+        let mut s = Session::open(a, region).map_err(cannot)?;
         let read = s.with(|api| {
             let groups = api.instance_groups(instance)?;
             let mut rules = Vec::new();
@@ -305,7 +293,7 @@ impl Action for Params {
 }
 
 /// Sends the API call of a step ([`API`]); what failed, said.
-pub fn run(cmd: &Command) -> Ran {
+pub fn run(cmd: &Command, a: &Access) -> Ran {
     let Some(action) = cmd.args.first().filter(|a| CALLS.contains(&a.as_str())) else {
         return Ran::Failed(format!("{}: not a security-group call", cmd.line()));
     };
@@ -314,11 +302,10 @@ pub fn run(cmd: &Command) -> Ran {
     let Some(region) = params.iter().find(|(k, _)| *k == "RegionId").map(|(_, v)| v.clone()) else {
         return Ran::Failed(format!("{}: no RegionId", cmd.line()));
     };
-    let a = access();
     if a.offline {
         return Ran::Failed(format!("{action}: --offline forbids calls to the ECS API"));
     }
-    let mut s = match Session::open(&a, &region) {
+    let mut s = match Session::open(a, &region) {
         Ok(s) => s,
         Err(e) => return Ran::Failed(format!("{action}: {}", crate::redact::redact(&e))),
     };
@@ -365,6 +352,6 @@ mod tests {
     #[test]
     fn only_security_group_calls_are_sent() {
         let other = Command::new(API, &["DeleteInstance", "RegionId=cn-hangzhou", "InstanceId=i-1"]);
-        assert!(matches!(run(&other), Ran::Failed(m) if m.contains("not a security-group call")));
+        assert!(matches!(run(&other, &Access::default()), Ran::Failed(m) if m.contains("not a security-group call")));
     }
 }

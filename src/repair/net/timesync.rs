@@ -171,8 +171,8 @@ fn is_server_name(s: &str) -> bool {
 }
 
 /// The platform's time servers and where they come from; refused when no cloud is known.
-pub fn platform_servers(host: &Host, lang: Lang) -> Result<(Vec<String>, String), Skip> {
-    let explicit = super::METADATA_URL.get().cloned().flatten();
+pub fn platform_servers(host: &Host, lang: Lang, told: &super::super::Told) -> Result<(Vec<String>, String), Skip> {
+    let explicit = told.metadata_url.clone();
     let source = metadata::source(host, explicit.as_deref());
     if let Some(ep) = source.endpoint() {
         let md = metadata::fetch(ep, std::time::Instant::now() + std::time::Duration::from_secs(10));
@@ -441,7 +441,7 @@ fn start(t: &Target) -> Result<Change, Skip> {
         return Err(Skip::NotApplicable(rtf(l, R::TimeRunsAlready, &[("daemon", name)])));
     }
     let c = chrony(t)?;
-    let (servers, from) = platform_servers(t.host, l)?;
+    let (servers, from) = platform_servers(t.host, l, t.told)?;
     let d = daemon("chronyd").ok_or_else(|| Skip::NotApplicable(String::new()))?;
     let (step, how) = start_step(t, d)?;
     let (edit, _, _) = chrony_servers(t, &c, &servers, &from);
@@ -469,7 +469,7 @@ fn sources(t: &Target) -> Result<Change, Skip> {
         return Err(Skip::NotApplicable(rtf(l, R::TimeChronydStopped, &[])));
     }
     let c = chrony(t)?;
-    let (servers, from) = platform_servers(t.host, l)?;
+    let (servers, from) = platform_servers(t.host, l, t.told)?;
     let (edit, missing, dir) = chrony_servers(t, &c, &servers, &from);
     let Some(edit) = edit else {
         return Err(Skip::Refused(rtf(l, R::TimeHasServers, &[("servers", &servers.join(", "))])));
@@ -509,7 +509,7 @@ fn ntpd_sources(t: &Target, pid: u32) -> Result<Change, Skip> {
     let Some((path, text)) = ntp_conf(t, pid) else {
         return Err(Skip::Refused(rtf(l, R::CannotRead, &[("path", NTP_CONFS[0]), ("error", "-")])));
     };
-    let (servers, from) = platform_servers(t.host, l)?;
+    let (servers, from) = platform_servers(t.host, l, t.told)?;
     let (edit, missing) = ntp_servers(&path, &text, &servers, &from);
     let Some(edit) = edit else {
         return Err(Skip::Refused(rtf(l, R::TimeHasServers, &[("servers", &servers.join(", "))])));

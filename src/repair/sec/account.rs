@@ -65,7 +65,7 @@ fn expiry(t: &Target, user: &str, code: &str) -> Result<Change, Skip> {
     if code == "PASSWORD_MUST_CHANGE" {
         return Err(Skip::NotApplicable(rtf(l, R::AccountMustChange, &[("user", user)])));
     }
-    if super::asked::get().user.as_deref() != Some(user) {
+    if t.told.asked.user.as_deref() != Some(user) {
         return Err(Skip::Refused(rtf(l, R::AccountNotNamed, &[("user", user)])));
     }
     let bytes = read(t, SHADOW)?;
@@ -283,7 +283,13 @@ mod tests {
         let host = crate::host::Host::new(dir.path());
         let mut f = finding("toor", "m", &[]);
         f.code = Some("UID0".into());
-        let t = Target { host: &host, lang: crate::i18n::Lang::En, check: "sec.accounts.uid0", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: crate::i18n::Lang::En,
+            check: "sec.accounts.uid0",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         assert_eq!(Params {}.shuts_out(&t).as_deref(), Some("toor"));
         let other = Target { check: "sec.accounts.empty-password", ..t };
         assert_eq!(Params {}.shuts_out(&other), None);

@@ -6,7 +6,7 @@
 //! file back as it was (or removes it).
 //!
 //! The key is read again from the metadata service when planning, never from the report: the
-//! service `fix` was told to ask (`--metadata-url`, [`super::METADATA_URL`]) or, on an Alibaba
+//! service `fix` was told to ask (`--metadata-url`, [`super::super::Told::metadata_url`]) or, on an Alibaba
 //! Cloud instance, its own; never under `--root` (the service describes the machine running the
 //! tool). Refused when `~/.ssh` does not exist (the framework does not create directories; the
 //! plan gives the command) or is not the account's.
@@ -33,7 +33,7 @@ impl Action for Params {
         if !t.host.is_live() {
             return Err(Skip::Refused(rtf(l, R::ConsoleKeyNotLive, &[])));
         }
-        let explicit = super::METADATA_URL.get().cloned().flatten();
+        let explicit = t.told.metadata_url.clone();
         let source = metadata::source(t.host, explicit.as_deref());
         let Some(ep) = source.endpoint() else {
             return Err(Skip::Refused(rtf(l, R::ConsoleKeyNoService, &[])));

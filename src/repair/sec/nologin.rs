@@ -68,7 +68,13 @@ mod tests {
             evidence: vec![],
             since: None,
         };
-        let t = Target { host: &host, lang: Lang::En, check: "sec.login.nologin", finding: &f };
+        let t = Target {
+            host: &host,
+            lang: Lang::En,
+            check: "sec.login.nologin",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        };
         assert!(matches!(Params {}.plan(&t), Err(Skip::NotApplicable(_))));
         std::fs::write(root.join("etc/nologin"), "maintenance\n").unwrap();
         std::fs::write(root.join("run/nologin"), "booting\n").unwrap();

@@ -407,7 +407,7 @@ mod tests {
     }
 
     fn plan(p: &Params, host: &Host, f: &Finding) -> Result<Change, Skip> {
-        p.plan(&Target { host, lang: Lang::En, check: "c", finding: f })
+        p.plan(&Target { host, lang: Lang::En, check: "c", finding: f, told: crate::repair::Told::none() })
     }
 
     fn runs(c: &Change) -> Vec<String> {
@@ -451,7 +451,11 @@ mod tests {
         let host = Host::new(root);
         let f = finding("/etc/sudoers", &["/etc/sudoers: mode 0640, owner root:root; at most 0440 (group root)"]);
         assert_eq!(
-            at_most(&Target { host: &host, lang: Lang::En, check: "c", finding: &f }, "/etc/sudoers").map(|r| r.0),
+            at_most(
+                &Target { host: &host, lang: Lang::En, check: "c", finding: &f, told: crate::repair::Told::none() },
+                "/etc/sudoers"
+            )
+            .map(|r| r.0),
             Some(0o440)
         );
         let c = plan(&Params { edit: Edit::AtMost, bits: None }, &host, &f).unwrap();

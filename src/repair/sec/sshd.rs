@@ -296,7 +296,15 @@ mod tests {
         let host = Host::new(root);
         let p = Params { edit: Edit::Set, keyword: Some("PermitEmptyPasswords".into()), value: Some("no".into()) };
         let f = finding(&[]);
-        let c = p.plan(&Target { host: &host, lang: Lang::En, check: "sec.ssh.empty-passwords", finding: &f }).unwrap();
+        let c = p
+            .plan(&Target {
+                host: &host,
+                lang: Lang::En,
+                check: "sec.ssh.empty-passwords",
+                finding: &f,
+                told: crate::repair::Told::none(),
+            })
+            .unwrap();
         assert_eq!(
             after(&c, CONFIG),
             "# top\nPermitEmptyPasswords no\nInclude /etc/ssh/sshd_config.d/*.conf\nPort 22\nMatch User x\n#   PermitEmptyPasswords yes  # ecs-doctor fix: replaced by \"PermitEmptyPasswords no\"\n"
@@ -328,7 +336,15 @@ mod tests {
             "/etc/passwd:1: root:x:0:0::/root:/bin/bash",
         ]);
         let p = Params { edit: Edit::Unlock, keyword: None, value: None };
-        let c = p.plan(&Target { host: &host, lang: Lang::En, check: "sec.login.matrix", finding: &f }).unwrap();
+        let c = p
+            .plan(&Target {
+                host: &host,
+                lang: Lang::En,
+                check: "sec.login.matrix",
+                finding: &f,
+                told: crate::repair::Told::none(),
+            })
+            .unwrap();
         assert_eq!(
             after(&c, "/etc/ssh/sshd_config.d/99-lock.conf"),
             "# pushed by mistake\n# DenyUsers *  # ecs-doctor fix: it locked every account out\n"

@@ -110,7 +110,13 @@ mod tests {
             evidence: vec![format!("{FROM_PREFIX}{from}")],
             since: None,
         };
-        Params {}.plan(&Target { host: &host, lang: Lang::En, check: "sec.ssh.tcp-wrappers", finding: &f })
+        Params {}.plan(&Target {
+            host: &host,
+            lang: Lang::En,
+            check: "sec.ssh.tcp-wrappers",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        })
     }
 
     #[test]

@@ -96,7 +96,13 @@ mod tests {
             since: None,
         };
         let host = Host::new(root);
-        Params {}.plan(&Target { host: &host, lang: Lang::En, check: "sys.clock.settings", finding: &f })
+        Params {}.plan(&Target {
+            host: &host,
+            lang: Lang::En,
+            check: "sys.clock.settings",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        })
     }
 
     #[test]

@@ -319,7 +319,13 @@ mod tests {
             since: None,
         };
         let host = Host::new(root);
-        Params { build }.plan(&Target { host: &host, lang: Lang::En, check: "sys.boot.initramfs", finding: &f })
+        Params { build }.plan(&Target {
+            host: &host,
+            lang: Lang::En,
+            check: "sys.boot.initramfs",
+            finding: &f,
+            told: crate::repair::Told::none(),
+        })
     }
 
     #[test]
