@@ -587,6 +587,61 @@ mod tests {
         assert_eq!(nofile_limit(&host, 7), None);
     }
 
+    /// The descriptor walk through one open /proc and reused buffers: on a fixture root, each
+    /// process's links are counted and sorted into sockets and deleted files; on the live system
+    /// this process's own socket and deleted file are found by the same walk.
+    #[test]
+    fn the_descriptor_walk_counts_and_sorts_every_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let fd_dir = dir.path().join("proc/400/fd");
+        std::fs::create_dir_all(&fd_dir).unwrap();
+        std::os::unix::fs::symlink("socket:[12345]", fd_dir.join("3")).unwrap();
+        std::os::unix::fs::symlink("/var/log/app.log (deleted)", fd_dir.join("4")).unwrap();
+        std::os::unix::fs::symlink("/memfd:x (deleted)", fd_dir.join("5")).unwrap();
+        for fd in 6..106 {
+            std::os::unix::fs::symlink("/dev/null", fd_dir.join(fd.to_string())).unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("proc/401")).unwrap();
+        let of = open_files(&Host::new(dir.path()), Instant::now() + std::time::Duration::from_secs(20)).unwrap();
+        assert_eq!(of.counts.get(&400), Some(&103));
+        assert_eq!(of.unreadable, 1, "401 has no fd directory");
+        assert_eq!(of.socket_owners.get(12345), &[400]);
+        assert_eq!(of.deleted.len(), 1, "{:?}", of.deleted);
+        assert_eq!((of.deleted[0].fd, of.deleted[0].path.as_str()), (4, "/var/log/app.log"));
+
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let inode = std::os::unix::fs::MetadataExt::ino(
+            &std::fs::metadata(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&listener))).unwrap(),
+        );
+        let tmp = tempfile::tempfile().unwrap();
+        let live = open_files(&Host::live(), Instant::now() + std::time::Duration::from_secs(20)).unwrap();
+        let me = std::process::id();
+        assert!(live.socket_owners.get(inode).contains(&me), "socket {inode} not ours");
+        assert!(live.deleted.iter().any(|d| d.pid == me), "the unlinked temporary file not found");
+        assert!(live.counts.get(&me).is_some_and(|n| *n >= 3));
+        drop((listener, tmp));
+    }
+
+    /// A stat file read in one read through the open /proc, a name that is not UTF-8 shown
+    /// lossily, and a missing file an error (the process is gone).
+    #[test]
+    fn proc_dir_reads_stat_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("proc/9")).unwrap();
+        let stat = b"9 (bad\xff name) S 1 9 9 0 -1 0 0 0 0 0 3 4 0 0 20 0 2 0 77 0 5\n";
+        std::fs::write(dir.path().join("proc/9/stat"), stat).unwrap();
+        std::os::unix::fs::symlink("/tmp/x (deleted)", dir.path().join("proc/9/exe")).unwrap();
+        let mut pd = ProcDir::open(&Host::new(dir.path())).unwrap();
+        let p = parse_stat_bytes(pd.read(9, "stat", 4096, true).unwrap()).unwrap();
+        assert_eq!((p.pid, p.comm.as_str(), p.cpu_ticks, p.threads), (9, "bad\u{fffd} name", 7, 2));
+        assert_eq!(pd.readlink(9, "exe").unwrap(), "/tmp/x (deleted)");
+        assert!(pd.read(10, "stat", 4096, true).is_err());
+        // Capped: a file longer than the cap gives the cap.
+        std::fs::write(dir.path().join("proc/9/cmdline"), vec![b'a'; 10_000]).unwrap();
+        assert_eq!(pd.read(9, "cmdline", 5000, false).unwrap().len(), 5000);
+        assert_eq!(pd.read(9, "cmdline", 50_000, false).unwrap().len(), 10_000);
+    }
+
     /// Process files that never end (symlinks to /dev/zero in a rescued disk's /proc) cost at
     /// most the small-file cap each: the scan finishes and keeps a bounded command line.
     #[test]
