@@ -70,6 +70,27 @@ fn unfinished_deps(check: &Check) -> Vec<Vec<String>> {
 }
 
 pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: Lang, duration_ms: u64) -> CheckResult {
+    match observed {
+        Ok(o) => judge_ref(check, Ok(&o), lang, duration_ms),
+        Err(e) => judge_ref(check, Err(e), lang, duration_ms),
+    }
+}
+
+/// [`judge`] on a probe's result shared by several checks ([`crate::probe::ProbeContext::observe_shared`]),
+/// read in place instead of copied for each check.
+pub fn judge_shared(
+    check: &Check,
+    observed: Result<std::sync::Arc<Observations>, ProbeError>,
+    lang: Lang,
+    duration_ms: u64,
+) -> CheckResult {
+    match observed {
+        Ok(o) => judge_ref(check, Ok(&o), lang, duration_ms),
+        Err(e) => judge_ref(check, Err(e), lang, duration_ms),
+    }
+}
+
+fn judge_ref(check: &Check, observed: Result<&Observations, ProbeError>, lang: Lang, duration_ms: u64) -> CheckResult {
     let obs = match observed {
         Err(ProbeError::Skipped(reason)) => {
             return base(check, lang, Status::Skipped, reason.render(lang), duration_ms);
@@ -90,7 +111,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         }
         Ok(o) => o,
     };
-    if let Some(v) = obs.verdict {
+    if let Some(v) = &obs.verdict {
         let status = match v.exit_code {
             0 => Status::Ok,
             1 => Status::Warn,
@@ -115,7 +136,7 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
             r.remediation = Some(check.fix.get(lang).to_string());
             r.explained_by = unfinished_deps(check);
         }
-        r.metrics = v.metrics;
+        r.metrics = v.metrics.clone();
         return r;
     }
     if obs.items.is_empty() {
@@ -208,8 +229,8 @@ pub fn judge(check: &Check, observed: Result<Observations, ProbeError>, lang: La
         }
     }
     r.findings = findings;
-    r.traces = obs.traces;
+    r.traces = obs.traces.clone();
     r.explained_by = explained_by;
-    r.table = obs.table.map(|t| table(&t, lang));
+    r.table = obs.table.as_ref().map(|t| table(t, lang));
     r
 }

@@ -61,10 +61,10 @@ fn spawn_worker(
             if tx.send(Event::Started(idx, started)).is_err() {
                 break;
             }
-            let observed = std::panic::catch_unwind(AssertUnwindSafe(|| ctx.observe(&check.probe)));
+            let observed = std::panic::catch_unwind(AssertUnwindSafe(|| ctx.observe_shared(&check.probe)));
             let elapsed = ms(started.elapsed());
             let result = match observed {
-                Ok(o) => judge::judge(check, o, lang, elapsed),
+                Ok(o) => judge::judge_shared(check, o, lang, elapsed),
                 Err(p) => {
                     let msg = Said::new(Msg::ProbePanicked)
                         .arg("probe", check.probe.kind())

@@ -308,18 +308,17 @@ fn snapshot(
         }
         return s;
     }
-    for pid in procs::pids(host).unwrap_or_default() {
-        let Ok(f) = host.read_capped(&format!("/proc/{pid}/stat"), super::MAX_SMALL_FILE_BYTES) else { continue };
-        if let Some(p) = procs::parse_stat(&f.text) {
+    let pids = procs::pids(host).unwrap_or_default();
+    // Opened once; each process's stat is read relative to it into one reused buffer.
+    let Some(mut dir) = (!pids.is_empty()).then(|| procs::ProcDir::open(host).ok()).flatten() else { return s };
+    for pid in pids {
+        let Ok(bytes) = dir.read(pid, "stat", super::MAX_SMALL_FILE_BYTES as usize, true) else { continue };
+        if let Some(p) = procs::parse_stat_bytes(bytes) {
             let want = match sched_of {
                 None => p.state == 'R',
                 Some(first) => first.get(&pid).is_some_and(|t| t.sched.is_some()),
             };
-            let sched = if want {
-                host.read(&format!("/proc/{pid}/schedstat")).ok().and_then(|f| parse_schedstat(&f.text))
-            } else {
-                None
-            };
+            let sched = if want { procs::read_schedstat(&mut dir, pid) } else { None };
             s.procs.insert(pid, ProcTick { state: p.state, ppid: p.ppid, comm: p.comm, cpu_ticks: p.cpu_ticks, sched });
         }
     }

@@ -328,8 +328,11 @@ pub struct Access {
     pub user: Option<String>,
 }
 
-/// One probe's result, computed once and shared by every check that names the same probe.
-type SharedObservation = Arc<OnceLock<Result<Observations, ProbeError>>>;
+/// One probe's result, computed once and shared by every check that names the same probe. Held
+/// behind an `Arc` and judged by reference: 4,000 mounts are 4,000 observations, and a copy for
+/// each of the checks that share the statvfs pass (space, inodes, hung, deleted-open) was most
+/// of a large host's memory.
+type SharedObservation = Arc<OnceLock<Result<Arc<Observations>, ProbeError>>>;
 
 /// What a probe gets: the host, the shared scans, and when the whole run must end.
 pub struct ProbeContext {
@@ -604,12 +607,18 @@ impl ProbeContext {
     /// Runs a probe, sharing the result between checks that name the same probe and parameters
     /// (disk.usage.space and disk.usage.inodes share one statvfs pass).
     pub fn observe(&self, spec: &ProbeSpec) -> Result<Observations, ProbeError> {
+        self.observe_shared(spec).map(|o| (*o).clone())
+    }
+
+    /// [`ProbeContext::observe`] without a copy: the one result every check of the run that
+    /// names this probe judges (by reference, see [`crate::engine::judge::judge_shared`]).
+    pub fn observe_shared(&self, spec: &ProbeSpec) -> Result<Arc<Observations>, ProbeError> {
         let key = spec.cache_key();
         let cell = {
             let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
             cache.entry(key).or_default().clone()
         };
-        cell.get_or_init(|| spec.observe(self)).clone()
+        cell.get_or_init(|| spec.observe(self).map(Arc::new)).clone()
     }
 }
 

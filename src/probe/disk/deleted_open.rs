@@ -110,7 +110,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     // Filesystem sizes from the statfs pass disk.usage.space shares.
     let sizes: BTreeMap<String, f64> = toml::from_str::<ProbeSpec>("[filesystems]")
         .ok()
-        .and_then(|spec| ctx.observe(&spec).ok())
+        .and_then(|spec| ctx.observe_shared(&spec).ok())
         .map(|obs| {
             obs.items.iter().filter_map(|o| Some((o.subject.clone(), o.values.get("size_bytes")?.as_num()?))).collect()
         })

@@ -155,9 +155,12 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     }
     let mut items = Vec::new();
     let mut unreadable = 0usize;
+    // Every process's executable link, read relative to one open /proc.
+    let mut dir = crate::host::procs::ProcDir::open(&ctx.host).ok();
     for p in &table.procs {
-        let link = match std::fs::read_link(ctx.host.path(format!("/proc/{}/exe", p.pid))) {
-            Ok(l) => Some(l.to_string_lossy().into_owned()),
+        let read = dir.as_mut().map(|d| d.readlink(p.pid, "exe"));
+        let link = match read.unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into())) {
+            Ok(l) => Some(l),
             Err(e) => {
                 // Kernel threads and zombies have no executable; others' need root.
                 if e.kind() == std::io::ErrorKind::PermissionDenied {
