@@ -77,6 +77,49 @@ impl Drop for Throttle {
 /// Processes killed (and reaped) on drop.
 struct Writers(Vec<Child>);
 
+impl Writers {
+    /// Eight `dd` writers in `throttle`'s cgroup on `disk` (blocks of `bs`, `stride` blocks
+    /// apart), returned once the disk has eight writes in flight: saturated, counted, not timed.
+    fn saturate(throttle: &Throttle, disk: &Loop, bs: &str, stride: u64) -> Writers {
+        let procs = throttle.0.join("cgroup.procs");
+        let writers = Writers(
+            (0..8u64)
+                .map(|i| {
+                    let script = format!(
+                        "echo $$ > {} && exec dd if=/dev/zero of={} bs={bs} seek={} count=200000 oflag=direct status=none",
+                        procs.display(),
+                        disk.0,
+                        i * stride
+                    );
+                    Command::new("sh")
+                        .args(["-c", &script])
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .spawn()
+                        .expect("sh")
+                })
+                .collect(),
+        );
+        let inflight = || {
+            std::fs::read_to_string(format!("/sys/block/{}/inflight", disk.name()))
+                .unwrap_or_default()
+                .split_whitespace()
+                .filter_map(|v| v.parse::<u64>().ok())
+                .sum::<u64>()
+        };
+        let full = (0..500).any(|_| {
+            let full = inflight() >= 8;
+            if !full {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            full
+        });
+        assert!(full, "the writers never filled the disk's queue");
+        writers
+    }
+}
+
 impl Drop for Writers {
     fn drop(&mut self) {
         for c in &mut self.0 {
@@ -130,43 +173,8 @@ fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
         eprintln!("skipped: no blkio throttle (cgroup v1) or io controller (cgroup v2)");
         return;
     };
-    let procs = throttle.0.join("cgroup.procs");
-    let writers = Writers(
-        (0..8)
-            .map(|i| {
-                let script = format!(
-                    "echo $$ > {} && exec dd if=/dev/zero of={} bs=64k seek={} count=100000 oflag=direct status=none",
-                    procs.display(),
-                    disk.0,
-                    i * 2000
-                );
-                Command::new("sh")
-                    .args(["-c", &script])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .spawn()
-                    .expect("sh")
-            })
-            .collect(),
-    );
     // Saturated: eight writes in flight on the disk (counted, not timed).
-    let inflight = || {
-        std::fs::read_to_string(format!("/sys/block/{}/inflight", disk.name()))
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|v| v.parse::<u64>().ok())
-            .sum::<u64>()
-    };
-    let mut full = false;
-    for _ in 0..500 {
-        if inflight() >= 8 {
-            full = true;
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(full, "the writers never filled the disk's queue");
+    let writers = Writers::saturate(&throttle, &disk, "64k", 2000);
 
     let mut found = None;
     for _ in 0..5 {
@@ -255,42 +263,7 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
             eprintln!("skipped: no blkio throttle (cgroup v1) or io controller (cgroup v2)");
             return;
         };
-        let procs = throttle.0.join("cgroup.procs");
-        let writers = Writers(
-            (0..8)
-                .map(|i| {
-                    let script = format!(
-                        "echo $$ > {} && exec dd if=/dev/zero of={} bs=4k seek={} count=200000 oflag=direct status=none",
-                        procs.display(),
-                        disk.0,
-                        i * 32000
-                    );
-                    Command::new("sh")
-                        .args(["-c", &script])
-                        .stdin(Stdio::null())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .spawn()
-                        .expect("sh")
-                })
-                .collect(),
-        );
-        let inflight = || {
-            std::fs::read_to_string(format!("/sys/block/{}/inflight", disk.name()))
-                .unwrap_or_default()
-                .split_whitespace()
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum::<u64>()
-        };
-        let mut full = false;
-        for _ in 0..500 {
-            if inflight() >= 8 {
-                full = true;
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        assert!(full, "the writers never filled the disk's queue");
+        let writers = Writers::saturate(&throttle, &disk, "4k", 32000);
         let held = |r: &serde_json::Value| {
             check(r, "disk.io.throttle")["findings"]
                 .as_array()
