@@ -102,7 +102,11 @@ pub fn check(path: &str, text: &str, nr_open: u64) -> Vec<Problem> {
         // pam_limits scans the first four fields (`sscanf("%s%s%s%s")`) and ignores the rest;
         // it lowercases the type.
         let [domain, kind, item, value, ..] = f[..] else {
-            bad(format!("{} field(s), fewer than 4 (domain type item value): pam_limits skips the line", f.len()), f[0], "");
+            bad(
+                format!("{} field(s), fewer than 4 (domain type item value): pam_limits skips the line", f.len()),
+                f[0],
+                "",
+            );
             continue;
         };
         let kind_l = kind.to_ascii_lowercase();

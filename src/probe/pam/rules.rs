@@ -10,6 +10,7 @@ use super::stack::{Kind, Line, Stack};
 use crate::host::Host;
 use crate::host::fsmeta::Names;
 use crate::probe::accounts::passwd::Account;
+use std::collections::HashSet;
 
 /// Why one line shuts an account out.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,14 +48,29 @@ impl<'a> Who<'a> {
 
 /// Whether `pattern` (a shell glob: `*`, `?`, `[...]`) matches `text` whole.
 pub fn glob(pattern: &str, text: &str) -> bool {
-    fn m(p: &[char], t: &[char]) -> bool {
+    // `failed` holds the (pattern, text) suffixes, by length, already tried without a match: each
+    // is tried once, so many stars cost pattern × text steps, not exponentially many (the same
+    // hang the fuzzer found in sshd's matcher). A match ends the search, so a suffix is only ever
+    // tried again after it failed.
+    fn m(p: &[char], t: &[char], failed: &mut HashSet<(usize, usize)>) -> bool {
+        if failed.contains(&(p.len(), t.len())) {
+            return false;
+        }
+        let hit = step(p, t, failed);
+        if !hit {
+            failed.insert((p.len(), t.len()));
+        }
+        hit
+    }
+    fn step(p: &[char], t: &[char], failed: &mut HashSet<(usize, usize)>) -> bool {
         match p.first() {
             None => t.is_empty(),
-            Some('*') => (0..=t.len()).any(|i| m(&p[1..], &t[i..])),
-            Some('?') => !t.is_empty() && m(&p[1..], &t[1..]),
+            // Nothing, or one more character (the star stays): O(1) work per suffix pair.
+            Some('*') => m(&p[1..], t, failed) || (!t.is_empty() && m(p, &t[1..], failed)),
+            Some('?') => !t.is_empty() && m(&p[1..], &t[1..], failed),
             Some('[') => {
                 let Some(close) = p.iter().skip(2).position(|c| *c == ']').map(|i| i + 2) else {
-                    return t.first() == Some(&'[') && m(&p[1..], &t[1..]);
+                    return t.first() == Some(&'[') && m(&p[1..], &t[1..], failed);
                 };
                 let Some(c) = t.first() else { return false };
                 let set = &p[1..close];
@@ -73,15 +89,15 @@ pub fn glob(pattern: &str, text: &str) -> bool {
                         i += 1;
                     }
                 }
-                hit != neg && m(&p[close + 1..], &t[1..])
+                hit != neg && m(&p[close + 1..], &t[1..], failed)
             }
-            Some(c) => t.first() == Some(c) && m(&p[1..], &t[1..]),
+            Some(c) => t.first() == Some(c) && m(&p[1..], &t[1..], failed),
         }
     }
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
-    // Bounded: a pattern of many stars against a long name costs nothing that matters here.
-    p.len() <= 256 && t.len() <= 256 && m(&p, &t)
+    // Bounded, and each suffix pair is tried once: at most 257 × 257 steps.
+    p.len() <= 256 && t.len() <= 256 && m(&p, &t, &mut HashSet::new())
 }
 
 /// pam_succeed_if: whether the conditions of `args` hold for `who`; `None` when one of them
@@ -349,9 +365,22 @@ mod tests {
             ("[!a-c]x", "bx", false),
             ("/bin/*sh", "/bin/bash", true),
             ("[", "[", true),
+            ("*[a-c]*[a-c]x", "zzazzbx", true),
+            ("**?", "", false),
         ] {
             assert_eq!(glob(p, t), want, "{p} {t}");
         }
+    }
+
+    /// Many stars against a long name, which cannot match: each suffix is tried once (the old
+    /// recursion tried exponentially many splits; the fuzzer found the same in sshd's matcher).
+    #[test]
+    fn many_stars_match_at_once() {
+        let started = std::time::Instant::now();
+        assert!(!glob(&format!("{}x", "*".repeat(200)), &"a".repeat(250)));
+        assert!(glob(&format!("{}x", "*".repeat(200)), &format!("{}x", "a".repeat(250))));
+        assert!(!glob(&("*[a-b]".repeat(40) + "c"), &"a".repeat(250)));
+        assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
     }
 
     #[test]
