@@ -10,7 +10,7 @@ use super::stack::{Kind, Line, Stack};
 use crate::host::Host;
 use crate::host::fsmeta::Names;
 use crate::probe::accounts::passwd::Account;
-use crate::probe::ssh::sshd_config::Failed;
+use std::collections::HashSet;
 
 /// Why one line shuts an account out.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,17 +52,17 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     // is tried once, so many stars cost pattern × text steps, not exponentially many (the same
     // hang the fuzzer found in sshd's matcher). A match ends the search, so a suffix is only ever
     // tried again after it failed.
-    fn m(p: &[char], t: &[char], failed: &mut Failed) -> bool {
-        if failed.has(p.len(), t.len()) {
+    fn m(p: &[char], t: &[char], failed: &mut HashSet<(usize, usize)>) -> bool {
+        if failed.contains(&(p.len(), t.len())) {
             return false;
         }
         let hit = step(p, t, failed);
         if !hit {
-            failed.add(p.len(), t.len());
+            failed.insert((p.len(), t.len()));
         }
         hit
     }
-    fn step(p: &[char], t: &[char], failed: &mut Failed) -> bool {
+    fn step(p: &[char], t: &[char], failed: &mut HashSet<(usize, usize)>) -> bool {
         match p.first() {
             None => t.is_empty(),
             // Nothing, or one more character (the star stays): O(1) work per suffix pair.
@@ -97,7 +97,7 @@ pub fn glob(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
     // Bounded, and each suffix pair is tried once: at most 257 × 257 steps.
-    p.len() <= 256 && t.len() <= 256 && m(&p, &t, &mut Failed::new(p.len(), t.len()))
+    p.len() <= 256 && t.len() <= 256 && m(&p, &t, &mut HashSet::new())
 }
 
 /// pam_succeed_if: whether the conditions of `args` hold for `who`; `None` when one of them

@@ -13,7 +13,7 @@ use crate::host::command;
 use crate::i18n::{Msg, Said};
 use crate::probe::Field;
 use crate::probe::{Observation, Observations, ProbeContext, ProbeError};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -62,29 +62,6 @@ pub struct Settings {
     pub entries: Vec<Entry>,
 }
 
-/// The (pattern, text) suffixes a glob matcher has tried without a match, by their lengths: a
-/// table of (pattern + 1) × (text + 1) bits, so each pair is tried once.
-pub struct Failed {
-    width: usize,
-    bits: Vec<bool>,
-}
-
-impl Failed {
-    pub fn new(pattern: usize, text: usize) -> Failed {
-        Failed { width: text + 1, bits: vec![false; (pattern + 1) * (text + 1)] }
-    }
-
-    pub fn has(&self, p: usize, t: usize) -> bool {
-        self.bits.get(p * self.width + t).copied().unwrap_or(false)
-    }
-
-    pub fn add(&mut self, p: usize, t: usize) {
-        if let Some(b) = self.bits.get_mut(p * self.width + t) {
-            *b = true;
-        }
-    }
-}
-
 /// `*` and `?` only: what Include patterns (and sshd's Match and hosts.allow patterns, through
 /// [`super::effective::wildcard`]) use in practice.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
@@ -92,8 +69,8 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
     // is tried once, so a pattern of many stars costs pattern × name steps, not exponentially
     // many (found by fuzzing: a hosts.deny pattern of ~100 stars hung the tool). A suffix is only
     // ever tried again after it failed, since a match ends the search at once.
-    fn m(p: &[u8], n: &[u8], failed: &mut Failed) -> bool {
-        if failed.has(p.len(), n.len()) {
+    fn m(p: &[u8], n: &[u8], failed: &mut HashSet<(usize, usize)>) -> bool {
+        if failed.contains(&(p.len(), n.len())) {
             return false;
         }
         let hit = match (p.first(), n.first()) {
@@ -104,11 +81,11 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
             _ => false,
         };
         if !hit {
-            failed.add(p.len(), n.len());
+            failed.insert((p.len(), n.len()));
         }
         hit
     }
-    m(pattern.as_bytes(), name.as_bytes(), &mut Failed::new(pattern.len(), name.len()))
+    m(pattern.as_bytes(), name.as_bytes(), &mut HashSet::new())
 }
 
 fn expand_include(host: &Host, pattern: &str) -> Vec<String> {

