@@ -2,6 +2,7 @@
 # A fuzzing campaign over every target of fuzz/ (cargo-fuzz, libFuzzer), one target at a time.
 #
 #   fuzz/campaign.sh [--runs N] [--time SECONDS] [--targets "a b ..."] [--results FILE] [--ci] [--no-build]
+#                    [--codegen-units N]
 #
 # Each target runs until N executions (default 10,000,000) or SECONDS of wall time (default 3600),
 # whichever comes first, inside its own empty network namespace (`unshare --net`, when root), with
@@ -15,9 +16,12 @@
 # The results (executions, time, rate, coverage, corpus, findings per target) are written as a
 # Markdown table to FILE (default fuzz/results.md).
 #
-# --ci: the short run of .ci/run: 5 s per target (about 2 minutes for the 20 targets), built with
+# --ci: the short run of .ci/run: 5 s per target (about 3 minutes for the 29 targets), built with
 # 16 codegen units into a cached target directory (~/.cache/ecs-doctor-fuzz-target), results to a
 # temporary file unless --results is given.
+#
+# --codegen-units N: build with N codegen units (as --ci does with 16): a much shorter build on a
+# busy machine (the dependencies of a cached build are reused), for somewhat slower runs.
 #
 # Run a long campaign with `nice -n 19 fuzz/campaign.sh` (it keeps one CPU busy).
 set -euo pipefail
@@ -30,13 +34,18 @@ CARGO_FUZZ_VERSION=0.13.2
 export PATH="$TOOLS/bin:$PATH"
 export CARGO_INCREMENTAL=0
 
-ALL_TARGETS="sshd_config fstab mountinfo proc auth_log kernel_log crontab sudoers pam shadow resolv_conf iptables nft dns_answer http_answer sntp_answer check_file config journal ssh_files"
+# The parser targets (fast: the bytes straight into the parsers), then the `_root` targets that run
+# the tool's probes on a scratch root (slower; see the README, "Fuzzing").
+PARSER_TARGETS="sshd_config fstab mountinfo proc auth_log kernel_log crontab sudoers pam shadow resolv_conf iptables nft dns_answer http_answer sntp_answer check_file config journal ssh_files"
+ROOT_TARGETS="sshd_config_root fstab_root proc_root auth_log_root kernel_log_root crontab_root sudoers_root pam_root shadow_root"
+ALL_TARGETS="$PARSER_TARGETS $ROOT_TARGETS"
 runs=10000000
 time_s=3600
 targets="$ALL_TARGETS"
 results=""
 ci=0
 build=1
+cgu=""
 while (($#)); do
     case "$1" in
         --runs) shift; runs="$1" ;;
@@ -45,7 +54,8 @@ while (($#)); do
         --results) shift; results="$1" ;;
         --ci) ci=1 ;;
         --no-build) build=0 ;;
-        -h | --help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --codegen-units) shift; cgu="$1" ;;
+        -h | --help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "fuzz/campaign.sh: unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -70,6 +80,8 @@ if ((ci)); then
     # cached target directory, so only what changed is rebuilt from one CI run to the next.
     target_dir="${ECS_DOCTOR_FUZZ_TARGET:-${XDG_CACHE_HOME:-$HOME/.cache}/ecs-doctor-fuzz-target}"
     build_args+=(--codegen-units 16)
+elif [ -n "$cgu" ]; then
+    build_args+=(--codegen-units "$cgu")
 fi
 if ((build)); then
     log "building the fuzz targets (cargo +nightly fuzz build ${build_args[*]} --target-dir $target_dir)"
@@ -203,6 +215,11 @@ PY
             done
         done <"$WORK/seeds.$t"
     done
+    # A `_root` target reads the same input as its parser target (the same files, NUL-separated).
+    for t in $ROOT_TARGETS; do
+        mkdir -p "$WORK/seeds/$t"
+        cp -r "$WORK/seeds/${t%_root}/." "$WORK/seeds/$t/" 2>/dev/null || true
+    done
     return 0
 }
 log "building seeds in $WORK/seeds"
@@ -211,7 +228,11 @@ build_seeds
 # ---------------------------------------------------------------- run
 max_len() {
     case "$1" in
-        auth_log | kernel_log | journal | proc | check_file | nft) echo 65536 ;;
+        journal | proc | nft | auth_log_root | kernel_log_root | proc_root) echo 65536 ;;
+        # Line parsers whose cost is per byte (regexes, char by char): a few dozen lines are
+        # enough for any line or cross-line state, and the runs are several times faster.
+        fstab | crontab | iptables) echo 4096 ;;
+        auth_log | kernel_log) echo 8192 ;;
         dns_answer | sntp_answer) echo 2048 ;;
         *) echo 16384 ;;
     esac
@@ -226,44 +247,88 @@ commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 for t in $targets; do
     corpus="$FUZZ/corpus/$t"
     arts="$FUZZ/artifacts/$t"
+    stalls_dir="$FUZZ/artifacts/stalls/$t"
     mkdir -p "$corpus" "$arts" "$WORK/seeds/$t"
     before="$(find "$arts" -type f | wc -l)"
     out="$WORK/$t.log"
+    : >"$out.all"
     log "$t: up to $runs executions or $time_s s"
-    rc=0
-    # -fork=0, one job: a long campaign shares the machine.
-    "${ns[@]}" "$BIN_DIR/$t" "$corpus" "$WORK/seeds/$t" \
-        -runs="$runs" -max_total_time="$time_s" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
-        -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$arts/" >"$out" 2>&1 || rc=$?
-    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)"
-    secs="$(sed -n 's/.*Done \([0-9]*\) runs in \([0-9]*\) second.*/\2/p' "$out" | tail -n 1)"
+    execs=0 stalls=0 rc=0 peak=""
+    t0="$(date +%s)"
+    end=$((t0 + time_s))
+    # libFuzzer's timeout is wall time. Under `nice -n 19` on a busy shared machine the fuzzer can
+    # be starved for longer than the timeout (a 24 s stall was seen at load average 39), so a
+    # timeout is only a hang if its input, run again alone, still runs over 10 s; otherwise the
+    # input is kept in fuzz/artifacts/stalls/<target>/, counted as a stall, and fuzzing resumes on
+    # the corpus for the executions and time that are left.
+    while :; do
+        left=$((end - $(date +%s)))
+        ((left > 0)) || break
+        rc=0
+        # -fork=0, one job: a long campaign shares the machine.
+        "${ns[@]}" "$BIN_DIR/$t" "$corpus" "$WORK/seeds/$t" \
+            -runs="$((runs - execs))" -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=512 \
+            -max_len="$(max_len "$t")" -print_final_stats=1 -artifact_prefix="$arts/" >"$out" 2>&1 || rc=$?
+        cat "$out" >>"$out.all"
+        n="$(sed -n 's/^stat::number_of_executed_units: *//p' "$out" | tail -n 1)"
+        execs=$((execs + ${n:-0}))
+        p="$(sed -n 's/^stat::peak_rss_mb: *//p' "$out" | tail -n 1)"
+        [ -n "$p" ] && { [ -z "$peak" ] || [ "$p" -gt "$peak" ]; } && peak="$p"
+        # New timeout or slow-unit inputs that run at once alone are stalls, not findings.
+        new_files="$(find "$arts" -maxdepth 1 -type f -newermt "@$t0" ! -name 'log-*')"
+        stalled=0
+        if [ -n "$new_files" ] && ! echo "$new_files" | grep -qv -e '/timeout-' -e '/slow-unit-'; then
+            stalled=1
+            for f in $new_files; do
+                timeout 10 "${ns[@]}" "$BIN_DIR/$t" "$f" >/dev/null 2>&1 || stalled=0
+            done
+        fi
+        if ((stalled)); then
+            mkdir -p "$stalls_dir"
+            # shellcheck disable=SC2086 # the names are libFuzzer's (hex digests)
+            mv $new_files "$stalls_dir/"
+            stalls=$((stalls + $(echo "$new_files" | wc -l)))
+            log "$t: a timeout or slow unit that does not reproduce (its input runs at once alone): a stall of the machine"
+            # libFuzzer goes on after a slow unit but stops at a timeout: resume then.
+            [ "$rc" -ne 0 ] && grep -q 'ERROR: libFuzzer: timeout' "$out" && ((execs < runs)) && continue
+            # A stall only stopped the run: it is not the target's failure.
+            [ "$rc" -ne 0 ] && grep -q 'ERROR: libFuzzer: timeout' "$out" && rc=0
+        fi
+        break
+    done
+    out="$out.all"
+    secs=$(($(date +%s) - t0))
     last="$(grep -E '^#[0-9]+' "$out" | tail -n 1)"
     cov="$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')"
     ft="$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')"
     corp="$(find "$corpus" -type f | wc -l)"
-    peak="$(sed -n 's/^stat::peak_rss_mb: *//p' "$out" | tail -n 1)"
     after="$(find "$arts" -type f | wc -l)"
     found=$((after - before))
     rate=""
-    [ -n "$secs" ] && [ "${secs:-0}" -gt 0 ] && [ -n "$execs" ] && rate=$((execs / secs))
+    [ "$secs" -gt 0 ] && rate=$((execs / secs))
     verdict="none"
+    ((stalls)) && verdict="none ($stalls stall(s) of the machine: timeouts or slow units that did not reproduce, in fuzz/artifacts/stalls/$t/)"
     if [ "$rc" -ne 0 ] || [ "$found" -gt 0 ]; then
         verdict="FOUND (exit $rc, $found new input(s) in fuzz/artifacts/$t/)"
         failed+=("$t")
         grep -E 'panicked|ERROR: libFuzzer|SUMMARY' "$out" | head -n 5 >&2 || true
         cp "$out" "$arts/log-$(date +%s).txt"
     fi
-    rows+=("| \`$t\` | ${execs:-?} | ${secs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | $corp | ${peak:-?} | $verdict |")
+    load="$(cut -d ' ' -f 1 /proc/loadavg)"
+    reached="no"
+    [ "${execs:-0}" -ge 10000000 ] && reached="yes"
+    rows+=("| \`$t\` | ${execs:-?} | ${secs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | $corp | ${peak:-?} | $load | $reached | $verdict |")
     log "$t: ${execs:-?} executions in ${secs:-?} s, cov ${cov:-?}, ft ${ft:-?}, corpus $corp, $verdict"
 done
 
 {
     echo "Fuzzing campaign started $started, source tree at $commit; \`fuzz/campaign.sh --runs $runs --time $time_s\`"
+    [ -n "$cgu" ] && echo "(built with --codegen-units $cgu)"
     echo "on $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)), one target at a time, no sanitizer"
     echo "(safe Rust: panics, hangs over 10 s and RSS over 2048 MB or allocations over 512 MB are findings)."
     echo
-    echo "| target | executions | seconds | exec/s | cov (edges) | ft (features) | corpus | peak RSS MB | crash / hang / OOM |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+    echo "| target | executions | seconds | exec/s | cov (edges) | ft (features) | corpus | peak RSS MB | load (1 min, at end) | 10 M | crash / hang / OOM |"
+    echo "|---|---|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
 } >"$results"
 cat "$results"

@@ -18,6 +18,7 @@ pub mod engine;
 pub mod exit;
 pub mod fleet;
 pub mod fmt;
+pub mod glob;
 pub mod history;
 pub mod host;
 pub mod i18n;

@@ -7,8 +7,9 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let ipt = parse_iptables(&text(data));
     let _ = ipt.counts();
-    for port in [22, 80, 443, 0, 65535] {
-        let _ = ipt.tcp_verdict(port);
-        let _ = ipt.tcp_verdict_for(port, Family::V6);
-    }
+    // Three walks, not one per port and family: a ruleset of jumps that branch costs a walk its
+    // whole step budget, and ten such walks held the target to a few hundred inputs a second.
+    let _ = ipt.tcp_verdict(22);
+    let _ = ipt.tcp_verdict(443);
+    let _ = ipt.tcp_verdict_for(22, Family::V6);
 });

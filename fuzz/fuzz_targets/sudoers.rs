@@ -1,6 +1,8 @@
-//! sudoers with `#include`/`@includedir`: the main file and two files of /etc/sudoers.d.
+//! sudoers with `#include`/`@includedir`: the main file and two files of /etc/sudoers.d, walked
+//! by the sudoers reader (the includes are files, so they are written into the scratch root,
+//! rewritten in place per input). `sudoers_root` runs the sudoers probe itself.
 #![no_main]
-use ecs_doctor_fuzz::{context, parts, probes, root};
+use ecs_doctor_fuzz::{parts, root};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -9,8 +11,6 @@ fuzz_target!(|data: &[u8]| {
         ("/etc/sudoers", Some(p[0])),
         ("/etc/sudoers.d/90-cloud-init-users", Some(p[1])),
         ("/etc/sudoers.d/admins", Some(p[2])),
-        ("/etc/passwd", Some(b"root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")),
-        ("/etc/group", Some(b"root:x:0:\nwheel:x:10:alice\nsudo:x:27:alice\n")),
     ]);
-    probes(&context(host), &["sudoers"]);
+    let _ = ecs_doctor::probe::accounts::sudoers::other_password_defaults(&host);
 });

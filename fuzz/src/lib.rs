@@ -1,13 +1,14 @@
 //! What the fuzz targets share: splitting one input into several files, and a scratch root
-//! (a fixture tree rebuilt for every input) that the tool's probes examine with `--root`
-//! semantics, so includes, file discovery and the probes' own limits are fuzzed the way a real
-//! rescued disk is read.
+//! (a fixture tree whose files are rewritten for every input) that the tool's probes examine
+//! with `--root` semantics, so includes, file discovery and the probes' own limits are fuzzed
+//! the way a real rescued disk is read.
 
 use ecs_doctor::catalog::Catalog;
 use ecs_doctor::host::Host;
 use ecs_doctor::probe::{Observations, ProbeContext, ProbeError, ProbeSpec};
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Files inside one input are separated by a NUL byte (which no text file of the examined system
@@ -36,21 +37,38 @@ fn root_dir() -> &'static PathBuf {
     })
 }
 
-/// Rebuilds the scratch root with exactly these files (system path, contents) and returns a
-/// host rooted there. Empty contents still make the file (an empty config is a real case);
-/// `None` leaves it out.
+/// Puts exactly these files (system path, contents) into the scratch root and returns a host
+/// rooted there. Empty contents still make the file (an empty config is a real case); `None`
+/// leaves it out (removes it if an earlier input wrote it).
+///
+/// The root is made once per process and only the input's files are rewritten (truncated and
+/// written in place): removing and recreating the tree for every input cost more than the parsers
+/// themselves and held the probe targets to a few hundred inputs a second. A target always passes
+/// the same paths and the probes never write, so no file of an earlier input survives into the
+/// next one.
 pub fn root(files: &[(&str, Option<&[u8]>)]) -> Host {
+    static MADE: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
     let dir = root_dir();
-    let _ = std::fs::remove_dir_all(dir);
+    let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+    let made = made.get_or_insert_with(|| {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).expect("scratch root");
+        HashSet::new()
+    });
     for (path, body) in files {
-        let Some(body) = body else { continue };
         let at = dir.join(path.trim_start_matches('/'));
-        if let Some(parent) = at.parent() {
+        let Some(body) = body else {
+            let _ = std::fs::remove_file(&at);
+            continue;
+        };
+        if let Some(parent) = at.parent()
+            && !made.contains(parent)
+        {
             std::fs::create_dir_all(parent).expect("scratch root");
+            made.insert(parent.to_path_buf());
         }
         std::fs::write(&at, body).expect("scratch root");
     }
-    std::fs::create_dir_all(dir).expect("scratch root");
     Host::new(dir.clone())
 }
 

@@ -62,18 +62,10 @@ pub struct Settings {
     pub entries: Vec<Entry>,
 }
 
+/// `*` and `?` only: what Include patterns (and sshd's Match and hosts.allow patterns, through
+/// [`super::effective::wildcard`]) use in practice.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
-    // '*' and '?' only: what Include patterns use in practice.
-    fn m(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => m(&p[1..], n) || (!n.is_empty() && m(p, &n[1..])),
-            (Some(b'?'), Some(_)) => m(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => m(&p[1..], &n[1..]),
-            _ => false,
-        }
-    }
-    m(pattern.as_bytes(), name.as_bytes())
+    crate::glob::sshd(pattern, name)
 }
 
 fn expand_include(host: &Host, pattern: &str) -> Vec<String> {
@@ -279,6 +271,22 @@ mod tests {
         assert!(glob_match("*.conf", "50-cloud.conf"));
         assert!(!glob_match("*.conf", "50-cloud.conf.bak"));
         assert!(glob_match("a?c", "abc"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a*b*c", "aXbYbZc"));
+        assert!(!glob_match("a*b*c", "aXbYbZ"));
+        assert!(glob_match("**?", "x"));
+        assert!(!glob_match("?", ""));
+    }
+
+    /// Found by the `ssh_files` fuzz target: a hosts.deny pattern of many stars that cannot match
+    /// made the old recursive matcher try exponentially many splits (over a minute for 120 stars).
+    #[test]
+    fn many_stars_match_at_once() {
+        let pattern = format!("{}x", "*".repeat(120));
+        assert!(!glob_match(&pattern, &"a".repeat(200)));
+        assert!(glob_match(&pattern, &format!("{}x", "a".repeat(200))));
+        let pattern = "*a".repeat(60) + "b";
+        assert!(!glob_match(&pattern, &"a".repeat(200)));
     }
 
     #[test]

@@ -230,6 +230,16 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
 mod tests {
     use super::*;
 
+    /// Found by the `ssh_files` fuzz target (an input of fuzz/artifacts): a hosts.deny client
+    /// pattern of many stars that cannot match an address hung the decision for over a minute.
+    #[test]
+    fn a_pattern_of_many_stars_is_judged_at_once() {
+        let deny = parse_rules("/etc/hosts.deny", &format!("sshd: {}x\nALL: 10.0.0.1\n", "*".repeat(120)));
+        assert_eq!(decide(&[], &deny, "203.0.113.9"), None);
+        let hit = decide(&[], &deny, "10.0.0.1").expect("the second rule refuses 10.0.0.1");
+        assert!(hit.1);
+    }
+
     #[test]
     fn hosts_access_order_and_patterns() {
         let allow =
