@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first.
 const LAYERS: &[&[&str]] = &[
-    &["exit", "i18n", "redact", "fmt"],
+    &["exit", "i18n", "redact", "fmt", "glob"],
     &["host", "cloud"],
     &["trace", "probe"],
     &["catalog", "report", "repair"],
