@@ -126,6 +126,15 @@ pub struct Target<'a> {
     pub told: &'a Told,
 }
 
+#[cfg(test)]
+impl<'a> Target<'a> {
+    /// A target in English with nothing told (`--client`, `--user` and the rest unset): what the
+    /// actions' unit tests plan for.
+    pub(crate) fn test(host: &'a Host, check: &'a str, finding: &'a Finding) -> Target<'a> {
+        Target { host, lang: Lang::En, check, finding, told: Told::none() }
+    }
+}
+
 /// Why an action does not repair a finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {

@@ -280,7 +280,6 @@ fn replace_field(line: &str, n: usize, new: &str) -> String {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     #[test]
@@ -307,13 +306,7 @@ mod tests {
 
     fn plan(root: &std::path::Path, edit: Edit, f: &Finding) -> Result<Change, Skip> {
         let host = Host::new(root);
-        Params { edit }.plan(&Target {
-            host: &host,
-            lang: Lang::En,
-            check: "disk.fstab.entries",
-            finding: f,
-            told: crate::repair::Told::none(),
-        })
+        Params { edit }.plan(&Target::test(&host, "disk.fstab.entries", f))
     }
 
     #[test]

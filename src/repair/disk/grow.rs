@@ -116,7 +116,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     #[test]
@@ -131,22 +130,10 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "disk.block.size",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "disk.block.size", &f);
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
         let host = Host::live();
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "disk.block.size",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "disk.block.size", &f);
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("/dev/nonexistent9p1")));
     }
 }

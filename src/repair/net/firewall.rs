@@ -235,7 +235,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     #[test]
@@ -288,22 +287,10 @@ mod tests {
         };
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "net.firewall.local",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "net.firewall.local", &f);
         assert!(matches!(Params {}.plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
         let host = Host::live();
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "net.firewall.local",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "net.firewall.local", &f);
         match (Params {}).plan(&t) {
             Err(Skip::Refused(r)) => assert!(r.contains("nft insert rule inet fw input tcp dport 22 accept"), "{r}"),
             other => panic!("{other:?}"),

@@ -85,13 +85,7 @@ mod tests {
         let f = finding("ssh.service", "m", &[]);
         let c = plan(&Params {}, &host, "net.ssh.listening", &f);
         assert!(matches!(&c, Err(Skip::Refused(r)) if r.contains("--root")), "{c:?}");
-        let t = Target {
-            host: &host,
-            lang: crate::i18n::Lang::En,
-            check: "x",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "x", &f);
         let live = steps(&t, "ssh.service").expect("steps");
         assert_eq!(live.run.line(), "env SYSTEMCTL_SKIP_REDIRECT=1 /etc/init.d/ssh start");
         assert_eq!(live.undo.map(|u| u.line()).as_deref(), Some("env SYSTEMCTL_SKIP_REDIRECT=1 /etc/init.d/ssh stop"));
@@ -102,13 +96,7 @@ mod tests {
         let dir = root(&[("/proc/1/comm", "systemd\n"), ("/lib/systemd/system/ssh.service", "[Unit]\n")]);
         let host = crate::host::Host::new(dir.path());
         let f = finding("ssh.service", "m", &[]);
-        let t = Target {
-            host: &host,
-            lang: crate::i18n::Lang::En,
-            check: "x",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "x", &f);
         let live = steps(&t, "ssh.service").expect("steps");
         assert_eq!(live.run.line(), "systemctl start ssh.service");
         assert_eq!(live.undo.map(|u| u.line()).as_deref(), Some("systemctl stop ssh.service"));

@@ -451,7 +451,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::repair::testing::finding;
 
     fn params(value: &str) -> Params {
@@ -510,25 +509,13 @@ mod tests {
         let host = Host::new(dir.path());
         let p = Params { sized: Some(Sized::ProcessLimit), raise: true, ..Params::default() };
         let f = finding("cgroup /system.slice/ssh.service", "m", &[]);
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sys.limits.processes",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sys.limits.processes", &f);
         assert!(matches!(p.plan(&t), Err(Skip::NotApplicable(r)) if r.contains("not a kernel setting")));
         std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).unwrap();
         std::fs::write(dir.path().join("proc/sys/kernel/pid_max"), "32768\n").unwrap();
         std::fs::write(dir.path().join("proc/sys/kernel/threads-max"), "512\n").unwrap();
         let f = finding("kernel", "m", &[]);
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sys.limits.processes",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sys.limits.processes", &f);
         assert_eq!(p.key_for(&t).unwrap(), "kernel.threads-max", "the smaller one is the limit");
     }
 
@@ -555,19 +542,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let host = Host::new(dir.path());
         let f = finding("net.ipv4.ip_forward", "m", &[]);
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "net.sysctl.settings",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "net.sysctl.settings", &f);
         assert!(matches!(params("1").plan(&t), Err(Skip::Refused(r)) if r.contains("--root")));
         let f = finding("0.0.0.0:80", "m", &[]);
-        let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f, told: crate::repair::Told::none() };
+        let t = Target::test(&host, "x", &f);
         assert!(matches!(params("1").plan(&t), Err(Skip::NotApplicable(_))));
         let f = finding("net.ipv4.conf.all.arp_announce", "m", &[]);
-        let t = Target { host: &host, lang: Lang::En, check: "x", finding: &f, told: crate::repair::Told::none() };
+        let t = Target::test(&host, "x", &f);
         let p = Params { subject: Some("net.ipv4.conf.*.arp_ignore".into()), ..params("1") };
         assert!(matches!(p.plan(&t), Err(Skip::NotApplicable(r)) if r.contains("arp_ignore")));
     }

@@ -283,13 +283,7 @@ mod tests {
         let host = crate::host::Host::new(dir.path());
         let mut f = finding("toor", "m", &[]);
         f.code = Some("UID0".into());
-        let t = Target {
-            host: &host,
-            lang: crate::i18n::Lang::En,
-            check: "sec.accounts.uid0",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sec.accounts.uid0", &f);
         assert_eq!(Params {}.shuts_out(&t).as_deref(), Some("toor"));
         let other = Target { check: "sec.accounts.empty-password", ..t };
         assert_eq!(Params {}.shuts_out(&other), None);

@@ -50,7 +50,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     #[test]
@@ -68,13 +67,7 @@ mod tests {
             evidence: vec![],
             since: None,
         };
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sec.login.nologin",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sec.login.nologin", &f);
         assert!(matches!(Params {}.plan(&t), Err(Skip::NotApplicable(_))));
         std::fs::write(root.join("etc/nologin"), "maintenance\n").unwrap();
         std::fs::write(root.join("run/nologin"), "booting\n").unwrap();

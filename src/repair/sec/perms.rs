@@ -387,7 +387,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
     use std::os::unix::fs::PermissionsExt;
 
@@ -407,7 +406,7 @@ mod tests {
     }
 
     fn plan(p: &Params, host: &Host, f: &Finding) -> Result<Change, Skip> {
-        p.plan(&Target { host, lang: Lang::En, check: "c", finding: f, told: crate::repair::Told::none() })
+        p.plan(&Target::test(host, "c", f))
     }
 
     fn runs(c: &Change) -> Vec<String> {
@@ -450,14 +449,7 @@ mod tests {
         chmod(&root.join("etc/sudoers"), 0o640);
         let host = Host::new(root);
         let f = finding("/etc/sudoers", &["/etc/sudoers: mode 0640, owner root:root; at most 0440 (group root)"]);
-        assert_eq!(
-            at_most(
-                &Target { host: &host, lang: Lang::En, check: "c", finding: &f, told: crate::repair::Told::none() },
-                "/etc/sudoers"
-            )
-            .map(|r| r.0),
-            Some(0o440)
-        );
+        assert_eq!(at_most(&Target::test(&host, "c", &f), "/etc/sudoers").map(|r| r.0), Some(0o440));
         let c = plan(&Params { edit: Edit::AtMost, bits: None }, &host, &f).unwrap();
         assert!(runs(&c)[0].starts_with("chmod 00440 "), "{:?}", runs(&c));
         let none = finding("/etc/sudoers", &["/etc/sudoers: mode 0640"]);

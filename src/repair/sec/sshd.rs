@@ -263,7 +263,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     fn finding(evidence: &[&str]) -> Finding {
@@ -296,15 +295,7 @@ mod tests {
         let host = Host::new(root);
         let p = Params { edit: Edit::Set, keyword: Some("PermitEmptyPasswords".into()), value: Some("no".into()) };
         let f = finding(&[]);
-        let c = p
-            .plan(&Target {
-                host: &host,
-                lang: Lang::En,
-                check: "sec.ssh.empty-passwords",
-                finding: &f,
-                told: crate::repair::Told::none(),
-            })
-            .unwrap();
+        let c = p.plan(&Target::test(&host, "sec.ssh.empty-passwords", &f)).unwrap();
         assert_eq!(
             after(&c, CONFIG),
             "# top\nPermitEmptyPasswords no\nInclude /etc/ssh/sshd_config.d/*.conf\nPort 22\nMatch User x\n#   PermitEmptyPasswords yes  # ecs-doctor fix: replaced by \"PermitEmptyPasswords no\"\n"
@@ -336,15 +327,7 @@ mod tests {
             "/etc/passwd:1: root:x:0:0::/root:/bin/bash",
         ]);
         let p = Params { edit: Edit::Unlock, keyword: None, value: None };
-        let c = p
-            .plan(&Target {
-                host: &host,
-                lang: Lang::En,
-                check: "sec.login.matrix",
-                finding: &f,
-                told: crate::repair::Told::none(),
-            })
-            .unwrap();
+        let c = p.plan(&Target::test(&host, "sec.login.matrix", &f)).unwrap();
         assert_eq!(
             after(&c, "/etc/ssh/sshd_config.d/99-lock.conf"),
             "# pushed by mistake\n# DenyUsers *  # ecs-doctor fix: it locked every account out\n"

@@ -97,7 +97,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     fn plan(root: &std::path::Path, from: &str) -> Result<Change, Skip> {
@@ -110,13 +109,7 @@ mod tests {
             evidence: vec![format!("{FROM_PREFIX}{from}")],
             since: None,
         };
-        Params {}.plan(&Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sec.ssh.tcp-wrappers",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        })
+        Params {}.plan(&Target::test(&host, "sec.ssh.tcp-wrappers", &f))
     }
 
     #[test]

@@ -83,7 +83,6 @@ impl Action for Params {
 mod tests {
     use super::*;
     use crate::host::Host;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     fn plan(root: &std::path::Path) -> Result<Change, Skip> {
@@ -96,13 +95,7 @@ mod tests {
             since: None,
         };
         let host = Host::new(root);
-        Params {}.plan(&Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sys.clock.settings",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        })
+        Params {}.plan(&Target::test(&host, "sys.clock.settings", &f))
     }
 
     #[test]

@@ -302,7 +302,6 @@ fn commands_for(root: &str, build: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
 
     fn plan(root: &std::path::Path) -> Result<Change, Skip> {
@@ -319,13 +318,7 @@ mod tests {
             since: None,
         };
         let host = Host::new(root);
-        Params { build }.plan(&Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sys.boot.initramfs",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        })
+        Params { build }.plan(&Target::test(&host, "sys.boot.initramfs", &f))
     }
 
     #[test]

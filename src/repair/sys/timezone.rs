@@ -144,7 +144,6 @@ impl Action for Params {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
     use crate::report::{Finding, Severity};
     use std::os::unix::fs::symlink;
 
@@ -158,13 +157,7 @@ mod tests {
             since: None,
         };
         let host = Host::new(root);
-        Params {}.plan(&Target {
-            host: &host,
-            lang: Lang::En,
-            check: "sys.clock.settings",
-            finding: &f,
-            told: crate::repair::Told::none(),
-        })
+        Params {}.plan(&Target::test(&host, "sys.clock.settings", &f))
     }
 
     #[test]
