@@ -1,7 +1,7 @@
 //! /proc files: a process's stat, /proc/stat, diskstats, net/dev, the socket tables, the IPv4
 //! route table, and the process, socket and memory readers on a root that holds them.
 #![no_main]
-use ecs_doctor::host::{procs, sample, sockets};
+use ecs_doctor::host::{procs, sockets};
 use ecs_doctor_fuzz::{context, parts, probes, root, text};
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, Instant};
@@ -9,15 +9,7 @@ use std::time::{Duration, Instant};
 fuzz_target!(|data: &[u8]| {
     let p = parts(data, 12);
     let t: Vec<String> = p.iter().map(|b| text(b)).collect();
-    let _ = procs::parse_stat(&t[0]);
-    let _ = sample::parse_cpu(&t[1]);
-    let _ = sample::parse_diskstats(&t[2]);
-    let _ = sample::parse_net_dev(&t[3]);
-    for s in sockets::parse_table(&t[4], sockets::Proto::Tcp) {
-        let _ = (s.is_listening(), s.on_all_addresses(), s.local_label(), s.remote_label());
-    }
-    let _ = sockets::parse_table(&t[5], sockets::Proto::Udp);
-    let _ = ecs_doctor::probe::net::routes::parse_ipv4("/proc/net/route", &t[6], &mut Vec::new());
+    ecs_doctor_fuzz::passes::proc_files(&t);
     let host = root(&[
         ("/proc/1/stat", Some(p[0])),
         ("/proc/1/cmdline", Some(p[7])),

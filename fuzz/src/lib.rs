@@ -110,3 +110,51 @@ pub fn observe(ctx: &ProbeContext, spec: &ProbeSpec) -> Result<Observations, Pro
     }
     out
 }
+
+/// The parser passes a pure target and its `_root` twin both make: the `_root` target then runs
+/// the probes on the same input.
+pub mod passes {
+    use super::{parts, root, text};
+    use ecs_doctor::host::{Host, procs, sample, sockets};
+    use ecs_doctor::probe::ssh::{effective, sshd_config};
+
+    /// sshd_config with two drop-ins (a glob and an explicit `Include`) written into the scratch
+    /// root, read as files and as `sshd -T` output, and evaluated for a connection (Match blocks).
+    /// Returns the root for the probes.
+    pub fn sshd_config(data: &[u8]) -> Host {
+        let p = parts(data, 4);
+        let host = root(&[
+            ("/etc/ssh/sshd_config", Some(p[0])),
+            ("/etc/ssh/sshd_config.d/50-cloud-init.conf", Some(p[1])),
+            ("/etc/ssh/extra.conf", Some(p[2])),
+        ]);
+        if let Ok(settings) = sshd_config::read_settings(&host, "/etc/ssh/sshd_config") {
+            let conn = effective::Conn {
+                user: "root".into(),
+                groups: vec!["root".into(), "wheel".into()],
+                host: "203.0.113.9".into(),
+                addr: "203.0.113.9".into(),
+            };
+            let _ = effective::from_files(&settings, &conn);
+        }
+        let _ = sshd_config::global_lines(&host, "/etc/ssh/sshd_config");
+        let t = text(p[3]);
+        let _ = sshd_config::parse_sshd_t(&t);
+        let _ = effective::parse_sshd_t_full(&t);
+        host
+    }
+
+    /// The /proc parsers on the first seven parts: a process's stat, /proc/stat, diskstats,
+    /// net/dev, the TCP and UDP tables, the IPv4 route table.
+    pub fn proc_files(t: &[String]) {
+        let _ = procs::parse_stat(&t[0]);
+        let _ = sample::parse_cpu(&t[1]);
+        let _ = sample::parse_diskstats(&t[2]);
+        let _ = sample::parse_net_dev(&t[3]);
+        for s in sockets::parse_table(&t[4], sockets::Proto::Tcp) {
+            let _ = (s.is_listening(), s.on_all_addresses(), s.local_label(), s.remote_label());
+        }
+        let _ = sockets::parse_table(&t[5], sockets::Proto::Udp);
+        let _ = ecs_doctor::probe::net::routes::parse_ipv4("/proc/net/route", &t[6], &mut Vec::new());
+    }
+}
