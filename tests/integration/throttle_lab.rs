@@ -41,6 +41,27 @@ impl Drop for Loop {
     }
 }
 
+/// The lab's disk: a loop device (direct I/O) on a second loop device over a sparse 2 GiB file,
+/// so the cgroup throttle can be set on the lower one. Fields drop in order: the upper device is
+/// detached before the lower one, then the file goes.
+struct Stacked {
+    disk: Loop,
+    lower: Loop,
+    _dir: tempfile::TempDir,
+}
+
+impl Stacked {
+    fn new() -> Stacked {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backing = dir.path().join("backing");
+        let f = std::fs::File::create(&backing).expect("create the backing file");
+        f.set_len(2 << 30).expect("a sparse 2 GiB file");
+        let lower = Loop::attach(&backing, false);
+        let disk = Loop::attach(Path::new(&lower.0), true);
+        Stacked { disk, lower, _dir: dir }
+    }
+}
+
 /// A cgroup that limits writes to one device, removed on drop (after its processes are gone).
 struct Throttle(PathBuf);
 
@@ -155,12 +176,8 @@ fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
     if !lab_ok() {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let backing = dir.path().join("backing");
-    let f = std::fs::File::create(&backing).expect("create the backing file");
-    f.set_len(2 << 30).expect("a sparse 2 GiB file");
-    let lower = Loop::attach(&backing, false);
-    let disk = Loop::attach(Path::new(&lower.0), true);
+    let stack = Stacked::new();
+    let (disk, lower) = (&stack.disk, &stack.lower);
     let subject = disk.0.clone();
 
     // Idle: nothing is judged.
@@ -174,7 +191,7 @@ fn a_disk_held_at_its_iops_limit_is_named_with_its_ceiling() {
         return;
     };
     // Saturated: eight writes in flight on the disk (counted, not timed).
-    let writers = Writers::saturate(&throttle, &disk, "64k", 2000);
+    let writers = Writers::saturate(&throttle, disk, "64k", 2000);
 
     let mut found = None;
     for _ in 0..5 {
@@ -232,12 +249,8 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
         return;
     }
     in_private_netns(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let backing = dir.path().join("backing");
-        let f = std::fs::File::create(&backing).expect("create the backing file");
-        f.set_len(2 << 30).expect("a sparse 2 GiB file");
-        let lower = Loop::attach(&backing, false);
-        let disk = Loop::attach(Path::new(&lower.0), true);
+        let stack = Stacked::new();
+        let (disk, lower) = (&stack.disk, &stack.lower);
         let subject = disk.0.clone();
         let system = described("d-lab0system000000001", "/dev/xvda", "lab0system000000001", "cloud_essd", "PL1", 40);
         let pl0 = described("d-lab0data00000000001", &subject, "", "cloud_essd", "PL0", PL0_GIB);
@@ -263,7 +276,7 @@ fn a_disk_at_its_cloud_category_limit_is_named_with_the_category_and_the_limit()
             eprintln!("skipped: no blkio throttle (cgroup v1) or io controller (cgroup v2)");
             return;
         };
-        let writers = Writers::saturate(&throttle, &disk, "4k", 32000);
+        let writers = Writers::saturate(&throttle, disk, "4k", 32000);
         let held = |r: &serde_json::Value| {
             check(r, "disk.io.throttle")["findings"]
                 .as_array()
