@@ -7,8 +7,8 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let ipt = parse_iptables(&text(data));
     let _ = ipt.counts();
-    // Three walks, not one per port and family: a ruleset of jumps that branch costs a walk its
-    // whole step budget, and ten such walks held the target to a few hundred inputs a second.
+    // Three walks: two ports and both families. Each walk judges a rule once and a chain once
+    // per depth (host::firewall's memo), so jumps that branch no longer cost a walk its bound.
     let _ = ipt.tcp_verdict(22);
     let _ = ipt.tcp_verdict(443);
     let _ = ipt.tcp_verdict_for(22, Family::V6);

@@ -21,11 +21,13 @@ use std::collections::BTreeMap;
 pub const NFT_JSON: &[&str] = &["-j", "list", "ruleset"];
 const MAX_DEPTH: usize = 16;
 
-/// Most rules a walk looks at. Jumps may branch (every rule of a chain jumping to the next
-/// chain, 16 deep), so the depth alone does not bound a walk: a crafted or corrupt listing
-/// (found by fuzzing: a chain whose rules jump to itself) would take forever. Past the budget
-/// the walk knows nothing more (the policy decides); real rulesets need a few thousand.
-const MAX_STEPS: usize = 100_000;
+/// What a walk already knows: the verdict of a chain entered at a depth (`None`: the chain
+/// ended without one, or the depth cap cut it). A chain's verdict depends only on the chain and
+/// the depth it is entered at, so each pair is walked once and every later jump to it is a
+/// lookup. That bounds a walk by (MAX_DEPTH + 2) x the rules of the table, however the jumps
+/// branch or loop (found by fuzzing: rules that jump back to their own chain branched at every
+/// level, 16 deep, which never ended).
+type Memo<K> = std::collections::HashMap<(K, usize), Option<Verdict>>;
 
 /// What one listing says, counted: rules in total, rules that see incoming traffic, and
 /// whether the incoming policy drops by default.
@@ -219,8 +221,8 @@ impl Iptables {
     pub fn tcp_verdict_for(&self, port: u16, family: Family) -> Verdict {
         let empty = IptTable::default();
         let t = self.filter().unwrap_or(&empty);
-        let mut budget = MAX_STEPS;
-        match walk_iptables(t, "INPUT", port, family, 0, &mut budget) {
+        let mut walk = IptWalk { t, port, family, rules: BTreeMap::new(), memo: Memo::new() };
+        match walk.chain("INPUT", 0) {
             Some(v) => v,
             None => match t.policies.get("INPUT").map(String::as_str) {
                 Some(p @ ("DROP" | "REJECT")) => {
@@ -309,44 +311,82 @@ fn iptables_rule(w: &[String], port: u16, family: Family) -> (Match, Option<Stri
     (m, target)
 }
 
-fn walk_iptables(
-    t: &IptTable,
-    chain: &str,
+/// One iptables rule, judged: whether it matches, its target, and its line (for evidence).
+type IptJudged<'a> = (Match, Option<String>, &'a str);
+
+/// One walk of an iptables table for a port: each rule is judged once ([`iptables_rule`]),
+/// each chain walked once per depth ([`Memo`]).
+struct IptWalk<'a> {
+    t: &'a IptTable,
     port: u16,
     family: Family,
-    depth: usize,
-    budget: &mut usize,
-) -> Option<Verdict> {
-    if depth > MAX_DEPTH {
-        return None;
+    /// The rules of the chains walked so far, judged.
+    rules: BTreeMap<&'a str, std::rc::Rc<[IptJudged<'a>]>>,
+    memo: Memo<&'a str>,
+}
+
+impl<'a> IptWalk<'a> {
+    fn judged(&mut self, chain: &'a str) -> std::rc::Rc<[IptJudged<'a>]> {
+        let (port, family) = (self.port, self.family);
+        let t = self.t;
+        self.rules
+            .entry(chain)
+            .or_insert_with(|| {
+                let rules = t.chains.get(chain).map(Vec::as_slice).unwrap_or(&[]);
+                rules
+                    .iter()
+                    .map(|r| {
+                        let (m, target) = iptables_rule(&r.words, port, family);
+                        (m, target, r.line.as_str())
+                    })
+                    .collect()
+            })
+            .clone()
     }
-    for IptRule { words, line } in t.chains.get(chain).map(Vec::as_slice).unwrap_or(&[]) {
-        if *budget == 0 {
+
+    fn chain(&mut self, chain: &'a str, depth: usize) -> Option<Verdict> {
+        if depth > MAX_DEPTH {
             return None;
         }
-        *budget -= 1;
-        let (m, target) = iptables_rule(words, port, family);
-        let Some(target) = target else { continue };
-        if m == Match::No {
-            continue;
+        if let Some(v) = self.memo.get(&(chain, depth)) {
+            return v.clone();
         }
-        match target.as_str() {
-            "ACCEPT" => return Some(Verdict::Accept),
-            "DROP" | "REJECT" if m == Match::Yes => {
-                return Some(Verdict::Rule(format!("{}: {line}", family.iptables_save())));
+        let v = self.walk(chain, depth);
+        self.memo.insert((chain, depth), v.clone());
+        v
+    }
+
+    fn walk(&mut self, chain: &'a str, depth: usize) -> Option<Verdict> {
+        let t = self.t;
+        for (m, target, line) in self.judged(chain).iter() {
+            let (m, Some(target)) = (*m, target) else { continue };
+            if m == Match::No {
+                continue;
             }
-            "RETURN" if m == Match::Yes => return None,
-            other if t.chains.contains_key(other) || t.policies.contains_key(other) => {
-                match walk_iptables(t, other, port, family, depth + 1, budget) {
-                    Some(Verdict::Accept) => return Some(Verdict::Accept),
-                    Some(v) if m == Match::Yes => return Some(v),
-                    _ => {}
+            match target.as_str() {
+                "ACCEPT" => return Some(Verdict::Accept),
+                "DROP" | "REJECT" if m == Match::Yes => {
+                    return Some(Verdict::Rule(format!("{}: {line}", self.family.iptables_save())));
+                }
+                "RETURN" if m == Match::Yes => return None,
+                other => {
+                    // The table's own name for the chain, borrowed for as long as the walk.
+                    let known = t
+                        .chains
+                        .get_key_value(other)
+                        .map(|(k, _)| k)
+                        .or_else(|| t.policies.get_key_value(other).map(|(k, _)| k));
+                    let Some(other) = known else { continue };
+                    match self.chain(other.as_str(), depth + 1) {
+                        Some(Verdict::Accept) => return Some(Verdict::Accept),
+                        Some(v) if m == Match::Yes => return Some(v),
+                        _ => {}
+                    }
                 }
             }
-            _ => {}
         }
+        None
     }
-    None
 }
 
 /// An `nft -j list ruleset` listing: every chain and every rule, of every family.
@@ -496,9 +536,9 @@ impl Nft {
     pub fn tcp_verdict_for(&self, port: u16, family: Family) -> Verdict {
         let n = self.index(family);
         let n = &n;
+        let mut walk = NftWalk { n, port, rules: BTreeMap::new(), memo: Memo::new() };
         for (_, table, chain, policy) in &n.base {
-            let mut budget = MAX_STEPS;
-            match walk_nft(n, table, chain, port, 0, &mut budget) {
+            match walk.chain(table, chain, 0) {
                 Some(Verdict::Accept) => continue,
                 Some(v) => return v,
                 None if policy == "drop" => {
@@ -582,62 +622,100 @@ fn nft_match(m: &Json, port: u16, family: Family) -> Match {
     Match::Maybe
 }
 
-enum Step {
+/// Where an nftables rule sends a packet it matches.
+#[derive(Clone, Copy)]
+enum Step<'a> {
     Verdict(&'static str),
-    Jump(String, bool),
+    /// A jump (false) or goto (true) to a chain of the same table.
+    Jump(&'a str, bool),
 }
 
-fn walk_nft(n: &NftIndex, table: &str, chain: &str, port: u16, depth: usize, budget: &mut usize) -> Option<Verdict> {
-    if depth > MAX_DEPTH {
-        return None;
+/// One nftables rule, judged: whether it matches, where it goes, and its expressions (for
+/// evidence).
+type NftJudged<'a> = (Match, Option<Step<'a>>, &'a [Json]);
+
+/// One walk of the nftables chains for a port: each rule is judged once, each chain walked once
+/// per depth ([`Memo`]), keyed by ("family table", chain).
+struct NftWalk<'a> {
+    n: &'a NftIndex<'a>,
+    port: u16,
+    rules: BTreeMap<(&'a str, &'a str), std::rc::Rc<[NftJudged<'a>]>>,
+    memo: Memo<(&'a str, &'a str)>,
+}
+
+impl<'a> NftWalk<'a> {
+    fn judged(&mut self, table: &'a str, chain: &'a str) -> Option<std::rc::Rc<[NftJudged<'a>]>> {
+        if let Some(r) = self.rules.get(&(table, chain)) {
+            return Some(r.clone());
+        }
+        let exprs = self.n.rules.get(&(table.to_string(), chain.to_string()))?;
+        let judged: std::rc::Rc<[NftJudged<'a>]> =
+            exprs.iter().map(|expr| nft_rule(expr, self.port, self.n.family)).collect();
+        self.rules.insert((table, chain), judged.clone());
+        Some(judged)
     }
-    let rules = n.rules.get(&(table.to_string(), chain.to_string()))?;
-    for expr in rules.iter().copied() {
-        if *budget == 0 {
+
+    fn chain(&mut self, table: &'a str, chain: &'a str, depth: usize) -> Option<Verdict> {
+        if depth > MAX_DEPTH {
             return None;
         }
-        *budget -= 1;
-        let mut m = Match::Yes;
-        let mut step = None;
-        for e in expr {
-            if let Some(mm) = e.get("match") {
-                m = m.and(nft_match(mm, port, n.family));
-            } else if e.get("accept").is_some() {
-                step = Some(Step::Verdict("accept"));
-            } else if e.get("drop").is_some() || e.get("reject").is_some() {
-                step = Some(Step::Verdict("drop"));
-            } else if e.get("return").is_some() {
-                step = Some(Step::Verdict("return"));
-            } else if let Some(j) = e.get("jump").or_else(|| e.get("goto")) {
-                let goto = e.get("goto").is_some();
-                step = Some(Step::Jump(j.get("target").and_then(Json::as_str).unwrap_or("").to_string(), goto));
-            } else if e.get("counter").is_some() || e.get("log").is_some() || e.get("comment").is_some() {
-            } else {
-                m = m.and(Match::Maybe);
-            }
+        if let Some(v) = self.memo.get(&((table, chain), depth)) {
+            return v.clone();
         }
-        if m == Match::No {
-            continue;
-        }
-        match step {
-            Some(Step::Verdict("accept")) => return Some(Verdict::Accept),
-            Some(Step::Verdict("drop")) if m == Match::Yes => {
-                return Some(Verdict::Rule(format!(
-                    "nft list ruleset: table {table} chain {chain}: {}",
-                    nft_text(expr)
-                )));
+        let v = self.walk(table, chain, depth);
+        self.memo.insert(((table, chain), depth), v.clone());
+        v
+    }
+
+    fn walk(&mut self, table: &'a str, chain: &'a str, depth: usize) -> Option<Verdict> {
+        for &(m, step, expr) in self.judged(table, chain)?.iter() {
+            if m == Match::No {
+                continue;
             }
-            Some(Step::Verdict("return")) if m == Match::Yes => return None,
-            Some(Step::Jump(target, goto)) => match walk_nft(n, table, &target, port, depth + 1, budget) {
-                Some(Verdict::Accept) => return Some(Verdict::Accept),
-                Some(v) if m == Match::Yes => return Some(v),
-                None if goto && m == Match::Yes => return None,
+            match step {
+                Some(Step::Verdict("accept")) => return Some(Verdict::Accept),
+                Some(Step::Verdict("drop")) if m == Match::Yes => {
+                    return Some(Verdict::Rule(format!(
+                        "nft list ruleset: table {table} chain {chain}: {}",
+                        nft_text(expr)
+                    )));
+                }
+                Some(Step::Verdict("return")) if m == Match::Yes => return None,
+                Some(Step::Jump(target, goto)) => match self.chain(table, target, depth + 1) {
+                    Some(Verdict::Accept) => return Some(Verdict::Accept),
+                    Some(v) if m == Match::Yes => return Some(v),
+                    None if goto && m == Match::Yes => return None,
+                    _ => {}
+                },
                 _ => {}
-            },
-            _ => {}
+            }
+        }
+        None
+    }
+}
+
+/// One nftables rule for a new TCP connection to `port`: its matches and its verdict or jump.
+fn nft_rule(expr: &[Json], port: u16, family: Family) -> NftJudged<'_> {
+    let mut m = Match::Yes;
+    let mut step = None;
+    for e in expr {
+        if let Some(mm) = e.get("match") {
+            m = m.and(nft_match(mm, port, family));
+        } else if e.get("accept").is_some() {
+            step = Some(Step::Verdict("accept"));
+        } else if e.get("drop").is_some() || e.get("reject").is_some() {
+            step = Some(Step::Verdict("drop"));
+        } else if e.get("return").is_some() {
+            step = Some(Step::Verdict("return"));
+        } else if let Some(j) = e.get("jump").or_else(|| e.get("goto")) {
+            let goto = e.get("goto").is_some();
+            step = Some(Step::Jump(j.get("target").and_then(Json::as_str).unwrap_or(""), goto));
+        } else if e.get("counter").is_some() || e.get("log").is_some() || e.get("comment").is_some() {
+        } else {
+            m = m.and(Match::Maybe);
         }
     }
-    None
+    (m, step, expr)
 }
 
 /// A rule as short text for evidence (`tcp dport 22 drop`), from its JSON.
@@ -819,9 +897,48 @@ mod tests {
         assert_eq!(counts(""), Ruleset::default());
     }
 
+    /// Jumps that fan out (ten rules to the next chain, six chains deep: a million paths) used to
+    /// run out of the walk's step budget before the rule that accepts, and the port was called
+    /// blocked by the policy. Each chain is now walked once per depth, so the walk reaches it.
+    #[test]
+    fn fanned_out_jumps_still_reach_the_accepting_rule() {
+        let mut listing = String::from("*filter\n:INPUT DROP [0:0]\n");
+        for level in 0..6 {
+            listing.push_str(&format!(":C{level} - [0:0]\n"));
+        }
+        listing.push_str("-A INPUT -p tcp -m recent --rcheck -j C0\n");
+        for level in 0..6 {
+            for _ in 0..10 {
+                listing.push_str(&format!("-A C{level} -p tcp -m recent --rcheck -j C{}\n", level + 1));
+            }
+        }
+        listing.push_str("-A C6 -p tcp -m recent --rcheck -j LOG\n");
+        listing.push_str("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n");
+        let ipt = parse_iptables(&listing);
+        assert_eq!(ipt.tcp_verdict(22), Verdict::Accept);
+        assert!(matches!(ipt.tcp_verdict(80), Verdict::Policy(ref l) if l.contains(":INPUT DROP")));
+
+        let mut rules = String::new();
+        for level in 0..6 {
+            rules.push_str(&format!(r#",{{"chain":{{"family":"inet","table":"t","name":"c{level}"}}}}"#));
+            for _ in 0..10 {
+                rules.push_str(&format!(
+                    r#",{{"rule":{{"family":"inet","table":"t","chain":"c{level}","expr":[{{"match":{{"op":"==","left":{{"meta":{{"key":"mark"}}}},"right":1}}}},{{"jump":{{"target":"c{}"}}}}]}}}}"#,
+                    level + 1
+                ));
+            }
+        }
+        let nft = format!(
+            r#"{{"nftables":[{{"chain":{{"family":"inet","table":"t","name":"input","type":"filter","hook":"input","prio":0,"policy":"drop"}}}}{rules},{{"rule":{{"family":"inet","table":"t","chain":"input","expr":[{{"match":{{"op":"==","left":{{"meta":{{"key":"mark"}}}},"right":1}}}},{{"jump":{{"target":"c0"}}}}]}}}},{{"rule":{{"family":"inet","table":"t","chain":"input","expr":[{{"match":{{"op":"==","left":{{"payload":{{"protocol":"tcp","field":"dport"}}}},"right":22}}}},{{"accept":null}}]}}}}]}}"#
+        );
+        let nft = parse_nft(&nft).unwrap();
+        assert_eq!(nft.tcp_verdict(22), Verdict::Accept);
+        assert!(matches!(nft.tcp_verdict(80), Verdict::Policy(_)));
+    }
+
     /// Found by fuzzing (fuzz/campaign.sh, target `iptables`): rules that jump back to their
     /// own chain made the walk branch at every level, 16 deep, which never ended. The walk now
-    /// looks at a bounded number of rules and the policy decides.
+    /// walks each chain once per depth; past the depth cap the policy decides.
     #[test]
     fn jumps_that_branch_and_loop_end() {
         let mut listing = String::from("*filter\n:INPUT DROP [0:0]\n:A - [0:0]\n-A INPUT -p tcp -j A\n");
