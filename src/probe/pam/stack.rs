@@ -13,6 +13,11 @@ use std::collections::BTreeMap;
 const MAX_DEPTH: usize = 12;
 /// Most lines followed in one stack (a stack that includes itself in a loop ends here).
 const MAX_LINES: usize = 2000;
+/// Most lines read while following one stack, the include lines themselves and the lines of
+/// other groups counted: a file that includes itself k times would otherwise be read k^12
+/// times (found by fuzzing, target `pam_root`: four `@include` lines of the file itself kept a
+/// run busy for minutes and piled up millions of problems).
+const MAX_VISITS: usize = 10 * MAX_LINES;
 
 /// The four management groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,10 +159,15 @@ fn service_file(host: &Host, service: &str) -> Option<(String, bool)> {
 pub fn read(host: &Host, service: &str) -> std::io::Result<Option<Stack>> {
     let Some((file, conf)) = service_file(host, service) else { return Ok(None) };
     let text = host.read(&file)?.text;
-    let mut stack = Stack { file: file.clone(), ..Default::default() };
-    let service = conf.then_some(service);
-    follow(host, &file, &text, service, None, &mut Vec::new(), &mut stack);
-    Ok(Some(stack))
+    let mut f = Follow {
+        host,
+        via: Vec::new(),
+        visits: 0,
+        texts: BTreeMap::new(),
+        stack: Stack { file: file.clone(), ..Default::default() },
+    };
+    f.follow(&file, &text, conf.then_some(service), None);
+    Ok(Some(f.stack))
 }
 
 /// Logical lines of a PAM file: comments stripped, `\` continuations joined, numbered by the
@@ -260,99 +270,113 @@ fn include_path(host: &Host, name: &str) -> String {
     if host.path(&vendor).exists() { vendor } else { etc }
 }
 
-/// Adds the lines of `file` (text `text`) to `stack`. `service`: the service whose lines count
-/// in /etc/pam.conf (a first field on each line); `only`: the one group an `include` or
-/// `substack` takes; `via`: the files that included this one.
-fn follow(
-    host: &Host,
-    file: &str,
-    text: &str,
-    service: Option<&str>,
-    only: Option<Kind>,
-    via: &mut Vec<String>,
-    stack: &mut Stack,
-) {
-    for (n, line) in logical_lines(text) {
-        if stack.lines.len() >= MAX_LINES {
-            return;
-        }
-        let shown = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        let loc = format!("{file}:{n}: {shown}");
-        let mut w = words(&line);
-        if let Some(s) = service {
-            if w.first().is_none_or(|f| !f.eq_ignore_ascii_case(s)) {
-                continue;
-            }
-            w.remove(0);
-        }
-        if w.first().is_some_and(|f| f == "@include") {
-            match w.get(1) {
-                Some(name) => include(host, &include_path(host, name), only, via, file, &loc, stack),
-                None => stack.problems.push(format!("{loc}: @include without a file")),
-            }
-            continue;
-        }
-        let (Some(kind_word), Some(control_word)) = (w.first(), w.get(1)) else {
-            stack.problems.push(format!("{loc}: too few fields"));
-            continue;
-        };
-        let quiet_missing = kind_word.starts_with('-');
-        let Some(kind) = Kind::parse(kind_word.trim_start_matches('-')) else {
-            stack.problems.push(format!("{loc}: unknown type {kind_word}"));
-            continue;
-        };
-        if only.is_some_and(|o| o != kind) {
-            continue;
-        }
-        let lower = control_word.to_ascii_lowercase();
-        if lower == "include" || lower == "substack" {
-            match w.get(2) {
-                Some(name) => include(host, &include_path(host, name), Some(kind), via, file, &loc, stack),
-                None => stack.problems.push(format!("{loc}: {lower} without a file")),
-            }
-            continue;
-        }
-        let Some(control) = parse_control(control_word) else {
-            stack.problems.push(format!("{loc}: unknown control {control_word}"));
-            continue;
-        };
-        let Some(module) = w.get(2) else {
-            stack.problems.push(format!("{loc}: no module"));
-            continue;
-        };
-        stack.lines.push(Line {
-            kind,
-            quiet_missing,
-            control,
-            module: module.clone(),
-            args: w[3..].to_vec(),
-            loc,
-            via: via.clone(),
-        });
-    }
+/// Following one stack: the host, the files that included the current one, how many lines were
+/// read so far ([`MAX_VISITS`]), the included files read once each, and the stack being built.
+struct Follow<'h> {
+    host: &'h Host,
+    via: Vec<String>,
+    visits: usize,
+    texts: BTreeMap<String, Result<std::rc::Rc<str>, String>>,
+    stack: Stack,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn include(
-    host: &Host,
-    path: &str,
-    only: Option<Kind>,
-    via: &mut Vec<String>,
-    from: &str,
-    loc: &str,
-    stack: &mut Stack,
-) {
-    if via.len() >= MAX_DEPTH {
-        stack.problems.push(format!("{loc}: includes nested deeper than {MAX_DEPTH}"));
-        return;
-    }
-    match host.read(path) {
-        Ok(f) => {
-            via.push(from.to_string());
-            follow(host, path, &f.text, None, only, via, stack);
-            via.pop();
+impl Follow<'_> {
+    /// Adds the lines of `file` (text `text`) to the stack. `service`: the service whose lines
+    /// count in /etc/pam.conf (a first field on each line); `only`: the one group an `include`
+    /// or `substack` takes.
+    fn follow(&mut self, file: &str, text: &str, service: Option<&str>, only: Option<Kind>) {
+        let host = self.host;
+        for (n, line) in logical_lines(text) {
+            if self.stack.lines.len() >= MAX_LINES {
+                return;
+            }
+            if self.visits >= MAX_VISITS {
+                if self.visits == MAX_VISITS {
+                    self.visits += 1;
+                    let file = &self.stack.file;
+                    self.stack
+                        .problems
+                        .push(format!("{file}: its includes expand past {MAX_VISITS} lines: the rest is not followed"));
+                }
+                return;
+            }
+            self.visits += 1;
+            let shown = line.split_whitespace().collect::<Vec<_>>().join(" ");
+            let loc = format!("{file}:{n}: {shown}");
+            let mut w = words(&line);
+            if let Some(s) = service {
+                if w.first().is_none_or(|f| !f.eq_ignore_ascii_case(s)) {
+                    continue;
+                }
+                w.remove(0);
+            }
+            if w.first().is_some_and(|f| f == "@include") {
+                match w.get(1) {
+                    Some(name) => self.include(&include_path(host, name), only, file, &loc),
+                    None => self.stack.problems.push(format!("{loc}: @include without a file")),
+                }
+                continue;
+            }
+            let (Some(kind_word), Some(control_word)) = (w.first(), w.get(1)) else {
+                self.stack.problems.push(format!("{loc}: too few fields"));
+                continue;
+            };
+            let quiet_missing = kind_word.starts_with('-');
+            let Some(kind) = Kind::parse(kind_word.trim_start_matches('-')) else {
+                self.stack.problems.push(format!("{loc}: unknown type {kind_word}"));
+                continue;
+            };
+            if only.is_some_and(|o| o != kind) {
+                continue;
+            }
+            let lower = control_word.to_ascii_lowercase();
+            if lower == "include" || lower == "substack" {
+                match w.get(2) {
+                    Some(name) => self.include(&include_path(host, name), Some(kind), file, &loc),
+                    None => self.stack.problems.push(format!("{loc}: {lower} without a file")),
+                }
+                continue;
+            }
+            let Some(control) = parse_control(control_word) else {
+                self.stack.problems.push(format!("{loc}: unknown control {control_word}"));
+                continue;
+            };
+            let Some(module) = w.get(2) else {
+                self.stack.problems.push(format!("{loc}: no module"));
+                continue;
+            };
+            self.stack.lines.push(Line {
+                kind,
+                quiet_missing,
+                control,
+                module: module.clone(),
+                args: w[3..].to_vec(),
+                loc,
+                via: self.via.clone(),
+            });
         }
-        Err(e) => stack.problems.push(format!("{loc}: cannot read {path}: {e}")),
+    }
+
+    /// Follows `path`, included by `from` at `loc`.
+    fn include(&mut self, path: &str, only: Option<Kind>, from: &str, loc: &str) {
+        if self.via.len() >= MAX_DEPTH {
+            self.stack.problems.push(format!("{loc}: includes nested deeper than {MAX_DEPTH}"));
+            return;
+        }
+        let host = self.host;
+        let text = self
+            .texts
+            .entry(path.to_string())
+            .or_insert_with(|| host.read(path).map(|f| f.text.into()).map_err(|e| e.to_string()))
+            .clone();
+        match text {
+            Ok(text) => {
+                self.via.push(from.to_string());
+                self.follow(path, &text, None, only);
+                self.via.pop();
+            }
+            Err(e) => self.stack.problems.push(format!("{loc}: cannot read {path}: {e}")),
+        }
     }
 }
 
@@ -471,6 +495,23 @@ mod tests {
             s.problems
                 .iter()
                 .any(|p| p.starts_with("/etc/pam.d/sshd:2: auth include nowhere: cannot read /etc/pam.d/nowhere"))
+        );
+    }
+
+    /// A file that includes itself three times would be read 3^12 times, each deepest read a
+    /// problem: the lines read are bounded, and the stack says where it stopped.
+    #[test]
+    fn includes_that_branch_stop_at_a_bound() {
+        let (_d, h) = host(&[
+            ("/etc/pam.d/sshd", "auth required pam_unix.so\n@include loop\n"),
+            ("/etc/pam.d/loop", "@include loop\n@include loop\n@include loop\n"),
+        ]);
+        let s = read(&h, "sshd").expect("read").expect("stack");
+        assert_eq!(s.lines.len(), 1);
+        assert!(s.problems.len() <= MAX_VISITS + 1, "{}", s.problems.len());
+        assert_eq!(
+            s.problems.last().map(String::as_str),
+            Some("/etc/pam.d/sshd: its includes expand past 20000 lines: the rest is not followed")
         );
     }
 
