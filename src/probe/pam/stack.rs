@@ -15,8 +15,8 @@ const MAX_DEPTH: usize = 12;
 const MAX_LINES: usize = 2000;
 /// Most lines read while following one stack, the include lines themselves and the lines of
 /// other groups counted: a file that includes itself k times would otherwise be read k^12
-/// times (found by fuzzing, target `pam_root`: four `@include` lines of the file itself kept a
-/// run busy for minutes and piled up millions of problems).
+/// times, each deepest read a problem (four `@include` lines of the file itself: 16.7 million;
+/// seen while profiling the fuzz target `pam_root`).
 const MAX_VISITS: usize = 10 * MAX_LINES;
 
 /// The four management groups.
