@@ -90,9 +90,12 @@ fi
 BIN_DIR="$target_dir/x86_64-unknown-linux-gnu/release"
 
 WORK="$(mktemp -d /tmp/ecs-doctor-fuzz.XXXXXX)"
-trap 'rm -rf "$WORK"' EXIT
-# The scratch roots the targets rebuild for every input (fuzz/src/lib.rs).
-export ECS_DOCTOR_FUZZ_TMP="$WORK/roots"
+# The scratch roots the targets rewrite for every input (fuzz/src/lib.rs), in memory where there
+# is a tmpfs: on this disk the file-writing targets ran 4 times slower (shadow: 3,150 inputs in
+# 0.95 s against 0.23 s).
+ROOTS="$(mktemp -d /dev/shm/ecs-doctor-fuzz.XXXXXX 2>/dev/null || mktemp -d /tmp/ecs-doctor-fuzz-roots.XXXXXX)"
+trap 'rm -rf "$WORK" "$ROOTS"' EXIT
+export ECS_DOCTOR_FUZZ_TMP="$ROOTS"
 
 # ---------------------------------------------------------------- seeds
 F="$ROOT/tests/fixtures"
