@@ -159,55 +159,54 @@ impl Ecs<'_> {
         Ok(parse_group_ids(&v))
     }
 
-    /// The ingress rules of a group, every page.
-    pub fn ingress_rules(&mut self, group: &str, region: &str) -> Result<Vec<Rule>, ApiError> {
-        let mut rules = Vec::new();
+    /// Every page of `action` (by `NextToken`, at most [`MAX_PAGES`]): `params` on each request,
+    /// `take` reading each page's items.
+    fn pages<T>(
+        &mut self,
+        action: &str,
+        params: &[(&str, String)],
+        mut take: impl FnMut(&serde_json::Value, &mut Vec<T>),
+    ) -> Result<Vec<T>, ApiError> {
+        let mut items = Vec::new();
         let mut token: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut params = vec![
-                ("SecurityGroupId", group.to_string()),
-                ("RegionId", region.to_string()),
-                ("Direction", "ingress".to_string()),
-            ];
+            let mut params = params.to_vec();
             if let Some(t) = &token {
                 params.push(("NextToken", t.clone()));
             }
-            let v = self.call("DescribeSecurityGroupAttribute", &params)?;
+            let v = self.call(action, &params)?;
+            take(&v, &mut items);
+            token = text(&v["NextToken"]);
+            if token.is_none() {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    /// The ingress rules of a group, every page.
+    pub fn ingress_rules(&mut self, group: &str, region: &str) -> Result<Vec<Rule>, ApiError> {
+        let params = [
+            ("SecurityGroupId", group.to_string()),
+            ("RegionId", region.to_string()),
+            ("Direction", "ingress".to_string()),
+        ];
+        self.pages("DescribeSecurityGroupAttribute", &params, |v, rules| {
             if let Some(list) = v["Permissions"]["Permission"].as_array() {
                 rules.extend(list.iter().map(|p| parse_permission(group, p)));
             }
-            token = text(&v["NextToken"]);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(rules)
+        })
     }
-}
 
-impl Ecs<'_> {
     /// The disks attached to an instance (`DescribeDisks` with `RegionId` and `InstanceId`, every
     /// page by `NextToken`), in the shape [`super::disks::parse`] reads.
     pub fn instance_disks(&mut self, instance_id: &str, region: &str) -> Result<Vec<super::disks::Disk>, ApiError> {
-        let mut disks = Vec::new();
-        let mut token: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut params = vec![
-                ("RegionId", region.to_string()),
-                ("InstanceId", instance_id.to_string()),
-                ("MaxResults", "100".to_string()),
-            ];
-            if let Some(t) = &token {
-                params.push(("NextToken", t.clone()));
-            }
-            let v = self.call("DescribeDisks", &params)?;
-            disks.extend(super::disks::parse(&v));
-            token = text(&v["NextToken"]);
-            if token.is_none() {
-                break;
-            }
-        }
-        Ok(disks)
+        let params = [
+            ("RegionId", region.to_string()),
+            ("InstanceId", instance_id.to_string()),
+            ("MaxResults", "100".to_string()),
+        ];
+        self.pages("DescribeDisks", &params, |v, disks| disks.extend(super::disks::parse(v)))
     }
 }
 
