@@ -275,6 +275,7 @@ pub struct Scans {
     metadata: OnceLock<Option<Arc<crate::host::metadata::Metadata>>>,
     metadata_network: OnceLock<Result<Arc<crate::host::metadata::Network>, ProbeError>>,
     login: OnceLock<Result<Arc<ssh::login::Login>, ProbeError>>,
+    pam_stack: OnceLock<Result<Arc<pam::stack::Stack>, ProbeError>>,
     /// Files read once per run and shared, by path (see [`ProbeContext::read_once`]).
     files: Mutex<BTreeMap<String, SharedFile>>,
     /// System programs already run, by command line (see [`ProbeContext::run_once`]).
@@ -384,6 +385,12 @@ impl ProbeContext {
     /// the login matrix, the account checks and the key checks.
     pub fn login_facts(&self) -> Result<Arc<ssh::login::Login>, ProbeError> {
         self.scans.login.get_or_init(|| ssh::login::scan(self).map(Arc::new)).clone()
+    }
+
+    /// The sshd PAM stack with its includes followed ([`pam::sshd_stack`]), read once per run for
+    /// the four PAM checks and every account of the login matrix.
+    pub fn sshd_pam_stack(&self) -> Result<Arc<pam::stack::Stack>, ProbeError> {
+        self.scans.pam_stack.get_or_init(|| pam::sshd_stack(&self.host).map(Arc::new)).clone()
     }
 
     /// Whether, and which, metadata service this run may ask.

@@ -27,57 +27,15 @@ pub fn printable(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
-/// The sshd stack, or `skipped` when the system has none.
-fn sshd_stack(host: &Host) -> Result<stack::Stack, ProbeError> {
+/// The sshd stack, or `skipped` when the system has none. Checks take it from
+/// [`ProbeContext::sshd_pam_stack`], read once per run.
+pub(crate) fn sshd_stack(host: &Host) -> Result<stack::Stack, ProbeError> {
     let path = format!("/etc/pam.d/{SERVICE}");
     match stack::read(host, SERVICE) {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(ProbeError::Skipped(Said::new(Msg::SkipFileMissing).arg("path", &path))),
         Err(e) => Err(ProbeError::io(&path, &e)),
     }
-}
-
-/// Why an account cannot log in, by PAM: locked by a failure counter, or shut out by a rule.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Blocker {
-    pub user: String,
-    /// `pam_faillock`, `pam_tally2`, `pam_succeed_if`, `pam_listfile`, `pam_access`.
-    pub module: String,
-    /// What it refuses: `password` (the auth group: password and keyboard-interactive logins)
-    /// or `all` (the account group: every login).
-    pub refuses: &'static str,
-    /// In words (English): `locked after 3 failures until 2026-12-06T01:10:00Z`, `uid >= 1000`.
-    pub reason: String,
-    pub evidence: Vec<String>,
-}
-
-/// What PAM refuses, per account, on `host` at `now` (Unix seconds): the facts of
-/// `sec.pam.lockout` and `sec.pam.rules` for the login matrix.
-pub fn blockers(host: &Host, now: u64) -> Vec<Blocker> {
-    let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
-    let accounts = crate::probe::accounts::passwd::read_accounts(host).map(|(a, _)| a).unwrap_or_default();
-    let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
-    let mech = lockout::mechanisms(host, &st);
-    let mut out: Vec<Blocker> = lockout::locks(host, &mech, &uids, now)
-        .0
-        .into_iter()
-        .map(|l| Blocker {
-            user: l.user.clone(),
-            module: l.module.to_string(),
-            refuses: "password",
-            reason: format!("locked after {} failures until {}", l.failures, unlock_words(l.unlock_at)),
-            evidence: l.evidence,
-        })
-        .collect();
-    let names = crate::host::fsmeta::Names::load(host);
-    out.extend(rules::exclusions(host, &st, &accounts, &names).into_iter().map(|e| Blocker {
-        user: e.user,
-        module: e.module,
-        refuses: if e.kind == stack::Kind::Auth { "password" } else { "all" },
-        reason: e.rule,
-        evidence: e.evidence,
-    }));
-    out
 }
 
 /// What PAM refuses to one account, for the login matrix ([`crate::probe::ssh::login`]): a lock
@@ -93,7 +51,7 @@ pub fn login_blockers(
     use crate::probe::ssh::login::Blocker as LoginBlocker;
     let host = &ctx.host;
     let user = &facts.account.name;
-    let Ok(Some(st)) = stack::read(host, SERVICE) else { return Vec::new() };
+    let Ok(st) = ctx.sshd_pam_stack() else { return Vec::new() };
     let mut out = Vec::new();
     let mech = lockout::mechanisms(host, &st);
     if mech.faillock.is_some() || mech.tally2.is_some() {
@@ -192,14 +150,6 @@ pub fn limits_conf_missing(host: &Host, st: &stack::Stack) -> std::io::Result<Op
     Ok(Some(LimitsConfMissing { path: path.to_string(), link_to, line: (*line).clone() }))
 }
 
-/// When a lock ends, in English: the time, or that only an administrator ends it.
-fn unlock_words(at: Option<u64>) -> String {
-    match at {
-        Some(t) => lockout::show(t),
-        None => "an administrator resets it (faillock --reset)".into(),
-    }
-}
-
 fn now() -> u64 {
     u64::try_from(jiff::Timestamp::now().as_second()).unwrap_or(0)
 }
@@ -228,7 +178,7 @@ pub mod pam_modules {
     ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-        let st = sshd_stack(&ctx.host)?;
+        let st = ctx.sshd_pam_stack()?;
         let dirs = stack::module_dirs(&ctx.host);
         let mut items = Vec::new();
         let mut modules = std::collections::BTreeSet::new();
@@ -305,7 +255,7 @@ pub mod pam_lockout {
     ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-        let st = sshd_stack(&ctx.host)?;
+        let st = ctx.sshd_pam_stack()?;
         let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host).map(|(a, _)| a).unwrap_or_default();
         let uids: Vec<(String, u32)> = accounts.iter().map(|a| (a.name.clone(), a.uid)).collect();
         let mech = lockout::mechanisms(&ctx.host, &st);
@@ -366,7 +316,7 @@ pub mod pam_rules {
     ];
 
     pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, ProbeError> {
-        let st = sshd_stack(&ctx.host)?;
+        let st = ctx.sshd_pam_stack()?;
         let accounts = crate::probe::accounts::passwd::read_accounts(&ctx.host)
             .map(|(a, _)| a)
             .map_err(|e| ProbeError::io("/etc/passwd", &e))?;
@@ -444,7 +394,7 @@ pub mod pam_limits {
             }
         };
         // pam_limits in the sshd session stack, and the file it reads (`conf=`).
-        let st = stack::read(host, SERVICE).ok().flatten().unwrap_or_default();
+        let st = ctx.sshd_pam_stack().unwrap_or_default();
         let first = st.lines.iter().find(|l| l.kind == stack::Kind::Session && l.module_name() == "pam_limits.so");
         let in_stack = first.is_some();
         let conf = first.and_then(|l| l.arg("conf")).map(str::to_string);
