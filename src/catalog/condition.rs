@@ -23,6 +23,14 @@ pub struct Condition {
     pub values: Vec<String>,
 }
 
+/// `s` quoted and escaped (Rust's Debug form) for a message, cut first to what a message shows
+/// ([`crate::i18n::MAX_ARG_CHARS`]): escaping a whole megabyte-long line only to cut it after
+/// was most of the time spent on a malformed check file.
+fn quoted(s: &str) -> String {
+    let cut = crate::i18n::cut_text(s.to_string(), crate::i18n::MAX_ARG_CHARS);
+    format!("{cut:?}")
+}
+
 impl Condition {
     /// Parses `OP VALUE`.
     pub fn parse(s: &str) -> Result<Condition, Said> {
@@ -41,7 +49,7 @@ impl Condition {
             if let Some(rest) = s.strip_prefix(token) {
                 let rest = rest.trim();
                 if rest.is_empty() {
-                    return Err(Said::new(Msg::ConditionNoValue).arg("condition", format!("{s:?}")));
+                    return Err(Said::new(Msg::ConditionNoValue).arg("condition", quoted(s)));
                 }
                 let values: Vec<String> = if matches!(op, Op::In | Op::NotIn) {
                     rest.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect()
@@ -50,21 +58,20 @@ impl Condition {
                 };
                 if matches!(op, Op::Ge | Op::Gt | Op::Le | Op::Lt) && values[0].parse::<f64>().is_err() {
                     return Err(Said::new(Msg::ConditionNotNumber)
-                        .arg("condition", format!("{s:?}"))
-                        .arg("value", format!("{:?}", values[0])));
+                        .arg("condition", quoted(s))
+                        .arg("value", quoted(&values[0])));
                 }
                 return Ok(Condition { op, values });
             }
         }
-        Err(Said::new(Msg::ConditionBadOperator).arg("condition", format!("{s:?}")))
+        Err(Said::new(Msg::ConditionBadOperator).arg("condition", quoted(s)))
     }
 
     /// Parses `FIELD OP VALUE` (a `where` filter).
     pub fn parse_filter(s: &str) -> Result<(String, Condition), Said> {
         let s = s.trim();
-        let (field, rest) = s
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| Said::new(Msg::FilterShape).arg("filter", format!("{s:?}")))?;
+        let (field, rest) =
+            s.split_once(char::is_whitespace).ok_or_else(|| Said::new(Msg::FilterShape).arg("filter", quoted(s)))?;
         Ok((field.to_string(), Condition::parse(rest)?))
     }
 
