@@ -21,6 +21,8 @@ const MAX_LINES: usize = 2000;
 /// comments; RHEL's password-auth read once per group: about 80 lines).
 const MAX_VISITS: usize = 2 * MAX_LINES;
 const MAX_VISIT_BYTES: usize = 64 * 1024;
+/// Most problems kept (each is a finding's subject); the rest are counted in one more.
+const MAX_PROBLEMS: usize = 100;
 
 /// The four management groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -172,7 +174,19 @@ pub fn read(host: &Host, service: &str) -> std::io::Result<Option<Stack>> {
         stack: Stack { file: file.clone(), ..Default::default() },
     };
     f.follow(&file, &text, conf.then_some(service), None);
-    Ok(Some(f.stack))
+    let mut stack = std::mem::take(&mut f.stack);
+    if stack.problems.len() > MAX_PROBLEMS {
+        let more = stack.problems.len() - MAX_PROBLEMS;
+        stack.problems.truncate(MAX_PROBLEMS);
+        stack.problems.push(format!("{file}: {more} more lines PAM cannot read (the first {MAX_PROBLEMS} are shown)"));
+    }
+    if f.cut {
+        stack.problems.push(format!(
+            "{file}: its includes expand past {MAX_VISITS} lines or {} KB: the rest is not followed",
+            MAX_VISIT_BYTES / 1024
+        ));
+    }
+    Ok(Some(stack))
 }
 
 /// Logical lines of a PAM file: comments stripped, `\` continuations joined, numbered by the
@@ -282,7 +296,7 @@ struct Follow<'h> {
     via: Vec<String>,
     visits: usize,
     visit_bytes: usize,
-    /// Whether the bounds were reached (said once, as one problem).
+    /// Whether the bounds were reached (said once, as the last problem).
     cut: bool,
     texts: BTreeMap<String, Result<std::rc::Rc<str>, String>>,
     stack: Stack,
@@ -299,14 +313,7 @@ impl Follow<'_> {
                 return;
             }
             if self.visits >= MAX_VISITS || self.visit_bytes >= MAX_VISIT_BYTES {
-                if !self.cut {
-                    self.cut = true;
-                    let file = &self.stack.file;
-                    self.stack.problems.push(format!(
-                        "{file}: its includes expand past {MAX_VISITS} lines or {} KB: the rest is not followed",
-                        MAX_VISIT_BYTES / 1024
-                    ));
-                }
+                self.cut = true;
                 return;
             }
             self.visits += 1;
@@ -518,7 +525,9 @@ mod tests {
         ]);
         let s = read(&h, "sshd").expect("read").expect("stack");
         assert_eq!(s.lines.len(), 1);
-        assert!(s.problems.len() <= MAX_VISITS + 1, "{}", s.problems.len());
+        assert_eq!(s.problems.len(), MAX_PROBLEMS + 2, "{:?}", s.problems);
+        assert!(s.problems[0].contains("includes nested deeper than 12"), "{}", s.problems[0]);
+        assert!(s.problems[MAX_PROBLEMS].contains("more lines PAM cannot read (the first 100 are shown)"));
         assert_eq!(
             s.problems.last().map(String::as_str),
             Some("/etc/pam.d/sshd: its includes expand past 4000 lines or 64 KB: the rest is not followed")
