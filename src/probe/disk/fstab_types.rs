@@ -63,8 +63,12 @@ pub fn compatible(declared: &str, actual: &str) -> bool {
 
 /// The superblock of the device an fstab spec names, among the disks this machine sees.
 pub fn find(spec: &str, host: &Host) -> Option<(String, Superblock)> {
-    let live = Host::live();
-    let disks = blockdev::scan(&live).ok()?;
+    find_in(spec, host, &blockdev::scan(&Host::live()).ok()?)
+}
+
+/// Like [`find`], among `disks` (one [`blockdev::scan`] for a whole fstab: a scan reads every
+/// disk's superblocks).
+pub fn find_in(spec: &str, host: &Host, disks: &[blockdev::Disk]) -> Option<(String, Superblock)> {
     let nodes = disks
         .iter()
         .flat_map(|d| std::iter::once((&d.name, &d.content)).chain(d.partitions.iter().map(|p| (&p.name, &p.content))));
@@ -91,6 +95,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         Err(e) => return Err(ProbeError::io(fstab::PATH, &e)),
     };
     let mut items = Vec::new();
+    // The disks this machine sees, scanned once when the first entry needs them.
+    let mut disks: Option<Vec<blockdev::Disk>> = None;
     for e in tab.entries.iter().filter(|e| e.names_block_device() && !e.is_swap()) {
         let subject = if e.file.is_empty() { e.spec.clone() } else { e.file.clone() };
         let mut o = Observation::new(&subject)
@@ -106,7 +112,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 o = o.field_evidence("mount_point_missing", format!("{}: no such directory", e.file));
             }
         }
-        if let Some((dev, sb)) = find(&e.spec, &ctx.host) {
+        let disks = disks.get_or_insert_with(|| blockdev::scan(&Host::live()).unwrap_or_default());
+        if let Some((dev, sb)) = find_in(&e.spec, &ctx.host, disks) {
             let line = format!(
                 "{dev}: {} filesystem{}",
                 sb.fstype,
