@@ -18,21 +18,11 @@ use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
 /// The PAM service sshd uses.
 pub const SERVICE: &str = "sshd";
 
-/// Text from the examined system with control characters escaped (`\u{1b}`), so a crafted
-/// file or log line cannot drive the terminal.
+/// Text from the examined system made inert ([`crate::fmt::inert`], the shared sanitizer:
+/// control characters and bidi overrides shown visibly), so a crafted file or log line cannot
+/// drive the terminal.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if c.is_control() {
-            out.extend(c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::fmt::inert(s).into_owned()
 }
 
 /// The sshd stack, or `skipped` when the system has none. Checks take it from
