@@ -2,7 +2,8 @@
 //! prefilter over many lines at once) and borrow the lines it keeps looking at, instead of
 //! copying every line into a buffer of its own.
 //!
-//! A reader thread fills a few reused buffers of [`BLOCK`] bytes while the scanner works on
+//! A reader thread fills a few reused buffers of up to [`BLOCK`] bytes (made as it needs
+//! them: a small input costs one small buffer) while the scanner works on
 //! the previous one: reading a 64 MiB tail costs 64 `read` calls into memory that stays in
 //! the cache, not 64 MiB of fresh pages, and the kernel's copy from the page cache runs on
 //! another CPU at the same time as the scan. Only a line that crosses two buffers is copied.
@@ -18,6 +19,11 @@ pub const BLOCK: usize = 1 << 20;
 
 /// Buffers in flight: one being scanned, one being filled, one waiting.
 const BUFFERS: usize = 3;
+
+/// Size of the first buffer. Most inputs are small (a socket table, a short log): making a
+/// full [`BLOCK`] for them cost more than reading them (1 MiB zeroed, and its pages faulted
+/// in, per input). A longer input grows it to [`BLOCK`] when it comes back.
+const FIRST: usize = 64 << 10;
 
 /// The reader thread's share of the scan ([`blocks_with`]): `f` runs there on the whole lines
 /// of each buffer that start past `from` (a fraction) of it.
@@ -61,16 +67,37 @@ fn share(data: &[u8], from: f64) -> Option<(usize, usize)> {
     (a < b).then_some((a, b))
 }
 
-/// The reader thread: fills each free buffer to the full (a short read is not the end), runs
-/// `pre` on its share of the whole lines, if asked, and passes it on, until the input
-/// ends or the scanner stops taking buffers.
+/// The next buffer for the reader to fill: a free one if the scanner gave one back, else a new
+/// one while fewer than [`BUFFERS`] exist (the first of [`FIRST`] bytes, the others of
+/// [`BLOCK`]), else the next one given back; `None` when the scanner has stopped. Once the
+/// input has filled a buffer, a short one is grown to [`BLOCK`].
+fn next_buffer(free: &mpsc::Receiver<Vec<u8>>, made: &mut usize, long: bool) -> Option<Vec<u8>> {
+    let mut buf = match free.try_recv() {
+        Ok(buf) => buf,
+        Err(mpsc::TryRecvError::Disconnected) => return None,
+        Err(mpsc::TryRecvError::Empty) if *made < BUFFERS => {
+            *made += 1;
+            vec![0u8; if *made == 1 { FIRST } else { BLOCK }]
+        }
+        Err(mpsc::TryRecvError::Empty) => free.recv().ok()?,
+    };
+    if long && buf.len() < BLOCK {
+        buf.resize(BLOCK, 0);
+    }
+    Some(buf)
+}
+
+/// The reader thread: fills each buffer to the full (a short read is not the end), runs `pre`
+/// on its share of the whole lines, if asked, and passes it on, until the input ends or the
+/// scanner stops taking buffers.
 fn fill<T>(
     mut r: impl Read,
     free: mpsc::Receiver<Vec<u8>>,
     full: mpsc::SyncSender<Filled<T>>,
     mut pre: Option<Pre<'_, T>>,
 ) {
-    while let Ok(mut buf) = free.recv() {
+    let (mut made, mut long) = (0, false);
+    while let Some(mut buf) = next_buffer(&free, &mut made, long) {
         let (mut len, mut end) = (0, None);
         while len < buf.len() {
             match r.read(&mut buf[len..]) {
@@ -87,6 +114,7 @@ fn fill<T>(
             }
         }
         let done = end.is_some();
+        long = !done;
         let pre = match &mut pre {
             Some(p) => share(&buf[..len], p.from).map(|(a, b)| (a, b, (p.f)(&buf[a..b]))),
             None => None,
@@ -150,16 +178,16 @@ pub fn blocks_with<T: Send>(
     f: &mut dyn FnMut(&[u8], Shared<T>),
 ) -> Blocks {
     let mut out = Blocks::default();
+    // At most BUFFERS buffers exist (the reader makes them as it needs them), so neither
+    // channel ever makes its sender wait.
     let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
     let (full_tx, full_rx) = mpsc::sync_channel::<Filled<T>>(BUFFERS);
-    for _ in 0..BUFFERS {
-        let _ = free_tx.send(vec![0u8; BLOCK]);
-    }
     // Dropping the first line is dropping the rest of a line already "delivered".
     let mut carry = Carry { line: Vec::new(), dropping: skip_first };
     std::thread::scope(|scope| {
         scope.spawn(move || fill(r, free_rx, full_tx, pre));
-        // The reader stops when `free_tx` goes (it waits for a free buffer) or `full_rx` does.
+        // The reader stops when `free_tx` goes (it waits for a free buffer, or finds none when
+        // it looks) or its next send to `full_rx` fails.
         let free_tx = free_tx;
         while let Ok(Filled { buf, len, end, pre }) = full_rx.recv() {
             out.bytes += len as u64;
@@ -358,6 +386,26 @@ mod tests {
             assert!(seen == expected, "step {step}");
             assert!(shared > expected.len() / 4, "step {step}: the reader took {shared} lines");
         }
+    }
+
+    /// A small input costs one small buffer; a long one gets up to BUFFERS buffers of BLOCK
+    /// bytes, the first one grown when it comes back; when the scanner has stopped, none.
+    #[test]
+    fn buffers_are_made_as_they_are_needed() {
+        let (free_tx, free_rx) = mpsc::sync_channel::<Vec<u8>>(BUFFERS);
+        let mut made = 0;
+        let first = next_buffer(&free_rx, &mut made, false).map(|b| b.len());
+        assert_eq!((first, made), (Some(FIRST), 1));
+        let _ = free_tx.send(vec![0u8; FIRST]);
+        assert_eq!(next_buffer(&free_rx, &mut made, false).map(|b| b.len()), Some(FIRST));
+        assert_eq!(made, 1, "a buffer given back is used before a new one is made");
+        let sizes: Vec<_> = (0..2).filter_map(|_| next_buffer(&free_rx, &mut made, true)).map(|b| b.len()).collect();
+        assert_eq!((sizes, made), (vec![BLOCK, BLOCK], BUFFERS));
+        let _ = free_tx.send(vec![0u8; FIRST]);
+        assert_eq!(next_buffer(&free_rx, &mut made, true).map(|b| b.len()), Some(BLOCK));
+        drop(free_tx);
+        assert!(next_buffer(&free_rx, &mut made, true).is_none());
+        assert_eq!(made, BUFFERS);
     }
 
     #[test]
