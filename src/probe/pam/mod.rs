@@ -3,7 +3,7 @@
 //! [`lockout`]), rules that shut an account out ([`pam_rules`], parsing in [`rules`]) and
 //! pam_limits values that close every session ([`pam_limits`], parsing in [`limits`]).
 //!
-//! What locks or shuts out an account is also offered per account ([`blockers`]) for the
+//! What locks or shuts out an account is also offered per account ([`login_blockers`]) for the
 //! login matrix.
 
 pub mod limits;
