@@ -30,8 +30,12 @@ pub struct CpuTimes {
 }
 
 impl CpuTimes {
+    /// All the ticks, saturating: the counters come from a file (a corrupt or crafted /proc/stat
+    /// under `--root` can hold values near 2^64, whose plain sum overflows).
     pub fn total(&self) -> u64 {
-        self.user + self.nice + self.system + self.idle + self.iowait + self.irq + self.softirq + self.steal
+        [self.user, self.nice, self.system, self.idle, self.iowait, self.irq, self.softirq, self.steal]
+            .into_iter()
+            .fold(0u64, u64::saturating_add)
     }
 }
 
@@ -462,6 +466,21 @@ impl Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Counters near 2^64 (a corrupt or crafted /proc/stat; found by the `proc_root` fuzz
+    /// target) saturate instead of overflowing, in the total and in the shares.
+    #[test]
+    fn counters_near_the_top_of_u64_saturate() {
+        let stat = "cpu  1000 50 801 0 1887141 2998272 414 18446744073709551615 94643609825280\n";
+        let c = parse_cpu(stat).unwrap();
+        assert_eq!(c.total(), u64::MAX);
+        let snap = |cpu| Snapshot { cpu: Some(cpu), ..Snapshot::default() };
+        let w = Window { first: snap(CpuTimes { idle: 10, ..c }), second: snap(c), ..Window::default() };
+        assert_eq!(w.cpu_shares().map(|s| s.steal), Some(0.0));
+        let w = Window { first: snap(CpuTimes::default()), second: snap(c), ..Window::default() };
+        let s = w.cpu_shares().unwrap();
+        assert!(s.busy.is_finite() && (0.0..=100.0).contains(&s.steal), "{s:?}");
+    }
 
     #[test]
     fn parses_counters() {

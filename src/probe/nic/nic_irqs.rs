@@ -88,10 +88,11 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         let mut per_cpu = vec![0u64; cpus];
         for l in &mine {
             for (c, n) in l.counts.iter().enumerate() {
-                per_cpu[c] += n;
+                // Saturating: the counts come from a file (corrupt or crafted under `--root`).
+                per_cpu[c] = per_cpu[c].saturating_add(*n);
             }
         }
-        let total: u64 = per_cpu.iter().sum();
+        let total: u64 = per_cpu.iter().fold(0, |a, n| a.saturating_add(*n));
         let (top, top_n) = per_cpu.iter().enumerate().max_by_key(|(_, n)| **n).map_or((0, 0), |(c, n)| (c, *n));
         let mut o = Observation::new(&iface)
             .num("cpus", cpus as f64)
@@ -130,5 +131,25 @@ mod tests {
         assert_eq!(mine, ["virtio2-input.0", "virtio2-output.0"]);
         assert!(serves("eth1-TxRx-0", "eth1", None));
         assert!(serves("mlx5_comp0@pci:0000:00:05.0", "eth2", Some("0000:00:05.0")));
+    }
+
+    /// Counts near 2^64 (a corrupt or crafted /proc/interrupts under `--root`) saturate instead
+    /// of overflowing the per-CPU and total sums.
+    #[test]
+    fn counts_near_the_top_of_u64_saturate() {
+        let dir = tempfile::tempdir().unwrap();
+        let max = u64::MAX;
+        let text = format!("  CPU0 CPU1\n 38: {max} 7 PCI-MSI eth0-rx\n 39: 5 {max} PCI-MSI eth0-tx\n");
+        std::fs::create_dir_all(dir.path().join("proc")).unwrap();
+        std::fs::create_dir_all(dir.path().join("sys/class/net/eth0")).unwrap();
+        std::fs::write(dir.path().join("proc/interrupts"), text).unwrap();
+        let ctx = ProbeContext::new(
+            crate::host::Host::new(dir.path()),
+            std::time::Instant::now() + std::time::Duration::from_secs(5),
+            false,
+        );
+        let obs = observe(&Params::default(), &ctx).unwrap();
+        let eth0 = obs.items.iter().find(|o| o.subject == "eth0").unwrap();
+        assert_eq!(eth0.values.get("interrupts").and_then(|v| v.as_num()), Some(max as f64));
     }
 }
