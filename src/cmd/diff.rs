@@ -30,14 +30,18 @@ pub fn run(args: &DiffArgs, env: &Env) -> Result<ExitStatus, Failure> {
             let a = match a {
                 Some(a) => named_report(&dir, a)?,
                 None => {
-                    if runs.len() < 2 {
+                    // Only runs of the same system: reports of a root examined with `--root` (kept
+                    // apart since, but saved here by earlier versions) never stand for this host.
+                    let system = |r: &Report| r.run.root.clone().unwrap_or_else(|| "/".into());
+                    let earlier: Vec<_> =
+                        runs[..runs.len() - 1].iter().filter(|(_, r)| system(r) == system(latest)).collect();
+                    if earlier.is_empty() {
                         return Err(need_two());
                     }
-                    let earlier = &runs[..runs.len() - 1];
                     // A host that was never healthy: the run before the latest, and the text says so.
                     let (base, from) = match earlier.iter().rev().find(|(_, r)| r.summary.status == OverallStatus::Ok) {
-                        Some(ok) => (Baseline::LastOk, ok),
-                        None => (Baseline::Previous, &earlier[earlier.len() - 1]),
+                        Some(ok) => (Baseline::LastOk, *ok),
+                        None => (Baseline::Previous, earlier[earlier.len() - 1]),
                     };
                     baseline = base;
                     (from.0.display().to_string(), from.1.clone())

@@ -121,7 +121,13 @@ fn load_report(o: &TicketOptions, config: &Config, argv: Vec<String>, env: &Env)
     if let Some(path) = &o.from {
         return report::read(path).map_err(|e| Failure::Usage(e.to_string()));
     }
-    if let Ok(r) = report::read(&s.report_dir.join("latest.json")) {
+    // The latest saved report of the same system: a ticket about a rescued disk never carries
+    // the report of the machine it was examined from, nor the other way round.
+    let (host, dir) = o.examined();
+    let root = host.root().display().to_string();
+    if let Ok(r) = report::read(&dir.join("latest.json"))
+        && r.run.root.as_deref().unwrap_or("/") == root
+    {
         let age = r
             .run
             .finished_at

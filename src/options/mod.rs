@@ -178,6 +178,18 @@ pub fn report_dir(flag: Option<&Path>, config: &Config, env: &Env) -> PathBuf {
     )
 }
 
+/// The subdirectory of the report directory that keeps the reports of systems examined with
+/// `--root`.
+pub const EXAMINED_DIR: &str = "examined";
+
+/// Where the reports of the examined system go: the report directory for the live system; for a
+/// system examined with `--root` (a rescued disk, a fixture), its [`EXAMINED_DIR`] subdirectory.
+/// Such a run then never joins the live host's history: `history`, `diff`, the fill forecasts
+/// and retention read the report directory itself, and see only the live host's runs.
+pub fn system_report_dir(dir: PathBuf, host: &Host) -> PathBuf {
+    if host.is_live() { dir } else { dir.join(EXAMINED_DIR) }
+}
+
 /// `--color`, with NO_COLOR turning `auto` into `never`.
 pub fn color(flag: Color, env: &Env) -> Color {
     match flag {

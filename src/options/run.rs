@@ -38,7 +38,8 @@ pub struct RunOptions {
     pub verbose: bool,
     /// `--color`, with NO_COLOR turning `auto` into `never`.
     pub color: Color,
-    /// Where reports are saved and the history forecasts read.
+    /// Where reports are saved and the history forecasts read: the report directory, or its
+    /// `examined/` subdirectory under `--root` ([`super::system_report_dir`]).
     pub report_dir: PathBuf,
     /// `[history]`: retention and forecasts.
     pub history: crate::history::Settings,
@@ -126,7 +127,7 @@ impl RunOptions {
             quiet: args.quiet,
             verbose: args.verbose,
             color: super::color(args.color, env),
-            report_dir: super::report_dir(None, config, env),
+            report_dir: super::system_report_dir(super::report_dir(None, config, env), &catalog.host),
             history: config.history(),
             argv: Vec::new(),
             catalog,

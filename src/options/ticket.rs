@@ -82,6 +82,17 @@ impl TicketOptions {
         self.settings.lang
     }
 
+    /// The system the ticket is about (`--root`, else this one) and where its saved reports are:
+    /// a saved report is reused only from there, and only when it examined that root.
+    pub fn examined(&self) -> (crate::host::Host, PathBuf) {
+        let host = match &self.catalog.root {
+            Some(root) => crate::host::Host::new(root.clone()),
+            None => crate::host::Host::live(),
+        };
+        let dir = super::system_report_dir(self.settings.report_dir.clone(), &host);
+        (host, dir)
+    }
+
     /// The options of the fresh diagnosis made when the latest report is too old: what
     /// `run --format json --quiet` would use with the ticket's catalog flags (`--root`,
     /// `--checks-dir`, `--config`, `--lang`), saved unless this is a dry run, which writes nothing.

@@ -98,7 +98,12 @@ fn run_saves_the_report_atomically_with_mode_0600_and_prints_where() {
     let out = cmd.env("ECS_DOCTOR_REPORT_DIR", dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
-    let saved: Vec<_> = std::fs::read_dir(dir.path())
+    // A system examined with --root is not this host: its report is kept apart, in examined/,
+    // and the live host's history (the report directory itself) stays as it was.
+    let examined = dir.path().join("examined");
+    let top: Vec<_> = std::fs::read_dir(dir.path()).expect("report dir").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(top, ["examined"], "only the examined/ directory in the live history");
+    let saved: Vec<_> = std::fs::read_dir(&examined)
         .expect("report dir")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().starts_with("ecs-doctor-"))
@@ -109,8 +114,8 @@ fn run_saves_the_report_atomically_with_mode_0600_and_prints_where() {
     assert_eq!(std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
     let report = valid_report(&std::fs::read_to_string(&path).expect("read"));
     assert_eq!(report["run"]["root"], root.to_str().expect("p"));
-    assert!(dir.path().join("latest.json").exists());
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+    assert!(examined.join("latest.json").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(&examined)
         .expect("dir")
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))

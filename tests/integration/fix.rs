@@ -172,7 +172,7 @@ fn apply_then_undo_restores_every_byte_mode_and_owner() {
     assert_eq!(backup, ["warn"], "the disk is still missing, but no longer stops the boot");
 
     // The saved report carries the repairs; its HTML says what was done and how to undo it.
-    let latest = reports.path().join("latest.json");
+    let latest = reports.path().join("examined/latest.json");
     let saved = valid_report(&std::fs::read_to_string(&latest).expect("saved report"));
     let applied: Vec<&str> =
         saved["repairs"].as_array().expect("repairs").iter().filter_map(|r| r["state"].as_str()).collect();

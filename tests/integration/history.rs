@@ -191,13 +191,18 @@ fn live_run_forecasts_when_a_filesystem_fills() {
 
 #[test]
 fn retention_keeps_the_newest_reports() {
-    let reports = tempfile::tempdir().expect("tmp");
+    // A --root run saves and prunes among the reports of examined systems (examined/); the live
+    // host's history beside them is never pruned by it.
+    let live = tempfile::tempdir().expect("tmp");
+    let reports = live.path().join("examined");
+    std::fs::create_dir_all(&reports).expect("mkdir");
     for e in std::fs::read_dir(history_dir()).expect("dir") {
         let e = e.expect("e");
-        std::fs::copy(e.path(), reports.path().join(e.file_name())).expect("copy");
+        std::fs::copy(e.path(), reports.join(e.file_name())).expect("copy");
+        std::fs::copy(e.path(), live.path().join(e.file_name())).expect("copy");
     }
-    std::fs::write(reports.path().join("notes.txt"), "mine").expect("write");
-    let config = reports.path().join("config.toml");
+    std::fs::write(reports.join("notes.txt"), "mine").expect("write");
+    let config = reports.join("config.toml");
     std::fs::write(&config, "[history]\nkeep = 2\nmax_age_days = 100000\n").expect("config");
     let root = fixture_root("healthy");
     let Some(mut cmd) =
@@ -205,9 +210,9 @@ fn retention_keeps_the_newest_reports() {
     else {
         return;
     };
-    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", reports.path()).output().expect("run");
+    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", live.path()).output().expect("run");
     assert!(out.status.code().is_some_and(|c| c < 4), "{}", stderr(&out));
-    let mut names: Vec<String> = std::fs::read_dir(reports.path())
+    let mut names: Vec<String> = std::fs::read_dir(&reports)
         .expect("dir")
         .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
         .collect();
@@ -216,6 +221,54 @@ fn retention_keeps_the_newest_reports() {
     assert_eq!(names.len(), 5, "{names:?}");
     assert_eq!(&names[..2], ["config.toml", "ecs-doctor-20261120T030000-aaaa0003.json"], "{names:?}");
     assert!(names[2].starts_with("ecs-doctor-") && names[3] == "latest.json" && names[4] == "notes.txt", "{names:?}");
+    let mut live_names: Vec<String> = std::fs::read_dir(live.path())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    live_names.sort();
+    let mut fixtures: Vec<String> = std::fs::read_dir(history_dir())
+        .expect("dir")
+        .map(|e| e.expect("e").file_name().to_string_lossy().into_owned())
+        .collect();
+    fixtures.push("examined".into());
+    fixtures.sort();
+    assert_eq!(live_names, fixtures, "the live history is untouched");
+}
+
+#[test]
+fn diff_compares_runs_of_the_same_system_only() {
+    // An ok run of a rescued disk examined with --root sits between the live host's ok run and its
+    // latest (saved there by an earlier version): the live host's last ok run is still the baseline.
+    let tmp = tempfile::tempdir().expect("tmp");
+    for e in std::fs::read_dir(history_dir()).expect("dir") {
+        let e = e.expect("e");
+        std::fs::copy(e.path(), tmp.path().join(e.file_name())).expect("copy");
+    }
+    let ok = std::fs::read_to_string(history_dir().join("ecs-doctor-20261118T030000-aaaa0001.json")).expect("read");
+    let mut rescued: serde_json::Value = serde_json::from_str(&ok).expect("json");
+    rescued["run"]["root"] = "/mnt/rescue".into();
+    rescued["run"]["started_at"] = "2026-11-19T12:00:00.000Z".into();
+    rescued["run"]["finished_at"] = "2026-11-19T12:00:01.000Z".into();
+    write(
+        &tmp.path().join("ecs-doctor-20261119T120000-bbbb0001.json"),
+        &serde_json::to_string(&rescued).expect("json"),
+    );
+    let dir = tmp.path().to_str().expect("p");
+    let Some(json) = run_ok(&["diff", "--dir", dir, "--format", "json"]) else { return };
+    let d: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(d["baseline"], "last_ok", "{d:#}");
+    assert_eq!(d["from"]["file"], "ecs-doctor-20261118T030000-aaaa0001.json", "{d:#}");
+    assert_eq!(d["to"]["file"], "ecs-doctor-20261120T030000-aaaa0003.json", "{d:#}");
+    // A rescued disk's latest run with no earlier run of that disk: nothing to compare it with.
+    rescued["run"]["started_at"] = "2026-11-21T12:00:00.000Z".into();
+    write(
+        &tmp.path().join("ecs-doctor-20261121T120000-bbbb0002.json"),
+        &serde_json::to_string(&rescued).expect("json"),
+    );
+    std::fs::remove_file(tmp.path().join("ecs-doctor-20261119T120000-bbbb0001.json")).expect("rm");
+    let Some(out) = doctor(&["diff", "--dir", dir]) else { return };
+    assert_eq!(out.status.code(), Some(64), "{}", stdout(&out));
+    assert!(stderr(&out).contains("fewer than two saved reports"), "{}", stderr(&out));
 }
 
 #[test]
@@ -254,12 +307,14 @@ fn forecast_names_the_only_filesystem() {
         return;
     }
     // Two days ago in the old, plain naming; one day ago in the new one.
-    write_past(reports.path(), &first, 86_400, "avail_bytes[/]", avail * 4.0 / 3.0, 2);
+    // The runs of a system examined with --root are kept in examined/ under the report directory.
+    let examined = reports.path().join("examined");
+    write_past(&examined, &first, 86_400, "avail_bytes[/]", avail * 4.0 / 3.0, 2);
     let mut old = first.clone();
     let space = old["checks"].as_array_mut().expect("checks").iter_mut().find(|c| c["id"] == "disk.usage.space");
     let m = space.expect("space")["metrics"].as_object_mut().expect("metrics");
     *m = m.iter().map(|(k, v)| (k.trim_end_matches("[/]").to_string(), v.clone())).collect();
-    write_past(reports.path(), &old, 2 * 86_400, "avail_bytes", avail * 5.0 / 3.0, 1);
+    write_past(&examined, &old, 2 * 86_400, "avail_bytes", avail * 5.0 / 3.0, 1);
     let Some(second) = run() else { return };
     let space = check(&second, "disk.usage.space");
     let f = space["findings"]

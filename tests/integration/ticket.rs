@@ -383,8 +383,11 @@ fn planted_secrets_appear_nowhere() {
     }
     assert!(saw_log, "the cited kern.log is in the bundle: {:?}", files.iter().map(|f| &f.0).collect::<Vec<_>>());
 
-    let reports: Vec<PathBuf> =
-        std::fs::read_dir(dir.path().join("reports")).expect("reports saved").flatten().map(|e| e.path()).collect();
+    let reports: Vec<PathBuf> = std::fs::read_dir(dir.path().join("reports/examined"))
+        .expect("reports saved")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     assert!(!reports.is_empty());
     for r in reports {
         let text = std::fs::read_to_string(&r).expect("report");
@@ -432,11 +435,14 @@ fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
     assert!(!stderr(&out).contains("fresh diagnosis"), "{}", stderr(&out));
     assert!(stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "built from latest.json");
 
+    // A ticket about a system examined with --root never carries the live host's report, fresh
+    // or not.
     let root = fixture_root("healthy");
-    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--root", root.to_str().expect("p")]) else { return };
+    let (r, c) = (root.to_str().expect("p"), cfg.to_str().expect("p"));
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--root", r, "--config", c]) else { return };
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stderr(&out).contains("running a fresh diagnosis first"), "{}", stderr(&out));
-    assert!(!stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "not the old report");
+    assert!(!stdout(&out).contains("0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10"), "not the live host's report");
     let latest = std::fs::read_to_string(reports.join("latest.json")).expect("latest");
     assert_eq!(valid_report(&latest)["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10", "a dry run saves nothing");
 
@@ -448,10 +454,19 @@ fn the_latest_report_is_used_while_fresh_and_diagnosed_again_when_old() {
         return;
     };
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let latest = std::fs::read_to_string(reports.join("latest.json")).expect("new latest");
-    let r = valid_report(&latest);
-    assert_ne!(r["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
-    assert!(stdout(&out).contains(r["run"]["id"].as_str().expect("id")), "built from the fresh report");
+    // Saved with the reports of examined systems; the live host's latest stays its own.
+    let latest = std::fs::read_to_string(reports.join("examined/latest.json")).expect("new latest");
+    let fresh = valid_report(&latest);
+    let id = fresh["run"]["id"].as_str().expect("id");
+    assert_ne!(id, "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
+    assert!(stdout(&out).contains(id), "built from the fresh report");
+    let live = std::fs::read_to_string(reports.join("latest.json")).expect("latest");
+    assert_eq!(valid_report(&live)["run"]["id"], "0b6f7c1e-5a4e-4bd5-9c1d-2f8e0f6b7a10");
+    // The next ticket about the same root reuses that report while it is fresh.
+    let Some(out) = run(dir.path(), &["ticket", "--dry-run", "--root", r, "--config", c]) else { return };
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("fresh diagnosis"), "{}", stderr(&out));
+    assert!(stdout(&out).contains(id), "built from the examined root's latest report");
 }
 
 #[test]
