@@ -355,7 +355,13 @@ mod tests {
         assert_eq!((run.format, run.quiet, run.save, run.deadline_s), (Format::Json, true, true, 7.0));
         assert_eq!((run.catalog.root.as_deref(), run.lang()), (Some(dir.path()), Lang::En));
         assert_eq!(run.catalog.checks_dirs, [PathBuf::from("/x")]);
-        assert_eq!(run.report_dir, PathBuf::from("/env-r"), "where the ticket looks for the latest report");
+        // A root examined with --root: its reports are kept apart from the live host's, and the
+        // ticket looks for its latest report where the fresh diagnosis saves it.
+        assert_eq!(run.report_dir, PathBuf::from("/env-r/examined"), "where the fresh diagnosis is saved");
+        assert_eq!(o.examined().1, run.report_dir, "where the ticket looks for the latest report");
+        assert_eq!(o.examined().0.root(), dir.path());
+        let live = TicketOptions::resolve(&args(&[]), &cfg, &zh).unwrap();
+        assert_eq!(live.examined().1, PathBuf::from("/env-r"));
         let o = TicketOptions::resolve(&args(&["--dry-run"]), &cfg, &zh).unwrap();
         let run = o.fresh_diagnosis(&cfg, &zh).unwrap();
         assert!(!run.save, "a dry run writes nothing");
