@@ -85,5 +85,6 @@ mod integration {
     pub mod ticket;
     pub mod ticket_api;
     pub mod ticket_lab;
+    pub mod traffic_lab;
     pub mod why;
 }

@@ -29,8 +29,8 @@ pub struct RunOptions {
     pub upload_url: Option<String>,
     /// `[net] targets`, then `--target`, without repeats.
     pub targets: Vec<Target>,
-    /// The metadata URL (`--metadata-url`, else ECS_DOCTOR_METADATA_URL, else `[net]`) and the
-    /// DNS name every nameserver must resolve.
+    /// The metadata URL (`--metadata-url`, else ECS_DOCTOR_METADATA_URL, else `[net]` on the live
+    /// system) and the DNS name every nameserver must resolve.
     pub net: NetOptions,
     /// Save the JSON report (not `--no-save`).
     pub save: bool,
@@ -79,11 +79,14 @@ impl RunOptions {
         if let Some(u) = &flag_url {
             crate::host::metadata::parse_url(u).map_err(OptionsError::MetadataUrl)?;
         }
-        // The config's URL was checked where it is written (with its line and column).
+        // The config's URL was checked where it is written (with its line and column). It is this
+        // machine's setting: for a system examined with --root (a rescued disk) this machine's
+        // metadata service would describe the wrong instance, so only a URL named for the run
+        // (the flag, the environment) is asked then.
         let metadata_url = layer(
             flag_url.map(Some),
             None,
-            config.net.metadata_url.as_ref().map(|u| Some(u.get_ref().clone())),
+            config.net.metadata_url.as_ref().filter(|_| catalog.host.is_live()).map(|u| Some(u.get_ref().clone())),
             || None,
         );
         let ecs_endpoint = layer(
@@ -229,6 +232,22 @@ mod tests {
             row("metadata: config", &[], &[], META_FILE, "Some(\"http://10.0.0.3\")", metadata),
             row("metadata: default", &[], &[], "", "None", metadata),
             row(
+                "metadata: env, --root",
+                &["--root", "/tmp"],
+                META_ENV,
+                META_FILE,
+                "Some(\"http://10.0.0.2\")",
+                metadata,
+            ),
+            row(
+                "metadata: not this machine's config for --root",
+                &["--root", "/tmp"],
+                &[],
+                META_FILE,
+                "None",
+                metadata,
+            ),
+            row(
                 "upload: flag",
                 &["--upload-url", "https://a.example/x"],
                 UPLOAD_ENV,
@@ -247,6 +266,14 @@ mod tests {
                 report_dir,
             ),
             row("report dir: config", &[], &[], "report_dir = \"/file\"", "/file", report_dir),
+            row(
+                "report dir: --root keeps its reports apart",
+                &["--root", "/tmp"],
+                &[("ECS_DOCTOR_REPORT_DIR", "/env")],
+                "",
+                "/env/examined",
+                report_dir,
+            ),
             row(
                 "report dir: default",
                 &[],

@@ -1,0 +1,167 @@
+//! What goes over the network (README, "What goes over the network"): the commands said to send
+//! nothing send nothing, and a run that examines another system with `--root` sends nothing
+//! unless a metadata address is named. Counted in a network namespace of its own whose every
+//! route, IPv4 and IPv6, leads out of one end of a veth pair (the other end sits, silent, in a
+//! second namespace): any packet the tool sends to any address, or the ARP or neighbour query
+//! before it, raises the transmit counter of that interface or of loopback.
+
+use crate::common::*;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+/// A namespace where loopback is up and everything else routes out of `v0`; and the namespace
+/// of its peer.
+struct Counted(Netns, #[allow(dead_code)] Netns);
+
+impl Counted {
+    fn new() -> Counted {
+        let ns = Netns::new("traffic");
+        let sink = Netns::new("sink");
+        let out = Command::new("ip")
+            .args(["link", "add", "v0", "netns", &ns.0, "type", "veth", "peer", "name", "v1", "netns", &sink.0])
+            .output()
+            .expect("ip link add");
+        assert!(out.status.success(), "veth: {}", String::from_utf8_lossy(&out.stderr));
+        ns.ip("link set lo up");
+        // No IPv6 link-local addresses: no router solicitations of the kernel's own to count.
+        ns.ip("link set v0 addrgenmode none");
+        sink.ip("link set v1 addrgenmode none");
+        ns.ip("addr add 10.99.0.1/24 dev v0");
+        ns.ip("addr add fd00:99::1/64 dev v0 nodad");
+        sink.ip("link set v1 up");
+        ns.ip("link set v0 up");
+        ns.ip("route add default via 10.99.0.2");
+        ns.ip("-6 route add default via fd00:99::2");
+        let c = Counted(ns, sink);
+        c.settle();
+        c
+    }
+
+    /// Waits until the kernel's own packets of a new interface (multicast listener reports for
+    /// the IPv6 address) are sent: the counters stay still for 1.5 s, at most 10 s.
+    fn settle(&self) {
+        let mut last = self.sent();
+        let mut still = 0;
+        for _ in 0..20 {
+            std::thread::sleep(Duration::from_millis(500));
+            let now = self.sent();
+            still = if now == last { still + 1 } else { 0 };
+            if still == 3 {
+                return;
+            }
+            last = now;
+        }
+        panic!("the namespace's counters never settle: {last:?}");
+    }
+
+    /// Packets sent from the namespace so far, on each interface.
+    fn sent(&self) -> Vec<(String, u64)> {
+        let out = Command::new("ip").args(["-n", &self.0.0, "-s", "-j", "link", "show"]).output().expect("ip -s link");
+        let links: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ip -j");
+        links
+            .as_array()
+            .expect("links")
+            .iter()
+            .map(|l| {
+                let name = l["ifname"].as_str().unwrap_or_default().to_string();
+                (name, l["stats64"]["tx"]["packets"].as_u64().expect("tx packets"))
+            })
+            .collect()
+    }
+
+    /// Runs ecs-doctor ARGS in the namespace and returns its output with the packets it sent.
+    fn doctor(&self, args: &[&str], state: &std::path::Path) -> (Output, u64) {
+        let before = self.sent();
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.0.0, BIN]).args(args);
+        clean_doctor_env(&mut cmd)
+            .env("ECS_DOCTOR_REPORT_DIR", state.join("reports"))
+            .env("ECS_DOCTOR_TICKET_DIR", state.join("tickets"))
+            .env("ECS_DOCTOR_REPAIR_DIR", state.join("repairs"));
+        let out = cmd.output().expect("ip netns exec");
+        let after = self.sent();
+        let sent = after.iter().map(|(_, n)| n).sum::<u64>() - before.iter().map(|(_, n)| n).sum::<u64>();
+        (out, sent)
+    }
+}
+
+fn counted() -> Option<Counted> {
+    if !require(is_root(), "counting packets needs a network namespace of its own (root)") {
+        return None;
+    }
+    Some(Counted::new())
+}
+
+#[test]
+fn commands_that_read_only_local_files_send_nothing() {
+    let Some(ns) = counted() else { return };
+    let state = tempfile::tempdir().expect("tmp");
+    let reports = project_dir().join("tests/fixtures/reports");
+    let mixed = reports.join("mixed.json");
+    let history = project_dir().join("tests/fixtures/history");
+    let (mixed, reports, history) =
+        (mixed.to_str().expect("p"), reports.to_str().expect("p"), history.to_str().expect("p"));
+    let commands: [&[&str]; 10] = [
+        &["list"],
+        &["explain", "net.dns.resolver-reachable"],
+        &["report", mixed],
+        &["report", mixed, "--format", "html"],
+        &["history", "--dir", history],
+        &["diff", "--dir", history],
+        &["fleet", "summarize", reports],
+        &["completions", "bash"],
+        &["fix", "--list"],
+        &["config", "example"],
+    ];
+    for args in commands {
+        let (out, sent) = ns.doctor(args, state.path());
+        assert!(out.status.code().is_some_and(|c| c <= 3), "{args:?}: {}", stderr(&out));
+        assert_eq!(sent, 0, "{args:?} sent {sent} packets");
+    }
+}
+
+#[test]
+fn a_system_examined_with_root_is_examined_without_a_packet_unless_a_metadata_address_is_named() {
+    let Some(ns) = counted() else { return };
+    let state = tempfile::tempdir().expect("tmp");
+    let mut sent_by = Vec::new();
+    for name in ["healthy", "broken", "degraded", "sec2-exposed"] {
+        let root = fixture_root(name);
+        let r = root.to_str().expect("p");
+        // Every check, as a rescue instance would run it; `why`; the repair plan; a ticket's
+        // fresh diagnosis (a dry run files nothing).
+        let commands: [&[&str]; 5] = [
+            &["run", "--root", r],
+            &["run", "--root", r, "--format", "json", "--no-save", "--target", "10.99.0.7:443"],
+            &["why", "ssh", "--root", r, "--no-save"],
+            &["fix", "--root", r],
+            &["ticket", "--root", r, "--dry-run", "--backend", "file"],
+        ];
+        for args in commands {
+            let (out, sent) = ns.doctor(args, state.path());
+            assert!(out.status.code().is_some_and(|c| c <= 3), "{args:?}: {}", stderr(&out));
+            sent_by.push((args.join(" "), sent));
+        }
+    }
+    let sent: Vec<_> = sent_by.iter().filter(|(_, n)| *n > 0).collect();
+    assert!(sent.is_empty(), "sent packets: {sent:?}");
+
+    // Named, the metadata service is asked under --root too (a stand-in for a test, or the
+    // console's service from a rescue instance): the counter sees that, so it would see the rest.
+    let root = fixture_root("healthy");
+    let (out, sent) = ns.doctor(
+        &[
+            "run",
+            "--root",
+            root.to_str().expect("p"),
+            "--no-save",
+            "--only",
+            "net.metadata.reachable",
+            "--metadata-url",
+            "http://10.99.0.2",
+        ],
+        state.path(),
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 3), "{}", stderr(&out));
+    assert!(sent > 0, "a named metadata address is asked: {}", stdout(&out));
+}
