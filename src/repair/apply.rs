@@ -17,6 +17,15 @@ use crate::host::Host;
 use crate::i18n::{Lang, R, rtf};
 use crate::report::{CheckResult, Severity};
 use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// How long the recheck after a repair's reloads may wait for the service to settle. sshd closes
+/// its listeners and executes itself again on SIGHUP, and a restarted daemon binds its ports a
+/// moment after systemd says it started: a check run in between sees the old problem, or a
+/// worse one, and on a loaded server that moment is long enough to roll a good repair back.
+const SETTLE: Duration = Duration::from_secs(5);
+/// How often the recheck runs while the service settles.
+const SETTLE_STEP: Duration = Duration::from_millis(250);
 
 /// What applying and undoing need besides the repair.
 pub struct Context<'a> {
@@ -94,6 +103,22 @@ fn verify(p: &Planned, before: Option<&CheckResult>, after: &CheckResult, lang: 
         ));
     }
     Ok(())
+}
+
+/// Runs `attempt` until it succeeds or `wait` has gone (every `step`), and returns its last
+/// result: once when `wait` is zero.
+fn until_settled(
+    wait: Duration,
+    step: Duration,
+    mut attempt: impl FnMut() -> Result<(), String>,
+) -> Result<(), String> {
+    let until = Instant::now() + wait;
+    loop {
+        match attempt() {
+            Err(_) if Instant::now() + step <= until => std::thread::sleep(step),
+            done => return done,
+        }
+    }
 }
 
 /// The directories above `path` that do not exist (the write will make them), outermost first.
@@ -372,11 +397,13 @@ pub fn apply(
     if let Err(reason) = run_commands(cx, &p.change.commands, true) {
         return roll_back(cx, record, reason, true);
     }
-    let after = match recheck(&p.check) {
-        Ok(a) => a,
-        Err(e) => return roll_back(cx, record, rtf(lang, R::RecheckFailed, &[("error", &e)]), true),
-    };
-    if let Err(reason) = verify(&p, before, &after, lang) {
+    // A service just reloaded gets a moment to settle; a repair without reloads is judged at once.
+    let wait = if p.change.commands.is_empty() { Duration::ZERO } else { SETTLE };
+    let verified = until_settled(wait, SETTLE_STEP, || {
+        let after = recheck(&p.check).map_err(|e| rtf(lang, R::RecheckFailed, &[("error", &e)]))?;
+        verify(&p, before, &after, lang)
+    });
+    if let Err(reason) = verified {
         return roll_back(cx, record, reason, true);
     }
     record.state = State::Applied;
@@ -424,4 +451,42 @@ pub fn undo(cx: &Context, mut r: Record) -> Result<Record, String> {
     r.updated_at = stamp();
     cx.store.save(&r).map_err(|e| e.to_string())?;
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    #[test]
+    fn the_recheck_waits_for_a_service_to_settle_and_no_longer() {
+        let step = Duration::from_millis(10);
+        // A service back after three tries passes within the wait.
+        let tries = Cell::new(0);
+        let back_at_third = || {
+            tries.set(tries.get() + 1);
+            if tries.get() < 3 { Err(format!("try {}", tries.get())) } else { Ok(()) }
+        };
+        assert_eq!(until_settled(Duration::from_secs(5), step, back_at_third), Ok(()));
+        assert_eq!(tries.get(), 3);
+        // One that never comes back fails with the last reason, once the wait is over.
+        let tries = Cell::new(0);
+        let start = Instant::now();
+        let never = || {
+            tries.set(tries.get() + 1);
+            Err(format!("try {}", tries.get()))
+        };
+        let got = until_settled(Duration::from_millis(100), step, never);
+        assert_eq!(got, Err(format!("try {}", tries.get())));
+        assert!(tries.get() >= 2, "tried again");
+        assert!(start.elapsed() >= Duration::from_millis(90), "gave up only at the end of the wait");
+        // Without a wait (no reloads): judged once.
+        let tries = Cell::new(0);
+        let once = || {
+            tries.set(tries.get() + 1);
+            Err("still there".to_string())
+        };
+        assert_eq!(until_settled(Duration::ZERO, step, once), Err("still there".into()));
+        assert_eq!(tries.get(), 1);
+    }
 }
