@@ -264,6 +264,26 @@ fn on_the_live_system_the_previous_boot_is_the_one_before_this_one_in_the_journa
     let m = f["message"].as_str().unwrap_or_default();
     assert!(m.contains("Fatal exception in interrupt") && !m.contains("stress"), "{m}");
     assert!(f["evidence"].to_string().contains(&format!("journalctl -D {} -b -1", dir.path().display())), "{f:#}");
+    assert!(m.contains(" h ago)"), "the crash's age: {m}");
+
+    // The panic was 20 days ago and the server has run since: history, a note with its age.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut prev = BOOTED.to_vec();
+    prev.push(("kernel", true, "Kernel panic - not syncing: Fatal exception in interrupt"));
+    let days_20 = 20 * 86_400_000_000;
+    write_boots(
+        dir.path(),
+        &[
+            ("9999999999999999999999999999aaaa", now - days_20, &prev),
+            ("aaaaaaaaaaaaaaaaaaaaaaaaaaaabbbb", now - days_20 + 3_600_000_000, BOOTED),
+        ],
+    );
+    let Some(r) = live_previous_boot(dir.path()) else { return };
+    let f = previous(&r);
+    assert_eq!(f["severity"], "info", "{f:#}");
+    let m = f["message"].as_str().unwrap_or_default();
+    assert!(m.contains("Fatal exception in interrupt") && m.contains("(20 days ago)"), "{m}");
+    assert_eq!(status_of(&r, "sys.boot.previous"), "ok", "{r:#}");
 
     // The previous boot stopped mid-way without a shutdown (a forced restart): a note.
     let dir = tempfile::tempdir().expect("tempdir");

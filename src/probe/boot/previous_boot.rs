@@ -11,6 +11,7 @@
 //! - whether kdump is enabled (kdump.service or kdump-tools.service) and memory is reserved for
 //!   it (`crashkernel=` on the default GRUB entry, else the running kernel's command line).
 
+use crate::fmt::age_hours;
 use crate::host::journal::{self, BootEntry, Unavailable};
 use crate::i18n::{Msg, Said};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
@@ -28,6 +29,9 @@ pub const FIELDS: &[Field] = &[
     Field::flag("oom", "1 when it ended right after the kernel killed processes for memory"),
     Field::flag("unclean", "1 when it stopped without the shutdown sequence and without a trace of a crash"),
     Field::text("at", "when: the crash, or the previous boot's last journal entry (UTC)"),
+    Field::num("age_hours", "hours", "how long ago the crash or the out-of-memory end was"),
+    Field::flag("time_known", "1 when the time of the crash or the out-of-memory end is known"),
+    Field::text("when", "the crash or the out-of-memory end, and how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
     Field::text("detail", "the kernel's line that says what happened"),
     Field::text("source", "where it was seen: the journal, pstore or a crash dump"),
     Field::flag("kdump_enabled", "1 when the kdump service is enabled"),
@@ -219,6 +223,8 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
     let mut o = Observation::new("previous boot").text("kind", "previous-boot");
     let prev = journal::previous_boot(&ctx.host, ctx.deadline);
     let mut known = false;
+    // When the crash or the out-of-memory end happened: a warning while recent, then history.
+    let mut event: Option<Timestamp> = None;
     match &prev {
         Ok(boot) => {
             known = true;
@@ -238,6 +244,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                 ts(last)
             ));
             if let Some(p) = panic {
+                event = Timestamp::from_microsecond(p.usec).ok();
                 o = o
                     .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
@@ -246,6 +253,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                     .text("source", boot.source.clone())
                     .evidence(format!("{}: {} kernel: {}", boot.source, ts(p.usec), p.message));
             } else if let Some(r) = record_after_start.filter(|_| !clean) {
+                event = Some(r.0);
                 o = o
                     .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
@@ -255,6 +263,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
                     .evidence(r.2.clone());
             } else if !clean && oom_at_end {
                 let e = oom.map(|e| (e.usec, e.message.clone())).unwrap_or_default();
+                event = Timestamp::from_microsecond(e.0).ok();
                 o = o
                     .word("ended", Said::new(Msg::ValBootEndedOom))
                     .flag("oom", true)
@@ -280,6 +289,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         // No journal of the previous boot: a recent pstore record or crash dump still tells.
         match records.last() {
             Some(r) => {
+                event = Some(r.0);
                 o = o
                     .word("ended", Said::new(Msg::ValBootEndedCrash))
                     .flag("crashed", true)
@@ -295,6 +305,10 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
             }
         }
     }
+    if let Some(t) = event {
+        o = o.num("age_hours", age_hours(t, now)).word("when", crate::probe::kernel::when(t, now));
+    }
+    o = o.flag("time_known", event.is_some());
     let (enabled, reserved, ev) = kdump(ctx);
     let state = Said::new(kdump_words(enabled, reserved));
     // The check's ok text reads the first observation: it says kdump's state too.
