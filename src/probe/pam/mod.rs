@@ -180,10 +180,15 @@ pub mod pam_modules {
         let dirs = stack::module_dirs(&ctx.host);
         let mut items = Vec::new();
         let mut modules = std::collections::BTreeSet::new();
+        // Each module is looked up once: a stack names the same few modules on many lines.
+        let mut found: std::collections::HashMap<&str, bool> = std::collections::HashMap::new();
         if !dirs.is_empty() {
             for l in &st.lines {
                 modules.insert(l.module.clone());
-                if stack::find_module(&ctx.host, &dirs, &l.module).is_some() {
+                let there = *found
+                    .entry(l.module.as_str())
+                    .or_insert_with(|| stack::find_module(&ctx.host, &dirs, &l.module).is_some());
+                if there {
                     continue;
                 }
                 let refuses = !l.quiet_missing && l.control.fails_on("module_unknown");
