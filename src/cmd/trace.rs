@@ -25,6 +25,10 @@ pub fn run(args: &TraceArgs, env: &Env) -> Result<ExitStatus, Failure> {
 pub fn trace(o: &TraceOptions) -> Result<ExitStatus, Failure> {
     let lang = o.lang;
     let tool = |e: TraceError| Failure::Tool(error_text(&e, lang));
+    // Refused before the name is looked up: a trace that cannot run sends nothing at all.
+    if !run::can_trace() {
+        return Err(tool(TraceError::NotPermitted));
+    }
     let address = run::resolve_host(&o.host, Instant::now() + Duration::from_secs(5)).map_err(tool)?;
     let opts = run::TraceOptions { rounds: o.rounds, min_round: o.interval, max_round: o.interval, max_ttl: o.max_ttl };
     let mut running = run::start(&o.host, address, &opts).map_err(tool)?;

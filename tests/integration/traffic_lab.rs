@@ -14,9 +14,11 @@ use std::time::Duration;
 struct Counted(Netns, #[allow(dead_code)] Netns);
 
 impl Counted {
-    fn new() -> Counted {
-        let ns = Netns::new("traffic");
-        let sink = Netns::new("sink");
+    /// `tag` names the namespaces: one of their own for each test (the tests of one binary share
+    /// a process id).
+    fn new(tag: &str) -> Counted {
+        let ns = Netns::new(&format!("tr-{tag}"));
+        let sink = Netns::new(&format!("sk-{tag}"));
         let out = Command::new("ip")
             .args(["link", "add", "v0", "netns", &ns.0, "type", "veth", "peer", "name", "v1", "netns", &sink.0])
             .output()
@@ -71,9 +73,14 @@ impl Counted {
 
     /// Runs ecs-doctor ARGS in the namespace and returns its output with the packets it sent.
     fn doctor(&self, args: &[&str], state: &std::path::Path) -> (Output, u64) {
+        self.doctor_under(&[], args, state)
+    }
+
+    /// The same, started by the command `under` (`setpriv ...`).
+    fn doctor_under(&self, under: &[&str], args: &[&str], state: &std::path::Path) -> (Output, u64) {
         let before = self.sent();
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.0.0, BIN]).args(args);
+        cmd.args(["netns", "exec", &self.0.0]).args(under).arg(BIN).args(args);
         clean_doctor_env(&mut cmd)
             .env("ECS_DOCTOR_REPORT_DIR", state.join("reports"))
             .env("ECS_DOCTOR_TICKET_DIR", state.join("tickets"))
@@ -85,16 +92,16 @@ impl Counted {
     }
 }
 
-fn counted() -> Option<Counted> {
+fn counted(tag: &str) -> Option<Counted> {
     if !require(is_root(), "counting packets needs a network namespace of its own (root)") {
         return None;
     }
-    Some(Counted::new())
+    Some(Counted::new(tag))
 }
 
 #[test]
 fn commands_that_read_only_local_files_send_nothing() {
-    let Some(ns) = counted() else { return };
+    let Some(ns) = counted("local") else { return };
     let state = tempfile::tempdir().expect("tmp");
     let reports = project_dir().join("tests/fixtures/reports");
     let mixed = reports.join("mixed.json");
@@ -122,7 +129,7 @@ fn commands_that_read_only_local_files_send_nothing() {
 
 #[test]
 fn a_system_examined_with_root_is_examined_without_a_packet_unless_a_metadata_address_is_named() {
-    let Some(ns) = counted() else { return };
+    let Some(ns) = counted("root") else { return };
     let state = tempfile::tempdir().expect("tmp");
     let mut sent_by = Vec::new();
     for name in ["healthy", "broken", "degraded", "sec2-exposed"] {
@@ -164,4 +171,24 @@ fn a_system_examined_with_root_is_examined_without_a_packet_unless_a_metadata_ad
     );
     assert!(out.status.code().is_some_and(|c| c <= 3), "{}", stderr(&out));
     assert!(sent > 0, "a named metadata address is asked: {}", stdout(&out));
+}
+
+#[test]
+fn a_trace_that_may_not_run_looks_nothing_up() {
+    let Some(ns) = counted("trace") else { return };
+    let setpriv = Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !require(setpriv, "setpriv is not installed (util-linux)") {
+        return;
+    }
+    let state = tempfile::tempdir().expect("tmp");
+    // Without CAP_NET_RAW the trace is refused before the name is looked up (the lookup would
+    // ask this machine's nameservers, out of the namespace's routes or on its loopback).
+    let (out, sent) = ns.doctor_under(
+        &["setpriv", "--bounding-set", "-net_raw"],
+        &["trace", "nowhere.trace.example", "--rounds", "1"],
+        state.path(),
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("CAP_NET_RAW"), "{}", stderr(&out));
+    assert_eq!(sent, 0, "a refused trace sent {sent} packets");
 }
