@@ -49,6 +49,8 @@ pub const FIELDS: &[Field] = &[
     Field::text("first_time", "the first line's time"),
     Field::text("last_time", "the last line's time"),
     Field::num("age_hours", "hours", "how long ago the last line was"),
+    Field::flag("time_known", "1 when the last line's time is known"),
+    Field::text("last_when", "the last line's time and how long ago (\"2026-11-20T03:00:00Z (3 days ago)\")"),
     Field::text("user", "the account the line names"),
     Field::text("address", "the address the line names"),
     Field::text("detail", "what else the line says: the reason, the path, the error"),
@@ -322,7 +324,11 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .since(g.first.map(show));
         if let Some(last) = g.last {
             o = o.num("age_hours", ((end - last).max(0) as f64 / 360.0).round() / 10.0);
+            if let (Ok(then), Ok(at)) = (jiff::Timestamp::from_second(last), jiff::Timestamp::from_second(end)) {
+                o = o.word("last_when", crate::probe::kernel::when(then, at));
+            }
         }
+        o = o.flag("time_known", g.last.is_some());
         let skipped = g.times.saturating_sub((g.head.len() + g.tail.len()) as u64);
         o.evidence = g.head;
         if skipped > 0 {
