@@ -36,9 +36,74 @@ fn kill_group(pid: u32) {
     }
 }
 
+/// What becomes of the program's process group once the program itself has exited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leftovers {
+    /// Killed: a probe's program leaves nothing behind (a helper still holding the pipe goes
+    /// with the group).
+    Kill,
+    /// Left alone: a repair's command may start a daemon (`ntpd`, an init script) that forks and
+    /// leaves the group only a moment after the command returns; killing the group then would
+    /// kill the daemon the repair (or its undo) just started. Its output is read a moment more,
+    /// then left to whatever still holds the pipe.
+    Leave,
+}
+
+/// How long the output is still read after the program exited (a child may hold the pipe).
+const LINGER: Duration = Duration::from_secs(1);
+
 /// Runs `program args...` and waits at most `limit` (and never past `deadline`).
 /// Errors are one line for the evidence: could not start, or killed at the limit.
 pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) -> Result<Output, String> {
+    run_leaving(program, args, limit, deadline, Leftovers::Kill)
+}
+
+/// A pipe read on a thread of its own into a buffer the caller can take at any time.
+struct Drain {
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Drain {
+    fn start(mut out: impl Read + Send + 'static) -> Drain {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = buf.clone();
+        let thread = std::thread::spawn(move || {
+            let mut chunk = [0u8; 8192];
+            let mut total = 0u64;
+            while total < MAX_OUTPUT {
+                match out.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let n = n.min((MAX_OUTPUT - total) as usize);
+                        total += n as u64;
+                        if let Ok(mut b) = shared.lock() {
+                            b.extend_from_slice(&chunk[..n]);
+                        }
+                    }
+                }
+            }
+        });
+        Drain { buf, thread }
+    }
+
+    /// What was read, once the pipe is closed or at `until`, whichever comes first.
+    fn take(self, until: Instant) -> Vec<u8> {
+        while !self.thread.is_finished() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.buf.lock().map(|mut b| std::mem::take(&mut *b)).unwrap_or_default()
+    }
+}
+
+/// [`run`], saying what becomes of the process group after the program exits.
+pub fn run_leaving(
+    program: &Path,
+    args: &[&str],
+    limit: Duration,
+    deadline: Instant,
+    leftovers: Leftovers,
+) -> Result<Output, String> {
     let started = Instant::now();
     let until = (started + limit).min(deadline);
     let mut child = Command::new(program)
@@ -52,15 +117,8 @@ pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) ->
         .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
     crate::host::procs::note_spawned(child.id());
     let pid = child.id();
-    fn drain(out: impl Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            let _ = out.take(MAX_OUTPUT).read_to_end(&mut buf);
-            buf
-        })
-    }
-    let reader = child.stdout.take().map(drain);
-    let err_reader = child.stderr.take().map(drain);
+    let reader = child.stdout.take().map(Drain::start);
+    let err_reader = child.stderr.take().map(Drain::start);
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
@@ -80,10 +138,13 @@ pub fn run(program: &Path, args: &[&str], limit: Duration, deadline: Instant) ->
             }
         }
     };
-    // Anything it left behind holding the pipe goes with the group.
-    kill_group(pid);
-    let stdout = reader.and_then(|r| r.join().ok()).unwrap_or_default();
-    let stderr = err_reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    if leftovers == Leftovers::Kill {
+        // Anything it left behind holding the pipe goes with the group.
+        kill_group(pid);
+    }
+    let linger = Instant::now() + LINGER;
+    let stdout = reader.map(|r| r.take(linger)).unwrap_or_default();
+    let stderr = err_reader.map(|r| r.take(linger)).unwrap_or_default();
     Ok(Output {
         code: status.code(),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -107,5 +168,35 @@ mod tests {
         assert!(err.contains("killed"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(run(Path::new("/nonexistent/x"), &[], Duration::from_secs(1), far).is_err());
+    }
+
+    #[test]
+    fn a_daemon_a_command_starts_is_killed_or_left_as_asked() {
+        let far = Instant::now() + Duration::from_secs(30);
+        let dir = tempfile::tempdir().expect("tmp");
+        // The command returns at once; what it started in the background (still in its process
+        // group, holding its output) writes its pid a moment later, as a forking daemon does.
+        let daemon = |leftovers: Leftovers, name: &str| -> Option<i32> {
+            let pidfile = dir.path().join(name);
+            let script = format!("sh -c 'sleep 0.3; echo $$ > {}; exec sleep 30' & echo started", pidfile.display());
+            let out = run_leaving(Path::new("/bin/sh"), &["-c", &script], Duration::from_secs(5), far, leftovers)
+                .expect("sh runs");
+            assert_eq!((out.code, out.stdout.trim()), (Some(0), "started"));
+            // Bounded: the pid file is there within 5 s or never.
+            for _ in 0..50 {
+                if let Some(pid) = std::fs::read_to_string(&pidfile).ok().and_then(|p| p.trim().parse().ok()) {
+                    return Some(pid);
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            None
+        };
+        assert_eq!(daemon(Leftovers::Kill, "killed"), None, "a probe's leftovers go with the group");
+        let pid = daemon(Leftovers::Leave, "left").expect("a repair's daemon lives on");
+        let alive = rustix::process::Pid::from_raw(pid).is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
+        assert!(alive, "pid {pid} is running");
+        if let Some(p) = rustix::process::Pid::from_raw(pid) {
+            let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+        }
     }
 }

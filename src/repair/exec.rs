@@ -44,7 +44,9 @@ pub fn run(cmd: &Command, spawn_log: Option<&Path>, told: &super::Told) -> Ran {
     log();
     let args: Vec<&str> = cmd.args.iter().map(String::as_str).collect();
     let limit = cmd.limit_s.map(Duration::from_secs).map_or(LIMIT, |l| l.max(LIMIT));
-    match crate::host::command::run(&program, &args, limit, Instant::now() + limit) {
+    // A reload or an undo may start a daemon: what the command leaves running stays running.
+    let leftovers = crate::host::command::Leftovers::Leave;
+    match crate::host::command::run_leaving(&program, &args, limit, Instant::now() + limit, leftovers) {
         Ok(o) if o.code == Some(0) => Ran::Ok,
         Ok(o)
             if cmd
