@@ -192,3 +192,48 @@ fn a_trace_that_may_not_run_looks_nothing_up() {
     assert!(stderr(&out).contains("CAP_NET_RAW"), "{}", stderr(&out));
     assert_eq!(sent, 0, "a refused trace sent {sent} packets");
 }
+
+#[test]
+fn a_live_run_sends_only_from_the_checks_the_readme_names() {
+    // The README names the checks of a live run that may send; with all of them skipped, the
+    // live run of this machine sends nothing. A check that sends and is not in that list (or
+    // the spool flush, or anything at start-up) fails this.
+    let Some(ns) = counted("live") else { return };
+    let state = tempfile::tempdir().expect("tmp");
+    let named = [
+        "net.dns.resolver-reachable",
+        "net.dns.hosts-override",
+        "net.metadata",
+        "sec.ssh.console-key",
+        "net.route.conflicts",
+        "net.dns.resolv-conf",
+        "sys.cloud-init.result",
+        "net.security-group.inbound",
+        "disk.io.throttle",
+        "net.reach.targets",
+        "net.path.loss",
+        "net.mtu.path",
+        "net.proxy.reachable",
+        "net.proxy.bypass",
+        "net.time.sync",
+    ];
+    let mut args = vec!["run", "--no-save", "--format", "json"];
+    for id in named {
+        args.extend(["--skip", id]);
+    }
+    let (out, sent) = ns.doctor(&args, state.path());
+    assert!(out.status.code().is_some_and(|c| c <= 3), "{}", stderr(&out));
+    let r = valid_report(&stdout(&out));
+    assert!(r["checks"].as_array().is_some_and(|c| c.len() > 60), "the rest of the catalog ran");
+    assert_eq!(sent, 0, "a live run without the named checks sent {sent} packets");
+
+    // And the list is not empty for nothing: the first of them, alone, asks this machine's
+    // nameservers (through the namespace's routes) when it has any.
+    let has_nameserver = std::fs::read_to_string("/etc/resolv.conf")
+        .is_ok_and(|t| t.lines().any(|l| l.split_whitespace().next() == Some("nameserver")));
+    if has_nameserver {
+        let (out, sent) = ns.doctor(&["run", "--no-save", "--only", "net.dns.resolver-reachable"], state.path());
+        assert!(out.status.code().is_some_and(|c| c <= 3), "{}", stderr(&out));
+        assert!(sent > 0, "the resolver check asks the nameservers");
+    }
+}
