@@ -112,6 +112,7 @@ messages! {
         ColStatus = "col_status",
         ColFile = "col_file",
         HistoryEmpty = "history_empty",
+        HistoryExamined = "history_examined",
         HistoryUnreadable = "history_unreadable",
         DiffNoOkRun = "diff_no_ok_run",
         DiffNeedTwo = "diff_need_two",

@@ -63,5 +63,12 @@ pub fn run(args: &HistoryArgs, env: &Env) -> Result<ExitStatus, Failure> {
         }
     }
     super::print(&out);
+    // The runs of systems examined with --root are not this host's history, but they are not lost.
+    let examined = dir.join(crate::options::EXAMINED_DIR);
+    let kept_apart = crate::history::report_files(&examined).len();
+    if args.format == ListFormat::Text && kept_apart > 0 {
+        let (count, dir) = (kept_apart.to_string(), examined.display().to_string());
+        eprintln!("ecs-doctor: {}", trf(lang, Msg::HistoryExamined, &[("count", &count), ("dir", &dir)]));
+    }
     Ok(ExitStatus::Ok)
 }

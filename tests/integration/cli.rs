@@ -121,6 +121,21 @@ fn run_saves_the_report_atomically_with_mode_0600_and_prints_where() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty());
+    // `history` of the live host does not list it, and says where such runs are kept.
+    let Some(mut cmd) = doctor_cmd(&["history"]) else { return };
+    let out = cmd.env("ECS_DOCTOR_REPORT_DIR", dir.path()).output().expect("history");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = format!(
+        "1 saved report(s) of systems examined with --root are kept apart: ecs-doctor history --dir {}",
+        examined.display()
+    );
+    assert!(stderr(&out).contains("no saved reports in") && stderr(&out).contains(&said), "{}", stderr(&out));
+    let e = examined.to_str().expect("p");
+    let Some(listed) = doctor(&["history", "--dir", e, "--format", "json"]) else { return };
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&listed)).expect("json").as_array().map(Vec::len),
+        Some(1)
+    );
 
     // `report` renders the saved file again, in text and as identical JSON.
     let Some(again) = doctor(&["report", path.to_str().expect("p"), "--format", "json"]) else { return };
