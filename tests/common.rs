@@ -184,6 +184,15 @@ impl Netns {
         assert!(out.status.success(), "ip -n {} {args}: {}", self.0, String::from_utf8_lossy(&out.stderr));
     }
 
+    /// A veth pair made in place: `dev` here, `peer_dev` in `peer` (both down, no address).
+    pub fn veth(&self, dev: &str, peer: &Netns, peer_dev: &str) {
+        let out = std::process::Command::new("ip")
+            .args(["link", "add", dev, "netns", &self.0, "type", "veth", "peer", "name", peer_dev, "netns", &peer.0])
+            .output()
+            .expect("ip link add");
+        assert!(out.status.success(), "veth {dev} ~ {peer_dev}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     pub fn doctor_json(&self, only: &[&str]) -> serde_json::Value {
         let mut cmd = std::process::Command::new("ip");
         cmd.args(["netns", "exec", &self.0, BIN, "run", "--format", "json", "--no-save"]);

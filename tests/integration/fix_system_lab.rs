@@ -105,11 +105,7 @@ fn kernel_settings_are_set_now_and_at_boot_and_undone() {
     let repairs = tempfile::tempdir().expect("tempdir");
     // A second NIC in the same subnet (ARP flux), a container bridge (forwarding needed), a
     // policy route (strict rp_filter drops its replies).
-    let out = Command::new("ip")
-        .args(["link", "add", "d1", "netns", &b.ns.0, "type", "veth", "peer", "name", "p1", "netns", &b.peer.0])
-        .output()
-        .expect("ip link add");
-    assert!(out.status.success(), "{}", stderr(&out));
+    b.ns.veth("d1", &b.peer, "p1");
     b.ns.ip("addr add 10.61.0.11/24 dev d1");
     b.ns.ip("link set d1 up");
     b.peer.ip("link set p1 up");

@@ -416,3 +416,71 @@ fn a_panic_only_pstore_kept_is_how_the_previous_boot_ended_live_and_after_system
     assert!(m.contains(&at), "{at} in {m}");
     assert!(f["evidence"].to_string().contains("/var/lib/systemd/pstore/dmesg-ramoops-0"), "{f:#}");
 }
+
+#[test]
+fn sshd_refusals_in_a_real_journal_age_by_the_event_windows() {
+    // sshd refused a real account three days ago (a warning for the week of warn_days) and
+    // another ten days ago (history); a login a minute ago is the newest line, so the live path
+    // (from now) and the --root path (from the newest line) see the same ages.
+    let now = now_usec();
+    let day = 86_400_000_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("root");
+    let journal = root.join("var/log/journal");
+    let bob = [("sshd", false, "User bob from 192.0.2.30 not allowed because shell /usr/bin/fish does not exist")];
+    let alice = [("sshd", false, "User alice from 192.0.2.31 not allowed because shell /usr/bin/zsh does not exist")];
+    let ops = [("sshd", false, "Accepted publickey for ops from 192.0.2.20 port 50000 ssh2: ED25519 SHA256:abc")];
+    if !write_boots(
+        &journal,
+        &[
+            ("c1c1c1c1c1c1c1c1c1c1c1c1c1c1aaaa", now - 10 * day - 3_600_000_000, &bob),
+            ("c2c2c2c2c2c2c2c2c2c2c2c2c2c2bbbb", now - 3 * day - 3_600_000_000, &alice),
+            ("c3c3c3c3c3c3c3c3c3c3c3c3c3c3cccc", now - 60_000_000, &ops),
+        ],
+    ) {
+        return;
+    }
+    let judged = |r: &serde_json::Value| -> Vec<(String, String, String)> {
+        check(r, "sec.ssh.refusals")["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| {
+                let m = f["message"].as_str().unwrap_or_default();
+                let ago = m.rsplit_once(" (").and_then(|(_, a)| a.split_once(')')).map(|(a, _)| a).unwrap_or_default();
+                (
+                    f["subject"].as_str().unwrap_or_default().into(),
+                    f["severity"].as_str().unwrap_or_default().into(),
+                    ago.into(),
+                )
+            })
+            .collect()
+    };
+    let want = |alice: &str| {
+        vec![
+            ("alice".to_string(), alice.to_string(), "3 days ago".to_string()),
+            ("bob".to_string(), "info".to_string(), "10 days ago".to_string()),
+        ]
+    };
+    let Some((r, _)) = run_json(&root, &["--only", "sec.ssh.refusals"]) else { return };
+    assert_eq!(judged(&r), want("warn"), "{:#}", check(&r, "sec.ssh.refusals"));
+    assert_eq!(status_of(&r, "sec.ssh.refusals"), "warn");
+    // The config's windows apply: with warn_days = 2 both are history.
+    let cfg = dir.path().join("c.toml");
+    write(&cfg, "[events]\nwarn_days = 2\n");
+    let Some((r, _)) = run_json(&root, &["--only", "sec.ssh.refusals", "--config", cfg.to_str().expect("p")]) else {
+        return;
+    };
+    assert_eq!(judged(&r), want("info"), "{:#}", check(&r, "sec.ssh.refusals"));
+    assert_eq!(status_of(&r, "sec.ssh.refusals"), "ok");
+    // The live path, pointed at the same journal.
+    if Path::new("/var/log/auth.log").exists() || Path::new("/var/log/secure").exists() {
+        eprintln!("SKIPPED the live half: this machine has an auth log, which the live path reads instead");
+        return;
+    }
+    let Some(mut cmd) = doctor_cmd(&["run", "--format", "json", "--no-save", "--only", "sec.ssh.refusals"]) else {
+        return;
+    };
+    let out = cmd.env(JOURNAL_DIR_ENV, &journal).output().expect("ecs-doctor");
+    assert_eq!(judged(&valid_report(&stdout(&out))), want("warn"));
+}

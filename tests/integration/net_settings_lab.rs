@@ -27,11 +27,7 @@ impl Lab {
     pub fn new(tag: &str) -> Lab {
         let ns = Netns::new(tag);
         let peer = Netns::new(&format!("{tag}p"));
-        let out = Command::new("ip")
-            .args(["link", "add", "d0", "netns", &ns.0, "type", "veth", "peer", "name", "p0", "netns", &peer.0])
-            .output()
-            .expect("ip link add");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        ns.veth("d0", &peer, "p0");
         for (n, dev, addr) in [(&ns, "d0", "10.61.0.1/24"), (&peer, "p0", "10.61.0.2/24")] {
             n.ip("link set lo up");
             n.ip(&format!("addr add {addr} dev {dev}"));
@@ -139,11 +135,7 @@ fn two_nics_in_one_subnet_with_default_arp_settings_is_arp_flux() {
         return;
     }
     let b = Lab::new("arp");
-    let out = Command::new("ip")
-        .args(["link", "add", "d1", "netns", &b.ns.0, "type", "veth", "peer", "name", "p1", "netns", &b.peer.0])
-        .output()
-        .expect("ip link add");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    b.ns.veth("d1", &b.peer, "p1");
     b.ns.ip("addr add 10.61.0.11/24 dev d1");
     b.ns.ip("link set d1 up");
     b.peer.ip("link set p1 up");
@@ -185,11 +177,7 @@ fn leftover_qdiscs_are_named_with_their_parameters_and_the_command_that_removes_
     let c = check(&r, "net.nic.qdisc");
     assert_eq!(c["status"], "ok", "veths and loopback keep the default qdisc: {c:#}");
 
-    let out = Command::new("ip")
-        .args(["link", "add", "d1", "netns", &b.ns.0, "type", "veth", "peer", "name", "p1", "netns", &b.peer.0])
-        .output()
-        .expect("ip link add");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    b.ns.veth("d1", &b.peer, "p1");
     b.ns.ip("link set d1 up");
     tc(&b.ns, "qdisc add dev d0 root tbf rate 1mbit burst 32kbit latency 400ms").expect("tbf");
     tc(&b.ns, "qdisc add dev d1 root handle 1: htb default 10").expect("htb");

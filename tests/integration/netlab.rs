@@ -19,11 +19,7 @@ fn dhcp_failure_link_local_only_is_critical_and_a_configured_interface_is_ok() {
     let ns = Netns::new("ll");
     let peer = Netns::new("llpeer");
     let veth = format!("v{}", std::process::id() % 100_000);
-    let out = Command::new("ip")
-        .args(["link", "add", &veth, "netns", &ns.0, "type", "veth", "peer", "name", "peer0", "netns", &peer.0])
-        .output()
-        .expect("ip link add");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    ns.veth(&veth, &peer, "peer0");
     ns.ip(&format!("link set {veth} up"));
     peer.ip("link set peer0 up");
     ns.ip(&format!("addr add 169.254.20.7/16 dev {veth}"));

@@ -19,11 +19,7 @@ impl Counted {
     fn new(tag: &str) -> Counted {
         let ns = Netns::new(&format!("tr-{tag}"));
         let sink = Netns::new(&format!("sk-{tag}"));
-        let out = Command::new("ip")
-            .args(["link", "add", "v0", "netns", &ns.0, "type", "veth", "peer", "name", "v1", "netns", &sink.0])
-            .output()
-            .expect("ip link add");
-        assert!(out.status.success(), "veth: {}", String::from_utf8_lossy(&out.stderr));
+        ns.veth("v0", &sink, "v1");
         ns.ip("link set lo up");
         // No IPv6 link-local addresses: no router solicitations of the kernel's own to count.
         ns.ip("link set v0 addrgenmode none");

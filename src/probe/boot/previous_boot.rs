@@ -11,7 +11,6 @@
 //! - whether kdump is enabled (kdump.service or kdump-tools.service) and memory is reserved for
 //!   it (`crashkernel=` on the default GRUB entry, else the running kernel's command line).
 
-use crate::fmt::age_hours;
 use crate::host::journal::{self, BootEntry, Unavailable};
 use crate::i18n::{Msg, Said};
 use crate::probe::{Field, Observation, Observations, ProbeContext, ProbeError};
@@ -306,7 +305,7 @@ pub fn observe(_params: &Params, ctx: &ProbeContext) -> Result<Observations, Pro
         }
     }
     if let Some(t) = event {
-        o = o.num("age_hours", age_hours(t, now)).word("when", crate::probe::kernel::when(t, now));
+        o = crate::probe::kernel::aged(o, "when", t, now);
     }
     o = o.flag("time_known", event.is_some());
     let (enabled, reserved, ev) = kdump(ctx);

@@ -29,6 +29,13 @@ pub fn when(then: Timestamp, now: Timestamp) -> Said {
     Said::new(msg).arg("time", show(then)).arg("n", n)
 }
 
+/// `o` with the age of an event at `then`: `age_hours`, what an `ageing` judge reads, and the
+/// same in words as the field `name` ("2026-11-20T03:00:00Z (3 days ago)"). Every probe of
+/// events read from a log reports their age this way.
+pub fn aged(o: Observation, name: &str, then: Timestamp, now: Timestamp) -> Observation {
+    o.num("age_hours", age_hours(then, now)).word(name, when(then, now))
+}
+
 /// A [`Group`] as a probe reports it.
 pub trait GroupObservation {
     /// The observation: count, first/last time, age of the latest event in hours (only when
@@ -45,7 +52,7 @@ impl GroupObservation for Group {
         if let (Some(first), Some(last)) = (self.first, self.last) {
             o = o.text("first_time", show(first)).text("last_time", show(last)).since(Some(show(first)));
             if known {
-                o = o.num("age_hours", age_hours(last, now)).word("last_when", when(last, now));
+                o = aged(o, "last_when", last, now);
             } else {
                 o = o.text("last_when", show(last));
             }

@@ -8,8 +8,8 @@
 //! or, on a host without them, from the journal ([`crate::host::journal`]): the same source
 //! `sec.auth.bruteforce` reads. One observation per cause and subject (the account, the address,
 //! the path, or `sshd` for the daemon), with the count, first and last time, and the first and
-//! latest lines as evidence. Whether it is recent (within `recent_hours` of now on the live
-//! system, of the newest sshd line under `--root`) is what the check judges: old words are
+//! latest lines as evidence. Their age (from now on the live system, from the newest sshd line
+//! under `--root`) is what the check judges, with the event windows of the config: old words are
 //! history.
 
 use super::auth_log;
@@ -25,16 +25,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Params {
-    /// Lines newer than this (hours before the end) are recent.
-    #[serde(default = "default_recent_hours")]
-    pub recent_hours: f64,
     /// Most MiB read from the end of each log file.
     #[serde(default = "default_tail_mib")]
     pub tail_mib: u64,
-}
-
-fn default_recent_hours() -> f64 {
-    24.0
 }
 
 fn default_tail_mib() -> u64 {
@@ -44,7 +37,6 @@ fn default_tail_mib() -> u64 {
 pub const FIELDS: &[Field] = &[
     Field::text("cause", "the catalogue's name of the cause (sshd_words.toml)"),
     Field::text("level", "crit, warn or info: what a recent line of this cause means"),
-    Field::flag("recent", "the last line is within recent_hours"),
     Field::num("times", "", "lines of this cause and subject"),
     Field::text("first_time", "the first line's time"),
     Field::text("last_time", "the last line's time"),
@@ -296,7 +288,6 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
         }
     }
     let end = if host.is_live() { jiff::Timestamp::now().as_second() } else { c.newest.unwrap_or(0) };
-    let recent_from = end - (params.recent_hours * 3600.0) as i64;
     let mut items = vec![
         Observation::new(sources.join(", "))
             .text("source", sources.join(", "))
@@ -308,11 +299,9 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
     groups.sort_by(|a, b| b.1.last.cmp(&a.1.last).then(a.0.cmp(&b.0)));
     for ((i, subject), g) in groups {
         let cause = &causes[i];
-        let recent = g.last.is_some_and(|t| t >= recent_from);
         let mut o = Observation::new(crate::probe::pam::printable(&subject))
             .text("cause", &cause.id)
             .text("level", &cause.level)
-            .flag("recent", recent)
             .num("times", g.times as f64)
             .text("first_time", g.first.map(show).unwrap_or_else(|| "-".into()))
             .text("last_time", g.last.map(show).unwrap_or_else(|| "-".into()))
@@ -322,13 +311,13 @@ pub fn observe(params: &Params, ctx: &ProbeContext) -> Result<Observations, Prob
             .text("meaning_en", &cause.meaning.en)
             .text("meaning_zh", cause.meaning.get(crate::i18n::Lang::ZhCn))
             .since(g.first.map(show));
-        if let Some(last) = g.last {
-            o = o.num("age_hours", ((end - last).max(0) as f64 / 360.0).round() / 10.0);
-            if let (Ok(then), Ok(at)) = (jiff::Timestamp::from_second(last), jiff::Timestamp::from_second(end)) {
-                o = o.word("last_when", crate::probe::kernel::when(then, at));
-            }
+        let times = g
+            .last
+            .and_then(|last| Some((jiff::Timestamp::from_second(last).ok()?, jiff::Timestamp::from_second(end).ok()?)));
+        if let Some((then, at)) = times {
+            o = crate::probe::kernel::aged(o, "last_when", then, at);
         }
-        o = o.flag("time_known", g.last.is_some());
+        o = o.flag("time_known", times.is_some());
         let skipped = g.times.saturating_sub((g.head.len() + g.tail.len()) as u64);
         o.evidence = g.head;
         if skipped > 0 {
